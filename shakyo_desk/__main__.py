@@ -1,0 +1,3 @@
+from shakyo_desk.cli import main
+
+raise SystemExit(main())

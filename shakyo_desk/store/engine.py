@@ -1,0 +1,44 @@
+"""SQLCipher engine keyed with the raw data key (never a passphrase)."""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def open_engine(database: Path, data_key: bytes) -> Engine:
+    # SQLCipher's raw-key syntax: PRAGMA key = "x'<64 hex digits>'".
+    url = sa.URL.create("sqlite+pysqlcipher", password=f"x'{data_key.hex()}'", database=str(database))
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, decide where transactions begin, so
+        # DDL and multi-statement writes are truly atomic.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        # Writers take the lock up front so the change-log sequence and the
+        # audit chain cannot interleave between two processes.
+        if conn.get_execution_options().get("immediate"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def probe(engine: Engine) -> None:
+    """Touch the database so a wrong key or a damaged file fails here."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()

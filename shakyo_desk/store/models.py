@@ -1,0 +1,168 @@
+"""Tables. Synced entities carry a UUID, creation stamps, a soft-delete marker
+and the HLC stamp of their last change; local tables (device state, search
+index, change log, audit log) are never sent as rows of their own."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Synced:
+    """Columns every synced entity has (DESIGN §3)."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str | None] = mapped_column(String(36))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    hlc: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Council(Synced, Base):
+    __tablename__ = "council"
+    name: Mapped[str] = mapped_column(String(200))
+    municipality: Mapped[str] = mapped_column(String(200), default="")
+    fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=4)
+    idle_lock_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    retention_years: Mapped[int] = mapped_column(Integer, default=5)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class District(Synced, Base):
+    __tablename__ = "district"
+    name: Mapped[str] = mapped_column(String(100))
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("district.id"))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Staff(Synced, Base):
+    __tablename__ = "staff"
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    section: Mapped[str] = mapped_column(String(100), default="")
+    district_ids: Mapped[list] = mapped_column(JSON, default=list)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Household(Synced, Base):
+    __tablename__ = "household"
+    code: Mapped[str] = mapped_column(String(20), default="")
+    district_id: Mapped[str | None] = mapped_column(ForeignKey("district.id"))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    housing_type: Mapped[str] = mapped_column(String(50), default="")
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    welfare_commissioner: Mapped[str] = mapped_column(String(100), default="")
+    staff_main_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    staff_sub_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    watch_level: Mapped[str] = mapped_column(String(20), default="なし")
+    watch_interval_days: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Person(Synced, Base):
+    __tablename__ = "person"
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    sex: Mapped[str] = mapped_column(String(10), default="不明")
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    age_band: Mapped[str] = mapped_column(String(20), default="")
+    relation: Mapped[str] = mapped_column(String(30), default="本人")
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    wishes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_person_household", "household_id"),)
+
+
+class Agency(Synced, Base):
+    __tablename__ = "agency"
+    name: Mapped[str] = mapped_column(String(200))
+    kana: Mapped[str] = mapped_column(String(300), default="")
+    field: Mapped[str] = mapped_column(String(50), default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    services: Mapped[str] = mapped_column(Text, default="")
+
+
+class ConcernCategory(Synced, Base):
+    __tablename__ = "concern_category"
+    name: Mapped[str] = mapped_column(String(100))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# ---- local tables ------------------------------------------------------------
+
+
+class DeviceState(Base):
+    """This installation's identity and counters (one row)."""
+
+    __tablename__ = "device_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    epoch: Mapped[int] = mapped_column(Integer, default=1)
+    council_id: Mapped[str] = mapped_column(String(36))
+    next_seq: Mapped[int] = mapped_column(Integer, default=1)
+    hlc_wall_ms: Mapped[int] = mapped_column(Integer, default=0)
+    hlc_counter: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HouseholdSearch(Base):
+    """Folded text of a household and its members, rebuilt on every write."""
+
+    __tablename__ = "household_search"
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    head_name: Mapped[str] = mapped_column(String(100), default="")
+    head_kana: Mapped[str] = mapped_column(String(200), default="")
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ChangeLog(Base):
+    """Append-only history for sync (DESIGN §5)."""
+
+    __tablename__ = "change_log"
+    origin_device: Mapped[str] = mapped_column(String(36), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    op: Mapped[str] = mapped_column(String(10))
+    fields: Mapped[dict] = mapped_column(JSON)
+    base: Mapped[dict] = mapped_column(JSON, default=dict)
+    hlc: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[str | None] = mapped_column(String(36))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_change_log_entity", "entity_id"),)
+
+
+class AuditLog(Base):
+    """Hash-chained record of who viewed, changed or exported what."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    staff_id: Mapped[str | None] = mapped_column(String(36))
+    login: Mapped[str] = mapped_column(String(64), default="")
+    device_id: Mapped[str] = mapped_column(String(36), default="")
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50), default="")
+    entity_id: Mapped[str] = mapped_column(String(36), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+SYNCED_MODELS = {m.__tablename__: m for m in (Council, District, Staff, Household, Person, Agency, ConcernCategory)}

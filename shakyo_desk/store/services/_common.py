@@ -1,0 +1,58 @@
+"""Helpers shared by the services."""
+
+from datetime import date
+
+from shakyo_desk.domain.errors import InvalidInput, PermissionDenied
+from shakyo_desk.domain.text import clean
+from shakyo_desk.store.store import Store
+
+NO_RIGHT = "この操作を行う権限がありません。必要な場合は管理者に相談してください。"
+
+
+def require(allowed: bool, message: str = NO_RIGHT) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def required_text(value: str | None, label: str, max_len: int = 200) -> str:
+    text = clean(value)
+    if not text:
+        raise InvalidInput(f"{label}を入力してください。")
+    return optional_text(text, label, max_len)
+
+
+def optional_text(value: str | None, label: str, max_len: int = 2000) -> str:
+    text = clean(value)
+    if len(text) > max_len:
+        raise InvalidInput(f"{label}は{max_len}文字以内で入力してください。")
+    return text
+
+
+def parse_date(value: str | date | None, label: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InvalidInput(f"{label}の日付「{value}」が正しくありません。YYYY-MM-DD の形で入力してください。") from None
+
+
+def choice(value: str | None, allowed: list[str], label: str) -> str:
+    if value not in allowed:
+        raise InvalidInput(f"{label}は次のいずれかを選んでください：{'、'.join(allowed)}")
+    return value
+
+
+def choices(values, allowed: list[str], label: str) -> list[str]:
+    result = []
+    for value in values or []:
+        result.append(choice(clean(value), allowed, label))
+    return sorted(set(result), key=result.index)
+
+
+def log_view(store: Store, entity: str, entity_id: str) -> None:
+    """Record that someone looked at personal data (audit only, no change)."""
+    with store.write() as w:
+        w.audit(f"{entity}.view", entity, entity_id)

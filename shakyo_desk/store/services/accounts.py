@@ -1,0 +1,159 @@
+"""Staff accounts: add, disable, roles, passphrases.
+
+Passphrase changes re-wrap the data key in the key file; the database is
+never re-encrypted. The key file is saved inside the write transaction, so a
+failed save rolls the database change back too."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from shakyo_desk.domain.errors import AuthError, InvalidInput, NotFound
+from shakyo_desk.domain.roles import Role, manages_accounts
+from shakyo_desk.store.models import Staff
+from shakyo_desk.store.services._common import NO_RIGHT, optional_text, require, required_text
+from shakyo_desk.store.store import Store, validate_login, validate_passphrase
+from shakyo_desk.store.writer import now_utc
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    login: str
+    display_name: str
+    role: Role
+    section: str
+    district_ids: tuple[str, ...]
+    disabled_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+
+def _account(r: Staff) -> Account:
+    return Account(r.id, r.login, r.display_name, Role(r.role), r.section, tuple(r.district_ids or ()), r.disabled_at)
+
+
+def list_accounts(store: Store) -> list[Account]:
+    with store.read() as s:
+        rows = s.execute(sa.select(Staff).where(Staff.deleted_at.is_(None)).order_by(Staff.login)).scalars()
+        accounts = [_account(r) for r in rows]
+    if manages_accounts(store.actor.role):
+        return accounts
+    return [a for a in accounts if a.id == store.actor.staff_id]
+
+
+def get_account(store: Store, staff_id: str) -> Account:
+    for account in list_accounts(store):
+        if staff_id in (account.id, account.login):
+            return account
+    raise NotFound("指定されたアカウントが見つかりません。")
+
+
+def _role(value) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidInput("役割は admin / coordinator / staff / reporter のいずれかを選んでください。") from None
+
+
+def add_account(store: Store, login: str, display_name: str, role: Role | str, passphrase: str,
+                section: str = "", district_ids: list[str] | None = None, kdf: dict | None = None) -> str:
+    require(manages_accounts(store.actor.role))
+    login = validate_login(login)
+    validate_passphrase(passphrase)
+    values = {
+        "login": login,
+        "display_name": required_text(display_name, "氏名", 100),
+        "role": _role(role).value,
+        "section": optional_text(section, "所属", 100),
+        "district_ids": sorted(set(district_ids or [])),
+    }
+    with store.read() as s:
+        if s.execute(sa.select(Staff.id).where(Staff.login == login)).first():
+            raise InvalidInput(f"ログイン名「{login}」はすでに使われています。別の名前にしてください。")
+    with store.write() as w:
+        staff_id = w.insert(Staff, values)
+        store.keyfile.wrap_for_account(login, passphrase, store.data_key, kdf)
+        store.keyfile.save(store.layout.key_file)
+    return staff_id
+
+
+def update_account(store: Store, staff_id: str, **changes) -> None:
+    require(manages_accounts(store.actor.role))
+    account = get_account(store, staff_id)
+    values = {}
+    if "display_name" in changes:
+        values["display_name"] = required_text(changes.pop("display_name"), "氏名", 100)
+    if "section" in changes:
+        values["section"] = optional_text(changes.pop("section"), "所属", 100)
+    if "district_ids" in changes:
+        values["district_ids"] = sorted(set(changes.pop("district_ids") or []))
+    if "role" in changes:
+        role = _role(changes.pop("role"))
+        if account.role == Role.ADMIN and role != Role.ADMIN:
+            _keep_one_admin(store, account.id)
+        values["role"] = role.value
+    if changes:
+        raise InvalidInput(f"変更できない項目です：{'、'.join(changes)}")
+    with store.write() as w:
+        w.update(Staff, account.id, values)
+
+
+def _keep_one_admin(store: Store, leaving_id: str) -> None:
+    others = [a for a in list_accounts(store) if a.role == Role.ADMIN and a.active and a.id != leaving_id]
+    if not others:
+        raise InvalidInput("管理者がいなくなるため変更できません。先に別の管理者アカウントを作ってください。")
+
+
+def disable_account(store: Store, staff_id: str) -> None:
+    """The account can no longer unlock: its key wrap is removed; its records stay."""
+    require(manages_accounts(store.actor.role))
+    account = get_account(store, staff_id)
+    if account.id == store.actor.staff_id:
+        raise InvalidInput("自分自身のアカウントは無効にできません。")
+    if account.role == Role.ADMIN:
+        _keep_one_admin(store, account.id)
+    with store.write() as w:
+        w.update(Staff, account.id, {"disabled_at": now_utc()})
+        store.keyfile.remove_account(account.login)
+        store.keyfile.save(store.layout.key_file)
+
+
+def enable_account(store: Store, staff_id: str, passphrase: str, kdf: dict | None = None) -> None:
+    require(manages_accounts(store.actor.role))
+    account = get_account(store, staff_id)
+    validate_passphrase(passphrase)
+    with store.write() as w:
+        w.update(Staff, account.id, {"disabled_at": None})
+        store.keyfile.wrap_for_account(account.login, passphrase, store.data_key, kdf)
+        store.keyfile.save(store.layout.key_file)
+
+
+def change_passphrase(store: Store, old: str, new: str, kdf: dict | None = None) -> None:
+    """The acting account changes its own passphrase (re-wraps the key only)."""
+    login = store.actor.login
+    try:
+        store.keyfile.unwrap_for_account(login, old)
+    except AuthError:
+        raise AuthError("現在のパスフレーズが違います。もう一度入力してください。") from None
+    validate_passphrase(new)
+    if new == old:
+        raise InvalidInput("新しいパスフレーズが今のものと同じです。別のパスフレーズにしてください。")
+    with store.write() as w:
+        w.audit("account.passphrase_changed", "staff", store.actor.staff_id or "")
+        store.keyfile.wrap_for_account(login, new, store.data_key, kdf)
+        store.keyfile.save(store.layout.key_file)
+
+
+def reset_passphrase(store: Store, staff_id: str, new: str, kdf: dict | None = None) -> None:
+    """An admin sets a new passphrase for another account (forgotten passphrase)."""
+    require(manages_accounts(store.actor.role), NO_RIGHT)
+    account = get_account(store, staff_id)
+    validate_passphrase(new)
+    with store.write() as w:
+        w.audit("account.passphrase_reset", "staff", account.id)
+        store.keyfile.wrap_for_account(account.login, new, store.data_key, kdf)
+        store.keyfile.save(store.layout.key_file)

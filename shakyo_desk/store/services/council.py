@@ -1,0 +1,57 @@
+"""Council settings (name, municipality, fiscal-year start, idle lock, retention)."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.roles import manages_settings
+from shakyo_desk.store.models import Council
+from shakyo_desk.store.services._common import optional_text, require, required_text
+from shakyo_desk.store.store import Store
+
+
+@dataclass(frozen=True)
+class CouncilSettings:
+    id: str
+    name: str
+    municipality: str
+    fiscal_year_start_month: int
+    idle_lock_minutes: int
+    retention_years: int
+    is_demo: bool
+
+
+def get_settings(store: Store) -> CouncilSettings:
+    with store.read() as s:
+        c = s.execute(sa.select(Council).where(Council.deleted_at.is_(None))).scalars().first()
+        return CouncilSettings(c.id, c.name, c.municipality, c.fiscal_year_start_month, c.idle_lock_minutes,
+                               c.retention_years, c.is_demo)
+
+
+def update_settings(store: Store, **changes) -> CouncilSettings:
+    require(manages_settings(store.actor.role))
+    current = get_settings(store)
+    values = {}
+    if "name" in changes:
+        values["name"] = required_text(changes.pop("name"), "社協の名前")
+    if "municipality" in changes:
+        values["municipality"] = optional_text(changes.pop("municipality"), "市町村名", 200)
+    for field, label, low, high in (
+        ("fiscal_year_start_month", "年度の開始月", 1, 12),
+        ("idle_lock_minutes", "自動ロックまでの分数", 1, 240),
+        ("retention_years", "保存年数", 1, 100),
+    ):
+        if field in changes:
+            try:
+                number = int(changes.pop(field))
+            except (TypeError, ValueError):
+                raise InvalidInput(f"{label}は数字で入力してください。") from None
+            if not low <= number <= high:
+                raise InvalidInput(f"{label}は{low}〜{high}の範囲で入力してください。")
+            values[field] = number
+    if changes:
+        raise InvalidInput(f"変更できない項目です：{'、'.join(changes)}")
+    with store.write() as w:
+        w.update(Council, current.id, values)
+    return get_settings(store)

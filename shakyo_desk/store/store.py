@@ -1,0 +1,267 @@
+"""Creating, unlocking and holding an open store.
+
+``Store`` is what the services receive: the engine keyed with the data key and
+the acting account. The UI and the CLI never see the engine themselves."""
+
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+
+from shakyo_desk.domain.errors import AuthError, InvalidInput, StoreError
+from shakyo_desk.domain.ids import new_id
+from shakyo_desk.domain.roles import Role
+from shakyo_desk.domain.text import clean
+from shakyo_desk.domain.vocab import DEFAULT_CONCERNS
+from shakyo_desk.store import migrate
+from shakyo_desk.store.engine import open_engine, probe
+from shakyo_desk.store.keyfile import KeyFile, new_data_key, new_recovery_key
+from shakyo_desk.store.models import ConcernCategory, Council, DeviceState, Staff
+from shakyo_desk.store.paths import StoreLayout
+from shakyo_desk.store.throttle import Throttle
+from shakyo_desk.store.writer import Actor, Writer
+
+LOGIN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,31}$")
+MIN_PASSPHRASE = 8
+
+WRITE_FAILED = (
+    "保存できませんでした。ディスクの空き容量と、データフォルダに書き込めるかを確かめてください。"
+    "今回の変更は保存されていません。"
+)
+NOT_A_STORE = "データフォルダ「{path}」に社協デスクのデータがありません。フォルダの指定を確かめてください。"
+UNREADABLE = (
+    "データベースを開けませんでした。鍵が合わないか、ファイルが壊れています。"
+    "バックアップからの復元については管理者に相談してください。"
+)
+
+
+def validate_login(login: str) -> str:
+    login = (login or "").strip()
+    if not LOGIN_RE.match(login):
+        raise InvalidInput("ログイン名は半角英数字（「.」「_」「-」も可）で2〜32文字にしてください。")
+    return login
+
+
+def validate_passphrase(passphrase: str) -> str:
+    if len(passphrase or "") < MIN_PASSPHRASE:
+        raise InvalidInput(f"パスフレーズは{MIN_PASSPHRASE}文字以上にしてください。")
+    return passphrase
+
+
+class Store:
+    """An unlocked store, acting as one account."""
+
+    def __init__(self, layout: StoreLayout, engine: sa.Engine, keyfile: KeyFile, data_key: bytes, actor: Actor):
+        self.layout = layout
+        self.engine = engine
+        self.keyfile = keyfile
+        self._data_key = bytearray(data_key)
+        self.actor = actor
+
+    @property
+    def data_key(self) -> bytes:
+        if not self._data_key:
+            raise StoreError("データはロックされています。もう一度ロックを解除してください。")
+        return bytes(self._data_key)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        self._require_open()
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except sa_exc.DatabaseError as error:
+            raise StoreError(UNREADABLE) from error
+
+    @contextmanager
+    def write(self) -> Iterator[Writer]:
+        """One transaction: rows, change log and audit commit together or not at all."""
+        self._require_open()
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(immediate=True)
+                with Session(bind=conn) as session, session.begin():
+                    writer = Writer(session, self.actor)
+                    yield writer
+                    writer.finish()
+        except sa_exc.OperationalError as error:
+            raise StoreError(WRITE_FAILED) from error
+        except sa_exc.IntegrityError as error:
+            raise InvalidInput("他のデータと矛盾するため保存できませんでした。入力内容を確かめてください。") from error
+        except OSError as error:
+            raise StoreError(WRITE_FAILED) from error
+
+    def as_actor(self, actor: Actor) -> "Store":
+        """The same open store acting as someone else (tests, demo generation)."""
+        return Store(self.layout, self.engine, self.keyfile, self.data_key, actor)
+
+    def close(self) -> None:
+        """Lock: drop the key and the connections."""
+        for i in range(len(self._data_key)):
+            self._data_key[i] = 0
+        self._data_key = bytearray()
+        self.engine.dispose()
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self._data_key)
+
+    def _require_open(self) -> None:
+        if not self._data_key:
+            raise StoreError("データはロックされています。もう一度ロックを解除してください。")
+
+
+def _actor_from_staff(staff: Staff) -> Actor:
+    return Actor(staff.id, staff.login, staff.display_name, Role(staff.role), frozenset(staff.district_ids or []))
+
+
+def _load_actor(engine: sa.Engine, login: str) -> Actor:
+    with Session(engine) as session:
+        staff = session.execute(sa.select(Staff).where(Staff.login == login)).scalar_one_or_none()
+        if staff is None or staff.deleted_at is not None:
+            raise AuthError(f"アカウント「{login}」は登録されていません。ログイン名を確かめてください。")
+        if staff.disabled_at is not None:
+            raise AuthError(f"アカウント「{login}」は無効になっています。管理者に相談してください。")
+        return _actor_from_staff(staff)
+
+
+def _open_database(layout: StoreLayout, data_key: bytes) -> sa.Engine:
+    engine = open_engine(layout.database, data_key)
+    try:
+        probe(engine)
+        migrate.upgrade(engine, layout)
+    except sa_exc.DatabaseError as error:
+        engine.dispose()
+        raise StoreError(UNREADABLE) from error
+    except Exception:
+        engine.dispose()
+        raise
+    return engine
+
+
+def require_store(root: Path) -> StoreLayout:
+    layout = StoreLayout(Path(root))
+    if not layout.exists():
+        raise StoreError(NOT_A_STORE.format(path=root))
+    return layout
+
+
+def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] = time.time) -> Store:
+    layout = require_store(root)
+    throttle = Throttle(layout.unlock_state, clock)
+    throttle.check(login)
+    keyfile = KeyFile.load(layout.key_file)
+    try:
+        data_key = keyfile.unwrap_for_account(login, passphrase)
+    except AuthError:
+        if login in keyfile.accounts:
+            throttle.record_failure(login)
+        raise
+    engine = _open_database(layout, data_key)
+    try:
+        actor = _load_actor(engine, login)
+    except Exception:
+        engine.dispose()
+        raise
+    throttle.record_success(login)
+    store = Store(layout, engine, keyfile, data_key, actor)
+    with store.write() as w:
+        w.audit("session.unlock")
+    return store
+
+
+def unlock_with_recovery(root: Path, recovery_key: str, login: str, new_passphrase: str) -> Store:
+    """Set a new passphrase for ``login`` with the recovery key, and unlock."""
+    layout = require_store(root)
+    validate_passphrase(new_passphrase)
+    keyfile = KeyFile.load(layout.key_file)
+    data_key = keyfile.unwrap_with_recovery(recovery_key)
+    engine = _open_database(layout, data_key)
+    try:
+        actor = _load_actor(engine, login)
+    except Exception:
+        engine.dispose()
+        raise
+    store = Store(layout, engine, keyfile, data_key, actor)
+    with store.write() as w:
+        w.audit("account.passphrase_recovered", "staff", actor.staff_id or "")
+        keyfile.wrap_for_account(login, new_passphrase, data_key)
+        keyfile.save(layout.key_file)
+    Throttle(layout.unlock_state).record_success(login)
+    return store
+
+
+def create_store(
+    root: Path,
+    council_name: str,
+    admin_login: str,
+    admin_passphrase: str,
+    *,
+    admin_name: str = "",
+    municipality: str = "",
+    is_demo: bool = False,
+    kdf: dict | None = None,
+) -> tuple[Store, str]:
+    """Create a new encrypted store with its first admin. Returns (store, recovery key)."""
+    root = Path(root)
+    council_name = clean(council_name)
+    if not council_name:
+        raise InvalidInput("社協の名前を入力してください。")
+    admin_login = validate_login(admin_login)
+    validate_passphrase(admin_passphrase)
+    layout = StoreLayout(root)
+    if layout.database.exists() or layout.key_file.exists():
+        raise StoreError(f"フォルダ「{root}」にはすでにデータがあります。別のフォルダを指定してください。")
+    created_root = not root.exists()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StoreError(f"フォルダ「{root}」を作れませんでした。書き込みできる場所を指定してください。") from error
+
+    data_key, recovery_key = new_data_key(), new_recovery_key()
+    council_id, admin_id, device_id = new_id(), new_id(), new_id()
+    keyfile = KeyFile.new(store_id=council_id)
+    engine = None
+    try:
+        engine = open_engine(layout.database, data_key)
+        migrate.upgrade(engine)
+        with Session(engine) as session, session.begin():
+            session.add(DeviceState(id=1, device_id=device_id, epoch=1, council_id=council_id, next_seq=1))
+        actor = Actor(admin_id, admin_login, clean(admin_name) or admin_login, Role.ADMIN)
+        store = Store(layout, engine, keyfile, data_key, actor)
+        with store.write() as w:
+            w.insert(Council, {"name": council_name, "municipality": clean(municipality), "is_demo": is_demo},
+                     entity_id=council_id)
+            w.insert(Staff, {"login": admin_login, "display_name": actor.display_name, "role": Role.ADMIN.value,
+                             "section": "事務局", "district_ids": []}, entity_id=admin_id)
+            for order, name in enumerate(DEFAULT_CONCERNS):
+                w.insert(ConcernCategory, {"name": name, "sort_order": order, "active": True})
+            w.audit("store.create", "council", council_id)
+        keyfile.wrap_for_account(admin_login, admin_passphrase, data_key, kdf)
+        keyfile.wrap_for_recovery(recovery_key, data_key)
+        keyfile.save(layout.key_file)
+    except Exception as error:
+        if engine is not None:
+            engine.dispose()
+        _remove_partial_store(layout, created_root)
+        if isinstance(error, (StoreError, InvalidInput)):
+            raise
+        if isinstance(error, (OSError, sa_exc.OperationalError)):
+            raise StoreError(WRITE_FAILED) from error
+        raise
+    return store, recovery_key
+
+
+def _remove_partial_store(layout: StoreLayout, created_root: bool) -> None:
+    if created_root:
+        shutil.rmtree(layout.root, ignore_errors=True)
+        return
+    for path in (layout.database, layout.key_file):
+        for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            candidate.unlink(missing_ok=True)

@@ -1,0 +1,149 @@
+"""The one write path. Every change to recorded data goes through ``Writer``:
+in the caller's transaction it writes the row, appends the change log (for
+sync) and appends the audit log (hash-chained)."""
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from shakyo_desk.domain import hlc
+from shakyo_desk.domain.errors import NotFound
+from shakyo_desk.domain.ids import new_id
+from shakyo_desk.domain.roles import Role
+from shakyo_desk.store import audit
+from shakyo_desk.store.models import AuditLog, ChangeLog, DeviceState, Household, Person
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: the unlocked account."""
+
+    staff_id: str | None
+    login: str
+    display_name: str
+    role: Role
+    district_ids: frozenset[str] = frozenset()
+
+
+def now_utc() -> datetime:
+    # Naive UTC: SQLite has no time zones; everything stored is UTC.
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value)
+    return value
+
+
+class Writer:
+    def __init__(self, session: Session, actor: Actor):
+        self.session = session
+        self.actor = actor
+        self._device = session.get(DeviceState, 1)
+        self._last_hash: str | None = None
+        self._search_dirty: set[str] = set()
+        self.changes = 0
+
+    @property
+    def device_id(self) -> str:
+        return self._device.device_id
+
+    # --- row changes ----------------------------------------------------------
+    def insert(self, model, values: dict[str, Any], *, entity_id: str | None = None) -> str:
+        entity_id = entity_id or new_id()
+        stamp, at = self._next_stamp(), now_utc()
+        row = {"id": entity_id, "created_at": at, "created_by": self.actor.staff_id, "hlc": stamp, **values}
+        self.session.execute(sa.insert(model).values(**row))
+        fields = {k: to_json_value(v) for k, v in row.items() if k != "hlc"}
+        self._log(model, entity_id, "insert", fields, stamp, at, base={})
+        self._touch_search(model, entity_id, values)
+        return entity_id
+
+    def update(self, model, entity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Apply the fields that really change; returns them (empty: nothing written)."""
+        current = self.session.execute(sa.select(model).where(model.id == entity_id)).scalar_one_or_none()
+        if current is None:
+            raise NotFound("指定されたデータが見つかりません。一覧を更新してからもう一度お試しください。")
+        changed = {k: v for k, v in changes.items() if getattr(current, k) != v}
+        if not changed:
+            return {}
+        stamp, at = self._next_stamp(), now_utc()
+        self.session.execute(
+            sa.update(model).where(model.id == entity_id).values(**changed, updated_at=at, hlc=stamp)
+        )
+        self.session.expire(current)
+        fields = {k: to_json_value(v) for k, v in changed.items()}
+        self._log(model, entity_id, "update", fields, stamp, at, base=self._version_seen(entity_id))
+        self._touch_search(model, entity_id, {"household_id": getattr(current, "household_id", None)})
+        return changed
+
+    def delete(self, model, entity_id: str) -> None:
+        """Soft delete: the row stays (sync and audit need it) with deleted_at set."""
+        if not self.update(model, entity_id, {"deleted_at": now_utc()}):
+            return
+
+    # --- audit -----------------------------------------------------------------
+    def audit(self, action: str, entity: str = "", entity_id: str = "", detail: dict | None = None) -> None:
+        if self._last_hash is None:
+            self._last_hash = self.session.execute(
+                sa.select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)
+            ).scalar() or audit.GENESIS
+        at = now_utc()
+        detail = detail or {}
+        digest = audit.entry_hash(self._last_hash, at, self.actor.staff_id, self.actor.login, self.device_id,
+                                  action, entity, entity_id, detail)
+        self.session.execute(sa.insert(AuditLog).values(
+            at=at, staff_id=self.actor.staff_id, login=self.actor.login, device_id=self.device_id,
+            action=action, entity=entity, entity_id=entity_id, detail=detail,
+            prev_hash=self._last_hash, hash=digest,
+        ))
+        self._last_hash = digest
+
+    # --- internals -------------------------------------------------------------
+    def _next_stamp(self) -> str:
+        d = self._device
+        stamp = hlc.tick(hlc.Stamp(d.hlc_wall_ms, d.hlc_counter), time.time_ns() // 1_000_000)
+        d.hlc_wall_ms, d.hlc_counter = stamp.wall_ms, stamp.counter
+        return stamp.encode(d.device_id)
+
+    def _log(self, model, entity_id: str, op: str, fields: dict, stamp: str, at: datetime, base: dict) -> None:
+        d = self._device
+        self.session.execute(sa.insert(ChangeLog).values(
+            origin_device=d.device_id, epoch=d.epoch, seq=d.next_seq, entity=model.__tablename__,
+            entity_id=entity_id, op=op, fields=fields, base=base, hlc=stamp,
+            staff_id=self.actor.staff_id, recorded_at=at,
+        ))
+        d.next_seq += 1
+        self.changes += 1
+        self.audit(f"{model.__tablename__}.{op}", model.__tablename__, entity_id, {"fields": sorted(fields)})
+
+    def _version_seen(self, entity_id: str) -> dict[str, int]:
+        """The version vector of the entity as the editor saw it: {device:epoch: seq}."""
+        rows = self.session.execute(
+            sa.select(ChangeLog.origin_device, ChangeLog.epoch, sa.func.max(ChangeLog.seq))
+            .where(ChangeLog.entity_id == entity_id)
+            .group_by(ChangeLog.origin_device, ChangeLog.epoch)
+        ).all()
+        return {f"{dev}:{epoch}": seq for dev, epoch, seq in rows}
+
+    def _touch_search(self, model, entity_id: str, values: dict) -> None:
+        if model is Household:
+            self._search_dirty.add(entity_id)
+        elif model is Person and values.get("household_id"):
+            self._search_dirty.add(values["household_id"])
+
+    def finish(self) -> None:
+        """Called once before commit: derived data and the device counters."""
+        from shakyo_desk.store.search import refresh_household_search
+
+        for household_id in self._search_dirty:
+            refresh_household_search(self.session, household_id)
+        self._search_dirty.clear()
+        self.session.flush()
