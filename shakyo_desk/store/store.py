@@ -90,12 +90,21 @@ class Store:
                     writer = Writer(session, self.actor)
                     yield writer
                     writer.finish()
-        except sa_exc.OperationalError as error:
-            raise StoreError(WRITE_FAILED) from error
-        except sa_exc.IntegrityError as error:
-            raise InvalidInput("他のデータと矛盾するため保存できませんでした。入力内容を確かめてください。") from error
-        except OSError as error:
-            raise StoreError(WRITE_FAILED) from error
+        except BaseException as error:
+            # A service may have re-wrapped keys in memory before failing: go back
+            # to what is on disk, as the database went back to its last commit.
+            self._reload_keyfile()
+            if isinstance(error, sa_exc.OperationalError | OSError):
+                raise StoreError(WRITE_FAILED) from error
+            if isinstance(error, sa_exc.IntegrityError):
+                raise InvalidInput("他のデータと矛盾するため保存できませんでした。入力内容を確かめてください。") from error
+            raise
+
+    def _reload_keyfile(self) -> None:
+        try:
+            self.keyfile = KeyFile.load(self.layout.key_file)
+        except Exception:  # noqa: BLE001 - the original error matters more
+            pass
 
     def as_actor(self, actor: Actor) -> "Store":
         """The same open store acting as someone else (tests, demo generation)."""
