@@ -19,8 +19,9 @@ def fold(text: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFKC", text)
     text = jaconv.kata2hira(text)
-    text = text.casefold()
-    return _IGNORED.sub("", text)
+    text = _IGNORED.sub("", text.casefold())
+    # Casefolding and dropping separators can leave combining marks to compose.
+    return _IGNORED.sub("", unicodedata.normalize("NFKC", text))
 
 
 def search_terms(query: str) -> list[str]:

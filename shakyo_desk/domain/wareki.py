@@ -1,6 +1,6 @@
 """和暦 (Japanese era) dates and 年度 (fiscal years) for screens and paper."""
 
-from datetime import date
+from datetime import date, timedelta
 
 # (first day, era name, short letter)
 ERAS = [
@@ -53,6 +53,10 @@ def fiscal_year_bounds(year: int, start_month: int = 4) -> tuple[date, date]:
 
 
 def format_fiscal_year(year: int, start_month: int = 4) -> str:
-    """令和7年度 for the 年度 starting in April 2025."""
-    name, _, era_year = era_of(date(year, start_month, 1))
+    """令和7年度 for the 年度 starting in April 2025.
+
+    Named by the era in force a month into the year, so that April 2019 –
+    March 2020 reads 令和元年度 as councils write it (the era began 1 May 2019).
+    """
+    name, _, era_year = era_of(date(year, start_month, 1) + timedelta(days=31))
     return f"{name}{_year_text(era_year)}年度"

@@ -42,3 +42,9 @@ def probe(engine: Engine) -> None:
     """Touch the database so a wrong key or a damaged file fails here."""
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+
+
+def checkpoint(engine: Engine) -> None:
+    """Fold the WAL into the main file (outside any transaction), e.g. before copying it."""
+    with engine.connect() as conn:
+        conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -10,6 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from shakyo_desk.domain.errors import StoreError
+from shakyo_desk.store.engine import checkpoint
 from shakyo_desk.store.paths import StoreLayout
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -65,9 +66,7 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
 
 
 def copy_before_migration(engine: Engine, layout: StoreLayout, revision: str) -> Path:
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.commit()
+    checkpoint(engine)
     layout.backups.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = layout.backups / f"before-migration-{revision}-{stamp}.db"

@@ -42,6 +42,19 @@ def to_json_value(value: Any) -> Any:
     return value
 
 
+def _fill_defaults(model, row: dict[str, Any]) -> None:
+    for column in model.__table__.columns:
+        if column.name in row:
+            continue
+        default = column.default
+        if default is None:
+            row[column.name] = None
+        elif default.is_callable:
+            row[column.name] = default.arg(None)
+        else:
+            row[column.name] = default.arg
+
+
 class Writer:
     def __init__(self, session: Session, actor: Actor):
         self.session = session
@@ -60,6 +73,7 @@ class Writer:
         entity_id = entity_id or new_id()
         stamp, at = self._next_stamp(), now_utc()
         row = {"id": entity_id, "created_at": at, "created_by": self.actor.staff_id, "hlc": stamp, **values}
+        _fill_defaults(model, row)  # the change log must carry the whole row
         self.session.execute(sa.insert(model).values(**row))
         fields = {k: to_json_value(v) for k, v in row.items() if k != "hlc"}
         self._log(model, entity_id, "insert", fields, stamp, at, base={})

@@ -1,0 +1,33 @@
+import pytest
+
+from shakyo_desk.store.keyfile import FAST_KDF
+from shakyo_desk.store.services import districts
+from shakyo_desk.store.store import create_store
+
+PASSPHRASE = "correct horse 1"
+
+
+@pytest.fixture
+def store_dir(tmp_path):
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def store(store_dir):
+    s, _ = create_store(store_dir, "テスト村社会福祉協議会", "admin", PASSPHRASE, admin_name="管理 太郎", kdf=FAST_KDF)
+    yield s
+    if s.is_open:
+        s.close()
+
+
+@pytest.fixture
+def store_and_key(store_dir):
+    s, recovery = create_store(store_dir, "テスト村社会福祉協議会", "admin", PASSPHRASE, kdf=FAST_KDF)
+    yield s, recovery
+    if s.is_open:
+        s.close()
+
+
+@pytest.fixture
+def district(store):
+    return districts.add_district(store, "上町", "かみまち")

@@ -1,0 +1,78 @@
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from shakyo_desk.domain.errors import StoreError
+from shakyo_desk.store import migrate
+from shakyo_desk.store.check import check_store
+from shakyo_desk.store.engine import checkpoint, open_engine
+from shakyo_desk.store.keyfile import KeyFile, new_data_key
+from shakyo_desk.store.models import Base
+from shakyo_desk.store.paths import StoreLayout
+from shakyo_desk.store.services import households
+from shakyo_desk.store.store import unlock
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "stores"
+FIXTURE_PASSPHRASE = "fixture passphrase"
+
+
+def test_migrations_from_empty_build_the_model_schema(tmp_path):
+    engine = open_engine(tmp_path / "empty.db", new_data_key())
+    assert migrate.upgrade(engine) is True
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    tables = set(sa.inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    for name, table in Base.metadata.tables.items():
+        actual = {c["name"] for c in sa.inspect(engine).get_columns(name)}
+        assert actual == {c.name for c in table.columns}, name
+    assert migrate.upgrade(engine) is False  # already at head
+    engine.dispose()
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()))
+def test_every_released_schema_upgrades_and_opens(tmp_path, fixture):
+    root = tmp_path / fixture
+    shutil.copytree(FIXTURES / fixture, root)
+    store = unlock(root, "admin", FIXTURE_PASSPHRASE)
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    rows = households.list_households(store, "かくう")
+    assert [r.head_name for r in rows] == ["架空 花子"] and rows[0].member_count == 2
+    assert check_store(store).sound
+    store.close()
+
+
+def test_copy_before_migration_is_an_encrypted_working_copy(store, district):
+    households.add_household(store, district, "山田 花子")
+    copy = migrate.copy_before_migration(store.engine, store.layout, "0001")
+    assert copy.parent == store.layout.backups
+    assert not copy.read_bytes().startswith(b"SQLite format 3")
+    engine = open_engine(copy, store.data_key)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM household").scalar() == 1
+    engine.dispose()
+
+
+def test_store_from_a_newer_version_is_refused_untouched(store):
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
+    checkpoint(store.engine)
+    store.close()
+    layout = StoreLayout(store.layout.root)
+    digest = hashlib.sha256(layout.database.read_bytes()).hexdigest()
+    with pytest.raises(StoreError) as err:
+        unlock(layout.root, "admin", "correct horse 1")
+    assert "新しいバージョン" in err.value.message
+    assert hashlib.sha256(layout.database.read_bytes()).hexdigest() == digest
+    assert not layout.backups.exists()
+
+
+def test_key_file_from_a_newer_version_is_refused(store):
+    store.close()
+    text = store.layout.key_file.read_text("utf-8").replace('"format": 1', '"format": 99')
+    store.layout.key_file.write_text(text, "utf-8")
+    with pytest.raises(StoreError) as err:
+        KeyFile.load(store.layout.key_file)
+    assert "新しいバージョン" in err.value.message

@@ -1,0 +1,59 @@
+import pytest
+
+from shakyo_desk.domain.errors import InvalidInput, PermissionDenied
+from shakyo_desk.domain.roles import Role
+from shakyo_desk.store.keyfile import FAST_KDF
+from shakyo_desk.store.services import accounts, council, districts, households
+from shakyo_desk.store.store import unlock
+
+
+@pytest.fixture
+def two_districts(store):
+    return districts.add_district(store, "上町"), districts.add_district(store, "下町")
+
+
+def login_as(store, login, role, district_ids=()):
+    accounts.add_account(store, login, login, role, f"{login} passphrase", district_ids=list(district_ids), kdf=FAST_KDF)
+    return unlock(store.layout.root, login, f"{login} passphrase")
+
+
+def test_staff_sees_and_edits_only_own_districts(store, two_districts):
+    upper, lower = two_districts
+    mine = households.add_household(store, upper, "上町 住人")
+    theirs = households.add_household(store, lower, "下町 住人")
+    staff = login_as(store, "staff1", Role.STAFF, [upper])
+    assert [h.id for h in households.list_households(staff)] == [mine]
+    households.update_household(staff, mine, notes="訪問済み")
+    with pytest.raises(PermissionDenied):
+        households.update_household(staff, theirs, notes="越権")
+    with pytest.raises(PermissionDenied):
+        households.get_household(staff, theirs)
+    with pytest.raises(PermissionDenied):
+        households.update_household(staff, mine, district_id=lower)
+    staff.close()
+
+
+def test_reporter_sees_no_households(store, two_districts):
+    households.add_household(store, two_districts[0], "上町 住人")
+    reporter = login_as(store, "care1", Role.REPORTER)
+    assert households.list_households(reporter) == []
+    with pytest.raises(PermissionDenied):
+        households.add_household(reporter, two_districts[0], "新しい 世帯")
+    reporter.close()
+
+
+def test_only_admin_manages_accounts_and_settings(store):
+    coordinator = login_as(store, "coord1", Role.COORDINATOR)
+    with pytest.raises(PermissionDenied):
+        accounts.add_account(coordinator, "x1", "x", "staff", "passphrase x", kdf=FAST_KDF)
+    with pytest.raises(PermissionDenied):
+        council.update_settings(coordinator, idle_lock_minutes=1)
+    assert [a.login for a in accounts.list_accounts(coordinator)] == ["coord1"]
+    coordinator.close()
+
+
+def test_the_last_admin_stays(store):
+    with pytest.raises(InvalidInput):
+        accounts.update_account(store, store.actor.staff_id, role="staff")
+    with pytest.raises(InvalidInput):
+        accounts.disable_account(store, store.actor.staff_id)
