@@ -12,7 +12,17 @@ BUSY_TIMEOUT_MS = 5000
 def open_engine(database: Path, data_key: bytes) -> Engine:
     # SQLCipher's raw-key syntax: PRAGMA key = "x'<64 hex digits>'".
     url = sa.URL.create("sqlite+pysqlcipher", password=f"x'{data_key.hex()}'", database=str(database))
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+    return _configure(sa.create_engine(url, connect_args={"check_same_thread": False}))
+
+
+def open_plain_engine(database: Path) -> Engine:
+    """An unencrypted SQLite engine with the same settings. Benchmarks only:
+    it measures what the encryption costs."""
+    url = sa.URL.create("sqlite+pysqlite", database=str(database))
+    return _configure(sa.create_engine(url, connect_args={"check_same_thread": False}))
+
+
+def _configure(engine: Engine) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):

@@ -1,0 +1,51 @@
+"""Reference data sets (DESIGN §9), generated once per profile and seed and reused."""
+
+import shutil
+import time
+from pathlib import Path
+
+from shakyo_desk import demo
+from shakyo_desk.store.store import unlock
+
+OUT = Path(__file__).parents[2] / "bench-out"
+
+
+def reference_store_dir(profile: str) -> Path:
+    """The folder of the reference store, generating it when absent (takes a while)."""
+    root = OUT / f"{profile}"
+    marker = root / ".complete"
+    if marker.exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    print(f"generating the {profile} reference store (once) …", flush=True)
+    store, _ = demo.generate(root, profile)
+    store.close()
+    marker.write_text(f"{time.perf_counter() - started:.1f}\n")
+    return root
+
+
+def ensure_in_subprocess(profile: str) -> Path:
+    """Generate in a child process so the benchmark's own peak memory stays honest."""
+    import subprocess
+    import sys
+
+    if not (OUT / profile / ".complete").exists():
+        subprocess.run([sys.executable, "-m", "tests.benchmarks.datasets", profile], check=True,
+                       cwd=Path(__file__).parents[2])
+    return OUT / profile
+
+
+def open_reference(profile: str):
+    return unlock(ensure_in_subprocess(profile), demo.DEMO_LOGIN, demo.DEMO_PASSPHRASE)
+
+
+def generation_seconds(profile: str) -> float:
+    return float((reference_store_dir(profile) / ".complete").read_text())
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(reference_store_dir(sys.argv[1] if len(sys.argv) > 1 else "large-town"))
