@@ -1,0 +1,121 @@
+"""社協デスク from the command line (see shared/CLI.md for the contract).
+
+``main(argv)`` parses, runs one command and returns the exit status. Refusals a
+user can cause are one Japanese sentence on stderr with the error's exit code;
+nothing else is printed for them. The desktop app is imported only when started."""
+
+import os
+import sys
+from pathlib import Path
+
+from shakyo_desk import __version__
+from shakyo_desk.cli_commands import register_all
+from shakyo_desk.cli_commands._base import ENV_DEBUG, ENV_FAST_KDF, PROG, Context, Parser
+from shakyo_desk.domain.errors import UserError
+
+EXIT_UNEXPECTED = 70
+EXIT_UI_UNAVAILABLE = 69
+EXIT_INTERRUPTED = 130
+
+EPILOG = f"""\
+終了コード:
+  0 成功 / 2 入力の誤り / 3 見つからない / 4 権限がない / 5 認証できない
+  6 データフォルダの問題 / 7 check で異常あり / 70 予期しないエラー
+
+環境変数:
+  SHAKYO_PASSPHRASE    --user のアカウントのパスフレーズ（なければ端末で尋ねます）
+  SHAKYO_RECOVERY_KEY  復旧キーを使うコマンドの復旧キー
+  {ENV_FAST_KDF}=1    試験・スクリプト用：鍵の導出を軽くします（本番のデータには使わないでください）
+  {ENV_DEBUG}=1       予期しないエラーのときに詳しい情報（トレースバック）を表示します
+"""
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
+        description="社協デスク — 小規模社協のための地域福祉記録アプリ。コマンドを省略するとデスクトップ画面を起動します。",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}",
+                        help="版を表示して終わります")
+    parser.add_argument("--demo", action="store_true",
+                        help="デモ用の架空の村のデータで画面を起動します")
+    parser.add_argument("--store", metavar="DIR", help="データフォルダ（省略時は利用者ごとの既定のフォルダ）")
+    parser.add_argument("--user", metavar="LOGIN", help="アカウントのログイン名")
+    parser.add_argument("--format", choices=("text", "json"), help="出力の形式")
+    subparsers = parser.add_subparsers(dest="command", metavar="コマンド", title="コマンド一覧", parser_class=Parser)
+    register_all(subparsers)
+    return parser
+
+
+def _utf8_streams() -> None:
+    """Windows consoles default to a legacy code page; Japanese needs UTF-8."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            reconfigure(encoding="utf-8", errors="replace")
+        except (ValueError, OSError, TypeError, AttributeError):
+            pass
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _start_ui(args) -> int:
+    if args.user or args.format:
+        sys.stderr.write("画面の起動には --user や --format は使えません。コマンドを指定してください。\n")
+        return 2
+    store_dir = Path(args.store).expanduser() if args.store else None
+    try:
+        from shakyo_desk.ui.app import run
+    except ImportError as error:
+        sys.stderr.write(
+            "デスクトップ画面を起動できませんでした。画面部品（PySide6）のインストールを確かめてください。"
+            f"コマンド（shakyo-desk --help）は使えます。（{type(error).__name__}）\n"
+        )
+        return EXIT_UI_UNAVAILABLE
+    return int(run(store_dir, bool(args.demo)) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _utf8_streams()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, --version and usage errors
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    try:
+        if args.command is None:
+            return _start_ui(args)
+        if args.demo:
+            sys.stderr.write("--demo はコマンドと一緒には使えません。デモのデータを作るには demo コマンドを使ってください。\n")
+            return 2
+        handler = getattr(args, "handler", None)
+        if handler is None:  # a command group without its subcommand
+            sys.stderr.write(f"「{args.command}」の後に操作を指定してください。「{PROG} {args.command} --help」で一覧を確かめてください。\n")
+            return 2
+        result = handler(Context(args))
+        return 0 if result is None else int(result)
+    except UserError as error:
+        sys.stderr.write(_one_line(error.message) + "\n")
+        return error.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("中断しました。\n")
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - the last line of defence
+        if os.environ.get(ENV_DEBUG):
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(
+            f"予期しないエラーが発生したため、処理を中止しました（{type(error).__name__}）。"
+            f"{ENV_DEBUG}=1 を付けて実行した結果をサポート担当に伝えてください。\n"
+        )
+        return EXIT_UNEXPECTED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

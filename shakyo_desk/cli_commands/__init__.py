@@ -1,0 +1,18 @@
+"""Command groups of the command-line interface, one small module each.
+
+A module provides ``register(subparsers)``: it adds its command (or command group)
+and sets ``handler`` on each leaf parser to a function ``handler(ctx) -> int | None``.
+Add a module name to ``COMMAND_MODULES`` to make a new command appear."""
+
+from importlib import import_module
+
+COMMAND_MODULES = [
+    "setup",      # init, demo
+    "check",
+    "household",
+]
+
+
+def register_all(subparsers) -> None:
+    for name in COMMAND_MODULES:
+        import_module(f"{__name__}.{name}").register(subparsers)

@@ -1,0 +1,235 @@
+"""`household add|list|show|set`: the 世帯 register from the command line."""
+
+from shakyo_desk.cli_commands._base import Context, add_store_options
+from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.wareki import format_wareki
+
+# FIELD=VALUE names accepted by `household set` → (service field, Japanese label).
+SETTABLE = {
+    "phone": ("phone", "電話番号"),
+    "address": ("address", "住所"),
+    "notes": ("notes", "メモ"),
+    "housing_type": ("housing_type", "住まいの種類"),
+    "welfare_commissioner": ("welfare_commissioner", "民生委員"),
+    "watch_level": ("watch_level", "見守りの程度"),
+    "watch_interval_days": ("watch_interval_days", "見守りの間隔（日）"),
+    "district": ("district_id", "地区"),
+    "flags": ("flags", "世帯の特徴"),
+}
+
+
+def register(subparsers) -> None:
+    group = subparsers.add_parser("household", help="世帯の登録・一覧・表示・変更",
+                                  description="世帯（と最初の世帯員）の登録、一覧、表示、変更を行います。")
+    add_store_options(group)
+    sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
+
+    p = sub.add_parser("add", help="世帯を登録し、そのIDを表示します",
+                       description="世帯を最初の世帯員（世帯主）とともに登録し、世帯のIDを表示します。")
+    p.add_argument("--district", metavar="NAME", required=True, help="地区名（またはID）")
+    p.add_argument("--name", metavar="NAME", required=True, help="世帯主の氏名")
+    p.add_argument("--kana", metavar="KANA", default="", help="世帯主のフリガナ")
+    p.add_argument("--address", metavar="TEXT", default=None, help="住所")
+    p.add_argument("--phone", metavar="TEXT", default=None, help="電話番号")
+    p.add_argument("--notes", metavar="TEXT", default=None, help="メモ")
+    p.add_argument("--flags", metavar="A,B", default=None, help="世帯の特徴（読点またはカンマ区切り）")
+    add_store_options(p)
+    p.set_defaults(handler=run_add)
+
+    p = sub.add_parser("list", help="見ることのできる世帯の一覧",
+                       description="このアカウントが見ることのできる世帯を一覧にします。")
+    p.add_argument("--search", metavar="TEXT", default="", help="氏名・フリガナ・住所・電話番号で絞り込み")
+    p.add_argument("--district", metavar="NAME", default=None, help="地区で絞り込み")
+    p.add_argument("--limit", metavar="N", type=int, default=500, help="最大件数（0で制限なし、既定500）")
+    add_store_options(p)
+    p.set_defaults(handler=run_list)
+
+    p = sub.add_parser("show", help="1つの世帯の詳しい内容",
+                       description="世帯の内容と世帯員、訪問・連絡、把握シート、未解決の競合を表示します。")
+    p.add_argument("id", metavar="ID", help="世帯のID")
+    add_store_options(p)
+    p.set_defaults(handler=run_show)
+
+    p = sub.add_parser(
+        "set", help="世帯の項目を変更します（FIELD=VALUE）",
+        description="世帯の項目を変更します。指定できる項目：" + "、".join(
+            f"{name}（{label}）" for name, (_, label) in SETTABLE.items())
+        + "。flags はカンマ区切り、空の値（例：phone=）で消去します。",
+    )
+    p.add_argument("id", metavar="ID", help="世帯のID")
+    p.add_argument("assignments", metavar="FIELD=VALUE", nargs="+", help="変更する項目と値")
+    add_store_options(p)
+    p.set_defaults(handler=run_set)
+
+
+def split_list(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [part.strip() for part in value.replace("、", ",").split(",") if part.strip()]
+
+
+# ---- add -------------------------------------------------------------------------
+
+def run_add(ctx: Context) -> int:
+    from shakyo_desk.store.services.districts import find_district
+    from shakyo_desk.store.services.households import add_household
+
+    args = ctx.args
+    fields = {key: getattr(args, key) for key in ("address", "phone", "notes") if getattr(args, key) is not None}
+    if args.flags is not None:
+        fields["flags"] = split_list(args.flags)
+    with ctx.open_store() as store:
+        district = find_district(store, args.district)
+        household_id = add_household(store, district.id, args.name, args.kana, **fields)
+    ctx.emit({"id": household_id}, household_id)
+    return 0
+
+
+# ---- list ------------------------------------------------------------------------
+
+def row_json(row) -> dict:
+    return {
+        "id": row.id, "code": row.code, "name": row.head_name, "kana": row.head_kana,
+        "district": row.district, "district_id": row.district_id, "address": row.address, "phone": row.phone,
+        "flags": list(row.flags), "members": row.member_count,
+    }
+
+
+def run_list(ctx: Context) -> int:
+    from shakyo_desk.store.services.districts import find_district
+    from shakyo_desk.store.services.households import list_households
+
+    args = ctx.args
+    if args.limit < 0:
+        raise InvalidInput("--limit には0以上の数を指定してください。")
+    with ctx.open_store() as store:
+        district_id = find_district(store, args.district).id if args.district else None
+        rows = list_households(store, search=args.search, district_id=district_id, limit=args.limit or None)
+    if ctx.json:
+        ctx.emit([row_json(r) for r in rows])
+        return 0
+    if not rows:
+        ctx.emit(None, "該当する世帯はありません。")
+        return 0
+    lines = [f"世帯 {len(rows)}件" + ("（上限まで表示。--limit で変えられます）" if args.limit and len(rows) >= args.limit else "")]
+    for r in rows:
+        name = f"{r.head_name}（{r.head_kana}）" if r.head_kana else r.head_name
+        parts = [r.code, name, r.district or "地区なし", r.address, r.phone, f"{r.member_count}人"]
+        lines.append("  " + "  ".join(p for p in parts if p))
+        lines.append(f"      ID: {r.id}")
+    ctx.emit(None, lines)
+    return 0
+
+
+# ---- show ------------------------------------------------------------------------
+
+def person_json(p) -> dict:
+    return {
+        "id": p.id, "name": p.name, "kana": p.kana, "sex": p.sex, "birth_date": p.birth_date,
+        "age_band": p.age_band, "relation": p.relation, "flags": list(p.flags), "roles": list(p.roles),
+        "wishes": p.wishes, "notes": p.notes,
+    }
+
+
+def detail_json(h) -> dict:
+    return {
+        "id": h.id, "code": h.code, "name": h.head_name, "district": h.district, "district_id": h.district_id,
+        "address": h.address, "phone": h.phone, "housing_type": h.housing_type, "flags": list(h.flags),
+        "welfare_commissioner": h.welfare_commissioner,
+        "staff_main_id": h.staff_main_id, "staff_main": h.staff_main,
+        "staff_sub_id": h.staff_sub_id, "staff_sub": h.staff_sub,
+        "watch_level": h.watch_level, "watch_interval_days": h.watch_interval_days, "notes": h.notes,
+        "created_at": h.created_at, "updated_at": h.updated_at,
+        "members": [person_json(p) for p in h.members],
+        # Filled as the contact, sheet and sync services arrive; the shape stays the same.
+        "contacts": [], "sheets": [], "conflicts": [], "follow_ups": [],
+    }
+
+
+def _date_of(value):
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def detail_text(h) -> list[str]:
+    lines = [f"世帯 {h.code}　{h.head_name}", f"  ID：{h.id}"]
+    for label, value in (
+        ("地区", h.district), ("住所", h.address), ("電話", h.phone), ("住まい", h.housing_type),
+        ("特徴", "、".join(h.flags)), ("民生委員", h.welfare_commissioner), ("担当", h.staff_main),
+        ("副担当", h.staff_sub),
+        ("見守り", h.watch_level + (f"（{h.watch_interval_days}日ごと）" if h.watch_interval_days else "")),
+        ("メモ", h.notes), ("登録日", format_wareki(_date_of(h.created_at))),
+        ("更新日", format_wareki(_date_of(h.updated_at)) if h.updated_at else ""),
+    ):
+        if value:
+            lines.append(f"  {label}：{value}")
+    lines.append(f"世帯員 {len(h.members)}人")
+    for p in h.members:
+        name = f"{p.name}（{p.kana}）" if p.kana else p.name
+        extra = [p.relation, p.sex if p.sex != "不明" else "",
+                 format_wareki(p.birth_date) + "生" if p.birth_date else p.age_band, "、".join(p.flags)]
+        lines.append("  " + "  ".join(x for x in [name, *extra] if x))
+    return lines
+
+
+def run_show(ctx: Context) -> int:
+    from shakyo_desk.store.services.households import get_household
+
+    with ctx.open_store() as store:
+        household = get_household(store, ctx.args.id)
+    ctx.emit(detail_json(household), detail_text(household))
+    return 0
+
+
+# ---- set -------------------------------------------------------------------------
+
+def parse_assignments(assignments: list[str]) -> dict[str, str]:
+    """FIELD=VALUE pairs, all checked before anything is written."""
+    parsed: dict[str, str] = {}
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        key = name.strip().replace("-", "_")
+        if not sep or not key:
+            raise InvalidInput(f"「{item}」は「項目=値」の形になっていません。例：phone=0123-45-6789")
+        if key not in SETTABLE:
+            raise InvalidInput(
+                f"「{name.strip()}」という項目は変更できません。指定できる項目：{'、'.join(SETTABLE)}。何も変更していません。"
+            )
+        if key in parsed:
+            raise InvalidInput(f"項目「{key}」が2回指定されています。1回にしてください。何も変更していません。")
+        parsed[key] = value
+    return parsed
+
+
+def run_set(ctx: Context) -> int:
+    from shakyo_desk.store.services.districts import find_district
+    from shakyo_desk.store.services.households import get_household, update_household
+
+    parsed = parse_assignments(ctx.args.assignments)
+    with ctx.open_store() as store:
+        fields = {}
+        for key, value in parsed.items():
+            target = SETTABLE[key][0]
+            if key == "district":
+                fields[target] = find_district(store, value).id if value.strip() else None
+            elif key == "flags":
+                fields[target] = split_list(value)
+            else:
+                fields[target] = value
+        if fields.get("district_id", "") is None:
+            raise InvalidInput("地区は空にできません。地区名を指定してください。何も変更していません。")
+        changed = update_household(store, ctx.args.id, **fields)
+        names = {target: key for key, (target, _) in SETTABLE.items()}
+        changed_out = {names.get(k, k): v for k, v in changed.items()}
+        if "district" in changed_out:
+            changed_out["district_id"] = changed_out.pop("district")
+        household = get_household(store, ctx.args.id, log=False) if ctx.json else None
+    if ctx.json:
+        ctx.emit({"id": ctx.args.id, "changed": changed_out, "household": detail_json(household)})
+        return 0
+    if not changed:
+        ctx.emit(None, "変更はありませんでした（同じ値です）。")
+    else:
+        labels = {key: label for key, (_, label) in SETTABLE.items()}
+        ctx.emit(None, "変更しました：" + "、".join(labels.get(k, labels.get("district") if k == "district_id" else k)
+                                                 for k in changed_out))
+    return 0

@@ -1,0 +1,113 @@
+"""`init` (a new store with its first admin) and `demo` (a store of fictional data)."""
+
+from pathlib import Path
+
+from shakyo_desk.cli_commands._base import Context, add_store_options
+from shakyo_desk.domain.errors import InvalidInput
+
+PROFILES = ("village", "large-town")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "init", help="新しいデータフォルダ（暗号化）と最初の管理者アカウントを作ります",
+        description="新しいデータフォルダ（暗号化）と最初の管理者アカウントを作り、復旧キーを一度だけ表示します。",
+    )
+    p.add_argument("--council", metavar="NAME", required=True, help="社協の名前（例：〇〇村社会福祉協議会）")
+    p.add_argument("--municipality", metavar="NAME", default="", help="市町村名")
+    p.add_argument("--name", metavar="DISPLAY", default="", help="管理者の表示名（省略時はログイン名）")
+    add_store_options(p)
+    p.set_defaults(handler=run_init)
+
+    p = subparsers.add_parser(
+        "demo", help="架空のデータを入れたデモ用のデータフォルダを作ります",
+        description="研修や試用のために、明らかに架空のデータを入れたデータフォルダを作ります。",
+    )
+    p.add_argument("--profile", default="village", metavar="|".join(PROFILES),
+                   help="規模（village：小さな村／large-town：大きめの町。既定は village）")
+    p.add_argument("--seed", type=int, default=None, metavar="N", help="乱数の種（同じ値なら同じデータになります）")
+    add_store_options(p)
+    p.set_defaults(handler=run_demo)
+
+
+def _recovery_kit(ctx: Context, store_dir: Path, council: str, recovery_key: str, heading: str) -> None:
+    ctx.emit(
+        {"store": str(store_dir), "council": council, "recovery_key": recovery_key, "recovery_identity": None},
+        [
+            heading,
+            f"  データフォルダ：{store_dir}",
+            f"  社協：{council}",
+            "",
+            "【復旧キー】（この表示は一度きりです）",
+            f"  {recovery_key}",
+            "",
+            "この復旧キーを今すぐ印刷するか紙に正確に書き写し、鍵のかかる場所に保管してください。",
+            "パスフレーズを忘れたときや、別のパソコンにバックアップを復元するときに必要です。",
+            "復旧キーはパソコンの中には保存されません。なくすとデータを取り戻せなくなります。",
+        ],
+    )
+
+
+def run_init(ctx: Context) -> int:
+    from shakyo_desk.store.store import create_store, validate_login, validate_passphrase
+
+    store_dir = ctx.store_dir().absolute()
+    login = validate_login(ctx.login())
+    _refuse_existing(store_dir)
+    passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="新しいパスフレーズ（8文字以上）: "))
+    store, recovery_key = create_store(
+        store_dir, ctx.args.council, login, passphrase,
+        admin_name=ctx.args.name, municipality=ctx.args.municipality, kdf=ctx.kdf,
+    )
+    try:
+        from shakyo_desk.store.services.council import get_settings
+
+        council = get_settings(store).name
+    finally:
+        store.close()
+    _recovery_kit(ctx, store_dir, council, recovery_key, "社協デスクのデータフォルダを作りました。")
+    return 0
+
+
+def run_demo(ctx: Context) -> int:
+    from shakyo_desk.store.paths import default_demo_dir
+    from shakyo_desk.store.store import validate_login, validate_passphrase
+
+    store_dir = ctx.store_dir(default=default_demo_dir).absolute()
+    login = validate_login(ctx.login())
+    _refuse_existing(store_dir)
+    passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="デモ用アカウントのパスフレーズ（8文字以上）: "))
+    try:
+        from shakyo_desk.demo import generate
+    except ImportError:
+        raise InvalidInput("このインストールにはデモデータの作成機能が含まれていません。") from None
+    if not ctx.json:
+        ctx.note("デモ用のデータを作っています。しばらくお待ちください……")
+    store, recovery_key = generate(store_dir, ctx.args.profile, ctx.args.seed, login=login,
+                                   passphrase=passphrase, kdf=ctx.kdf)
+    try:
+        from shakyo_desk.store.services.council import get_settings
+        from shakyo_desk.store.services.households import count_households
+
+        council = get_settings(store).name
+        households = count_households(store)
+    finally:
+        store.close()
+    if ctx.json:
+        ctx.emit({"store": str(store_dir), "council": council, "profile": ctx.args.profile, "seed": ctx.args.seed,
+                  "households": households, "recovery_key": recovery_key, "recovery_identity": None})
+        return 0
+    _recovery_kit(ctx, store_dir, council, recovery_key,
+                  f"デモ用のデータフォルダを作りました（架空の世帯 {households} 件）。研修・試用のためだけに使ってください。")
+    return 0
+
+
+def _refuse_existing(store_dir: Path) -> None:
+    """Refuse before asking for a passphrase (create_store refuses again, to be sure)."""
+    from shakyo_desk.domain.errors import StoreError
+    from shakyo_desk.store.paths import StoreLayout
+
+    layout = StoreLayout(store_dir)
+    if layout.database.exists() or layout.key_file.exists():
+        raise StoreError(f"フォルダ「{store_dir}」にはすでにデータがあります。別のフォルダを指定してください。")
+
