@@ -1,0 +1,222 @@
+"""Entry point of the desktop UI: ``run(store_dir, demo) -> exit code``.
+
+The controller decides what to show first (demo, first-run wizard, unlock
+dialog) and owns the main window; nothing here is a global singleton."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication, QDialog, QDialogButtonBox, QLabel, QMessageBox, QProgressDialog, QPushButton, QVBoxLayout, QWidget,
+)
+
+from shakyo_desk.i18n import tr
+from shakyo_desk.store.paths import StoreLayout, default_store_dir
+from shakyo_desk.store.services.council import get_settings
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.dialogs import error_text
+from shakyo_desk.ui.uisettings import UiSettings
+from shakyo_desk.ui.worker import Executor, ThreadExecutor
+
+
+def _open_demo():
+    from shakyo_desk.demo import open_demo  # written by another package; imported when needed
+
+    return open_demo()
+
+
+def busy_dialog(text: str, parent: QWidget | None = None) -> QProgressDialog:
+    dialog = QProgressDialog(text, "", 0, 0, parent)
+    dialog.setWindowTitle(tr("社協デスク"))
+    dialog.setCancelButton(None)
+    dialog.setMinimumDuration(0)
+    dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
+    dialog.setMinimumWidth(420)
+    return dialog
+
+
+class DemoResumeDialog(QDialog):
+    """After an idle lock in demo mode: reopen the demo without a passphrase."""
+
+    unlocked = Signal(object)
+
+    def __init__(self, executor: Executor, open_fn=_open_demo, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.executor = executor
+        self.open_fn = open_fn
+        self.setWindowTitle(tr("社協デスク - デモ"))
+        label = QLabel(tr("デモ画面をロックしました。「デモを再開」を押すと続けられます。"))
+        label.setWordWrap(True)
+        self.resume = QPushButton(tr("デモを再開"))
+        self.resume.setDefault(True)
+        self.resume.clicked.connect(self._resume)
+        buttons = QDialogButtonBox()
+        buttons.addButton(self.resume, QDialogButtonBox.ButtonRole.AcceptRole)
+        quit_button = buttons.addButton(tr("終了"), QDialogButtonBox.ButtonRole.RejectRole)
+        quit_button.clicked.connect(self.reject)
+        self.errors = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.errors)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(420)
+
+    def _resume(self) -> None:
+        self.resume.setEnabled(False)
+        self.executor.submit(self.open_fn, on_done=self._done, on_error=self._failed, owner=self)
+
+    def _done(self, store) -> None:
+        self.accept()
+        self.unlocked.emit(store)
+
+    def _failed(self, error: BaseException) -> None:
+        self.resume.setEnabled(True)
+        self.errors.setText(error_text(error))
+
+
+class AppController(QObject):
+    """Shows the first screen, then the main window; handles account switches."""
+
+    finished = Signal(int)
+
+    def __init__(self, executor: Executor, ui_settings: UiSettings, store_dir: Path | None = None,
+                 demo: bool = False, *, kdf: dict | None = None, idle_ms_override: int | None = None):
+        super().__init__()
+        self.executor = executor
+        self.ui_settings = ui_settings
+        self.demo = demo
+        self.kdf = kdf
+        self.idle_ms_override = idle_ms_override
+        self.store_dir = Path(store_dir) if store_dir else self._remembered_dir()
+        self.window = None
+        self.wizard = None
+        self.unlock_dialog = None
+        self.busy = None
+        self._switching = False
+
+    def _remembered_dir(self) -> Path:
+        remembered = self.ui_settings.last_store_dir()
+        if remembered and StoreLayout(Path(remembered)).exists():
+            return Path(remembered)
+        return default_store_dir()
+
+    # ---- first screen -------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.demo:
+            self.start_demo()
+        elif not StoreLayout(self.store_dir).exists():
+            self.show_wizard()
+        else:
+            self.show_unlock()
+
+    def start_demo(self) -> None:
+        self.busy = busy_dialog(tr("デモ用の村のデータを準備しています。\n初めてのときは少し時間がかかります…"))
+        self.busy.show()
+        self.executor.submit(_open_demo, on_done=self._demo_opened, on_error=self._demo_failed)
+
+    def _close_busy(self) -> None:
+        if self.busy is not None:
+            self.busy.close()
+            self.busy.deleteLater()
+            self.busy = None
+
+    def _demo_opened(self, store) -> None:
+        self._close_busy()
+        self.open_main(store)
+
+    def _demo_failed(self, error: BaseException) -> None:
+        self._close_busy()
+        text = error_text(error)
+        if isinstance(error, ImportError):
+            text = tr("このバージョンにはデモ用データが含まれていません。")
+        QMessageBox.warning(None, tr("社協デスク - デモ"), tr("デモを開けませんでした。") + "\n" + text)
+        self.finished.emit(1)
+
+    def show_wizard(self) -> None:
+        from shakyo_desk.ui.wizard import SetupWizard
+
+        self.wizard = SetupWizard(self.executor, self.store_dir, kdf=self.kdf)
+        self.wizard.created.connect(self._wizard_done)
+        self.wizard.rejected.connect(lambda: self.finished.emit(0))
+        self.wizard.show()
+
+    def _wizard_done(self, store) -> None:
+        self.ui_settings.set_last_store_dir(str(store.layout.root))
+        self.ui_settings.set_last_login(store.actor.login)
+        self.open_main(store)
+
+    def show_unlock(self) -> None:
+        from shakyo_desk.ui.unlock import UnlockDialog
+
+        self.unlock_dialog = UnlockDialog(self.store_dir, self.executor, self.ui_settings)
+        self.unlock_dialog.unlocked.connect(self.open_main)
+        self.unlock_dialog.rejected.connect(lambda: self.finished.emit(0))
+        self.unlock_dialog.show()
+
+    # ---- main window ----------------------------------------------------------------
+
+    def open_main(self, store) -> None:
+        self.executor.submit(get_settings, store, on_done=lambda council: self._build_main(store, council),
+                             on_error=self._settings_failed)
+
+    def _settings_failed(self, error: BaseException) -> None:
+        QMessageBox.critical(None, tr("社協デスク"), error_text(error))
+        self.finished.emit(1)
+
+    def _build_main(self, store, council) -> None:
+        from shakyo_desk.ui.main_window import MainWindow
+
+        ctx = AppContext(store=store, executor=self.executor, ui_settings=self.ui_settings, council=council,
+                         kdf=self.kdf, demo=bool(self.demo or council.is_demo),
+                         idle_ms_override=self.idle_ms_override)
+        factory = (lambda w: DemoResumeDialog(self.executor, parent=w)) if self.demo else None
+        window = MainWindow(ctx, **({"unlock_dialog_factory": factory} if factory else {}))
+        window.account_switched.connect(self._account_switched)
+        window.closed.connect(self._window_closed)
+        self.window = window
+        window.show()
+
+    def _account_switched(self, store) -> None:
+        old = self.window
+        self._switching = True
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        self._switching = False
+        self.open_main(store)
+
+    def _window_closed(self) -> None:
+        if not self._switching:
+            self.finished.emit(0)
+
+    def shutdown(self) -> None:
+        """Lock (drop the key) and stop the worker."""
+        if self.window is not None:
+            store = self.window.ctx.store
+            if store.is_open:
+                self.executor.submit(store.close)
+        self.executor.shutdown()
+
+
+def run(store_dir: Path | None = None, demo: bool = False) -> int:
+    from shakyo_desk.ui.style import setup_application
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    setup_application(app)
+    app.setQuitOnLastWindowClosed(False)
+    controller = AppController(ThreadExecutor(), UiSettings(), store_dir, demo)
+    exit_code = {"code": 0}
+
+    def finish(code: int) -> None:
+        exit_code["code"] = code
+        app.quit()
+
+    controller.finished.connect(finish)
+    controller.start()
+    app.exec()
+    controller.shutdown()
+    return exit_code["code"]

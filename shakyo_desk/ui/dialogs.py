@@ -1,0 +1,51 @@
+"""Small shared helpers: confirmations, messages, inline error labels."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+
+from shakyo_desk.domain.errors import UserError
+from shakyo_desk.i18n import tr
+from shakyo_desk.ui.style import ERROR_COLOUR
+
+UNEXPECTED = "予期しない問題が起きました。操作をやり直しても解決しない場合は、管理者に相談してください。"
+
+
+def error_text(error: BaseException) -> str:
+    """The sentence to show for an error: a user error's own Japanese message."""
+    if isinstance(error, UserError):
+        return error.message
+    return tr(UNEXPECTED)
+
+
+def confirm(parent: QWidget | None, title: str, text: str, *, yes: str | None = None) -> bool:
+    """Ask a yes/no question; the safe answer (いいえ) is the default."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    yes_button = box.addButton(yes or tr("はい"), QMessageBox.ButtonRole.AcceptRole)
+    no_button = box.addButton(tr("いいえ"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(no_button)
+    box.exec()
+    return box.clickedButton() is yes_button
+
+
+def inform(parent: QWidget | None, title: str, text: str) -> None:
+    QMessageBox.information(parent, title, text)
+
+
+class ErrorLabel(QLabel):
+    """A red sentence shown inline; hidden while empty."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setStyleSheet(f"color: {ERROR_COLOUR}; font-weight: bold;")
+        self.setVisible(False)
+
+    def show_error(self, error: BaseException | str) -> None:
+        text = error if isinstance(error, str) else error_text(error)
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def clear_error(self) -> None:
+        self.setText("")
+        self.setVisible(False)

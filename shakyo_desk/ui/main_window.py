@@ -1,0 +1,280 @@
+"""Main window: navigation on the left, pages on the right, header, menus,
+demo banner and the idle lock. Pages come from ``pages.registry``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
+    QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from shakyo_desk import __version__
+from shakyo_desk.i18n import tr
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.idle import IdleWatcher
+from shakyo_desk.ui.pages.registry import PageSpec, pages_for
+from shakyo_desk.ui.style import DEMO_COLOUR
+
+DEMO_BANNER = "デモ用の架空データです。実際の相談記録は入力しないでください。"
+
+
+def default_unlock_dialog(window: "MainWindow") -> QDialog:
+    from shakyo_desk.ui.unlock import UnlockDialog
+
+    ctx = window.ctx
+    return UnlockDialog(
+        ctx.root, ctx.executor, ctx.ui_settings, council_name=window.council_name(), login=ctx.store.actor.login,
+        locked_message=tr("しばらく操作がなかったか、ロックが選ばれたため、画面をロックしました。"
+                          "続けるにはパスフレーズを入力してください。"),
+        parent=window,
+    )
+
+
+class MainWindow(QMainWindow):
+    """``account_switched(store)``: someone else unlocked; the owner reopens fresh."""
+
+    account_switched = Signal(object)
+    quit_requested = Signal()
+    closed = Signal()
+
+    def __init__(self, ctx: AppContext, pages: list[PageSpec] | None = None,
+                 unlock_dialog_factory: Callable[["MainWindow"], QDialog] = default_unlock_dialog):
+        super().__init__()
+        self.ctx = ctx
+        self.specs = pages_for(ctx.role, pages)
+        self.pages: dict[str, QWidget] = {}
+        self.locked = False
+        self.unlock_dialog: QDialog | None = None
+        self._unlock_dialog_factory = unlock_dialog_factory
+        self._hidden_dialogs: list[QDialog] = []
+        self.setMinimumSize(900, 560)
+
+        # header
+        self.banner = QLabel(tr(DEMO_BANNER))
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.setStyleSheet(f"background: {DEMO_COLOUR}; color: white; font-weight: bold; padding: 6px;")
+        self.banner.setVisible(ctx.demo)
+        self.council_label = QLabel()
+        self.council_label.setStyleSheet("font-size: 13pt; font-weight: bold;")
+        self.user_label = QLabel()
+        header = QHBoxLayout()
+        header.setContentsMargins(12, 6, 12, 6)
+        header.addWidget(self.council_label)
+        header.addStretch(1)
+        header.addWidget(self.user_label)
+        header_widget = QWidget()
+        header_widget.setLayout(header)
+        header_widget.setStyleSheet("background: #eef2f6;")
+
+        # navigation and pages
+        self.nav = QListWidget()
+        self.nav.setMaximumWidth(220)
+        self.nav.setMinimumWidth(120)
+        self.nav.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 10px 8px; }")
+        self.page_stack = QStackedWidget()
+        for spec in self.specs:
+            item = QListWidgetItem(spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            self.nav.addItem(item)
+            holder = QWidget()
+            holder.setLayout(QVBoxLayout())
+            holder.layout().setContentsMargins(0, 0, 0, 0)
+            self.page_stack.addWidget(holder)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.page_stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([170, 1000])
+
+        self.locked_view = QLabel(tr("ロックされています"))
+        self.locked_view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.locked_view.setStyleSheet("font-size: 16pt; color: #666; background: #dde1e6;")
+        self.outer = QStackedWidget()
+        self.outer.addWidget(self.splitter)
+        self.outer.addWidget(self.locked_view)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(header_widget)
+        layout.addWidget(self.outer, 1)
+        self.setCentralWidget(central)
+        self.status_label = QLabel()
+        self.statusBar().addPermanentWidget(self.status_label)
+
+        self._build_menus()
+        self.nav.currentRowChanged.connect(self._show_row)
+        self.update_header()
+
+        self.idle = IdleWatcher(ctx.idle_ms(), self)
+        self.idle.idle.connect(self.lock)
+        self.idle.start()
+
+        self.resize(1280, 800)
+        ctx.ui_settings.restore_geometry("main_window", self)
+        ctx.ui_settings.restore_splitter("main_window", self.splitter)
+        if self.specs:
+            self.nav.setCurrentRow(0)
+
+    # ---- header, menus ---------------------------------------------------------
+
+    def council_name(self) -> str:
+        return self.ctx.council.name if self.ctx.council else ""
+
+    def update_header(self) -> None:
+        actor = self.ctx.store.actor
+        name = self.council_name()
+        self.council_label.setText(name)
+        who = tr("{name}（{role}）", name=actor.display_name, role=actor.role.label)
+        self.user_label.setText(tr("ログイン中：") + who)
+        self.status_label.setText(f"{name}　{who}")
+        title = tr("社協デスク") + (f" - {name}" if name else "")
+        if self.ctx.demo:
+            title += tr("【デモ】")
+        self.setWindowTitle(title)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(tr("ファイル(&F)"))
+        self.lock_action = QAction(tr("ロック(&L)"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        file_menu.addAction(self.lock_action)
+        change = QAction(tr("パスフレーズの変更…"), self)
+        change.triggered.connect(self.change_passphrase)
+        file_menu.addAction(change)
+        file_menu.addSeparator()
+        quit_action = QAction(tr("終了(&X)"), self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        admin_menu = bar.addMenu(tr("管理(&A)"))
+        admin_specs = [s for s in self.specs if s.admin_menu]
+        for spec in admin_specs:
+            action = QAction(spec.title, self)
+            action.triggered.connect(lambda _checked=False, key=spec.key: self.show_page(key))
+            admin_menu.addAction(action)
+        if not admin_specs:
+            none = QAction(tr("（管理者のみが使えます）"), self)
+            none.setEnabled(False)
+            admin_menu.addAction(none)
+
+        help_menu = bar.addMenu(tr("ヘルプ(&H)"))
+        about = QAction(tr("バージョン情報"), self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+        self.menu_actions = [self.lock_action, change, quit_action]
+
+    def about(self) -> None:
+        QMessageBox.about(self, tr("バージョン情報"),
+                          tr("社協デスク バージョン {v}\n\n小さな社会福祉協議会のための、オフラインで使える記録システムです。"
+                             "記録はこのパソコンの中に暗号化して保存されます。", v=__version__))
+
+    def change_passphrase(self) -> None:
+        from shakyo_desk.ui.passphrase_dialog import ChangePassphraseDialog
+
+        dialog = ChangePassphraseDialog(self.ctx, self)
+        dialog.accepted.connect(lambda: self.statusBar().showMessage(tr("パスフレーズを変更しました。"), 8000))
+        self.passphrase_dialog = dialog
+        dialog.open()
+
+    # ---- pages -----------------------------------------------------------------------
+
+    def page(self, key: str) -> QWidget:
+        """The page widget for ``key`` (created on first use)."""
+        if key not in self.pages:
+            index = [s.key for s in self.specs].index(key)
+            spec = self.specs[index]
+            widget = spec.factory(self.ctx)
+            changed = getattr(widget, "changed", None)
+            if changed is not None and key == "settings":
+                changed.connect(self._settings_changed)
+            self.page_stack.widget(index).layout().addWidget(widget)
+            self.pages[key] = widget
+            if hasattr(widget, "refresh"):
+                widget.refresh()
+        return self.pages[key]
+
+    def show_page(self, key: str) -> QWidget:
+        keys = [s.key for s in self.specs]
+        self.nav.setCurrentRow(keys.index(key))
+        return self.page(key)
+
+    def _show_row(self, row: int) -> None:
+        if not 0 <= row < len(self.specs) or self.locked:
+            return
+        key = self.specs[row].key
+        fresh = key not in self.pages
+        widget = self.page(key)
+        self.page_stack.setCurrentIndex(row)
+        if not fresh and hasattr(widget, "refresh"):
+            widget.refresh()
+
+    def current_page(self) -> QWidget | None:
+        row = self.nav.currentRow()
+        return self.pages.get(self.specs[row].key) if 0 <= row < len(self.specs) else None
+
+    def _settings_changed(self, settings) -> None:
+        self.ctx.council = settings
+        self.update_header()
+        self.idle.set_interval(self.ctx.idle_ms())
+
+    # ---- locking ------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        if self.locked:
+            return
+        self.locked = True
+        self.idle.stop()
+        self._hidden_dialogs = [d for d in self.findChildren(QDialog) if d.isVisible()]
+        for dialog in self._hidden_dialogs:
+            dialog.hide()
+        self.outer.setCurrentWidget(self.locked_view)
+        self.menuBar().setEnabled(False)
+        store = self.ctx.store
+        self.ctx.executor.submit(store.close)
+        dialog = self._unlock_dialog_factory(self)
+        dialog.unlocked.connect(self._unlocked)
+        dialog.rejected.connect(self._unlock_cancelled)
+        self.unlock_dialog = dialog
+        dialog.open()
+
+    def _unlocked(self, store) -> None:
+        previous = self.ctx.store.actor
+        self.unlock_dialog = None
+        if store.actor.staff_id != previous.staff_id:
+            for dialog in self._hidden_dialogs:
+                dialog.deleteLater()
+            self._hidden_dialogs = []
+            self.account_switched.emit(store)
+            return
+        self.ctx.store = store
+        self.locked = False
+        self.menuBar().setEnabled(True)
+        self.outer.setCurrentWidget(self.splitter)
+        for dialog in self._hidden_dialogs:
+            dialog.show()
+        self._hidden_dialogs = []
+        page = self.current_page()
+        if page is not None and hasattr(page, "refresh"):
+            page.refresh()
+        self.idle.start()
+
+    def _unlock_cancelled(self) -> None:
+        if self.locked:
+            self.quit_requested.emit()
+            self.close()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.ctx.ui_settings.save_geometry("main_window", self)
+        self.ctx.ui_settings.save_splitter("main_window", self.splitter)
+        self.idle.dispose()
+        super().closeEvent(event)
+        self.closed.emit()

@@ -1,0 +1,192 @@
+"""世帯 page: search as you type, district filter, list, open the editor."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QStackedWidget,
+    QTableView, QVBoxLayout, QWidget,
+)
+
+from shakyo_desk.i18n import tr
+from shakyo_desk.store.services.districts import DistrictInfo, list_districts
+from shakyo_desk.store.services.households import add_household, get_household, list_households
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.household_model import HouseholdTableModel
+from shakyo_desk.ui.widgets import fill_district_combo
+from shakyo_desk.ui.worker import LatestOnly
+
+SEARCH_DEBOUNCE_MS = 150
+LIST_LIMIT = 500
+
+
+class HouseholdListPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.districts: list[DistrictInfo] = []
+        self.editor = None
+        self._latest = LatestOnly()
+        self._ever_loaded = False
+        self._total_unfiltered: int | None = None
+
+        title = QLabel(tr("世帯"))
+        title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(tr("氏名・フリガナ・住所・電話番号で検索（ひらがな・カタカナどちらでも）"))
+        self.search.setClearButtonEnabled(True)
+        self.district = QComboBox()
+        self.district.setMinimumWidth(180)
+        self.new_button = QPushButton(tr("新しい世帯"))
+        self.count_label = QLabel()
+        self.errors = ErrorLabel()
+
+        self.model = HouseholdTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((100, 130, 150, 110, 230, 120, 60)):
+            self.table.setColumnWidth(column, width)
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: #555; font-size: 12pt; padding: 40px;")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 1)
+        bar.addWidget(QLabel(tr("地区")))
+        bar.addWidget(self.district)
+        bar.addWidget(self.new_button)
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(bar)
+        layout.addWidget(self.errors)
+        layout.addWidget(self.stack, 1)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.run_search)
+        self.search.textChanged.connect(self._debounce.start)
+        self.district.currentIndexChanged.connect(self.run_search)
+        self.new_button.clicked.connect(self.new_household)
+        self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
+        self.search.installEventFilter(self)
+        self.table.installEventFilter(self)
+
+    # ---- loading ---------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.ctx.executor.submit(list_districts, self.ctx.store, on_done=self._districts_loaded,
+                                 on_error=self.errors.show_error, owner=self)
+
+    def _districts_loaded(self, districts: list[DistrictInfo]) -> None:
+        current = self.district.currentData()
+        self.districts = districts
+        fill_district_combo(self.district, districts, empty_label=tr("すべての地区"), selected=current)
+        self.run_search()
+
+    def run_search(self) -> None:
+        self._debounce.stop()
+        seq = self._latest.next()
+        text, district_id = self.search.text(), self.district.currentData()
+        self.ctx.executor.submit(list_households, self.ctx.store, text, district_id, LIST_LIMIT,
+                                 on_done=self._latest.wrap(seq, self._show_rows),
+                                 on_error=self._latest.wrap(seq, self.errors.show_error), owner=self)
+
+    def _show_rows(self, rows) -> None:
+        self.errors.clear_error()
+        self.model.set_rows(rows)
+        filtered = bool(self.search.text().strip() or self.district.currentData())
+        n = len(rows)
+        if n >= LIST_LIMIT:
+            self.count_label.setText(tr("{n}世帯以上（条件をしぼってください）", n=n))
+        else:
+            self.count_label.setText(tr("{n}世帯", n=n))
+        if n:
+            self.stack.setCurrentWidget(self.table)
+        elif filtered:
+            self.empty.setText(tr("条件に合う世帯はありません。\n"
+                                  "名前の一部だけ、またはフリガナで探してみてください。地区を「すべての地区」に戻すと、"
+                                  "ほかの地区の世帯も探せます。"))
+            self.stack.setCurrentWidget(self.empty)
+        else:
+            self.empty.setText(tr("まだ世帯が登録されていません。\n"
+                                  "「新しい世帯」ボタンから、最初の世帯を登録してください。"))
+            self.stack.setCurrentWidget(self.empty)
+
+    # ---- keyboard --------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if watched is self.search and key == Qt.Key.Key_Down and self.model.rowCount() > 0:
+                self.table.setFocus()
+                if not self.table.currentIndex().isValid():
+                    self.table.selectRow(0)
+                return True
+            if watched is self.table and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                index = self.table.currentIndex()
+                if index.isValid():
+                    self.open_row(index.row())
+                    return True
+            if watched is self.search and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if self.model.rowCount() == 1:
+                    self.open_row(0)
+                    return True
+        return super().eventFilter(watched, event)
+
+    # ---- opening and creating --------------------------------------------------
+
+    def open_row(self, row: int) -> None:
+        item = self.model.row_at(row)
+        if item is not None:
+            self.open_household(item.id)
+
+    def open_household(self, household_id: str) -> None:
+        self.errors.clear_error()
+        self.ctx.executor.submit(get_household, self.ctx.store, household_id,
+                                 on_done=self._show_editor, on_error=self.errors.show_error, owner=self)
+
+    def _show_editor(self, detail) -> None:
+        from shakyo_desk.ui.household_editor import HouseholdEditorDialog
+
+        self.editor = HouseholdEditorDialog(self.ctx, detail, self.districts, parent=self)
+        self.editor.saved.connect(lambda _id: self.run_search())
+        self.editor.open()
+
+    def new_household(self) -> None:
+        from shakyo_desk.ui.household_editor import NewHouseholdDialog
+
+        self.errors.clear_error()
+        dialog = NewHouseholdDialog(self.districts, default_district=self.district.currentData(), parent=self)
+        dialog.submitted.connect(self._create)
+        self.new_dialog = dialog
+        dialog.open()
+
+    def _create(self, values: dict) -> None:
+        dialog = self.new_dialog
+
+        def done(household_id: str) -> None:
+            dialog.accept()
+            self.run_search()
+            self.open_household(household_id)
+
+        self.ctx.executor.submit(add_household, self.ctx.store, values["district_id"], values["name"],
+                                 values["kana"], on_done=done, on_error=dialog.errors.show_error, owner=dialog)

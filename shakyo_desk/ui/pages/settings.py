@@ -1,0 +1,82 @@
+"""設定 page (admin): council name, municipality, fiscal year, idle lock, retention."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
+
+from shakyo_desk.i18n import tr
+from shakyo_desk.store.services.council import CouncilSettings, get_settings, update_settings
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.dialogs import ErrorLabel
+
+
+class SettingsPage(QWidget):
+    changed = Signal(object)  # CouncilSettings after saving
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        title = QLabel(tr("設定"))
+        title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.name = QLineEdit()
+        self.municipality = QLineEdit()
+        self.fiscal_month = QSpinBox()
+        self.fiscal_month.setRange(1, 12)
+        self.fiscal_month.setSuffix(tr("月"))
+        self.idle_minutes = QSpinBox()
+        self.idle_minutes.setRange(1, 240)
+        self.idle_minutes.setSuffix(tr(" 分"))
+        self.retention = QSpinBox()
+        self.retention.setRange(1, 100)
+        self.retention.setSuffix(tr(" 年"))
+        self.save_button = QPushButton(tr("保存"))
+        self.save_button.clicked.connect(self.save)
+        self.errors = ErrorLabel()
+        self.notice = QLabel()
+        self.notice.setStyleSheet("color: #1b7a1b;")
+        form = QFormLayout()
+        form.addRow(tr("社協の名前"), self.name)
+        form.addRow(tr("市町村名"), self.municipality)
+        form.addRow(tr("年度の開始月"), self.fiscal_month)
+        form.addRow(tr("操作がないときに自動でロックするまで"), self.idle_minutes)
+        form.addRow(tr("記録の保存年数"), self.retention)
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addWidget(self.notice, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(form)
+        layout.addWidget(self.errors)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        self.name.setMaximumWidth(480)
+        self.municipality.setMaximumWidth(480)
+
+    def refresh(self) -> None:
+        self.ctx.executor.submit(get_settings, self.ctx.store, on_done=self._show,
+                                 on_error=self.errors.show_error, owner=self)
+
+    def _show(self, s: CouncilSettings) -> None:
+        self.name.setText(s.name)
+        self.municipality.setText(s.municipality)
+        self.fiscal_month.setValue(s.fiscal_year_start_month)
+        self.idle_minutes.setValue(s.idle_lock_minutes)
+        self.retention.setValue(s.retention_years)
+
+    def values(self) -> dict:
+        return {"name": self.name.text(), "municipality": self.municipality.text(),
+                "fiscal_year_start_month": self.fiscal_month.value(), "idle_lock_minutes": self.idle_minutes.value(),
+                "retention_years": self.retention.value()}
+
+    def save(self) -> None:
+        self.errors.clear_error()
+        self.notice.setText("")
+        self.ctx.executor.submit(lambda store, values: update_settings(store, **values), self.ctx.store,
+                                 self.values(), on_done=self._saved, on_error=self.errors.show_error, owner=self)
+
+    def _saved(self, s: CouncilSettings) -> None:
+        self.ctx.council = s
+        self._show(s)
+        self.notice.setText(tr("設定を保存しました。"))
+        self.changed.emit(s)

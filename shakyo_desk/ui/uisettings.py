@@ -1,0 +1,50 @@
+"""UI state only (window geometry, splitter state, last login) in QSettings.
+
+Nothing about villagers or records is ever written here."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtWidgets import QSplitter, QWidget
+
+ORGANISATION = "shakyo-desk"
+APPLICATION = "shakyo-desk"
+
+
+class UiSettings:
+    def __init__(self, qsettings: QSettings | None = None):
+        self.q = qsettings if qsettings is not None else QSettings(ORGANISATION, APPLICATION)
+
+    # last login (an account name, not personal data of villagers)
+    def last_login(self) -> str:
+        return str(self.q.value("unlock/last_login", "") or "")
+
+    def set_last_login(self, login: str) -> None:
+        self.q.setValue("unlock/last_login", login)
+
+    def last_store_dir(self) -> str:
+        return str(self.q.value("store/last_dir", "") or "")
+
+    def set_last_store_dir(self, path: str) -> None:
+        self.q.setValue("store/last_dir", path)
+
+    # geometry
+    def restore_geometry(self, key: str, widget: QWidget) -> bool:
+        value = self.q.value(f"geometry/{key}")
+        if isinstance(value, QByteArray | bytes) and value:
+            return bool(widget.restoreGeometry(value))
+        return False
+
+    def save_geometry(self, key: str, widget: QWidget) -> None:
+        self.q.setValue(f"geometry/{key}", widget.saveGeometry())
+
+    def restore_splitter(self, key: str, splitter: QSplitter) -> None:
+        value = self.q.value(f"splitter/{key}")
+        if isinstance(value, QByteArray | bytes) and value:
+            splitter.restoreState(value)
+
+    def save_splitter(self, key: str, splitter: QSplitter) -> None:
+        self.q.setValue(f"splitter/{key}", splitter.saveState())
+
+    def sync(self) -> None:
+        self.q.sync()
