@@ -64,11 +64,24 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _no_display() -> bool:
+    """On Linux without X11/Wayland Qt would abort the process; say so instead."""
+    if not sys.platform.startswith("linux"):
+        return False
+    return not any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def _start_ui(args) -> int:
     if args.user or args.format:
         sys.stderr.write("画面の起動には --user や --format は使えません。コマンドを指定してください。\n")
         return 2
     store_dir = Path(args.store).expanduser() if args.store else None
+    if _no_display():
+        sys.stderr.write(
+            "画面（ディスプレイ）がない環境のため、デスクトップ画面を起動できません。"
+            "コマンドで操作するには「shakyo-desk --help」で一覧を確かめてください。\n"
+        )
+        return EXIT_UI_UNAVAILABLE
     try:
         from shakyo_desk.ui.app import run
     except ImportError as error:
@@ -102,6 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as error:
         sys.stderr.write(_one_line(error.message) + "\n")
         return error.exit_code
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): nothing more to say to it.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 0
     except KeyboardInterrupt:
         sys.stderr.write("中断しました。\n")
         return EXIT_INTERRUPTED

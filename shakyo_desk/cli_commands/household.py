@@ -229,7 +229,6 @@ def run_set(ctx: Context) -> int:
     if not changed:
         ctx.emit(None, "変更はありませんでした（同じ値です）。")
     else:
-        labels = {key: label for key, (_, label) in SETTABLE.items()}
-        ctx.emit(None, "変更しました：" + "、".join(labels.get(k, labels.get("district") if k == "district_id" else k)
-                                                 for k in changed_out))
+        labels = {target: label for target, label in SETTABLE.values()}
+        ctx.emit(None, "変更しました：" + "、".join(labels.get(k, k) for k in changed))
     return 0

@@ -135,6 +135,7 @@ def test_options_before_the_command(cli, initialised):
 # ---- the desktop app --------------------------------------------------------------------
 
 def _fake_ui(monkeypatch, result=0):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     calls = []
     module = types.ModuleType("shakyo_desk.ui.app")
     module.run = lambda store_dir, demo: calls.append((store_dir, demo)) or result
@@ -156,11 +157,22 @@ def test_demo_flag_starts_the_demo_app(cli, monkeypatch, tmp_path):
 
 
 def test_app_that_cannot_start(cli, monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     monkeypatch.setitem(sys.modules, "shakyo_desk.ui.app", None)  # import fails
     code, out, err = cli.raw()
     assert code != 0 and out == ""
     assert_one_japanese_line(err)
     assert "起動できません" in err
+
+
+def test_app_without_a_display(cli, monkeypatch):
+    calls = _fake_ui(monkeypatch)
+    monkeypatch.setattr(sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    code, out, err = cli.raw("--demo")
+    assert code != 0 and out == "" and calls == []
+    assert_one_japanese_line(err)
 
 
 def test_demo_flag_with_a_command_is_refused(cli, initialised):
