@@ -71,7 +71,7 @@ def ctx(store, executor, ui_settings):
                       kdf=FAST_KDF)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def answers(monkeypatch):
     """Scripted answers to confirmation questions (no modal boxes in tests)."""
     replies: list[bool] = []
