@@ -70,14 +70,15 @@ class MemberDialog(QDialog):
         band_row.addStretch(1)
 
         self.flags = CheckList(PERSON_FLAGS, m.get("flags", ()))
-        self.flags.fit_height(4)
+        self.flags.fit_height(len(PERSON_FLAGS))
         self.roles = CheckList(PERSON_ROLES, m.get("roles", ()))
-        self.roles.fit_height(4)
+        self.roles.fit_height(len(PERSON_FLAGS))
         lists = QHBoxLayout()
         for label, widget in ((tr("本人の特徴"), self.flags), (tr("地域での役割"), self.roles)):
             box = QVBoxLayout()
             box.addWidget(QLabel(label))
             box.addWidget(widget)
+            box.addStretch(1)
             lists.addLayout(box)
         self.wishes = QPlainTextEdit(m.get("wishes", ""))
         self.wishes.setPlaceholderText(tr("本人のことばで。例：「できるだけ家で暮らしたい」"))

@@ -31,6 +31,7 @@ class CheckList(QListWidget):
     def __init__(self, choices: Iterable[str], checked: Iterable[str] = (), parent=None, *,
                  data: Iterable | None = None):
         super().__init__(parent)
+        self.setStyleSheet("QListWidget::item { padding: 2px 4px; }")
         checked = set(checked)
         values = list(data) if data is not None else None
         for i, label in enumerate(choices):
@@ -53,5 +54,5 @@ class CheckList(QListWidget):
                                else Qt.CheckState.Unchecked)
 
     def fit_height(self, rows: int) -> None:
-        height = self.sizeHintForRow(0) if self.count() else 20
+        height = max(self.sizeHintForRow(0) if self.count() else 0, self.fontMetrics().height() + 8)
         self.setFixedHeight(height * min(rows, max(1, self.count())) + 2 * self.frameWidth() + 4)

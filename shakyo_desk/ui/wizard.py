@@ -263,7 +263,7 @@ class SetupWizard(QWizard):
         self.recovery_page = RecoveryPage(self.state, self)
         for page in (self.council_page, self.admin_page, self.folder_page, self.recovery_page):
             self.addPage(page)
-        self.resize(720, 560)
+        self.resize(800, 580)
 
     def accept(self) -> None:
         if self.store is None or not self.state.created:

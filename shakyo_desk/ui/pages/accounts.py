@@ -57,6 +57,7 @@ class AccountsPage(QWidget):
         self.errors = ErrorLabel()
         self.notice = QLabel()
         self.notice.setStyleSheet("color: #1b7a1b;")
+        self.notice.setVisible(False)
         buttons = QHBoxLayout()
         for b in (self.add_button, self.reset_button, self.disable_button):
             buttons.addWidget(b)
@@ -91,11 +92,12 @@ class AccountsPage(QWidget):
     def _say(self, text: str) -> None:
         self.errors.clear_error()
         self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     # ---- actions -------------------------------------------------------------------
 
     def add(self) -> None:
-        self.notice.setText("")
+        self._say("")
         dialog = AddAccountDialog(self.districts, parent=self)
         dialog.submitted.connect(lambda values: self._add(dialog, values))
         self.dialog = dialog

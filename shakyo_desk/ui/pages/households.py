@@ -54,7 +54,7 @@ class HouseholdListPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((100, 130, 150, 110, 230, 120, 60)):
+        for column, width in enumerate((120, 130, 150, 110, 220, 140, 60)):
             self.table.setColumnWidth(column, width)
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
