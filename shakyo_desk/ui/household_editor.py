@@ -265,6 +265,9 @@ class NewHouseholdDialog(QDialog):
         self.kana = QLineEdit()
         self.kana.setPlaceholderText(tr("例：ヤマダ タロウ"))
         self.errors = ErrorLabel()
+        if not districts:
+            self.errors.show_error(tr("地区がまだ登録されていません。先に「地区」の画面で地区を登録してください"
+                                      "（管理者・コーディネーターが登録できます）。"))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("登録して開く"))
         buttons.accepted.connect(self._submit)

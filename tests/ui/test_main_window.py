@@ -26,7 +26,7 @@ def nav_titles(window):
 
 def test_admin_window(qtbot, ctx, village):
     window = make_window(qtbot, ctx)
-    assert nav_titles(window) == ["世帯", "アカウント", "設定"]
+    assert nav_titles(window) == ["世帯", "地区", "アカウント", "設定"]
     assert isinstance(window.current_page(), HouseholdListPage)
     assert "山里村社会福祉協議会" in window.windowTitle()
     assert "管理 太郎" in window.user_label.text() and Role.ADMIN.label in window.user_label.text()
@@ -183,3 +183,17 @@ def test_change_own_passphrase(qtbot, ctx, store_dir):
     dialog.submit()
     assert not dialog.isVisible()
     unlock(store_dir, "admin", "brand new phrase 7").close()
+
+
+def test_districts_page_adds_child_district(qtbot, ctx, village):
+    window = make_window(qtbot, ctx)
+    page = window.show_page("districts")
+    assert page.tree.topLevelItemCount() == 2
+    type_text(qtbot, page.name, "下町")
+    type_text(qtbot, page.kana, "しもまち")
+    page.parent_combo.setCurrentIndex(page.parent_combo.findData(village["districts"]["north"]))
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    north = page.tree.topLevelItem(0)
+    assert sorted(north.child(i).text(0) for i in range(north.childCount())) == ["上町", "下町"]
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    assert page.errors.text() == "地区名を入力してください。"

@@ -93,6 +93,8 @@ def test_screenshots(qtbot, tmp_path, executor, ui_settings, ctx, village, store
 
     window.show_page("accounts")
     save(window, "12_accounts")
+    window.show_page("districts")
+    save(window, "12b_districts")
     window.show_page("settings")
     save(window, "13_settings")
     window.lock()

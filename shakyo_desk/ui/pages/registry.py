@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
-from shakyo_desk.domain.roles import Role, manages_accounts, manages_settings
+from shakyo_desk.domain.roles import Role, manages_accounts, manages_registers, manages_settings
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui.context import AppContext
 
@@ -34,6 +34,12 @@ def _accounts(ctx: AppContext) -> QWidget:
     return AccountsPage(ctx)
 
 
+def _districts(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.districts import DistrictsPage
+
+    return DistrictsPage(ctx)
+
+
 def _settings(ctx: AppContext) -> QWidget:
     from shakyo_desk.ui.pages.settings import SettingsPage
 
@@ -43,6 +49,7 @@ def _settings(ctx: AppContext) -> QWidget:
 def default_pages() -> list[PageSpec]:
     return [
         PageSpec("households", tr("世帯"), _households),
+        PageSpec("districts", tr("地区"), _districts, manages_registers, admin_menu=True),
         PageSpec("accounts", tr("アカウント"), _accounts, manages_accounts, admin_menu=True),
         PageSpec("settings", tr("設定"), _settings, manages_settings, admin_menu=True),
     ]
