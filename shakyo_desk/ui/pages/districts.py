@@ -27,6 +27,7 @@ class DistrictsPage(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels([tr("地区名"), tr("ふりがな")])
         self.tree.setColumnWidth(0, 260)
+        self.tree.setStyleSheet("QTreeWidget::item { padding: 4px 2px; }")
         self.tree.currentItemChanged.connect(self._selected)
 
         self.name = QLineEdit()

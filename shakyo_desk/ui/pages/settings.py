@@ -51,6 +51,8 @@ class SettingsPage(QWidget):
         layout.addLayout(row)
         layout.addStretch(1)
         self.name.setMaximumWidth(480)
+        for spin in (self.fiscal_month, self.idle_minutes, self.retention):
+            spin.setMaximumWidth(160)
         self.municipality.setMaximumWidth(480)
 
     def refresh(self) -> None:
