@@ -22,10 +22,16 @@ from shakyo_desk.ui.uisettings import UiSettings
 from shakyo_desk.ui.worker import Executor, ThreadExecutor
 
 
-def _open_demo():
-    from shakyo_desk.demo import open_demo  # written by another package; imported when needed
+def _open_demo(progress=None):
+    from shakyo_desk.demo import open_demo  # imported only when the demo is asked for
 
-    return open_demo()
+    return open_demo(progress=progress) if progress is not None else open_demo()
+
+
+class _ProgressRelay(QObject):
+    """Carries progress reports from the worker thread to the GUI thread."""
+
+    progress = Signal(int, int, str)
 
 
 def busy_dialog(text: str, parent: QWidget | None = None) -> QProgressDialog:
@@ -116,7 +122,16 @@ class AppController(QObject):
     def start_demo(self) -> None:
         self.busy = busy_dialog(tr("デモ用の村のデータを準備しています。\n初めてのときは少し時間がかかります…"))
         self.busy.show()
-        self.executor.submit(_open_demo, on_done=self._demo_opened, on_error=self._demo_failed)
+        self._relay = _ProgressRelay()
+        self._relay.progress.connect(self._demo_progress)
+        self.executor.submit(_open_demo, self._relay.progress.emit, on_done=self._demo_opened,
+                             on_error=self._demo_failed)
+
+    def _demo_progress(self, done: int, total: int, text: str) -> None:
+        if self.busy is not None and total > 0:
+            self.busy.setRange(0, total)
+            self.busy.setValue(done)
+            self.busy.setLabelText(tr("デモ用の村のデータを準備しています（初回のみ）。") + "\n" + text)
 
     def _close_busy(self) -> None:
         if self.busy is not None:

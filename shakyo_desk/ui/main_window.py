@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from shakyo_desk import __version__
 from shakyo_desk.i18n import tr
+from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.idle import IdleWatcher
 from shakyo_desk.ui.pages.registry import PageSpec, pages_for
@@ -272,7 +273,16 @@ class MainWindow(QMainWindow):
             self.quit_requested.emit()
             self.close()
 
+    def has_unsaved_edits(self) -> bool:
+        return any(getattr(d, "is_dirty", lambda: False)() for d in self.findChildren(QDialog)
+                   if d.isVisible() or d in self._hidden_dialogs)
+
     def closeEvent(self, event) -> None:  # noqa: N802
+        if not self.locked and self.has_unsaved_edits() and not dialogs.confirm(
+                self, tr("終了の確認"), tr("保存していない変更があります。変更を捨てて終了しますか？"),
+                yes=tr("捨てて終了する")):
+            event.ignore()
+            return
         self.ctx.ui_settings.save_geometry("main_window", self)
         self.ctx.ui_settings.save_splitter("main_window", self.splitter)
         self.idle.dispose()

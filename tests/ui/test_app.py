@@ -61,7 +61,8 @@ def test_existing_store_shows_unlock(qtbot, executor, ui_settings, store, store_
 
 
 def test_demo_opens_marked_window(qtbot, executor, ui_settings, tmp_path, monkeypatch):
-    def fake_open_demo():
+    def fake_open_demo(progress=None):
+        progress(1, 2, "テスト")
         store, _ = create_store(tmp_path / "demo", "デモ村社会福祉協議会", "demo", "demo passphrase",
                                 is_demo=True, kdf=FAST_KDF)
         return store
@@ -79,7 +80,7 @@ def test_demo_opens_marked_window(qtbot, executor, ui_settings, tmp_path, monkey
 
 
 def test_demo_unavailable_is_explained(qtbot, executor, ui_settings, monkeypatch):
-    def missing():
+    def missing(progress=None):
         raise ImportError("no demo")
 
     shown = []

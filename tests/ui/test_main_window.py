@@ -197,3 +197,27 @@ def test_districts_page_adds_child_district(qtbot, ctx, village):
     assert sorted(north.child(i).text(0) for i in range(north.childCount())) == ["上町", "下町"]
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
     assert page.errors.text() == "地区名を入力してください。"
+
+
+def test_ctrl_l_locks(qtbot, ctx):
+    window = make_window(qtbot, ctx)
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    qtbot.keyClick(window.nav, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.locked, timeout=2000)
+    assert not ctx.store.is_open
+    window.idle.stop()
+
+
+def test_closing_with_unsaved_edits_asks(qtbot, ctx, village, answers):
+    replies, asked = answers
+    window = make_window(qtbot, ctx)
+    page = window.current_page()
+    page.open_household(village["households"]["yamada"])
+    type_text(qtbot, page.editor.address, "追記")
+    replies.append(False)
+    window.close()
+    assert window.isVisible() and "保存していない変更" in asked[-1]
+    page.editor.done(0)
+    window.close()
+    assert not window.isVisible()
