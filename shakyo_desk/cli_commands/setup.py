@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from shakyo_desk.cli_commands._base import Context, add_store_options
+from shakyo_desk.cli_commands._base import Context, _isatty, add_store_options
 from shakyo_desk.domain.errors import InvalidInput
 
 PROFILES = ("village", "large-town")
@@ -73,18 +73,20 @@ def run_demo(ctx: Context) -> int:
     from shakyo_desk.store.paths import default_demo_dir
     from shakyo_desk.store.store import validate_login, validate_passphrase
 
+    try:
+        from shakyo_desk import demo
+    except ImportError:
+        raise InvalidInput("このインストールにはデモデータの作成機能が含まれていません。") from None
+    profiles = list(getattr(demo, "PROFILES", PROFILES))
+    if ctx.args.profile not in profiles:
+        raise InvalidInput(f"規模「{ctx.args.profile}」はありません。{' / '.join(profiles)} のどれかを指定してください。")
     store_dir = ctx.store_dir(default=default_demo_dir).absolute()
     login = validate_login(ctx.login())
     _refuse_existing(store_dir)
     passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="デモ用アカウントのパスフレーズ（8文字以上）: "))
-    try:
-        from shakyo_desk.demo import generate
-    except ImportError:
-        raise InvalidInput("このインストールにはデモデータの作成機能が含まれていません。") from None
-    if not ctx.json:
-        ctx.note("デモ用のデータを作っています。しばらくお待ちください……")
-    store, recovery_key = generate(store_dir, ctx.args.profile, ctx.args.seed, login=login,
-                                   passphrase=passphrase, kdf=ctx.kdf)
+    progress = None if ctx.json else _progress_printer(ctx)
+    store, recovery_key = demo.generate(store_dir, ctx.args.profile, ctx.args.seed, login=login,
+                                        passphrase=passphrase, kdf=ctx.kdf, progress=progress)
     try:
         from shakyo_desk.store.services.council import get_settings
         from shakyo_desk.store.services.households import count_households
@@ -93,6 +95,8 @@ def run_demo(ctx: Context) -> int:
         households = count_households(store)
     finally:
         store.close()
+    if progress is not None:
+        progress.done()
     if ctx.json:
         ctx.emit({"store": str(store_dir), "council": council, "profile": ctx.args.profile, "seed": ctx.args.seed,
                   "households": households, "recovery_key": recovery_key, "recovery_identity": None})
@@ -100,6 +104,29 @@ def run_demo(ctx: Context) -> int:
     _recovery_kit(ctx, store_dir, council, recovery_key,
                   f"デモ用のデータフォルダを作りました（架空の世帯 {households} 件）。研修・試用のためだけに使ってください。")
     return 0
+
+
+class _progress_printer:
+    """Progress on stderr: a self-updating line on a terminal, one line otherwise."""
+
+    def __init__(self, ctx: Context):
+        self.stream = ctx.stderr
+        self.live = _isatty(self.stream)
+        self.shown = False
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if self.live:
+            percent = int(100 * done / total) if total else 100
+            self.stream.write(f"\r{label}… {percent:3d}%\033[K")
+            self.stream.flush()
+            self.shown = True
+        elif not self.shown:
+            self.stream.write("デモ用のデータを作っています。しばらくお待ちください……\n")
+            self.shown = True
+
+    def done(self) -> None:
+        if self.live and self.shown:
+            self.stream.write("\n")
 
 
 def _refuse_existing(store_dir: Path) -> None:

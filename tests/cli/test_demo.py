@@ -2,9 +2,10 @@ import json
 
 import pytest
 
+from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.services.council import get_settings
-from shakyo_desk.store.store import unlock
+from shakyo_desk.store.store import create_store, unlock
 from tests.cli.conftest import PASSPHRASE, assert_one_japanese_line
 
 demo = pytest.importorskip("shakyo_desk.demo")
@@ -12,6 +13,7 @@ if not hasattr(demo, "generate"):
     pytest.skip("shakyo_desk.demo.generate is not there yet", allow_module_level=True)
 
 
+@pytest.mark.slow
 def test_demo_creates_a_fictional_store(cli, store_dir):
     code, out, err = cli("demo", "--seed", "7", "--format", "json", user="trainer")
     assert code == 0, err
@@ -28,10 +30,23 @@ def test_demo_creates_a_fictional_store(cli, store_dir):
     assert cli("check", user="trainer")[0] == 0
 
 
-def test_demo_text(cli, store_dir):
-    code, out, err = cli("demo", "--seed", "1", user="trainer")
+def test_demo_text_passes_options_and_reports_progress(cli, store_dir, monkeypatch):
+    """The output around the generator, with a quick stand-in for it."""
+    calls = []
+
+    def quick_generate(root, profile="village", seed=None, *, login, passphrase, kdf=None, progress=None):
+        calls.append((root, profile, seed, login, passphrase, kdf))
+        progress(0, 2, "作成中")
+        store, key = create_store(root, "みどり村社会福祉協議会（架空）", login, passphrase, is_demo=True, kdf=kdf)
+        progress(2, 2, "できあがりました")
+        return store, key
+
+    monkeypatch.setattr(demo, "generate", quick_generate)
+    code, out, err = cli("demo", "--profile", "large-town", "--seed", "3", user="trainer")
     assert code == 0, err
-    assert "デモ" in out and "復旧キー" in out
+    assert calls == [(store_dir.absolute(), "large-town", 3, "trainer", PASSPHRASE, FAST_KDF)]
+    assert "デモ" in out and "復旧キー" in out and "みどり村" in out
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1  # one progress note, no live line
 
 
 def test_demo_unknown_profile(cli, store_dir):
