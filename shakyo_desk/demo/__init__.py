@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.errors import InvalidInput, StoreError
 
 DEMO_LOGIN = "demo"
 DEMO_PASSPHRASE = "demo-village"  # fictional demo only, printed in the manual
@@ -86,12 +86,13 @@ def open_demo(root: Path | None = None, progress: Progress | None = None, *, kdf
 
     root = Path(root) if root is not None else default_demo_dir()
     if not StoreLayout(root).exists():
+        if root.exists() and any(root.iterdir()):
+            raise StoreError(f"デモ用のフォルダ「{root}」に別のファイルがあります。フォルダを空にしてからもう一度お試しください。")
         partial = root.with_name(root.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         store, _ = generate(partial, "village", progress=progress, kdf=kdf)
         store.close()
-        root.parent.mkdir(parents=True, exist_ok=True)
-        if root.exists():  # an empty or unusable leftover folder
-            shutil.rmtree(root)
+        if root.exists():
+            root.rmdir()  # empty, checked above
         partial.rename(root)
     return unlock(root, DEMO_LOGIN, DEMO_PASSPHRASE)

@@ -240,3 +240,30 @@ def test_generate_returns_the_admin_and_a_recovery_key(tmp_path, monkeypatch):
             assert s.execute(sa.select(sa.func.count()).select_from(Household)).scalar_one() == 25
     finally:
         store.close()
+
+
+def test_open_demo_leaves_a_foreign_folder_alone(tmp_path):
+    from shakyo_desk.domain.errors import StoreError
+
+    root = tmp_path / "demo"
+    root.mkdir()
+    (root / "my-notes.txt").write_text("大事なメモ", encoding="utf-8")
+    with pytest.raises(StoreError):
+        demo.open_demo(root, kdf=FAST_KDF)
+    assert (root / "my-notes.txt").read_text(encoding="utf-8") == "大事なメモ"
+
+
+def test_a_failed_generation_leaves_no_half_store(tmp_path, monkeypatch):
+    from shakyo_desk.demo import generator
+
+    def boom(ctx, tick):
+        raise RuntimeError("disk full (simulated)")
+
+    monkeypatch.setattr(generator, "WRITE_STEPS", generator.WRITE_STEPS[:1] + [
+        generator.WriteStep("boom", "失敗します", lambda plan: 1, boom)])
+    with pytest.raises(RuntimeError):
+        demo.generate(tmp_path / "g", "village", kdf=FAST_KDF)
+    assert not (tmp_path / "g").exists()
+    with pytest.raises(RuntimeError):
+        demo.open_demo(tmp_path / "o", kdf=FAST_KDF)
+    assert not (tmp_path / "o").exists() and not (tmp_path / "o.partial").exists()
