@@ -29,8 +29,7 @@ def default_unlock_dialog(window: "MainWindow") -> QDialog:
     ctx = window.ctx
     return UnlockDialog(
         ctx.root, ctx.executor, ctx.ui_settings, council_name=window.council_name(), login=ctx.store.actor.login,
-        locked_message=tr("しばらく操作がなかったか、ロックが選ばれたため、画面をロックしました。"
-                          "続けるにはパスフレーズを入力してください。"),
+        locked_message=tr("画面をロックしました。\n続けるには、パスフレーズを入力してください。"),
         parent=window,
     )
 

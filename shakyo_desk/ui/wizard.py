@@ -60,7 +60,7 @@ class AdminPage(QWizardPage):
         self.state = state
         self.setTitle(tr("最初の管理者"))
         self.setSubTitle(tr("この社協の管理者（事務局長など）のアカウントを作ります。"
-                            "ほかの職員のアカウントは、あとからこの管理者が追加します。"))
+                            "\nほかの職員のアカウントは、あとからこの管理者が追加します。"))
         self.login = QLineEdit(state.login)
         self.login.setPlaceholderText(tr("半角英数字。例：tanaka"))
         self.display_name = QLineEdit()
@@ -78,7 +78,7 @@ class AdminPage(QWizardPage):
         form.addRow(tr("パスフレーズ"), self.passphrase)
         form.addRow(tr("パスフレーズ（確認）"), self.passphrase_again)
         form.addRow("", self.strength)
-        form.addRow(_hint(tr("パスフレーズは、覚えやすい言葉をいくつか組み合わせた長めのものがおすすめです。"
+        form.addRow(_hint(tr("パスフレーズは、覚えやすい言葉をいくつか組み合わせた長めのものがおすすめです。\n"
                              "データはこのパスフレーズで守られます。")))
         form.addRow(self.errors)
         for edit in (self.login, self.display_name, self.passphrase, self.passphrase_again):
@@ -162,7 +162,7 @@ class RecoveryPage(QWizardPage):
         self._wizard = wizard
         self.setTitle(tr("復旧キー"))
         self.setSubTitle(tr("全員がパスフレーズを忘れたときに、データを取り戻すためのキーです。"
-                            "この画面は一度しか表示されません。"))
+                            "\nこの画面は一度しか表示されません。"))
         self.busy_label = QLabel(tr("データを作成しています。しばらくお待ちください…"))
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
