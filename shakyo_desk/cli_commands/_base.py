@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,10 @@ def add_store_options(parser: argparse.ArgumentParser, *, user: bool = True,
 # ---- JSON ----------------------------------------------------------------------------
 
 def _json_default(value: Any):
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        # The store keeps naive UTC; say so in the text.
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
@@ -107,6 +110,13 @@ def _json_default(value: Any):
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"JSON にできない値です：{type(value).__name__}")
+
+
+def local_date(value: datetime | date | None) -> date | None:
+    """The calendar day (local time) of a stored naive-UTC time, for 和暦 display."""
+    if value is None or not isinstance(value, datetime):
+        return value
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone().date()
 
 
 def to_json(document: Any) -> str:

@@ -1,6 +1,6 @@
 """`household add|list|show|set`: the 世帯 register from the command line."""
 
-from shakyo_desk.cli_commands._base import Context, add_store_options
+from shakyo_desk.cli_commands._base import Context, add_store_options, local_date
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.wareki import format_wareki
 
@@ -146,10 +146,6 @@ def detail_json(h) -> dict:
     }
 
 
-def _date_of(value):
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
-
-
 def detail_text(h) -> list[str]:
     lines = [f"世帯 {h.code}　{h.head_name}", f"  ID：{h.id}"]
     for label, value in (
@@ -157,8 +153,8 @@ def detail_text(h) -> list[str]:
         ("特徴", "、".join(h.flags)), ("民生委員", h.welfare_commissioner), ("担当", h.staff_main),
         ("副担当", h.staff_sub),
         ("見守り", h.watch_level + (f"（{h.watch_interval_days}日ごと）" if h.watch_interval_days else "")),
-        ("メモ", h.notes), ("登録日", format_wareki(_date_of(h.created_at))),
-        ("更新日", format_wareki(_date_of(h.updated_at)) if h.updated_at else ""),
+        ("メモ", h.notes), ("登録日", format_wareki(local_date(h.created_at))),
+        ("更新日", format_wareki(local_date(h.updated_at)) if h.updated_at else ""),
     ):
         if value:
             lines.append(f"  {label}：{value}")

@@ -222,3 +222,8 @@ def test_staff_sees_own_district_only(cli, household, district, store_dir):
     code, _, err = cli("household", "set", household, "district=下町", user="tanaka")
     assert code == 4
     assert read_back(store_dir, household).district == "上町"
+
+
+def test_json_times_are_marked_utc(cli, household):
+    doc = json.loads(cli("household", "show", household, "--format", "json")[1])
+    assert doc["created_at"].endswith("+00:00")
