@@ -19,6 +19,7 @@ from shakyo_desk.store.check import check_store
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.models import Agency, Council, District, Household, Person, Staff
 from shakyo_desk.store.paths import StoreLayout
+from shakyo_desk.store.services.households import count_households, list_households
 from shakyo_desk.store.store import unlock
 
 TODAY = date(2025, 6, 1)
@@ -195,6 +196,10 @@ def test_staff_accounts_unlock_with_the_demo_passphrase(village):
         other = unlock(root, login, demo.DEMO_PASSPHRASE)
         try:
             assert other.actor.login == login
+            seen = count_households(other)
+            if login == "staff1":
+                assert 0 < seen < 700  # their own settlements only
+                assert list_households(other, limit=5)
         finally:
             other.close()
 
