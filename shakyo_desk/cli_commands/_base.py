@@ -186,20 +186,18 @@ class Context:
         value = os.environ.get(ENV_RECOVERY_KEY)
         if value is not None:
             return value
-        return self._ask_secret("復旧キー: ")
+        return self._ask_secret("復旧キー: ", what="復旧キー", env=ENV_RECOVERY_KEY)
 
-    def _ask_secret(self, prompt: str) -> str:
+    def _ask_secret(self, prompt: str, *, what: str = "パスフレーズ", env: str = ENV_PASSPHRASE) -> str:
         stdin = sys.stdin
         if stdin is None or not _isatty(stdin):
-            raise InvalidInput(
-                f"パスフレーズを尋ねられません。環境変数 {ENV_PASSPHRASE} に設定するか、端末から実行してください。"
-            )
+            raise InvalidInput(f"{what}を尋ねられません。環境変数 {env} に設定するか、端末から実行してください。")
         import getpass
 
         try:
             return getpass.getpass(prompt)
         except EOFError:
-            raise InvalidInput("パスフレーズが入力されませんでした。もう一度実行してください。") from None
+            raise InvalidInput(f"{what}が入力されませんでした。もう一度実行してください。") from None
 
     # -- the store ------------------------------------------------------------------------
     @contextmanager
@@ -238,4 +236,4 @@ def _isatty(stream) -> bool:
         return False
 
 
-Handler = Callable[[Context], int | None]
+Handler = Callable[[Context], int | None]  # what a leaf parser's ``handler`` default is
