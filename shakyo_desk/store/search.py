@@ -3,17 +3,19 @@
 Derived data, rebuilt inside the write transaction; never synced."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain.text import fold
 from shakyo_desk.store.models import Household, HouseholdSearch, Person
 
 
-def refresh_household_search(session: Session, household_id: str) -> None:
-    household = session.get(Household, household_id)
+def refresh_household_search(conn: Connection, household_id: str) -> None:
+    household = conn.execute(
+        sa.select(Household.address, Household.phone, Household.code).where(Household.id == household_id)
+    ).one_or_none()
     if household is None:
         return
-    members = session.execute(
+    members = conn.execute(
         sa.select(Person.name, Person.kana)
         .where(Person.household_id == household_id, Person.deleted_at.is_(None))
         .order_by(Person.sort_order, Person.created_at)
@@ -24,12 +26,10 @@ def refresh_household_search(session: Session, household_id: str) -> None:
     text = "\x1f".join(fold(p) for p in parts if p)
     head_name, head_kana = (members[0] if members else ("", ""))
     values = {"text": text, "head_name": head_name, "head_kana": head_kana, "member_count": len(members)}
-    exists = session.get(HouseholdSearch, household_id)
-    if exists is None:
-        session.execute(sa.insert(HouseholdSearch).values(household_id=household_id, **values))
-    else:
-        session.execute(sa.update(HouseholdSearch).where(HouseholdSearch.household_id == household_id).values(**values))
-        session.expire(exists)
+    table = HouseholdSearch.__table__
+    updated = conn.execute(table.update().where(table.c.household_id == household_id), values)
+    if updated.rowcount == 0:
+        conn.execute(table.insert(), {"household_id": household_id, **values})
 
 
 def like_pattern(term: str) -> str:

@@ -22,7 +22,7 @@ from shakyo_desk.domain.vocab import DEFAULT_CONCERNS
 from shakyo_desk.store import migrate
 from shakyo_desk.store.engine import open_engine, probe
 from shakyo_desk.store.keyfile import KeyFile, new_data_key, new_recovery_key
-from shakyo_desk.store.models import ConcernCategory, Council, DeviceState, Staff
+from shakyo_desk.store.models import ConcernCategory, Council, DeviceState, District, Staff
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.throttle import Throttle
 from shakyo_desk.store.writer import Actor, Writer
@@ -126,8 +126,23 @@ class Store:
             raise StoreError("データはロックされています。もう一度ロックを解除してください。")
 
 
-def _actor_from_staff(staff: Staff) -> Actor:
-    return Actor(staff.id, staff.login, staff.display_name, Role(staff.role), frozenset(staff.district_ids or []))
+def _actor_from_staff(session: Session, staff: Staff) -> Actor:
+    return Actor(staff.id, staff.login, staff.display_name, Role(staff.role),
+                 _with_subdistricts(session, staff.district_ids or []))
+
+
+def _with_subdistricts(session: Session, district_ids: list[str]) -> frozenset[str]:
+    """A district in charge covers its 行政区/集落 too."""
+    children: dict[str, list[str]] = {}
+    for district_id, parent_id in session.execute(sa.select(District.id, District.parent_id)):
+        children.setdefault(parent_id, []).append(district_id)
+    result, todo = set(), list(district_ids)
+    while todo:
+        current = todo.pop()
+        if current not in result:
+            result.add(current)
+            todo.extend(children.get(current, []))
+    return frozenset(result)
 
 
 def _load_actor(engine: sa.Engine, login: str) -> Actor:
@@ -137,7 +152,7 @@ def _load_actor(engine: sa.Engine, login: str) -> Actor:
             raise AuthError(f"アカウント「{login}」は登録されていません。ログイン名を確かめてください。")
         if staff.disabled_at is not None:
             raise AuthError(f"アカウント「{login}」は無効になっています。管理者に相談してください。")
-        return _actor_from_staff(staff)
+        return _actor_from_staff(session, staff)
 
 
 def _open_database(layout: StoreLayout, data_key: bytes) -> sa.Engine:
@@ -169,8 +184,7 @@ def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] =
     try:
         data_key = keyfile.unwrap_for_account(login, passphrase)
     except AuthError:
-        if login in keyfile.accounts:
-            throttle.record_failure(login)
+        throttle.record_failure(login)  # unknown logins too: guessing names costs time as well
         raise
     engine = _open_database(layout, data_key)
     try:

@@ -224,7 +224,7 @@ class HouseholdEditorDialog(QDialog):
         self.errors.clear_error()
         fields, members = self._current()
         self.ctx.executor.submit(save_household, self.ctx.store, self.detail.id, fields, members,
-                                 on_done=self._saved, on_error=self._failed, owner=self)
+                                 self.detail.version, on_done=self._saved, on_error=self._failed, owner=self)
 
     def _saved(self, _result) -> None:
         self._saving = False

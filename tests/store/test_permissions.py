@@ -57,3 +57,30 @@ def test_the_last_admin_stays(store):
         accounts.update_account(store, store.actor.staff_id, role="staff")
     with pytest.raises(InvalidInput):
         accounts.disable_account(store, store.actor.staff_id)
+
+
+def test_a_district_in_charge_covers_its_subdistricts(store):
+    area = districts.add_district(store, "北地区")
+    hamlet = districts.add_district(store, "奥沢", parent_id=area)
+    other = districts.add_district(store, "南地区")
+    inside = households.add_household(store, hamlet, "奥沢 住人")
+    households.add_household(store, other, "南 住人")
+    staff = login_as(store, "staff2", Role.STAFF, [area])
+    assert [h.id for h in households.list_households(staff)] == [inside]
+    households.update_household(staff, inside, notes="訪問済み")
+    staff.close()
+
+
+def test_save_refuses_when_someone_saved_in_between(store):
+    district = districts.add_district(store, "上町")
+    household_id = households.add_household(store, district, "山田 花子")
+    opened = households.get_household(store, household_id, log=False)
+    members = [{"id": m.id, "name": m.name} for m in opened.members]
+    households.update_household(store, household_id, phone="0000-00-0003")  # someone else's save
+    with pytest.raises(InvalidInput) as err:
+        households.save_household(store, household_id, {"notes": "古い画面から"}, members, opened.version)
+    assert "開き直し" in err.value.message
+    assert households.get_household(store, household_id, log=False).notes == ""
+    fresh = households.get_household(store, household_id, log=False)
+    households.save_household(store, household_id, {"notes": "最新"}, members, fresh.version)
+    assert households.get_household(store, household_id, log=False).notes == "最新"

@@ -75,6 +75,7 @@ class HouseholdDetail:
     created_at: datetime
     updated_at: datetime | None
     members: tuple[PersonInfo, ...] = field(default_factory=tuple)
+    version: str = ""  # pass back to save_household to detect someone else's save in between
 
     @property
     def head_name(self) -> str:
@@ -153,11 +154,20 @@ def get_household(store: Store, household_id: str, *, log: bool = True) -> House
             h.id, h.code, h.district_id, district.name if district else "", h.address, h.phone, h.housing_type,
             tuple(h.flags or ()), h.welfare_commissioner, h.staff_main_id, names.get(h.staff_main_id, ""),
             h.staff_sub_id, names.get(h.staff_sub_id, ""), h.watch_level, h.watch_interval_days, h.notes,
-            h.created_at, h.updated_at, tuple(_person(p) for p in members),
+            h.created_at, h.updated_at, tuple(_person(p) for p in members), _version(s, h.id),
         )
     if log:
         log_view(store, "household", household_id)
     return detail
+
+
+def _version(session, household_id: str) -> str:
+    """The newest change stamp of the household and its members (removed ones included)."""
+    member_stamp = session.execute(
+        sa.select(sa.func.max(Person.hlc)).where(Person.household_id == household_id)
+    ).scalar() or ""
+    own = session.execute(sa.select(Household.hlc).where(Household.id == household_id)).scalar() or ""
+    return max(own, member_stamp)
 
 
 # ---- validation ----------------------------------------------------------------
@@ -331,11 +341,14 @@ def remove_person(store: Store, person_id: str) -> None:
         w.delete(Person, person_id)
 
 
-def save_household(store: Store, household_id: str, fields: dict, members: list[dict]) -> None:
+def save_household(store: Store, household_id: str, fields: dict, members: list[dict],
+                   expected_version: str | None = None) -> None:
     """Save an edited household and its member list in one transaction.
 
     ``members``: dicts with ``id`` (absent for new members) and person fields;
-    existing members missing from the list are removed."""
+    existing members missing from the list are removed. With ``expected_version``
+    (from ``HouseholdDetail.version``) the save is refused if someone else saved
+    this household since it was opened, instead of silently overwriting."""
     _editable(store, household_id)
     values = _household_values(store, fields)
     if "district_id" in values:
@@ -351,6 +364,9 @@ def save_household(store: Store, household_id: str, fields: dict, members: list[
         existing = set(s.execute(sa.select(Person.id).where(
             Person.household_id == household_id, Person.deleted_at.is_(None))).scalars())
     with store.write() as w:
+        if expected_version is not None and _version(w.session, household_id) != expected_version:
+            raise InvalidInput("この世帯は、開いている間に別の画面または別の人が保存しました。"
+                               "いったん閉じて開き直し、内容を確かめてから入力してください。")
         w.update(Household, household_id, values)
         kept = set()
         for person_id, data in cleaned:
