@@ -9,6 +9,7 @@ from importlib import import_module
 COMMAND_MODULES = [
     "setup",      # init, demo
     "check",
+    "district",
     "household",
 ]
 
