@@ -169,6 +169,16 @@ def _open_database(layout: StoreLayout, data_key: bytes) -> sa.Engine:
     return engine
 
 
+def _open_as(layout: StoreLayout, keyfile: KeyFile, data_key: bytes, login: str) -> Store:
+    engine = _open_database(layout, data_key)
+    try:
+        actor = _load_actor(engine, login)
+    except Exception:
+        engine.dispose()
+        raise
+    return Store(layout, engine, keyfile, data_key, actor)
+
+
 def require_store(root: Path) -> StoreLayout:
     layout = StoreLayout(Path(root))
     if not layout.exists():
@@ -186,14 +196,8 @@ def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] =
     except AuthError:
         throttle.record_failure(login)  # unknown logins too: guessing names costs time as well
         raise
-    engine = _open_database(layout, data_key)
-    try:
-        actor = _load_actor(engine, login)
-    except Exception:
-        engine.dispose()
-        raise
+    store = _open_as(layout, keyfile, data_key, login)
     throttle.record_success(login)
-    store = Store(layout, engine, keyfile, data_key, actor)
     with store.write() as w:
         w.audit("session.unlock")
     return store
@@ -205,13 +209,8 @@ def unlock_with_recovery(root: Path, recovery_key: str, login: str, new_passphra
     validate_passphrase(new_passphrase)
     keyfile = KeyFile.load(layout.key_file)
     data_key = keyfile.unwrap_with_recovery(recovery_key)
-    engine = _open_database(layout, data_key)
-    try:
-        actor = _load_actor(engine, login)
-    except Exception:
-        engine.dispose()
-        raise
-    store = Store(layout, engine, keyfile, data_key, actor)
+    store = _open_as(layout, keyfile, data_key, login)
+    actor = store.actor
     with store.write() as w:
         w.audit("account.passphrase_recovered", "staff", actor.staff_id or "")
         keyfile.wrap_for_account(login, new_passphrase, data_key)
