@@ -104,8 +104,7 @@ class Writer:
 
     def delete(self, model, entity_id: str) -> None:
         """Soft delete: the row stays (sync and audit need it) with deleted_at set."""
-        if not self.update(model, entity_id, {"deleted_at": now_utc()}):
-            return
+        self.update(model, entity_id, {"deleted_at": now_utc()})
 
     # --- audit -----------------------------------------------------------------
     def audit(self, action: str, entity: str = "", entity_id: str = "", detail: dict | None = None) -> None:

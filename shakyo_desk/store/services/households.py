@@ -284,14 +284,13 @@ def add_household(store: Store, district_id: str | None, name: str, kana: str = 
     return household_id
 
 
-def _editable(store: Store, household_id: str) -> Household:
+def _editable(store: Store, household_id: str) -> None:
     with store.read() as s:
         h = s.get(Household, household_id)
         if h is None or h.deleted_at is not None:
             raise NotFound("指定された世帯が見つかりません。世帯の一覧から選び直してください。")
         district_id = h.district_id
     require(may_edit_household(store.actor.role, store.actor.district_ids, district_id), OUT_OF_DISTRICT)
-    return h
 
 
 def update_household(store: Store, household_id: str, **fields) -> dict:
