@@ -64,6 +64,7 @@ class Household(Synced, Base):
     staff_sub_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
     watch_level: Mapped[str] = mapped_column(String(20), default="なし")
     watch_interval_days: Mapped[int | None] = mapped_column(Integer)
+    watch_interval_months: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -100,6 +101,156 @@ class ConcernCategory(Synced, Base):
     name: Mapped[str] = mapped_column(String(100))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Place(Synced, Base):
+    """地域の拠点: a shop, post office, コンビニ or 公民館 where community contacts happen."""
+
+    __tablename__ = "place"
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(50), default="その他")
+    district_id: Mapped[str | None] = mapped_column(ForeignKey("district.id"))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Contact(Synced, Base):
+    """アウトリーチ/訪問記録: any attempt to reach a household or a place (failed ones count)."""
+
+    __tablename__ = "contact"
+    contact_date: Mapped[date] = mapped_column(Date)
+    contact_time: Mapped[str] = mapped_column(String(5), default="")  # HH:MM, optional
+    method: Mapped[str] = mapped_column(String(20))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    companions: Mapped[list] = mapped_column(JSON, default=list)
+    household_id: Mapped[str | None] = mapped_column(ForeignKey("household.id"))
+    place_id: Mapped[str | None] = mapped_column(ForeignKey("place.id"))
+    seen_heard: Mapped[str] = mapped_column(Text, default="")
+    concerns: Mapped[list] = mapped_column(JSON, default=list)
+    urgency: Mapped[str] = mapped_column(String(10), default="")
+    isolation: Mapped[str] = mapped_column(String(20), default="")
+    next_action: Mapped[str] = mapped_column(Text, default="")
+    next_contact_date: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        Index("ix_contact_household_date", "household_id", "contact_date"),
+        Index("ix_contact_date", "contact_date"),
+    )
+
+
+class Salon(Synced, Base):
+    __tablename__ = "salon"
+    name: Mapped[str] = mapped_column(String(200))
+    district_id: Mapped[str | None] = mapped_column(ForeignKey("district.id"))
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    organiser: Mapped[str] = mapped_column(String(20), default="住民主体")
+    schedule: Mapped[str] = mapped_column(String(200), default="")
+    fee_yen: Mapped[int | None] = mapped_column(Integer)
+    transport: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SalonRegular(Synced, Base):
+    """A person who usually comes to a salon (常連); soft-deleted when they stop."""
+
+    __tablename__ = "salon_regular"
+    salon_id: Mapped[str] = mapped_column(ForeignKey("salon.id"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+
+    __table_args__ = (Index("ix_salon_regular_salon", "salon_id"),)
+
+
+class SalonSession(Synced, Base):
+    """開催: one meeting of a salon."""
+
+    __tablename__ = "salon_session"
+    salon_id: Mapped[str] = mapped_column(ForeignKey("salon.id"))
+    session_date: Mapped[date] = mapped_column(Date)
+    activities: Mapped[str] = mapped_column(Text, default="")
+    helpers: Mapped[str] = mapped_column(Text, default="")
+    unnamed_count: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_salon_session_salon_date", "salon_id", "session_date"),)
+
+
+class Attendance(Synced, Base):
+    """A named person present at a session (append-only; removal is a soft delete)."""
+
+    __tablename__ = "attendance"
+    session_id: Mapped[str] = mapped_column(ForeignKey("salon_session.id"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+
+    __table_args__ = (Index("ix_attendance_session", "session_id"), Index("ix_attendance_person", "person_id"))
+
+
+class Remark(Synced, Base):
+    """つぶやき: something heard at a session that may be a sign of need."""
+
+    __tablename__ = "remark"
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("salon_session.id"))
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
+    text: Mapped[str] = mapped_column(Text)
+    sheet_id: Mapped[str | None] = mapped_column(ForeignKey("concern_sheet.id"))
+
+    __table_args__ = (Index("ix_remark_session", "session_id"),)
+
+
+class ConcernSheet(Synced, Base):
+    """困っている家庭把握シート: the quick hand-over form any employee fills in."""
+
+    __tablename__ = "concern_sheet"
+    noticed_on: Mapped[date] = mapped_column(Date)
+    noticed_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    section: Mapped[str] = mapped_column(String(100), default="")
+    setting: Mapped[str] = mapped_column(String(50), default="")
+    source: Mapped[str] = mapped_column(String(200), default="")
+    household_id: Mapped[str | None] = mapped_column(ForeignKey("household.id"))
+    household_hint: Mapped[str] = mapped_column(String(300), default="")
+    person_of_concern: Mapped[str] = mapped_column(String(200), default="")
+    concerns: Mapped[list] = mapped_column(JSON, default=list)
+    urgency: Mapped[str] = mapped_column(String(10), default="見守り")
+    connected_agencies: Mapped[list] = mapped_column(JSON, default=list)
+    wish_for_help: Mapped[str] = mapped_column(String(10), default="不明")
+    situation: Mapped[str] = mapped_column(Text, default="")
+    strengths: Mapped[str] = mapped_column(Text, default="")
+    possible_supporter: Mapped[str] = mapped_column(Text, default="")
+    suggested_handoff: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="受付")
+    from_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"))
+    from_remark_id: Mapped[str | None] = mapped_column(String(36))
+
+    __table_args__ = (Index("ix_sheet_household", "household_id"), Index("ix_sheet_status", "status"))
+
+
+class SheetStatusChange(Synced, Base):
+    """Append-only history of a sheet's status, dated and attributed."""
+
+    __tablename__ = "sheet_status_change"
+    sheet_id: Mapped[str] = mapped_column(ForeignKey("concern_sheet.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    changed_on: Mapped[date] = mapped_column(Date)
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agency.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_sheet_status_change_sheet", "sheet_id"),)
+
+
+class Referral(Synced, Base):
+    """つなぎ: handing a case on to an agency."""
+
+    __tablename__ = "referral"
+    household_id: Mapped[str | None] = mapped_column(ForeignKey("household.id"))
+    sheet_id: Mapped[str | None] = mapped_column(ForeignKey("concern_sheet.id"))
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"))
+    referred_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(30), default="確認中")
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_referral_household", "household_id"), Index("ix_referral_follow_up", "follow_up_on"))
 
 
 # ---- local tables ------------------------------------------------------------
@@ -165,4 +316,7 @@ class AuditLog(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-SYNCED_MODELS = {m.__tablename__: m for m in (Council, District, Staff, Household, Person, Agency, ConcernCategory)}
+SYNCED_MODELS = {m.__tablename__: m for m in (
+    Council, District, Staff, Household, Person, Agency, ConcernCategory, Place, Contact, Salon, SalonRegular,
+    SalonSession, Attendance, Remark, ConcernSheet, SheetStatusChange, Referral,
+)}

@@ -106,6 +106,15 @@ class Writer:
         """Soft delete: the row stays (sync and audit need it) with deleted_at set."""
         self.update(model, entity_id, {"deleted_at": now_utc()})
 
+    def require_alive(self, model, entity_id: str, message: str) -> dict:
+        """Inside the transaction: the row exists and is not deleted (another screen or
+        device may have removed it since the form was opened)."""
+        table = model.__table__
+        row = self.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().one_or_none()
+        if row is None or row["deleted_at"] is not None:
+            raise NotFound(message)
+        return dict(row)
+
     # --- audit -----------------------------------------------------------------
     def audit(self, action: str, entity: str = "", entity_id: str = "", detail: dict | None = None) -> None:
         if self._last_hash is None:

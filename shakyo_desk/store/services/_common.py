@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import sqlalchemy as sa
+
 from shakyo_desk.domain.errors import InvalidInput, PermissionDenied
 from shakyo_desk.domain.text import clean
 from shakyo_desk.store.store import Store
@@ -56,3 +58,9 @@ def log_view(store: Store, entity: str, entity_id: str) -> None:
     """Record that someone looked at personal data (audit only, no change)."""
     with store.write() as w:
         w.audit(f"{entity}.view", entity, entity_id)
+
+
+def json_list_contains(column, value: str):
+    """SQL: the JSON list in ``column`` has ``value`` as an element."""
+    items = sa.func.json_each(column).table_valued("value")
+    return sa.exists(sa.select(1).select_from(items).where(items.c.value == value))

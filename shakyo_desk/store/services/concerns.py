@@ -42,3 +42,7 @@ def set_concern_active(store: Store, concern_id: str, active: bool) -> None:
     require(manages_registers(store.actor.role))
     with store.write() as w:
         w.update(ConcernCategory, concern_id, {"active": bool(active)})
+
+
+def active_concern_names(store: Store) -> set[str]:
+    return {c.name for c in list_concerns(store)}

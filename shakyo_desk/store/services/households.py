@@ -75,7 +75,8 @@ class HouseholdDetail:
     created_at: datetime
     updated_at: datetime | None
     members: tuple[PersonInfo, ...] = field(default_factory=tuple)
-    version: str = ""  # pass back to save_household to detect someone else's save in between
+    version: str = ""
+    watch_interval_months: int | None = None  # pass back to save_household to detect someone else's save in between
 
     @property
     def head_name(self) -> str:
@@ -84,14 +85,14 @@ class HouseholdDetail:
 
 HOUSEHOLD_FIELDS = {
     "district_id", "address", "phone", "housing_type", "flags", "welfare_commissioner",
-    "staff_main_id", "staff_sub_id", "watch_level", "watch_interval_days", "notes",
+    "staff_main_id", "staff_sub_id", "watch_level", "watch_interval_days", "watch_interval_months", "notes",
 }
 PERSON_FIELDS = {"name", "kana", "sex", "birth_date", "age_band", "relation", "flags", "roles", "wishes", "notes", "sort_order"}
 
 
 # ---- reading -------------------------------------------------------------------
 
-def _visible(store: Store, query):
+def visible_households(store: Store, query):
     """Restrict a household query to what the acting account may see."""
     actor = store.actor
     if sees_all_households(actor.role):
@@ -116,7 +117,7 @@ def list_households(store: Store, search: str = "", district_id: str | None = No
         q = q.where(HouseholdSearch.text.like(like_pattern(term), escape="\\"))
     if district_id:
         q = q.where(Household.district_id == district_id)
-    q = _visible(store, q).order_by(HouseholdSearch.head_kana, HouseholdSearch.head_name)
+    q = visible_households(store, q).order_by(HouseholdSearch.head_kana, HouseholdSearch.head_name)
     if limit:
         q = q.limit(limit)
     with store.read() as s:
@@ -125,7 +126,7 @@ def list_households(store: Store, search: str = "", district_id: str | None = No
 
 
 def count_households(store: Store) -> int:
-    q = _visible(store, sa.select(sa.func.count()).select_from(Household).where(Household.deleted_at.is_(None)))
+    q = visible_households(store, sa.select(sa.func.count()).select_from(Household).where(Household.deleted_at.is_(None)))
     with store.read() as s:
         return s.execute(q).scalar_one()
 
@@ -155,6 +156,7 @@ def get_household(store: Store, household_id: str, *, log: bool = True) -> House
             tuple(h.flags or ()), h.welfare_commissioner, h.staff_main_id, names.get(h.staff_main_id, ""),
             h.staff_sub_id, names.get(h.staff_sub_id, ""), h.watch_level, h.watch_interval_days, h.notes,
             h.created_at, h.updated_at, tuple(_person(p) for p in members), _version(s, h.id),
+            h.watch_interval_months,
         )
     if log:
         log_view(store, "household", household_id)
@@ -197,6 +199,8 @@ def _household_values(store: Store, fields: dict) -> dict:
             values[key] = choice(value or "なし", WATCH_LEVELS, "見守りの程度")
         elif key == "watch_interval_days":
             values[key] = _positive_int(value, "見守りの間隔（日）")
+        elif key == "watch_interval_months":
+            values[key] = _positive_int(value, "見守りの間隔（か月）", 120)
         elif key in ("staff_main_id", "staff_sub_id"):
             if value:
                 with store.read() as s:
@@ -216,15 +220,15 @@ def _phone(value) -> str:
     return text
 
 
-def _positive_int(value, label: str) -> int | None:
+def _positive_int(value, label: str, maximum: int = 3650) -> int | None:
     if value in (None, ""):
         return None
     try:
         number = int(value)
     except (TypeError, ValueError):
         raise InvalidInput(f"{label}は数字で入力してください。") from None
-    if number <= 0 or number > 3650:
-        raise InvalidInput(f"{label}は1〜3650の範囲で入力してください。")
+    if number <= 0 or number > maximum:
+        raise InvalidInput(f"{label}は1〜{maximum}の範囲で入力してください。")
     return number
 
 
@@ -260,6 +264,18 @@ def _person_values(fields: dict, *, new: bool) -> dict:
     return values
 
 
+def require_household(store: Store, household_id: str, *, edit: bool = False):
+    """The household's district, or NotFound / PermissionDenied for this account."""
+    with store.read() as s:
+        h = s.get(Household, household_id) if household_id else None
+        if h is None or h.deleted_at is not None:
+            raise NotFound("指定された世帯が見つかりません。削除されたか、一覧が古い可能性があります。一覧から選び直してください。")
+        district_id = h.district_id
+    check = may_edit_household if edit else may_see_household
+    require(check(store.actor.role, store.actor.district_ids, district_id), OUT_OF_DISTRICT)
+    return district_id
+
+
 def household_code(household_id: str) -> str:
     """A short case code for lists and handouts (from the id's random part)."""
     return "H-" + household_id.replace("-", "")[-8:].upper()
@@ -270,6 +286,15 @@ def household_code(household_id: str) -> str:
 def add_household(store: Store, district_id: str | None, name: str, kana: str = "", *,
                   person: dict | None = None, **fields) -> str:
     """Create a household with its first member; returns the household id."""
+    values, member = household_values_for_new(store, district_id, name, kana, person, **fields)
+    with store.write() as w:
+        household_id, _ = insert_household(w, values, member)
+    return household_id
+
+
+def household_values_for_new(store: Store, district_id: str | None, name: str, kana: str = "",
+                             person: dict | None = None, **fields) -> tuple[dict, dict]:
+    """Check rights and validate a new household and its first member (no writing)."""
     actor = store.actor
     require(may_add_household(actor.role, actor.district_ids, district_id),
             NO_RIGHT if not actor.district_ids else OUT_OF_DISTRICT)
@@ -277,20 +302,19 @@ def add_household(store: Store, district_id: str | None, name: str, kana: str = 
         raise InvalidInput("地区を選んでください。")
     values = _household_values(store, {"district_id": district_id, **fields})
     member = _person_values({"name": name, "kana": kana, **(person or {})}, new=True)
+    return values, member
+
+
+def insert_household(w, values: dict, member: dict) -> tuple[str, str]:
+    """Within a write: the household and its first member. Returns (household id, person id)."""
     household_id = new_id()
-    with store.write() as w:
-        w.insert(Household, {"code": household_code(household_id), **values}, entity_id=household_id)
-        w.insert(Person, {"household_id": household_id, "sort_order": 0, **member})
-    return household_id
+    w.insert(Household, {"code": household_code(household_id), **values}, entity_id=household_id)
+    person_id = w.insert(Person, {"household_id": household_id, "sort_order": 0, **member})
+    return household_id, person_id
 
 
 def _editable(store: Store, household_id: str) -> None:
-    with store.read() as s:
-        h = s.get(Household, household_id)
-        if h is None or h.deleted_at is not None:
-            raise NotFound("指定された世帯が見つかりません。世帯の一覧から選び直してください。")
-        district_id = h.district_id
-    require(may_edit_household(store.actor.role, store.actor.district_ids, district_id), OUT_OF_DISTRICT)
+    require_household(store, household_id, edit=True)
 
 
 def update_household(store: Store, household_id: str, **fields) -> dict:

@@ -1,0 +1,100 @@
+"""Household timeline: everything about a household in one chronological view."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from shakyo_desk.store.models import (
+    Agency, Attendance, ConcernSheet, Contact, Person, Place, Referral, Salon, SalonSession, SheetStatusChange, Staff,
+)
+from shakyo_desk.store.services._common import log_view
+from shakyo_desk.store.services.households import require_household
+from shakyo_desk.store.store import Store
+
+KINDS = {
+    "contact": "訪問・連絡",
+    "sheet": "把握シート",
+    "status": "シートの状況",
+    "attendance": "サロン参加",
+    "referral": "つなぎ",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str
+    on: date
+    title: str
+    detail: str
+    by: str
+    ref_id: str
+    recorded_at: datetime
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind]
+
+
+def household_timeline(store: Store, household_id: str, kinds: set[str] | None = None,
+                       date_from: date | None = None, date_to: date | None = None, *, log: bool = True) -> list[TimelineEntry]:
+    """Newest first. Viewing is recorded in the audit log like opening the household."""
+    require_household(store, household_id)
+    kinds = kinds or set(KINDS)
+    entries: list[TimelineEntry] = []
+    with store.read() as s:
+        if "contact" in kinds:
+            for c, by, place in s.execute(
+                sa.select(Contact, Staff.display_name, Place.name).outerjoin(Staff, Staff.id == Contact.staff_id)
+                .outerjoin(Place, Place.id == Contact.place_id)
+                .where(Contact.household_id == household_id, Contact.deleted_at.is_(None))
+            ):
+                title = c.method + ("（会えず）" if c.method == "不在" else "")
+                if c.concerns:
+                    title += "　" + "・".join(c.concerns)
+                detail = c.seen_heard + (f"\n次に：{c.next_action}" if c.next_action else "")
+                entries.append(TimelineEntry("contact", c.contact_date, title, detail, by or "", c.id, c.created_at))
+        sheet_ids = []
+        if kinds & {"sheet", "status"}:
+            for sh, by in s.execute(
+                sa.select(ConcernSheet, Staff.display_name).outerjoin(Staff, Staff.id == ConcernSheet.noticed_by)
+                .where(ConcernSheet.household_id == household_id, ConcernSheet.deleted_at.is_(None))
+            ):
+                sheet_ids.append(sh.id)
+                if "sheet" in kinds:
+                    entries.append(TimelineEntry("sheet", sh.noticed_on, f"把握シート（{sh.urgency}）　" + "・".join(sh.concerns),
+                                                 sh.situation, by or "", sh.id, sh.created_at))
+        if "status" in kinds and sheet_ids:
+            for ch, by, agency in s.execute(
+                sa.select(SheetStatusChange, Staff.display_name, Agency.name)
+                .outerjoin(Staff, Staff.id == SheetStatusChange.created_by)
+                .outerjoin(Agency, Agency.id == SheetStatusChange.agency_id)
+                .where(SheetStatusChange.sheet_id.in_(sheet_ids), SheetStatusChange.deleted_at.is_(None),
+                       SheetStatusChange.status != "受付")
+            ):
+                title = f"シートの状況：{ch.status}" + (f"（{agency}）" if agency else "")
+                entries.append(TimelineEntry("status", ch.changed_on, title, ch.note, by or "", ch.sheet_id, ch.created_at))
+        if "attendance" in kinds:
+            for session_date, salon, person, session_id, created in s.execute(
+                sa.select(SalonSession.session_date, Salon.name, Person.name, SalonSession.id, Attendance.created_at)
+                .join(Attendance, Attendance.session_id == SalonSession.id)
+                .join(Person, Person.id == Attendance.person_id)
+                .join(Salon, Salon.id == SalonSession.salon_id)
+                .where(Person.household_id == household_id, Attendance.deleted_at.is_(None),
+                       SalonSession.deleted_at.is_(None))
+            ):
+                entries.append(TimelineEntry("attendance", session_date, f"サロン「{salon}」に参加", person, "", session_id, created))
+        if "referral" in kinds:
+            for r, agency, by in s.execute(
+                sa.select(Referral, Agency.name, Staff.display_name).join(Agency, Agency.id == Referral.agency_id)
+                .outerjoin(Staff, Staff.id == Referral.created_by)
+                .where(Referral.household_id == household_id, Referral.deleted_at.is_(None))
+            ):
+                detail = r.reason + (f"\n結果：{r.outcome}　{r.outcome_note}".rstrip() if r.outcome != "確認中" else "")
+                entries.append(TimelineEntry("referral", r.referred_on, f"{agency}へつなぐ（{r.outcome}）", detail,
+                                             by or "", r.id, r.created_at))
+    entries = [e for e in entries if (not date_from or e.on >= date_from) and (not date_to or e.on <= date_to)]
+    entries.sort(key=lambda e: (e.on, e.recorded_at), reverse=True)
+    if log:
+        log_view(store, "household", household_id)
+    return entries
