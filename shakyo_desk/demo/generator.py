@@ -9,7 +9,8 @@ entries like data entered by hand.
 Sections are lists of steps: ``PLAN_STEPS`` (each fills one part of the plan
 with its own random stream, so adding a step never changes what the earlier
 ones produce) and ``WRITE_STEPS`` (each writes one part, reporting progress in
-units). Contacts, salons, sheets and conferences are added by appending steps.
+units). Field records (places, contacts, salons, sheets, referrals) are appended
+from ``fieldwork``; conferences will be added the same way.
 """
 
 import random
@@ -36,11 +37,21 @@ class Profile:
     staff: int
     reporters: int
     label: str
+    # field records (issue 3): years of history and their volume
+    years: int = 1
+    salons: int = 2
+    attendances_per_year: int = 60  # named attendances (延べ, without the unnamed)
+    sheets_per_year: int = 10
+    contacts: int = 100  # over all the years
+    twice_monthly_share: float = 0.2  # resident-run salons meeting twice a month
 
 
 PROFILES: dict[str, Profile] = {
-    "village": Profile("village", 1_800, 700, 12, 3, 1800, 2, 4, 2, "小さな村"),
-    "large-town": Profile("large-town", 20_000, 8_000, 50, 8, 20000, 3, 10, 4, "大きめの町"),
+    "village": Profile("village", 1_800, 700, 12, 3, 1800, 2, 4, 2, "小さな村", years=3, salons=20,
+                       attendances_per_year=1_000, sheets_per_year=100, contacts=4_500, twice_monthly_share=0.1),
+    "large-town": Profile("large-town", 20_000, 8_000, 50, 8, 20000, 3, 10, 4, "大きめの町", years=10, salons=60,
+                          attendances_per_year=20_000, sheets_per_year=500, contacts=150_000,
+                          twice_monthly_share=0.5),
 }
 
 # ---- plan records (no ids: keys local to the plan) --------------------------------
@@ -119,6 +130,12 @@ class Plan:
     staff: list[StaffPlan] = field(default_factory=list)
     agencies: list[AgencyPlan] = field(default_factory=list)
     households: list[HouseholdPlan] = field(default_factory=list)
+    # field records (plan classes in fieldwork.py)
+    places: list = field(default_factory=list)
+    contacts: list = field(default_factory=list)
+    salons: list = field(default_factory=list)
+    sheets: list = field(default_factory=list)
+    referrals: list = field(default_factory=list)
 
     @property
     def persons(self) -> list[PersonPlan]:
@@ -658,6 +675,12 @@ class WriteContext:
     staff_ids: dict[str, str] = field(default_factory=dict)
     agency_ids: list[str] = field(default_factory=list)
     household_ids: list[str] = field(default_factory=list)
+    household_by_index: dict[int, str] = field(default_factory=dict)  # plan index → id
+    person_ids: dict[tuple[int, int], str] = field(default_factory=dict)  # (household index, member index) → id
+    place_ids: list[str] = field(default_factory=list)
+    contact_ids: list[str] = field(default_factory=list)
+    sheet_ids: list[str] = field(default_factory=list)
+    remark_ids: dict[tuple[int, int, int], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -719,17 +742,17 @@ def write_households(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     from shakyo_desk.domain.ids import new_id
     from shakyo_desk.store.services.households import household_code
 
-    by_district: dict[str, list[HouseholdPlan]] = {}
-    for h in ctx.plan.households:
-        by_district.setdefault(h.district, []).append(h)
+    by_district: dict[str, list[tuple[int, HouseholdPlan]]] = {}
+    for index, h in enumerate(ctx.plan.households):
+        by_district.setdefault(h.district, []).append((index, h))
     for d in ctx.plan.leaf_districts():
         batch = by_district.get(d.key, [])
         if not batch:
             tick(1)
             continue
-        store = _actor_for(ctx, batch[0].staff_main)
+        store = _actor_for(ctx, batch[0][1].staff_main)
         with store.write() as w:  # one transaction per settlement
-            for h in batch:
+            for index, h in batch:
                 household_id = new_id()
                 w.insert(Household, {
                     "code": household_code(household_id), "district_id": ctx.district_ids[h.district],
@@ -740,13 +763,14 @@ def write_households(ctx: WriteContext, tick: Callable[[int], None]) -> None:
                     "watch_level": h.watch_level, "watch_interval_days": h.watch_interval_days, "notes": h.notes,
                 }, entity_id=household_id)
                 for order, p in enumerate(h.members):
-                    w.insert(Person, {
+                    ctx.person_ids[(index, order)] = w.insert(Person, {
                         "household_id": household_id, "name": p.name, "kana": p.kana, "sex": p.sex,
                         "birth_date": p.birth_date, "age_band": "" if p.birth_date else p.age_band,
                         "relation": p.relation, "flags": list(p.flags), "roles": list(p.roles),
                         "wishes": p.wishes, "notes": p.notes, "sort_order": order,
                     })
                 ctx.household_ids.append(household_id)
+                ctx.household_by_index[index] = household_id
         tick(1)
 
 
@@ -774,3 +798,10 @@ def write_plan(ctx: WriteContext, progress: Callable[[int, int, str], None] | No
                 progress(min(done, total), total, _label)
 
         step.run(ctx, tick)
+
+
+# Field records (issue 3) live in their own module, which builds on the classes above.
+from shakyo_desk.demo import fieldwork as _fieldwork  # noqa: E402
+
+PLAN_STEPS += _fieldwork.PLAN_STEPS
+WRITE_STEPS += _fieldwork.WRITE_STEPS
