@@ -2,7 +2,8 @@
 
 import re
 import time
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,13 +14,22 @@ from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.people import AGE_BANDS, age_on
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import (
-    HOUSEHOLD_FLAGS, HOUSING_TYPES, PERSON_FLAGS, PERSON_ROLES, RELATIONS, SEXES, WATCH_LEVELS,
+    COMPANIONS, CONTACT_METHODS, DEFAULT_CONCERNS, HOUSEHOLD_FLAGS, HOUSING_TYPES, ISOLATION, PERSON_FLAGS, PERSON_ROLES,
+    REFERRAL_OUTCOMES, RELATIONS, SALON_ORGANISERS, SEXES, SHEET_SETTINGS, SHEET_TRANSITIONS, URGENCIES, WATCH_LEVELS,
+    WISH_FOR_HELP,
 )
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.keyfile import FAST_KDF
-from shakyo_desk.store.models import Agency, Council, District, Household, Person, Staff
+from shakyo_desk.store.models import (
+    Agency, Attendance, ConcernSheet, Contact, Council, District, Household, Person, Place, Referral, Remark, Salon,
+    SalonSession, SheetStatusChange, Staff,
+)
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.services.households import count_households, list_households
+from shakyo_desk.store.services.referrals import overdue_follow_ups
+from shakyo_desk.store.services.salons import list_salons, not_seen_lately
+from shakyo_desk.store.services.sheets import inbox
+from shakyo_desk.store.services.watch import due_list
 from shakyo_desk.store.store import unlock
 
 TODAY = date(2025, 6, 1)
@@ -272,3 +282,166 @@ def test_a_failed_generation_leaves_no_half_store(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         demo.open_demo(tmp_path / "o", kdf=FAST_KDF)
     assert not (tmp_path / "o").exists() and not (tmp_path / "o.partial").exists()
+
+
+# ---- field records (issue 3) ------------------------------------------------------
+
+
+def _field_snapshot(plan):
+    return (
+        [(p.name, p.kind, p.district) for p in plan.places],
+        [(c.on, c.time, c.method, c.staff, c.household, c.place, c.seen_heard, tuple(c.concerns), c.urgency,
+          c.next_contact) for c in plan.contacts],
+        [(s.name, s.schedule, tuple(s.regulars), tuple((x.on, tuple(x.attendees), x.unnamed) for x in s.sessions))
+         for s in plan.salons],
+        [(s.noticed_on, s.noticed_by, s.household, tuple(s.concerns), s.urgency,
+          tuple((c.status, c.on, c.by, c.agency) for c in s.history)) for s in plan.sheets],
+        [(r.agency, r.on, r.household, r.sheet, r.outcome, r.follow_up) for r in plan.referrals],
+    )
+
+
+def test_field_records_are_deterministic(plan):
+    again = make_plan("village", today=TODAY)
+    assert _field_snapshot(again) == _field_snapshot(plan)
+    assert _field_snapshot(make_plan("village", seed=plan.seed + 1, today=TODAY)) != _field_snapshot(plan)
+
+
+def _named_attendances(plan):
+    return sum(len(x.attendees) for s in plan.salons for x in s.sessions)
+
+
+def test_village_field_records_hit_the_profile(plan):
+    profile = PROFILES["village"]
+    years = profile.years
+    assert len(plan.salons) == profile.salons
+    per_year = _named_attendances(plan) / years
+    assert abs(per_year - profile.attendances_per_year) <= profile.attendances_per_year * 0.25, per_year
+    assert len(plan.sheets) == profile.sheets_per_year * years
+    assert abs(len(plan.contacts) - profile.contacts) <= profile.contacts * 0.15
+    assert 1_000 <= len(plan.contacts) <= 10_000  # a few thousand for a small council
+    # a handful of places per settlement, of the usual kinds
+    for d in plan.leaf_districts():
+        kinds = [p.kind for p in plan.places if p.district == d.key]
+        assert 1 <= len(kinds) <= 6 and "公民館" in kinds
+    assert {p.kind for p in plan.places} >= {"店", "郵便局", "公民館", "駐在所"}
+    for salon in plan.salons:
+        assert 10 <= len(salon.regulars) <= 30 and salon.fee_yen == 100 and salon.organiser in SALON_ORGANISERS
+        ages = [plan.households[h].members[m].age for h, m in salon.regulars]
+        assert sum(a >= 65 for a in ages) >= len(ages) * 0.8
+        districts = {plan.households[h].district for h, _ in salon.regulars}
+        parents = {d.parent for d in plan.districts if d.key in districts}
+        assert len(parents) == 1  # neighbours at most, never from across the village
+        assert all(0 <= x.unnamed <= 5 and set(x.attendees) <= set(salon.regulars) for x in salon.sessions)
+
+
+def test_contacts_look_like_fieldwork(plan):
+    contacts = plan.contacts
+    methods = Counter(c.method for c in contacts)
+    assert set(methods) <= set(CONTACT_METHODS)
+    assert 0.05 <= methods["不在"] / len(contacts) <= 0.15
+    assert methods["訪問"] == max(methods.values()) and methods["電話"] > methods["来所"]
+    on_watch = sum(1 for c in contacts if c.household is not None and plan.households[c.household].watch_interval_days)
+    assert on_watch / len(contacts) > 0.7
+    assert 0 < sum(c.place is not None for c in contacts) < len(contacts) * 0.2
+    urgent = sum(c.urgency == "緊急" for c in contacts)
+    assert 0 < urgent < len(contacts) * 0.02
+    assert any("民生委員" in c.companions for c in contacts if c.method == "同行")
+    for c in contacts:
+        assert c.on <= TODAY and (c.next_contact is None or c.next_contact >= c.on)
+        assert set(c.concerns) <= set(DEFAULT_CONCERNS) and c.urgency in ("", *URGENCIES)
+        assert c.isolation in ("", *ISOLATION) and set(c.companions) <= set(COMPANIONS)
+        assert (c.household is None) != (c.place is None)
+        assert c.seen_heard
+
+
+def test_sheets_follow_the_workflow_in_the_plan(plan):
+    reporters = {s.login for s in plan.staff if s.role == Role.REPORTER.value}
+    sheets = plan.sheets
+    assert any(s.noticed_by in reporters for s in sheets)
+    assert any(s.household is None and s.hint for s in sheets)
+    assert any(s.from_remark for s in sheets) and any(s.from_contact is not None for s in sheets)
+    assert {s.setting for s in sheets} >= {"介護現場", "サロン", "訪問", "民生委員"}
+    urgencies = Counter(s.urgency for s in sheets)
+    assert urgencies["見守り"] + urgencies["早め"] > len(sheets) * 0.85 and urgencies["緊急"] > 0
+    for s in sheets:
+        assert 1 <= len(s.concerns) <= 3 and set(s.concerns) <= set(DEFAULT_CONCERNS)
+        assert s.setting in SHEET_SETTINGS and s.wish in WISH_FOR_HELP and s.urgency in URGENCIES
+        assert s.household is not None or s.hint
+        _assert_history([(c.status, c.on, c.agency) for c in s.history], s.noticed_on, s.status, TODAY)
+    old = [s for s in sheets if (TODAY - s.noticed_on).days > 365]
+    assert sum(s.status in ("終結", "見守り") for s in old) >= len(old) * 0.85
+    recent = [s for s in sheets if (TODAY - s.noticed_on).days <= 10]
+    assert recent and sum(s.status in ("受付", "確認中") for s in recent) >= len(recent) * 0.5
+    assert any(c.status == "つないだ" for s in sheets for c in s.history)
+    for r in plan.referrals:
+        assert r.on <= TODAY and r.follow_up >= r.on and r.outcome in REFERRAL_OUTCOMES
+
+
+def _assert_history(history, noticed_on, status, today):
+    assert history[0][0] == "受付" and history[0][1] == noticed_on
+    for (before, _, _), (after, on, agency) in zip(history, history[1:]):
+        assert after in SHEET_TRANSITIONS[before], (before, after)
+        assert (agency is not None) == (after == "つないだ")
+    assert all(noticed_on <= on <= today for _, on, _ in history)
+    assert [on for _, on, _ in history] == sorted(on for _, on, _ in history)
+    assert history[-1][0] == status
+
+
+def test_large_town_plan_hits_the_benchmark_volumes():
+    profile = PROFILES["large-town"]
+    plan = make_plan("large-town", today=TODAY)
+    assert len(plan.salons) == profile.salons == 60
+    assert abs(len(plan.contacts) - 150_000) <= 15_000
+    assert abs(_named_attendances(plan) - 200_000) <= 30_000
+    assert len(plan.sheets) == 5_000
+
+
+def test_generated_field_records_are_consistent(village):
+    root, store, *_ = village
+    today = date.today()
+    with store.read() as s:
+        count = lambda m: s.execute(sa.select(sa.func.count()).select_from(m)).scalar_one()  # noqa: E731
+        assert count(Salon) == 20 and count(Place) >= 12
+        assert 3_000 <= count(Contact) <= 6_000
+        assert count(ConcernSheet) == 300 and count(Referral) > 0 and count(Remark) > 0
+        assert s.execute(sa.select(sa.func.max(Contact.contact_date))).scalar_one() <= today
+        assert s.execute(sa.select(sa.func.max(SalonSession.session_date))).scalar_one() <= today
+        assert not s.execute(sa.select(Contact.id).where(Contact.next_contact_date < Contact.contact_date)).first()
+        assert not s.execute(sa.select(Referral.id).where(Referral.follow_up_on < Referral.referred_on)).first()
+        # entered by the staff member who went
+        assert not s.execute(sa.select(Contact.id).where(Contact.created_by != Contact.staff_id)).first()
+        assert not s.execute(sa.select(ConcernSheet.id).where(ConcernSheet.created_by != ConcernSheet.noticed_by)).first()
+        staff_ids = set(s.execute(sa.select(Staff.id).where(Staff.role.in_(["staff", "coordinator"]))).scalars())
+        assert set(s.execute(sa.select(Contact.staff_id).distinct()).scalars()) <= staff_ids
+        # every sheet's history follows the workflow and ends at its status
+        changes: dict[str, list] = {}
+        for c in s.execute(sa.select(SheetStatusChange).order_by(SheetStatusChange.changed_on,
+                                                                 SheetStatusChange.created_at)).scalars():
+            changes.setdefault(c.sheet_id, []).append((c.status, c.changed_on, c.agency_id))
+        sheets = s.execute(sa.select(ConcernSheet)).scalars().all()
+        for sheet in sheets:
+            _assert_history(changes[sheet.id], sheet.noticed_on, sheet.status, today)
+        reporters = set(s.execute(sa.select(Staff.id).where(Staff.role == "reporter")).scalars())
+        assert any(sheet.noticed_by in reporters for sheet in sheets)
+        # remarks that became sheets point both ways
+        linked = s.execute(sa.select(Remark.id, Remark.sheet_id).where(Remark.sheet_id.is_not(None))).all()
+        assert linked
+        by_id = {sheet.id: sheet for sheet in sheets}
+        assert all(by_id[sheet_id].from_remark_id == remark_id for remark_id, sheet_id in linked)
+        # last year's attendance is about the profile's
+        named = s.execute(sa.select(sa.func.count()).select_from(Attendance).join(
+            SalonSession, SalonSession.id == Attendance.session_id).where(
+            SalonSession.session_date > today - timedelta(days=365))).scalar_one()
+        assert 700 <= named <= 1_300, named
+
+
+def test_demo_lists_show_a_realistic_handful(village):
+    root, store, *_ = village
+    today = date.today()
+    due = due_list(store, today)
+    assert 1 <= len(due) <= 15, len(due)
+    assert 5 <= len(inbox(store)) <= 15
+    assert 1 <= len(overdue_follow_ups(store, today)) <= 10
+    absent = [not_seen_lately(store, salon.id) for salon in list_salons(store)]
+    assert any(absent)
+    assert sum(len(a) for a in absent) <= 3 * len(absent)  # a discreet prompt, not most of the register
