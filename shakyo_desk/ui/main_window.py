@@ -18,6 +18,7 @@ from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.idle import IdleWatcher
 from shakyo_desk.ui.pages.registry import PageSpec, pages_for
+from shakyo_desk.ui.sheet_form import install_sheet_form_hook
 from shakyo_desk.ui.style import DEMO_COLOUR
 
 DEMO_BANNER = "デモ用の架空データです。実際の相談記録は入力しないでください。"
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_label)
 
         self._build_menus()
+        install_sheet_form_hook(self)  # ctx.extra["open_sheet_form"](prefill) for every screen
         self.nav.currentRowChanged.connect(self._show_row)
         self.update_header()
 

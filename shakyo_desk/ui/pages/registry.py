@@ -46,9 +46,41 @@ def _settings(ctx: AppContext) -> QWidget:
     return SettingsPage(ctx)
 
 
+def _salons(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.salons import SalonsPage
+
+    return SalonsPage(ctx)
+
+
+def _sheets(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.sheets import SheetsPage
+
+    return SheetsPage(ctx)
+
+
+def _referrals(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.referrals import ReferralsPage
+
+    return ReferralsPage(ctx)
+
+
+def _agencies(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.agencies import AgenciesPage
+
+    return AgenciesPage(ctx)
+
+
+def _council_staff(role: Role) -> bool:
+    return role != Role.REPORTER  # a reporter only files 把握シート and sees their own
+
+
 def default_pages() -> list[PageSpec]:
     return [
-        PageSpec("households", tr("世帯"), _households),
+        PageSpec("households", tr("世帯"), _households, _council_staff),
+        PageSpec("sheets", tr("把握シート"), _sheets),
+        PageSpec("salons", tr("サロン"), _salons, _council_staff),
+        PageSpec("referrals", tr("つなぎ"), _referrals, _council_staff),
+        PageSpec("agencies", tr("関係機関"), _agencies, manages_registers, admin_menu=True),
         PageSpec("districts", tr("地区"), _districts, manages_registers, admin_menu=True),
         PageSpec("accounts", tr("アカウント"), _accounts, manages_accounts, admin_menu=True),
         PageSpec("settings", tr("設定"), _settings, manages_settings, admin_menu=True),

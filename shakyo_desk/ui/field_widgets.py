@@ -1,0 +1,249 @@
+"""Small widgets shared by the field-record screens (salons, sheets, referrals):
+a date field that also shows 和暦, big radio rows, a household picker and
+helpers for tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QButtonGroup, QDateEdit, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit, QListWidget, QListWidgetItem, QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from shakyo_desk.domain.wareki import format_wareki
+from shakyo_desk.i18n import tr
+from shakyo_desk.store.services.households import HouseholdRow, get_household, list_households
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.worker import LatestOnly
+
+URGENCY_COLOURS = {"緊急": "#b00020", "早め": "#b35c00", "見守り": "#2f6b3a"}
+URGENCY_MARKS = {"緊急": "●緊急", "早め": "▲早め", "見守り": "○見守り"}
+
+
+def to_qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def to_date(q: QDate) -> date:
+    return date(q.year(), q.month(), q.day())
+
+
+class DateField(QWidget):
+    """A date edit (calendar popup) with the date in 和暦 next to it."""
+
+    changed = Signal(object)
+
+    def __init__(self, value: date | None = None, parent: QWidget | None = None, *, allow_future: bool = False,
+                 weekday: bool = True):
+        super().__init__(parent)
+        self._weekday = weekday
+        self.edit = QDateEdit()
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat("yyyy/MM/dd")
+        self.edit.setMinimumWidth(130)
+        if not allow_future:
+            self.edit.setMaximumDate(QDate.currentDate())
+        self.wareki = QLabel()
+        self.wareki.setStyleSheet("color: #333;")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.wareki, 1)
+        self.edit.dateChanged.connect(self._changed)
+        self.set_date(value or date.today())
+
+    def _changed(self, q: QDate) -> None:
+        self.wareki.setText(format_wareki(to_date(q), weekday=self._weekday))
+        self.changed.emit(to_date(q))
+
+    def set_date(self, value: date) -> None:
+        self.edit.setDate(to_qdate(value))
+        self._changed(self.edit.date())
+
+    def date(self) -> date:
+        return to_date(self.edit.date())
+
+
+class RadioRow(QWidget):
+    """A row of large radio buttons for a short vocabulary."""
+
+    def __init__(self, choices: Iterable[str], selected: str | None = None, parent: QWidget | None = None, *,
+                 colours: dict[str, str] | None = None, labels: dict[str, str] | None = None):
+        super().__init__(parent)
+        self.group = QButtonGroup(self)
+        self.buttons: dict[str, QRadioButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for value in choices:
+            button = QRadioButton((labels or {}).get(value, value))
+            style = "QRadioButton { font-size: 12pt; padding: 6px 14px 6px 4px; }" \
+                    " QRadioButton::indicator { width: 18px; height: 18px; }"
+            colour = (colours or {}).get(value)
+            if colour:
+                style += f" QRadioButton {{ color: {colour}; font-weight: bold; }}"
+            button.setStyleSheet(style)
+            self.group.addButton(button)
+            self.buttons[value] = button
+            layout.addWidget(button)
+        layout.addStretch(1)
+        self.set_value(selected)
+
+    def value(self) -> str | None:
+        for value, button in self.buttons.items():
+            if button.isChecked():
+                return value
+        return None
+
+    def set_value(self, value: str | None) -> None:
+        if value in self.buttons:
+            self.buttons[value].setChecked(True)
+
+
+def urgency_item(urgency: str) -> QTableWidgetItem:
+    """Urgency in a table: a mark and the word, coloured too (never colour alone)."""
+    item = QTableWidgetItem(tr(URGENCY_MARKS.get(urgency, urgency)))
+    colour = URGENCY_COLOURS.get(urgency)
+    if colour:
+        from PySide6.QtGui import QBrush, QColor, QFont
+
+        item.setForeground(QBrush(QColor(colour)))
+        font = QFont()
+        font.setBold(urgency != "見守り")
+        item.setFont(font)
+    return item
+
+
+def make_table(headers: Iterable[str], widths: Iterable[int] = ()) -> QTableWidget:
+    headers = list(headers)
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels([tr(h) for h in headers])
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, width)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: list[tuple], ids: list | None = None) -> None:
+    """Rows of text (or ready items); the row's id goes in column 0's UserRole."""
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            item = value if isinstance(value, QTableWidgetItem) else QTableWidgetItem("" if value is None else str(value))
+            if not item.toolTip():
+                item.setToolTip(item.text())
+            table.setItem(r, c, item)
+        if ids is not None:
+            table.item(r, 0).setData(Qt.ItemDataRole.UserRole, ids[r])
+
+
+def selected_id(table: QTableWidget):
+    row = table.currentRow()
+    item = table.item(row, 0) if row >= 0 else None
+    return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+
+class HouseholdSearch(QWidget):
+    """Search as you type over the households the account may see."""
+
+    chosen = Signal(object)  # HouseholdRow (double click or Enter)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._latest = LatestOnly()
+        self.rows: list[HouseholdRow] = []
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(tr("氏名・フリガナ・住所で世帯を検索"))
+        self.search.setClearButtonEnabled(True)
+        self.results = QListWidget()
+        self.results.setStyleSheet("QListWidget::item { padding: 4px; }")
+        self.errors = ErrorLabel()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(self.errors)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(self.run_search)
+        self.search.textChanged.connect(self._debounce.start)
+        self.search.returnPressed.connect(self._enter)
+        self.results.itemActivated.connect(lambda item: self.chosen.emit(self.current()))
+
+    def run_search(self) -> None:
+        self._debounce.stop()
+        seq = self._latest.next()
+        self.ctx.executor.submit(list_households, self.ctx.store, self.search.text(), None, 100,
+                                 on_done=self._latest.wrap(seq, self._show),
+                                 on_error=self._latest.wrap(seq, self.errors.show_error), owner=self)
+
+    def _show(self, rows: list[HouseholdRow]) -> None:
+        self.errors.clear_error()
+        self.rows = rows
+        self.results.clear()
+        for row in rows:
+            text = "　".join(x for x in (row.head_name, row.head_kana, row.district, row.address) if x)
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            self.results.addItem(item)
+        if rows:
+            self.results.setCurrentRow(0)
+
+    def _enter(self) -> None:
+        if self.rows:
+            self.chosen.emit(self.current())
+
+    def current(self) -> HouseholdRow | None:
+        row = self.results.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+
+class HouseholdPickDialog(QDialog):
+    """Choose one household (search as you type)."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, title: str | None = None,
+                 intro: str | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title or tr("世帯を選ぶ"))
+        self.picker = HouseholdSearch(ctx)
+        self.choice: HouseholdRow | None = None
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("この世帯を選ぶ"))
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        self.picker.chosen.connect(lambda _row: self._accept())
+        layout = QVBoxLayout(self)
+        if intro:
+            label = QLabel(intro)
+            label.setWordWrap(True)
+            layout.addWidget(label)
+        layout.addWidget(self.picker, 1)
+        layout.addWidget(buttons)
+        self.resize(520, 440)
+        self.picker.run_search()
+
+    def _accept(self) -> None:
+        self.choice = self.picker.current()
+        if self.choice is None:
+            self.picker.errors.show_error(tr("一覧から世帯を選んでください。"))
+            return
+        self.accept()
+
+
+def load_household_name(ctx: AppContext, household_id: str, callback, owner) -> None:
+    """The head's name for a household id (no audit entry: only the name is shown)."""
+    ctx.executor.submit(lambda: get_household(ctx.store, household_id, log=False).head_name,
+                        on_done=callback, on_error=lambda _e: callback(""), owner=owner)

@@ -1,0 +1,189 @@
+"""把握シート page. Coordinators and the admin get the inbox (受付・確認中, most
+urgent first, then the oldest) above the list of all sheets; staff see their
+own sheets and those of their districts; a reporter sees only their own and
+the 「新しいシート」 button."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidget, QVBoxLayout, QWidget,
+)
+
+from shakyo_desk.domain.roles import Role, sees_all_households
+from shakyo_desk.domain.vocab import SHEET_STATUSES
+from shakyo_desk.domain.wareki import format_wareki_short
+from shakyo_desk.i18n import tr
+from shakyo_desk.store.services.referrals import overdue_follow_ups
+from shakyo_desk.store.services.sheets import OPEN_STATUSES, SheetInfo, inbox, list_sheets
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.field_widgets import fill_table, make_table, selected_id, urgency_item
+
+INBOX_COLUMNS = ("緊急度", "気づいた日", "経過", "世帯・手がかり", "気になること", "状況", "気づいた人")
+LIST_COLUMNS = ("気づいた日", "緊急度", "世帯・手がかり", "気になること", "状況", "気づいた人")
+OPEN_FILTER = "__open__"
+
+
+def who(s: SheetInfo) -> str:
+    if s.household_id:
+        return tr("{name} さんの世帯", name=s.household_name)
+    return s.household_hint or tr("（世帯不明）")
+
+
+class SheetsPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.has_inbox = sees_all_households(ctx.role)
+        self.reporter = ctx.role == Role.REPORTER
+        self.inbox_rows: list[SheetInfo] = []
+        self.rows: list[SheetInfo] = []
+        self.detail = None
+        self.form = None
+
+        title = QLabel(tr("把握シート"))
+        title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.new_button = QPushButton(tr("新しいシート"))
+        self.new_button.setStyleSheet("QPushButton { font-size: 12pt; padding: 6px 18px; font-weight: bold; }")
+        self.new_button.clicked.connect(lambda: self.new_sheet())
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.new_button)
+        if self.reporter:
+            intro_text = tr("気になるご家庭に気づいたら、「新しいシート」から地域福祉係に知らせてください。"
+                            "下の一覧は、あなたが提出したシートと、その後の状況です。")
+        elif self.has_inbox:
+            intro_text = tr("届いたシートのうち、受付・確認中のものを緊急度の高い順、同じ緊急度では古い順に並べています。"
+                            "行をダブルクリックすると、内容と対応の経過を開きます。")
+        else:
+            intro_text = tr("あなたが書いたシートと、担当地区のシートです。行をダブルクリックすると開きます。")
+        intro = QLabel(intro_text)
+        intro.setWordWrap(True)
+        self.follow_ups = QLabel()
+        self.follow_ups.setStyleSheet("color: #b35c00; font-weight: bold;")
+        self.follow_ups.setVisible(False)
+        self.errors = ErrorLabel()
+
+        self.inbox_table = make_table(INBOX_COLUMNS, (90, 100, 60, 220, 220, 70))
+        self.inbox_table.doubleClicked.connect(lambda _i: self.open_selected(self.inbox_table))
+        self.inbox_empty = QLabel(tr("受付・確認中のシートはありません。"))
+        self.inbox_empty.setStyleSheet("color: #555; padding: 6px;")
+        self.inbox_box = QGroupBox(tr("確認を待っているシート"))
+        inbox_layout = QVBoxLayout(self.inbox_box)
+        inbox_layout.addWidget(self.inbox_empty)
+        inbox_layout.addWidget(self.inbox_table)
+
+        self.status_filter = QComboBox()
+        self.status_filter.addItem(tr("すべて"), None)
+        self.status_filter.addItem(tr("終結していないもの"), OPEN_FILTER)
+        for status in SHEET_STATUSES:
+            self.status_filter.addItem(status, status)
+        self.status_filter.currentIndexChanged.connect(self.load_list)
+        self.table = make_table(LIST_COLUMNS, (100, 90, 240, 240, 70))
+        self.table.doubleClicked.connect(lambda _i: self.open_selected(self.table))
+        self.open_button = QPushButton(tr("開く"))
+        self.open_button.clicked.connect(lambda: self.open_selected(self.table))
+        self.empty = QLabel()
+        self.empty.setStyleSheet("color: #555; padding: 6px;")
+        self.empty.setWordWrap(True)
+        list_title = tr("提出したシート") if self.reporter else tr("シートの一覧（新しい順）")
+        list_box = QGroupBox(list_title)
+        list_layout = QVBoxLayout(list_box)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(QLabel(tr("状況")))
+        filter_row.addWidget(self.status_filter)
+        filter_row.addStretch(1)
+        filter_row.addWidget(self.open_button)
+        list_layout.addLayout(filter_row)
+        list_layout.addWidget(self.empty)
+        list_layout.addWidget(self.table, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(intro)
+        layout.addWidget(self.follow_ups)
+        layout.addWidget(self.errors)
+        if self.has_inbox:
+            splitter = QSplitter(Qt.Orientation.Vertical)
+            splitter.addWidget(self.inbox_box)
+            splitter.addWidget(list_box)
+            splitter.setSizes([300, 360])
+            layout.addWidget(splitter, 1)
+        else:
+            self.inbox_box.hide()
+            layout.addWidget(list_box, 1)
+
+    # ---- loading ----------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if self.has_inbox:
+            store = self.ctx.store
+            self.ctx.executor.submit(lambda: (inbox(store), overdue_follow_ups(store)), on_done=self._inbox_loaded,
+                                     on_error=self.errors.show_error, owner=self)
+        self.load_list()
+
+    def load_list(self) -> None:
+        wanted = self.status_filter.currentData()
+        statuses = OPEN_STATUSES if wanted == OPEN_FILTER else ([wanted] if wanted else None)
+        self.ctx.executor.submit(lambda: list_sheets(self.ctx.store, statuses=statuses), on_done=self._list_loaded,
+                                 on_error=self.errors.show_error, owner=self)
+
+    def _inbox_loaded(self, result) -> None:
+        self.inbox_rows, overdue = result
+        today = date.today()
+        rows = [(urgency_item(s.urgency), format_wareki_short(s.noticed_on), tr("{n}日", n=s.age_days(today)),
+                 who(s), "・".join(s.concerns), s.status, s.noticed_by_name) for s in self.inbox_rows]
+        fill_table(self.inbox_table, rows, [s.id for s in self.inbox_rows])
+        for r in range(self.inbox_table.rowCount()):
+            self.inbox_table.item(r, 2).setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.inbox_table.setVisible(bool(self.inbox_rows))
+        self.inbox_empty.setVisible(not self.inbox_rows)
+        self.inbox_box.setTitle(tr("確認を待っているシート（{n}件）", n=len(self.inbox_rows)))
+        self.follow_ups.setText(tr("確認する日が来たつなぎが{n}件あります。「つなぎ」の画面で結果を記録してください。",
+                                   n=len(overdue)))
+        self.follow_ups.setVisible(bool(overdue))
+
+    def _list_loaded(self, sheets: list[SheetInfo]) -> None:
+        self.errors.clear_error()
+        self.rows = sheets
+        rows = [(format_wareki_short(s.noticed_on), urgency_item(s.urgency), who(s), "・".join(s.concerns), s.status,
+                 s.noticed_by_name) for s in sheets]
+        fill_table(self.table, rows, [s.id for s in sheets])
+        self.table.setVisible(bool(sheets))
+        self.open_button.setVisible(bool(sheets))
+        if self.status_filter.currentData():
+            self.empty.setText(tr("この状況のシートはありません。"))
+        elif self.reporter:
+            self.empty.setText(tr("まだシートを提出していません。気になるご家庭があれば「新しいシート」から知らせてください。"))
+        else:
+            self.empty.setText(tr("まだシートはありません。"))
+        self.empty.setVisible(not sheets)
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def open_selected(self, table: QTableWidget) -> None:
+        sheet_id = selected_id(table)
+        if sheet_id:
+            self.open_sheet(sheet_id)
+
+    def open_sheet(self, sheet_id: str):
+        from shakyo_desk.ui.sheet_detail import SheetDetailDialog
+
+        self.detail = SheetDetailDialog(self.ctx, sheet_id, self)
+        self.detail.changed.connect(lambda _id: self.refresh())
+        self.detail.open()
+        return self.detail
+
+    def new_sheet(self, prefill: dict | None = None):
+        opener = self.ctx.extra.get("open_sheet_form")
+        if opener is not None:
+            self.form = opener(prefill or {}, on_filed=lambda _id: self.refresh())
+        else:
+            from shakyo_desk.ui.sheet_form import open_sheet_form
+
+            self.form = open_sheet_form(self.ctx, prefill, self, lambda _id: self.refresh())
+        return self.form

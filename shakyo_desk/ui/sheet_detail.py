@@ -1,0 +1,362 @@
+"""One 把握シート: every field, the dated and attributed status history, the
+status buttons the workflow allows, the household link and referrals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QPushButton, QScrollArea, QVBoxLayout, QWidget,
+)
+
+from shakyo_desk.domain.roles import Role
+from shakyo_desk.domain.vocab import SHEET_TRANSITIONS
+from shakyo_desk.domain.wareki import format_wareki
+from shakyo_desk.i18n import tr
+from shakyo_desk.store.services.agencies import AgencyInfo, list_agencies
+from shakyo_desk.store.services.districts import DistrictInfo, list_districts
+from shakyo_desk.store.services.referrals import ReferralInfo, list_referrals
+from shakyo_desk.store.services.sheets import (
+    SheetInfo, change_status, create_household_from_sheet, get_sheet, link_household,
+)
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.field_widgets import (
+    URGENCY_COLOURS, URGENCY_MARKS, DateField, HouseholdPickDialog, fill_table, make_table, selected_id, to_qdate,
+)
+from shakyo_desk.ui.pages.referrals import OutcomeDialog, ReferralDialog, fill_agency_combo, referral_row
+from shakyo_desk.ui.widgets import fill_district_combo
+
+STATUS_VERBS = {
+    "確認中": "確認中にする", "対応中": "対応中にする", "つないだ": "つないだ…", "見守り": "見守りにする",
+    "終結": "終結にする", "受付": "受付に戻す",
+}
+
+
+def follows_sheets(role: Role) -> bool:
+    return role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF)
+
+
+class StatusDialog(QDialog):
+    """Date, note and (for つないだ) the agency of one status change."""
+
+    def __init__(self, sheet: SheetInfo, status: str, agencies: list[AgencyInfo], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.status = status
+        reopening = sheet.status == "終結"
+        self.setWindowTitle(tr("シートを開き直す") if reopening else tr("状況の変更"))
+        what = QLabel(tr("「{old}」から「{new}」に変えます。", old=sheet.status, new=status))
+        what.setStyleSheet("font-weight: bold;")
+        self.changed_on = DateField()
+        self.changed_on.edit.setMinimumDate(to_qdate(sheet.noticed_on))
+        self.agency = QComboBox()
+        fill_agency_combo(self.agency, agencies)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText(tr("例：民生委員と訪問し、本人と話せた") if not reopening
+                                     else tr("開き直す理由（例：再び様子が気になると連絡あり）"))
+        form = QFormLayout()
+        form.addRow(tr("変更日"), self.changed_on)
+        if status == "つないだ":
+            form.addRow(tr("つないだ先＊"), self.agency)
+        form.addRow(tr("メモ"), self.note)
+        self.errors = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("変更する"))
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(what)
+        layout.addLayout(form)
+        layout.addWidget(self.errors)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(480)
+
+    def _accept(self) -> None:
+        if self.status == "つないだ" and not self.agency.currentData():
+            self.errors.show_error(tr("つないだ先の関係機関を選んでください。"))
+            return
+        self.accept()
+
+    def values(self) -> dict:
+        return {"changed_on": self.changed_on.date(), "note": self.note.text().strip(),
+                "agency_id": self.agency.currentData() if self.status == "つないだ" else None}
+
+
+class NewHouseholdFromSheetDialog(QDialog):
+    def __init__(self, districts: list[DistrictInfo], name: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("シートから世帯を登録"))
+        intro = QLabel(tr("このシートの世帯を新しく登録し、シートと結び付けます。"
+                          "住所や家族は、あとで「世帯」の画面で入力できます。"))
+        intro.setWordWrap(True)
+        self.district = QComboBox()
+        fill_district_combo(self.district, districts, empty_label=tr("（選んでください）"))
+        self.name = QLineEdit(name)
+        self.kana = QLineEdit()
+        self.kana.setPlaceholderText(tr("例：ヤマダ タロウ"))
+        form = QFormLayout()
+        form.addRow(tr("地区"), self.district)
+        form.addRow(tr("世帯主などの氏名"), self.name)
+        form.addRow(tr("フリガナ"), self.kana)
+        self.errors = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("登録する"))
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.errors)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def _accept(self) -> None:
+        if self.district.currentData() is None:
+            self.errors.show_error(tr("地区を選んでください。"))
+            return
+        if not self.name.text().strip():
+            self.errors.show_error(tr("氏名を入力してください。"))
+            return
+        self.accept()
+
+
+def _value_label(text: str) -> QLabel:
+    label = QLabel(text or tr("―"))
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class SheetDetailDialog(QDialog):
+    """``changed(sheet_id)`` after anything on the sheet changed."""
+
+    changed = Signal(str)
+
+    def __init__(self, ctx: AppContext, sheet_id: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.sheet_id = sheet_id
+        self.sheet: SheetInfo | None = None
+        self.agencies: list[AgencyInfo] = []
+        self.districts: list[DistrictInfo] = []
+        self.referrals: list[ReferralInfo] = []
+        self.status_buttons: dict[str, QPushButton] = {}
+        self.sub_dialog: QDialog | None = None
+        self.follower = follows_sheets(ctx.role)
+        self.setWindowTitle(tr("把握シート"))
+
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.status_label = QLabel()
+        self.status_label.setStyleSheet("font-size: 13pt; font-weight: bold; padding: 2px 10px;"
+                                        " border: 1px solid #8a99a8; border-radius: 4px; background: #eef2f6;")
+        head = QHBoxLayout()
+        head.addWidget(self.heading, 1)
+        head.addWidget(self.status_label)
+
+        self.fields = QFormLayout()
+        self.fields.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        fields_box = QGroupBox(tr("シートの内容"))
+        fields_box.setLayout(self.fields)
+
+        self.history = make_table(("日付", "状況", "変更した人", "つないだ先", "メモ"), (130, 80, 110, 170))
+        self.history.setMinimumHeight(130)
+        self.status_row = QHBoxLayout()
+        history_box = QGroupBox(tr("対応の経過"))
+        history_layout = QVBoxLayout(history_box)
+        history_layout.addWidget(self.history)
+        history_layout.addLayout(self.status_row)
+
+        self.household_text = QLabel()
+        self.household_text.setWordWrap(True)
+        self.link_button = QPushButton(tr("登録済みの世帯と結び付ける…"))
+        self.create_button = QPushButton(tr("この内容で世帯を登録…"))
+        self.link_button.clicked.connect(self.link)
+        self.create_button.clicked.connect(self.create_household)
+        household_box = QGroupBox(tr("世帯"))
+        household_layout = QHBoxLayout(household_box)
+        household_layout.addWidget(self.household_text, 1)
+        household_layout.addWidget(self.link_button)
+        household_layout.addWidget(self.create_button)
+
+        self.referral_table = make_table(("つないだ日", "世帯", "つなぎ先", "理由", "結果", "確認する日"),
+                                         (100, 110, 180, 180, 120))
+        self.referral_table.setMinimumHeight(90)
+        self.add_referral_button = QPushButton(tr("つなぎを記録…"))
+        self.outcome_button = QPushButton(tr("結果を記録…"))
+        self.add_referral_button.clicked.connect(self.add_referral)
+        self.outcome_button.clicked.connect(self.record_outcome)
+        referral_box = QGroupBox(tr("つなぎ（関係機関への紹介）"))
+        referral_layout = QVBoxLayout(referral_box)
+        referral_layout.addWidget(self.referral_table)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.add_referral_button)
+        row.addWidget(self.outcome_button)
+        referral_layout.addLayout(row)
+
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.addWidget(fields_box)
+        body_layout.addWidget(history_box)
+        body_layout.addWidget(household_box)
+        body_layout.addWidget(referral_box)
+        household_box.setVisible(self.follower)
+        referral_box.setVisible(self.follower)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+
+        self.errors = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("閉じる"))
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.errors)
+        layout.addWidget(buttons)
+        self.resize(900, 760)
+        ctx.ui_settings.restore_geometry("sheet_detail", self)
+        self.reload()
+
+    # ---- loading ---------------------------------------------------------------------
+
+    def reload(self) -> None:
+        store, follower, sheet_id = self.ctx.store, self.follower, self.sheet_id
+
+        def load():
+            sheet = get_sheet(store, sheet_id)
+            if not follower:
+                return sheet, [], [], []
+            referrals = [r for r in list_referrals(store, limit=None) if r.sheet_id == sheet_id]
+            return sheet, list_agencies(store), list_districts(store), referrals
+
+        self.ctx.executor.submit(load, on_done=self._loaded, on_error=self.errors.show_error, owner=self)
+
+    def _loaded(self, result) -> None:
+        self.sheet, self.agencies, self.districts, self.referrals = result
+        self.errors.clear_error()
+        s = self.sheet
+        agency_names = {a.id: a.name for a in self.agencies}
+        who = s.household_name or s.household_hint or tr("（世帯不明）")
+        self.heading.setText(tr("{who} についてのシート", who=who))
+        self.status_label.setText(tr("状況：{status}", status=s.status))
+
+        while self.fields.rowCount():
+            self.fields.removeRow(0)
+        urgency = _value_label(tr(URGENCY_MARKS.get(s.urgency, s.urgency)))
+        urgency.setStyleSheet(f"color: {URGENCY_COLOURS.get(s.urgency, '#000')}; font-weight: bold;")
+        rows = [
+            (tr("気づいた日"), _value_label(tr("{date}（{days}日前）", date=format_wareki(s.noticed_on),
+                                             days=s.age_days(date.today())))),
+            (tr("気づいた人"), _value_label("　".join(x for x in (s.noticed_by_name, s.section) if x))),
+            (tr("気づいた場面"), _value_label(s.setting)),
+            (tr("だれから聞いたか"), _value_label(s.source)),
+            (tr("世帯"), _value_label(tr("{name} さんの世帯", name=s.household_name) if s.household_id else "")),
+            (tr("世帯の手がかり"), _value_label(s.household_hint)),
+            (tr("気になる方"), _value_label(s.person_of_concern)),
+            (tr("気になること"), _value_label("・".join(s.concerns))),
+            (tr("緊急度"), urgency),
+            (tr("関わっている機関"), _value_label("、".join(agency_names.get(a, tr("（登録済みの機関）"))
+                                                      for a in s.connected_agencies))),
+            (tr("本人の意思"), _value_label(s.wish_for_help)),
+            (tr("気になった様子"), _value_label(s.situation)),
+            (tr("本人・世帯の強み"), _value_label(s.strengths)),
+            (tr("支え手になれそうか"), _value_label(s.possible_supporter)),
+            (tr("つなぎ先の案"), _value_label(s.suggested_handoff)),
+        ]
+        for label, widget in rows:
+            self.fields.addRow(label, widget)
+
+        fill_table(self.history, [(format_wareki(h.changed_on), h.status, h.by, h.agency, h.note) for h in s.history])
+
+        while self.status_row.count():
+            item = self.status_row.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.status_buttons = {}
+        if self.follower:
+            self.status_row.addWidget(QLabel(tr("状況を変える：")))
+            for status in SHEET_TRANSITIONS.get(s.status, []):
+                text = tr("開き直す（確認中に戻す）") if s.status == "終結" else tr(STATUS_VERBS.get(status, status))
+                button = QPushButton(text)
+                button.clicked.connect(lambda _c=False, st=status: self.change(st))
+                self.status_row.addWidget(button)
+                self.status_buttons[status] = button
+            self.status_row.addStretch(1)
+        else:
+            note = QLabel(tr("このシートは地域福祉係が確認します。状況が変わると、ここに表示されます。"))
+            note.setStyleSheet("color: #555;")
+            self.status_row.addWidget(note)
+
+        if s.household_id:
+            self.household_text.setText(tr("{name} さんの世帯と結び付いています。", name=s.household_name))
+        else:
+            self.household_text.setText(tr("まだ世帯と結び付いていません。手がかり：{hint}",
+                                           hint=s.household_hint or tr("なし")))
+        self.link_button.setVisible(not s.household_id)
+        self.create_button.setVisible(not s.household_id)
+        fill_table(self.referral_table, [referral_row(r) for r in self.referrals], [r.id for r in self.referrals])
+        self.outcome_button.setEnabled(bool(self.referrals))
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def _done(self, _result=None) -> None:
+        self.changed.emit(self.sheet_id)
+        self.reload()
+
+    def change(self, status: str) -> None:
+        dialog = StatusDialog(self.sheet, status, self.agencies, self)
+        self.sub_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        values = dialog.values()
+        self.errors.clear_error()
+        self.ctx.executor.submit(lambda: change_status(self.ctx.store, self.sheet_id, status, **values),
+                                 on_done=self._done, on_error=self.errors.show_error, owner=self)
+
+    def link(self) -> None:
+        dialog = HouseholdPickDialog(self.ctx, self, title=tr("シートを世帯と結び付ける"))
+        self.sub_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.choice is None:
+            return
+        self.ctx.executor.submit(link_household, self.ctx.store, self.sheet_id, dialog.choice.id,
+                                 on_done=self._done, on_error=self.errors.show_error, owner=self)
+
+    def create_household(self) -> None:
+        s = self.sheet
+        dialog = NewHouseholdFromSheetDialog(self.districts, s.person_of_concern if s else "", self)
+        self.sub_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        args = (self.ctx.store, self.sheet_id, dialog.district.currentData(), dialog.name.text().strip(),
+                dialog.kana.text().strip())
+        self.ctx.executor.submit(create_household_from_sheet, *args, on_done=self._done,
+                                 on_error=self.errors.show_error, owner=self)
+
+    def add_referral(self) -> None:
+        s = self.sheet
+        dialog = ReferralDialog(self.ctx, self.agencies, household_id=s.household_id, household_name=s.household_name,
+                                sheet_id=s.id, parent=self)
+        dialog.saved.connect(self._done)
+        self.sub_dialog = dialog
+        dialog.open()
+
+    def record_outcome(self) -> None:
+        referral_id = selected_id(self.referral_table) or (self.referrals[0].id if len(self.referrals) == 1 else None)
+        referral = next((r for r in self.referrals if r.id == referral_id), None)
+        if referral is None:
+            self.errors.show_error(tr("一覧からつなぎを選んでください。"))
+            return
+        dialog = OutcomeDialog(self.ctx, referral, self)
+        dialog.saved.connect(self._done)
+        self.sub_dialog = dialog
+        dialog.open()
+
+    def reject(self) -> None:
+        self.ctx.ui_settings.save_geometry("sheet_detail", self)
+        super().reject()
