@@ -144,7 +144,15 @@ def _start(plan: Plan) -> date:
 
 
 def _clock(rng: random.Random, first: int = 9, last: int = 16) -> str:
-    return f"{rng.randint(first, last):02d}:{rng.choice([0, 0, 10, 15, 20, 30, 30, 40, 45, 50]):02d}"
+    hour = rng.choice([h for h in range(first, last + 1) if h != 12])  # not over lunch
+    return f"{hour:02d}:{rng.choice([0, 0, 10, 15, 20, 30, 30, 40, 45, 50]):02d}"
+
+
+def _workday(d: date, rng: random.Random) -> date:
+    """Field work happens on weekdays: a Saturday or Sunday moves back to a weekday of that week."""
+    if d.weekday() < 5:
+        return d
+    return d - timedelta(days=d.weekday() - 4 + rng.randint(0, 4))
 
 
 def _leaves(plan: Plan):
@@ -214,7 +222,7 @@ def _note_for(rng: random.Random, method: str, on: date) -> tuple[str, list[str]
     elif method == "立ち寄り":
         pool = N.DROP_IN_NOTES
     else:
-        pool = N.VISIT_NOTES + (N.WINTER_NOTES * 3 if on.month in (12, 1, 2) else [])
+        pool = N.VISIT_NOTES + N.SEASON_NOTES.get(on.month, []) * 3
     text, concerns, urgency = rng.choice(pool)
     # Most contacts find nothing new: notes with a concern come up less often.
     while concerns and rng.random() < 0.55:
@@ -278,13 +286,14 @@ def plan_contacts(plan: Plan, rng: random.Random) -> None:
         staff = in_charge.get(h.district) or coordinators[0]
         since = today - timedelta(days=max(interval, round(min(span, scale * w))))
         if i in overdue:
-            last = today - timedelta(days=interval + rng.randint(3, 25))
-        else:
-            last = today - timedelta(days=rng.randint(0, max(0, interval - 2)))
+            last = _workday(today - timedelta(days=interval + rng.randint(3, 25)), rng)
+        else:  # recent enough that the next one is not yet due
+            recent = [today - timedelta(days=k) for k in range(interval - 1)]
+            last = rng.choice([d for d in recent if d.weekday() < 5] or recent)
         dates = [last]
         day = last
         while True:
-            day -= timedelta(days=max(1, round(interval * rng.uniform(0.75, 1.25))))
+            day = _workday(day - timedelta(days=max(3, round(interval * rng.uniform(0.75, 1.25)))), rng)
             if day < since:
                 break
             dates.append(day)
@@ -294,7 +303,7 @@ def plan_contacts(plan: Plan, rng: random.Random) -> None:
             if h.staff_sub and rng.random() < 0.15:
                 who = h.staff_sub
             if rng.random() < failed_share:  # tried first and found nobody in
-                before = on - timedelta(days=rng.randint(1, 4))
+                before = _workday(on - timedelta(days=rng.randint(1, 4)), rng)
                 if before >= start:
                     contacts.append(_household_contact(plan, rng, i, before, who, failed=True))
             c = _household_contact(plan, rng, i, on, who)
@@ -310,7 +319,7 @@ def plan_contacts(plan: Plan, rng: random.Random) -> None:
     elderly = [i for i in others if plan.households[i].members[0].age >= 65 or plan.households[i].flags]
     for _ in range(round(target * 0.10)):
         i = rng.choice(elderly if elderly and rng.random() < 0.7 else others)
-        on = start + timedelta(days=rng.randint(0, span))
+        on = _workday(start + timedelta(days=rng.randint(7, span)), rng)
         staff = in_charge.get(plan.households[i].district) or coordinators[0]
         if rng.random() < 0.3 and coordinators:
             staff = rng.choice(coordinators)
@@ -322,7 +331,7 @@ def plan_contacts(plan: Plan, rng: random.Random) -> None:
     for _ in range(round(target * 0.08) if plan.places else 0):
         p = rng.randrange(len(plan.places))
         place = plan.places[p]
-        on = start + timedelta(days=rng.randint(0, span))
+        on = _workday(start + timedelta(days=rng.randint(7, span)), rng)
         staff = in_charge.get(place.district) or coordinators[0]
         method = "訪問" if place.kind == "公民館" else rng.choice(["立ち寄り", "立ち寄り", "訪問", "電話"])
         c = ContactPlan(on, _clock(rng), method, staff, None, p, rng.choice(N.PLACE_NOTES[place.kind]))
