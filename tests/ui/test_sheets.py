@@ -1,0 +1,256 @@
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from shakyo_desk.domain.roles import Role
+from shakyo_desk.store.keyfile import FAST_KDF
+from shakyo_desk.store.services import accounts, agencies, households, referrals, sheets
+from shakyo_desk.store.services.council import get_settings
+from shakyo_desk.store.store import unlock
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.field_widgets import HouseholdPickDialog
+from shakyo_desk.ui.main_window import MainWindow
+from shakyo_desk.ui.pages.sheets import SheetsPage
+from shakyo_desk.ui.sheet_detail import NewHouseholdFromSheetDialog, SheetDetailDialog, StatusDialog
+from shakyo_desk.ui.sheet_form import SheetFormDialog
+from tests.ui.helpers import type_text
+
+
+@pytest.fixture
+def agency(store):
+    return agencies.add_agency(store, "山里村地域包括支援センター", kana="やまざとむらちいきほうかつ", field="高齢")
+
+
+def make_page(qtbot, ctx):
+    page = SheetsPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1100, 700)
+    page.show()
+    page.refresh()
+    return page
+
+
+def nav_titles(window):
+    return [window.nav.item(i).text() for i in range(window.nav.count())]
+
+
+def reporter_ctx(store, executor, ui_settings, store_dir):
+    accounts.add_account(store, "care1", "介護 花子", Role.REPORTER, "care passphrase 1", section="介護保険事業所",
+                         kdf=FAST_KDF)
+    reporter = unlock(store_dir, "care1", "care passphrase 1")
+    return AppContext(store=reporter, executor=executor, ui_settings=ui_settings, council=get_settings(reporter))
+
+
+def test_reporter_files_with_a_hint_and_sees_only_own(qtbot, store, executor, ui_settings, store_dir, village):
+    others = sheets.file_sheet(store, household_id=village["households"]["yamada"], concerns=["介護"], urgency="早め")
+    ctx = reporter_ctx(store, executor, ui_settings, store_dir)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    assert nav_titles(window) == ["把握シート"]  # no empty 世帯 page
+    page = window.current_page()
+    assert isinstance(page, SheetsPage) and not page.inbox_box.isVisibleTo(page)
+    assert page.table.rowCount() == 0 and "まだシートを提出していません" in page.empty.text()
+
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    form = page.form
+    assert isinstance(form, SheetFormDialog)
+    assert not form.household_widget.isVisibleTo(form)  # a reporter cannot search households
+    type_text(qtbot, form.hint, "上町の坂の上の家、80代の女性")
+    form.save()
+    assert "気になること" in form.errors.text()
+    form.concern_boxes["孤立"].setChecked(True)
+    form.save()
+    assert "緊急度" in form.errors.text()
+    qtbot.mouseClick(form.urgency.buttons["早め"], Qt.MouseButton.LeftButton)
+    type_text(qtbot, form.situation, "最近、新聞がたまっている")
+    with qtbot.waitSignal(form.filed) as blocker:
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    mine = blocker.args[0]
+
+    assert page.table.rowCount() == 1
+    assert page.table.item(0, 2).text() == "上町の坂の上の家、80代の女性"
+    assert [s.id for s in sheets.list_sheets(ctx.store)] == [mine] and others != mine
+    sheet = sheets.get_sheet(ctx.store, mine)
+    assert sheet.household_id is None and sheet.section == "介護保険事業所" and sheet.status == "受付"
+
+    detail = page.open_sheet(mine)
+    qtbot.addWidget(detail)
+    assert not detail.status_buttons  # reporters follow, they do not change the status
+    detail.done(0)
+    window.idle.stop()
+    ctx.store.close()
+
+
+def test_coordinator_inbox_order(qtbot, ctx, village):
+    today = date.today()
+    hint = {"household_hint": "どこか"}
+    watch_old = sheets.file_sheet(ctx.store, noticed_on=today - timedelta(days=30), concerns=["孤立"], urgency="見守り", **hint)
+    soon_old = sheets.file_sheet(ctx.store, noticed_on=today - timedelta(days=20), concerns=["介護"], urgency="早め", **hint)
+    urgent_new = sheets.file_sheet(ctx.store, noticed_on=today - timedelta(days=1), concerns=["虐待の疑い"], urgency="緊急", **hint)
+    urgent_old = sheets.file_sheet(ctx.store, noticed_on=today - timedelta(days=5), concerns=["認知症"], urgency="緊急", **hint)
+    soon_new = sheets.file_sheet(ctx.store, noticed_on=today, concerns=["介護"], urgency="早め", **hint)
+    closed = sheets.file_sheet(ctx.store, noticed_on=today, concerns=["介護"], urgency="緊急", **hint)
+    sheets.change_status(ctx.store, closed, "終結")
+    page = make_page(qtbot, ctx)
+    ids = [page.inbox_table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(page.inbox_table.rowCount())]
+    assert ids == [urgent_old, urgent_new, soon_old, soon_new, watch_old]
+    # urgency is written out, not only coloured; age in days
+    assert page.inbox_table.item(0, 0).text() == "●緊急" and page.inbox_table.item(0, 2).text() == "5日"
+    assert page.inbox_table.item(4, 0).text() == "○見守り"
+    assert page.table.rowCount() == 6
+    page.status_filter.setCurrentIndex(page.status_filter.findData("終結"))
+    assert page.table.rowCount() == 1
+
+
+def test_status_workflow_recorded_in_history(qtbot, ctx, village, agency, monkeypatch):
+    sid = sheets.file_sheet(ctx.store, household_id=village["households"]["yamada"], concerns=["介護"], urgency="早め",
+                            noticed_on=date.today() - timedelta(days=3))
+    page = make_page(qtbot, ctx)
+    detail = page.open_sheet(sid)
+    qtbot.addWidget(detail)
+    assert set(detail.status_buttons) == {"確認中", "対応中", "つないだ", "見守り", "終結"}
+
+    answers = []
+
+    def fake_exec(dialog):
+        note, agency_id = answers.pop(0)
+        dialog.note.setText(note)
+        if agency_id:
+            dialog.agency.setCurrentIndex(dialog.agency.findData(agency_id))
+        dialog._accept()
+        return dialog.result()
+
+    monkeypatch.setattr(StatusDialog, "exec", fake_exec)
+    answers.append(("電話で様子を確認", None))
+    qtbot.mouseClick(detail.status_buttons["確認中"], Qt.MouseButton.LeftButton)
+    assert detail.status_label.text() == "状況：確認中"
+    assert "受付" not in detail.status_buttons
+    answers.append(("", None))  # つないだ without an agency is refused in the dialog
+    qtbot.mouseClick(detail.status_buttons["つないだ"], Qt.MouseButton.LeftButton)
+    assert detail.sheet.status == "確認中"
+    answers.append(("包括に相談", agency))
+    qtbot.mouseClick(detail.status_buttons["つないだ"], Qt.MouseButton.LeftButton)
+    assert detail.sheet.status == "つないだ"
+    answers.append(("介護サービスにつながった", None))
+    qtbot.mouseClick(detail.status_buttons["終結"], Qt.MouseButton.LeftButton)
+    assert list(detail.status_buttons) == ["確認中"]
+    assert detail.status_buttons["確認中"].text().startswith("開き直す")
+    answers.append(("再び心配の声", None))
+    qtbot.mouseClick(detail.status_buttons["確認中"], Qt.MouseButton.LeftButton)
+
+    history = sheets.get_sheet(ctx.store, sid).history
+    assert [h.status for h in history] == ["受付", "確認中", "つないだ", "終結", "確認中"]
+    assert history[2].agency == "山里村地域包括支援センター" and history[2].note == "包括に相談"
+    assert all(h.by == "管理 太郎" for h in history[1:])
+    assert detail.history.rowCount() == 5
+    assert detail.history.item(2, 3).text() == "山里村地域包括支援センター"
+    assert "令和" in detail.history.item(0, 0).text()
+    assert page.inbox_table.rowCount() == 1  # back to 確認中, so in the inbox again
+
+
+def test_link_or_create_household_from_sheet(qtbot, ctx, village, monkeypatch):
+    sid = sheets.file_sheet(ctx.store, household_hint="南の集会所の近く、佐々木さん", person_of_concern="佐々木 ミネ",
+                            concerns=["孤立"], urgency="見守り")
+    page = make_page(qtbot, ctx)
+    detail = page.open_sheet(sid)
+    qtbot.addWidget(detail)
+    assert detail.create_button.isVisibleTo(detail) and detail.link_button.isVisibleTo(detail)
+
+    def fill(dialog):
+        assert dialog.name.text() == "佐々木 ミネ"
+        dialog.district.setCurrentIndex(dialog.district.findData(village["districts"]["south"]))
+        type_text(qtbot, dialog.kana, "ササキ ミネ")
+        dialog._accept()
+        return dialog.result()
+
+    monkeypatch.setattr(NewHouseholdFromSheetDialog, "exec", fill)
+    qtbot.mouseClick(detail.create_button, Qt.MouseButton.LeftButton)
+    sheet = sheets.get_sheet(ctx.store, sid)
+    assert sheet.household_name == "佐々木 ミネ"
+    assert not detail.create_button.isVisibleTo(detail)
+    assert "佐々木 ミネ さんの世帯と結び付いています" in detail.household_text.text()
+
+    other = sheets.file_sheet(ctx.store, household_hint="鈴木さん宅", concerns=["介護"], urgency="早め")
+    detail2 = page.open_sheet(other)
+    qtbot.addWidget(detail2)
+
+    def pick(dialog):
+        type_text(qtbot, dialog.picker.search, "すずき")
+        dialog.picker.run_search()
+        dialog._accept()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(HouseholdPickDialog, "exec", pick)
+    qtbot.mouseClick(detail2.link_button, Qt.MouseButton.LeftButton)
+    assert sheets.get_sheet(ctx.store, other).household_id == village["households"]["suzuki"]
+
+
+def test_staff_form_picks_household(qtbot, ctx, village, monkeypatch):
+    page = make_page(qtbot, ctx)
+    form = page.new_sheet()  # deleted on close; the page owns it
+    assert form.household_widget.isVisibleTo(form)
+
+    def pick(dialog):
+        type_text(qtbot, dialog.picker.search, "たなか")
+        dialog.picker.run_search()
+        dialog._accept()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(HouseholdPickDialog, "exec", pick)
+    qtbot.mouseClick(form.pick_button, Qt.MouseButton.LeftButton)
+    assert form.household_label.text() == "田中 正 さんの世帯"
+    form.concern_boxes["8050"].setChecked(True)
+    form.urgency.set_value("緊急")
+    with qtbot.waitSignal(form.filed) as blocker:
+        form.save()
+    sheet = sheets.get_sheet(ctx.store, blocker.args[0])
+    assert sheet.household_id == village["households"]["tanaka"] and sheet.urgency == "緊急"
+    assert page.inbox_table.rowCount() == 1
+
+
+def test_hook_opens_prefilled_form(qtbot, ctx, village):
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    opener = ctx.extra["open_sheet_form"]
+    form = opener({"household_id": village["households"]["yamada"], "concerns": ["介護", "孤立"], "urgency": "早め",
+                   "situation": "訪問時、足元がふらついていた", "setting": "訪問", "noticed_on": date.today()})
+    assert form.household_label.text() == "山田 花子 さんの世帯"
+    assert {n for n, b in form.concern_boxes.items() if b.isChecked()} == {"介護", "孤立"}
+    assert form.urgency.value() == "早め" and form.setting.currentData() == "訪問"
+    with qtbot.waitSignal(form.filed):
+        form.save()
+    assert "提出しました" in window.statusBar().currentMessage()
+    window.idle.stop()
+
+
+def test_referral_from_sheet_and_outcome(qtbot, ctx, village, agency):
+    sid = sheets.file_sheet(ctx.store, household_id=village["households"]["yamada"], concerns=["介護"], urgency="早め")
+    page = make_page(qtbot, ctx)
+    detail = page.open_sheet(sid)
+    qtbot.addWidget(detail)
+    qtbot.mouseClick(detail.add_referral_button, Qt.MouseButton.LeftButton)
+    dialog = detail.sub_dialog
+    dialog.save()
+    assert "関係機関を選んで" in dialog.errors.text()
+    dialog.agency.setCurrentIndex(dialog.agency.findData(agency))
+    type_text(qtbot, dialog.reason, "介護保険の申請")
+    with qtbot.waitSignal(dialog.saved):
+        dialog.save()
+    assert detail.referral_table.rowCount() == 1
+    [r] = referrals.list_referrals(ctx.store)
+    assert (r.sheet_id, r.household_id, r.outcome) == (sid, village["households"]["yamada"], "確認中")
+    assert r.follow_up_on == date.today() + timedelta(days=14)
+
+    qtbot.mouseClick(detail.outcome_button, Qt.MouseButton.LeftButton)
+    outcome = detail.sub_dialog
+    outcome.outcome.setCurrentText("つながった")
+    type_text(qtbot, outcome.note, "申請済み")
+    with qtbot.waitSignal(outcome.saved):
+        outcome.save()
+    [r] = referrals.list_referrals(ctx.store)
+    assert (r.outcome, r.outcome_note) == ("つながった", "申請済み")
+    assert "つながった" in detail.referral_table.item(0, 4).text()
+    assert households.get_household(ctx.store, r.household_id).head_name == "山田 花子"
