@@ -11,6 +11,9 @@ COMMAND_MODULES = [
     "check",
     "district",
     "household",
+    "contact",
+    "sheet",
+    "watch",
 ]
 
 

@@ -141,9 +141,53 @@ def detail_json(h) -> dict:
         "watch_level": h.watch_level, "watch_interval_days": h.watch_interval_days, "notes": h.notes,
         "created_at": h.created_at, "updated_at": h.updated_at,
         "members": [person_json(p) for p in h.members],
-        # Filled as the contact, sheet and sync services arrive; the shape stays the same.
-        "contacts": [], "sheets": [], "conflicts": [], "follow_ups": [],
+        # Filled by ``run_show`` from the field-record services; conflicts arrive with sync.
+        "contacts": [], "sheets": [], "conflicts": [], "follow_ups": [], "referrals": [],
     }
+
+
+def contact_json(c) -> dict:
+    return {
+        "id": c.id, "date": c.contact_date, "time": c.contact_time, "method": c.method, "failed": c.failed,
+        "staff_id": c.staff_id, "staff": c.staff_name, "companions": list(c.companions),
+        "place_id": c.place_id, "place": c.place_name, "note": c.seen_heard, "concerns": list(c.concerns),
+        "urgency": c.urgency, "isolation": c.isolation, "next_action": c.next_action,
+        "next_contact_date": c.next_contact_date, "created_at": c.created_at,
+    }
+
+
+def sheet_json(sh) -> dict:
+    return {
+        "id": sh.id, "noticed_on": sh.noticed_on, "noticed_by_id": sh.noticed_by, "noticed_by": sh.noticed_by_name,
+        "section": sh.section, "setting": sh.setting, "source": sh.source, "household_hint": sh.household_hint,
+        "person_of_concern": sh.person_of_concern, "concerns": list(sh.concerns), "urgency": sh.urgency,
+        "wish_for_help": sh.wish_for_help, "situation": sh.situation, "status": sh.status,
+        "created_at": sh.created_at,
+        "history": [{"status": h.status, "changed_on": h.changed_on, "by": h.by, "agency": h.agency, "note": h.note,
+                     "recorded_at": h.recorded_at} for h in sh.history],
+    }
+
+
+def referral_json(r) -> dict:
+    return {
+        "id": r.id, "agency_id": r.agency_id, "agency": r.agency, "sheet_id": r.sheet_id,
+        "referred_on": r.referred_on, "reason": r.reason, "outcome": r.outcome, "outcome_note": r.outcome_note,
+        "follow_up_on": r.follow_up_on,
+    }
+
+
+def follow_ups(referrals, due) -> list[dict]:
+    """What is still to be done for the household, earliest first: the next 見守り contact
+    and referrals still 確認中 with a date to check on them."""
+    items = []
+    if due is not None:
+        items.append({"kind": "visit", "date": due.due, "what": due.next_action or "見守りの訪問・連絡",
+                      "last_contact": due.last_contact, "referral_id": None, "agency": ""})
+    for r in referrals:
+        if r.outcome == "確認中" and r.follow_up_on is not None:
+            items.append({"kind": "referral", "date": r.follow_up_on, "what": f"{r.agency}へのつなぎの結果を確認",
+                          "last_contact": None, "referral_id": r.id, "agency": r.agency})
+    return sorted(items, key=lambda item: item["date"])
 
 
 def detail_text(h) -> list[str]:
@@ -167,12 +211,68 @@ def detail_text(h) -> list[str]:
     return lines
 
 
+def records_text(doc: dict, today) -> list[str]:
+    """The field records of ``show`` as readable Japanese (和暦 dates)."""
+    lines = []
+    if doc["follow_ups"]:
+        lines.append(f"これからすること {len(doc['follow_ups'])}件")
+        for f in doc["follow_ups"]:
+            late = f"（{(today - f['date']).days}日超過）" if f["date"] < today else ""
+            lines.append(f"  {format_wareki(f['date'])}{late}　{f['what']}")
+    lines.append(f"訪問・連絡 {len(doc['contacts'])}件" if doc["contacts"] else "訪問・連絡の記録はありません")
+    for c in doc["contacts"]:
+        head = [format_wareki(c["date"]) + (f" {c['time']}" if c["time"] else ""), c["method"], c["staff"],
+                ("同行：" + "、".join(c["companions"])) if c["companions"] else "",
+                ("緊急度：" + c["urgency"]) if c["urgency"] else ""]
+        lines.append("  " + "　".join(x for x in head if x))
+        for label, value in (("様子", c["note"]), ("困りごと", "、".join(c["concerns"])),
+                             ("次にすること", c["next_action"]),
+                             ("次回", format_wareki(c["next_contact_date"]))):
+            if value:
+                lines.append(f"      {label}：{value}")
+    lines.append(f"把握シート {len(doc['sheets'])}件" if doc["sheets"] else "把握シートはありません")
+    for sh in doc["sheets"]:
+        lines.append(f"  {format_wareki(sh['noticed_on'])}　{sh['status']}　{sh['urgency']}　"
+                     f"{'、'.join(sh['concerns'])}　（{sh['noticed_by'] or '不明'}）")
+        if sh["situation"]:
+            lines.append(f"      様子：{sh['situation']}")
+        for h in sh["history"][1:]:
+            extra = "　".join(x for x in (h["agency"], h["note"]) if x)
+            lines.append(f"      {format_wareki(h['changed_on'])} → {h['status']}" + (f"　{extra}" if extra else ""))
+    if doc["referrals"]:
+        lines.append(f"つなぎ {len(doc['referrals'])}件")
+        for r in doc["referrals"]:
+            lines.append(f"  {format_wareki(r['referred_on'])}　{r['agency']}　{r['outcome']}　{r['reason']}")
+    return lines
+
+
 def run_show(ctx: Context) -> int:
+    from datetime import date
+
+    from shakyo_desk.domain.roles import Role
+    from shakyo_desk.store.services import contacts, referrals, sheets, watch
     from shakyo_desk.store.services.households import get_household
 
     with ctx.open_store() as store:
         household = get_household(store, ctx.args.id)
-    ctx.emit(detail_json(household), detail_text(household))
+        contact_rows = contacts.list_contacts(store, household_id=household.id, limit=None)
+        sheet_rows = [sheets.get_sheet(store, sh.id)
+                      for sh in sheets.list_sheets(store, household_id=household.id, limit=None)]
+        referral_rows = referrals.list_referrals(store, household_id=household.id, limit=None) \
+            if store.actor.role != Role.REPORTER else []
+        due = None
+        if store.actor.role != Role.REPORTER:
+            due = next((d for d in watch.due_list(store, date.max, district_id=household.district_id)
+                        if d.household_id == household.id), None)
+    doc = detail_json(household)
+    doc["contacts"] = [contact_json(c) for c in contact_rows]
+    doc["sheets"] = [sheet_json(sh) for sh in sheet_rows]
+    doc["referrals"] = [referral_json(r) for r in referral_rows]
+    doc["follow_ups"] = follow_ups(referral_rows, due)
+    if ctx.json:
+        ctx.emit(doc)
+    else:
+        ctx.emit(None, detail_text(household) + records_text(doc, date.today()))
     return 0
 
 

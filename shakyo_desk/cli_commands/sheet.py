@@ -1,0 +1,43 @@
+"""`sheet add`: file a 困っている家庭把握シート (any account, reporters included)."""
+
+from shakyo_desk.cli_commands._base import Context, add_store_options
+from shakyo_desk.domain.vocab import SHEET_SETTINGS, URGENCIES, WISH_FOR_HELP
+
+
+def register(subparsers) -> None:
+    group = subparsers.add_parser("sheet", help="困っている家庭把握シート",
+                                  description="困っている家庭把握シートを提出します。")
+    add_store_options(group)
+    sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
+
+    p = sub.add_parser(
+        "add", help="把握シートを提出し、そのIDを表示します",
+        description="把握シートを1件提出し、シートのIDを表示します。登録済みの世帯なら --household、"
+                    "まだ登録されていない世帯なら --hint に手がかり（氏名・場所など）を書きます。",
+    )
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--household", metavar="ID", help="世帯のID")
+    target.add_argument("--hint", metavar="TEXT", help="登録されていない世帯の手がかり（氏名・場所など）")
+    p.add_argument("--concern", metavar="CATEGORY", action="append", required=True,
+                   help="気になること（困りごとの分類、何度でも指定できます）")
+    p.add_argument("--urgency", metavar="URGENCY", required=True, help=f"緊急度（{'、'.join(URGENCIES)}）")
+    p.add_argument("--note", metavar="TEXT", required=True, help="気になった様子")
+    p.add_argument("--setting", metavar="SETTING", default="", help=f"気づいた場面（{'、'.join(SHEET_SETTINGS)}）")
+    p.add_argument("--wish", metavar="WISH", default="", help=f"本人の意思（{'|'.join(WISH_FOR_HELP)}）")
+    p.add_argument("--date", metavar="YYYY-MM-DD", default=None, help="気づいた日（省略時は今日）")
+    add_store_options(p)
+    p.set_defaults(handler=run_add)
+
+
+def run_add(ctx: Context) -> int:
+    from shakyo_desk.store.services.sheets import file_sheet
+
+    args = ctx.args
+    with ctx.open_store() as store:
+        sheet_id = file_sheet(
+            store, household_id=args.household, household_hint=args.hint or "", concerns=args.concern,
+            urgency=args.urgency, situation=args.note, setting=args.setting, wish_for_help=args.wish,
+            noticed_on=args.date,
+        )
+    ctx.emit({"id": sheet_id}, sheet_id)
+    return 0
