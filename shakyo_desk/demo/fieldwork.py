@@ -455,7 +455,9 @@ def plan_salons(plan: Plan, rng: random.Random) -> None:
         habits = []
         for r in regulars:
             p = clamp(round(rng.betavariate(5, 2) * 100), 25, 98) / 100
-            joined = begun if rng.random() < 0.8 else begun + timedelta(days=rng.randint(0, max(0, (today - begun).days)))
+            joined = begun
+            if rng.random() < 0.2:  # joined later
+                joined = begun + timedelta(days=rng.randint(0, max(0, (today - begun).days)))
             habits.append((r, p, joined, None))
         if n in stopper_salons and habits and len(dates) > 6:  # someone stopped coming in the last months
             k = rng.randrange(len(habits))
@@ -470,7 +472,8 @@ def plan_salons(plan: Plan, rng: random.Random) -> None:
                                   rng.choice([0, 0, 1, 1, 2, 3, 4, 5]), came)
             if came and rng.random() < 0.15:
                 text, concerns = rng.choice(N.REMARKS)
-                session.remarks.append(RemarkPlan(text, rng.choice(came) if rng.random() < 0.8 else None, list(concerns)))
+                who = rng.choice(came) if rng.random() < 0.8 else None
+                session.remarks.append(RemarkPlan(text, who, list(concerns)))
             salon.sessions.append(session)
     plan.salons = salons
 
@@ -735,7 +738,8 @@ def write_sheets(ctx: WriteContext, tick: Callable[[int], None]) -> None:
         with _store_for(ctx, login).write() as w:
             for _, r in items:
                 w.insert(Referral, {
-                    "household_id": household(r.household), "sheet_id": ctx.sheet_ids[r.sheet] if r.sheet is not None else None,
+                    "household_id": household(r.household),
+                    "sheet_id": ctx.sheet_ids[r.sheet] if r.sheet is not None else None,
                     "agency_id": ctx.agency_ids[r.agency], "referred_on": r.on, "reason": r.reason,
                     "outcome": r.outcome, "outcome_note": r.outcome_note, "follow_up_on": r.follow_up})
         tick(1)
@@ -777,11 +781,14 @@ def write_salons(ctx: WriteContext, tick: Callable[[int], None]) -> None:
         tick(1)
 
 
+def _sheet_units(plan: Plan) -> int:  # one per transaction of write_sheets
+    followers = {c.by for s in plan.sheets for c in s.history[1:]}
+    return len({s.noticed_by for s in plan.sheets}) + len(followers) + len({r.by for r in plan.referrals})
+
+
 WRITE_STEPS = [
     WriteStep("places", "地域の拠点を登録しています", lambda plan: 1, write_places),
     WriteStep("contacts", "訪問・連絡の記録を書いています", lambda plan: len(plan.contacts), write_contacts),
-    WriteStep("sheets", "把握シートとつなぎを書いています",
-              lambda plan: len({s.noticed_by for s in plan.sheets}) + len({c.by for s in plan.sheets for c in s.history[1:]})
-              + len({r.by for r in plan.referrals}), write_sheets),
+    WriteStep("sheets", "把握シートとつなぎを書いています", _sheet_units, write_sheets),
     WriteStep("salons", "サロンの開催と参加を書いています", lambda plan: 1 + len(plan.salons), write_salons),
 ]

@@ -14,9 +14,9 @@ from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.people import AGE_BANDS, age_on
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import (
-    COMPANIONS, CONTACT_METHODS, DEFAULT_CONCERNS, HOUSEHOLD_FLAGS, HOUSING_TYPES, ISOLATION, PERSON_FLAGS, PERSON_ROLES,
-    REFERRAL_OUTCOMES, RELATIONS, SALON_ORGANISERS, SEXES, SHEET_SETTINGS, SHEET_TRANSITIONS, URGENCIES, WATCH_LEVELS,
-    WISH_FOR_HELP,
+    COMPANIONS, CONTACT_METHODS, DEFAULT_CONCERNS, HOUSEHOLD_FLAGS, HOUSING_TYPES, ISOLATION, PERSON_FLAGS,
+    PERSON_ROLES, REFERRAL_OUTCOMES, RELATIONS, SALON_ORGANISERS, SEXES, SHEET_SETTINGS, SHEET_TRANSITIONS, URGENCIES,
+    WATCH_LEVELS, WISH_FOR_HELP,
 )
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.keyfile import FAST_KDF
@@ -410,7 +410,8 @@ def test_generated_field_records_are_consistent(village):
         assert not s.execute(sa.select(Referral.id).where(Referral.follow_up_on < Referral.referred_on)).first()
         # entered by the staff member who went
         assert not s.execute(sa.select(Contact.id).where(Contact.created_by != Contact.staff_id)).first()
-        assert not s.execute(sa.select(ConcernSheet.id).where(ConcernSheet.created_by != ConcernSheet.noticed_by)).first()
+        assert not s.execute(
+            sa.select(ConcernSheet.id).where(ConcernSheet.created_by != ConcernSheet.noticed_by)).first()
         staff_ids = set(s.execute(sa.select(Staff.id).where(Staff.role.in_(["staff", "coordinator"]))).scalars())
         assert set(s.execute(sa.select(Contact.staff_id).distinct()).scalars()) <= staff_ids
         # every sheet's history follows the workflow and ends at its status
