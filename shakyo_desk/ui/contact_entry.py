@@ -567,9 +567,8 @@ class ContactEntryDialog(QDialog):
         household_id = index.data(Qt.ItemDataRole.UserRole)
         label = index.data(Qt.ItemDataRole.DisplayRole)
         if household_id:
-            QTimer.singleShot(0, lambda: self.household.setText(label))
             self.set_household(household_id, label)
-            QTimer.singleShot(0, self.contact_date.edit.setFocus)
+            QTimer.singleShot(0, lambda: self.household.setText(label))  # after the completer wrote its text
 
     def set_household(self, household_id: str, label: str) -> None:
         self.to_household.setChecked(True)
@@ -615,7 +614,6 @@ class ContactEntryDialog(QDialog):
                 if not popup.isVisible() and self.household_id is None and len(self.household_rows) == 1:
                     row = self.household_rows[0]
                     self.set_household(row.id, household_label(row))
-                    self.contact_date.edit.setFocus()
                     return True
             if watched in self.method.buttons.values() and key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
                 # one Tab stop for the whole row of methods, whichever is chosen

@@ -48,8 +48,11 @@ def test_keyboard_only_walk_through_quick_entry(qtbot, ctx, village):
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.household_id == village["households"]["yamada"], timeout=1000)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.contact_date.edit, timeout=1000)
+    qtbot.waitUntil(lambda: not popup.isVisible() and QApplication.focusWidget() is dialog.household, timeout=1000)
+    assert dialog.household.text().startswith("山田 花子")
     # date: keep today; Tab to time, type it; Tab to the method, press 2 (電話)
+    press(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.contact_date.edit
     press(qtbot, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is dialog.contact_time
     type_text(qtbot, dialog.contact_time, "1030")

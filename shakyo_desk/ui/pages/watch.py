@@ -1,0 +1,285 @@
+"""見守り page (今週の訪問予定): households due or overdue for a contact, most
+overdue first; enter a contact for one, or print the list for the road."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget,
+)
+
+from shakyo_desk.domain.schedule import week_of
+from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
+from shakyo_desk.i18n import tr
+from shakyo_desk.store.services.districts import list_districts
+from shakyo_desk.store.services.watch import DueHousehold, due_list
+from shakyo_desk.ui import dialogs
+from shakyo_desk.ui.contact_entry import open_contact_entry
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.pages.contacts import make_table, text_item
+from shakyo_desk.ui.style import ERROR_COLOUR
+from shakyo_desk.ui.widgets import fill_district_combo
+from shakyo_desk.ui.worker import LatestOnly
+
+COLUMNS = ("予定日", "遅れ", "世帯主", "地区", "住所", "電話", "前回の訪問", "確認すること")
+WIDTHS = (100, 90, 120, 90, 170, 120, 110)
+RANGES = ("今週", "来週まで", "今日まで")
+DUE_TODAY_COLOUR = "#b35c00"
+
+
+def lateness(row: DueHousehold, today: date) -> tuple[str, str | None]:
+    """「12日過ぎ」 (red), 「今日」, 「あと3日」."""
+    days = row.overdue_days(today)
+    if days > 0:
+        return tr("{n}日過ぎ", n=days), ERROR_COLOUR
+    if days == 0:
+        return tr("今日"), DUE_TODAY_COLOUR
+    return tr("あと{n}日", n=-days), None
+
+
+def default_pdf_path(day: date) -> str:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+    stamp = format_wareki_short(day).replace(".", "-")
+    return str(Path(folder) / tr("訪問リスト_{stamp}.pdf", stamp=stamp))
+
+
+def ask_pdf_path(parent: QWidget, suggested: str) -> str:
+    path, _ = QFileDialog.getSaveFileName(parent, tr("訪問リストの保存先"), suggested, tr("PDF ファイル (*.pdf)"))
+    return path
+
+
+def load_route_writer():
+    """``write_route_pdf`` from reports, or ``None`` when this build does not have it yet."""
+    try:
+        from shakyo_desk.reports.route_pdf import write_route_pdf
+    except ImportError:
+        return None
+    return write_route_pdf
+
+
+class WatchPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._today = today
+        self.rows: list[DueHousehold] = []
+        self._latest = LatestOnly()
+        self.contact_entry = None
+        self.timeline = None
+
+        title = QLabel(tr("見守り・今週の訪問予定"))
+        title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.week_label = QLabel()
+        self.week_label.setStyleSheet("color: #333;")
+        self.count_label = QLabel()
+        self.range = QComboBox()
+        self.range.addItems([tr(r) for r in RANGES])
+        self.district = QComboBox()
+        self.district.setMinimumWidth(160)
+        self.entry_button = QPushButton(tr("訪問記録を入力"))
+        self.timeline_button = QPushButton(tr("経過を見る"))
+        self.pdf_button = QPushButton(tr("訪問リストをPDFに"))
+        self.errors = ErrorLabel()
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: #2f6b3a;")
+        self.status.setVisible(False)
+
+        self.table = make_table(COLUMNS, WIDTHS)
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("color: #555; font-size: 12pt; padding: 40px;")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addSpacing(12)
+        top.addWidget(self.week_label)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(tr("表示")))
+        bar.addWidget(self.range)
+        bar.addSpacing(8)
+        bar.addWidget(QLabel(tr("地区")))
+        bar.addWidget(self.district)
+        bar.addStretch(1)
+        bar.addWidget(self.pdf_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.entry_button)
+        bottom.addWidget(self.timeline_button)
+        bottom.addStretch(1)
+        hint = QLabel(tr("予定日は、前回の訪問で決めた次回の予定日、または世帯の見守り間隔から決まります。"
+                         "「不在」の記録では予定は進みません。"))
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(bar)
+        layout.addWidget(self.errors)
+        layout.addWidget(self.status)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(hint)
+        layout.addLayout(bottom)
+
+        self.range.currentIndexChanged.connect(self.run_query)
+        self.district.currentIndexChanged.connect(self.run_query)
+        self.entry_button.clicked.connect(lambda: self.enter_contact(self.table.currentRow()))
+        self.timeline_button.clicked.connect(lambda: self.open_timeline(self.table.currentRow()))
+        self.pdf_button.clicked.connect(self.export_pdf)
+        self.table.doubleClicked.connect(lambda index: self.enter_contact(index.row()))
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.installEventFilter(self)
+        self._selection_changed()
+
+    def today(self) -> date:
+        return self._today or date.today()
+
+    def until(self) -> date:
+        name = RANGES[self.range.currentIndex()]
+        today = self.today()
+        if name == "今日まで":
+            return today
+        _monday, sunday = week_of(today)
+        return sunday + timedelta(days=7) if name == "来週まで" else sunday
+
+    # ---- loading ------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.ctx.executor.submit(list_districts, self.ctx.store, on_done=self._districts,
+                                 on_error=self.errors.show_error, owner=self)
+
+    def _districts(self, districts) -> None:
+        fill_district_combo(self.district, districts, empty_label=tr("すべての地区"), selected=self.district.currentData())
+        self.run_query()
+
+    def run_query(self) -> None:
+        monday, sunday = week_of(self.today())
+        self.week_label.setText(tr("今週：{a}〜{b}", a=format_wareki(monday, weekday=True),
+                                   b=format_wareki(sunday, weekday=True)))
+        seq = self._latest.next()
+        until, district_id = self.until(), self.district.currentData()
+        self.ctx.executor.submit(lambda: due_list(self.ctx.store, until, district_id=district_id),
+                                 on_done=self._latest.wrap(seq, self._show),
+                                 on_error=self._latest.wrap(seq, self.errors.show_error), owner=self)
+
+    def _show(self, rows: list[DueHousehold]) -> None:
+        self.errors.clear_error()
+        today = self.today()
+        self.rows = rows
+        self.table.setRowCount(len(rows))
+        overdue = 0
+        for r, d in enumerate(rows):
+            late, colour = lateness(d, today)
+            overdue += d.overdue_days(today) > 0
+            last = format_wareki_short(d.last_contact) if d.last_contact else tr("記録なし")
+            if d.last_attempt and d.last_attempt != d.last_contact:
+                last += tr("（{d} 不在）", d=format_wareki_short(d.last_attempt))
+            values = [
+                text_item(format_wareki_short(d.due), colour),
+                text_item(late, colour, bold=colour is not None),
+                text_item(d.head_name, bold=True),
+                text_item(d.district),
+                text_item(d.address),
+                text_item(d.phone),
+                text_item(last),
+                text_item(d.next_action),
+            ]
+            values[2].setToolTip("　".join([d.head_name, *d.flags]))
+            for column, item in enumerate(values):
+                self.table.setItem(r, column, item)
+        self.count_label.setText(tr("{n}世帯（うち遅れ {m}世帯）", n=len(rows), m=overdue) if rows else "")
+        if rows:
+            self.stack.setCurrentWidget(self.table)
+            if self.table.currentRow() < 0:
+                self.table.selectRow(0)
+        else:
+            self.empty.setText(tr("この期間に訪問を予定している世帯はありません。\n"
+                                  "見守りの間隔は、世帯の編集画面の「見守りの程度」で設定できます。"))
+            self.stack.setCurrentWidget(self.empty)
+        self.pdf_button.setEnabled(bool(rows))
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        has = 0 <= self.table.currentRow() < len(self.rows)
+        self.entry_button.setEnabled(has)
+        self.timeline_button.setEnabled(has)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.table and event.type() == QEvent.Type.KeyPress and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.enter_contact(self.table.currentRow())
+            return True
+        return super().eventFilter(watched, event)
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def enter_contact(self, row: int) -> None:
+        if not 0 <= row < len(self.rows):
+            return
+        d = self.rows[row]
+        label = "　".join(x for x in (d.head_name, d.district, d.address) if x)
+        self.contact_entry = open_contact_entry(self.ctx, self, d.household_id, label)
+        self.contact_entry.saved.connect(lambda _id: self.run_query())
+
+    def open_timeline(self, row: int) -> None:
+        if not 0 <= row < len(self.rows):
+            return
+        from shakyo_desk.ui.timeline import open_timeline
+
+        d = self.rows[row]
+        self.timeline = open_timeline(self.ctx, d.household_id, d.head_name, self)
+
+    def export_pdf(self) -> None:
+        self.status.setVisible(False)
+        writer = load_route_writer()
+        if writer is None:
+            dialogs.inform(self, tr("訪問リスト"), tr("この版では、訪問リストのPDFをまだ作れません。"))
+            return
+        if not self.rows:
+            return
+        day = self.today()
+        path = ask_pdf_path(self, default_pdf_path(day))
+        if not path:
+            return
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        council = self.ctx.council.name if self.ctx.council else ""
+        rows, staff = list(self.rows), self.ctx.store.actor.display_name
+        self.pdf_button.setEnabled(False)
+        self.status.setText(tr("PDFを作っています…"))
+        self.status.setVisible(True)
+
+        def done(written) -> None:
+            self.pdf_button.setEnabled(True)
+            self.status.setText(tr("訪問リストを保存しました：{path}\n"
+                                   "個人情報です。印刷したら持ち歩きに気をつけ、使い終わったら処分してください。",
+                                   path=str(written)))
+
+        def failed(error) -> None:
+            self.pdf_button.setEnabled(True)
+            self.status.setVisible(False)
+            if isinstance(error, OSError):
+                self.errors.show_error(tr("PDFを保存できませんでした。保存先の空き容量や、"
+                                          "同じ名前のファイルを開いていないかを確かめてください。"))
+            else:
+                self.errors.show_error(error)
+
+        store = self.ctx.store
+
+        def work():
+            written = writer(path, council, day, rows, staff)
+            # personal data left the encrypted store on purpose: say so in the audit log
+            with store.write() as w:
+                w.audit("route_pdf.export", "household", "", {"households": [r.household_id for r in rows],
+                                                               "file": Path(written).name, "day": day.isoformat()})
+            return written
+
+        self.ctx.executor.submit(work, on_done=done, on_error=failed, owner=self)
