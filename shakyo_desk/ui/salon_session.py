@@ -140,7 +140,8 @@ class SalonSessionDialog(QDialog):
         self._match: PersonCheck | None = None
         self.setWindowTitle(tr("開催記録の修正") if self.correcting else tr("開催記録の入力"))
 
-        heading = QLabel(tr("{name}　開催記録", name=salon.name))
+        heading = QLabel(tr("{name}　開催記録の修正", name=salon.name) if self.correcting
+                         else tr("{name}　開催記録", name=salon.name))
         heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
         place = QLabel("　".join(x for x in (salon.district, salon.venue) if x))
         place.setStyleSheet("color: #555;")
@@ -282,6 +283,11 @@ class SalonSessionDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addLayout(head)
+        if self.correcting:
+            note = QLabel(tr("出欠と、名前を記録しない参加者の人数を直せます。つぶやきは「サロン」の画面から把握シートにできます。"))
+            note.setWordWrap(True)
+            note.setStyleSheet("color: #555;")
+            layout.addWidget(note)
         layout.addLayout(day_form)
         layout.addWidget(attendance_box, 1)
         layout.addLayout(unnamed_row)

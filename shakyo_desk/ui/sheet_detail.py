@@ -252,7 +252,8 @@ class SheetDetailDialog(QDialog):
         urgency.setStyleSheet(f"color: {URGENCY_COLOURS.get(s.urgency, '#000')}; font-weight: bold;")
         rows = [
             (tr("気づいた日"), _value_label(tr("{date}（{days}日前）", date=format_wareki(s.noticed_on),
-                                             days=s.age_days(date.today())))),
+                                             days=s.age_days(date.today())) if s.age_days(date.today())
+                                          else tr("{date}（今日）", date=format_wareki(s.noticed_on)))),
             (tr("気づいた人"), _value_label("　".join(x for x in (s.noticed_by_name, s.section) if x))),
             (tr("気づいた場面"), _value_label(s.setting)),
             (tr("だれから聞いたか"), _value_label(s.source)),

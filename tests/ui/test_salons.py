@@ -188,7 +188,7 @@ def test_not_seen_lately_lists_absent_regular(qtbot, ctx, salon_village):
     assert page.absence_box.isVisibleTo(page)
     assert page.absences.count() == 1
     text = page.absences.item(0).text()
-    assert "山田 ハル" in text and "最後においでになったのは" in text and "令和" in text
+    assert "山田 ハル" in text and "最後においでになった日" in text and "令和" in text
     assert "直近3回" in page.absence_note.text()
     page.absence_sessions.setValue(4)  # absent from only 3 of the last 4
     assert page.absences.count() == 0

@@ -311,7 +311,8 @@ class SalonsPage(QWidget):
         n_row.addWidget(QLabel(tr("続けて")))
         n_row.addStretch(1)
         self.absences = QListWidget()
-        self.absences.setStyleSheet("QListWidget::item { padding: 4px; }")
+        self.absences.setStyleSheet("QListWidget::item { padding: 4px; border-bottom: 1px solid #e3e7eb; }")
+        self.absences.setWordWrap(True)
         self.absence_note = QLabel()
         self.absence_note.setWordWrap(True)
         self.absence_note.setStyleSheet("color: #555;")
@@ -333,7 +334,7 @@ class SalonsPage(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(upper)
         split.addWidget(lower)
-        split.setSizes([260, 420])
+        split.setSizes([200, 480])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.errors)
@@ -419,9 +420,10 @@ class SalonsPage(QWidget):
         self.absences.clear()
         n = self.absence_sessions.value()
         for regular, last_seen in rows:
-            when = tr("最後においでになったのは {date}", date=format_wareki(last_seen)) if last_seen \
-                else tr("記録のうえでは、まだおいでになっていません")
-            item = QListWidgetItem(f"{regular.name}　（{when}）")
+            when = tr("最後においでになった日：{date}", date=format_wareki(last_seen)) if last_seen \
+                else tr("この記録では、まだおいでになっていません")
+            item = QListWidgetItem(f"{regular.name}\n　{when}")
+            item.setToolTip(f"{regular.name}（{regular.kana}）")
             item.setData(Qt.ItemDataRole.UserRole, regular.person_id)
             self.absences.addItem(item)
         if rows:
