@@ -296,7 +296,7 @@ class SalonSessionDialog(QDialog):
             layout.addWidget(self.notes)
         layout.addWidget(self.errors)
         layout.addLayout(bottom)
-        self.resize(1120, 860 if not self.correcting else 700)
+        self.resize(1100, 740 if not self.correcting else 680)
         ctx.ui_settings.restore_geometry("salon_session", self)
         self.update_total()
         self._snapshot = self.values()

@@ -14,7 +14,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.field_widgets import fill_table, make_table, selected_id
 
-COLUMNS = ("機関名", "ふりがな", "分野", "担当・連絡先", "電話", "できること")
+COLUMNS = ("機関名", "分野", "電話", "担当・連絡先", "できること")
 
 
 class AgenciesPage(QWidget):
@@ -28,7 +28,7 @@ class AgenciesPage(QWidget):
         intro = QLabel(tr("つなぎ先になる関係機関（地域包括支援センター、役場の担当課、まいさぽ など）を登録します。"
                           "一覧の行を選ぶと、右で内容を直せます。"))
         intro.setWordWrap(True)
-        self.table = make_table(COLUMNS, (220, 160, 90, 160, 120))
+        self.table = make_table(COLUMNS, (230, 80, 120, 150))
         self.table.currentCellChanged.connect(lambda *_a: self._selected())
 
         self.name = QLineEdit()
@@ -83,8 +83,11 @@ class AgenciesPage(QWidget):
     def _loaded(self, agencies: list[AgencyInfo]) -> None:
         self.agencies = agencies
         self.table.blockSignals(True)
-        fill_table(self.table, [(a.name, a.kana, a.field, a.contact, a.phone, a.services) for a in agencies],
+        fill_table(self.table, [(a.name, a.field, a.phone, a.contact, a.services) for a in agencies],
                    [a.id for a in agencies])
+        for row, a in enumerate(agencies):
+            if a.kana:
+                self.table.item(row, 0).setToolTip(f"{a.name}（{a.kana}）")
         self.table.clearSelection()
         self.table.setCurrentCell(-1, -1)
         self.table.blockSignals(False)
