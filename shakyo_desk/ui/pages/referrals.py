@@ -245,7 +245,12 @@ class ReferralsPage(QWidget):
     def _loaded(self, result) -> None:
         self.errors.clear_error()
         self.agencies, self.overdue, self.referrals = result
-        fill_table(self.overdue_table, [referral_row(r) for r in self.overdue], [r.id for r in self.overdue])
+        today = date.today()
+        rows = [referral_row(r)[:-1] + (tr("{date}（{n}日過ぎ）", date=format_wareki_short(r.follow_up_on),
+                                           n=(today - r.follow_up_on).days)
+                                        if r.follow_up_on < today else tr("{date}（今日）", date=format_wareki_short(r.follow_up_on)),)
+                for r in self.overdue]
+        fill_table(self.overdue_table, rows, [r.id for r in self.overdue])
         fill_table(self.table, [referral_row(r) for r in self.referrals], [r.id for r in self.referrals])
         self.overdue_table.setVisible(bool(self.overdue))
         self.overdue_button.setVisible(bool(self.overdue))
