@@ -22,6 +22,25 @@ from shakyo_desk.ui.member_dialog import MemberDialog, birth_text
 from shakyo_desk.ui.widgets import CheckList, fill_district_combo
 
 MEMBER_COLUMNS = ("氏名", "フリガナ", "続柄", "性別", "生年月日", "特徴")
+INTERVAL_UNITS = (("days", "日ごと"), ("weeks", "週ごと"), ("months", "か月ごと"))
+
+
+def interval_parts(days: int | None, months: int | None) -> tuple[int, str]:
+    """How to show a stored 見守り interval: months, whole weeks, or days."""
+    if months:
+        return months, "months"
+    if days and days % 7 == 0:
+        return days // 7, "weeks"
+    return days or 0, "days"
+
+
+def interval_fields(number: int, unit: str) -> dict:
+    """What ``save_household`` stores: days (weeks become days) or months; the other is None."""
+    if not number:
+        return {"watch_interval_days": None, "watch_interval_months": None}
+    if unit == "months":
+        return {"watch_interval_days": None, "watch_interval_months": number}
+    return {"watch_interval_days": number * 7 if unit == "weeks" else number, "watch_interval_months": None}
 
 
 def member_dict(p: PersonInfo) -> dict:
@@ -68,12 +87,17 @@ class HouseholdEditorDialog(QDialog):
         self.watch_interval = QSpinBox()
         self.watch_interval.setRange(0, 3650)
         self.watch_interval.setSpecialValueText(tr("未設定"))
-        self.watch_interval.setSuffix(tr(" 日ごと"))
-        self.watch_interval.setValue(detail.watch_interval_days or 0)
+        self.watch_unit = QComboBox()
+        for unit, label in INTERVAL_UNITS:
+            self.watch_unit.addItem(tr(label), unit)
+        number, unit = interval_parts(detail.watch_interval_days, detail.watch_interval_months)
+        self.watch_unit.setCurrentIndex(self.watch_unit.findData(unit))
+        self.watch_interval.setValue(number)
         watch_row = QHBoxLayout()
         watch_row.addWidget(self.watch_level)
         watch_row.addWidget(QLabel(tr("間隔")))
         watch_row.addWidget(self.watch_interval)
+        watch_row.addWidget(self.watch_unit)
         watch_row.addStretch(1)
         self.flags = CheckList(HOUSEHOLD_FLAGS, detail.flags)
         self.notes = QPlainTextEdit(detail.notes)
@@ -127,6 +151,17 @@ class HouseholdEditorDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("閉じる"))
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.timeline_button = QPushButton(tr("経過を見る"))
+        self.timeline_button.setAutoDefault(False)
+        self.timeline_button.clicked.connect(self.show_timeline)
+        self.contact_button = QPushButton(tr("訪問記録を入力"))
+        self.contact_button.setAutoDefault(False)
+        self.contact_button.clicked.connect(self.new_contact)
+        bottom_row = QHBoxLayout()
+        bottom_row.addWidget(self.timeline_button)
+        bottom_row.addWidget(self.contact_button)
+        bottom_row.addStretch(1)
+        bottom_row.addWidget(self.buttons)
 
         layout = QVBoxLayout(self)
         title_row = QHBoxLayout()
@@ -139,7 +174,7 @@ class HouseholdEditorDialog(QDialog):
         layout.addWidget(QLabel(tr("メモ")))
         layout.addWidget(self.notes)
         layout.addWidget(self.errors)
-        layout.addWidget(self.buttons)
+        layout.addLayout(bottom_row)
         self.resize(920, 720)
         self._fill_members()
         self._snapshot = self._current()
@@ -156,7 +191,7 @@ class HouseholdEditorDialog(QDialog):
             "flags": self.flags.checked(),
             "welfare_commissioner": self.commissioner.text().strip(),
             "watch_level": self.watch_level.currentText(),
-            "watch_interval_days": self.watch_interval.value() or None,
+            **interval_fields(self.watch_interval.value(), self.watch_unit.currentData()),
             "notes": self.notes.toPlainText().strip(),
         }
 
@@ -165,6 +200,19 @@ class HouseholdEditorDialog(QDialog):
 
     def is_dirty(self) -> bool:
         return self._current() != self._snapshot
+
+    # ---- field records ---------------------------------------------------------------
+
+    def show_timeline(self) -> None:
+        from shakyo_desk.ui.timeline import open_timeline
+
+        self.timeline = open_timeline(self.ctx, self.detail.id, self.detail.head_name, self)
+
+    def new_contact(self) -> None:
+        from shakyo_desk.ui.contact_entry import open_contact_entry
+
+        label = "　".join(x for x in (self.detail.head_name, self.detail.district, self.detail.address) if x)
+        self.contact_entry = open_contact_entry(self.ctx, self, self.detail.id, label)
 
     # ---- members -------------------------------------------------------------------
 

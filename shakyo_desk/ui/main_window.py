@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from shakyo_desk import __version__
+from shakyo_desk.domain.roles import Role
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
@@ -144,6 +145,12 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(tr("ファイル(&F)"))
+        self.contact_action = QAction(tr("訪問記録を入力(&N)…"), self)
+        self.contact_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.contact_action.triggered.connect(self.new_contact)
+        self.contact_action.setEnabled(self.ctx.role != Role.REPORTER)
+        file_menu.addAction(self.contact_action)
+        file_menu.addSeparator()
         self.lock_action = QAction(tr("ロック(&L)"), self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.lock)
@@ -172,7 +179,22 @@ class MainWindow(QMainWindow):
         about = QAction(tr("バージョン情報"), self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)
-        self.menu_actions = [self.lock_action, change, quit_action]
+        self.menu_actions = [self.contact_action, self.lock_action, change, quit_action]
+
+    def new_contact(self) -> None:
+        """Ctrl+N 訪問記録: the quick entry, from anywhere in the window."""
+        if self.locked or self.ctx.role == Role.REPORTER:
+            return
+        from shakyo_desk.ui.contact_entry import open_contact_entry
+
+        dialog = open_contact_entry(self.ctx, self)
+        dialog.saved.connect(self._contact_saved)
+
+    def _contact_saved(self, _contact_id: str) -> None:
+        for key in ("contacts", "watch"):
+            page = self.pages.get(key)
+            if page is not None and page is self.current_page():
+                page.refresh()
 
     def about(self) -> None:
         QMessageBox.about(self, tr("バージョン情報"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QStackedWidget,
+    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QStackedWidget,
     QTableView, QVBoxLayout, QWidget,
 )
 
@@ -39,6 +39,8 @@ class HouseholdListPage(QWidget):
         self.district = QComboBox()
         self.district.setMinimumWidth(180)
         self.new_button = QPushButton(tr("新しい世帯"))
+        self.timeline_button = QPushButton(tr("経過を見る"))
+        self.contact_button = QPushButton(tr("訪問記録を入力"))
         self.count_label = QLabel()
         self.errors = ErrorLabel()
 
@@ -69,6 +71,11 @@ class HouseholdListPage(QWidget):
         bar.addWidget(QLabel(tr("地区")))
         bar.addWidget(self.district)
         bar.addWidget(self.new_button)
+        selected_bar = QHBoxLayout()
+        selected_bar.addWidget(QLabel(tr("選んだ世帯：")))
+        selected_bar.addWidget(self.timeline_button)
+        selected_bar.addWidget(self.contact_button)
+        selected_bar.addStretch(1)
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
@@ -78,6 +85,7 @@ class HouseholdListPage(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.errors)
         layout.addWidget(self.stack, 1)
+        layout.addLayout(selected_bar)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -89,6 +97,13 @@ class HouseholdListPage(QWidget):
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.search.installEventFilter(self)
         self.table.installEventFilter(self)
+        self.timeline_button.clicked.connect(lambda: self.show_timeline(self.table.currentIndex().row()))
+        self.contact_button.clicked.connect(lambda: self.new_contact(self.table.currentIndex().row()))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)
+        self._selection_changed()
 
     # ---- loading ---------------------------------------------------------------
 
@@ -151,6 +166,39 @@ class HouseholdListPage(QWidget):
                     self.open_row(0)
                     return True
         return super().eventFilter(watched, event)
+
+    # ---- timeline and contacts ---------------------------------------------------
+
+    def _selection_changed(self, *_args) -> None:
+        has = self.table.currentIndex().isValid() and self.model.row_at(self.table.currentIndex().row()) is not None
+        self.timeline_button.setEnabled(bool(has))
+        self.contact_button.setEnabled(bool(has))
+
+    def _context_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        row = index.row()
+        menu = QMenu(self)
+        menu.addAction(tr("開く（編集）"), lambda: self.open_row(row))
+        menu.addAction(tr("経過を見る"), lambda: self.show_timeline(row))
+        menu.addAction(tr("訪問記録を入力"), lambda: self.new_contact(row))
+        self.context_menu = menu
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def show_timeline(self, row: int) -> None:
+        item = self.model.row_at(row)
+        if item is not None:
+            from shakyo_desk.ui.timeline import open_timeline
+
+            self.timeline = open_timeline(self.ctx, item.id, item.head_name, self)
+
+    def new_contact(self, row: int) -> None:
+        item = self.model.row_at(row)
+        if item is not None:
+            from shakyo_desk.ui.contact_entry import household_label, open_contact_entry
+
+            open_contact_entry(self.ctx, self, item.id, household_label(item))
 
     # ---- opening and creating --------------------------------------------------
 

@@ -70,6 +70,18 @@ def _agencies(ctx: AppContext) -> QWidget:
     return AgenciesPage(ctx)
 
 
+def _contacts(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.contacts import ContactsPage
+
+    return ContactsPage(ctx)
+
+
+def _watch(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.watch import WatchPage
+
+    return WatchPage(ctx)
+
+
 def _council_staff(role: Role) -> bool:
     return role != Role.REPORTER  # a reporter only files 把握シート and sees their own
 
@@ -77,6 +89,8 @@ def _council_staff(role: Role) -> bool:
 def default_pages() -> list[PageSpec]:
     return [
         PageSpec("households", tr("世帯"), _households, _council_staff),
+        PageSpec("watch", tr("見守り予定"), _watch, _council_staff),
+        PageSpec("contacts", tr("訪問記録"), _contacts, _council_staff),
         PageSpec("sheets", tr("把握シート"), _sheets),
         PageSpec("salons", tr("サロン"), _salons, _council_staff),
         PageSpec("referrals", tr("つなぎ"), _referrals, _council_staff),
