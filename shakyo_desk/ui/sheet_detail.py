@@ -230,8 +230,8 @@ class SheetDetailDialog(QDialog):
 
         def load():
             sheet = get_sheet(store, sheet_id)
-            if not follower:
-                return sheet, [], [], []
+            if not follower:  # a reporter reads their own sheet; agency names only for display
+                return sheet, list_agencies(store), [], []
             referrals = [r for r in list_referrals(store, limit=None) if r.sheet_id == sheet_id]
             return sheet, list_agencies(store), list_districts(store), referrals
 
