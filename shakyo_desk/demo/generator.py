@@ -51,7 +51,7 @@ PROFILES: dict[str, Profile] = {
                        attendances_per_year=1_000, sheets_per_year=100, contacts=4_500, twice_monthly_share=0.1),
     "large-town": Profile("large-town", 20_000, 8_000, 50, 8, 20000, 3, 10, 4, "大きめの町", years=10, salons=60,
                           attendances_per_year=20_000, sheets_per_year=500, contacts=150_000,
-                          twice_monthly_share=0.5),
+                          twice_monthly_share=0.85),
 }
 
 # ---- plan records (no ids: keys local to the plan) --------------------------------
