@@ -30,13 +30,14 @@ KIND_COLOURS = {
 def entry_html(e: TimelineEntry) -> str:
     colour = KIND_COLOURS.get(e.kind, "#333")
     title = escape(e.title)
-    if e.kind == "contact":
-        title = f'<a href="contact:{escape(e.ref_id)}" style="color:#111; text-decoration:none;">{title}</a>'
     by = f'<span style="color:#555;">　{escape(tr("記録：{by}", by=e.by))}</span>' if e.by else ""
+    if e.kind == "contact":
+        by += f'　<a href="contact:{escape(e.ref_id)}">{escape(tr("詳しく見る"))}</a>'
+
     detail = escape(e.detail).replace("\n", "<br>") if e.detail else ""
     return (
         '<table width="100%" cellspacing="0" cellpadding="4" style="margin-bottom:6px;">'
-        f'<tr><td width="150" valign="top" style="color:#333;">{escape(format_wareki(e.on, weekday=True))}</td>'
+        f'<tr><td width="180" valign="top" style="color:#333;">{escape(format_wareki(e.on, weekday=True))}</td>'
         f'<td valign="top"><span style="color:{colour}; font-weight:bold;">［{escape(tr(e.kind_label))}］</span>'
         f' <b>{title}</b>{by}'
         + (f'<div style="margin-top:3px;">{detail}</div>' if detail else "")

@@ -26,7 +26,7 @@ from shakyo_desk.ui.worker import LatestOnly
 
 LIST_LIMIT = 500
 COLUMNS = ("日付", "方法", "世帯・拠点", "地区", "担当", "困りごと", "次回予定", "見たこと・聞いたこと")
-WIDTHS = (100, 80, 140, 90, 100, 160, 100)
+WIDTHS = (135, 115, 150, 90, 100, 160, 100)
 FAILED_COLOUR = "#8a4b00"
 PERIODS = ("すべての期間", "過去30日", "今月", "先月", "今年度", "期間を指定")
 

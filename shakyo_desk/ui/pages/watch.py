@@ -26,7 +26,7 @@ from shakyo_desk.ui.widgets import fill_district_combo
 from shakyo_desk.ui.worker import LatestOnly
 
 COLUMNS = ("予定日", "遅れ", "世帯主", "地区", "住所", "電話", "前回の訪問", "確認すること")
-WIDTHS = (100, 90, 120, 90, 170, 120, 110)
+WIDTHS = (95, 90, 120, 90, 190, 135, 190)
 RANGES = ("今週", "来週まで", "今日まで")
 DUE_TODAY_COLOUR = "#b35c00"
 
