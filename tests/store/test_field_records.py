@@ -231,6 +231,9 @@ def test_status_workflow_is_dated_attributed_and_reopenable(store, village):
         ("受付", date(2026, 3, 30), ""), ("確認中", date(2026, 3, 31), ""),
         ("つないだ", date(2026, 4, 2), "架空村地域包括支援センター"), ("終結", TODAY, ""), ("確認中", TODAY, "")]
     assert all(h.by == "管理 太郎" for h in info.history)
+    handed_on = referrals.list_referrals(store, sheet_id=sheet)  # つないだ is recorded as a referral too
+    assert [(r.agency, r.referred_on, r.follow_up_on, r.household_id) for r in handed_on] == [
+        ("架空村地域包括支援センター", date(2026, 4, 2), date(2026, 4, 16), village["haru"])]
     with pytest.raises(InvalidInput):
         sheets.change_status(store, sheet, "対応中", changed_on=date(2026, 3, 1), today=TODAY)  # before noticed
 

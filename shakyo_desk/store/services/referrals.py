@@ -14,6 +14,7 @@ from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
 
 GONE = "指定されたつなぎの記録が見つかりません。一覧を更新してください。"
+FOLLOW_UP_AFTER_DAYS = 14  # default check-back when a sheet is handed on
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,13 @@ def _info(row) -> ReferralInfo:
                         r.outcome, r.outcome_note, r.follow_up_on)
 
 
-def list_referrals(store: Store, household_id: str | None = None, limit: int | None = 500) -> list[ReferralInfo]:
+def list_referrals(store: Store, household_id: str | None = None, sheet_id: str | None = None,
+                   limit: int | None = 500) -> list[ReferralInfo]:
     q = _query(store)
     if household_id:
         q = q.where(Referral.household_id == household_id)
+    if sheet_id:
+        q = q.where(Referral.sheet_id == sheet_id)
     q = q.order_by(Referral.referred_on.desc())
     if limit:
         q = q.limit(limit)

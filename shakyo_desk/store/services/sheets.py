@@ -1,7 +1,7 @@
 """困っている家庭把握シート: filed by any employee, followed by coordinators to closure."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -9,13 +9,14 @@ from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role, sees_all_households
 from shakyo_desk.domain.vocab import SHEET_SETTINGS, SHEET_STATUSES, SHEET_TRANSITIONS, URGENCIES, WISH_FOR_HELP
 from shakyo_desk.store.models import (
-    Agency, ConcernSheet, Household, HouseholdSearch, Remark, SheetStatusChange, Staff,
+    Agency, ConcernSheet, Household, HouseholdSearch, Referral, Remark, SheetStatusChange, Staff,
 )
 from shakyo_desk.store.services._common import (
     NO_RIGHT, choice, optional_text, parse_date, require,
 )
 from shakyo_desk.store.services.concerns import active_concern_names
 from shakyo_desk.store.services.households import add_household, require_household
+from shakyo_desk.store.services.referrals import FOLLOW_UP_AFTER_DAYS
 from shakyo_desk.store.store import Store
 
 URGENCY_ORDER = {"緊急": 0, "早め": 1, "見守り": 2}
@@ -219,9 +220,15 @@ def change_status(store: Store, sheet_id: str, status: str, *, changed_on: date 
         if agency_id:
             w.require_alive(Agency, agency_id, "選んだ関係機関が見つかりません。")
         w.update(ConcernSheet, sheet_id, {"status": status})
+        note = optional_text(note, "メモ", 2000)
         w.insert(SheetStatusChange, {"sheet_id": sheet_id, "status": status, "changed_on": changed_on,
-                                     "agency_id": agency_id or None,
-                                     "note": optional_text(note, "メモ", 2000)})
+                                     "agency_id": agency_id or None, "note": note})
+        if status == "つないだ":
+            # Handing on is a referral too, so its follow-up is not forgotten.
+            w.insert(Referral, {"household_id": current["household_id"], "sheet_id": sheet_id, "agency_id": agency_id,
+                                "referred_on": changed_on, "reason": note or "把握シートからつなぐ",
+                                "outcome": "確認中",
+                                "follow_up_on": changed_on + timedelta(days=FOLLOW_UP_AFTER_DAYS)})
 
 
 def link_household(store: Store, sheet_id: str, household_id: str) -> None:
