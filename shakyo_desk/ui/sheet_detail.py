@@ -232,7 +232,7 @@ class SheetDetailDialog(QDialog):
             sheet = get_sheet(store, sheet_id)
             if not follower:  # a reporter reads their own sheet; agency names only for display
                 return sheet, list_agencies(store), [], []
-            referrals = [r for r in list_referrals(store, limit=None) if r.sheet_id == sheet_id]
+            referrals = list_referrals(store, sheet_id=sheet_id, limit=None)
             return sheet, list_agencies(store), list_districts(store), referrals
 
         self.ctx.executor.submit(load, on_done=self._loaded, on_error=self.errors.show_error, owner=self)
