@@ -26,7 +26,7 @@ from shakyo_desk.ui.widgets import fill_district_combo
 from shakyo_desk.ui.worker import LatestOnly
 
 COLUMNS = ("予定日", "遅れ", "世帯主", "地区", "住所", "電話", "前回の訪問", "確認すること")
-WIDTHS = (95, 90, 120, 90, 190, 135, 190)
+WIDTHS = (90, 80, 115, 70, 220, 138, 135)
 RANGES = ("今週", "来週まで", "今日まで")
 DUE_TODAY_COLOUR = "#b35c00"
 
@@ -181,7 +181,7 @@ class WatchPage(QWidget):
             overdue += d.overdue_days(today) > 0
             last = format_wareki_short(d.last_contact) if d.last_contact else tr("記録なし")
             if d.last_attempt and d.last_attempt != d.last_contact:
-                last += tr("（{d} 不在）", d=format_wareki_short(d.last_attempt))
+                last += tr("（{d}不在）", d=f"{d.last_attempt.month}/{d.last_attempt.day}")
             values = [
                 text_item(format_wareki_short(d.due), colour),
                 text_item(late, colour, bold=colour is not None),
