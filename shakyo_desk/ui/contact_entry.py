@@ -817,6 +817,7 @@ class ContactDetailDialog(QDialog):
 def open_contact_detail(ctx: AppContext, contact_id: str, parent: QWidget) -> None:
     def show(info: ContactInfo) -> None:
         dialog = ContactDetailDialog(ctx, info, parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         parent.contact_detail = dialog
         dialog.open()
 

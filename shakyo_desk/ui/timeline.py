@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
 )
@@ -177,5 +177,6 @@ class TimelineDialog(QDialog):
 
 def open_timeline(ctx: AppContext, household_id: str, head_name: str, parent: QWidget) -> TimelineDialog:
     dialog = TimelineDialog(ctx, household_id, head_name, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # opened again and again from lists
     dialog.open()
     return dialog

@@ -252,7 +252,6 @@ def test_contacts_page_opens_timeline_and_new_entry(qtbot, ctx, village):
     page = make_page(qtbot, ctx)
     page.open_row(0)
     timeline = page.timeline
-    qtbot.addWidget(timeline)
     assert timeline.household_id == hid and len(timeline.entries) == 1
     timeline.done(0)
 

@@ -63,7 +63,6 @@ def test_timeline_contact_link_opens_the_record(qtbot, ctx, village):
     contact_id = dialog.entries[0].ref_id
     dialog.view.anchorClicked.emit(QUrl(f"contact:{contact_id}"))
     detail = dialog.contact_detail
-    qtbot.addWidget(detail)
     assert detail.info.id == contact_id
     detail.done(0)
 
@@ -83,7 +82,6 @@ def test_timeline_from_household_list_and_editor(qtbot, ctx, village):
     page.table.selectRow(row)
     assert page.timeline_button.isEnabled()
     qtbot.mouseClick(page.timeline_button, Qt.MouseButton.LeftButton)
-    qtbot.addWidget(page.timeline)
     assert page.timeline.household_id == hid and len(page.timeline.entries) == 2
     page.timeline.done(0)
 
@@ -91,7 +89,6 @@ def test_timeline_from_household_list_and_editor(qtbot, ctx, village):
     editor = page.editor
     qtbot.addWidget(editor)
     qtbot.mouseClick(editor.timeline_button, Qt.MouseButton.LeftButton)
-    qtbot.addWidget(editor.timeline)
     assert editor.timeline.household_id == hid
     editor.timeline.done(0)
     qtbot.mouseClick(editor.contact_button, Qt.MouseButton.LeftButton)
