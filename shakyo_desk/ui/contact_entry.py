@@ -462,7 +462,6 @@ class ContactEntryDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.sheet_button.clicked.connect(self.turn_into_sheet)
         self.close_button.clicked.connect(self.reject)
-        self.method.group.buttonToggled.connect(self._method_changed)
         for widget in [self, *self.findChildren(QWidget)]:
             widget.installEventFilter(self)
         self._show_household_choice()
@@ -597,9 +596,6 @@ class ContactEntryDialog(QDialog):
             start = self.today()
         unit, n = delta
         self.next_date.set_date(add_months(start, n) if unit == "m" else start + timedelta(days=n))
-
-    def _method_changed(self, *_args) -> None:
-        pass
 
     # ---- keyboard ------------------------------------------------------------------------
 
