@@ -79,7 +79,8 @@ def run_list(ctx: Context) -> int:
 def run_route(ctx: Context) -> int:
     from pathlib import Path
 
-    from shakyo_desk.reports.route_pdf import write_route_pdf
+    from shakyo_desk.reports.route_pdf import route_export_detail, write_route_pdf
+    from shakyo_desk.store.services.exports import log_export
     from shakyo_desk.store.services.council import get_settings
     from shakyo_desk.store.services.districts import find_district
     from shakyo_desk.store.services.watch import due_list
@@ -95,11 +96,12 @@ def run_route(ctx: Context) -> int:
         rows = due_list(store, day, district_id=district_id)
         council = get_settings(store).name
         staff = store.actor.display_name
-    try:
-        write_route_pdf(out, council, day, rows, staff)
-    except OSError as error:
-        raise UserError(f"PDF を書き出せませんでした（{error.strerror or type(error).__name__}）。"
-                           "書き出し先と空き容量を確かめてください。") from None
+        try:
+            write_route_pdf(out, council, day, rows, staff)
+        except OSError as error:
+            raise UserError(f"PDF を書き出せませんでした（{error.strerror or type(error).__name__}）。"
+                            "書き出し先と空き容量を確かめてください。") from None
+        log_export(store, "route_pdf", route_export_detail(out, day, rows))
     ctx.emit({"path": str(out), "households": len(rows), "date": day},
              f"{out}（{format_wareki(day, weekday=True)}の訪問予定 {len(rows)}世帯）")
     return 0

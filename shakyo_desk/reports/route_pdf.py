@@ -317,3 +317,8 @@ def write_route_pdf(path: str | Path, council_name: str, day: date, rows: Sequen
     data = route_pdf_bytes(council_name, day, rows, staff_name)
     write_atomic(path, data)
     return path
+
+
+def route_export_detail(path: str | Path, day: date, rows: Sequence[RouteRow]) -> dict:
+    """What the audit log keeps about an exported route: file name, day, household ids."""
+    return {"file": Path(path).name, "day": day.isoformat(), "households": [r.household_id for r in rows]}

@@ -128,10 +128,10 @@ class Store:
 
 def _actor_from_staff(session: Session, staff: Staff) -> Actor:
     return Actor(staff.id, staff.login, staff.display_name, Role(staff.role),
-                 _with_subdistricts(session, staff.district_ids or []))
+                 with_subdistricts(session, staff.district_ids or []))
 
 
-def _with_subdistricts(session: Session, district_ids: list[str]) -> frozenset[str]:
+def with_subdistricts(session: Session, district_ids: list[str]) -> frozenset[str]:
     """A district in charge covers its 行政区/集落 too."""
     children: dict[str, list[str]] = {}
     for district_id, parent_id in session.execute(sa.select(District.id, District.parent_id)):

@@ -162,3 +162,20 @@ def test_pdftotext_reads_the_route(cli, household, store_dir, tmp_path):
     except FileNotFoundError:
         return  # poppler is not installed on every machine
     assert "山田 花子" in text and "訪問予定リスト" in text
+
+
+def test_route_export_is_audited(cli, initialised, tmp_path):
+    from shakyo_desk.store.store import unlock
+    import sqlalchemy as sa
+    from shakyo_desk.store.models import AuditLog
+
+    from .conftest import PASSPHRASE
+
+    out = tmp_path / "route.pdf"
+    code, _, err = cli("watch", "route", "--out", str(out))
+    assert code == 0, err
+    store = unlock(initialised, "admin", PASSPHRASE)
+    with store.read() as s:
+        entry = s.execute(sa.select(AuditLog).where(AuditLog.action == "route_pdf.export")).scalar_one()
+    assert entry.detail["file"] == "route.pdf"
+    store.close()

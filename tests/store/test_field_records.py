@@ -300,3 +300,14 @@ def test_timeline_gathers_everything_newest_first(store, village):
         timeline.household_timeline(staff, village["haru"])
     staff.close()
     assert check_store(store).sound
+
+
+def test_district_filters_include_subdistricts(store):
+    area = districts.add_district(store, "北地区")
+    hamlet = districts.add_district(store, "奥沢", parent_id=area)
+    household = households.add_household(store, hamlet, "奥沢 住人", watch_interval_days=7)
+    contacts.add_contact(store, household_id=household, contact_date=TODAY - timedelta(days=30), today=TODAY)
+    assert [h.id for h in households.list_households(store, district_id=area)] == [household]
+    assert len(contacts.list_contacts(store, district_id=area)) == 1
+    assert [d.household_id for d in watch.due_list(store, TODAY, district_id=area)] == [household]
+    assert households.list_households(store, district_id=districts.add_district(store, "南地区")) == []

@@ -14,6 +14,7 @@ from shakyo_desk.store.services._common import (
     NO_RIGHT, choice, json_list_contains, optional_text, parse_date, require,
 )
 from shakyo_desk.store.services.concerns import active_concern_names
+from shakyo_desk.store.services.districts import subtree_ids
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
 
@@ -146,7 +147,7 @@ def list_contacts(store: Store, *, district_id: str | None = None, staff_id: str
     """Newest first, filtered; only what the account may see."""
     q = _visible(store, _query())
     if district_id:
-        q = q.where(sa.func.coalesce(Household.district_id, Place.district_id) == district_id)
+        q = q.where(sa.func.coalesce(Household.district_id, Place.district_id).in_(subtree_ids(store, district_id)))
     if staff_id:
         q = q.where(Contact.staff_id == staff_id)
     if date_from:

@@ -73,3 +73,11 @@ def rename_district(store: Store, district_id: str, name: str, kana: str | None 
         changes["kana"] = optional_text(kana, "地区名のふりがな", 200)
     with store.write() as w:
         w.update(District, district_id, changes)
+
+
+def subtree_ids(store: Store, district_id: str) -> list[str]:
+    """The district and every 行政区/集落 below it: filtering by 北地区 includes its hamlets."""
+    from shakyo_desk.store.store import with_subdistricts
+
+    with store.read() as s:
+        return sorted(with_subdistricts(s, [district_id]))

@@ -13,6 +13,7 @@ from shakyo_desk.domain.text import search_terms
 from shakyo_desk.domain.vocab import HOUSEHOLD_FLAGS, HOUSING_TYPES, PERSON_FLAGS, PERSON_ROLES, RELATIONS, SEXES, WATCH_LEVELS
 from shakyo_desk.store.models import District, Household, HouseholdSearch, Person, Staff
 from shakyo_desk.store.search import like_pattern
+from shakyo_desk.store.services.districts import subtree_ids
 from shakyo_desk.store.services._common import (
     NO_RIGHT, choice, choices, log_view, optional_text, parse_date, require, required_text,
 )
@@ -116,7 +117,7 @@ def list_households(store: Store, search: str = "", district_id: str | None = No
     for term in search_terms(search):
         q = q.where(HouseholdSearch.text.like(like_pattern(term), escape="\\"))
     if district_id:
-        q = q.where(Household.district_id == district_id)
+        q = q.where(Household.district_id.in_(subtree_ids(store, district_id)))
     q = visible_households(store, q).order_by(HouseholdSearch.head_kana, HouseholdSearch.head_name)
     if limit:
         q = q.limit(limit)

@@ -10,6 +10,7 @@ from shakyo_desk.domain.schedule import due_date
 from shakyo_desk.domain.vocab import FAILED_METHOD
 from shakyo_desk.store.models import Contact, District, Household, HouseholdSearch
 from shakyo_desk.store.services._common import NO_RIGHT, require
+from shakyo_desk.store.services.districts import subtree_ids
 from shakyo_desk.store.services.households import visible_households
 from shakyo_desk.store.store import Store
 
@@ -57,7 +58,7 @@ def due_list(store: Store, until: date, *, district_id: str | None = None) -> li
                 sa.or_(Household.watch_interval_days.is_not(None), Household.watch_interval_months.is_not(None),
                        latest.c.next_contact_date.is_not(None))))
     if district_id:
-        q = q.where(Household.district_id == district_id)
+        q = q.where(Household.district_id.in_(subtree_ids(store, district_id)))
     with store.read() as s:
         rows = s.execute(visible_households(store, q)).all()
     result = []

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
 from shakyo_desk.domain.schedule import week_of
 from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.i18n import tr
+from shakyo_desk.reports.route_pdf import route_export_detail
+from shakyo_desk.store.services.exports import log_export
 from shakyo_desk.store.services.districts import list_districts
 from shakyo_desk.store.services.watch import DueHousehold, due_list
 from shakyo_desk.ui import dialogs
@@ -276,10 +278,7 @@ class WatchPage(QWidget):
 
         def work():
             written = writer(path, council, day, rows, staff)
-            # personal data left the encrypted store on purpose: say so in the audit log
-            with store.write() as w:
-                w.audit("route_pdf.export", "household", "", {"households": [r.household_id for r in rows],
-                                                               "file": Path(written).name, "day": day.isoformat()})
+            log_export(store, "route_pdf", route_export_detail(written, day, rows))
             return written
 
         self.ctx.executor.submit(work, on_done=done, on_error=failed, owner=self)
