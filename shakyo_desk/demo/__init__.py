@@ -42,14 +42,14 @@ def generate(root: Path, profile: str = "village", seed: int | None = None, *, l
 
     The staff accounts made for the demo (coordinator1, staff1, reporter1, …)
     get the same passphrase as the admin."""
-    from shakyo_desk.demo.generator import WRITE_STEPS, WriteContext, make_plan, write_plan
+    from shakyo_desk.demo.generator import WriteContext, all_write_steps, make_plan, write_plan
     from shakyo_desk.store.paths import StoreLayout
     from shakyo_desk.store.store import create_store
 
     prof = _profile(profile)
     root = Path(root)
     plan = make_plan(prof, seed, today)
-    total = 2 + sum(s.units(plan) for s in WRITE_STEPS)
+    total = 2 + sum(s.units(plan) for s in all_write_steps())
     if progress:
         progress(0, total, "デモ用のデータフォルダを作っています")
     existed = root.exists()

@@ -655,7 +655,7 @@ def make_plan(profile: str | Profile, seed: int | None = None, today: date | Non
     seed = prof.seed if seed is None else seed
     place = N.PLACES[prof.name]
     plan = Plan(prof, seed, today or date.today(), place["council"], place["municipality"])
-    for step in PLAN_STEPS:
+    for step in all_plan_steps():
         step.run(plan, random.Random(f"{prof.name}:{seed}:{step.name}"))
     return plan
 
@@ -785,9 +785,9 @@ WRITE_STEPS: list[WriteStep] = [
 def write_plan(ctx: WriteContext, progress: Callable[[int, int, str], None] | None = None, *,
                done_before: int = 0, total: int | None = None) -> None:
     """Run every write step in order, reporting ``progress(done, total, label)``."""
-    total = total if total is not None else done_before + sum(s.units(ctx.plan) for s in WRITE_STEPS)
+    total = total if total is not None else done_before + sum(s.units(ctx.plan) for s in all_write_steps())
     done = done_before
-    for step in WRITE_STEPS:
+    for step in all_write_steps():
         if progress:
             progress(done, total, step.label)
 
@@ -800,8 +800,15 @@ def write_plan(ctx: WriteContext, progress: Callable[[int, int, str], None] | No
         step.run(ctx, tick)
 
 
-# Field records (issue 3) live in their own module, which builds on the classes above.
-from shakyo_desk.demo import fieldwork as _fieldwork  # noqa: E402
 
-PLAN_STEPS += _fieldwork.PLAN_STEPS
-WRITE_STEPS += _fieldwork.WRITE_STEPS
+def all_plan_steps() -> list[PlanStep]:
+    """Households first, then the field records (issue 3), which build on the classes above."""
+    from shakyo_desk.demo import fieldwork  # imported late: it imports this module
+
+    return PLAN_STEPS + fieldwork.PLAN_STEPS
+
+
+def all_write_steps() -> list[WriteStep]:
+    from shakyo_desk.demo import fieldwork
+
+    return WRITE_STEPS + fieldwork.WRITE_STEPS
