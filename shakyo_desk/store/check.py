@@ -1,6 +1,5 @@
 """`check`: is the store sound? Integrity, foreign keys, audit chain, change log."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -38,53 +37,72 @@ def check_store(store: Store) -> CheckReport:
         if fk:
             report.problems.append(f"参照先のないデータが{len(fk)}件あります（表：{fk[0][0]}）。")
 
-        chain = verify_chain(s.execute(sa.select(AuditLog).order_by(AuditLog.id)).scalars())
+        # Core results on the raw connection stream from the cursor; ORM results would buffer.
+        chain = verify_chain(conn.execute(sa.select(AuditLog.__table__).order_by(AuditLog.id)))
         report.counts["audit_entries"] = chain.entries
         if not chain.sound:
             report.problems.append(f"監査ログの連鎖が番号{chain.broken_at}で途切れています。記録が書き換えられた可能性があります。")
 
-        _check_change_log(s, report)
+        _check_change_log(s, conn, report)
     return report
 
 
-def _check_change_log(s, report: CheckReport) -> None:
+def _check_change_log(s, conn, report: CheckReport) -> None:
+    """Sequences without gaps, one insert per entity, and every row equal to its replayed
+    history. Streams table by table (rows and changes both in id order) so memory stays
+    flat on a large town."""
     device = s.get(DeviceState, 1)
-    seqs = defaultdict(list)
-    replay: dict[tuple[str, str], dict] = {}
-    changes = s.execute(
-        sa.select(ChangeLog.origin_device, ChangeLog.epoch, ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id,
-                  ChangeLog.op, ChangeLog.fields).order_by(ChangeLog.hlc)
-    )
-    count = 0
-    for origin, epoch, seq, entity, entity_id, op, fields in changes:
-        count += 1
-        seqs[(origin, epoch)].append(seq)
-        state = replay.setdefault((entity, entity_id), {})
-        if op == "insert" and state:
-            report.problems.append(f"変更履歴に同じデータの作成が二度記録されています（{entity} {entity_id}）。")
-        state.update(fields)
-    report.counts["changes"] = count
-    for (origin, epoch), numbers in seqs.items():
-        numbers.sort()
+    report.counts["changes"] = 0
+    own_seen = False
+    for origin, epoch, count, low, high in s.execute(
+        sa.select(ChangeLog.origin_device, ChangeLog.epoch, sa.func.count(), sa.func.min(ChangeLog.seq),
+                  sa.func.max(ChangeLog.seq)).group_by(ChangeLog.origin_device, ChangeLog.epoch)
+    ):
+        report.counts["changes"] += count
         if origin == device.device_id and epoch == device.epoch:
-            expected = list(range(1, device.next_seq))
-            if numbers != expected:
-                report.problems.append("この端末の変更履歴に欠番または重複があります。")
-        elif len(set(numbers)) != len(numbers):
-            report.problems.append("他の端末から受け取った変更履歴に重複があります。")
+            own_seen = True
+            if low != 1 or high != device.next_seq - 1 or count != high:
+                report.problems.append("この端末の変更履歴に欠番があります。")
+    if device.next_seq > 1 and not own_seen:
+        report.problems.append("この端末の変更履歴に欠番があります。")
+    for entity, entity_id in s.execute(
+        sa.select(ChangeLog.entity, ChangeLog.entity_id).where(ChangeLog.op == "insert")
+        .group_by(ChangeLog.entity, ChangeLog.entity_id).having(sa.func.count() > 1)
+    ):
+        report.problems.append(f"変更履歴に同じデータの作成が二度記録されています（{entity} {entity_id}）。")
 
     for entity, model in SYNCED_MODELS.items():
-        columns = [c.name for c in model.__table__.columns if c.name not in _BOOKKEEPING]
-        rows = s.execute(sa.select(*[model.__table__.c[c] for c in columns])).all()
-        report.counts[entity] = len(rows)
+        table = model.__table__
+        columns = [c.name for c in table.columns if c.name not in _BOOKKEEPING]
+        rows = conn.execute(sa.select(*[table.c[c] for c in columns]).order_by(table.c.id))
+        changes = conn.execute(
+            sa.select(ChangeLog.entity_id, ChangeLog.fields).where(ChangeLog.entity == entity)
+            .order_by(ChangeLog.entity_id, ChangeLog.hlc)
+        )
+        pending = next(changes, None)
+        count = 0
         for row in rows:
+            count += 1
             values = {c: to_json_value(v) for c, v in zip(columns, row, strict=True)}
-            state = replay.get((entity, values["id"]))
+            row_id = values["id"]
+            while pending is not None and pending[0] < row_id:  # history of a row that is gone
+                report.problems.append(f"変更履歴はあるのにデータがありません（{entity} {pending[0]}）。")
+                gone = pending[0]
+                while pending is not None and pending[0] == gone:
+                    pending = next(changes, None)
+            state: dict | None = None
+            while pending is not None and pending[0] == row_id:
+                state = {**(state or {}), **pending[1]}
+                pending = next(changes, None)
             if state is None:
-                report.problems.append(f"変更履歴にないデータがあります（{entity} {values['id']}）。同期で失われるおそれがあります。")
+                report.problems.append(f"変更履歴にないデータがあります（{entity} {row_id}）。同期で失われるおそれがあります。")
                 continue
             differing = [c for c in columns if c in state and state[c] != values[c]]
             if differing:
-                report.problems.append(
-                    f"データが変更履歴と一致しません（{entity} {values['id']}：{'、'.join(differing)}）。"
-                )
+                report.problems.append(f"データが変更履歴と一致しません（{entity} {row_id}：{'、'.join(differing)}）。")
+        while pending is not None:
+            report.problems.append(f"変更履歴はあるのにデータがありません（{entity} {pending[0]}）。")
+            gone = pending[0]
+            while pending is not None and pending[0] == gone:
+                pending = next(changes, None)
+        report.counts[entity] = count

@@ -1,5 +1,6 @@
 """SQLCipher engine keyed with the raw data key (never a passphrase)."""
 
+import json
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -9,17 +10,25 @@ from sqlalchemy.engine import Engine
 BUSY_TIMEOUT_MS = 5000
 
 
+def _json(value) -> str:
+    # Japanese as UTF-8, not \uXXXX escapes: the change log is mostly JSON and halves in size.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+_ENGINE_ARGS = {"connect_args": {"check_same_thread": False}, "json_serializer": _json}
+
+
 def open_engine(database: Path, data_key: bytes) -> Engine:
     # SQLCipher's raw-key syntax: PRAGMA key = "x'<64 hex digits>'".
     url = sa.URL.create("sqlite+pysqlcipher", password=f"x'{data_key.hex()}'", database=str(database))
-    return _configure(sa.create_engine(url, connect_args={"check_same_thread": False}))
+    return _configure(sa.create_engine(url, **_ENGINE_ARGS))
 
 
 def open_plain_engine(database: Path) -> Engine:
     """An unencrypted SQLite engine with the same settings. Benchmarks only:
     it measures what the encryption costs."""
     url = sa.URL.create("sqlite+pysqlite", database=str(database))
-    return _configure(sa.create_engine(url, connect_args={"check_same_thread": False}))
+    return _configure(sa.create_engine(url, **_ENGINE_ARGS))
 
 
 def _configure(engine: Engine) -> Engine:

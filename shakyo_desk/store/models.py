@@ -296,7 +296,7 @@ class ChangeLog(Base):
     staff_id: Mapped[str | None] = mapped_column(String(36))
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
 
-    __table_args__ = (Index("ix_change_log_entity", "entity_id"),)
+    __table_args__ = (Index("ix_change_log_entity_order", "entity", "entity_id", "hlc"),)
 
 
 class AuditLog(Base):

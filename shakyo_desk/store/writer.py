@@ -98,7 +98,7 @@ class Writer:
         stamp, at = self._next_stamp(), now_utc()
         self.conn.execute(table.update().where(table.c.id == entity_id), {**changed, "updated_at": at, "hlc": stamp})
         fields = {k: to_json_value(v) for k, v in changed.items()}
-        self._log(model, entity_id, "update", fields, stamp, at, base=self._version_seen(entity_id))
+        self._log(model, entity_id, "update", fields, stamp, at, base=self._version_seen(model, entity_id))
         self._touch_search(model, entity_id, {"household_id": current.get("household_id")})
         return changed
 
@@ -147,11 +147,11 @@ class Writer:
         self.changes += 1
         self.audit(f"{model.__tablename__}.{op}", model.__tablename__, entity_id, {"fields": sorted(fields)})
 
-    def _version_seen(self, entity_id: str) -> dict[str, int]:
+    def _version_seen(self, model, entity_id: str) -> dict[str, int]:
         """The version vector of the entity as the editor saw it: {device:epoch: seq}."""
         rows = self.conn.execute(
             sa.select(ChangeLog.origin_device, ChangeLog.epoch, sa.func.max(ChangeLog.seq))
-            .where(ChangeLog.entity_id == entity_id)
+            .where(ChangeLog.entity == model.__tablename__, ChangeLog.entity_id == entity_id)
             .group_by(ChangeLog.origin_device, ChangeLog.epoch)
         ).all()
         return {f"{dev}:{epoch}": seq for dev, epoch, seq in rows}

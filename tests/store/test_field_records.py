@@ -236,6 +236,8 @@ def test_status_workflow_is_dated_attributed_and_reopenable(store, village):
         ("架空村地域包括支援センター", date(2026, 4, 2), date(2026, 4, 16), village["haru"])]
     with pytest.raises(InvalidInput):
         sheets.change_status(store, sheet, "対応中", changed_on=date(2026, 3, 1), today=TODAY)  # before noticed
+    with pytest.raises(InvalidInput):
+        sheets.change_status(store, sheet, "対応中", changed_on=date(2026, 4, 1), today=TODAY)  # before the last change
 
 
 def test_sheet_linked_or_household_created(store, village):
@@ -274,6 +276,8 @@ def test_referral_follow_ups(store, village):
     referrals.add_referral(store, village["agency"], "配食", household_id=village["kiyo"],
                            referred_on=date(2026, 4, 1), follow_up_on=date(2026, 5, 1), today=TODAY)
     assert [r.id for r in referrals.overdue_follow_ups(store, TODAY)] == [due]
+    with pytest.raises(InvalidInput):
+        referrals.record_outcome(store, due, "つながった", follow_up_on=date(2026, 2, 1))
     referrals.record_outcome(store, due, "つながった", "4/5 認定調査")
     assert referrals.overdue_follow_ups(store, TODAY) == []
     with pytest.raises(InvalidInput):

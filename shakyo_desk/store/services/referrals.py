@@ -69,7 +69,9 @@ def record_outcome(store: Store, referral_id: str, outcome: str, note: str = "",
     if follow_up_on is not None:
         changes["follow_up_on"] = parse_date(follow_up_on, "確認する日")
     with store.write() as w:
-        w.require_alive(Referral, referral_id, GONE)
+        current = w.require_alive(Referral, referral_id, GONE)
+        if changes.get("follow_up_on") and changes["follow_up_on"] < current["referred_on"]:
+            raise InvalidInput("確認する日が、つないだ日より前になっています。")
         w.update(Referral, referral_id, changes)
 
 

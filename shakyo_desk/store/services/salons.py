@@ -268,6 +268,7 @@ def not_seen_lately(store: Store, salon_id: str, sessions: int = 3) -> list[tupl
 
 def attendance_counts(store: Store, date_from: date, date_to: date, salon_id: str | None = None) -> dict:
     """延べ (every presence, named + unnamed) and distinct named persons in a period."""
+    _require_salon_staff(store)
     with store.read() as s:
         sessions = sa.select(SalonSession.id, SalonSession.unnamed_count).where(
             SalonSession.deleted_at.is_(None), SalonSession.session_date >= date_from,

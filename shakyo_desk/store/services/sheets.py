@@ -209,8 +209,9 @@ def change_status(store: Store, sheet_id: str, status: str, *, changed_on: date 
         raise InvalidInput(f"「{sheet.status}」から「{status}」には進められません。"
                            f"選べるのは {'、'.join(SHEET_TRANSITIONS[sheet.status])} です。")
     changed_on = parse_date(changed_on, "変更日") or today
-    if changed_on > today or changed_on < sheet.noticed_on:
-        raise InvalidInput("変更日は、気づいた日から今日までの日付にしてください。")
+    earliest = max([sheet.noticed_on, *(h.changed_on for h in sheet.history)])
+    if changed_on > today or changed_on < earliest:
+        raise InvalidInput("変更日は、前回の状況の変更日（または気づいた日）から今日までの日付にしてください。")
     if status == "つないだ" and not agency_id:
         raise InvalidInput("「つないだ」ときは、つないだ先の関係機関を選んでください。")
     with store.write() as w:

@@ -231,9 +231,17 @@ def upgrade() -> None:
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.add_column(sa.Column('watch_interval_months', sa.Integer(), nullable=True))
 
+    # Changes of one entity in order: the version an editor saw, and check's replay.
+    with op.batch_alter_table('change_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_change_log_entity')
+        batch_op.create_index('ix_change_log_entity_order', ['entity', 'entity_id', 'hlc'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('change_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_change_log_entity_order')
+        batch_op.create_index('ix_change_log_entity', ['entity_id'], unique=False)
     with op.batch_alter_table('household', schema=None) as batch_op:
         batch_op.drop_column('watch_interval_months')
 
