@@ -145,7 +145,9 @@ class Writer:
         ))
         self._next_seq += 1
         self.changes += 1
-        self.audit(f"{model.__tablename__}.{op}", model.__tablename__, entity_id, {"fields": sorted(fields)})
+        # An insert covers every field; for other changes the audit names the fields touched.
+        detail = {} if op == "insert" else {"fields": sorted(fields)}
+        self.audit(f"{model.__tablename__}.{op}", model.__tablename__, entity_id, detail)
 
     def _version_seen(self, model, entity_id: str) -> dict[str, int]:
         """The version vector of the entity as the editor saw it: {device:epoch: seq}."""
