@@ -1,6 +1,6 @@
 """Small widgets shared by the field-record screens (salons, sheets, referrals):
 a date field that also shows 和暦, big radio rows, a household picker and
-helpers for tables."""
+the urgency cell for tables."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import date
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QButtonGroup, QDateEdit, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
-    QLineEdit, QListWidget, QListWidgetItem, QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QButtonGroup, QDateEdit, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QRadioButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain.wareki import format_wareki
@@ -18,6 +18,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.households import HouseholdRow, get_household, list_households
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.widgets import text_item
 from shakyo_desk.ui.worker import LatestOnly
 
 URGENCY_COLOURS = {"緊急": "#b00020", "早め": "#b35c00", "見守り": "#2f6b3a"}
@@ -105,53 +106,8 @@ class RadioRow(QWidget):
 
 def urgency_item(urgency: str) -> QTableWidgetItem:
     """Urgency in a table: a mark and the word, coloured too (never colour alone)."""
-    item = QTableWidgetItem(tr(URGENCY_MARKS.get(urgency, urgency)))
     colour = URGENCY_COLOURS.get(urgency)
-    if colour:
-        from PySide6.QtGui import QBrush, QColor, QFont
-
-        item.setForeground(QBrush(QColor(colour)))
-        font = QFont()
-        font.setBold(urgency != "見守り")
-        item.setFont(font)
-    return item
-
-
-def make_table(headers: Iterable[str], widths: Iterable[int] = ()) -> QTableWidget:
-    headers = list(headers)
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels([tr(h) for h in headers])
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().setVisible(False)
-    table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    for column, width in enumerate(widths):
-        table.setColumnWidth(column, width)
-    return table
-
-
-def fill_table(table: QTableWidget, rows: list[tuple], ids: list | None = None) -> None:
-    """Rows of text (or ready items); the row's id goes in column 0's UserRole."""
-    table.setRowCount(len(rows))
-    for r, values in enumerate(rows):
-        for c, value in enumerate(values):
-            item = value if isinstance(value, QTableWidgetItem) else QTableWidgetItem("" if value is None else str(value))
-            if not item.toolTip():
-                item.setToolTip(item.text())
-            table.setItem(r, c, item)
-        if ids is not None:
-            table.item(r, 0).setData(Qt.ItemDataRole.UserRole, ids[r])
-
-
-def selected_id(table: QTableWidget):
-    row = table.currentRow()
-    item = table.item(row, 0) if row >= 0 else None
-    return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+    return text_item(tr(URGENCY_MARKS.get(urgency, urgency)), colour, bold=bool(colour) and urgency != "見守り")
 
 
 class HouseholdSearch(QWidget):

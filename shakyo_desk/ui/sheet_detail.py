@@ -23,11 +23,9 @@ from shakyo_desk.store.services.sheets import (
 )
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.field_widgets import (
-    URGENCY_COLOURS, URGENCY_MARKS, DateField, HouseholdPickDialog, fill_table, make_table, selected_id, to_qdate,
-)
+from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, URGENCY_MARKS, DateField, HouseholdPickDialog, to_qdate
 from shakyo_desk.ui.pages.referrals import OutcomeDialog, ReferralDialog, fill_agency_combo, referral_row
-from shakyo_desk.ui.widgets import fill_district_combo
+from shakyo_desk.ui.widgets import fill_district_combo, fill_table, make_table, selected_id
 
 STATUS_VERBS = {
     "確認中": "確認中にする", "対応中": "対応中にする", "つないだ": "つないだ…", "見守り": "見守りにする",

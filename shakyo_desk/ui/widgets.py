@@ -1,12 +1,17 @@
-"""Small reusable widgets: district combo, checkable lists."""
+"""Small reusable widgets: district combo, checkable lists, read-only tables."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QListWidget, QListWidgetItem
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QHeaderView, QLabel, QListWidget, QListWidgetItem, QStackedWidget, QTableView,
+    QTableWidget, QTableWidgetItem,
+)
 
+from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.districts import DistrictInfo
 
 
@@ -56,3 +61,71 @@ class CheckList(QListWidget):
     def fit_height(self, rows: int) -> None:
         height = max(self.sizeHintForRow(0) if self.count() else 0, self.fontMetrics().height() + 8)
         self.setFixedHeight(height * min(rows, max(1, self.count())) + 2 * self.frameWidth() + 4)
+
+
+# ---- read-only tables ---------------------------------------------------------------
+
+def setup_table(table: QTableView, widths: Iterable[int] = ()) -> None:
+    """Read only, one whole row selected at a time, columns the user can resize."""
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, width)
+
+
+def make_table(headers: Iterable[str], widths: Iterable[int] = ()) -> QTableWidget:
+    headers = list(headers)
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels([tr(h) for h in headers])
+    setup_table(table, widths)
+    return table
+
+
+def table_or_empty(table: QTableView) -> tuple[QStackedWidget, QLabel]:
+    """The table, or in its place a large centred message for when there is nothing to list."""
+    empty = QLabel()
+    empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    empty.setWordWrap(True)
+    empty.setStyleSheet("color: #555; font-size: 12pt; padding: 40px;")
+    stack = QStackedWidget()
+    stack.addWidget(table)
+    stack.addWidget(empty)
+    return stack, empty
+
+
+def text_item(text: str, colour: str | None = None, bold: bool = False) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setToolTip(text)
+    if colour:
+        item.setForeground(QBrush(QColor(colour)))
+    if bold:
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+    return item
+
+
+def fill_table(table: QTableWidget, rows: list[tuple], ids: list | None = None) -> None:
+    """Rows of text (or ready items); the row's id goes in column 0's UserRole."""
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            item = value if isinstance(value, QTableWidgetItem) else QTableWidgetItem("" if value is None else str(value))
+            if not item.toolTip():
+                item.setToolTip(item.text())
+            table.setItem(r, c, item)
+        if ids is not None:
+            table.item(r, 0).setData(Qt.ItemDataRole.UserRole, ids[r])
+
+
+def selected_id(table: QTableWidget):
+    row = table.currentRow()
+    item = table.item(row, 0) if row >= 0 else None
+    return item.data(Qt.ItemDataRole.UserRole) if item is not None else None

@@ -12,7 +12,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.agencies import AgencyInfo, add_agency, list_agencies, update_agency
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.field_widgets import fill_table, make_table, selected_id
+from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 
 COLUMNS = ("機関名", "分野", "電話", "担当・連絡先", "できること")
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QStackedWidget, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from shakyo_desk.domain.vocab import CONTACT_METHODS
 from shakyo_desk.domain.wareki import fiscal_year, fiscal_year_bounds, format_wareki_short
@@ -21,7 +17,7 @@ from shakyo_desk.store.services.districts import list_districts
 from shakyo_desk.ui.contact_entry import DateLine, open_contact_detail, open_contact_entry
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.widgets import fill_district_combo
+from shakyo_desk.ui.widgets import fill_district_combo, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 
 LIST_LIMIT = 500
@@ -43,35 +39,6 @@ def period_range(name: str, today: date, fiscal_start: int = 4) -> tuple[date | 
         start, _ = fiscal_year_bounds(fiscal_year(today, fiscal_start), fiscal_start)
         return start, today
     return None, None
-
-
-def make_table(columns, widths) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setHorizontalHeaderLabels([tr(c) for c in columns])
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().setVisible(False)
-    table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    for column, width in enumerate(widths):
-        table.setColumnWidth(column, width)
-    return table
-
-
-def text_item(text: str, colour: str | None = None, bold: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    item.setToolTip(text)
-    if colour:
-        item.setForeground(QBrush(QColor(colour)))
-    if bold:
-        font = item.font()
-        font.setBold(True)
-        item.setFont(font)
-    return item
 
 
 class ContactsPage(QWidget):
@@ -112,13 +79,7 @@ class ContactsPage(QWidget):
         self.errors = ErrorLabel()
 
         self.table = make_table(COLUMNS, WIDTHS)
-        self.empty = QLabel()
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #555; font-size: 12pt; padding: 40px;")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty)
+        self.stack, self.empty = table_or_empty(self.table)
 
         top = QHBoxLayout()
         top.addWidget(title)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QStackedWidget,
-    QTableView, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.i18n import tr
@@ -14,7 +13,7 @@ from shakyo_desk.store.services.households import add_household, get_household, 
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.household_model import HouseholdTableModel
-from shakyo_desk.ui.widgets import fill_district_combo
+from shakyo_desk.ui.widgets import fill_district_combo, setup_table, table_or_empty
 from shakyo_desk.ui.worker import LatestOnly
 
 SEARCH_DEBOUNCE_MS = 150
@@ -47,24 +46,8 @@ class HouseholdListPage(QWidget):
         self.model = HouseholdTableModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((120, 130, 150, 110, 220, 140, 60)):
-            self.table.setColumnWidth(column, width)
-        self.empty = QLabel()
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #555; font-size: 12pt; padding: 40px;")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty)
+        setup_table(self.table, (120, 130, 150, 110, 220, 140, 60))
+        self.stack, self.empty = table_or_empty(self.table)
 
         bar = QHBoxLayout()
         bar.addWidget(self.search, 1)

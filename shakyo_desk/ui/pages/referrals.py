@@ -20,7 +20,8 @@ from shakyo_desk.store.services.referrals import (
 )
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.field_widgets import DateField, HouseholdPickDialog, fill_table, make_table, selected_id
+from shakyo_desk.ui.field_widgets import DateField, HouseholdPickDialog
+from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 
 REFERRAL_COLUMNS = ("つないだ日", "世帯", "つなぎ先", "理由", "結果", "確認する日")
 DEFAULT_FOLLOW_UP_DAYS = 14

@@ -22,8 +22,8 @@ from shakyo_desk.store.services.salons import (
 from shakyo_desk.store.services.sheets import sheet_from_remark
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.field_widgets import HouseholdSearch, RadioRow, fill_table, make_table, selected_id
-from shakyo_desk.ui.widgets import fill_district_combo
+from shakyo_desk.ui.field_widgets import HouseholdSearch, RadioRow
+from shakyo_desk.ui.widgets import fill_district_combo, fill_table, make_table, selected_id
 
 SALON_COLUMNS = ("サロン名", "地区", "会場", "運営", "開催日", "参加費", "常連")
 SESSION_COLUMNS = ("開催日", "参加", "名前あり", "その他", "活動内容", "つぶやき")

@@ -20,7 +20,8 @@ from shakyo_desk.store.services.referrals import overdue_follow_ups
 from shakyo_desk.store.services.sheets import OPEN_STATUSES, SheetInfo, inbox, list_sheets
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.field_widgets import fill_table, make_table, selected_id, urgency_item
+from shakyo_desk.ui.field_widgets import urgency_item
+from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 
 INBOX_COLUMNS = ("緊急度", "気づいた日", "経過", "世帯・手がかり", "気になること", "状況", "気づいた人")
 LIST_COLUMNS = ("気づいた日", "緊急度", "世帯・手がかり", "気になること", "状況", "気づいた人")

@@ -7,9 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt
-from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from shakyo_desk.domain.schedule import week_of
 from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
@@ -22,9 +20,8 @@ from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.contact_entry import open_contact_entry
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.pages.contacts import make_table, text_item
 from shakyo_desk.ui.style import ERROR_COLOUR
-from shakyo_desk.ui.widgets import fill_district_combo
+from shakyo_desk.ui.widgets import fill_district_combo, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 
 COLUMNS = ("予定日", "遅れ", "世帯主", "地区", "住所", "電話", "前回の訪問", "確認すること")
@@ -92,13 +89,7 @@ class WatchPage(QWidget):
         self.status.setVisible(False)
 
         self.table = make_table(COLUMNS, WIDTHS)
-        self.empty = QLabel()
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setStyleSheet("color: #555; font-size: 12pt; padding: 40px;")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty)
+        self.stack, self.empty = table_or_empty(self.table)
 
         top = QHBoxLayout()
         top.addWidget(title)
