@@ -14,18 +14,17 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QButtonGroup, QCalendarWidget, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
-    QHBoxLayout, QLabel, QLineEdit, QListView, QListWidgetItem, QMenu, QPlainTextEdit, QPushButton, QRadioButton,
-    QToolButton, QVBoxLayout, QWidget, QWidgetAction,
+    QButtonGroup, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
+    QLineEdit, QListView, QListWidgetItem, QPlainTextEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.schedule import add_months
 from shakyo_desk.domain.vocab import COMPANIONS, CONTACT_METHODS, ISOLATION, PLACE_KINDS, URGENCIES
-from shakyo_desk.domain.wareki import ERAS, format_wareki, format_wareki_short
+from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.concerns import list_concerns
 from shakyo_desk.store.services.contacts import ContactInfo, add_contact, get_contact
@@ -33,122 +32,13 @@ from shakyo_desk.store.services.households import HouseholdRow, list_households
 from shakyo_desk.store.services.places import PlaceInfo, add_place, list_places
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import CheckList
 from shakyo_desk.ui.worker import LatestOnly
 
 SEARCH_DEBOUNCE_MS = 150
 OK_COLOUR = "#2f6b3a"
-_ERA_LETTERS = {letter: start.year - 1 for start, _name, letter in ERAS}
-_ERA_NAMES = {name: start.year - 1 for start, name, _letter in ERAS}
-
-
-# ---- dates typed by hand -------------------------------------------------------------
-
-def parse_date_text(text: str, *, today: date | None = None) -> date | None:
-    """A date as people type it: 2025/11/23, 2025-11-23, 11/23 (this year), R7.11.23,
-    令和7年11月23日, 20251123. Empty text is ``None``; anything else raises ``ValueError``."""
-    today = today or date.today()
-    s = (text or "").strip().translate(str.maketrans("０１２３４５６７８９／．－ー", "0123456789/.--"))
-    if not s:
-        return None
-    s = re.sub(r"[（(][^)）]*[)）]\s*$", "", s).strip()  # a trailing weekday such as （日）
-    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
-    if m:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    m = re.fullmatch(r"([RHSTMrhstm])\s*(\d{1,2}|元)[./\-](\d{1,2})[./\-](\d{1,2})", s)
-    if m:
-        year = 1 if m[2] == "元" else int(m[2])
-        return date(_ERA_LETTERS[m[1].upper()] + year, int(m[3]), int(m[4]))
-    m = re.fullmatch(r"(令和|平成|昭和|大正|明治)\s*(\d{1,2}|元)年\s*(\d{1,2})月\s*(\d{1,2})日?", s)
-    if m:
-        year = 1 if m[2] == "元" else int(m[2])
-        return date(_ERA_NAMES[m[1]] + year, int(m[3]), int(m[4]))
-    m = re.fullmatch(r"(\d{4})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})日?", s)
-    if m:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    m = re.fullmatch(r"(\d{1,2})\s*[/.\-月]\s*(\d{1,2})日?", s)
-    if m:
-        return date(today.year, int(m[1]), int(m[2]))
-    raise ValueError(text)
-
-
-def date_text(d: date | None) -> str:
-    return d.strftime("%Y/%m/%d") if d else ""
-
-
-class DateLine(QWidget):
-    """A date typed as text (or picked from a calendar), with the 和暦 shown beside it.
-    ``optional`` fields may stay empty."""
-
-    changed = Signal()
-
-    def __init__(self, value: date | None = None, parent: QWidget | None = None, *, optional: bool = False,
-                 placeholder: str = ""):
-        super().__init__(parent)
-        self.optional = optional
-        self.edit = QLineEdit(date_text(value))
-        self.edit.setPlaceholderText(placeholder or tr("例：2025/11/23"))
-        self.edit.setMaximumWidth(150)
-        self.edit.setMinimumWidth(120)
-        self.calendar_button = QToolButton()
-        self.calendar_button.setArrowType(Qt.ArrowType.DownArrow)
-        self.calendar_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
-        self.calendar_button.setToolTip(tr("カレンダーから選ぶ"))
-        self.calendar_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.calendar_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.calendar = QCalendarWidget()
-        self.calendar.setGridVisible(True)
-        menu = QMenu(self.calendar_button)
-        action = QWidgetAction(menu)
-        action.setDefaultWidget(self.calendar)
-        menu.addAction(action)
-        self.calendar_button.setMenu(menu)
-        menu.aboutToShow.connect(self._sync_calendar)
-        self.calendar.clicked.connect(lambda q: (self.set_date(date(q.year(), q.month(), q.day())), menu.close()))
-        self.wareki = QLabel()
-        self.wareki.setMinimumWidth(170)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addWidget(self.edit)
-        layout.addWidget(self.calendar_button)
-        layout.addWidget(self.wareki, 1)
-        self.setFocusProxy(self.edit)
-        self.edit.textChanged.connect(self._update)
-        self._update()
-
-    def _sync_calendar(self) -> None:
-        try:
-            d = self.date()
-        except ValueError:
-            d = None
-        d = d or date.today()
-        self.calendar.setSelectedDate(QDate(d.year, d.month, d.day))
-
-    def _update(self) -> None:
-        try:
-            d = parse_date_text(self.edit.text())
-        except ValueError:
-            self.wareki.setText(tr("日付の形が正しくありません"))
-            self.wareki.setStyleSheet(f"color: {ERROR_COLOUR};")
-        else:
-            self.wareki.setText(format_wareki(d, weekday=True) if d else (tr("（未定）") if self.optional else ""))
-            self.wareki.setStyleSheet("color: #333;")
-        self.changed.emit()
-
-    def date(self) -> date | None:
-        """The typed date; ``ValueError`` when it cannot be read."""
-        return parse_date_text(self.edit.text())
-
-    def set_date(self, value: date | None) -> None:
-        self.edit.setText(date_text(value))
-
-    def text(self) -> str:
-        return self.edit.text()
-
-
 def normalise_time(text: str) -> str:
     """14:30, 1430, 14時30分, 9:05 → HH:MM; empty stays empty; otherwise returned as typed
     (the service explains what is wrong)."""
@@ -349,7 +239,7 @@ class ContactEntryDialog(QDialog):
         place_box.setVisible(False)
 
         # when and how
-        self.contact_date = DateLine(self.today())
+        self.contact_date = DateField(self.today())
         self.contact_time = QLineEdit()
         self.contact_time.setPlaceholderText(tr("例：14:30"))
         self.contact_time.setMaximumWidth(110)
@@ -384,7 +274,7 @@ class ContactEntryDialog(QDialog):
         status_row.addStretch(1)
         self.next_action = QLineEdit()
         self.next_action.setPlaceholderText(tr("例：来週、娘さんに電話で様子を伝える"))
-        self.next_date = DateLine(optional=True, placeholder=tr("空欄なら未定"))
+        self.next_date = DateField(optional=True, placeholder=tr("空欄なら未定"))
         self.quick_next: list[QPushButton] = []
         next_row = QHBoxLayout()
         next_row.addWidget(self.next_date, 1)
@@ -632,16 +522,8 @@ class ContactEntryDialog(QDialog):
 
     def values(self) -> dict:
         """What goes to ``add_contact``; ``InvalidInput`` when a date cannot be read."""
-        try:
-            contact_date = self.contact_date.date()
-        except ValueError:
-            raise InvalidInput(tr("日付「{t}」が読み取れません。2025/11/23 のように入力してください。",
-                                  t=self.contact_date.text())) from None
-        try:
-            next_date = self.next_date.date()
-        except ValueError:
-            raise InvalidInput(tr("次回の予定日「{t}」が読み取れません。2025/11/30 のように入力してください。",
-                                  t=self.next_date.text())) from None
+        contact_date = self.contact_date.checked_date(tr("日付"))
+        next_date = self.next_date.checked_date(tr("次回の予定日"), "2025/11/30")
         companions = list(self.companions.checked())
         extra = [s.strip() for s in re.split(r"[、,，]", self.companion_text.text()) if s.strip()]
         companions += [c for c in extra if c not in companions]

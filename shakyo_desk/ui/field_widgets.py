@@ -1,19 +1,16 @@
 """Small widgets shared by the field-record screens (salons, sheets, referrals):
-a date field that also shows 和暦, big radio rows, a household picker and
-the urgency cell for tables."""
+big radio rows, a household picker and the urgency cell for tables."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QDateEdit, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QButtonGroup, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
     QRadioButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.households import HouseholdRow, get_household, list_households
 from shakyo_desk.ui.context import AppContext
@@ -23,50 +20,6 @@ from shakyo_desk.ui.worker import LatestOnly
 
 URGENCY_COLOURS = {"緊急": "#b00020", "早め": "#b35c00", "見守り": "#2f6b3a"}
 URGENCY_MARKS = {"緊急": "●緊急", "早め": "▲早め", "見守り": "○見守り"}
-
-
-def to_qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def to_date(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
-
-
-class DateField(QWidget):
-    """A date edit (calendar popup) with the date in 和暦 next to it."""
-
-    changed = Signal(object)
-
-    def __init__(self, value: date | None = None, parent: QWidget | None = None, *, allow_future: bool = False,
-                 weekday: bool = True):
-        super().__init__(parent)
-        self._weekday = weekday
-        self.edit = QDateEdit()
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat("yyyy/MM/dd")
-        self.edit.setMinimumWidth(130)
-        if not allow_future:
-            self.edit.setMaximumDate(QDate.currentDate())
-        self.wareki = QLabel()
-        self.wareki.setStyleSheet("color: #333;")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit)
-        layout.addWidget(self.wareki, 1)
-        self.edit.dateChanged.connect(self._changed)
-        self.set_date(value or date.today())
-
-    def _changed(self, q: QDate) -> None:
-        self.wareki.setText(format_wareki(to_date(q), weekday=self._weekday))
-        self.changed.emit(to_date(q))
-
-    def set_date(self, value: date) -> None:
-        self.edit.setDate(to_qdate(value))
-        self._changed(self.edit.date())
-
-    def date(self) -> date:
-        return to_date(self.edit.date())
 
 
 class RadioRow(QWidget):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.text import fold
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
@@ -29,7 +30,7 @@ from shakyo_desk.store.services.salons import Regular, SalonInfo, SessionInfo, r
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.field_widgets import DateField
+from shakyo_desk.ui.date_field import DateField
 
 GRID_COLUMNS = 4
 _UNFINISHED_SYLLABLE = re.compile(r"[bcdfghjklmpqrstvwxyz]+$")  # "kob" is こ and the start of ば
@@ -151,7 +152,7 @@ class SalonSessionDialog(QDialog):
         head.addWidget(place)
 
         # the day
-        self.session_date = DateField(session.session_date if session else None)
+        self.session_date = DateField(session.session_date if session else None, allow_future=False)
         self.activities = QLineEdit(session.activities if session else "")
         self.activities.setPlaceholderText(tr("例：体操、お茶会、健康相談"))
         self.helpers = QLineEdit(session.helpers if session else "")
@@ -426,18 +427,26 @@ class SalonSessionDialog(QDialog):
     # ---- saving ----------------------------------------------------------------------
 
     def values(self) -> dict:
-        return {"session_date": self.session_date.date(), "attendee_ids": self.attendee_ids(),
+        """What goes to ``record_session``; ``InvalidInput`` when the date cannot be read."""
+        return {"session_date": self.session_date.checked_date(tr("開催日")), "attendee_ids": self.attendee_ids(),
                 "unnamed_count": self.unnamed.value(), "activities": self.activities.text().strip(),
                 "helpers": self.helpers.text().strip(), "notes": self.notes.text().strip(),
                 "newcomers": self.newcomers(), "remarks": self.remarks()}
 
     def is_dirty(self) -> bool:
-        return self.values() != self._snapshot
+        try:
+            return self.values() != self._snapshot
+        except InvalidInput:  # the date was typed over with something unreadable
+            return True
 
     def save(self) -> None:
         if self._saving:
             return
-        values = self.values()
+        try:
+            values = self.values()
+        except InvalidInput as error:
+            self.errors.show_error(error)
+            return
         if not self.correcting and not values["attendee_ids"] and not values["newcomers"] \
                 and not values["unnamed_count"]:
             self.errors.show_error(tr("参加された方にチェックを入れるか、名前を記録しない参加者の人数を入力してください。"))

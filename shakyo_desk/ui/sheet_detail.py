@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import SHEET_TRANSITIONS
 from shakyo_desk.domain.wareki import format_wareki
@@ -23,7 +24,8 @@ from shakyo_desk.store.services.sheets import (
 )
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, URGENCY_MARKS, DateField, HouseholdPickDialog, to_qdate
+from shakyo_desk.ui.date_field import DateField
+from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, URGENCY_MARKS, HouseholdPickDialog
 from shakyo_desk.ui.pages.referrals import OutcomeDialog, ReferralDialog, fill_agency_combo, referral_row
 from shakyo_desk.ui.widgets import fill_district_combo, fill_table, make_table, selected_id
 
@@ -47,8 +49,8 @@ class StatusDialog(QDialog):
         self.setWindowTitle(tr("シートを開き直す") if reopening else tr("状況の変更"))
         what = QLabel(tr("「{old}」から「{new}」に変えます。", old=sheet.status, new=status))
         what.setStyleSheet("font-weight: bold;")
-        self.changed_on = DateField()
-        self.changed_on.edit.setMinimumDate(to_qdate(sheet.noticed_on))
+        self.changed_on = DateField(allow_future=False)
+        self.changed_on.set_minimum(sheet.noticed_on)
         self.agency = QComboBox()
         fill_agency_combo(self.agency, agencies)
         self.note = QLineEdit()
@@ -74,6 +76,11 @@ class StatusDialog(QDialog):
     def _accept(self) -> None:
         if self.status == "つないだ" and not self.agency.currentData():
             self.errors.show_error(tr("つないだ先の関係機関を選んでください。"))
+            return
+        try:
+            self.changed_on.checked_date(tr("変更日"))
+        except InvalidInput as error:
+            self.errors.show_error(error)
             return
         self.accept()
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import SHEET_SETTINGS, URGENCIES, WISH_FOR_HELP
 from shakyo_desk.i18n import tr
@@ -23,7 +24,8 @@ from shakyo_desk.store.services.sheets import file_sheet
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, DateField, HouseholdPickDialog, RadioRow, load_household_name
+from shakyo_desk.ui.date_field import DateField
+from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, HouseholdPickDialog, RadioRow, load_household_name
 from shakyo_desk.ui.widgets import CheckList
 
 URGENCY_HINTS = {
@@ -63,7 +65,7 @@ class SheetFormDialog(QDialog):
             intro.setText(intro.text() + tr("\n訪問などの記録の内容を写してあります。"))
 
         # when, where, from whom
-        self.noticed_on = DateField(p.get("noticed_on"))
+        self.noticed_on = DateField(p.get("noticed_on"), allow_future=False)
         self.setting = QComboBox()
         self.setting.addItem(tr("（選んでください）"), "")
         for s in SHEET_SETTINGS:
@@ -245,8 +247,9 @@ class SheetFormDialog(QDialog):
     # ---- values ------------------------------------------------------------------------
 
     def values(self) -> dict:
+        """What goes to ``file_sheet``; ``InvalidInput`` when the date cannot be read."""
         return {
-            "noticed_on": self.noticed_on.date(),
+            "noticed_on": self.noticed_on.checked_date(tr("気づいた日")),
             "setting": self.setting.currentData() or "",
             "source": self.source.text().strip(),
             "household_id": self.household_id,
@@ -263,12 +266,21 @@ class SheetFormDialog(QDialog):
         }
 
     def is_dirty(self) -> bool:
-        return self._snapshot is not None and self.values() != self._snapshot
+        if self._snapshot is None:
+            return False
+        try:
+            return self.values() != self._snapshot
+        except InvalidInput:  # the date was typed over with something unreadable
+            return True
 
     def save(self) -> None:
         if self._saving:
             return
-        values = self.values()
+        try:
+            values = self.values()
+        except InvalidInput as error:
+            self.errors.show_error(error)
+            return
         if not values["household_id"] and not values["household_hint"]:
             self.errors.show_error(tr("どこのどなたのことか、氏名や場所などの手がかりを入力してください。")
                                    if not can_pick_households(self.ctx.role)

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import (
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.timeline import KINDS, TimelineEntry, household_timeline
-from shakyo_desk.ui.contact_entry import DateLine, open_contact_detail, open_contact_entry
+from shakyo_desk.ui.contact_entry import open_contact_detail, open_contact_entry
 from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.worker import LatestOnly
 
@@ -69,8 +70,8 @@ class TimelineDialog(QDialog):
             self.kind_boxes[kind] = box
             kinds_row.addWidget(box)
         kinds_row.addStretch(1)
-        self.date_from = DateLine(optional=True, placeholder=tr("はじめ"))
-        self.date_to = DateLine(optional=True, placeholder=tr("おわり"))
+        self.date_from = DateField(optional=True, placeholder=tr("はじめ"))
+        self.date_to = DateField(optional=True, placeholder=tr("おわり"))
         for line in (self.date_from, self.date_to):
             line.wareki.setVisible(False)
             line.edit.setMaximumWidth(120)

@@ -4,7 +4,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from shakyo_desk.store.services import contacts, places
-from shakyo_desk.ui.contact_entry import ContactEntryDialog, normalise_time, parse_date_text
+from shakyo_desk.ui.contact_entry import ContactEntryDialog, normalise_time
+from shakyo_desk.ui.date_field import parse_date_text
 from shakyo_desk.ui.pages.contacts import ContactsPage
 from tests.ui.helpers import type_text
 

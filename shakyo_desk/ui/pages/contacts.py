@@ -14,8 +14,9 @@ from shakyo_desk.store.services.accounts import list_accounts
 from shakyo_desk.store.services.concerns import list_concerns
 from shakyo_desk.store.services.contacts import ContactInfo, list_contacts
 from shakyo_desk.store.services.districts import list_districts
-from shakyo_desk.ui.contact_entry import DateLine, open_contact_detail, open_contact_entry
+from shakyo_desk.ui.contact_entry import open_contact_detail, open_contact_entry
 from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.widgets import fill_district_combo, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
@@ -70,8 +71,8 @@ class ContactsPage(QWidget):
         self.concern.setMinimumWidth(130)
         self.period = QComboBox()
         self.period.addItems([tr(p) for p in PERIODS])
-        self.date_from = DateLine(optional=True, placeholder=tr("はじめ"))
-        self.date_to = DateLine(optional=True, placeholder=tr("おわり"))
+        self.date_from = DateField(optional=True, placeholder=tr("はじめ"))
+        self.date_to = DateField(optional=True, placeholder=tr("おわり"))
         for line in (self.date_from, self.date_to):
             line.wareki.setMinimumWidth(0)
             line.wareki.setVisible(False)

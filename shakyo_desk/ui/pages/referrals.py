@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.vocab import REFERRAL_OUTCOMES
 from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.i18n import tr
@@ -20,7 +21,8 @@ from shakyo_desk.store.services.referrals import (
 )
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.field_widgets import DateField, HouseholdPickDialog
+from shakyo_desk.ui.date_field import DateField
+from shakyo_desk.ui.field_widgets import HouseholdPickDialog
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 
 REFERRAL_COLUMNS = ("つないだ日", "世帯", "つなぎ先", "理由", "結果", "確認する日")
@@ -58,10 +60,10 @@ class ReferralDialog(QDialog):
         self.reason = QPlainTextEdit(reason)
         self.reason.setFixedHeight(70)
         self.reason.setPlaceholderText(tr("例：介護保険の申請について相談したい"))
-        self.referred_on = DateField()
+        self.referred_on = DateField(allow_future=False)
         self.use_follow_up = QCheckBox(tr("確認する日を決める"))
         self.use_follow_up.setChecked(True)
-        self.follow_up = DateField(date.today() + timedelta(days=DEFAULT_FOLLOW_UP_DAYS), allow_future=True)
+        self.follow_up = DateField(date.today() + timedelta(days=DEFAULT_FOLLOW_UP_DAYS))
         self.use_follow_up.toggled.connect(self.follow_up.setEnabled)
         follow_row = QHBoxLayout()
         follow_row.addWidget(self.use_follow_up)
@@ -107,10 +109,15 @@ class ReferralDialog(QDialog):
         if not agency_id:
             self.errors.show_error(tr("つなぎ先の関係機関を選んでください。"))
             return
-        follow = self.follow_up.date() if self.use_follow_up.isChecked() else None
+        try:
+            referred_on = self.referred_on.checked_date(tr("つないだ日"))
+            follow = self.follow_up.checked_date(tr("確認する日")) if self.use_follow_up.isChecked() else None
+        except InvalidInput as error:
+            self.errors.show_error(error)
+            return
         self.errors.clear_error()
         self.save_button.setEnabled(False)
-        args = dict(household_id=self.household_id, sheet_id=self.sheet_id, referred_on=self.referred_on.date(),
+        args = dict(household_id=self.household_id, sheet_id=self.sheet_id, referred_on=referred_on,
                     follow_up_on=follow)
         reason = self.reason.toPlainText()
         self.ctx.executor.submit(lambda: add_referral(self.ctx.store, agency_id, reason, **args),
@@ -147,7 +154,7 @@ class OutcomeDialog(QDialog):
         self.note.setPlaceholderText(tr("例：申請の手続きを始めたと包括から連絡あり"))
         self.again = QCheckBox(tr("また確認する日"))
         self.again.setChecked(False)
-        self.follow_up = DateField(date.today() + timedelta(days=DEFAULT_FOLLOW_UP_DAYS), allow_future=True)
+        self.follow_up = DateField(date.today() + timedelta(days=DEFAULT_FOLLOW_UP_DAYS))
         self.follow_up.setEnabled(False)
         self.again.toggled.connect(self.follow_up.setEnabled)
         again_row = QHBoxLayout()
@@ -172,7 +179,11 @@ class OutcomeDialog(QDialog):
         self.setMinimumWidth(520)
 
     def save(self) -> None:
-        follow = self.follow_up.date() if self.again.isChecked() else None
+        try:
+            follow = self.follow_up.checked_date(tr("確認する日")) if self.again.isChecked() else None
+        except InvalidInput as error:
+            self.errors.show_error(error)
+            return
         outcome, note = self.outcome.currentText(), self.note.text()
         self.errors.clear_error()
         self.ctx.executor.submit(record_outcome, self.ctx.store, self.referral.id, outcome, note, follow,

@@ -1,0 +1,143 @@
+"""The one date entry of the app: a date typed as people write it (2025/11/23,
+11/23, R7.11.23, 令和7年11月23日) or picked from a calendar, with the 和暦
+shown beside it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QLabel, QLineEdit, QMenu, QToolButton, QWidget, QWidgetAction
+
+from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.wareki import ERAS, format_wareki
+from shakyo_desk.i18n import tr
+from shakyo_desk.ui.style import ERROR_COLOUR
+
+_ERA_LETTERS = {letter: start.year - 1 for start, _name, letter in ERAS}
+_ERA_NAMES = {name: start.year - 1 for start, name, _letter in ERAS}
+
+
+def parse_date_text(text: str, *, today: date | None = None) -> date | None:
+    """A date as people type it: 2025/11/23, 2025-11-23, 11/23 (this year), R7.11.23,
+    令和7年11月23日, 20251123. Empty text is ``None``; anything else raises ``ValueError``."""
+    today = today or date.today()
+    s = (text or "").strip().translate(str.maketrans("０１２３４５６７８９／．－ー", "0123456789/.--"))
+    if not s:
+        return None
+    s = re.sub(r"[（(][^)）]*[)）]\s*$", "", s).strip()  # a trailing weekday such as （日）
+    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
+    if m:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    m = re.fullmatch(r"([RHSTMrhstm])\s*(\d{1,2}|元)[./\-](\d{1,2})[./\-](\d{1,2})", s)
+    if m:
+        year = 1 if m[2] == "元" else int(m[2])
+        return date(_ERA_LETTERS[m[1].upper()] + year, int(m[3]), int(m[4]))
+    m = re.fullmatch(r"(令和|平成|昭和|大正|明治)\s*(\d{1,2}|元)年\s*(\d{1,2})月\s*(\d{1,2})日?", s)
+    if m:
+        year = 1 if m[2] == "元" else int(m[2])
+        return date(_ERA_NAMES[m[1]] + year, int(m[3]), int(m[4]))
+    m = re.fullmatch(r"(\d{4})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})日?", s)
+    if m:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    m = re.fullmatch(r"(\d{1,2})\s*[/.\-月]\s*(\d{1,2})日?", s)
+    if m:
+        return date(today.year, int(m[1]), int(m[2]))
+    raise ValueError(text)
+
+
+def date_text(d: date | None) -> str:
+    return d.strftime("%Y/%m/%d") if d else ""
+
+
+def to_qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+class DateField(QWidget):
+    """A date typed as text (or picked from a calendar), with the 和暦 shown beside it.
+    A required field starts at today; ``optional`` fields may stay empty. The calendar
+    offers no day after today unless ``allow_future``."""
+
+    changed = Signal()
+
+    def __init__(self, value: date | None = None, parent: QWidget | None = None, *, optional: bool = False,
+                 placeholder: str = "", allow_future: bool = True):
+        super().__init__(parent)
+        self.optional = optional
+        if value is None and not optional:
+            value = date.today()
+        self.edit = QLineEdit(date_text(value))
+        self.edit.setPlaceholderText(placeholder or tr("例：2025/11/23"))
+        self.edit.setMaximumWidth(150)
+        self.edit.setMinimumWidth(120)
+        self.calendar_button = QToolButton()
+        self.calendar_button.setArrowType(Qt.ArrowType.DownArrow)
+        self.calendar_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
+        self.calendar_button.setToolTip(tr("カレンダーから選ぶ"))
+        self.calendar_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.calendar_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.calendar = QCalendarWidget()
+        self.calendar.setGridVisible(True)
+        if not allow_future:
+            self.calendar.setMaximumDate(QDate.currentDate())
+        menu = QMenu(self.calendar_button)
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(self.calendar)
+        menu.addAction(action)
+        self.calendar_button.setMenu(menu)
+        menu.aboutToShow.connect(self._sync_calendar)
+        self.calendar.clicked.connect(lambda q: (self.set_date(date(q.year(), q.month(), q.day())), menu.close()))
+        self.wareki = QLabel()
+        self.wareki.setMinimumWidth(170)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.calendar_button)
+        layout.addWidget(self.wareki, 1)
+        self.setFocusProxy(self.edit)
+        self.edit.textChanged.connect(self._update)
+        self._update()
+
+    def set_minimum(self, value: date) -> None:
+        """The earliest day the calendar offers."""
+        self.calendar.setMinimumDate(to_qdate(value))
+
+    def _sync_calendar(self) -> None:
+        try:
+            d = self.date()
+        except ValueError:
+            d = None
+        d = d or date.today()
+        self.calendar.setSelectedDate(to_qdate(d))
+
+    def _update(self) -> None:
+        try:
+            d = parse_date_text(self.edit.text())
+        except ValueError:
+            self.wareki.setText(tr("日付の形が正しくありません"))
+            self.wareki.setStyleSheet(f"color: {ERROR_COLOUR};")
+        else:
+            self.wareki.setText(format_wareki(d, weekday=True) if d else (tr("（未定）") if self.optional else ""))
+            self.wareki.setStyleSheet("color: #333;")
+        self.changed.emit()
+
+    def date(self) -> date | None:
+        """The typed date; ``ValueError`` when it cannot be read."""
+        return parse_date_text(self.edit.text())
+
+    def checked_date(self, what: str, example: str = "2025/11/23") -> date | None:
+        """The typed date for saving; ``InvalidInput`` naming the field when it cannot be read."""
+        try:
+            return self.date()
+        except ValueError:
+            raise InvalidInput(tr("{what}「{t}」が読み取れません。{example} のように入力してください。",
+                                  what=what, t=self.text(), example=example)) from None
+
+    def set_date(self, value: date | None) -> None:
+        self.edit.setText(date_text(value))
+
+    def text(self) -> str:
+        return self.edit.text()
