@@ -34,6 +34,7 @@ from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.widgets import CheckList
 from shakyo_desk.ui.worker import LatestOnly
 
@@ -173,8 +174,10 @@ class MethodChooser(QWidget):
         return self.buttons[self.value()]
 
 
-class ContactEntryDialog(QDialog):
+class ContactEntryDialog(EntryForm, QDialog):
     """``saved(contact_id)`` after each contact is recorded."""
+
+    geometry_key = "contact_entry"
 
     saved = Signal(str)
 
@@ -558,15 +561,13 @@ class ContactEntryDialog(QDialog):
         except InvalidInput as error:
             self.errors.show_error(error)
             return
-        self._saving = True
-        self.save_button.setEnabled(False)
+        self._set_saving(True)
         who = self.household.text().split("　")[0] if values["household_id"] else self.place.currentText()
         self.ctx.executor.submit(lambda: add_contact(self.ctx.store, **values), on_done=lambda cid: self._saved(cid, who, values),
                                  on_error=self._failed, owner=self)
 
     def _saved(self, contact_id: str, who: str, values: dict) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
+        self._set_saving(False)
         self.last_saved_id = contact_id
         self.sheet_button.setEnabled(True)
         when = format_wareki_short(values["contact_date"] or self.today())
@@ -575,11 +576,6 @@ class ContactEntryDialog(QDialog):
         self.confirmation.setVisible(True)
         self.reset()
         self.saved.emit(contact_id)
-
-    def _failed(self, error: BaseException) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
-        self.errors.show_error(error)
 
     def reset(self) -> None:
         """Ready for the next contact: household cleared, the date kept."""
@@ -616,13 +612,6 @@ class ContactEntryDialog(QDialog):
 
     def is_dirty(self) -> bool:
         return self._values_for_dirty() != self._snapshot
-
-    def reject(self) -> None:
-        if self.is_dirty() and not dialogs.confirm(
-                self, tr("入力の破棄"), tr("保存していない入力があります。入力を捨てて閉じますか？"), yes=tr("捨てて閉じる")):
-            return
-        self.ctx.ui_settings.save_geometry("contact_entry", self)
-        super().reject()
 
 
 def household_label(row: HouseholdRow) -> str:

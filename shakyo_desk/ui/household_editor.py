@@ -18,6 +18,7 @@ from shakyo_desk.store.services.households import HouseholdDetail, PersonInfo, s
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.member_dialog import MemberDialog, birth_text
 from shakyo_desk.ui.widgets import CheckList, fill_district_combo
 
@@ -49,7 +50,10 @@ def member_dict(p: PersonInfo) -> dict:
             "wishes": p.wishes, "notes": p.notes}
 
 
-class HouseholdEditorDialog(QDialog):
+class HouseholdEditorDialog(EntryForm, QDialog):
+    geometry_key = "household_editor"
+    discard_title = "変更の破棄"
+    discard_text = "保存していない変更があります。変更を捨てて閉じますか？"
     saved = Signal(str)
 
     def __init__(self, ctx: AppContext, detail: HouseholdDetail, districts: list[DistrictInfo],
@@ -267,32 +271,18 @@ class HouseholdEditorDialog(QDialog):
     def save(self) -> None:
         if self._saving:
             return
-        self._saving = True
-        self.save_button.setEnabled(False)
+        self._set_saving(True)
         self.errors.clear_error()
         fields, members = self._current()
         self.ctx.executor.submit(save_household, self.ctx.store, self.detail.id, fields, members,
                                  self.detail.version, on_done=self._saved, on_error=self._failed, owner=self)
 
     def _saved(self, _result) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
+        self._set_saving(False)
         self._snapshot = self._current()
-        self.ctx.ui_settings.save_geometry("household_editor", self)
+        self.ctx.ui_settings.save_geometry(self.geometry_key, self)
         self.saved.emit(self.detail.id)
         self.accept()
-
-    def _failed(self, error: BaseException) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
-        self.errors.show_error(error)
-
-    def reject(self) -> None:
-        if self.is_dirty() and not dialogs.confirm(
-                self, tr("変更の破棄"), tr("保存していない変更があります。変更を捨てて閉じますか？"), yes=tr("捨てて閉じる")):
-            return
-        self.ctx.ui_settings.save_geometry("household_editor", self)
-        super().reject()
 
 
 class NewHouseholdDialog(QDialog):

@@ -27,10 +27,10 @@ from shakyo_desk.domain.text import fold
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.salons import Regular, SalonInfo, SessionInfo, record_session, update_attendance
-from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.date_field import DateField
+from shakyo_desk.ui.entry_form import EntryForm
 
 GRID_COLUMNS = 4
 _UNFINISHED_SYLLABLE = re.compile(r"[bcdfghjklmpqrstvwxyz]+$")  # "kob" is こ and the start of ば
@@ -121,8 +121,10 @@ class RemarkRow(QWidget):
         return {"text": self.text.text().strip(), "person_id": self.person.currentData()}
 
 
-class SalonSessionDialog(QDialog):
+class SalonSessionDialog(EntryForm, QDialog):
     """``saved(session_id)`` once the session (or its correction) is stored."""
+
+    geometry_key = "salon_session"
 
     saved = Signal(str)
 
@@ -451,8 +453,7 @@ class SalonSessionDialog(QDialog):
                 and not values["unnamed_count"]:
             self.errors.show_error(tr("参加された方にチェックを入れるか、名前を記録しない参加者の人数を入力してください。"))
             return
-        self._saving = True
-        self.save_button.setEnabled(False)
+        self._set_saving(True)
         self.errors.clear_error()
         store = self.ctx.store
         if self.correcting:
@@ -470,24 +471,11 @@ class SalonSessionDialog(QDialog):
         self.ctx.executor.submit(work, on_done=self._saved, on_error=self._failed, owner=self)
 
     def _saved(self, session_id: str) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
+        self._set_saving(False)
         self._snapshot = self.values()
-        self.ctx.ui_settings.save_geometry("salon_session", self)
+        self.ctx.ui_settings.save_geometry(self.geometry_key, self)
         self.saved.emit(session_id)
         self.accept()
-
-    def _failed(self, error: BaseException) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
-        self.errors.show_error(error)
-
-    def reject(self) -> None:
-        if self.is_dirty() and not dialogs.confirm(
-                self, tr("入力の破棄"), tr("保存していない入力があります。入力を捨てて閉じますか？"), yes=tr("捨てて閉じる")):
-            return
-        self.ctx.ui_settings.save_geometry("salon_session", self)
-        super().reject()
 
 
 def session_summary(session: SessionInfo) -> str:

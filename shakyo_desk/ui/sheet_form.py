@@ -21,10 +21,10 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.agencies import list_agencies
 from shakyo_desk.store.services.concerns import list_concerns
 from shakyo_desk.store.services.sheets import file_sheet
-from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.date_field import DateField
+from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, HouseholdPickDialog, RadioRow, load_household_name
 from shakyo_desk.ui.widgets import CheckList
 
@@ -39,8 +39,11 @@ def can_pick_households(role: Role) -> bool:
     return role != Role.REPORTER
 
 
-class SheetFormDialog(QDialog):
+class SheetFormDialog(EntryForm, QDialog):
     """``filed(sheet_id)`` after the sheet is saved."""
+
+    geometry_key = "sheet_form"
+    discard_text = "提出していない入力があります。入力を捨てて閉じますか？"
 
     filed = Signal(str)
 
@@ -296,31 +299,17 @@ class SheetFormDialog(QDialog):
         for key in ("from_contact_id", "from_remark_id"):
             if self.prefill.get(key):
                 values[key] = self.prefill[key]
-        self._saving = True
-        self.save_button.setEnabled(False)
+        self._set_saving(True)
         self.errors.clear_error()
         self.ctx.executor.submit(lambda: file_sheet(self.ctx.store, **values), on_done=self._saved,
                                  on_error=self._failed, owner=self)
 
     def _saved(self, sheet_id: str) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
+        self._set_saving(False)
         self._snapshot = self.values()
-        self.ctx.ui_settings.save_geometry("sheet_form", self)
+        self.ctx.ui_settings.save_geometry(self.geometry_key, self)
         self.filed.emit(sheet_id)
         self.accept()
-
-    def _failed(self, error: BaseException) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
-        self.errors.show_error(error)
-
-    def reject(self) -> None:
-        if self.is_dirty() and not dialogs.confirm(
-                self, tr("入力の破棄"), tr("提出していない入力があります。入力を捨てて閉じますか？"), yes=tr("捨てて閉じる")):
-            return
-        self.ctx.ui_settings.save_geometry("sheet_form", self)
-        super().reject()
 
 
 def open_sheet_form(ctx: AppContext, prefill: dict | None = None, parent: QWidget | None = None,
