@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.schedule import due_date
@@ -38,25 +39,25 @@ class DueHousehold:
 def due_list(store: Store, until: date, *, district_id: str | None = None) -> list[DueHousehold]:
     """Households on the schedule due on or before ``until``, most overdue first."""
     require(store.actor.role != Role.REPORTER, NO_RIGHT)
-    ranked = (sa.select(Contact.household_id, Contact.contact_date, Contact.next_contact_date, Contact.next_action,
-                        sa.func.row_number().over(partition_by=Contact.household_id,
-                                                  order_by=(Contact.contact_date.desc(), Contact.created_at.desc()))
-                        .label("rn"))
-              .where(Contact.deleted_at.is_(None), Contact.method != FAILED_METHOD, Contact.household_id.is_not(None))
-              .subquery())
-    latest = sa.select(ranked).where(ranked.c.rn == 1).subquery()  # last successful contact
-    attempt = (sa.select(Contact.household_id, sa.func.max(Contact.contact_date).label("d"))
-               .where(Contact.deleted_at.is_(None), Contact.household_id.is_not(None))
-               .group_by(Contact.household_id).subquery())
+    # Per household, index seeks on (household_id, contact_date): the last successful
+    # contact (不在 does not reset the schedule) and the last attempt of any kind.
+    latest_id = (sa.select(Contact.id)
+                 .where(Contact.household_id == Household.id, Contact.deleted_at.is_(None),
+                        Contact.method != FAILED_METHOD)
+                 .order_by(Contact.contact_date.desc(), Contact.created_at.desc()).limit(1)
+                 .correlate(Household).scalar_subquery())
+    last_attempt = (sa.select(sa.func.max(Contact.contact_date))
+                    .where(Contact.household_id == Household.id, Contact.deleted_at.is_(None))
+                    .correlate(Household).scalar_subquery())
+    latest = aliased(Contact)
     q = (sa.select(Household, HouseholdSearch.head_name, HouseholdSearch.head_kana, District.name,
-                   latest.c.contact_date, attempt.c.d, latest.c.next_contact_date, latest.c.next_action)
+                   latest.contact_date, last_attempt, latest.next_contact_date, latest.next_action)
          .join(HouseholdSearch, HouseholdSearch.household_id == Household.id)
          .outerjoin(District, District.id == Household.district_id)
-         .outerjoin(latest, latest.c.household_id == Household.id)
-         .outerjoin(attempt, attempt.c.household_id == Household.id)
+         .outerjoin(latest, latest.id == latest_id)
          .where(Household.deleted_at.is_(None),
                 sa.or_(Household.watch_interval_days.is_not(None), Household.watch_interval_months.is_not(None),
-                       latest.c.next_contact_date.is_not(None))))
+                       latest.next_contact_date.is_not(None))))
     if district_id:
         q = q.where(Household.district_id.in_(subtree_ids(store, district_id)))
     with store.read() as s:
