@@ -178,11 +178,14 @@ class SheetDetailDialog(QDialog):
         self.household_text.setWordWrap(True)
         self.link_button = QPushButton(tr("登録済みの世帯と結び付ける…"))
         self.create_button = QPushButton(tr("この内容で世帯を登録…"))
+        self.timeline_button = QPushButton(tr("世帯の経過を見る…"))
         self.link_button.clicked.connect(self.link)
         self.create_button.clicked.connect(self.create_household)
+        self.timeline_button.clicked.connect(self.open_timeline)
         household_box = QGroupBox(tr("世帯"))
         household_layout = QHBoxLayout(household_box)
         household_layout.addWidget(self.household_text, 1)
+        household_layout.addWidget(self.timeline_button)
         household_layout.addWidget(self.link_button)
         household_layout.addWidget(self.create_button)
 
@@ -306,10 +309,18 @@ class SheetDetailDialog(QDialog):
                                            hint=s.household_hint or tr("なし")))
         self.link_button.setVisible(not s.household_id)
         self.create_button.setVisible(not s.household_id)
+        self.timeline_button.setVisible(bool(s.household_id))
         fill_table(self.referral_table, [referral_row(r) for r in self.referrals], [r.id for r in self.referrals])
         self.outcome_button.setEnabled(bool(self.referrals))
 
     # ---- actions -------------------------------------------------------------------------
+
+    def open_timeline(self) -> None:
+        from shakyo_desk.ui.timeline import open_timeline
+
+        s = self.sheet
+        if s is not None and s.household_id:
+            self.timeline = open_timeline(self.ctx, s.household_id, s.household_name, self)
 
     def _done(self, _result=None) -> None:
         self.changed.emit(self.sheet_id)

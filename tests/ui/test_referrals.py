@@ -96,3 +96,14 @@ def test_agencies_add_and_edit(qtbot, ctx):
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     [a] = agencies.list_agencies(ctx.store)
     assert a.contact == "主任ケアマネ 山本さん"
+
+
+def test_timeline_opens_from_the_referral_list(qtbot, ctx, village):
+    agency = agencies.add_agency(ctx.store, "まいさぽ山里", field="生活困窮")
+    referrals.add_referral(ctx.store, agency, "家計の相談", household_id=village["households"]["yamada"])
+    page = make_page(qtbot, ctx)
+    page.table.selectRow(0)
+    qtbot.mouseClick(page.timeline_button, Qt.MouseButton.LeftButton)
+    qtbot.addWidget(page.timeline)
+    assert "山田 花子" in page.timeline.heading.text()
+    assert [e.kind for e in page.timeline.entries] == ["referral"]

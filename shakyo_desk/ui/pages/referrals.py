@@ -234,11 +234,14 @@ class ReferralsPage(QWidget):
         self.table.doubleClicked.connect(lambda _i: self.record(self.table))
         self.record_button = QPushButton(tr("結果を記録…"))
         self.record_button.clicked.connect(lambda: self.record(self.table))
+        self.timeline_button = QPushButton(tr("世帯の経過を見る…"))
+        self.timeline_button.clicked.connect(lambda: self.open_timeline(self.table))
         all_box = QGroupBox(tr("つなぎの一覧（新しい順）"))
         all_layout = QVBoxLayout(all_box)
         all_layout.addWidget(self.table)
         row = QHBoxLayout()
         row.addStretch(1)
+        row.addWidget(self.timeline_button)
         row.addWidget(self.record_button)
         all_layout.addLayout(row)
         self.errors = ErrorLabel()
@@ -279,6 +282,16 @@ class ReferralsPage(QWidget):
         self.dialog = OutcomeDialog(self.ctx, referral, self)
         self.dialog.saved.connect(lambda _id: self.refresh())
         self.dialog.open()
+
+    def open_timeline(self, table) -> None:
+        from shakyo_desk.ui.timeline import open_timeline
+
+        referral_id = selected_id(table)
+        referral = next((r for r in self.overdue + self.referrals if r.id == referral_id), None)
+        if referral is None or not referral.household_id:
+            self.errors.show_error(tr("世帯と結び付いたつなぎを一覧から選んでください。"))
+            return
+        self.timeline = open_timeline(self.ctx, referral.household_id, referral.household_name, self)
 
     def new_referral(self) -> None:
         self.dialog = ReferralDialog(self.ctx, self.agencies, parent=self)
