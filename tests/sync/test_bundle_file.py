@@ -1,0 +1,123 @@
+"""Writing bundles to a stick: `.partial`, fsync, rename, read back; failures leave nothing usable."""
+
+import errno
+import hashlib
+import os
+
+import pytest
+
+from shakyo_desk.sync import bundle as bundle_mod
+from shakyo_desk.sync.bundle import (
+    BundleWriteError,
+    bundle_file_name,
+    bundle_files_in,
+    open_bundle,
+    pack_bundle,
+    write_bundle_file,
+)
+from tests.sync.helpers import COUNCIL, Council, changes, manifest
+
+
+def test_file_name_is_ascii_short_and_sorts_by_bundle_number():
+    name = bundle_file_name(COUNCIL, "Tanaka-Laptop-01", 1, 14)
+    assert name == "shakyo-c0a1b2c3-tanakala-e1-000014.bundle"
+    japanese = bundle_file_name(COUNCIL, "田中のノートPC", 2, 7)
+    assert japanese.isascii() and japanese.endswith("-e2-000007.bundle")
+    assert bundle_file_name(COUNCIL, "田中のノートPC", 2, 7) == japanese  # stable
+    names = [bundle_file_name(COUNCIL, "dev", 1, s) for s in (9, 10, 100)]
+    assert sorted(names) == names
+    with pytest.raises(ValueError):
+        bundle_file_name(COUNCIL, "dev", 1, 0)
+
+
+def test_write_then_open_from_the_file(tmp_path):
+    council = Council()
+    data = pack_bundle(manifest(), changes(), council.office, council.recipients)
+    seen = []
+    path = write_bundle_file(tmp_path, bundle_file_name(COUNCIL, "office", 1, 14), data,
+                             progress=lambda done, total: seen.append((done, total)), chunk_size=256)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no .partial left
+    assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest()
+    assert seen[-1] == (len(data), len(data)) and len(seen) > 1
+    assert open_bundle(path.read_bytes(), council.laptop, council.trusted, COUNCIL).changes == changes()
+
+
+def test_importers_ignore_partial_files(tmp_path):
+    (tmp_path / "shakyo-a-b-e1-000001.bundle").write_bytes(b"x")
+    (tmp_path / "shakyo-a-b-e1-000002.bundle.partial").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_bytes(b"x")
+    assert [p.name for p in bundle_files_in(tmp_path)] == ["shakyo-a-b-e1-000001.bundle"]
+
+
+def test_failure_at_rename_leaves_no_bundle_and_raises(tmp_path, monkeypatch):
+    def pulled(src, dst):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(bundle_mod.os, "replace", pulled)
+    with pytest.raises(BundleWriteError) as exc:
+        write_bundle_file(tmp_path, "b.bundle", b"data" * 1000)
+    assert "USB" in exc.value.message
+    assert not (tmp_path / "b.bundle").exists()
+    assert [p.name for p in tmp_path.iterdir()] in ([], ["b.bundle.partial"])
+
+
+class FailingFile:
+    """Wraps a real file; the n-th write raises like a stick that filled up or was pulled."""
+
+    def __init__(self, fh, fail_at, err):
+        self.fh, self.fail_at, self.err, self.writes = fh, fail_at, err, 0
+
+    def write(self, b):
+        self.writes += 1
+        if self.writes == self.fail_at:
+            self.fh.write(bytes(b)[: len(b) // 2])
+            raise OSError(self.err, os.strerror(self.err))
+        return self.fh.write(b)
+
+    def __getattr__(self, name):
+        return getattr(self.fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.fh.close()
+
+
+@pytest.mark.parametrize(
+    "err, words", [(errno.ENOSPC, "空き"), (errno.EROFS, "書き込み禁止"), (errno.EIO, "抜けていないか")]
+)
+def test_failure_mid_write_names_the_reason_and_leaves_nothing_usable(tmp_path, monkeypatch, err, words):
+    real_open = open
+
+    def failing_open(path, mode="r", *a, **kw):
+        fh = real_open(path, mode, *a, **kw)
+        return FailingFile(fh, 3, err) if "w" in mode else fh
+
+    monkeypatch.setattr(bundle_mod, "open", failing_open, raising=False)
+    with pytest.raises(BundleWriteError) as exc:
+        write_bundle_file(tmp_path, "b.bundle", os.urandom(10_000), chunk_size=1000)
+    assert words in exc.value.message
+    assert not (tmp_path / "b.bundle").exists()
+    assert [p.name for p in tmp_path.iterdir()] in ([], ["b.bundle.partial"])
+
+
+def test_read_back_mismatch_removes_the_file(tmp_path, monkeypatch):
+    real_replace = os.replace
+
+    def corrupting_replace(src, dst):
+        real_replace(src, dst)
+        with open(dst, "r+b") as fh:  # a stick that silently stores a wrong byte
+            fh.seek(5)
+            fh.write(b"\x00")
+
+    monkeypatch.setattr(bundle_mod.os, "replace", corrupting_replace)
+    with pytest.raises(BundleWriteError, match="一致しません"):
+        write_bundle_file(tmp_path, "b.bundle", b"\xff" * 100)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_overwrites_a_stale_partial_from_an_earlier_pulled_stick(tmp_path):
+    (tmp_path / "b.bundle.partial").write_bytes(b"half")
+    path = write_bundle_file(tmp_path, "b.bundle", b"whole")
+    assert path.read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == ["b.bundle"]
