@@ -40,6 +40,11 @@ def test_every_released_schema_upgrades_and_opens(tmp_path, fixture):
     assert migrate.current_revision(store.engine) == migrate.head_revision()
     rows = households.list_households(store, "かくう")
     assert [r.head_name for r in rows] == ["架空 花子"] and rows[0].member_count == 2
+    if fixture >= "schema-0002":  # field records exist from 0002 on
+        from shakyo_desk.store.services import timeline
+
+        kinds = {e.kind for e in timeline.household_timeline(store, rows[0].id, log=False)}
+        assert kinds == {"contact", "attendance", "sheet", "status", "referral"}
     assert check_store(store).sound
     store.close()
 
