@@ -134,7 +134,8 @@ class Contact(Synced, Base):
 
     __table_args__ = (
         Index("ix_contact_household_date", "household_id", "contact_date"),
-        Index("ix_contact_date", "contact_date"),
+        # newest-first lists stop after a page instead of sorting every contact
+        Index("ix_contact_order", "contact_date", "contact_time", "created_at"),
     )
 
 

@@ -63,3 +63,14 @@ def bench_salon_session(ctx) -> list[Result]:
                     lambda: salons.record_session(store, salon, next(days), attendee_ids=people, unnamed_count=2,
                                                   remarks=["ベンチマーク"]), ctx.repeat * 2,
                     note=f"{len(people)} named attendees (no target in DESIGN §9)")]
+
+
+def bench_contact_list(ctx) -> list[Result]:
+    store = ctx.store
+    districts_ids = list({r.district_id for r in households.list_households(store, limit=200)})
+    pick = iter(districts_ids * 1000)
+    return [
+        measure("訪問記録 page: newest 500 contacts", lambda: contacts.list_contacts(store), ctx.repeat),
+        measure("訪問記録 page: newest 500 of one district", lambda: contacts.list_contacts(store, district_id=next(pick)),
+                ctx.repeat),
+    ]

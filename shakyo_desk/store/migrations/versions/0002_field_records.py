@@ -76,7 +76,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('contact', schema=None) as batch_op:
-        batch_op.create_index('ix_contact_date', ['contact_date'], unique=False)
+        batch_op.create_index('ix_contact_order', ['contact_date', 'contact_time', 'created_at'], unique=False)
         batch_op.create_index('ix_contact_household_date', ['household_id', 'contact_date'], unique=False)
 
     op.create_table('salon_session',
@@ -278,7 +278,7 @@ def downgrade() -> None:
     op.drop_table('salon_session')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index('ix_contact_household_date')
-        batch_op.drop_index('ix_contact_date')
+        batch_op.drop_index('ix_contact_order')
 
     op.drop_table('contact')
     op.drop_table('salon')
