@@ -57,11 +57,10 @@ def bench_household(ctx) -> list[Result]:
     rng = random.Random(11)
     pick = iter(rng.choice(ids) for _ in range(10_000))
     opened = measure("open a household with members (audited view)",
-                     lambda: households.get_household(store, next(pick)), ctx.repeat * 3, 100.0,
-                     note="timeline arrives with issue 3")
+                     lambda: households.get_household(store, next(pick)), ctx.repeat * 3, 100.0)
     saved = measure("save a household edit (row + change log + audit)",
                     lambda: households.update_household(store, next(pick), notes=f"bench {rng.random()}"),
-                    ctx.repeat * 3, 30.0, note="target is for saving a visit (issue 3)")
+                    ctx.repeat * 3, 30.0)
     return [opened, saved]
 
 
