@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.text import fold
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
@@ -435,19 +434,11 @@ class SalonSessionDialog(EntryForm, QDialog):
                 "helpers": self.helpers.text().strip(), "notes": self.notes.text().strip(),
                 "newcomers": self.newcomers(), "remarks": self.remarks()}
 
-    def is_dirty(self) -> bool:
-        try:
-            return self.values() != self._snapshot
-        except InvalidInput:  # the date was typed over with something unreadable
-            return True
-
     def save(self) -> None:
         if self._saving:
             return
-        try:
-            values = self.values()
-        except InvalidInput as error:
-            self.errors.show_error(error)
+        values = self._values_or_show_error()
+        if values is None:
             return
         if not self.correcting and not values["attendee_ids"] and not values["newcomers"] \
                 and not values["unnamed_count"]:

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
-from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import SHEET_SETTINGS, URGENCIES, WISH_FOR_HELP
 from shakyo_desk.i18n import tr
@@ -268,21 +267,11 @@ class SheetFormDialog(EntryForm, QDialog):
             "suggested_handoff": self.handoff.text().strip(),
         }
 
-    def is_dirty(self) -> bool:
-        if self._snapshot is None:
-            return False
-        try:
-            return self.values() != self._snapshot
-        except InvalidInput:  # the date was typed over with something unreadable
-            return True
-
     def save(self) -> None:
         if self._saving:
             return
-        try:
-            values = self.values()
-        except InvalidInput as error:
-            self.errors.show_error(error)
+        values = self._values_or_show_error()
+        if values is None:
             return
         if not values["household_id"] and not values["household_hint"]:
             self.errors.show_error(tr("どこのどなたのことか、氏名や場所などの手がかりを入力してください。")
