@@ -54,3 +54,8 @@ def may_edit_household(role: Role, own_districts: frozenset[str], district_id: s
 
 def may_add_household(role: Role, own_districts: frozenset[str], district_id: str | None) -> bool:
     return may_see_household(role, own_districts, district_id)
+
+
+def may_sync(role: Role) -> bool:
+    """Carrying bundles between installations: everyone who records field work."""
+    return role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF)

@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from shakyo_desk.store.audit import verify_chain
+from shakyo_desk.store.exchange.apply import TEXT_FIELDS, as_change
 from shakyo_desk.store.models import SYNCED_MODELS, AuditLog, ChangeLog, DeviceState
 from shakyo_desk.store.store import Store
 from shakyo_desk.store.writer import to_json_value
+from shakyo_desk.sync.merge import merge
 
 # Columns the change log does not carry: the row's own bookkeeping.
 _BOOKKEEPING = {"hlc", "updated_at"}
@@ -76,8 +78,7 @@ def _check_change_log(s, conn, report: CheckReport) -> None:
         columns = [c.name for c in table.columns if c.name not in _BOOKKEEPING]
         rows = conn.execute(sa.select(*[table.c[c] for c in columns]).order_by(table.c.id))
         changes = conn.execute(
-            sa.select(ChangeLog.entity_id, ChangeLog.fields).where(ChangeLog.entity == entity)
-            .order_by(ChangeLog.entity_id, ChangeLog.hlc)
+            sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity).order_by(ChangeLog.entity_id, ChangeLog.hlc)
         )
         pending = next(changes, None)
         count = 0
@@ -85,24 +86,27 @@ def _check_change_log(s, conn, report: CheckReport) -> None:
             count += 1
             values = {c: to_json_value(v) for c, v in zip(columns, row, strict=True)}
             row_id = values["id"]
-            while pending is not None and pending[0] < row_id:  # history of a row that is gone
-                report.problems.append(f"変更履歴はあるのにデータがありません（{entity} {pending[0]}）。")
-                gone = pending[0]
-                while pending is not None and pending[0] == gone:
+            while pending is not None and pending.entity_id < row_id:  # history of a row that is gone
+                report.problems.append(f"変更履歴はあるのにデータがありません（{entity} {pending.entity_id}）。")
+                gone = pending.entity_id
+                while pending is not None and pending.entity_id == gone:
                     pending = next(changes, None)
-            state: dict | None = None
-            while pending is not None and pending[0] == row_id:
-                state = {**(state or {}), **pending[1]}
+            history = []
+            while pending is not None and pending.entity_id == row_id:
+                history.append(as_change(pending))
                 pending = next(changes, None)
-            if state is None:
+            if not history:
                 report.problems.append(f"変更履歴にないデータがあります（{entity} {row_id}）。同期で失われるおそれがあります。")
                 continue
+            # The same merge rules sync uses: the row must be what its whole history says.
+            merged = merge(history, TEXT_FIELDS[entity])
+            state = {} if merged.purged else merged.values
             differing = [c for c in columns if c in state and state[c] != values[c]]
             if differing:
                 report.problems.append(f"データが変更履歴と一致しません（{entity} {row_id}：{'、'.join(differing)}）。")
         while pending is not None:
-            report.problems.append(f"変更履歴はあるのにデータがありません（{entity} {pending[0]}）。")
-            gone = pending[0]
-            while pending is not None and pending[0] == gone:
+            report.problems.append(f"変更履歴はあるのにデータがありません（{entity} {pending.entity_id}）。")
+            gone = pending.entity_id
+            while pending is not None and pending.entity_id == gone:
                 pending = next(changes, None)
         report.counts[entity] = count

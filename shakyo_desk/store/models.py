@@ -4,7 +4,7 @@ index, change log, audit log) are never sent as rows of their own."""
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -268,6 +268,106 @@ class DeviceState(Base):
     next_seq: Mapped[int] = mapped_column(Integer, default=1)
     hlc_wall_ms: Mapped[int] = mapped_column(Integer, default=0)
     hlc_counter: Mapped[int] = mapped_column(Integer, default=0)
+    # Sync identity (0003). Secrets live only here, inside the encrypted database.
+    device_name: Mapped[str] = mapped_column(String(100), default="")
+    signing_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # Ed25519, raw 32 bytes
+    age_identity: Mapped[str | None] = mapped_column(String(100))  # AGE-SECRET-KEY-1…
+    admin_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # council admin key: the office only
+    scope: Mapped[list] = mapped_column(JSON, default=list)  # district ids; empty = the whole council
+    bundle_seq: Mapped[int] = mapped_column(Integer, default=0)  # bundles issued in this epoch
+    last_bundle_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class Roster(Base):
+    """Every signed roster version this device has seen (sync/roster.py)."""
+
+    __tablename__ = "roster"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SyncKnowledge(Base):
+    """Highest contiguous change seq held per origin device and epoch (what we know)."""
+
+    __tablename__ = "sync_knowledge"
+    origin: Mapped[str] = mapped_column(String(36), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncPeer(Base):
+    """What we know of another installation: its knowledge and the last bundles each way."""
+
+    __tablename__ = "sync_peer"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    knowledge: Mapped[dict] = mapped_column(JSON, default=dict)
+    last_in_epoch: Mapped[int | None] = mapped_column(Integer)
+    last_in_seq: Mapped[int | None] = mapped_column(Integer)
+    last_in_hash: Mapped[str | None] = mapped_column(String(64))
+    last_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_out_seq: Mapped[int | None] = mapped_column(Integer)
+    last_out_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class SyncBundle(Base):
+    """Every bundle written or imported, by its hash: replays are recognised."""
+
+    __tablename__ = "sync_bundle"
+    bundle_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    sender: Mapped[str] = mapped_column(String(36))
+    epoch: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    file_name: Mapped[str] = mapped_column(String(300), default="")
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    applied: Mapped[int] = mapped_column(Integer, default=0)
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_sync_bundle_sender", "sender", "epoch", "seq"),)
+
+
+class SyncPending(Base):
+    """Changes that arrived ahead of a missing bundle; applied once the gap is filled."""
+
+    __tablename__ = "sync_pending"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    origin: Mapped[str] = mapped_column(String(36))
+    epoch: Mapped[int] = mapped_column(Integer)
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[list] = mapped_column(JSON)
+
+
+class SyncQuarantine(Base):
+    """A bundle file refused by the import pipeline: listed, never silently dropped."""
+
+    __tablename__ = "sync_quarantine"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text)
+    kept_as: Mapped[str] = mapped_column(String(300), default="")
+
+
+class SyncConflict(Base):
+    """Index of fields marked 要確認; the values themselves come from the change log."""
+
+    __tablename__ = "sync_conflict"
+    id: Mapped[str] = mapped_column(String(12), primary_key=True)  # same on every device
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(10))
+    household_id: Mapped[str | None] = mapped_column(String(36))
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_sync_conflict_entity", "entity", "entity_id"),
+                      Index("ix_sync_conflict_household", "household_id"))
 
 
 class HouseholdSearch(Base):

@@ -229,14 +229,40 @@ def create_store(
     municipality: str = "",
     is_demo: bool = False,
     kdf: dict | None = None,
-) -> tuple[Store, str]:
-    """Create a new encrypted store with its first admin. Returns (store, recovery key)."""
-    root = Path(root)
+) -> tuple[Store, "RecoveryKey"]:
+    """Create a new encrypted store with its first admin. Returns (store, recovery key with
+    the council's recovery identity)."""
     council_name = clean(council_name)
     if not council_name:
         raise InvalidInput("社協の名前を入力してください。")
     admin_login = validate_login(admin_login)
-    validate_passphrase(admin_passphrase)
+    council_id, admin_id, device_id = new_id(), new_id(), new_id()
+    actor = Actor(admin_id, admin_login, clean(admin_name) or admin_login, Role.ADMIN)
+    identity: list[str] = []
+
+    def fill(store: Store) -> None:
+        from shakyo_desk.store.exchange.identity import found_council
+
+        with store.write() as w:
+            w.insert(Council, {"name": council_name, "municipality": clean(municipality), "is_demo": is_demo},
+                     entity_id=council_id)
+            w.insert(Staff, {"login": admin_login, "display_name": actor.display_name, "role": Role.ADMIN.value,
+                             "section": "事務局", "district_ids": []}, entity_id=admin_id)
+            for order, name in enumerate(DEFAULT_CONCERNS):
+                w.insert(ConcernCategory, {"name": name, "sort_order": order, "active": True})
+            w.audit("store.create", "council", council_id)
+            identity.append(found_council(w.conn, council_id, device_id))
+
+    store, recovery_key = build_store(root, council_id, device_id, actor, admin_passphrase, fill, kdf)
+    return store, RecoveryKey(recovery_key, identity[0])
+
+
+def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passphrase: str,
+                fill: Callable[[Store], None], kdf: dict | None = None) -> tuple[Store, str]:
+    """A new store folder: database, device identity, ``fill`` (first records, or the data an
+    enrolment carries), then the key file. Nothing is left behind when any step fails."""
+    root = Path(root)
+    validate_passphrase(passphrase)
     layout = StoreLayout(root)
     if layout.database.exists() or layout.key_file.exists():
         raise StoreError(f"フォルダ「{root}」にはすでにデータがあります。別のフォルダを指定してください。")
@@ -247,7 +273,6 @@ def create_store(
         raise StoreError(f"フォルダ「{root}」を作れませんでした。書き込みできる場所を指定してください。") from error
 
     data_key, recovery_key = new_data_key(), new_recovery_key()
-    council_id, admin_id, device_id = new_id(), new_id(), new_id()
     keyfile = KeyFile.new(store_id=council_id)
     engine = None
     try:
@@ -255,29 +280,31 @@ def create_store(
         migrate.upgrade(engine)
         with Session(engine) as session, session.begin():
             session.add(DeviceState(id=1, device_id=device_id, epoch=1, council_id=council_id, next_seq=1))
-        actor = Actor(admin_id, admin_login, clean(admin_name) or admin_login, Role.ADMIN)
         store = Store(layout, engine, keyfile, data_key, actor)
-        with store.write() as w:
-            w.insert(Council, {"name": council_name, "municipality": clean(municipality), "is_demo": is_demo},
-                     entity_id=council_id)
-            w.insert(Staff, {"login": admin_login, "display_name": actor.display_name, "role": Role.ADMIN.value,
-                             "section": "事務局", "district_ids": []}, entity_id=admin_id)
-            for order, name in enumerate(DEFAULT_CONCERNS):
-                w.insert(ConcernCategory, {"name": name, "sort_order": order, "active": True})
-            w.audit("store.create", "council", council_id)
-        keyfile.wrap_for_account(admin_login, admin_passphrase, data_key, kdf)
+        fill(store)
+        keyfile.wrap_for_account(actor.login, passphrase, data_key, kdf)
         keyfile.wrap_for_recovery(recovery_key, data_key)
         keyfile.save(layout.key_file)
-    except Exception as error:
+    except BaseException as error:
         if engine is not None:
             engine.dispose()
         _remove_partial_store(layout, created_root)
-        if isinstance(error, (StoreError, InvalidInput)):
-            raise
         if isinstance(error, (OSError, sa_exc.OperationalError)):
             raise StoreError(WRITE_FAILED) from error
         raise
     return store, recovery_key
+
+
+class RecoveryKey(str):
+    """The recovery key as printed, carrying the council's recovery age identity too: both
+    are shown once in the recovery kit and neither is stored."""
+
+    identity: str
+
+    def __new__(cls, key: str, identity: str) -> "RecoveryKey":
+        value = super().__new__(cls, key)
+        value.identity = identity
+        return value
 
 
 def _remove_partial_store(layout: StoreLayout, created_root: bool) -> None:

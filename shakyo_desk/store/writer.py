@@ -71,6 +71,7 @@ class Writer:
         self._clock = hlc.Stamp(state["hlc_wall_ms"], state["hlc_counter"])
         self._last_hash: str | None = None
         self._search_dirty: set[str] = set()
+        self._conflicts_dirty: set[tuple[str, str]] = set()
         self.changes = 0
 
     # --- row changes ----------------------------------------------------------
@@ -86,13 +87,16 @@ class Writer:
         self._touch_search(model, entity_id, values)
         return entity_id
 
-    def update(self, model, entity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        """Apply the fields that really change; returns them (empty: nothing written)."""
+    def update(self, model, entity_id: str, changes: dict[str, Any], *, force: frozenset[str] = frozenset()
+               ) -> dict[str, Any]:
+        """Apply the fields that really change; returns them (empty: nothing written).
+        ``force``: fields logged even when equal to the row (choosing the shown value of a
+        conflict is still a decision that must dominate every branch)."""
         table = model.__table__
         current = self.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().one_or_none()
         if current is None:
             raise NotFound("指定されたデータが見つかりません。一覧を更新してからもう一度お試しください。")
-        changed = {k: v for k, v in changes.items() if current[k] != v}
+        changed = {k: v for k, v in changes.items() if current[k] != v or k in force}
         if not changed:
             return {}
         stamp, at = self._next_stamp(), now_utc()
@@ -100,6 +104,7 @@ class Writer:
         fields = {k: to_json_value(v) for k, v in changed.items()}
         self._log(model, entity_id, "update", fields, stamp, at, base=self._version_seen(model, entity_id))
         self._touch_search(model, entity_id, {"household_id": current.get("household_id")})
+        self._conflicts_dirty.add((model.__tablename__, entity_id))
         return changed
 
     def delete(self, model, entity_id: str) -> None:
@@ -158,6 +163,23 @@ class Writer:
         ).all()
         return {f"{dev}:{epoch}": seq for dev, epoch, seq in rows}
 
+    def _refresh_conflicts(self) -> None:
+        """An edit of a field marked 要確認 saw every branch: the merge clears it."""
+        if not self._conflicts_dirty:
+            return
+        from shakyo_desk.store.exchange.apply import refresh_entities
+        from shakyo_desk.store.models import SyncConflict
+
+        table = SyncConflict.__table__
+        touched: dict[str, set[str]] = {}
+        for entity, entity_id in self._conflicts_dirty:
+            if self.conn.execute(sa.select(table.c.id).where(table.c.entity == entity, table.c.entity_id == entity_id)
+                                 .limit(1)).first() is not None:
+                touched.setdefault(entity, set()).add(entity_id)
+        self._conflicts_dirty.clear()
+        if touched:
+            refresh_entities(self.conn, touched)
+
     def _touch_search(self, model, entity_id: str, values: dict) -> None:
         if model is Household:
             self._search_dirty.add(entity_id)
@@ -171,6 +193,7 @@ class Writer:
         for household_id in self._search_dirty:
             refresh_household_search(self.conn, household_id)
         self._search_dirty.clear()
+        self._refresh_conflicts()
         if self._next_seq != self._first_seq:
             self.conn.execute(DeviceState.__table__.update().where(DeviceState.id == 1), {
                 "next_seq": self._next_seq, "hlc_wall_ms": self._clock.wall_ms, "hlc_counter": self._clock.counter,

@@ -315,6 +315,16 @@ def pack_bundle(
 ) -> bytes:
     """Sign and encrypt one bundle. `manifest` is make_manifest()'s dict (extra keys are kept
     and signed); `recipients` are the `age1…` strings of every active device plus recovery."""
+    return pack_bundle_hashed(manifest, changes, signing_key, recipients)[0]
+
+
+def pack_bundle_hashed(
+    manifest: Mapping,
+    changes: list[dict],
+    signing_key: Ed25519PrivateKey | DeviceKeys,
+    recipients: list[str],
+) -> tuple[bytes, str]:
+    """pack_bundle, also returning the bundle hash receivers will compute."""
     key = signing_key.signing_key if isinstance(signing_key, DeviceKeys) else signing_key
     recipients = list(dict.fromkeys(recipients))  # keep order, drop repeats
     if not recipients:
@@ -339,7 +349,7 @@ def pack_bundle(
         raise ValueError(f"manifest field {problem} is missing or malformed")
     manifest_bytes = canonical_json(full)
     signature = key.sign(_signed_message(manifest_bytes, payload_hash))
-    return pyrage.encrypt(build_inner(manifest_bytes, payload, signature), parsed)
+    return pyrage.encrypt(build_inner(manifest_bytes, payload, signature), parsed), bundle_hash(manifest_bytes)
 
 
 # ---------------------------------------------------------------- open
@@ -366,13 +376,15 @@ def bundle_hash(manifest_bytes: bytes) -> str:
 def open_bundle(
     data: bytes,
     identity: x25519.Identity | str | DeviceKeys,
-    trusted_keys: Mapping[str, Ed25519PublicKey | str | bytes],
+    trusted_keys: Mapping[str, Ed25519PublicKey | str | bytes] | Callable[[dict], Mapping],
     council_id: str,
 ) -> Opened:
     """Decrypt and verify a bundle, or raise BundleRefused; nothing partial is ever returned.
 
     trusted_keys: device_id → public key of every device the current roster accepts (revoked
-    devices left out by the caller). Every check only refuses, so the order merely picks the
+    devices left out by the caller), or a function of the (still unverified) manifest that returns
+    them — the import pipeline uses it to adopt a newer signed roster the bundle carries before
+    judging its sender. Every check only refuses, so the order merely picks the
     most useful sentence; nothing is accepted until the signature and the payload hash hold.
     """
     if isinstance(identity, DeviceKeys):
@@ -397,6 +409,8 @@ def open_bundle(
     # Unauthenticated claims, used only to refuse with the right words.
     if manifest.get("council_id") != council_id:
         raise _refuse_council(manifest.get("council_id"))
+    if callable(trusted_keys):
+        trusted_keys = trusted_keys(manifest)
     sender = manifest.get("sender")
     device_id = sender.get("device_id") if isinstance(sender, dict) else None
     if not isinstance(device_id, str) or device_id not in trusted_keys:

@@ -1,0 +1,288 @@
+"""Applying changes: remote changes join the change log under their own origin, and every
+entity they touch is recomputed from its whole history by the pure merge rules
+(``sync/merge.py``). Local writes never come through here; resolutions and edits of a field
+in conflict refresh the conflict index through ``refresh_entities``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shakyo_desk.domain import hlc
+from shakyo_desk.store.models import SYNCED_MODELS, ChangeLog, DeviceState, Household, Person, SyncConflict
+from shakyo_desk.store.search import refresh_household_search
+from shakyo_desk.store.writer import now_utc, to_json_value
+from shakyo_desk.sync.merge import Change, Merged, merge
+
+CHUNK = 400  # ids per IN (…) query: well under SQLite's variable limit
+WIRE_KEYS = ("origin", "epoch", "seq", "entity", "entity_id", "op", "fields", "base", "hlc", "staff_id", "recorded_at")
+OPS = {"insert", "update", "purge"}
+_KEEP_ON_PURGE = {"id", "created_at", "created_by", "hlc", "deleted_at"}
+
+
+def conflict_id(entity: str, entity_id: str, field_name: str) -> str:
+    """The same short id on every device, so `conflicts resolve ID` means one thing everywhere."""
+    return hashlib.sha256(f"{entity}\x00{entity_id}\x00{field_name}".encode()).hexdigest()[:12]
+
+
+# ---- change rows ⇄ wire dicts ⇄ merge.Change -----------------------------------------
+
+
+def to_wire(row) -> dict:
+    return {
+        "origin": row.origin_device, "epoch": row.epoch, "seq": row.seq, "entity": row.entity,
+        "entity_id": row.entity_id, "op": row.op, "fields": row.fields, "base": row.base, "hlc": row.hlc,
+        "staff_id": row.staff_id, "recorded_at": to_json_value(row.recorded_at),
+    }
+
+
+def wire_problem(c: dict) -> str | None:
+    """Why a received change cannot be stored, or None (signed content can still be malformed)."""
+    if set(c) != set(WIRE_KEYS):
+        return "keys"
+    if not (isinstance(c["origin"], str) and isinstance(c["entity_id"], str) and isinstance(c["hlc"], str)):
+        return "ids"
+    if not all(isinstance(c[k], int) and not isinstance(c[k], bool) for k in ("epoch", "seq")) or c["seq"] < 1:
+        return "seq"
+    if c["entity"] not in SYNCED_MODELS or c["op"] not in OPS:
+        return "entity"
+    if not isinstance(c["fields"], dict) or not isinstance(c["base"], dict):
+        return "fields"
+    columns = SYNCED_MODELS[c["entity"]].__table__.columns.keys()
+    if any(k not in columns for k in c["fields"]):
+        return "fields"
+    try:
+        hlc.Stamp.decode(c["hlc"])
+        datetime.fromisoformat(c["recorded_at"])
+    except (ValueError, TypeError):
+        return "hlc"
+    return None
+
+
+def as_change(row) -> Change:
+    return Change(row.origin_device, row.epoch, row.seq, row.op, row.fields, row.base, row.hlc, row.staff_id,
+                  to_json_value(row.recorded_at))
+
+
+# ---- column conversion -------------------------------------------------------------
+
+
+def _converter(column):
+    kind = type(column.type).__name__
+    if kind == "Date":
+        return lambda v: date.fromisoformat(v) if isinstance(v, str) else v
+    if kind == "DateTime":
+        return lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v
+    if kind == "Boolean":
+        return lambda v: None if v is None else bool(v)
+    return lambda v: v
+
+
+_CONVERTERS = {name: {c.name: _converter(c) for c in model.__table__.columns} for name, model in SYNCED_MODELS.items()}
+TEXT_FIELDS = {name: frozenset(c.name for c in model.__table__.columns if type(c.type).__name__ == "Text")
+               for name, model in SYNCED_MODELS.items()}
+
+
+def _default(column) -> Any:
+    if column.default is None:
+        return None if column.nullable else ""
+    return column.default.arg(None) if column.default.is_callable else column.default.arg
+
+
+def desired_row(entity: str, merged: Merged, entity_id: str, current: dict | None) -> dict | None:
+    """The row the merged history says should exist (None: not created yet here)."""
+    table = SYNCED_MODELS[entity].__table__
+    convert = _CONVERTERS[entity]
+    if merged.purged:
+        # id-only tombstone: keys that link records stay, every other value is blanked.
+        base = current or {}
+        row = {}
+        for column in table.columns:
+            if column.name in _KEEP_ON_PURGE or column.foreign_keys:
+                row[column.name] = base.get(column.name)
+            else:
+                row[column.name] = _default(column)
+        row.update(id=entity_id, hlc=merged.hlc, deleted_at=row.get("deleted_at") or now_utc())
+        if row.get("created_at") is None:
+            row["created_at"] = now_utc()
+        return row
+    if not merged.has_insert:
+        return None
+    row = {c.name: _default(c) for c in table.columns}
+    for name, value in merged.values.items():
+        if name in convert:
+            row[name] = convert[name](value)
+    row.update(id=entity_id, hlc=merged.hlc)
+    if current is not None:
+        row["updated_at"] = current.get("updated_at")
+    return row
+
+
+# ---- apply ---------------------------------------------------------------------------
+
+
+@dataclass
+class Applied:
+    stored: int = 0  # changes new to this device
+    entities: int = 0
+    conflicts_opened: list[str] = field(default_factory=list)
+    households: set[str] = field(default_factory=set)
+    max_hlc: str = ""
+
+
+def store_changes(conn: Connection, changes: list[dict]) -> list[dict]:
+    """Add to the change log the changes we do not hold yet; returns those."""
+    by_origin: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for c in changes:
+        by_origin[(c["origin"], c["epoch"])].append(c)
+    fresh = []
+    for (origin, epoch), group in by_origin.items():
+        low, high = min(c["seq"] for c in group), max(c["seq"] for c in group)
+        held = set(conn.execute(
+            sa.select(ChangeLog.seq).where(ChangeLog.origin_device == origin, ChangeLog.epoch == epoch,
+                                           ChangeLog.seq.between(low, high))).scalars())
+        seen: set[int] = set()
+        for c in group:
+            if c["seq"] not in held and c["seq"] not in seen:
+                seen.add(c["seq"])
+                fresh.append(c)
+    if fresh:
+        conn.execute(ChangeLog.__table__.insert(), [
+            dict(origin_device=c["origin"], epoch=c["epoch"], seq=c["seq"], entity=c["entity"],
+                 entity_id=c["entity_id"], op=c["op"], fields=c["fields"], base=c["base"], hlc=c["hlc"],
+                 staff_id=c["staff_id"], recorded_at=datetime.fromisoformat(c["recorded_at"]))
+            for c in fresh
+        ])
+    return fresh
+
+
+def apply_changes(conn: Connection, changes: list[dict]) -> Applied:
+    """Store new changes and bring every touched entity to its merged state."""
+    result = Applied()
+    fresh = store_changes(conn, changes)
+    result.stored = len(fresh)
+    if not fresh:
+        return result
+    result.max_hlc = max(c["hlc"] for c in fresh)
+    touched: dict[str, set[str]] = defaultdict(set)
+    for c in fresh:
+        touched[c["entity"]].add(c["entity_id"])
+    if any(c["op"] == "purge" for c in fresh):
+        _blank_purged_history(conn, [(c["entity"], c["entity_id"]) for c in fresh if c["op"] == "purge"])
+    refresh_entities(conn, touched, result)
+    for household_id in result.households:
+        refresh_household_search(conn, household_id)
+    _receive_clock(conn, result.max_hlc)
+    return result
+
+
+def refresh_entities(conn: Connection, touched: dict[str, Iterable[str]], result: Applied | None = None) -> Applied:
+    """Recompute rows and their conflicts from the change log, entity type by type
+    (parents before children: the order of SYNCED_MODELS)."""
+    result = result or Applied()
+    for entity, model in SYNCED_MODELS.items():
+        ids = sorted(touched.get(entity, ()))
+        for start in range(0, len(ids), CHUNK):
+            _refresh_chunk(conn, entity, model, ids[start : start + CHUNK], result)
+    return result
+
+
+def _refresh_chunk(conn: Connection, entity: str, model, ids: list[str], result: Applied) -> None:
+    table = model.__table__
+    history: dict[str, list[Change]] = defaultdict(list)
+    for row in conn.execute(sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity,
+                                                                  ChangeLog.entity_id.in_(ids))):
+        history[row.entity_id].append(as_change(row))
+    current = {r["id"]: dict(r) for r in conn.execute(sa.select(table).where(table.c.id.in_(ids))).mappings()}
+    inserts, conflicts_now = [], []
+    for entity_id in ids:
+        merged = merge(history.get(entity_id, []), TEXT_FIELDS[entity])
+        row = desired_row(entity, merged, entity_id, current.get(entity_id))
+        if row is None:
+            continue
+        result.entities += 1
+        old = current.get(entity_id)
+        if old is None:
+            inserts.append(row)
+        else:
+            changed = {k: v for k, v in row.items() if old.get(k) != v}
+            if changed:
+                conn.execute(table.update().where(table.c.id == entity_id), changed)
+        household_id = _household_of(entity, row)
+        if household_id:
+            result.households.add(household_id)
+        for conflict in merged.conflicts:
+            conflicts_now.append(dict(
+                id=conflict_id(entity, entity_id, conflict.field), entity=entity, entity_id=entity_id,
+                field=conflict.field, kind=conflict.kind, household_id=household_id, opened_at=now_utc()))
+    if inserts:
+        conn.execute(table.insert(), inserts)
+    _replace_conflicts(conn, entity, ids, conflicts_now, result)
+
+
+def _replace_conflicts(conn, entity: str, ids: list[str], now: list[dict], result: Applied) -> None:
+    ct = SyncConflict.__table__
+    before = {r.id: r.opened_at for r in conn.execute(
+        sa.select(ct.c.id, ct.c.opened_at).where(ct.c.entity == entity, ct.c.entity_id.in_(ids)))}
+    if before:
+        conn.execute(ct.delete().where(ct.c.entity == entity, ct.c.entity_id.in_(ids)))
+    for row in now:
+        if row["id"] in before:
+            row["opened_at"] = before[row["id"]]  # still the same question, asked since then
+        else:
+            result.conflicts_opened.append(row["id"])
+    if now:
+        conn.execute(ct.insert(), now)
+
+
+def _household_of(entity: str, row: dict) -> str | None:
+    if entity == Household.__tablename__:
+        return row["id"]
+    return row.get("household_id")
+
+
+def _blank_purged_history(conn: Connection, targets: list[tuple[str, str]]) -> None:
+    """Erasure reaches the history too: only the ids that link records remain."""
+    for entity, entity_id in targets:
+        keep = {c.name for c in SYNCED_MODELS[entity].__table__.columns if c.foreign_keys}
+        for row in conn.execute(sa.select(ChangeLog.origin_device, ChangeLog.epoch, ChangeLog.seq, ChangeLog.fields)
+                                .where(ChangeLog.entity == entity, ChangeLog.entity_id == entity_id,
+                                       ChangeLog.op != "purge")).all():
+            blank = {k: v for k, v in row.fields.items() if k in keep}
+            conn.execute(ChangeLog.__table__.update().where(
+                ChangeLog.origin_device == row.origin_device, ChangeLog.epoch == row.epoch, ChangeLog.seq == row.seq),
+                {"fields": blank})
+
+
+def _receive_clock(conn: Connection, remote: str) -> None:
+    """Our next stamps come after everything we have seen, whatever our wall clock says."""
+    import time
+
+    state = conn.execute(sa.select(DeviceState.hlc_wall_ms, DeviceState.hlc_counter)
+                         .where(DeviceState.id == 1)).one()
+    stamp = hlc.receive(hlc.Stamp(state.hlc_wall_ms, state.hlc_counter), hlc.Stamp.decode(remote),
+                        time.time_ns() // 1_000_000)
+    conn.execute(DeviceState.__table__.update().where(DeviceState.id == 1),
+                 {"hlc_wall_ms": stamp.wall_ms, "hlc_counter": stamp.counter})
+
+
+def entity_conflicts(conn: Connection, entity: str, entity_id: str) -> Merged:
+    rows = conn.execute(sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity,
+                                                              ChangeLog.entity_id == entity_id)).all()
+    return merge([as_change(r) for r in rows], TEXT_FIELDS[entity])
+
+
+def person_household_ids(conn: Connection, person_ids: Iterable[str]) -> set[str]:
+    ids = list(person_ids)
+    found = set()
+    for start in range(0, len(ids), CHUNK):
+        found |= set(conn.execute(sa.select(Person.household_id).where(Person.id.in_(ids[start:start + CHUNK])))
+                     .scalars())
+    return found

@@ -1,0 +1,131 @@
+"""Export: a bundle with every change the target may lack (DESIGN §5 "Knowledge")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shakyo_desk.domain.errors import InvalidInput, NotFound
+from shakyo_desk.domain.roles import may_sync
+from shakyo_desk.store import migrate
+from shakyo_desk.store.exchange import identity as ident
+from shakyo_desk.store.exchange import knowledge
+from shakyo_desk.store.exchange.apply import to_wire
+from shakyo_desk.store.exchange.scope import scope_predicate
+from shakyo_desk.store.models import ChangeLog, SyncBundle, SyncPeer
+from shakyo_desk.store.services._common import require
+from shakyo_desk.store.store import Store
+from shakyo_desk.store.writer import now_utc
+from shakyo_desk.sync import roster as rosters
+from shakyo_desk.sync.bundle import bundle_file_name, make_manifest, pack_bundle_hashed, write_bundle_file
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    seq: int
+    changes: int
+    size: int
+    recipients: list[str]  # device names that can open it (plus the recovery identity)
+
+
+def find_device(roster: dict, name_or_id: str) -> dict:
+    for entry in roster["devices"]:
+        if name_or_id in (entry["device_id"], entry["name"]):
+            return entry
+    raise NotFound(f"端末「{name_or_id}」は名簿にありません。同期の画面で端末名を確かめてください。")
+
+
+def _audience(roster: dict, me: ident.Identity, target: dict | None) -> tuple[list[dict], list[dict]]:
+    """(devices whose knowledge decides the content, devices that can decrypt it)."""
+    full = [d for d in rosters.active_devices(roster) if not d["scope"] and d["device_id"] != me.device_id]
+    if target is not None:
+        if target["revoked_at"] is not None:
+            raise InvalidInput(f"端末「{target['name']}」は利用停止されているため、同期ファイルを作れません。")
+        if target["device_id"] == me.device_id:
+            raise InvalidInput("自分の端末あての同期ファイルは作れません。相手の端末を選んでください。")
+        # A district-limited laptop must never be able to read the rest of the council.
+        return [target], [target] if target["scope"] else full
+    return full, full
+
+
+def _select(conn: Connection, ranges: list[dict], keep: Callable[[dict], bool] | None) -> list[dict]:
+    changes = []
+    for r in ranges:
+        rows = conn.execute(sa.select(ChangeLog.__table__).where(
+            ChangeLog.origin_device == r["origin"], ChangeLog.epoch == r["epoch"],
+            ChangeLog.seq.between(r["first"], r["last"])).order_by(ChangeLog.seq))
+        changes.extend(c for c in map(to_wire, rows) if keep is None or keep(c))
+    return changes
+
+
+def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, full: bool = False,
+                  progress: Progress | None = None) -> Exported:
+    require(may_sync(store.actor.role))
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InvalidInput(f"書き出し先のフォルダ「{folder}」が見つかりません。USB メモリが差さっているか確かめてください。")
+    with store.write() as w:
+        conn = w.conn
+        me = ident.load(conn)
+        signed = ident.current_roster(conn)
+        roster = signed.data
+        target = find_device(roster, for_device) if for_device else None
+        deciders, readers = _audience(roster, me, target)
+        if not readers:
+            raise InvalidInput("同期する相手の端末がまだ登録されていません。先に「端末の追加」で登録してください。")
+        ours = knowledge.own(conn)
+        theirs = {} if full else knowledge.minimum([knowledge.of_peer(conn, roster, d["device_id"]) for d in deciders])
+        ranges = []
+        for key, last in sorted(ours.items()):
+            origin, epoch = knowledge.split(key)
+            if me.scope and origin != me.device_id:
+                continue  # a laptop holds only part of the others' changes: it passes on its own
+            first = theirs.get(key, 0) + 1
+            if first <= last:
+                ranges.append({"origin": origin, "epoch": epoch, "first": first, "last": last})
+        if progress:
+            progress(0, 3, "変更を集めています")
+        scope = target["scope"] if target else []
+        keep = scope_predicate(conn, scope) if scope else None
+        changes = _select(conn, ranges, keep)
+        seq = me.bundle_seq + 1
+        manifest = make_manifest(
+            council_id=me.council_id, schema_version=migrate.head_revision(), device_id=me.device_id,
+            epoch=me.epoch, seq=seq, prev_bundle_hash=me.last_bundle_hash, ranges=ranges, knowledge=ours,
+            roster_version=roster["version"])
+        manifest.update(roster=signed.to_json(), scope=sorted(scope), sender_name=me.name,
+                        audience=[d["device_id"] for d in deciders])
+        if progress:
+            progress(1, 3, "暗号化しています")
+        # Ourselves too: a copy of this disk (a clone) must be recognisable when its bundles arrive.
+        recipients = [me.keys.recipient] + [d["recipient"] for d in readers] + [roster["recovery_recipient"]]
+        data, digest = pack_bundle_hashed(manifest, changes, me.keys, recipients)
+        name = bundle_file_name(me.council_id, me.name if me.name.isascii() else me.device_id, me.epoch, seq)
+        if progress:
+            progress(2, 3, "書き込んでいます")
+        path = write_bundle_file(folder, name, data)
+        ident.set_state(conn, bundle_seq=seq, last_bundle_hash=digest)
+        at = now_utc()
+        conn.execute(SyncBundle.__table__.insert(), dict(
+            bundle_hash=digest, direction="out", sender=me.device_id, epoch=me.epoch, seq=seq, at=at,
+            file_name=name, changes=len(changes), applied=0, conflicts=0))
+        for d in deciders:
+            _touch_peer(conn, d["device_id"], last_out_seq=seq, last_out_at=at)
+        w.audit("sync.export", detail={"file": name, "changes": len(changes), "for": target["name"] if target else "",
+                                       "full": full})
+        if progress:
+            progress(3, 3, "書き出しました")
+    return Exported(path, seq, len(changes), len(data), [d["name"] for d in readers])
+
+
+def _touch_peer(conn: Connection, device_id: str, **values) -> None:
+    table = SyncPeer.__table__
+    if conn.execute(table.update().where(table.c.device_id == device_id), values).rowcount == 0:
+        conn.execute(table.insert(), {"device_id": device_id, "knowledge": None, **values})

@@ -1,0 +1,153 @@
+"""This installation's sync identity, the council keys and the roster versions it holds."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.engine import Connection
+
+from shakyo_desk.domain.errors import PermissionDenied, StoreError
+from shakyo_desk.store.models import DeviceState, Roster, SyncKnowledge
+from shakyo_desk.store.writer import now_utc
+from shakyo_desk.sync import roster as rosters
+from shakyo_desk.sync.bundle import DeviceKeys, generate_recovery_identity
+
+OFFICE_ONLY = "この操作は事務局のパソコン（最初にデータフォルダを作った端末）でだけできます。"
+DEFAULT_OFFICE_NAME = "事務局"
+
+
+@dataclass(frozen=True)
+class Identity:
+    device_id: str
+    epoch: int
+    council_id: str
+    name: str
+    keys: DeviceKeys
+    scope: tuple[str, ...]
+    bundle_seq: int
+    last_bundle_hash: str | None
+    next_seq: int
+    admin_key: Ed25519PrivateKey | None
+
+    @property
+    def is_office(self) -> bool:
+        return self.admin_key is not None
+
+
+def _raw(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                             serialization.NoEncryption())
+
+
+def load(conn: Connection) -> Identity:
+    row = conn.execute(sa.select(DeviceState.__table__).where(DeviceState.id == 1)).mappings().one()
+    if row["signing_key"] is None:
+        raise StoreError("この端末には同期用の鍵がありません。管理者に相談してください。")
+    admin = Ed25519PrivateKey.from_private_bytes(row["admin_key"]) if row["admin_key"] else None
+    return Identity(
+        device_id=row["device_id"], epoch=row["epoch"], council_id=row["council_id"],
+        name=row["device_name"] or DEFAULT_OFFICE_NAME,
+        keys=DeviceKeys.from_secrets(row["signing_key"], row["age_identity"]), scope=tuple(row["scope"] or ()),
+        bundle_seq=row["bundle_seq"], last_bundle_hash=row["last_bundle_hash"], next_seq=row["next_seq"],
+        admin_key=admin,
+    )
+
+
+def set_state(conn: Connection, **values) -> None:
+    conn.execute(DeviceState.__table__.update().where(DeviceState.id == 1), values)
+
+
+# ---- roster ------------------------------------------------------------------------
+
+
+def current_roster(conn: Connection) -> rosters.SignedRoster:
+    row = conn.execute(sa.select(Roster.body, Roster.signature).order_by(Roster.version.desc()).limit(1)).one_or_none()
+    if row is None:
+        raise StoreError("この端末には同期の名簿がありません。管理者に相談してください。")
+    return rosters.SignedRoster(row.body, row.signature)
+
+
+def roster_data(conn: Connection) -> dict:
+    return current_roster(conn).data
+
+
+def save_roster(conn: Connection, signed: rosters.SignedRoster) -> None:
+    conn.execute(Roster.__table__.insert(), dict(version=signed.version, body=signed.body,
+                                                 signature=signed.signature, received_at=now_utc()))
+
+
+def adopt_roster(conn: Connection, signed: rosters.SignedRoster, council_id: str) -> bool:
+    """Keep a newer roster if the council admin key we already trust signed it."""
+    ours = roster_data(conn)
+    data = rosters.verify(signed, ours["admin_key"], council_id)
+    if data["version"] <= ours["version"]:
+        return False
+    save_roster(conn, signed)
+    return True
+
+
+def publish_roster(conn: Connection, identity: Identity, data: dict) -> rosters.SignedRoster:
+    """A new roster version, signed with the council admin key (the office only)."""
+    if identity.admin_key is None:
+        raise PermissionDenied(OFFICE_ONLY)
+    data = {**data, "version": data["version"] + 1, "issued_at": now_utc().isoformat(timespec="seconds")}
+    signed = rosters.sign(data, identity.admin_key)
+    save_roster(conn, signed)
+    return signed
+
+
+def found_council(conn: Connection, council_id: str, device_id: str) -> str:
+    """At `init`: the office device's keys, the council admin key, the recovery identity and
+    roster version 1. Returns the recovery identity, to be printed once and never stored."""
+    keys, admin, recovery = DeviceKeys.generate(), Ed25519PrivateKey.generate(), generate_recovery_identity()
+    set_state(conn, device_name=DEFAULT_OFFICE_NAME, signing_key=keys.signing_private_bytes(),
+              age_identity=keys.identity_str, admin_key=_raw(admin), scope=[])
+    data = rosters.new_roster(council_id, admin, str(recovery.to_public()))
+    data["devices"].append(rosters.device_entry(device_id, DEFAULT_OFFICE_NAME, keys.public_key_b64, keys.recipient,
+                                                [], now_utc().isoformat(timespec="seconds")))
+    signed = rosters.sign({**data, "version": 1, "issued_at": now_utc().isoformat(timespec="seconds")}, admin)
+    save_roster(conn, signed)
+    return str(recovery)
+
+
+def ensure_identity(conn: Connection) -> str | None:
+    """A store made before sync existed (schema 0002) gets its keys on first use; returns the
+    new recovery identity in that case (the caller must show it), otherwise None."""
+    row = conn.execute(sa.select(DeviceState.signing_key, DeviceState.device_id, DeviceState.council_id)
+                       .where(DeviceState.id == 1)).one()
+    if row.signing_key is not None:
+        return None
+    return found_council(conn, row.council_id, row.device_id)
+
+
+def public_key_of(conn: Connection, device_id: str) -> str | None:
+    entry = rosters.device(roster_data(conn), device_id)
+    return entry["public_key"] if entry else None
+
+
+# ---- epochs ------------------------------------------------------------------------
+
+
+def start_new_epoch(conn: Connection) -> int:
+    """After a restore or a detected clone: our old (device, epoch) may be reused by another
+    copy, so everything we write from now on is named by a fresh epoch."""
+    row = conn.execute(sa.select(DeviceState.device_id, DeviceState.epoch, DeviceState.next_seq)
+                       .where(DeviceState.id == 1)).one()
+    _set_known(conn, row.device_id, row.epoch, row.next_seq - 1)
+    set_state(conn, epoch=row.epoch + 1, next_seq=1, bundle_seq=0, last_bundle_hash=None)
+    return row.epoch + 1
+
+
+def _set_known(conn: Connection, origin: str, epoch: int, seq: int) -> None:
+    table = SyncKnowledge.__table__
+    updated = conn.execute(table.update().where(table.c.origin == origin, table.c.epoch == epoch), {"seq": seq})
+    if updated.rowcount == 0:
+        conn.execute(table.insert(), {"origin": origin, "epoch": epoch, "seq": seq})
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

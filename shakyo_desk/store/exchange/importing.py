@@ -1,0 +1,318 @@
+"""The import pipeline (DESIGN §5): staging copy → decrypt → verify (signature, council,
+roster, revocation, hash chain, replay) → apply in one transaction → summary.
+
+Every refusal names its reason and changes nothing; refused files are copied into the
+store's quarantine folder and listed, never dropped silently."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shakyo_desk.domain.roles import may_sync
+from shakyo_desk.store import migrate
+from shakyo_desk.store.exchange import identity as ident
+from shakyo_desk.store.exchange import knowledge
+from shakyo_desk.store.exchange.apply import apply_changes, wire_problem
+from shakyo_desk.store.models import SyncBundle, SyncPeer, SyncPending, SyncQuarantine
+from shakyo_desk.store.services._common import require
+from shakyo_desk.store.store import Store
+from shakyo_desk.store.writer import now_utc
+from shakyo_desk.sync import roster as rosters
+from shakyo_desk.sync.bundle import BUNDLE_SUFFIX, PARTIAL_SUFFIX, BundleRefused, Opened, bundle_files_in, open_bundle
+
+Progress = Callable[[int, int, str], None]
+
+APPLIED, ALREADY, OWN, REFUSED = "applied", "already", "own", "refused"
+
+
+@dataclass
+class ImportResult:
+    file: str
+    status: str  # applied | already | own | refused
+    message: str = ""
+    reason: str = ""
+    sender: str = ""  # device name
+    seq: int = 0
+    changes: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    gaps: list[str] = field(default_factory=list)
+    clone_detected: bool = False
+
+
+@dataclass
+class ImportReport:
+    results: list[ImportResult] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[ImportResult]:
+        return [r for r in self.results if r.status == REFUSED]
+
+    @property
+    def applied(self) -> int:
+        return sum(r.applied for r in self.results)
+
+    @property
+    def conflicts(self) -> int:
+        return sum(r.conflicts for r in self.results)
+
+
+def bundle_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files and folders → bundle files, oldest bundle number first per sender (names sort so)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(bundle_files_in(path))
+            for sub in sorted(p for p in path.iterdir() if p.is_dir()):  # a shared folder's outboxes
+                found.extend(bundle_files_in(sub))
+        else:
+            found.append(path)
+    return found
+
+
+def import_paths(store: Store, paths: Iterable[Path], progress: Progress | None = None,
+                 skip_own_outbox: Path | None = None) -> ImportReport:
+    require(may_sync(store.actor.role))
+    files = [p for p in bundle_paths(paths) if skip_own_outbox is None or p.parent != Path(skip_own_outbox)]
+    report = ImportReport()
+    for index, path in enumerate(files):
+        if progress:
+            progress(index, len(files), path.name)
+        report.results.append(import_file(store, path))
+    if progress:
+        progress(len(files), len(files), "")
+    return report
+
+
+# ---- one file ---------------------------------------------------------------------------
+
+
+class _Refusal(Exception):
+    def __init__(self, reason: str, message: str, quarantine: bool = True):
+        super().__init__(message)
+        self.reason, self.message, self.quarantine = reason, message, quarantine
+
+
+def _stage(store: Store, path: Path) -> bytes:
+    """Read the whole file into the staging folder first: a stick pulled halfway fails here,
+    before anything is changed."""
+    if path.name.endswith(PARTIAL_SUFFIX):
+        raise _Refusal("partial", "書き込みが終わっていない同期ファイル（.partial）です。書き出しをやり直してもらってください。",
+                       quarantine=False)
+    if not path.name.endswith(BUNDLE_SUFFIX):
+        raise _Refusal("name", "同期ファイル（.bundle）ではありません。", quarantine=False)
+    staging = store.layout.staging
+    try:
+        staging.mkdir(parents=True, exist_ok=True)
+        staged = staging / path.name
+        shutil.copyfile(path, staged)
+        data = staged.read_bytes()
+        staged.unlink()
+    except OSError as error:
+        raise _Refusal("read", f"同期ファイルを読み込めませんでした（{error.strerror or error}）。"
+                               "USB メモリが抜けていないか確かめて、もう一度取り込んでください。何も変更していません。",
+                       quarantine=False) from error
+    return data
+
+
+def import_file(store: Store, path: Path) -> ImportResult:
+    path = Path(path)
+    result = ImportResult(path.name, REFUSED)
+    try:
+        data = _stage(store, path)
+    except _Refusal as refusal:
+        result.reason, result.message = refusal.reason, refusal.message
+        return result
+    try:
+        with store.write() as w:
+            _import(w, data, result)
+    except _Refusal as refusal:
+        result.status, result.reason, result.message = (
+            ALREADY if refusal.reason == "replay" else OWN if refusal.reason == "own" else REFUSED,
+            refusal.reason, refusal.message)
+        if refusal.quarantine:
+            _quarantine(store, path, data, refusal)
+    except BundleRefused as refusal:
+        result.reason, result.message = refusal.reason, refusal.message
+        _quarantine(store, path, data, _Refusal(refusal.reason, refusal.message))
+    return result
+
+
+def _import(w, data: bytes, result: ImportResult) -> None:
+    conn = w.conn
+    me = ident.load(conn)
+    adopted: list[bool] = []
+
+    def trusted(manifest: dict) -> dict:
+        carried = manifest.get("roster")
+        if carried is not None:
+            try:
+                adopted.append(ident.adopt_roster(conn, rosters.SignedRoster.from_json(carried), me.council_id))
+            except rosters.RosterInvalid:
+                pass  # judged below by the roster we hold: an unsigned roster changes nothing
+        return rosters.trusted_keys(ident.roster_data(conn))
+
+    opened = open_bundle(data, me.keys, trusted, me.council_id)
+    device_id, epoch, seq = opened.sender
+    roster = ident.roster_data(conn)
+    entry = rosters.device(roster, device_id)
+    result.sender, result.seq, result.changes = entry["name"], seq, len(opened.changes)
+
+    if device_id == me.device_id:
+        if _known_bundle(conn, opened.bundle_hash):
+            raise _Refusal("own", "この端末が書き出した同期ファイルです。取り込む必要はありません。", quarantine=False)
+        # Our identity, a bundle we never wrote: a copy of this installation exists somewhere.
+        ident.start_new_epoch(conn)
+        result.clone_detected = True
+        w.audit("sync.clone_detected", detail={"bundle": opened.bundle_hash[:16]})
+    if not rosters.accepts_bundle(entry, epoch, seq):
+        raise _Refusal("revoked", f"端末「{entry['name']}」は利用停止されています。停止後に作られた同期ファイルは取り込めません。")
+    schema = str(opened.manifest["schema_version"])
+    if schema not in migrate.known_revisions():
+        raise _Refusal("schema", "この同期ファイルは新しいバージョンの社協デスクで作られています。"
+                                 "アプリを最新版に更新してから取り込んでください。", quarantine=False)
+    if _known_bundle(conn, opened.bundle_hash):
+        raise _Refusal("replay", f"この同期ファイル（{entry['name']} の第{seq}号）は取り込み済みです。", quarantine=False)
+    _check_chain(conn, opened, entry["name"], result)
+    for change in opened.changes:
+        if wire_problem(change):
+            raise _Refusal("format", "同期ファイルの中に形式の正しくない変更があるため取り込めません。")
+
+    ranges_ok = _apply(conn, opened, result)
+    result.conflicts = len(ranges_ok.conflicts_opened)
+    result.applied = ranges_ok.stored
+    _record(conn, opened, result)
+    w.audit("sync.import", detail={"sender": device_id, "seq": seq, "changes": result.changes,
+                                   "applied": result.applied, "conflicts": result.conflicts})
+    result.status = APPLIED
+
+
+def _known_bundle(conn: Connection, digest: str) -> bool:
+    return conn.execute(sa.select(SyncBundle.bundle_hash).where(SyncBundle.bundle_hash == digest)).first() is not None
+
+
+def _check_chain(conn: Connection, opened: Opened, name: str, result: ImportResult) -> None:
+    """Per-sender hash chain: a bundle must extend what we hold from that sender; a missing
+    number is a gap to report, a different history under the same numbers is refused."""
+    device_id, epoch, seq = opened.sender
+    rows = conn.execute(sa.select(SyncBundle.seq, SyncBundle.bundle_hash).where(
+        SyncBundle.sender == device_id, SyncBundle.epoch == epoch, SyncBundle.direction == "in")).all()
+    by_seq = {r.seq: r.bundle_hash for r in rows}
+    prev = opened.manifest["prev_bundle_hash"]
+    forked = (seq in by_seq) or (seq - 1 in by_seq and by_seq[seq - 1] != prev) or (seq == 1 and prev is not None)
+    if forked:
+        raise _Refusal("chain", f"端末「{name}」の第{seq}号として、取り込み済みのものと食い違う同期ファイルです。"
+                                "端末の複製や改ざんのおそれがあるため取り込みません。管理者に相談してください。")
+    last = max((s for s in by_seq if s < seq), default=0)
+    for missing in range(last + 1, seq):
+        result.gaps.append(f"{name} の同期ファイル 第{missing}号 がまだ届いていません。")
+
+
+@dataclass
+class _Outcome:
+    stored: int = 0
+    conflicts_opened: list[str] = field(default_factory=list)
+
+
+def _apply(conn: Connection, opened: Opened, result: ImportResult) -> _Outcome:
+    """Take each range that continues what we hold; park ranges that arrive ahead of a gap."""
+    known = knowledge.own(conn)
+    by_range: list[tuple[dict, list[dict]]] = []
+    unplaced = list(opened.changes)
+    for r in opened.manifest["ranges"]:
+        inside = [c for c in unplaced if c["origin"] == r["origin"] and c["epoch"] == r["epoch"]
+                  and r["first"] <= c["seq"] <= r["last"]]
+        by_range.append((r, inside))
+    placed = sum(len(inside) for _, inside in by_range)
+    if placed != len(opened.changes):
+        raise _Refusal("format", "同期ファイルの変更が目録（範囲）と一致しないため取り込めません。")
+
+    take: list[dict] = []
+    for r, inside in by_range:
+        key = f"{r['origin']}:{r['epoch']}"
+        have = known.get(key, 0)
+        if r["last"] <= have:
+            continue
+        if r["first"] <= have + 1:
+            take.extend(c for c in inside if c["seq"] > have)
+            known[key] = r["last"]
+        else:
+            conn.execute(SyncPending.__table__.insert(), dict(origin=r["origin"], epoch=r["epoch"], first=r["first"],
+                                                              last=r["last"], changes=inside))
+            result.gaps.append(f"{result.sender} から届いた変更の一部は、前の同期ファイルが届くまで保留しています。")
+    take.extend(_release_pending(conn, known))
+    knowledge.save(conn, {k: v for k, v in known.items() if k != _own_key(conn)})
+    applied = apply_changes(conn, take)
+    return _Outcome(applied.stored, applied.conflicts_opened)
+
+
+def _own_key(conn: Connection) -> str:
+    me = ident.load(conn)
+    return f"{me.device_id}:{me.epoch}"
+
+
+def _release_pending(conn: Connection, known: dict[str, int]) -> list[dict]:
+    released: list[dict] = []
+    progress = True
+    while progress:
+        progress = False
+        for row in conn.execute(sa.select(SyncPending.__table__).order_by(SyncPending.first)).all():
+            key = f"{row.origin}:{row.epoch}"
+            have = known.get(key, 0)
+            if row.last <= have:
+                conn.execute(SyncPending.__table__.delete().where(SyncPending.id == row.id))
+            elif row.first <= have + 1:
+                released.extend(c for c in row.changes if c["seq"] > have)
+                known[key] = row.last
+                conn.execute(SyncPending.__table__.delete().where(SyncPending.id == row.id))
+                progress = True
+    return released
+
+
+def _record(conn: Connection, opened: Opened, result: ImportResult) -> None:
+    device_id, epoch, seq = opened.sender
+    at = now_utc()
+    conn.execute(SyncBundle.__table__.insert(), dict(
+        bundle_hash=opened.bundle_hash, direction="in", sender=device_id, epoch=epoch, seq=seq, at=at,
+        file_name=result.file, changes=result.changes, applied=result.applied, conflicts=result.conflicts))
+    values = dict(knowledge=opened.manifest["knowledge"], last_in_epoch=epoch, last_in_seq=seq,
+                  last_in_hash=opened.bundle_hash, last_in_at=at)
+    table = SyncPeer.__table__
+    current = conn.execute(sa.select(table.c.last_in_epoch, table.c.last_in_seq).where(table.c.device_id == device_id)).first()
+    if current is not None and current.last_in_seq is not None and (current.last_in_epoch, current.last_in_seq) > (epoch, seq):
+        # An older bundle filling a gap: it must not make us forget newer knowledge.
+        return
+    if conn.execute(table.update().where(table.c.device_id == device_id), values).rowcount == 0:
+        conn.execute(table.insert(), {"device_id": device_id, **values})
+
+
+def _quarantine(store: Store, path: Path, data: bytes, refusal: _Refusal) -> None:
+    folder = store.layout.root / "quarantine"
+    digest = hashlib.sha256(data).hexdigest()
+    kept = ""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{digest[:12]}-{path.name}"
+        target.write_bytes(data)
+        kept = target.name
+    except OSError:
+        pass  # the list entry matters more than the copy
+    with store.write() as w:
+        w.conn.execute(SyncQuarantine.__table__.insert(), dict(
+            at=now_utc(), file_name=path.name, file_sha256=digest, reason=refusal.reason,
+            message=refusal.message, kept_as=kept))
+        w.audit("sync.quarantine", detail={"file": path.name, "reason": refusal.reason})
+
+
+def quarantine_list(store: Store) -> list[dict]:
+    with store.read() as s:
+        return [dict(r._mapping) for r in s.execute(
+            sa.select(SyncQuarantine.__table__).order_by(SyncQuarantine.id.desc()))]
+

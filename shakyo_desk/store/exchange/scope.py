@@ -1,0 +1,64 @@
+"""District-limited laptops: which records a scope covers (DESIGN §5 "Scoped laptops").
+
+Reference data (council, districts, staff, agencies, concern categories, places, salons and
+their sessions) goes everywhere; a household goes with its district, and with it what hangs
+on it: members, contacts, sheets and their history, referrals, attendance, remarks, regulars."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shakyo_desk.store.models import (
+    Attendance,
+    ConcernSheet,
+    Contact,
+    Household,
+    Person,
+    Referral,
+    Remark,
+    SalonRegular,
+    SheetStatusChange,
+)
+from shakyo_desk.store.store import with_subdistricts
+
+SHARED = {"council", "district", "staff", "agency", "concern_category", "place", "salon", "salon_session"}
+
+
+def _ids(conn: Connection, query) -> set[str]:
+    return set(conn.execute(query).scalars())
+
+
+def scope_predicate(conn: Connection, district_ids: Iterable[str]) -> Callable[[dict], bool]:
+    """A test for wire changes: does this change belong to the scope?"""
+    districts = with_subdistricts(conn, list(district_ids))
+    households = _ids(conn, sa.select(Household.id).where(Household.district_id.in_(sorted(districts))))
+    covered: dict[str, set[str]] = {"household": households}
+
+    def rows(model, *columns):
+        return conn.execute(sa.select(model.id, *columns)).all()
+
+    covered["person"] = {r.id for r in rows(Person, Person.household_id) if r.household_id in households}
+    persons = covered["person"]
+    covered["contact"] = {r.id for r in rows(Contact, Contact.household_id)
+                          if r.household_id is None or r.household_id in households}
+    covered["concern_sheet"] = {r.id for r in rows(ConcernSheet, ConcernSheet.household_id)
+                                if r.household_id in households}
+    sheets = covered["concern_sheet"]
+    covered["sheet_status_change"] = {r.id for r in rows(SheetStatusChange, SheetStatusChange.sheet_id)
+                                      if r.sheet_id in sheets}
+    covered["referral"] = {r.id for r in rows(Referral, Referral.household_id, Referral.sheet_id)
+                           if r.household_id in households or r.sheet_id in sheets}
+    covered["attendance"] = {r.id for r in rows(Attendance, Attendance.person_id) if r.person_id in persons}
+    covered["remark"] = {r.id for r in rows(Remark, Remark.person_id) if r.person_id in persons}
+    covered["salon_regular"] = {r.id for r in rows(SalonRegular, SalonRegular.person_id) if r.person_id in persons}
+
+    def belongs(change: dict) -> bool:
+        entity = change["entity"]
+        if entity in SHARED:
+            return True
+        return change["entity_id"] in covered.get(entity, ())
+
+    return belongs

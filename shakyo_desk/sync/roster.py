@@ -1,0 +1,113 @@
+"""The council roster: which installations belong to the council, signed by the admin key.
+
+Pure: building, signing and verifying roster versions. The store keeps every version it has
+seen; bundles carry the sender's newest one so a roster change (a new laptop, a revoked
+one) spreads with the data. Only a roster signed by the council admin key a device learned
+at enrolment is ever adopted, and only when its version is newer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from shakyo_desk.sync.bundle import canonical_json, public_key_b64, public_key_from
+
+ROSTER_CONTEXT = b"shakyo-desk roster signature v1\x00"
+ROSTER_FORMAT = 1
+
+
+class RosterInvalid(ValueError):
+    """A roster whose signature, council or shape does not hold."""
+
+
+@dataclass(frozen=True)
+class SignedRoster:
+    body: bytes  # canonical JSON
+    signature: str  # base64 Ed25519 over ROSTER_CONTEXT + body
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.body.decode("utf-8"))
+
+    @property
+    def version(self) -> int:
+        return int(self.data["version"])
+
+    def to_json(self) -> dict:
+        return {"body": base64.b64encode(self.body).decode("ascii"), "signature": self.signature}
+
+    @classmethod
+    def from_json(cls, value: Any) -> "SignedRoster":
+        try:
+            return cls(base64.b64decode(value["body"], validate=True), str(value["signature"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise RosterInvalid("roster shape") from error
+
+
+def new_roster(council_id: str, admin_key: Ed25519PrivateKey, recovery_recipient: str) -> dict:
+    return {
+        "format": ROSTER_FORMAT,
+        "council_id": council_id,
+        "version": 0,
+        "admin_key": public_key_b64(admin_key.public_key()),
+        "recovery_recipient": recovery_recipient,
+        "devices": [],
+        "staff": [],
+    }
+
+
+def device_entry(device_id: str, name: str, public_key: str, recipient: str, scope: list[str],
+                 valid_from: str, joined_knowledge: dict[str, int] | None = None) -> dict:
+    return {
+        "device_id": device_id, "name": name, "public_key": public_key, "recipient": recipient,
+        "scope": sorted(scope), "valid_from": valid_from, "revoked_at": None, "last_accepted": None,
+        "joined_knowledge": joined_knowledge or {},
+    }
+
+
+def sign(data: dict, admin_key: Ed25519PrivateKey) -> SignedRoster:
+    body = canonical_json(data)
+    signature = admin_key.sign(ROSTER_CONTEXT + body)
+    return SignedRoster(body, base64.b64encode(signature).decode("ascii"))
+
+
+def verify(signed: SignedRoster, admin_key_b64: str, council_id: str) -> dict:
+    """The roster's content, if the council admin key signed it for this council."""
+    try:
+        public_key_from(admin_key_b64).verify(base64.b64decode(signed.signature, validate=True),
+                                              ROSTER_CONTEXT + signed.body)
+        data = json.loads(signed.body.decode("utf-8"))
+    except (InvalidSignature, ValueError) as error:
+        raise RosterInvalid("signature") from error
+    if not isinstance(data, dict) or data.get("council_id") != council_id or data.get("admin_key") != admin_key_b64:
+        raise RosterInvalid("council")
+    if not isinstance(data.get("version"), int) or not isinstance(data.get("devices"), list):
+        raise RosterInvalid("shape")
+    return data
+
+
+def device(data: dict, device_id: str) -> dict | None:
+    return next((d for d in data["devices"] if d["device_id"] == device_id), None)
+
+
+def active_devices(data: dict) -> list[dict]:
+    return [d for d in data["devices"] if d["revoked_at"] is None]
+
+
+def accepts_bundle(entry: dict, epoch: int, seq: int) -> bool:
+    """A revoked device's bundles up to the last one the office had accepted stay valid."""
+    if entry["revoked_at"] is None:
+        return True
+    last = entry.get("last_accepted")
+    return last is not None and (epoch, seq) <= (last["epoch"], last["seq"])
+
+
+def trusted_keys(data: dict) -> dict[str, str]:
+    """Every device that ever belonged: a revoked one is judged per bundle by accepts_bundle."""
+    return {d["device_id"]: d["public_key"] for d in data["devices"]}
