@@ -14,6 +14,9 @@ COMMAND_MODULES = [
     "contact",
     "sheet",
     "watch",
+    "device",
+    "sync",
+    "conflicts",
 ]
 
 

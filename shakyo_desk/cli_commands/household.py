@@ -141,7 +141,7 @@ def detail_json(h) -> dict:
         "watch_level": h.watch_level, "watch_interval_days": h.watch_interval_days, "notes": h.notes,
         "created_at": h.created_at, "updated_at": h.updated_at,
         "members": [person_json(p) for p in h.members],
-        # Filled by ``run_show`` from the field-record services; conflicts arrive with sync.
+        # Filled by ``run_show`` from the field-record and sync services.
         "contacts": [], "sheets": [], "conflicts": [], "follow_ups": [], "referrals": [],
     }
 
@@ -251,6 +251,8 @@ def run_show(ctx: Context) -> int:
 
     from shakyo_desk.domain.roles import Role
     from shakyo_desk.store.services import contacts, referrals, sheets, watch
+    from shakyo_desk.cli_commands.conflicts import _document
+    from shakyo_desk.store.exchange.conflicts import list_conflicts
     from shakyo_desk.store.services.households import get_household
 
     with ctx.open_store() as store:
@@ -260,6 +262,7 @@ def run_show(ctx: Context) -> int:
                       for sh in sheets.list_sheets(store, household_id=household.id, limit=None)]
         referral_rows = referrals.list_referrals(store, household_id=household.id, limit=None) \
             if store.actor.role != Role.REPORTER else []
+        open_conflicts = list_conflicts(store, household_id=household.id)
         due = None
         if store.actor.role != Role.REPORTER:
             due = next((d for d in watch.due_list(store, date.max, district_id=household.district_id)
@@ -269,10 +272,12 @@ def run_show(ctx: Context) -> int:
     doc["sheets"] = [sheet_json(sh) for sh in sheet_rows]
     doc["referrals"] = [referral_json(r) for r in referral_rows]
     doc["follow_ups"] = follow_ups(referral_rows, due)
+    doc["conflicts"] = [_document(c) for c in open_conflicts]
     if ctx.json:
         ctx.emit(doc)
     else:
-        ctx.emit(None, detail_text(household) + records_text(doc, date.today()))
+        flagged = [f"要確認：{c.entity_label}の「{c.field_label}」（conflicts list で選んでください）" for c in open_conflicts]
+        ctx.emit(None, detail_text(household) + flagged + records_text(doc, date.today()))
     return 0
 
 

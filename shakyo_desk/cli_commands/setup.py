@@ -32,7 +32,8 @@ def register(subparsers) -> None:
 
 def _recovery_kit(ctx: Context, store_dir: Path, council: str, recovery_key: str, heading: str) -> None:
     ctx.emit(
-        {"store": str(store_dir), "council": council, "recovery_key": recovery_key, "recovery_identity": None},
+        {"store": str(store_dir), "council": council, "recovery_key": recovery_key,
+         "recovery_identity": recovery_key.identity},
         [
             heading,
             f"  データフォルダ：{store_dir}",
@@ -44,6 +45,12 @@ def _recovery_kit(ctx: Context, store_dir: Path, council: str, recovery_key: str
             "この復旧キーを今すぐ印刷するか紙に正確に書き写し、鍵のかかる場所に保管してください。",
             "パスフレーズを忘れたときや、別のパソコンにバックアップを復元するときに必要です。",
             "復旧キーはパソコンの中には保存されません。なくすとデータを取り戻せなくなります。",
+            "",
+            "【同期ファイルの復旧用の鍵】（この表示は一度きりです）",
+            f"  {recovery_key.identity}",
+            "",
+            "アプリが使えなくなっても、この鍵と age という一般的な道具で同期ファイルを開けます。",
+            "復旧キーと一緒に、鍵のかかる場所に保管してください。",
         ],
     )
 
@@ -99,7 +106,8 @@ def run_demo(ctx: Context) -> int:
         progress.done()
     if ctx.json:
         ctx.emit({"store": str(store_dir), "council": council, "profile": ctx.args.profile, "seed": ctx.args.seed,
-                  "households": households, "recovery_key": recovery_key, "recovery_identity": None})
+                  "households": households, "recovery_key": recovery_key,
+                  "recovery_identity": recovery_key.identity})
         return 0
     _recovery_kit(ctx, store_dir, council, recovery_key,
                   f"デモ用のデータフォルダを作りました（架空の世帯 {households} 件）。研修・試用のためだけに使ってください。")

@@ -55,6 +55,8 @@ _PAYLOAD_LEN = struct.Struct(">Q")
 class BundleRefused(UserError):
     """A bundle that may not be imported; `reason` is a stable code for the quarantine list."""
 
+    exit_code = 8
+
     def __init__(self, reason: str, message: str):
         super().__init__(message)
         self.reason = reason

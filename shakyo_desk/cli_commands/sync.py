@@ -1,0 +1,72 @@
+"""`sync export|import`: bundle files on a USB stick or in a shared folder."""
+
+from pathlib import Path
+
+from shakyo_desk.cli_commands._base import Context, add_store_options
+from shakyo_desk.sync.bundle import BundleRefused
+
+
+def register(subparsers) -> None:
+    group = subparsers.add_parser("sync", help="同期ファイルの書き出しと取り込み",
+                                  description="USB メモリや共有フォルダを使って、端末どうしでデータを同期します。")
+    add_store_options(group)
+    sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
+
+    p = sub.add_parser("export", help="同期ファイルを書き出し、そのパスを表示します",
+                       description="相手の端末がまだ持っていない変更を、暗号化・署名した同期ファイルに書き出します。")
+    p.add_argument("--to", metavar="FOLDER", required=True, help="書き出し先のフォルダ（USB メモリなど）")
+    p.add_argument("--for", dest="for_device", metavar="DEVICE", default=None,
+                   help="相手の端末名（省略すると、地区を限らない全端末あて）")
+    p.add_argument("--full", action="store_true", help="差分ではなく、持っている変更をすべて書き出します")
+    add_store_options(p)
+    p.set_defaults(handler=run_export)
+
+    p = sub.add_parser("import", help="同期ファイル（またはフォルダ内のすべて）を取り込みます",
+                       description="同期ファイルを取り込み、結果を表示します。取り込めなかったファイルがあれば終了コードは0以外です。")
+    p.add_argument("paths", metavar="PATH", nargs="+", help="同期ファイルかフォルダ")
+    add_store_options(p)
+    p.set_defaults(handler=run_import)
+
+
+def run_export(ctx: Context) -> int:
+    from shakyo_desk.store.exchange.exporting import export_bundle
+
+    with ctx.open_store() as store:
+        result = export_bundle(store, Path(ctx.args.to).expanduser(), for_device=ctx.args.for_device,
+                               full=ctx.args.full)
+    ctx.emit({"path": str(result.path), "seq": result.seq, "changes": result.changes, "bytes": result.size,
+              "recipients": result.recipients}, [
+        str(result.path),
+    ])
+    if not ctx.json:
+        ctx.note(f"変更 {result.changes} 件を書き出し、読み直して確かめました。USB メモリを取り外してかまいません。")
+    return 0
+
+
+def run_import(ctx: Context) -> int:
+    from shakyo_desk.store.exchange.importing import import_paths
+
+    with ctx.open_store() as store:
+        report = import_paths(store, [Path(p).expanduser() for p in ctx.args.paths])
+    lines = []
+    for r in report.results:
+        if r.status == "applied":
+            line = f"○ {r.file}：{r.sender} の第{r.seq}号、変更 {r.applied} 件を取り込みました"
+            if r.conflicts:
+                line += f"（要確認 {r.conflicts} 件）"
+            lines.append(line + "。")
+        elif r.status in ("already", "own"):
+            lines.append(f"－ {r.file}：{r.message}")
+        else:
+            lines.append(f"× {r.file}：{r.message}")
+        lines.extend(f"  ！ {gap}" for gap in r.gaps)
+        if r.clone_detected:
+            lines.append("  ！ この端末の複製が見つかりました。これからの変更は新しい番号（エポック）で記録します。管理者に知らせてください。")
+    if not report.results:
+        lines.append("取り込む同期ファイルが見つかりませんでした。")
+    ctx.emit({"results": [r.__dict__ for r in report.results], "applied": report.applied,
+              "conflicts": report.conflicts, "refused": len(report.refused)}, lines)
+    if report.refused:
+        ctx.stderr.write(f"{len(report.refused)}件の同期ファイルを取り込めませんでした。理由は上の一覧のとおりです。\n")
+        return BundleRefused.exit_code
+    return 0

@@ -1,0 +1,205 @@
+"""Installations of the council: the 同期 overview, enrolment (`device add` / `device join`)
+and revocation. Only the office holds the council admin key that signs the roster."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from shakyo_desk.domain.errors import InvalidInput, StoreError
+from shakyo_desk.domain.ids import new_id
+from shakyo_desk.domain.roles import Role, manages_accounts
+from shakyo_desk.domain.text import clean
+from shakyo_desk.store.atomic import write_atomic
+from shakyo_desk.store.exchange import identity as ident
+from shakyo_desk.store.exchange import knowledge
+from shakyo_desk.store.exchange.apply import apply_changes, to_wire
+from shakyo_desk.store.exchange.exporting import find_device
+from shakyo_desk.store.exchange.scope import scope_predicate
+from shakyo_desk.store.models import ChangeLog, District, Staff, SyncBundle, SyncPeer, SyncPending
+from shakyo_desk.store.services._common import require
+from shakyo_desk.store.store import RecoveryKey, Store, _load_actor, build_store, validate_login
+from shakyo_desk.store.writer import Actor, now_utc
+from shakyo_desk.sync import enrolment
+from shakyo_desk.sync import roster as rosters
+from shakyo_desk.sync.bundle import DeviceKeys
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    device_id: str
+    name: str
+    is_self: bool
+    scope: tuple[str, ...]  # district names; empty = whole council
+    revoked_at: str | None
+    last_in_seq: int | None
+    last_in_at: datetime | None
+    last_out_seq: int | None
+    last_out_at: datetime | None
+    waiting: int  # our changes this device has not confirmed holding
+
+
+@dataclass(frozen=True)
+class SyncOverview:
+    device_name: str
+    epoch: int
+    is_office: bool
+    devices: tuple[DeviceInfo, ...]
+    pending_ranges: int  # changes parked behind a missing bundle
+    last_bundle_seq: int
+
+
+def overview(store: Store) -> SyncOverview:
+    with store.read() as s:
+        conn = s.connection()
+        me = ident.load(conn)
+        roster = ident.roster_data(conn)
+        districts = dict(s.execute(sa.select(District.id, District.name)).all())
+        peers = {r.device_id: r for r in s.execute(sa.select(SyncPeer.__table__)).all()}
+        ours = knowledge.own(conn)
+        devices = []
+        for entry in roster["devices"]:
+            peer = peers.get(entry["device_id"])
+            theirs = knowledge.of_peer(conn, roster, entry["device_id"])
+            waiting = 0 if entry["device_id"] == me.device_id else sum(
+                max(0, seq - theirs.get(key, 0)) for key, seq in ours.items())
+            devices.append(DeviceInfo(
+                entry["device_id"], entry["name"], entry["device_id"] == me.device_id,
+                tuple(districts.get(d, "（不明な地区）") for d in entry["scope"]), entry["revoked_at"],
+                peer.last_in_seq if peer else None, peer.last_in_at if peer else None,
+                peer.last_out_seq if peer else None, peer.last_out_at if peer else None, waiting))
+        pending = s.execute(sa.select(sa.func.count()).select_from(SyncPending)).scalar_one()
+        return SyncOverview(me.name, me.epoch, me.is_office, tuple(devices), pending, me.bundle_seq)
+
+
+def recent_bundles(store: Store, limit: int = 50) -> list[dict]:
+    with store.read() as s:
+        return [dict(r._mapping) for r in s.execute(
+            sa.select(SyncBundle.__table__).order_by(SyncBundle.at.desc()).limit(limit))]
+
+
+# ---- enrolment ----------------------------------------------------------------------
+
+
+def _district_ids(s, names: list[str]) -> list[str]:
+    ids = []
+    for name in names:
+        found = s.execute(sa.select(District.id).where(District.name == clean(name), District.deleted_at.is_(None))
+                          ).scalar()
+        if found is None:
+            raise InvalidInput(f"地区「{name}」は登録されていません。地区の名前を確かめてください。")
+        ids.append(found)
+    return ids
+
+
+def add_device(store: Store, name: str, out: Path, districts: list[str] | None = None,
+               kdf: dict | None = None) -> str:
+    """Make the one-time enrolment file for a new installation; returns the code to show."""
+    require(manages_accounts(store.actor.role))
+    name = clean(name)
+    if not name or len(name) > 40:
+        raise InvalidInput("端末名を40文字以内で入力してください（例：田中さんのノートPC）。")
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise InvalidInput(f"保存先のフォルダ「{out.parent}」が見つかりません。")
+    code = enrolment.new_code()
+    with store.write() as w:
+        conn = w.conn
+        me = ident.load(conn)
+        roster = ident.roster_data(conn)
+        if any(d["name"] == name for d in roster["devices"]):
+            raise InvalidInput(f"端末名「{name}」はすでに使われています。別の名前にしてください。")
+        scope = _district_ids(w.session, districts or [])
+        keys, device_id = DeviceKeys.generate(), new_id()
+        ours = knowledge.own(conn)
+        entry = rosters.device_entry(device_id, name, keys.public_key_b64, keys.recipient, scope,
+                                     now_utc().isoformat(timespec="seconds"), ours)
+        staff = [{"id": r.id, "login": r.login, "role": r.role, "disabled": r.disabled_at is not None}
+                 for r in conn.execute(sa.select(Staff.id, Staff.login, Staff.role, Staff.disabled_at))]
+        signed = ident.publish_roster(conn, me, {**roster, "devices": roster["devices"] + [entry], "staff": staff})
+        keep = scope_predicate(conn, scope) if scope else None
+        changes = [c for c in map(to_wire, conn.execute(sa.select(ChangeLog.__table__)))
+                   if keep is None or keep(c)]
+        payload = {
+            "council_id": me.council_id,
+            "device": {"device_id": device_id, "name": name, "scope": scope,
+                       "signing_key": base64.b64encode(keys.signing_private_bytes()).decode("ascii"),
+                       "age_identity": keys.identity_str},
+            "roster": signed.to_json(),
+            "knowledge": ours,
+            "changes": changes,
+        }
+        try:
+            write_atomic(out, enrolment.seal(payload, code, kdf))
+        except OSError as error:
+            raise StoreError(f"登録ファイルを書き込めませんでした（{error.strerror or error}）。保存先を確かめてください。") from error
+        w.audit("device.add", detail={"device": device_id, "name": name, "scope": scope})
+    return code
+
+
+def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: str,
+         kdf: dict | None = None) -> tuple[Store, RecoveryKey]:
+    """Create this installation's store from an enrolment file."""
+    login = validate_login(login)
+    try:
+        data = Path(enrolment_file).read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"登録ファイル「{enrolment_file}」を読めませんでした。") from error
+    payload = enrolment.unseal(data, code)
+    device = payload["device"]
+    council_id = payload["council_id"]
+    signed = rosters.SignedRoster.from_json(payload["roster"])
+    roster = signed.data
+    rosters.verify(signed, roster["admin_key"], council_id)  # the roster signs itself consistently
+    staff = next((c for c in payload["changes"] if c["entity"] == "staff" and c["op"] == "insert"
+                  and c["fields"].get("login") == login), None)
+    if staff is None:
+        raise InvalidInput(f"アカウント「{login}」は社協の職員名簿にありません。事務局で登録されたログイン名を入力してください。")
+    fields = staff["fields"]
+    actor = Actor(staff["entity_id"], login, fields.get("display_name") or login, Role(fields.get("role", "staff")))
+
+    def fill(store: Store) -> None:
+        with store.write() as w:
+            conn = w.conn
+            ident.set_state(conn, device_name=device["name"], scope=device["scope"],
+                            signing_key=base64.b64decode(device["signing_key"]), age_identity=device["age_identity"])
+            ident.save_roster(conn, signed)
+            apply_changes(conn, payload["changes"])
+            knowledge.save(conn, payload["knowledge"])
+            w.audit("device.join", detail={"device": device["device_id"], "name": device["name"]})
+
+    store, recovery_key = build_store(root, council_id, device["device_id"], actor, passphrase, fill, kdf)
+    try:
+        store = store.as_actor(_load_actor(store.engine, login))  # the account as it is now, not as created
+    except Exception:
+        store.close()
+        raise
+    return store, RecoveryKey(recovery_key, "")
+
+
+def revoke_device(store: Store, name_or_id: str) -> dict:
+    """A lost or retired installation: a new roster version; its later bundles are refused."""
+    require(manages_accounts(store.actor.role))
+    with store.write() as w:
+        conn = w.conn
+        me = ident.load(conn)
+        roster = ident.roster_data(conn)
+        entry = find_device(roster, name_or_id)
+        if entry["device_id"] == me.device_id:
+            raise InvalidInput("この端末自身は利用停止にできません。")
+        if entry["revoked_at"] is not None:
+            raise InvalidInput(f"端末「{entry['name']}」はすでに利用停止されています。")
+        last = conn.execute(sa.select(SyncBundle.epoch, SyncBundle.seq).where(
+            SyncBundle.sender == entry["device_id"], SyncBundle.direction == "in")
+            .order_by(SyncBundle.epoch.desc(), SyncBundle.seq.desc()).limit(1)).first()
+        revoked = {**entry, "revoked_at": now_utc().isoformat(timespec="seconds"),
+                   "last_accepted": {"epoch": last.epoch, "seq": last.seq} if last else None}
+        devices = [revoked if d["device_id"] == entry["device_id"] else d for d in roster["devices"]]
+        signed = ident.publish_roster(conn, me, {**roster, "devices": devices})
+        w.audit("device.revoke", detail={"device": entry["device_id"], "name": entry["name"],
+                                         "roster_version": signed.version})
+        return revoked

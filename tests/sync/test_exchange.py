@@ -1,0 +1,75 @@
+"""Two and three real stores exchanging real bundle files through the services."""
+
+from datetime import date
+
+import pytest
+
+from shakyo_desk.store.check import check_store
+from shakyo_desk.store.exchange import conflicts, devices
+from shakyo_desk.store.exchange.exporting import export_bundle
+from shakyo_desk.store.exchange.importing import import_paths
+from shakyo_desk.store.services import contacts, districts, households
+from tests.sync.council import carry, enrol, make_office
+
+
+@pytest.fixture
+def council(tmp_path):
+    office, kit = make_office(tmp_path)
+    district = districts.add_district(office, "上町", "かみまち")
+    household = households.add_household(office, district, "架空 花子", "カクウ ハナコ", address="架空村上町1")
+    laptop = enrol(office, tmp_path, "laptop1")
+    yield office, laptop, household, tmp_path
+    for s in (office, laptop):
+        if s.is_open:
+            s.close()
+
+
+def test_enrolled_laptop_holds_the_office_data_and_is_sound(council):
+    office, laptop, household, _ = council
+    assert households.get_household(laptop, household, log=False).address == "架空村上町1"
+    assert check_store(laptop).sound, check_store(laptop).problems
+    names = [d.name for d in devices.overview(office).devices]
+    assert names == ["事務局", "laptop1"]
+
+
+def test_a_visit_recorded_on_the_laptop_reaches_the_office(council, tmp_path):
+    office, laptop, household, _ = council
+    contacts.add_contact(laptop, household_id=household, contact_date=date(2026, 11, 20),
+                         seen_heard="玄関先で話した。元気そう。", today=date(2026, 11, 23))
+    exported, report = carry(laptop, office, tmp_path / "usb")
+    assert exported.changes >= 1
+    assert report.refused == [] and report.applied >= 1
+    notes = [c.seen_heard for c in contacts.list_contacts(office, household_id=household)]
+    assert "玄関先で話した。元気そう。" in notes
+    assert check_store(office).sound, check_store(office).problems
+
+
+def test_same_field_edited_on_both_sides_keeps_both_values_until_chosen(council, tmp_path):
+    office, laptop, household, _ = council
+    households.update_household(office, household, phone="0000-11-1111")
+    households.update_household(laptop, household, phone="0000-22-2222")
+    carry(laptop, office, tmp_path / "a")
+    carry(office, laptop, tmp_path / "b")
+    for store in (office, laptop):
+        [conflict] = conflicts.list_conflicts(store)
+        assert conflict.field == "phone" and conflict.kind == "value"
+        assert sorted(c.value for c in conflict.choices) == ["0000-11-1111", "0000-22-2222"]
+    shown = {households.get_household(s, household, log=False).phone for s in (office, laptop)}
+    assert len(shown) == 1  # the same provisional value everywhere
+    [conflict] = conflicts.list_conflicts(office)
+    chosen = next(c for c in conflict.choices if c.value == "0000-22-2222")
+    conflicts.resolve_conflict(office, conflict.id, chosen.number)
+    assert conflicts.list_conflicts(office) == []
+    carry(office, laptop, tmp_path / "c")
+    assert conflicts.list_conflicts(laptop) == []
+    assert households.get_household(laptop, household, log=False).phone == "0000-22-2222"
+    assert check_store(laptop).sound and check_store(office).sound
+
+
+def test_importing_the_same_bundle_twice_changes_nothing(council, tmp_path):
+    office, laptop, household, _ = council
+    households.update_household(laptop, household, notes="二度目の取り込みの確認")
+    exported, first = carry(laptop, office, tmp_path / "usb")
+    second = import_paths(office, [exported.path])
+    assert first.results[0].status == "applied"
+    assert second.results[0].status == "already" and second.applied == 0
