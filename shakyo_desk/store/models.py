@@ -276,6 +276,9 @@ class DeviceState(Base):
     scope: Mapped[list] = mapped_column(JSON, default=list)  # district ids; empty = the whole council
     bundle_seq: Mapped[int] = mapped_column(Integer, default=0)  # bundles issued in this epoch
     last_bundle_hash: Mapped[str | None] = mapped_column(String(64))
+    # A store upgraded from before sync got its recovery identity on first unlock: kept
+    # until an admin has printed it, then erased (a new store prints it at `init`).
+    recovery_identity_unprinted: Mapped[str | None] = mapped_column(String(100))
 
 
 class Roster(Base):

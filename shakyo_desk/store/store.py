@@ -200,6 +200,9 @@ def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] =
     throttle.record_success(login)
     with store.write() as w:
         w.audit("session.unlock")
+        from shakyo_desk.store.exchange.identity import ensure_identity
+
+        ensure_identity(w.conn)
     return store
 
 

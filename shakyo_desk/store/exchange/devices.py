@@ -203,3 +203,18 @@ def revoke_device(store: Store, name_or_id: str) -> dict:
         w.audit("device.revoke", detail={"device": entry["device_id"], "name": entry["name"],
                                          "roster_version": signed.version})
         return revoked
+
+
+def unprinted_recovery_identity(store: Store) -> str | None:
+    """(admin) The recovery identity of a store upgraded from before sync, until printed."""
+    if not manages_accounts(store.actor.role):
+        return None
+    with store.read() as s:
+        return ident.unprinted_recovery_identity(s.connection())
+
+
+def recovery_identity_printed(store: Store) -> None:
+    require(manages_accounts(store.actor.role))
+    with store.write() as w:
+        ident.mark_recovery_identity_printed(w.conn)
+        w.audit("sync.recovery_identity_printed")

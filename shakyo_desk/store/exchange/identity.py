@@ -114,14 +114,21 @@ def found_council(conn: Connection, council_id: str, device_id: str) -> str:
     return str(recovery)
 
 
-def ensure_identity(conn: Connection) -> str | None:
-    """A store made before sync existed (schema 0002) gets its keys on first use; returns the
-    new recovery identity in that case (the caller must show it), otherwise None."""
+def ensure_identity(conn: Connection) -> None:
+    """A store made before sync existed (schema 0002) gets its keys at its first unlock; its
+    recovery identity waits, inside the encrypted store, until an admin has printed it."""
     row = conn.execute(sa.select(DeviceState.signing_key, DeviceState.device_id, DeviceState.council_id)
                        .where(DeviceState.id == 1)).one()
-    if row.signing_key is not None:
-        return None
-    return found_council(conn, row.council_id, row.device_id)
+    if row.signing_key is None:
+        set_state(conn, recovery_identity_unprinted=found_council(conn, row.council_id, row.device_id))
+
+
+def unprinted_recovery_identity(conn: Connection) -> str | None:
+    return conn.execute(sa.select(DeviceState.recovery_identity_unprinted).where(DeviceState.id == 1)).scalar()
+
+
+def mark_recovery_identity_printed(conn: Connection) -> None:
+    set_state(conn, recovery_identity_unprinted=None)
 
 
 def public_key_of(conn: Connection, device_id: str) -> str | None:

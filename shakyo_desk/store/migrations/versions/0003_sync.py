@@ -22,6 +22,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("scope", sa.JSON(), nullable=False, server_default="[]"))
         batch.add_column(sa.Column("bundle_seq", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("last_bundle_hash", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("recovery_identity_unprinted", sa.String(100), nullable=True))
     op.create_table(
         "roster",
         sa.Column("version", sa.Integer(), primary_key=True, autoincrement=False),
@@ -98,6 +99,6 @@ def downgrade() -> None:
                  "sync_knowledge", "roster"):
         op.drop_table(name)
     with op.batch_alter_table("device_state") as batch:
-        for name in ("last_bundle_hash", "bundle_seq", "scope", "admin_key", "age_identity", "signing_key",
+        for name in ("recovery_identity_unprinted", "last_bundle_hash", "bundle_seq", "scope", "admin_key", "age_identity", "signing_key",
                      "device_name"):
             batch.drop_column(name)
