@@ -26,6 +26,7 @@ def register(subparsers) -> None:
     p.add_argument("paths", metavar="PATH", nargs="+", help="同期ファイルかフォルダ")
     add_store_options(p)
     p.set_defaults(handler=run_import)
+    register_mailbox(sub)
 
 
 def run_export(ctx: Context) -> int:
@@ -70,3 +71,28 @@ def run_import(ctx: Context) -> int:
         ctx.stderr.write(f"{len(report.refused)}件の同期ファイルを取り込めませんでした。理由は上の一覧のとおりです。\n")
         return BundleRefused.exit_code
     return 0
+
+
+def register_mailbox(sub) -> None:
+    p = sub.add_parser("mailbox", help="共有フォルダで同期します（ほかの端末の分を取り込み、自分の分を書き出す）",
+                       description="共有フォルダを郵便受けとして使います。ほかの端末の送信フォルダ（outbox-…）をすべて取り込み、"
+                                   "この端末の送信フォルダに同期ファイルを書き出します。データベースは共有フォルダに置きません。")
+    p.add_argument("--folder", metavar="DIR", required=True, help="共有フォルダ")
+    add_store_options(p)
+    p.set_defaults(handler=run_mailbox)
+
+
+def run_mailbox(ctx: Context) -> int:
+    from shakyo_desk.store.exchange.mailbox import exchange
+
+    with ctx.open_store() as store:
+        run = exchange(store, Path(ctx.args.folder).expanduser())
+    report = run.imported
+    ctx.emit({"outbox": str(run.outbox), "exported": [str(e.path) for e in run.exported],
+              "results": [r.__dict__ for r in report.results], "applied": report.applied,
+              "conflicts": report.conflicts, "refused": len(report.refused)},
+             [f"取り込み：{len(report.results)}件（変更 {report.applied} 件、要確認 {report.conflicts} 件、"
+              f"取り込めなかったもの {len(report.refused)} 件）",
+              *(f"× {r.file}：{r.message}" for r in report.refused),
+              f"書き出し：{len(run.exported)}件 → {run.outbox}"])
+    return BundleRefused.exit_code if report.refused else 0
