@@ -100,12 +100,16 @@ def recovery_sheet_html(council_name: str, key: str, today: date | None = None) 
     """The printed recovery-key page (simple HTML for QTextDocument)."""
     today = today or date.today()
     groups = "&nbsp;&nbsp;".join(group_key(key))
+    identity = getattr(key, "identity", "")
+    identity_html = (f'<p>{tr("同期ファイルの復旧用の鍵（age）")}：<br/>'
+                     f'<span style="font-family: monospace; font-size: 10pt;">{identity}</span></p>') if identity else ""
     return f"""
 <html><body style="font-size: 12pt;">
 <h1 style="font-size: 20pt;">{tr("社協デスク 復旧キー")}</h1>
 <p>{tr("社協名")}：{council_name}<br/>{tr("作成日")}：{format_wareki(today)}</p>
 <p style="font-family: 'BIZ UDGothic', monospace; font-size: 22pt; font-weight: bold;
  border: 2px solid black; padding: 12pt;">{groups}</p>
+{identity_html}
 <h2 style="font-size: 14pt;">{tr("この紙の扱い")}</h2>
 <ul>
 <li>{tr("全員がパスフレーズを忘れたときや、パソコンを入れ替えるときに、このキーでデータを開けます。")}</li>

@@ -171,12 +171,19 @@ class RecoveryPage(QWizardPage):
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.key_label.setStyleSheet("border: 2px solid #333; padding: 14px; background: #fffdf2;")
+        self.identity_caption = _hint(tr(
+            "同期ファイルの復旧用の鍵（アプリが使えなくなっても、age という一般的な道具で同期ファイルを開けます）："))
+        self.identity_label = QLabel()
+        self.identity_label.setFont(mono_font(10))
+        self.identity_label.setWordWrap(True)
+        self.identity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.identity_label.setStyleSheet("border: 1px solid #999; padding: 8px; background: #fffdf2;")
         self.instructions = _hint(tr(
             "この復旧キーを印刷するか、紙に正確に書き写して、金庫など鍵のかかる安全な場所に保管してください。"
             "このキーがあれば誰でもデータを開けます。パソコンやスマートフォンには保存しないでください。"))
         self.print_button = QPushButton(tr("印刷する"))
         self.print_button.clicked.connect(self._print)
-        self.confirm = QCheckBox(tr("復旧キーを印刷するか書き写して、安全な場所に保管しました"))
+        self.confirm = QCheckBox(tr("復旧キーと同期ファイルの復旧用の鍵を印刷するか書き写して、安全な場所に保管しました"))
         self.confirm.toggled.connect(self.completeChanged)
         self.errors = ErrorLabel()
         self.back_button = QPushButton(tr("入力に戻って直す"))
@@ -186,6 +193,8 @@ class RecoveryPage(QWizardPage):
         layout.addWidget(self.busy_label)
         layout.addWidget(self.busy)
         layout.addWidget(self.key_label)
+        layout.addWidget(self.identity_caption)
+        layout.addWidget(self.identity_label)
         layout.addWidget(self.instructions)
         row = QHBoxLayout()
         row.addWidget(self.print_button)
@@ -198,7 +207,8 @@ class RecoveryPage(QWizardPage):
         self._show_created(False)
 
     def _show_created(self, created: bool) -> None:
-        for w in (self.key_label, self.instructions, self.print_button, self.confirm):
+        for w in (self.key_label, self.identity_caption, self.identity_label, self.instructions, self.print_button,
+                  self.confirm):
             w.setVisible(created)
         self.busy.setVisible(not created)
         self.busy_label.setVisible(not created)
@@ -218,6 +228,7 @@ class RecoveryPage(QWizardPage):
         self.state.recovery_key = key
         self._wizard.store = store
         self.key_label.setText("  ".join(group_key(key)))
+        self.identity_label.setText(getattr(key, "identity", ""))
         self._show_created(True)
         self._wizard.setOption(QWizard.WizardOption.NoCancelButton, True)
         self.completeChanged.emit()

@@ -57,6 +57,8 @@ def test_wizard_end_to_end(qtbot, executor, tmp_path):
     shown = page.key_label.text()
     assert shown.replace(" ", "") == key.replace("-", "")
     assert page.key_label.isVisible() and page.print_button.isVisible()
+    assert page.identity_label.isVisible() and page.identity_label.text() == key.identity
+    assert key.identity.startswith("AGE-SECRET-KEY-1")
 
     finish = wizard.button(QWizard.WizardButton.FinishButton)
     assert not finish.isEnabled()
@@ -101,3 +103,11 @@ def test_setup_state_rules(tmp_path):
     assert group_key("AAAAA-BBBBB-CCCCC") == ["AAAAA", "BBBBB", "CCCCC"]
     html = recovery_sheet_html("村社協", "AAAAA-BBBBB")
     assert "AAAAA" in html and "村社協" in html and "金庫" in html
+
+
+def test_printed_sheet_carries_the_recovery_identity_when_there_is_one():
+    from shakyo_desk.store.store import RecoveryKey
+
+    html = recovery_sheet_html("村社協", RecoveryKey("AAAAA-BBBBB", "AGE-SECRET-KEY-1QQQ"))
+    assert "AGE-SECRET-KEY-1QQQ" in html and "AAAAA" in html
+    assert "AGE-SECRET-KEY" not in recovery_sheet_html("村社協", "AAAAA-BBBBB")
