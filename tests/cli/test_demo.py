@@ -19,7 +19,7 @@ def test_demo_creates_a_fictional_store(cli, store_dir):
     assert code == 0, err
     doc = json.loads(out)
     assert doc["store"] == str(store_dir.absolute()) and doc["profile"] == "village" and doc["seed"] == 7
-    assert doc["households"] > 0 and doc["recovery_key"] and doc["recovery_identity"] is None
+    assert doc["households"] > 0 and doc["recovery_key"] and doc["recovery_identity"].startswith("AGE-SECRET-KEY-1")
     store = unlock(store_dir, "trainer", PASSPHRASE)
     try:
         assert get_settings(store).is_demo

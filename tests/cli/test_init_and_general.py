@@ -61,7 +61,7 @@ def test_init_json_shape(cli, store_dir):
     assert code == 0, err
     doc = json.loads(out)
     assert set(doc) == {"store", "council", "recovery_key", "recovery_identity"}
-    assert doc["council"] == COUNCIL and doc["recovery_identity"] is None
+    assert doc["council"] == COUNCIL and doc["recovery_identity"].startswith("AGE-SECRET-KEY-1")
     assert doc["store"] == str(store_dir.absolute())
     normalise_recovery_key(doc["recovery_key"])
 
