@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         install_sheet_form_hook(self)  # ctx.extra["open_sheet_form"](prefill) for every screen
+        ctx.extra["show_page"] = self.show_page  # e.g. the import summary opens 要確認
         self.nav.currentRowChanged.connect(self._show_row)
         self.update_header()
 
@@ -123,7 +124,7 @@ class MainWindow(QMainWindow):
         ctx.ui_settings.restore_geometry("main_window", self)
         ctx.ui_settings.restore_splitter("main_window", self.splitter)
         if self.specs:
-            self.nav.setCurrentRow(0)
+            self.nav.setCurrentRow(0)  # also counts the badges
 
     # ---- header, menus ---------------------------------------------------------
 
@@ -220,6 +221,9 @@ class MainWindow(QMainWindow):
             changed = getattr(widget, "changed", None)
             if changed is not None and key == "settings":
                 changed.connect(self._settings_changed)
+            stale = getattr(widget, "badges_stale", None)
+            if stale is not None:
+                stale.connect(self.refresh_badges)
             self.page_stack.widget(index).layout().addWidget(widget)
             self.pages[key] = widget
             if hasattr(widget, "refresh"):
@@ -240,6 +244,22 @@ class MainWindow(QMainWindow):
         self.page_stack.setCurrentIndex(row)
         if not fresh and hasattr(widget, "refresh"):
             widget.refresh()
+        self.refresh_badges()
+
+    def refresh_badges(self) -> None:
+        """Counts after page titles (要確認（3）), computed in the worker."""
+        specs = [s for s in self.specs if s.badge is not None]
+        if not specs or self.locked:
+            return
+        store = self.ctx.store
+        self.ctx.executor.submit(lambda: {s.key: s.badge(store) for s in specs}, on_done=self._badges_loaded,
+                                 on_error=lambda _e: None, owner=self)
+
+    def _badges_loaded(self, counts: dict[str, int]) -> None:
+        for row, spec in enumerate(self.specs):
+            if spec.key in counts:
+                n = counts[spec.key]
+                self.nav.item(row).setText(tr("{title}（{n}）", title=spec.title, n=n) if n else spec.title)
 
     def current_page(self) -> QWidget | None:
         row = self.nav.currentRow()
@@ -289,6 +309,7 @@ class MainWindow(QMainWindow):
         page = self.current_page()
         if page is not None and hasattr(page, "refresh"):
             page.refresh()
+        self.refresh_badges()
         self.idle.start()
 
     def _unlock_cancelled(self) -> None:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
-from shakyo_desk.domain.roles import Role, manages_accounts, manages_registers, manages_settings
+from shakyo_desk.domain.roles import Role, manages_accounts, manages_registers, manages_settings, may_sync
 from shakyo_desk.i18n import tr
+from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
 
 
@@ -20,6 +21,8 @@ class PageSpec:
     factory: Callable[[AppContext], QWidget]
     allowed: Callable[[Role], bool] = lambda role: True
     admin_menu: bool = False  # also listed in the 管理 menu
+    # A count shown after the title in the navigation (e.g. 要確認（3）); runs in the worker.
+    badge: Callable[[Store], int] | None = None
 
 
 def _households(ctx: AppContext) -> QWidget:
@@ -82,6 +85,24 @@ def _watch(ctx: AppContext) -> QWidget:
     return WatchPage(ctx)
 
 
+def _conflicts(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.conflicts import ConflictsPage
+
+    return ConflictsPage(ctx)
+
+
+def _conflict_count(store: Store) -> int:
+    from shakyo_desk.ui.pages.conflicts import visible_conflict_count
+
+    return visible_conflict_count(store)
+
+
+def _sync(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.sync import SyncPage
+
+    return SyncPage(ctx)
+
+
 def _council_staff(role: Role) -> bool:
     return role != Role.REPORTER  # a reporter only files 把握シート and sees their own
 
@@ -94,6 +115,8 @@ def default_pages() -> list[PageSpec]:
         PageSpec("sheets", tr("把握シート"), _sheets),
         PageSpec("salons", tr("サロン"), _salons, _council_staff),
         PageSpec("referrals", tr("つなぎ"), _referrals, _council_staff),
+        PageSpec("conflicts", tr("要確認"), _conflicts, may_sync, badge=_conflict_count),
+        PageSpec("sync", tr("同期"), _sync, may_sync),
         PageSpec("agencies", tr("関係機関"), _agencies, manages_registers, admin_menu=True),
         PageSpec("districts", tr("地区"), _districts, manages_registers, admin_menu=True),
         PageSpec("accounts", tr("アカウント"), _accounts, manages_accounts, admin_menu=True),
