@@ -173,6 +173,8 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         title_row.addStretch(1)
         title_row.addWidget(code)
         layout.addLayout(title_row)
+        self.conflict_notice = QLabel(self)  # 要確認 of this household, filled from the worker
+        layout.addWidget(self.conflict_notice)
         layout.addLayout(upper)
         layout.addWidget(members_group, 1)
         layout.addWidget(QLabel(tr("メモ")))
@@ -183,6 +185,9 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         self._fill_members()
         self._snapshot = self._current()
         ctx.ui_settings.restore_geometry("household_editor", self)
+        from shakyo_desk.ui.pages.conflicts import show_household_conflicts
+
+        show_household_conflicts(ctx, detail.id, self.conflict_notice)
 
     # ---- values -----------------------------------------------------------------
 

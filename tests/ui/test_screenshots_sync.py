@@ -112,6 +112,10 @@ def test_screenshots_sync(qtbot, tmp_path, ui_settings, monkeypatch):
                         if conflicts_page.table.item(r, 2).text() == "メモ")
         conflicts_page.table.setCurrentCell(text_row, 0)
         save(window, "s08_conflicts_text")
+        qtbot.mouseClick(conflicts_page.household_button, Qt.MouseButton.LeftButton)
+        assert conflicts_page.editor.conflict_notice.isVisible()
+        save(conflicts_page.editor, "s08b_household_editor_notice")
+        conflicts_page.editor.done(0)
         for _ in range(conflicts_page.table.rowCount()):
             qtbot.mouseClick(conflicts_page.columns[0].keep_button, Qt.MouseButton.LeftButton)
         save(window, "s09_conflicts_empty")

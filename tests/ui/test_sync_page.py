@@ -23,7 +23,7 @@ from shakyo_desk.ui.main_window import MainWindow
 from shakyo_desk.ui.pages import sync as sync_page
 from shakyo_desk.ui.pages.conflicts import ConflictsPage
 from shakyo_desk.ui.pages.sync import EXPORTED_TEXT, AddDeviceDialog, EnrolmentCodeDialog, SyncPage
-from shakyo_desk.ui.worker import SyncExecutor
+from shakyo_desk.ui.worker import SyncExecutor, ThreadExecutor
 from tests.sync.council import carry, enrol, make_office
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "stores"
@@ -53,6 +53,7 @@ def make_page(qtbot, store, ui_settings, cls=SyncPage):
     page.resize(1100, 800)
     page.show()
     page.refresh()
+    qtbot.wait(20)  # let the layout settle, as the event loop would before a person clicks
     return page
 
 
@@ -117,6 +118,32 @@ def test_export_on_one_device_and_import_on_the_other(qtbot, council, tmp_path, 
     qtbot.mouseClick(office_page.import_button, Qt.MouseButton.LeftButton)
     again = office_page.summary.text()
     assert "－" in again and "取り込み済み" in again
+
+
+def test_export_in_the_background_thread_reports_progress(qtbot, council, tmp_path, ui_settings, monkeypatch):
+    _office, laptop, household = council
+    households.update_household(laptop, household, notes="別のスレッドで書き出す")
+    executor = ThreadExecutor()
+    try:
+        ctx = AppContext(store=laptop, executor=executor, ui_settings=ui_settings, kdf=FAST_KDF)
+        page = SyncPage(ctx)
+        qtbot.addWidget(page)
+        page.show()
+        page.refresh()
+        qtbot.waitUntil(lambda: page.overview is not None, timeout=5000)
+        seen = []
+        monkeypatch.setattr(page, "_progress_moved", lambda done, total, label: seen.append((done, total, label)))
+        stick = tmp_path / "usb"
+        stick.mkdir()
+        choose_folder(monkeypatch, stick)
+        qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+        assert not page.export_button.isEnabled()  # busy until the worker answers
+        qtbot.waitUntil(lambda: page.message is not None, timeout=10000)
+        assert page.message.text() == EXPORTED_TEXT and len(list(stick.glob("*.bundle"))) == 1
+        assert seen[-1] == (3, 3, "書き出しました")
+        assert page.export_button.isEnabled() and page.progress is None
+    finally:
+        executor.shutdown()
 
 
 def test_drop_a_folder_onto_the_page_imports_its_bundles(qtbot, council, tmp_path, ui_settings):
@@ -320,6 +347,28 @@ def test_a_conflict_is_resolved_by_keeping_one_value(qtbot, council, tmp_path, u
     assert households.get_household(office, household, log=False).phone == "0000-22-2222"
     assert page.table.rowCount() == 0 and page.stack.currentWidget() is page.empty
     assert not page.detail_box.isVisible()
+
+
+def test_the_household_is_opened_from_the_queue_and_says_what_needs_checking(qtbot, council, tmp_path,
+                                                                              ui_settings):
+    office, laptop, household = council
+    make_conflict(office, laptop, household, tmp_path)
+    page = make_page(qtbot, office, ui_settings, ConflictsPage)
+    qtbot.mouseClick(page.household_button, Qt.MouseButton.LeftButton)
+    editor = page.editor
+    assert editor is not None and editor.isVisible(), page.errors.text()
+    assert editor.conflict_notice.isVisible() and "電話番号" in editor.conflict_notice.text()
+    editor.done(0)
+    conflicts.resolve_conflict(office, conflicts.list_conflicts(office)[0].id, 1)
+    page.refresh()
+    assert page.table.rowCount() == 0
+    from shakyo_desk.ui.household_editor import HouseholdEditorDialog
+
+    # a fresh editor has nothing to say now
+
+    fresh = HouseholdEditorDialog(page.ctx, households.get_household(office, household), [], page)
+    qtbot.addWidget(fresh)
+    assert not fresh.conflict_notice.isVisibleTo(fresh)
 
 
 def test_a_long_text_conflict_is_shown_side_by_side_in_text_boxes(qtbot, council, tmp_path, ui_settings):

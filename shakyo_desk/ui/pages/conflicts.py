@@ -54,6 +54,25 @@ def load_conflicts(store: Store) -> tuple[list[ConflictInfo], dict[str, str]]:
     return items, names
 
 
+def show_household_conflicts(ctx: AppContext, household_id: str, label: QLabel) -> None:
+    """Fill ``label`` (e.g. in the household editor) with the household's open 要確認, if any."""
+    label.setVisible(False)
+    label.setWordWrap(True)
+    label.setStyleSheet("background: #fff8e1; color: #9a5b00; font-weight: bold; border: 1px solid #e0b040; "
+                        "padding: 6px;")
+
+    def show(items: list[ConflictInfo]) -> None:
+        if not items:
+            return
+        fields = unique(c.field_label if c.entity == "household" else f"{c.entity_label}の{c.field_label}"
+                        for c in items)
+        label.setText(tr("要確認：{fields}。別々の端末で違う内容に書き換えられています。"
+                         "「要確認」の画面で、残す内容を選んでください。", fields="、".join(fields)))
+        label.setVisible(True)
+
+    ctx.executor.submit(list_conflicts, ctx.store, household_id, on_done=show, on_error=lambda _e: None, owner=label)
+
+
 def value_key(value) -> str:
     return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
 
@@ -114,9 +133,9 @@ class ChoiceColumn(QFrame):
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.value, 1 if long_value else 0)
-        if not long_value:
-            layout.addStretch(1)
         layout.addLayout(bottom)
+        if not long_value:
+            layout.addStretch(1)  # a short value keeps who/when and the button right under it
         self.setMinimumWidth(260)
 
     @staticmethod

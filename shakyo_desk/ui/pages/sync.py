@@ -4,6 +4,7 @@ enrolling and revoking devices. Every store, disk and crypto step runs in the wo
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressDialog, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.roles import manages_accounts
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.exchange.devices import (
@@ -30,6 +32,8 @@ from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.style import ERROR_COLOUR, mono_font
 from shakyo_desk.ui.sync_text import bundle_text, scope_text, when_text
 from shakyo_desk.ui.widgets import CheckList, fill_table, make_table, selected_id, text_item
+
+log = logging.getLogger(__name__)
 
 DEVICE_COLUMNS = ("端末名", "地区", "最後に受け取った", "最後に渡した", "未送信の変更", "状態")
 QUARANTINE_COLUMNS = ("日時", "ファイル名", "理由", "保管したコピー")
@@ -195,6 +199,8 @@ class ImportSummaryDialog(QDialog):
             rows.append((mark, r.file, sender, text_item(result_text(r), ERROR_COLOUR if r.status == "refused" else None)))
         fill_table(self.table, rows)
         self.table.resizeRowsToContents()
+        self.table.setCurrentCell(-1, -1)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a report to read, not a list to pick from
         self.table.setVisible(bool(results))
 
         notes: list[tuple[str, str]] = []
@@ -635,6 +641,8 @@ class SyncPage(QWidget):
 
     def _failed(self, title: str, error: BaseException) -> None:
         self._end_progress()
+        if not isinstance(error, UserError):
+            log.error("sync page: %s", title, exc_info=error)
         self.message = show_message(self, title, dialogs.error_text(error), warning=True)
         self.refresh()
 
