@@ -396,3 +396,27 @@ def test_the_navigation_counts_open_conflicts(qtbot, council, tmp_path, ui_setti
     titles = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert "要確認" in titles and "要確認（1）" not in titles
     window.idle.stop()
+
+
+def test_staff_of_another_district_neither_enrol_nor_see_that_conflict(qtbot, council, tmp_path, ui_settings):
+    office, laptop, household = council
+    from shakyo_desk.domain.roles import Role
+    from shakyo_desk.store.services import accounts
+
+    other = districts.add_district(office, "下町", "しもまち")
+    accounts.add_account(office, "sato", "佐藤 職員", Role.STAFF, "staff passphrase 1", district_ids=[other],
+                         kdf=FAST_KDF)
+    make_conflict(office, laptop, household, tmp_path)
+    staff = unlock(office.layout.root, "sato", "staff passphrase 1")
+    try:
+        window = MainWindow(make_ctx(staff, ui_settings))
+        qtbot.addWidget(window)
+        window.show()
+        titles = [window.nav.item(i).text() for i in range(window.nav.count())]
+        assert "要確認" in titles and "同期" in titles  # 上町's 要確認 is not counted for 下町's staff
+        page = window.show_page("sync")
+        assert not page.add_device_button.isVisible() and not page.revoke_button.isVisible()
+        assert window.show_page("conflicts").table.rowCount() == 0
+        window.idle.stop()
+    finally:
+        staff.close()
