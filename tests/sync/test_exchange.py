@@ -73,3 +73,12 @@ def test_importing_the_same_bundle_twice_changes_nothing(council, tmp_path):
     second = import_paths(office, [exported.path])
     assert first.results[0].status == "applied"
     assert second.results[0].status == "already" and second.applied == 0
+
+
+def test_a_laptops_first_bundle_does_not_send_the_office_its_own_changes(council, tmp_path):
+    office, laptop, household, _ = council
+    households.update_household(laptop, household, notes="ノートPCでの一件だけ")
+    waiting = {d.name: d.waiting for d in devices.overview(laptop).devices}
+    assert waiting["事務局"] == 1
+    exported = export_bundle(laptop, tmp_path)
+    assert exported.changes == 1

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput, NotFound
-from shakyo_desk.domain.roles import manages_registers, may_edit_household
+from shakyo_desk.domain.roles import manages_registers, may_edit_household, sees_all_households
 from shakyo_desk.store.exchange.apply import _CONVERTERS, entity_conflicts
 from shakyo_desk.store.models import SYNCED_MODELS, Household, Roster, Staff, SyncConflict
 from shakyo_desk.store.services._common import require
@@ -144,5 +144,8 @@ def resolve_conflict(store: Store, conflict_id: str, choose: int) -> None:
 
 
 def open_conflict_count(store: Store) -> int:
+    """What this account may see and resolve (staff: their districts only)."""
+    if not sees_all_households(store.actor.role):
+        return len(list_conflicts(store))
     with store.read() as s:
         return s.execute(sa.select(sa.func.count()).select_from(SyncConflict)).scalar_one()

@@ -79,6 +79,8 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         target = find_device(roster, for_device) if for_device else None
         deciders, readers = _audience(roster, me, target)
         if not readers:
+            if any(d["scope"] for d in rosters.active_devices(roster) if d["device_id"] != me.device_id):
+                raise InvalidInput("地区を限った端末には、「渡す相手」でその端末を選んで書き出してください。")
             raise InvalidInput("同期する相手の端末がまだ登録されていません。先に「端末の追加」で登録してください。")
         ours = knowledge.own(conn)
         theirs = {} if full else knowledge.minimum([knowledge.of_peer(conn, roster, d["device_id"]) for d in deciders])

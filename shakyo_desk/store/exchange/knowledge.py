@@ -42,9 +42,15 @@ def split(key: str) -> tuple[str, int]:
 def of_peer(conn: Connection, roster: dict, device_id: str) -> dict[str, int]:
     stored = conn.execute(sa.select(SyncPeer.knowledge).where(SyncPeer.device_id == device_id)).scalar()
     if stored is not None:
-        return dict(stored)
-    entry = rosters.device(roster, device_id)
-    return dict(entry.get("joined_knowledge") or {}) if entry else {}
+        vv = dict(stored)
+    else:
+        entry = rosters.device(roster, device_id)
+        vv = dict(entry.get("joined_knowledge") or {}) if entry else {}
+    # A device holds at least every change it wrote itself: never send its own work back.
+    for key, seq in own(conn).items():
+        if split(key)[0] == device_id and vv.get(key, 0) < seq:
+            vv[key] = seq
+    return vv
 
 
 def minimum(vvs: list[dict[str, int]]) -> dict[str, int]:
