@@ -320,31 +320,69 @@ def pack_bundle(
     return pack_bundle_hashed(manifest, changes, signing_key, recipients)[0]
 
 
+class Payload:
+    """The payload built change by change: each change's JSON goes straight into the zlib
+    stream, so a council-wide bundle never exists as one big list or string in memory.
+    `add_json` takes a change already encoded as a JSON object (UTF-8 bytes)."""
+
+    LEVEL = 6  # level 9 costs twice the time for about 3 % less on change logs
+
+    def __init__(self) -> None:
+        self._z = zlib.compressobj(self.LEVEL)
+        self._parts: list[bytes] = []
+        self.size = 0
+        self.count = 0
+        self.by_entity: Counter = Counter()
+
+    def _feed(self, data: bytes) -> None:
+        self.size += len(data)
+        out = self._z.compress(data)
+        if out:
+            self._parts.append(out)
+
+    def add_json(self, change_json: bytes, entity: str) -> None:
+        self._feed((b"[" if self.count == 0 else b",") + change_json)
+        self.count += 1
+        self.by_entity[entity] += 1
+
+    def add(self, change: dict) -> None:
+        self.add_json(canonical_json(change), str(change.get("entity")))
+
+    def finish(self) -> bytes:
+        self._feed(b"[]" if self.count == 0 else b"]")
+        self._parts.append(self._z.flush())
+        data = b"".join(self._parts)
+        self._parts = []
+        return data
+
+
 def pack_bundle_hashed(
     manifest: Mapping,
-    changes: list[dict],
+    changes: list[dict] | Payload,
     signing_key: Ed25519PrivateKey | DeviceKeys,
     recipients: list[str],
 ) -> tuple[bytes, str]:
-    """pack_bundle, also returning the bundle hash receivers will compute."""
+    """pack_bundle, also returning the bundle hash receivers will compute. `changes` may be
+    a list of change objects or a Payload already filled."""
     key = signing_key.signing_key if isinstance(signing_key, DeviceKeys) else signing_key
     recipients = list(dict.fromkeys(recipients))  # keep order, drop repeats
     if not recipients:
         raise ValueError("a bundle needs at least one recipient")
     parsed = [x25519.Recipient.from_str(r) for r in recipients]  # raises on a malformed roster entry
 
-    payload_json = canonical_json(list(changes))
-    payload = zlib.compress(payload_json, 9)
+    if not isinstance(changes, Payload):
+        filled = Payload()
+        for change in changes:
+            filled.add(change)
+        changes = filled
+    payload = changes.finish()
     payload_hash = hashlib.sha256(payload).digest()
     full = dict(manifest)
     full.update(
         format_version=FORMAT_VERSION,
         recipients=recipients,
-        payload={"encoding": PAYLOAD_ENCODING, "sha256": payload_hash.hex(), "size": len(payload_json)},
-        counts={
-            "changes": len(changes),
-            "by_entity": dict(Counter(str(c.get("entity")) for c in changes if isinstance(c, dict) and "entity" in c)),
-        },
+        payload={"encoding": PAYLOAD_ENCODING, "sha256": payload_hash.hex(), "size": changes.size},
+        counts={"changes": changes.count, "by_entity": dict(changes.by_entity)},
     )
     problem = _manifest_problem(full)
     if problem:
