@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,14 +16,13 @@ from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store import migrate
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
-from shakyo_desk.store.exchange.apply import to_wire
 from shakyo_desk.store.exchange.scope import scope_predicate
 from shakyo_desk.store.models import ChangeLog, SyncBundle, SyncPeer
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
 from shakyo_desk.store.writer import now_utc
 from shakyo_desk.sync import roster as rosters
-from shakyo_desk.sync.bundle import bundle_file_name, make_manifest, pack_bundle_hashed, write_bundle_file
+from shakyo_desk.sync.bundle import Payload, bundle_file_name, make_manifest, pack_bundle_hashed, write_bundle_file
 
 Progress = Callable[[int, int, str], None]
 
@@ -55,14 +56,30 @@ def _audience(roster: dict, me: ident.Identity, target: dict | None) -> tuple[li
     return full, full
 
 
-def _select(conn: Connection, ranges: list[dict], keep: Callable[[dict], bool] | None) -> list[dict]:
-    changes = []
+def _dump(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _fill(conn: Connection, payload: Payload, ranges: list[dict], keep: Callable[[dict], bool] | None) -> None:
+    """Stream the ranges into the payload. `fields` and `base` are spliced in as the JSON
+    text the change log already holds: a council-wide bundle is mostly that text, and
+    decoding it only to encode it again would double the export time."""
+    table = ChangeLog.__table__
+    raw_fields, raw_base = sa.type_coerce(table.c.fields, sa.Text), sa.type_coerce(table.c.base, sa.Text)
     for r in ranges:
-        rows = conn.execute(sa.select(ChangeLog.__table__).where(
-            ChangeLog.origin_device == r["origin"], ChangeLog.epoch == r["epoch"],
-            ChangeLog.seq.between(r["first"], r["last"])).order_by(ChangeLog.seq))
-        changes.extend(c for c in map(to_wire, rows) if keep is None or keep(c))
-    return changes
+        rows = conn.execute(sa.select(table.c.seq, table.c.entity, table.c.entity_id, table.c.op, table.c.hlc,
+                                      table.c.staff_id, table.c.recorded_at, raw_fields, raw_base).where(
+            table.c.origin_device == r["origin"], table.c.epoch == r["epoch"],
+            table.c.seq.between(r["first"], r["last"])).order_by(table.c.seq))
+        origin, epoch = _dump(r["origin"]), _dump(r["epoch"])
+        for seq, entity, entity_id, op, stamp, staff_id, recorded_at, fields, base in rows:
+            if keep is not None and not keep({"entity": entity, "entity_id": entity_id}):
+                continue
+            payload.add_json(b"".join((
+                b'{"base":', base.encode("utf-8"), b',"entity":', _dump(entity), b',"entity_id":', _dump(entity_id),
+                b',"epoch":', epoch, b',"fields":', fields.encode("utf-8"), b',"hlc":', _dump(stamp),
+                b',"op":', _dump(op), b',"origin":', origin, b',"recorded_at":', _dump(recorded_at.isoformat()),
+                b',"seq":', _dump(seq), b',"staff_id":', _dump(staff_id), b"}")), entity)
 
 
 def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, full: bool = False,
@@ -96,7 +113,8 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
             progress(0, 3, "変更を集めています")
         scope = target["scope"] if target else []
         keep = scope_predicate(conn, scope) if scope else None
-        changes = _select(conn, ranges, keep)
+        payload = Payload()
+        _fill(conn, payload, ranges, keep)
         seq = me.bundle_seq + 1
         manifest = make_manifest(
             council_id=me.council_id, schema_version=migrate.head_revision(), device_id=me.device_id,
@@ -108,7 +126,8 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
             progress(1, 3, "暗号化しています")
         # Ourselves too: a copy of this disk (a clone) must be recognisable when its bundles arrive.
         recipients = [me.keys.recipient] + [d["recipient"] for d in readers] + [roster["recovery_recipient"]]
-        data, digest = pack_bundle_hashed(manifest, changes, me.keys, recipients)
+        count = payload.count
+        data, digest = pack_bundle_hashed(manifest, payload, me.keys, recipients)
         name = bundle_file_name(me.council_id, me.name if me.name.isascii() else me.device_id, me.epoch, seq)
         if progress:
             progress(2, 3, "書き込んでいます")
@@ -117,14 +136,14 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         at = now_utc()
         conn.execute(SyncBundle.__table__.insert(), dict(
             bundle_hash=digest, direction="out", sender=me.device_id, epoch=me.epoch, seq=seq, at=at,
-            file_name=name, changes=len(changes), applied=0, conflicts=0))
+            file_name=name, changes=count, applied=0, conflicts=0))
         for d in deciders:
             _touch_peer(conn, d["device_id"], last_out_seq=seq, last_out_at=at)
-        w.audit("sync.export", detail={"file": name, "changes": len(changes), "for": target["name"] if target else "",
+        w.audit("sync.export", detail={"file": name, "changes": count, "for": target["name"] if target else "",
                                        "full": full})
         if progress:
             progress(3, 3, "書き出しました")
-    return Exported(path, seq, len(changes), len(data), [d["name"] for d in readers])
+    return Exported(path, seq, count, len(data), [d["name"] for d in readers])
 
 
 def _touch_peer(conn: Connection, device_id: str, **values) -> None:
