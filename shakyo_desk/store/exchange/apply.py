@@ -166,41 +166,79 @@ def store_changes(conn: Connection, changes: list[dict]) -> list[dict]:
 def apply_changes(conn: Connection, changes: list[dict]) -> Applied:
     """Store new changes and bring every touched entity to its merged state."""
     result = Applied()
+    # Parents and children arrive in HLC order, not table order (a sub-district may sort
+    # before its parent): foreign keys are checked once, at commit.
+    conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    with_history = _entities_with_history(conn, changes)
     fresh = store_changes(conn, changes)
     result.stored = len(fresh)
     if not fresh:
         return result
     result.max_hlc = max(c["hlc"] for c in fresh)
     touched: dict[str, set[str]] = defaultdict(set)
+    new_history: dict[tuple[str, str], list[Change]] = defaultdict(list)
     for c in fresh:
         touched[c["entity"]].add(c["entity_id"])
+        if (c["entity"], c["entity_id"]) not in with_history:
+            new_history[(c["entity"], c["entity_id"])].append(_from_wire(c))
     if any(c["op"] == "purge" for c in fresh):
         _blank_purged_history(conn, [(c["entity"], c["entity_id"]) for c in fresh if c["op"] == "purge"])
-    refresh_entities(conn, touched, result)
+    refresh_entities(conn, touched, result, new_history)
     for household_id in result.households:
         refresh_household_search(conn, household_id)
     _receive_clock(conn, result.max_hlc)
     return result
 
 
-def refresh_entities(conn: Connection, touched: dict[str, Iterable[str]], result: Applied | None = None) -> Applied:
-    """Recompute rows and their conflicts from the change log, entity type by type
-    (parents before children: the order of SYNCED_MODELS)."""
+def _from_wire(c: dict) -> Change:
+    return Change(c["origin"], c["epoch"], c["seq"], c["op"], c["fields"], c["base"], c["hlc"], c["staff_id"],
+                  c["recorded_at"])
+
+
+def _entities_with_history(conn: Connection, changes: list[dict]) -> set[tuple[str, str]]:
+    """Records these changes touch that already have changes here (the rest are new to us,
+    which is most of a first full bundle: they need no reading back)."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for c in changes:
+        wanted[c["entity"]].add(c["entity_id"])
+    found = set()
+    for entity, ids in wanted.items():
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), CHUNK):
+            found |= {(entity, i) for i in conn.execute(
+                sa.select(ChangeLog.entity_id).where(ChangeLog.entity == entity,
+                                                     ChangeLog.entity_id.in_(ordered[start:start + CHUNK]))
+                .distinct()).scalars()}
+    return found
+
+
+def refresh_entities(conn: Connection, touched: dict[str, Iterable[str]], result: Applied | None = None,
+                     new_history: dict[tuple[str, str], list[Change]] | None = None) -> Applied:
+    """Recompute rows and their conflicts from the change log, entity type by type.
+    ``new_history``: complete histories of records new to this store, already in memory."""
     result = result or Applied()
+    new_history = new_history or {}
     for entity, model in SYNCED_MODELS.items():
         ids = sorted(touched.get(entity, ()))
         for start in range(0, len(ids), CHUNK):
-            _refresh_chunk(conn, entity, model, ids[start : start + CHUNK], result)
+            _refresh_chunk(conn, entity, model, ids[start : start + CHUNK], result, new_history)
     return result
 
 
-def _refresh_chunk(conn: Connection, entity: str, model, ids: list[str], result: Applied) -> None:
+def _refresh_chunk(conn: Connection, entity: str, model, ids: list[str], result: Applied,
+                   new_history: dict[tuple[str, str], list[Change]]) -> None:
     table = model.__table__
     history: dict[str, list[Change]] = defaultdict(list)
-    for row in conn.execute(sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity,
-                                                                  ChangeLog.entity_id.in_(ids))):
-        history[row.entity_id].append(as_change(row))
-    current = {r["id"]: dict(r) for r in conn.execute(sa.select(table).where(table.c.id.in_(ids))).mappings()}
+    known = [i for i in ids if (entity, i) not in new_history]
+    current: dict[str, dict] = {}
+    if known:
+        for row in conn.execute(sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity,
+                                                                      ChangeLog.entity_id.in_(known))):
+            history[row.entity_id].append(as_change(row))
+        current = {r["id"]: dict(r) for r in conn.execute(sa.select(table).where(table.c.id.in_(known))).mappings()}
+    for i in ids:
+        if (entity, i) in new_history:
+            history[i] = new_history[(entity, i)]
     inserts, conflicts_now = [], []
     for entity_id in ids:
         merged = merge(history.get(entity_id, []), TEXT_FIELDS[entity])
@@ -224,7 +262,8 @@ def _refresh_chunk(conn: Connection, entity: str, model, ids: list[str], result:
                 field=conflict.field, kind=conflict.kind, household_id=household_id, opened_at=now_utc()))
     if inserts:
         conn.execute(table.insert(), inserts)
-    _replace_conflicts(conn, entity, ids, conflicts_now, result)
+    if known or conflicts_now:  # a record new to us has no conflicts recorded yet
+        _replace_conflicts(conn, entity, known or ids, conflicts_now, result)
 
 
 def _replace_conflicts(conn, entity: str, ids: list[str], now: list[dict], result: Applied) -> None:
