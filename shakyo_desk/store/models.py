@@ -333,7 +333,8 @@ class SyncBundle(Base):
 
 
 class SyncPending(Base):
-    """Changes that arrived ahead of a missing bundle; applied once the gap is filled."""
+    """Changes that arrived ahead of a missing bundle; applied once the gap is filled and we
+    hold everything their sender held (``requires``, its knowledge; 0004)."""
 
     __tablename__ = "sync_pending"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -342,6 +343,7 @@ class SyncPending(Base):
     first: Mapped[int] = mapped_column(Integer)
     last: Mapped[int] = mapped_column(Integer)
     changes: Mapped[list] = mapped_column(JSON)
+    requires: Mapped[dict | None] = mapped_column(JSON)
 
 
 class SyncQuarantine(Base):

@@ -222,7 +222,13 @@ class _Outcome:
 
 
 def _apply(conn: Connection, opened: Opened, result: ImportResult) -> _Outcome:
-    """Take each range that continues what we hold; park ranges that arrive ahead of a gap."""
+    """Take each range that continues what we hold; park ranges that arrive ahead of a gap.
+
+    A range is taken only together with everything its sender held (the bundle's declared
+    knowledge): a change may refer to a record another device created — a visit to a
+    household made at the office — and that household's insert may be behind a gap or not in
+    this bundle at all (a bundle made for another device, a district-limited laptop passing on
+    only its own changes). Taking it alone broke the foreign key and the whole import."""
     known = knowledge.own(conn)
     by_range: list[tuple[dict, list[dict]]] = []
     unplaced = list(opened.changes)
@@ -234,21 +240,33 @@ def _apply(conn: Connection, opened: Opened, result: ImportResult) -> _Outcome:
     if placed != len(opened.changes):
         raise _Refusal("format", "同期ファイルの変更が目録（範囲）と一致しないため取り込めません。")
 
+    me = ident.load(conn).device_id
+    # Our own origin is not a requirement: only a copy of this installation could know more of it.
+    requires = {k: v for k, v in opened.manifest["knowledge"].items()
+                if isinstance(v, int) and knowledge.split(k)[0] != me}
+    incoming = [_Range(None, r["origin"], r["epoch"], r["first"], r["last"], inside, requires)
+                for r, inside in by_range if r["last"] > known.get(f"{r['origin']}:{r['epoch']}", 0)]
+    parked = [_Range(row.id, row.origin, row.epoch, row.first, row.last, row.changes, row.requires or {})
+              for row in conn.execute(sa.select(SyncPending.__table__).order_by(SyncPending.id))]
+    taken, reach = _settle(known, incoming + parked)
+
     take: list[dict] = []
-    for r, inside in by_range:
-        key = f"{r['origin']}:{r['epoch']}"
-        have = known.get(key, 0)
-        if r["last"] <= have:
+    for r in taken:
+        take.extend(c for c in r.changes if c["seq"] > known.get(r.key, 0))
+    done = [r.id for r in parked if r in taken or r.last <= reach.get(r.key, 0)]
+    if done:
+        conn.execute(SyncPending.__table__.delete().where(SyncPending.id.in_(done)))
+    for r in incoming:
+        if r in taken or r.last <= reach.get(r.key, 0):
             continue
-        if r["first"] <= have + 1:
-            take.extend(c for c in inside if c["seq"] > have)
-            known[key] = r["last"]
-        else:
-            conn.execute(SyncPending.__table__.insert(), dict(origin=r["origin"], epoch=r["epoch"], first=r["first"],
-                                                              last=r["last"], changes=inside))
+        conn.execute(SyncPending.__table__.insert(), dict(origin=r.origin, epoch=r.epoch, first=r.first,
+                                                          last=r.last, changes=r.changes, requires=r.requires))
+        if r.first > reach.get(r.key, 0) + 1:
             result.gaps.append(f"{result.sender} から届いた変更の一部は、前の同期ファイルが届くまで保留しています。")
-    take.extend(_release_pending(conn, known))
-    knowledge.save(conn, {k: v for k, v in known.items() if k != _own_key(conn)})
+        else:
+            result.gaps.append(f"{result.sender} から届いた変更の一部は、その前提となるほかの端末の変更が届くまで保留しています。")
+    result.gaps = list(dict.fromkeys(result.gaps))
+    knowledge.save(conn, {k: v for k, v in reach.items() if k != _own_key(conn)})
     applied = apply_changes(conn, take)
     return _Outcome(applied.stored, applied.conflicts_opened)
 
@@ -258,22 +276,44 @@ def _own_key(conn: Connection) -> str:
     return f"{me.device_id}:{me.epoch}"
 
 
-def _release_pending(conn: Connection, known: dict[str, int]) -> list[dict]:
-    released: list[dict] = []
-    progress = True
-    while progress:
-        progress = False
-        for row in conn.execute(sa.select(SyncPending.__table__).order_by(SyncPending.first)).all():
-            key = f"{row.origin}:{row.epoch}"
-            have = known.get(key, 0)
-            if row.last <= have:
-                conn.execute(SyncPending.__table__.delete().where(SyncPending.id == row.id))
-            elif row.first <= have + 1:
-                released.extend(c for c in row.changes if c["seq"] > have)
-                known[key] = row.last
-                conn.execute(SyncPending.__table__.delete().where(SyncPending.id == row.id))
-                progress = True
-    return released
+@dataclass(eq=False)
+class _Range:
+    id: int | None  # the sync_pending row, None for a range of the bundle being imported
+    origin: str
+    epoch: int
+    first: int
+    last: int
+    changes: list[dict]
+    requires: dict[str, int]  # the sender's knowledge: what must be held before these apply
+
+    @property
+    def key(self) -> str:
+        return f"{self.origin}:{self.epoch}"
+
+
+def _settle(known: dict[str, int], candidates: list[_Range]) -> tuple[list[_Range], dict[str, int]]:
+    """The ranges that can be taken now and the knowledge after taking them: the largest set
+    whose ranges continue what we hold (directly or through each other) and whose senders'
+    knowledge is then held in full. Ranges of one bundle need each other, so the set is found
+    by starting from every candidate and dropping what falls short until nothing changes."""
+    chosen = [r for r in candidates if r.last > known.get(r.key, 0)]
+    while True:
+        reach = dict(known)
+        linked: list[_Range] = []
+        waiting = sorted(chosen, key=lambda r: r.first)
+        progress = True
+        while progress:
+            progress = False
+            for r in list(waiting):
+                if r.first <= reach.get(r.key, 0) + 1:
+                    reach[r.key] = max(reach.get(r.key, 0), r.last)
+                    linked.append(r)
+                    waiting.remove(r)
+                    progress = True
+        ready = [r for r in linked if all(reach.get(k, 0) >= v for k, v in r.requires.items())]
+        if len(ready) == len(chosen):
+            return ready, reach
+        chosen = ready
 
 
 def _record(conn: Connection, opened: Opened, result: ImportResult) -> None:

@@ -1,0 +1,134 @@
+"""Changes that refer to records another device created arrive before those records.
+
+Regression tests for what the convergence machine found (tests/sync/test_convergence.py): a
+bundle's changes were taken origin by origin, so a visit recorded at the office to a
+household made on laptop1 could be applied on laptop2 before laptop2 held the household —
+the foreign key failed and the whole import stopped with an error. Now a bundle's changes
+wait (parked, listed as a gap) until everything their sender held has arrived.
+"""
+
+from datetime import date
+
+import pytest
+
+from shakyo_desk.store.check import check_store
+from shakyo_desk.store.exchange import devices
+from shakyo_desk.store.exchange.exporting import export_bundle
+from shakyo_desk.store.exchange.importing import import_paths
+from shakyo_desk.store.models import Household
+from shakyo_desk.store.services import contacts, districts, households
+from tests.sync.council import carry, enrol, make_office
+
+TODAY = date(2026, 11, 23)
+
+
+def note(store, household, text):
+    contacts.add_contact(store, household_id=household, contact_date=TODAY, seen_heard=text, today=TODAY)
+
+
+def notes(store):
+    return {c.seen_heard for c in contacts.list_contacts(store, limit=None)}
+
+
+def stick(root, name):
+    folder = root / name
+    folder.mkdir()
+    return folder
+
+
+def holds(store, household_id) -> bool:
+    with store.read() as s:
+        return s.get(Household, household_id) is not None
+
+
+@pytest.fixture
+def council(tmp_path):
+    office, _ = make_office(tmp_path)
+    upper = districts.add_district(office, "上町", "かみまち")
+    stores = [office]
+    try:
+        yield office, upper, stores, tmp_path
+    finally:
+        for store in stores:
+            if store.is_open:
+                store.close()
+
+
+def test_a_bundle_made_for_another_laptop_waits_for_the_household_its_visit_refers_to(council):
+    office, upper, stores, tmp_path = council
+    laptop1 = enrol(office, tmp_path, "laptop1")
+    laptop2 = enrol(office, tmp_path, "laptop2")
+    stores += [laptop1, laptop2]
+    carry(office, laptop1, tmp_path / "roster")  # laptop1 learns that laptop2 exists
+
+    household = households.add_household(laptop1, upper, "架空 新子", "カクウ シンコ")
+    carry(laptop1, office, tmp_path / "to-office", for_device="事務局")
+    note(office, household, "事務局で記録した訪問")
+    made_for_laptop1 = export_bundle(office, stick(tmp_path, "usb"), for_device="laptop1")
+
+    # The stick goes to laptop2 instead: it does not hold the household yet.
+    [result] = import_paths(laptop2, [made_for_laptop1.path]).results
+    assert result.status == "applied" and result.applied == 0 and result.gaps
+    assert not holds(laptop2, household) and "事務局で記録した訪問" not in notes(laptop2)
+    assert devices.overview(laptop2).pending_ranges >= 1
+    assert check_store(laptop2).sound, check_store(laptop2).problems
+
+    # laptop1's own bundle brings the household; the parked visit follows it in.
+    _, report = carry(laptop1, laptop2, tmp_path / "to-laptop2", for_device="laptop2")
+    assert report.refused == []
+    assert holds(laptop2, household) and "事務局で記録した訪問" in notes(laptop2)
+    assert devices.overview(laptop2).pending_ranges == 0
+    assert check_store(laptop2).sound, check_store(laptop2).problems
+
+
+def test_a_district_laptops_visit_waits_for_the_household_from_the_office(council):
+    """A district-limited laptop passes on only its own changes: its visit to a household the
+    office created arrives at laptop2 without the household (the mailbox reads outboxes in
+    name order, so this is the everyday case, not a misdelivered stick)."""
+    office, upper, stores, tmp_path = council
+    laptop2 = enrol(office, tmp_path, "laptop2")
+    kamimachi = enrol(office, tmp_path, "kamimachi", districts=["上町"])
+    stores += [laptop2, kamimachi]
+
+    household = households.add_household(office, upper, "架空 上子", "カクウ カミコ")
+    carry(office, kamimachi, tmp_path / "to-kamimachi", for_device="kamimachi")
+    note(kamimachi, household, "上町のノートPCで記録")
+    from_kamimachi = export_bundle(kamimachi, stick(tmp_path, "from-kamimachi"))
+
+    [result] = import_paths(laptop2, [from_kamimachi.path]).results
+    assert result.status == "applied" and result.gaps and not holds(laptop2, household)
+
+    from_office = export_bundle(office, stick(tmp_path, "from-office"))
+    report = import_paths(laptop2, [from_office.path])
+    assert report.refused == []
+    assert holds(laptop2, household) and "上町のノートPCで記録" in notes(laptop2)
+    assert devices.overview(laptop2).pending_ranges == 0
+    assert check_store(laptop2).sound, check_store(laptop2).problems
+
+
+def test_parked_changes_still_wait_for_the_earlier_bundle_of_their_own_origin(council):
+    """The ordinary gap: laptop1's bundle 2 reaches laptop2 before its bundle 1."""
+    office, upper, stores, tmp_path = council
+    household = households.add_household(office, upper, "架空 花子", "カクウ ハナコ")
+    laptop1 = enrol(office, tmp_path, "laptop1")
+    laptop2 = enrol(office, tmp_path, "laptop2")
+    stores += [laptop1, laptop2]
+    carry(office, laptop1, tmp_path / "roster")
+
+    households.update_household(laptop1, household, phone="0000-11-1111")
+    first, _ = carry(laptop1, office, tmp_path / "usb1", for_device="事務局")
+    carry(office, laptop1, tmp_path / "back", for_device="laptop1")  # laptop1 learns the office holds it
+    households.update_household(laptop1, household, address="架空村上町5")
+    second = export_bundle(laptop1, stick(tmp_path, "usb2"), for_device="事務局")
+
+    [early] = import_paths(laptop2, [second.path]).results
+    assert early.status == "applied" and early.applied == 0
+    assert any("前の同期ファイル" in gap for gap in early.gaps)
+    assert households.get_household(laptop2, household, log=False).address == ""
+
+    [late] = import_paths(laptop2, [first.path]).results
+    assert late.status == "applied" and late.applied == 2  # its own change and the parked one
+    shown = households.get_household(laptop2, household, log=False)
+    assert (shown.phone, shown.address) == ("0000-11-1111", "架空村上町5")
+    assert devices.overview(laptop2).pending_ranges == 0
+    assert check_store(laptop2).sound, check_store(laptop2).problems
