@@ -1,4 +1,4 @@
-"""Changes that refer to records another device created arrive before those records.
+"""Changes that refer to records the receiving device does not hold yet.
 
 Regression tests for what the convergence machine found (tests/sync/test_convergence.py): a
 bundle's changes were taken origin by origin, so a visit recorded at the office to a
@@ -15,7 +15,7 @@ from shakyo_desk.store.check import check_store
 from shakyo_desk.store.exchange import devices
 from shakyo_desk.store.exchange.exporting import export_bundle
 from shakyo_desk.store.exchange.importing import import_paths
-from shakyo_desk.store.models import Household
+from shakyo_desk.store.models import District, Household
 from shakyo_desk.store.services import contacts, districts, households
 from tests.sync.council import carry, enrol, make_office
 
@@ -132,3 +132,59 @@ def test_parked_changes_still_wait_for_the_earlier_bundle_of_their_own_origin(co
     assert (shown.phone, shown.address) == ("0000-11-1111", "架空村上町5")
     assert devices.overview(laptop2).pending_ranges == 0
     assert check_store(laptop2).sound, check_store(laptop2).problems
+
+
+# ---- a household entering a district-limited laptop's districts ----------------------------
+
+
+@pytest.fixture
+def two_towns(council):
+    office, upper, stores, tmp_path = council
+    lower = districts.add_district(office, "下町", "しもまち")
+    laptop2 = enrol(office, tmp_path, "laptop2")
+    stores.append(laptop2)
+    household = households.add_household(office, lower, "架空 下子", "カクウ シモコ", phone="0000-00-0001")
+    note(office, household, "引っ越し前の訪問")
+    # Work from another device on the household: its history has more than one origin.
+    carry(office, laptop2, tmp_path / "to-laptop2")
+    member = households.add_person(laptop2, household, "架空 下男")
+    carry(laptop2, office, tmp_path / "from-laptop2", for_device="事務局")
+    kamimachi = enrol(office, tmp_path, "kamimachi", districts=["上町"])
+    stores.append(kamimachi)
+    assert not holds(kamimachi, household)
+    return office, kamimachi, upper, lower, household, member, tmp_path
+
+
+def test_a_household_moved_into_a_district_laptops_districts_arrives_with_its_history(two_towns):
+    office, kamimachi, upper, _, household, member, tmp_path = two_towns
+    households.update_household(office, household, district_id=upper)
+    note(office, household, "引っ越し後の訪問")
+    _, report = carry(office, kamimachi, tmp_path / "moved", for_device="kamimachi")
+    assert report.refused == [] and report.results[0].status == "applied"
+    assert holds(kamimachi, household)
+    shown = households.get_household(kamimachi, household, log=False)
+    assert shown.phone == "0000-00-0001"
+    assert {m.id for m in shown.members} >= {member}
+    assert {"引っ越し前の訪問", "引っ越し後の訪問"} <= notes(kamimachi)
+    assert check_store(kamimachi).sound, check_store(kamimachi).problems
+
+    # And the laptop's work on it comes back; the next bundle does not send the history again.
+    households.update_household(kamimachi, household, phone="0000-00-0002")
+    carry(kamimachi, office, tmp_path / "back", for_device="事務局")
+    assert households.get_household(office, household, log=False).phone == "0000-00-0002"
+    again, report = carry(office, kamimachi, tmp_path / "again", for_device="kamimachi")
+    assert report.refused == [] and again.changes == 0
+    assert check_store(office).sound and check_store(kamimachi).sound
+
+
+def test_a_district_moved_under_a_laptops_district_brings_its_households(two_towns):
+    office, kamimachi, upper, lower, household, member, tmp_path = two_towns
+    with office.write() as w:  # (no screen moves a district yet; the one write path does)
+        w.update(District, lower, {"parent_id": upper})
+    note(office, household, "地区の見直し後の訪問")
+    _, report = carry(office, kamimachi, tmp_path / "moved", for_device="kamimachi")
+    assert report.refused == []
+    assert holds(kamimachi, household)
+    assert {"引っ越し前の訪問", "地区の見直し後の訪問"} <= notes(kamimachi)
+    assert member in {m.id for m in households.get_household(kamimachi, household, log=False).members}
+    assert check_store(kamimachi).sound, check_store(kamimachi).problems

@@ -16,10 +16,11 @@ from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store import migrate
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
-from shakyo_desk.store.exchange.scope import scope_predicate
-from shakyo_desk.store.models import ChangeLog, SyncBundle, SyncPeer
+from shakyo_desk.store.exchange.apply import CHUNK
+from shakyo_desk.store.exchange.scope import predicate, records_of, scope_records
+from shakyo_desk.store.models import ChangeLog, Household, SyncBundle, SyncPeer
 from shakyo_desk.store.services._common import require
-from shakyo_desk.store.store import Store
+from shakyo_desk.store.store import Store, with_subdistricts
 from shakyo_desk.store.writer import now_utc
 from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import Payload, bundle_file_name, make_manifest, pack_bundle_hashed, write_bundle_file
@@ -60,26 +61,81 @@ def _dump(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def _columns():
+    table = ChangeLog.__table__
+    raw_fields, raw_base = sa.type_coerce(table.c.fields, sa.Text), sa.type_coerce(table.c.base, sa.Text)
+    return (table.c.seq, table.c.entity, table.c.entity_id, table.c.op, table.c.hlc, table.c.staff_id,
+            table.c.recorded_at, raw_fields, raw_base)
+
+
+def _add(payload: Payload, origin: bytes, epoch: bytes, row) -> None:
+    seq, entity, entity_id, op, stamp, staff_id, recorded_at, fields, base = row
+    payload.add_json(b"".join((
+        b'{"base":', base.encode("utf-8"), b',"entity":', _dump(entity), b',"entity_id":', _dump(entity_id),
+        b',"epoch":', epoch, b',"fields":', fields.encode("utf-8"), b',"hlc":', _dump(stamp),
+        b',"op":', _dump(op), b',"origin":', origin, b',"recorded_at":', _dump(recorded_at.isoformat()),
+        b',"seq":', _dump(seq), b',"staff_id":', _dump(staff_id), b"}")), entity)
+
+
 def _fill(conn: Connection, payload: Payload, ranges: list[dict], keep: Callable[[dict], bool] | None) -> None:
     """Stream the ranges into the payload. `fields` and `base` are spliced in as the JSON
     text the change log already holds: a council-wide bundle is mostly that text, and
     decoding it only to encode it again would double the export time."""
     table = ChangeLog.__table__
-    raw_fields, raw_base = sa.type_coerce(table.c.fields, sa.Text), sa.type_coerce(table.c.base, sa.Text)
     for r in ranges:
-        rows = conn.execute(sa.select(table.c.seq, table.c.entity, table.c.entity_id, table.c.op, table.c.hlc,
-                                      table.c.staff_id, table.c.recorded_at, raw_fields, raw_base).where(
+        rows = conn.execute(sa.select(*_columns()).where(
             table.c.origin_device == r["origin"], table.c.epoch == r["epoch"],
             table.c.seq.between(r["first"], r["last"])).order_by(table.c.seq))
         origin, epoch = _dump(r["origin"]), _dump(r["epoch"])
-        for seq, entity, entity_id, op, stamp, staff_id, recorded_at, fields, base in rows:
-            if keep is not None and not keep({"entity": entity, "entity_id": entity_id}):
+        for row in rows:
+            if keep is not None and not keep({"entity": row.entity, "entity_id": row.entity_id}):
                 continue
-            payload.add_json(b"".join((
-                b'{"base":', base.encode("utf-8"), b',"entity":', _dump(entity), b',"entity_id":', _dump(entity_id),
-                b',"epoch":', epoch, b',"fields":', fields.encode("utf-8"), b',"hlc":', _dump(stamp),
-                b',"op":', _dump(op), b',"origin":', origin, b',"recorded_at":', _dump(recorded_at.isoformat()),
-                b',"seq":', _dump(seq), b',"staff_id":', _dump(staff_id), b"}")), entity)
+            _add(payload, origin, epoch, row)
+
+
+def _fill_entering(conn: Connection, payload: Payload, ranges: list[dict], covered: dict[str, set[str]]) -> None:
+    """For a district-limited laptop: a household that moved into its districts (or whose
+    district moved under one of them) goes with its whole history and everything hanging on
+    it. The laptop's knowledge passed those changes while they were outside its districts, so
+    the ranges alone brought the later changes without the records they change — a visit to
+    the household broke every import on the laptop from then on. The declared ranges are
+    widened down to the earliest change sent (a district-limited bundle's range is filtered
+    to the scope anyway)."""
+    table = ChangeLog.__table__
+    entering: set[str] = set()
+    moved: set[str] = set()
+    for r in ranges:
+        for entity, entity_id, fields in conn.execute(sa.select(table.c.entity, table.c.entity_id, table.c.fields).where(
+                table.c.origin_device == r["origin"], table.c.epoch == r["epoch"], table.c.op == "update",
+                table.c.seq.between(r["first"], r["last"]), table.c.entity.in_(("household", "district")))):
+            if entity == "household" and "district_id" in fields and entity_id in covered["household"]:
+                entering.add(entity_id)
+            elif entity == "district" and "parent_id" in fields:
+                moved.add(entity_id)
+    if moved:
+        under = sorted(with_subdistricts(conn, sorted(moved)))
+        entering |= {h for h in conn.execute(sa.select(Household.id).where(Household.district_id.in_(under))).scalars()
+                     if h in covered["household"]}
+    if not entering:
+        return
+    by_key = {(r["origin"], r["epoch"]): r for r in ranges}
+    extra = []
+    for entity, ids in records_of(conn, entering).items():
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), CHUNK):
+            for origin, epoch, *row in conn.execute(sa.select(table.c.origin_device, table.c.epoch, *_columns())
+                                                    .where(table.c.entity == entity,
+                                                           table.c.entity_id.in_(ordered[start:start + CHUNK]))):
+                r = by_key.get((origin, epoch))
+                if r is None or row[0] < r["first"]:  # (inside a range it is in the payload already)
+                    extra.append((origin, epoch, row))
+    for origin, epoch, row in extra:
+        r = by_key.get((origin, epoch))
+        if r is None:
+            r = by_key[(origin, epoch)] = {"origin": origin, "epoch": epoch, "first": row[0], "last": row[0]}
+            ranges.append(r)
+        r["first"], r["last"] = min(r["first"], row[0]), max(r["last"], row[0])
+        _add(payload, _dump(origin), _dump(epoch), row)
 
 
 def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, full: bool = False,
@@ -112,9 +168,11 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         if progress:
             progress(0, 3, "変更を集めています")
         scope = target["scope"] if target else []
-        keep = scope_predicate(conn, scope) if scope else None
+        covered = scope_records(conn, scope) if scope else None
         payload = Payload()
-        _fill(conn, payload, ranges, keep)
+        _fill(conn, payload, ranges, predicate(covered) if covered is not None else None)
+        if covered is not None:
+            _fill_entering(conn, payload, ranges, covered)
         seq = me.bundle_seq + 1
         manifest = make_manifest(
             council_id=me.council_id, schema_version=migrate.head_revision(), device_id=me.device_id,

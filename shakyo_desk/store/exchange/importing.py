@@ -240,24 +240,29 @@ def _apply(conn: Connection, opened: Opened, result: ImportResult) -> _Outcome:
     if placed != len(opened.changes):
         raise _Refusal("format", "同期ファイルの変更が目録（範囲）と一致しないため取り込めません。")
 
-    me = ident.load(conn).device_id
+    me = ident.load(conn)
     # Our own origin is not a requirement: only a copy of this installation could know more of it.
     requires = {k: v for k, v in opened.manifest["knowledge"].items()
-                if isinstance(v, int) and knowledge.split(k)[0] != me}
+                if isinstance(v, int) and knowledge.split(k)[0] != me.device_id}
+    # A district-limited laptop holds only its districts' part of what its knowledge covers: a
+    # household that moved into them arrives with its earlier history (exporting._fill_entering),
+    # below what the laptop knows. Whoever holds everything up to its knowledge skips such ranges.
+    old_news = bool(me.scope)
     incoming = [_Range(None, r["origin"], r["epoch"], r["first"], r["last"], inside, requires)
-                for r, inside in by_range if r["last"] > known.get(f"{r['origin']}:{r['epoch']}", 0)]
+                for r, inside in by_range if old_news or r["last"] > known.get(f"{r['origin']}:{r['epoch']}", 0)]
     parked = [_Range(row.id, row.origin, row.epoch, row.first, row.last, row.changes, row.requires or {})
               for row in conn.execute(sa.select(SyncPending.__table__).order_by(SyncPending.id))]
     taken, reach = _settle(known, incoming + parked)
 
     take: list[dict] = []
     for r in taken:
-        take.extend(c for c in r.changes if c["seq"] > known.get(r.key, 0))
-    done = [r.id for r in parked if r in taken or r.last <= reach.get(r.key, 0)]
+        # (changes we hold already are skipped when stored)
+        take.extend(r.changes if old_news else (c for c in r.changes if c["seq"] > known.get(r.key, 0)))
+    done = [r.id for r in parked if r in taken or (not old_news and r.last <= reach.get(r.key, 0))]
     if done:
         conn.execute(SyncPending.__table__.delete().where(SyncPending.id.in_(done)))
     for r in incoming:
-        if r in taken or r.last <= reach.get(r.key, 0):
+        if r in taken or (r.last <= reach.get(r.key, 0) and not (old_news and r.changes)):
             continue
         conn.execute(SyncPending.__table__.insert(), dict(origin=r.origin, epoch=r.epoch, first=r.first,
                                                           last=r.last, changes=r.changes, requires=r.requires))
@@ -296,7 +301,7 @@ def _settle(known: dict[str, int], candidates: list[_Range]) -> tuple[list[_Rang
     whose ranges continue what we hold (directly or through each other) and whose senders'
     knowledge is then held in full. Ranges of one bundle need each other, so the set is found
     by starting from every candidate and dropping what falls short until nothing changes."""
-    chosen = [r for r in candidates if r.last > known.get(r.key, 0)]
+    chosen = list(candidates)
     while True:
         reach = dict(known)
         linked: list[_Range] = []

@@ -31,19 +31,17 @@ def _ids(conn: Connection, query) -> set[str]:
     return set(conn.execute(query).scalars())
 
 
-def scope_predicate(conn: Connection, district_ids: Iterable[str]) -> Callable[[dict], bool]:
-    """A test for wire changes: does this change belong to the scope?"""
-    districts = with_subdistricts(conn, list(district_ids))
-    households = _ids(conn, sa.select(Household.id).where(Household.district_id.in_(sorted(districts))))
-    covered: dict[str, set[str]] = {"household": households}
+def records_of(conn: Connection, households: set[str]) -> dict[str, set[str]]:
+    """The households and what hangs on them, by entity: members, contacts, sheets and their
+    history, referrals, attendance, remarks, regulars."""
+    covered: dict[str, set[str]] = {"household": set(households)}
 
     def rows(model, *columns):
         return conn.execute(sa.select(model.id, *columns)).all()
 
     covered["person"] = {r.id for r in rows(Person, Person.household_id) if r.household_id in households}
     persons = covered["person"]
-    covered["contact"] = {r.id for r in rows(Contact, Contact.household_id)
-                          if r.household_id is None or r.household_id in households}
+    covered["contact"] = {r.id for r in rows(Contact, Contact.household_id) if r.household_id in households}
     covered["concern_sheet"] = {r.id for r in rows(ConcernSheet, ConcernSheet.household_id)
                                 if r.household_id in households}
     sheets = covered["concern_sheet"]
@@ -54,7 +52,19 @@ def scope_predicate(conn: Connection, district_ids: Iterable[str]) -> Callable[[
     covered["attendance"] = {r.id for r in rows(Attendance, Attendance.person_id) if r.person_id in persons}
     covered["remark"] = {r.id for r in rows(Remark, Remark.person_id) if r.person_id in persons}
     covered["salon_regular"] = {r.id for r in rows(SalonRegular, SalonRegular.person_id) if r.person_id in persons}
+    return covered
 
+
+def scope_records(conn: Connection, district_ids: Iterable[str]) -> dict[str, set[str]]:
+    """Every record of the scope that is not shared by the whole council, by entity."""
+    districts = with_subdistricts(conn, list(district_ids))
+    households = _ids(conn, sa.select(Household.id).where(Household.district_id.in_(sorted(districts))))
+    covered = records_of(conn, households)
+    covered["contact"] |= _ids(conn, sa.select(Contact.id).where(Contact.household_id.is_(None)))  # at a place
+    return covered
+
+
+def predicate(covered: dict[str, set[str]]) -> Callable[[dict], bool]:
     def belongs(change: dict) -> bool:
         entity = change["entity"]
         if entity in SHARED:
@@ -62,3 +72,8 @@ def scope_predicate(conn: Connection, district_ids: Iterable[str]) -> Callable[[
         return change["entity_id"] in covered.get(entity, ())
 
     return belongs
+
+
+def scope_predicate(conn: Connection, district_ids: Iterable[str]) -> Callable[[dict], bool]:
+    """A test for wire changes: does this change belong to the scope?"""
+    return predicate(scope_records(conn, district_ids))
