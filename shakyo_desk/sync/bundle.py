@@ -325,7 +325,9 @@ class Payload:
     stream, so a council-wide bundle never exists as one big list or string in memory.
     `add_json` takes a change already encoded as a JSON object (UTF-8 bytes)."""
 
-    LEVEL = 6  # level 9 costs twice the time for about 3 % less on change logs
+    # Measured on large-town's 429k changes: level 1 compresses in half the time of level 6
+    # for a 25 % larger file (33 MB instead of 27 MB, 4 % of the database).
+    LEVEL = 1
 
     def __init__(self) -> None:
         self._z = zlib.compressobj(self.LEVEL)

@@ -57,8 +57,17 @@ def _audience(roster: dict, me: ident.Identity, target: dict | None) -> tuple[li
     return full, full
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once: 3 M calls
+
+
 def _dump(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if value is None:
+        return b"null"
+    if isinstance(value, int):
+        return str(value).encode("ascii")
+    if value.isascii() and '"' not in value and "\\" not in value and value.isprintable():
+        return b'"' + value.encode("ascii") + b'"'  # ids, stamps, names of tables: nothing to escape
+    return _encode(value).encode("utf-8")
 
 
 def _columns():
