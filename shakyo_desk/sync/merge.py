@@ -82,6 +82,12 @@ def merge(changes: list[Change], text_fields: frozenset[str] = frozenset()) -> M
     result = Merged()
     if not changes:
         return result
+    if len(changes) == 1 and changes[0].op != "purge":
+        # Most records have one change, their insert: nothing to compare (a full bundle is
+        # hundreds of thousands of these).
+        only = changes[0]
+        result.hlc, result.has_insert, result.values = only.hlc, only.op == "insert", dict(only.fields)
+        return result
     result.hlc = max(c.hlc for c in changes)
     result.has_insert = any(c.op == "insert" for c in changes)
     if any(c.op == "purge" for c in changes):

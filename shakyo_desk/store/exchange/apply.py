@@ -96,6 +96,10 @@ def _default(column) -> Any:
     return column.default.arg(None) if column.default.is_callable else column.default.arg
 
 
+# Column defaults per table, computed once (mutable defaults are never mutated in place).
+_TEMPLATES = {name: {c.name: _default(c) for c in model.__table__.columns} for name, model in SYNCED_MODELS.items()}
+
+
 def desired_row(entity: str, merged: Merged, entity_id: str, current: dict | None) -> dict | None:
     """The row the merged history says should exist (None: not created yet here)."""
     table = SYNCED_MODELS[entity].__table__
@@ -115,7 +119,7 @@ def desired_row(entity: str, merged: Merged, entity_id: str, current: dict | Non
         return row
     if not merged.has_insert:
         return None
-    row = {c.name: _default(c) for c in table.columns}
+    row = dict(_TEMPLATES[entity])
     for name, value in merged.values.items():
         if name in convert:
             row[name] = convert[name](value)
