@@ -334,7 +334,7 @@ class SyncBundle(Base):
 
 class SyncPending(Base):
     """Changes that arrived ahead of a missing bundle; applied once the gap is filled and we
-    hold everything their sender held (``requires``, its knowledge; 0004)."""
+    hold everything their sender held (``requires``, its knowledge)."""
 
     __tablename__ = "sync_pending"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -69,6 +69,9 @@ def upgrade() -> None:
         sa.Column("first", sa.Integer(), nullable=False),
         sa.Column("last", sa.Integer(), nullable=False),
         sa.Column("changes", sa.JSON(), nullable=False),
+        # what the sender held (its knowledge): a parked change may refer to a record
+        # another device created, so it waits for that too
+        sa.Column("requires", sa.JSON(), nullable=True),
     )
     op.create_table(
         "sync_quarantine",
