@@ -1,6 +1,7 @@
 """Schema migrations: refuse a newer store, copy before upgrading, then upgrade."""
 
 import shutil
+from functools import cache
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,12 +28,14 @@ def _config() -> Config:
     return cfg
 
 
+@cache  # the migration scripts do not change while the app runs
 def head_revision() -> str:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
-def known_revisions() -> set[str]:
-    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+@cache
+def known_revisions() -> frozenset[str]:
+    return frozenset(s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions())
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.exchange import devices
 from shakyo_desk.store.exchange.exporting import export_bundle
@@ -190,18 +191,13 @@ def test_a_district_moved_under_a_laptops_district_brings_its_households(two_tow
     assert check_store(kamimachi).sound, check_store(kamimachi).problems
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: a district-limited laptop fed by several devices can miss "
-                                       "changes made while a household was outside its districts")
-def test_a_household_re_entering_through_another_laptops_move_brings_what_was_written_meanwhile(council):
+def test_only_the_office_writes_for_a_district_limited_laptop_so_re_entry_brings_everything(council):
     """The office moves a household out of 上町 and records a visit there; laptop1, not
-    knowing, moves it out and back. kamimachi receives laptop1's moves straight from laptop1,
-    so when the office learns them (the household is in 上町 again, with a 要確認 on its
-    district) no move is new to kamimachi: nothing tells the office to send the visit, which
-    kamimachi's knowledge already passed while the household was outside its districts.
-    With only the office making bundles for kamimachi this cannot happen (every change that
-    brings a household back is new to kamimachi when the office exports); the convergence
-    machine runs that way. Either a laptop tells which households it needs the history of,
-    or only the office writes for district-limited laptops — a decision for the protocol."""
+    knowing, moves it out and back. If laptop1 could send its moves straight to kamimachi, no
+    move would be new to kamimachi when the office later exports, and the visit — which
+    kamimachi's knowledge passed while the household was outside its districts — would never
+    be sent. So only the office (which holds every household's history) writes bundles for a
+    district-limited laptop; laptop1's attempt is refused and the office's bundle carries it."""
     office, upper, stores, tmp_path = council
     lower = districts.add_district(office, "下町", "しもまち")
     household = households.add_household(office, upper, "架空 上子", "カクウ カミコ")
@@ -215,7 +211,9 @@ def test_a_household_re_entering_through_another_laptops_move_brings_what_was_wr
     carry(office, kamimachi, tmp_path / "a", for_device="kamimachi")
     households.update_household(laptop1, household, district_id=lower)
     households.update_household(laptop1, household, district_id=upper)
-    carry(laptop1, kamimachi, tmp_path / "b", for_device="kamimachi")
+    (tmp_path / "b").mkdir()
+    with pytest.raises(InvalidInput, match="事務局のパソコンから"):
+        export_bundle(laptop1, tmp_path / "b", for_device="kamimachi")
     carry(kamimachi, office, tmp_path / "c", for_device="事務局")
     carry(laptop1, office, tmp_path / "d", for_device="事務局")
     assert households.get_household(office, household, log=False).district_id == upper

@@ -52,6 +52,10 @@ def _audience(roster: dict, me: ident.Identity, target: dict | None) -> tuple[li
             raise InvalidInput(f"端末「{target['name']}」は利用停止されているため、同期ファイルを作れません。")
         if target["device_id"] == me.device_id:
             raise InvalidInput("自分の端末あての同期ファイルは作れません。相手の端末を選んでください。")
+        if target["scope"] and not me.is_office:
+            # Only the office holds every household's history, so only it can send a laptop
+            # what it missed while a household was outside its districts.
+            raise InvalidInput("地区を限った端末への同期ファイルは、事務局のパソコンから書き出してください。")
         # A district-limited laptop must never be able to read the rest of the council.
         return [target], [target] if target["scope"] else full
     return full, full

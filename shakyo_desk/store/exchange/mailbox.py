@@ -52,7 +52,7 @@ def exchange(store: Store, shared: Path) -> MailboxRun:
     exported = []
     if any(not d["scope"] for d in peers):
         exported.append(export_bundle(store, mine))
-    if not me.scope:  # a district-limited laptop gets its own, filtered bundle
+    if me.is_office:  # a district-limited laptop gets its own, filtered bundle, from the office
         exported += [export_bundle(store, mine, for_device=d["device_id"]) for d in peers if d["scope"]]
     return MailboxRun(mine, exported, imported)
 
