@@ -43,6 +43,10 @@ def to_wire(row) -> dict:
     }
 
 
+_COLUMNS = {name: frozenset(model.__table__.columns.keys()) for name, model in SYNCED_MODELS.items()}
+_SEARCHED = {Household.__tablename__, Person.__tablename__}
+
+
 def wire_problem(c: dict) -> str | None:
     """Why a received change cannot be stored, or None (signed content can still be malformed)."""
     if set(c) != set(WIRE_KEYS):
@@ -55,7 +59,7 @@ def wire_problem(c: dict) -> str | None:
         return "entity"
     if not isinstance(c["fields"], dict) or not isinstance(c["base"], dict):
         return "fields"
-    columns = SYNCED_MODELS[c["entity"]].__table__.columns.keys()
+    columns = _COLUMNS[c["entity"]]
     if any(k not in columns for k in c["fields"]):
         return "fields"
     try:
@@ -258,8 +262,8 @@ def _refresh_chunk(conn: Connection, entity: str, model, ids: list[str], result:
             if changed:
                 conn.execute(table.update().where(table.c.id == entity_id), changed)
         household_id = _household_of(entity, row)
-        if household_id:
-            result.households.add(household_id)
+        if household_id and entity in _SEARCHED:
+            result.households.add(household_id)  # the search index holds only these two tables
         for conflict in merged.conflicts:
             conflicts_now.append(dict(
                 id=conflict_id(entity, entity_id, conflict.field), entity=entity, entity_id=entity_id,
