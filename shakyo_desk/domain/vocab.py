@@ -78,3 +78,44 @@ SHEET_TRANSITIONS = {
 }
 
 REFERRAL_OUTCOMES = ["確認中", "つながった", "つながらなかった", "本人が辞退", "その他"]
+
+# ---- conferences, consent and handouts (issue 5) -----------------------------------
+
+# Conference types: code → word on screen. The codes are what the CLI takes and what is stored.
+CONFERENCE_TYPES = {
+    "support": "支援会議",
+    "multi-agency": "重層的支援会議",
+    "case-review": "ケース検討会",
+    "community-care": "地域ケア会議",
+}
+SUPPORT_CONFERENCE = "support"
+MULTI_AGENCY_CONFERENCE = "multi-agency"
+# A case may be discussed at these only with the person's recorded consent (DESIGN §6).
+CONSENT_REQUIRED_TYPES = frozenset({MULTI_AGENCY_CONFERENCE})
+
+# The statute a 支援会議 is held under (its members' duty of confidentiality comes from it).
+LEGAL_BASES = {
+    "social-welfare-act-106-6": "社会福祉法第106条の6",
+    "self-reliance-support-act-9": "生活困窮者自立支援法第9条",
+}
+DEFAULT_LEGAL_BASIS = "social-welfare-act-106-6"
+
+CONSENT_METHODS = ["書面", "口頭"]
+
+# Fields a handout leaves out or shortens unless a conference chooses to show them in full.
+DISCLOSABLE_FIELDS = {
+    "full_name": "氏名",
+    "address": "住所",
+    "phone": "電話番号",
+    "birth_date": "生年月日",
+}
+
+# Council settings defaults (handout wording and retention are data: DESIGN §2 rule 6).
+DEFAULT_CONFIDENTIALITY_NOTICE = (
+    "この資料は支援会議の資料です。支援会議の事務に従事する者及び従事していた者は、"
+    "正当な理由なく、支援会議の事務に関して知り得た秘密を漏らしてはなりません"
+    "（社会福祉法第106条の6第5項、生活困窮者自立支援法第9条第5項）。"
+    "これに違反した者は、1年以下の拘禁刑又は100万円以下の罰金に処せられます。"
+    "資料は会議の終了後に回収します。複写・撮影・持ち出しはしないでください。"
+)
+DEFAULT_HANDOUT_RETENTION_DAYS = 30

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shakyo_desk.domain.vocab import DEFAULT_CONFIDENTIALITY_NOTICE, DEFAULT_HANDOUT_RETENTION_DAYS
+
 
 class Base(DeclarativeBase):
     pass
@@ -31,6 +33,10 @@ class Council(Synced, Base):
     idle_lock_minutes: Mapped[int] = mapped_column(Integer, default=10)
     retention_years: Mapped[int] = mapped_column(Integer, default=5)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Handouts (0004): the statutory notice printed on a 支援会議's handout, and how many days
+    # after a meeting copies not yet destroyed are listed.
+    confidentiality_notice: Mapped[str] = mapped_column(Text, default=DEFAULT_CONFIDENTIALITY_NOTICE)
+    handout_retention_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_HANDOUT_RETENTION_DAYS)
 
 
 class District(Synced, Base):
@@ -66,6 +72,8 @@ class Household(Synced, Base):
     watch_interval_days: Mapped[int | None] = mapped_column(Integer)
     watch_interval_months: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # 課税・所得に関する情報: tax-derived by definition, never printed on a handout (0004).
+    tax_note: Mapped[str] = mapped_column(Text, default="")
 
 
 class Person(Synced, Base):
@@ -131,6 +139,8 @@ class Contact(Synced, Base):
     isolation: Mapped[str] = mapped_column(String(20), default="")
     next_action: Mapped[str] = mapped_column(Text, default="")
     next_contact_date: Mapped[date | None] = mapped_column(Date)
+    # What was learnt comes from tax records (課税情報): never printed on a handout (0004).
+    tax_derived: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
         Index("ix_contact_household_date", "household_id", "contact_date"),
@@ -252,6 +262,88 @@ class Referral(Synced, Base):
     follow_up_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (Index("ix_referral_household", "household_id"), Index("ix_referral_follow_up", "follow_up_on"))
+
+
+class Consent(Synced, Base):
+    """本人同意: a person's agreement to share information, for some meeting types and agencies."""
+
+    __tablename__ = "consent"
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"))
+    given_on: Mapped[date] = mapped_column(Date)
+    meeting_types: Mapped[list] = mapped_column(JSON, default=list)  # codes of vocab.CONFERENCE_TYPES
+    agencies: Mapped[list] = mapped_column(JSON, default=list)  # names as agreed; empty = not limited
+    method: Mapped[str] = mapped_column(String(10), default="書面")
+    recorded_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_consent_person", "person_id"),)
+
+
+class Conference(Synced, Base):
+    """会議: a case conference (支援会議, 重層的支援会議, ケース検討会, 地域ケア会議)."""
+
+    __tablename__ = "conference"
+    meeting_type: Mapped[str] = mapped_column(String(20))  # code of vocab.CONFERENCE_TYPES
+    legal_basis: Mapped[str] = mapped_column(String(40), default="")  # code of vocab.LEGAL_BASES (支援会議 only)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    held_on: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[str] = mapped_column(String(5), default="")  # HH:MM, optional
+    end_time: Mapped[str] = mapped_column(String(5), default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    convenor: Mapped[str] = mapped_column(String(200), default="")
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    minutes: Mapped[str] = mapped_column(Text, default="")  # never printed on a handout
+    disclosures: Mapped[list] = mapped_column(JSON, default=list)  # keys of vocab.DISCLOSABLE_FIELDS shown in full
+
+    __table_args__ = (Index("ix_conference_held_on", "held_on"),)
+
+
+class ConferenceMember(Synced, Base):
+    """A member of a conference; one numbered handout copy each."""
+
+    __tablename__ = "conference_member"
+    conference_id: Mapped[str] = mapped_column(ForeignKey("conference.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    confidentiality_acknowledged_on: Mapped[date | None] = mapped_column(Date)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_conference_member_conference", "conference_id"),)
+
+
+class ConferenceCase(Synced, Base):
+    """A household discussed at a conference, the question put to the meeting and what was
+    decided for it (support policy, lead agency, roles per agency, next review)."""
+
+    __tablename__ = "conference_case"
+    conference_id: Mapped[str] = mapped_column(ForeignKey("conference.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    question: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    support_policy: Mapped[str] = mapped_column(Text, default="")
+    lead_agency: Mapped[str] = mapped_column(String(200), default="")
+    roles: Mapped[list] = mapped_column(JSON, default=list)  # [{"agency": …, "role": …}]
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_conference_case_conference", "conference_id"),
+                      Index("ix_conference_case_household", "household_id"))
+
+
+class HandoutCopy(Synced, Base):
+    """配布資料の台帳: one printed or exported copy of a conference's handout."""
+
+    __tablename__ = "handout_copy"
+    conference_id: Mapped[str] = mapped_column(ForeignKey("conference.id"))
+    copy_number: Mapped[int] = mapped_column(Integer)
+    recipient: Mapped[str] = mapped_column(String(300))
+    member_id: Mapped[str | None] = mapped_column(ForeignKey("conference_member.id"))
+    made_by: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    made_at: Mapped[datetime] = mapped_column(DateTime)
+    collected_on: Mapped[date | None] = mapped_column(Date)
+    destroyed_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_handout_copy_conference", "conference_id"),)
 
 
 # ---- local tables ------------------------------------------------------------
@@ -425,4 +517,5 @@ class AuditLog(Base):
 SYNCED_MODELS = {m.__tablename__: m for m in (
     Council, District, Staff, Household, Person, Agency, ConcernCategory, Place, Contact, Salon, SalonRegular,
     SalonSession, Attendance, Remark, ConcernSheet, SheetStatusChange, Referral,
+    Consent, Conference, ConferenceMember, ConferenceCase, HandoutCopy,
 )}
