@@ -1,0 +1,597 @@
+"""会議資料: the numbered handout printed for a conference (DESIGN §6).
+
+A4 portrait, BIZ UD Gothic embedded. A cover (meeting type and legal basis, date, place,
+convenor, agenda, members, the confidentiality notice for a 支援会議), one section per case
+and a last page to write the decisions. Every page carries 取扱注意, the meeting and its date,
+the copy number and recipient, 会議終了後回収 and page n/m, where m counts the pages of one
+copy: with all copies in one file each copy starts again at 1.
+
+The body is laid out once. Each body page becomes a PDF form (XObject) and every copy's page
+draws that form and then its own header and footer, so twelve copies cost one layout and the
+file holds the body once.
+
+No Qt, no database: the caller passes ``HandoutContent`` that is already minimised; this
+module prints exactly what it is given.
+"""
+
+import errno
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from copy import copy as shallow_copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfdoc
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
+from shakyo_desk.reports.fonts import register_fonts
+from shakyo_desk.reports.handout_content import CaseSection, Copy, HandoutContent
+
+CONFIDENTIAL = "取扱注意"
+COLLECT = "会議終了後回収"
+COLLECT_LINE = "会議終了後回収：この資料は持ち帰らず、会議が終わったら事務局へお返しください。"
+DECISIONS = "決定事項"
+QUESTION = "この会議で検討したいこと"
+NONE_TEXT = "（記載なし）"
+NOTICE_HEADING = "守秘義務について"
+
+PAGE_W, PAGE_H = A4
+MARGIN_X = 15 * mm
+MARGIN_TOP = 25 * mm  # room for the two-line running header
+MARGIN_BOTTOM = 21 * mm  # room for the running footer
+BODY_W = PAGE_W - 2 * MARGIN_X
+LABEL_W = 26 * mm
+WRITE_ROW = 9 * mm  # room to write by hand
+
+BODY_PT = 11
+TABLE_PT = 10.5
+SMALL_PT = 10
+INK = colors.HexColor("#1a1a1a")
+RULE = colors.HexColor("#6b6b6b")
+FAINT = colors.HexColor("#a8a8a8")
+SHADE = colors.HexColor("#ececec")
+STRIPE = colors.HexColor("#f6f6f6")
+DARK = colors.HexColor("#3a3a3a")
+ALERT = colors.HexColor("#b00020")
+NOTICE_BG = colors.HexColor("#fdf1f2")
+QUESTION_BG = colors.HexColor("#fff4cc")
+QUESTION_LINE = colors.HexColor("#b07d00")
+
+_FORBIDDEN_IN_NAMES = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
+
+
+# ---- text ------------------------------------------------------------------------------------
+
+def meeting_date_text(content: HandoutContent) -> str:
+    text = format_wareki(content.held_on, weekday=True)
+    return f"{text}　{content.time_text}" if content.time_text else text
+
+
+def copy_label(copy: Copy, total: int) -> str:
+    """配布番号 3／12　山田 太郎 様"""
+    label = f"配布番号 {copy.copy_number}／{total}"
+    return f"{label}　{copy.recipient}" if copy.recipient else label
+
+
+def copy_file_name(content: HandoutContent, copy: Copy) -> str:
+    """e.g. 会議資料_R7.6.10_支援会議_配布03_山田太郎様.pdf (safe on Windows and USB sticks)."""
+    parts = ["会議資料", format_wareki_short(content.held_on), content.meeting_type,
+             f"配布{copy.copy_number:02d}", copy.recipient]
+    name = "_".join(_FORBIDDEN_IN_NAMES.sub("", part) for part in parts if part)
+    return name[:120] + ".pdf"
+
+
+def _copies_with_totals(copies: Sequence[Copy]) -> list[tuple[Copy, int]]:
+    if not copies:
+        raise InvalidInput("配布先が一人もいないため、会議資料を作れません。構成員を登録してください。")
+    seen: set[int] = set()
+    result = []
+    for copy in copies:
+        if copy.copy_number < 1:
+            raise InvalidInput(f"配布番号は1から始まる番号にしてください（{copy.copy_number}）。")
+        if copy.copy_number in seen:
+            raise InvalidInput(f"配布番号 {copy.copy_number} が重複しています。番号を振り直してください。")
+        seen.add(copy.copy_number)
+    default_total = max(len(copies), max(seen))
+    for copy in copies:
+        total = copy.total or default_total
+        if total < copy.copy_number:
+            raise InvalidInput(f"配布番号 {copy.copy_number} が配布部数（{total}部）を超えています。")
+        result.append((copy, total))
+    return result
+
+
+# ---- styles ----------------------------------------------------------------------------------
+
+def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=regular, fontSize=BODY_PT, leading=BODY_PT * 1.5, textColor=INK,
+                          alignment=TA_LEFT, wordWrap="CJK", bulletFontName=regular)
+    return {
+        "body": base,
+        "cell": ParagraphStyle("cell", parent=base, fontSize=TABLE_PT, leading=TABLE_PT * 1.4),
+        "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=bold, fontSize=TABLE_PT,
+                                    leading=TABLE_PT * 1.4),
+        "label": ParagraphStyle("label", parent=base, fontName=bold, fontSize=TABLE_PT, leading=TABLE_PT * 1.4),
+        "none": ParagraphStyle("none", parent=base, textColor=RULE),
+        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=5 * mm, bulletIndent=1 * mm, spaceAfter=1),
+        "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=20, leading=27),
+        "kind": ParagraphStyle("kind", parent=base, fontName=bold, fontSize=13.5, leading=19),
+        "h1": ParagraphStyle("h1", parent=base, fontName=bold, fontSize=15, leading=20, textColor=colors.white),
+        "h2": ParagraphStyle("h2", parent=base, fontName=bold, fontSize=12.5, leading=17, spaceBefore=4 * mm,
+                             spaceAfter=1.5 * mm, keepWithNext=1),
+        "notice_head": ParagraphStyle("notice_head", parent=base, fontName=bold, fontSize=12.5, leading=17,
+                                      textColor=ALERT),
+        "notice": ParagraphStyle("notice", parent=base, fontSize=BODY_PT, leading=BODY_PT * 1.55),
+        "question_head": ParagraphStyle("question_head", parent=base, fontName=bold, fontSize=12, leading=16,
+                                        textColor=QUESTION_LINE),
+        "question": ParagraphStyle("question", parent=base, fontName=bold, fontSize=12, leading=12 * 1.55),
+        "hint": ParagraphStyle("hint", parent=base, fontSize=SMALL_PT, leading=SMALL_PT * 1.5, textColor=RULE),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _or_none(text: str, st) -> Paragraph:
+    return _p(text, st["body"]) if text.strip() else _p(NONE_TEXT, st["none"])
+
+
+def _bullets(lines: Sequence[str], st) -> list:
+    lines = [line for line in lines if line.strip()]
+    if not lines:
+        return [_p(NONE_TEXT, st["none"])]
+    return [Paragraph(escape(line).replace("\n", "<br/>"), st["bullet"], bulletText="・") for line in lines]
+
+
+def _grid(data: list[list], widths: list[float], st, *, header: bool = True, stripes: bool = True) -> Table:
+    table = Table(data, colWidths=widths, repeatRows=1 if header else 0, splitByRow=1)
+    style = [
+        ("FONT", (0, 0), (-1, -1), st["cell"].fontName, TABLE_PT),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BOX", (0, 0), (-1, -1), 0.8, INK),
+        ("INNERGRID", (0, 0), (-1, -1), 0.35, FAINT),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if header:
+        style += [("BACKGROUND", (0, 0), (-1, 0), SHADE), ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK)]
+        if stripes:
+            style.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, STRIPE]))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _heading(text: str, st) -> Paragraph:
+    return _p(text, st["h2"])
+
+
+# ---- cover -----------------------------------------------------------------------------------
+
+def _cover(content: HandoutContent, st) -> list:
+    story: list = [_p(content.title or content.meeting_type, st["title"])]
+    kind = content.meeting_type
+    if content.legal_basis:
+        kind += f"（{content.legal_basis}）"
+    story += [Spacer(0, 1 * mm), _p(kind, st["kind"]), Spacer(0, 4 * mm)]
+
+    rows = [("日時", meeting_date_text(content)), ("場所", content.place), ("招集者", content.convenor),
+            ("事務局", content.council_name)]
+    info = Table([[_p(label, st["label"]), _p(value or "―", st["body"])] for label, value in rows],
+                 colWidths=[LABEL_W, BODY_W - LABEL_W])
+    info.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), st["body"].fontName, BODY_PT),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("BACKGROUND", (0, 0), (0, -1), SHADE),
+        ("BOX", (0, 0), (-1, -1), 0.8, INK),
+        ("INNERGRID", (0, 0), (-1, -1), 0.35, FAINT),
+        ("TOPPADDING", (0, 0), (-1, -1), 3.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5),
+    ]))
+    story.append(info)
+
+    if content.confidentiality_notice is not None:
+        story += [Spacer(0, 5 * mm), _notice_box(content.confidentiality_notice, st)]
+
+    story.append(_heading("協議事項", st))
+    agenda = [line for line in content.agenda if line.strip()]
+    if agenda:
+        story += [Paragraph(escape(line), st["bullet"], bulletText=f"{n}.") for n, line in enumerate(agenda, 1)]
+    else:
+        story.append(_p(NONE_TEXT, st["none"]))
+
+    story.append(_heading(f"構成員（{len(content.members)}名）", st))
+    if content.members:
+        data = [[_p("No.", st["label"]), _p("氏名", st["label"]), _p("所属", st["label"])]]
+        data += [[_p(str(n), st["cell"]), _p(m.name, st["cell"]), _p(m.organisation, st["cell"])]
+                 for n, m in enumerate(content.members, 1)]
+        story.append(_grid(data, [12 * mm, 55 * mm, BODY_W - 67 * mm], st))
+    else:
+        story.append(_p(NONE_TEXT, st["none"]))
+
+    if content.cases:
+        story.append(_heading(f"協議するケース（{len(content.cases)}件）", st))
+        story += [Paragraph(escape(case.label), st["bullet"], bulletText="・") for case in content.cases]
+    return story
+
+
+def _notice_box(text: str, st) -> Table:
+    box = Table([[_p(NOTICE_HEADING, st["notice_head"])], [_p(text, st["notice"])]], colWidths=[BODY_W])
+    box.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), st["body"].fontName, BODY_PT),
+        ("BOX", (0, 0), (-1, -1), 1.6, ALERT),
+        ("BACKGROUND", (0, 0), (-1, -1), NOTICE_BG),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, 0), 6),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), 7),
+    ]))
+    return box
+
+
+# ---- a case ----------------------------------------------------------------------------------
+
+def _case_heading(text: str, st) -> Table:
+    table = Table([[_p(text, st["h1"])]], colWidths=[BODY_W])
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), st["body"].fontName, BODY_PT),
+        ("BACKGROUND", (0, 0), (-1, -1), DARK),
+        ("LEFTPADDING", (0, 0), (-1, -1), 7),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]))
+    return table
+
+
+def _question(text: str, st) -> list:
+    # Paragraphs, not a one-cell table, so that even a long question can run onto the next page.
+    pad = 3 * mm
+    box = ParagraphStyle("question_box", parent=st["question"], backColor=QUESTION_BG, borderColor=QUESTION_LINE,
+                         borderWidth=1.4, borderPadding=(pad, pad, pad + 0.5 * mm, pad), leftIndent=pad,
+                         rightIndent=pad, spaceBefore=pad + 1 * mm, spaceAfter=pad + 1 * mm)
+    heading = ParagraphStyle("question_label", parent=st["question_head"], keepWithNext=1, spaceAfter=0.5 * mm)
+    return [Spacer(0, 3 * mm), _p(f"■ {QUESTION}", heading), _p(text or NONE_TEXT, box)]
+
+
+def _case(case: CaseSection, st) -> list:
+    story: list = [_case_heading(case.label, st)]
+    story += _question(case.question, st)
+
+    story.append(_heading("世帯構成", st))
+    if case.composition:
+        data = [[_p(h, st["label"]) for h in ("続柄", "氏名", "年代", "性別", "特記事項")]]
+        data += [[_p(r.relation, st["cell"]), _p(r.name, st["cell"]), _p(r.age_band, st["cell"]),
+                  _p(r.sex, st["cell"]), _p("、".join(r.flags), st["cell"])] for r in case.composition]
+        story.append(_grid(data, [22 * mm, 34 * mm, 18 * mm, 14 * mm, BODY_W - 88 * mm], st))
+    else:
+        story.append(_p(NONE_TEXT, st["none"]))
+
+    story.append(_heading("課題・困りごと", st))
+    story += _bullets(case.concerns, st)
+
+    story.append(_heading("これまでの経過（要約）", st))
+    if case.timeline:
+        data = [[_p(h, st["label"]) for h in ("日付", "種別", "内容")]]
+        data += [[_p(format_wareki_short(e.on), st["cell"]), _p(e.kind, st["cell"]), _p(e.text, st["cell"])]
+                 for e in case.timeline]
+        story.append(_grid(data, [22 * mm, 24 * mm, BODY_W - 46 * mm], st))
+    else:
+        story.append(_p(NONE_TEXT, st["none"]))
+
+    story.append(_heading("強み", st))
+    story += _bullets(case.strengths, st)
+    story.append(_heading("本人の意向", st))
+    story.append(_or_none(case.wishes, st))
+    story.append(_heading("現在の支援方針", st))
+    story.append(_or_none(case.plan, st))
+
+    story.append(_heading("役割分担（現在）", st))
+    if case.roles:
+        data = [[_p("機関", st["label"]), _p("役割", st["label"])]]
+        data += [[_p(r.agency, st["cell_bold"]), _p(r.role, st["cell"])] for r in case.roles]
+        story.append(_grid(data, [58 * mm, BODY_W - 58 * mm], st))
+    else:
+        story.append(_p(NONE_TEXT, st["none"]))
+    return story
+
+
+# ---- the decisions page ------------------------------------------------------------------------
+
+def _decisions_page(content: HandoutContent, st) -> list:
+    story: list = [_case_heading(DECISIONS, st), Spacer(0, 2 * mm),
+                   _p("会議で決まったことを書き留めてください。この用紙も資料と一緒に回収します。", st["hint"]),
+                   Spacer(0, 3 * mm)]
+    fields = [("対象ケース", 1), ("支援方針", 5), ("主担当", 1), ("役割分担", 6), ("次回見直し日", 1), ("その他", 4)]
+    data, style = [], []
+    for label, lines in fields:
+        first = len(data)
+        for index in range(lines):
+            cell = _p(label, st["label"]) if index == 0 else ""
+            data.append([cell, ""])
+        if lines > 1:
+            style.append(("SPAN", (0, first), (0, first + lines - 1)))
+        style.append(("LINEBELOW", (0, first + lines - 1), (-1, first + lines - 1), 0.8, INK))
+        style += [("LINEBELOW", (1, r), (1, r), 0.35, FAINT) for r in range(first, first + lines - 1)]
+        if label == "次回見直し日":
+            data[first][1] = _p("令和　　　年　　　月　　　日（　　）", st["body"])
+        if label == "役割分担":
+            data[first][1] = _p("機関：　　　　　　　　　　　　　役割：", st["hint"])
+    table = Table(data, colWidths=[LABEL_W + 4 * mm, BODY_W - LABEL_W - 4 * mm], rowHeights=WRITE_ROW)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), st["body"].fontName, BODY_PT),
+        ("VALIGN", (0, 0), (0, -1), "TOP"),
+        ("VALIGN", (1, 0), (1, -1), "BOTTOM"),
+        ("BACKGROUND", (0, 0), (0, -1), SHADE),
+        ("BOX", (0, 0), (-1, -1), 0.9, INK),
+        ("LINEAFTER", (0, 0), (0, -1), 0.8, INK),
+        ("TOPPADDING", (0, 0), (-1, -1), 5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 5),
+        *style,
+    ]))
+    story.append(table)
+    return story
+
+
+def build_story(content: HandoutContent, st) -> list:
+    story = _cover(content, st)
+    for case in content.cases:
+        story.append(PageBreak())
+        story += _case(case, st)
+    story += [PageBreak(), *_decisions_page(content, st)]
+    return story
+
+
+# ---- page furniture ----------------------------------------------------------------------------
+
+def _fit(text: str, font: str, size: float, width: float, smallest: float = 7.5) -> tuple[str, float]:
+    """Shrink the font until the text fits; if even the smallest size does not, cut it with …"""
+    while size > smallest and stringWidth(text, font, size) > width:
+        size -= 0.5
+    if stringWidth(text, font, size) > width:
+        while text and stringWidth(text + "…", font, size) > width:
+            text = text[:-1]
+        text += "…"
+    return text, size
+
+
+def _furniture(canvas: Canvas, number: int, total: int, label: str, *, regular: str, bold: str,
+               heading: str, council_name: str) -> None:
+    canvas.saveState()
+    right = PAGE_W - MARGIN_X
+    top = PAGE_H - 12 * mm
+    # line 1: [取扱注意] 会議終了後回収 ........ 配布番号 3／12　山田 太郎 様
+    canvas.setFont(bold, 12)
+    box_w = canvas.stringWidth(CONFIDENTIAL, bold, 12) + 6 * mm
+    canvas.setStrokeColor(ALERT)
+    canvas.setFillColor(ALERT)
+    canvas.setLineWidth(1.3)
+    canvas.rect(MARGIN_X, top - 2.6 * mm, box_w, 7.6 * mm, stroke=1, fill=0)
+    canvas.drawString(MARGIN_X + 3 * mm, top, CONFIDENTIAL)
+    canvas.setFont(bold, 11)
+    collect_x = MARGIN_X + box_w + 3 * mm
+    canvas.drawString(collect_x, top + 0.2 * mm, COLLECT)
+    canvas.setFillColor(INK)
+    label_left = collect_x + canvas.stringWidth(COLLECT, bold, 11) + 6 * mm
+    text, size = _fit(label, bold, 11.5, right - label_left)
+    canvas.setFont(bold, size)
+    canvas.drawRightString(right, top + 0.2 * mm, text)
+    # line 2: the meeting and its date
+    text, size = _fit(heading, regular, 9.5, BODY_W)
+    canvas.setFont(regular, size)
+    canvas.drawString(MARGIN_X, top - 7.2 * mm, text)
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.5)
+    canvas.line(MARGIN_X, top - 9.3 * mm, right, top - 9.3 * mm)
+    # footer: the collection reminder and the council on the left; page n / m and the copy on the right
+    bottom = 8.5 * mm
+    canvas.line(MARGIN_X, bottom + 9 * mm, right, bottom + 9 * mm)
+    canvas.setFont(bold, 11)
+    canvas.drawRightString(right, bottom + 4 * mm, f"{number} / {total} ページ")
+    page_w = canvas.stringWidth(f"{total} / {total} ページ", bold, 11) + 5 * mm
+    text, size = _fit(COLLECT_LINE, regular, SMALL_PT, BODY_W - page_w)
+    canvas.setFont(regular, size)
+    canvas.drawString(MARGIN_X, bottom + 4 * mm, text)
+    canvas.setFont(regular, 8.5)
+    if council_name:
+        canvas.drawString(MARGIN_X, bottom - 0.6 * mm, _fit(council_name, regular, 8.5, BODY_W / 2)[0])
+    canvas.drawRightString(right, bottom - 0.6 * mm, _fit(label, regular, 8.5, BODY_W / 2)[0])
+    canvas.restoreState()
+
+
+class _LayoutCanvas(Canvas):
+    """Lays the body out once and keeps each page's drawing operations instead of writing them;
+    it is never saved. ``_emit`` then turns them into forms in every file it writes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.body_pages: list[list[str]] = []
+
+    def showPage(self):  # noqa: N802 - reportlab API
+        # Body pages use plain RGB colours, no transparency, images or links, so the operations
+        # alone describe the page (a form carries no other resources than the fonts).
+        assert not (self._colorsUsed or self._formsinuse or self._annotationrefs or self._extgstate.getState())
+        self.body_pages.append([self._preamble, *self._code])
+        self._startPage()
+
+    def save(self):
+        if self._code:
+            self.showPage()
+
+
+@dataclass
+class _Layout:
+    canvas: _LayoutCanvas  # keeps its document, and so the fonts' encoding of the body, alive
+    pages: list[list[str]]
+    content: HandoutContent
+    regular: str
+    bold: str
+
+
+def _layout(content: HandoutContent) -> _Layout:
+    regular, bold = register_fonts()
+    doc = SimpleDocTemplate(
+        io.BytesIO(), pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM, initialFontName=regular, initialFontSize=BODY_PT,
+    )
+    doc.build(build_story(content, _styles(regular, bold)), canvasmaker=_LayoutCanvas)
+    canvas = doc.canv
+    return _Layout(canvas, canvas.body_pages, content, regular, bold)
+
+
+def _share_fonts(source: Canvas, target: Canvas) -> None:
+    """Give ``target``'s document the same font subsets and codes as ``source``'s, so the body's
+    operations, encoded once for ``source``, read the same in ``target`` (reportlab encodes
+    TrueType text per document, in the order characters first appear)."""
+    src, dst = source._doc, target._doc
+    if dst.fontMapping or dst.delayedFonts or set(src.fontMapping) != {f.fontName for f in src.delayedFonts}:
+        raise RuntimeError("handout fonts cannot be shared between documents")
+    dst.fontMapping = dict(src.fontMapping)
+    for font in src.delayedFonts:
+        state = shallow_copy(font.state[src])
+        state.assignments = dict(state.assignments)
+        state.subsets = [list(subset) for subset in state.subsets]
+        font.state[dst] = state
+        dst.delayedFonts.append(font)
+
+
+def _emit(layout: _Layout, copies: list[tuple[Copy, int]]) -> bytes:
+    """One PDF holding the given copies: each body page once as a form, drawn by every copy's
+    page under its own header and footer."""
+    content = layout.content
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, initialFontName=layout.regular, initialFontSize=BODY_PT)
+    canvas.setTitle(f"{content.title or content.meeting_type} 会議資料")
+    canvas.setAuthor(content.council_name)
+    canvas.setSubject(CONFIDENTIAL)
+    canvas.setCreator("社協デスク")
+    _share_fonts(layout.canvas, canvas)
+    names = []
+    for number, operations in enumerate(layout.pages, start=1):
+        form = pdfdoc.PDFFormXObject(lowerx=0, lowery=0, upperx=PAGE_W, uppery=PAGE_H)
+        form.compression = canvas._pageCompression
+        form.setStreamList(operations)
+        names.append(f"HandoutBody{number}")
+        canvas._doc.addForm(names[-1], form)
+    heading = f"{content.title or content.meeting_type}　{meeting_date_text(content)}"
+    total = len(names)
+    for copy, copies_total in copies:
+        label = copy_label(copy, copies_total)
+        for number, name in enumerate(names, start=1):
+            canvas.doForm(name)
+            _furniture(canvas, number, total, label, regular=layout.regular, bold=layout.bold, heading=heading,
+                       council_name=content.council_name)
+            canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+# ---- the document --------------------------------------------------------------------------------
+
+def handout_pdf_bytes(content: HandoutContent, copies: Sequence[Copy]) -> bytes:
+    """All the given copies, one after the other, as one PDF (also what a preview shows)."""
+    numbered = _copies_with_totals(copies)
+    return _emit(_layout(content), numbered)
+
+
+def render_handout(content: HandoutContent, copies: Sequence[Copy], out: str | Path | BinaryIO) -> Path | None:
+    """All copies in one PDF, written to ``out`` (a file path, replaced atomically, or an open
+    binary stream). Returns the path when given one."""
+    data = handout_pdf_bytes(content, copies)
+    if hasattr(out, "write"):
+        out.write(data)
+        return None
+    path = Path(out)
+    _write_files([(path, data)])
+    return path
+
+
+def render_copies_separately(content: HandoutContent, copies: Sequence[Copy], folder: str | Path,
+                             name: Callable[[HandoutContent, Copy], str] = copy_file_name) -> list[Path]:
+    """One PDF per copy in ``folder`` (named by ``name``), laid out once. Either every file is
+    written or, on an error, none of the new files is left behind."""
+    numbered = _copies_with_totals(copies)
+    folder = Path(folder)
+    _check_folder(folder)
+    paths = [folder / name(content, copy) for copy, _ in numbered]
+    if len({path.name for path in paths}) != len(paths):
+        raise InvalidInput("配布先のファイル名が重複しています。配布番号を確かめてください。")
+    layout = _layout(content)
+    files = [(path, _emit(layout, [one])) for path, one in zip(paths, numbered)]
+    _write_files(files)
+    return paths
+
+
+# ---- safe writing --------------------------------------------------------------------------------
+
+def _write_error(error: OSError, folder: Path) -> InvalidInput:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InvalidInput("保存先に空きがないため、会議資料を保存できませんでした。空きのある場所を選んでください。")
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return InvalidInput(f"保存先のフォルダに書き込めないため、会議資料を保存できませんでした。"
+                            f"フォルダの権限や USB メモリのロックを確かめてください。（{folder}）")
+    return InvalidInput(f"会議資料を保存できませんでした（{error.strerror or error}）。保存先を確かめてください。"
+                        f"（{folder}）")
+
+
+def _check_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise InvalidInput(f"保存先のフォルダが見つかりません。フォルダを選び直してください。（{folder}）")
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":  # Windows cannot open a folder for fsync
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_files(files: list[tuple[Path, bytes]]) -> None:
+    """Write each file under a temporary name in its folder, then rename them all into place.
+    Any failure removes the temporary files, so no half-written PDF is ever left behind."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            _check_folder(path.parent)
+            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".handout-", suffix=".partial")
+            temps.append((Path(temp), path))
+            with os.fdopen(handle, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for temp, path in temps:
+            os.replace(temp, path)
+        for folder in {path.parent for path, _ in files}:
+            _fsync_dir(folder)
+    except OSError as error:
+        raise _write_error(error, files[0][0].parent) from error
+    finally:
+        for temp, _ in temps:
+            try:
+                temp.unlink(missing_ok=True)
+            except OSError:
+                pass
