@@ -34,7 +34,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
+)
 
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
@@ -54,8 +56,12 @@ MARGIN_X = 15 * mm
 MARGIN_TOP = 25 * mm  # room for the two-line running header
 MARGIN_BOTTOM = 21 * mm  # room for the running footer
 BODY_W = PAGE_W - 2 * MARGIN_X
+TEXT_W = BODY_W - 12  # inside the frame's own padding (6 pt a side), where the body text starts
 LABEL_W = 26 * mm
-WRITE_ROW = 9 * mm  # room to write by hand
+WRITE_ROW = 9.5 * mm  # room to write by hand
+FOOTER_Y = 8.5 * mm
+PAGE_NUMBER_PT = 11
+HEADING_ROOM = 28 * mm  # a section heading needs this much below it, or it goes to the next page
 
 BODY_PT = 11
 TABLE_PT = 10.5
@@ -131,8 +137,8 @@ def _styles(regular: str, bold: str) -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=20, leading=27),
         "kind": ParagraphStyle("kind", parent=base, fontName=bold, fontSize=13.5, leading=19),
         "h1": ParagraphStyle("h1", parent=base, fontName=bold, fontSize=15, leading=20, textColor=colors.white),
-        "h2": ParagraphStyle("h2", parent=base, fontName=bold, fontSize=12.5, leading=17, spaceBefore=4 * mm,
-                             spaceAfter=1.5 * mm, keepWithNext=1),
+        "h2": ParagraphStyle("h2", parent=base, fontName=bold, fontSize=12.5, leading=17, spaceBefore=3.5 * mm,
+                             spaceAfter=1.5 * mm),
         "notice_head": ParagraphStyle("notice_head", parent=base, fontName=bold, fontSize=12.5, leading=17,
                                       textColor=ALERT),
         "notice": ParagraphStyle("notice", parent=base, fontSize=BODY_PT, leading=BODY_PT * 1.55),
@@ -158,15 +164,16 @@ def _bullets(lines: Sequence[str], st) -> list:
     return [Paragraph(escape(line).replace("\n", "<br/>"), st["bullet"], bulletText="・") for line in lines]
 
 
-def _grid(data: list[list], widths: list[float], st, *, header: bool = True, stripes: bool = True) -> Table:
+def _grid(data: list[list], widths: list[float], st, *, header: bool = True, stripes: bool = True,
+          padding: tuple[float, float] = (2.5, 3)) -> Table:
     table = Table(data, colWidths=widths, repeatRows=1 if header else 0, splitByRow=1)
     style = [
         ("FONT", (0, 0), (-1, -1), st["cell"].fontName, TABLE_PT),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BOX", (0, 0), (-1, -1), 0.8, INK),
         ("INNERGRID", (0, 0), (-1, -1), 0.35, FAINT),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), padding[0]),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), padding[1]),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
     ]
@@ -178,8 +185,10 @@ def _grid(data: list[list], widths: list[float], st, *, header: bool = True, str
     return table
 
 
-def _heading(text: str, st) -> Paragraph:
-    return _p(text, st["h2"])
+def _heading(text: str, st) -> list:
+    # Not keepWithNext: that would carry a whole table to the next page and leave a gap; instead
+    # start a new page only when the heading and a few lines would not fit.
+    return [CondPageBreak(HEADING_ROOM), _p(text, st["h2"])]
 
 
 # ---- cover -----------------------------------------------------------------------------------
@@ -189,51 +198,68 @@ def _cover(content: HandoutContent, st) -> list:
     kind = content.meeting_type
     if content.legal_basis:
         kind += f"（{content.legal_basis}）"
-    story += [Spacer(0, 1 * mm), _p(kind, st["kind"]), Spacer(0, 4 * mm)]
+    story += [Spacer(0, 1 * mm), _p(kind, st["kind"]), Spacer(0, 3 * mm)]
 
     rows = [("日時", meeting_date_text(content)), ("場所", content.place), ("招集者", content.convenor),
             ("事務局", content.council_name)]
     info = Table([[_p(label, st["label"]), _p(value or "―", st["body"])] for label, value in rows],
-                 colWidths=[LABEL_W, BODY_W - LABEL_W])
+                 colWidths=[LABEL_W, TEXT_W - LABEL_W])
     info.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), st["body"].fontName, BODY_PT),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("BACKGROUND", (0, 0), (0, -1), SHADE),
         ("BOX", (0, 0), (-1, -1), 0.8, INK),
         ("INNERGRID", (0, 0), (-1, -1), 0.35, FAINT),
-        ("TOPPADDING", (0, 0), (-1, -1), 3.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("LEFTPADDING", (0, 0), (-1, -1), 5),
     ]))
     story.append(info)
 
     if content.confidentiality_notice is not None:
-        story += [Spacer(0, 5 * mm), _notice_box(content.confidentiality_notice, st)]
+        story += [Spacer(0, 4 * mm), _notice_box(content.confidentiality_notice, st)]
 
-    story.append(_heading("協議事項", st))
+    story += _heading("協議事項", st)
     agenda = [line for line in content.agenda if line.strip()]
     if agenda:
         story += [Paragraph(escape(line), st["bullet"], bulletText=f"{n}.") for n, line in enumerate(agenda, 1)]
     else:
         story.append(_p(NONE_TEXT, st["none"]))
 
-    story.append(_heading(f"構成員（{len(content.members)}名）", st))
+    story += _heading(f"構成員（{len(content.members)}名）", st)
     if content.members:
         data = [[_p("No.", st["label"]), _p("氏名", st["label"]), _p("所属", st["label"])]]
         data += [[_p(str(n), st["cell"]), _p(m.name, st["cell"]), _p(m.organisation, st["cell"])]
                  for n, m in enumerate(content.members, 1)]
-        story.append(_grid(data, [12 * mm, 55 * mm, BODY_W - 67 * mm], st))
+        story.append(_grid(data, [12 * mm, 55 * mm, TEXT_W - 67 * mm], st, padding=(1.5, 2)))
     else:
         story.append(_p(NONE_TEXT, st["none"]))
 
     if content.cases:
-        story.append(_heading(f"協議するケース（{len(content.cases)}件）", st))
-        story += [Paragraph(escape(case.label), st["bullet"], bulletText="・") for case in content.cases]
+        story += _heading(f"協議するケース（{len(content.cases)}件）", st)
+        story.append(_columns([case.label for case in content.cases], st))
     return story
 
 
+def _columns(lines: Sequence[str], st) -> KeepTogether:
+    """A short list in two or three columns, read down each column in turn (keeps the cover to
+    one page for a usual meeting); it moves to the next page whole rather than split."""
+    count = 3 if len(lines) > 8 else 2
+    per_column = -(-len(lines) // count)
+    columns = [list(lines[n * per_column:(n + 1) * per_column]) for n in range(count)]
+    rows = []
+    for index in range(per_column):
+        rows.append([Paragraph(escape(column[index]), st["bullet"], bulletText="・") if index < len(column) else ""
+                     for column in columns])
+    table = Table(rows, colWidths=[TEXT_W / count] * count)
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), st["body"].fontName, BODY_PT),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return KeepTogether([table])
+
+
 def _notice_box(text: str, st) -> Table:
-    box = Table([[_p(NOTICE_HEADING, st["notice_head"])], [_p(text, st["notice"])]], colWidths=[BODY_W])
+    box = Table([[_p(NOTICE_HEADING, st["notice_head"])], [_p(text, st["notice"])]], colWidths=[TEXT_W])
     box.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), st["body"].fontName, BODY_PT),
         ("BOX", (0, 0), (-1, -1), 1.6, ALERT),
@@ -249,7 +275,7 @@ def _notice_box(text: str, st) -> Table:
 # ---- a case ----------------------------------------------------------------------------------
 
 def _case_heading(text: str, st) -> Table:
-    table = Table([[_p(text, st["h1"])]], colWidths=[BODY_W])
+    table = Table([[_p(text, st["h1"])]], colWidths=[TEXT_W])
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), st["body"].fontName, BODY_PT),
         ("BACKGROUND", (0, 0), (-1, -1), DARK),
@@ -274,39 +300,39 @@ def _case(case: CaseSection, st) -> list:
     story: list = [_case_heading(case.label, st)]
     story += _question(case.question, st)
 
-    story.append(_heading("世帯構成", st))
+    story += _heading("世帯構成", st)
     if case.composition:
         data = [[_p(h, st["label"]) for h in ("続柄", "氏名", "年代", "性別", "特記事項")]]
         data += [[_p(r.relation, st["cell"]), _p(r.name, st["cell"]), _p(r.age_band, st["cell"]),
                   _p(r.sex, st["cell"]), _p("、".join(r.flags), st["cell"])] for r in case.composition]
-        story.append(_grid(data, [22 * mm, 34 * mm, 18 * mm, 14 * mm, BODY_W - 88 * mm], st))
+        story.append(_grid(data, [22 * mm, 34 * mm, 18 * mm, 14 * mm, TEXT_W - 88 * mm], st))
     else:
         story.append(_p(NONE_TEXT, st["none"]))
 
-    story.append(_heading("課題・困りごと", st))
+    story += _heading("課題・困りごと", st)
     story += _bullets(case.concerns, st)
 
-    story.append(_heading("これまでの経過（要約）", st))
+    story += _heading("これまでの経過（要約）", st)
     if case.timeline:
         data = [[_p(h, st["label"]) for h in ("日付", "種別", "内容")]]
         data += [[_p(format_wareki_short(e.on), st["cell"]), _p(e.kind, st["cell"]), _p(e.text, st["cell"])]
                  for e in case.timeline]
-        story.append(_grid(data, [22 * mm, 24 * mm, BODY_W - 46 * mm], st))
+        story.append(_grid(data, [22 * mm, 24 * mm, TEXT_W - 46 * mm], st))
     else:
         story.append(_p(NONE_TEXT, st["none"]))
 
-    story.append(_heading("強み", st))
+    story += _heading("強み", st)
     story += _bullets(case.strengths, st)
-    story.append(_heading("本人の意向", st))
+    story += _heading("本人の意向", st)
     story.append(_or_none(case.wishes, st))
-    story.append(_heading("現在の支援方針", st))
+    story += _heading("現在の支援方針", st)
     story.append(_or_none(case.plan, st))
 
-    story.append(_heading("役割分担（現在）", st))
+    story += _heading("役割分担（現在）", st)
     if case.roles:
         data = [[_p("機関", st["label"]), _p("役割", st["label"])]]
         data += [[_p(r.agency, st["cell_bold"]), _p(r.role, st["cell"])] for r in case.roles]
-        story.append(_grid(data, [58 * mm, BODY_W - 58 * mm], st))
+        story.append(_grid(data, [58 * mm, TEXT_W - 58 * mm], st))
     else:
         story.append(_p(NONE_TEXT, st["none"]))
     return story
@@ -314,34 +340,55 @@ def _case(case: CaseSection, st) -> list:
 
 # ---- the decisions page ------------------------------------------------------------------------
 
-def _decisions_page(content: HandoutContent, st) -> list:
-    story: list = [_case_heading(DECISIONS, st), Spacer(0, 2 * mm),
-                   _p("会議で決まったことを書き留めてください。この用紙も資料と一緒に回収します。", st["hint"]),
-                   Spacer(0, 3 * mm)]
-    fields = [("対象ケース", 1), ("支援方針", 5), ("主担当", 1), ("役割分担", 6), ("次回見直し日", 1), ("その他", 4)]
-    data, style = [], []
-    for label, lines in fields:
+def _date_to_write(st) -> Table:
+    """令和＿年＿月＿日（＿） with room between the parts (a Paragraph would squeeze the spaces)."""
+    parts = ["令和", "", "年", "", "月", "", "日（", "", "）"]
+    widths = [11 * mm, 13 * mm, 7 * mm, 11 * mm, 7 * mm, 11 * mm, 9 * mm, 9 * mm, 6 * mm]
+    table = Table([[_p(part, st["body"]) if part else "" for part in parts]], colWidths=widths)
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), st["body"].fontName, BODY_PT),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    return table
+
+
+def _decisions_page(st) -> list:
+    """One page of ruled space: support policy, 主担当, roles (agency | role), next review date."""
+    hint = "会議で決まったことを書き留めてください。この用紙も資料と一緒に回収します。"
+    story: list = [_case_heading(DECISIONS, st), Spacer(0, 2 * mm), _p(hint, st["hint"]), Spacer(0, 3 * mm)]
+    label_w, agency_w = LABEL_W + 4 * mm, 62 * mm
+    fixed = [("対象ケース", 1), ("支援方針", 5), ("主担当", 1), ("役割分担", 7), ("次回見直し日", 1)]
+    room = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - 40 * mm  # frame padding, heading, hint, a margin
+    other = max(2, int(room / WRITE_ROW) - sum(lines for _, lines in fixed))
+    data, heights, style = [], [], []
+    for label, lines in [*fixed, ("その他", other)]:
         first = len(data)
         for index in range(lines):
-            cell = _p(label, st["label"]) if index == 0 else ""
-            data.append([cell, ""])
+            data.append([_p(label, st["label"]) if index == 0 else "", "", ""])
+            heights.append(WRITE_ROW)
+        last = first + lines - 1
         if lines > 1:
-            style.append(("SPAN", (0, first), (0, first + lines - 1)))
-        style.append(("LINEBELOW", (0, first + lines - 1), (-1, first + lines - 1), 0.8, INK))
-        style += [("LINEBELOW", (1, r), (1, r), 0.35, FAINT) for r in range(first, first + lines - 1)]
+            style.append(("SPAN", (0, first), (0, last)))
+        style.append(("LINEBELOW", (0, last), (-1, last), 0.8, INK))
+        style += [("LINEBELOW", (1, r), (-1, r), 0.35, FAINT) for r in range(first, last)]
+        if label == "役割分担":  # a small header row, then agency | role
+            data[first][1:] = [_p("機関", st["hint"]), _p("役割", st["hint"])]
+            heights[first] = 6.5 * mm
+            style += [("LINEAFTER", (1, first), (1, last), 0.35, FAINT),
+                      ("VALIGN", (1, first), (-1, first), "MIDDLE")]
+        else:
+            style += [("SPAN", (1, r), (2, r)) for r in range(first, last + 1)]
         if label == "次回見直し日":
-            data[first][1] = _p("令和　　　年　　　月　　　日（　　）", st["body"])
-        if label == "役割分担":
-            data[first][1] = _p("機関：　　　　　　　　　　　　　役割：", st["hint"])
-    table = Table(data, colWidths=[LABEL_W + 4 * mm, BODY_W - LABEL_W - 4 * mm], rowHeights=WRITE_ROW)
+            data[first][1] = _date_to_write(st)
+    table = Table(data, colWidths=[label_w, agency_w, TEXT_W - label_w - agency_w], rowHeights=heights)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), st["body"].fontName, BODY_PT),
         ("VALIGN", (0, 0), (0, -1), "TOP"),
-        ("VALIGN", (1, 0), (1, -1), "BOTTOM"),
+        ("VALIGN", (1, 0), (-1, -1), "BOTTOM"),
         ("BACKGROUND", (0, 0), (0, -1), SHADE),
         ("BOX", (0, 0), (-1, -1), 0.9, INK),
         ("LINEAFTER", (0, 0), (0, -1), 0.8, INK),
         ("TOPPADDING", (0, 0), (-1, -1), 5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("LEFTPADDING", (0, 0), (-1, -1), 5),
         *style,
     ]))
@@ -354,7 +401,7 @@ def build_story(content: HandoutContent, st) -> list:
     for case in content.cases:
         story.append(PageBreak())
         story += _case(case, st)
-    story += [PageBreak(), *_decisions_page(content, st)]
+    story += [PageBreak(), *_decisions_page(st)]
     return story
 
 
@@ -371,8 +418,9 @@ def _fit(text: str, font: str, size: float, width: float, smallest: float = 7.5)
     return text, size
 
 
-def _furniture(canvas: Canvas, number: int, total: int, label: str, *, regular: str, bold: str,
-               heading: str, council_name: str) -> None:
+def _copy_marks(canvas: Canvas, label: str, total: int, *, regular: str, bold: str, heading: str,
+                council_name: str) -> None:
+    """Header and footer of one copy, everything but the page number (drawn once per copy, as a form)."""
     canvas.saveState()
     right = PAGE_W - MARGIN_X
     top = PAGE_H - 12 * mm
@@ -399,12 +447,11 @@ def _furniture(canvas: Canvas, number: int, total: int, label: str, *, regular: 
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.5)
     canvas.line(MARGIN_X, top - 9.3 * mm, right, top - 9.3 * mm)
-    # footer: the collection reminder and the council on the left; page n / m and the copy on the right
-    bottom = 8.5 * mm
+    # footer: the collection reminder and the council on the left; the copy on the right under
+    # the page number (see _page_number)
+    bottom = FOOTER_Y
     canvas.line(MARGIN_X, bottom + 9 * mm, right, bottom + 9 * mm)
-    canvas.setFont(bold, 11)
-    canvas.drawRightString(right, bottom + 4 * mm, f"{number} / {total} ページ")
-    page_w = canvas.stringWidth(f"{total} / {total} ページ", bold, 11) + 5 * mm
+    page_w = canvas.stringWidth(_page_text(total, total), bold, PAGE_NUMBER_PT) + 5 * mm
     text, size = _fit(COLLECT_LINE, regular, SMALL_PT, BODY_W - page_w)
     canvas.setFont(regular, size)
     canvas.drawString(MARGIN_X, bottom + 4 * mm, text)
@@ -413,6 +460,16 @@ def _furniture(canvas: Canvas, number: int, total: int, label: str, *, regular: 
         canvas.drawString(MARGIN_X, bottom - 0.6 * mm, _fit(council_name, regular, 8.5, BODY_W / 2)[0])
     canvas.drawRightString(right, bottom - 0.6 * mm, _fit(label, regular, 8.5, BODY_W / 2)[0])
     canvas.restoreState()
+
+
+def _page_text(number: int, total: int) -> str:
+    return f"{number} / {total} ページ"
+
+
+def _page_number(canvas: Canvas, number: int, total: int, bold: str) -> None:
+    canvas.setFont(bold, PAGE_NUMBER_PT)
+    canvas.setFillColor(INK)
+    canvas.drawRightString(PAGE_W - MARGIN_X, FOOTER_Y + 4 * mm, _page_text(number, total))
 
 
 class _LayoutCanvas(Canvas):
@@ -485,18 +542,23 @@ def _emit(layout: _Layout, copies: list[tuple[Copy, int]]) -> bytes:
     names = []
     for number, operations in enumerate(layout.pages, start=1):
         form = pdfdoc.PDFFormXObject(lowerx=0, lowery=0, upperx=PAGE_W, uppery=PAGE_H)
-        form.compression = canvas._pageCompression
-        form.setStreamList(operations)
+        # zlib alone: reportlab's default adds ASCII85, slow in pure Python and a quarter bigger
+        form.Contents = pdfdoc.PDFStream(content=pdfdoc.pdfdocEnc("\n".join(operations)),
+                                         filters=[pdfdoc.PDFZCompress])
         names.append(f"HandoutBody{number}")
         canvas._doc.addForm(names[-1], form)
     heading = f"{content.title or content.meeting_type}　{meeting_date_text(content)}"
     total = len(names)
     for copy, copies_total in copies:
-        label = copy_label(copy, copies_total)
+        marks = f"HandoutMarks{copy.copy_number}"
+        canvas.beginForm(marks)
+        _copy_marks(canvas, copy_label(copy, copies_total), total, regular=layout.regular, bold=layout.bold,
+                    heading=heading, council_name=content.council_name)
+        canvas.endForm()
         for number, name in enumerate(names, start=1):
             canvas.doForm(name)
-            _furniture(canvas, number, total, label, regular=layout.regular, bold=layout.bold, heading=heading,
-                       council_name=content.council_name)
+            canvas.doForm(marks)
+            _page_number(canvas, number, total, layout.bold)
             canvas.showPage()
     canvas.save()
     return buffer.getvalue()
