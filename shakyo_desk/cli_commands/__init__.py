@@ -17,6 +17,8 @@ COMMAND_MODULES = [
     "device",
     "sync",
     "conflicts",
+    "consent",
+    "meeting",
 ]
 
 

@@ -35,6 +35,11 @@ def manages_registers(role: Role) -> bool:
     return role in (Role.ADMIN, Role.COORDINATOR)
 
 
+def manages_conferences(role: Role) -> bool:
+    """Case conferences, their handouts and the handout register (issue 5)."""
+    return role in (Role.ADMIN, Role.COORDINATOR)
+
+
 def sees_all_households(role: Role) -> bool:
     return role in (Role.ADMIN, Role.COORDINATOR)
 

@@ -2,7 +2,11 @@
 
 Reference data (council, districts, staff, agencies, concern categories, places, salons and
 their sessions) goes everywhere; a household goes with its district, and with it what hangs
-on it: members, contacts, sheets and their history, referrals, attendance, remarks, regulars."""
+on it: members and their consents, contacts, sheets and their history, referrals, attendance,
+remarks, regulars, and the conferences that discussed it. A conference goes to a laptop when
+at least one of its cases is a household of the laptop's districts, with all its members and
+its handout register, but only the cases of those households (another district's case would
+name a household the laptop does not hold)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,11 @@ from sqlalchemy.engine import Connection
 from shakyo_desk.store.models import (
     Attendance,
     ConcernSheet,
+    ConferenceCase,
+    ConferenceMember,
+    Consent,
     Contact,
+    HandoutCopy,
     Household,
     Person,
     Referral,
@@ -32,8 +40,9 @@ def _ids(conn: Connection, query) -> set[str]:
 
 
 def records_of(conn: Connection, households: set[str]) -> dict[str, set[str]]:
-    """The households and what hangs on them, by entity: members, contacts, sheets and their
-    history, referrals, attendance, remarks, regulars."""
+    """The households and what hangs on them, by entity: members and their consents, contacts,
+    sheets and their history, referrals, attendance, remarks, regulars; their conference cases
+    and those conferences with their members and handout copies."""
     covered: dict[str, set[str]] = {"household": set(households)}
 
     def rows(model, *columns):
@@ -52,6 +61,15 @@ def records_of(conn: Connection, households: set[str]) -> dict[str, set[str]]:
     covered["attendance"] = {r.id for r in rows(Attendance, Attendance.person_id) if r.person_id in persons}
     covered["remark"] = {r.id for r in rows(Remark, Remark.person_id) if r.person_id in persons}
     covered["salon_regular"] = {r.id for r in rows(SalonRegular, SalonRegular.person_id) if r.person_id in persons}
+    covered["consent"] = {r.id for r in rows(Consent, Consent.person_id) if r.person_id in persons}
+    cases = [r for r in rows(ConferenceCase, ConferenceCase.household_id, ConferenceCase.conference_id)
+             if r.household_id in households]
+    covered["conference_case"] = {r.id for r in cases}
+    conferences = covered["conference"] = {r.conference_id for r in cases}
+    covered["conference_member"] = {r.id for r in rows(ConferenceMember, ConferenceMember.conference_id)
+                                    if r.conference_id in conferences}
+    covered["handout_copy"] = {r.id for r in rows(HandoutCopy, HandoutCopy.conference_id)
+                               if r.conference_id in conferences}
     return covered
 
 

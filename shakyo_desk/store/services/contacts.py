@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role, sees_all_households
 from shakyo_desk.domain.text import clean
 from shakyo_desk.domain.vocab import CONTACT_METHODS, ISOLATION, URGENCIES
@@ -42,6 +42,7 @@ class ContactInfo:
     next_action: str
     next_contact_date: date | None
     created_at: datetime
+    tax_derived: bool = False  # learnt from tax records: never printed on a handout
 
     @property
     def failed(self) -> bool:
@@ -91,11 +92,13 @@ def _validate(store: Store, fields: dict, today: date) -> dict:
         "isolation": isolation,
         "next_action": optional_text(fields.get("next_action"), "次にすること", 2000),
         "next_contact_date": next_date,
+        "tax_derived": bool(fields.get("tax_derived") or False),
     }
 
 
 def add_contact(store: Store, *, today: date | None = None, **fields) -> str:
-    """Record a contact; returns its id. Defaults: today, the acting account, 訪問."""
+    """Record a contact; returns its id. Defaults: today, the acting account, 訪問.
+    ``tax_derived=True`` marks what was learnt as coming from tax records (課税情報)."""
     require(store.actor.role != Role.REPORTER, NO_RIGHT)
     values = _validate(store, fields, today or date.today())
     if values["household_id"]:
@@ -138,7 +141,7 @@ def _info(row) -> ContactInfo:
     return ContactInfo(c.id, c.contact_date, c.contact_time, c.method, c.staff_id, staff_name or "",
                        tuple(c.companions or ()), c.household_id, head_name or "", district or "", c.place_id,
                        place_name or "", c.seen_heard, tuple(c.concerns or ()), c.urgency, c.isolation,
-                       c.next_action, c.next_contact_date, c.created_at)
+                       c.next_action, c.next_contact_date, c.created_at, bool(c.tax_derived))
 
 
 def list_contacts(store: Store, *, district_id: str | None = None, staff_id: str | None = None,
@@ -168,10 +171,17 @@ def list_contacts(store: Store, *, district_id: str | None = None, staff_id: str
 
 
 def get_contact(store: Store, contact_id: str) -> ContactInfo:
-    from shakyo_desk.domain.errors import NotFound
-
     with store.read() as s:
         row = s.execute(_visible(store, _query()).where(Contact.id == contact_id)).first()
     if row is None:
         raise NotFound("指定された訪問記録が見つかりません。")
     return _info(row)
+
+
+def set_tax_derived(store: Store, contact_id: str, tax_derived: bool = True) -> bool:
+    """Mark (or unmark) a contact as holding tax-derived information; returns whether it changed."""
+    require(store.actor.role != Role.REPORTER, NO_RIGHT)
+    get_contact(store, contact_id)  # exists and may be seen by this account
+    with store.write() as w:
+        w.require_alive(Contact, contact_id, "指定された訪問記録が見つかりません。")
+        return bool(w.update(Contact, contact_id, {"tax_derived": bool(tax_derived)}))

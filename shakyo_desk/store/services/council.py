@@ -1,4 +1,5 @@
-"""Council settings (name, municipality, fiscal-year start, idle lock, retention)."""
+"""Council settings (name, municipality, fiscal-year start, idle lock, retention, handout
+wording and how long handout copies may stay out)."""
 
 from dataclasses import dataclass
 
@@ -6,6 +7,7 @@ import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import manages_settings
+from shakyo_desk.domain.vocab import DEFAULT_CONFIDENTIALITY_NOTICE, DEFAULT_HANDOUT_RETENTION_DAYS
 from shakyo_desk.store.models import Council
 from shakyo_desk.store.services._common import optional_text, require, required_text
 from shakyo_desk.store.store import Store
@@ -20,13 +22,15 @@ class CouncilSettings:
     idle_lock_minutes: int
     retention_years: int
     is_demo: bool
+    confidentiality_notice: str = DEFAULT_CONFIDENTIALITY_NOTICE  # printed on every 支援会議 handout
+    handout_retention_days: int = DEFAULT_HANDOUT_RETENTION_DAYS  # copies still out this long after a meeting are listed
 
 
 def get_settings(store: Store) -> CouncilSettings:
     with store.read() as s:
         c = s.execute(sa.select(Council).where(Council.deleted_at.is_(None))).scalars().first()
         return CouncilSettings(c.id, c.name, c.municipality, c.fiscal_year_start_month, c.idle_lock_minutes,
-                               c.retention_years, c.is_demo)
+                               c.retention_years, c.is_demo, c.confidentiality_notice, c.handout_retention_days)
 
 
 def update_settings(store: Store, **changes) -> CouncilSettings:
@@ -37,10 +41,14 @@ def update_settings(store: Store, **changes) -> CouncilSettings:
         values["name"] = required_text(changes.pop("name"), "社協の名前")
     if "municipality" in changes:
         values["municipality"] = optional_text(changes.pop("municipality"), "市町村名", 200)
+    if "confidentiality_notice" in changes:
+        values["confidentiality_notice"] = required_text(changes.pop("confidentiality_notice"),
+                                                         "支援会議の資料に載せる守秘義務の注意書き", 2000)
     for field, label, low, high in (
         ("fiscal_year_start_month", "年度の開始月", 1, 12),
         ("idle_lock_minutes", "自動ロックまでの分数", 1, 240),
         ("retention_years", "保存年数", 1, 100),
+        ("handout_retention_days", "配布資料を回収・廃棄するまでの日数", 1, 3650),
     ):
         if field in changes:
             try:

@@ -53,6 +53,9 @@ class PersonInfo:
     wishes: str
     notes: str
     sort_order: int
+    # 本人同意 records of this person, newest first (withdrawn ones too; see consents.covers).
+    # Filled by get_household; a tuple of consents.ConsentInfo.
+    consents: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class HouseholdDetail:
     members: tuple[PersonInfo, ...] = field(default_factory=tuple)
     version: str = ""
     watch_interval_months: int | None = None  # pass back to save_household to detect someone else's save in between
+    tax_note: str = ""  # 課税・所得に関する情報: tax-derived, never printed on a handout
 
     @property
     def head_name(self) -> str:
@@ -87,6 +91,7 @@ class HouseholdDetail:
 HOUSEHOLD_FIELDS = {
     "district_id", "address", "phone", "housing_type", "flags", "welfare_commissioner",
     "staff_main_id", "staff_sub_id", "watch_level", "watch_interval_days", "watch_interval_months", "notes",
+    "tax_note",
 }
 PERSON_FIELDS = {"name", "kana", "sex", "birth_date", "age_band", "relation", "flags", "roles", "wishes", "notes", "sort_order"}
 
@@ -132,13 +137,16 @@ def count_households(store: Store) -> int:
         return s.execute(q).scalar_one()
 
 
-def _person(p: Person) -> PersonInfo:
+def _person(p: Person, consents: tuple = ()) -> PersonInfo:
     return PersonInfo(p.id, p.household_id, p.name, p.kana, p.sex, p.birth_date, p.age_band, p.relation,
-                      tuple(p.flags or ()), tuple(p.roles or ()), p.wishes, p.notes, p.sort_order)
+                      tuple(p.flags or ()), tuple(p.roles or ()), p.wishes, p.notes, p.sort_order, consents)
 
 
 def get_household(store: Store, household_id: str, *, log: bool = True) -> HouseholdDetail:
-    """One household with its members. Viewing is recorded in the audit log."""
+    """One household with its members (each with their consent records). Viewing is recorded
+    in the audit log."""
+    from shakyo_desk.store.services.consents import consents_by_person  # (it imports this module)
+
     with store.read() as s:
         h = s.get(Household, household_id)
         if h is None or h.deleted_at is not None:
@@ -151,13 +159,14 @@ def get_household(store: Store, household_id: str, *, log: bool = True) -> House
         members = s.execute(
             sa.select(Person).where(Person.household_id == h.id, Person.deleted_at.is_(None))
             .order_by(Person.sort_order, Person.created_at)
-        ).scalars()
+        ).scalars().all()
+        consents = consents_by_person(s, [p.id for p in members])
         detail = HouseholdDetail(
             h.id, h.code, h.district_id, district.name if district else "", h.address, h.phone, h.housing_type,
             tuple(h.flags or ()), h.welfare_commissioner, h.staff_main_id, names.get(h.staff_main_id, ""),
             h.staff_sub_id, names.get(h.staff_sub_id, ""), h.watch_level, h.watch_interval_days, h.notes,
-            h.created_at, h.updated_at, tuple(_person(p) for p in members), _version(s, h.id),
-            h.watch_interval_months,
+            h.created_at, h.updated_at, tuple(_person(p, consents.get(p.id, ())) for p in members),
+            _version(s, h.id), h.watch_interval_months, h.tax_note,
         )
     if log:
         log_view(store, "household", household_id)
@@ -210,6 +219,8 @@ def _household_values(store: Store, fields: dict) -> dict:
             values[key] = value or None
         elif key == "notes":
             values[key] = optional_text(value, "メモ", 4000)
+        elif key == "tax_note":
+            values[key] = optional_text(value, "課税・所得に関する情報", 4000)
     return values
 
 

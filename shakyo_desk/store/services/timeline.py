@@ -5,10 +5,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store.models import (
     Agency, Attendance, ConcernSheet, Contact, Person, Place, Referral, Salon, SalonSession, SheetStatusChange, Staff,
 )
 from shakyo_desk.store.services._common import log_view
+from shakyo_desk.store.services.conferences import case_history
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
 
@@ -18,6 +20,7 @@ KINDS = {
     "status": "シートの状況",
     "attendance": "サロン参加",
     "referral": "つなぎ",
+    "conference": "会議",
 }
 
 
@@ -34,6 +37,21 @@ class TimelineEntry:
     @property
     def kind_label(self) -> str:
         return KINDS[self.kind]
+
+
+def _conference_entry(h) -> TimelineEntry:
+    """A conference the household was discussed at: the question, then what was decided."""
+    title = h.type_label + (f"「{h.title}」" if h.title else "") + (f"（{h.place}）" if h.place else "")
+    lines = [f"検討したこと：{h.question}" if h.question else ""]
+    if h.support_policy:
+        lines.append(f"支援方針：{h.support_policy}")
+    if h.lead_agency:
+        lines.append(f"主担当：{h.lead_agency}")
+    lines += [f"役割：{r.agency}　{r.role}" for r in h.roles]
+    if h.next_review_on:
+        lines.append(f"次回の見直し：{format_wareki(h.next_review_on)}")
+    return TimelineEntry("conference", h.held_on, title, "\n".join(x for x in lines if x), h.recorded_by,
+                         h.conference_id, h.recorded_at)
 
 
 def household_timeline(store: Store, household_id: str, kinds: set[str] | None = None,
@@ -93,6 +111,8 @@ def household_timeline(store: Store, household_id: str, kinds: set[str] | None =
                 detail = r.reason + (f"\n結果：{r.outcome}　{r.outcome_note}".rstrip() if r.outcome != "確認中" else "")
                 entries.append(TimelineEntry("referral", r.referred_on, f"{agency}へつなぐ（{r.outcome}）", detail,
                                              by or "", r.id, r.created_at))
+        if "conference" in kinds:
+            entries.extend(_conference_entry(h) for h in case_history(s, household_id))
     entries = [e for e in entries if (not date_from or e.on >= date_from) and (not date_to or e.on <= date_to)]
     entries.sort(key=lambda e: (e.on, e.recorded_at), reverse=True)
     if log:
