@@ -6,9 +6,10 @@ and a last page to write the decisions. Every page carries 取扱注意, the mee
 the copy number and recipient, 会議終了後回収 and page n/m, where m counts the pages of one
 copy: with all copies in one file each copy starts again at 1.
 
-The body is laid out once. Each body page becomes a PDF form (XObject) and every copy's page
-draws that form and then its own header and footer, so twelve copies cost one layout and the
-file holds the body once.
+The body is laid out once. Each body page becomes a PDF form (XObject), and so does each copy's
+header and footer; a page draws the two forms and its page number. Twelve copies cost one
+layout, and a file holds the body once however many copies it carries. One file per copy reuses
+the same layout (``_share_fonts``).
 
 No Qt, no database: the caller passes ``HandoutContent`` that is already minimised; this
 module prints exactly what it is given.
@@ -483,7 +484,8 @@ class _LayoutCanvas(Canvas):
     def showPage(self):  # noqa: N802 - reportlab API
         # Body pages use plain RGB colours, no transparency, images or links, so the operations
         # alone describe the page (a form carries no other resources than the fonts).
-        assert not (self._colorsUsed or self._formsinuse or self._annotationrefs or self._extgstate.getState())
+        if self._colorsUsed or self._formsinuse or self._annotationrefs or self._extgstate.getState():
+            raise RuntimeError("a handout body page uses resources that a shared form cannot carry")
         self.body_pages.append([self._preamble, *self._code])
         self._startPage()
 
@@ -586,8 +588,9 @@ def render_handout(content: HandoutContent, copies: Sequence[Copy], out: str | P
 
 def render_copies_separately(content: HandoutContent, copies: Sequence[Copy], folder: str | Path,
                              name: Callable[[HandoutContent, Copy], str] = copy_file_name) -> list[Path]:
-    """One PDF per copy in ``folder`` (named by ``name``), laid out once. Either every file is
-    written or, on an error, none of the new files is left behind."""
+    """One PDF per copy in ``folder`` (named by ``name``), laid out once. Every file is written
+    under a temporary name first and renamed only when all are complete; on an error the
+    temporary files are removed, so no half-written PDF is left behind."""
     numbered = _copies_with_totals(copies)
     folder = Path(folder)
     _check_folder(folder)

@@ -100,12 +100,24 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def pdftotext_pages(path) -> list[str]:
-    """Text per page as poppler sees it (a second, independent extractor next to pypdf)."""
-    out = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                         check=True).stdout.decode("utf-8")
+def pdftotext_pages(source) -> list[str]:
+    """Text per page as poppler sees it (a second, independent extractor next to pypdf);
+    ``source`` is a path or a stream of PDF bytes."""
+    data = source.getvalue() if isinstance(source, io.BytesIO) else None
+    out = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", "-" if data else str(source), "-"], input=data,
+                         capture_output=True, check=True).stdout.decode("utf-8")
     pages = out.split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def embedded_fonts(path) -> set[str]:
+    """Names of the fonts in the PDF; fails if any of them is not embedded."""
+    rows = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    names = set()
+    for row in rows:
+        assert " yes " in row, row  # emb column
+        names.add(row.split()[0].split("+", 1)[-1])
+    return names
 
 
 def pypdf_pages(path) -> list[str]:
@@ -212,10 +224,7 @@ def test_japanese_is_real_text_with_the_font_embedded(one_file):
     text = "".join(pdftotext_pages(path))
     assert "\ufffd" not in text  # no replacement characters (boxes)
     assert "まずは生活費の状況を確かめることになった" in squash(text)
-    fonts_out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-    rows = [line for line in fonts_out.splitlines() if "BIZUDGothic" in line]
-    assert rows and all(" yes " in row for row in rows)  # embedded (subset)
-    assert not any("Helvetica" in line or "Times" in line for line in fonts_out.splitlines())
+    assert embedded_fonts(path) == {"BIZUDGothic-Regular", "BIZUDGothic-Bold"}  # no Helvetica anywhere
 
 
 def test_notice_only_when_given():
@@ -237,10 +246,14 @@ def test_per_copy_files(tmp_path):
     assert sorted(os.listdir(tmp_path)) == sorted(p.name for p in paths)  # no temp files left
     one = handout_pdf_bytes(content, copies)
     per_copy = len(PdfReader(io.BytesIO(one)).pages) // 3
+    body = body_text(pdftotext_pages(io.BytesIO(one))[:per_copy])
+    assert squash(content.cases[1].wishes) in body
     for path, copy in zip(paths, copies):
         pages = pdftotext_pages(path)
         assert len(pages) == per_copy
         check_copy_pages(pages, copy, 3)  # "配布番号 2／3" although the file holds one copy
+        assert body_text(pages) == body  # the body, laid out once, reads the same in every file
+        assert embedded_fonts(path) == {"BIZUDGothic-Regular", "BIZUDGothic-Bold"}
 
 
 def test_reprint_of_one_copy_keeps_the_total(tmp_path):
