@@ -44,7 +44,22 @@ def test_every_released_schema_upgrades_and_opens(tmp_path, fixture):
         from shakyo_desk.store.services import timeline
 
         kinds = {e.kind for e in timeline.household_timeline(store, rows[0].id, log=False)}
-        assert kinds == {"contact", "attendance", "sheet", "status", "referral"}
+        expected = {"contact", "attendance", "sheet", "status", "referral"}
+        assert kinds == (expected | {"conference"} if fixture >= "schema-0004" else expected)
+    if fixture >= "schema-0004":  # conferences, consent and the handout register
+        from shakyo_desk.store.services import conferences, handout_register
+
+        [meeting] = conferences.list_conferences(store)
+        assert meeting.type_label == "重層的支援会議" and meeting.case_count == 1 and meeting.member_count == 1
+        # the head consented; her son (age unknown, so counted as an adult) did not
+        assert [m.person_name for m in conferences.missing_consent(store, meeting.id)] == ["架空 一郎"]
+        assert handout_register.counts(store, meeting.id).outstanding == 1
+    from shakyo_desk.domain.vocab import DEFAULT_CONFIDENTIALITY_NOTICE
+    from shakyo_desk.store.services.council import get_settings
+
+    settings = get_settings(store)  # columns added by 0004 get the model's defaults in older stores
+    assert settings.confidentiality_notice == DEFAULT_CONFIDENTIALITY_NOTICE
+    assert settings.handout_retention_days == 30
     from shakyo_desk.store.exchange import devices
 
     # Sync keys exist after the first unlock; a store from before sync still owes its admin
