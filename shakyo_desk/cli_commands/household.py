@@ -176,10 +176,11 @@ def referral_json(r) -> dict:
     }
 
 
-def follow_ups(referrals, due) -> list[dict]:
-    """What is still to be done for the household, earliest first: the next 見守り contact
-    and referrals still 確認中 with a date to check on them."""
-    items = []
+def follow_ups(referrals, due, reviews=()) -> list[dict]:
+    """What is still to be done for the household, earliest first: the next 見守り contact,
+    referrals still 確認中 with a date to check on them, and the review its last conference set."""
+    items = [{"kind": "review", "date": r.next_review_on, "what": f"{r.type_label}で決めた支援の見直し",
+              "last_contact": None, "referral_id": None, "agency": r.lead_agency} for r in reviews]
     if due is not None:
         items.append({"kind": "visit", "date": due.due, "what": due.next_action or "見守りの訪問・連絡",
                       "last_contact": due.last_contact, "referral_id": None, "agency": ""})
@@ -263,15 +264,16 @@ def run_show(ctx: Context) -> int:
         referral_rows = referrals.list_referrals(store, household_id=household.id, limit=None) \
             if store.actor.role != Role.REPORTER else []
         open_conflicts = list_conflicts(store, household_id=household.id)
-        due = None
+        due, reviews = None, []
         if store.actor.role != Role.REPORTER:
             due = next((d for d in watch.due_list(store, date.max, district_id=household.district_id)
                         if d.household_id == household.id), None)
+            reviews = watch.reviews_due(store, date.max, household_id=household.id)
     doc = detail_json(household)
     doc["contacts"] = [contact_json(c) for c in contact_rows]
     doc["sheets"] = [sheet_json(sh) for sh in sheet_rows]
     doc["referrals"] = [referral_json(r) for r in referral_rows]
-    doc["follow_ups"] = follow_ups(referral_rows, due)
+    doc["follow_ups"] = follow_ups(referral_rows, due, reviews)
     doc["conflicts"] = [_document(c) for c in open_conflicts]
     if ctx.json:
         ctx.emit(doc)

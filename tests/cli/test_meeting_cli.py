@@ -146,3 +146,17 @@ def test_staff_and_reporters_may_not_record_meetings(cli, household, store_dir, 
     assert code == 0, err  # staff record consent for the households they see
     code, _, err = cli("consent", "add", "--person", person, "--scope", "support", user="care1")
     assert code == 4, err
+
+
+def test_the_review_date_is_a_follow_up_of_the_household(cli, household, store_dir):
+    code, out, _ = cli("meeting", "add", "--type", "case-review", "--date", DAY, "--household", household,
+                       "--member", "田中/社協")
+    review = TODAY + timedelta(days=30)
+    with opened(store_dir) as store:
+        [case] = conferences.get_conference(store, out.strip(), log=False).cases
+        conferences.update_case(store, case.id, lead_agency="社協", next_review_on=review)
+    code, out, _ = cli("household", "show", household, "--format", "json")
+    [item] = [f for f in json.loads(out)["follow_ups"] if f["kind"] == "review"]
+    assert item["date"] == review.isoformat() and item["what"] == "ケース検討会で決めた支援の見直し"
+    code, out, _ = cli("household", "show", household)
+    assert "ケース検討会で決めた支援の見直し" in out
