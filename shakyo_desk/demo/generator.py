@@ -10,7 +10,7 @@ Sections are lists of steps: ``PLAN_STEPS`` (each fills one part of the plan
 with its own random stream, so adding a step never changes what the earlier
 ones produce) and ``WRITE_STEPS`` (each writes one part, reporting progress in
 units). Field records (places, contacts, salons, sheets, referrals) are appended
-from ``fieldwork``; conferences will be added the same way.
+from ``fieldwork``, conferences with consents and handout copies from ``conferences``.
 """
 
 import random
@@ -44,14 +44,16 @@ class Profile:
     sheets_per_year: int = 10
     contacts: int = 100  # over all the years
     twice_monthly_share: float = 0.2  # resident-run salons meeting twice a month
+    conferences: int = 10  # case conferences over all the years (issue 5)
 
 
 PROFILES: dict[str, Profile] = {
     "village": Profile("village", 1_800, 700, 12, 3, 1800, 2, 4, 2, "小さな村", years=3, salons=20,
-                       attendances_per_year=1_000, sheets_per_year=100, contacts=4_500, twice_monthly_share=0.1),
+                       attendances_per_year=1_000, sheets_per_year=100, contacts=4_500, twice_monthly_share=0.1,
+                       conferences=36),
     "large-town": Profile("large-town", 20_000, 8_000, 50, 8, 20000, 3, 10, 4, "大きめの町", years=10, salons=60,
                           attendances_per_year=20_000, sheets_per_year=500, contacts=150_000,
-                          twice_monthly_share=0.85),
+                          twice_monthly_share=0.85, conferences=1_000),
 }
 
 # ---- plan records (no ids: keys local to the plan) --------------------------------
@@ -136,6 +138,9 @@ class Plan:
     salons: list = field(default_factory=list)
     sheets: list = field(default_factory=list)
     referrals: list = field(default_factory=list)
+    # conferences and consent (plan classes in conferences.py)
+    consents: list = field(default_factory=list)
+    conferences: list = field(default_factory=list)
 
     @property
     def persons(self) -> list[PersonPlan]:
@@ -802,13 +807,14 @@ def write_plan(ctx: WriteContext, progress: Callable[[int, int, str], None] | No
 
 
 def all_plan_steps() -> list[PlanStep]:
-    """Households first, then the field records (issue 3), which build on the classes above."""
-    from shakyo_desk.demo import fieldwork  # imported late: it imports this module
+    """Households first, then the field records (issue 3) and conferences (issue 5), which
+    build on the classes above."""
+    from shakyo_desk.demo import conferences, fieldwork  # imported late: they import this module
 
-    return PLAN_STEPS + fieldwork.PLAN_STEPS
+    return PLAN_STEPS + fieldwork.PLAN_STEPS + conferences.PLAN_STEPS
 
 
 def all_write_steps() -> list[WriteStep]:
-    from shakyo_desk.demo import fieldwork
+    from shakyo_desk.demo import conferences, fieldwork
 
-    return WRITE_STEPS + fieldwork.WRITE_STEPS
+    return WRITE_STEPS + fieldwork.WRITE_STEPS + conferences.WRITE_STEPS

@@ -394,6 +394,7 @@ def test_large_town_plan_hits_the_benchmark_volumes():
     assert abs(len(plan.contacts) - 150_000) <= 15_000
     assert abs(_named_attendances(plan) - 200_000) <= 30_000
     assert len(plan.sheets) == 5_000
+    assert len(plan.conferences) == profile.conferences == 1_000
 
 
 def test_generated_field_records_are_consistent(village):
@@ -446,3 +447,79 @@ def test_demo_lists_show_a_realistic_handful(village):
     absent = [not_seen_lately(store, salon.id) for salon in list_salons(store)]
     assert any(absent)
     assert sum(len(a) for a in absent) <= 3 * len(absent)  # a discreet prompt, not most of the register
+
+
+# ---- conferences, consent and handouts (issue 5) --------------------------------------
+
+
+def _conference_snapshot(plan):
+    return ([(c.meeting_type, c.held_on, c.by, tuple((m.name, m.organisation, m.acknowledged_on) for m in c.members),
+              tuple((k.household, k.question, k.next_review) for k in c.cases),
+              tuple((x.number, x.collected_on, x.destroyed_on) for x in c.copies)) for c in plan.conferences],
+            [(c.person, c.given_on, tuple(c.types), c.withdrawn_on) for c in plan.consents])
+
+
+def test_conferences_are_deterministic_and_valid(plan):
+    from shakyo_desk.domain.vocab import CONFERENCE_TYPES, CONSENT_METHODS, LEGAL_BASES
+
+    assert _conference_snapshot(make_plan("village", today=TODAY)) == _conference_snapshot(plan)
+    assert _conference_snapshot(make_plan("village", seed=plan.seed + 1, today=TODAY)) != _conference_snapshot(plan)
+    conferences = plan.conferences
+    assert len(conferences) == PROFILES["village"].conferences  # a few dozen over three years
+    assert set(Counter(c.meeting_type for c in conferences)) == set(CONFERENCE_TYPES)
+    for c in conferences:
+        assert c.members and (c.cases or c.meeting_type == "community-care")
+        assert (c.legal_basis in LEGAL_BASES) == (c.meeting_type == "support") and (c.legal_basis == "") != (
+            c.meeting_type == "support")
+        assert len({k.household for k in c.cases}) == len(c.cases)
+        assert all(m.acknowledged_on is None or m.acknowledged_on <= TODAY for m in c.members)
+        for k in c.cases:
+            assert k.next_review is None or k.next_review >= c.held_on
+            if c.held_on > TODAY:
+                assert not k.support_policy and not k.roles
+        assert [x.number for x in c.copies] == list(range(1, len(c.copies) + 1))
+        for x in c.copies:
+            assert x.made_on <= TODAY
+            assert x.collected_on is None or x.made_on <= x.collected_on <= TODAY
+            assert x.destroyed_on is None or x.made_on <= x.destroyed_on <= TODAY
+    assert any(c.held_on > TODAY for c in conferences)  # one being prepared
+    assert any(m.acknowledged_on is None for c in conferences if c.held_on <= TODAY for m in c.members)
+    assert all(c.copies == [] for c in conferences if c.meeting_type == "case-review")
+    for consent in plan.consents:
+        assert consent.given_on <= TODAY and consent.method in CONSENT_METHODS
+        assert set(consent.types) <= set(CONFERENCE_TYPES) and "multi-agency" in consent.types
+        assert consent.withdrawn_on is None or consent.given_on <= consent.withdrawn_on <= TODAY
+        assert plan.households[consent.person[0]].members[consent.person[1]].age >= 18
+
+
+def test_generated_conferences_show_a_realistic_handful(village):
+    from shakyo_desk.store.models import Conference, ConferenceCase, ConferenceMember, Consent, HandoutCopy
+    from shakyo_desk.store.services import conferences, handout_register, timeline
+    from shakyo_desk.store.services.watch import reviews_due
+
+    root, store, *_ = village
+    today = date.today()
+    with store.read() as s:
+        count = lambda m: s.execute(sa.select(sa.func.count()).select_from(m)).scalar_one()  # noqa: E731
+        assert count(Conference) == 36 and count(ConferenceCase) >= 36 and count(ConferenceMember) >= 3 * 36
+        assert count(Consent) > 5 and count(HandoutCopy) > 50
+        with_tax_note = s.execute(sa.select(sa.func.count()).select_from(Household)
+                                  .where(Household.tax_note != "")).scalar_one()
+        assert 0 < with_tax_note < 70
+    rows = conferences.list_conferences(store, limit=None)
+    assert {r.type_label for r in rows} == {"支援会議", "重層的支援会議", "ケース検討会", "地域ケア会議"}
+    assert any(r.unacknowledged_count for r in rows if r.held_on <= today)
+    # The consent gate has someone to name at one 重層的支援会議 or another, but not at most.
+    multi = [r for r in rows if r.meeting_type == "multi-agency"]
+    gated = [r for r in multi if conferences.missing_consent(store, r.id)]
+    assert 0 < len(gated) < len(multi)
+    assert len(reviews_due(store, today)) <= 10
+    assert 0 < len(reviews_due(store, today + timedelta(days=200))) <= 20
+    assert len(handout_register.uncollected(store, today=today)) <= 15
+    assert len(handout_register.past_retention(store, today)) <= 20
+    counts = handout_register.counts(store)
+    assert counts.made > 50 and counts.destroyed > counts.made * 0.7
+    # A case household's timeline shows its conference.
+    case = conferences.get_conference(store, multi[0].id, log=False).cases[0]
+    entries = timeline.household_timeline(store, case.household_id, kinds={"conference"}, log=False)
+    assert multi[0].id in {e.ref_id for e in entries}
