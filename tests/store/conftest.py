@@ -1,8 +1,8 @@
 import pytest
 
 from shakyo_desk.store.keyfile import FAST_KDF
-from shakyo_desk.store.services import districts
-from shakyo_desk.store.store import create_store
+from shakyo_desk.store.services import accounts, districts
+from shakyo_desk.store.store import create_store, unlock
 
 PASSPHRASE = "correct horse 1"
 
@@ -31,3 +31,9 @@ def store_and_key(store_dir):
 @pytest.fixture
 def district(store):
     return districts.add_district(store, "上町", "かみまち")
+
+
+def login_as(store, login, role, district_ids=()):
+    """A new account of ``role`` in the same store, unlocked (close it when done)."""
+    accounts.add_account(store, login, login, role, f"{login} passphrase", district_ids=list(district_ids), kdf=FAST_KDF)
+    return unlock(store.layout.root, login, f"{login} passphrase")

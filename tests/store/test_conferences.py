@@ -10,22 +10,16 @@ from shakyo_desk.domain.errors import InvalidInput, NotFound, PermissionDenied
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.exchange.scope import scope_records
-from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.models import AuditLog, ChangeLog, Conference, ConferenceCase, ConferenceMember, HandoutCopy
 from shakyo_desk.store.services import (
-    accounts, conferences, consents, council, districts, handout_register, households, timeline, watch,
+    conferences, consents, council, districts, handout_register, households, timeline, watch,
 )
 from shakyo_desk.store.services.conferences import RoleAssignment
-from shakyo_desk.store.store import unlock
+from tests.store.conftest import login_as
 from tests.sync.council import carry, enrol, make_office
 
 TODAY = date.today()
 DAY = TODAY - timedelta(days=20)  # the meeting
-
-
-def login_as(store, login, role, district_ids=()):
-    accounts.add_account(store, login, login, role, f"{login} passphrase", district_ids=list(district_ids), kdf=FAST_KDF)
-    return unlock(store.layout.root, login, f"{login} passphrase")
 
 
 def counts(store):

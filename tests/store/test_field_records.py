@@ -8,19 +8,13 @@ import sqlalchemy as sa
 from shakyo_desk.domain.errors import InvalidInput, NotFound, PermissionDenied
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.store.check import check_store
-from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.models import AuditLog, ChangeLog
 from shakyo_desk.store.services import (
-    accounts, agencies, contacts, districts, households, places, referrals, salons, sheets, timeline, watch,
+    agencies, contacts, districts, households, places, referrals, salons, sheets, timeline, watch,
 )
-from shakyo_desk.store.store import unlock
+from tests.store.conftest import login_as
 
 TODAY = date(2026, 4, 10)
-
-
-def login_as(store, login, role, district_ids=()):
-    accounts.add_account(store, login, login, role, f"{login} passphrase", district_ids=list(district_ids), kdf=FAST_KDF)
-    return unlock(store.layout.root, login, f"{login} passphrase")
 
 
 def counts(store):

@@ -4,17 +4,12 @@ from shakyo_desk.domain.errors import InvalidInput, PermissionDenied
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.services import accounts, council, districts, households
-from shakyo_desk.store.store import unlock
+from tests.store.conftest import login_as
 
 
 @pytest.fixture
 def two_districts(store):
     return districts.add_district(store, "上町"), districts.add_district(store, "下町")
-
-
-def login_as(store, login, role, district_ids=()):
-    accounts.add_account(store, login, login, role, f"{login} passphrase", district_ids=list(district_ids), kdf=FAST_KDF)
-    return unlock(store.layout.root, login, f"{login} passphrase")
 
 
 def test_staff_sees_and_edits_only_own_districts(store, two_districts):

@@ -4,7 +4,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from shakyo_desk.domain.errors import InvalidInput, PermissionDenied
+from shakyo_desk.domain.errors import InvalidInput, NotFound, PermissionDenied
 from shakyo_desk.domain.text import clean
 from shakyo_desk.store.store import Store
 
@@ -52,6 +52,15 @@ def choices(values, allowed: list[str], label: str) -> list[str]:
     for value in values or []:
         result.append(choice(clean(value), allowed, label))
     return sorted(set(result), key=result.index)
+
+
+def live_row(store: Store, model, row_id: str | None, message: str):
+    """The row (detached, read-only) of a record that exists and is not deleted, or NotFound."""
+    with store.read() as s:
+        row = s.get(model, row_id) if row_id else None
+        if row is None or row.deleted_at is not None:
+            raise NotFound(message)
+        return row
 
 
 def log_view(store: Store, entity: str, entity_id: str) -> None:

@@ -42,7 +42,9 @@ from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store.models import (
     Conference, ConferenceCase, ConferenceMember, District, HandoutCopy, Household, HouseholdSearch, Person, Staff,
 )
-from shakyo_desk.store.services._common import NO_RIGHT, log_view, optional_text, parse_date, require, required_text
+from shakyo_desk.store.services._common import (
+    NO_RIGHT, live_row, log_view, optional_text, parse_date, require, required_text,
+)
 from shakyo_desk.store.services.consents import consents_by_person, covers
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
@@ -467,11 +469,7 @@ def add_conference(store: Store, meeting_type: str, held_on: date | str, *, memb
 
 
 def _conference(store: Store, conference_id: str) -> Conference:
-    with store.read() as s:
-        c = s.get(Conference, conference_id) if conference_id else None
-        if c is None or c.deleted_at is not None:
-            raise NotFound(GONE)
-        return c
+    return live_row(store, Conference, conference_id, GONE)
 
 
 def update_conference(store: Store, conference_id: str, *, expected_version: str | None = None,
@@ -565,11 +563,7 @@ def add_member(store: Store, conference_id: str, name: str, organisation: str = 
 
 
 def _member(store: Store, member_id: str) -> ConferenceMember:
-    with store.read() as s:
-        m = s.get(ConferenceMember, member_id) if member_id else None
-        if m is None or m.deleted_at is not None:
-            raise NotFound(MEMBER_GONE)
-        return m
+    return live_row(store, ConferenceMember, member_id, MEMBER_GONE)
 
 
 def update_member(store: Store, member_id: str, *, today: date | None = None, **fields) -> dict:

@@ -18,12 +18,12 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from shakyo_desk.domain.errors import InvalidInput, NotFound
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import Role, manages_conferences
 from shakyo_desk.domain.text import clean
 from shakyo_desk.domain.vocab import CONFERENCE_TYPES, CONSENT_METHODS
 from shakyo_desk.store.models import Consent, Person, Staff
-from shakyo_desk.store.services._common import NO_RIGHT, choice, optional_text, parse_date, require
+from shakyo_desk.store.services._common import NO_RIGHT, choice, live_row, optional_text, parse_date, require
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
 
@@ -111,11 +111,7 @@ def _may_record(store: Store) -> None:
 
 
 def _person_household(store: Store, person_id: str) -> str:
-    with store.read() as s:
-        p = s.get(Person, person_id) if person_id else None
-        if p is None or p.deleted_at is not None:
-            raise NotFound(PERSON_GONE)
-        household_id = p.household_id
+    household_id = live_row(store, Person, person_id, PERSON_GONE).household_id
     require_household(store, household_id)  # this account sees the household
     return household_id
 
@@ -146,10 +142,7 @@ def add_consent(store: Store, person_id: str, meeting_types: str | Iterable[str]
 
 
 def _consent_row(store: Store, consent_id: str) -> Consent:
-    with store.read() as s:
-        c = s.get(Consent, consent_id) if consent_id else None
-        if c is None or c.deleted_at is not None:
-            raise NotFound(GONE)
+    c = live_row(store, Consent, consent_id, GONE)
     _person_household(store, c.person_id)
     return c
 
