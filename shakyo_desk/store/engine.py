@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 BUSY_TIMEOUT_MS = 5000
 
 
-def _json(value) -> str:
-    # Japanese as UTF-8, not \uXXXX escapes: the change log is mostly JSON and halves in size.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# Japanese as UTF-8, not \uXXXX escapes: the change log is mostly JSON and halves in size.
+# One encoder for every value (json.dumps with options builds a new one per call).
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 _ENGINE_ARGS = {"connect_args": {"check_same_thread": False}, "json_serializer": _json}

@@ -2,6 +2,9 @@
 
 Derived data, rebuilt inside the write transaction; never synced."""
 
+from collections import defaultdict
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -9,27 +12,38 @@ from shakyo_desk.domain.text import fold
 from shakyo_desk.store.models import Household, HouseholdSearch, Person
 
 
-def refresh_household_search(conn: Connection, household_id: str) -> None:
-    household = conn.execute(
-        sa.select(Household.address, Household.phone, Household.code).where(Household.id == household_id)
-    ).one_or_none()
-    if household is None:
-        return
-    members = conn.execute(
-        sa.select(Person.name, Person.kana)
-        .where(Person.household_id == household_id, Person.deleted_at.is_(None))
-        .order_by(Person.sort_order, Person.created_at)
-    ).all()
-    parts = [household.address, household.phone, household.code]
-    for name, kana in members:
-        parts += [name, kana]
-    text = "\x1f".join(fold(p) for p in parts if p)
-    head_name, head_kana = (members[0] if members else ("", ""))
-    values = {"text": text, "head_name": head_name, "head_kana": head_kana, "member_count": len(members)}
+CHUNK = 400  # households per IN (…) query
+
+
+def refresh_household_search(conn: Connection, household_ids: Iterable[str]) -> None:
+    """Rebuild the index rows of these households (a handful after an edit, every household
+    after a full bundle: hence by chunks rather than one household at a time)."""
+    ids = sorted(set(household_ids))
+    for start in range(0, len(ids), CHUNK):
+        _refresh_chunk(conn, ids[start : start + CHUNK])
+
+
+def _refresh_chunk(conn: Connection, ids: list[str]) -> None:
+    households = conn.execute(sa.select(Household.id, Household.address, Household.phone, Household.code)
+                              .where(Household.id.in_(ids))).all()
+    members: dict[str, list] = defaultdict(list)
+    for row in conn.execute(sa.select(Person.household_id, Person.name, Person.kana)
+                            .where(Person.household_id.in_(ids), Person.deleted_at.is_(None))
+                            .order_by(Person.household_id, Person.sort_order, Person.created_at)):
+        members[row.household_id].append((row.name, row.kana))
+    rows = []
+    for household in households:
+        people = members.get(household.id, [])
+        parts = [household.address, household.phone, household.code]
+        for name, kana in people:
+            parts += [name, kana]
+        head_name, head_kana = people[0] if people else ("", "")
+        rows.append({"household_id": household.id, "text": "\x1f".join(fold(p) for p in parts if p),
+                     "head_name": head_name, "head_kana": head_kana, "member_count": len(people)})
     table = HouseholdSearch.__table__
-    updated = conn.execute(table.update().where(table.c.household_id == household_id), values)
-    if updated.rowcount == 0:
-        conn.execute(table.insert(), {"household_id": household_id, **values})
+    conn.execute(table.delete().where(table.c.household_id.in_(ids)))
+    if rows:
+        conn.execute(table.insert(), rows)
 
 
 def like_pattern(term: str) -> str:

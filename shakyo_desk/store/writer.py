@@ -190,8 +190,7 @@ class Writer:
         """Called once before commit: derived data and the device counters."""
         from shakyo_desk.store.search import refresh_household_search
 
-        for household_id in self._search_dirty:
-            refresh_household_search(self.conn, household_id)
+        refresh_household_search(self.conn, self._search_dirty)
         self._search_dirty.clear()
         self._refresh_conflicts()
         if self._next_seq != self._first_seq:

@@ -13,6 +13,7 @@ verified bundle means; this module only makes and opens the bytes.
 from __future__ import annotations
 
 import base64
+import codecs
 import errno
 import hashlib
 import json
@@ -22,9 +23,9 @@ import struct
 import uuid
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import pyrage
 from cryptography.exceptions import InvalidSignature
@@ -329,12 +330,14 @@ class Payload:
     # for a 25 % larger file (33 MB instead of 27 MB, 4 % of the database).
     LEVEL = 1
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: bytes = b"") -> None:
         self._z = zlib.compressobj(self.LEVEL)
         self._parts: list[bytes] = []
         self.size = 0
         self.count = 0
         self.by_entity: Counter = Counter()
+        if prefix:  # (enrolment files put their metadata line first)
+            self._feed(prefix)
 
     def _feed(self, data: bytes) -> None:
         self.size += len(data)
@@ -398,9 +401,14 @@ def pack_bundle_hashed(
 
 
 @dataclass(frozen=True)
-class Opened:
+class Verified:
+    """A bundle whose sender, signature and payload hash hold. Its changes are read by
+    `iter_changes`, one at a time from the compressed payload, so a council-wide bundle never
+    sits in memory as one list; a payload that turns out malformed raises BundleRefused while
+    iterating (the importer applies inside one transaction, so that changes nothing)."""
+
     manifest: dict
-    changes: list[dict]
+    payload: bytes  # compressed, exactly as signed
     # SHA-256 of the signed manifest bytes (which bind the payload hash): the name the
     # next bundle from this sender uses in prev_bundle_hash, and the import dedupe key.
     bundle_hash: str
@@ -410,18 +418,129 @@ class Opened:
         s = self.manifest["sender"]
         return s["device_id"], s["epoch"], s["seq"]
 
+    @property
+    def count(self) -> int:
+        return self.manifest["counts"]["changes"]
+
+    def iter_changes(self) -> Iterator[dict]:
+        count = 0
+        for change in json_objects(inflate(self.payload, self.manifest["payload"]["size"])):
+            count += 1
+            if count > self.count:
+                raise _refuse_format()
+            yield change
+        if count != self.count:
+            raise _refuse_format()
+
+
+@dataclass(frozen=True)
+class Opened(Verified):
+    """A verified bundle with its changes parsed into a list (small bundles, tests)."""
+
+    changes: list[dict] = field(default_factory=list)
+
 
 def bundle_hash(manifest_bytes: bytes) -> str:
     return hashlib.sha256(manifest_bytes).hexdigest()
 
 
-def open_bundle(
+_IN_STEP = 1 << 18  # compressed bytes fed at a time
+_OUT_STEP = 1 << 21  # at most this much inflated text at a time
+MAX_CHANGE_CHARS = 16 << 20  # no single change is this long; stop reading a malformed payload
+
+
+def inflate(payload: bytes, size: int | None = None) -> Iterator[bytes]:
+    """The payload's text in pieces. The signed declared size bounds the inflation, so even a
+    buggy sender cannot make us inflate without limit (enrolment files, sealed with a secret
+    code, declare none)."""
+    d = zlib.decompressobj()
+    total = 0
+    view = memoryview(payload)
+    try:
+        for start in range(0, len(payload), _IN_STEP):
+            data = view[start : start + _IN_STEP]
+            while data:
+                if d.eof:  # bytes after the end of the stream (zlib would keep offering them back)
+                    raise _refuse_format()
+                out = d.decompress(data, _OUT_STEP)
+                total += len(out)
+                if size is not None and total > size:
+                    raise _refuse_format()
+                if out:
+                    yield out
+                data = d.unconsumed_tail
+        if not d.eof or d.unused_data or (size is not None and total != size):
+            raise _refuse_format()
+    except zlib.error:
+        raise _refuse_format() from None
+
+
+_SPACE = " \t\n\r"
+
+
+def json_objects(pieces: Iterator[bytes]) -> Iterator[dict]:
+    """The objects of a JSON array of objects, parsed as the text arrives."""
+    text = codecs.getincrementaldecoder("utf-8")()
+    decode = json.JSONDecoder().raw_decode
+    buf, pos, more = "", 0, True
+    state = "open"  # open → first (object or ]) → next (, or ]) → item (object) … → closed
+
+    def fill() -> None:
+        nonlocal buf, pos, more
+        piece = next(pieces, None)
+        more = piece is not None
+        try:
+            buf = buf[pos:] + text.decode(piece or b"", final=not more)
+        except UnicodeDecodeError:
+            raise _refuse_format() from None
+        pos = 0
+
+    while True:
+        while pos < len(buf) and buf[pos] in _SPACE:
+            pos += 1
+        if pos == len(buf):
+            if not more:
+                break
+            fill()
+            continue
+        ch = buf[pos]
+        if state == "closed":
+            raise _refuse_format()
+        if state == "open":
+            if ch != "[":
+                raise _refuse_format()
+            state, pos = "first", pos + 1
+        elif state == "next":
+            if ch not in ",]":
+                raise _refuse_format()
+            state, pos = ("item" if ch == "," else "closed"), pos + 1
+        elif state == "first" and ch == "]":
+            state, pos = "closed", pos + 1
+        else:  # an object: "first" or "item"
+            if ch != "{":
+                raise _refuse_format()
+            try:
+                value, end = decode(buf, pos)
+            except ValueError:
+                # Most often the object continues in the next piece.
+                if not more or len(buf) - pos > MAX_CHANGE_CHARS:
+                    raise _refuse_format() from None
+                fill()
+                continue
+            yield value
+            state, pos = "next", end
+    if state != "closed":
+        raise _refuse_format()
+
+
+def verify_bundle(
     data: bytes,
     identity: x25519.Identity | str | DeviceKeys,
     trusted_keys: Mapping[str, Ed25519PublicKey | str | bytes] | Callable[[dict], Mapping],
     council_id: str,
-) -> Opened:
-    """Decrypt and verify a bundle, or raise BundleRefused; nothing partial is ever returned.
+) -> Verified:
+    """Decrypt and verify a bundle, or raise BundleRefused; its changes are then read with
+    `Verified.iter_changes`.
 
     trusted_keys: device_id → public key of every device the current roster accepts (revoked
     devices left out by the caller), or a function of the (still unverified) manifest that returns
@@ -439,6 +558,7 @@ def open_bundle(
         raise _refuse_decrypt() from None
 
     inner = unpack_inner(inner_bytes)
+    del inner_bytes
     try:
         manifest = json.loads(inner.manifest_bytes.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -476,23 +596,19 @@ def open_bundle(
         raise _refuse_format()
     if payload_hash != claimed_raw:
         raise _refuse_payload()
+    return Verified(manifest, inner.payload, bundle_hash(inner.manifest_bytes))
 
-    # The payload is now known to be what the sender signed; the declared size bounds the
-    # decompression so even a buggy sender cannot make us inflate without limit.
-    size = manifest["payload"]["size"]
-    try:
-        d = zlib.decompressobj()
-        raw = d.decompress(inner.payload, size + 1)
-        if len(raw) != size or not d.eof or d.unused_data or d.unconsumed_tail:
-            raise ValueError("size")
-        changes = json.loads(raw.decode("utf-8"))
-    except (zlib.error, UnicodeDecodeError, ValueError):
-        raise _refuse_format() from None
-    if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
-        raise _refuse_format()
-    if len(changes) != manifest["counts"]["changes"]:
-        raise _refuse_format()
-    return Opened(manifest, changes, bundle_hash(inner.manifest_bytes))
+
+def open_bundle(
+    data: bytes,
+    identity: x25519.Identity | str | DeviceKeys,
+    trusted_keys: Mapping[str, Ed25519PublicKey | str | bytes] | Callable[[dict], Mapping],
+    council_id: str,
+) -> Opened:
+    """verify_bundle with every change parsed into a list; nothing partial is ever returned."""
+    verified = verify_bundle(data, identity, trusted_keys, council_id)
+    changes = list(verified.iter_changes())
+    return Opened(verified.manifest, verified.payload, verified.bundle_hash, changes)
 
 
 # ---------------------------------------------------------------- files

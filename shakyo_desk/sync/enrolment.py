@@ -7,7 +7,9 @@ short-lived (`EXPIRY_DAYS`) and its code is shown once.
 
 Layout (integers big-endian): magic `SHAKYOEN` | uint16 format | uint16 params length |
 params JSON (Argon2id cost, issued_at) | 16-byte salt | 12-byte nonce | AES-GCM ciphertext
-of zlib(canonical JSON). Everything before the ciphertext is the AAD.
+of zlib(canonical JSON of everything but the changes, a newline, the JSON array of changes).
+Everything before the ciphertext is the AAD. The changes are written and read one at a time,
+so a whole council's snapshot never sits in memory as one list.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from shakyo_desk.domain.errors import AuthError, InvalidInput
-from shakyo_desk.sync.bundle import canonical_json
+from collections.abc import Iterable, Iterator
+
+from shakyo_desk.sync.bundle import BundleRefused, Payload, canonical_json, inflate, json_objects
 
 MAGIC = b"SHAKYOEN"
 FORMAT = 1
@@ -57,17 +61,30 @@ def _key(code: str, salt: bytes, kdf: dict) -> bytes:
                     memory_cost=kdf["memory_kib"]).derive(normalise_code(code).encode("ascii"))
 
 
-def seal(payload: dict, code: str, kdf: dict | None = None, now: datetime | None = None) -> bytes:
+def seal(meta: dict, changes: Payload | Iterable[dict], code: str, kdf: dict | None = None,
+         now: datetime | None = None) -> bytes:
+    """`meta`: council_id, device, roster, knowledge, staff. `changes`: a Payload already
+    filled (started with `payload_for(meta)`) or the change objects."""
+    if not isinstance(changes, Payload):
+        filled = payload_for(meta)
+        for change in changes:
+            filled.add(change)
+        changes = filled
     kdf = dict(kdf or DEFAULT_KDF)
     issued = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
     params = canonical_json({"kdf": kdf, "issued_at": issued})
     salt, nonce = os.urandom(16), os.urandom(12)
     head = _HEAD.pack(MAGIC, FORMAT, len(params)) + params + salt + nonce
-    body = zlib.compress(canonical_json(payload), 6)
-    return head + AESGCM(_key(code, salt, kdf)).encrypt(nonce, body, head)
+    return head + AESGCM(_key(code, salt, kdf)).encrypt(nonce, changes.finish(), head)
 
 
-def unseal(data: bytes, code: str, now: datetime | None = None) -> dict:
+def payload_for(meta: dict) -> Payload:
+    """The compressed body, its first line the metadata; add the changes, then `seal`."""
+    return Payload(prefix=canonical_json(meta) + b"\n")
+
+
+def unseal(data: bytes, code: str, now: datetime | None = None) -> tuple[dict, Iterator[dict]]:
+    """The metadata and the changes, read one at a time as the caller iterates."""
     if len(data) < _HEAD.size or data[:8] != MAGIC:
         raise InvalidInput(NOT_ENROLMENT)
     _, version, p_len = _HEAD.unpack_from(data)
@@ -87,4 +104,24 @@ def unseal(data: bytes, code: str, now: datetime | None = None) -> dict:
         raise AuthError(WRONG_CODE) from None
     if (now or datetime.now(UTC)) - issued > timedelta(days=EXPIRY_DAYS):
         raise InvalidInput(EXPIRED.format(days=EXPIRY_DAYS))
-    return json.loads(zlib.decompress(body).decode("utf-8"))
+    try:
+        pieces = inflate(body)
+        first = b""
+        while b"\n" not in first:
+            first += next(pieces)
+        line, rest = first.split(b"\n", 1)
+        meta = json.loads(line.decode("utf-8"))
+    except (BundleRefused, StopIteration, ValueError):
+        raise InvalidInput(NOT_ENROLMENT) from None
+    return meta, _changes(rest, pieces)
+
+
+def _changes(rest: bytes, pieces: Iterator[bytes]) -> Iterator[dict]:
+    def text() -> Iterator[bytes]:
+        yield rest
+        yield from pieces
+
+    try:
+        yield from json_objects(text())
+    except BundleRefused:
+        raise InvalidInput(NOT_ENROLMENT) from None

@@ -294,11 +294,10 @@ def _strip(path: Path, code: str) -> int:
     from shakyo_desk.store.exchange.scope import SHARED
     from shakyo_desk.sync import enrolment
 
-    payload = enrolment.unseal(path.read_bytes(), code)
-    payload["changes"] = [c for c in payload["changes"] if c["entity"] in SHARED]
-    payload["knowledge"] = {}
-    path.write_bytes(enrolment.seal(payload, code))
-    return len(payload["changes"])
+    meta, changes = enrolment.unseal(path.read_bytes(), code)
+    kept = [c for c in changes if c["entity"] in SHARED]
+    path.write_bytes(enrolment.seal({**meta, "knowledge": {}}, kept, code))
+    return len(kept)
 
 
 NOTES = ["お元気そうでした。", "膝が痛いとのこと。次回も様子を見る。", "不在。ポストに連絡票を入れた。",

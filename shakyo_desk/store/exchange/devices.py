@@ -17,10 +17,10 @@ from shakyo_desk.domain.text import clean
 from shakyo_desk.store.atomic import write_atomic
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
-from shakyo_desk.store.exchange.apply import apply_changes, to_wire
-from shakyo_desk.store.exchange.exporting import find_device
+from shakyo_desk.store.exchange.apply import apply_changes
+from shakyo_desk.store.exchange.exporting import fill_payload, find_device
 from shakyo_desk.store.exchange.scope import scope_predicate
-from shakyo_desk.store.models import ChangeLog, District, Staff, SyncBundle, SyncPeer, SyncPending
+from shakyo_desk.store.models import District, Staff, SyncBundle, SyncPeer, SyncPending
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import RecoveryKey, Store, _load_actor, build_store, validate_login
 from shakyo_desk.store.writer import Actor, now_utc
@@ -118,23 +118,25 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
         ours = knowledge.own(conn)
         entry = rosters.device_entry(device_id, name, keys.public_key_b64, keys.recipient, scope,
                                      now_utc().isoformat(timespec="seconds"), ours)
-        staff = [{"id": r.id, "login": r.login, "role": r.role, "disabled": r.disabled_at is not None}
-                 for r in conn.execute(sa.select(Staff.id, Staff.login, Staff.role, Staff.disabled_at))]
+        accounts = conn.execute(sa.select(Staff.id, Staff.login, Staff.display_name, Staff.role, Staff.disabled_at)).all()
+        staff = [{"id": r.id, "login": r.login, "role": r.role, "disabled": r.disabled_at is not None} for r in accounts]
         signed = ident.publish_roster(conn, me, {**roster, "devices": roster["devices"] + [entry], "staff": staff})
-        keep = scope_predicate(conn, scope) if scope else None
-        changes = [c for c in map(to_wire, conn.execute(sa.select(ChangeLog.__table__)))
-                   if keep is None or keep(c)]
-        payload = {
+        payload = enrolment.payload_for({
             "council_id": me.council_id,
             "device": {"device_id": device_id, "name": name, "scope": scope,
                        "signing_key": base64.b64encode(keys.signing_private_bytes()).decode("ascii"),
                        "age_identity": keys.identity_str},
             "roster": signed.to_json(),
             "knowledge": ours,
-            "changes": changes,
-        }
+            "accounts": [{"id": r.id, "login": r.login, "display_name": r.display_name, "role": r.role}
+                         for r in accounts],
+        })
+        # Every change held, streamed from the change log (what `knowledge.own` says we hold).
+        fill_payload(conn, payload, [{"origin": o, "epoch": e, "first": 1, "last": last}
+                                     for (o, e), last in ((knowledge.split(k), v) for k, v in sorted(ours.items()))],
+                     scope_predicate(conn, scope) if scope else None)
         try:
-            write_atomic(out, enrolment.seal(payload, code, kdf))
+            write_atomic(out, enrolment.seal({}, payload, code, kdf))
         except OSError as error:
             raise StoreError(f"登録ファイルを書き込めませんでした（{error.strerror or error}）。保存先を確かめてください。") from error
         w.audit("device.add", detail={"device": device_id, "name": name, "scope": scope})
@@ -149,18 +151,16 @@ def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: st
         data = Path(enrolment_file).read_bytes()
     except OSError as error:
         raise InvalidInput(f"登録ファイル「{enrolment_file}」を読めませんでした。") from error
-    payload = enrolment.unseal(data, code)
-    device = payload["device"]
-    council_id = payload["council_id"]
-    signed = rosters.SignedRoster.from_json(payload["roster"])
+    meta, changes = enrolment.unseal(data, code)
+    device = meta["device"]
+    council_id = meta["council_id"]
+    signed = rosters.SignedRoster.from_json(meta["roster"])
     roster = signed.data
     rosters.verify(signed, roster["admin_key"], council_id)  # the roster signs itself consistently
-    staff = next((c for c in payload["changes"] if c["entity"] == "staff" and c["op"] == "insert"
-                  and c["fields"].get("login") == login), None)
-    if staff is None:
+    account = next((a for a in meta["accounts"] if a["login"] == login), None)
+    if account is None:
         raise InvalidInput(f"アカウント「{login}」は社協の職員名簿にありません。事務局で登録されたログイン名を入力してください。")
-    fields = staff["fields"]
-    actor = Actor(staff["entity_id"], login, fields.get("display_name") or login, Role(fields.get("role", "staff")))
+    actor = Actor(account["id"], login, account["display_name"] or login, Role(account["role"]))
 
     def fill(store: Store) -> None:
         with store.write() as w:
@@ -168,8 +168,8 @@ def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: st
             ident.set_state(conn, device_name=device["name"], scope=device["scope"],
                             signing_key=base64.b64decode(device["signing_key"]), age_identity=device["age_identity"])
             ident.save_roster(conn, signed)
-            apply_changes(conn, payload["changes"])
-            knowledge.save(conn, payload["knowledge"])
+            apply_changes(conn, changes)
+            knowledge.save(conn, meta["knowledge"])
             w.audit("device.join", detail={"device": device["device_id"], "name": device["name"]})
 
     store, recovery_key = build_store(root, council_id, device["device_id"], actor, passphrase, fill, kdf)

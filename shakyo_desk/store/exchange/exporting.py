@@ -90,7 +90,7 @@ def _add(payload: Payload, origin: bytes, epoch: bytes, row) -> None:
         b',"seq":', _dump(seq), b',"staff_id":', _dump(staff_id), b"}")), entity)
 
 
-def _fill(conn: Connection, payload: Payload, ranges: list[dict], keep: Callable[[dict], bool] | None) -> None:
+def fill_payload(conn: Connection, payload: Payload, ranges: list[dict], keep: Callable[[dict], bool] | None) -> None:
     """Stream the ranges into the payload. `fields` and `base` are spliced in as the JSON
     text the change log already holds: a council-wide bundle is mostly that text, and
     decoding it only to encode it again would double the export time."""
@@ -183,7 +183,7 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         scope = target["scope"] if target else []
         covered = scope_records(conn, scope) if scope else None
         payload = Payload()
-        _fill(conn, payload, ranges, predicate(covered) if covered is not None else None)
+        fill_payload(conn, payload, ranges, predicate(covered) if covered is not None else None)
         if covered is not None:
             _fill_entering(conn, payload, ranges, covered)
         seq = me.bundle_seq + 1

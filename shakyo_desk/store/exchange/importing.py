@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
 from shakyo_desk.store.writer import now_utc
 from shakyo_desk.sync import roster as rosters
-from shakyo_desk.sync.bundle import BUNDLE_SUFFIX, PARTIAL_SUFFIX, BundleRefused, Opened, bundle_files_in, open_bundle
+from shakyo_desk.sync.bundle import BUNDLE_SUFFIX, PARTIAL_SUFFIX, BundleRefused, Verified, bundle_files_in, verify_bundle
 
 Progress = Callable[[int, int, str], None]
 
@@ -159,11 +160,12 @@ def _import(w, data: bytes, result: ImportResult) -> None:
                 pass  # judged below by the roster we hold: an unsigned roster changes nothing
         return rosters.trusted_keys(ident.roster_data(conn))
 
-    opened = open_bundle(data, me.keys, trusted, me.council_id)
+    opened = verify_bundle(data, me.keys, trusted, me.council_id)
+    del data
     device_id, epoch, seq = opened.sender
     roster = ident.roster_data(conn)
     entry = rosters.device(roster, device_id)
-    result.sender, result.seq, result.changes = entry["name"], seq, len(opened.changes)
+    result.sender, result.seq, result.changes = entry["name"], seq, opened.count
 
     if device_id == me.device_id:
         if _known_bundle(conn, opened.bundle_hash):
@@ -181,10 +183,6 @@ def _import(w, data: bytes, result: ImportResult) -> None:
     if _known_bundle(conn, opened.bundle_hash):
         raise _Refusal("replay", f"この同期ファイル（{entry['name']} の第{seq}号）は取り込み済みです。", quarantine=False)
     _check_chain(conn, opened, entry["name"], result)
-    for change in opened.changes:
-        if wire_problem(change):
-            raise _Refusal("format", "同期ファイルの中に形式の正しくない変更があるため取り込めません。")
-
     ranges_ok = _apply(conn, opened, result)
     result.conflicts = len(ranges_ok.conflicts_opened)
     result.applied = ranges_ok.stored
@@ -198,7 +196,7 @@ def _known_bundle(conn: Connection, digest: str) -> bool:
     return conn.execute(sa.select(SyncBundle.bundle_hash).where(SyncBundle.bundle_hash == digest)).first() is not None
 
 
-def _check_chain(conn: Connection, opened: Opened, name: str, result: ImportResult) -> None:
+def _check_chain(conn: Connection, opened: Verified, name: str, result: ImportResult) -> None:
     """Per-sender hash chain: a bundle must extend what we hold from that sender; a missing
     number is a gap to report, a different history under the same numbers is refused."""
     device_id, epoch, seq = opened.sender
@@ -221,25 +219,18 @@ class _Outcome:
     conflicts_opened: list[str] = field(default_factory=list)
 
 
-def _apply(conn: Connection, opened: Opened, result: ImportResult) -> _Outcome:
+def _apply(conn: Connection, opened: Verified, result: ImportResult) -> _Outcome:
     """Take each range that continues what we hold; park ranges that arrive ahead of a gap.
 
     A range is taken only together with everything its sender held (the bundle's declared
     knowledge): a change may refer to a record another device created — a visit to a
     household made at the office — and that household's insert may be behind a gap or not in
     this bundle at all (a bundle made for another device, a district-limited laptop passing on
-    only its own changes). Taking it alone broke the foreign key and the whole import."""
-    known = knowledge.own(conn)
-    by_range: list[tuple[dict, list[dict]]] = []
-    unplaced = list(opened.changes)
-    for r in opened.manifest["ranges"]:
-        inside = [c for c in unplaced if c["origin"] == r["origin"] and c["epoch"] == r["epoch"]
-                  and r["first"] <= c["seq"] <= r["last"]]
-        by_range.append((r, inside))
-    placed = sum(len(inside) for _, inside in by_range)
-    if placed != len(opened.changes):
-        raise _Refusal("format", "同期ファイルの変更が目録（範囲）と一致しないため取り込めません。")
+    only its own changes). Taking it alone broke the foreign key and the whole import.
 
+    Which ranges are taken is settled from the manifest alone; the changes are then read from
+    the payload once, as they come, and applied in slices."""
+    known = knowledge.own(conn)
     me = ident.load(conn)
     # Our own origin is not a requirement: only a copy of this installation could know more of it.
     requires = {k: v for k, v in opened.manifest["knowledge"].items()
@@ -248,21 +239,44 @@ def _apply(conn: Connection, opened: Opened, result: ImportResult) -> _Outcome:
     # household that moved into them arrives with its earlier history (exporting._fill_entering),
     # below what the laptop knows. Whoever holds everything up to its knowledge skips such ranges.
     old_news = bool(me.scope)
-    incoming = [_Range(None, r["origin"], r["epoch"], r["first"], r["last"], inside, requires)
-                for r, inside in by_range if old_news or r["last"] > known.get(f"{r['origin']}:{r['epoch']}", 0)]
+    declared = [_Range(None, r["origin"], r["epoch"], r["first"], r["last"], [], requires)
+                for r in opened.manifest["ranges"]]
+    incoming = [r for r in declared if old_news or r.last > known.get(r.key, 0)]
     parked = [_Range(row.id, row.origin, row.epoch, row.first, row.last, row.changes, row.requires or {})
               for row in conn.execute(sa.select(SyncPending.__table__).order_by(SyncPending.id))]
     taken, reach = _settle(known, incoming + parked)
+    taken_ids = {id(r) for r in taken}
 
-    take: list[dict] = []
-    for r in taken:
-        # (changes we hold already are skipped when stored)
-        take.extend(r.changes if old_news else (c for c in r.changes if c["seq"] > known.get(r.key, 0)))
-    done = [r.id for r in parked if r in taken or (not old_news and r.last <= reach.get(r.key, 0))]
+    def to_apply() -> Iterator[dict]:
+        for r in parked:
+            if id(r) in taken_ids:
+                yield from r.changes
+        by_key: dict[str, list[_Range]] = defaultdict(list)
+        for r in declared:
+            by_key[r.key].append(r)
+        incoming_ids = {id(r) for r in incoming}
+        for change in opened.iter_changes():
+            if wire_problem(change):
+                raise _Refusal("format", "同期ファイルの中に形式の正しくない変更があるため取り込めません。")
+            key, seq = f"{change['origin']}:{change['epoch']}", change["seq"]
+            inside = [r for r in by_key.get(key, ()) if r.first <= seq <= r.last]
+            if not inside:
+                raise _Refusal("format", "同期ファイルの変更が目録（範囲）と一致しないため取り込めません。")
+            for r in inside:
+                if id(r) in taken_ids:
+                    # (changes we hold already are skipped when stored)
+                    if old_news or seq > known.get(key, 0):
+                        yield change
+                elif id(r) in incoming_ids:
+                    r.changes.append(change)  # parked below, or dropped as held already
+
+    applied = apply_changes(conn, to_apply())
+
+    done = [r.id for r in parked if id(r) in taken_ids or (not old_news and r.last <= reach.get(r.key, 0))]
     if done:
         conn.execute(SyncPending.__table__.delete().where(SyncPending.id.in_(done)))
     for r in incoming:
-        if r in taken or (r.last <= reach.get(r.key, 0) and not (old_news and r.changes)):
+        if id(r) in taken_ids or (r.last <= reach.get(r.key, 0) and not (old_news and r.changes)):
             continue
         conn.execute(SyncPending.__table__.insert(), dict(origin=r.origin, epoch=r.epoch, first=r.first,
                                                           last=r.last, changes=r.changes, requires=r.requires))
@@ -272,7 +286,6 @@ def _apply(conn: Connection, opened: Opened, result: ImportResult) -> _Outcome:
             result.gaps.append(f"{result.sender} から届いた変更の一部は、その前提となるほかの端末の変更が届くまで保留しています。")
     result.gaps = list(dict.fromkeys(result.gaps))
     knowledge.save(conn, {k: v for k, v in reach.items() if k != _own_key(conn)})
-    applied = apply_changes(conn, take)
     return _Outcome(applied.stored, applied.conflicts_opened)
 
 
@@ -321,7 +334,7 @@ def _settle(known: dict[str, int], candidates: list[_Range]) -> tuple[list[_Rang
         chosen = ready
 
 
-def _record(conn: Connection, opened: Opened, result: ImportResult) -> None:
+def _record(conn: Connection, opened: Verified, result: ImportResult) -> None:
     device_id, epoch, seq = opened.sender
     at = now_utc()
     conn.execute(SyncBundle.__table__.insert(), dict(
