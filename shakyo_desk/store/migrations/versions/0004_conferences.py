@@ -37,15 +37,15 @@ def _synced_columns() -> list[sa.Column]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("council") as batch:
-        batch.add_column(sa.Column("confidentiality_notice", sa.Text(), nullable=False,
-                                   server_default=CONFIDENTIALITY_NOTICE))
-        batch.add_column(sa.Column("handout_retention_days", sa.Integer(), nullable=False,
-                                   server_default=str(HANDOUT_RETENTION_DAYS)))
-    with op.batch_alter_table("household") as batch:
-        batch.add_column(sa.Column("tax_note", sa.Text(), nullable=False, server_default=""))
-    with op.batch_alter_table("contact") as batch:
-        batch.add_column(sa.Column("tax_derived", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Plain ADD COLUMN (a constant default is allowed): batch mode would copy and drop these
+    # tables, and dropping household or contact checks every foreign key that points at them —
+    # over ten minutes on large-town.
+    op.add_column("council", sa.Column("confidentiality_notice", sa.Text(), nullable=False,
+                                       server_default=CONFIDENTIALITY_NOTICE))
+    op.add_column("council", sa.Column("handout_retention_days", sa.Integer(), nullable=False,
+                                       server_default=str(HANDOUT_RETENTION_DAYS)))
+    op.add_column("household", sa.Column("tax_note", sa.Text(), nullable=False, server_default=""))
+    op.add_column("contact", sa.Column("tax_derived", sa.Boolean(), nullable=False, server_default=sa.false()))
 
     op.create_table(
         "consent",
