@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "conflicts",
     "consent",
     "meeting",
+    "handout",
 ]
 
 

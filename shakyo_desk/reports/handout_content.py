@@ -59,6 +59,8 @@ class CaseSection:
     plan: str = ""  # 現在の支援方針・プラン
     roles: tuple[Role, ...] = ()
     question: str = ""  # what the meeting is asked to decide or advise
+    # Label and value lines under the composition (世帯の状況; 住所 or 電話 only when chosen).
+    facts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

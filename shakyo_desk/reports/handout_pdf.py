@@ -309,6 +309,10 @@ def _case(case: CaseSection, st) -> list:
         story.append(_grid(data, [22 * mm, 34 * mm, 18 * mm, 14 * mm, TEXT_W - 88 * mm], st))
     else:
         story.append(_p(NONE_TEXT, st["none"]))
+    if case.facts:
+        story.append(Spacer(1, 1.5 * mm))
+        story.append(_grid([[_p(label, st["label"]), _p(value, st["cell"])] for label, value in case.facts],
+                           [34 * mm, TEXT_W - 34 * mm], st, header=False))
 
     story += _heading("課題・困りごと", st)
     story += _bullets(case.concerns, st)
@@ -574,20 +578,25 @@ def handout_pdf_bytes(content: HandoutContent, copies: Sequence[Copy]) -> bytes:
     return _emit(_layout(content), numbered)
 
 
-def render_handout(content: HandoutContent, copies: Sequence[Copy], out: str | Path | BinaryIO) -> Path | None:
+def render_handout(content: HandoutContent, copies: Sequence[Copy], out: str | Path | BinaryIO, *,
+                   before_rename: Callable[[], None] | None = None) -> Path | None:
     """All copies in one PDF, written to ``out`` (a file path, replaced atomically, or an open
-    binary stream). Returns the path when given one."""
+    binary stream). Returns the path when given one. ``before_rename`` runs once the file is
+    complete under its temporary name (registering the copies): if it raises, nothing is left."""
     data = handout_pdf_bytes(content, copies)
     if hasattr(out, "write"):
+        if before_rename:
+            before_rename()
         out.write(data)
         return None
     path = Path(out)
-    _write_files([(path, data)])
+    _write_files([(path, data)], before_rename)
     return path
 
 
 def render_copies_separately(content: HandoutContent, copies: Sequence[Copy], folder: str | Path,
-                             name: Callable[[HandoutContent, Copy], str] = copy_file_name) -> list[Path]:
+                             name: Callable[[HandoutContent, Copy], str] = copy_file_name, *,
+                             before_rename: Callable[[], None] | None = None) -> list[Path]:
     """One PDF per copy in ``folder`` (named by ``name``), laid out once. Every file is written
     under a temporary name first and renamed only when all are complete; on an error the
     temporary files are removed, so no half-written PDF is left behind."""
@@ -599,7 +608,7 @@ def render_copies_separately(content: HandoutContent, copies: Sequence[Copy], fo
         raise InvalidInput("配布先のファイル名が重複しています。配布番号を確かめてください。")
     layout = _layout(content)
     files = [(path, _emit(layout, [one])) for path, one in zip(paths, numbered)]
-    _write_files(files)
+    _write_files(files, before_rename)
     return paths
 
 
@@ -635,7 +644,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_files(files: list[tuple[Path, bytes]]) -> None:
+def _write_files(files: list[tuple[Path, bytes]], before_rename: Callable[[], None] | None = None) -> None:
     """Write each file under a temporary name in its folder, then rename them all into place.
     Any failure removes the temporary files, so no half-written PDF is ever left behind."""
     temps: list[tuple[Path, Path]] = []
@@ -648,6 +657,8 @@ def _write_files(files: list[tuple[Path, bytes]]) -> None:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
+        if before_rename:
+            before_rename()
         for temp, path in temps:
             os.replace(temp, path)
         for folder in {path.parent for path, _ in files}:
