@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-    QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
+    QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain.vocab import HOUSEHOLD_FLAGS, HOUSING_TYPES, WATCH_LEVELS
@@ -143,10 +143,18 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         member_buttons.addWidget(self.edit_button)
         member_buttons.addWidget(self.remove_button)
         member_buttons.addStretch(1)
-        members_group = QGroupBox(tr("世帯員"))
-        members_layout = QVBoxLayout(members_group)
+        members_page = QWidget()
+        members_layout = QVBoxLayout(members_page)
         members_layout.addWidget(self.table)
         members_layout.addLayout(member_buttons)
+        from shakyo_desk.ui.consent_widgets import ConsentSection, consents_of_detail, persons_of
+
+        self.consents = ConsentSection(ctx, detail.id, persons_of(detail), consents_of_detail(detail))
+        members_group = QTabWidget()
+        members_group.addTab(members_page, tr("世帯員"))
+        members_group.addTab(self.consents, self.consents.count_text())
+        self.consents.changed.connect(lambda: members_group.setTabText(1, self.consents.count_text()))
+        self.member_tabs = members_group
 
         self.errors = ErrorLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QDialog, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.roles import manages_conferences
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.timeline import KINDS, TimelineEntry, household_timeline
@@ -25,15 +26,18 @@ KIND_COLOURS = {
     "status": "#6b4c9a",
     "attendance": "#2f6b3a",
     "referral": "#8b1f4f",
+    "conference": "#1f6b6b",
 }
 
 
-def entry_html(e: TimelineEntry) -> str:
+def entry_html(e: TimelineEntry, *, conference_links: bool = False) -> str:
     colour = KIND_COLOURS.get(e.kind, "#333")
     title = escape(e.title)
     by = f'<span style="color:#555;">　{escape(tr("記録：{by}", by=e.by))}</span>' if e.by else ""
     if e.kind == "contact":
         by += f'　<a href="contact:{escape(e.ref_id)}">{escape(tr("詳しく見る"))}</a>'
+    if e.kind == "conference" and conference_links:
+        by += f'　<a href="conference:{escape(e.ref_id)}">{escape(tr("会議を開く"))}</a>'
 
     detail = escape(e.detail).replace("\n", "<br>") if e.detail else ""
     return (
@@ -154,7 +158,8 @@ class TimelineDialog(QDialog):
         self.entries = entries
         self.count_label.setText(tr("{n}件", n=len(entries)))
         if entries:
-            html = "".join(entry_html(e) for e in entries)
+            links = manages_conferences(self.ctx.role)
+            html = "".join(entry_html(e, conference_links=links) for e in entries)
         else:
             filtered = len(self.kinds()) < len(KINDS) or self.date_from.text() or self.date_to.text()
             message = (tr("条件に合う記録はありません。表示する記録の種類や期間を変えてみてください。") if filtered
@@ -166,6 +171,10 @@ class TimelineDialog(QDialog):
         text = url.toString()
         if text.startswith("contact:"):
             open_contact_detail(self.ctx, text.split(":", 1)[1], self)
+        elif text.startswith("conference:"):
+            from shakyo_desk.ui.conference_editor import open_conference_editor
+
+            open_conference_editor(self.ctx, text.split(":", 1)[1], self, on_error=self.errors.show_error)
 
     def new_contact(self) -> None:
         dialog = open_contact_entry(self.ctx, self, self.household_id, self.head_name)

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
-from shakyo_desk.domain.roles import Role, manages_accounts, manages_registers, manages_settings, may_sync
+from shakyo_desk.domain.roles import (
+    Role, manages_accounts, manages_conferences, manages_registers, manages_settings, may_sync,
+)
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
@@ -103,6 +105,24 @@ def _sync(ctx: AppContext) -> QWidget:
     return SyncPage(ctx)
 
 
+def _conferences(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.conferences import ConferencesPage
+
+    return ConferencesPage(ctx)
+
+
+def _handout_register(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.handout_register import HandoutRegisterPage
+
+    return HandoutRegisterPage(ctx)
+
+
+def _handouts_to_handle(store: Store) -> int:
+    from shakyo_desk.ui.pages.handout_register import copies_needing_action
+
+    return copies_needing_action(store)
+
+
 def _council_staff(role: Role) -> bool:
     return role != Role.REPORTER  # a reporter only files 把握シート and sees their own
 
@@ -115,6 +135,8 @@ def default_pages() -> list[PageSpec]:
         PageSpec("sheets", tr("把握シート"), _sheets),
         PageSpec("salons", tr("サロン"), _salons, _council_staff),
         PageSpec("referrals", tr("つなぎ"), _referrals, _council_staff),
+        PageSpec("conferences", tr("会議"), _conferences, manages_conferences),
+        PageSpec("handouts", tr("配布資料"), _handout_register, manages_conferences, badge=_handouts_to_handle),
         PageSpec("conflicts", tr("要確認"), _conflicts, may_sync, badge=_conflict_count),
         PageSpec("sync", tr("同期"), _sync, may_sync),
         PageSpec("agencies", tr("関係機関"), _agencies, manages_registers, admin_menu=True),

@@ -1,0 +1,944 @@
+"""会議 editor: a case conference with its members, cases, what was decided for each case,
+the minutes (never on a handout), the fields shown in full on the handout, and the handout
+itself (会議資料: check, preview, save, print — ``handout_actions``).
+
+Saving goes through the conference services in the worker (``save_conference``): a new
+conference is one ``add_conference`` (members and cases together), then its outcome and
+disclosures; an open one is checked against the version it was opened at
+(``update_conference(expected_version=…)``) before anything else is written. The form checks
+what it can first (names, times, review dates), so a refusal changes nothing; should a later
+step still be refused, the editor takes the saved part as its new starting point and keeps
+everything typed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
+    QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
+    QScrollArea, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.vocab import (
+    CONFERENCE_TYPES, DEFAULT_LEGAL_BASIS, DISCLOSABLE_FIELDS, LEGAL_BASES, MULTI_AGENCY_CONFERENCE, SUPPORT_CONFERENCE,
+)
+from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
+from shakyo_desk.i18n import tr
+from shakyo_desk.store.services import conferences as conference_service
+from shakyo_desk.store.services.agencies import list_agencies
+from shakyo_desk.store.services.conferences import ConferenceDetail
+from shakyo_desk.store.store import Store
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.date_field import DateField
+from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.entry_form import EntryForm
+from shakyo_desk.ui.field_widgets import HouseholdPickDialog, RadioRow
+from shakyo_desk.ui.style import ERROR_COLOUR
+from shakyo_desk.ui.widgets import fill_table, make_table, text_item
+
+TYPE_NOTES = {
+    "support": "構成員には法律上の守秘義務があります。本人の同意がなくても情報を共有できます。"
+               "資料には守秘義務についての注意書きが入ります。",
+    "multi-agency": "本人の同意が記録されている世帯だけを取り上げます。同意のない方（18歳以上）がいると、資料は作れません。",
+    "case-review": "社協の中で行うケース検討会です。",
+    "community-care": "地域ケア会議は、世帯を取り上げずに地域の課題だけを話し合う回も記録できます。",
+}
+MEMBER_COLUMNS = ("氏名", "所属", "守秘義務の確認")
+DISCLOSURE_NOTE = ("会議資料は、ふだんは個人が分かりにくい形で作ります（世帯番号とイニシャル、年代のみ。住所・電話・生年月日は載せません）。"
+                   "この会議でどうしても必要な項目だけを選んでください。選んだことと変更したことは、監査ログに記録されます。"
+                   "税に関する情報は、どの項目を選んでも資料には載りません。")
+MINUTES_NOTE = "議事録は記録として残すためのものです。会議資料（配布資料）には載りません。"
+
+
+class PartlySaved(Exception):
+    """A later step of a save was refused after earlier steps were written; ``detail`` is the
+    conference as it is now stored."""
+
+    def __init__(self, error: BaseException, detail: ConferenceDetail | None):
+        super().__init__(str(error))
+        self.error = error
+        self.detail = detail
+
+
+# ---- saving (no Qt: runs in the worker) -------------------------------------------------
+
+def _outcome(case: dict) -> dict:
+    return {"support_policy": case["support_policy"], "lead_agency": case["lead_agency"],
+            "roles": [{"agency": a, "role": r} for a, r in case["roles"]], "next_review_on": case["next_review_on"]}
+
+
+def _case_changes(case: dict, base) -> dict:
+    now = {"question": case["question"], **_outcome(case)}
+    if base is None:
+        return {k: v for k, v in now.items() if v}
+    before = {"question": base.question, "support_policy": base.support_policy, "lead_agency": base.lead_agency,
+              "roles": [{"agency": r.agency, "role": r.role} for r in base.roles], "next_review_on": base.next_review_on}
+    return {k: v for k, v in now.items() if v != before[k]}
+
+
+def _add(store: Store, state: dict, today: date | None) -> str:
+    f = state["fields"]
+    return conference_service.add_conference(
+        store, f["meeting_type"], f["held_on"], legal_basis=f["legal_basis"] or None, title=f["title"], place=f["place"],
+        convenor=f["convenor"], agenda=f["agenda"], start_time=f["start_time"], end_time=f["end_time"], today=today,
+        members=[{"name": m["name"], "organisation": m["organisation"],
+                  "confidentiality_acknowledged_on": m["acknowledged_on"]} for m in state["members"]],
+        cases=[{"household_id": c["household_id"], "question": c["question"]} for c in state["cases"]])
+
+
+def _changed_fields(detail: ConferenceDetail, fields: dict) -> dict:
+    changed = {k: v for k, v in fields.items() if v != getattr(detail, k)}
+    if "meeting_type" in changed or "legal_basis" in changed:
+        changed["meeting_type"], changed["legal_basis"] = fields["meeting_type"], fields["legal_basis"]
+    return changed
+
+
+def _apply_rest(store: Store, conference_id: str, detail: ConferenceDetail | None, state: dict,
+                today: date | None) -> None:
+    """Members, cases, outcome, minutes and disclosures after the conference row is written."""
+    fresh = conference_service.get_conference(store, conference_id, log=False)
+    if detail is not None:
+        before = {m.id: m for m in detail.members}
+        for m in state["members"]:
+            base = before.get(m["id"])
+            if base is None:
+                conference_service.add_member(store, conference_id, m["name"], m["organisation"], m["acknowledged_on"],
+                                              today=today)
+                continue
+            changes = {k: v for k, v in (("name", m["name"]), ("organisation", m["organisation"]),
+                                         ("confidentiality_acknowledged_on", m["acknowledged_on"]))
+                       if v != getattr(base, k)}
+            if changes:
+                conference_service.update_member(store, m["id"], today=today, **changes)
+        kept = {m["id"] for m in state["members"]}
+        for member_id in before:
+            if member_id not in kept:
+                conference_service.remove_member(store, member_id)
+        kept_cases = {c["id"] for c in state["cases"]}
+        for case in detail.cases:
+            if case.id not in kept_cases:
+                conference_service.remove_case(store, case.id)
+    case_ids = {c.household_id: c.id for c in fresh.cases}
+    bases = {c.id: c for c in fresh.cases}
+    outcome = {}
+    for case in state["cases"]:
+        case_id = case["id"] or case_ids.get(case["household_id"])
+        if case_id in bases:
+            changes = _case_changes(case, bases[case_id])
+            if changes:
+                outcome[case_id] = changes
+    minutes = state["minutes"] if state["minutes"] != fresh.minutes else None
+    if outcome or minutes is not None:
+        conference_service.record_outcome(store, conference_id, minutes=minutes, cases=outcome)
+    if tuple(state["disclosures"]) != fresh.disclosures:
+        conference_service.set_disclosures(store, conference_id, state["disclosures"])
+
+
+def save_conference(store: Store, detail: ConferenceDetail | None, state: dict, *,
+                    today: date | None = None) -> ConferenceDetail:
+    """Write the editor's ``state`` (see ``ConferenceEditorDialog.values``); returns the
+    conference as stored. ``PartlySaved`` when a later step is refused after an earlier write."""
+    if detail is None:
+        conference_id = _add(store, state, today)
+    else:
+        conference_id = detail.id
+        conference_service.update_conference(store, conference_id, expected_version=detail.version, today=today,
+                                              **_changed_fields(detail, state["fields"]))
+    try:
+        _apply_rest(store, conference_id, detail, state, today)
+    except Exception as error:  # noqa: BLE001 - handed back with what is stored now
+        raise PartlySaved(error, conference_service.get_conference(store, conference_id, log=False)) from error
+    return conference_service.get_conference(store, conference_id, log=False)
+
+
+# ---- form checks before saving ---------------------------------------------------------
+
+def check_time(text: str, label: str) -> str:
+    text = text.strip().replace("：", ":")
+    if not text:
+        return ""
+    if text.isdigit() and len(text) in (3, 4):  # 1400 → 14:00
+        text = f"{text[:-2]}:{text[-2:]}"
+    parts = text.split(":")
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60:
+        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+    raise InvalidInput(tr("{label}は 14:30 のように入力してください。", label=label))
+
+
+def check_state(state: dict) -> None:
+    """What the services would refuse halfway through a save, checked before anything is written."""
+    f = state["fields"]
+    if f["end_time"] and not f["start_time"]:
+        raise InvalidInput(tr("終了時刻だけでなく、開始時刻も入力してください。"))
+    if f["start_time"] and f["end_time"] and f["end_time"] <= f["start_time"]:
+        raise InvalidInput(tr("終了時刻が開始時刻より前になっています。"))
+    if not state["members"]:
+        raise InvalidInput(tr("構成員（出席者）を1人以上入力してください。"))
+    seen = set()
+    for m in state["members"]:
+        if not m["name"]:
+            raise InvalidInput(tr("構成員の氏名を入力してください。"))
+        key = (m["name"], m["organisation"])
+        if key in seen:
+            raise InvalidInput(tr("構成員「{name}」が2回入力されています。", name=m["name"]))
+        seen.add(key)
+    if not state["cases"] and f["meeting_type"] != "community-care":
+        raise InvalidInput(tr("会議で取り上げる世帯（ケース）を1つ以上選んでください。"))
+    for c in state["cases"]:
+        if c["next_review_on"] and f["held_on"] and c["next_review_on"] < f["held_on"]:
+            raise InvalidInput(tr("{label}：次回の見直し日が会議の日より前になっています。日付を確かめてください。",
+                                  label=c["label"]))
+        for agency, role in c["roles"]:
+            if not agency or not role:
+                raise InvalidInput(tr("{label}：役割分担は、機関名と役割の両方を入力してください。", label=c["label"]))
+
+
+# ---- small dialogs -----------------------------------------------------------------------
+
+class MemberDialog(QDialog):
+    """One member: name, organisation, the day they confirmed the duty of confidentiality."""
+
+    def __init__(self, member: dict, agencies: list[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("構成員の編集"))
+        self.member = dict(member)
+        self.name = QLineEdit(member["name"])
+        self.organisation = QLineEdit(member["organisation"])
+        self.organisation.setCompleter(QCompleter(agencies, self.organisation))
+        self.acknowledged = DateField(member["acknowledged_on"], optional=True, allow_future=False,
+                                      placeholder=tr("未確認のときは空欄"))
+        self.errors = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(tr("氏名（必須）"), self.name)
+        form.addRow(tr("所属"), self.organisation)
+        form.addRow(tr("守秘義務を確認した日"), self.acknowledged)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.errors)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(480)
+
+    def _accept(self) -> None:
+        if not self.name.text().strip():
+            self.errors.show_error(tr("氏名を入力してください。"))
+            return
+        try:
+            day = self.acknowledged.checked_date(tr("守秘義務を確認した日"))
+        except InvalidInput as error:
+            self.errors.show_error(error)
+            return
+        if day is not None and day > date.today():
+            self.errors.show_error(tr("守秘義務を確認した日が未来の日付になっています。今日までの日付を入力してください。"))
+            return
+        self.member.update(name=self.name.text().strip(), organisation=self.organisation.text().strip(),
+                           acknowledged_on=day)
+        self.accept()
+
+
+class RolesTable(QWidget):
+    """役割分担: rows of (agency, role), typed in place."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels([tr("機関"), tr("役割")])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setColumnWidth(0, 220)
+        self.table.setMinimumHeight(120)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
+        self.table.setAccessibleName(tr("役割分担"))
+        self.add_button = QPushButton(tr("行を追加"))
+        self.remove_button = QPushButton(tr("選んだ行を削除"))
+        for button in (self.add_button, self.remove_button):
+            button.setAutoDefault(False)
+        self.add_button.clicked.connect(lambda: self.add_row())
+        self.remove_button.clicked.connect(self.remove_row)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def add_row(self, agency: str = "", role: str = "") -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.table.setItem(row, 0, QTableWidgetItem(agency))
+        self.table.setItem(row, 1, QTableWidgetItem(role))
+        if not agency and not role:
+            self.table.setCurrentCell(row, 0)
+            self.table.editItem(self.table.item(row, 0))
+
+    def remove_row(self) -> None:
+        row = self.table.currentRow()
+        if row >= 0:
+            self.table.removeRow(row)
+
+    def set_roles(self, roles: list[tuple[str, str]]) -> None:
+        self.table.setRowCount(0)
+        for agency, role in roles:
+            self.add_row(agency, role)
+
+    def roles(self) -> list[tuple[str, str]]:
+        rows = []
+        for r in range(self.table.rowCount()):
+            cells = [self.table.item(r, c).text().strip() if self.table.item(r, c) else "" for c in (0, 1)]
+            if any(cells):
+                rows.append((cells[0], cells[1]))
+        return rows
+
+
+# ---- the editor --------------------------------------------------------------------------
+
+def member_dicts(detail: ConferenceDetail | None) -> list[dict]:
+    if detail is None:
+        return []
+    return [{"id": m.id, "name": m.name, "organisation": m.organisation,
+             "acknowledged_on": m.confidentiality_acknowledged_on} for m in detail.members]
+
+
+def case_label(code: str, head_name: str, district: str = "") -> str:
+    name = tr("{name} さんの世帯", name=head_name) if head_name else tr("（世帯主未登録）")
+    return "　".join(x for x in (code, name, district) if x)
+
+
+def case_list_text(code: str, head_name: str, district: str = "") -> str:
+    """Two lines for the case list: the household, then its code and district."""
+    name = tr("{name} さんの世帯", name=head_name) if head_name else tr("（世帯主未登録）")
+    return name + "\n" + "　".join(x for x in (code, district) if x)
+
+
+def case_dicts(detail: ConferenceDetail | None) -> list[dict]:
+    if detail is None:
+        return []
+    return [{"id": c.id, "household_id": c.household_id, "label": case_label(c.household_code, c.head_name, c.district),
+             "list_text": case_list_text(c.household_code, c.head_name, c.district),
+             "question": c.question, "support_policy": c.support_policy, "lead_agency": c.lead_agency,
+             "roles": [(r.agency, r.role) for r in c.roles], "next_review_on": c.next_review_on}
+            for c in detail.cases]
+
+
+class ConferenceEditorDialog(EntryForm, QDialog):
+    geometry_key = "conference_editor"
+    discard_title = "変更の破棄"
+    discard_text = "保存していない変更があります。変更を捨てて閉じますか？"
+    saved = Signal(str)
+    copies_made = Signal()
+
+    def __init__(self, ctx: AppContext, detail: ConferenceDetail | None, agencies: list[str] | None = None,
+                 parent: QWidget | None = None, *, today: date | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.detail = detail
+        self.agencies = list(agencies or [])
+        self._today = today
+        self.members = member_dicts(detail)
+        self.cases = case_dicts(detail)
+        self._case_row = -1
+        self._after_save: Callable[[], None] | None = None
+        self.household_editor = None
+        self.picker = None
+
+        self.heading = QLabel()
+        self.heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._basic_tab(), tr("会議の内容"))
+        self.tabs.addTab(self._members_tab(), tr("構成員"))
+        self.tabs.addTab(self._cases_tab(), tr("ケースと決定事項"))
+        self.tabs.addTab(self._minutes_tab(), tr("議事録"))
+        self.tabs.addTab(self._disclosures_tab(), tr("資料に載せる項目"))
+        from shakyo_desk.ui.handout_actions import HandoutPanel
+
+        self.handout = HandoutPanel(ctx, self, ensure_saved=self.ensure_saved)
+        self.handout.copies_made.connect(self.copies_made)
+        self.tabs.addTab(self.handout, tr("会議資料"))
+        self.tabs.currentChanged.connect(self._tab_changed)
+
+        self.errors = ErrorLabel()
+        self.status = QLabel()
+        self.status.setStyleSheet("color: #2f6b3a; font-weight: bold;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText(tr("保存"))
+        self.save_button.setToolTip(tr("保存（Ctrl+S）"))
+        self.save_button.setShortcut("Ctrl+S")
+        self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("閉じる"))
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.errors)
+        layout.addLayout(bottom)
+        self.resize(1000, 760)
+        ctx.ui_settings.restore_geometry(self.geometry_key, self)
+        self._fill(detail)
+        first = self.meeting_type.group.checkedButton() if detail is None else self.title
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def today(self) -> date:
+        return self._today or date.today()
+
+    # ---- tabs ----------------------------------------------------------------------
+
+    def _basic_tab(self) -> QWidget:
+        self.meeting_type = RadioRow(CONFERENCE_TYPES, labels=CONFERENCE_TYPES)
+        self.legal_basis = QComboBox()
+        for code, label in LEGAL_BASES.items():
+            self.legal_basis.addItem(label, code)
+        self.legal_basis_label = QLabel(tr("根拠法"))
+        self.type_note = QLabel()
+        self.type_note.setWordWrap(True)
+        self.type_note.setStyleSheet("color: #1f4e79; background: #eef4fa; border: 1px solid #c5d7ea; padding: 6px;")
+        self.title = QLineEdit()
+        self.title.setPlaceholderText(tr("例：みどり村支援会議（空欄のときは会議の種類を名前にします）"))
+        self.held_on = DateField()
+        self.start_time = QLineEdit()
+        self.start_time.setPlaceholderText("14:00")
+        self.start_time.setMaximumWidth(90)
+        self.start_time.setAccessibleName(tr("開始時刻"))
+        self.end_time = QLineEdit()
+        self.end_time.setPlaceholderText("15:30")
+        self.end_time.setMaximumWidth(90)
+        self.end_time.setAccessibleName(tr("終了時刻"))
+        time_row = QHBoxLayout()
+        time_row.addWidget(self.start_time)
+        time_row.addWidget(QLabel(tr("〜")))
+        time_row.addWidget(self.end_time)
+        time_row.addStretch(1)
+        self.place = QLineEdit()
+        self.place.setPlaceholderText(tr("例：福祉センター 研修室"))
+        self.convenor = QLineEdit()
+        self.convenor.setPlaceholderText(tr("例：役場 住民福祉課"))
+        self.agenda = QPlainTextEdit()
+        self.agenda.setTabChangesFocus(True)
+        self.agenda.setPlaceholderText(tr("議題（資料の表紙に載ります）"))
+        self.created_label = QLabel()
+        self.created_label.setStyleSheet("color: #555;")
+        form = QFormLayout()
+        form.addRow(tr("会議の種類"), self.meeting_type)
+        form.addRow(self.legal_basis_label, self.legal_basis)
+        form.addRow("", self.type_note)
+        form.addRow(tr("会議の名前"), self.title)
+        form.addRow(tr("開催日"), self.held_on)
+        form.addRow(tr("時間"), time_row)
+        form.addRow(tr("場所"), self.place)
+        form.addRow(tr("主催・招集者"), self.convenor)
+        form.addRow(tr("議題"), self.agenda)
+        form.addRow("", self.created_label)
+        self.meeting_type.group.buttonToggled.connect(lambda *_: self._type_changed())
+        page = QWidget()
+        page.setLayout(form)
+        return page
+
+    def _members_tab(self) -> QWidget:
+        self.member_table = make_table(MEMBER_COLUMNS, (200, 320))
+        self.member_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.member_table.setAccessibleName(tr("構成員の一覧"))
+        self.member_table.doubleClicked.connect(lambda index: self.edit_member(index.row()))
+        self.new_member_name = QLineEdit()
+        self.new_member_name.setPlaceholderText(tr("氏名"))
+        self.new_member_name.setAccessibleName(tr("追加する構成員の氏名"))
+        self.new_member_org = QLineEdit()
+        self.new_member_org.setPlaceholderText(tr("所属（例：地域包括支援センター）"))
+        self.new_member_org.setAccessibleName(tr("追加する構成員の所属"))
+        self.new_member_org.setCompleter(QCompleter(self.agencies, self.new_member_org))
+        self.add_member_button = QPushButton(tr("構成員を追加"))
+        self.add_member_button.setAutoDefault(False)
+        self.add_member_button.clicked.connect(self.add_member)
+        self.new_member_name.returnPressed.connect(self.new_member_org.setFocus)
+        self.new_member_org.returnPressed.connect(self.add_member)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.new_member_name, 2)
+        add_row.addWidget(self.new_member_org, 3)
+        add_row.addWidget(self.add_member_button)
+        self.ack_button = QPushButton(tr("選んだ人の守秘義務確認を記録（今日）"))
+        self.edit_member_button = QPushButton(tr("編集…"))
+        self.remove_member_button = QPushButton(tr("削除"))
+        for button in (self.ack_button, self.edit_member_button, self.remove_member_button):
+            button.setAutoDefault(False)
+        self.ack_button.clicked.connect(self.acknowledge_selected)
+        self.edit_member_button.clicked.connect(lambda: self.edit_member(self.member_table.currentRow()))
+        self.remove_member_button.clicked.connect(self.remove_members)
+        self.member_table.itemSelectionChanged.connect(self._member_selection_changed)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.ack_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.edit_member_button)
+        buttons.addWidget(self.remove_member_button)
+        hint = QLabel(tr("資料は構成員1人に1部ずつ、番号と配布先を入れて作ります。"
+                         "守秘義務の確認が記録されていない構成員がいると、資料を作る前にお知らせします。"))
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addLayout(add_row)
+        layout.addWidget(self.member_table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(hint)
+        return page
+
+    def _cases_tab(self) -> QWidget:
+        self.case_list = QListWidget()
+        self.case_list.setAccessibleName(tr("取り上げる世帯"))
+        self.case_list.setStyleSheet("QListWidget::item { padding: 6px 4px; }")
+        self.add_case_button = QPushButton(tr("世帯を追加…"))
+        self.remove_case_button = QPushButton(tr("取り除く"))
+        for button in (self.add_case_button, self.remove_case_button):
+            button.setAutoDefault(False)
+        self.add_case_button.clicked.connect(self.pick_case)
+        self.remove_case_button.clicked.connect(self.remove_case)
+        self.cases_fixed = QLabel(tr("登録した会議には、世帯をあとから追加できません。"
+                                     "追加するときは、新しい会議として登録してください。"))
+        self.cases_fixed.setWordWrap(True)
+        self.cases_fixed.setStyleSheet("color: #555;")
+        left = QVBoxLayout()
+        left.addWidget(QLabel(tr("取り上げる世帯")))
+        left.addWidget(self.case_list, 1)
+        case_buttons = QHBoxLayout()
+        case_buttons.addWidget(self.add_case_button)
+        case_buttons.addWidget(self.remove_case_button)
+        left.addLayout(case_buttons)
+        left.addWidget(self.cases_fixed)
+        left_widget = QWidget()
+        left_widget.setLayout(left)
+
+        self.case_heading = QLabel()
+        self.case_heading.setStyleSheet("font-size: 12pt; font-weight: bold;")
+        self.question = QPlainTextEdit()
+        self.question.setTabChangesFocus(True)
+        self.question.setPlaceholderText(tr("例：金銭管理の支援をどの機関が担うか"))
+        self.question.setFixedHeight(70)
+        self.support_policy = QPlainTextEdit()
+        self.support_policy.setTabChangesFocus(True)
+        self.support_policy.setFixedHeight(80)
+        self.lead_agency = QComboBox()
+        self.lead_agency.setEditable(True)
+        self.lead_agency.addItem("")
+        self.lead_agency.addItems(self.agencies)
+        self.lead_agency.setAccessibleName(tr("主担当"))
+        self.roles = RolesTable()
+        self.next_review = DateField(optional=True, placeholder=tr("未定のときは空欄"))
+        outcome = QGroupBox(tr("決定したこと（会議のあとで記入）"))
+        outcome_form = QFormLayout(outcome)
+        outcome_form.addRow(tr("支援方針"), self.support_policy)
+        outcome_form.addRow(tr("主担当"), self.lead_agency)
+        outcome_form.addRow(tr("役割分担"), self.roles)
+        outcome_form.addRow(tr("次回の見直し日"), self.next_review)
+        right = QVBoxLayout()
+        right.addWidget(self.case_heading)
+        right.addWidget(QLabel(tr("この会議で検討したいこと（資料に載ります）")))
+        right.addWidget(self.question)
+        right.addWidget(outcome)
+        right.addStretch(1)
+        self.case_form = QWidget()
+        self.case_form.setLayout(right)
+        self.no_case = QLabel(tr("左の一覧で世帯を選ぶと、検討したいことと決定事項を入力できます。"))
+        self.no_case.setWordWrap(True)
+        self.no_case.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_case.setStyleSheet("color: #555; font-size: 12pt;")
+        right_box = QVBoxLayout()
+        right_box.addWidget(self.no_case)
+        right_box.addWidget(self.case_form)
+        right_widget = QWidget()
+        right_widget.setLayout(right_box)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(right_widget)
+        scroll.viewport().setAutoFillBackground(False)
+        right_widget.setAutoFillBackground(False)
+        splitter = QSplitter()
+        splitter.addWidget(left_widget)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 660])
+        self.case_list.currentRowChanged.connect(self._case_changed)
+        return splitter
+
+    def _minutes_tab(self) -> QWidget:
+        note = QLabel(tr(MINUTES_NOTE))
+        note.setWordWrap(True)
+        note.setStyleSheet("background: #fff8e1; color: #6b4a00; border: 1px solid #e0b040; padding: 6px;")
+        self.minutes = QPlainTextEdit()
+        self.minutes.setTabChangesFocus(True)
+        self.minutes.setAccessibleName(tr("議事録"))
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(note)
+        layout.addWidget(self.minutes, 1)
+        return page
+
+    def _disclosures_tab(self) -> QWidget:
+        note = QLabel(tr(DISCLOSURE_NOTE))
+        note.setWordWrap(True)
+        note.setStyleSheet("background: #fdf1f2; color: #7a0016; border: 1px solid #e3a3ad; padding: 8px;")
+        self.disclosure_boxes: dict[str, QCheckBox] = {}
+        boxes = QVBoxLayout()
+        boxes.addWidget(QLabel(tr("この会議の資料に省略せずに載せる項目")))
+        for key, label in DISCLOSABLE_FIELDS.items():
+            box = QCheckBox(tr("{label}を省略せずに載せる", label=label))
+            box.setStyleSheet("QCheckBox { font-size: 12pt; padding: 4px; }")
+            self.disclosure_boxes[key] = box
+            boxes.addWidget(box)
+        default = QLabel(tr("選ばない場合：氏名はイニシャル、年齢は年代（例：80代）で載せ、住所・電話・生年月日は載せません。"))
+        default.setWordWrap(True)
+        default.setStyleSheet("color: #555;")
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(note)
+        layout.addLayout(boxes)
+        layout.addWidget(default)
+        layout.addStretch(1)
+        return page
+
+    # ---- filling ---------------------------------------------------------------------
+
+    def _fill(self, detail: ConferenceDetail | None) -> None:
+        self.members = member_dicts(detail)
+        self.cases = case_dicts(detail)
+        self.meeting_type.set_value(detail.meeting_type if detail else MULTI_AGENCY_CONFERENCE)
+        self.legal_basis.setCurrentIndex(max(0, self.legal_basis.findData(
+            detail.legal_basis if detail and detail.legal_basis else DEFAULT_LEGAL_BASIS)))
+        if detail is not None:
+            self.title.setText(detail.title)
+            self.held_on.set_date(detail.held_on)
+            self.start_time.setText(detail.start_time)
+            self.end_time.setText(detail.end_time)
+            self.place.setText(detail.place)
+            self.convenor.setText(detail.convenor)
+            self.agenda.setPlainText(detail.agenda)
+            self.minutes.setPlainText(detail.minutes)
+            self.created_label.setText(tr("登録：{who}（{when}）", who=detail.created_by_name or tr("不明"),
+                                          when=format_wareki(detail.created_at.date())))
+        for key, box in self.disclosure_boxes.items():
+            box.setChecked(bool(detail) and key in detail.disclosures)
+        self._fill_members()
+        self._case_row = -1
+        self._fill_cases()
+        self._type_changed()
+        self._update_title()
+        self.handout.set_conference(detail)
+        self._snapshot = self.values()
+
+    def _update_title(self) -> None:
+        d = self.detail
+        if d is None:
+            self.setWindowTitle(tr("新しい会議"))
+            self.heading.setText(tr("新しい会議の登録"))
+        else:
+            self.setWindowTitle(tr("会議の編集（{title}）", title=d.display_title))
+            self.heading.setText(tr("{title}　{date}", title=d.display_title, date=format_wareki(d.held_on, weekday=True)))
+        self.add_case_button.setEnabled(d is None)
+        self.cases_fixed.setVisible(d is not None)
+
+    def _type_changed(self) -> None:
+        code = self.meeting_type.value()
+        is_support = code == SUPPORT_CONFERENCE
+        self.legal_basis.setVisible(is_support)
+        self.legal_basis_label.setVisible(is_support)
+        self.type_note.setText(tr(TYPE_NOTES.get(code, "")))
+
+    def _fill_members(self) -> None:
+        rows = []
+        for m in self.members:
+            ack = (text_item(format_wareki(m["acknowledged_on"])) if m["acknowledged_on"]
+                   else text_item(tr("未確認"), ERROR_COLOUR, bold=True))
+            rows.append((text_item(m["name"], bold=True), m["organisation"], ack))
+        fill_table(self.member_table, rows)
+        index = self.tabs.indexOf(self.member_table.parentWidget())
+        unack = sum(1 for m in self.members if not m["acknowledged_on"])
+        self.tabs.setTabText(index, tr("構成員（{n}）", n=len(self.members)) + (tr("・未確認{n}", n=unack) if unack else ""))
+        self._member_selection_changed()
+
+    def _fill_cases(self) -> None:
+        self.case_list.blockSignals(True)
+        self.case_list.clear()
+        for case in self.cases:
+            item = QListWidgetItem(case["list_text"])
+            item.setToolTip(case["label"])
+            self.case_list.addItem(item)
+        self.case_list.blockSignals(False)
+        self._case_row = -1
+        if self.cases:
+            self.case_list.setCurrentRow(0)
+        else:
+            self._show_case(-1)
+        index = self.tabs.indexOf(self.case_list.parentWidget().parentWidget())
+        self.tabs.setTabText(index, tr("ケースと決定事項（{n}）", n=len(self.cases)))
+        self.remove_case_button.setEnabled(bool(self.cases))
+
+    # ---- members ---------------------------------------------------------------------
+
+    def _selected_member_rows(self) -> list[int]:
+        return sorted({i.row() for i in self.member_table.selectedIndexes()})
+
+    def _member_selection_changed(self) -> None:
+        rows = self._selected_member_rows()
+        self.ack_button.setEnabled(bool(rows))
+        self.edit_member_button.setEnabled(len(rows) == 1)
+        self.remove_member_button.setEnabled(bool(rows))
+
+    def add_member(self) -> None:
+        name, organisation = self.new_member_name.text().strip(), self.new_member_org.text().strip()
+        if not name:
+            self.errors.show_error(tr("追加する構成員の氏名を入力してください。"))
+            self.new_member_name.setFocus()
+            return
+        if any((m["name"], m["organisation"]) == (name, organisation) for m in self.members):
+            self.errors.show_error(tr("構成員「{name}」はすでに入っています。", name=name))
+            return
+        self.errors.clear_error()
+        self.members.append({"id": None, "name": name, "organisation": organisation, "acknowledged_on": None})
+        self._fill_members()
+        self.new_member_name.clear()
+        self.new_member_org.clear()
+        self.new_member_name.setFocus()
+
+    def edit_member(self, row: int) -> None:
+        if not 0 <= row < len(self.members):
+            return
+        dialog = MemberDialog(self.members[row], self.agencies, self)
+        self.member_dialog = dialog
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.members[row] = dialog.member
+            self._fill_members()
+            self.member_table.selectRow(row)
+
+    def acknowledge_selected(self) -> None:
+        rows = self._selected_member_rows()
+        for row in rows:
+            self.members[row]["acknowledged_on"] = self.members[row]["acknowledged_on"] or self.today()
+        self._fill_members()
+        if rows:
+            self.status.setText(tr("守秘義務の確認日を入れました。「保存」で記録されます。"))
+
+    def remove_members(self) -> None:
+        rows = self._selected_member_rows()
+        if not rows:
+            return
+        for row in reversed(rows):
+            del self.members[row]
+        self._fill_members()
+
+    # ---- cases -----------------------------------------------------------------------
+
+    def _show_case(self, row: int) -> None:
+        has = 0 <= row < len(self.cases)
+        self.case_form.setVisible(has)
+        self.no_case.setVisible(not has)
+        if not has:
+            return
+        case = self.cases[row]
+        self.case_heading.setText(case["label"])
+        self.question.setPlainText(case["question"])
+        self.support_policy.setPlainText(case["support_policy"])
+        self.lead_agency.setCurrentText(case["lead_agency"])
+        self.roles.set_roles(case["roles"])
+        self.next_review.set_date(case["next_review_on"])
+
+    def _store_case(self) -> None:
+        """Keep what is typed in the case form in ``self.cases``."""
+        row = self._case_row
+        if not 0 <= row < len(self.cases):
+            return
+        case = self.cases[row]
+        case.update(question=self.question.toPlainText().strip(), support_policy=self.support_policy.toPlainText().strip(),
+                    lead_agency=self.lead_agency.currentText().strip(), roles=self.roles.roles(),
+                    next_review_on=self.next_review.checked_date(tr("次回の見直し日")))
+
+    def _case_changed(self, row: int) -> None:
+        try:
+            self._store_case()
+        except InvalidInput as error:
+            self.errors.show_error(error)
+            self.case_list.blockSignals(True)
+            self.case_list.setCurrentRow(self._case_row)
+            self.case_list.blockSignals(False)
+            return
+        self._case_row = row
+        self._show_case(row)
+
+    def pick_case(self) -> None:
+        if self.detail is not None:
+            return
+        dialog = HouseholdPickDialog(self.ctx, self, title=tr("会議で取り上げる世帯を選ぶ"))
+        self.picker = dialog
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.choice is not None:
+            self.add_case(dialog.choice)
+
+    def add_case(self, row) -> None:
+        """Add a household (a HouseholdRow from the search) as a case."""
+        if any(c["household_id"] == row.id for c in self.cases):
+            self.errors.show_error(tr("この世帯はすでに選ばれています。"))
+            return
+        try:
+            self._store_case()
+        except InvalidInput as error:
+            self.errors.show_error(error)
+            return
+        self.errors.clear_error()
+        self.cases.append({"id": None, "household_id": row.id, "label": case_label(row.code, row.head_name, row.district),
+                           "list_text": case_list_text(row.code, row.head_name, row.district),
+                           "question": "", "support_policy": "", "lead_agency": "", "roles": [],
+                           "next_review_on": None})
+        self._fill_cases()
+        self.case_list.setCurrentRow(len(self.cases) - 1)
+        self.question.setFocus()
+
+    def remove_case(self) -> None:
+        row = self.case_list.currentRow()
+        if not 0 <= row < len(self.cases):
+            return
+        from shakyo_desk.ui import dialogs
+
+        if self.cases[row]["id"] and not dialogs.confirm(
+                self, tr("ケースを取り除く"),
+                tr("{label} をこの会議から取り除きますか？\n決定事項も一緒に消えます。「保存」を押すまでは記録は変わりません。",
+                   label=self.cases[row]["label"]), yes=tr("取り除く")):
+            return
+        self._case_row = -1
+        del self.cases[row]
+        self._fill_cases()
+
+    # ---- values ----------------------------------------------------------------------
+
+    def values(self) -> dict:
+        self._store_case()
+        code = self.meeting_type.value() or MULTI_AGENCY_CONFERENCE
+        return {
+            "fields": {
+                "meeting_type": code,
+                "legal_basis": self.legal_basis.currentData() if code == SUPPORT_CONFERENCE else "",
+                "title": self.title.text().strip(),
+                "held_on": self.held_on.checked_date(tr("開催日")),
+                "start_time": check_time(self.start_time.text(), tr("開始時刻")),
+                "end_time": check_time(self.end_time.text(), tr("終了時刻")),
+                "place": self.place.text().strip(),
+                "convenor": self.convenor.text().strip(),
+                "agenda": self.agenda.toPlainText().strip(),
+            },
+            "members": [dict(m) for m in self.members],
+            "cases": [dict(c, roles=list(c["roles"])) for c in self.cases],
+            "minutes": self.minutes.toPlainText().strip(),
+            "disclosures": [k for k, box in self.disclosure_boxes.items() if box.isChecked()],
+        }
+
+    # ---- saving ----------------------------------------------------------------------
+
+    def save(self) -> None:
+        if self._saving:
+            return
+        self.errors.clear_error()
+        self.status.setText("")
+        state = self._values_or_show_error()
+        if state is None:
+            return
+        if state["fields"]["held_on"] is None:
+            self.errors.show_error(tr("開催日を入力してください。"))
+            return
+        try:
+            check_state(state)
+        except InvalidInput as error:
+            self.errors.show_error(error)
+            return
+        self._set_saving(True)
+        store, detail, today = self.ctx.store, self.detail, self._today
+        self.ctx.executor.submit(lambda: save_conference(store, detail, state, today=today), on_done=self._saved,
+                                 on_error=self._save_failed, owner=self)
+
+    def _saved(self, detail: ConferenceDetail) -> None:
+        self._set_saving(False)
+        row = self.case_list.currentRow()
+        self.detail = detail
+        self._fill(detail)
+        if 0 <= row < len(self.cases):
+            self.case_list.setCurrentRow(row)
+        self.status.setText(tr("保存しました。"))
+        self.saved.emit(detail.id)
+        then, self._after_save = self._after_save, None
+        if then is not None:
+            then()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self._after_save = None
+        if isinstance(error, PartlySaved):
+            self._rebase(error.detail)
+            self.saved.emit(error.detail.id)
+            error = error.error
+        self._failed(error)
+
+    def _rebase(self, detail: ConferenceDetail) -> None:
+        """Part of a save went through: it becomes the starting point; the typed values stay."""
+        self.detail = detail
+        stored = {(m.name, m.organisation): m.id for m in detail.members}
+        for m in self.members:
+            if m["id"] is None:
+                m["id"] = stored.get((m["name"], m["organisation"]))
+        case_ids = {c.household_id: c.id for c in detail.cases}
+        for c in self.cases:
+            c["id"] = c["id"] or case_ids.get(c["household_id"])
+        self._update_title()
+        self.handout.set_conference(detail)
+
+    def ensure_saved(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once the conference is saved as shown (asks to save unsaved changes first)."""
+        from shakyo_desk.ui import dialogs
+
+        if self.detail is not None and not self.is_dirty():
+            then()
+            return
+        text = (tr("会議をまだ登録していません。登録してから会議資料を作りますか？") if self.detail is None
+                else tr("保存していない変更があります。保存してから会議資料を作りますか？"))
+        if dialogs.confirm(self, tr("会議資料"), text, yes=tr("保存して続ける")):
+            self._after_save = then
+            self.save()
+            if not self._saving and self._after_save is then and self.errors.isVisible():
+                self._after_save = None  # refused before it started: the error is shown
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.handout and self.detail is not None and not self.is_dirty():
+            self.handout.run_check()
+
+    def show_tab(self, name: str) -> None:
+        """Select a tab by its start (「構成員」, 「会議資料」 …)."""
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i).startswith(name):
+                self.tabs.setCurrentIndex(i)
+                return
+
+
+def open_conference_editor(ctx: AppContext, conference_id: str | None, parent: QWidget, *,
+                           on_open: Callable[[ConferenceEditorDialog], None] | None = None,
+                           on_error: Callable[[BaseException], None] | None = None, today: date | None = None) -> None:
+    """Load the conference (audited as viewed) and the agency names in the worker, then open the editor."""
+    store = ctx.store
+
+    def load():
+        detail = conference_service.get_conference(store, conference_id) if conference_id else None
+        return detail, [a.name for a in list_agencies(store)]
+
+    def show(result) -> None:
+        detail, agencies = result
+        dialog = ConferenceEditorDialog(ctx, detail, agencies, parent, today=today)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        if on_open is not None:
+            on_open(dialog)
+
+    ctx.executor.submit(load, on_done=show, on_error=on_error, owner=parent)
+

@@ -1,0 +1,244 @@
+"""会議 page: the case conferences, newest first, filtered by period and type; opens the
+conference editor (members, cases and decisions, minutes, handout). Coordinators and admins."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from shakyo_desk.domain.vocab import CONFERENCE_TYPES
+from shakyo_desk.domain.wareki import fiscal_year, fiscal_year_bounds, format_fiscal_year, format_wareki
+from shakyo_desk.i18n import tr
+from shakyo_desk.store.services.conferences import ConferenceRow, list_conferences
+from shakyo_desk.ui.conference_editor import ConferenceEditorDialog, open_conference_editor
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.date_field import DateField
+from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.style import ERROR_COLOUR
+from shakyo_desk.ui.widgets import fill_table, make_table, selected_id, table_or_empty, text_item
+from shakyo_desk.ui.worker import LatestOnly
+
+COLUMNS = ("開催日", "種類", "会議の名前", "場所", "ケース", "構成員", "守秘義務の未確認")
+WIDTHS = (190, 130, 220, 200, 60, 70)
+PERIODS = ("this_year", "last_year", "past_12_months", "upcoming", "all", "custom")
+
+
+def period_labels(today: date, start_month: int) -> dict[str, str]:
+    year = fiscal_year(today, start_month)
+    return {"this_year": tr("今年度（{y}）", y=format_fiscal_year(year, start_month)),
+            "last_year": tr("前年度（{y}）", y=format_fiscal_year(year - 1, start_month)),
+            "past_12_months": tr("この1年"), "upcoming": tr("これからの会議"), "all": tr("すべて"),
+            "custom": tr("期間を指定")}
+
+
+def period_range(key: str, today: date, start_month: int = 4) -> tuple[date | None, date | None]:
+    year = fiscal_year(today, start_month)
+    if key == "this_year":
+        first, next_first = fiscal_year_bounds(year, start_month)
+        return first, next_first - timedelta(days=1)
+    if key == "last_year":
+        first, next_first = fiscal_year_bounds(year - 1, start_month)
+        return first, next_first - timedelta(days=1)
+    if key == "past_12_months":
+        return today - timedelta(days=365), today
+    if key == "upcoming":
+        return today, None
+    return None, None
+
+
+def conference_cells(row: ConferenceRow) -> tuple:
+    unack = (text_item(tr("{n}人", n=row.unacknowledged_count), ERROR_COLOUR, bold=True) if row.unacknowledged_count
+             else text_item(tr("なし")))
+    kind = text_item(row.type_label, bold=True)
+    if row.legal_basis_label:
+        kind.setToolTip(f"{row.type_label}（{row.legal_basis_label}）")
+    return (text_item(format_wareki(row.held_on, weekday=True)), kind, row.display_title, row.place,
+            tr("{n}件", n=row.case_count), tr("{n}人", n=row.member_count), unack)
+
+
+class ConferencesPage(QWidget):
+    badges_stale = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._today = today
+        self.rows: list[ConferenceRow] = []
+        self._latest = LatestOnly()
+        self.editor: ConferenceEditorDialog | None = None
+
+        title = QLabel(tr("会議"))
+        title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.count_label = QLabel()
+        self.period = QComboBox()
+        start_month = ctx.council.fiscal_year_start_month if ctx.council else 4
+        for key, label in period_labels(self.today(), start_month).items():
+            self.period.addItem(label, key)
+        self.period.setCurrentIndex(self.period.findData("past_12_months"))
+        self.period.setAccessibleName(tr("期間"))
+        self.date_from = DateField(optional=True, placeholder=tr("はじめ"))
+        self.date_to = DateField(optional=True, placeholder=tr("おわり"))
+        for field in (self.date_from, self.date_to):
+            field.wareki.setVisible(False)
+            field.edit.setMaximumWidth(120)
+            field.edit.returnPressed.connect(self.run_query)
+        self.custom = QWidget()
+        custom_row = QHBoxLayout(self.custom)
+        custom_row.setContentsMargins(0, 0, 0, 0)
+        custom_row.addWidget(self.date_from)
+        custom_row.addWidget(QLabel(tr("〜")))
+        custom_row.addWidget(self.date_to)
+        self.apply_button = QPushButton(tr("この期間で表示"))
+        self.apply_button.setAutoDefault(False)
+        self.apply_button.clicked.connect(self.run_query)
+        custom_row.addWidget(self.apply_button)
+        self.custom.setVisible(False)
+        self.meeting_type = QComboBox()
+        self.meeting_type.addItem(tr("すべての種類"), None)
+        for code, label in CONFERENCE_TYPES.items():
+            self.meeting_type.addItem(label, code)
+        self.meeting_type.setAccessibleName(tr("会議の種類"))
+        self.new_button = QPushButton(tr("新しい会議を登録…"))
+        self.new_button.setStyleSheet("QPushButton { font-weight: bold; padding: 4px 12px; }")
+        self.open_button = QPushButton(tr("開く"))
+        self.handout_button = QPushButton(tr("会議資料…"))
+        self.register_button = QPushButton(tr("配布資料の台帳"))
+        self.register_button.setVisible("show_page" in ctx.extra)
+        self.errors = ErrorLabel()
+        self.table = make_table(COLUMNS, WIDTHS)
+        self.table.setAccessibleName(tr("会議の一覧"))
+        self.stack, self.empty = table_or_empty(self.table)
+
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel(tr("期間")))
+        bar.addWidget(self.period)
+        bar.addWidget(self.custom)
+        bar.addSpacing(8)
+        bar.addWidget(QLabel(tr("種類")))
+        bar.addWidget(self.meeting_type)
+        bar.addStretch(1)
+        bar.addWidget(self.new_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.open_button)
+        bottom.addWidget(self.handout_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.register_button)
+        hint = QLabel(tr("ダブルクリックまたは Enter で会議を開きます。会議資料（配布資料）は、会議の画面の「会議資料」から作ります。"))
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(bar)
+        layout.addWidget(self.errors)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(hint)
+        layout.addLayout(bottom)
+
+        self.period.currentIndexChanged.connect(self._period_changed)
+        self.meeting_type.currentIndexChanged.connect(self.run_query)
+        self.new_button.clicked.connect(self.new_conference)
+        self.open_button.clicked.connect(lambda: self.open_selected())
+        self.handout_button.clicked.connect(lambda: self.open_selected("会議資料"))
+        self.register_button.clicked.connect(lambda: ctx.extra["show_page"]("handouts"))
+        self.table.doubleClicked.connect(lambda _i: self.open_selected())
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.table.installEventFilter(self)
+        self._selection_changed()
+
+    def today(self) -> date:
+        return self._today or date.today()
+
+    # ---- loading ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.run_query()
+
+    def _period_changed(self) -> None:
+        custom = self.period.currentData() == "custom"
+        self.custom.setVisible(custom)
+        if not custom:
+            self.run_query()
+        else:
+            self.date_from.setFocus()
+
+    def query_range(self) -> tuple[date | None, date | None]:
+        key = self.period.currentData()
+        if key == "custom":
+            return self.date_from.date(), self.date_to.date()
+        start_month = self.ctx.council.fiscal_year_start_month if self.ctx.council else 4
+        return period_range(key, self.today(), start_month)
+
+    def run_query(self) -> None:
+        try:
+            date_from, date_to = self.query_range()
+        except ValueError:
+            self.errors.show_error(tr("期間の日付が読み取れません。2025/11/01 のように入力してください。"))
+            return
+        seq = self._latest.next()
+        store, meeting_type = self.ctx.store, self.meeting_type.currentData()
+        self.ctx.executor.submit(
+            lambda: list_conferences(store, date_from=date_from, date_to=date_to, meeting_type=meeting_type),
+            on_done=self._latest.wrap(seq, self._show), on_error=self._latest.wrap(seq, self.errors.show_error),
+            owner=self)
+
+    def _show(self, rows: list[ConferenceRow]) -> None:
+        self.errors.clear_error()
+        current = selected_id(self.table)
+        self.rows = rows
+        fill_table(self.table, [conference_cells(r) for r in rows], [r.id for r in rows])
+        self.count_label.setText(tr("{n}件", n=len(rows)) if rows else "")
+        if rows:
+            self.stack.setCurrentWidget(self.table)
+            ids = [r.id for r in rows]
+            self.table.selectRow(ids.index(current) if current in ids else 0)
+        else:
+            self.empty.setText(tr("この条件に合う会議はありません。\n"
+                                  "「新しい会議を登録…」から、会議と構成員、取り上げる世帯を登録できます。"))
+            self.stack.setCurrentWidget(self.empty)
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        has = selected_id(self.table) is not None and bool(self.rows)
+        self.open_button.setEnabled(has)
+        self.handout_button.setEnabled(has)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.table and event.type() == QEvent.Type.KeyPress and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.open_selected()
+            return True
+        return super().eventFilter(watched, event)
+
+    # ---- actions -----------------------------------------------------------------------
+
+    def new_conference(self) -> None:
+        self.open_conference(None)
+
+    def open_selected(self, tab: str | None = None) -> None:
+        conference_id = selected_id(self.table)
+        if conference_id is not None:
+            self.open_conference(conference_id, tab=tab)
+
+    def open_conference(self, conference_id: str | None, *, tab: str | None = None) -> None:
+        """The editor of a conference (``None``: a new one), optionally on one tab."""
+        def opened(dialog: ConferenceEditorDialog) -> None:
+            self.editor = dialog
+            dialog.saved.connect(lambda _id: self.run_query())
+            dialog.copies_made.connect(self.badges_stale)
+            if tab:
+                dialog.show_tab(tab)
+
+        open_conference_editor(self.ctx, conference_id, self, on_open=opened, on_error=self.errors.show_error,
+                               today=self._today)
+
+    def show_conference(self, conference_id: str) -> None:
+        """Select a conference in the list (e.g. from a household's timeline)."""
+        ids = [r.id for r in self.rows]
+        if conference_id in ids:
+            self.table.selectRow(ids.index(conference_id))
