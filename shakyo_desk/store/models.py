@@ -37,6 +37,8 @@ class Council(Synced, Base):
     # after a meeting copies not yet destroyed are listed.
     confidentiality_notice: Mapped[str] = mapped_column(Text, default=DEFAULT_CONFIDENTIALITY_NOTICE)
     handout_retention_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_HANDOUT_RETENTION_DAYS)
+    # Statistics (0005): counts below this are suppressed in anything exported (reports/stats_suppress.py).
+    stats_suppression_threshold: Mapped[int] = mapped_column(Integer, default=3)
 
 
 class District(Synced, Base):

@@ -1,5 +1,5 @@
 """Council settings (name, municipality, fiscal-year start, idle lock, retention, handout
-wording and how long handout copies may stay out)."""
+wording and how long handout copies may stay out, the statistics suppression threshold)."""
 
 from dataclasses import dataclass
 
@@ -11,6 +11,9 @@ from shakyo_desk.domain.vocab import DEFAULT_CONFIDENTIALITY_NOTICE, DEFAULT_HAN
 from shakyo_desk.store.models import Council
 from shakyo_desk.store.services._common import optional_text, require, required_text
 from shakyo_desk.store.store import Store
+
+# Counts below this are suppressed in exported statistics (a small count can name a villager).
+DEFAULT_STATS_SUPPRESSION_THRESHOLD = 3
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,15 @@ class CouncilSettings:
     is_demo: bool
     confidentiality_notice: str = DEFAULT_CONFIDENTIALITY_NOTICE  # printed on every 支援会議 handout
     handout_retention_days: int = DEFAULT_HANDOUT_RETENTION_DAYS  # copies still out this long after a meeting are listed
+    stats_suppression_threshold: int = DEFAULT_STATS_SUPPRESSION_THRESHOLD  # exported counts below it are hidden
 
 
 def get_settings(store: Store) -> CouncilSettings:
     with store.read() as s:
         c = s.execute(sa.select(Council).where(Council.deleted_at.is_(None))).scalars().first()
         return CouncilSettings(c.id, c.name, c.municipality, c.fiscal_year_start_month, c.idle_lock_minutes,
-                               c.retention_years, c.is_demo, c.confidentiality_notice, c.handout_retention_days)
+                               c.retention_years, c.is_demo, c.confidentiality_notice, c.handout_retention_days,
+                               c.stats_suppression_threshold)
 
 
 def update_settings(store: Store, **changes) -> CouncilSettings:
@@ -49,6 +54,7 @@ def update_settings(store: Store, **changes) -> CouncilSettings:
         ("idle_lock_minutes", "自動ロックまでの分数", 1, 240),
         ("retention_years", "保存年数", 1, 100),
         ("handout_retention_days", "配布資料を回収・廃棄するまでの日数", 1, 3650),
+        ("stats_suppression_threshold", "統計で伏せる件数の基準（この数未満を伏せる）", 1, 20),
     ):
         if field in changes:
             try:
