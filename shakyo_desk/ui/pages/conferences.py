@@ -22,14 +22,13 @@ from shakyo_desk.ui.worker import LatestOnly
 
 COLUMNS = ("開催日", "種類", "会議の名前", "場所", "ケース", "構成員", "守秘義務の未確認")
 WIDTHS = (190, 130, 220, 200, 60, 70)
-PERIODS = ("this_year", "last_year", "past_12_months", "upcoming", "all", "custom")
 
 
 def period_labels(today: date, start_month: int) -> dict[str, str]:
     year = fiscal_year(today, start_month)
     return {"this_year": tr("今年度（{y}）", y=format_fiscal_year(year, start_month)),
             "last_year": tr("前年度（{y}）", y=format_fiscal_year(year - 1, start_month)),
-            "past_12_months": tr("この1年"), "upcoming": tr("これからの会議"), "all": tr("すべて"),
+            "recent": tr("この1年とこれから"), "upcoming": tr("これからの会議"), "all": tr("すべて"),
             "custom": tr("期間を指定")}
 
 
@@ -41,8 +40,8 @@ def period_range(key: str, today: date, start_month: int = 4) -> tuple[date | No
     if key == "last_year":
         first, next_first = fiscal_year_bounds(year - 1, start_month)
         return first, next_first - timedelta(days=1)
-    if key == "past_12_months":
-        return today - timedelta(days=365), today
+    if key == "recent":
+        return today - timedelta(days=365), None
     if key == "upcoming":
         return today, None
     return None, None
@@ -76,7 +75,7 @@ class ConferencesPage(QWidget):
         start_month = ctx.council.fiscal_year_start_month if ctx.council else 4
         for key, label in period_labels(self.today(), start_month).items():
             self.period.addItem(label, key)
-        self.period.setCurrentIndex(self.period.findData("past_12_months"))
+        self.period.setCurrentIndex(self.period.findData("recent"))
         self.period.setAccessibleName(tr("期間"))
         self.date_from = DateField(optional=True, placeholder=tr("はじめ"))
         self.date_to = DateField(optional=True, placeholder=tr("おわり"))
