@@ -427,6 +427,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.agenda = QPlainTextEdit()
         self.agenda.setTabChangesFocus(True)
         self.agenda.setPlaceholderText(tr("議題（資料の表紙に載ります）"))
+        self.agenda.setFixedHeight(150)
         self.created_label = QLabel()
         self.created_label.setStyleSheet("color: #555;")
         form = QFormLayout()
@@ -442,7 +443,9 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         form.addRow("", self.created_label)
         self.meeting_type.group.buttonToggled.connect(lambda *_: self._type_changed())
         page = QWidget()
-        page.setLayout(form)
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addStretch(1)
         return page
 
     def _members_tab(self) -> QWidget:

@@ -28,7 +28,7 @@ from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import CheckList, fill_table, make_table, table_or_empty, text_item
 
 CONSENT_COLUMNS = ("世帯員", "同意した会議", "共有先", "方法", "同意を得た日", "状態", "記録した人")
-CONSENT_WIDTHS = (120, 220, 200, 50, 110, 130)
+CONSENT_WIDTHS = (110, 190, 170, 50, 100, 110)
 ACTIVE_COLOUR = "#2f6b3a"
 
 
@@ -107,7 +107,7 @@ class ConsentDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
         self.scope.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def chosen_agencies(self) -> list[str]:
@@ -175,12 +175,14 @@ class WithdrawConsentDialog(QDialog):
         form = QFormLayout()
         form.addRow(tr("撤回の日"), self.withdrawn_on)
         layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.setContentsMargins(16, 16, 16, 16)
         layout.addWidget(what)
         layout.addWidget(hint)
         layout.addLayout(form)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(540)
 
     def save(self) -> None:
         if self._saving:

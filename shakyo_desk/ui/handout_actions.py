@@ -86,7 +86,7 @@ class ConsentRefusalDialog(QDialog):
                          "記録されているときだけ作れます（撤回された同意は、同意なしとして扱います）。"
                          "次の方の同意を記録してから、もう一度お試しください。"))
         text.setWordWrap(True)
-        self.table = make_table(("氏名", "世帯番号", "世帯"), (160, 110))
+        self.table = make_table(("氏名", "世帯番号", "世帯"), (150, 140))
         fill_table(self.table, [(text_item(m.person_name, bold=True), m.household_code,
                                  tr("{name} さんの世帯", name=m.head_name) if m.head_name else "") for m in missing])
         self.table.setAccessibleName(tr("同意が記録されていない方"))

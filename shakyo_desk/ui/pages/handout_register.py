@@ -91,6 +91,7 @@ class HandoutRegisterPage(QWidget):
         for key, label in VIEWS.items():
             self.view.addItem(tr(label), key)
         self.view.setAccessibleName(tr("表示する資料"))
+        self.view.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.conference = QComboBox()
         self.conference.setMinimumWidth(320)
         self.conference.setAccessibleName(tr("会議"))
