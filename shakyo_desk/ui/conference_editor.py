@@ -368,13 +368,16 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.errors = ErrorLabel()
         self.status = QLabel()
         self.status.setStyleSheet("color: #2f6b3a; font-weight: bold;")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(tr("保存"))
+        # 保存 is an action, not the dialog's default button: Enter in a field (adding a member,
+        # a review date) never saves; Ctrl+S does.
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.save_button = self.buttons.addButton(tr("保存"), QDialogButtonBox.ButtonRole.ActionRole)
         self.save_button.setToolTip(tr("保存（Ctrl+S）"))
         self.save_button.setShortcut("Ctrl+S")
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("閉じる"))
-        self.buttons.accepted.connect(self.save)
+        for button in self.buttons.buttons():
+            button.setAutoDefault(False)
+        self.save_button.clicked.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)

@@ -324,3 +324,35 @@ def test_print_cancelled_makes_no_copies(qtbot, demo_ctx):
         pytest.skip("QtPdf is not installed")
     click(qtbot, editor.handout.print_button)
     assert handout_register.counts(store, row.id).made == made_before
+
+
+def test_enter_in_a_field_does_not_save(qtbot, demo_ctx):
+    store = demo_ctx.store
+    row = ready_support_conference(store)
+    page = make_page(qtbot, demo_ctx)
+    editor = open_editor(qtbot, page, row.id)
+    before = conferences.get_conference(store, row.id, log=False).version
+    editor.place.setText("別の会場")
+    qtbot.keyClick(editor.place, Qt.Key.Key_Return)
+    assert editor.isVisible() and editor.is_dirty()
+    assert conferences.get_conference(store, row.id, log=False).version == before
+
+
+def test_a_later_step_refused_keeps_what_was_saved_and_what_was_typed(qtbot, demo_ctx):
+    store = demo_ctx.store
+    row = ready_support_conference(store)
+    page = make_page(qtbot, demo_ctx)
+    editor = open_editor(qtbot, page, row.id)
+    editor.place.setText("第二会議室")
+    editor.show_tab("構成員")
+    long_name = "長" * 150  # the service refuses names over 100 characters
+    type_text(qtbot, editor.new_member_name, long_name)
+    click(qtbot, editor.add_member_button)
+    click(qtbot, editor.save_button)
+    assert editor.errors.isVisible() and "構成員の氏名" in editor.errors.text()
+    assert conferences.get_conference(store, row.id, log=False).place == "第二会議室"  # the first step stayed
+    assert editor.place.text() == "第二会議室" and editor.members[-1]["name"] == long_name
+    editor.members[-1]["name"] = "短い 名前"
+    click(qtbot, editor.save_button)  # no complaint that someone else saved meanwhile
+    assert not editor.errors.isVisible(), editor.errors.text()
+    assert "短い 名前" in [m.name for m in conferences.get_conference(store, row.id, log=False).members]
