@@ -26,7 +26,7 @@ from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.vocab import (
     CONFERENCE_TYPES, DEFAULT_LEGAL_BASIS, DISCLOSABLE_FIELDS, LEGAL_BASES, MULTI_AGENCY_CONFERENCE, SUPPORT_CONFERENCE,
 )
-from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
+from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services import conferences as conference_service
 from shakyo_desk.store.services.agencies import list_agencies
@@ -37,6 +37,7 @@ from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog, RadioRow
+from shakyo_desk.ui.labels import hint_label, notice_label
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_table, make_table, text_item
 
@@ -404,9 +405,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         for code, label in LEGAL_BASES.items():
             self.legal_basis.addItem(label, code)
         self.legal_basis_label = QLabel(tr("根拠法"))
-        self.type_note = QLabel()
-        self.type_note.setWordWrap(True)
-        self.type_note.setStyleSheet("color: #1f4e79; background: #eef4fa; border: 1px solid #c5d7ea; padding: 6px;")
+        self.type_note = notice_label("", "info")
         self.title = QLineEdit()
         self.title.setPlaceholderText(tr("例：みどり村支援会議（空欄のときは会議の種類を名前にします）"))
         self.held_on = DateField()
@@ -431,8 +430,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.agenda.setTabChangesFocus(True)
         self.agenda.setPlaceholderText(tr("議題（資料の表紙に載ります）"))
         self.agenda.setFixedHeight(150)
-        self.created_label = QLabel()
-        self.created_label.setStyleSheet("color: #555;")
+        self.created_label = hint_label()
         form = QFormLayout()
         form.addRow(tr("会議の種類"), self.meeting_type)
         form.addRow(self.legal_basis_label, self.legal_basis)
@@ -486,10 +484,8 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.edit_member_button)
         buttons.addWidget(self.remove_member_button)
-        hint = QLabel(tr("資料は構成員1人に1部ずつ、番号と配布先を入れて作ります。"
-                         "守秘義務の確認が記録されていない構成員がいると、資料を作る前にお知らせします。"))
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        hint = hint_label(tr("資料は構成員1人に1部ずつ、番号と配布先を入れて作ります。"
+                             "守秘義務の確認が記録されていない構成員がいると、資料を作る前にお知らせします。"))
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addLayout(add_row)
@@ -508,10 +504,8 @@ class ConferenceEditorDialog(EntryForm, QDialog):
             button.setAutoDefault(False)
         self.add_case_button.clicked.connect(self.pick_case)
         self.remove_case_button.clicked.connect(self.remove_case)
-        self.cases_fixed = QLabel(tr("登録した会議には、世帯をあとから追加できません。"
-                                     "追加するときは、新しい会議として登録してください。"))
-        self.cases_fixed.setWordWrap(True)
-        self.cases_fixed.setStyleSheet("color: #555;")
+        self.cases_fixed = hint_label(tr("登録した会議には、世帯をあとから追加できません。"
+                                         "追加するときは、新しい会議として登録してください。"))
         left = QVBoxLayout()
         left.addWidget(QLabel(tr("取り上げる世帯")))
         left.addWidget(self.case_list, 1)
@@ -577,9 +571,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         return splitter
 
     def _minutes_tab(self) -> QWidget:
-        note = QLabel(tr(MINUTES_NOTE))
-        note.setWordWrap(True)
-        note.setStyleSheet("background: #fff8e1; color: #6b4a00; border: 1px solid #e0b040; padding: 6px;")
+        note = notice_label(tr(MINUTES_NOTE), "caution")
         self.minutes = QPlainTextEdit()
         self.minutes.setTabChangesFocus(True)
         self.minutes.setAccessibleName(tr("議事録"))
@@ -590,9 +582,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         return page
 
     def _disclosures_tab(self) -> QWidget:
-        note = QLabel(tr(DISCLOSURE_NOTE))
-        note.setWordWrap(True)
-        note.setStyleSheet("background: #fdf1f2; color: #7a0016; border: 1px solid #e3a3ad; padding: 8px;")
+        note = notice_label(tr(DISCLOSURE_NOTE), "warning")
         self.disclosure_boxes: dict[str, QCheckBox] = {}
         boxes = QVBoxLayout()
         boxes.addWidget(QLabel(tr("この会議の資料に省略せずに載せる項目")))
@@ -601,9 +591,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
             box.setStyleSheet("QCheckBox { font-size: 12pt; padding: 4px; }")
             self.disclosure_boxes[key] = box
             boxes.addWidget(box)
-        default = QLabel(tr("選ばない場合：氏名はイニシャル、年齢は年代（例：80代）で載せ、住所・電話・生年月日は載せません。"))
-        default.setWordWrap(True)
-        default.setStyleSheet("color: #555;")
+        default = hint_label(tr("選ばない場合：氏名はイニシャル、年齢は年代（例：80代）で載せ、住所・電話・生年月日は載せません。"))
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addWidget(note)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPushButton, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.vocab import CONFERENCE_TYPES, CONSENT_METHODS
 from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.i18n import tr
@@ -24,6 +25,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.field_widgets import RadioRow
+from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import CheckList, fill_table, make_table, table_or_empty, text_item
 
@@ -49,16 +51,51 @@ def consent_row(c: ConsentInfo) -> tuple:
             format_wareki_short(c.given_on), text_item(state, colour, bold=True), c.recorded_by_name)
 
 
-class ConsentDialog(QDialog):
-    """Record one person's consent: which meetings, which agencies, how and when."""
+class _RecordDialog(QDialog):
+    """A small dialog that records one thing in the worker: 「記録」 and 「やめる」, one save at a
+    time, a refusal shown inline with the input kept."""
 
     saved = Signal(str)
 
-    def __init__(self, ctx: AppContext, persons: list[tuple[str, str]], agencies: list[str], *,
-                 person_id: str | None = None, parent: QWidget | None = None):
+    def __init__(self, ctx: AppContext, parent: QWidget | None, save_text: str):
         super().__init__(parent)
         self.ctx = ctx
         self._saving = False
+        self.errors = ErrorLabel()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setText(save_text)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("やめる"))
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+    def save(self) -> None:
+        raise NotImplementedError
+
+    def _submit(self, work: Callable[[], object], saved_id: str | None = None) -> None:
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.errors.clear_error()
+        self.ctx.executor.submit(work, on_done=lambda result: self._saved(saved_id or result), on_error=self._failed,
+                                 owner=self)
+
+    def _failed(self, error: BaseException) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        self.errors.show_error(error)
+
+    def _saved(self, record_id: str) -> None:
+        self._saving = False
+        self.saved.emit(record_id)
+        self.accept()
+
+
+class ConsentDialog(_RecordDialog):
+    """Record one person's consent: which meetings, which agencies, how and when."""
+
+    def __init__(self, ctx: AppContext, persons: list[tuple[str, str]], agencies: list[str], *,
+                 person_id: str | None = None, parent: QWidget | None = None):
+        super().__init__(ctx, parent, tr("同意を記録"))
         self.setWindowTitle(tr("本人同意の記録"))
         intro = QLabel(tr("会議で情報を共有することについて、ご本人から同意を得たときに記録します。"
                           "重層的支援会議では、同意のない方の世帯は取り上げられません。"))
@@ -76,20 +113,11 @@ class ConsentDialog(QDialog):
         self.agencies.setAccessibleName(tr("共有先の関係機関"))
         self.other_agencies = QLineEdit()
         self.other_agencies.setPlaceholderText(tr("一覧にない共有先（「、」で区切って入力）"))
-        agencies_hint = QLabel(tr("共有先を選ばないときは、関係機関を限らない同意として記録します。"))
-        agencies_hint.setWordWrap(True)
-        agencies_hint.setStyleSheet("color: #555;")
+        agencies_hint = hint_label(tr("共有先を選ばないときは、関係機関を限らない同意として記録します。"))
         self.method = RadioRow(CONSENT_METHODS, "書面")
         self.given_on = DateField(allow_future=False)
         self.note = QLineEdit()
         self.note.setPlaceholderText(tr("例：同意書は相談記録のファイルに保管"))
-        self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(tr("同意を記録"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("やめる"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
 
         agencies_box = QVBoxLayout()
         agencies_box.addWidget(self.agencies)
@@ -106,7 +134,7 @@ class ConsentDialog(QDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.errors)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
         self.setMinimumWidth(640)
         self.scope.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -122,56 +150,29 @@ class ConsentDialog(QDialog):
             return
         try:
             given_on = self.given_on.checked_date(tr("同意を得た日"))
-        except Exception as error:  # noqa: BLE001 - InvalidInput, shown inline
+        except InvalidInput as error:
             self.errors.show_error(error)
             return
-        self._saving = True
-        self.save_button.setEnabled(False)
-        self.errors.clear_error()
         store, person_id = self.ctx.store, self.person.currentData()
         scope, agencies, method, note = (self.scope.checked(), self.chosen_agencies(), self.method.value() or "書面",
                                          self.note.text().strip())
-        self.ctx.executor.submit(
-            lambda: add_consent(store, person_id, scope, agencies=agencies, method=method, given_on=given_on, note=note),
-            on_done=self._saved, on_error=self._failed, owner=self)
-
-    def _failed(self, error: BaseException) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
-        self.errors.show_error(error)
-
-    def _saved(self, consent_id: str) -> None:
-        self._saving = False
-        self.saved.emit(consent_id)
-        self.accept()
+        self._submit(lambda: add_consent(store, person_id, scope, agencies=agencies, method=method, given_on=given_on,
+                                         note=note))
 
 
-class WithdrawConsentDialog(QDialog):
+class WithdrawConsentDialog(_RecordDialog):
     """The person withdrew a consent: from that day on it counts as none."""
 
-    saved = Signal(str)
-
     def __init__(self, ctx: AppContext, consent: ConsentInfo, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent, tr("撤回を記録"))
         self.consent = consent
-        self._saving = False
         self.setWindowTitle(tr("同意の撤回"))
         what = QLabel(tr("{name} さんの同意（{d}）\n{summary}", name=consent.person_name,
                          d=format_wareki(consent.given_on), summary=consent.summary))
         what.setWordWrap(True)
         what.setStyleSheet("font-weight: bold;")
-        hint = QLabel(tr("撤回した日から、この同意はないものとして扱います。撤回の前に開かれた会議の記録は変わりません。"))
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        hint = hint_label(tr("撤回した日から、この同意はないものとして扱います。撤回の前に開かれた会議の記録は変わりません。"))
         self.withdrawn_on = DateField(allow_future=False)
-        self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(tr("撤回を記録"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("やめる"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
         form = QFormLayout()
         form.addRow(tr("撤回の日"), self.withdrawn_on)
         layout = QVBoxLayout(self)
@@ -181,7 +182,7 @@ class WithdrawConsentDialog(QDialog):
         layout.addWidget(hint)
         layout.addLayout(form)
         layout.addWidget(self.errors)
-        layout.addWidget(buttons)
+        layout.addWidget(self.buttons)
         self.setMinimumWidth(540)
 
     def save(self) -> None:
@@ -189,24 +190,11 @@ class WithdrawConsentDialog(QDialog):
             return
         try:
             day = self.withdrawn_on.checked_date(tr("撤回の日"))
-        except Exception as error:  # noqa: BLE001 - InvalidInput, shown inline
+        except InvalidInput as error:
             self.errors.show_error(error)
             return
-        self._saving = True
-        self.save_button.setEnabled(False)
         store, consent_id = self.ctx.store, self.consent.id
-        self.ctx.executor.submit(lambda: withdraw_consent(store, consent_id, day), on_done=self._saved,
-                                 on_error=self._failed, owner=self)
-
-    def _failed(self, error: BaseException) -> None:
-        self._saving = False
-        self.save_button.setEnabled(True)
-        self.errors.show_error(error)
-
-    def _saved(self, _result) -> None:
-        self._saving = False
-        self.saved.emit(self.consent.id)
-        self.accept()
+        self._submit(lambda: withdraw_consent(store, consent_id, day), consent_id)
 
 
 class ConsentSection(QWidget):
@@ -230,10 +218,8 @@ class ConsentSection(QWidget):
         self.add_button.setAutoDefault(False)
         self.withdraw_button = QPushButton(tr("撤回を記録…"))
         self.withdraw_button.setAutoDefault(False)
-        hint = QLabel(tr("同意の記録と撤回は、この画面の「保存」を待たずにすぐ記録されます。"
-                         "新しく加えた世帯員の同意は、世帯を保存してから記録できます。"))
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        hint = hint_label(tr("同意の記録と撤回は、この画面の「保存」を待たずにすぐ記録されます。"
+                             "新しく加えた世帯員の同意は、世帯を保存してから記録できます。"))
         self.errors = ErrorLabel()
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)

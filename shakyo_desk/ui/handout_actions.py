@@ -29,15 +29,13 @@ from shakyo_desk.store.services.conferences import ConferenceDetail, MissingCons
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.labels import hint_label, set_notice
 from shakyo_desk.ui.pdf_preview import NO_QTPDF, PdfPreviewDialog, print_pdf, qtpdf_available
 from shakyo_desk.ui.widgets import fill_table, make_table, text_item
 
 log = logging.getLogger(__name__)
 
 OK_COLOUR = "#2f6b3a"
-WARN_STYLE = "background: #fff8e1; color: #6b4a00; border: 1px solid #e0b040; padding: 8px;"
-REFUSED_STYLE = "background: #fdf1f2; color: #7a0016; border: 1px solid #e3a3ad; padding: 8px; font-weight: bold;"
-OK_STYLE = f"background: #eef7ef; color: {OK_COLOUR}; border: 1px solid #a9d3ae; padding: 8px; font-weight: bold;"
 AFTER_EXPORT = ("取扱注意の資料です。会議が終わったら全部回収し、「配布資料」の画面で回収済みにしてください。"
                 "保存したPDFファイルも、使い終わったら削除してください。")
 PRINT_FAILED = ("印刷できませんでした。プリンターの電源と用紙を確かめてください。"
@@ -173,9 +171,7 @@ class HandoutPanel(QWidget):
         self.result.setStyleSheet(f"color: {OK_COLOUR};")
         self.result.setVisible(False)
         self.errors = ErrorLabel()
-        self.qtpdf_note = QLabel(tr(NO_QTPDF))
-        self.qtpdf_note.setWordWrap(True)
-        self.qtpdf_note.setStyleSheet("color: #555;")
+        self.qtpdf_note = hint_label(tr(NO_QTPDF))
         self.qtpdf_note.setVisible(not qtpdf_available())
 
         check_row = QHBoxLayout()
@@ -220,11 +216,11 @@ class HandoutPanel(QWidget):
         for button in (self.check_button, self.preview_button, self.save_button, self.print_button):
             button.setEnabled(has)
         if not has:
-            self.state.setStyleSheet("color: #555;")
+            set_notice(self.state, None)
             self.state.setText(tr("会議を登録すると、資料を作れます。構成員と取り上げる世帯を入力して「保存」を押してください。"))
             self.register_label.setText("")
             return
-        self.state.setStyleSheet("color: #555;")
+        set_notice(self.state, None)
         self.state.setText(tr("「プレビュー」「PDFに保存」「印刷」の前に、同意と守秘義務の確認を確かめます。"))
         self.load_counts()
 
@@ -267,19 +263,19 @@ class HandoutPanel(QWidget):
         self.check = check
         self.consent_button.setVisible(bool(check.missing_consent))
         if check.missing_consent:
-            self.state.setStyleSheet(REFUSED_STYLE)
+            set_notice(self.state, "refused")
             self.state.setText(tr("本人の同意が記録されていない方がいるため、この重層的支援会議の資料は作れません：{names}",
                                   names="、".join(person_text(m) for m in check.missing_consent)))
         elif check.problems:
-            self.state.setStyleSheet(REFUSED_STYLE)
+            set_notice(self.state, "refused")
             self.state.setText("\n".join(check.problems))
         elif check.unacknowledged:
-            self.state.setStyleSheet(WARN_STYLE)
+            set_notice(self.state, "caution")
             self.state.setText(tr("資料は作れます。ただし、守秘義務の確認が記録されていない構成員がいます：{names}。"
                                   "「構成員」の画面で確認日を記録できます。",
                                   names="、".join(m.label for m in check.unacknowledged)))
         else:
-            self.state.setStyleSheet(OK_STYLE)
+            set_notice(self.state, "ok")
             self.state.setText(tr("資料を作れます（{n}部）。", n=len(self.detail.members)))
         if then is not None:
             then(check)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from shakyo_desk.i18n import tr
+from shakyo_desk.ui.labels import notice_label
 
 NO_QTPDF = ("このパソコンの社協デスクには、PDFを画面に表示する部品（QtPdf）が入っていません。"
             "「保存」でPDFファイルにしてから、PDFを開くソフトで確認・印刷してください。")
@@ -105,10 +106,8 @@ class PdfPreviewDialog(QDialog):
         heading = QLabel(title)
         heading.setStyleSheet("font-size: 13pt; font-weight: bold;")
         self.pages_label = QLabel(tr("全{n}ページ", n=self.pdf.page_count))
-        self.note = QLabel(note)
-        self.note.setWordWrap(True)
+        self.note = notice_label(note, "caution")
         self.note.setVisible(bool(note))
-        self.note.setStyleSheet("background: #fff8e1; color: #6b4a00; border: 1px solid #e0b040; padding: 6px;")
         self.smaller = QPushButton(tr("縮小"))
         self.smaller.setToolTip(tr("縮小（Ctrl+-）"))
         self.bigger = QPushButton(tr("拡大"))

@@ -16,6 +16,7 @@ from shakyo_desk.ui.conference_editor import ConferenceEditorDialog, open_confer
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
@@ -128,9 +129,8 @@ class ConferencesPage(QWidget):
         bottom.addWidget(self.handout_button)
         bottom.addStretch(1)
         bottom.addWidget(self.register_button)
-        hint = QLabel(tr("ダブルクリックまたは Enter で会議を開きます。会議資料（配布資料）は、会議の画面の「会議資料」から作ります。"))
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555;")
+        hint = hint_label(tr("ダブルクリックまたは Enter で会議を開きます。"
+                             "会議資料（配布資料）は、会議の画面の「会議資料」から作ります。"))
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(bar)

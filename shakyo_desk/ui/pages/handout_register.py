@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.wareki import format_wareki_short
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services import handout_register
@@ -22,6 +23,7 @@ from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_table, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
@@ -96,9 +98,7 @@ class HandoutRegisterPage(QWidget):
         self.conference.setMinimumWidth(320)
         self.conference.setAccessibleName(tr("会議"))
         self.conference_label = QLabel(tr("会議"))
-        self.explain = QLabel()
-        self.explain.setWordWrap(True)
-        self.explain.setStyleSheet("color: #555;")
+        self.explain = hint_label()
         self.table = make_table(COLUMNS, WIDTHS)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAccessibleName(tr("配布資料の一覧"))
@@ -271,7 +271,7 @@ class HandoutRegisterPage(QWidget):
             return
         try:
             day = self.on_date.checked_date(tr("日付"))
-        except Exception as error:  # noqa: BLE001 - InvalidInput, shown inline
+        except InvalidInput as error:
             self.errors.show_error(error)
             return
         fn = handout_register.mark_collected if what == "collected" else handout_register.mark_destroyed
