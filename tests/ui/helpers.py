@@ -24,3 +24,11 @@ def type_text(qtbot, widget, text: str) -> None:
             event.setCommitString(ch)
             QCoreApplication.sendEvent(widget, event)
     flush_ascii()
+
+
+def click(qtbot, widget) -> None:
+    """A left click on an enabled button (a disabled one is a test failure, not a silent no-op)."""
+    from PySide6.QtCore import Qt
+
+    assert widget.isEnabled(), widget.text()
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)

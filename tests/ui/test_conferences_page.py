@@ -14,14 +14,9 @@ from shakyo_desk.store.services.households import list_households
 from shakyo_desk.ui.pages.conferences import ConferencesPage
 from shakyo_desk.ui.pdf_preview import qtpdf_available
 from tests.ui.demo_village import demo_ctx, demo_store  # noqa: F401 - fixtures
-from tests.ui.helpers import type_text
+from tests.ui.helpers import click, type_text
 
 needs_qtpdf = pytest.mark.skipif(not qtpdf_available(), reason="QtPdf (PySide6_Pdf) is not installed")
-
-
-def click(qtbot, widget):
-    assert widget.isEnabled(), widget.text()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def make_page(qtbot, ctx):
@@ -54,6 +49,16 @@ def find_conference(store, wanted):
 
 def ready_support_conference(store):
     return find_conference(store, lambda r, c: r.meeting_type == "support" and c.ok and r.unacknowledged_count)
+
+
+def ready_editor(qtbot, ctx, tab=None):
+    """The editor of a 支援会議 whose handout may be made: (store, list row, editor, the stored
+    conference, how many copies were made before)."""
+    store = ctx.store
+    row = ready_support_conference(store)
+    detail = conferences.get_conference(store, row.id, log=False)
+    made_before = handout_register.counts(store, row.id).made
+    return store, row, open_editor(qtbot, make_page(qtbot, ctx), row.id, tab=tab), detail, made_before
 
 
 def test_list_and_filters(qtbot, demo_ctx):
@@ -147,10 +152,7 @@ def test_create_conference_through_the_editor(qtbot, demo_ctx):
 
 
 def test_refused_save_changes_nothing_and_keeps_input(qtbot, demo_ctx):
-    store = demo_ctx.store
-    row = ready_support_conference(store)
-    page = make_page(qtbot, demo_ctx)
-    editor = open_editor(qtbot, page, row.id)
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx)
     before = conferences.get_conference(store, row.id, log=False)
     editor.title.setText("変えた名前")
     editor.start_time.setText("15:00")
@@ -205,12 +207,7 @@ def test_consent_gate_names_the_person_and_writes_no_file(qtbot, demo_ctx, tmp_p
 
 def test_export_one_file_and_the_register(qtbot, demo_ctx, tmp_path, answers):
     replies, asked = answers
-    store = demo_ctx.store
-    row = ready_support_conference(store)
-    detail = conferences.get_conference(store, row.id, log=False)
-    made_before = handout_register.counts(store, row.id).made
-    page = make_page(qtbot, demo_ctx)
-    editor = open_editor(qtbot, page, row.id, tab="会議資料")
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx, "会議資料")
     panel = editor.handout
     out = tmp_path / "会議資料.pdf"
     panel.ask_file = lambda suggested: str(out)
@@ -229,22 +226,14 @@ def test_export_one_file_and_the_register(qtbot, demo_ctx, tmp_path, answers):
 def test_export_refused_when_members_not_confirmed_and_user_says_no(qtbot, demo_ctx, tmp_path, answers):
     replies, _asked = answers
     replies.append(False)
-    store = demo_ctx.store
-    row = ready_support_conference(store)
-    made_before = handout_register.counts(store, row.id).made
-    page = make_page(qtbot, demo_ctx)
-    editor = open_editor(qtbot, page, row.id, tab="会議資料")
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx, "会議資料")
     editor.handout.ask_file = lambda suggested: pytest.fail("no file should be asked for")
     click(qtbot, editor.handout.save_button)
     assert handout_register.counts(store, row.id).made == made_before
 
 
 def test_export_one_file_per_member(qtbot, demo_ctx, tmp_path):
-    store = demo_ctx.store
-    row = ready_support_conference(store)
-    detail = conferences.get_conference(store, row.id, log=False)
-    page = make_page(qtbot, demo_ctx)
-    editor = open_editor(qtbot, page, row.id, tab="会議資料")
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx, "会議資料")
     panel = editor.handout
     folder = tmp_path / "copies"
     folder.mkdir()
@@ -257,10 +246,7 @@ def test_export_one_file_per_member(qtbot, demo_ctx, tmp_path):
 
 
 def test_unsaved_changes_are_saved_before_the_handout(qtbot, demo_ctx, tmp_path):
-    store = demo_ctx.store
-    row = ready_support_conference(store)
-    page = make_page(qtbot, demo_ctx)
-    editor = open_editor(qtbot, page, row.id)
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx)
     editor.place.setText("新しい会場")
     editor.show_tab("会議資料")
     out = tmp_path / "x.pdf"
@@ -272,11 +258,7 @@ def test_unsaved_changes_are_saved_before_the_handout(qtbot, demo_ctx, tmp_path)
 
 @needs_qtpdf
 def test_preview_inside_the_app(qtbot, demo_ctx):
-    store = demo_ctx.store
-    row = ready_support_conference(store)
-    made_before = handout_register.counts(store, row.id).made
-    page = make_page(qtbot, demo_ctx)
-    editor = open_editor(qtbot, page, row.id, tab="会議資料")
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx, "会議資料")
     click(qtbot, editor.handout.preview_button)
     preview = editor.handout.preview
     assert preview is not None and preview.isVisible()
@@ -291,12 +273,7 @@ def test_preview_inside_the_app(qtbot, demo_ctx):
 def test_print_on_an_injected_printer(qtbot, demo_ctx, tmp_path):
     from PySide6.QtPrintSupport import QPrinter
 
-    store = demo_ctx.store
-    row = ready_support_conference(store)
-    detail = conferences.get_conference(store, row.id, log=False)
-    made_before = handout_register.counts(store, row.id).made
-    page = make_page(qtbot, demo_ctx)
-    editor = open_editor(qtbot, page, row.id, tab="会議資料")
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx, "会議資料")
     printed = tmp_path / "printed.pdf"
 
     def printer():
@@ -314,11 +291,7 @@ def test_print_on_an_injected_printer(qtbot, demo_ctx, tmp_path):
 
 
 def test_print_cancelled_makes_no_copies(qtbot, demo_ctx):
-    store = demo_ctx.store
-    row = ready_support_conference(store)
-    made_before = handout_register.counts(store, row.id).made
-    page = make_page(qtbot, demo_ctx)
-    editor = open_editor(qtbot, page, row.id, tab="会議資料")
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx, "会議資料")
     editor.handout.choose_printer = lambda: None
     if not qtpdf_available():
         pytest.skip("QtPdf is not installed")
@@ -327,10 +300,7 @@ def test_print_cancelled_makes_no_copies(qtbot, demo_ctx):
 
 
 def test_enter_in_a_field_does_not_save(qtbot, demo_ctx):
-    store = demo_ctx.store
-    row = ready_support_conference(store)
-    page = make_page(qtbot, demo_ctx)
-    editor = open_editor(qtbot, page, row.id)
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx)
     before = conferences.get_conference(store, row.id, log=False).version
     editor.place.setText("別の会場")
     qtbot.keyClick(editor.place, Qt.Key.Key_Return)
@@ -339,10 +309,7 @@ def test_enter_in_a_field_does_not_save(qtbot, demo_ctx):
 
 
 def test_a_later_step_refused_keeps_what_was_saved_and_what_was_typed(qtbot, demo_ctx):
-    store = demo_ctx.store
-    row = ready_support_conference(store)
-    page = make_page(qtbot, demo_ctx)
-    editor = open_editor(qtbot, page, row.id)
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx)
     editor.place.setText("第二会議室")
     editor.show_tab("構成員")
     long_name = "長" * 150  # the service refuses names over 100 characters

@@ -16,11 +16,7 @@ from shakyo_desk.ui.pages.handout_register import HandoutRegisterPage, copies_ne
 from shakyo_desk.ui.pages.registry import pages_for
 from shakyo_desk.ui.timeline import TimelineDialog
 from tests.ui.demo_village import demo_ctx, demo_store, open_copy, village_template  # noqa: F401 - fixtures
-
-
-def click(qtbot, widget):
-    assert widget.isEnabled(), widget.text()
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+from tests.ui.helpers import click
 
 
 def make_register(qtbot, ctx):
