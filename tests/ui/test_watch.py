@@ -116,3 +116,24 @@ def test_real_route_pdf_if_available(qtbot, ctx, village, tmp_path, monkeypatch)
     monkeypatch.setattr(watch_module, "ask_pdf_path", lambda parent, suggested: str(tmp_path / "list.pdf"))
     page.export_pdf()
     assert (tmp_path / "list.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_case_reviews_set_by_a_conference_are_listed(qtbot, ctx, village):
+    from shakyo_desk.store.services import conferences
+
+    h = village["households"]
+    held = TODAY - timedelta(days=30)
+    meeting = conferences.add_conference(ctx.store, "case-review", held, members=["佐藤 一/包括"],
+                                         cases=[h["tanaka"], h["suzuki"]])
+    cases = {c.household_id: c.id for c in conferences.get_conference(ctx.store, meeting, log=False).cases}
+    conferences.record_outcome(ctx.store, meeting, cases={
+        cases[h["tanaka"]]: {"next_review_on": TODAY - timedelta(days=2), "lead_agency": "地域包括支援センター"},
+        cases[h["suzuki"]]: {"next_review_on": TODAY + timedelta(days=60)}})  # not due in this period
+    page = make_page(qtbot, ctx)
+    assert [r.household_id for r in page.review_rows] == [h["tanaka"]]
+    assert page.reviews.item(0, 1).text() == "2日過ぎ"
+    assert page.reviews.item(0, 5).text() == "地域包括支援センター"
+    assert "1世帯" in page.reviews_label.text() and page.reviews.isVisibleTo(page)
+    page.open_review(0)
+    assert page.timeline is not None
+    page.timeline.close()

@@ -1,5 +1,6 @@
 """見守り page (今週の訪問予定): households due or overdue for a contact, most
-overdue first; enter a contact for one, or print the list for the road."""
+overdue first; enter a contact for one, or print the list for the road. Below, the case
+reviews their latest conference set for this period (会議の見直し)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.reports.route_pdf import route_export_detail
 from shakyo_desk.store.services.exports import log_export
 from shakyo_desk.store.services.districts import list_districts
-from shakyo_desk.store.services.watch import DueHousehold, due_list
+from shakyo_desk.store.services.watch import DueHousehold, ReviewDue, due_list, reviews_due
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.contact_entry import open_contact_entry
 from shakyo_desk.ui.context import AppContext
@@ -27,10 +28,12 @@ from shakyo_desk.ui.worker import LatestOnly
 COLUMNS = ("予定日", "遅れ", "世帯主", "地区", "住所", "電話", "前回の訪問", "確認すること")
 WIDTHS = (90, 80, 115, 70, 220, 138, 135)
 RANGES = ("今週", "来週まで", "今日まで")
+REVIEW_COLUMNS = ("見直し日", "遅れ", "世帯主", "地区", "会議", "主担当")
+REVIEW_WIDTHS = (90, 80, 115, 70, 230)
 DUE_TODAY_COLOUR = "#b35c00"
 
 
-def lateness(row: DueHousehold, today: date) -> tuple[str, str | None]:
+def lateness(row: DueHousehold | ReviewDue, today: date) -> tuple[str, str | None]:
     """「12日過ぎ」 (red), 「今日」, 「あと3日」."""
     days = row.overdue_days(today)
     if days > 0:
@@ -90,6 +93,12 @@ class WatchPage(QWidget):
 
         self.table = make_table(COLUMNS, WIDTHS)
         self.stack, self.empty = table_or_empty(self.table)
+        self.review_rows: list[ReviewDue] = []
+        self.reviews_label = QLabel()
+        self.reviews_label.setStyleSheet("font-weight: bold;")
+        self.reviews = make_table(REVIEW_COLUMNS, REVIEW_WIDTHS)
+        self.reviews.setAccessibleName(tr("会議で決めた見直し日が来ている世帯"))
+        self.reviews.setMaximumHeight(170)
 
         top = QHBoxLayout()
         top.addWidget(title)
@@ -119,6 +128,8 @@ class WatchPage(QWidget):
         layout.addWidget(self.errors)
         layout.addWidget(self.status)
         layout.addWidget(self.stack, 1)
+        layout.addWidget(self.reviews_label)
+        layout.addWidget(self.reviews)
         layout.addWidget(hint)
         layout.addLayout(bottom)
 
@@ -128,6 +139,7 @@ class WatchPage(QWidget):
         self.timeline_button.clicked.connect(lambda: self.open_timeline(self.table.currentRow()))
         self.pdf_button.clicked.connect(self.export_pdf)
         self.table.doubleClicked.connect(lambda index: self.enter_contact(index.row()))
+        self.reviews.doubleClicked.connect(lambda index: self.open_review(index.row()))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.installEventFilter(self)
         self._selection_changed()
@@ -162,6 +174,33 @@ class WatchPage(QWidget):
         self.ctx.executor.submit(lambda: due_list(self.ctx.store, until, district_id=district_id),
                                  on_done=self._latest.wrap(seq, self._show),
                                  on_error=self._latest.wrap(seq, self.errors.show_error), owner=self)
+        self.ctx.executor.submit(lambda: reviews_due(self.ctx.store, until, district_id=district_id),
+                                 on_done=self._latest.wrap(seq, self._show_reviews),
+                                 on_error=self._latest.wrap(seq, self.errors.show_error), owner=self)
+
+    def _show_reviews(self, rows: list[ReviewDue]) -> None:
+        today = self.today()
+        self.review_rows = rows
+        self.reviews.setRowCount(len(rows))
+        for r, d in enumerate(rows):
+            late, colour = lateness(d, today)
+            values = [text_item(format_wareki_short(d.next_review_on), colour), text_item(late, colour, bold=colour is not None),
+                      text_item(d.head_name, bold=True), text_item(d.district),
+                      text_item(tr("{t}（{d}）", t=d.type_label, d=format_wareki_short(d.held_on))),
+                      text_item(d.lead_agency)]
+            for column, item in enumerate(values):
+                self.reviews.setItem(r, column, item)
+        self.reviews_label.setText(tr("会議で決めた見直し日が来ている世帯：{n}世帯（ダブルクリックで経過を表示）", n=len(rows))
+                                   if rows else tr("会議で決めた見直し日が来ている世帯はありません。"))
+        self.reviews.setVisible(bool(rows))
+
+    def open_review(self, row: int) -> None:
+        if not 0 <= row < len(self.review_rows):
+            return
+        from shakyo_desk.ui.timeline import open_timeline
+
+        d = self.review_rows[row]
+        self.timeline = open_timeline(self.ctx, d.household_id, d.head_name, self)
 
     def _show(self, rows: list[DueHousehold]) -> None:
         self.errors.clear_error()
