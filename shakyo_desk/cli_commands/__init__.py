@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "consent",
     "meeting",
     "handout",
+    "stats",
 ]
 
 
