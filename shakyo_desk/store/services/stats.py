@@ -450,19 +450,26 @@ def _salon_tables(s, scope: _Scope, period: Period, prefix: str):
     sessions = dict((salon, (n, unnamed)) for salon, n, unnamed in s.execute(
         sa.select(SalonSession.salon_id, sa.func.count(), sa.func.coalesce(sa.func.sum(SalonSession.unnamed_count), 0))
         .join(Salon, Salon.id == SalonSession.salon_id).where(in_period).group_by(SalonSession.salon_id)))
-    attendance = (sa.select().select_from(Attendance)
-                  .join(SalonSession, SalonSession.id == Attendance.session_id)
-                  .join(Salon, Salon.id == SalonSession.salon_id)
-                  .where(Attendance.deleted_at.is_(None), in_period))
-    named = {salon: (n, persons) for salon, n, persons in s.execute(attendance.add_columns(
-        SalonSession.salon_id, sa.func.count(), sa.func.count(sa.distinct(Attendance.person_id)))
-        .group_by(SalonSession.salon_id))}
-    bucket = _bucket(scope, Salon.district_id).label("bucket")
-    persons_by_bucket = dict(s.execute(attendance.add_columns(bucket, sa.func.count(sa.distinct(Attendance.person_id)))
-                                       .group_by(sa.text("bucket"))).all())
-    persons_total = s.execute(attendance.add_columns(sa.func.count(sa.distinct(Attendance.person_id)))).scalar() or 0
+    # Each (salon, person) once with how often they came. The sessions are picked first and
+    # their attendance found through its index: joining the other way round scans every
+    # attendance there ever was (0.4 s instead of 0.08 s on large-town).
+    session_ids = sa.select(SalonSession.id).join(Salon, Salon.id == SalonSession.salon_id).where(in_period)
+    pairs = s.execute(sa.select(SalonSession.salon_id, Attendance.person_id, sa.func.count())
+                      .select_from(Attendance).join(SalonSession, SalonSession.id == Attendance.session_id)
+                      .where(Attendance.deleted_at.is_(None), Attendance.session_id.in_(session_ids))
+                      .group_by(SalonSession.salon_id, Attendance.person_id)).all()
     salons = s.execute(sa.select(Salon.id, Salon.name, Salon.district_id, Salon.active, Salon.deleted_at)
                        .where(_in_scope(scope, Salon.district_id)).order_by(Salon.name)).all()
+    salon_bucket = {x.id: scope.buckets.get(x.district_id, "") if x.district_id else "" for x in salons}
+    named: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    persons_by_bucket: dict[str, set] = defaultdict(set)
+    everyone = set()
+    for salon_id, person_id, count in pairs:
+        named[salon_id][0] += count
+        named[salon_id][1] += 1
+        persons_by_bucket[salon_bucket.get(salon_id, "")].add(person_id)
+        everyone.add(person_id)
+    persons_total = len(everyone)
 
     def values(salon_id: str) -> tuple[int, ...]:
         n, unnamed = sessions.get(salon_id, (0, 0))
@@ -489,11 +496,10 @@ def _salon_tables(s, scope: _Scope, period: Period, prefix: str):
 
     per_bucket: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for x in salons:
-        b = scope.buckets.get(x.district_id, "") if x.district_id else ""
         for i, v in enumerate(values(x.id)[:4]):
-            per_bucket[b][i] += v
+            per_bucket[salon_bucket[x.id]][i] += v
     for b, persons in persons_by_bucket.items():
-        per_bucket[b][4] = persons
+        per_bucket[b][4] = len(persons)
     drows = _district_rows(scope, {k: tuple(v) for k, v in per_bucket.items()}, 5)
     drows.append(Row(TOTAL, (*_total([r.values for r in drows], 4), persons_total), key="total", total=True,
                      links=links))
