@@ -5,23 +5,35 @@ anything exported (CSV, PDF, JSON, the command line) a count of people, househol
 records that is above 0 and below the council's threshold (``stats_suppression_threshold``,
 3 by default) is replaced by ``<3``. Zero is shown: it names nobody.
 
-A hidden cell must not be recoverable from the others (**secondary suppression**). The rule,
-applied to every additive group — a column whose rows add up to its total row, and a row
-whose parts add up to its total column (延べ = 名簿の方 + 人数のみ; 計 of つなぎ by outcome):
+A hidden cell must not be recoverable from the others (**secondary suppression**). The
+reader is assumed to know this rule, the sums, and even whether each hidden cell is small
+(1 … threshold−1) or not. Three steps, repeated until nothing changes:
 
-    While the group's total is shown and the hidden cells of the group can be worked out
-    exactly — only one is hidden, or the hidden ones must all be at their smallest (1 each)
-    or, all being ``<3``, at their largest (2 each) to add up to the total — also hide the
-    smallest shown count above 0 in the group (marked ``秘匿``); if there is none, hide the
-    total instead.
+1. **Groups.** Every additive group — a column whose rows add up to its total row, a row whose
+   parts add up to its total column (延べ = 名簿の方 + 人数のみ; つなぎ by outcome and 計) — is
+   checked with its total as one more member. While its hidden members can be worked out —
+   only one is hidden, or they must all sit at the ends of their ranges to add up — the
+   smallest shown count above 0 of the group is hidden too (``秘匿``), or else its total.
+2. **Links.** The same quantity shown in several tables (the number of contacts is in the
+   summary, by method and by district) is hidden everywhere once it is hidden anywhere.
+3. **Rectangles** (two-way tables only). Every ``<3`` must be a corner of a rectangle of
+   hidden cells that can all move by one (+1 −1 −1 +1; a total moves with its part) without
+   leaving their ranges: then a different table with the same shown numbers and the same sums
+   exists. If there is none, the rectangle that hides the fewest and smallest further counts
+   is completed. A rectangle is sufficient, not necessary, so this may hide a little more
+   than strictly needed, never less.
 
-Then the same quantity shown in several tables (the total of contacts appears in the summary,
-by method and by district) is hidden everywhere once it is hidden anywhere, and the groups are
-checked again until nothing changes. A measure (median or mean days) is hidden when the count
-it is taken over is ``<3``; a difference (増減) when either of its two numbers is hidden.
-Counts of events that are not about people (salon sessions held, conferences held) are never
-hidden. Cells hidden only to protect another are marked ``秘匿`` rather than ``<3`` because
-their value is not small: ``<3`` would mislead anyone adding up.
+What cannot be helped: a group made only of small counts — "<3" and "<3" adding up to a
+"<3" total can only be 1 + 1 = 2. Such a group is left as it is (its cells still read <3).
+
+A measure (median or mean days) is hidden when the count it is taken over is small; a
+difference (増減) when either of its two numbers is hidden. Counts of events that are not
+about people (salon sessions held, conferences held) are never hidden. Cells hidden only to
+protect another are marked ``秘匿`` rather than ``<3``: their value is not small, and ``<3``
+would mislead anyone adding up.
+
+Tests check by brute force, on many random tables, that no ``<3`` can be worked out except
+in the unhelpable case above (tests/reports/test_stats_suppress.py).
 
 Pure: no Qt, no database. ``stats_render.render`` applies the marks.
 """
