@@ -260,3 +260,11 @@ def test_month_labels_follow_the_era():
     assert stats.parse_month("2019-05").label == "令和元年5月"
     assert stats.month_period(2025, 12).end == D("2026-01-01")
     assert stats.month_period(2026, 2, start_month=4).fiscal_year == 2025
+
+
+def test_fiscal_years_with_records_for_a_period_picker(store, data):
+    assert stats.fiscal_years_with_records(store, today=TODAY) == [2025, 2024, 2023]  # first: 2023-10-01
+
+
+def test_a_new_store_offers_the_running_year(store):
+    assert stats.fiscal_years_with_records(store, today=TODAY) == [2025]

@@ -710,6 +710,21 @@ def compute_figures(store: Store, period: Period, *, district_id: str | None = N
     return figures
 
 
+def fiscal_years_with_records(store: Store, today: date | None = None) -> list[int]:
+    """The 年度 from the first recorded contact, salon session, sheet or conference up to the
+    running one, newest first (for a period picker). Just the running 年度 in a new store."""
+    require(store.actor.role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF))
+    today = today or date.today()
+    start_month = get_settings(store).fiscal_year_start_month
+    with store.read() as s:
+        firsts = [s.execute(sa.select(sa.func.min(column)).where(model.deleted_at.is_(None))).scalar()
+                  for model, column in ((Contact, Contact.contact_date), (SalonSession, SalonSession.session_date),
+                                        (ConcernSheet, ConcernSheet.noticed_on), (Conference, Conference.held_on))]
+    current = fiscal_year(today, start_month)
+    first = min([fiscal_year(d, start_month) for d in firsts if d is not None and d <= today] or [current])
+    return list(range(current, max(first, EARLIEST_YEAR) - 1, -1))
+
+
 def yearly_figures(store: Store, year: int, *, district_id: str | None = None, today: date | None = None) -> Figures:
     """The 年度 ``year`` (by the council's fiscal-year start)."""
     return compute_figures(store, council_fiscal_year(store, year), district_id=district_id, today=today)
