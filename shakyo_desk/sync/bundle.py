@@ -16,6 +16,7 @@ import base64
 import codecs
 import errno
 import hashlib
+import io
 import json
 import os
 import re
@@ -284,11 +285,11 @@ def build_inner(manifest_bytes: bytes, payload: bytes, signature: bytes, version
 class Inner:
     version: int
     manifest_bytes: bytes
-    payload: bytes
+    payload: bytes | memoryview  # a view when `inner` is one: the payload is most of a bundle
     signature: bytes
 
 
-def unpack_inner(inner: bytes) -> Inner:
+def unpack_inner(inner: bytes | memoryview) -> Inner:
     """Split decrypted bytes into their parts; every length must add up exactly."""
     if len(inner) < _HEAD.size or inner[:8] != MAGIC:
         raise _refuse_format()
@@ -304,7 +305,8 @@ def unpack_inner(inner: bytes) -> Inner:
     at += _PAYLOAD_LEN.size
     if len(inner) != at + p_len + SIGNATURE_SIZE:
         raise _refuse_format()
-    return Inner(version, inner[_HEAD.size : _HEAD.size + m_len], inner[at : at + p_len], inner[at + p_len :])
+    return Inner(version, bytes(inner[_HEAD.size : _HEAD.size + m_len]), inner[at : at + p_len],
+                 bytes(inner[at + p_len :]))
 
 
 # ---------------------------------------------------------------- pack
@@ -408,7 +410,7 @@ class Verified:
     iterating (the importer applies inside one transaction, so that changes nothing)."""
 
     manifest: dict
-    payload: bytes  # compressed, exactly as signed
+    payload: bytes | memoryview  # compressed, exactly as signed
     # SHA-256 of the signed manifest bytes (which bind the payload hash): the name the
     # next bundle from this sender uses in prev_bundle_hash, and the import dedupe key.
     bundle_hash: str
@@ -481,7 +483,7 @@ _SPACE = " \t\n\r"
 def json_objects(pieces: Iterator[bytes]) -> Iterator[dict]:
     """The objects of a JSON array of objects, parsed as the text arrives."""
     text = codecs.getincrementaldecoder("utf-8")()
-    decode = json.JSONDecoder().raw_decode
+    decode = json.JSONDecoder().scan_once  # (raw_decode without its frame: 430,000 calls a council)
     buf, pos, more = "", 0, True
     state = "open"  # open → first (object or ]) → next (, or ]) → item (object) … → closed
 
@@ -521,7 +523,7 @@ def json_objects(pieces: Iterator[bytes]) -> Iterator[dict]:
                 raise _refuse_format()
             try:
                 value, end = decode(buf, pos)
-            except ValueError:
+            except (ValueError, StopIteration):
                 # Most often the object continues in the next piece.
                 if not more or len(buf) - pos > MAX_CHANGE_CHARS:
                     raise _refuse_format() from None
@@ -529,18 +531,25 @@ def json_objects(pieces: Iterator[bytes]) -> Iterator[dict]:
                 continue
             yield value
             state, pos = "next", end
+            while buf.startswith(",{", pos):  # the usual next object, without a round of the states
+                try:
+                    value, end = decode(buf, pos + 1)
+                except (ValueError, StopIteration):
+                    break  # (the states take it from here)
+                yield value
+                pos = end
     if state != "closed":
         raise _refuse_format()
 
 
 def verify_bundle(
-    data: bytes,
+    data: bytes | Path,
     identity: x25519.Identity | str | DeviceKeys,
     trusted_keys: Mapping[str, Ed25519PublicKey | str | bytes] | Callable[[dict], Mapping],
     council_id: str,
 ) -> Verified:
-    """Decrypt and verify a bundle, or raise BundleRefused; its changes are then read with
-    `Verified.iter_changes`.
+    """Decrypt and verify a bundle (its bytes, or the path of a file holding them), or raise
+    BundleRefused; its changes are then read with `Verified.iter_changes`.
 
     trusted_keys: device_id → public key of every device the current roster accepts (revoked
     devices left out by the caller), or a function of the (still unverified) manifest that returns
@@ -553,7 +562,7 @@ def verify_bundle(
     elif isinstance(identity, str):
         identity = x25519.Identity.from_str(identity)
     try:
-        inner_bytes = pyrage.decrypt(bytes(data), [identity])
+        inner_bytes = _decrypt(data, identity)
     except Exception:  # DecryptError, and header parse errors raised as other types
         raise _refuse_decrypt() from None
 
@@ -597,6 +606,17 @@ def verify_bundle(
     if payload_hash != claimed_raw:
         raise _refuse_payload()
     return Verified(manifest, inner.payload, bundle_hash(inner.manifest_bytes))
+
+
+def _decrypt(data: bytes | Path, identity: x25519.Identity) -> bytes | memoryview:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return pyrage.decrypt(bytes(data), [identity])
+    # From a file: only the decrypted bytes are ever in memory (`decrypt` of bytes held the
+    # file and two copies of its content at once, 100 MB for a large town's full bundle).
+    out = io.BytesIO()
+    with open(data, "rb") as fh:
+        pyrage.decrypt_io(fh, out, [identity])
+    return out.getbuffer()
 
 
 def open_bundle(

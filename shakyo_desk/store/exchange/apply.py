@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain import hlc
-from shakyo_desk.store.models import SYNCED_MODELS, ChangeLog, DeviceState, Household, Person, SyncConflict
+from shakyo_desk.store.models import SYNCED_MODELS, Base, ChangeLog, DeviceState, Household, Person, SyncConflict
 from shakyo_desk.store.search import refresh_household_search
 from shakyo_desk.store.writer import now_utc, to_json_value
 from shakyo_desk.sync.merge import Change, Merged, merge
@@ -46,6 +46,10 @@ def to_wire(row) -> dict:
 
 
 _COLUMNS = {name: frozenset(model.__table__.columns.keys()) for name, model in SYNCED_MODELS.items()}
+# Tables that others refer to before those that refer to them. While a row waits for its
+# parent (foreign keys are checked at commit), SQLite searches the children of every parent
+# row inserted, and most foreign keys have no index to search by.
+PARENTS_FIRST = tuple(t.name for t in Base.metadata.sorted_tables if t.name in SYNCED_MODELS)
 _WIRE_SET = frozenset(WIRE_KEYS)
 _SEARCHED = {Household.__tablename__, Person.__tablename__}
 
@@ -67,7 +71,8 @@ def wire_problem(c: dict) -> str | None:
     if not _COLUMNS[c["entity"]].issuperset(fields):
         return "fields"
     try:
-        hlc.Stamp.decode(c["hlc"])
+        wall, counter, _ = c["hlc"].split(".", 2)  # what hlc.Stamp.decode reads, without the object
+        int(wall), int(counter)
         datetime.fromisoformat(c["recorded_at"])
     except (ValueError, TypeError):
         return "hlc"
@@ -143,7 +148,7 @@ def desired_row(entity: str, merged: Merged, entity_id: str, current: dict | Non
 @dataclass
 class Applied:
     stored: int = 0  # changes new to this device
-    entities: int = 0
+    entities: int = 0  # rows computed (a record touched in two slices counts twice)
     conflicts_opened: list[str] = field(default_factory=list)
     households: set[str] = field(default_factory=set)
     max_hlc: str = ""
@@ -151,39 +156,75 @@ class Applied:
 
 def store_changes(conn: Connection, changes: list[dict]) -> list[dict]:
     """Add to the change log the changes we do not hold yet; returns those."""
+    fresh = unheld(conn, changes)
+    if fresh:
+        _insert_log(conn, fresh)
+    return fresh
+
+
+def unheld(conn: Connection, changes: list[dict]) -> list[dict]:
+    """The changes whose dot the change log does not hold, each dot once (first wins)."""
     by_origin: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for c in changes:
         by_origin[(c["origin"], c["epoch"])].append(c)
     fresh = []
     for (origin, epoch), group in by_origin.items():
-        low, high = min(c["seq"] for c in group), max(c["seq"] for c in group)
+        seqs = [c["seq"] for c in group]
         held = set(conn.execute(
             sa.select(ChangeLog.seq).where(ChangeLog.origin_device == origin, ChangeLog.epoch == epoch,
-                                           ChangeLog.seq.between(low, high))).scalars())
-        seen: set[int] = set()
-        for c in group:
-            if c["seq"] not in held and c["seq"] not in seen:
-                seen.add(c["seq"])
+                                           ChangeLog.seq.between(min(seqs), max(seqs)))).scalars())
+        for seq, c in zip(seqs, group):
+            if seq not in held:
+                held.add(seq)
                 fresh.append(c)
-    if fresh:
-        insert_rows(conn, ChangeLog.__table__, [
-            dict(origin_device=c["origin"], epoch=c["epoch"], seq=c["seq"], entity=c["entity"],
-                 entity_id=c["entity_id"], op=c["op"], fields=c["fields"], base=c["base"], hlc=c["hlc"],
-                 staff_id=c["staff_id"], recorded_at=datetime.fromisoformat(c["recorded_at"]))
-            for c in fresh
-        ])
     return fresh
+
+
+def _insert_log(conn: Connection, changes: list[dict]) -> None:
+    """Received changes into the change log, as the bound values SQLAlchemy would make (JSON
+    text, stored datetime text)."""
+    plan = _log_plan(conn)
+    fields, base, recorded_at = plan.wire
+    _insert_values(conn, plan.sql, [
+        (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"], fields(c["fields"]),
+         base(c["base"]), c["hlc"], c["staff_id"], recorded_at(c["recorded_at"])) for c in changes])
+
+
+_LOG_COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "fields", "base", "hlc", "staff_id",
+                "recorded_at")
+
+
+@dataclass(frozen=True)
+class _LogPlan:
+    sql: str
+    wire: tuple  # fields, base, recorded_at: wire value → bound value
+
+
+_LOG_PLAN: list[_LogPlan] = []
+
+
+def _log_plan(conn: Connection) -> _LogPlan:
+    if not _LOG_PLAN:
+        plan = _insert_plan(conn, ChangeLog.__table__)
+        wire = tuple(plan.wire[plan.index[name]] for name in ("fields", "base", "recorded_at"))
+        _LOG_PLAN.append(_LogPlan(
+            f"INSERT INTO change_log ({', '.join(_LOG_COLUMNS)}) VALUES ({', '.join('?' * len(_LOG_COLUMNS))})", wire))
+    return _LOG_PLAN[0]
 
 
 def insert_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
     """INSERT many rows (each with every column) through the driver, with the columns' own
     bind conversions. SQLAlchemy's per-row parameter handling cost more than the inserts
     themselves on a full bundle."""
-    sql, get, convert = _insert_plan(conn, table)
-    values = [list(get(row)) for row in rows]
-    for i, process in convert:
+    plan = _insert_plan(conn, table)
+    values = [list(plan.get(row)) for row in rows]
+    for i, process in plan.convert:
         for v in values:
             v[i] = process(v[i])
+    _insert_values(conn, plan.sql, values)
+
+
+def _insert_values(conn: Connection, sql: str, values: list[list]) -> None:
     cursor = conn.connection.cursor()  # the same transaction, without SQLAlchemy's parameter checks
     try:
         cursor.executemany(sql, values)
@@ -191,21 +232,74 @@ def insert_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
         cursor.close()
 
 
-_PLANS: dict[str, tuple] = {}
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    get: Any  # row dict → values in column order
+    convert: list[tuple[int, Any]]  # (position, bind processor) for Python values
+    index: dict[str, int]  # column → position
+    wire: list[Any]  # per position: wire value → bound value (None: as it is)
+    template: dict  # every column's default, bound
+    wire_converted: tuple[tuple[str, Any], ...]  # (column, wire → bound) where they differ
 
 
-def _insert_plan(conn: Connection, table: sa.Table) -> tuple:
+_PLANS: dict[str, _Plan] = {}
+
+
+def _insert_plan(conn: Connection, table: sa.Table) -> _Plan:
     if table.name not in _PLANS:
         dialect = conn.dialect
         names = [c.name for c in table.columns]
-        convert = []
+        convert, wire, template = [], [], {}
         for i, column in enumerate(table.columns):
             process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None and isinstance(column.type, sa.JSON):
+                process = _empty_json_first(process)
             if process is not None:
-                convert.append((i, _empty_json_first(process) if isinstance(column.type, sa.JSON) else process))
+                convert.append((i, process))
+            wire.append(_from_wire_value(column, process))
+            template[column.name] = _bound_default(column, process)
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-        _PLANS[table.name] = (sql, itemgetter(*names), convert)
+        _PLANS[table.name] = _Plan(sql, itemgetter(*names), convert, {n: i for i, n in enumerate(names)}, wire,
+                                   template, tuple((n, w) for n, w in zip(names, wire) if w is not None))
     return _PLANS[table.name]
+
+
+class _NoDefault:
+    """A required date or time the change did not give: binding it fails, as converting the
+    general path's placeholder does."""
+
+
+def _bound_default(column, process):
+    default = _default(column)
+    if process is None:
+        return default
+    try:
+        return process(default)
+    except TypeError:
+        return _NoDefault()
+
+
+def _from_wire_value(column, process):
+    """What the general path binds for a wire value (`_converter`, then the bind processor),
+    with less work for dates and times: the stored text is the ISO text, a space for the
+    `T` and always six digits of microseconds (SQLAlchemy's SQLite storage format), which
+    `isoformat` writes directly. Anything unusual takes the general conversion."""
+    kind = type(column.type).__name__
+    if kind == "Date":
+        def date_text(v):
+            return date.fromisoformat(v).isoformat() if isinstance(v, str) else process(v)
+        return date_text
+    if kind == "DateTime":
+        def datetime_text(v):
+            if isinstance(v, str):
+                value = datetime.fromisoformat(v)
+                return value.isoformat(" ", "microseconds") if value.tzinfo is None else process(value)
+            return process(v)
+        return datetime_text
+    if kind == "Boolean":
+        return lambda v: None if v is None else process(bool(v))
+    return process
 
 
 def _empty_json_first(process):
@@ -223,7 +317,11 @@ SLICE = 5_000  # changes applied at a time: bounds memory on a full bundle
 
 def apply_changes(conn: Connection, changes: Iterable[dict]) -> Applied:
     """Store new changes and bring every touched entity to its merged state, a slice at a
-    time (a record touched in an earlier slice is merged from the change log again)."""
+    time (a record touched in an earlier slice is merged from the change log again).
+
+    The lone insert of a record new to this store takes a shorter way (`_Bulk`): its
+    history is that one change, so its row is the insert's fields over the column defaults.
+    Everything else goes through the merge (`_apply_slice`)."""
     result = Applied()
     # Parents and children arrive in HLC order, not table order (a sub-district may sort
     # before its parent): foreign keys are checked once, at commit.
@@ -233,8 +331,26 @@ def apply_changes(conn: Connection, changes: Iterable[dict]) -> Applied:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for part in _slices(changes):
-            _apply_slice(conn, part, result)
+        new_kinds = _entities_without_records(conn)
+        if not new_kinds:
+            for part in _slices(changes):
+                _apply_slice(conn, part, result)
+        else:
+            bulk, general = _Bulk(conn, result, new_kinds), []
+            for change in changes:
+                if bulk.takes(change):
+                    bulk.pending.append(change)
+                else:
+                    general.append(change)
+                if len(bulk.pending) >= SLICE or len(general) >= SLICE:
+                    # Both ways in step: the history the general path reads back holds what
+                    # came before, and a parent row is never held back for long (while a row
+                    # waits for its parent, SQLite looks for children at every insert).
+                    bulk.flush()
+                    _apply_slice(conn, general, result)
+                    general = []
+            bulk.flush()
+            _apply_slice(conn, general, result)
     finally:
         if collecting:
             gc.enable()
@@ -256,7 +372,93 @@ def _slices(changes: Iterable[dict]) -> Iterator[list[dict]]:
         yield part
 
 
+def _entities_without_records(conn: Connection) -> frozenset[str]:
+    """Entity types this store holds neither rows nor changes of (all of them but the shared
+    registers on a new laptop): a change of such a type can only be about a record new here."""
+    empty = set()
+    for entity, model in SYNCED_MODELS.items():
+        table = model.__table__
+        if (conn.execute(sa.select(table.c.id).limit(1)).first() is None
+                and conn.execute(sa.select(ChangeLog.seq).where(ChangeLog.entity == entity).limit(1)).first() is None):
+            empty.add(entity)
+    return frozenset(empty)
+
+
+_SEEN_BITS = 1 << 26  # 8 MB: two bits per record met, from a hash of its id
+
+
+class _Bulk:
+    """Lone inserts of records new to this store, applied without reading anything back.
+
+    A change qualifies when its entity type had no records here when the import began
+    (`_entities_without_records`), it is an insert, and it is the first change of its record
+    met in this import. `seen` remembers the records met, as two bits from a hash of each id
+    (a Bloom filter: 8 MB for any number of records, where a set of the ids would take 50 MB
+    for a large town). A false "met" (under one record in 6,000 on a large town) only sends
+    a change down the general path, which reads the history back and finds nothing; a missed
+    one is impossible. A record's later changes take the general path, after `flush`.
+
+    The result equals the general path's: `merge` of one insert is its fields, so the row is
+    `desired_row` of it, without a conflict; the change log row is the same `_insert_log`."""
+
+    def __init__(self, conn: Connection, result: Applied, kinds: frozenset[str]):
+        self.conn, self.result, self.kinds = conn, result, kinds
+        self.seen = bytearray(_SEEN_BITS >> 3)
+        self.pending: list[dict] = []
+
+    def takes(self, change: dict) -> bool:
+        if change["entity"] not in self.kinds:
+            return False  # (a record of a type held before is never new without a look)
+        h = hash(change["entity_id"])
+        first = False
+        for bit in (h & (_SEEN_BITS - 1), (h >> 32) & (_SEEN_BITS - 1)):
+            byte, mask = bit >> 3, 1 << (bit & 7)
+            if not self.seen[byte] & mask:
+                first = True
+                self.seen[byte] |= mask
+        return first and change["op"] == "insert"
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        conn, result = self.conn, self.result
+        fresh = unheld(conn, self.pending)  # a change we hold already (a repeat) is skipped
+        self.pending = []
+        if not fresh:
+            return
+        _insert_log(conn, fresh)
+        result.stored += len(fresh)
+        result.entities += len(fresh)
+        result.max_hlc = max(result.max_hlc, max(c["hlc"] for c in fresh))
+        by_entity: dict[str, list[dict]] = defaultdict(list)
+        for c in fresh:
+            by_entity[c["entity"]].append(c)
+        for entity in PARENTS_FIRST:
+            if entity not in by_entity:
+                continue
+            plan = _insert_plan(conn, SYNCED_MODELS[entity].__table__)
+            rows = [_row_from_insert(plan, c) for c in by_entity[entity]]
+            rows.sort(key=itemgetter(plan.index["id"]))  # key order: appends to the table's b-tree
+            if entity in _SEARCHED:
+                at = plan.index["id" if entity == Household.__tablename__ else "household_id"]
+                result.households.update(row[at] for row in rows if row[at])
+            _insert_values(conn, plan.sql, rows)
+
+
+def _row_from_insert(plan: _Plan, c: dict) -> tuple:
+    """`desired_row` of a record whose whole history is this insert, as bound values."""
+    fields = c["fields"]
+    row = plan.template | fields  # (a name that is no column is never picked by `get`)
+    for name, convert in plan.wire_converted:
+        if name in fields:
+            row[name] = convert(fields[name])
+    row["id"], row["hlc"] = c["entity_id"], c["hlc"]
+    return plan.get(row)
+
+
 def _apply_slice(conn: Connection, changes: list[dict], result: Applied) -> None:
+    if not changes:
+        return
     with_history = _entities_with_history(conn, changes)
     fresh = store_changes(conn, changes)
     if not fresh:
@@ -302,7 +504,8 @@ def refresh_entities(conn: Connection, touched: dict[str, Iterable[str]], result
     ``new_history``: complete histories of records new to this store, already in memory."""
     result = result or Applied()
     new_history = new_history or {}
-    for entity, model in SYNCED_MODELS.items():
+    for entity in PARENTS_FIRST:
+        model = SYNCED_MODELS[entity]
         ids = sorted(touched.get(entity, ()))
         for start in range(0, len(ids), CHUNK):
             _refresh_chunk(conn, entity, model, ids[start : start + CHUNK], result, new_history)

@@ -101,52 +101,54 @@ class _Refusal(Exception):
         self.reason, self.message, self.quarantine = reason, message, quarantine
 
 
-def _stage(store: Store, path: Path) -> bytes:
-    """Read the whole file into the staging folder first: a stick pulled halfway fails here,
-    before anything is changed."""
+def _stage(store: Store, path: Path) -> Path:
+    """Copy the whole file into the staging folder first: a stick pulled halfway fails here,
+    before anything is changed. The import reads the copy (never all of it into memory at
+    once) and a refused file is quarantined from it."""
     if path.name.endswith(PARTIAL_SUFFIX):
         raise _Refusal("partial", "書き込みが終わっていない同期ファイル（.partial）です。書き出しをやり直してもらってください。",
                        quarantine=False)
     if not path.name.endswith(BUNDLE_SUFFIX):
         raise _Refusal("name", "同期ファイル（.bundle）ではありません。", quarantine=False)
     staging = store.layout.staging
+    staged = staging / path.name
     try:
         staging.mkdir(parents=True, exist_ok=True)
-        staged = staging / path.name
         shutil.copyfile(path, staged)
-        data = staged.read_bytes()
-        staged.unlink()
     except OSError as error:
+        staged.unlink(missing_ok=True)
         raise _Refusal("read", f"同期ファイルを読み込めませんでした（{error.strerror or error}）。"
                                "USB メモリが抜けていないか確かめて、もう一度取り込んでください。何も変更していません。",
                        quarantine=False) from error
-    return data
+    return staged
 
 
 def import_file(store: Store, path: Path) -> ImportResult:
     path = Path(path)
     result = ImportResult(path.name, REFUSED)
     try:
-        data = _stage(store, path)
+        staged = _stage(store, path)
     except _Refusal as refusal:
         result.reason, result.message = refusal.reason, refusal.message
         return result
     try:
         with store.write() as w:
-            _import(w, data, result)
+            _import(w, staged, result)
     except _Refusal as refusal:
         result.status, result.reason, result.message = (
             ALREADY if refusal.reason == "replay" else OWN if refusal.reason == "own" else REFUSED,
             refusal.reason, refusal.message)
         if refusal.quarantine:
-            _quarantine(store, path, data, refusal)
+            _quarantine(store, path, staged, refusal)
     except BundleRefused as refusal:
         result.reason, result.message = refusal.reason, refusal.message
-        _quarantine(store, path, data, _Refusal(refusal.reason, refusal.message))
+        _quarantine(store, path, staged, _Refusal(refusal.reason, refusal.message))
+    finally:
+        staged.unlink(missing_ok=True)
     return result
 
 
-def _import(w, data: bytes, result: ImportResult) -> None:
+def _import(w, staged: Path, result: ImportResult) -> None:
     conn = w.conn
     me = ident.load(conn)
     adopted: list[bool] = []
@@ -160,8 +162,7 @@ def _import(w, data: bytes, result: ImportResult) -> None:
                 pass  # judged below by the roster we hold: an unsigned roster changes nothing
         return rosters.trusted_keys(ident.roster_data(conn))
 
-    opened = verify_bundle(data, me.keys, trusted, me.council_id)
-    del data
+    opened = verify_bundle(staged, me.keys, trusted, me.council_id)
     device_id, epoch, seq = opened.sender
     roster = ident.roster_data(conn)
     entry = rosters.device(roster, device_id)
@@ -251,24 +252,28 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult) -> _Outcome
         for r in parked:
             if id(r) in taken_ids:
                 yield from r.changes
-        by_key: dict[str, list[_Range]] = defaultdict(list)
-        for r in declared:
-            by_key[r.key].append(r)
         incoming_ids = {id(r) for r in incoming}
+        # Per origin and epoch: its declared ranges, whether each is taken or parked, and the
+        # seq above which a change is new (changes we hold already are skipped when stored).
+        by_key: dict[tuple[str, int], list[tuple[_Range, bool, bool]]] = defaultdict(list)
+        for r in declared:
+            by_key[(r.origin, r.epoch)].append((r, id(r) in taken_ids, id(r) in incoming_ids))
+        floor = {(r.origin, r.epoch): 0 if old_news else known.get(r.key, 0) for r in declared}
         for change in opened.iter_changes():
             if wire_problem(change):
                 raise _Refusal("format", "同期ファイルの中に形式の正しくない変更があるため取り込めません。")
-            key, seq = f"{change['origin']}:{change['epoch']}", change["seq"]
-            inside = [r for r in by_key.get(key, ()) if r.first <= seq <= r.last]
+            key, seq = (change["origin"], change["epoch"]), change["seq"]
+            inside = False
+            for r, is_taken, is_incoming in by_key.get(key, ()):
+                if r.first <= seq <= r.last:
+                    inside = True
+                    if is_taken:
+                        if seq > floor[key]:
+                            yield change
+                    elif is_incoming:
+                        r.changes.append(change)  # parked below, or dropped as held already
             if not inside:
                 raise _Refusal("format", "同期ファイルの変更が目録（範囲）と一致しないため取り込めません。")
-            for r in inside:
-                if id(r) in taken_ids:
-                    # (changes we hold already are skipped when stored)
-                    if old_news or seq > known.get(key, 0):
-                        yield change
-                elif id(r) in incoming_ids:
-                    r.changes.append(change)  # parked below, or dropped as held already
 
     applied = apply_changes(conn, to_apply())
 
@@ -351,14 +356,18 @@ def _record(conn: Connection, opened: Verified, result: ImportResult) -> None:
         conn.execute(table.insert(), {"device_id": device_id, **values})
 
 
-def _quarantine(store: Store, path: Path, data: bytes, refusal: _Refusal) -> None:
+def _quarantine(store: Store, path: Path, staged: Path, refusal: _Refusal) -> None:
     folder = store.layout.root / "quarantine"
-    digest = hashlib.sha256(data).hexdigest()
     kept = ""
+    try:
+        with open(staged, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        digest = ""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{digest[:12]}-{path.name}"
-        target.write_bytes(data)
+        shutil.copyfile(staged, target)
         kept = target.name
     except OSError:
         pass  # the list entry matters more than the copy
