@@ -31,6 +31,7 @@ Who sees what: coordinators and admins the whole council; staff only their distr
 their 行政区/集落); reporters nothing (they see only their own sheets).
 """
 
+import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -364,36 +365,54 @@ def _total(width_values: list[tuple], columns: int) -> tuple[int, ...]:
 
 
 def _contact_tables(s, scope: _Scope, period: Period, concern_order: list[str], prefix: str) -> list[Table]:
-    district = sa.func.coalesce(Household.district_id, Place.district_id)
-    bucket = _bucket(scope, district).label("bucket")
-    base = (sa.select().select_from(Contact)
-            .outerjoin(Household, Household.id == Contact.household_id)
-            .outerjoin(Place, Place.id == Contact.place_id)
-            .where(Contact.deleted_at.is_(None), Contact.contact_date >= period.start,
-                   Contact.contact_date < period.end, _in_scope(scope, district)))
-    by_bm = s.execute(base.add_columns(bucket, Contact.method, sa.func.count(),
-                                       sa.func.count(sa.distinct(Contact.household_id)),
-                                       sa.func.count(Contact.place_id))
-                      .group_by(sa.text("bucket"), Contact.method)).all()
+    district = sa.func.coalesce(Household.district_id, Place.district_id).label("district")
     e = Contact.__table__.alias("earlier")
     earlier = sa.select(1).select_from(e).where(e.c.household_id == Contact.household_id, e.c.deleted_at.is_(None),
                                                 e.c.contact_date < period.start).exists()
-    by_b = s.execute(base.add_columns(
-        bucket, sa.func.count(sa.distinct(Contact.household_id)),
-        sa.func.count(sa.distinct(sa.case((~earlier, Contact.household_id), else_=None))))
-        .group_by(sa.text("bucket"))).all()
-    by_concern = s.execute(_json_items(base, Contact.concerns, Contact.household_id)).all()
+    known = list(CONTACT_METHODS)
+    # One pass over the period's contacts, one row per household (and per district for the
+    # contacts at places): how many by each method, at a place, their concern lists, and
+    # whether the household had any contact before (evaluated once per household). Three
+    # separate GROUP BYs read the same rows three times (0.66 s per 年度 on large-town).
+    rows = s.execute(
+        sa.select(district, Contact.household_id, sa.func.count(), sa.func.count(Contact.place_id),
+                  *(sa.func.sum(sa.case((Contact.method == m, 1), else_=0)) for m in known),
+                  sa.func.json_group_array(sa.func.json(Contact.concerns)), earlier)
+        .select_from(Contact)
+        .outerjoin(Household, Household.id == Contact.household_id)
+        .outerjoin(Place, Place.id == Contact.place_id)
+        .where(Contact.deleted_at.is_(None), Contact.contact_date >= period.start,
+               Contact.contact_date < period.end, _in_scope(scope, district))
+        .group_by(sa.text("district"), Contact.household_id)).all()
 
-    # by method
-    methods: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for _, method, count, households, _places in by_bm:
-        methods[method][0] += count
-        methods[method][1] += households  # households belong to one district each: sums are exact
-    order = [*CONTACT_METHODS, *sorted(m for m in methods if m not in CONTACT_METHODS)]
-    per_bucket_households = {b: (h, new) for b, h, new in by_b}
-    reached = sum(h for h, _ in per_bucket_households.values())
-    new_total = sum(n for _, n in per_bucket_households.values())
-    contacts_total = sum(v[0] for v in methods.values())
+    methods: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # contacts, households
+    per_bucket: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    concerns: dict[str, list] = defaultdict(lambda: [0, set()])
+    for district_id, household_id, count, places, *by_method, concern_lists, had_earlier in rows:
+        row = per_bucket[scope.buckets.get(district_id, "") if district_id else ""]
+        row[0] += count
+        row[2] += places
+        for m, n in zip(known, by_method):
+            methods[m][0] += n
+            if n and household_id:
+                methods[m][1] += 1
+        other = count - sum(by_method)
+        if other:  # a method outside today's list (an older vocabulary): shown as it is counted
+            methods["その他"][0] += other
+            methods["その他"][1] += 1 if household_id else 0
+        row[1] += by_method[known.index(FAILED_METHOD)]
+        if household_id:
+            row[3] += 1
+            row[4] += 0 if had_earlier else 1
+        for items in json.loads(concern_lists):
+            for item in set(items or ()):
+                concerns[item][0] += 1
+                if household_id:
+                    concerns[item][1].add(household_id)
+    order = [*known, *sorted(m for m in methods if m not in known)]
+    reached = sum(v[3] for v in per_bucket.values())
+    new_total = sum(v[4] for v in per_bucket.values())
+    contacts_total = sum(v[0] for v in per_bucket.values())
     method_rows = [Row(m, tuple(methods.get(m, (0, 0))), key=m) for m in order]
     method_rows.append(Row(TOTAL, (contacts_total, reached), key="total", total=True,
                            links=_links(prefix, "contacts.total", "households.reached")))
@@ -402,16 +421,6 @@ def _contact_tables(s, scope: _Scope, period: Period, concern_order: list[str], 
         Column("households", "世帯（実数）", additive=False),
     ), tuple(method_rows), note="「不在」は会えなかった訪問・電話です。世帯（実数）は同じ世帯を1回と数えます。")
 
-    # by district
-    per_bucket: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for b, method, count, _households, places in by_bm:
-        row = per_bucket[b]
-        row[0] += count
-        row[1] += count if method == FAILED_METHOD else 0
-        row[2] += places
-    for b, (households, new) in per_bucket_households.items():
-        per_bucket[b][3] = households
-        per_bucket[b][4] = new
     rows = _district_rows(scope, {k: tuple(v) for k, v in per_bucket.items()}, 5)
     rows.append(Row(TOTAL, _total([r.values for r in rows], 5), key="total", total=True,
                     links=_links(prefix, "contacts.total", "contacts.failed", "contacts.place", "households.reached",
@@ -424,14 +433,14 @@ def _contact_tables(s, scope: _Scope, period: Period, concern_order: list[str], 
         Column("new_households", "うち初めての世帯"),
     ), tuple(rows), note="初めての世帯：それまでに訪問・連絡の記録がなく、この期間に初めて記録した世帯。")
 
-    concerns = {name: (count, households) for name, count, households in by_concern}
+    concerns = {name: (count, len(households)) for name, (count, households) in concerns.items()}
     order = [*concern_order, *sorted(c for c in concerns if c not in concern_order)]
     by_concern_table = Table("contacts_by_concern", "困りごと別の訪問・連絡", "困りごと", (
         Column("contacts", "件数", additive=False),
         Column("households", "世帯（実数）", additive=False),
     ), tuple(Row(c, tuple(concerns.get(c, (0, 0))), key=c) for c in order),
         note="1件の記録に困りごとを複数選べるため、件数を足しても延べ件数にはなりません。")
-    summary = {"contacts": contacts_total, "failed": methods.get(FAILED_METHOD, [0])[0],
+    summary = {"contacts": contacts_total, "failed": methods[FAILED_METHOD][0],
                "place": sum(v[2] for v in per_bucket.values()), "households": reached, "new_households": new_total}
     return [by_method, by_district, by_concern_table], summary
 
