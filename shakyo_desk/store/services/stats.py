@@ -260,7 +260,7 @@ TABLE_KEYS = (
 @dataclass(frozen=True)
 class _Scope:
     allowed: frozenset[str] | None  # district ids counted; None = everything, records without a district too
-    buckets: dict[str, str]  # district id → reporting row key (a district id)
+    buckets: dict[str, str]  # district id → reporting row key (a district id); rolled up in Python
     rows: tuple[tuple[str, str], ...]  # (row key, label) in order
     label: str
     note: str
@@ -331,13 +331,6 @@ def _path(district_id: str, parent: dict, names: dict) -> str:
         parts.append(d)
         d = parent.get(d)
     return " › ".join(names[p] for p in reversed(parts))
-
-
-def _bucket(scope: _Scope, column):
-    """SQL: the reporting row key of a record whose district is ``column`` ('' = none)."""
-    if not scope.buckets:
-        return sa.literal("")
-    return sa.func.coalesce(sa.case(scope.buckets, value=column, else_=sa.literal("")), sa.literal(""))
 
 
 def _in_scope(scope: _Scope, column):
