@@ -28,6 +28,7 @@ from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.reports.stats_render import (
     Cell, RenderedFigures, header_lines, note_lines, render,
 )
+from shakyo_desk.store.atomic import fsync_dir
 from shakyo_desk.store.services.exports import log_export
 from shakyo_desk.store.services.stats import Figures
 from shakyo_desk.store.store import Store
@@ -170,7 +171,6 @@ def write_file(path: Path, data: bytes, before_rename: Callable[[], None] | None
             before_rename()
         os.replace(temp, path)
         temp = None
-        _fsync_dir(path.parent)
     except OSError as error:
         raise _write_error(error, path.parent) from error
     finally:
@@ -179,22 +179,11 @@ def write_file(path: Path, data: bytes, before_rename: Callable[[], None] | None
                 temp.unlink(missing_ok=True)
             except OSError:
                 pass
+    try:
+        fsync_dir(path.parent)  # the rename itself reaches the disk
+    except OSError:
+        pass  # the file is complete and in place; some file systems cannot sync a folder
     return path
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder for fsync
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def export_detail(rendered: RenderedFigures, **extra) -> dict:
