@@ -107,10 +107,9 @@ def header_lines(rendered: RenderedFigures, *, today: date | None = None) -> lis
     f = rendered.figures
     made = today or _local_day(f.generated_at)
     word = "前年同月" if f.period.kind == "month" else "前年度"
-    lines = [("社会福祉協議会", f.council), ("期間", period_text(f)), ("地区", f.district),
-             ("比較", f"{word}：{f.previous_period.label}（{f.previous_period.range_text}）"),
-             ("作成日", format_wareki(made))]
-    return lines
+    return [("社会福祉協議会", f.council), ("期間", period_text(f)), ("地区", f.district),
+            (f"比べる期間（{word}）", f"{f.previous_period.label}（{f.previous_period.range_text}）"),
+            ("作成日", format_wareki(made))]
 
 
 def _local_day(moment: datetime) -> date:

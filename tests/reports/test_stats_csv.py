@@ -60,7 +60,7 @@ def test_utf8_has_a_bom_and_reads_back(figures):
     head = {r[0]: r[1] for r in rows[1:12] if len(r) == 2}
     assert head["期間"] == "令和6年度（令和6年4月1日～令和7年3月31日）"
     assert head["開始日"] == "2024-04-01" and head["終了日"] == "2025-03-31"  # ISO for machines
-    assert head["地区"] == "全地区" and head["比較"].startswith("前年度：令和5年度")
+    assert head["地区"] == "全地区" and head["比べる期間（前年度）"] == "令和5年度（令和5年4月1日～令和6年3月31日）"
     methods = section(rows, "方法別の訪問・連絡")
     assert methods["方法"] == ["件数", "世帯（実数）"]
     assert methods["訪問"] == ["5", "4"] and methods["電話"] == ["<3", "<3"] and methods["計"][0] == "10"
