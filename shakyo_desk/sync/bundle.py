@@ -535,7 +535,10 @@ def json_objects(pieces: Iterator[bytes]) -> Iterator[dict]:
                 try:
                     value, end = decode(buf, pos + 1)
                 except (ValueError, StopIteration):
-                    break  # (the states take it from here)
+                    state, pos = "item", pos + 1  # the states take it from here,
+                    if more:
+                        fill()  # most often with the rest of this object
+                    break
                 yield value
                 pos = end
     if state != "closed":
