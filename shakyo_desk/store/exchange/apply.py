@@ -178,9 +178,7 @@ def unheld(conn: Connection, changes: list[dict]) -> list[dict]:
     fresh = []
     for (origin, epoch), group in by_origin.items():
         seqs = [c["seq"] for c in group]
-        held = set(conn.execute(
-            sa.select(ChangeLog.seq).where(ChangeLog.origin_device == origin, ChangeLog.epoch == epoch,
-                                           ChangeLog.seq.between(min(seqs), max(seqs)))).scalars())
+        held = _held_seqs(conn, origin, epoch, seqs)
         if not held and len(set(seqs)) == len(seqs):
             fresh += group  # the usual case: nothing held, no repeats
             continue
@@ -189,6 +187,19 @@ def unheld(conn: Connection, changes: list[dict]) -> list[dict]:
                 held.add(seq)
                 fresh.append(c)
     return fresh
+
+
+def _held_seqs(conn: Connection, origin: str, epoch: int, seqs: list[int]) -> set[int]:
+    of_origin = (ChangeLog.origin_device == origin, ChangeLog.epoch == epoch)
+    low, high = min(seqs), max(seqs)
+    if high - low < 2 * len(seqs):  # close together (a range of a bundle): one range scan
+        return set(conn.execute(sa.select(ChangeLog.seq).where(*of_origin, ChangeLog.seq.between(low, high))).scalars())
+    # Far apart (what the general path gathers beside new records): look up just these.
+    wanted, held = sorted(set(seqs)), set()
+    for start in range(0, len(wanted), CHUNK):
+        held.update(conn.execute(sa.select(ChangeLog.seq).where(
+            *of_origin, ChangeLog.seq.in_(wanted[start:start + CHUNK]))).scalars())
+    return held
 
 
 def _insert_log(conn: Connection, changes: list[dict]) -> None:
