@@ -362,9 +362,6 @@ def _direct_encoder(serializer, process):
 
 
 SLICE = 5_000  # changes applied at a time: bounds memory on a full bundle
-# SQLite's page cache while applying (allocated only as used): 32 MB took a tenth off the
-# inserts of a full bundle (64 MB: a little more, but `join` then passed 300 MB).
-IMPORT_CACHE_KIB = 32 * 1024
 
 
 def apply_changes(conn: Connection, changes: Iterable[dict]) -> Applied:
@@ -382,10 +379,6 @@ def apply_changes(conn: Connection, changes: Iterable[dict]) -> Applied:
     # of fresh dicts took a tenth of a full bundle's import.
     collecting = gc.isenabled()
     gc.disable()
-    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    # A full bundle writes 600 MB of pages; with SQLite's default 8 MB of cache the pages of
-    # the indexes it inserts into at random were re-read (and decrypted) over and over.
-    conn.exec_driver_sql(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
     try:
         new_kinds = _entities_without_records(conn)
         if not new_kinds:
@@ -412,7 +405,6 @@ def apply_changes(conn: Connection, changes: Iterable[dict]) -> Applied:
             bulk.flush()
             _apply_slice(conn, general, result)
     finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {cache}")
         if collecting:
             gc.enable()
     if not result.stored:
