@@ -39,6 +39,8 @@ class Council(Synced, Base):
     handout_retention_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_HANDOUT_RETENTION_DAYS)
     # Statistics (0005): counts below this are suppressed in anything exported (reports/stats_suppress.py).
     stats_suppression_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    # Backups (0006): admins are reminded when this installation's last backup is older.
+    backup_reminder_days: Mapped[int] = mapped_column(Integer, default=7)
 
 
 class District(Synced, Base):
@@ -373,6 +375,8 @@ class DeviceState(Base):
     # A store upgraded from before sync got its recovery identity on first unlock: kept
     # until an admin has printed it, then erased (a new store prints it at `init`).
     recovery_identity_unprinted: Mapped[str | None] = mapped_column(String(100))
+    # Backups (0006): when this installation last wrote a verified backup file (store/backup.py).
+    last_backup_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Roster(Base):

@@ -1,5 +1,6 @@
 """Council settings (name, municipality, fiscal-year start, idle lock, retention, handout
-wording and how long handout copies may stay out, the statistics suppression threshold)."""
+wording and how long handout copies may stay out, the statistics suppression threshold,
+after how many days admins are reminded to back up)."""
 
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ from shakyo_desk.store.store import Store
 
 # Counts below this are suppressed in exported statistics (a small count can name a villager).
 DEFAULT_STATS_SUPPRESSION_THRESHOLD = 3
+# Admins see a reminder when this installation's last backup is older than this (store/backup.py).
+DEFAULT_BACKUP_REMINDER_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class CouncilSettings:
     confidentiality_notice: str = DEFAULT_CONFIDENTIALITY_NOTICE  # printed on every 支援会議 handout
     handout_retention_days: int = DEFAULT_HANDOUT_RETENTION_DAYS  # copies still out this long after a meeting are listed
     stats_suppression_threshold: int = DEFAULT_STATS_SUPPRESSION_THRESHOLD  # exported counts below it are hidden
+    backup_reminder_days: int = DEFAULT_BACKUP_REMINDER_DAYS  # remind admins when the last backup is older
 
 
 def get_settings(store: Store) -> CouncilSettings:
@@ -35,7 +39,7 @@ def get_settings(store: Store) -> CouncilSettings:
         c = s.execute(sa.select(Council).where(Council.deleted_at.is_(None))).scalars().first()
         return CouncilSettings(c.id, c.name, c.municipality, c.fiscal_year_start_month, c.idle_lock_minutes,
                                c.retention_years, c.is_demo, c.confidentiality_notice, c.handout_retention_days,
-                               c.stats_suppression_threshold)
+                               c.stats_suppression_threshold, c.backup_reminder_days)
 
 
 def update_settings(store: Store, **changes) -> CouncilSettings:
@@ -55,6 +59,7 @@ def update_settings(store: Store, **changes) -> CouncilSettings:
         ("retention_years", "保存年数", 1, 100),
         ("handout_retention_days", "配布資料を回収・廃棄するまでの日数", 1, 3650),
         ("stats_suppression_threshold", "統計で伏せる件数の基準（この数未満を伏せる）", 1, 20),
+        ("backup_reminder_days", "バックアップを促すまでの日数", 1, 365),
     ):
         if field in changes:
             try:

@@ -1,0 +1,578 @@
+"""Encrypted backup files and restoring them (DESIGN §4 "Backups", §5 epochs).
+
+A backup file is one consistent snapshot of the (still SQLCipher-encrypted) database and
+the key file, sealed end to end so that a truncated, altered or foreign file is refused
+before anything is written:
+
+    MAGIC (8 bytes) | header length (4 bytes, big endian) | header (UTF-8 JSON)
+    | SHA-256 of the header (32 bytes) | chunks
+
+The header is readable without any key (format, council, device, schema revision, sizes,
+hashes, salt and the key file, which only holds wrapped keys, as on disk beside the
+database). The snapshot follows in chunks of ``chunk_size`` bytes, each sealed with
+AES-256-GCM under a key derived with HKDF from the data key and the header's random salt;
+the nonce is the chunk number and the associated data is the header's hash, the chunk
+number and a final-chunk flag. So any changed byte, a reordered, missing or extra chunk, a
+cut at any offset and an edited header all fail to decrypt. The key file inside lets
+restore get the data key with the recovery key alone, on a PC that never saw this store.
+
+The plain SHA-256 after the header only tells accidental damage to the header apart from
+a wrong recovery key; the authentication is the chunks' tags.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import struct
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+import sqlcipher3
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import exc as sa_exc
+
+from shakyo_desk import __version__
+from shakyo_desk.domain.errors import InvalidInput, PermissionDenied, StoreError
+from shakyo_desk.domain.ids import new_id
+from shakyo_desk.domain.roles import Role, manages_settings
+from shakyo_desk.store import migrate
+from shakyo_desk.store.atomic import fsync_dir, write_atomic
+from shakyo_desk.store.engine import open_engine, probe
+from shakyo_desk.store.keyfile import KeyFile
+from shakyo_desk.store.models import Council, DeviceState
+from shakyo_desk.store.paths import StoreLayout
+from shakyo_desk.store.store import Store, validate_passphrase
+from shakyo_desk.store.writer import Actor, now_utc
+
+MAGIC = b"SHKDBKP\x00"
+FORMAT = 1
+CHUNK_SIZE = 1 << 20  # 1 MiB of plaintext per sealed chunk: memory stays flat
+EXTENSION = ".shakyo-backup"
+PARTIAL = ".partial"
+_TAG = 16
+_MAX_HEADER = 1 << 20
+_HKDF_INFO = b"shakyo-desk backup v1"
+
+Progress = Callable[[int, int, str], None]
+
+NOT_A_BACKUP = "「{name}」は社協デスクのバックアップファイルではありません。ファイルを確かめてください。"
+DAMAGED = ("バックアップファイル「{name}」は途中で切れているか、内容が書き換えられています。"
+           "このファイルからは復元できません。別のバックアップを使ってください。")
+TOO_NEW = ("このバックアップは新しいバージョンの社協デスクで作られているため、このバージョンでは復元できません。"
+           "アプリを最新版に更新してください。")
+PARTIAL_FILE = ("「{name}」は書きかけのファイル（.partial）で、バックアップとして完成していません。"
+                "完成したバックアップファイルを指定してください。")
+CANNOT_WRITE = "「{folder}」に書き込めませんでした。書き込みできる場所と空き容量を確かめてください。何も保存していません。"
+ADMIN_ONLY = "バックアップの作成は管理者だけができます。"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+@dataclass(frozen=True)
+class BackupHeader:
+    format: int
+    council_id: str
+    council_name: str
+    store_id: str
+    device_id: str
+    epoch: int
+    schema_revision: str
+    created_at: datetime  # naive UTC, as everything stored
+    app_version: str
+    database_size: int
+    database_sha256: str
+    key_file: str  # the key file's JSON text, byte for byte
+    key_file_sha256: str
+    chunk_size: int
+    salt: bytes
+    digest: bytes  # SHA-256 of the header as written: bound into every chunk
+
+    @property
+    def chunk_count(self) -> int:
+        return max(1, -(-self.database_size // self.chunk_size))
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    path: Path
+    size: int  # bytes of the backup file
+    database_size: int
+    created_at: datetime
+    council_name: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    last_backup_at: datetime | None  # naive UTC
+    reminder_days: int
+    due: bool  # none yet, or older than reminder_days
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    root: Path
+    council_name: str
+    backup_created_at: datetime
+    old_epoch: int
+    epoch: int
+    kept_aside: Path | None  # where a replaced store of the same council was moved
+    login: str | None  # the account whose passphrase was set, if any
+    seconds: float
+
+
+# ---- names and the reminder ------------------------------------------------------------
+
+
+def default_file_name(council_name: str, day) -> str:
+    """社協名_バックアップ_令和8年12月5日.shakyo-backup (characters a file system refuses dropped)."""
+    from shakyo_desk.domain.wareki import format_wareki
+
+    safe = "".join(ch for ch in council_name if ch not in '\\/:*?"<>|').strip() or "社協デスク"
+    return f"{safe}_バックアップ_{format_wareki(day)}{EXTENSION}"
+
+
+def backup_status(store: Store, now: datetime | None = None) -> BackupStatus:
+    with store.read() as s:
+        last = s.execute(sa.select(DeviceState.last_backup_at).where(DeviceState.id == 1)).scalar()
+        days = s.execute(sa.select(Council.backup_reminder_days).where(Council.deleted_at.is_(None))).scalars().first()
+    days = days or 7
+    now = now or now_utc()
+    due = last is None or (now - last).total_seconds() > days * 86400
+    return BackupStatus(last, days, due)
+
+
+# ---- writing a backup --------------------------------------------------------------------
+
+
+def _derive(data_key: bytes, salt: bytes) -> AESGCM:
+    return AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_HKDF_INFO).derive(data_key))
+
+
+def _nonce(index: int) -> bytes:
+    return b"\x00\x00\x00\x00" + struct.pack(">Q", index)
+
+
+def _aad(digest: bytes, index: int, final: bool) -> bytes:
+    return digest + struct.pack(">QB", index, 1 if final else 0)
+
+
+def _snapshot(store: Store, target: Path) -> None:
+    """A consistent copy of the live database through SQLite's online backup API, in one
+    read transaction (the app may keep writing meanwhile: WAL readers see one moment).
+    The copy is encrypted with the same data key, like the original."""
+    dest = sqlcipher3.connect(str(target), isolation_level=None)
+    try:
+        dest.execute(f"PRAGMA key = \"x'{store.data_key.hex()}'\"")
+        raw = store.engine.raw_connection()
+        try:
+            raw.driver_connection.backup(dest)  # pages=-1: all at once, one snapshot
+        finally:
+            raw.close()
+    finally:
+        dest.close()
+
+
+def _snapshot_facts(path: Path, data_key: bytes) -> dict:
+    """Council, device and schema as they are in the snapshot itself."""
+    conn = sqlcipher3.connect(str(path), isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+        council = conn.execute("SELECT id, name FROM council WHERE deleted_at IS NULL LIMIT 1").fetchone()
+        device = conn.execute("SELECT device_id, epoch FROM device_state WHERE id = 1").fetchone()
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    finally:
+        conn.close()
+    return {"council_id": council[0], "council_name": council[1], "device_id": device[0], "epoch": device[1],
+            "schema_revision": revision}
+
+
+def _hash_file(path: Path) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        while block := fh.read(CHUNK_SIZE):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+def _header_bytes(doc: dict) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def create_backup(store: Store, target: Path, progress: Progress | None = None,
+                  chunk_size: int = CHUNK_SIZE) -> BackupResult:
+    """Write a verified backup file at ``target`` (admin). ``target.partial`` is written,
+    fsynced, renamed and read back; only then is the backup recorded (audit ``store.backup``
+    and ``device_state.last_backup_at``, which the reminder reads)."""
+    if not manages_settings(store.actor.role):
+        raise PermissionDenied(ADMIN_ONLY)
+    target = Path(target)
+    if target.name.endswith(PARTIAL):
+        raise InvalidInput("バックアップのファイル名を「.partial」で終わらせることはできません。別の名前にしてください。")
+    if target.is_dir():
+        raise InvalidInput(f"「{target}」はフォルダです。バックアップのファイル名を指定してください。")
+    folder = target.parent
+    if not folder.is_dir():
+        raise StoreError(f"フォルダ「{folder}」が見つかりません。保存先のフォルダを確かめてください。")
+    report = progress or (lambda done, total, text: None)
+    started = time.perf_counter()
+    layout = store.layout
+    data_key = store.data_key
+    partial = target.with_name(target.name + PARTIAL)
+    try:
+        layout.staging.mkdir(exist_ok=True)
+    except OSError as error:
+        raise StoreError(CANNOT_WRITE.format(folder=layout.root)) from error
+    snapshot = layout.staging / f"backup-{new_id()}.db"
+    try:
+        try:
+            partial.open("wb").close()  # an unwritable folder is refused before the long work
+        except OSError as error:
+            raise StoreError(CANNOT_WRITE.format(folder=folder)) from error
+        report(0, 100, "データベースの写しを作っています…")
+        try:
+            _snapshot(store, snapshot)
+        except OSError as error:
+            raise StoreError(CANNOT_WRITE.format(folder=layout.root)) from error
+        except sqlcipher3.Error as error:
+            raise StoreError("データベースの写しを作れませんでした。空き容量を確かめて、もう一度お試しください。") from error
+        facts = _snapshot_facts(snapshot, data_key)
+        report(30, 100, "写しを確かめています…")
+        db_size, db_hash = _hash_file(snapshot)
+        key_text = layout.key_file.read_bytes().decode("utf-8")
+        created_at = now_utc().replace(microsecond=0)
+        salt = secrets.token_bytes(32)
+        doc = {
+            "format": FORMAT, **facts, "store_id": store.keyfile.store_id,
+            "created_at": created_at.isoformat() + "Z", "app_version": __version__,
+            "database": {"size": db_size, "sha256": db_hash},
+            "key_file": {"text": key_text, "sha256": hashlib.sha256(key_text.encode("utf-8")).hexdigest()},
+            "chunk_size": chunk_size, "salt": _b64(salt),
+        }
+        header = _header_bytes(doc)
+        digest = hashlib.sha256(header).digest()
+        aead = _derive(data_key, salt)
+        count = max(1, -(-db_size // chunk_size))
+        try:
+            with open(partial, "wb") as out, open(snapshot, "rb") as src:
+                out.write(MAGIC + struct.pack(">I", len(header)) + header + digest)
+                for index in range(count):
+                    block = src.read(chunk_size)
+                    final = index == count - 1
+                    out.write(aead.encrypt(_nonce(index), block, _aad(digest, index, final)))
+                    if index % 16 == 0:
+                        report(40 + 40 * index // count, 100, "暗号化して書き込んでいます…")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, target)
+            fsync_dir(folder)
+        except OSError as error:
+            raise StoreError(CANNOT_WRITE.format(folder=folder)) from error
+        report(80, 100, "書き込んだファイルを読み直して確かめています…")
+        try:
+            written = read_header(target)
+            _verify(target, written, data_key)
+        except StoreError:
+            target.unlink(missing_ok=True)
+            raise StoreError(f"書き込んだバックアップを読み直すと内容が一致しませんでした。保存先（{folder}）の媒体を確かめてください。") from None
+        size = target.stat().st_size
+        with store.write() as w:
+            w.conn.execute(DeviceState.__table__.update().where(DeviceState.id == 1), {"last_backup_at": created_at})
+            w.audit("store.backup", "council", facts["council_id"],
+                    {"file": target.name, "size": size, "database_size": db_size, "sha256": db_hash,
+                     "created_at": doc["created_at"]})
+        report(100, 100, "バックアップを作成しました。")
+        return BackupResult(target, size, db_size, created_at, facts["council_name"], time.perf_counter() - started)
+    finally:
+        snapshot.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+
+
+# ---- reading a backup ------------------------------------------------------------------
+
+
+def read_header(path: Path) -> BackupHeader:
+    """The header, checked for form and accidental damage (not yet authenticated)."""
+    path = Path(path)
+    name = path.name
+    if name.endswith(PARTIAL):
+        raise StoreError(PARTIAL_FILE.format(name=name))
+    try:
+        with open(path, "rb") as fh:
+            start = fh.read(len(MAGIC) + 4)
+            if len(start) < len(MAGIC) or start[: len(MAGIC)] != MAGIC:
+                raise StoreError(NOT_A_BACKUP.format(name=name))
+            if len(start) < len(MAGIC) + 4:
+                raise StoreError(DAMAGED.format(name=name))
+            (length,) = struct.unpack(">I", start[len(MAGIC):])
+            if length > _MAX_HEADER:
+                raise StoreError(DAMAGED.format(name=name))
+            header = fh.read(length)
+            digest = fh.read(32)
+    except FileNotFoundError:
+        raise StoreError(f"バックアップファイル「{path}」が見つかりません。ファイルの場所を確かめてください。") from None
+    except IsADirectoryError:
+        raise StoreError(f"「{path}」はフォルダです。バックアップファイルを指定してください。") from None
+    except OSError as error:
+        raise StoreError(f"バックアップファイル「{name}」を読めませんでした。ファイルと媒体を確かめてください。") from error
+    if len(header) != length or len(digest) != 32 or hashlib.sha256(header).digest() != digest:
+        raise StoreError(DAMAGED.format(name=name))
+    try:
+        doc = json.loads(header.decode("utf-8"))
+        fmt = int(doc["format"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise StoreError(DAMAGED.format(name=name)) from None
+    if fmt > FORMAT:
+        raise StoreError(TOO_NEW)
+    try:
+        created = datetime.fromisoformat(doc["created_at"].removesuffix("Z"))
+        result = BackupHeader(
+            format=fmt, council_id=str(doc["council_id"]), council_name=str(doc["council_name"]),
+            store_id=str(doc["store_id"]), device_id=str(doc["device_id"]), epoch=int(doc["epoch"]),
+            schema_revision=str(doc["schema_revision"]), created_at=created, app_version=str(doc["app_version"]),
+            database_size=int(doc["database"]["size"]), database_sha256=str(doc["database"]["sha256"]),
+            key_file=str(doc["key_file"]["text"]), key_file_sha256=str(doc["key_file"]["sha256"]),
+            chunk_size=int(doc["chunk_size"]), salt=base64.b64decode(doc["salt"], validate=True), digest=digest,
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise StoreError(DAMAGED.format(name=name)) from None
+    if result.chunk_size <= 0 or result.database_size < 0 or len(result.salt) != 32:
+        raise StoreError(DAMAGED.format(name=name))
+    if hashlib.sha256(result.key_file.encode("utf-8")).hexdigest() != result.key_file_sha256:
+        raise StoreError(DAMAGED.format(name=name))
+    return result
+
+
+def _chunks(path: Path, header: BackupHeader, data_key: bytes) -> Iterator[bytes]:
+    """The snapshot's plaintext chunk by chunk; StoreError(DAMAGED) on any cut or change,
+    raised at the latest after the last chunk (size, hash, nothing after it)."""
+    name = Path(path).name
+    aead = _derive(data_key, header.salt)
+    digest, size = hashlib.sha256(), 0
+    count = header.chunk_count
+    try:
+        with open(path, "rb") as fh:
+            (length,) = struct.unpack(">I", fh.read(len(MAGIC) + 4)[len(MAGIC):])
+            fh.seek(len(MAGIC) + 4 + length + 32)
+            for index in range(count):
+                final = index == count - 1
+                expected = (header.database_size - index * header.chunk_size if final else header.chunk_size) + _TAG
+                sealed = fh.read(expected)
+                if len(sealed) != expected:
+                    raise StoreError(DAMAGED.format(name=name))
+                try:
+                    block = aead.decrypt(_nonce(index), sealed, _aad(header.digest, index, final))
+                except InvalidTag:
+                    raise StoreError(DAMAGED.format(name=name)) from None
+                digest.update(block)
+                size += len(block)
+                yield block
+            if fh.read(1):
+                raise StoreError(DAMAGED.format(name=name))
+    except OSError as error:
+        raise StoreError(f"バックアップファイル「{name}」を読めませんでした。ファイルと媒体を確かめてください。") from error
+    if size != header.database_size or digest.hexdigest() != header.database_sha256:
+        raise StoreError(DAMAGED.format(name=name))
+
+
+def _verify(path: Path, header: BackupHeader, data_key: bytes, progress: Progress | None = None,
+            span: tuple[int, int] = (0, 100)) -> None:
+    for index, _block in enumerate(_chunks(path, header, data_key)):
+        if progress is not None and index % 16 == 0:
+            progress(span[0] + (span[1] - span[0]) * index // header.chunk_count, 100, "バックアップを確かめています…")
+
+
+def open_backup(path: Path, recovery_key: str) -> tuple[BackupHeader, bytes]:
+    """The header and the data key, with the recovery key. Nothing is written."""
+    header = read_header(path)
+    keyfile = _keyfile_of(header, Path(path).name)
+    return header, keyfile.unwrap_with_recovery(recovery_key)
+
+
+def _keyfile_of(header: BackupHeader, name: str) -> KeyFile:
+    try:
+        doc = json.loads(header.key_file)
+        keyfile = KeyFile(store_id=str(doc["store_id"]), accounts=doc["accounts"], recovery=doc.get("recovery") or {},
+                          created_at=doc.get("created_at", ""))
+    except (ValueError, KeyError, TypeError):
+        raise StoreError(DAMAGED.format(name=name)) from None
+    if keyfile.store_id != header.store_id or not keyfile.recovery:
+        raise StoreError(DAMAGED.format(name=name))
+    return keyfile
+
+
+# ---- restoring -------------------------------------------------------------------------
+
+_STORE_FILES = ("shakyo.db", "shakyo.db-wal", "shakyo.db-shm", "keys.json", "unlock-state.json")
+
+
+def _check_target(layout: StoreLayout, header: BackupHeader, replace: bool) -> bool:
+    """Whether a store of the same council is to be replaced; refusals otherwise."""
+    root = layout.root
+    if root.exists() and not root.is_dir():
+        raise InvalidInput(f"「{root}」はフォルダではありません。復元先には空のフォルダを指定してください。")
+    if layout.database.exists() or layout.key_file.exists():
+        try:
+            there = KeyFile.load(layout.key_file).store_id
+        except StoreError:
+            there = None
+        if there != header.store_id:
+            raise StoreError(
+                f"フォルダ「{root}」には別の社協のデータがあるため、「{header.council_name}」のバックアップは復元できません。"
+                "そのデータには手を付けていません。空のフォルダを指定してください。")
+        if not replace:
+            raise StoreError(
+                f"フォルダ「{root}」にはすでに「{header.council_name}」のデータがあります。"
+                "バックアップで置き換えるときは --replace を指定してください（今のデータは backups フォルダに残します）。")
+        return True
+    if root.exists() and any(root.iterdir()):
+        raise StoreError(f"フォルダ「{root}」は空ではありません。復元先には空のフォルダか、まだないフォルダを指定してください。")
+    return False
+
+
+def restore_backup(path: Path, root: Path, recovery_key: str, *, replace: bool = False,
+                   login: str | None = None, new_passphrase: str | None = None, kdf: dict | None = None,
+                   progress: Progress | None = None) -> RestoreResult:
+    """Restore ``path`` into ``root`` with the recovery key. Everything is checked first
+    (form, schema, target, recovery key, every chunk); then the database and key file are
+    written, a replaced store of the same council is moved into ``backups/``, and the
+    restored store starts a new sync epoch. With ``login``, that account's passphrase is
+    set to ``new_passphrase`` (the others keep theirs)."""
+    started = time.perf_counter()
+    report = progress or (lambda done, total, text: None)
+    path, layout = Path(path), StoreLayout(Path(root))
+    header = read_header(path)
+    if header.schema_revision not in migrate.known_revisions():
+        raise StoreError(TOO_NEW)
+    if login is not None:
+        validate_passphrase(new_passphrase or "")
+    replacing = _check_target(layout, header, replace)
+    keyfile = _keyfile_of(header, path.name)
+    data_key = keyfile.unwrap_with_recovery(recovery_key)
+    report(0, 100, "バックアップを確かめています…")
+    _verify(path, header, data_key, report, (0, 45))
+
+    root = layout.root
+    created_root = not root.exists()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    incoming = root / ("shakyo.db.restoring" + PARTIAL)
+    aside = layout.backups / f"before-restore-{stamp}" if replacing else None
+    moved: list[tuple[Path, Path]] = []
+    placing = [False]  # set once the old store's files are all aside: what is in root is ours
+    engine = None
+    try:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            report(45, 100, "データベースを書き戻しています…")
+            with open(incoming, "wb") as out:
+                for index, block in enumerate(_chunks(path, header, data_key)):
+                    out.write(block)
+                    if index % 16 == 0:
+                        report(45 + 40 * index // header.chunk_count, 100, "データベースを書き戻しています…")
+                out.flush()
+                os.fsync(out.fileno())
+            if aside is not None:
+                aside.mkdir(parents=True)
+                for file_name in _STORE_FILES:
+                    source = root / file_name
+                    if source.exists():
+                        os.replace(source, aside / file_name)
+                        moved.append((aside / file_name, source))
+            placing[0] = True
+            os.replace(incoming, layout.database)
+            write_atomic(layout.key_file, header.key_file.encode("utf-8"))
+        except OSError as error:
+            raise StoreError(CANNOT_WRITE.format(folder=root)) from error
+
+        report(88, 100, "新しい同期の区切りを始めています…")
+        engine = open_engine(layout.database, data_key)
+        probe(engine)
+        migrate.upgrade(engine, layout)
+        actor = _restore_actor(engine, login)
+        store = Store(layout, engine, keyfile, data_key, actor)
+        from shakyo_desk.store.exchange.identity import start_new_epoch
+
+        with store.write() as w:
+            epoch = start_new_epoch(w.conn)
+            # The file restored from counts as this installation's last backup.
+            w.conn.execute(DeviceState.__table__.update().where(DeviceState.id == 1),
+                           {"last_backup_at": header.created_at})
+            w.audit("store.restore", "council", header.council_id, {
+                "file": path.name, "backup_created_at": header.created_at.isoformat() + "Z",
+                "from_device": header.device_id, "old_epoch": header.epoch, "epoch": epoch,
+                "replaced": aside.name if aside is not None else None,
+            })
+            if login is not None:
+                keyfile.wrap_for_account(login, new_passphrase, data_key, kdf)
+                keyfile.save(layout.key_file)
+        store.close()
+        engine = None
+    except BaseException as error:
+        if engine is not None:
+            engine.dispose()
+        _undo_restore(layout, incoming, moved, placing[0], created_root, aside)
+        if isinstance(error, sa_exc.DatabaseError):
+            raise StoreError(DAMAGED.format(name=path.name)) from error
+        raise
+    report(100, 100, "復元しました。")
+    return RestoreResult(root, header.council_name, header.created_at, header.epoch, epoch, aside, login,
+                         time.perf_counter() - started)
+
+
+def _restore_actor(engine: sa.Engine, login: str | None) -> Actor:
+    if login is None:
+        # Nobody is signed in during a restore: the recovery key is the authority.
+        return Actor(None, "", "復旧キーによる復元", Role.ADMIN)
+    from shakyo_desk.store.store import _load_actor
+
+    return _load_actor(engine, login)
+
+
+def _undo_restore(layout: StoreLayout, incoming: Path, moved: list[tuple[Path, Path]], placing: bool,
+                  created_root: bool, aside: Path | None) -> None:
+    """Put the folder back as it was: nothing restored, a replaced store where it was."""
+    incoming.unlink(missing_ok=True)
+    if aside is None:
+        # The folder was empty or missing: everything in it now is ours.
+        if created_root:
+            shutil.rmtree(layout.root, ignore_errors=True)
+        elif layout.root.exists():
+            for child in layout.root.iterdir():
+                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+        return
+    if placing:
+        for file_name in _STORE_FILES:
+            (layout.root / file_name).unlink(missing_ok=True)
+    for kept, original in moved:
+        os.replace(kept, original)
+    if aside.exists() and not any(aside.iterdir()):
+        aside.rmdir()
+
+
+def counts(store: Store) -> dict[str, int]:
+    """Rows per table (tests and the CLI compare a restored store with its original)."""
+    with store.read() as s:
+        conn = s.connection()
+        names = [r[0] for r in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return {n: conn.exec_driver_sql(f'SELECT count(*) FROM "{n}"').scalar() for n in names}
+
+
+__all__ = ["BackupHeader", "BackupResult", "BackupStatus", "RestoreResult", "backup_status", "counts",
+           "create_backup", "default_file_name", "open_backup", "read_header", "restore_backup"]
+
