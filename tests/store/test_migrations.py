@@ -60,6 +60,7 @@ def test_every_released_schema_upgrades_and_opens(tmp_path, fixture):
     settings = get_settings(store)  # columns added by 0004 get the model's defaults in older stores
     assert settings.confidentiality_notice == DEFAULT_CONFIDENTIALITY_NOTICE
     assert settings.handout_retention_days == 30
+    assert settings.backup_reminder_days == 7  # 0006
     from shakyo_desk.store.exchange import devices
 
     # Sync keys exist after the first unlock; a store from before sync still owes its admin

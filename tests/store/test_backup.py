@@ -1,0 +1,381 @@
+"""Backup files and restore (issue 6): real SQLCipher stores, real files, real damage."""
+
+import hashlib
+import json
+import os
+import struct
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from shakyo_desk.domain.errors import AuthError, InvalidInput, PermissionDenied, StoreError
+from shakyo_desk.domain.roles import Role
+from shakyo_desk.store import backup
+from shakyo_desk.store.check import check_store
+from shakyo_desk.store.keyfile import FAST_KDF
+from shakyo_desk.store.models import SYNCED_MODELS, AuditLog, ChangeLog, DeviceState
+from shakyo_desk.store.services import contacts, council, districts, households
+from shakyo_desk.store.store import create_store, unlock
+
+from .conftest import PASSPHRASE, login_as
+
+SMALL_CHUNK = 4096  # many chunks from a small store, so cuts and flips land between and inside them
+
+
+def _fill(store, district) -> list[str]:
+    ids = []
+    for n, name in enumerate(["山田 花子", "佐藤 一郎", "鈴木 次郎"]):
+        household_id = households.add_household(store, district, name, address=f"架空村上町{n + 1}")
+        contacts.add_contact(store, household_id=household_id, method="訪問", note=f"{name}さん宅を訪問。元気そう。")
+        ids.append(household_id)
+    households.update_household(store, ids[0], phone="0265-12-3456")
+    return ids
+
+
+def _synced_rows(store) -> dict[str, list]:
+    with store.read() as s:
+        return {name: [tuple(r) for r in s.execute(sa.select(model.__table__).order_by(model.__table__.c.id))]
+                for name, model in SYNCED_MODELS.items()}
+
+
+def _device(store):
+    with store.read() as s:
+        row = s.get(DeviceState, 1)
+        return row.device_id, row.epoch, row.next_seq, row.last_backup_at
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def made(tmp_path, store_and_key):
+    """A store with records, its recovery key and a backup file of it."""
+    store, recovery = store_and_key
+    _fill(store, districts.add_district(store, "上町", "かみまち"))
+    target = tmp_path / "out" / "backup.shakyo-backup"
+    target.parent.mkdir()
+    result = backup.create_backup(store, target, chunk_size=SMALL_CHUNK)
+    return store, recovery, target, result
+
+
+# ---- round trip --------------------------------------------------------------------
+
+
+def test_round_trip_gives_an_identical_sound_store_with_a_new_epoch(tmp_path, made):
+    store, recovery, target, result = made
+    assert result.path == target and target.is_file() and result.size == target.stat().st_size
+    assert not list(target.parent.glob("*.partial"))
+    before_rows, before_device = _synced_rows(store), _device(store)
+    before_counts = check_store(store).counts
+
+    restored = backup.restore_backup(target, tmp_path / "new-pc", recovery)
+    assert restored.old_epoch == before_device[1] and restored.epoch == before_device[1] + 1
+
+    again = unlock(tmp_path / "new-pc", "admin", PASSPHRASE)  # every account keeps its passphrase
+    report = check_store(again)
+    assert report.sound, report.problems
+    assert _synced_rows(again) == before_rows
+    counts = {k: v for k, v in report.counts.items() if k != "audit_entries"}
+    assert counts == {k: v for k, v in before_counts.items() if k != "audit_entries"}
+    device_id, epoch, next_seq, last_backup = _device(again)
+    assert device_id == before_device[0] and epoch == before_device[1] + 1 and next_seq == 1
+    assert last_backup == result.created_at  # the file restored from counts as the last backup
+    with again.read() as s:
+        restore_entry = s.execute(sa.select(AuditLog).where(AuditLog.action == "store.restore")).scalar_one()
+        assert restore_entry.detail["epoch"] == epoch and restore_entry.detail["old_epoch"] == before_device[1]
+
+    # What the restored store writes from now on is named by the new epoch, so it can never
+    # collide with changes the original installation issued after the backup.
+    [row] = households.list_households(again, "山田")
+    households.update_household(again, row.id, notes="復元後の記録")
+    with again.read() as s:
+        newest = s.execute(sa.select(ChangeLog).where(ChangeLog.epoch == epoch)).scalars().all()
+    assert [(c.origin_device, c.seq, c.entity_id) for c in newest] == [(device_id, 1, row.id)]
+    assert check_store(again).sound
+    again.close()
+
+
+def test_backup_is_recorded_and_holds_nothing_readable(made):
+    store, _recovery, target, result = made
+    data = target.read_bytes()
+    assert b"SQLite format 3" not in data
+    for secret in ("山田 花子", "架空村上町1", "0265-12-3456", "元気そう"):
+        assert secret.encode("utf-8") not in data
+    header = backup.read_header(target)
+    assert header.council_name == "テスト村社会福祉協議会" and header.format == backup.FORMAT
+    assert header.schema_revision == "0006" and header.database_size == result.database_size
+    assert header.chunk_count > 10
+    assert _device(store)[3] == result.created_at
+    with store.read() as s:
+        entry = s.execute(sa.select(AuditLog).where(AuditLog.action == "store.backup")).scalar_one()
+    assert entry.detail["file"] == target.name and entry.detail["size"] == result.size
+
+
+def test_snapshot_sees_one_committed_moment_while_another_process_writes(tmp_path, made):
+    store, recovery, _target, _result = made
+    other = unlock(store.layout.root, "admin", PASSPHRASE)  # its own engine, like the CLI beside the app
+    conn = other.engine.raw_connection()
+    try:
+        conn.driver_connection.execute("BEGIN IMMEDIATE")
+        conn.driver_connection.execute("UPDATE household SET phone = '0000-00-0000'")  # not committed
+        snapshot = tmp_path / "snap.db"
+        backup._snapshot(store, snapshot)
+        conn.driver_connection.execute("ROLLBACK")
+    finally:
+        conn.close()
+        other.close()
+    import sqlcipher3
+
+    copy = sqlcipher3.connect(str(snapshot))
+    copy.execute(f"PRAGMA key = \"x'{store.data_key.hex()}'\"")
+    phones = {r[0] for r in copy.execute("SELECT phone FROM household")}
+    copy.close()
+    assert "0000-00-0000" not in phones and "0265-12-3456" in phones
+    second = backup.create_backup(store, tmp_path / "second.shakyo-backup")
+    backup.restore_backup(second.path, tmp_path / "r", recovery)
+    restored = unlock(tmp_path / "r", "admin", PASSPHRASE)
+    assert check_store(restored).sound and _synced_rows(restored) == _synced_rows(store)
+    restored.close()
+
+
+# ---- damaged, foreign and wrong ------------------------------------------------------
+
+
+def _header_end(path: Path) -> int:
+    (length,) = struct.unpack(">I", path.read_bytes()[8:12])
+    return 12 + length + 32
+
+
+def _cut_offsets(path: Path) -> list[int]:
+    size, end = path.stat().st_size, _header_end(path)
+    chunk = SMALL_CHUNK + 16
+    return sorted({0, 5, 10, 40, end - 1, end, end + 1, end + chunk, end + 3 * chunk + 100, size - chunk,
+                   size - 17, size - 1})
+
+
+def test_truncated_at_any_offset_is_refused_and_nothing_is_written(tmp_path, made):
+    _store, recovery, target, _result = made
+    data = target.read_bytes()
+    for offset in _cut_offsets(target):
+        cut = tmp_path / f"cut-{offset}.shakyo-backup"
+        cut.write_bytes(data[:offset])
+        root = tmp_path / f"restore-{offset}"
+        with pytest.raises(StoreError) as raised:
+            backup.restore_backup(cut, root, recovery)
+        assert ("途中で切れている" in raised.value.message or "バックアップファイルではありません" in raised.value.message), offset
+        assert not root.exists(), offset
+
+
+def test_one_flipped_byte_anywhere_is_refused(tmp_path, made):
+    _store, recovery, target, _result = made
+    data = target.read_bytes()
+    end = _header_end(target)
+    for offset in (20, end - 5, end + 3, end + SMALL_CHUNK + 20, len(data) // 2, len(data) - 1):
+        bad = bytearray(data)
+        bad[offset] ^= 0x01
+        path = tmp_path / f"flip-{offset}.shakyo-backup"
+        path.write_bytes(bytes(bad))
+        empty = tmp_path / f"empty-{offset}"
+        empty.mkdir()
+        with pytest.raises(StoreError, match="書き換えられています"):
+            backup.restore_backup(path, empty, recovery)
+        assert list(empty.iterdir()) == [], offset
+    extra = tmp_path / "extra.shakyo-backup"
+    extra.write_bytes(data + b"\x00")
+    with pytest.raises(StoreError, match="書き換えられています"):
+        backup.restore_backup(extra, tmp_path / "extra-root", recovery)
+
+
+def _rewrite_header(source: Path, dest: Path, **changes) -> None:
+    data = source.read_bytes()
+    (length,) = struct.unpack(">I", data[8:12])
+    doc = json.loads(data[12:12 + length])
+    doc.update(changes)
+    header = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    dest.write_bytes(data[:8] + struct.pack(">I", len(header)) + header + hashlib.sha256(header).digest()
+                     + data[12 + length + 32:])
+
+
+def test_edited_header_with_a_fresh_checksum_fails_authentication(tmp_path, made):
+    _store, recovery, target, _result = made
+    forged = tmp_path / "forged.shakyo-backup"
+    _rewrite_header(target, forged, council_name="別の村社会福祉協議会")
+    assert backup.read_header(forged).council_name == "別の村社会福祉協議会"  # readable, but…
+    with pytest.raises(StoreError, match="書き換えられています"):
+        backup.restore_backup(forged, tmp_path / "r", recovery)
+    assert not (tmp_path / "r").exists()
+
+
+def test_newer_format_or_schema_is_refused(tmp_path, made):
+    _store, recovery, target, _result = made
+    newer = tmp_path / "newer.shakyo-backup"
+    _rewrite_header(target, newer, format=backup.FORMAT + 1)
+    with pytest.raises(StoreError, match="新しいバージョン"):
+        backup.restore_backup(newer, tmp_path / "r1", recovery)
+    schema = tmp_path / "schema.shakyo-backup"
+    _rewrite_header(target, schema, schema_revision="9999")
+    with pytest.raises(StoreError, match="新しいバージョン"):
+        backup.restore_backup(schema, tmp_path / "r2", recovery)
+    assert not (tmp_path / "r1").exists() and not (tmp_path / "r2").exists()
+
+
+def test_not_a_backup_file(tmp_path, made):
+    _store, recovery, _target, _result = made
+    other = tmp_path / "photo.jpg"
+    other.write_bytes(b"\xff\xd8\xff\xe0" + b"x" * 100)
+    with pytest.raises(StoreError, match="バックアップファイルではありません"):
+        backup.restore_backup(other, tmp_path / "r", recovery)
+    with pytest.raises(StoreError, match="見つかりません"):
+        backup.restore_backup(tmp_path / "missing.shakyo-backup", tmp_path / "r", recovery)
+
+
+def test_wrong_recovery_key_is_refused_before_anything_is_written(tmp_path, made):
+    _store, recovery, target, _result = made
+    _other, other_key = create_store(tmp_path / "other", "別の村社会福祉協議会", "admin", PASSPHRASE, kdf=FAST_KDF)
+    _other.close()
+    assert other_key != recovery
+    for key in (str(other_key), "00000-00000-00000-00000-00000-00000"):
+        with pytest.raises(AuthError, match="復旧キーが違います"):
+            backup.restore_backup(target, tmp_path / "r", key)
+    with pytest.raises(AuthError, match="形式"):
+        backup.restore_backup(target, tmp_path / "r", "ABC")
+    assert not (tmp_path / "r").exists()
+
+
+def test_restoring_never_touches_a_store_of_another_council(tmp_path, made):
+    _store, recovery, target, _result = made
+    other, _ = create_store(tmp_path / "other", "別の村社会福祉協議会", "admin", PASSPHRASE, kdf=FAST_KDF)
+    other.close()
+    files = {p.name: _sha(p) for p in (tmp_path / "other").iterdir() if p.is_file()}
+    for replace in (False, True):
+        with pytest.raises(StoreError, match="別の社協のデータ"):
+            backup.restore_backup(target, tmp_path / "other", recovery, replace=replace)
+    assert {p.name: _sha(p) for p in (tmp_path / "other").iterdir() if p.is_file()} == files
+    assert not (tmp_path / "other" / "backups").exists()
+
+
+def test_a_folder_with_other_files_is_refused(tmp_path, made):
+    _store, recovery, target, _result = made
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "memo.txt").write_text("大事なメモ", encoding="utf-8")
+    with pytest.raises(StoreError, match="空ではありません"):
+        backup.restore_backup(target, folder, recovery)
+    assert [p.name for p in folder.iterdir()] == ["memo.txt"]
+
+
+def test_same_council_needs_replace_and_keeps_the_old_store_aside(tmp_path, made):
+    store, recovery, target, _result = made
+    [district] = [d.id for d in districts.list_districts(store)]
+    root = store.layout.root
+    households.add_household(store, district, "高橋 三郎")  # after the backup: in the old store only
+    store.close()
+    old = {name: _sha(root / name) for name in ("shakyo.db", "keys.json")}
+    with pytest.raises(StoreError, match="--replace"):
+        backup.restore_backup(target, root, recovery)
+    assert {name: _sha(root / name) for name in old} == old
+
+    result = backup.restore_backup(target, root, recovery, replace=True)
+    assert result.kept_aside is not None and result.kept_aside.parent == root / "backups"
+    assert {name: _sha(result.kept_aside / name) for name in old} == old  # kept, never deleted
+    again = unlock(root, "admin", PASSPHRASE)
+    assert [r.head_name for r in households.list_households(again, "高橋")] == []
+    assert len(households.list_households(again)) == 3 and check_store(again).sound
+    again.close()
+
+
+def test_restore_can_set_a_new_passphrase_for_an_account(tmp_path, made):
+    _store, recovery, target, _result = made
+    with pytest.raises(InvalidInput):
+        backup.restore_backup(target, tmp_path / "r", recovery, login="admin", new_passphrase="short")
+    assert not (tmp_path / "r").exists()
+    result = backup.restore_backup(target, tmp_path / "r", recovery, login="admin",
+                                   new_passphrase="a new passphrase", kdf=FAST_KDF)
+    assert result.login == "admin"
+    with pytest.raises(AuthError):
+        unlock(tmp_path / "r", "admin", PASSPHRASE)
+    import time
+
+    unlock(tmp_path / "r", "admin", "a new passphrase", clock=lambda: time.time() + 60).close()  # past the wait
+
+
+def test_unknown_login_at_restore_leaves_nothing(tmp_path, made):
+    _store, recovery, target, _result = made
+    with pytest.raises(AuthError):
+        backup.restore_backup(target, tmp_path / "r", recovery, login="nobody", new_passphrase="a new passphrase")
+    assert not (tmp_path / "r").exists()
+
+
+# ---- writing: refusals and faults --------------------------------------------------------
+
+
+def test_unwritable_target_folder_is_refused_and_nothing_recorded(tmp_path, store):
+    if os.name == "nt" or not Path("/proc").is_dir():
+        pytest.skip("needs a folder nobody may write to")
+    with pytest.raises(StoreError, match="書き込めませんでした"):
+        backup.create_backup(store, Path("/proc") / "backup.shakyo-backup")
+    with pytest.raises(StoreError, match="見つかりません"):
+        backup.create_backup(store, tmp_path / "no-such-folder" / "backup.shakyo-backup")
+    assert _device(store)[3] is None and backup.backup_status(store).due
+    assert not list(store.layout.staging.glob("*"))  # the snapshot is not left behind
+
+
+def test_a_failed_write_leaves_no_backup_and_a_partial_is_never_one(tmp_path, store, monkeypatch):
+    target = tmp_path / "b.shakyo-backup"
+    real_fsync = os.fsync
+
+    def failing_fsync(fd):
+        if os.fstat(fd).st_size > 100_000:  # the backup file, not the database's own writes
+            raise OSError(28, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(backup.os, "fsync", failing_fsync)
+    with pytest.raises(StoreError, match="書き込めませんでした"):
+        backup.create_backup(store, target)
+    monkeypatch.undo()
+    assert not target.exists() and not list(tmp_path.glob("*.partial"))
+    assert _device(store)[3] is None and backup.backup_status(store).due
+
+    # A complete file that was left under its .partial name is still not a backup.
+    done = backup.create_backup(store, target)
+    partial = tmp_path / "c.shakyo-backup.partial"
+    partial.write_bytes(done.path.read_bytes())
+    with pytest.raises(StoreError, match="書きかけ"):
+        backup.read_header(partial)
+    with pytest.raises(InvalidInput, match=".partial"):
+        backup.create_backup(store, partial)
+
+
+def test_only_admins_make_backups(tmp_path, store):
+    staff = login_as(store, "tanaka", Role.COORDINATOR)
+    with pytest.raises(PermissionDenied):
+        backup.create_backup(staff, tmp_path / "b.shakyo-backup")
+    assert not (tmp_path / "b.shakyo-backup").exists()
+    staff.close()
+
+
+# ---- the reminder --------------------------------------------------------------------
+
+
+def test_reminder_is_due_without_a_backup_and_after_the_setting(tmp_path, store):
+    status = backup.backup_status(store)
+    assert status.due and status.last_backup_at is None and status.reminder_days == 7
+    result = backup.create_backup(store, tmp_path / "b.shakyo-backup")
+    assert not backup.backup_status(store).due
+    later = result.created_at + timedelta(days=8)
+    assert backup.backup_status(store, now=later).due
+    council.update_settings(store, backup_reminder_days=30)
+    assert not backup.backup_status(store, now=later).due
+    with pytest.raises(InvalidInput, match="1〜365"):
+        council.update_settings(store, backup_reminder_days=0)
+
+
+def test_default_file_name_is_council_and_wareki(tmp_path):
+    from datetime import date
+
+    assert backup.default_file_name("架空村社会福祉協議会", date(2026, 12, 5)) == \
+        "架空村社会福祉協議会_バックアップ_令和8年12月5日.shakyo-backup"
+    assert backup.default_file_name('a/b:c', date(2026, 12, 5)).startswith("abc_")
