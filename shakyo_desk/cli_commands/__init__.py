@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "meeting",
     "handout",
     "stats",
+    "backup",     # backup, restore
 ]
 
 
