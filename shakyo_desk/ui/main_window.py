@@ -1,5 +1,5 @@
 """Main window: navigation on the left, pages on the right, header, menus,
-demo banner and the idle lock. Pages come from ``pages.registry``."""
+demo banner, the backup reminder (admins) and the idle lock. Pages come from ``pages.registry``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from shakyo_desk import __version__
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui import dialogs
+from shakyo_desk.ui.backup_actions import BackupBanner, BackupRunner, watch_backups
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.idle import IdleWatcher
 from shakyo_desk.ui.pages.registry import PageSpec, pages_for
@@ -60,6 +61,10 @@ class MainWindow(QMainWindow):
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setStyleSheet(f"background: {DEMO_COLOUR}; color: white; font-weight: bold; padding: 6px;")
         self.banner.setVisible(ctx.demo)
+        self.backup_banner = BackupBanner()
+        self.backup_banner.backup_requested.connect(self.start_backup)
+        self.backup_runner = BackupRunner(ctx, self)
+        self.backup_runner.finished.connect(lambda _result: self.check_backup_due())
         self.council_label = QLabel()
         self.council_label.setStyleSheet("font-size: 13pt; font-weight: bold;")
         self.user_label = QLabel()
@@ -104,6 +109,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.banner)
+        layout.addWidget(self.backup_banner)
         layout.addWidget(header_widget)
         layout.addWidget(self.outer, 1)
         self.setCentralWidget(central)
@@ -115,6 +121,7 @@ class MainWindow(QMainWindow):
         ctx.extra["show_page"] = self.show_page  # e.g. the import summary opens 要確認
         self.nav.currentRowChanged.connect(self._show_row)
         self.update_header()
+        self.check_backup_due()
 
         self.idle = IdleWatcher(ctx.idle_ms(), self)
         self.idle.idle.connect(self.lock)
@@ -171,6 +178,12 @@ class MainWindow(QMainWindow):
             action = QAction(spec.title, self)
             action.triggered.connect(lambda _checked=False, key=spec.key: self.show_page(key))
             admin_menu.addAction(action)
+        self.backup_action = QAction(tr("バックアップを作成…"), self)
+        self.backup_action.triggered.connect(self.start_backup)
+        if self.ctx.role == Role.ADMIN:
+            if admin_specs:
+                admin_menu.addSeparator()
+            admin_menu.addAction(self.backup_action)
         if not admin_specs:
             none = QAction(tr("（管理者のみが使えます）"), self)
             none.setEnabled(False)
@@ -202,6 +215,15 @@ class MainWindow(QMainWindow):
                           tr("社協デスク バージョン {v}\n\n小さな社会福祉協議会のための、オフラインで使える記録システムです。"
                              "記録はこのパソコンの中に暗号化して保存されます。", v=__version__))
 
+    def start_backup(self) -> None:
+        """「バックアップを作成…」 (admin): file question, worker, progress, result."""
+        if self.locked or self.ctx.role != Role.ADMIN:
+            return
+        self.backup_runner.start()
+
+    def check_backup_due(self) -> None:
+        watch_backups(self.ctx, self.backup_banner)
+
     def change_passphrase(self) -> None:
         from shakyo_desk.ui.passphrase_dialog import ChangePassphraseDialog
 
@@ -221,6 +243,10 @@ class MainWindow(QMainWindow):
             changed = getattr(widget, "changed", None)
             if changed is not None and key == "settings":
                 changed.connect(self._settings_changed)
+                backup_requested = getattr(widget, "backup_requested", None)
+                if backup_requested is not None:
+                    backup_requested.connect(self.start_backup)
+                    self.backup_runner.finished.connect(lambda _r, page=widget: page.refresh())
             stale = getattr(widget, "badges_stale", None)
             if stale is not None:
                 stale.connect(self.refresh_badges)
@@ -269,6 +295,7 @@ class MainWindow(QMainWindow):
         self.ctx.council = settings
         self.update_header()
         self.idle.set_interval(self.ctx.idle_ms())
+        self.check_backup_due()  # the reminder interval may have changed
 
     # ---- locking ------------------------------------------------------------------------
 
@@ -310,6 +337,7 @@ class MainWindow(QMainWindow):
         if page is not None and hasattr(page, "refresh"):
             page.refresh()
         self.refresh_badges()
+        self.check_backup_due()
         self.idle.start()
 
     def _unlock_cancelled(self) -> None:

@@ -1,4 +1,5 @@
-"""設定 page (admin): council name, municipality, fiscal year, idle lock, retention."""
+"""設定 page (admin): council name, municipality, fiscal year, idle lock, retention, and
+backups (how often admins are reminded, when the last one was made, 「バックアップを作成…」)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,15 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 
 
+def _load(store):
+    from shakyo_desk.store.backup import backup_status
+
+    return get_settings(store), backup_status(store)
+
+
 class SettingsPage(QWidget):
     changed = Signal(object)  # CouncilSettings after saving
+    backup_requested = Signal()  # the main window runs the backup (ui/backup_actions.py)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -30,6 +38,13 @@ class SettingsPage(QWidget):
         self.retention = QSpinBox()
         self.retention.setRange(1, 100)
         self.retention.setSuffix(tr(" 年"))
+        self.backup_days = QSpinBox()
+        self.backup_days.setRange(1, 365)
+        self.backup_days.setSuffix(tr(" 日"))
+        self.last_backup = QLabel()
+        self.backup_button = QPushButton(tr("バックアップを作成…"))
+        self.backup_button.setAutoDefault(False)
+        self.backup_button.clicked.connect(self.backup_requested.emit)
         self.save_button = QPushButton(tr("保存"))
         self.save_button.clicked.connect(self.save)
         self.errors = ErrorLabel()
@@ -41,6 +56,13 @@ class SettingsPage(QWidget):
         form.addRow(tr("年度の開始月"), self.fiscal_month)
         form.addRow(tr("操作がないときに自動でロックするまで"), self.idle_minutes)
         form.addRow(tr("記録の保存年数"), self.retention)
+        form.addRow(tr("バックアップを促すまでの日数"), self.backup_days)
+        backup_row = QHBoxLayout()
+        backup_row.addWidget(self.last_backup)
+        backup_row.addSpacing(12)
+        backup_row.addWidget(self.backup_button)
+        backup_row.addStretch(1)
+        form.addRow(tr("最後のバックアップ"), backup_row)
         row = QHBoxLayout()
         row.addWidget(self.save_button)
         row.addWidget(self.notice, 1)
@@ -51,13 +73,22 @@ class SettingsPage(QWidget):
         layout.addLayout(row)
         layout.addStretch(1)
         self.name.setMaximumWidth(480)
-        for spin in (self.fiscal_month, self.idle_minutes, self.retention):
+        for spin in (self.fiscal_month, self.idle_minutes, self.retention, self.backup_days):
             spin.setMaximumWidth(160)
         self.municipality.setMaximumWidth(480)
 
     def refresh(self) -> None:
-        self.ctx.executor.submit(get_settings, self.ctx.store, on_done=self._show,
+        self.ctx.executor.submit(_load, self.ctx.store, on_done=self._loaded,
                                  on_error=self.errors.show_error, owner=self)
+
+    def _loaded(self, loaded) -> None:
+        from shakyo_desk.ui.backup_actions import local_text
+
+        settings, status = loaded
+        self._show(settings)
+        self.last_backup.setText(
+            tr("{when}（このパソコンで作成）", when=local_text(status.last_backup_at)) if status.last_backup_at
+            else tr("まだありません"))
 
     def _show(self, s: CouncilSettings) -> None:
         self.name.setText(s.name)
@@ -65,11 +96,12 @@ class SettingsPage(QWidget):
         self.fiscal_month.setValue(s.fiscal_year_start_month)
         self.idle_minutes.setValue(s.idle_lock_minutes)
         self.retention.setValue(s.retention_years)
+        self.backup_days.setValue(s.backup_reminder_days)
 
     def values(self) -> dict:
         return {"name": self.name.text(), "municipality": self.municipality.text(),
                 "fiscal_year_start_month": self.fiscal_month.value(), "idle_lock_minutes": self.idle_minutes.value(),
-                "retention_years": self.retention.value()}
+                "retention_years": self.retention.value(), "backup_reminder_days": self.backup_days.value()}
 
     def save(self) -> None:
         self.errors.clear_error()
