@@ -464,6 +464,26 @@ def restore_backup(path: Path, root: Path, recovery_key: str, *, replace: bool =
     replacing = _check_target(layout, header, replace)
     keyfile = _keyfile_of(header, path.name)
     data_key = keyfile.unwrap_with_recovery(recovery_key)
+    return _restore(path, layout, header, keyfile, data_key, replacing, login, new_passphrase, kdf, report, started)
+
+
+def restore_with_passphrase(path: Path, root: Path, login: str, passphrase: str,
+                            progress: Progress | None = None) -> RestoreResult:
+    """The same restore, the data key unwrapped with an account's passphrase from the key
+    file inside (benchmarks: the reference stores keep no recovery key). Empty targets only."""
+    started = time.perf_counter()
+    path, layout = Path(path), StoreLayout(Path(root))
+    header = read_header(path)
+    _check_target(layout, header, False)
+    keyfile = _keyfile_of(header, path.name)
+    data_key = keyfile.unwrap_for_account(login, passphrase)
+    return _restore(path, layout, header, keyfile, data_key, False, None, None, None,
+                    progress or (lambda done, total, text: None), started)
+
+
+def _restore(path: Path, layout: StoreLayout, header: BackupHeader, keyfile: KeyFile, data_key: bytes,
+             replacing: bool, login: str | None, new_passphrase: str | None, kdf: dict | None,
+             report: Progress, started: float) -> RestoreResult:
     report(0, 100, "バックアップを確かめています…")
     _verify(path, header, data_key, report, (0, 45))
 
