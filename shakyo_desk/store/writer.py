@@ -111,6 +111,25 @@ class Writer:
         """Soft delete: the row stays (sync and audit need it) with deleted_at set."""
         self.update(model, entity_id, {"deleted_at": now_utc()})
 
+    def purge(self, model, entity_id: str) -> None:
+        """Legal erasure (DESIGN §5): the row becomes an id-only tombstone and the record's
+        earlier history is blanked here; the purge change dominates every branch, so the
+        same happens on every device that receives it. Callers check the admin right."""
+        from shakyo_desk.store.exchange.apply import blank_purged_history, tombstone_row
+
+        table = model.__table__
+        current = self.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().one_or_none()
+        if current is None:
+            raise NotFound("指定されたデータが見つかりません。一覧を更新してからもう一度お試しください。")
+        stamp, at = self._next_stamp(), now_utc()
+        base = self._version_seen(model, entity_id)
+        entity = model.__tablename__
+        self.conn.execute(table.update().where(table.c.id == entity_id),
+                          tombstone_row(entity, entity_id, dict(current), stamp))
+        blank_purged_history(self.conn, [(entity, entity_id)])
+        self._log(model, entity_id, "purge", {}, stamp, at, base=base)
+        self._touch_search(model, entity_id, {"household_id": current.get("household_id")})
+
     def require_alive(self, model, entity_id: str, message: str) -> dict:
         """Inside the transaction: the row exists and is not deleted (another screen or
         device may have removed it since the form was opened)."""

@@ -115,23 +115,42 @@ def _default(column) -> Any:
 _TEMPLATES = {name: {c.name: _default(c) for c in model.__table__.columns} for name, model in SYNCED_MODELS.items()}
 
 
+def _blank(column) -> Any:
+    """A tombstone's value for a column: its default; a required date that has none gets the
+    first day there is (no real record is dated so; the row is deleted and never listed)."""
+    value = _default(column)
+    if value == "" and not column.nullable:
+        kind = type(column.type).__name__
+        if kind == "Date":
+            return date.min
+        if kind == "DateTime":
+            return datetime.min
+        if kind in ("Integer", "Boolean"):
+            return 0
+    return value
+
+
+def tombstone_row(entity: str, entity_id: str, current: dict | None, stamp: str) -> dict:
+    """A purged record's id-only tombstone: keys that link records stay, every other value
+    is blanked (the same row whether the purge was made here or arrived in a bundle)."""
+    base = current or {}
+    row = {}
+    for column in SYNCED_MODELS[entity].__table__.columns:
+        if column.name in _KEEP_ON_PURGE or column.foreign_keys:
+            row[column.name] = base.get(column.name)
+        else:
+            row[column.name] = _blank(column)
+    row.update(id=entity_id, hlc=stamp, deleted_at=row.get("deleted_at") or now_utc())
+    if row.get("created_at") is None:
+        row["created_at"] = now_utc()
+    return row
+
+
 def desired_row(entity: str, merged: Merged, entity_id: str, current: dict | None) -> dict | None:
     """The row the merged history says should exist (None: not created yet here)."""
-    table = SYNCED_MODELS[entity].__table__
-    convert = _CONVERTERS[entity]
     if merged.purged:
-        # id-only tombstone: keys that link records stay, every other value is blanked.
-        base = current or {}
-        row = {}
-        for column in table.columns:
-            if column.name in _KEEP_ON_PURGE or column.foreign_keys:
-                row[column.name] = base.get(column.name)
-            else:
-                row[column.name] = _default(column)
-        row.update(id=entity_id, hlc=merged.hlc, deleted_at=row.get("deleted_at") or now_utc())
-        if row.get("created_at") is None:
-            row["created_at"] = now_utc()
-        return row
+        return tombstone_row(entity, entity_id, current, merged.hlc)
+    convert = _CONVERTERS[entity]
     if not merged.has_insert:
         return None
     row = dict(_TEMPLATES[entity])
@@ -524,7 +543,7 @@ def _apply_slice(conn: Connection, changes: list[dict], result: Applied) -> None
         if (c["entity"], c["entity_id"]) not in with_history:
             new_history[(c["entity"], c["entity_id"])].append(_from_wire(c))
     if any(c["op"] == "purge" for c in fresh):
-        _blank_purged_history(conn, [(c["entity"], c["entity_id"]) for c in fresh if c["op"] == "purge"])
+        blank_purged_history(conn, [(c["entity"], c["entity_id"]) for c in fresh if c["op"] == "purge"])
     refresh_entities(conn, touched, result, new_history)
 
 
@@ -626,7 +645,7 @@ def _household_of(entity: str, row: dict) -> str | None:
     return row.get("household_id")
 
 
-def _blank_purged_history(conn: Connection, targets: list[tuple[str, str]]) -> None:
+def blank_purged_history(conn: Connection, targets: list[tuple[str, str]]) -> None:
     """Erasure reaches the history too: only the ids that link records remain."""
     for entity, entity_id in targets:
         keep = {c.name for c in SYNCED_MODELS[entity].__table__.columns if c.foreign_keys}
