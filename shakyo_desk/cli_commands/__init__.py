@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "handout",
     "stats",
     "backup",     # backup, restore
+    "retention",
 ]
 
 
