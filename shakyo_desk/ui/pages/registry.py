@@ -123,6 +123,12 @@ def _handouts_to_handle(store: Store) -> int:
     return copies_needing_action(store)
 
 
+def _retention(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.retention import RetentionPage
+
+    return RetentionPage(ctx)
+
+
 def _council_staff(role: Role) -> bool:
     return role != Role.REPORTER  # a reporter only files 把握シート and sees their own
 
@@ -143,6 +149,7 @@ def default_pages() -> list[PageSpec]:
         PageSpec("districts", tr("地区"), _districts, manages_registers, admin_menu=True),
         PageSpec("accounts", tr("アカウント"), _accounts, manages_accounts, admin_menu=True),
         PageSpec("settings", tr("設定"), _settings, manages_settings, admin_menu=True),
+        PageSpec("retention", tr("保存期間を過ぎた記録"), _retention, manages_accounts, admin_menu=True),
     ]
 
 

@@ -1,0 +1,164 @@
+"""保存期間を過ぎた記録 (admin): households closed longer than the council's retention period,
+ticked and erased after a typed confirmation. Erasure cannot be undone and reaches every
+device at the next sync (store/services/retention.py)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from shakyo_desk.domain.wareki import format_wareki_short
+from shakyo_desk.i18n import tr
+from shakyo_desk.store.services import retention
+from shakyo_desk.store.services.council import get_settings
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.labels import hint_label
+from shakyo_desk.ui.widgets import fill_table, make_table, table_or_empty
+from shakyo_desk.ui.worker import LatestOnly
+
+COLUMNS = ("世帯番号", "地区", "最後の記録", "状態", "消去する記録")
+WIDTHS = (180, 160, 130, 110, 120)
+CONFIRM_WORD = "削除"
+OK_COLOUR = "#2f6b3a"
+
+
+def load(store) -> dict:
+    return {"expired": retention.list_expired(store), "years": get_settings(store).retention_years}
+
+
+class ConfirmPurgeDialog(QDialog):
+    """Erasure is confirmed by typing 削除: a click alone is too easy to give."""
+
+    def __init__(self, households: int, records: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("記録の消去"))
+        text = QLabel(tr(
+            "{h}世帯とその記録（{r}件）を消去します。\n"
+            "消去した記録は元に戻せません。次の同期で、ほかの端末からも消えます。\n\n"
+            "よろしければ、下の欄に「{w}」と入力してください。", h=households, r=records, w=CONFIRM_WORD))
+        text.setWordWrap(True)
+        self.word = QLineEdit()
+        self.word.setAccessibleName(tr("確認のための入力"))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.erase_button = self.buttons.addButton(tr("消去する"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.erase_button.setEnabled(False)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("やめる"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
+        self.word.textChanged.connect(lambda t: self.erase_button.setEnabled(t.strip() == CONFIRM_WORD))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.word)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(460)
+
+
+class RetentionPage(QWidget):
+    badges_stale = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.expired: list[retention.Expired] = []
+        self._latest = LatestOnly()
+        # Replaced in tests; returns True when the user typed the word and chose 消去する.
+        self.ask_confirmation = lambda households, records: ConfirmPurgeDialog(households, records, self).exec() \
+            == QDialog.DialogCode.Accepted
+
+        title = QLabel(tr("保存期間を過ぎた記録"))
+        title.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.explain = hint_label()
+        self.table = make_table(COLUMNS, WIDTHS)
+        self.table.setAccessibleName(tr("保存期間を過ぎた世帯の一覧"))
+        self.stack, self.empty = table_or_empty(self.table)
+        self.check_all = QPushButton(tr("すべてにチェック"))
+        self.purge_button = QPushButton(tr("チェックした世帯の記録を消去する…"))
+        self.checked_label = QLabel()
+        self.errors = ErrorLabel()
+        self.status = QLabel()
+        self.status.setStyleSheet(f"color: {OK_COLOUR}; font-weight: bold;")
+
+        actions = QHBoxLayout()
+        actions.addWidget(self.check_all)
+        actions.addWidget(self.checked_label)
+        actions.addStretch(1)
+        actions.addWidget(self.purge_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.explain)
+        layout.addWidget(self.errors)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(actions)
+        layout.addWidget(self.status)
+
+        self.check_all.clicked.connect(self._check_all)
+        self.purge_button.clicked.connect(self.purge)
+        self.table.itemChanged.connect(lambda _item: self._update_checked())
+        self._update_checked()
+
+    def refresh(self) -> None:
+        seq = self._latest.next()
+        store = self.ctx.store
+        self.ctx.executor.submit(lambda: load(store), on_done=self._latest.wrap(seq, self._show),
+                                 on_error=self._latest.wrap(seq, self.errors.show_error), owner=self)
+
+    def _show(self, result: dict) -> None:
+        self.errors.clear_error()
+        self.expired = result["expired"]
+        self.explain.setText(tr(
+            "終結してから（または削除してから）{y}年の保存期間を過ぎた世帯です。最後の記録は、訪問・把握シートの状況・"
+            "つなぎ・サロンの参加・会議のうち最も新しい日です。消去すると、世帯員・訪問記録・把握シートなど、"
+            "その世帯の記録がすべて消え、番号だけが残ります。", y=result["years"]))
+        rows = []
+        for e in self.expired:
+            code = QTableWidgetItem(e.code)
+            code.setFlags(code.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            code.setCheckState(Qt.CheckState.Unchecked)
+            rows.append((code, e.district, format_wareki_short(e.last_activity),
+                         tr("削除済み") if e.deleted else tr("終結"), tr("{n}件", n=e.records)))
+        self.table.blockSignals(True)
+        fill_table(self.table, rows, [e.household_id for e in self.expired])
+        self.table.blockSignals(False)
+        if self.expired:
+            self.stack.setCurrentWidget(self.table)
+        else:
+            self.empty.setText(tr("保存期間を過ぎた記録はありません。保存期間は「設定」で変えられます。"))
+            self.stack.setCurrentWidget(self.empty)
+        self._update_checked()
+
+    def checked_ids(self) -> list[str]:
+        return [self.table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(self.table.rowCount())
+                if self.table.item(r, 0).checkState() == Qt.CheckState.Checked]
+
+    def _check_all(self) -> None:
+        for r in range(self.table.rowCount()):
+            self.table.item(r, 0).setCheckState(Qt.CheckState.Checked)
+
+    def _update_checked(self) -> None:
+        n = len(self.checked_ids())
+        self.checked_label.setText(tr("{n}世帯にチェック", n=n) if n else "")
+        self.purge_button.setEnabled(bool(n))
+        self.check_all.setEnabled(bool(self.expired))
+
+    def purge(self) -> None:
+        ids = self.checked_ids()
+        if not ids:
+            return
+        records = sum(e.records for e in self.expired if e.household_id in set(ids))
+        if not self.ask_confirmation(len(ids), records):
+            return
+        store = self.ctx.store
+        self.status.setText("")
+
+        def done(result: retention.Purged) -> None:
+            self.status.setText(tr("{h}世帯（{r}件の記録）を消去しました。次の同期でほかの端末からも消えます。",
+                                   h=result.households, r=result.records))
+            self.refresh()
+            self.badges_stale.emit()
+
+        self.ctx.executor.submit(lambda: retention.purge_households(store, ids), on_done=done,
+                                 on_error=self.errors.show_error, owner=self)
