@@ -136,29 +136,29 @@ def _replace_unmappable(text: str) -> str:
 
 # ---- writing safely -----------------------------------------------------------------------------
 
-def _write_error(error: OSError, folder: Path) -> InvalidInput:
+def _write_error(error: OSError, folder: Path, what: str = "CSV") -> InvalidInput:
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return InvalidInput("保存先に空きがないため、CSV を保存できませんでした。空きのある場所を選んでください。")
+        return InvalidInput(f"保存先に空きがないため、{what} を保存できませんでした。空きのある場所を選んでください。")
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return InvalidInput(f"保存先のフォルダに書き込めないため、CSV を保存できませんでした。"
+        return InvalidInput(f"保存先のフォルダに書き込めないため、{what} を保存できませんでした。"
                             f"フォルダの権限や USB メモリのロックを確かめてください。（{folder}）")
-    return InvalidInput(f"CSV を保存できませんでした（{error.strerror or error}）。保存先を確かめてください。（{folder}）")
+    return InvalidInput(f"{what} を保存できませんでした（{error.strerror or error}）。保存先を確かめてください。（{folder}）")
 
 
-def check_target(path: Path) -> Path:
+def check_target(path: Path, what: str = "CSV") -> Path:
     """Refuse, before anything is computed or logged, a target that cannot be a new file."""
     path = Path(path).expanduser()
     if path.is_dir():
-        raise InvalidInput(f"「{path}」はフォルダです。書き出す CSV のファイル名を指定してください。")
+        raise InvalidInput(f"「{path}」はフォルダです。書き出す {what} のファイル名を指定してください。")
     if not path.parent.is_dir():
         raise InvalidInput(f"保存先のフォルダ「{path.parent}」が見つかりません。フォルダを確かめてください。")
     return path
 
 
-def write_file(path: Path, data: bytes, before_rename: Callable[[], None] | None = None) -> Path:
+def write_file(path: Path, data: bytes, before_rename: Callable[[], None] | None = None, *, what: str = "CSV") -> Path:
     """Write ``data`` under a temporary name in the target folder, fsync, run ``before_rename``
     (recording the export), then rename into place. On any failure no file is left behind."""
-    path = check_target(path)
+    path = check_target(path, what)
     temp = None
     try:
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=".stats-", suffix=".partial")
@@ -172,7 +172,7 @@ def write_file(path: Path, data: bytes, before_rename: Callable[[], None] | None
         os.replace(temp, path)
         temp = None
     except OSError as error:
-        raise _write_error(error, path.parent) from error
+        raise _write_error(error, path.parent, what) from error
     finally:
         if temp is not None:
             try:
