@@ -26,8 +26,8 @@ def nav_titles(window):
 
 def test_admin_window(qtbot, ctx, village):
     window = make_window(qtbot, ctx)
-    assert nav_titles(window) == ["世帯", "見守り予定", "訪問記録", "把握シート", "サロン", "つなぎ", "会議", "配布資料",
-                                  "要確認", "同期", "関係機関", "地区", "アカウント", "設定", "保存期間を過ぎた記録"]
+    assert nav_titles(window) == ["世帯", "見守り予定", "訪問記録", "把握シート", "サロン", "つなぎ", "統計", "会議",
+                                  "配布資料", "要確認", "同期", "関係機関", "地区", "アカウント", "設定", "保存期間を過ぎた記録"]
     assert isinstance(window.current_page(), HouseholdListPage)
     assert "山里村社会福祉協議会" in window.windowTitle()
     assert "管理 太郎" in window.user_label.text() and Role.ADMIN.label in window.user_label.text()
@@ -46,7 +46,7 @@ def test_staff_sees_no_admin_pages(qtbot, store, executor, ui_settings, store_di
     accounts.add_account(store, "sato", "佐藤 職員", Role.STAFF, "staff passphrase 1", kdf=FAST_KDF)
     staff = unlock(store_dir, "sato", "staff passphrase 1")
     window = make_window(qtbot, AppContext(staff, executor, ui_settings, get_settings(staff)))
-    assert nav_titles(window) == ["世帯", "見守り予定", "訪問記録", "把握シート", "サロン", "つなぎ", "要確認", "同期"]
+    assert nav_titles(window) == ["世帯", "見守り予定", "訪問記録", "把握シート", "サロン", "つなぎ", "統計", "要確認", "同期"]
     staff.close()
 
 

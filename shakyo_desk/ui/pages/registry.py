@@ -129,6 +129,12 @@ def _retention(ctx: AppContext) -> QWidget:
     return RetentionPage(ctx)
 
 
+def _stats(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.stats import StatsPage
+
+    return StatsPage(ctx)
+
+
 def _council_staff(role: Role) -> bool:
     return role != Role.REPORTER  # a reporter only files 把握シート and sees their own
 
@@ -141,6 +147,7 @@ def default_pages() -> list[PageSpec]:
         PageSpec("sheets", tr("把握シート"), _sheets),
         PageSpec("salons", tr("サロン"), _salons, _council_staff),
         PageSpec("referrals", tr("つなぎ"), _referrals, _council_staff),
+        PageSpec("stats", tr("統計"), _stats, _council_staff),  # staff: their districts only
         PageSpec("conferences", tr("会議"), _conferences, manages_conferences),
         PageSpec("handouts", tr("配布資料"), _handout_register, manages_conferences, badge=_handouts_to_handle),
         PageSpec("conflicts", tr("要確認"), _conflicts, may_sync, badge=_conflict_count),
