@@ -1,8 +1,8 @@
 """`stats`: the yearly (or monthly) figures, as readable text, one JSON document or CSV.
 
 Small counts are always hidden here (``reports/stats_suppress.py``): whatever the command
-prints can leave the council. JSON and CSV output, and anything written with ``--out``, is
-recorded in the audit log as an export."""
+prints can leave the council. JSON and CSV output, anything written with ``--out`` and the
+report PDF (``--pdf FILE``) are recorded in the audit log as an export."""
 
 from pathlib import Path
 
@@ -24,6 +24,8 @@ def register(subparsers) -> None:
     p.add_argument("--out", metavar="FILE", default=None, help="標準出力の代わりにこのファイルに書き出す")
     p.add_argument("--encoding", metavar="utf-8|cp932", default=None,
                    help="CSV の文字コード（既定は BOM 付き UTF-8、cp932 は Shift_JIS）")
+    p.add_argument("--pdf", metavar="FILE", default=None,
+                   help="表の代わりに統計報告書（PDF：表とグラフ、少ない件数は伏せる）をこのファイルに書き出す")
     add_store_options(p, formats=FORMATS)
     p.set_defaults(handler=run)
 
@@ -52,8 +54,11 @@ def _check_arguments(ctx: Context):
     if args.encoding and ctx.format != "csv":
         raise InvalidInput("--encoding は --format csv のときだけ指定できます。")
     encoding = encoding_name(args.encoding)
+    if args.pdf and (args.out or ctx.format != "text"):
+        raise InvalidInput("--pdf は --out・--format と一緒に指定できません。報告書の PDF か表のどちらかを選んでください。")
     out = check_target(Path(args.out)) if args.out else None
-    return year, encoding, out
+    pdf = check_target(Path(args.pdf), "PDF") if args.pdf else None
+    return year, encoding, out, pdf
 
 
 def run(ctx: Context) -> int:
@@ -63,12 +68,14 @@ def run(ctx: Context) -> int:
     from shakyo_desk.store.services.exports import log_export
     from shakyo_desk.store.services.stats import NO_DATA_NOTE, compute_figures, council_fiscal_year, council_month
 
-    year, encoding, out = _check_arguments(ctx)
+    year, encoding, out, pdf = _check_arguments(ctx)
     fmt = ctx.format
     with ctx.open_store() as store:
         period = council_fiscal_year(store, year) if year is not None else council_month(store, ctx.args.month)
         district_id = find_district(store, ctx.args.district).id if ctx.args.district else None
         figures = compute_figures(store, period, district_id=district_id)
+        if pdf is not None:
+            return _write_pdf(ctx, store, figures, pdf)
         rendered = render(figures)
         if fmt == "csv":
             data = csv_bytes(rendered, encoding=encoding)
@@ -94,6 +101,18 @@ def run(ctx: Context) -> int:
         ctx.stdout.write(f"{out}（{period.label}の統計{hidden}）\n")
         return 0
     _write_stdout(ctx, data, "cp932" if fmt == "csv" and encoding == "cp932" else "utf-8-sig")
+    return 0
+
+
+def _write_pdf(ctx: Context, store, figures, path: Path) -> int:
+    from shakyo_desk.reports.stats_pdf import export_pdf
+    from shakyo_desk.store.services.stats import NO_DATA_NOTE
+
+    report = export_pdf(store, figures, path)
+    if figures.is_empty:
+        ctx.note(NO_DATA_NOTE)
+    hidden = f"、伏せた欄 {report.cells_hidden}" if report.cells_hidden else ""
+    ctx.stdout.write(f"{report.path}（{figures.period.label}の統計報告書、{report.pages}ページ{hidden}）\n")
     return 0
 
 

@@ -185,7 +185,11 @@ def _chart_drawing(spec: ChartSpec, regular: str, bold: str) -> Drawing:
     chart.height = plot_h
     # horizontal charts read top down: the first category at the top
     order = list(range(n))[::-1] if horizontal else list(range(n))
-    chart.data = [[s.values[i] for i in order] for s in spec.series]
+    # and, within a category, the first series (this year) on top: reportlab draws series 0 lowest
+    series = list(enumerate(spec.series))
+    if horizontal and not spec.stacked:
+        series.reverse()
+    chart.data = [[s.values[i] for i in order] for _, s in series]
     chart.categoryAxis.categoryNames = [spec.labels[i] for i in order]
     chart.categoryAxis.labels.fontName = regular
     chart.categoryAxis.labels.fontSize = 7.5 if n > 8 else 8.5
@@ -210,9 +214,9 @@ def _chart_drawing(spec: ChartSpec, regular: str, bold: str) -> Drawing:
     chart.barSpacing = 0.5
     chart.groupSpacing = 3 if n > 8 else 6
     palette = SERIES_COLOURS if spec.stacked else (THIS_YEAR, LAST_YEAR)
-    for i in range(len(spec.series)):
-        chart.bars[i].fillColor = palette[i % len(palette)]
-        chart.bars[i].strokeColor = None
+    for drawn, (i, _) in enumerate(series):
+        chart.bars[drawn].fillColor = palette[i % len(palette)]
+        chart.bars[drawn].strokeColor = None
     if spec.stacked:
         chart.categoryAxis.style = "stacked"
     drawing.add(chart)

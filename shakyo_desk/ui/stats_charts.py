@@ -54,7 +54,11 @@ def make_chart(spec: ChartSpec) -> QChart:
     order = list(range(len(spec.categories)))
     if spec.horizontal:
         order.reverse()
-    for i, s in enumerate(spec.series):
+    # and, within a category, the first series (this year) on top: Qt draws the first set lowest
+    sets = list(enumerate(spec.series))
+    if spec.horizontal and not spec.stacked:
+        sets.reverse()
+    for i, s in sets:
         bar_set = QBarSet(s.name)
         for index in order:
             value = s.values[index]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from shakyo_desk.domain.wareki import fiscal_year
 from shakyo_desk.reports.stats_csv import export_csv
+from shakyo_desk.reports.stats_pdf import export_pdf, stats_pdf_bytes
 from shakyo_desk.reports.stats_render import render
 from shakyo_desk.store.services import districts, stats
 from shakyo_desk.store.services.council import get_settings
@@ -56,4 +57,12 @@ def bench_stats(ctx) -> list:
             lambda: made.append(export_csv(store, first, out / f"stats{len(made)}.csv", encoding="cp932")),
             ctx.repeat, note=""))
         results[-1].note = f"{made[-1].size / 1e3:.1f} kB"
+        results.append(measure("report PDF of the 年度 (no database): tables and charts, font subset",
+                               lambda: stats_pdf_bytes(rendered), ctx.repeat, TARGET_MS))
+        reports = []
+        results.append(measure(
+            "report PDF export: suppress, render, write safely, audit entry",
+            lambda: reports.append(export_pdf(store, first, out / f"report{len(reports)}.pdf")),
+            ctx.repeat, TARGET_MS))
+        results[-1].note = f"{reports[-1].pages} pages, {reports[-1].size / 1e3:.0f} kB"
     return results
