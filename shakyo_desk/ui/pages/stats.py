@@ -251,11 +251,9 @@ class StatsPage(QWidget):
         split.addWidget(right_widget)
         split.setStretchFactor(1, 1)
         QVBoxLayout(tables_page).addWidget(split)
-        self.charts_box = QWidget()
-        self.charts_grid = QGridLayout(self.charts_box)
         charts_scroll = QScrollArea()
         charts_scroll.setWidgetResizable(True)
-        charts_scroll.setWidget(self.charts_box)
+        self.charts_scroll = charts_scroll
         self.tabs = QTabWidget()
         summary_page = QWidget()
         summary_layout = QVBoxLayout(summary_page)
@@ -474,18 +472,20 @@ class StatsPage(QWidget):
         self.table_note.setVisible(bool(table.note))
 
     def _show_charts(self, view: StatsView) -> None:
-        while self.charts_grid.count():
-            item = self.charts_grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        box = QWidget()  # a new box each time: the old one and its charts go with setWidget
+        grid = QGridLayout(box)
+        grid.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.chart_panels = {}
         specs = [s for s in chart_specs(view.shown) if not s.is_empty]
         for i, spec in enumerate(specs):
             panel = ChartPanel(spec)
             self.chart_panels[spec.key] = panel
-            self.charts_grid.addWidget(panel, i, 0)  # one a row: long labels keep their room
+            grid.addWidget(panel, i, 0)  # one a row: long labels keep their room
         if not specs:
-            self.charts_grid.addWidget(QLabel(tr("この期間にはグラフにする件数がありません。")), 0, 0)
+            none = QLabel(tr("この期間にはグラフにする件数がありません。"))
+            none.setStyleSheet("color: #555; font-size: 12pt; padding: 24px;")
+            grid.addWidget(none, 0, 0)
+        self.charts_scroll.setWidget(box)
 
     # ---- exports -------------------------------------------------------------------------------
 
