@@ -156,7 +156,7 @@ def default_pages() -> list[PageSpec]:
         PageSpec("districts", tr("地区"), _districts, manages_registers, admin_menu=True),
         PageSpec("accounts", tr("アカウント"), _accounts, manages_accounts, admin_menu=True),
         PageSpec("settings", tr("設定"), _settings, manages_settings, admin_menu=True),
-        PageSpec("retention", tr("保存期間を過ぎた記録"), _retention, manages_accounts, admin_menu=True),
+        PageSpec("retention", tr("保存期間の整理"), _retention, manages_accounts, admin_menu=True),
     ]
 
 
