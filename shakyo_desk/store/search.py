@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain.text import fold
-from shakyo_desk.store.models import Household, HouseholdSearch, Person
+from shakyo_desk.store.models import ChangeLog, Household, HouseholdSearch, Person
 
 
 CHUNK = 400  # households per IN (…) query
@@ -24,8 +24,11 @@ def refresh_household_search(conn: Connection, household_ids: Iterable[str]) -> 
 
 
 def _refresh_chunk(conn: Connection, ids: list[str]) -> None:
-    households = conn.execute(sa.select(Household.id, Household.address, Household.phone, Household.code)
-                              .where(Household.id.in_(ids))).all()
+    # A purged household (legal erasure, here or received) has no index row at all.
+    purged = set(conn.execute(sa.select(ChangeLog.entity_id).where(
+        ChangeLog.entity == Household.__tablename__, ChangeLog.entity_id.in_(ids), ChangeLog.op == "purge")).scalars())
+    households = [h for h in conn.execute(sa.select(Household.id, Household.address, Household.phone, Household.code)
+                                          .where(Household.id.in_(ids))).all() if h.id not in purged]
     members: dict[str, list] = defaultdict(list)
     for row in conn.execute(sa.select(Person.household_id, Person.name, Person.kana)
                             .where(Person.household_id.in_(ids), Person.deleted_at.is_(None))

@@ -87,11 +87,13 @@ class Writer:
         self._touch_search(model, entity_id, values)
         return entity_id
 
-    def update(self, model, entity_id: str, changes: dict[str, Any], *, force: frozenset[str] = frozenset()
-               ) -> dict[str, Any]:
+    def update(self, model, entity_id: str, changes: dict[str, Any], *, force: frozenset[str] = frozenset(),
+               audit_values: frozenset[str] = frozenset()) -> dict[str, Any]:
         """Apply the fields that really change; returns them (empty: nothing written).
         ``force``: fields logged even when equal to the row (choosing the shown value of a
-        conflict is still a decision that must dominate every branch)."""
+        conflict is still a decision that must dominate every branch).
+        ``audit_values``: fields whose old and new values the audit entry keeps too (an
+        account's role: never personal data)."""
         table = model.__table__
         current = self.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().one_or_none()
         if current is None:
@@ -102,7 +104,11 @@ class Writer:
         stamp, at = self._next_stamp(), now_utc()
         self.conn.execute(table.update().where(table.c.id == entity_id), {**changed, "updated_at": at, "hlc": stamp})
         fields = {k: to_json_value(v) for k, v in changed.items()}
-        self._log(model, entity_id, "update", fields, stamp, at, base=self._version_seen(model, entity_id))
+        values = sorted(audit_values & set(changed))
+        extra = {"before": {k: to_json_value(current[k]) for k in values},
+                 "after": {k: fields[k] for k in values}} if values else {}
+        self._log(model, entity_id, "update", fields, stamp, at, base=self._version_seen(model, entity_id),
+                  audit_extra=extra)
         self._touch_search(model, entity_id, {"household_id": current.get("household_id")})
         self._conflicts_dirty.add((model.__tablename__, entity_id))
         return changed
@@ -128,7 +134,8 @@ class Writer:
                           tombstone_row(entity, entity_id, dict(current), stamp))
         blank_purged_history(self.conn, [(entity, entity_id)])
         self._log(model, entity_id, "purge", {}, stamp, at, base=base)
-        self._touch_search(model, entity_id, {"household_id": current.get("household_id")})
+        self._touch_search(model, entity_id, {"household_id": current.get("household_id")})  # (drops its row)
+        self._conflicts_dirty.add((entity, entity_id))  # a purged record has nothing left to decide
 
     def require_alive(self, model, entity_id: str, message: str) -> dict:
         """Inside the transaction: the row exists and is not deleted (another screen or
@@ -161,7 +168,8 @@ class Writer:
         self._clock = hlc.tick(self._clock, time.time_ns() // 1_000_000)
         return self._clock.encode(self.device_id)
 
-    def _log(self, model, entity_id: str, op: str, fields: dict, stamp: str, at: datetime, base: dict) -> None:
+    def _log(self, model, entity_id: str, op: str, fields: dict, stamp: str, at: datetime, base: dict,
+             audit_extra: dict | None = None) -> None:
         self.conn.execute(ChangeLog.__table__.insert(), dict(
             origin_device=self.device_id, epoch=self.epoch, seq=self._next_seq, entity=model.__tablename__,
             entity_id=entity_id, op=op, fields=fields, base=base, hlc=stamp,
@@ -170,7 +178,7 @@ class Writer:
         self._next_seq += 1
         self.changes += 1
         # An insert covers every field; for other changes the audit names the fields touched.
-        detail = {} if op == "insert" else {"fields": sorted(fields)}
+        detail = {} if op == "insert" else {"fields": sorted(fields), **(audit_extra or {})}
         self.audit(f"{model.__tablename__}.{op}", model.__tablename__, entity_id, detail)
 
     def _version_seen(self, model, entity_id: str) -> dict[str, int]:

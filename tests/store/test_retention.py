@@ -122,3 +122,40 @@ def test_only_admins_list_and_purge(store, cases, district):
 def test_cutoff_on_a_leap_day():
     assert retention.cutoff(date(2028, 2, 29), 5) == date(2023, 2, 28)
     assert retention.cutoff(TODAY, 5) == date(2021, 12, 5)
+
+
+def test_purged_households_leave_search_timeline_and_statistics(store, cases):
+    from shakyo_desk.domain.errors import NotFound
+    from shakyo_desk.store.services import stats, timeline
+
+    def summary(year):
+        """(contacts, sheets noticed) in the 年度: the 計 rows of two tables."""
+        tables = {t.key: t for t in stats.yearly_figures(store, year, today=TODAY).tables}
+        return tuple(next(r for r in tables[key].rows if r.key == "total").values[0]
+                     for key in ("contacts_by_method", "sheets_by_urgency"))
+
+    before = summary(2019)
+    assert [r.id for r in households.list_households(store, "フルコ")] == [cases["old"]]
+    assert timeline.household_timeline(store, cases["old"], log=False)
+    retention.purge_households(store, [cases["old"], cases["boundary"]], TODAY)
+    assert households.list_households(store, "フルコ") == []
+    assert households.list_households(store, "0000-11-2222") != []  # the other cases share the phone
+    with store.engine.connect() as conn:
+        indexed = set(conn.execute(sa.text("SELECT household_id FROM household_search")).scalars())
+    assert cases["old"] not in indexed and cases["boundary"] not in indexed and cases["day_after"] in indexed
+    with pytest.raises(NotFound):
+        timeline.household_timeline(store, cases["old"], log=False)
+    assert before == (3, 4)  # 2019年度: contacts of three cases (one's is in 2024), four sheets
+    assert summary(2019) == (1, 2)  # two of those cases erased
+
+
+def test_a_second_purge_of_the_same_households_changes_nothing(store, cases):
+    retention.purge_households(store, [cases["old"]], TODAY)
+    with store.engine.connect() as conn:
+        before = conn.execute(sa.text("SELECT count(*) FROM change_log")).scalar()
+    with pytest.raises(InvalidInput, match="すでに削除されています"):
+        retention.purge_households(store, [cases["old"]], TODAY)
+    assert retention.list_expired(store, TODAY)[0].household_id == cases["boundary"]
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM change_log")).scalar() == before
+    assert check_store(store).sound

@@ -32,6 +32,10 @@ def test_purge_travels_to_the_laptop(tmp_path):
         assert "残るメモ" in text and "架空 残子" in text
         assert _row(laptop, "household", old) == _row(office, "household", old)  # the same tombstone
         assert old not in {r.id for r in households.list_households(laptop, "")}
+        assert households.list_households(laptop, "フルコ") == []
+        with laptop.engine.connect() as conn:
+            indexed = set(conn.exec_driver_sql("SELECT household_id FROM household_search").scalars())
+        assert old not in indexed and kept in indexed  # the received purge dropped its index row
         assert kept in {r.id for r in households.list_households(laptop, "")}
         assert check_store(office).sound and check_store(laptop).sound
         # and back: the laptop's next bundle changes nothing at the office
