@@ -10,7 +10,8 @@ Sections are lists of steps: ``PLAN_STEPS`` (each fills one part of the plan
 with its own random stream, so adding a step never changes what the earlier
 ones produce) and ``WRITE_STEPS`` (each writes one part, reporting progress in
 units). Field records (places, contacts, salons, sheets, referrals) are appended
-from ``fieldwork``, conferences with consents and handout copies from ``conferences``.
+from ``fieldwork``, conferences with consents and handout copies from ``conferences``,
+cases closed years ago (past retention) from ``closed_cases``.
 """
 
 import random
@@ -141,6 +142,8 @@ class Plan:
     # conferences and consent (plan classes in conferences.py)
     consents: list = field(default_factory=list)
     conferences: list = field(default_factory=list)
+    # households whose only records are a case closed years ago (closed_cases.py, issue 6)
+    closed_cases: list = field(default_factory=list)
 
     @property
     def persons(self) -> list[PersonPlan]:
@@ -809,12 +812,12 @@ def write_plan(ctx: WriteContext, progress: Callable[[int, int, str], None] | No
 def all_plan_steps() -> list[PlanStep]:
     """Households first, then the field records (issue 3) and conferences (issue 5), which
     build on the classes above."""
-    from shakyo_desk.demo import conferences, fieldwork  # imported late: they import this module
+    from shakyo_desk.demo import closed_cases, conferences, fieldwork  # imported late: they import this module
 
-    return PLAN_STEPS + fieldwork.PLAN_STEPS + conferences.PLAN_STEPS
+    return PLAN_STEPS + fieldwork.PLAN_STEPS + conferences.PLAN_STEPS + closed_cases.PLAN_STEPS
 
 
 def all_write_steps() -> list[WriteStep]:
-    from shakyo_desk.demo import conferences, fieldwork
+    from shakyo_desk.demo import closed_cases, conferences, fieldwork
 
-    return WRITE_STEPS + fieldwork.WRITE_STEPS + conferences.WRITE_STEPS
+    return WRITE_STEPS + fieldwork.WRITE_STEPS + conferences.WRITE_STEPS + closed_cases.WRITE_STEPS

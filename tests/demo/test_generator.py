@@ -404,7 +404,8 @@ def test_generated_field_records_are_consistent(village):
         count = lambda m: s.execute(sa.select(sa.func.count()).select_from(m)).scalar_one()  # noqa: E731
         assert count(Salon) == 20 and count(Place) >= 12
         assert 3_000 <= count(Contact) <= 6_000
-        assert count(ConcernSheet) == 300 and count(Referral) > 0 and count(Remark) > 0
+        # 100 a year for three years, and the cases closed years ago (closed_cases.py)
+        assert count(ConcernSheet) == 300 + 5 and count(Referral) > 0 and count(Remark) > 0
         assert s.execute(sa.select(sa.func.max(Contact.contact_date))).scalar_one() <= today
         assert s.execute(sa.select(sa.func.max(SalonSession.session_date))).scalar_one() <= today
         assert not s.execute(sa.select(Contact.id).where(Contact.next_contact_date < Contact.contact_date)).first()
@@ -523,3 +524,20 @@ def test_generated_conferences_show_a_realistic_handful(village):
     case = conferences.get_conference(store, multi[0].id, log=False).cases[0]
     entries = timeline.household_timeline(store, case.household_id, kinds={"conference"}, log=False)
     assert multi[0].id in {e.ref_id for e in entries}
+
+
+# ---- retention (issue 6) ------------------------------------------------------------
+
+
+def test_a_few_village_households_are_past_retention(village, plan):
+    from shakyo_desk.store.services import retention
+
+    root, store, *_ = village
+    expired = retention.list_expired(store)
+    assert len(expired) == len(plan.closed_cases) == 5  # the 保存期間を過ぎた記録 page is not empty
+    limit = retention.cutoff(date.today(), 5)
+    assert all(e.last_activity <= limit and not e.deleted and e.records >= 7 for e in expired)
+    assert len({e.district for e in expired}) > 1
+    again = make_plan("village", today=TODAY)
+    assert [(c.household, c.noticed_on, c.history) for c in again.closed_cases] == \
+        [(c.household, c.noticed_on, c.history) for c in plan.closed_cases]
