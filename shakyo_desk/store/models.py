@@ -518,6 +518,10 @@ class AuditLog(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # The viewer's filters (issue 6, migration 0007): each index ends in ``at`` (and the rowid),
+    # so one account's or one action's entries come out newest first without a sort.
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_login_at", "login", "at"),
+                      Index("ix_audit_log_action_at", "action", "at"), Index("ix_audit_log_entity_id", "entity_id"))
 
 
 SYNCED_MODELS = {m.__tablename__: m for m in (

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput
-from shakyo_desk.reports import stats_csv
+from shakyo_desk.reports import csv_file, stats_csv
 from shakyo_desk.reports.stats_csv import csv_bytes, export_csv, neutralise
 from shakyo_desk.reports.stats_render import json_document, render, text_lines
 from shakyo_desk.store.models import AuditLog
@@ -171,7 +171,7 @@ def test_a_failed_write_leaves_no_file(store, figures, tmp_path, monkeypatch, co
     def failing_replace(src, dst):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(stats_csv.os, "replace", failing_replace)
+    monkeypatch.setattr(csv_file.os, "replace", failing_replace)
     with pytest.raises(InvalidInput) as err:
         export_csv(store, figures, target)
     assert words in err.value.message

@@ -16,6 +16,9 @@ from shakyo_desk.store.services._common import NO_RIGHT, optional_text, require,
 from shakyo_desk.store.store import Store, validate_login, validate_passphrase
 from shakyo_desk.store.writer import now_utc
 
+# What an account change's audit entry keeps before and after (the viewer shows 職員 → 管理者).
+ACCOUNT_AUDIT_VALUES = frozenset({"role", "disabled_at", "district_ids", "section"})
+
 
 @dataclass(frozen=True)
 class Account:
@@ -99,7 +102,7 @@ def update_account(store: Store, staff_id: str, **changes) -> None:
     if changes:
         raise InvalidInput(f"変更できない項目です：{'、'.join(changes)}")
     with store.write() as w:
-        w.update(Staff, account.id, values)
+        w.update(Staff, account.id, values, audit_values=ACCOUNT_AUDIT_VALUES)
 
 
 def _keep_one_admin(store: Store, leaving_id: str) -> None:
@@ -117,7 +120,7 @@ def disable_account(store: Store, staff_id: str) -> None:
     if account.role == Role.ADMIN:
         _keep_one_admin(store, account.id)
     with store.write() as w:
-        w.update(Staff, account.id, {"disabled_at": now_utc()})
+        w.update(Staff, account.id, {"disabled_at": now_utc()}, audit_values=ACCOUNT_AUDIT_VALUES)
         store.keyfile.remove_account(account.login)
         store.keyfile.save(store.layout.key_file)
 
@@ -127,7 +130,7 @@ def enable_account(store: Store, staff_id: str, passphrase: str, kdf: dict | Non
     account = get_account(store, staff_id)
     validate_passphrase(passphrase)
     with store.write() as w:
-        w.update(Staff, account.id, {"disabled_at": None})
+        w.update(Staff, account.id, {"disabled_at": None}, audit_values=ACCOUNT_AUDIT_VALUES)
         store.keyfile.wrap_for_account(account.login, passphrase, store.data_key, kdf)
         store.keyfile.save(store.layout.key_file)
 
