@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role
-from shakyo_desk.domain.vocab import CONFERENCE_TYPES
+from shakyo_desk.domain.vocab import CONFERENCE_TYPES, DISCLOSABLE_FIELDS
 from shakyo_desk.store import audit
 from shakyo_desk.store.models import (
     AuditLog, Conference, ConferenceCase, HouseholdSearch, Person, Roster, Staff, SYNCED_MODELS,
@@ -153,7 +153,7 @@ def detail_summary(action: str, detail: dict | None, names: dict[str, str] | Non
     detail = detail or {}
     names = names or {}
     before, after = detail.get("before") or {}, detail.get("after") or {}
-    if isinstance(before, dict) and isinstance(after, dict) and (before or after):
+    if action != "conference.disclosure" and isinstance(before, dict) and isinstance(after, dict) and (before or after):
         parts = []
         for key in sorted(set(before) | set(after)):
             old, new = before.get(key), after.get(key)
@@ -169,6 +169,11 @@ def detail_summary(action: str, detail: dict | None, names: dict[str, str] | Non
         if rest:
             parts.append("変更した項目：" + "、".join(FIELDS.get(f, f) for f in rest))
         return "／".join(parts)
+    if action == "conference.disclosure":
+        def shown(keys) -> str:
+            return "、".join(DISCLOSABLE_FIELDS.get(k, k) for k in keys or []) or "（なし）"
+
+        return f"全部を載せる項目：{shown(before)} → {shown(after)}"
     if action == "sync.import":
         return (f"変更{detail.get('changes', 0)}件（反映{detail.get('applied', 0)}件、"
                 f"要確認{detail.get('conflicts', 0)}件）・送り元 {names.get(detail.get('sender', ''), _short(detail.get('sender')))}"
@@ -420,8 +425,10 @@ def _entries(conn: Connection, rows: list) -> list[AuditEntry]:
         details.append(detail)
         if r.entity and r.entity_id:
             wanted.setdefault(r.entity, set()).add(r.entity_id)
-        for d in (detail.get("before") or {}).get("district_ids") or [], (detail.get("after") or {}).get("district_ids") or []:
-            wanted.setdefault("district", set()).update(d if isinstance(d, list) else [])
+        for side in (detail.get("before"), detail.get("after")):
+            districts = side.get("district_ids") if isinstance(side, dict) else None
+            if isinstance(districts, list):
+                wanted.setdefault("district", set()).update(districts)
     targets = _targets(conn, wanted)
     names = {**devices, **{k: v for k, v in targets.items()}, **{sid: n for sid, (_l, n) in staff.items()}}
     district_names = {k: v.split("：", 1)[-1] for k, v in targets.items()}
@@ -537,19 +544,19 @@ def verify(store: Store, progress: Progress | None = None, *, batch: int = 5000)
             progress(0, total)
         done = 0
 
+        table = AuditLog.__table__
+
         def rows():
+            # Core rows (no ORM objects), read in id order a batch at a time.
             nonlocal done
             last = 0
             while True:
-                chunk = s.execute(sa.select(AuditLog).where(AuditLog.id > last).order_by(AuditLog.id)
-                                  .limit(batch)).scalars().all()
+                chunk = s.execute(sa.select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)).all()
                 if not chunk:
                     return
-                for row in chunk:
-                    yield row
+                yield from chunk
                 last = chunk[-1].id
                 done += len(chunk)
-                s.expunge_all()
                 if progress:
                     progress(min(done, total), total)
 

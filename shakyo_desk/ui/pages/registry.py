@@ -135,6 +135,12 @@ def _stats(ctx: AppContext) -> QWidget:
     return StatsPage(ctx)
 
 
+def _audit(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.audit import AuditPageWidget
+
+    return AuditPageWidget(ctx)
+
+
 def _council_staff(role: Role) -> bool:
     return role != Role.REPORTER  # a reporter only files 把握シート and sees their own
 
@@ -157,6 +163,7 @@ def default_pages() -> list[PageSpec]:
         PageSpec("accounts", tr("アカウント"), _accounts, manages_accounts, admin_menu=True),
         PageSpec("settings", tr("設定"), _settings, manages_settings, admin_menu=True),
         PageSpec("retention", tr("保存期間の整理"), _retention, manages_accounts, admin_menu=True),
+        PageSpec("audit", tr("操作の記録"), _audit, manages_accounts, admin_menu=True),  # admins only
     ]
 
 
