@@ -231,8 +231,12 @@ def plan_conferences(plan: Plan, rng: random.Random) -> None:
     conferences: list[ConferencePlan] = []
     for n in range(profile.conferences):
         meeting_type = rng.choices(list(TYPE_WEIGHTS), weights=list(TYPE_WEIGHTS.values()))[0]
-        if n >= profile.conferences - max(1, profile.conferences // 40):
+        upcoming = profile.conferences - max(2, profile.conferences // 40)
+        if n >= upcoming:
             held_on = today + timedelta(days=rng.randint(3, 30))  # prepared, not held yet
+            # Handouts to prepare, whatever the date today: a 支援会議 and a 重層的支援会議,
+            # the latest of which is the consent gate's gap (see _consents).
+            meeting_type = {upcoming: "multi-agency", upcoming + 1: "support"}.get(n, meeting_type)
         else:
             back = rng.random() if rng.random() < 0.6 else 1 - rng.random() ** 0.5  # more in recent years
             held_on = today - timedelta(days=min(span, int(span * back)))

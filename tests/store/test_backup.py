@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import AuthError, InvalidInput, PermissionDenied, StoreError
 from shakyo_desk.domain.roles import Role
-from shakyo_desk.store import backup
+from shakyo_desk.store import backup, migrate
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.models import SYNCED_MODELS, AuditLog, ChangeLog, DeviceState
@@ -106,7 +106,7 @@ def test_backup_is_recorded_and_holds_nothing_readable(made):
         assert secret.encode("utf-8") not in data
     header = backup.read_header(target)
     assert header.council_name == "テスト村社会福祉協議会" and header.format == backup.FORMAT
-    assert header.schema_revision == "0006" and header.database_size == result.database_size
+    assert header.schema_revision == migrate.head_revision() and header.database_size == result.database_size
     assert header.chunk_count > 10
     assert _device(store)[3] == result.created_at
     with store.read() as s:

@@ -27,7 +27,7 @@ def nav_titles(window):
 def test_admin_window(qtbot, ctx, village):
     window = make_window(qtbot, ctx)
     assert nav_titles(window) == ["世帯", "見守り予定", "訪問記録", "把握シート", "サロン", "つなぎ", "統計", "会議",
-                                  "配布資料", "要確認", "同期", "関係機関", "地区", "アカウント", "設定", "保存期間の整理"]
+                                  "配布資料", "要確認", "同期", "関係機関", "地区", "アカウント", "設定", "保存期間の整理", "操作の記録"]
     assert isinstance(window.current_page(), HouseholdListPage)
     assert "山里村社会福祉協議会" in window.windowTitle()
     assert "管理 太郎" in window.user_label.text() and Role.ADMIN.label in window.user_label.text()
