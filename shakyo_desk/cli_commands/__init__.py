@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "stats",
     "backup",     # backup, restore
     "retention",
+    "audit",      # audit list, verify, export
 ]
 
 
