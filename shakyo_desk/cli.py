@@ -40,6 +40,9 @@ def build_parser() -> Parser:
                         help="版を表示して終わります")
     parser.add_argument("--demo", action="store_true",
                         help="デモ用の架空の村のデータで画面を起動します")
+    parser.add_argument("--selftest", action="store_true",
+                        help="一時フォルダで動作を確かめて終わります（保存庫・同期ファイル・PDF・画面）。"
+                             "すべて正常なら終了コード 0")
     parser.add_argument("--store", metavar="DIR", help="データフォルダ（省略時は利用者ごとの既定のフォルダ）")
     parser.add_argument("--user", metavar="LOGIN", help="アカウントのログイン名")
     parser.add_argument("--format", choices=("text", "json"), help="出力の形式")
@@ -93,6 +96,20 @@ def _start_ui(args) -> int:
     return int(run(store_dir, bool(args.demo)) or 0)
 
 
+def _selftest(args) -> int:
+    if args.command or args.demo or args.store or args.user:
+        sys.stderr.write("--selftest は単独で使ってください（一時フォルダで確かめるので、データフォルダは使いません）。\n")
+        return 2
+    from shakyo_desk import selftest
+
+    if sys.stdout is not None:
+        return selftest.run(sys.stdout)
+    # The windowed executable has no console: the report is shown in a window instead.
+    from shakyo_desk.ui.selftest_ui import run_windowed
+
+    return run_windowed(selftest.run)
+
+
 def main(argv: list[str] | None = None) -> int:
     _utf8_streams()
     parser = build_parser()
@@ -101,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:  # --help, --version and usage errors
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
     try:
+        if args.selftest:
+            return _selftest(args)
         if args.command is None:
             return _start_ui(args)
         if args.demo:

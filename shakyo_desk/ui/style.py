@@ -35,6 +35,23 @@ def _first_available(candidates: tuple[str, ...]) -> str | None:
     return None
 
 
+def register_shipped_fonts() -> list[str]:
+    """Add the BIZ UD Gothic files shipped for PDFs to Qt's fonts, so screens read the same on
+    a PC that lacks them (macOS, a minimal Linux). A missing file only means the system font."""
+    from shakyo_desk.reports.fonts import FILES, FontMissing, font_dir
+
+    try:
+        folder = font_dir()
+    except FontMissing:
+        return []
+    families: list[str] = []
+    for name in FILES.values():
+        font_id = QFontDatabase.addApplicationFont(str(folder / name))
+        if font_id >= 0:
+            families.extend(QFontDatabase.applicationFontFamilies(font_id))
+    return families
+
+
 def apply_font(app: QApplication, point_size: float = 10.5) -> str | None:
     family = _first_available(PREFERRED_FAMILIES)
     if family:
@@ -56,4 +73,5 @@ def setup_application(app: QApplication) -> None:
     app.setApplicationName("社協デスク")
     app.setOrganizationName("shakyo-desk")
     install_qt_translation(app)
+    register_shipped_fonts()
     apply_font(app)
