@@ -249,6 +249,10 @@ def plan_conferences(plan: Plan, rng: random.Random) -> None:
                 cases.append(hi)
         if not cases and meeting_type != "community-care":
             cases = [rng.choices(indices, weights=weights)[0]]
+        while n == upcoming + 1 and len(cases) < 2:  # the next 支援会議 shows a handout of several cases
+            hi = rng.choices(indices, weights=weights)[0]
+            if hi not in cases:
+                cases.append(hi)
         hour = rng.choice([9, 10, 13, 14, 15])
         title = ""
         if meeting_type in ("support", "multi-agency") and rng.random() < 0.6:
