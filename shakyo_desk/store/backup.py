@@ -51,6 +51,7 @@ from shakyo_desk.store import migrate
 from shakyo_desk.store.atomic import fsync_dir, write_atomic
 from shakyo_desk.store.engine import open_engine, probe
 from shakyo_desk.store.keyfile import KeyFile
+from shakyo_desk.store.location import check_location
 from shakyo_desk.store.models import Council, DeviceState
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.store import Store, validate_passphrase
@@ -426,6 +427,7 @@ def _check_target(layout: StoreLayout, header: BackupHeader, replace: bool) -> b
     root = layout.root
     if root.exists() and not root.is_dir():
         raise InvalidInput(f"「{root}」はフォルダではありません。復元先には空のフォルダを指定してください。")
+    check_location(root)
     if layout.database.exists() or layout.key_file.exists():
         try:
             there = KeyFile.load(layout.key_file).store_id

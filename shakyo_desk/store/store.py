@@ -22,6 +22,7 @@ from shakyo_desk.domain.vocab import DEFAULT_CONCERNS
 from shakyo_desk.store import migrate
 from shakyo_desk.store.engine import open_engine, probe
 from shakyo_desk.store.keyfile import KeyFile, new_data_key, new_recovery_key
+from shakyo_desk.store.location import check_location
 from shakyo_desk.store.models import ConcernCategory, Council, DeviceState, District, Staff
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.throttle import Throttle
@@ -183,6 +184,7 @@ def require_store(root: Path) -> StoreLayout:
     layout = StoreLayout(Path(root))
     if not layout.exists():
         raise StoreError(NOT_A_STORE.format(path=root))
+    check_location(layout.root)
     return layout
 
 
@@ -266,6 +268,7 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
     enrolment carries), then the key file. Nothing is left behind when any step fails."""
     root = Path(root)
     validate_passphrase(passphrase)
+    check_location(root)
     layout = StoreLayout(root)
     if layout.database.exists() or layout.key_file.exists():
         raise StoreError(f"フォルダ「{root}」にはすでにデータがあります。別のフォルダを指定してください。")
