@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from shakyo_desk.i18n import tr
-from shakyo_desk.store.paths import StoreLayout, default_store_dir
+from shakyo_desk.store.paths import StoreLayout, default_demo_dir, default_store_dir
 from shakyo_desk.store.services.council import get_settings
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import error_text
@@ -208,6 +208,20 @@ class AppController(QObject):
         if not self._switching:
             self.finished.emit(0)
 
+    def bring_forward(self) -> None:
+        """Another start of the app on this store asked for us: show what is open now."""
+        for widget in (self.window, self.unlock_dialog, self.wizard):
+            try:
+                if widget is None or not widget.isVisible():
+                    continue
+            except RuntimeError:  # already deleted on the Qt side
+                continue
+            if widget.isMinimized():
+                widget.showNormal()
+            widget.raise_()
+            widget.activateWindow()
+            return
+
     def shutdown(self) -> None:
         """Lock (drop the key) and stop the worker."""
         if self.window is not None:
@@ -217,13 +231,26 @@ class AppController(QObject):
         self.executor.shutdown()
 
 
+ALREADY_RUNNING = ("社協デスクはすでに起動しています。タスクバーにある社協デスクの画面をお使いください。"
+                   "画面が見当たらないときは、パソコンを再起動してからもう一度開いてください。")
+
+
 def run(store_dir: Path | None = None, demo: bool = False) -> int:
+    from shakyo_desk.ui.single_instance import SingleInstance
     from shakyo_desk.ui.style import setup_application
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     setup_application(app)
     app.setQuitOnLastWindowClosed(False)
     controller = AppController(ThreadExecutor(), UiSettings(), store_dir, demo)
+    guard = SingleInstance(default_demo_dir() if demo else controller.store_dir)
+    if not guard.acquire():
+        controller.executor.shutdown()
+        if guard.ask_first_to_show():
+            return 0  # the running copy comes forward; nothing more to do here
+        QMessageBox.information(None, tr("社協デスク"), tr(ALREADY_RUNNING))
+        return 1
+    guard.activated.connect(controller.bring_forward)
     exit_code = {"code": 0}
 
     def finish(code: int) -> None:
@@ -234,4 +261,5 @@ def run(store_dir: Path | None = None, demo: bool = False) -> int:
     controller.start()
     app.exec()
     controller.shutdown()
+    guard.release()
     return exit_code["code"]
