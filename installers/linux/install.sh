@@ -82,9 +82,18 @@ case "$USER_DATA_DIR/" in
     "$APP_DIR/"*) fail "データのフォルダ（$USER_DATA_DIR）がインストール先と重なっています。中止しました。" ;;
 esac
 
+# True when this user runs the installed program (the app or the console variant, e.g. a
+# nightly backup). A copy started from elsewhere (an unpacked tarball) does not count.
 app_is_running() {
     command -v pgrep >/dev/null 2>&1 || return 1
-    pgrep -u "$(id -u)" -x shakyo-desk >/dev/null 2>&1
+    local pid exe
+    for pid in $(pgrep -u "$(id -u)" -x 'shakyo-desk|shakyo-desk-cli' 2>/dev/null); do
+        exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || return 0 # cannot tell: assume ours
+        case "$exe" in
+            "$APP_DIR"/*) return 0 ;;
+        esac
+    done
+    return 1
 }
 
 # A link in ~/.local/bin that we made (points into our program folder).
