@@ -5,10 +5,12 @@ dialog) and owns the main window; nothing here is a global singleton."""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication, QDialog, QDialogButtonBox, QLabel, QMessageBox, QProgressDialog, QPushButton, QVBoxLayout, QWidget,
 )
@@ -231,6 +233,17 @@ class AppController(QObject):
         self.executor.shutdown()
 
 
+STARTUP_PROBE = "SHAKYO_STARTUP_PROBE"  # benchmarks only: see tests/benchmarks/bench_startup.py
+
+
+def _first_screen_probe(app: QApplication) -> None:
+    """Once the event loop turns with the first screen shown: say when, on stderr, and end."""
+    shown = [w.metaObject().className() for w in app.topLevelWidgets() if w.isVisible()]
+    sys.stderr.write(f"first-screen {time.time():.6f} {','.join(shown)}\n")
+    sys.stderr.flush()
+    app.quit()
+
+
 ALREADY_RUNNING = ("社協デスクはすでに起動しています。タスクバーにある社協デスクの画面をお使いください。"
                    "画面が見当たらないときは、パソコンを再起動してからもう一度開いてください。")
 
@@ -259,6 +272,8 @@ def run(store_dir: Path | None = None, demo: bool = False) -> int:
 
     controller.finished.connect(finish)
     controller.start()
+    if os.environ.get(STARTUP_PROBE):
+        QTimer.singleShot(0, lambda: _first_screen_probe(app))
     app.exec()
     controller.shutdown()
     guard.release()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication
 
 PREFERRED_FAMILIES = ("BIZ UDPGothic", "BIZ UDGothic")
@@ -69,9 +69,26 @@ def mono_font(point_size: float = 20) -> QFont:
     return font
 
 
+DESKTOP_FILE = "jp.shakyo_desk.ShakyoDesk"  # installers/linux: Wayland groups the window under it
+
+
+def app_icon() -> QIcon:
+    """The icon shipped next to the fonts (resources/icons in a checkout or the bundle,
+    share/shakyo-desk/icons from a wheel); an empty icon when it is missing."""
+    from shakyo_desk.reports.fonts import FontMissing, font_dir
+
+    try:
+        path = font_dir().parent / "icons" / "shakyo-desk-256.png"
+    except FontMissing:
+        return QIcon()
+    return QIcon(str(path)) if path.is_file() else QIcon()
+
+
 def setup_application(app: QApplication) -> None:
     app.setApplicationName("社協デスク")
     app.setOrganizationName("shakyo-desk")
+    app.setDesktopFileName(DESKTOP_FILE)
+    app.setWindowIcon(app_icon())
     install_qt_translation(app)
     register_shipped_fonts()
     apply_font(app)
