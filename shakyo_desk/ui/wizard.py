@@ -1,5 +1,8 @@
-"""First-run setup wizard: council → first administrator → data folder →
-creation (in the worker) → recovery key. The rules live in ``setup_state``."""
+"""First-run setup wizard. To create a council: start (the choice and the council's name) →
+first administrator → data folder → creation (in the worker) → recovery key. To join one from
+an enrolment file: start → file and code → account → data folder → joining (in the worker) →
+this installation's recovery key; those two pages are in ``wizard_join``. The rules and the
+order of the steps live in ``setup_state``."""
 
 from __future__ import annotations
 
@@ -7,51 +10,96 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
-    QVBoxLayout, QWidget, QWizard, QWizardPage,
+    QButtonGroup, QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
+    QRadioButton, QVBoxLayout, QWidget, QWizard, QWizardPage,
 )
 
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.store import Store
+from shakyo_desk.ui import setup_state as steps
 from shakyo_desk.ui.dialogs import ErrorLabel, error_text
-from shakyo_desk.ui.setup_state import SetupState, group_key, passphrase_strength
+from shakyo_desk.ui.setup_state import CREATE, JOIN, SetupResult, SetupState, group_key, passphrase_strength
 from shakyo_desk.ui.style import mono_font
 from shakyo_desk.ui.worker import Executor
 
 STRENGTH_COLOURS = {0: "#b00020", 1: "#b35c00", 2: "#5a6b00", 3: "#1b7a1b"}
 
 
-def _hint(text: str) -> QLabel:
+def hint_label(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setStyleSheet("color: #444;")
+    label.setStyleSheet("QLabel { color: #444; } QLabel:disabled { color: #9a9a9a; }")
     return label
 
 
-class CouncilPage(QWizardPage):
+def show_strength(label: QLabel, passphrase: str) -> None:
+    """The passphrase strength hint under a new passphrase (empty while nothing is typed)."""
+    if passphrase:
+        score, text = passphrase_strength(passphrase)
+        label.setText(tr("強さ：") + text)
+        label.setStyleSheet(f"color: {STRENGTH_COLOURS[score]};")
+    else:
+        label.setText("")
+
+
+def _indented(*widgets: QWidget) -> QVBoxLayout:
+    box = QVBoxLayout()
+    box.setContentsMargins(28, 0, 0, 6)
+    for widget in widgets:
+        box.addWidget(widget)
+    return box
+
+
+class StartPage(QWizardPage):
+    """How to start on this PC: a new council (the council's name is asked right here) or
+    joining one from an enrolment file."""
+
     def __init__(self, state: SetupState):
         super().__init__()
         self.state = state
-        self.setTitle(tr("社協の情報"))
-        self.setSubTitle(tr("社協デスクへようこそ。はじめに、お使いになる社会福祉協議会の名前を入力してください。"))
+        self.setTitle(tr("はじめに"))
+        self.setSubTitle(tr("社協デスクへようこそ。このパソコンでの始め方を選んでください。"))
+        self.create_choice = QRadioButton(tr("新しく社協のデータを作る（事務所のパソコン・最初の1台）"))
+        self.join_choice = QRadioButton(tr("登録ファイルから参加する（ノートPCなど2台目以降）"))
+        self.choices = QButtonGroup(self)
+        for choice in (self.create_choice, self.join_choice):
+            choice.setStyleSheet("font-weight: bold;")
+            self.choices.addButton(choice)
+        self.create_choice.setChecked(state.mode == CREATE)
+        self.join_choice.setChecked(state.mode == JOIN)
         self.council_name = QLineEdit()
         self.council_name.setPlaceholderText(tr("例：山里村社会福祉協議会"))
         self.municipality = QLineEdit()
         self.municipality.setPlaceholderText(tr("例：山里村"))
-        form = QFormLayout(self)
+        self.council_box = QWidget()
+        form = QFormLayout(self.council_box)
+        form.setContentsMargins(0, 4, 0, 0)
         form.addRow(tr("社協の名前（必須）"), self.council_name)
         form.addRow(tr("市町村名"), self.municipality)
-        form.addRow(_hint(tr("名前はあとから「設定」で変更できます。")))
+        form.addRow(hint_label(tr("名前はあとから「設定」で変更できます。")))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.create_choice, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(_indented(
+            hint_label(tr("この社協で初めて社協デスクを使うときに選びます。このパソコンが事務局のパソコンになります。")),
+            self.council_box))
+        layout.addWidget(self.join_choice, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(_indented(hint_label(tr(
+            "事務局のパソコンで作った登録ファイルと、事務局の画面に表示される登録コードを使って始めます。"))))
+        layout.addStretch(1)
         self.council_name.textChanged.connect(self._changed)
         self.municipality.textChanged.connect(self._changed)
+        self.create_choice.toggled.connect(self._changed)
+        self._changed()
 
     def _changed(self) -> None:
+        self.state.mode = CREATE if self.create_choice.isChecked() else JOIN
         self.state.council_name = self.council_name.text()
         self.state.municipality = self.municipality.text()
+        self.council_box.setEnabled(not self.state.joining)
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt API
-        return not self.state.council_errors()
+        return not self.state.start_errors()
 
 
 class AdminPage(QWizardPage):
@@ -78,8 +126,8 @@ class AdminPage(QWizardPage):
         form.addRow(tr("パスフレーズ"), self.passphrase)
         form.addRow(tr("パスフレーズ（確認）"), self.passphrase_again)
         form.addRow("", self.strength)
-        form.addRow(_hint(tr("パスフレーズは、覚えやすい言葉をいくつか組み合わせた長めのものがおすすめです。\n"
-                             "データはこのパスフレーズで守られます。")))
+        form.addRow(hint_label(tr("パスフレーズは、覚えやすい言葉をいくつか組み合わせた長めのものがおすすめです。\n"
+                                  "データはこのパスフレーズで守られます。")))
         form.addRow(self.errors)
         for edit in (self.login, self.display_name, self.passphrase, self.passphrase_again):
             edit.textChanged.connect(self._changed)
@@ -89,12 +137,7 @@ class AdminPage(QWizardPage):
         s = self.state
         s.login, s.display_name = self.login.text(), self.display_name.text()
         s.passphrase, s.passphrase_again = self.passphrase.text(), self.passphrase_again.text()
-        if s.passphrase:
-            score, text = passphrase_strength(s.passphrase)
-            self.strength.setText(tr("強さ：") + text)
-            self.strength.setStyleSheet(f"color: {STRENGTH_COLOURS[score]};")
-        else:
-            self.strength.setText("")
+        show_strength(self.strength, s.passphrase)
         self.errors.clear_error()
         self.completeChanged.emit()
 
@@ -126,12 +169,22 @@ class FolderPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(tr("保存するフォルダ")))
         layout.addLayout(row)
-        layout.addWidget(_hint(tr("共有フォルダやUSBメモリは避けて、このパソコンの中のフォルダを選んでください。"
-                                  "「作成する」を押すと、データと復旧キーを作ります。")))
+        self.action_hint = hint_label("")
+        layout.addWidget(self.action_hint)
         layout.addWidget(self.errors)
         layout.addStretch(1)
         self.folder.textChanged.connect(self._changed)
-        self.setButtonText(QWizard.WizardButton.NextButton, tr("作成する"))
+        self.initializePage()
+
+    def initializePage(self) -> None:  # noqa: N802
+        where = tr("共有フォルダやUSBメモリは避けて、このパソコンの中のフォルダを選んでください。")
+        if self.state.joining:
+            self.setButtonText(QWizard.WizardButton.NextButton, tr("参加する"))
+            self.action_hint.setText(where + tr("「参加する」を押すと、登録ファイルからデータを取り込み、"
+                                                "この端末の復旧キーを作ります。"))
+        else:
+            self.setButtonText(QWizard.WizardButton.NextButton, tr("作成する"))
+            self.action_hint.setText(where + tr("「作成する」を押すと、データと復旧キーを作ります。"))
 
     def _choose(self) -> None:
         start = self.folder.text() or str(Path.home())
@@ -156,14 +209,15 @@ class FolderPage(QWizardPage):
 
 
 class RecoveryPage(QWizardPage):
+    """Runs the creation or the joining in the worker, then shows the recovery key once."""
+
     def __init__(self, state: SetupState, wizard: "SetupWizard"):
         super().__init__()
         self.state = state
         self._wizard = wizard
+        self._error: BaseException | None = None
         self.setTitle(tr("復旧キー"))
-        self.setSubTitle(tr("全員がパスフレーズを忘れたときに、データを取り戻すためのキーです。"
-                            "\nこの画面は一度しか表示されません。"))
-        self.busy_label = QLabel(tr("データを作成しています。しばらくお待ちください…"))
+        self.busy_label = QLabel()
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.key_label = QLabel()
@@ -171,23 +225,21 @@ class RecoveryPage(QWizardPage):
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.key_label.setStyleSheet("border: 2px solid #333; padding: 14px; background: #fffdf2;")
-        self.identity_caption = _hint(tr(
+        self.identity_caption = hint_label(tr(
             "同期ファイルの復旧用の鍵（アプリが使えなくなっても、age という一般的な道具で同期ファイルを開けます）："))
         self.identity_label = QLabel()
         self.identity_label.setFont(mono_font(10))
         self.identity_label.setWordWrap(True)
         self.identity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.identity_label.setStyleSheet("border: 1px solid #999; padding: 8px; background: #fffdf2;")
-        self.instructions = _hint(tr(
-            "この復旧キーを印刷するか、紙に正確に書き写して、金庫など鍵のかかる安全な場所に保管してください。"
-            "このキーがあれば誰でもデータを開けます。パソコンやスマートフォンには保存しないでください。"))
+        self.instructions = hint_label("")
         self.print_button = QPushButton(tr("印刷する"))
         self.print_button.clicked.connect(self._print)
-        self.confirm = QCheckBox(tr("復旧キーと同期ファイルの復旧用の鍵を印刷するか書き写して、安全な場所に保管しました"))
+        self.confirm = QCheckBox()
         self.confirm.toggled.connect(self.completeChanged)
         self.errors = ErrorLabel()
         self.back_button = QPushButton(tr("入力に戻って直す"))
-        self.back_button.clicked.connect(wizard.back)
+        self.back_button.clicked.connect(self._back_to_fix)
         self.back_button.setVisible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.busy_label)
@@ -207,58 +259,103 @@ class RecoveryPage(QWizardPage):
         self._show_created(False)
 
     def _show_created(self, created: bool) -> None:
-        for w in (self.key_label, self.identity_caption, self.identity_label, self.instructions, self.print_button,
-                  self.confirm):
+        with_identity = created and bool(getattr(self.state.recovery_key, "identity", ""))
+        for w in (self.key_label, self.instructions, self.print_button, self.confirm):
             w.setVisible(created)
+        for w in (self.identity_caption, self.identity_label):
+            w.setVisible(with_identity)
         self.busy.setVisible(not created)
         self.busy_label.setVisible(not created)
 
     def initializePage(self) -> None:  # noqa: N802
         if self.state.created:
             return
+        if self.state.joining:
+            self.setSubTitle(tr("登録ファイルから、このパソコンで使うデータを作ります。"))
+            self.busy_label.setText(tr("登録ファイルからデータを取り込んでいます。しばらくお待ちください…"))
+        else:
+            self.setSubTitle(tr("全員がパスフレーズを忘れたときに、データを取り戻すためのキーです。"
+                                "\nこの画面は一度しか表示されません。"))
+            self.busy_label.setText(tr("データを作成しています。しばらくお待ちください…"))
         self.errors.clear_error()
         self.back_button.setVisible(False)
         self._show_created(False)
-        self._wizard.executor.submit(self.state.create, self._wizard.kdf,
+        self._wizard.set_working(True)
+        self._wizard.executor.submit(self.state.run, self._wizard.kdf,
                                      on_done=self._created, on_error=self._failed, owner=self)
 
-    def _created(self, result: tuple[Store, str]) -> None:
-        store, key = result
+    def _created(self, result: SetupResult) -> None:
+        self._wizard.set_working(False)
+        key = result.recovery_key
         self.state.created = True
         self.state.recovery_key = key
-        self._wizard.store = store
+        self.state.council_name = result.council_name
+        self.state.device_name = result.device_name
+        self._wizard.store = result.store
         self.key_label.setText("  ".join(group_key(key)))
         self.identity_label.setText(getattr(key, "identity", ""))
+        keep = tr("この復旧キーを印刷するか、紙に正確に書き写して、金庫など鍵のかかる安全な場所に保管してください。"
+                  "このキーがあれば誰でもデータを開けます。パソコンやスマートフォンには保存しないでください。")
+        if self.state.joining:
+            self.setSubTitle(tr("このパソコンでパスフレーズを忘れたときに、データを取り戻すためのキーです。"
+                                "\nこの画面は一度しか表示されません。"))
+            keep = (tr("この復旧キーは、この端末（{device}）だけのものです。事務局のパソコンの復旧キーとは別です。",
+                       device=result.device_name) + "\n" + keep + "\n"
+                    + tr("参加の手続きは終わりました。USBメモリの登録ファイルは、もう使いません。削除してください。"))
+        self.instructions.setText(keep)
+        self.confirm.setText(
+            tr("復旧キーと同期ファイルの復旧用の鍵を印刷するか書き写して、安全な場所に保管しました")
+            if getattr(key, "identity", "") else tr("復旧キーを印刷するか書き写して、安全な場所に保管しました"))
         self._show_created(True)
         self._wizard.setOption(QWizard.WizardOption.NoCancelButton, True)
         self.completeChanged.emit()
 
     def _failed(self, error: BaseException) -> None:
+        self._wizard.set_working(False)
+        self._error = error
         self.busy.setVisible(False)
         self.busy_label.setVisible(False)
         self.errors.show_error(error_text(error))
         self.back_button.setVisible(True)
 
+    def _back_to_fix(self) -> None:
+        """Back to the page where the cause can be fixed, that page showing the same sentence."""
+        wizard = self._wizard
+        target = wizard.page_id(self.state.failure_step(self._error)) if self._error else -1
+        if target not in wizard.visitedIds():
+            target = wizard.visitedIds()[-2]
+        while wizard.currentId() != target:
+            wizard.back()
+        errors = getattr(wizard.currentPage(), "errors", None)
+        if errors is not None and self._error is not None:
+            errors.show_error(error_text(self._error))
+
     def _print(self) -> None:
         from shakyo_desk.ui.recovery_print import print_recovery_key
 
-        print_recovery_key(self, self.state.council_name, self.state.recovery_key)
+        name = self.state.council_name
+        if self.state.device_name:  # each installation has its own key: say which one on paper
+            name = tr("{council}（端末：{device}）", council=name, device=self.state.device_name)
+        print_recovery_key(self, name, self.state.recovery_key)
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.state.created and self.confirm.isChecked()
 
 
 class SetupWizard(QWizard):
-    """Emits ``created(store)`` when the user finishes after saving the key."""
+    """Emits ``created(store)`` when the user finishes after saving the key (created or joined)."""
 
     created = Signal(object)
 
     def __init__(self, executor: Executor, default_folder: Path, kdf: dict | None = None,
                  parent: QWidget | None = None):
+        from shakyo_desk.ui.wizard_join import JoinAccountPage, JoinFilePage
+
         super().__init__(parent)
         self.executor = executor
         self.kdf = kdf
         self.store: Store | None = None
+        self.working = False
         self.state = SetupState(folder=str(default_folder))
         self.setWindowTitle(tr("社協デスク - はじめての設定"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
@@ -268,13 +365,32 @@ class SetupWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.BackButton, tr("戻る"))
         self.setButtonText(QWizard.WizardButton.FinishButton, tr("完了"))
         self.setButtonText(QWizard.WizardButton.CancelButton, tr("キャンセル"))
-        self.council_page = CouncilPage(self.state)
+        self.council_page = self.start_page = StartPage(self.state)
         self.admin_page = AdminPage(self.state)
+        self.join_file_page = JoinFilePage(self.state)
+        self.join_account_page = JoinAccountPage(self.state)
         self.folder_page = FolderPage(self.state)
         self.recovery_page = RecoveryPage(self.state, self)
-        for page in (self.council_page, self.admin_page, self.folder_page, self.recovery_page):
-            self.addPage(page)
+        self._pages = {steps.START: self.start_page, steps.ADMIN: self.admin_page,
+                       steps.JOIN_FILE: self.join_file_page, steps.JOIN_ACCOUNT: self.join_account_page,
+                       steps.FOLDER: self.folder_page, steps.FINISH: self.recovery_page}
+        for number, page in enumerate(self._pages.values()):
+            self.setPage(number, page)
+        self._steps = dict(enumerate(self._pages))
         self.resize(800, 580)
+
+    def page_id(self, step: str) -> int:
+        return list(self._pages).index(step)
+
+    def nextId(self) -> int:  # noqa: N802 - Qt API: the order comes from setup_state
+        step = self._steps.get(self.currentId())
+        following = self.state.next_step(step) if step else None
+        return self.page_id(following) if following else -1
+
+    def set_working(self, working: bool) -> None:
+        """While the worker creates the store, closing would leave it half-shown: refuse."""
+        self.working = working
+        self.button(QWizard.WizardButton.CancelButton).setEnabled(not working)
 
     def accept(self) -> None:
         if self.store is None or not self.state.created:
@@ -283,6 +399,6 @@ class SetupWizard(QWizard):
         self.created.emit(self.store)
 
     def reject(self) -> None:
-        if self.state.created:
-            return  # the store exists; the key must be acknowledged first
+        if self.state.created or self.working:
+            return  # the store exists (or is being made); the key must be acknowledged first
         super().reject()
