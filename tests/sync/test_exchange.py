@@ -82,3 +82,27 @@ def test_a_laptops_first_bundle_does_not_send_the_office_its_own_changes(council
     assert waiting["事務局"] == 1
     exported = export_bundle(laptop, tmp_path)
     assert exported.changes == 1
+
+
+def test_joining_as_a_disabled_account_leaves_the_folder_empty(tmp_path):
+    from shakyo_desk.domain.errors import AuthError
+    from shakyo_desk.store.keyfile import FAST_KDF
+    from shakyo_desk.store.services import accounts
+    from tests.sync.council import PASSPHRASE
+
+    office, _ = make_office(tmp_path)
+    staff_id = accounts.add_account(office, "tanaka", "田中 一郎", "staff", PASSPHRASE, kdf=FAST_KDF)
+    accounts.disable_account(office, staff_id)
+    enrolment = tmp_path / "usb" / "enrolment.shakyo"
+    enrolment.parent.mkdir()
+    code = devices.add_device(office, "田中さんのノートPC", enrolment, kdf=FAST_KDF)
+    root = tmp_path / "laptop"
+    with pytest.raises(AuthError, match="無効"):
+        devices.join(root, enrolment, code, "tanaka", PASSPHRASE, kdf=FAST_KDF)
+    assert not root.exists()  # nothing half-made: the same folder can be used again at once
+    laptop, _ = devices.join(root, enrolment, code, "admin", PASSPHRASE, kdf=FAST_KDF)
+    try:
+        assert laptop.actor.login == "admin" and check_store(laptop).sound
+    finally:
+        laptop.close()
+        office.close()

@@ -161,6 +161,7 @@ def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: st
     if account is None:
         raise InvalidInput(f"アカウント「{login}」は社協の職員名簿にありません。事務局で登録されたログイン名を入力してください。")
     actor = Actor(account["id"], login, account["display_name"] or login, Role(account["role"]))
+    now: list[Actor] = []
 
     def fill(store: Store) -> None:
         with store.write() as w:
@@ -171,14 +172,12 @@ def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: st
             apply_changes(conn, changes)
             knowledge.save(conn, meta["knowledge"])
             w.audit("device.join", detail={"device": device["device_id"], "name": device["name"]})
+        # The account as it is now, not as created: a disabled one is refused here, inside
+        # build_store, which then removes the half-made store so the folder can be used again.
+        now.append(_load_actor(store.engine, login))
 
     store, recovery_key = build_store(root, council_id, device["device_id"], actor, passphrase, fill, kdf)
-    try:
-        store = store.as_actor(_load_actor(store.engine, login))  # the account as it is now, not as created
-    except Exception:
-        store.close()
-        raise
-    return store, RecoveryKey(recovery_key, "")
+    return store.as_actor(now[0]), RecoveryKey(recovery_key, "")
 
 
 def revoke_device(store: Store, name_or_id: str) -> dict:
