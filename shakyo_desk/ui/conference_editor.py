@@ -35,6 +35,7 @@ from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog, RadioRow
 from shakyo_desk.ui.labels import hint_label, notice_label
@@ -257,6 +258,7 @@ class RolesTable(QWidget):
         self.table.setMinimumHeight(120)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.table.setAccessibleName(tr("役割分担"))
+        set_empty_hint(self.table, tr("役割分担はまだありません。「行を追加」を押して、機関と役割を書いてください。"))
         self.add_button = QPushButton(tr("行を追加"))
         self.remove_button = QPushButton(tr("選んだ行を削除"))
         for button in (self.add_button, self.remove_button):
@@ -453,6 +455,8 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.member_table = make_table(MEMBER_COLUMNS, (200, 320))
         self.member_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.member_table.setAccessibleName(tr("構成員の一覧"))
+        set_empty_hint(self.member_table, tr("まだ構成員がいません。上の欄に氏名と所属を入力して、"
+                                             "「構成員を追加」を押してください。"))
         self.member_table.doubleClicked.connect(lambda index: self.edit_member(index.row()))
         self.new_member_name = QLineEdit()
         self.new_member_name.setPlaceholderText(tr("氏名"))
@@ -497,6 +501,8 @@ class ConferenceEditorDialog(EntryForm, QDialog):
     def _cases_tab(self) -> QWidget:
         self.case_list = QListWidget()
         self.case_list.setAccessibleName(tr("取り上げる世帯"))
+        set_empty_hint(self.case_list, tr("まだ世帯を選んでいません。「世帯を追加…」から、"
+                                          "この会議で取り上げる世帯を選んでください。"))
         self.case_list.setStyleSheet("QListWidget::item { padding: 6px 4px; }")
         self.add_case_button = QPushButton(tr("世帯を追加…"))
         self.remove_case_button = QPushButton(tr("取り除く"))

@@ -15,6 +15,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.households import HouseholdRow, get_household, list_households
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.empty_state import no_match, set_empty_hint
 from shakyo_desk.ui.widgets import text_item
 from shakyo_desk.ui.worker import LatestOnly
 
@@ -103,6 +104,9 @@ class HouseholdSearch(QWidget):
         self.errors.clear_error()
         self.rows = rows
         self.results.clear()
+        set_empty_hint(self.results, no_match(tr("世帯"), tr("名前の一部やフリガナで探すなど、"))
+                       if self.search.text().strip()
+                       else tr("まだ世帯が登録されていません。「世帯」の画面の「新しい世帯」から登録してください。"))
         for row in rows:
             text = "　".join(x for x in (row.head_name, row.head_kana, row.district, row.address) if x)
             item = QListWidgetItem(text)

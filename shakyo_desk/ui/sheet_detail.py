@@ -25,6 +25,7 @@ from shakyo_desk.store.services.sheets import (
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.date_field import DateField
+from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, URGENCY_MARKS, HouseholdPickDialog
 from shakyo_desk.ui.pages.referrals import OutcomeDialog, ReferralDialog, fill_agency_combo, referral_row
 from shakyo_desk.ui.widgets import fill_district_combo, fill_table, make_table, selected_id
@@ -192,6 +193,8 @@ class SheetDetailDialog(QDialog):
         self.referral_table = make_table(("つないだ日", "世帯", "つなぎ先", "理由", "結果", "確認する日"),
                                          (100, 110, 180, 180, 120))
         self.referral_table.setMinimumHeight(90)
+        set_empty_hint(self.referral_table, tr("まだどこにもつないでいません。関係機関へつないだら、"
+                                               "「つなぎを記録…」を押してください。"))
         self.add_referral_button = QPushButton(tr("つなぎを記録…"))
         self.outcome_button = QPushButton(tr("結果を記録…"))
         self.add_referral_button.clicked.connect(self.add_referral)

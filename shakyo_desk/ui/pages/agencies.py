@@ -12,6 +12,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.agencies import AgencyInfo, add_agency, list_agencies, update_agency
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 
 COLUMNS = ("機関名", "分野", "電話", "担当・連絡先", "できること")
@@ -30,6 +31,8 @@ class AgenciesPage(QWidget):
         intro.setWordWrap(True)
         self.table = make_table(COLUMNS, (230, 80, 120, 150))
         self.table.currentCellChanged.connect(lambda *_a: self._selected())
+        set_empty_hint(self.table, tr("まだ関係機関が登録されていません。右の欄に機関名などを入力して、"
+                                      "「追加」を押してください。"))
 
         self.name = QLineEdit()
         self.kana = QLineEdit()

@@ -12,6 +12,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.districts import DistrictInfo, add_district, list_districts, rename_district
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.widgets import fill_district_combo
 
 
@@ -29,6 +30,8 @@ class DistrictsPage(QWidget):
         self.tree.setColumnWidth(0, 260)
         self.tree.setStyleSheet("QTreeWidget::item { padding: 4px 2px; }")
         self.tree.currentItemChanged.connect(self._selected)
+        set_empty_hint(self.tree, tr("まだ地区が登録されていません。右の「地区を追加」に地区名を入力して、"
+                                     "「追加」を押してください。"))
 
         self.name = QLineEdit()
         self.kana = QLineEdit()

@@ -221,7 +221,8 @@ class HandoutRegisterPage(QWidget):
                 "uncollected": tr("回収されていない資料はありません。"),
                 "past_retention": tr("保存期間を過ぎて残っている資料はありません。"),
                 "conference": tr("この会議の資料は、まだ作られていません。") if self.conference.count()
-                else tr("会議がまだ登録されていません。"),
+                else tr("会議がまだ登録されていません。「会議」の画面の「新しい会議を登録…」から会議を登録し、"
+                        "「会議資料…」から資料を作ってください。"),
             }[view])
             self.stack.setCurrentWidget(self.empty)
         self._update_checked()

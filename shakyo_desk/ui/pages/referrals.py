@@ -23,6 +23,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog
+from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 
 REFERRAL_COLUMNS = ("つないだ日", "世帯", "つなぎ先", "理由", "結果", "確認する日")
@@ -232,6 +233,8 @@ class ReferralsPage(QWidget):
 
         self.table = make_table(REFERRAL_COLUMNS, (110, 140, 220, 260, 140))
         self.table.doubleClicked.connect(lambda _i: self.record(self.table))
+        set_empty_hint(self.table, tr("まだつなぎの記録がありません。関係機関へつないだら、"
+                                      "右上の「つなぎを記録」ボタンから記録してください。"))
         self.record_button = QPushButton(tr("結果を記録…"))
         self.record_button.clicked.connect(lambda: self.record(self.table))
         self.timeline_button = QPushButton(tr("世帯の経過を見る…"))

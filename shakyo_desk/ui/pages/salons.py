@@ -23,6 +23,7 @@ from shakyo_desk.store.services.sheets import sheet_from_remark
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.field_widgets import HouseholdSearch, RadioRow
+from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.widgets import fill_district_combo, fill_table, make_table, selected_id
 
 SALON_COLUMNS = ("サロン名", "地区", "会場", "運営", "開催日", "参加費", "常連")
@@ -123,6 +124,8 @@ class RegularsDialog(QDialog):
         self.list = QListWidget()
         self.list.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 4px; }")
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        set_empty_hint(self.list, tr("まだ常連の方がいません。右で世帯を探して方を選び、"
+                                     "「← 常連に加える」を押してください。"))
         self.remove_button = QPushButton(tr("選んだ方を外す"))
         self.remove_button.clicked.connect(self.remove_selected)
         self.count = QLabel()
@@ -138,6 +141,7 @@ class RegularsDialog(QDialog):
         self.members.setStyleSheet("QListWidget::item { padding: 4px; }")
         self.members.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.members.itemDoubleClicked.connect(lambda _i: self.add_selected())
+        set_empty_hint(self.members, tr("上の一覧から世帯を選ぶと、その世帯の方がここに出ます。"))
         self.add_button = QPushButton(tr("← 常連に加える"))
         self.add_button.clicked.connect(self.add_selected)
         right_box = QGroupBox(tr("世帯から探して加える"))
@@ -271,6 +275,7 @@ class SalonsPage(QWidget):
         self.sessions_table = make_table(SESSION_COLUMNS, (130, 60, 70, 60, 220))
         self.sessions_table.currentCellChanged.connect(lambda *_a: self.show_remarks())
         self.sessions_table.doubleClicked.connect(lambda _i: self.correct_session())
+        set_empty_hint(self.sessions_table, tr("上の一覧からサロンを選ぶと、これまでの開催がここに出ます。"))
         self.correct_button = QPushButton(tr("出欠を直す…"))
         self.correct_button.clicked.connect(self.correct_session)
         self.remarks = QListWidget()
@@ -384,9 +389,11 @@ class SalonsPage(QWidget):
         salon = self.current_salon()
         self._selection_buttons()
         if salon is None:
+            set_empty_hint(self.sessions_table, tr("上の一覧からサロンを選ぶと、これまでの開催がここに出ます。"))
+            set_empty_hint(self.absences, tr("上の一覧からサロンを選ぶと、ここに出ます。"))
             self.sessions, self.regulars = [], []
             fill_table(self.sessions_table, [])
-            self.remarks.clear()
+            self.show_remarks()
             self.absences.clear()
             return
         store, salon_id = self.ctx.store, salon.id
@@ -403,6 +410,8 @@ class SalonsPage(QWidget):
                  tr("{n}人", n=s.unnamed_count), s.activities, tr("{n}件", n=len(s.remarks)) if s.remarks else "")
                 for s in self.sessions]
         fill_table(self.sessions_table, rows, [s.id for s in self.sessions])
+        set_empty_hint(self.sessions_table, tr("まだ開催の記録がありません。開催した日に、右上の「開催記録を入力」から"
+                                               "参加した方を記録してください。"))
         if self.sessions:
             self.sessions_table.selectRow(0)
         self.show_remarks()
@@ -412,6 +421,7 @@ class SalonsPage(QWidget):
         salon = self.current_salon()
         if salon is None or not sees_absences(self.ctx.role):
             return
+        set_empty_hint(self.absences, tr("続けて見えていない方はいません。"))
         n = self.absence_sessions.value()
         self.ctx.executor.submit(not_seen_lately, self.ctx.store, salon.id, n, on_done=self._absences_loaded,
                                  on_error=self.errors.show_error, owner=self)
@@ -438,6 +448,9 @@ class SalonsPage(QWidget):
     def show_remarks(self) -> None:
         self.remarks.clear()
         session = self.current_session()
+        set_empty_hint(self.remarks, tr("開催を選ぶと、その回のつぶやきがここに出ます。") if session is None
+                       else tr("この回のつぶやきは記録されていません。"
+                               "開催記録の「聞こえてきたつぶやき」に書くと、ここに出ます。"))
         if session is not None:
             for remark_id, text, sheet_id in session.remarks:
                 item = QListWidgetItem(text + (tr("　［把握シート作成済み］") if sheet_id else ""))

@@ -71,7 +71,7 @@ class SheetsPage(QWidget):
 
         self.inbox_table = make_table(INBOX_COLUMNS, (90, 100, 60, 220, 220, 70))
         self.inbox_table.doubleClicked.connect(lambda _i: self.open_selected(self.inbox_table))
-        self.inbox_empty = QLabel(tr("受付・確認中のシートはありません。"))
+        self.inbox_empty = QLabel(tr("受付・確認中のシートはありません。新しく届いたシートは、ここに出ます。"))
         self.inbox_empty.setStyleSheet("color: #555; padding: 6px;")
         self.inbox_box = QGroupBox(tr("確認を待っているシート"))
         inbox_layout = QVBoxLayout(self.inbox_box)
@@ -157,11 +157,11 @@ class SheetsPage(QWidget):
         self.table.setVisible(bool(sheets))
         self.open_button.setVisible(bool(sheets))
         if self.status_filter.currentData():
-            self.empty.setText(tr("この状況のシートはありません。"))
+            self.empty.setText(tr("条件に合うシートはありません。「状況」を「すべて」にするなど、条件を変えてください。"))
         elif self.reporter:
             self.empty.setText(tr("まだシートを提出していません。気になるご家庭があれば「新しいシート」から知らせてください。"))
         else:
-            self.empty.setText(tr("まだシートはありません。"))
+            self.empty.setText(tr("まだシートはありません。気になるご家庭に気づいたら、「新しいシート」から記録してください。"))
         self.empty.setVisible(not sheets)
 
     # ---- actions -----------------------------------------------------------------------

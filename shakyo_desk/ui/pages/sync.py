@@ -506,7 +506,7 @@ class SyncPage(QWidget):
         self.quarantine_table = make_table(QUARANTINE_COLUMNS, (130, 260, 420))
         self.quarantine_table.setWordWrap(True)
         self.quarantine_table.setMinimumHeight(110)
-        self.quarantine_empty = QLabel(tr("ありません。"))
+        self.quarantine_empty = QLabel(tr("取り込めなかったファイルはありません。"))
         self.quarantine_empty.setStyleSheet("color: #555; padding: 4px;")
         quarantine_hint = QLabel(tr("確かめた結果、取り込まなかったファイルです（何も変更していません）。"
                                     "コピーはデータフォルダの quarantine に残しています。"))

@@ -232,6 +232,10 @@ class WatchPage(QWidget):
             self.stack.setCurrentWidget(self.table)
             if self.table.currentRow() < 0:
                 self.table.selectRow(0)
+        elif self.district.currentData():
+            self.empty.setText(tr("条件に合う世帯はありません。\n地区を「すべての地区」にするか、"
+                                  "「表示」の期間を広げるなど、条件を変えてください。"))
+            self.stack.setCurrentWidget(self.empty)
         else:
             self.empty.setText(tr("この期間に訪問を予定している世帯はありません。\n"
                                   "見守りの間隔は、世帯の編集画面の「見守りの程度」で設定できます。"))
