@@ -1,51 +1,19 @@
 """The one date entry of the app: a date typed as people write it (2025/11/23,
-11/23, R7.11.23, 令和7年11月23日) or picked from a calendar, with the 和暦
-shown beside it."""
+11/23, R7.11.23, 令和7年11月23日, 今日, 昨日 — read by ``domain.dates.parse_date_text``)
+or picked from a calendar, with the 和暦 shown beside it."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QLabel, QLineEdit, QMenu, QToolButton, QWidget, QWidgetAction
 
+from shakyo_desk.domain.dates import parse_date_text
 from shakyo_desk.domain.errors import InvalidInput
-from shakyo_desk.domain.wareki import ERAS, format_wareki
+from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui.style import ERROR_COLOUR
-
-_ERA_LETTERS = {letter: start.year - 1 for start, _name, letter in ERAS}
-_ERA_NAMES = {name: start.year - 1 for start, name, _letter in ERAS}
-
-
-def parse_date_text(text: str, *, today: date | None = None) -> date | None:
-    """A date as people type it: 2025/11/23, 2025-11-23, 11/23 (this year), R7.11.23,
-    令和7年11月23日, 20251123. Empty text is ``None``; anything else raises ``ValueError``."""
-    today = today or date.today()
-    s = (text or "").strip().translate(str.maketrans("０１２３４５６７８９／．－ー", "0123456789/.--"))
-    if not s:
-        return None
-    s = re.sub(r"[（(][^)）]*[)）]\s*$", "", s).strip()  # a trailing weekday such as （日）
-    m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
-    if m:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    m = re.fullmatch(r"([RHSTMrhstm])\s*(\d{1,2}|元)[./\-](\d{1,2})[./\-](\d{1,2})", s)
-    if m:
-        year = 1 if m[2] == "元" else int(m[2])
-        return date(_ERA_LETTERS[m[1].upper()] + year, int(m[3]), int(m[4]))
-    m = re.fullmatch(r"(令和|平成|昭和|大正|明治)\s*(\d{1,2}|元)年\s*(\d{1,2})月\s*(\d{1,2})日?", s)
-    if m:
-        year = 1 if m[2] == "元" else int(m[2])
-        return date(_ERA_NAMES[m[1]] + year, int(m[3]), int(m[4]))
-    m = re.fullmatch(r"(\d{4})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})日?", s)
-    if m:
-        return date(int(m[1]), int(m[2]), int(m[3]))
-    m = re.fullmatch(r"(\d{1,2})\s*[/.\-月]\s*(\d{1,2})日?", s)
-    if m:
-        return date(today.year, int(m[1]), int(m[2]))
-    raise ValueError(text)
-
 
 def date_text(d: date | None) -> str:
     return d.strftime("%Y/%m/%d") if d else ""

@@ -88,7 +88,7 @@ def test_filters_by_group_account_household_and_period(qtbot, ctx, village, tmp_
     page.date_to.set_date(TODAY)
     click(qtbot, page.apply_button)
     assert page.table.rowCount() > 10
-    page.date_from.edit.setText("きのう")
+    page.date_from.edit.setText("きのうの朝")  # (きのう alone is a shortcut for yesterday)
     click(qtbot, page.apply_button)
     assert "期間の日付が読み取れません" in page.errors.text()
 
