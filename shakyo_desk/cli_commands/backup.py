@@ -9,7 +9,7 @@ from shakyo_desk.cli_commands._base import Context, add_store_options, local_dat
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "backup", help="（管理者）暗号化したバックアップファイルを作ります",
+        "backup", help="暗号化したバックアップファイルを作ります（管理者）",
         description="データベースと鍵ファイルの一貫した写しを、暗号化した1つのバックアップファイルに書き出します。"
                     "書き込んだ後に読み直して確かめます。アプリを使っている最中でも作れます。",
     )

@@ -11,7 +11,7 @@ def register(subparsers) -> None:
     add_store_options(group)
     sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
 
-    p = sub.add_parser("add", help="（管理者）新しい端末の登録ファイルを作り、登録コードを表示します",
+    p = sub.add_parser("add", help="新しい端末の登録ファイルを作り、登録コードを表示します（管理者）",
                        description="事務局のパソコンで、新しい端末のための一度きりの登録ファイルを作ります。"
                                    "表示される登録コードは新しい端末で入力します（ファイルと一緒に保管しないでください）。")
     p.add_argument("--name", metavar="NAME", required=True, help="端末名（例：田中さんのノートPC）")
@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     add_store_options(p)
     p.set_defaults(handler=run_join)
 
-    p = sub.add_parser("revoke", help="（管理者）なくした端末を利用停止にします",
+    p = sub.add_parser("revoke", help="なくした端末を利用停止にします（管理者）",
                        description="端末を利用停止にします。停止後にその端末が作った同期ファイルは、どの端末でも取り込まれません。")
     p.add_argument("name", metavar="NAME", help="端末名")
     add_store_options(p)

@@ -6,7 +6,7 @@ from shakyo_desk.domain.wareki import format_wareki
 
 
 def register(subparsers) -> None:
-    group = subparsers.add_parser("retention", help="保存期間を過ぎた記録（管理者）",
+    group = subparsers.add_parser("retention", help="保存期間を過ぎた記録の一覧と消去（管理者）",
                                   description="終結してから保存期間（設定の年数）を過ぎた世帯を一覧し、消去します。")
     add_store_options(group)
     sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
