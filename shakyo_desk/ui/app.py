@@ -104,6 +104,7 @@ class AppController(QObject):
         self.unlock_dialog = None
         self.busy = None
         self._switching = False
+        self.first_run = None  # after the wizard: "create" or "join", for the first steps
 
     def _remembered_dir(self) -> Path:
         remembered = self.ui_settings.last_store_dir()
@@ -162,6 +163,7 @@ class AppController(QObject):
         self.wizard.show()
 
     def _wizard_done(self, store) -> None:
+        self.first_run = self.wizard.state.mode
         self.ui_settings.set_last_store_dir(str(store.layout.root))
         self.ui_settings.set_last_login(store.actor.login)
         self.open_main(store)
@@ -196,6 +198,11 @@ class AppController(QObject):
         window.closed.connect(self._window_closed)
         self.window = window
         window.show()
+        if self.first_run:  # once, after the wizard: what to do first
+            from shakyo_desk.ui.first_steps import show_first_steps
+
+            show_first_steps(window, self.first_run)
+            self.first_run = None
 
     def _account_switched(self, store) -> None:
         old = self.window

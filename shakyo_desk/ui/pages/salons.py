@@ -421,7 +421,6 @@ class SalonsPage(QWidget):
         salon = self.current_salon()
         if salon is None or not sees_absences(self.ctx.role):
             return
-        set_empty_hint(self.absences, tr("続けて見えていない方はいません。"))
         n = self.absence_sessions.value()
         self.ctx.executor.submit(not_seen_lately, self.ctx.store, salon.id, n, on_done=self._absences_loaded,
                                  on_error=self.errors.show_error, owner=self)
@@ -439,7 +438,8 @@ class SalonsPage(QWidget):
         if rows:
             self.absence_note.setText(tr("直近{n}回の開催に続けて見えていない方：{k}人", n=n, k=len(rows)))
         else:
-            self.absence_note.setText(tr("該当する方はいません（開催記録が{n}回分たまると表示されます）。", n=n))
+            set_empty_hint(self.absences, tr("該当する方はいません（開催記録が{n}回分たまると表示されます）。", n=n))
+        self.absence_note.setVisible(bool(rows))
 
     def current_session(self) -> SessionInfo | None:
         session_id = selected_id(self.sessions_table)
