@@ -1,4 +1,4 @@
-"""UI state only (window geometry, splitter state, last login) in QSettings.
+"""UI state only (window geometry, splitter state, last login, text size and contrast) in QSettings.
 
 Nothing about villagers or records is ever written here."""
 
@@ -27,6 +27,23 @@ class UiSettings:
 
     def set_last_store_dir(self, path: str) -> None:
         self.q.setValue("store/last_dir", path)
+
+    # appearance, chosen by the person at this PC (ui/appearance.py)
+    def text_size(self) -> int:
+        """The text size in percent of the standard size (100 when never chosen)."""
+        try:
+            return int(float(self.q.value("appearance/text_size", 100) or 100))
+        except (TypeError, ValueError):
+            return 100
+
+    def set_text_size(self, percent: int) -> None:
+        self.q.setValue("appearance/text_size", int(percent))
+
+    def high_contrast(self) -> bool:
+        return str(self.q.value("appearance/high_contrast", "false")).lower() in ("true", "1")
+
+    def set_high_contrast(self, on: bool) -> None:
+        self.q.setValue("appearance/high_contrast", bool(on))
 
     # geometry
     def restore_geometry(self, key: str, widget: QWidget) -> bool:

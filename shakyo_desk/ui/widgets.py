@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.districts import DistrictInfo
+from shakyo_desk.ui.appearance import current_scale, item_colour
 
 
 def fill_district_combo(combo: QComboBox, districts: Iterable[DistrictInfo], *, empty_label: str | None = None,
@@ -76,8 +77,9 @@ def setup_table(table: QTableView, widths: Iterable[int] = ()) -> None:
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
+    scale = current_scale()  # widths are for the standard text size
     for column, width in enumerate(widths):
-        table.setColumnWidth(column, width)
+        table.setColumnWidth(column, round(width * scale))
 
 
 def make_table(headers: Iterable[str], widths: Iterable[int] = ()) -> QTableWidget:
@@ -104,7 +106,7 @@ def text_item(text: str, colour: str | None = None, bold: bool = False) -> QTabl
     item = QTableWidgetItem(text)
     item.setToolTip(text)
     if colour:
-        item.setForeground(QBrush(QColor(colour)))
+        item.setForeground(QBrush(QColor(item_colour(colour))))
     if bold:
         font = item.font()
         font.setBold(True)
