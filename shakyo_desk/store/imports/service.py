@@ -411,7 +411,9 @@ class _Districts:
             while parent in by_id and len(path) < 10:
                 path.insert(0, by_id[parent].name)
                 parent = by_id[parent].parent_id
-            for key in (_district_key(r.name), _district_key("".join(path)), _district_key(r.kana)):
+            stripped_path = "".join(DISTRICT_SUFFIX.sub("", part) or part for part in path)  # 北本町 for 北地区 › 本町
+            for key in (_district_key(r.name), _district_key("".join(path)), _district_key(stripped_path),
+                        _district_key(r.kana)):
                 if key:
                     self.keys[key].add(r.id)
                     short = DISTRICT_SUFFIX.sub("", key)
