@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "backup",     # backup, restore
     "retention",
     "audit",      # audit list, verify, export
+    "list_import",  # import FILE --kind … (existing Excel/CSV lists)
 ]
 
 
