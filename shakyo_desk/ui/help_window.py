@@ -29,7 +29,7 @@ from shakyo_desk.i18n import tr
 
 ENV_GUIDE_DIR = "SHAKYO_GUIDE_DIR"
 INDEX = "README.md"
-MAX_IMAGE_WIDTH = 900  # screenshots wider than this are shown scaled down
+MAX_IMAGE_WIDTH = 900  # screenshots are shown scaled down to this, or to the page's width
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)#\s]+\.md)(?:#[^)]*)?\)")
 
 
@@ -76,8 +76,9 @@ class GuideBrowser(QTextBrowser):
             path = self._local(url)
             if path is not None:
                 image = QImage(str(path))
-                if not image.isNull() and image.width() > MAX_IMAGE_WIDTH:
-                    image = image.scaledToWidth(MAX_IMAGE_WIDTH, Qt.TransformationMode.SmoothTransformation)
+                fit = max(360, min(MAX_IMAGE_WIDTH, self.viewport().width() - 48))
+                if not image.isNull() and image.width() > fit:
+                    image = image.scaledToWidth(fit, Qt.TransformationMode.SmoothTransformation)
                 return image
         return super().loadResource(kind, url)
 
