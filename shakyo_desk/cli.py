@@ -152,10 +152,21 @@ def main(argv: list[str] | None = None) -> int:
 
             traceback.print_exc()
         sys.stderr.write(
-            f"予期しないエラーが発生したため、処理を中止しました（{type(error).__name__}）。"
+            f"予期しないエラーが発生したため、処理を中止しました（{type(error).__name__}）。{_crash_report(error, args)}"
             f"{ENV_DEBUG}=1 を付けて実行した結果をサポート担当に伝えてください。\n"
         )
         return EXIT_UNEXPECTED
+
+
+def _crash_report(error: BaseException, args) -> str:
+    """A local report without personal data (crash_report.py); where it is, for the message."""
+    from shakyo_desk import crash_report
+
+    where = "desktop" if args.command is None and not args.selftest else f"command line ({args.command})"
+    try:
+        return f"詳しい記録：{crash_report.write_report(error, where=where)}　"
+    except Exception:  # noqa: BLE001 - the report is a help, never a second failure
+        return ""
 
 
 if __name__ == "__main__":
