@@ -256,13 +256,18 @@ ALREADY_RUNNING = ("社協デスクはすでに起動しています。タスク
 
 
 def run(store_dir: Path | None = None, demo: bool = False) -> int:
+    from shakyo_desk.ui.appearance import install as install_appearance
+    from shakyo_desk.ui.crash_dialog import install_crash_handler
     from shakyo_desk.ui.single_instance import SingleInstance
     from shakyo_desk.ui.style import setup_application
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     setup_application(app)
+    install_crash_handler()  # unexpected errors: a Japanese dialog and a local report without personal data
+    ui_settings = UiSettings()
+    install_appearance(app, ui_settings)  # this person's text size and contrast, before the first screen
     app.setQuitOnLastWindowClosed(False)
-    controller = AppController(ThreadExecutor(), UiSettings(), store_dir, demo)
+    controller = AppController(ThreadExecutor(), ui_settings, store_dir, demo)
     guard = SingleInstance(default_demo_dir() if demo else controller.store_dir)
     if not guard.acquire():
         controller.executor.shutdown()

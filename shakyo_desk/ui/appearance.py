@@ -564,8 +564,9 @@ class ViewMenu(QMenu):
         self.choose(percents[max(0, min(index, len(percents) - 1))])
 
     def sync_checks(self) -> None:
-        current = self.current()
-        self.sizes[current.percent].setChecked(True)
-        self.contrast.setChecked(current.high_contrast)
-        self.larger.setEnabled(current.percent < LARGEST)
-        self.smaller.setEnabled(current.percent > STANDARD)
+        current = appearance_of()  # None: never changed in this application (tests)
+        percent = current.percent if current is not None else STANDARD
+        self.sizes[percent].setChecked(True)
+        self.contrast.setChecked(bool(current and current.high_contrast))
+        self.larger.setEnabled(percent < LARGEST)
+        self.smaller.setEnabled(percent > STANDARD)

@@ -16,6 +16,7 @@ from shakyo_desk import __version__
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui import dialogs
+from shakyo_desk.ui.appearance import ViewMenu
 from shakyo_desk.ui.backup_actions import BackupBanner, BackupRunner, watch_backups
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.help_window import install_help_actions
@@ -172,6 +173,8 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        self.view_menu = ViewMenu(self, self.ctx.ui_settings)  # 表示: text size, high contrast
+        bar.addMenu(self.view_menu)
 
         admin_menu = bar.addMenu(tr("管理(&A)"))
         admin_specs = [s for s in self.specs if s.admin_menu]
