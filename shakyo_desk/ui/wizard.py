@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui import setup_state as steps
+from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.ui.dialogs import ErrorLabel, error_text
 from shakyo_desk.ui.setup_state import CREATE, JOIN, SetupResult, SetupState, group_key, passphrase_strength
 from shakyo_desk.ui.style import mono_font
@@ -221,14 +222,14 @@ class RecoveryPage(QWizardPage):
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.key_label = QLabel()
-        self.key_label.setFont(mono_font(22))
+        set_scaled_font(self.key_label, mono_font(22))
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.key_label.setStyleSheet("border: 2px solid #333; padding: 14px; background: #fffdf2;")
         self.identity_caption = hint_label(tr(
             "同期ファイルの復旧用の鍵（アプリが使えなくなっても、age という一般的な道具で同期ファイルを開けます）："))
         self.identity_label = QLabel()
-        self.identity_label.setFont(mono_font(10))
+        set_scaled_font(self.identity_label, mono_font(10))
         self.identity_label.setWordWrap(True)
         self.identity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.identity_label.setStyleSheet("border: 1px solid #999; padding: 8px; background: #fffdf2;")

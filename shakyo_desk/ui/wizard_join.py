@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from shakyo_desk.domain.errors import UserError
 from shakyo_desk.i18n import tr
+from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.setup_state import ENROLMENT_SUFFIX, SetupState, normalise_code
 from shakyo_desk.ui.style import mono_font
@@ -45,7 +46,7 @@ class JoinFilePage(QWizardPage):
         row.addWidget(self.file, 1)
         row.addWidget(self.choose)
         self.code = QLineEdit(state.code)
-        self.code.setFont(mono_font(11))
+        set_scaled_font(self.code, mono_font(11))
         self.code.setPlaceholderText(tr("例：ABCD-EFGH-JKMN"))
         self.errors = ErrorLabel()
         form = QFormLayout()

@@ -27,6 +27,7 @@ from shakyo_desk.store.exchange.exporting import Exported, export_bundle
 from shakyo_desk.store.exchange.importing import ImportReport, ImportResult, import_paths, quarantine_list
 from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.ui import dialogs
+from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.style import ERROR_COLOUR, mono_font
@@ -356,7 +357,7 @@ class EnrolmentCodeDialog(QDialog):
         caption = QLabel(tr("登録コード（この画面を閉じると、二度と表示されません）"))
         caption.setStyleSheet("font-weight: bold;")
         self.code_label = QLabel(code)
-        self.code_label.setFont(mono_font(30))
+        set_scaled_font(self.code_label, mono_font(30))
         self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.code_label.setStyleSheet("border: 2px solid #333; padding: 16px; background: #fffdf2;")
@@ -420,7 +421,7 @@ class SyncPage(QWidget):
                                 "その後、この鍵は画面に表示されません。"))
         banner_text.setWordWrap(True)
         self.identity_label = QLabel()
-        self.identity_label.setFont(mono_font(10))
+        set_scaled_font(self.identity_label, mono_font(10))
         self.identity_label.setWordWrap(True)
         self.identity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.identity_label.setStyleSheet("background: white; border: 1px solid #999; padding: 8px;")
