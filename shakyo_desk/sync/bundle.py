@@ -643,11 +643,17 @@ def _short(text: str, length: int) -> str:
     return slug or hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
-def bundle_file_name(council_id: str, device_name_or_id: str, epoch: int, seq: int) -> str:
-    """e.g. shakyo-3f9a2c1b-tanaka01-e1-000014.bundle — sorts by bundle number per device."""
+def bundle_file_name(council_id: str, device_name: str, device_id: str, epoch: int, seq: int) -> str:
+    """e.g. shakyo-3f9a2c1b-tanakala-5d41402a-e1-000014.bundle — sorts by bundle number per device.
+
+    The device part is a readable slug of its name (may be empty or shared: "tanaka-laptop-01"
+    and "-02") plus a hash of its id, so two devices never write the same name into one folder
+    (the id's own prefix would not do: uuid7 ids of devices enrolled in the same minute share it)."""
     if not (_is_int(epoch) and _is_int(seq, 1)):
         raise ValueError("epoch must be ≥ 0 and seq ≥ 1")
-    return f"shakyo-{_short(council_id, 8)}-{_short(device_name_or_id, 8)}-e{epoch}-{seq:06d}{BUNDLE_SUFFIX}"
+    slug = re.sub(r"[^a-z0-9]+", "", device_name.lower())[:8]
+    device = (slug + "-" if slug else "") + hashlib.sha256(device_id.encode("utf-8")).hexdigest()[:8]
+    return f"shakyo-{_short(council_id, 8)}-{device}-e{epoch}-{seq:06d}{BUNDLE_SUFFIX}"
 
 
 def bundle_files_in(folder: Path) -> list[Path]:

@@ -3,6 +3,7 @@
 import errno
 import hashlib
 import os
+import re
 
 import pytest
 
@@ -19,22 +20,31 @@ from tests.sync.helpers import COUNCIL, Council, changes, manifest
 
 
 def test_file_name_is_ascii_short_and_sorts_by_bundle_number():
-    name = bundle_file_name(COUNCIL, "Tanaka-Laptop-01", 1, 14)
-    assert name == "shakyo-c0a1b2c3-tanakala-e1-000014.bundle"
-    japanese = bundle_file_name(COUNCIL, "田中のノートPC", 2, 7)
+    device = "01a24aee-93fb-730e-90a2-8d24410fa6f0"
+    name = bundle_file_name(COUNCIL, "Tanaka-Laptop-01", device, 1, 14)
+    assert re.fullmatch(r"shakyo-c0a1b2c3-tanakala-[0-9a-f]{8}-e1-000014\.bundle", name)
+    japanese = bundle_file_name(COUNCIL, "田中のノートPC", device, 2, 7)
     assert japanese.isascii() and japanese.endswith("-e2-000007.bundle")
-    assert bundle_file_name(COUNCIL, "田中のノートPC", 2, 7) == japanese  # stable
-    names = [bundle_file_name(COUNCIL, "dev", 1, s) for s in (9, 10, 100)]
+    assert bundle_file_name(COUNCIL, "田中のノートPC", device, 2, 7) == japanese  # stable
+    names = [bundle_file_name(COUNCIL, "dev", device, 1, s) for s in (9, 10, 100)]
     assert sorted(names) == names
     with pytest.raises(ValueError):
-        bundle_file_name(COUNCIL, "dev", 1, 0)
+        bundle_file_name(COUNCIL, "dev", device, 1, 0)
+
+
+def test_devices_never_share_a_file_name():
+    # Enrolled in the same minute (uuid7 ids with the same prefix), named alike or in Japanese.
+    ids = ["01a24aee-93fb-730e-90a2-8d24410fa6f0", "01a24aee-94c1-7d2e-8a11-0c3f5e2b9d71"]
+    for first, second in [("tanaka-laptop-01", "tanaka-laptop-02"), ("田中のノートPC", "佐藤のノートPC"),
+                          ("office", "office")]:
+        assert bundle_file_name(COUNCIL, first, ids[0], 1, 1) != bundle_file_name(COUNCIL, second, ids[1], 1, 1)
 
 
 def test_write_then_open_from_the_file(tmp_path):
     council = Council()
     data = pack_bundle(manifest(), changes(), council.office, council.recipients)
     seen = []
-    path = write_bundle_file(tmp_path, bundle_file_name(COUNCIL, "office", 1, 14), data,
+    path = write_bundle_file(tmp_path, bundle_file_name(COUNCIL, "office", "dev-office", 1, 14), data,
                              progress=lambda done, total: seen.append((done, total)), chunk_size=256)
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no .partial left
     assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest()

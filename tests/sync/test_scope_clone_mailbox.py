@@ -118,3 +118,12 @@ def test_a_shared_folder_works_as_a_mailbox(office, towns, tmp_path):
         assert not list(shared.rglob("*.partial"))
     finally:
         laptop.close()
+
+
+def test_outboxes_of_devices_alike_differ():
+    from shakyo_desk.store.exchange.mailbox import outbox_name
+
+    same_minute = ["01a24aee-93fb-730e-90a2-8d24410fa6f0", "01a24aee-94c1-7d2e-8a11-0c3f5e2b9d71"]
+    assert outbox_name(same_minute[0], "tanaka-laptop-01") != outbox_name(same_minute[1], "tanaka-laptop-02")
+    assert outbox_name(same_minute[0], "ノートPC") != outbox_name(same_minute[1], "ノートPC")
+    assert outbox_name(same_minute[0], "office") == outbox_name(same_minute[0], "office")  # stable

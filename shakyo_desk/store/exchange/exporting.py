@@ -199,7 +199,7 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         recipients = [me.keys.recipient] + [d["recipient"] for d in readers] + [roster["recovery_recipient"]]
         count = payload.count
         data, digest = pack_bundle_hashed(manifest, payload, me.keys, recipients)
-        name = bundle_file_name(me.council_id, me.name if me.name.isascii() else me.device_id, me.epoch, seq)
+        name = bundle_file_name(me.council_id, me.name, me.device_id, me.epoch, seq)
         if progress:
             progress(2, 3, "書き込んでいます")
         path = write_bundle_file(folder, name, data)

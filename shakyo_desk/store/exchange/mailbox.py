@@ -3,6 +3,7 @@ folder and reads everyone else's. The database never lives on the share — only
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,9 @@ class MailboxRun:
 
 
 def outbox_name(device_id: str, name: str) -> str:
-    return f"{OUTBOX_PREFIX}{_short(name, 12)}-{device_id[:8]}"
+    """A readable slug of the name and a hash of the id: devices enrolled in the same minute
+    (uuid7 ids with one prefix) or named alike never share an outbox."""
+    return f"{OUTBOX_PREFIX}{_short(name, 12)}-{hashlib.sha256(device_id.encode('utf-8')).hexdigest()[:8]}"
 
 
 def exchange(store: Store, shared: Path) -> MailboxRun:
