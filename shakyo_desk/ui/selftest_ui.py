@@ -67,13 +67,18 @@ def check_screens(store, pdf: Path | None, words: tuple[str, ...]) -> str:
             window.close()
             window.deleteLater()
             app.processEvents()
-    found = ""
+    from shakyo_desk.ui.help_window import INDEX, contents, guide_dir
+
+    guide = guide_dir()
+    if guide is None or not (guide / INDEX).is_file():
+        raise AssertionError("操作ガイド（docs/ja）が見つかりません")
+    found = f"、操作ガイド {len(contents(guide))} ページ"
     if pdf is not None:
         text = _pdf_text(pdf)
         missing = [w for w in words if w not in text]
         if missing:
             raise AssertionError(f"会議資料の文字を読み取れません（{'、'.join(missing)}）")
-        found = f"、会議資料の日本語を QtPdf で確認（{len(text):,} 文字）"
+        found += f"、会議資料の日本語を QtPdf で確認（{len(text):,} 文字）"
     return f"{pages} ページを表示（フォント {family}）{found}"
 
 
