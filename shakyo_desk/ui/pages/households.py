@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.roles import manages_registers
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.store.services.households import add_household, get_household, list_households
@@ -38,6 +39,9 @@ class HouseholdListPage(QWidget):
         self.district = QComboBox()
         self.district.setMinimumWidth(180)
         self.new_button = QPushButton(tr("新しい世帯"))
+        self.import_button = QPushButton(tr("名簿を取り込む…"))
+        self.import_button.setToolTip(tr("今あるExcelやCSVの名簿から、世帯をまとめて登録します"))
+        self.import_button.setVisible(manages_registers(ctx.role))
         self.timeline_button = QPushButton(tr("経過を見る"))
         self.contact_button = QPushButton(tr("訪問記録を入力"))
         self.count_label = QLabel()
@@ -54,6 +58,7 @@ class HouseholdListPage(QWidget):
         bar.addWidget(QLabel(tr("地区")))
         bar.addWidget(self.district)
         bar.addWidget(self.new_button)
+        bar.addWidget(self.import_button)
         selected_bar = QHBoxLayout()
         selected_bar.addWidget(QLabel(tr("選んだ世帯：")))
         selected_bar.addWidget(self.timeline_button)
@@ -77,6 +82,7 @@ class HouseholdListPage(QWidget):
         self.search.textChanged.connect(self._debounce.start)
         self.district.currentIndexChanged.connect(self.run_search)
         self.new_button.clicked.connect(self.new_household)
+        self.import_button.clicked.connect(self.import_list)
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.search.installEventFilter(self)
         self.table.installEventFilter(self)
@@ -210,6 +216,12 @@ class HouseholdListPage(QWidget):
         dialog.submitted.connect(self._create)
         self.new_dialog = dialog
         dialog.open()
+
+    def import_list(self) -> None:
+        from shakyo_desk.ui.list_import_dialog import open_list_import
+
+        self.errors.clear_error()
+        self.import_dialog = open_list_import(self.ctx, self, lambda _result: self.refresh())
 
     def _create(self, values: dict) -> None:
         dialog = self.new_dialog
