@@ -614,3 +614,23 @@ def test_two_thousand_rows_in_a_few_seconds(tmp_path, store, village):
     assert result.households == 2000
     print(f"\n2,000 rows: read + preview {previewed - started:.2f} s, apply {finished - previewed:.2f} s")
     assert finished - started < 30  # a generous bound for a shared CI machine; measured ~3 s here
+
+
+def test_missing_name_and_a_head_marked_with_a_circle(tmp_path, store, village):
+    path = write_xlsx(tmp_path / "l.xlsx", [
+        ["世帯番号", "世帯主", "氏名", "住所", "地区"],
+        ["A-1", None, "西村 花", "架空村下町4", "下町"],
+        ["A-1", "○", "西村 守", "架空村下町4", "下町"],
+        ["A-2", "○", None, "架空村下町5", "下町"],
+    ])
+    table, mapping, preview = preview_of(store, path)
+    assert mapping[1] == "head"
+    rows = {r.number: r for r in preview.rows}
+    assert rows[4].status == PROBLEM and rows[4].problems[0].column == "氏名"
+    assert rows[4].problems[0].message == "氏名が書かれていません。"
+    assert rows[2].status == WARNING and "その他の親族" in rows[2].problems[0].message
+    result = apply_import(store, table, "households", mapping, skip_invalid=True, today=TODAY)
+    assert (result.households, result.persons) == (1, 2)
+    (row,) = [h for h in households.list_households(store) if h.head_name.startswith("西村")]
+    detail = households.get_household(store, row.id, log=False)
+    assert [(m.name, m.relation) for m in detail.members] == [("西村 守", "本人"), ("西村 花", "その他の親族")]
