@@ -253,6 +253,10 @@ def test_audit_entry_names_the_file_and_counts_but_no_person(tmp_path, store, vi
     text = json.dumps(detail, ensure_ascii=False)
     for personal in ("山田", "花子", "鈴木", "0267", "架空村", "ヤマダ", "1940"):
         assert personal not in text
+    from shakyo_desk.store.services import audit_log
+
+    [shown] = [e for e in audit_log.query(store, action_group="change").entries if e.action == "list_import.apply"]
+    assert shown.label == "名簿の取り込み"  # on the 操作の記録 page, among 登録・変更
 
 
 def test_a_failure_mid_apply_leaves_nothing_imported(tmp_path, store, village, monkeypatch):

@@ -83,6 +83,7 @@ LABELS = {
     "conflict.resolve": "要確認の解決",
     "conference.disclosure": "配布資料に載せる項目の変更",
     "retention.purge": "保存期間を過ぎた世帯の消去",
+    "list_import.apply": "名簿の取り込み",
 }
 FIELDS = {
     "role": "役割", "disabled_at": "無効", "district_ids": "担当地区", "section": "所属", "display_name": "氏名",
@@ -107,7 +108,7 @@ def action_group(action: str) -> str:
     if op == "export" or action == "store.backup":
         return "export"
     if (head in SYNCED_MODELS and op in CHANGE_OPS) or action in ("conflict.resolve", "conference.disclosure",
-                                                                  "retention.purge"):
+                                                                  "retention.purge", "list_import.apply"):
         return "change"
     return "other"
 
