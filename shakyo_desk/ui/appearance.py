@@ -14,15 +14,16 @@ How a text size reaches every widget:
   ``set_scaled_font``.
 
 While the appearance is the default (100 %, normal contrast) style sheets are left exactly
-as written and no event filter is installed.
+as written and no event filter is installed. Otherwise the same filter also grows a dialog
+that is shown to what its contents need (``fit_window_to_contents``).
 
 High contrast: black text on white, strong black borders, and every colour a style sheet or
 a table item uses replaced by a high-contrast equivalent (greys become black, coloured text
 is darkened to at least 10:1 on white, light backgrounds become white, dark ones black).
 
 Focus: the widget with the keyboard focus gets a thick frame drawn around it (``FocusFrames``,
-an overlay that changes nothing in the widget's own look), in both modes; the current item
-of a focused list or table is framed by a small application style sheet.
+an overlay that changes nothing in the widget's own look), in both modes, and in a focused
+list or table a thinner one around the current item.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QKeySequence, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QApplication, QMenu, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QLabel, QMenu, QScrollArea, QWidget
 
 from shakyo_desk.i18n import tr
 
@@ -184,10 +185,7 @@ def adapt_css(css: str, scale: float = 1.0, high_contrast: bool = False) -> str:
     return css
 
 
-FOCUS_ITEM_CSS = f"QAbstractItemView::item:focus {{ border: 2px solid {FOCUS_COLOUR}; }}\n"
-
 HIGH_CONTRAST_CSS = f"""
-QAbstractItemView::item:focus {{ border: 3px solid {HC_FOCUS_COLOUR}; }}
 QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox {{
     border: 2px solid #000000; border-radius: 2px; background: #ffffff; color: #000000; padding: 2px;
 }}
@@ -259,7 +257,6 @@ class Appearance(QObject):
         self.high_contrast = False
         self._filtering = False
         self.focus_frames = FocusFrames(app, self)
-        app.setStyleSheet(FOCUS_ITEM_CSS)
 
     @property
     def scale(self) -> float:
@@ -277,8 +274,9 @@ class Appearance(QObject):
         font = QFont(self.app.font())
         font.setPointSizeF(self.base_point_size * self.scale)
         self.app.setFont(font)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.ApplicationFontChange)  # now, not later
         self.app.setPalette(high_contrast_palette() if self.high_contrast else self.normal_palette)
-        self.app.setStyleSheet(HIGH_CONTRAST_CSS if self.high_contrast else FOCUS_ITEM_CSS)
+        self.app.setStyleSheet(HIGH_CONTRAST_CSS if self.high_contrast else "")
         if not self.is_default and not self._filtering:
             self.app.installEventFilter(self)
             self._filtering = True
@@ -305,6 +303,8 @@ class Appearance(QObject):
         kind = event.type()
         if (kind == QEvent.Type.Polish or kind == QEvent.Type.StyleChange) and watched.isWidgetType():
             self._adapt(watched)
+        elif kind == QEvent.Type.Show and isinstance(watched, QDialog):
+            fit_window_to_contents(watched)
         return False
 
     def _adapt(self, widget: QWidget) -> None:
@@ -323,6 +323,22 @@ class Appearance(QObject):
         widget.setProperty(_OUT_CSS, out)
         if out != css:
             widget.setStyleSheet(out)
+
+
+def fit_window_to_contents(window: QWidget) -> None:
+    """Grow a dialog to what its contents need. Dialogs are sized for the
+    standard text; at a larger size, or with high contrast's thicker borders, they need more
+    room, and a size a dialog set for itself (``setMinimumSize``) would otherwise squeeze them."""
+    layout = window.layout()
+    if layout is None:
+        return
+    minimum = layout.totalMinimumSize()
+    width = max(window.width(), minimum.width())
+    height = max(window.height(), minimum.height())
+    if layout.hasHeightForWidth():
+        height = max(height, layout.totalHeightForWidth(width))
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
 
 
 def appearance_of(app: QApplication | None = None) -> Appearance | None:
@@ -371,11 +387,91 @@ def set_scaled_font(widget: QWidget, font: QFont) -> None:
     _apply_scaled_font(widget, current_scale())
 
 
+class _FitWidthToItems(QObject):
+    def __init__(self, view: QAbstractItemView, spare: int):
+        super().__init__(view)
+        self.view = view
+        self.spare = spare
+        view.installEventFilter(self)
+        model = view.model()
+        for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged, model.modelReset):
+            signal.connect(self.fit)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.fit()
+        return False
+
+    def fit(self, *_args) -> None:
+        try:
+            view, model = self.view, self.view.model()
+        except RuntimeError:  # the list is being deleted (its rows go first)
+            return
+        widest = max((view.sizeHintForIndex(model.index(row, 0)).width() for row in range(model.rowCount())),
+                     default=0)
+        width = widest + 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width() + self.spare
+        view.setMinimumWidth(width)
+        if view.maximumWidth() < width:
+            view.setMaximumWidth(width)
+
+
+def fit_width_to_items(view: QAbstractItemView, spare: int = 4) -> None:
+    """Keep a list at least as wide as its widest item (the navigation: no title cut off),
+    whatever the text size; its maximum width grows when it has to."""
+    _FitWidthToItems(view, spare)
+
+
+class _FitWidthToContents(QObject):
+    def __init__(self, area: QScrollArea):
+        super().__init__(area)
+        self.area = area
+        area.widget().installEventFilter(self)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        area = self.area
+        need = (area.widget().minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width()
+                + 2 * area.frameWidth())
+        area.setMinimumWidth(need)
+
+
+def fit_width_to_contents(area: QScrollArea) -> None:
+    """A scroll area that only scrolls up and down stays as wide as what it shows (with room
+    for its scroll bar), so nothing is cut off on the right at a large text size."""
+    _FitWidthToContents(area)
+
+
+class _WrappedHeight(QObject):
+    def __init__(self, label: QLabel):
+        super().__init__(label)
+        label.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Resize:
+            need = watched.heightForWidth(watched.width())
+            if need > 0 and need != watched.minimumHeight():
+                watched.setMinimumHeight(need)
+        return False
+
+
+def keep_wrapped_text_visible(label: QLabel) -> None:
+    """A word-wrapped label that always gets the height its lines need. Layouts inside a
+    splitter or a group box do not ask for it by themselves, and at a large text size the
+    last line would be cut off."""
+    _WrappedHeight(label)
+
+
 # ---- focus frame ------------------------------------------------------------------------------
 
 class FocusRing(QWidget):
-    """A frame drawn over a window around the widget that has the keyboard focus; it takes no
-    clicks and no focus."""
+    """A frame drawn over a window around the widget that has the keyboard focus (and, in a
+    list or table, a thinner one around the current item); it takes no clicks and no focus."""
 
     def __init__(self, window: QWidget, colour: str, width: int):
         super().__init__(window)
@@ -385,6 +481,7 @@ class FocusRing(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.colour = QColor(colour)
         self.width_px = width
+        self.item_rect = QRect()  # in this widget's coordinates; empty when there is none
         self.hide()
 
     def paintEvent(self, _event) -> None:  # noqa: N802
@@ -395,11 +492,17 @@ class FocusRing(QWidget):
         painter.setPen(pen)
         half = self.width_px / 2
         painter.drawRoundedRect(self.rect().toRectF().adjusted(half, half, -half, -half), 4, 4)
+        if not self.item_rect.isEmpty():
+            inner = max(2, self.width_px - 1)
+            pen.setWidth(inner)
+            painter.setPen(pen)
+            painter.drawRect(self.item_rect.toRectF().adjusted(inner / 2, inner / 2, -inner / 2, -inner / 2))
 
 
 class FocusFrames(QObject):
     """Follows ``QApplication.focusChanged`` and keeps one ``FocusRing`` per window around
-    the focused widget (moved along when the widget or one of its parents moves or resizes)."""
+    the focused widget (moved along when the widget or one of its parents moves or resizes;
+    in a list or table the current item is followed as it changes or scrolls)."""
 
     TRACKED = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.Hide)
 
@@ -409,6 +512,7 @@ class FocusFrames(QObject):
         self.width_px = FOCUS_WIDTH
         self.target: QWidget | None = None
         self._watched: list[QWidget] = []
+        self._connections: list[tuple] = []
         app.focusChanged.connect(self._focus_changed)
 
     def stop(self) -> None:
@@ -422,9 +526,9 @@ class FocusFrames(QObject):
 
     def set_style(self, colour: str, width: int) -> None:
         self.colour, self.width_px = colour, width
-        for widget in QApplication.topLevelWidgets():
-            for ring in widget.findChildren(FocusRing, RING_NAME, Qt.FindChildOption.FindDirectChildrenOnly):
-                ring.colour, ring.width_px = QColor(colour), width
+        for widget in QApplication.allWidgets():
+            if isinstance(widget, FocusRing):
+                widget.colour, widget.width_px = QColor(colour), width
         self.update_ring()
 
     def ring_for(self, window: QWidget) -> FocusRing:
@@ -438,6 +542,16 @@ class FocusFrames(QObject):
             except RuntimeError:  # already deleted
                 pass
         self._watched = []
+        for signal, slot in self._connections:
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        self._connections = []
+
+    def _connect(self, signal, slot) -> None:
+        signal.connect(slot)
+        self._connections.append((signal, slot))
 
     def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         if old is not None:
@@ -457,6 +571,19 @@ class FocusFrames(QObject):
             widget.installEventFilter(self)
             self._watched.append(widget)
             widget = widget.parentWidget()
+        if isinstance(self.target, QAbstractItemView):
+            view = self.target
+            if view.selectionModel() is not None:
+                self._connect(view.selectionModel().currentChanged, self._item_moved)
+            for bar in (view.verticalScrollBar(), view.horizontalScrollBar()):
+                self._connect(bar.valueChanged, self._item_moved)
+            model = view.model()
+            if model is not None:
+                for signal in (model.layoutChanged, model.modelReset, model.rowsInserted, model.rowsRemoved):
+                    self._connect(signal, self._item_moved)
+        self.update_ring()
+
+    def _item_moved(self, *_args) -> None:
         self.update_ring()
 
     @staticmethod
@@ -486,7 +613,14 @@ class FocusFrames(QObject):
             ring.hide()
             return
         margin = self.width_px + 1
-        ring.setGeometry(area.adjusted(-margin, -margin, margin, margin).intersected(window.rect()))
+        geometry = area.adjusted(-margin, -margin, margin, margin).intersected(window.rect())
+        ring.item_rect = QRect()
+        if isinstance(target, QAbstractItemView) and target.currentIndex().isValid():
+            viewport = target.viewport()
+            item = target.visualRect(target.currentIndex()).intersected(viewport.rect())
+            if not item.isEmpty():
+                ring.item_rect = QRect(viewport.mapTo(window, item.topLeft()) - geometry.topLeft(), item.size())
+        ring.setGeometry(geometry)
         ring.raise_()
         ring.show()
         ring.update()

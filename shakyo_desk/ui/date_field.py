@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, Qt, Signal
 from PySide6.QtWidgets import QCalendarWidget, QHBoxLayout, QLabel, QLineEdit, QMenu, QToolButton, QWidget, QWidgetAction
 
 from shakyo_desk.domain.dates import parse_date_text
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
+from shakyo_desk.ui.appearance import current_scale
 from shakyo_desk.ui.style import ERROR_COLOUR
+
+WAREKI_SAMPLE = "令和10年12月31日（水）"  # about the longest 和暦 a date field shows
+
 
 def date_text(d: date | None) -> str:
     return d.strftime("%Y/%m/%d") if d else ""
@@ -38,12 +42,11 @@ class DateField(QWidget):
             value = date.today()
         self.edit = QLineEdit(date_text(value))
         self.edit.setPlaceholderText(placeholder or tr("例：2025/11/23"))
-        self.edit.setMaximumWidth(150)
-        self.edit.setMinimumWidth(120)
         self.calendar_button = QToolButton()
         self.calendar_button.setArrowType(Qt.ArrowType.DownArrow)
         self.calendar_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
         self.calendar_button.setToolTip(tr("カレンダーから選ぶ"))
+        self.calendar_button.setAccessibleName(tr("カレンダーから選ぶ"))
         self.calendar_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.calendar_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.calendar = QCalendarWidget()
@@ -58,7 +61,8 @@ class DateField(QWidget):
         menu.aboutToShow.connect(self._sync_calendar)
         self.calendar.clicked.connect(lambda q: (self.set_date(date(q.year(), q.month(), q.day())), menu.close()))
         self.wareki = QLabel()
-        self.wareki.setMinimumWidth(170)
+        self._widths: dict[str, int] = {}
+        self._fit_widths()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
@@ -68,6 +72,28 @@ class DateField(QWidget):
         self.setFocusProxy(self.edit)
         self.edit.textChanged.connect(self._update)
         self._update()
+
+    def _fit_widths(self) -> None:
+        """Widths that hold a date and its 和暦 at the current text size. A width a screen set
+        itself (e.g. a narrower field) is left alone."""
+        scale = current_scale()
+        wanted = {
+            "edit_min": round(120 * scale), "edit_max": round(150 * scale),
+            "wareki": max(round(170 * scale), self.fontMetrics().horizontalAdvance(WAREKI_SAMPLE) + 6),
+        }
+        current = {"edit_min": self.edit.minimumWidth(), "edit_max": self.edit.maximumWidth(),
+                   "wareki": self.wareki.minimumWidth()}
+        setters = {"edit_min": self.edit.setMinimumWidth, "edit_max": self.edit.setMaximumWidth,
+                   "wareki": self.wareki.setMinimumWidth}
+        for key, width in wanted.items():
+            if key not in self._widths or current[key] == self._widths[key]:
+                setters[key](width)
+                self._widths[key] = width
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_widths()
+        super().changeEvent(event)
 
     def set_minimum(self, value: date) -> None:
         """The earliest day the calendar offers."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QWidget
 
 from shakyo_desk.domain.errors import UserError
 from shakyo_desk.i18n import tr
@@ -32,6 +33,21 @@ def inform(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
 
 
+def grow_to_fit(widget: QWidget) -> None:
+    """Make the dialog holding ``widget`` taller when its wrapped sentences need more lines than
+    it has room for (an error that appears, large text); Qt does not do this by itself."""
+    window = widget.window()
+    if not isinstance(window, QDialog) or not window.isVisible():
+        return
+    layout = window.layout()
+    if layout is None:
+        return
+    need = layout.totalHeightForWidth(window.width()) if layout.hasHeightForWidth() else \
+        layout.totalMinimumSize().height()
+    if need > window.height():
+        window.resize(window.width(), need)
+
+
 class ErrorLabel(QLabel):
     """A red sentence shown inline; hidden while empty."""
 
@@ -45,6 +61,8 @@ class ErrorLabel(QLabel):
         text = error if isinstance(error, str) else error_text(error)
         self.setText(text)
         self.setVisible(bool(text))
+        if text:
+            QTimer.singleShot(0, self, lambda: grow_to_fit(self))
 
     def clear_error(self) -> None:
         self.setText("")

@@ -30,6 +30,10 @@ def no_match(what: str, how: str = "") -> str:
 class EmptyHint(QLabel):
     """The sentence over an empty item view (a child of its viewport; clicks go through)."""
 
+    ROOMY = "QLabel#emptyHint { color: #555; font-size: 11pt; padding: 16px; background: transparent; }"
+    TIGHT = "QLabel#emptyHint { color: #555; font-size: 11pt; padding: 2px 6px; background: transparent; }"
+    SAVED = 2 * (16 - 2)  # height the tight padding saves
+
     def __init__(self, view: QAbstractItemView):
         super().__init__(view.viewport())
         self.view = view
@@ -37,7 +41,8 @@ class EmptyHint(QLabel):
         self.setObjectName("emptyHint")
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setWordWrap(True)
-        self.setStyleSheet("QLabel#emptyHint { color: #555; font-size: 11pt; padding: 16px; background: transparent; }")
+        self._tight = False
+        self.setStyleSheet(self.ROOMY)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         view.viewport().installEventFilter(self)
@@ -62,10 +67,22 @@ class EmptyHint(QLabel):
 
     def update_state(self, *_args) -> None:
         self._bind()
-        self.setGeometry(self.view.viewport().rect())
+        area = self.view.viewport().rect()
+        self.setGeometry(area)
         shown = self.is_empty() and bool(self.text())
+        if shown:
+            self._fit(area.width(), area.height())
         self.setVisible(shown)
         self.view.setAccessibleDescription(self.text() if shown else "")
+
+
+    def _fit(self, width: int, height: int) -> None:
+        """Less padding when the sentence would not fit a short list otherwise (large text)."""
+        need = self.heightForWidth(width)
+        tight = need > height if not self._tight else need + self.SAVED > height
+        if tight != self._tight:
+            self._tight = tight
+            self.setStyleSheet(self.TIGHT if tight else self.ROOMY)
 
 
 def set_empty_hint(view: QAbstractItemView, text: str) -> EmptyHint:

@@ -16,7 +16,7 @@ from shakyo_desk import __version__
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui import dialogs
-from shakyo_desk.ui.appearance import ViewMenu
+from shakyo_desk.ui.appearance import ViewMenu, fit_width_to_items
 from shakyo_desk.ui.backup_actions import BackupBanner, BackupRunner, watch_backups
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.help_window import install_help_actions
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.nav.setMaximumWidth(220)
         self.nav.setMinimumWidth(120)
         self.nav.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 10px 8px; }")
+        fit_width_to_items(self.nav)  # no page title cut off, whatever the text size
         self.page_stack = QStackedWidget()
         for spec in self.specs:
             item = QListWidgetItem(spec.title)

@@ -20,6 +20,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.agencies import list_agencies
 from shakyo_desk.store.services.concerns import list_concerns
 from shakyo_desk.store.services.sheets import file_sheet
+from shakyo_desk.ui.appearance import fit_width_to_contents
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.date_field import DateField
@@ -172,6 +173,7 @@ class SheetFormDialog(EntryForm, QDialog):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        fit_width_to_contents(scroll)  # nothing cut off on the right at a large text size
 
         self.errors = ErrorLabel()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)

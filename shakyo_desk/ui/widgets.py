@@ -37,7 +37,10 @@ class CheckList(QListWidget):
     def __init__(self, choices: Iterable[str], checked: Iterable[str] = (), parent=None, *,
                  data: Iterable | None = None):
         super().__init__(parent)
-        self.setStyleSheet("QListWidget::item { padding: 2px 4px; }")
+        # Long names wrap instead of running off the side (large text). No item style sheet:
+        # Qt cuts wrapped text short in items drawn through one.
+        self.setWordWrap(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         checked = set(checked)
         values = list(data) if data is not None else None
         for i, label in enumerate(choices):

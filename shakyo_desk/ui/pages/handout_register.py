@@ -130,9 +130,11 @@ class HandoutRegisterPage(QWidget):
         ticks.addWidget(self.check_none)
         ticks.addWidget(self.checked_label)
         ticks.addStretch(1)
+        dated = QHBoxLayout()  # the date on its own row: the buttons fit beside nothing at a large text size
+        dated.addWidget(QLabel(tr("日付")))
+        dated.addWidget(self.on_date)
+        dated.addStretch(1)
         actions = QHBoxLayout()
-        actions.addWidget(QLabel(tr("日付")))
-        actions.addWidget(self.on_date)
         actions.addWidget(self.collect_button)
         actions.addWidget(self.destroy_button)
         actions.addStretch(1)
@@ -143,6 +145,7 @@ class HandoutRegisterPage(QWidget):
         layout.addWidget(self.errors)
         layout.addWidget(self.stack, 1)
         layout.addLayout(ticks)
+        layout.addLayout(dated)
         layout.addLayout(actions)
         layout.addWidget(self.status)
 

@@ -20,6 +20,7 @@ from shakyo_desk.store.services.salons import (
     update_salon,
 )
 from shakyo_desk.store.services.sheets import sheet_from_remark
+from shakyo_desk.ui.appearance import keep_wrapped_text_visible
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.field_widgets import HouseholdSearch, RadioRow
@@ -304,6 +305,7 @@ class SalonsPage(QWidget):
         absence_intro = QLabel(tr("常連の方のうち、直近の開催に続けて見えていない方です。"
                                   "体調やご都合のこともあります。気になるときは、声をかけたり様子を聞いたりしてみてください。"))
         absence_intro.setWordWrap(True)
+        keep_wrapped_text_visible(absence_intro)  # five lines at a large text size
         absence_intro.setStyleSheet("color: #444;")
         self.absence_sessions = QSpinBox()
         self.absence_sessions.setRange(2, 12)
@@ -318,6 +320,7 @@ class SalonsPage(QWidget):
         self.absences = QListWidget()
         self.absences.setStyleSheet("QListWidget::item { padding: 4px; border-bottom: 1px solid #e3e7eb; }")
         self.absences.setWordWrap(True)
+        self.absences.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never scroll sideways
         self.absence_note = QLabel()
         self.absence_note.setWordWrap(True)
         self.absence_note.setStyleSheet("color: #555;")

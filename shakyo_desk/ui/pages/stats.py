@@ -183,6 +183,7 @@ def legend_swatch(colour: str, text: str) -> QLabel:
     label = QLabel(f"<span style='background:{colour}; border:1px solid #999;'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
                    f"&nbsp;{text}")
     label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
     return label
 
 
@@ -283,13 +284,13 @@ class StatsPage(QWidget):
         bar.addWidget(self.busy)
         bar.addWidget(self.busy_label)
         bar.addStretch(1)
-        bar.addWidget(self.csv_button)
-        bar.addWidget(self.pdf_button)
-        legend = QHBoxLayout()
+        legend = QHBoxLayout()  # the export buttons here, not in the bar: all fit at a large text size
         legend.addWidget(self.legend_primary)
         legend.addSpacing(12)
         legend.addWidget(self.legend_secondary)
         legend.addStretch(1)
+        legend.addWidget(self.csv_button)
+        legend.addWidget(self.pdf_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.errors)

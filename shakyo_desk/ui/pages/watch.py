@@ -77,6 +77,7 @@ class WatchPage(QWidget):
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.week_label = QLabel()
         self.week_label.setStyleSheet("color: #333;")
+        self.week_label.setWordWrap(True)  # two lines rather than cut off at a large text size
         self.count_label = QLabel()
         self.range = QComboBox()
         self.range.addItems([tr(r) for r in RANGES])

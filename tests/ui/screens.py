@@ -1,0 +1,166 @@
+"""Every main screen of the app, one after another, for checks that look at all of them
+(clipping, accessible names). Plain functions (no pytest), so a child process with its own
+QApplication can use them too (``clipping_probe.py``).
+
+``main_screens(ctx, size)`` yields ``(name, window)`` for each page of the navigation, then
+``(name, dialog)`` for the main dialogs opened from the window (household editor, contact
+entry, sheet form and detail, salon session, conference editor); ``start_screens(...)``
+yields the unlock dialog and each page of the first-run wizard. Each screen is shown and laid
+out when it is yielded; the caller looks, then the walk goes on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QApplication, QDialog, QWidget, QWizard
+
+from shakyo_desk.store.keyfile import FAST_KDF
+from shakyo_desk.store.services.households import list_households
+
+
+def settle(rounds: int = 3) -> None:
+    """Let posted layout requests and resizes run, as the event loop would."""
+    for _ in range(rounds):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        QApplication.processEvents()
+
+
+def _shown(dialog: QWidget, size: tuple[int, int] | None = None) -> QWidget:
+    dialog.show()
+    if size is not None:
+        dialog.resize(min(dialog.width(), size[0]), min(dialog.height(), size[1]))
+    settle()
+    return dialog
+
+
+def _close(dialog: QDialog) -> None:
+    dialog.done(0)
+    dialog.deleteLater()
+    settle(1)
+
+
+def main_screens(ctx, size: tuple[int, int], *, dialogs: bool = True) -> Iterator[tuple[str, QWidget]]:
+    """The main window at ``size`` on each of its pages, then the main dialogs (each at its
+    own default size, made no larger than ``size``)."""
+    from shakyo_desk.ui.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    window.resize(*size)
+    window.show()
+    settle()
+    try:
+        for spec in window.specs:
+            window.show_page(spec.key)
+            settle()
+            yield f"page:{spec.key}", window
+        if dialogs:
+            yield from _main_dialogs(window, ctx, size)
+    finally:
+        window.idle.stop()
+        for dialog in window.findChildren(QDialog):
+            dialog.done(0)
+        window.hide()
+        window.deleteLater()
+        settle(1)
+
+
+def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
+    from shakyo_desk.ui.salon_session import SalonSessionDialog
+
+    page = window.show_page("households")
+    first = list_households(ctx.store, "", None, 1)[0]
+    page.open_household(first.id)
+    settle()
+    yield "dialog:household_editor", _shown(page.editor, size)
+    _close(page.editor)
+
+    window.new_contact()
+    yield "dialog:contact_entry", _shown(window.contact_entry, size)
+    _close(window.contact_entry)
+
+    sheets = window.show_page("sheets")
+    form = sheets.new_sheet()
+    yield "dialog:sheet_form", _shown(form, size)
+    _close(form)
+    rows = sheets.table.rowCount() if hasattr(sheets, "table") else 0
+    if rows:
+        from shakyo_desk.ui.widgets import selected_id
+
+        sheets.table.selectRow(0)
+        sheet_id = selected_id(sheets.table)
+        if sheet_id:
+            detail = sheets.open_sheet(sheet_id)
+            yield "dialog:sheet_detail", _shown(detail, size)
+            _close(detail)
+
+    salons = window.show_page("salons")
+    if salons.table.rowCount():
+        salons.table.selectRow(0)
+        settle()
+        session = SalonSessionDialog(ctx, salons.current_salon(), salons.regulars, parent=window)
+        yield "dialog:salon_session", _shown(session, size)
+        _close(session)
+
+    if "conferences" in window.pages or "conferences" in [s.key for s in window.specs]:
+        conferences = window.show_page("conferences")
+        if conferences.table.rowCount():
+            conferences.table.selectRow(0)
+            conferences.open_selected()
+            settle()
+            editor = getattr(conferences, "editor", None)
+            if editor is not None:
+                yield "dialog:conference_editor", _shown(editor, size)
+                _close(editor)
+
+
+def start_screens(executor, ui_settings, store_dir: Path, new_folder: Path,
+                  size: tuple[int, int]) -> Iterator[tuple[str, QWidget]]:
+    """The unlock dialog (also with an error and the countdown) and every page of the
+    first-run wizard, the recovery key page after a real creation in ``new_folder``."""
+    from shakyo_desk.ui import setup_state as steps
+    from shakyo_desk.ui.unlock import RecoveryDialog, UnlockDialog
+    from shakyo_desk.ui.wizard import SetupWizard
+
+    unlock = UnlockDialog(store_dir, executor, ui_settings, council_name="みどり村社会福祉協議会", login="demo")
+    yield "dialog:unlock", _shown(unlock, size)
+    unlock.start_countdown(8)
+    unlock.errors.show_error("パスフレーズが違います。もう一度入力してください。")
+    yield "dialog:unlock_throttled", _shown(unlock, size)
+    _close(unlock)
+    recovery = RecoveryDialog(store_dir, executor, login="demo")
+    yield "dialog:recovery", _shown(recovery, size)
+    _close(recovery)
+
+    wizard = SetupWizard(executor, new_folder, kdf=FAST_KDF)
+    try:
+        yield "wizard:start", _shown(wizard, size)
+        for step in (steps.JOIN_FILE, steps.JOIN_ACCOUNT):
+            wizard.setStartId(wizard.page_id(step))
+            wizard.restart()
+            yield f"wizard:{step}", _shown(wizard, size)
+        wizard.setStartId(wizard.page_id(steps.START))
+        wizard.restart()
+        start = wizard.start_page
+        start.council_name.setText("みどり村社会福祉協議会")
+        start.municipality.setText("みどり村")
+        wizard.next()
+        admin = wizard.admin_page
+        yield "wizard:admin", _shown(wizard, size)
+        admin.display_name.setText("降旗 裕子")
+        admin.passphrase.setText("hidamari sakamichi 2025")
+        admin.passphrase_again.setText("hidamari sakamichi 2025")
+        wizard.next()
+        yield "wizard:folder", _shown(wizard, size)
+        wizard.next()
+        settle()
+        yield "wizard:recovery", _shown(wizard, size)
+        wizard.recovery_page.confirm.setChecked(True)
+        wizard.button(QWizard.WizardButton.FinishButton).click()
+    finally:
+        if wizard.store is not None and wizard.store.is_open:
+            wizard.store.close()
+        wizard.hide()
+        wizard.deleteLater()
+        settle(1)
