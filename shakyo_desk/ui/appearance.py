@@ -303,8 +303,9 @@ class Appearance(QObject):
         kind = event.type()
         if (kind == QEvent.Type.Polish or kind == QEvent.Type.StyleChange) and watched.isWidgetType():
             self._adapt(watched)
-        elif kind == QEvent.Type.Show and isinstance(watched, QDialog):
-            fit_window_to_contents(watched)
+        elif (kind == QEvent.Type.Show or kind == QEvent.Type.LayoutRequest) and isinstance(watched, QDialog) \
+                and watched.isVisible():
+            fit_window_to_contents(watched)  # grows only; also when contents grow after it is shown
         return False
 
     def _adapt(self, widget: QWidget) -> None:

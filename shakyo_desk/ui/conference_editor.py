@@ -407,6 +407,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         for code, label in LEGAL_BASES.items():
             self.legal_basis.addItem(label, code)
         self.legal_basis_label = QLabel(tr("根拠法"))
+        self.legal_basis.setAccessibleName(tr("根拠法"))
         self.type_note = notice_label("", "info")
         self.title = QLineEdit()
         self.title.setPlaceholderText(tr("例：みどり村支援会議（空欄のときは会議の種類を名前にします）"))

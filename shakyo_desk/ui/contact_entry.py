@@ -334,6 +334,13 @@ class ContactEntryDialog(EntryForm, QDialog):
         layout.addWidget(self.confirmation)
         layout.addLayout(buttons)
 
+        # names for screen readers where a row's label covers more than one field
+        for widget, name in ((self.household, tr("世帯の検索")), (self.place, tr("地域の拠点")),
+                             (self.contact_date, tr("日付")), (self.contact_time, tr("時刻（省略可）")),
+                             (self.companion_text, tr("同行した方の氏名")), (self.urgency, tr("緊急度")),
+                             (self.isolation, tr("孤立")), (self.next_date, tr("次回の予定日"))):
+            widget.setAccessibleName(name)
+
         # tab order: the way the form is read
         order = [self.household, self.place, self.add_place_button, self.contact_date.edit, self.contact_time,
                  self.method.buttons[CONTACT_METHODS[0]], self.companions, self.companion_text, self.seen_heard,

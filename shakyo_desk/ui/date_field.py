@@ -90,6 +90,19 @@ class DateField(QWidget):
                 setters[key](width)
                 self._widths[key] = width
 
+    def setAccessibleName(self, name: str) -> None:  # noqa: N802 - names the text box a person types in
+        super().setAccessibleName(name)
+        self.edit.setAccessibleName(name)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        """A row label (QFormLayout) names this field; screen readers look at the text box."""
+        if not self.edit.accessibleName() and self.parentWidget() is not None:
+            for label in self.parentWidget().findChildren(QLabel, options=Qt.FindChildOption.FindDirectChildrenOnly):
+                if label.buddy() is self and label.text().strip():
+                    self.edit.setAccessibleName(label.text().replace("&", "").strip())
+                    break
+        super().showEvent(event)
+
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.FontChange:
             self._fit_widths()

@@ -106,6 +106,10 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         self.flags = CheckList(HOUSEHOLD_FLAGS, detail.flags)
         self.notes = QPlainTextEdit(detail.notes)
         self.notes.setFixedHeight(70)
+        for widget, name in ((self.watch_level, tr("見守りの程度")), (self.watch_interval, tr("見守りの間隔")),
+                             (self.watch_unit, tr("見守りの間隔の単位")), (self.flags, tr("世帯の特徴")),
+                             (self.notes, tr("メモ"))):
+            widget.setAccessibleName(name)  # for screen readers: their labels are not a form row's
 
         form = QFormLayout()
         form.addRow(tr("地区"), self.district)

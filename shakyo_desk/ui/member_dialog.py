@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
+    QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain.people import AGE_BANDS, age_band
 from shakyo_desk.domain.vocab import PERSON_FLAGS, PERSON_ROLES, RELATIONS, SEXES
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
+from shakyo_desk.ui.appearance import fit_width_to_contents
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.widgets import CheckList
 
@@ -97,15 +98,30 @@ class MemberDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
+        for widget, name in ((self.birth, tr("生年月日")), (self.band, tr("年代")), (self.flags, tr("本人の特徴")),
+                             (self.roles, tr("地域での役割")), (self.wishes, tr("本人の意向")), (self.notes, tr("メモ"))):
+            widget.setAccessibleName(name)  # for screen readers: their labels are not a form row's
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addLayout(form)
+        body_layout.addLayout(lists)
+        body_layout.addWidget(QLabel(tr("本人の意向")))
+        body_layout.addWidget(self.wishes)
+        body_layout.addWidget(QLabel(tr("メモ")))
+        body_layout.addWidget(self.notes)
+        scroll = QScrollArea()  # a small laptop screen at a large text size: the form scrolls
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        fit_width_to_contents(scroll)
+        scroll.setMinimumHeight(min(body.sizeHint().height(), 360))
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(lists)
-        layout.addWidget(QLabel(tr("本人の意向")))
-        layout.addWidget(self.wishes)
-        layout.addWidget(QLabel(tr("メモ")))
-        layout.addWidget(self.notes)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
+        self.resize(self.width(), body.sizeHint().height() + buttons.sizeHint().height() + 40)
         self.setMinimumWidth(520)
 
         self.unknown.toggled.connect(self._sync_birth)

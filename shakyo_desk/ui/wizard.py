@@ -161,6 +161,7 @@ class FolderPage(QWizardPage):
         self.setTitle(tr("データの保存場所"))
         self.setSubTitle(tr("記録は暗号化して、このフォルダに保存します。ふつうはこのままで構いません。"))
         self.folder = QLineEdit(state.folder)
+        self.folder.setAccessibleName(tr("保存するフォルダ"))
         choose = QPushButton(tr("変更…"))
         choose.clicked.connect(self._choose)
         row = QHBoxLayout()

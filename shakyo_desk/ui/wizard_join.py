@@ -38,6 +38,7 @@ class JoinFilePage(QWizardPage):
                             "入力してください。"))
         self.file = QLineEdit(state.enrolment_file)
         self.file.setPlaceholderText(tr("例：E:\\田中.shakyo"))
+        self.file.setAccessibleName(tr("登録ファイル"))
         self.choose = QPushButton(tr("選ぶ…"))
         self.choose.clicked.connect(self._choose)
         file_row = QWidget()

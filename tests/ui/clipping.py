@@ -41,12 +41,25 @@ class Clipped:
                 f"has {self.available[0]}x{self.available[1]}")
 
 
+def _step(w: QWidget) -> str:
+    """``Class#name``, or ``Class[n]`` when unnamed siblings share the class."""
+    name = type(w).__name__
+    if w.objectName():
+        return f"{name}#{w.objectName()}"
+    parent = w.parentWidget()
+    if parent is not None and not w.isWindow():
+        same = [c for c in parent.findChildren(type(w), options=Qt.FindChildOption.FindDirectChildrenOnly)
+                if type(c) is type(w)]
+        if len(same) > 1:
+            return f"{name}[{same.index(w) + 1}]"
+    return name
+
+
 def object_path(widget: QWidget, root: QWidget | None = None) -> str:
     parts = []
     w: QWidget | None = widget
     while w is not None:
-        name = type(w).__name__ + (f"#{w.objectName()}" if w.objectName() else "")
-        parts.append(name)
+        parts.append(_step(w))
         if w is root or w.isWindow():
             break
         w = w.parentWidget()
@@ -234,8 +247,11 @@ def _sticks_out(widget: QWidget, root: QWidget) -> tuple[QRect, QRect] | None:
                     or up_down and (mine.top() < theirs.top() - TOLERANCE
                                     or mine.bottom() > theirs.bottom() + TOLERANCE):
                 return mine, theirs
-            return None  # the rest can be scrolled into view
-        if not theirs.adjusted(-TOLERANCE, -TOLERANCE, TOLERANCE, TOLERANCE).contains(mine):
+            # the rest can be scrolled into view; what shows must still fit the window
+            mine = mine.intersected(theirs)
+            if mine.isEmpty():
+                return None
+        elif not theirs.adjusted(-TOLERANCE, -TOLERANCE, TOLERANCE, TOLERANCE).contains(mine):
             return mine, theirs
         if w is root or w.isWindow():
             break

@@ -3,8 +3,8 @@
 QApplication can use them too (``clipping_probe.py``).
 
 ``main_screens(ctx, size)`` yields ``(name, window)`` for each page of the navigation, then
-``(name, dialog)`` for the main dialogs opened from the window (household editor, contact
-entry, sheet form and detail, salon session, conference editor); ``start_screens(...)``
+``(name, dialog)`` for the main dialogs opened from the window (household editor, member,
+new household, contact entry, sheet form and detail, salon session, conference editor); ``start_screens(...)``
 yields the unlock dialog and each page of the first-run wizard. Each screen is shown and laid
 out when it is yielded; the caller looks, then the walk goes on."""
 
@@ -74,7 +74,15 @@ def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
     page.open_household(first.id)
     settle()
     yield "dialog:household_editor", _shown(page.editor, size)
+    from shakyo_desk.ui.member_dialog import MemberDialog
+
+    member = MemberDialog(page.editor.members[0], page.editor)
+    yield "dialog:member", _shown(member, size)
+    _close(member)
     _close(page.editor)
+    page.new_household()
+    yield "dialog:new_household", _shown(page.new_dialog, size)
+    _close(page.new_dialog)
 
     window.new_contact()
     yield "dialog:contact_entry", _shown(window.contact_entry, size)

@@ -61,7 +61,7 @@ def test_the_check_finds_cut_off_text(qtbot):
     widget.show()
     found = clipped_widgets(widget)
     assert [c.text for c in found] == ["とても長い説明の文章です", "とても長いボタン"], report(found)
-    assert found[0].path.endswith("QLabel") and found[0].needed[0] > found[0].available[0]
+    assert found[0].path == "QWidget/QLabel[1]" and found[0].needed[0] > found[0].available[0]
     wrapped.setFixedHeight(10)
     assert [c.text for c in clipped_widgets(widget)][-1] == wrapped.text()
 

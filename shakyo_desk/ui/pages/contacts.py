@@ -73,6 +73,10 @@ class ContactsPage(QWidget):
         self.period.addItems([tr(p) for p in PERIODS])
         self.date_from = DateField(optional=True, placeholder=tr("はじめ"))
         self.date_to = DateField(optional=True, placeholder=tr("おわり"))
+        for widget, name in ((self.district, tr("地区")), (self.staff, tr("担当")), (self.method, tr("方法")),
+                             (self.concern, tr("困りごと")), (self.period, tr("期間")),
+                             (self.date_from, tr("期間のはじめ")), (self.date_to, tr("期間のおわり"))):
+            widget.setAccessibleName(name)  # the filters have no labels of their own
         for line in (self.date_from, self.date_to):
             line.wareki.setMinimumWidth(0)
             line.wareki.setVisible(False)

@@ -210,6 +210,9 @@ class StatsPage(QWidget):
         self.month.setMinimumWidth(130)
         self.district = QComboBox()
         self.district.setMinimumWidth(170)
+        for widget, name in ((self.kind, tr("期間の種類")), (self.year, tr("年度・年")), (self.month, tr("月")),
+                             (self.district, tr("地区"))):
+            widget.setAccessibleName(name)
         self.csv_button = QPushButton(tr("CSVで書き出す…"))
         self.pdf_button = QPushButton(tr("報告書（PDF）を書き出す…"))
         self.busy = QProgressBar()

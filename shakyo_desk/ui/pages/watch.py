@@ -83,6 +83,8 @@ class WatchPage(QWidget):
         self.range.addItems([tr(r) for r in RANGES])
         self.district = QComboBox()
         self.district.setMinimumWidth(160)
+        self.range.setAccessibleName(tr("表示する範囲"))
+        self.district.setAccessibleName(tr("地区"))
         self.entry_button = QPushButton(tr("訪問記録を入力"))
         self.timeline_button = QPushButton(tr("経過を見る"))
         self.pdf_button = QPushButton(tr("訪問リストをPDFに"))
