@@ -512,6 +512,14 @@ class ContactEntryDialog(EntryForm, QDialog):
                     row = self.household_rows[0]
                     self.set_household(row.id, household_label(row))
                     return True
+            if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+                # the round closes on itself: 閉じる → the first field, and back
+                back = key == Qt.Key.Key_Backtab or mods & Qt.KeyboardModifier.ShiftModifier
+                first = self.household if self.to_household.isChecked() else self.place
+                if not back and watched is self.close_button or back and watched is first:
+                    (self.close_button if back else first).setFocus(
+                        Qt.FocusReason.BacktabFocusReason if back else Qt.FocusReason.TabFocusReason)
+                    return True
             if watched in self.method.buttons.values() and key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
                 # one Tab stop for the whole row of methods, whichever is chosen
                 back = key == Qt.Key.Key_Backtab or mods & Qt.KeyboardModifier.ShiftModifier
