@@ -257,6 +257,7 @@ class Appearance(QObject):
         self.high_contrast = False
         self._filtering = False
         self.focus_frames = FocusFrames(app, self)
+        app.aboutToQuit.connect(self._quitting)
 
     @property
     def scale(self) -> float:
@@ -290,6 +291,12 @@ class Appearance(QObject):
         self.focus_frames.set_style(HC_FOCUS_COLOUR if self.high_contrast else FOCUS_COLOUR,
                                     HC_FOCUS_WIDTH if self.high_contrast else FOCUS_WIDTH)
         self.changed.emit()
+
+    def _quitting(self) -> None:
+        """Windows are torn down after this: no more rewriting of their style sheets."""
+        if self._filtering:
+            self.app.removeEventFilter(self)
+            self._filtering = False
 
     def remove(self) -> None:
         """Back to the standard look and no focus frames (tests; the app keeps its appearance)."""
@@ -512,14 +519,21 @@ class FocusFrames(QObject):
         self.colour = FOCUS_COLOUR
         self.width_px = FOCUS_WIDTH
         self.target: QWidget | None = None
+        self.ring: FocusRing | None = None  # the ring shown last
         self._watched: list[QWidget] = []
         self._connections: list[tuple] = []
+        self._running = True
         app.focusChanged.connect(self._focus_changed)
+        app.aboutToQuit.connect(self.stop)  # windows are torn down after this: leave them alone
 
     def stop(self) -> None:
+        if not self._running:
+            return
+        self._running = False
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
         self._unwatch()
         self.target = None
+        self.ring = None
         for widget in QApplication.allWidgets():
             if isinstance(widget, FocusRing):
                 widget.hide()
@@ -534,7 +548,19 @@ class FocusFrames(QObject):
 
     def ring_for(self, window: QWidget) -> FocusRing:
         rings = window.findChildren(FocusRing, RING_NAME, Qt.FindChildOption.FindDirectChildrenOnly)
-        return rings[0] if rings else FocusRing(window, self.colour, self.width_px)
+        if rings:
+            return rings[0]
+        ring = FocusRing(window, self.colour, self.width_px)
+        ring.destroyed.connect(self._ring_gone)
+        return ring
+
+    def _ring_gone(self, *_args) -> None:
+        # a ring goes with its window; forget it (never call into a window being torn down)
+        try:
+            if self.ring is not None:
+                self.ring.objectName()
+        except RuntimeError:
+            self.ring = None
 
     def _unwatch(self) -> None:
         for widget in self._watched:
@@ -554,19 +580,16 @@ class FocusFrames(QObject):
         signal.connect(slot)
         self._connections.append((signal, slot))
 
-    def _focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
-        if old is not None:
-            try:
-                if new is None or new.window() is not old.window():
-                    for ring in old.window().findChildren(FocusRing, RING_NAME,
-                                                          Qt.FindChildOption.FindDirectChildrenOnly):
-                        ring.hide()
-            except RuntimeError:  # the old widget is being deleted
-                pass
+    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        # ``_old`` is never used: it may be a widget in the middle of being deleted.
         self._unwatch()
-        self.target = new if new is not None and self._framed(new) else None
-        if self.target is None:
+        self.target = None
+        if new is None:
+            return  # focus left the application, or its widget is being deleted: keep still
+        if not self._framed(new):
+            self._hide_ring()
             return
+        self.target = new
         widget: QWidget | None = self.target
         while widget is not None and not widget.isWindow():
             widget.installEventFilter(self)
@@ -578,14 +601,18 @@ class FocusFrames(QObject):
                 self._connect(view.selectionModel().currentChanged, self._item_moved)
             for bar in (view.verticalScrollBar(), view.horizontalScrollBar()):
                 self._connect(bar.valueChanged, self._item_moved)
-            model = view.model()
-            if model is not None:
-                for signal in (model.layoutChanged, model.modelReset, model.rowsInserted, model.rowsRemoved):
-                    self._connect(signal, self._item_moved)
         self.update_ring()
 
     def _item_moved(self, *_args) -> None:
         self.update_ring()
+
+    def _hide_ring(self) -> None:
+        if self.ring is None:
+            return
+        try:
+            self.ring.hide()
+        except RuntimeError:  # deleted with its window
+            self.ring = None
 
     @staticmethod
     def _framed(widget: QWidget) -> bool:
@@ -601,7 +628,7 @@ class FocusFrames(QObject):
 
     def update_ring(self) -> None:
         target = self.target
-        if target is None:
+        if target is None or not self._running:
             return
         try:
             window = target.window()
@@ -609,6 +636,9 @@ class FocusFrames(QObject):
             self.target = None
             return
         ring = self.ring_for(window)
+        if ring is not self.ring:
+            self._hide_ring()
+            self.ring = ring
         area = _visible_rect(target, window)
         if area.isEmpty() or not target.isVisible():
             ring.hide()
@@ -676,7 +706,8 @@ class ViewMenu(QMenu):
 
     def _action(self, text: str, slot, *shortcuts: QKeySequence) -> QAction:
         action = QAction(text, self)
-        action.setShortcuts(list(shortcuts))
+        unique = {s.toString(): s for s in shortcuts if not s.isEmpty()}  # a repeat would make it ambiguous
+        action.setShortcuts(list(unique.values()))
         action.triggered.connect(slot)
         self.addAction(action)
         return action

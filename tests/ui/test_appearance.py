@@ -184,3 +184,73 @@ def test_install_reads_the_persons_choice(qapp, ui_settings):
     finally:
         current.remove()
     assert QApplication.palette().color(QPalette.ColorRole.Window).name() != "#000000"
+
+
+def test_main_window_view_menu_and_shortcuts(qtbot, ctx, look):
+    from shakyo_desk.ui.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles[:2] == ["ファイル(&F)", "表示(&V)"]
+    base = QApplication.font().pointSizeF()
+    window.nav.setFocus()
+    qtbot.keyClick(window.nav, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert look.percent == 115 and ctx.ui_settings.text_size() == 115
+    assert QApplication.font().pointSizeF() == pytest.approx(base * 1.15)
+    qtbot.keyClick(window.nav, Qt.Key.Key_Semicolon, Qt.KeyboardModifier.ControlModifier)  # 「＋」 key on a JIS keyboard
+    assert look.percent == 130
+    qtbot.keyClick(window.nav, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert look.percent == 115
+    qtbot.keyClick(window.nav, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert look.percent == STANDARD and ctx.ui_settings.text_size() == STANDARD
+    window.view_menu.contrast.trigger()
+    assert look.high_contrast and ctx.ui_settings.high_contrast()
+    # the navigation widens with the text so no page title is cut off
+    narrow = window.nav.minimumWidth()
+    look.apply(LARGEST, True)
+    assert window.nav.minimumWidth() > narrow
+    window.idle.stop()
+
+
+def test_first_screen_uses_the_remembered_size(qtbot, executor, ui_settings, store, store_dir, qapp):
+    """As run() does: the person's size and contrast are applied before the unlock dialog."""
+    from shakyo_desk.ui.app import AppController
+
+    ui_settings.set_text_size(130)
+    ui_settings.set_high_contrast(True)
+    current = appearance.install(qapp, ui_settings)
+    try:
+        controller = AppController(executor, ui_settings, store_dir)
+        controller.start()
+        dialog = controller.unlock_dialog
+        qtbot.addWidget(dialog)
+        assert dialog.login.font().pointSizeF() == pytest.approx(current.base_point_size * 1.3)
+        assert dialog.palette().color(QPalette.ColorRole.Window).name() == "#ffffff"
+        assert dialog.palette().color(QPalette.ColorRole.WindowText).name() == "#000000"
+        dialog.reject()
+    finally:
+        current.remove()
+
+
+def test_the_app_starts_with_a_large_text_and_high_contrast(tmp_path):
+    """run() itself, in a child process: the remembered choices and the crash handler are
+    installed and the first screen (the first-run wizard here) comes up."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    config = tmp_path / "config" / "shakyo-desk"
+    config.mkdir(parents=True)
+    (config / "shakyo-desk.conf").write_text("[appearance]\ntext_size=150\nhigh_contrast=true\n", "utf-8")
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
+               SHAKYO_STARTUP_PROBE="1", QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run([sys.executable, "-m", "shakyo_desk", "--store", str(tmp_path / "store")], env=env,
+                            cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "first-screen" in result.stderr and "SetupWizard" in result.stderr
+    assert "Traceback" not in result.stderr
