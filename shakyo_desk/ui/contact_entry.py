@@ -245,7 +245,7 @@ class ContactEntryDialog(EntryForm, QDialog):
         self.contact_date = DateField(self.today())
         self.contact_time = QLineEdit()
         self.contact_time.setPlaceholderText(tr("例：14:30"))
-        self.contact_time.setMaximumWidth(110)
+        self.contact_time.setMaximumWidth(max(110, self.contact_time.fontMetrics().horizontalAdvance(tr("例：14:30")) + 24))
         when_row = QHBoxLayout()
         when_row.addWidget(self.contact_date, 1)
         when_row.addWidget(QLabel(tr("時刻（省略可）")))
