@@ -17,6 +17,8 @@ No Qt here: the UI passes its Qt version in ``versions``.
 
 from __future__ import annotations
 
+import atexit
+import faulthandler
 import os
 import platform
 import sys
@@ -140,9 +142,14 @@ def format_report(error: BaseException, *, where: str = "desktop", thread_name: 
 
 
 def prune(folder: Path, keep: int = KEEP) -> None:
-    """Keep only the newest ``keep`` reports (their names sort by time)."""
+    """Keep only the newest ``keep`` reports (their names sort by time); empty ones are the
+    hard-crash files of runs that ended normally (``record_fatal_errors``)."""
     try:
-        reports = sorted(p for p in folder.glob(f"{PREFIX}*{SUFFIX}") if p.is_file())
+        live = _fatal_file["path"]
+        for empty in folder.glob(f"{PREFIX}*{SUFFIX}"):
+            if empty != live and empty.is_file() and empty.stat().st_size == 0:
+                empty.unlink(missing_ok=True)
+        reports = sorted(p for p in folder.glob(f"{PREFIX}*{SUFFIX}") if p.is_file() and p != live)
         for old in reports[:-keep] if keep > 0 else reports:
             old.unlink(missing_ok=True)
         for stale in folder.glob(f"{PREFIX}*{SUFFIX}.partial"):
@@ -172,3 +179,41 @@ def write_report(error: BaseException, *, folder: Path | None = None, keep: int 
     """``format_report`` then ``save_report``: the new report's path."""
     return save_report(format_report(error, where=where, thread_name=thread_name, versions=versions),
                        folder=folder, keep=keep)
+
+
+_fatal_file: dict = {"path": None, "handle": None}
+
+
+def record_fatal_errors(folder: Path | None = None) -> Path | None:
+    """A hard crash (a fault inside Qt, an interpreter abort) cannot be caught by Python, but
+    ``faulthandler`` can still write the stack (files, lines and functions only) into a file
+    opened now. That file is one of the reports; a run that ends normally leaves it empty and
+    it is removed. ``None`` when the folder cannot be written."""
+    if _fatal_file["handle"] is not None:
+        return _fatal_file["path"]
+    folder = folder or report_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        prune(folder)
+        path = folder / f"{PREFIX}{datetime.now():%Y%m%d-%H%M%S-%f}-{os.getpid()}-fatal{SUFFIX}"
+        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+    except OSError:
+        return None
+    _fatal_file.update(path=path, handle=handle)
+    faulthandler.enable(file=handle, all_threads=True)
+    atexit.register(_end_fatal_record)
+    return path
+
+
+def _end_fatal_record() -> None:
+    path, handle = _fatal_file["path"], _fatal_file["handle"]
+    if handle is None:
+        return
+    faulthandler.disable()
+    handle.close()
+    _fatal_file.update(path=None, handle=None)
+    try:
+        if path.stat().st_size == 0:
+            path.unlink()
+    except OSError:
+        pass

@@ -75,3 +75,24 @@ def test_report_folder_follows_the_environment(monkeypatch, tmp_path):
 def test_same_fault_has_the_same_signature():
     assert crash_report.signature(caught()) == crash_report.signature(caught())
     assert crash_report.signature(caught()) != crash_report.signature(ValueError("x"))
+
+
+def test_a_hard_crash_leaves_its_stack_and_a_normal_run_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("import sys; from pathlib import Path; from shakyo_desk import crash_report\n"
+              "crash_report.record_fatal_errors(Path(sys.argv[1]))\n"
+              "def load_the_household_list():\n"
+              "    import faulthandler; faulthandler._sigsegv() if sys.argv[2] == 'crash' else None\n"
+              "load_the_household_list()\n")
+    normal = subprocess.run([sys.executable, "-c", script, str(tmp_path), "normal"], capture_output=True, timeout=60)
+    assert normal.returncode == 0 and list(tmp_path.glob("crash-*")) == []
+    crashed = subprocess.run([sys.executable, "-c", script, str(tmp_path), "crash"], capture_output=True, timeout=60)
+    assert crashed.returncode != 0
+    [report] = tmp_path.glob("crash-*-fatal.txt")
+    text = report.read_text("utf-8")
+    assert "Fatal Python error" in text and "load_the_household_list" in text
+    # the next start keeps it (it is not empty) and counts it among the reports
+    crash_report.prune(tmp_path, keep=20)
+    assert report.exists()

@@ -243,5 +243,7 @@ class CrashHandler(QObject):
 
 
 def install_crash_handler(folder: Path | None = None) -> CrashHandler:
-    """Show a dialog and write a local report for every unexpected error from now on."""
+    """Show a dialog and write a local report for every unexpected error from now on; a hard
+    crash that Python cannot catch still leaves its stack in a report (``faulthandler``)."""
+    crash_report.record_fatal_errors(folder)
     return CrashHandler(folder).install()
