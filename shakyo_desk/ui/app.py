@@ -19,6 +19,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.paths import StoreLayout, default_demo_dir, default_store_dir
 from shakyo_desk.store.services.council import get_settings
 from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.refcounts import pin_singletons
 from shakyo_desk.ui.dialogs import error_text
 from shakyo_desk.ui.uisettings import UiSettings
 from shakyo_desk.ui.worker import Executor, ThreadExecutor
@@ -261,6 +262,7 @@ def run(store_dir: Path | None = None, demo: bool = False) -> int:
     from shakyo_desk.ui.single_instance import SingleInstance
     from shakyo_desk.ui.style import setup_application
 
+    pin_singletons()  # before any Qt call: see refcounts.py
     app = QApplication.instance() or QApplication(sys.argv[:1])
     setup_application(app)
     install_crash_handler()  # unexpected errors: a Japanese dialog and a local report without personal data

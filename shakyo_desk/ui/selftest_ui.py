@@ -13,6 +13,9 @@ from pathlib import Path
 def _application():
     from PySide6.QtWidgets import QApplication
 
+    from shakyo_desk.ui.refcounts import pin_singletons
+
+    pin_singletons()
     app = QApplication.instance()
     if app is None:
         # Offscreen even where a screen exists: the check must not flash a window at the user.
@@ -92,6 +95,9 @@ def run_windowed(run_selftest) -> int:
 
     from shakyo_desk.ui.style import setup_application
 
+    from shakyo_desk.ui.refcounts import pin_singletons
+
+    pin_singletons()
     app = QApplication.instance() or QApplication(["shakyo-desk"])
     setup_application(app)
     report = io.StringIO()
