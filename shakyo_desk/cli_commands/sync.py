@@ -8,13 +8,13 @@ from shakyo_desk.sync.bundle import BundleRefused
 
 def register(subparsers) -> None:
     group = subparsers.add_parser("sync", help="同期ファイルの書き出しと取り込み",
-                                  description="USB メモリや共有フォルダを使って、端末どうしでデータを同期します。")
+                                  description="USBメモリや共有フォルダを使って、端末どうしでデータを同期します。")
     add_store_options(group)
     sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
 
     p = sub.add_parser("export", help="同期ファイルを書き出し、そのパスを表示します",
                        description="相手の端末がまだ持っていない変更を、暗号化・署名した同期ファイルに書き出します。")
-    p.add_argument("--to", metavar="FOLDER", required=True, help="書き出し先のフォルダ（USB メモリなど）")
+    p.add_argument("--to", metavar="FOLDER", required=True, help="書き出し先のフォルダ（USBメモリなど）")
     p.add_argument("--for", dest="for_device", metavar="DEVICE", default=None,
                    help="相手の端末名（省略すると、地区を限らない全端末あて）")
     p.add_argument("--full", action="store_true", help="差分ではなく、持っている変更をすべて書き出します")
@@ -40,7 +40,7 @@ def run_export(ctx: Context) -> int:
         str(result.path),
     ])
     if not ctx.json:
-        ctx.note(f"変更 {result.changes} 件を書き出し、読み直して確かめました。USB メモリを取り外してかまいません。")
+        ctx.note(f"変更 {result.changes} 件を書き出し、読み直して確かめました。USBメモリを取り外して構いません。")
     return 0
 
 

@@ -619,7 +619,7 @@ def _write_error(error: OSError, folder: Path) -> InvalidInput:
         return InvalidInput("保存先に空きがないため、会議資料を保存できませんでした。空きのある場所を選んでください。")
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return InvalidInput(f"保存先のフォルダに書き込めないため、会議資料を保存できませんでした。"
-                            f"フォルダの権限や USB メモリのロックを確かめてください。（{folder}）")
+                            f"フォルダの権限や USBメモリのロックを確かめてください。（{folder}）")
     return InvalidInput(f"会議資料を保存できませんでした（{error.strerror or error}）。保存先を確かめてください。"
                         f"（{folder}）")
 

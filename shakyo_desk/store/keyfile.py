@@ -65,7 +65,7 @@ def normalise_recovery_key(text: str) -> str:
     cleaned = "".join(ch for ch in text.upper() if ch.isalnum())
     cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
     if len(cleaned) != _RECOVERY_LENGTH or any(ch not in _RECOVERY_ALPHABET for ch in cleaned):
-        raise AuthError("復旧キーの形式が正しくありません。印刷した30文字の復旧キーを入力してください（区切りの「-」や空白はあってもなくてもかまいません）。")
+        raise AuthError("復旧キーの形式が正しくありません。印刷した30文字の復旧キーを入力してください（区切りの「-」や空白はあってもなくても構いません）。")
     return cleaned
 
 

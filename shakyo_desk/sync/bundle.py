@@ -679,11 +679,11 @@ def _fsync_dir(folder: Path) -> None:
 
 def _write_error(exc: OSError) -> BundleWriteError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return BundleWriteError("書き込み先に空きがないため同期ファイルを書けませんでした。空きのある USB メモリかフォルダを選んでください。")
+        return BundleWriteError("書き込み先に空きがないため同期ファイルを書けませんでした。空きのある USBメモリかフォルダを選んでください。")
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return BundleWriteError("書き込み先が書き込み禁止のため同期ファイルを書けませんでした。USB メモリのロックやフォルダの権限を確かめてください。")
+        return BundleWriteError("書き込み先が書き込み禁止のため同期ファイルを書けませんでした。USBメモリのロックやフォルダの権限を確かめてください。")
     return BundleWriteError(
-        f"同期ファイルを書き込めませんでした（{exc.strerror or exc}）。USB メモリが抜けていないか確かめて、もう一度書き出してください。"
+        f"同期ファイルを書き込めませんでした（{exc.strerror or exc}）。USBメモリが抜けていないか確かめて、もう一度書き出してください。"
     )
 
 
@@ -743,5 +743,5 @@ def write_bundle_file(
         raise _write_error(exc) from exc
     if not ok:
         _remove_quietly(final)
-        raise BundleWriteError("書き込んだ同期ファイルを読み直すと内容が一致しませんでした。別の USB メモリかフォルダに書き出し直してください。")
+        raise BundleWriteError("書き込んだ同期ファイルを読み直すと内容が一致しませんでした。別の USBメモリかフォルダに書き出し直してください。")
     return final

@@ -41,7 +41,7 @@ def test_a_stick_pulled_during_import_changes_nothing(council, monkeypatch):
     monkeypatch.setattr(shutil, "copyfile", pulled)
     [result] = import_paths(office, [exported.path]).results
     assert result.status == "refused" and result.reason == "read"
-    assert "USB メモリが抜けていないか" in result.message
+    assert "USBメモリが抜けていないか" in result.message
     assert state(office, household) == before
     monkeypatch.undo()
     [again] = import_paths(office, [exported.path]).results  # the same file, stick back in

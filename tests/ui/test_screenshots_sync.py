@@ -86,7 +86,7 @@ def test_screenshots_sync(qtbot, tmp_path, ui_settings, monkeypatch):
 
         def refuse(*_a, **_k):
             raise BundleWriteError("書き込み先が書き込み禁止のため同期ファイルを書けませんでした。"
-                                   "USB メモリのロックやフォルダの権限を確かめてください。")
+                                   "USBメモリのロックやフォルダの権限を確かめてください。")
 
         with monkeypatch.context() as m:
             m.setattr(sync_page, "export_bundle", refuse)

@@ -213,7 +213,7 @@ def test_changes_waiting_behind_a_missing_bundle_are_announced(qtbot, council, t
 def test_a_write_error_shows_its_message_and_nothing_else(qtbot, council, tmp_path, ui_settings, monkeypatch):
     _office, laptop, _household = council
     page = make_page(qtbot, laptop, ui_settings)
-    full_stick = "USB メモリの空きが足りません。不要なファイルを消すか、別の USB メモリを使ってください。"
+    full_stick = "USBメモリの空きが足りません。不要なファイルを消すか、別の USBメモリを使ってください。"
 
     def refuse(*_a, **_k):
         raise BundleWriteError(full_stick)
@@ -241,7 +241,7 @@ def test_a_write_protected_folder_is_refused_with_a_sentence(qtbot, council, tmp
         qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
         box = page.message
         assert box.icon() == QMessageBox.Icon.Warning
-        assert box.text() and "取り外してかまいません" not in box.text()
+        assert box.text() and "取り外して構いません" not in box.text()
         assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o755)

@@ -156,7 +156,7 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
     require(may_sync(store.actor.role))
     folder = Path(folder)
     if not folder.is_dir():
-        raise InvalidInput(f"書き出し先のフォルダ「{folder}」が見つかりません。USB メモリが差さっているか確かめてください。")
+        raise InvalidInput(f"書き出し先のフォルダ「{folder}」が見つかりません。USBメモリが差さっているか確かめてください。")
     with store.write() as w:
         conn = w.conn
         me = ident.load(conn)

@@ -118,7 +118,7 @@ def _stage(store: Store, path: Path) -> Path:
     except OSError as error:
         staged.unlink(missing_ok=True)
         raise _Refusal("read", f"同期ファイルを読み込めませんでした（{error.strerror or error}）。"
-                               "USB メモリが抜けていないか確かめて、もう一度取り込んでください。何も変更していません。",
+                               "USBメモリが抜けていないか確かめて、もう一度取り込んでください。何も変更していません。",
                        quarantine=False) from error
     return staged
 

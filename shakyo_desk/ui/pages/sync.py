@@ -43,7 +43,7 @@ BUNDLE_SUFFIX = ".bundle"
 WARNING_COLOUR = "#9a5b00"
 OK_COLOUR = "#2f6b3a"
 
-EXPORTED_TEXT = "書き出して確かめました。USB メモリを取り外してかまいません。"
+EXPORTED_TEXT = "書き出して確かめました。USBメモリを取り外して構いません。"
 STATUS_MARKS = {"applied": "○", "already": "－", "own": "－", "refused": "×"}
 STATUS_COLOURS = {"applied": OK_COLOUR, "already": "#555555", "own": "#555555", "refused": ERROR_COLOUR}
 
@@ -278,7 +278,7 @@ class AddDeviceDialog(QDialog):
         scope_hint.setWordWrap(True)
         scope_hint.setStyleSheet("color: #555;")
         self.path = QLineEdit()
-        self.path.setPlaceholderText(tr("登録ファイルの保存先（USB メモリなど）"))
+        self.path.setPlaceholderText(tr("登録ファイルの保存先（USBメモリなど）"))
         self.browse = QPushButton(tr("選ぶ…"))
         self.browse.setAutoDefault(False)
         self.browse.clicked.connect(self.choose_path)
@@ -363,7 +363,7 @@ class EnrolmentCodeDialog(QDialog):
         self.code_label.setStyleSheet("border: 2px solid #333; padding: 16px; background: #fffdf2;")
         advice = QLabel(tr(
             "・新しい端末で登録ファイルを読み込むときに、このコードを入力します。\n"
-            "・コードは紙に書き写して、登録ファイルとは別に持ち運んでください。登録ファイルと同じ USB メモリに保存したり、"
+            "・コードは紙に書き写して、登録ファイルとは別に持ち運んでください。登録ファイルと同じ USBメモリに保存したり、"
             "同じ封筒に入れたりしないでください。\n"
             "・登録ファイルは7日で使えなくなります。登録が済んだら、登録ファイルは消してください。"))
         advice.setWordWrap(True)
@@ -403,7 +403,7 @@ class SyncPage(QWidget):
 
         title = QLabel(tr("同期"))
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
-        intro = QLabel(tr("USB メモリや共有フォルダを使って、この社協のほかの端末と記録を受け渡します。"
+        intro = QLabel(tr("USBメモリや共有フォルダを使って、この社協のほかの端末と記録を受け渡します。"
                           "同期ファイルは暗号化されていて、この社協の端末でしか開けません。"))
         intro.setWordWrap(True)
         self.device_label = QLabel()
@@ -476,7 +476,7 @@ class SyncPage(QWidget):
         export_form = QFormLayout(export_box)
         export_form.addRow(tr("渡す相手"), self.target)
         export_form.addRow("", self.full)
-        export_hint = QLabel(tr("書き出し先のフォルダ（USB メモリなど）を選びます。"))
+        export_hint = QLabel(tr("書き出し先のフォルダ（USBメモリなど）を選びます。"))
         export_hint.setWordWrap(True)
         export_hint.setStyleSheet("color: #555;")
         export_form.addRow(export_hint)
@@ -650,7 +650,7 @@ class SyncPage(QWidget):
     # ---- export -------------------------------------------------------------------------
 
     def export(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, tr("同期ファイルの書き出し先（USB メモリなど）"), self.last_folder)
+        folder = QFileDialog.getExistingDirectory(self, tr("同期ファイルの書き出し先（USBメモリなど）"), self.last_folder)
         if not folder:
             return
         self.last_folder = folder
