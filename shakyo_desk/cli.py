@@ -38,11 +38,11 @@ def build_parser() -> Parser:
         epilog=EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}",
-                        help="版を表示して終わります")
+                        help="バージョンを表示して終わります")
     parser.add_argument("--demo", action="store_true",
                         help="デモ用の架空の村のデータで画面を起動します")
     parser.add_argument("--selftest", action="store_true",
-                        help="一時フォルダで動作を確かめて終わります（保存庫・同期ファイル・PDF・画面）。"
+                        help="一時フォルダで動作を確かめて終わります（データフォルダ・同期ファイル・PDF・画面）。"
                              "すべて正常なら終了コード 0")
     parser.add_argument("--store", metavar="DIR", help="データフォルダ（省略時は利用者ごとの既定のフォルダ）")
     parser.add_argument("--user", metavar="LOGIN", help="アカウントのログイン名")

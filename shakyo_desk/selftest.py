@@ -59,7 +59,7 @@ class SelfTest:
         self.recovery_identity = kit.identity
         store.close()
         self.office = unlock(self.root / "office", "admin", PASSPHRASE)  # the real key derivation, twice
-        return f"暗号化された保存庫（スキーマ {migrate.head_revision()}）"
+        return f"暗号化されたデータフォルダ（スキーマ {migrate.head_revision()}）"
 
     def write_records(self) -> str:
         from shakyo_desk.store.check import check_store
@@ -130,7 +130,7 @@ class SelfTest:
 
     def steps(self) -> list[tuple[str, Callable[[], str]]]:
         return [
-            ("保存庫の作成とロック解除", self.create_and_unlock),
+            ("データフォルダの作成とロック解除", self.create_and_unlock),
             ("記録の書き込みと点検", self.write_records),
             ("同期ファイルの書き出しと取り込み", self.bundle_round_trip),
             ("会議資料（PDF）の作成", self.handout_pdf),

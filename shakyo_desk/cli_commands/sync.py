@@ -76,7 +76,7 @@ def run_import(ctx: Context) -> int:
 def register_mailbox(sub) -> None:
     p = sub.add_parser("mailbox", help="共有フォルダで同期します（ほかの端末の分を取り込み、自分の分を書き出す）",
                        description="共有フォルダを郵便受けとして使います。ほかの端末の送信フォルダ（outbox-…）をすべて取り込み、"
-                                   "この端末の送信フォルダに同期ファイルを書き出します。データベースは共有フォルダに置きません。")
+                                   "この端末の送信フォルダに同期ファイルを書き出します。データフォルダは共有フォルダに置きません。")
     p.add_argument("--folder", metavar="DIR", required=True, help="共有フォルダ")
     add_store_options(p)
     p.set_defaults(handler=run_mailbox)

@@ -245,13 +245,13 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
             partial.open("wb").close()  # an unwritable folder is refused before the long work
         except OSError as error:
             raise StoreError(CANNOT_WRITE.format(folder=folder)) from error
-        report(0, 100, "データベースの写しを作っています…")
+        report(0, 100, "データの写しを作っています…")
         try:
             _snapshot(store, snapshot)
         except OSError as error:
             raise StoreError(CANNOT_WRITE.format(folder=layout.root)) from error
         except sqlcipher3.Error as error:
-            raise StoreError("データベースの写しを作れませんでした。空き容量を確かめて、もう一度お試しください。") from error
+            raise StoreError("データの写しを作れませんでした。空き容量を確かめて、もう一度お試しください。") from error
         facts = _snapshot_facts(snapshot, data_key)
         report(30, 100, "写しを確かめています…")
         db_size, db_hash = _hash_file(snapshot)
@@ -500,12 +500,12 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, keyfile: Key
     try:
         try:
             root.mkdir(parents=True, exist_ok=True)
-            report(45, 100, "データベースを書き戻しています…")
+            report(45, 100, "データを書き戻しています…")
             with open(incoming, "wb") as out:
                 for index, block in enumerate(_chunks(path, header, data_key)):
                     out.write(block)
                     if index % 16 == 0:
-                        report(45 + 40 * index // header.chunk_count, 100, "データベースを書き戻しています…")
+                        report(45 + 40 * index // header.chunk_count, 100, "データを書き戻しています…")
                 out.flush()
                 os.fsync(out.fileno())
             if aside is not None:

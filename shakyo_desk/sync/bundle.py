@@ -83,7 +83,7 @@ def _refuse_format() -> BundleRefused:
 def _refuse_version(version: object) -> BundleRefused:
     return BundleRefused(
         "unsupported",
-        f"この同期ファイルは新しい版の社協デスクで作られた形式（{version}）なので、この端末の社協デスクを更新してから取り込んでください。",
+        f"この同期ファイルは新しいバージョンの社協デスクで作られた形式（{version}）のため取り込めません。この端末の社協デスクを更新してから取り込んでください。",
     )
 
 

@@ -168,7 +168,7 @@ class SetupState:
     def folder_errors(self) -> list[str]:
         text = self.folder.strip()
         if not text:
-            return [tr("データを保存するフォルダを指定してください。")]
+            return [tr("データフォルダを指定してください。")]
         path = Path(text)
         if not path.is_absolute():
             return [tr("フォルダは「C:\\」や「/」から始まる完全な場所で指定してください。")]

@@ -60,7 +60,7 @@ class StartPage(QWizardPage):
         self.state = state
         self.setTitle(tr("はじめに"))
         self.setSubTitle(tr("社協デスクへようこそ。このパソコンでの始め方を選んでください。"))
-        self.create_choice = QRadioButton(tr("新しく社協のデータを作る（事務所のパソコン・最初の1台）"))
+        self.create_choice = QRadioButton(tr("新しく社協のデータを作る（事務局のパソコン・最初の1台）"))
         self.join_choice = QRadioButton(tr("登録ファイルから参加する（ノートPCなど2台目以降）"))
         self.choices = QButtonGroup(self)
         for choice in (self.create_choice, self.join_choice):
@@ -81,11 +81,11 @@ class StartPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.create_choice, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(_indented(
-            hint_label(tr("この社協で初めて社協デスクを使うときに選びます。このパソコンが事務局のパソコンになります。")),
+            hint_label(tr("この社協で初めて社協デスクを使うときに選びます。このパソコンが事務局の端末になります。")),
             self.council_box))
         layout.addWidget(self.join_choice, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(_indented(hint_label(tr(
-            "事務局のパソコンで作った登録ファイルと、事務局の画面に表示される登録コードを使って始めます。"))))
+            "事務局の端末で作った登録ファイルと、事務局の画面に表示される登録コードを使って始めます。"))))
         layout.addStretch(1)
         self.council_name.textChanged.connect(self._changed)
         self.municipality.textChanged.connect(self._changed)
@@ -159,9 +159,9 @@ class FolderPage(QWizardPage):
         super().__init__()
         self.state = state
         self.setTitle(tr("データの保存場所"))
-        self.setSubTitle(tr("記録は暗号化して、このフォルダに保存します。ふつうはこのままで構いません。"))
+        self.setSubTitle(tr("記録は暗号化して、このデータフォルダに保存します。ふつうはこのままで構いません。"))
         self.folder = QLineEdit(state.folder)
-        self.folder.setAccessibleName(tr("保存するフォルダ"))
+        self.folder.setAccessibleName(tr("データフォルダ"))
         choose = QPushButton(tr("変更…"))
         choose.clicked.connect(self._choose)
         row = QHBoxLayout()
@@ -169,7 +169,7 @@ class FolderPage(QWizardPage):
         row.addWidget(choose)
         self.errors = ErrorLabel()
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(tr("保存するフォルダ")))
+        layout.addWidget(QLabel(tr("データフォルダ")))
         layout.addLayout(row)
         self.action_hint = hint_label("")
         layout.addWidget(self.action_hint)
@@ -190,7 +190,7 @@ class FolderPage(QWizardPage):
 
     def _choose(self) -> None:
         start = self.folder.text() or str(Path.home())
-        chosen = QFileDialog.getExistingDirectory(self, tr("保存するフォルダを選ぶ"), start)
+        chosen = QFileDialog.getExistingDirectory(self, tr("データフォルダを選ぶ"), start)
         if chosen:
             self.folder.setText(str(Path(chosen) / "shakyo-desk"))
 
@@ -299,9 +299,9 @@ class RecoveryPage(QWizardPage):
         keep = tr("この復旧キーを印刷するか、紙に正確に書き写して、金庫など鍵のかかる安全な場所に保管してください。"
                   "このキーがあれば誰でもデータを開けます。パソコンやスマートフォンには保存しないでください。")
         if self.state.joining:
-            self.setSubTitle(tr("このパソコンでパスフレーズを忘れたときに、データを取り戻すためのキーです。"
+            self.setSubTitle(tr("この端末でパスフレーズを忘れたときに、データを取り戻すためのキーです。"
                                 "\nこの画面は一度しか表示されません。"))
-            keep = (tr("この復旧キーは、この端末（{device}）だけのものです。事務局のパソコンの復旧キーとは別です。",
+            keep = (tr("この復旧キーは、この端末（{device}）だけのものです。事務局の端末の復旧キーとは別です。",
                        device=result.device_name) + "\n" + keep + "\n"
                     + tr("参加の手続きは終わりました。USBメモリの登録ファイルは、もう使いません。削除してください。"))
         self.instructions.setText(keep)
