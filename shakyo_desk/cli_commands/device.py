@@ -12,7 +12,7 @@ def register(subparsers) -> None:
     sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
 
     p = sub.add_parser("add", help="新しい端末の登録ファイルを作り、登録コードを表示します（管理者）",
-                       description="事務局のパソコンで、新しい端末のための一度きりの登録ファイルを作ります。"
+                       description="事務局の端末で、新しい端末のための一度きりの登録ファイルを作ります。"
                                    "表示される登録コードは新しい端末で入力します（ファイルと一緒に保管しないでください）。")
     p.add_argument("--name", metavar="NAME", required=True, help="端末名（例：田中さんのノートPC）")
     p.add_argument("--out", metavar="FILE", required=True, help="登録ファイルの保存先")

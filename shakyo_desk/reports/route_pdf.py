@@ -33,7 +33,7 @@ from shakyo_desk.store.atomic import write_atomic
 TITLE = "訪問予定リスト"
 CONFIDENTIAL = "取扱注意"
 HANDLING_LINES = ("個人情報です。外から見えないように持ち歩き、置き忘れに気をつけてください。",
-                  "使い終わったら事務所に持ち帰り、記録を入力したらシュレッダーで処分してください。")
+                  "使い終わったら事務局に持ち帰り、記録を入力したらシュレッダーで処分してください。")
 HANDLING = "".join(HANDLING_LINES)
 NO_VISITS = "この日までに訪問を予定している世帯はありません。"
 NO_RECORD = "記録なし"

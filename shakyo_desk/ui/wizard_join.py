@@ -34,7 +34,7 @@ class JoinFilePage(QWizardPage):
         super().__init__()
         self.state = state
         self.setTitle(tr("登録ファイルと登録コード"))
-        self.setSubTitle(tr("事務局のパソコンで作った登録ファイルを選び、事務局の画面に表示されている登録コードを"
+        self.setSubTitle(tr("事務局の端末で作った登録ファイルを選び、事務局の画面に表示されている登録コードを"
                             "入力してください。"))
         self.file = QLineEdit(state.enrolment_file)
         self.file.setPlaceholderText(tr("例：E:\\田中.shakyo"))
@@ -96,7 +96,7 @@ class JoinAccountPage(QWizardPage):
         self.state = state
         self.setTitle(tr("この端末で使うアカウント"))
         self.setSubTitle(tr("事務局で登録されている、あなたのログイン名を入力してください。"
-                            "\nパスフレーズは、このパソコンで使うものを新しく決めます。"))
+                            "\nパスフレーズは、この端末で使うものを新しく決めます。"))
         self.login = QLineEdit(state.join_login)
         self.login.setPlaceholderText(tr("事務局で登録されたログイン名。例：tanaka"))
         self.passphrase = QLineEdit()
@@ -111,8 +111,8 @@ class JoinAccountPage(QWizardPage):
         form.addRow(tr("パスフレーズ"), self.passphrase)
         form.addRow(tr("パスフレーズ（確認）"), self.passphrase_again)
         form.addRow("", self.strength)
-        _stack(self, form, hint_label(tr("このパスフレーズは、このパソコンで社協デスクを開くときに使います。\n"
-                                         "事務局のパソコンのパスフレーズと同じでも、違っていても構いません。\n"
+        _stack(self, form, hint_label(tr("このパスフレーズは、この端末で社協デスクを開くときに使います。\n"
+                                         "事務局の端末のパスフレーズと同じでも、違っていても構いません。\n"
                                          "覚えやすい言葉をいくつか組み合わせた長めのものがおすすめです。")),
                self.errors)
         for edit in (self.login, self.passphrase, self.passphrase_again):

@@ -212,7 +212,7 @@ def test_only_the_office_writes_for_a_district_limited_laptop_so_re_entry_brings
     households.update_household(laptop1, household, district_id=lower)
     households.update_household(laptop1, household, district_id=upper)
     (tmp_path / "b").mkdir()
-    with pytest.raises(InvalidInput, match="事務局のパソコンから"):
+    with pytest.raises(InvalidInput, match="事務局の端末から"):
         export_bundle(laptop1, tmp_path / "b", for_device="kamimachi")
     carry(kamimachi, office, tmp_path / "c", for_device="事務局")
     carry(laptop1, office, tmp_path / "d", for_device="事務局")

@@ -55,7 +55,7 @@ def _audience(roster: dict, me: ident.Identity, target: dict | None) -> tuple[li
         if target["scope"] and not me.is_office:
             # Only the office holds every household's history, so only it can send a laptop
             # what it missed while a household was outside its districts.
-            raise InvalidInput("地区を限った端末への同期ファイルは、事務局のパソコンから書き出してください。")
+            raise InvalidInput("地区を限った端末への同期ファイルは、事務局の端末から書き出してください。")
         # A district-limited laptop must never be able to read the rest of the council.
         return [target], [target] if target["scope"] else full
     return full, full

@@ -16,7 +16,7 @@ from shakyo_desk.store.writer import now_utc
 from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import DeviceKeys, generate_recovery_identity
 
-OFFICE_ONLY = "この操作は事務局のパソコン（最初にデータフォルダを作った端末）でだけできます。"
+OFFICE_ONLY = "この操作は事務局の端末（この社協で最初にデータを作った端末）でだけできます。"
 DEFAULT_OFFICE_NAME = "事務局"
 
 
