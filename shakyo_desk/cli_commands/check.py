@@ -14,7 +14,7 @@ COUNT_LABELS = {
     "person": "世帯員",
     "concern_category": "困りごとの分類",
     "agency": "関係機関",
-    "contact": "訪問・連絡",
+    "contact": "訪問記録",
     "sheet": "把握シート",
 }
 

@@ -5,14 +5,14 @@ from shakyo_desk.domain.vocab import CONTACT_METHODS, URGENCIES
 
 
 def register(subparsers) -> None:
-    group = subparsers.add_parser("contact", help="訪問・連絡の記録",
+    group = subparsers.add_parser("contact", help="訪問記録",
                                   description="アウトリーチ（訪問・電話・来所など）の記録を行います。")
     add_store_options(group)
     sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
 
     p = sub.add_parser(
-        "add", help="訪問・連絡を記録し、そのIDを表示します",
-        description="訪問・連絡を1件記録し、記録のIDを表示します。世帯（--household）か、"
+        "add", help="訪問記録を追加し、そのIDを表示します",
+        description="訪問記録を1件追加し、その記録のIDを表示します。世帯（--household）か、"
                     "地域の拠点（--place：店・郵便局など）のどちらか一方を指定します。",
     )
     target = p.add_mutually_exclusive_group(required=True)
@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     target.add_argument("--place", metavar="ID", help="地域の拠点のID（世帯ではなく拠点での見守り・聞き取り）")
     p.add_argument("--method", metavar="METHOD", required=True,
                    help=f"方法（{'、'.join(CONTACT_METHODS)}）")
-    p.add_argument("--date", metavar="YYYY-MM-DD", required=True, help="訪問・連絡した日")
+    p.add_argument("--date", metavar="YYYY-MM-DD", required=True, help="訪問や電話をした日")
     p.add_argument("--note", metavar="TEXT", required=True, help="見たこと・聞いたこと")
     p.add_argument("--time", metavar="HH:MM", default="", help="時刻（例 14:30）")
     p.add_argument("--concern", metavar="CAT", action="append", default=[],

@@ -45,7 +45,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_list)
 
     p = sub.add_parser("show", help="1つの世帯の詳しい内容",
-                       description="世帯の内容と世帯員、訪問・連絡、把握シート、未解決の競合を表示します。")
+                       description="世帯の内容と世帯員、訪問記録、把握シート、未解決の要確認を表示します。")
     p.add_argument("id", metavar="ID", help="世帯のID")
     add_store_options(p)
     p.set_defaults(handler=run_show)
@@ -182,7 +182,7 @@ def follow_ups(referrals, due, reviews=()) -> list[dict]:
     items = [{"kind": "review", "date": r.next_review_on, "what": f"{r.type_label}で決めた支援の見直し",
               "last_contact": None, "referral_id": None, "agency": r.lead_agency} for r in reviews]
     if due is not None:
-        items.append({"kind": "visit", "date": due.due, "what": due.next_action or "見守りの訪問・連絡",
+        items.append({"kind": "visit", "date": due.due, "what": due.next_action or "見守りの訪問",
                       "last_contact": due.last_contact, "referral_id": None, "agency": ""})
     for r in referrals:
         if r.outcome == "確認中" and r.follow_up_on is not None:
@@ -220,7 +220,7 @@ def records_text(doc: dict, today) -> list[str]:
         for f in doc["follow_ups"]:
             late = f"（{(today - f['date']).days}日超過）" if f["date"] < today else ""
             lines.append(f"  {format_wareki(f['date'])}{late}　{f['what']}")
-    lines.append(f"訪問・連絡 {len(doc['contacts'])}件" if doc["contacts"] else "訪問・連絡の記録はありません")
+    lines.append(f"訪問記録 {len(doc['contacts'])}件" if doc["contacts"] else "訪問記録はありません")
     for c in doc["contacts"]:
         head = [format_wareki(c["date"]) + (f" {c['time']}" if c["time"] else ""), c["method"], c["staff"],
                 ("同行：" + "、".join(c["companions"])) if c["companions"] else "",

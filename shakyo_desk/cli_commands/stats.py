@@ -15,7 +15,7 @@ FORMATS = ("text", "json", "csv")
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "stats", help="統計（年度・月ごとの件数）",
-        description="訪問・連絡、サロン、把握シート、つなぎ、会議の件数を年度（または月）ごとに集計し、前年度"
+        description="訪問記録、サロン、把握シート、つなぎ、会議の件数を年度（または月）ごとに集計し、前年度"
                     "（前年同月）と比べます。個人が特定されないよう、少ない件数は伏せて表示します。")
     p.add_argument("--fiscal-year", metavar="YYYY", default=None,
                    help="集計する年度（西暦。2025 なら年度の開始月の2025年から1年間）")

@@ -111,7 +111,7 @@ def _contacts_by_district(rendered: RenderedFigures) -> ChartSpec | None:
         all_, miss = _number(r.cells[total]), _number(r.cells[failed])
         absent.append(miss)
         reached.append(None if all_ is None or miss is None else all_ - miss)
-    return ChartSpec("contacts_by_district", f"地区別の訪問・連絡（延べ・{rendered.figures.period.label}）",
+    return ChartSpec("contacts_by_district", f"地区別の訪問記録（延べ・{rendered.figures.period.label}）",
                      tuple(r.label for r in rows),
                      (Series("会えた・話せた", tuple(reached)), Series("不在", tuple(absent))),
                      stacked=True, horizontal=len(rows) > 8)
@@ -122,7 +122,7 @@ def chart_specs(rendered: RenderedFigures) -> list[ChartSpec]:
     word = "前年同月" if rendered.figures.period.kind == "month" else "前年度"
     specs = [
         _contacts_by_district(rendered),
-        _this_and_last(rendered, "contacts_by_method", "contacts", f"方法別の訪問・連絡（{word}との比較）"),
+        _this_and_last(rendered, "contacts_by_method", "contacts", f"方法別の訪問記録（{word}との比較）"),
         _this_and_last(rendered, "salons_by_district", "attendances", f"サロンの延べ参加者数（地区別・{word}との比較）",
                        unit="人"),
         _this_and_last(rendered, "sheets_by_concern", "sheets", f"把握シート（困りごと別・{word}との比較）",

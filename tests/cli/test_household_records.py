@@ -74,7 +74,7 @@ def test_show_text_is_readable_japanese(cli, household, store_dir):
     fill(store_dir, household)
     code, out, err = cli("household", "show", household)
     assert code == 0, err
-    assert "訪問・連絡 2件" in out and "把握シート 1件" in out and "つなぎ 2件" in out
+    assert "訪問記録 2件" in out and "把握シート 1件" in out and "つなぎ 2件" in out
     assert "これからすること 2件" in out
     assert format_wareki(days_ago(40)) in out and "台所が散らかっていた" in out
     assert "地域包括支援センター" in out and "確認中" in out
@@ -85,7 +85,7 @@ def test_show_text_is_readable_japanese(cli, household, store_dir):
 def test_show_without_records(cli, household):
     code, out, _ = cli("household", "show", household)
     assert code == 0
-    assert "訪問・連絡の記録はありません" in out and "把握シートはありません" in out
+    assert "訪問記録はありません" in out and "把握シートはありません" in out
 
 
 def test_staff_outside_district_cannot_show(cli, household, store_dir):

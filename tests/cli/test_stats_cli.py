@@ -39,7 +39,7 @@ def test_text_is_readable_japanese(cli, council, store_dir):
     code, out, err = cli("stats", "--fiscal-year", "2024")
     assert code == 0, err
     assert "期間：令和6年度（令和6年4月1日～令和7年3月31日）" in out
-    assert "■ 方法別の訪問・連絡" in out and "■ つなぎ（関係機関別・結果別）" in out
+    assert "■ 方法別の訪問記録" in out and "■ つなぎ（関係機関別・結果別）" in out
     visit = next(line for line in out.splitlines() if line.strip().startswith("訪問 "))
     assert visit.split() == ["訪問", "5", "4"]
     assert "「<3」" in out  # the legend

@@ -61,7 +61,7 @@ def test_utf8_has_a_bom_and_reads_back(figures):
     assert head["期間"] == "令和6年度（令和6年4月1日～令和7年3月31日）"
     assert head["開始日"] == "2024-04-01" and head["終了日"] == "2025-03-31"  # ISO for machines
     assert head["地区"] == "全地区" and head["比べる期間（前年度）"] == "令和5年度（令和5年4月1日～令和6年3月31日）"
-    methods = section(rows, "方法別の訪問・連絡")
+    methods = section(rows, "方法別の訪問記録")
     assert methods["方法"] == ["件数", "世帯（実数）"]
     assert methods["訪問"] == ["5", "4"] and methods["電話"] == ["<3", "<3"] and methods["計"][0] == "10"
     salons_ = section(rows, "サロン別の開催と参加")
@@ -117,7 +117,7 @@ def test_formula_cells_are_neutralised_numbers_are_not(store, data):  # noqa: F8
 def test_negative_changes_stay_numbers(store, data):  # noqa: F811
     figures = stats.yearly_figures(store, 2025, today=TODAY)  # fewer contacts than the year before
     rows = read_back(csv_bytes(render(figures)), "utf-8-sig")
-    assert section(rows, "概要（前年度との比較）")["訪問・連絡の延べ件数"] == ["<3", "10", "秘匿"]
+    assert section(rows, "概要（前年度との比較）")["訪問記録の延べ件数"] == ["<3", "10", "秘匿"]
     assert section(rows, "概要（前年度との比較）")["サロンの開催回数"] == ["1", "4", "-3"]
 
 
@@ -186,8 +186,8 @@ def test_staff_exports_only_their_districts(store, data, tmp_path):  # noqa: F81
     finally:
         staff.close()
     rows = read_back((tmp_path / "kita.csv").read_bytes(), "utf-8-sig")
-    assert "南地区" not in section(rows, "地区別の訪問・連絡")
-    assert section(rows, "地区別の訪問・連絡")["計"][0] == "7"
+    assert "南地区" not in section(rows, "地区別の訪問記録")
+    assert section(rows, "地区別の訪問記録")["計"][0] == "7"
 
 
 def test_text_and_json_render_the_same_cells(figures):
@@ -201,6 +201,6 @@ def test_text_and_json_render_the_same_cells(figures):
     days = next(t for t in doc["tables"] if t["key"] == "sheet_days")
     assert {r["label"]: r["values"] for r in days["rows"]}["つないだ"] == [3, 10.0, 14.7]
     text = "\n".join(text_lines(rendered))
-    assert "期間：令和6年度（令和6年4月1日～令和7年3月31日）" in text and "■ 方法別の訪問・連絡" in text
+    assert "期間：令和6年度（令和6年4月1日～令和7年3月31日）" in text and "■ 方法別の訪問記録" in text
     line = next(l for l in text.splitlines() if l.strip().startswith("電話"))
     assert line.split() == ["電話", "<3", "<3"]

@@ -71,7 +71,7 @@ def test_title_period_council_and_page_numbers(figures):
 def test_known_totals_and_small_counts_hidden(figures):
     text = "\n".join(pages_text(stats_pdf_bytes(render(figures), today=TODAY)))
     # summary: 10 contacts this 年度; the year before had 2 (H2 10/1, H3 3/31): hidden
-    assert rows_of(text, "訪問・連絡の延べ件数", 3) == [["10", "<3", "秘匿"]]
+    assert rows_of(text, "訪問記録の延べ件数", 3) == [["10", "<3", "秘匿"]]
     # salons: 15 attendances (4 sessions), none the year before; ひだまりサロン held 3 sessions
     assert rows_of(text, "サロンの延べ参加者数", 3) == [["15", "0", "15"]]
     assert rows_of(text, "ひだまりサロン", 1) == [["3"]]
@@ -99,7 +99,7 @@ def test_charts_leave_hidden_values_out(figures):
     assert this_year["訪問"] == 5 and this_year["電話"] is None and this_year["来所"] == 0
     assert "電話＊" in method.labels and method.hidden > 0
     text = "\n".join(pages_text(stats_pdf_bytes(rendered, today=TODAY)))
-    assert "方法別の訪問・連絡（前年度との比較）" in text
+    assert "方法別の訪問記録（前年度との比較）" in text
     assert "その棒は描いていません" in text
     # raw counts (a coordinator's screen) would draw them; the report refuses raw figures
     raw = {s.key: s for s in chart_specs(render(figures, raw=True))}

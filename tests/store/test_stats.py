@@ -107,8 +107,8 @@ def test_summary_compares_with_the_previous_year(fy2024):
     summary = fy2024.table("summary")
     assert summary.headers == ("項目", "令和6年度", "令和5年度", "増減")
     got = values(summary)
-    assert got["訪問・連絡の延べ件数"] == (10, 2, 8)
-    assert got["訪問・連絡をした世帯（実数）"] == (4, 2, 2)
+    assert got["訪問記録の延べ件数"] == (10, 2, 8)
+    assert got["訪問記録のある世帯（実数）"] == (4, 2, 2)
     assert got["うち初めての世帯"] == (2, 2, 0)
     assert got["サロンの延べ参加者数"] == (15, 0, 15)
     assert got["会議の開催回数"] == (4, 1, 3)
@@ -128,8 +128,8 @@ def test_fiscal_year_boundaries_31_march_and_1_april(store, data):
     assert april.period.fiscal_year == 2025 and april.previous_period.label == "令和6年4月"
     assert values(march.table("contacts_by_method"), "contacts") == {
         "訪問": 1, "電話": 0, "来所": 0, "同行": 0, "立ち寄り": 0, "不在": 0, "計": 1}
-    assert values(march.table("summary"))["訪問・連絡の延べ件数"] == (1, 1, 0)  # March 2024: H3 on the 31st
-    assert values(april.table("summary"))["訪問・連絡の延べ件数"] == (1, 1, 0)  # April 2024: H1 on the 1st
+    assert values(march.table("summary"))["訪問記録の延べ件数"] == (1, 1, 0)  # March 2024: H3 on the 31st
+    assert values(april.table("summary"))["訪問記録の延べ件数"] == (1, 1, 0)  # April 2024: H1 on the 1st
     assert values(march.table("salons"), "sessions")["ひだまりサロン"] == 1
 
 
@@ -227,7 +227,7 @@ def test_a_period_without_records_gives_zeros_and_a_note(store, data):
     figures = stats.yearly_figures(store, 2010, today=TODAY)
     assert figures.is_empty and stats.NO_DATA_NOTE in figures.notes
     assert values(figures.table("contacts_by_method"), "contacts")["計"] == 0
-    assert values(figures.table("summary"))["訪問・連絡の延べ件数"] == (0, 0, 0)
+    assert values(figures.table("summary"))["訪問記録の延べ件数"] == (0, 0, 0)
 
 
 def test_a_running_period_says_so(store, data):

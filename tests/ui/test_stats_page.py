@@ -72,12 +72,12 @@ def test_default_is_the_running_year_then_a_chosen_year_shows_known_totals(qtbot
     assert page.stack.currentWidget() is page.tabs
     assert "令和6年度（令和6年4月1日～令和7年3月31日）" in page.heading.text()
     summary = page.summary_view
-    assert cell(summary, "訪問・連絡の延べ件数", 1) == "10"
+    assert cell(summary, "訪問記録の延べ件数", 1) == "10"
     assert cell(summary, "サロンの延べ参加者数", 1) == "15"
     assert summary.model().headerData(3, Qt.Orientation.Horizontal) == "増減"
-    right = cell(summary, "訪問・連絡の延べ件数", 1, Qt.ItemDataRole.TextAlignmentRole)
+    right = cell(summary, "訪問記録の延べ件数", 1, Qt.ItemDataRole.TextAlignmentRole)
     assert right & int(Qt.AlignmentFlag.AlignRight)
-    pick_table(page, "地区別の訪問・連絡")
+    pick_table(page, "地区別の訪問記録")
     assert cell(page.table_view, "計", 1) == "10"
     assert cell(page.table_view, "計", 1, Qt.ItemDataRole.FontRole).bold()
     assert cell(page.table_view, "北地区", 1) == "7"
@@ -100,7 +100,7 @@ def test_charts_carry_the_figures(qtbot, ctx, data):
 
 def test_a_coordinator_sees_small_counts_tinted_and_a_legend(qtbot, ctx, data):
     page = open_page(qtbot, ctx)
-    pick_table(page, "方法別の訪問・連絡")
+    pick_table(page, "方法別の訪問記録")
     assert cell(page.table_view, "電話", 1) == "2"
     tint = cell(page.table_view, "電話", 1, Qt.ItemDataRole.BackgroundRole)
     assert tint is not None and tint.color().name() == PRIMARY_TINT
@@ -117,12 +117,12 @@ def test_staff_see_their_districts_with_small_counts_hidden(qtbot, store, data, 
         page = open_page(qtbot, ctx)
         names = [page.district.itemText(i).strip() for i in range(page.district.count())]
         assert names == ["担当地区すべて", "北地区", "上村", "下村"]
-        pick_table(page, "方法別の訪問・連絡")
+        pick_table(page, "方法別の訪問記録")
         assert cell(page.table_view, "電話", 1) == "<3"  # H1's one call
         assert cell(page.table_view, "訪問", 1) == "4"  # H1 4/1, H2 7/1 and 3/31, H3 8/2
         assert not page.legend_primary.isVisible()
         assert "「<3」" in page.notes.text()
-        pick_table(page, "地区別の訪問・連絡")
+        pick_table(page, "地区別の訪問記録")
         assert cell(page.table_view, "計", 1) == "7"
         with pytest.raises(KeyError):
             cell(page.table_view, "南地区", 1)
@@ -140,7 +140,7 @@ def test_choose_a_month_and_a_district(qtbot, ctx, data):
     assert page.month.isVisible()
     page.month.setCurrentIndex(page.month.findText("令和6年8月"))
     assert "令和6年8月" in page.heading.text()
-    assert cell(page.summary_view, "訪問・連絡の延べ件数", 1) == "2"  # H3 不在 8/1, 訪問 8/2
+    assert cell(page.summary_view, "訪問記録の延べ件数", 1) == "2"  # H3 不在 8/1, 訪問 8/2
     page.district.setCurrentIndex(page.district.findData(data.south))
     assert page.stack.currentWidget() is page.empty  # nothing in 南地区 that month
     assert "令和6年8月の記録はありません" in page.empty.text()

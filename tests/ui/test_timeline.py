@@ -34,7 +34,7 @@ def test_timeline_shows_contact_and_attendance_and_filters(qtbot, ctx, village):
     dialog = make_timeline(qtbot, ctx, hid)
     assert [e.kind for e in dialog.entries] == ["contact", "attendance"]  # newest first
     text = dialog.view.toPlainText()
-    assert "訪問・連絡" in text and "サロン参加" in text
+    assert "訪問記録" in text and "サロン参加" in text
     assert "サロン「ひだまりサロン」に参加" in text
     assert "足が痛いと話していた" in text and "買い物に困っている" in text
     assert "記録：管理 太郎" in text

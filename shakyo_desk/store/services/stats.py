@@ -409,7 +409,7 @@ def _contact_tables(s, scope: _Scope, period: Period, concern_order: list[str], 
     method_rows = [Row(m, tuple(methods.get(m, (0, 0))), key=m) for m in order]
     method_rows.append(Row(TOTAL, (contacts_total, reached), key="total", total=True,
                            links=_links(prefix, "contacts.total", "households.reached")))
-    by_method = Table("contacts_by_method", "方法別の訪問・連絡", "方法", (
+    by_method = Table("contacts_by_method", "方法別の訪問記録", "方法", (
         Column("contacts", "件数"),
         Column("households", "世帯（実数）", additive=False),
     ), tuple(method_rows), note="「不在」は会えなかった訪問・電話です。世帯（実数）は同じ世帯を1回と数えます。")
@@ -418,17 +418,17 @@ def _contact_tables(s, scope: _Scope, period: Period, concern_order: list[str], 
     rows.append(Row(TOTAL, _total([r.values for r in rows], 5), key="total", total=True,
                     links=_links(prefix, "contacts.total", "contacts.failed", "contacts.place", "households.reached",
                                  "households.new")))
-    by_district = Table("contacts_by_district", "地区別の訪問・連絡", "地区", (
+    by_district = Table("contacts_by_district", "地区別の訪問記録", "地区", (
         Column("contacts", "延べ件数"),
         Column("failed", "うち不在"),
         Column("place", "うち地域の拠点"),
         Column("households", "世帯（実数）"),
         Column("new_households", "うち初めての世帯"),
-    ), tuple(rows), note="初めての世帯：それまでに訪問・連絡の記録がなく、この期間に初めて記録した世帯。")
+    ), tuple(rows), note="初めての世帯：それまでに訪問記録がなく、この期間に初めて記録した世帯。")
 
     concerns = {name: (count, len(households)) for name, (count, households) in concerns.items()}
     order = [*concern_order, *sorted(c for c in concerns if c not in concern_order)]
-    by_concern_table = Table("contacts_by_concern", "困りごと別の訪問・連絡", "困りごと", (
+    by_concern_table = Table("contacts_by_concern", "困りごと別の訪問記録", "困りごと", (
         Column("contacts", "件数", additive=False),
         Column("households", "世帯（実数）", additive=False),
     ), tuple(Row(c, tuple(concerns.get(c, (0, 0))), key=c) for c in order),
@@ -633,10 +633,10 @@ def _conference_table(s, scope: _Scope, period: Period, prefix: str):
 
 
 SUMMARY_ROWS = (
-    ("contacts", "訪問・連絡の延べ件数", True, "contacts.total"),
+    ("contacts", "訪問記録の延べ件数", True, "contacts.total"),
     ("failed", "うち不在", True, "contacts.failed"),
     ("place", "うち地域の拠点での連絡", True, "contacts.place"),
-    ("households", "訪問・連絡をした世帯（実数）", True, "households.reached"),
+    ("households", "訪問記録のある世帯（実数）", True, "households.reached"),
     ("new_households", "うち初めての世帯", True, "households.new"),
     ("sessions", "サロンの開催回数", False, "salon.sessions"),
     ("attendances", "サロンの延べ参加者数", True, "salon.attendances"),

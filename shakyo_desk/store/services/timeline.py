@@ -15,7 +15,7 @@ from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
 
 KINDS = {
-    "contact": "訪問・連絡",
+    "contact": "訪問記録",
     "sheet": "把握シート",
     "status": "シートの状況",
     "attendance": "サロン参加",
