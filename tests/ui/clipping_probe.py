@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
     percent = int(argv[3]) if len(argv) > 3 else 100
     size = tuple(int(n) for n in size_text.split("x"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from tests.pyside_refcounts import pin_singletons
+    from shakyo_desk.ui.refcounts import pin_singletons
 
     pin_singletons()
     from PySide6.QtCore import QSettings
