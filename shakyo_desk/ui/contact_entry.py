@@ -76,7 +76,7 @@ def open_sheet_from_contact(ctx: AppContext, contact_id: str, parent: QWidget) -
         hook = ctx.extra.get("open_sheet_form")
         if hook is None:
             dialogs.inform(parent, tr("把握シート"),
-                           tr("把握シートの入力画面が、この版ではまだ使えません。\n"
+                           tr("把握シートの入力画面が、このバージョンではまだ使えません。\n"
                               "お手数ですが、訪問記録の内容を見ながら把握シートを入力してください。"))
             return
         hook(prefill)

@@ -76,7 +76,7 @@ def test_district_filter_and_empty(qtbot, ctx, village):
 def test_pdf_of_the_list(qtbot, ctx, village, tmp_path, monkeypatch):
     schedule(ctx, village)
     page = make_page(qtbot, ctx)
-    assert default_pdf_path(TODAY).endswith(".pdf") and "訪問リスト_R" in default_pdf_path(TODAY)
+    assert default_pdf_path(TODAY).endswith(".pdf") and "訪問予定リスト_R" in default_pdf_path(TODAY)
     calls = []
 
     def fake_writer(path, council_name, day, rows, staff_name):

@@ -53,16 +53,16 @@ GROUPS = {
 
 NOUNS = {
     "council": "社協の設定", "district": "地区", "staff": "アカウント", "household": "世帯", "person": "世帯員",
-    "agency": "関係機関", "concern_category": "困りごとの分類", "place": "拠点", "contact": "訪問記録",
+    "agency": "関係機関", "concern_category": "困りごとの分類", "place": "地域の拠点", "contact": "訪問記録",
     "salon": "サロン", "salon_regular": "サロンの常連", "salon_session": "サロンの開催", "attendance": "サロンの参加",
     "remark": "つぶやき", "concern_sheet": "把握シート", "sheet_status_change": "把握シートの状況",
-    "referral": "つなぎ", "consent": "本人同意", "conference": "会議", "conference_member": "会議の参加者",
+    "referral": "つなぎ", "consent": "本人同意", "conference": "会議", "conference_member": "会議の構成員",
     "conference_case": "会議で扱う世帯", "handout_copy": "配布資料の控え",
 }
 OPS = {"insert": "登録", "update": "変更", "delete": "削除", "purge": "消去", "view": "閲覧"}
 EXPORTS = {
     "handout": "会議資料（PDF）の出力", "stats_csv": "統計（CSV）の出力", "stats_pdf": "統計（PDF）の出力",
-    "route_pdf": "訪問ルート（PDF）の出力", "audit": "操作の記録（CSV）の出力",
+    "route_pdf": "訪問予定リスト（PDF）の出力", "audit": "操作の記録（CSV）の出力",
 }
 LABELS = {
     "session.unlock": "ログイン（ロック解除）",
@@ -74,7 +74,7 @@ LABELS = {
     "account.passphrase_recovered": "復旧キーによるパスフレーズの再設定",
     "device.add": "端末の追加（登録ファイル）",
     "device.join": "端末の参加",
-    "device.revoke": "端末の取り消し",
+    "device.revoke": "端末の利用停止",
     "sync.import": "同期ファイルの取り込み",
     "sync.export": "同期ファイルの書き出し",
     "sync.quarantine": "同期ファイルの保留（取り込めないファイル）",
@@ -88,7 +88,7 @@ LABELS = {
 FIELDS = {
     "role": "役割", "disabled_at": "無効", "district_ids": "担当地区", "section": "所属", "display_name": "氏名",
     "address": "住所", "phone": "電話", "notes": "メモ", "name": "名前", "kana": "フリガナ", "status": "状況",
-    "deleted_at": "削除", "watch_level": "見守り", "flags": "特記事項",
+    "deleted_at": "削除", "watch_level": "見守りの程度", "flags": "特徴",
 }
 ACCOUNT_PREFIXES = ("account.", "device.", "staff.")
 CHANGE_OPS = ("insert", "update", "delete", "purge")
@@ -177,7 +177,7 @@ def detail_summary(action: str, detail: dict | None, names: dict[str, str] | Non
         return f"全部を載せる項目：{shown(before)} → {shown(after)}"
     if action == "sync.import":
         return (f"変更{detail.get('changes', 0)}件（反映{detail.get('applied', 0)}件、"
-                f"要確認{detail.get('conflicts', 0)}件）・送り元 {names.get(detail.get('sender', ''), _short(detail.get('sender')))}"
+                f"要確認{detail.get('conflicts', 0)}件）・送り主 {names.get(detail.get('sender', ''), _short(detail.get('sender')))}"
                 f" 第{detail.get('seq', '?')}号")
     if action == "sync.export":
         target = detail.get("for") or "すべての端末"

@@ -46,11 +46,11 @@ def lateness(row: DueHousehold | ReviewDue, today: date) -> tuple[str, str | Non
 def default_pdf_path(day: date) -> str:
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
     stamp = format_wareki_short(day).replace(".", "-")
-    return str(Path(folder) / tr("訪問リスト_{stamp}.pdf", stamp=stamp))
+    return str(Path(folder) / tr("訪問予定リスト_{stamp}.pdf", stamp=stamp))
 
 
 def ask_pdf_path(parent: QWidget, suggested: str) -> str:
-    path, _ = QFileDialog.getSaveFileName(parent, tr("訪問リストの保存先"), suggested, tr("PDF ファイル (*.pdf)"))
+    path, _ = QFileDialog.getSaveFileName(parent, tr("訪問予定リストの保存先"), suggested, tr("PDF ファイル (*.pdf)"))
     return path
 
 
@@ -87,7 +87,7 @@ class WatchPage(QWidget):
         self.district.setAccessibleName(tr("地区"))
         self.entry_button = QPushButton(tr("訪問記録を入力"))
         self.timeline_button = QPushButton(tr("経過を見る"))
-        self.pdf_button = QPushButton(tr("訪問リストをPDFに"))
+        self.pdf_button = QPushButton(tr("訪問予定リストをPDFに"))
         self.errors = ErrorLabel()
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -280,7 +280,7 @@ class WatchPage(QWidget):
         self.status.setVisible(False)
         writer = load_route_writer()
         if writer is None:
-            dialogs.inform(self, tr("訪問リスト"), tr("この版では、訪問リストのPDFをまだ作れません。"))
+            dialogs.inform(self, tr("訪問予定リスト"), tr("このバージョンでは、訪問予定リストのPDFをまだ作れません。"))
             return
         if not self.rows:
             return
@@ -298,7 +298,7 @@ class WatchPage(QWidget):
 
         def done(written) -> None:
             self.pdf_button.setEnabled(True)
-            self.status.setText(tr("訪問リストを保存しました：{path}\n"
+            self.status.setText(tr("訪問予定リストを保存しました：{path}\n"
                                    "個人情報です。印刷したら持ち歩きに気をつけ、使い終わったら処分してください。",
                                    path=str(written)))
 
