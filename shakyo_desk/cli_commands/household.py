@@ -218,7 +218,7 @@ def records_text(doc: dict, today) -> list[str]:
     if doc["follow_ups"]:
         lines.append(f"これからすること {len(doc['follow_ups'])}件")
         for f in doc["follow_ups"]:
-            late = f"（{(today - f['date']).days}日超過）" if f["date"] < today else ""
+            late = f"（{(today - f['date']).days}日過ぎ）" if f["date"] < today else ""
             lines.append(f"  {format_wareki(f['date'])}{late}　{f['what']}")
     lines.append(f"訪問記録 {len(doc['contacts'])}件" if doc["contacts"] else "訪問記録はありません")
     for c in doc["contacts"]:

@@ -66,7 +66,7 @@ def run_list(ctx: Context) -> int:
     lines = [f"{format_wareki(until)}までに訪問の予定日が来る世帯 {len(rows)}件"]
     for r in rows:
         days = r.overdue_days(until)
-        late = f"{days}日超過" if days > 0 else ("予定日" if days == 0 else f"あと{-days}日")
+        late = f"{days}日過ぎ" if days > 0 else ("予定日" if days == 0 else f"あと{-days}日")
         last = format_wareki(r.last_contact) if r.last_contact else "記録なし"
         lines.append(f"  {format_wareki(r.due)}（{late}）　{r.head_name}　{r.district or '地区なし'}　前回：{last}")
         if r.next_action:

@@ -80,7 +80,7 @@ class RouteRow(Protocol):
 def overdue_text(row: RouteRow, day: date) -> str:
     days = row.overdue_days(day)
     if days > 0:
-        return f"{days}日超過"
+        return f"{days}日過ぎ"
     if days == 0:
         return "今日が予定日"
     return f"予定日まであと{-days}日"

@@ -52,7 +52,7 @@ def consent_row(c: ConsentInfo) -> tuple:
 
 
 class _RecordDialog(QDialog):
-    """A small dialog that records one thing in the worker: 「記録」 and 「やめる」, one save at a
+    """A small dialog that records one thing in the worker: 「記録」 and 「キャンセル」, one save at a
     time, a refusal shown inline with the input kept."""
 
     saved = Signal(str)
@@ -65,7 +65,7 @@ class _RecordDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText(save_text)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("やめる"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("キャンセル"))
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 

@@ -78,7 +78,7 @@ def test_show_text_is_readable_japanese(cli, household, store_dir):
     assert "これからすること 2件" in out
     assert format_wareki(days_ago(40)) in out and "台所が散らかっていた" in out
     assert "地域包括支援センター" in out and "確認中" in out
-    assert "日超過" in out
+    assert "日過ぎ" in out
     assert days_ago(40).isoformat() not in out  # 和暦 on screen, not ISO
 
 
@@ -121,7 +121,7 @@ def test_watch_list(cli, household, store_dir):
     code, out, _ = cli("watch", "list", "--district", "下町")
     assert code == 0 and "ありません" in out
     code, out, _ = cli("watch", "list")
-    assert "山田 花子" in out and "10日超過" in out
+    assert "山田 花子" in out and "10日過ぎ" in out
 
 
 def test_watch_route_writes_the_pdf(cli, household, store_dir, tmp_path):

@@ -113,7 +113,7 @@ def test_grouped_by_district_in_row_order(route_pdf):
 def test_overdue_and_result_boxes(route_pdf):
     path, rows = route_pdf
     text = squash("".join(page_texts(path)))
-    assert "10日超過" in text  # row 13: due 10 days ago
+    assert "10日過ぎ" in text  # row 13: due 10 days ago
     assert "今日が予定日" in text
     assert "予定日まであと3日" in text
     assert text.count("□会えた") == len(rows)
@@ -177,7 +177,7 @@ def test_overdue_text():
     row = make_rows(1)[0]  # due three days after DAY
     assert overdue_text(row, DAY) == "予定日まであと3日"
     assert overdue_text(row, DAY + timedelta(days=3)) == "今日が予定日"
-    assert overdue_text(row, DAY + timedelta(days=5)) == "2日超過"
+    assert overdue_text(row, DAY + timedelta(days=5)) == "2日過ぎ"
 
 
 def test_font_files_and_licence_are_shipped():

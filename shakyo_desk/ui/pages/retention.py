@@ -45,7 +45,7 @@ class ConfirmPurgeDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.erase_button = self.buttons.addButton(tr("消去する"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.erase_button.setEnabled(False)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("やめる"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("キャンセル"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setDefault(True)
         self.word.textChanged.connect(lambda t: self.erase_button.setEnabled(t.strip() == CONFIRM_WORD))
         self.buttons.accepted.connect(self.accept)

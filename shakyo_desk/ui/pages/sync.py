@@ -296,7 +296,7 @@ class AddDeviceDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.create_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.create_button.setText(tr("登録ファイルを作る"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("やめる"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("キャンセル"))
         buttons.accepted.connect(self.submit)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
