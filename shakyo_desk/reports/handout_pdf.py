@@ -117,7 +117,7 @@ def _copies_with_totals(copies: Sequence[Copy]) -> list[tuple[Copy, int]]:
     for copy in copies:
         total = copy.total or default_total
         if total < copy.copy_number:
-            raise InvalidInput(f"配布番号 {copy.copy_number} が配布部数（{total}部）を超えています。")
+            raise InvalidInput(f"配布番号 {copy.copy_number} が配布部数（{total}部）を超えています。番号を振り直してください。")
         result.append((copy, total))
     return result
 

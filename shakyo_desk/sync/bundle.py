@@ -93,7 +93,7 @@ def _refuse_council(theirs: object) -> BundleRefused:
 
 def _refuse_sender(device: object) -> BundleRefused:
     return BundleRefused(
-        "sender", f"この同期ファイルの送り主の端末（{device}）は名簿にないか利用停止されているため取り込めません。"
+        "sender", f"この同期ファイルの送り主の端末（{device}）は端末名簿にないか利用停止されているため取り込めません。管理者に相談してください。"
     )
 
 

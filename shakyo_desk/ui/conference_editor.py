@@ -177,7 +177,7 @@ def check_state(state: dict) -> None:
     if f["end_time"] and not f["start_time"]:
         raise InvalidInput(tr("終了時刻だけでなく、開始時刻も入力してください。"))
     if f["start_time"] and f["end_time"] and f["end_time"] <= f["start_time"]:
-        raise InvalidInput(tr("終了時刻が開始時刻より前になっています。"))
+        raise InvalidInput(tr("終了時刻が開始時刻より前になっています。時刻を確かめてください。"))
     if not state["members"]:
         raise InvalidInput(tr("構成員（出席者）を1人以上入力してください。"))
     seen = set()
@@ -186,7 +186,7 @@ def check_state(state: dict) -> None:
             raise InvalidInput(tr("構成員の氏名を入力してください。"))
         key = (m["name"], m["organisation"])
         if key in seen:
-            raise InvalidInput(tr("構成員「{name}」が2回入力されています。", name=m["name"]))
+            raise InvalidInput(tr("構成員「{name}」が2回入力されています。1回だけにしてください。", name=m["name"]))
         seen.add(key)
     if not state["cases"] and f["meeting_type"] != "community-care":
         raise InvalidInput(tr("会議で取り上げる世帯（ケース）を1つ以上選んでください。"))

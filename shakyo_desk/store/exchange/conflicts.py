@@ -137,7 +137,7 @@ def resolve_conflict(store: Store, conflict_id: str, choose: int) -> None:
         staff = dict(w.conn.execute(sa.select(Staff.id, Staff.display_name)).all())
         info = _info(w.conn, row, staff, {})
         if not 1 <= choose <= len(info.choices):
-            raise InvalidInput(f"選べるのは 1〜{len(info.choices)} の番号です。")
+            raise InvalidInput(f"番号 {choose} は選べません。1〜{len(info.choices)} の番号を指定してください。")
         value = _CONVERTERS[row.entity][row.field](info.choices[choose - 1].value)
         w.update(SYNCED_MODELS[row.entity], row.entity_id, {row.field: value}, force=frozenset({row.field}))
         w.audit("conflict.resolve", row.entity, row.entity_id, {"field": row.field, "choice": choose})

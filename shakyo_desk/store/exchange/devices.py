@@ -105,7 +105,7 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
         raise InvalidInput("端末名を40文字以内で入力してください（例：田中さんのノートPC）。")
     out = Path(out)
     if not out.parent.is_dir():
-        raise InvalidInput(f"保存先のフォルダ「{out.parent}」が見つかりません。")
+        raise InvalidInput(f"保存先のフォルダ「{out.parent}」が見つかりません。保存先を選び直してください。")
     code = enrolment.new_code()
     with store.write() as w:
         conn = w.conn
@@ -150,7 +150,7 @@ def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: st
     try:
         data = Path(enrolment_file).read_bytes()
     except OSError as error:
-        raise InvalidInput(f"登録ファイル「{enrolment_file}」を読めませんでした。") from error
+        raise InvalidInput(f"登録ファイル「{enrolment_file}」を読めませんでした。ファイルの場所を確かめてください。") from error
     meta, changes = enrolment.unseal(data, code)
     device = meta["device"]
     council_id = meta["council_id"]

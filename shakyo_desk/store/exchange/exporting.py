@@ -41,7 +41,7 @@ def find_device(roster: dict, name_or_id: str) -> dict:
     for entry in roster["devices"]:
         if name_or_id in (entry["device_id"], entry["name"]):
             return entry
-    raise NotFound(f"端末「{name_or_id}」は名簿にありません。同期の画面で端末名を確かめてください。")
+    raise NotFound(f"端末「{name_or_id}」は端末名簿にありません。同期の画面で端末名を確かめてください。")
 
 
 def _audience(roster: dict, me: ident.Identity, target: dict | None) -> tuple[list[dict], list[dict]]:
@@ -49,7 +49,8 @@ def _audience(roster: dict, me: ident.Identity, target: dict | None) -> tuple[li
     full = [d for d in rosters.active_devices(roster) if not d["scope"] and d["device_id"] != me.device_id]
     if target is not None:
         if target["revoked_at"] is not None:
-            raise InvalidInput(f"端末「{target['name']}」は利用停止されているため、同期ファイルを作れません。")
+            raise InvalidInput(f"端末「{target['name']}」は利用停止されているため、同期ファイルを作れません。"
+                               "渡す相手の端末を選び直してください。")
         if target["device_id"] == me.device_id:
             raise InvalidInput("自分の端末あての同期ファイルは作れません。相手の端末を選んでください。")
         if target["scope"] and not me.is_office:

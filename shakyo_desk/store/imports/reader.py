@@ -168,7 +168,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[tuple[str, ...], str, lis
         else:
             worksheet = workbook.worksheets[0]
         if not hasattr(worksheet, "iter_rows"):
-            raise InvalidInput(tr("シート「{sheet}」はグラフのシートのため、表として読めません。", sheet=worksheet.title))
+            raise InvalidInput(tr("シート「{sheet}」はグラフのシートのため、表として読めません。名簿の表があるシートを選んでください。",
+                                  sheet=worksheet.title))
         # Some programs write a wrong sheet size; read to the real end instead of trusting it.
         worksheet.reset_dimensions()
         rows = []
@@ -285,7 +286,7 @@ def _build_table(file_name: str, fmt: str, sheet: str, sheets: tuple[str, ...], 
                  encoding: str, problems: dict[int, str], header_words) -> SheetTable:
     non_empty = [(n, v) for n, v in raw if any(cell_text(c) for c in v)]
     if not non_empty:
-        raise InvalidInput(tr("「{name}」{where}には何も書かれていません。", name=file_name,
+        raise InvalidInput(tr("「{name}」{where}には何も書かれていません。名簿の入ったファイルかシートを選んでください。", name=file_name,
                               where=tr("のシート「{s}」", s=sheet) if sheet else ""))
     candidates = non_empty[:HEADER_SCAN]
     header_pos = next((i for i, (_n, v) in enumerate(candidates) if _score(v, header_words) >= 2), None)

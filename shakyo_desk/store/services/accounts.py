@@ -52,7 +52,7 @@ def get_account(store: Store, staff_id: str) -> Account:
     for account in list_accounts(store):
         if staff_id in (account.id, account.login):
             return account
-    raise NotFound("指定されたアカウントが見つかりません。")
+    raise NotFound("指定されたアカウントが見つかりません。一覧を更新してください。")
 
 
 def _role(value) -> Role:

@@ -33,7 +33,7 @@ def add_concern(store: Store, name: str) -> str:
     name = required_text(name, "課題の名前", 50)
     existing = list_concerns(store, include_inactive=True)
     if any(c.name == name for c in existing):
-        raise InvalidInput(f"「{name}」はすでに登録されています。")
+        raise InvalidInput(f"「{name}」はすでに登録されています。別の名前にしてください。")
     with store.write() as w:
         return w.insert(ConcernCategory, {"name": name, "sort_order": len(existing), "active": True})
 

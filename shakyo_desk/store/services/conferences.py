@@ -314,7 +314,8 @@ def _members(items: Iterable, today: date) -> list[dict]:
     for row in rows:
         key = (row["name"], row["organisation"])
         if key in seen:
-            raise InvalidInput(f"構成員「{row['name']}」（{row['organisation'] or '所属なし'}）が2回入力されています。")
+            raise InvalidInput(f"構成員「{row['name']}」（{row['organisation'] or '所属なし'}）が2回入力されています。"
+                               "1回だけにしてください。")
         seen.add(key)
     return rows
 
@@ -394,7 +395,7 @@ def _conference_values(fields: Mapping, today: date, current: Mapping | None = N
     if end and not start:
         raise InvalidInput("終了時刻だけでなく、開始時刻も入力してください。")
     if start and end and end <= start:
-        raise InvalidInput("終了時刻が開始時刻より前になっています。")
+        raise InvalidInput("終了時刻が開始時刻より前になっています。時刻を確かめてください。")
     return values
 
 

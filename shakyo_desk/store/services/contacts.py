@@ -109,7 +109,7 @@ def add_contact(store: Store, *, today: date | None = None, **fields) -> str:
         else:
             w.require_alive(Place, values["place_id"], "選んだ拠点が見つかりません。一覧から選び直してください。")
         if values["staff_id"] != store.actor.staff_id:
-            w.require_alive(Staff, values["staff_id"], "担当職員が見つかりません。")
+            w.require_alive(Staff, values["staff_id"], "担当職員が見つかりません。アカウントが無効になっていないか、管理者に確かめてください。")
         return w.insert(Contact, values)
 
 
@@ -174,7 +174,7 @@ def get_contact(store: Store, contact_id: str) -> ContactInfo:
     with store.read() as s:
         row = s.execute(_visible(store, _query()).where(Contact.id == contact_id)).first()
     if row is None:
-        raise NotFound("指定された訪問記録が見つかりません。")
+        raise NotFound("指定された訪問記録が見つかりません。一覧を更新してください。")
     return _info(row)
 
 
@@ -183,5 +183,5 @@ def set_tax_derived(store: Store, contact_id: str, tax_derived: bool = True) -> 
     require(store.actor.role != Role.REPORTER, NO_RIGHT)
     get_contact(store, contact_id)  # exists and may be seen by this account
     with store.write() as w:
-        w.require_alive(Contact, contact_id, "指定された訪問記録が見つかりません。")
+        w.require_alive(Contact, contact_id, "指定された訪問記録が見つかりません。一覧を更新してください。")
         return bool(w.update(Contact, contact_id, {"tax_derived": bool(tax_derived)}))

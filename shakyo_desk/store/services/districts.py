@@ -58,9 +58,9 @@ def add_district(store: Store, name: str, kana: str = "", parent_id: str | None 
     name = required_text(name, "地区名", 100)
     existing = list_districts(store)
     if parent_id and parent_id not in {d.id for d in existing}:
-        raise NotFound("上位の地区が見つかりません。")
+        raise NotFound("上位の地区が見つかりません。地区の一覧を更新して選び直してください。")
     if any(d.name == name and d.parent_id == parent_id for d in existing):
-        raise InvalidInput(f"地区「{name}」はすでに登録されています。")
+        raise InvalidInput(f"地区「{name}」はすでに登録されています。別の名前にしてください。")
     with store.write() as w:
         return w.insert(District, {"name": name, "kana": optional_text(kana, "地区名のふりがな", 200),
                                    "parent_id": parent_id, "sort_order": len(existing)})

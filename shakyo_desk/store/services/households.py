@@ -195,7 +195,7 @@ def _household_values(store: Store, fields: dict) -> dict:
                 with store.read() as s:
                     d = s.get(District, value)
                 if d is None or d.deleted_at is not None:
-                    raise NotFound("指定された地区が見つかりません。")
+                    raise NotFound("指定された地区が見つかりません。地区を選び直してください。")
             values[key] = value
         elif key in ("address", "welfare_commissioner"):
             values[key] = optional_text(value, {"address": "住所", "welfare_commissioner": "民生委員"}[key], 300)
@@ -215,7 +215,7 @@ def _household_values(store: Store, fields: dict) -> dict:
             if value:
                 with store.read() as s:
                     if s.get(Staff, value) is None:
-                        raise NotFound("指定された担当職員が見つかりません。")
+                        raise NotFound("指定された担当職員が見つかりません。担当を選び直してください。")
             values[key] = value or None
         elif key == "notes":
             values[key] = optional_text(value, "メモ", 4000)
@@ -259,7 +259,7 @@ def _person_values(fields: dict, *, new: bool) -> dict:
         elif key == "birth_date":
             born = parse_date(value, "生年月日")
             if born and born > date.today():
-                raise InvalidInput("生年月日が未来の日付になっています。")
+                raise InvalidInput("生年月日が未来の日付になっています。日付を確かめてください。")
             values[key] = born
         elif key == "age_band":
             values[key] = "" if not value else choice(value, AGE_BANDS, "年代")
@@ -353,7 +353,7 @@ def _person_household(store: Store, person_id: str) -> str:
     with store.read() as s:
         p = s.get(Person, person_id)
         if p is None or p.deleted_at is not None:
-            raise NotFound("指定された世帯員が見つかりません。")
+            raise NotFound("指定された世帯員が見つかりません。世帯の画面を開き直してください。")
         return p.household_id
 
 

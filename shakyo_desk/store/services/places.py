@@ -44,5 +44,5 @@ def add_place(store: Store, name: str, kind: str = "その他", district_id: str
     }
     with store.write() as w:
         if district_id:
-            w.require_alive(District, district_id, "指定された地区が見つかりません。")
+            w.require_alive(District, district_id, "指定された地区が見つかりません。地区を選び直してください。")
         return w.insert(Place, values)

@@ -43,10 +43,10 @@ def add_referral(store: Store, agency_id: str, reason: str, *, household_id: str
     today = today or date.today()
     referred_on = parse_date(referred_on, "つないだ日") or today
     if referred_on > today:
-        raise InvalidInput("つないだ日が未来の日付になっています。")
+        raise InvalidInput("つないだ日が未来の日付になっています。今日までの日付を入力してください。")
     follow_up_on = parse_date(follow_up_on, "確認する日")
     if follow_up_on is not None and follow_up_on < referred_on:
-        raise InvalidInput("確認する日が、つないだ日より前になっています。")
+        raise InvalidInput("確認する日が、つないだ日より前になっています。日付を確かめてください。")
     if not household_id and not sheet_id:
         raise InvalidInput("どの世帯（または把握シート）のつなぎかを選んでください。")
     if household_id:
@@ -71,7 +71,7 @@ def record_outcome(store: Store, referral_id: str, outcome: str, note: str = "",
     with store.write() as w:
         current = w.require_alive(Referral, referral_id, GONE)
         if changes.get("follow_up_on") and changes["follow_up_on"] < current["referred_on"]:
-            raise InvalidInput("確認する日が、つないだ日より前になっています。")
+            raise InvalidInput("確認する日が、つないだ日より前になっています。日付を確かめてください。")
         w.update(Referral, referral_id, changes)
 
 

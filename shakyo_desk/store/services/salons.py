@@ -99,7 +99,7 @@ def add_salon(store: Store, name: str, district_id: str | None = None, **fields)
     values = _salon_values({"name": name, "district_id": district_id, **fields})
     with store.write() as w:
         if district_id:
-            w.require_alive(District, district_id, "指定された地区が見つかりません。")
+            w.require_alive(District, district_id, "指定された地区が見つかりません。地区を選び直してください。")
         return w.insert(Salon, values)
 
 
@@ -185,7 +185,7 @@ def record_session(store: Store, salon_id: str, session_date: date | str, *, att
         if not clean(newcomer.get("name")):
             continue
         if not salon.district_id:
-            raise InvalidInput("このサロンには地区が設定されていないため、新しい参加者を登録できません。")
+            raise InvalidInput("このサロンには地区が設定されていないため、初めての方を登録できません。「サロンの編集」で地区を設定してください。")
         new_people.append(household_values_for_new(
             store, salon.district_id, newcomer["name"], newcomer.get("kana", ""),
             notes=f"サロン「{salon.name}」で{session_date.isoformat()}に初参加"))
@@ -212,7 +212,7 @@ def update_attendance(store: Store, session_id: str, attendee_ids: list[str], un
     _require_salon_staff(store)
     wanted = set(attendee_ids)
     with store.write() as w:
-        w.require_alive(SalonSession, session_id, "指定された開催記録が見つかりません。")
+        w.require_alive(SalonSession, session_id, "指定された開催記録が見つかりません。一覧を更新してください。")
         current = dict(w.conn.execute(sa.select(Attendance.person_id, Attendance.id).where(
             Attendance.session_id == session_id, Attendance.deleted_at.is_(None))).all())
         for person_id in wanted - set(current):
@@ -228,7 +228,7 @@ def get_session(store: Store, session_id: str) -> SessionInfo:
     with store.read() as s:
         session = s.get(SalonSession, session_id)
         if session is None or session.deleted_at is not None:
-            raise NotFound("指定された開催記録が見つかりません。")
+            raise NotFound("指定された開催記録が見つかりません。一覧を更新してください。")
         attendees = s.execute(sa.select(Attendance.person_id).where(
             Attendance.session_id == session_id, Attendance.deleted_at.is_(None))).scalars().all()
         remarks = s.execute(sa.select(Remark.id, Remark.text, Remark.sheet_id).where(

@@ -276,7 +276,7 @@ def sheet_from_remark(store: Store, remark_id: str) -> dict:
             .where(Remark.id == remark_id, Remark.deleted_at.is_(None))
         ).first()
     if row is None:
-        raise NotFound("指定されたつぶやきが見つかりません。")
+        raise NotFound("指定されたつぶやきが見つかりません。一覧を更新してください。")
     remark, session_date, salon_name, person_name, household_id = row
     return {"noticed_on": session_date, "setting": "サロン", "source": f"サロン「{salon_name}」",
             "household_id": household_id, "household_hint": "" if household_id else (person_name or salon_name),
