@@ -478,7 +478,7 @@ class ContactEntryDialog(EntryForm, QDialog):
 
     def _show_household_choice(self, label: str = "") -> None:
         if self.household_id:
-            self.household_chosen.setText("✓ " + tr("{name} の世帯に記録します", name=label.split("　")[0]))
+            self.household_chosen.setText("✓ " + tr("「{name}」の世帯に記録します", name=label.split("　")[0]))
             self.household_chosen.setStyleSheet(f"color: {OK_COLOUR};")
         else:
             self.household_chosen.setText(tr("世帯が選ばれていません"))

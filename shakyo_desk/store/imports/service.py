@@ -57,7 +57,7 @@ NO_IMPORT_RIGHT = "名簿の取り込みは、管理者とコーディネータ�
 OK, WARNING, PROBLEM, BLANK = "ok", "warning", "problem", "blank"
 STATUS_LABELS = {
     OK: "取り込めます",
-    WARNING: "取り込めます（確認を）",
+    WARNING: "取り込めます（注意あり）",
     PROBLEM: "問題あり",
     BLANK: "空の行（飛ばします）",
 }

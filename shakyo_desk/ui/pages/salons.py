@@ -125,7 +125,7 @@ class RegularsDialog(QDialog):
         self.list = QListWidget()
         self.list.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 4px; }")
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
-        set_empty_hint(self.list, tr("まだ常連の方がいません。右で世帯を探して方を選び、"
+        set_empty_hint(self.list, tr("まだ常連の方がいません。右の欄で世帯を探し、加える方を選んで"
                                      "「← 常連に加える」を押してください。"))
         self.remove_button = QPushButton(tr("選んだ方を外す"))
         self.remove_button.clicked.connect(self.remove_selected)
