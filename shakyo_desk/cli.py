@@ -18,12 +18,12 @@ EXIT_UI_UNAVAILABLE = 69
 EXIT_INTERRUPTED = 130
 
 EPILOG = f"""\
-終了コード:
+終了コード：
   0 成功 / 2 入力の誤り / 3 見つからない / 4 権限がない / 5 認証できない
   6 データフォルダの問題 / 7 check・audit verify で異常あり / 8 取り込めない同期ファイルがあった
   1 自己診断（--selftest）で異常あり / 70 予期しないエラー
 
-環境変数:
+環境変数：
   SHAKYO_PASSPHRASE    --user のアカウントのパスフレーズ（なければ端末で尋ねます）
   SHAKYO_RECOVERY_KEY  復旧キーを使うコマンドの復旧キー
   {ENV_FAST_KDF}=1    試験・スクリプト用：鍵の導出を軽くします（本番のデータには使わないでください）

@@ -47,6 +47,9 @@ _ARGPARSE_MESSAGES: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
 ]
 
 
+_HEADING = re.compile(r"(?m)^(\S[^\n]*?):$")
+
+
 def japanese_usage_message(message: str) -> str:
     for pattern, build in _ARGPARSE_MESSAGES:
         match = pattern.fullmatch(message.strip())
@@ -57,7 +60,12 @@ def japanese_usage_message(message: str) -> str:
 
 class JapaneseHelpFormatter(argparse.RawDescriptionHelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, prefix="使い方: " if prefix is None else prefix)
+        return super().add_usage(usage, actions, groups, prefix="使い方：" if prefix is None else prefix)
+
+    def format_help(self) -> str:
+        """Section headings (「オプション」, 「終了コード」…) end in a full-width colon, as Japanese text does;
+        argparse writes an ASCII one."""
+        return _HEADING.sub(r"\1：", super().format_help())
 
 
 class Parser(argparse.ArgumentParser):
@@ -170,14 +178,14 @@ class Context:
         return fast_kdf()
 
     # -- secrets ---------------------------------------------------------------------
-    def passphrase(self, *, confirm: bool = False, prompt: str = "パスフレーズ: ") -> str:
+    def passphrase(self, *, confirm: bool = False, prompt: str = "パスフレーズ：") -> str:
         """From SHAKYO_PASSPHRASE, else asked on the terminal without echo."""
         value = os.environ.get(ENV_PASSPHRASE)
         if value is not None:
             return value
         first = self._ask_secret(prompt)
         if confirm:
-            second = self._ask_secret("確認のため、もう一度入力してください: ")
+            second = self._ask_secret("確認のため、もう一度入力してください：")
             if first != second:
                 raise InvalidInput("2回入力したパスフレーズが一致しません。もう一度やり直してください。")
         return first
@@ -186,7 +194,7 @@ class Context:
         value = os.environ.get(ENV_RECOVERY_KEY)
         if value is not None:
             return value
-        return self._ask_secret("復旧キー: ", what="復旧キー", env=ENV_RECOVERY_KEY)
+        return self._ask_secret("復旧キー：", what="復旧キー", env=ENV_RECOVERY_KEY)
 
     def _ask_secret(self, prompt: str, *, what: str = "パスフレーズ", env: str = ENV_PASSPHRASE) -> str:
         stdin = sys.stdin

@@ -25,7 +25,7 @@ def _add_filters(p) -> None:
 
 
 def register(subparsers) -> None:
-    group = subparsers.add_parser("audit", help="操作の記録（監査ログ）を見る・確かめる・書き出す（管理者）",
+    group = subparsers.add_parser("audit", help="操作の記録（監査ログ）の閲覧・確認・書き出し（管理者）",
                                   description="誰が、いつ、何を見たか・変えたか・書き出したかの記録です。")
     add_store_options(group)
     sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")

@@ -9,7 +9,7 @@ from shakyo_desk.cli_commands._base import Context, add_store_options, local_dat
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "backup", help="暗号化したバックアップファイルを作ります（管理者）",
+        "backup", help="暗号化したバックアップファイルの作成（管理者）",
         description="データベースと鍵ファイルの一貫した写しを、暗号化した1つのバックアップファイルに書き出します。"
                     "書き込んだ後に読み直して確かめます。アプリを使っている最中でも作れます。",
     )
@@ -19,7 +19,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_backup)
 
     p = subparsers.add_parser(
-        "restore", help="バックアップファイルを復旧キーで復元します",
+        "restore", help="バックアップファイルからの復元（復旧キーを使う）",
         description="バックアップファイルを、空のフォルダ（または同じ社協のデータを --replace で置き換えて）に復元します。"
                     "復旧キーは環境変数 SHAKYO_RECOVERY_KEY か端末から入力します。復元したデータは新しい同期の区切り（エポック）で始まります。",
     )
@@ -83,7 +83,7 @@ def run_restore(ctx: Context) -> int:
         login = validate_login(login)
     recovery_key = ctx.recovery_key()
     if login:
-        passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt=f"「{login}」の新しいパスフレーズ（8文字以上）: "))
+        passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt=f"「{login}」の新しいパスフレーズ（8文字以上）："))
     result = backup.restore_backup(source, root, recovery_key, replace=ctx.args.replace, login=login,
                                    new_passphrase=passphrase, kdf=ctx.kdf)
     lines = [

@@ -21,7 +21,7 @@ COUNT_LABELS = {
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "check", help="データフォルダを検査します（整合性・参照・監査ログ・変更履歴）",
+        "check", help="データフォルダの検査（整合性・参照・監査ログ・変更履歴）",
         description="データベースの整合性、参照先、監査ログの連鎖、変更履歴を検査します。異常がなければ終了コード0です。",
     )
     add_store_options(p)

@@ -5,7 +5,7 @@ from shakyo_desk.domain.vocab import CONTACT_METHODS, URGENCIES
 
 
 def register(subparsers) -> None:
-    group = subparsers.add_parser("contact", help="訪問記録",
+    group = subparsers.add_parser("contact", help="訪問記録の追加",
                                   description="アウトリーチ（訪問・電話・来所など）の記録を行います。")
     add_store_options(group)
     sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
@@ -22,7 +22,7 @@ def register(subparsers) -> None:
                    help=f"方法（{'、'.join(CONTACT_METHODS)}）")
     p.add_argument("--date", metavar="YYYY-MM-DD", required=True, help="訪問や電話をした日")
     p.add_argument("--note", metavar="TEXT", required=True, help="見たこと・聞いたこと")
-    p.add_argument("--time", metavar="HH:MM", default="", help="時刻（例 14:30）")
+    p.add_argument("--time", metavar="HH:MM", default="", help="時刻（例：14:30）")
     p.add_argument("--concern", metavar="CAT", action="append", default=[],
                    help="困りごとの分類（何度でも指定できます）")
     p.add_argument("--urgency", metavar="URGENCY", default="", help=f"緊急度（{'、'.join(URGENCIES)}）")

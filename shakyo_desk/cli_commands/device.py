@@ -62,7 +62,7 @@ def run_join(ctx: Context) -> int:
     store_dir = ctx.store_dir().absolute()
     login = validate_login(ctx.login())
     _refuse_existing(store_dir)
-    passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="この端末で使う新しいパスフレーズ（8文字以上）: "))
+    passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="この端末で使う新しいパスフレーズ（8文字以上）："))
     store, recovery_key = join(store_dir, Path(ctx.args.enrolment).expanduser(), ctx.args.code, login, passphrase,
                                kdf=ctx.kdf)
     try:

@@ -6,7 +6,7 @@ from shakyo_desk.domain.errors import InvalidInput
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "handout", help="会議資料（PDF）を作ります",
+        "handout", help="会議資料（PDF）の作成",
         description="会議の構成員ごとに番号付きの会議資料を作り、配布資料の台帳に記録します。"
                     "重層的支援会議で本人の同意がないケースがあるときは作成せず、終了コード1で終わります。")
     p.add_argument("--meeting", metavar="ID", required=True, help="会議のID")

@@ -15,7 +15,7 @@ KIND_CHOICES = ("households", "salon-regulars", "agencies")
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "import", help="今ある名簿（Excel・CSV）を取り込みます",
+        "import", help="今ある名簿（Excel・CSV）の取り込み",
         description="Excel（.xlsx）やCSVの名簿を取り込みます。まず --dry-run で行ごとの問題を確かめてください。"
                     "問題が残っている間は何も取り込みません（--skip-invalid を付けると、問題のない行だけを取り込みます）。"
                     "見出し（氏名・フリガナ・住所・電話・生年月日・地区 など）から列の意味を推測します。"

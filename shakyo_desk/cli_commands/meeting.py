@@ -10,7 +10,7 @@ TYPES = "|".join(CONFERENCE_TYPES)
 
 def register(subparsers) -> None:
     group = subparsers.add_parser("meeting", help="会議（支援会議・重層的支援会議など）",
-                                  description="ケース会議を記録し、一覧・内容を表示します。")
+                                  description="会議（支援会議・重層的支援会議・ケース検討会など）を記録し、一覧と内容を表示します。")
     add_store_options(group)
     sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
 
@@ -35,7 +35,7 @@ def register(subparsers) -> None:
     p.add_argument("--title", metavar="TEXT", default="", help="会議の名前（例：令和8年度 第3回 支援会議）")
     p.add_argument("--convenor", metavar="TEXT", default="", help="主催・招集者")
     p.add_argument("--agenda", metavar="TEXT", default="", help="議題")
-    p.add_argument("--time", metavar="HH:MM[-HH:MM]", default="", help="時刻（例 14:00-15:30）")
+    p.add_argument("--time", metavar="HH:MM[-HH:MM]", default="", help="時刻（例：14:00-15:30）")
     add_store_options(p)
     p.set_defaults(handler=run_add)
 

@@ -10,7 +10,7 @@ PROFILES = ("village", "large-town")
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "init", help="新しいデータフォルダ（暗号化）と最初の管理者アカウントを作ります",
+        "init", help="新しいデータフォルダ（暗号化）と最初の管理者アカウントの作成",
         description="新しいデータフォルダ（暗号化）と最初の管理者アカウントを作り、復旧キーを一度だけ表示します。",
     )
     p.add_argument("--council", metavar="NAME", required=True, help="社協の名前（例：〇〇村社会福祉協議会）")
@@ -20,7 +20,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_init)
 
     p = subparsers.add_parser(
-        "demo", help="架空のデータを入れたデモ用のデータフォルダを作ります",
+        "demo", help="架空のデータを入れたデモ用データフォルダの作成",
         description="研修や試用のために、明らかに架空のデータを入れたデータフォルダを作ります。",
     )
     p.add_argument("--profile", default="village", metavar="|".join(PROFILES),
@@ -61,7 +61,7 @@ def run_init(ctx: Context) -> int:
     store_dir = ctx.store_dir().absolute()
     login = validate_login(ctx.login())
     _refuse_existing(store_dir)
-    passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="新しいパスフレーズ（8文字以上）: "))
+    passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="新しいパスフレーズ（8文字以上）："))
     store, recovery_key = create_store(
         store_dir, ctx.args.council, login, passphrase,
         admin_name=ctx.args.name, municipality=ctx.args.municipality, kdf=ctx.kdf,
@@ -90,7 +90,7 @@ def run_demo(ctx: Context) -> int:
     store_dir = ctx.store_dir(default=default_demo_dir).absolute()
     login = validate_login(ctx.login())
     _refuse_existing(store_dir)
-    passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="デモ用アカウントのパスフレーズ（8文字以上）: "))
+    passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="デモ用アカウントのパスフレーズ（8文字以上）："))
     progress = None if ctx.json else _progress_printer(ctx)
     store, recovery_key = demo.generate(store_dir, ctx.args.profile, ctx.args.seed, login=login,
                                         passphrase=passphrase, kdf=ctx.kdf, progress=progress)
