@@ -139,7 +139,9 @@ def test_session_counts_newcomers_and_remarks(store, village):
     info = salons.get_session(store, session)
     assert info.total == 6 and len(info.attendee_ids) == 2 and len(info.remarks) == 1
     assert len(salons.regulars(store, salon)) == 3  # the newcomer became a regular
-    assert households.list_households(store, "あらい")[0].district == "上町"
+    newcomer = households.list_households(store, "あらい")[0]
+    assert newcomer.district == "上町"
+    assert households.get_household(store, newcomer.id, log=False).notes == "サロン「上町いきいきサロン」で令和8年4月10日に初参加"
     salons.record_session(store, salon, TODAY - timedelta(days=14), attendee_ids=members, today=TODAY)
     counted = salons.attendance_counts(store, TODAY - timedelta(days=30), TODAY, salon)
     assert counted == {"sessions": 2, "total_attendances": 8, "named_attendances": 4, "distinct_persons": 3}

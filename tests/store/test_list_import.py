@@ -484,6 +484,12 @@ def test_bad_birth_dates(cell, words):
         V.birth_date(cell, today=TODAY)
 
 
+def test_a_doubtful_birth_date_is_shown_in_the_era_it_was_read_in():
+    with pytest.raises(V.CellProblem) as refused:
+        V.birth_date("M1.2.1", today=TODAY)
+    assert "明治元年2月1日（1868年）" in refused.value.message
+
+
 def test_kana_and_names_are_normalised():
     remarks = []
     assert V.kana("やまだ\u3000はなこ", remarks.append) == "ヤマダ ハナコ"

@@ -57,6 +57,15 @@ def test_overdue_first_and_entry_for_it(qtbot, ctx, village):
     entry.done(0)
 
 
+def test_a_failed_attempt_is_shown_with_its_day(qtbot, ctx, village):
+    schedule(ctx, village)
+    tried = TODAY - timedelta(days=2)
+    contacts.add_contact(ctx.store, household_id=village["households"]["yamada"], contact_date=tried, method="不在")
+    page = make_page(qtbot, ctx)
+    assert page.rows[0].head_name == "山田 花子"  # 不在 does not move the schedule on
+    assert page.table.item(0, 6).text().endswith(f"（{tried.month}月{tried.day}日は不在）")
+
+
 def test_district_filter_and_empty(qtbot, ctx, village):
     schedule(ctx, village)
     page = make_page(qtbot, ctx)

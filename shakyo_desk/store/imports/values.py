@@ -17,6 +17,7 @@ from shakyo_desk.domain.dates import DateTextError, parse_date_text
 from shakyo_desk.domain.people import age_on
 from shakyo_desk.domain.text import fold
 from shakyo_desk.domain.vocab import HOUSEHOLD_FLAGS, RELATIONS
+from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.imports.reader import cell_text
 
@@ -169,15 +170,16 @@ def birth_date(value, *, today: date) -> date | None:
     if born is None:
         return None
     if born > today:
-        raise CellProblem(tr("生年月日が今日より後の日付になっています（{d}）。", d=_ymd(born)))
+        raise CellProblem(tr("生年月日の{d}は、今日より後の日付です。日付を確かめてください。", d=_ymd(born)))
     if age_on(born, today) > OLDEST_AGE:
-        raise CellProblem(tr("生年月日（{d}）からは{age}歳になります。年号や年を確かめてください。",
+        raise CellProblem(tr("生年月日が{d}だと{age}歳になります。年号や年を確かめてください。",
                              d=_ymd(born), age=age_on(born, today)))
     return born
 
 
 def _ymd(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+    """令和7年4月1日（2025年）: the era a date was read in, and its year in 西暦 to check against."""
+    return f"{format_wareki(d)}（{d.year}年）"
 
 
 def age_band(value) -> str:

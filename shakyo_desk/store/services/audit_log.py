@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import CONFERENCE_TYPES, DISCLOSABLE_FIELDS
+from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store import audit
 from shakyo_desk.store.models import (
     AuditLog, Conference, ConferenceCase, HouseholdSearch, Person, Roster, Staff, SYNCED_MODELS,
@@ -231,7 +232,7 @@ class AuditFilters:
     def describe(self, names: dict[str, str] | None = None) -> list[tuple[str, str]]:
         names = names or {}
         return [("アカウント", names.get(self.login or "", self.login or "すべて")),
-                ("期間", f"{self.start.isoformat() if self.start else '最初'} 〜 {self.end.isoformat() if self.end else '今日'}"),
+                ("期間", f"{format_wareki(self.start) if self.start else '最初'} 〜 {format_wareki(self.end) if self.end else '今日'}"),
                 ("操作", GROUPS.get(self.action_group or "", "すべて")),
                 ("世帯", names.get(self.household_id or "", self.household_id or "すべて"))]
 
@@ -482,7 +483,7 @@ def _targets(conn: Connection, wanted: dict[str, set[str]]) -> dict[str, str]:
                 for r in conn.execute(sa.select(Conference.id, Conference.title, Conference.meeting_type,
                                                 Conference.held_on).where(Conference.id.in_(part))):
                     kind = CONFERENCE_TYPES.get(r.meeting_type, r.meeting_type or "")
-                    when = r.held_on.isoformat() if r.held_on else ""
+                    when = format_wareki(r.held_on) if r.held_on else ""
                     out[r.id] = f"{NOUNS[entity]}：{r.title or kind} {when}".rstrip()
             elif "name" in table.c:
                 for r in conn.execute(sa.select(table.c.id, table.c.name).where(table.c.id.in_(part))):

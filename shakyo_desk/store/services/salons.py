@@ -9,6 +9,7 @@ from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role, manages_registers
 from shakyo_desk.domain.text import clean
 from shakyo_desk.domain.vocab import SALON_ORGANISERS
+from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store.models import (
     Attendance, District, Person, Remark, Salon, SalonRegular, SalonSession,
 )
@@ -188,7 +189,7 @@ def record_session(store: Store, salon_id: str, session_date: date | str, *, att
             raise InvalidInput("このサロンには地区が設定されていないため、初めての方を登録できません。「サロンの編集」で地区を設定してください。")
         new_people.append(household_values_for_new(
             store, salon.district_id, newcomer["name"], newcomer.get("kana", ""),
-            notes=f"サロン「{salon.name}」で{session_date.isoformat()}に初参加"))
+            notes=f"サロン「{salon.name}」で{format_wareki(session_date)}に初参加"))
     with store.write() as w:
         w.require_alive(Salon, salon_id, SALON_GONE)
         new_ids = [insert_household(w, values, member)[1] for values, member in new_people]

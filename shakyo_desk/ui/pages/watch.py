@@ -216,7 +216,7 @@ class WatchPage(QWidget):
             overdue += d.overdue_days(today) > 0
             last = format_wareki_short(d.last_contact) if d.last_contact else tr("記録なし")
             if d.last_attempt and d.last_attempt != d.last_contact:
-                last += tr("（{d}不在）", d=f"{d.last_attempt.month}/{d.last_attempt.day}")
+                last += tr("（{d}は不在）", d=f"{d.last_attempt.month}月{d.last_attempt.day}日")
             values = [
                 text_item(format_wareki_short(d.due), colour),
                 text_item(late, colour, bold=colour is not None),
