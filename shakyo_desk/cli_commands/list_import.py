@@ -138,9 +138,9 @@ def preview_text(preview, table) -> list[str]:
     counts = (f"行：{len(preview.rows)}行（取り込める {preview.ready_rows}行／問題あり {preview.problem_rows}行／"
               f"空の行 {preview.blank_rows}行）")
     if preview.kind == "households":
-        counts += f"　登録する世帯 {preview.households}（世帯員 {preview.persons}人）"
+        counts += f"　登録：{preview.households}世帯（世帯員 {preview.persons}人）"
     else:
-        counts += f"　登録する{_kind_label(preview.kind)} {preview.items}件"
+        counts += f"　登録：{_kind_label(preview.kind)} {preview.items}件"
     lines.append(counts)
     problems = preview.problems
     if problems:
@@ -176,7 +176,7 @@ def result_document(result, table) -> dict:
 
 def result_text(result, table) -> list[str]:
     if result.kind == "households":
-        what = f"世帯 {result.households}（世帯員 {result.persons}人）"
+        what = f"{result.households}世帯（世帯員 {result.persons}人）"
     elif result.kind == "salon-regulars":
         what = f"サロンの常連 {result.regulars}人"
     else:

@@ -5,7 +5,7 @@ what kind of list it is; every column of the file is listed with a few of its va
 field it will fill (guessed from its header; 「取り込まない」 to leave it out). 「確認する」 checks
 every row in the worker (a progress dialog that may be cancelled: checking changes nothing).
 **2. 確認**: each row with its state and problems, problems highlighted, the counts
-「取り込める n 件／問題あり m 件」. 「取り込む」 is enabled only when nothing is wrong, or when
+「取り込める n行／問題あり m行」. 「取り込む」 is enabled only when nothing is wrong, or when
 「問題のある行を除いて取り込む」 is ticked; it asks once more, then imports in the worker in one
 transaction and says what was imported. ``imported`` is emitted so lists can refresh.
 
@@ -59,7 +59,7 @@ class _Cancelled(Exception):
 
 def result_text(result: ImportResult) -> str:
     if result.kind == HOUSEHOLDS:
-        what = tr("世帯 {h}（世帯員 {p}人）", h=result.households, p=result.persons)
+        what = tr("{h}世帯（世帯員 {p}人）", h=result.households, p=result.persons)
     elif result.kind == SALON_REGULARS:
         what = tr("サロンの常連 {n}人", n=result.regulars)
     else:
@@ -71,18 +71,18 @@ def result_text(result: ImportResult) -> str:
 
 
 def counts_text(preview: ImportPreview) -> str:
-    text = tr("取り込める {ready} 件／問題あり {bad} 件", ready=preview.ready_rows, bad=preview.problem_rows)
+    text = tr("取り込める {ready}行／問題あり {bad}行", ready=preview.ready_rows, bad=preview.problem_rows)
     if preview.blank_rows:
-        text += tr("（空の行 {n} 件は飛ばします）", n=preview.blank_rows)
+        text += tr("（空の行 {n}行は飛ばします）", n=preview.blank_rows)
     return text
 
 
 def plan_text(preview: ImportPreview) -> str:
     if preview.kind == HOUSEHOLDS:
-        return tr("取り込むと、世帯 {h}（世帯員 {p}人）を登録します。", h=preview.households, p=preview.persons)
+        return tr("取り込むと、{h}世帯（世帯員 {p}人）を登録します。", h=preview.households, p=preview.persons)
     if preview.kind == SALON_REGULARS:
-        return tr("取り込むと、サロンの常連を {n}人 登録します。", n=preview.items)
-    return tr("取り込むと、関係機関を {n}件 登録します。", n=preview.items)
+        return tr("取り込むと、サロンの常連 {n}人を登録します。", n=preview.items)
+    return tr("取り込むと、関係機関 {n}件を登録します。", n=preview.items)
 
 
 class ListImportDialog(QDialog):

@@ -94,7 +94,7 @@ def test_skip_invalid_imports_the_valid_rows_and_lists_the_rest(cli, initialised
     before = household_count(initialised)
     code, out, err = cli("import", listfile, "--kind", "households", "--skip-invalid")
     assert code == 0, err
-    assert "世帯 3（世帯員 3人）を取り込みました（3行）" in out
+    assert "3世帯（世帯員 3人）を取り込みました（3行）" in out
     assert "問題があったため取り込まなかった行：3行" in out
     assert "7行目 田中 正：令和7年2月30日という日はありません" in out
     assert "空の行 1行は飛ばしました。" in out

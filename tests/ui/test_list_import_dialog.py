@@ -112,8 +112,8 @@ def test_import_walked_through_from_the_household_page(qtbot, ctx, village, tmp_
 
     qtbot.keyClick(dialog.check_button, Qt.Key.Key_Space)  # 確認する, from the keyboard
     assert dialog.stack.currentIndex() == 1
-    assert dialog.counts.text() == "取り込める 2 件／問題あり 4 件（空の行 1 件は飛ばします）"
-    assert dialog.plan.text() == "取り込むと、世帯 2（世帯員 2人）を登録します。"
+    assert dialog.counts.text() == "取り込める 2行／問題あり 4行（空の行 1行は飛ばします）"
+    assert dialog.plan.text() == "取り込むと、2世帯（世帯員 2人）を登録します。"
     table = dialog.preview_table
     rows = {table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 2).text(), table.item(r, 3).text())
             for r in range(table.rowCount())}
@@ -140,7 +140,7 @@ def test_import_walked_through_from_the_household_page(qtbot, ctx, village, tmp_
     click(qtbot, dialog.apply_button)
     assert len(imported) == 1 and imported[0].households == 2
     assert dialog.done_label.isVisible()
-    assert dialog.done_label.text() == "世帯 2（世帯員 2人）を取り込みました。問題のあった 4行は取り込んでいません。"
+    assert dialog.done_label.text() == "2世帯（世帯員 2人）を取り込みました。問題のあった 4行は取り込んでいません。"
     assert not dialog.apply_button.isEnabled() and not dialog.back_button.isEnabled()
     screenshot(dialog, "import_04_done")
     names = {h.head_name: h for h in households.list_households(ctx.store)}
@@ -171,11 +171,11 @@ def test_back_change_the_mapping_and_check_again(qtbot, ctx, village, tmp_path, 
     dialog.district.setCurrentIndex(dialog.district.findData(village["districts"]["south"]))
     dialog.flag.setCurrentIndex(dialog.flag.findData("一人暮らし高齢者"))
     click(qtbot, dialog.check_button)
-    assert dialog.counts.text().startswith("取り込める 2 件／問題あり 4 件")
+    assert dialog.counts.text().startswith("取り込める 2行／問題あり 4行")
     click(qtbot, dialog.skip_invalid)
     replies.append(False)  # 「いいえ」 to the last question: nothing happens
     click(qtbot, dialog.apply_button)
-    assert "世帯 2（世帯員 2人）を登録します。問題のある 4行は取り込みません。よろしいですか？" in asked[-1]
+    assert "2世帯（世帯員 2人）を登録します。問題のある 4行は取り込みません。よろしいですか？" in asked[-1]
     assert dialog.result is None and len(households.list_households(ctx.store)) == 3
     click(qtbot, dialog.apply_button)
     rows = {h.head_name: h for h in households.list_households(ctx.store)}
@@ -205,7 +205,7 @@ def test_another_sheet_a_bad_file_and_other_kinds(qtbot, ctx, village, tmp_path)
     assert not dialog.district.isVisible() and not dialog.flag.isVisible()
     assert dialog.combos[0].currentData() == "name" and dialog.combos[1].currentData() == "field"
     click(qtbot, dialog.check_button)
-    assert dialog.counts.text() == "取り込める 1 件／問題あり 0 件" and dialog.apply_button.isEnabled()
+    assert dialog.counts.text() == "取り込める 1行／問題あり 0行" and dialog.apply_button.isEnabled()
     click(qtbot, dialog.apply_button)
     assert "関係機関 1件を取り込みました。" == dialog.done_label.text()
 
