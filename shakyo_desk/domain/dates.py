@@ -63,11 +63,14 @@ _RE_YEAR_ONLY = re.compile(rf"(?:(?:{_ERA_KEYS})\.?\s*(?:\d{{1,2}}|元)|\d{{4}})
 
 
 class DateTextError(ValueError):
-    """A date that cannot be read or does not exist; ``message`` is one Japanese sentence."""
+    """A date that cannot be read or does not exist; ``message`` is one Japanese sentence.
+    ``unreadable`` is true when the text is not a date at all (not a wrong one): a screen may
+    answer it with the forms it accepts instead."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, unreadable: bool = False):
         super().__init__(message)
         self.message = message
+        self.unreadable = unreadable
 
 
 def normalise_date_text(text: str) -> str:
@@ -146,7 +149,7 @@ def _parse(s: str, original: str, today: date) -> date:
         raise DateTextError(tr("「{t}」は年が2桁のため、どの年か分かりません。2025/4/1 や R7.4.1 のように書いてください。",
                                t=original))
     raise DateTextError(tr("「{t}」は日付として読み取れません。2025/4/1 や 令和7年4月1日 のように書いてください。",
-                           t=original))
+                           t=original), unreadable=True)
 
 
 def _make(year: int, month: int, day: int, original: str, *, written: str | None = None) -> date:

@@ -140,6 +140,8 @@ def test_refusals_say_what_is_wrong(text, words):
     for word in words:
         assert word in error.message, error.message
     assert str(error) == error.message
+    # only text that is no date at all is "unreadable"; a wrong date has its own sentence
+    assert error.unreadable == ("日付として読み取れません" in error.message)
 
 
 def test_the_date_field_reads_with_the_same_parser():
