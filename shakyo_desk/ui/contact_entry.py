@@ -541,7 +541,7 @@ class ContactEntryDialog(EntryForm, QDialog):
     def values(self) -> dict:
         """What goes to ``add_contact``; ``InvalidInput`` when a date cannot be read."""
         contact_date = self.contact_date.checked_date(tr("日付"))
-        next_date = self.next_date.checked_date(tr("次回の予定日"), "2025/11/30")
+        next_date = self.next_date.checked_date(tr("次回の予定日"), tr("11/30、R7.11.30、令和7年11月30日、2025/11/30"))
         companions = list(self.companions.checked())
         extra = [s.strip() for s in re.split(r"[、,，]", self.companion_text.text()) if s.strip()]
         companions += [c for c in extra if c not in companions]

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QDialog, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import manages_conferences
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
@@ -139,9 +140,9 @@ class TimelineDialog(QDialog):
     def load(self) -> None:
         kinds = self.kinds()
         try:
-            date_from, date_to = self.date_from.date(), self.date_to.date()
-        except ValueError:
-            self.errors.show_error(tr("期間の日付が読み取れません。2025/11/01 のように入力してください。"))
+            date_from, date_to = DateField.checked_period(self.date_from, self.date_to)
+        except InvalidInput as error:
+            self.errors.show_error(error)
             return
         if not kinds:
             self._show([])

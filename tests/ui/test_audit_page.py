@@ -90,7 +90,7 @@ def test_filters_by_group_account_household_and_period(qtbot, ctx, village, tmp_
     assert page.table.rowCount() > 10
     page.date_from.edit.setText("きのうの朝")  # (きのう alone is a shortcut for yesterday)
     click(qtbot, page.apply_button)
-    assert "期間の日付が読み取れません" in page.errors.text()
+    assert "期間のはじめ「きのうの朝」は日付として読み取れません" in page.errors.text()
 
 
 def test_more_loads_the_next_page(qtbot, ctx, village, monkeypatch):

@@ -73,6 +73,9 @@ def test_list_and_filters(qtbot, demo_ctx):
     page.date_from.set_date(date.today() + timedelta(days=400))
     click(qtbot, page.apply_button)
     assert page.stack.currentWidget() is page.empty and "新しい会議を登録" in page.empty.text()
+    page.date_to.edit.setText("R7.2.30")
+    click(qtbot, page.apply_button)
+    assert page.errors.text() == "期間のおわり：令和7年2月30日という日はありません（2025年2月は28日までです）。"
 
 
 def test_create_conference_through_the_editor(qtbot, demo_ctx):

@@ -129,7 +129,11 @@ def test_bad_input_stays_open_and_saves_nothing(qtbot, ctx, village):
 
     dialog.next_date.edit.setText("あした")
     dialog.save()
-    assert "読み取れません" in dialog.errors.text()
+    assert "次回の予定日「あした」は日付として読み取れません" in dialog.errors.text()
+
+    dialog.next_date.edit.setText("R7.2.30")
+    dialog.save()
+    assert "次回の予定日：令和7年2月30日という日はありません" in dialog.errors.text()
 
     assert dialog.isVisible()
     assert dialog.seen_heard.toPlainText() == "誰かの話"

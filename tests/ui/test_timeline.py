@@ -55,6 +55,9 @@ def test_timeline_shows_contact_and_attendance_and_filters(qtbot, ctx, village):
     assert dialog.entries == [] and "条件に合う記録はありません" in dialog.view.toPlainText()
     qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
     assert len(dialog.entries) == 2
+    dialog.date_from.edit.setText("平成31年5月1日")
+    dialog.load()
+    assert dialog.errors.text().startswith("期間のはじめ：平成31年5月1日は平成が終わった後の日付です")
 
 
 def test_timeline_contact_link_opens_the_record(qtbot, ctx, village):

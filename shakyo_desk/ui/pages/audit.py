@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QProgressDialog, QPushButton, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.wareki import format_wareki_short
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services import audit_log
@@ -254,9 +255,9 @@ class AuditPageWidget(QWidget):
 
     def filters(self) -> AuditFilters:
         try:
-            start, end = self.date_from.date(), self.date_to.date()
-        except ValueError:
-            raise ValueError(tr("期間の日付が読み取れません。2025/11/01 のように入力してください。")) from None
+            start, end = DateField.checked_period(self.date_from, self.date_to)
+        except InvalidInput as error:
+            raise ValueError(error.message) from None
         return AuditFilters(self.account.currentData(), start, end, self.group.currentData(),
                             self.household.currentData())
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.vocab import CONFERENCE_TYPES
 from shakyo_desk.domain.wareki import fiscal_year, fiscal_year_bounds, format_fiscal_year, format_wareki
 from shakyo_desk.i18n import tr
@@ -169,15 +170,15 @@ class ConferencesPage(QWidget):
     def query_range(self) -> tuple[date | None, date | None]:
         key = self.period.currentData()
         if key == "custom":
-            return self.date_from.date(), self.date_to.date()
+            return DateField.checked_period(self.date_from, self.date_to)
         start_month = self.ctx.council.fiscal_year_start_month if self.ctx.council else 4
         return period_range(key, self.today(), start_month)
 
     def run_query(self) -> None:
         try:
             date_from, date_to = self.query_range()
-        except ValueError:
-            self.errors.show_error(tr("期間の日付が読み取れません。2025/11/01 のように入力してください。"))
+        except InvalidInput as error:
+            self.errors.show_error(error)
             return
         seq = self._latest.next()
         store, meeting_type = self.ctx.store, self.meeting_type.currentData()

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.vocab import CONTACT_METHODS
 from shakyo_desk.domain.wareki import fiscal_year, fiscal_year_bounds, format_wareki_short
 from shakyo_desk.i18n import tr
@@ -185,10 +186,9 @@ class ContactsPage(QWidget):
 
     def filters(self) -> dict:
         try:
-            date_from = self.date_from.date()
-            date_to = self.date_to.date()
-        except ValueError:
-            raise ValueError(tr("期間の日付が読み取れません。2025/11/01 のように入力してください。")) from None
+            date_from, date_to = DateField.checked_period(self.date_from, self.date_to)
+        except InvalidInput as error:
+            raise ValueError(error.message) from None
         return {"district_id": self.district.currentData(), "staff_id": self.staff.currentData(),
                 "method": self.method.currentData(), "concern": self.concern.currentData(),
                 "date_from": date_from, "date_to": date_to}
