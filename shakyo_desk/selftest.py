@@ -118,7 +118,7 @@ class SelfTest:
         result = export_handout(self.office, conference, self.pdf)
         data = self.pdf.read_bytes()
         if not data.startswith(b"%PDF") or b"BIZUDGothic" not in data:
-            raise AssertionError("PDF に日本語フォントが埋め込まれていません")
+            raise AssertionError("PDFに日本語フォントが埋め込まれていません")
         return f"配布番号つき {result.copies} 部、{len(data):,} バイト"
 
     def main_window(self) -> str:
@@ -134,7 +134,7 @@ class SelfTest:
             ("記録の書き込みと点検", self.write_records),
             ("同期ファイルの書き出しと取り込み", self.bundle_round_trip),
             ("会議資料（PDF）の作成", self.handout_pdf),
-            ("画面（メイン画面と PDF の表示）", self.main_window),
+            ("画面（メイン画面とPDFの表示）", self.main_window),
         ]
 
     def close(self) -> None:

@@ -117,7 +117,7 @@ def _json_default(value: Any):
         return list(value)
     if isinstance(value, Path):
         return str(value)
-    raise TypeError(f"JSON にできない値です：{type(value).__name__}")
+    raise TypeError(f"JSONにできない値です：{type(value).__name__}")
 
 
 def local_date(value: datetime | date | None) -> date | None:

@@ -41,7 +41,7 @@ def register(subparsers) -> None:
     add_store_options(p)
     p.set_defaults(handler=run_verify)
 
-    p = sub.add_parser("export", help="条件に合う記録を CSV に書き出します（書き出しも記録されます）")
+    p = sub.add_parser("export", help="条件に合う記録をCSVに書き出します（書き出しも記録されます）")
     _add_filters(p)
     p.add_argument("--out", required=True, metavar="FILE.csv", help="書き出すファイル")
     p.add_argument("--encoding", default="utf-8", help="utf-8（既定・BOM付き）か cp932（Shift_JIS）")

@@ -11,8 +11,8 @@ def register(subparsers) -> None:
                     "重層的支援会議で本人の同意がないケースがあるときは作成せず、終了コード1で終わります。")
     p.add_argument("--meeting", metavar="ID", required=True, help="会議のID")
     p.add_argument("--out", metavar="FILE.pdf", required=True,
-                   help="書き出す PDF（--separate のときは書き出すフォルダ）")
-    p.add_argument("--separate", action="store_true", help="構成員ごとに別の PDF ファイルにする")
+                   help="書き出すPDF（--separate のときは書き出すフォルダ）")
+    p.add_argument("--separate", action="store_true", help="構成員ごとに別のPDFファイルにする")
     add_store_options(p)
     p.set_defaults(handler=run)
 
@@ -27,7 +27,7 @@ def run(ctx: Context) -> int:
         if not out.is_dir():
             raise InvalidInput(f"書き出し先のフォルダ「{out}」がありません。フォルダを確かめてください。")
     elif out.is_dir():
-        raise InvalidInput(f"「{out}」はフォルダです。書き出す PDF のファイル名を指定してください。")
+        raise InvalidInput(f"「{out}」はフォルダです。書き出すPDFのファイル名を指定してください。")
     elif not out.parent.is_dir():
         raise InvalidInput(f"書き出し先のフォルダ「{out.parent}」がありません。フォルダを確かめてください。")
     with ctx.open_store() as store:

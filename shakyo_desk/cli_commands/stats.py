@@ -23,7 +23,7 @@ def register(subparsers) -> None:
     p.add_argument("--district", metavar="NAME", default=None, help="地区で絞り込み（その下の行政区・集落を含む）")
     p.add_argument("--out", metavar="FILE", default=None, help="標準出力の代わりにこのファイルに書き出す")
     p.add_argument("--encoding", metavar="utf-8|cp932", default=None,
-                   help="CSV の文字コード（既定は BOM 付き UTF-8、cp932 は Shift_JIS）")
+                   help="CSVの文字コード（既定は BOM 付き UTF-8、cp932 は Shift_JIS）")
     p.add_argument("--pdf", metavar="FILE", default=None,
                    help="表の代わりに統計報告書（PDF：表とグラフ、少ない件数は伏せる）をこのファイルに書き出す")
     add_store_options(p, formats=FORMATS)
@@ -55,7 +55,7 @@ def _check_arguments(ctx: Context):
         raise InvalidInput("--encoding は --format csv のときだけ指定できます。")
     encoding = encoding_name(args.encoding)
     if args.pdf and (args.out or ctx.format != "text"):
-        raise InvalidInput("--pdf は --out・--format と一緒に指定できません。報告書の PDF か表のどちらかを選んでください。")
+        raise InvalidInput("--pdf は --out・--format と一緒に指定できません。報告書のPDFか表のどちらかを選んでください。")
     out = check_target(Path(args.out)) if args.out else None
     pdf = check_target(Path(args.pdf), "PDF") if args.pdf else None
     return year, encoding, out, pdf

@@ -21,9 +21,9 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_list)
 
     p = sub.add_parser("route", help="訪問予定リスト（PDF）を作ります",
-                       description="指定した日（省略時は今日）に訪問する世帯の一覧を、持ち歩ける A4 の PDF にします。"
+                       description="指定した日（省略時は今日）に訪問する世帯の一覧を、持ち歩ける A4のPDFにします。"
                                    "個人情報が載るので、使い終わったら処分してください。")
-    p.add_argument("--out", metavar="FILE.pdf", required=True, help="書き出す PDF ファイル")
+    p.add_argument("--out", metavar="FILE.pdf", required=True, help="書き出すPDFファイル")
     p.add_argument("--date", metavar="YYYY-MM-DD", default=None, help="訪問する日（省略時は今日）")
     p.add_argument("--district", metavar="NAME", default=None, help="地区で絞り込み")
     add_store_options(p, formats=("text", "json"))
@@ -88,7 +88,7 @@ def run_route(ctx: Context) -> int:
     day = _day(ctx.args.date, "--date")
     out = Path(ctx.args.out).expanduser()
     if out.is_dir():
-        raise InvalidInput(f"「{out}」はフォルダです。書き出す PDF のファイル名を指定してください。")
+        raise InvalidInput(f"「{out}」はフォルダです。書き出すPDFのファイル名を指定してください。")
     if not out.parent.is_dir():
         raise InvalidInput(f"書き出し先のフォルダ「{out.parent}」がありません。フォルダを確かめてください。")
     with ctx.open_store() as store:
@@ -99,7 +99,7 @@ def run_route(ctx: Context) -> int:
         try:
             write_route_pdf(out, council, day, rows, staff)
         except OSError as error:
-            raise UserError(f"PDF を書き出せませんでした（{error.strerror or type(error).__name__}）。"
+            raise UserError(f"PDFを書き出せませんでした（{error.strerror or type(error).__name__}）。"
                             "書き出し先と空き容量を確かめてください。") from None
         log_export(store, "route_pdf", route_export_detail(out, day, rows))
     ctx.emit({"path": str(out), "households": len(rows), "date": day},

@@ -57,7 +57,7 @@ def font_dir() -> Path:
         if all((folder / name).is_file() for name in FILES.values()):
             return folder
     raise FontMissing(
-        "PDF に使う日本語フォント（BIZ UDゴシック）が見つかりません。アプリを入れ直してください。"
+        "PDFに使う日本語フォント（BIZ UDゴシック）が見つかりません。アプリを入れ直してください。"
         f"（探した場所：{'、'.join(str(d) for d in tried)}）"
     )
 

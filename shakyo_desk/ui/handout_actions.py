@@ -376,7 +376,7 @@ class HandoutPanel(QWidget):
     # ---- export ------------------------------------------------------------------------
 
     def ask_file(self, suggested: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self, tr("会議資料の保存先"), suggested, tr("PDF ファイル (*.pdf)"))
+        path, _ = QFileDialog.getSaveFileName(self, tr("会議資料の保存先"), suggested, tr("PDFファイル (*.pdf)"))
         return path
 
     def ask_folder(self, suggested: str) -> str:

@@ -150,7 +150,7 @@ def test_export_writes_the_filtered_entries(qtbot, ctx, village, tmp_path, monke
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode("cp932"))))
     body = [r for r in rows if len(r) > 8 and r[8] == "household.view"]
     assert len(body) == 1 and body[0][9] == "世帯：鈴木 一郎"
-    assert "1件を CSV（Shift_JIS）に書き出しました" in page.result.text()
+    assert "1件をCSV（Shift_JIS）に書き出しました" in page.result.text()
     # the export is itself on the list now (under 出力)
     choose(page.group, "export")
     assert cells(page, 2) == ["操作の記録（CSV）の出力"]

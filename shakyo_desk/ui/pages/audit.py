@@ -396,7 +396,7 @@ class AuditPageWidget(QWidget):
         self.export_button.setEnabled(True)
         self.last_export = result
         label = "UTF-8" if result.encoding == "utf-8" else "Shift_JIS"
-        self.result.setText(tr("{n}件を CSV（{enc}）に書き出しました：{path}\n書き出したことも記録に残ります。",
+        self.result.setText(tr("{n}件をCSV（{enc}）に書き出しました：{path}\n書き出したことも記録に残ります。",
                                n=f"{result.rows:,}", enc=label, path=str(result.path)))
         set_notice(self.result, "info")
         self.result.setVisible(True)

@@ -41,7 +41,7 @@ CSV_FILTERS = {
     "CSV（Excel用・UTF-8 BOM付き） (*.csv)": "utf-8",
     "CSV（Shift_JIS・古いExcel用） (*.csv)": "cp932",
 }
-PDF_FILTER = "PDF ファイル (*.pdf)"
+PDF_FILTER = "PDFファイル (*.pdf)"
 
 
 # ---- what the worker hands back ------------------------------------------------------------
@@ -519,7 +519,7 @@ class StatsPage(QWidget):
         if self.view is None or self.view.figures.is_empty:
             return
         filters = [tr(f) for f in CSV_FILTERS]
-        path, chosen = ask_save_path(self, tr("CSV の保存先"), default_path(self.view.figures, "csv"), filters)
+        path, chosen = ask_save_path(self, tr("CSVの保存先"), default_path(self.view.figures, "csv"), filters)
         if not path:
             return
         if not path.lower().endswith(".csv"):

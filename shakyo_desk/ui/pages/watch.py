@@ -50,7 +50,7 @@ def default_pdf_path(day: date) -> str:
 
 
 def ask_pdf_path(parent: QWidget, suggested: str) -> str:
-    path, _ = QFileDialog.getSaveFileName(parent, tr("訪問予定リストの保存先"), suggested, tr("PDF ファイル (*.pdf)"))
+    path, _ = QFileDialog.getSaveFileName(parent, tr("訪問予定リストの保存先"), suggested, tr("PDFファイル (*.pdf)"))
     return path
 
 
