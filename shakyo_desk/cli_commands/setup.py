@@ -110,7 +110,7 @@ def run_demo(ctx: Context) -> int:
                   "recovery_identity": recovery_key.identity})
         return 0
     _recovery_kit(ctx, store_dir, council, recovery_key,
-                  f"デモ用のデータフォルダを作りました（架空の世帯 {households} 件）。研修・試用のためだけに使ってください。")
+                  f"デモ用のデータフォルダを作りました（架空の世帯 {households}件）。研修・試用のためだけに使ってください。")
     return 0
 
 

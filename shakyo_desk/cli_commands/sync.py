@@ -40,7 +40,7 @@ def run_export(ctx: Context) -> int:
         str(result.path),
     ])
     if not ctx.json:
-        ctx.note(f"変更 {result.changes} 件を書き出し、読み直して確かめました。USBメモリを取り外して構いません。")
+        ctx.note(f"変更{result.changes}件を書き出し、読み直して確かめました。USBメモリを取り外して構いません。")
     return 0
 
 
@@ -52,9 +52,9 @@ def run_import(ctx: Context) -> int:
     lines = []
     for r in report.results:
         if r.status == "applied":
-            line = f"○ {r.file}：{r.sender} の第{r.seq}号、変更 {r.applied} 件を取り込みました"
+            line = f"○ {r.file}：{r.sender} の第{r.seq}号、変更{r.applied}件を取り込みました"
             if r.conflicts:
-                line += f"（要確認 {r.conflicts} 件）"
+                line += f"（要確認{r.conflicts}件）"
             lines.append(line + "。")
         elif r.status in ("already", "own"):
             lines.append(f"－ {r.file}：{r.message}")
@@ -91,8 +91,8 @@ def run_mailbox(ctx: Context) -> int:
     ctx.emit({"outbox": str(run.outbox), "exported": [str(e.path) for e in run.exported],
               "results": [r.__dict__ for r in report.results], "applied": report.applied,
               "conflicts": report.conflicts, "refused": len(report.refused)},
-             [f"取り込み：{len(report.results)}件（変更 {report.applied} 件、要確認 {report.conflicts} 件、"
-              f"取り込めなかったもの {len(report.refused)} 件）",
+             [f"取り込み：{len(report.results)}件（変更{report.applied}件、要確認{report.conflicts}件、"
+              f"取り込めなかったもの{len(report.refused)}件）",
               *(f"× {r.file}：{r.message}" for r in report.refused),
               f"書き出し：{len(run.exported)}件 → {run.outbox}"])
     return BundleRefused.exit_code if report.refused else 0

@@ -104,7 +104,7 @@ class CrashDialog(QDialog):
     def add_another(self, path: Path | None, text: str) -> None:
         """One more error while this dialog is open: counted here instead of a new dialog."""
         self.more += 1
-        self.more_label.setText(tr("このあと、さらに {n} 件のエラーが起きました。コピーされるのは、最後に起きたエラーの記録です。",
+        self.more_label.setText(tr("このあと、さらに{n}件のエラーが起きました。コピーされるのは、最後に起きたエラーの記録です。",
                                    n=self.more))
         self.more_label.setVisible(True)
         if path is not None or self.report_path is None:

@@ -110,9 +110,9 @@ def device_row(d: DeviceInfo) -> tuple:
 
 def result_text(r: ImportResult) -> str:
     if r.status == "applied":
-        text = tr("変更 {n} 件を取り込みました。", n=r.applied)
+        text = tr("変更{n}件を取り込みました。", n=r.applied)
         if r.conflicts:
-            text += tr("要確認が {n} 件あります。", n=r.conflicts)
+            text += tr("要確認が{n}件あります。", n=r.conflicts)
         return text
     return r.message
 
@@ -174,14 +174,14 @@ class ImportSummaryDialog(QDialog):
         if not results:
             heading_text = tr("取り込む同期ファイルが見つかりませんでした。")
         elif report.refused:
-            heading_text = tr("{n} 件のファイルのうち、{bad} 件は取り込めませんでした。", n=len(results),
+            heading_text = tr("{n}件のファイルのうち、{bad}件は取り込めませんでした。", n=len(results),
                               bad=len(report.refused))
         else:
             heading_text = tr("取り込みが終わりました。")
         self.heading = QLabel(heading_text)
         self.heading.setStyleSheet("font-size: 14pt; font-weight: bold;")
         self.heading.setWordWrap(True)
-        self.totals = QLabel(tr("取り込んだ変更：{n} 件　　要確認：{c} 件", n=report.applied, c=report.conflicts))
+        self.totals = QLabel(tr("取り込んだ変更：{n}件　　要確認：{c}件", n=report.applied, c=report.conflicts))
         self.totals.setStyleSheet("font-size: 12pt;")
         self.totals.setVisible(bool(results))
         self.hint = QLabel(tr("選んだフォルダに、名前が .bundle で終わるファイルがあるか確かめてください。"
@@ -212,7 +212,7 @@ class ImportSummaryDialog(QDialog):
                 notes.append((tr("！この端末の複製が見つかりました（{file}）。これからの変更は新しい番号で記録します。"
                                  "管理者に知らせてください。", file=r.file), ERROR_COLOUR))
         if report.conflicts:
-            notes.append((tr("要確認が {n} 件あります。「要確認」の画面で、どの内容を残すか選んでください。"
+            notes.append((tr("要確認が{n}件あります。「要確認」の画面で、どの内容を残すか選んでください。"
                              "選ぶまでは、仮に一方の内容を表示しています。", n=report.conflicts), WARNING_COLOUR))
         if report.refused:
             notes.append((tr("× のファイルからは何も取り込んでいません（記録は変わっていません）。理由を確かめて、"
@@ -557,7 +557,7 @@ class SyncPage(QWidget):
         ov = self.overview
         self.device_label.setText(tr("この端末：{name}", name=ov.device_name)
                                   + (tr("（事務局）") if ov.is_office else "")
-                                  + tr("　書き出した同期ファイル：{n} 件", n=ov.last_bundle_seq))
+                                  + tr("　書き出した同期ファイル：{n}件", n=ov.last_bundle_seq))
         devices = list(ov.devices)
         fill_table(self.devices_table, [device_row(d) for d in devices], [d.device_id for d in devices])
         self.devices_table.resizeColumnsToContents()
@@ -569,7 +569,7 @@ class SyncPage(QWidget):
 
         if ov.pending_ranges:
             self.pending_label.setText(tr(
-                "前の同期ファイルがまだ届いていないため、届いた変更の一部（{n} か所）を保留しています。"
+                "前の同期ファイルがまだ届いていないため、届いた変更の一部（{n}か所）を保留しています。"
                 "抜けている同期ファイルを取り込むと、保留した分も自動的に反映されます。", n=ov.pending_ranges))
         self.pending_label.setVisible(bool(ov.pending_ranges))
 
@@ -663,7 +663,7 @@ class SyncPage(QWidget):
 
     def _exported(self, result: Exported) -> None:
         self._end_progress()
-        count = (tr("変更 {n} 件を入れました。", n=result.changes) if result.changes
+        count = (tr("変更{n}件を入れました。", n=result.changes) if result.changes
                  else tr("新しい変更はありませんでした（受け取った分を相手に知らせるファイルです）。"))
         readers = "、".join(result.recipients)
         detail = tr("ファイル：{path}\n{count}\n開ける端末：{readers}", path=str(result.path), count=count,
