@@ -400,7 +400,7 @@ class ListImportDialog(QDialog):
         self.plan = QLabel()
         self.plan.setWordWrap(True)
         self.file_problems = ErrorLabel()
-        self.preview_table = make_table(("行", "氏名・名称", "状態", "問題・注意"), (64, 160, 150))
+        self.preview_table = make_table(("行", "氏名・名称", "状態", "問題・注意"), (64, 160, 190))
         self.preview_table.setAccessibleName(tr("行ごとの確認の結果"))
         self.preview_table.setWordWrap(True)
         self.only_problems = QCheckBox(tr("問題のある行だけを表示する(&P)"))
@@ -454,7 +454,7 @@ class ListImportDialog(QDialog):
         table = self.preview_table
         table.setRowCount(len(preview.rows))
         for r, row in enumerate(preview.rows):
-            messages = [(f"{p.column}：" if p.column else "") + p.message for p in row.problems]
+            messages = [p.shown for p in row.problems]
             if row.status == PROBLEM and preview.file_problems and not messages:
                 messages = [tr("ファイル全体の問題を直してください。")]
             status = row.status_label

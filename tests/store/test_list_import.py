@@ -197,6 +197,19 @@ def test_preview_lists_every_problem_by_row_and_writes_nothing(tmp_path, store, 
     assert not preview.can_apply() and preview.can_apply(skip_invalid=True)
     assert [p.row for p in preview.problems] == sorted(p.row for p in preview.problems)
     assert found[8][0].text() == "8行目 生年月日：令和7年2月30日という日はありません（2025年2月は28日までです）。"
+    district = found[13][0]  # 「地区「中町」は登録されていません…」 names its column itself
+    assert district.column_named and district.shown == district.message
+    assert district.text() == f"13行目：{district.message}"
+
+
+def test_a_problem_names_its_column_once():
+    from shakyo_desk.store.imports.service import Problem
+
+    dated = Problem(4, "生年月日", "令和7年2月30日という日はありません（2025年2月は28日までです）。")
+    assert dated.shown == "生年月日：令和7年2月30日という日はありません（2025年2月は28日までです）。"
+    kana = Problem(5, "ふりがな", "フリガナ「かたぎり 稲」にカタカナ以外の文字があります（そのまま登録します）。", blocking=False)
+    assert kana.column_named and kana.shown == kana.message
+    assert kana.text() == "5行目：フリガナ「かたぎり 稲」にカタカナ以外の文字があります（そのまま登録します）。"
 
 
 def test_nothing_is_imported_while_problems_remain(tmp_path, store, village):

@@ -74,9 +74,20 @@ class Problem:
     message: str
     blocking: bool = True    # False: a remark; the row is imported all the same
 
+    @property
+    def column_named(self) -> bool:
+        """The message already begins by naming the column (「電話番号「…」は…」 under 電話番号,
+        「フリガナ「…」」 under ふりがな): putting the column in front again would say it twice."""
+        return bool(self.column) and fold(self.message[:len(self.column)]) == fold(self.column)
+
+    @property
+    def shown(self) -> str:
+        """The message with its column in front: 「生年月日：令和7年2月30日という日はありません…」."""
+        return f"{self.column}：{self.message}" if self.column and not self.column_named else self.message
+
     def text(self) -> str:
         where = tr("{n}行目", n=self.row) if self.row is not None else tr("ファイル全体")
-        if self.column:
+        if self.column and not self.column_named:
             where += f" {self.column}"
         return f"{where}：{self.message}"
 

@@ -104,10 +104,10 @@ def phone(value) -> str:
     """A phone number with half-width digits and hyphens; 「なし」 is empty. A number cell that
     lost its leading zero (Excel) gets it back."""
     if isinstance(value, bool):
-        raise CellProblem(tr("「{v}」は電話番号ではありません。", v=cell_text(value)))
+        raise CellProblem(tr("「{v}」は電話番号ではありません。数字とハイフンで書いてください（例：0267-12-3456）。", v=cell_text(value)))
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, float) and not value.is_integer():
-            raise CellProblem(tr("「{v}」は電話番号ではありません。", v=cell_text(value)))
+            raise CellProblem(tr("「{v}」は電話番号ではありません。数字とハイフンで書いてください（例：0267-12-3456）。", v=cell_text(value)))
         digits = str(int(value))
         if len(digits) in (9, 10) and not digits.startswith("0"):
             digits = "0" + digits
@@ -131,9 +131,9 @@ def phone(value) -> str:
     else:
         ok = 5 <= len(digits) <= 8  # a local number without the area code, as villages write it
     if not ok:
-        raise CellProblem(tr("電話番号「{v}」は桁数が合いません（市外局番からなら10桁、携帯電話は11桁です）。", v=raw))
+        raise CellProblem(tr("電話番号「{v}」は桁数が合いません（市外局番からなら10桁、携帯電話は11桁です）。番号を確かめてください。", v=raw))
     if len(normal) > 50:
-        raise CellProblem(tr("電話番号「{v}」が長すぎます。", v=raw))
+        raise CellProblem(tr("電話番号「{v}」が長すぎます。1つの欄には1つの番号を書いてください。", v=raw))
     return normal
 
 
@@ -196,7 +196,7 @@ def age_band(value) -> str:
         raise CellProblem(tr("年齢「{v}」が読み取れません。数字で書いてください（例：85）。", v=raw))
     age = int(m[1])
     if age > OLDEST_AGE:
-        raise CellProblem(tr("年齢「{v}」は大きすぎます。", v=raw))
+        raise CellProblem(tr("年齢「{v}」は大きすぎます。数字を確かめてください。", v=raw))
     if age < 10:
         return "10歳未満"
     return f"{min(age // 10 * 10, 100)}代"
@@ -256,5 +256,5 @@ def household_flags(value) -> list[str]:
 
 def limited(value: str, label: str, limit: int) -> str:
     if len(value) > limit:
-        raise CellProblem(tr("{label}が長すぎます（{limit}文字まで、今は{n}文字）。", label=label, limit=limit, n=len(value)))
+        raise CellProblem(tr("{label}が長すぎます（{limit}文字まで、今は{n}文字）。短くしてください。", label=label, limit=limit, n=len(value)))
     return value
