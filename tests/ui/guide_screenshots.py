@@ -25,6 +25,8 @@ MAX_COLOURS = 256  # PNGs are quantised to a palette: small files, text stays sh
 # name → (guide page, what it shows); the Markdown uses these names
 SHOTS = {
     "main_window": ("README.md", "the main window: navigation on the left, the 世帯 page"),
+    "import_mapping": ("import.md", "名簿を取り込む, step 1: the file's columns and what each one fills"),
+    "import_preview": ("import.md", "名簿を取り込む, step 2: every row checked, problems by row, nothing imported yet"),
     "visit_watch": ("visits.md", "見守り予定: households due this week"),
     "visit_entry": ("visits.md", "the quick 訪問記録 entry, filled in"),
     "visit_entry_saved": ("visits.md", "the entry after saving (ready for the next one)"),
@@ -214,6 +216,7 @@ def make_screenshots(folder: Path, work: Path, only: set[str] | None = None) -> 
             backup_screens(shoot, ctx, window, work)
             window.show_page("households")
             shoot(window, "main_window")
+            import_screens(shoot, ctx, window, work)
             visit_screens(shoot, ctx, window)
             salon_screens(shoot, ctx, window)
             sheet_screens(shoot, ctx, window)
@@ -243,6 +246,66 @@ def backup_screens(shoot: Shooter, ctx, window, work: Path) -> None:
     assert box is not None and "確かめました" in box.text(), box.text() if box else None
     shoot(box, "backup_done")
     box.done(0)
+    settle()
+
+
+def elderly_list(folder: Path, districts: list[str]) -> Path:
+    """A small hand-made 一人暮らし高齢者名簿 as councils keep them (fictional people): a title row,
+    和暦 and 西暦 birth dates, full-width digits, a blank row, and three rows with a problem."""
+    import openpyxl
+
+    first, second = districts[0], districts[1]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "一人暮らし高齢者"
+    for row in (
+        ["令和7年度 一人暮らし高齢者名簿（みどり村・架空）"],
+        ["氏名", "ふりがな", "生年月日", "電話番号", "地区", "住所", "備考"],
+        ["青柳 トメ", "あおやぎ とめ", "S10.4.3", "０２６７－９９－１２０１", first, f"みどり村大字{first}101番地", "膝が悪い"],
+        ["石倉 ハル", "イシクラ ハル", "昭和12年8月20日", "0267-99-1202", first, f"みどり村大字{first}102番地", None],
+        ["上原 キク", "ウエハラ キク", "1940/1/15", "0267-99-1203", second, f"みどり村大字{second}201番地", None],
+        [],
+        ["江口 シズ", "エグチ シズ", "昭和9年2月30日", "0267-99-1204", second, f"みどり村大字{second}202番地", None],
+        ["大塚 マツ", "オオツカ マツ", "S16.11.2", "0267-99-120", first, f"みどり村大字{first}103番地", "娘が隣町"],
+        ["小野 ヨシ", "オノ ヨシ", "S11.6.9", "0267-99-1206", "星見台", "みどり村大字星見台1番地", None],
+        ["片桐 イネ", "かたぎり 稲", "T15.3.1", None, second, f"みどり村大字{second}203番地", "電話なし"],
+    ):
+        sheet.append(row)
+    sheet.merge_cells("A1:G1")
+    for column, width in zip("ABCDEFG", (12, 16, 16, 16, 12, 28, 12)):
+        sheet.column_dimensions[column].width = width
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "一人暮らし高齢者名簿.xlsx"
+    workbook.save(path)
+    return path
+
+
+def import_screens(shoot: Shooter, ctx, window, work: Path) -> None:
+    """名簿を取り込む from the 世帯 page: the columns as guessed, then the check with problems
+    by row. Nothing is imported (the dialog is closed before 「取り込む」)."""
+    from shakyo_desk.store.services.districts import list_districts
+
+    names = [d.name for d in list_districts(ctx.store)]
+    unique = [n for n in names if names.count(n) == 1]
+    path = elderly_list(work / "名簿", unique)
+    page = window.show_page("households")
+    settle()
+    click(page.import_button)
+    dialog = page.import_dialog
+    dialog.ask_file = lambda: str(path)
+    dialog.resize(980, 700)
+    click(dialog.choose_button)
+    settle()
+    assert dialog.table_data is not None and dialog.check_button.isEnabled()
+    dialog.path.setText(r"E:\名簿\一人暮らし高齢者名簿.xlsx")  # as on a council's PC, not the temporary folder
+    shoot(dialog, "import_mapping")
+    click(dialog.check_button)
+    settle()
+    preview = dialog.preview
+    assert preview is not None and preview.problem_rows == 3 and preview.ready_rows == 4, preview
+    assert not dialog.apply_button.isEnabled()
+    shoot(dialog, "import_preview")
+    dialog.reject()
     settle()
 
 
