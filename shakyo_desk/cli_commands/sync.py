@@ -52,7 +52,7 @@ def run_import(ctx: Context) -> int:
     lines = []
     for r in report.results:
         if r.status == "applied":
-            line = f"○ {r.file}：{r.sender} の第{r.seq}号、変更{r.applied}件を取り込みました"
+            line = f"○ {r.file}：{r.sender}の第{r.seq}号、変更{r.applied}件を取り込みました"
             if r.conflicts:
                 line += f"（要確認{r.conflicts}件）"
             lines.append(line + "。")

@@ -109,7 +109,7 @@ def test_export_on_one_device_and_import_on_the_other(qtbot, council, tmp_path, 
     assert summary is not None and summary.isVisible()
     text = summary.text()
     assert "取り込みが終わりました" in text and "○" in text and "変更1件を取り込みました" in text
-    assert "laptop1 の第1号" in text
+    assert "laptop1の第1号" in text
     assert households.get_household(office, household, log=False).notes == "車の中で記録した"
     laptop_row = cells(office_page.devices_table, "端末名").index("laptop1")
     assert cells(office_page.devices_table, "最後に受け取った")[laptop_row].startswith("第1号・")
@@ -203,7 +203,7 @@ def test_changes_waiting_behind_a_missing_bundle_are_announced(qtbot, council, t
         monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(stick)))
         qtbot.mouseClick(page.import_folder_button, Qt.MouseButton.LeftButton)
         text = page.summary.text()
-        assert "laptop1 の同期ファイル 第1号 がまだ届いていません" in text and "保留" in text
+        assert "「laptop1」の第1号の同期ファイルがまだ届いていません" in text and "保留" in text
         assert page.pending_label.isVisible() and "1か所" in page.pending_label.text()
         assert second.path.exists()
     finally:

@@ -182,7 +182,7 @@ def _import(w, staged: Path, result: ImportResult) -> None:
         raise _Refusal("schema", "この同期ファイルは新しいバージョンの社協デスクで作られています。"
                                  "アプリを最新版に更新してから取り込んでください。", quarantine=False)
     if _known_bundle(conn, opened.bundle_hash):
-        raise _Refusal("replay", f"この同期ファイル（{entry['name']} の第{seq}号）は取り込み済みです。", quarantine=False)
+        raise _Refusal("replay", f"この同期ファイル（{entry['name']}の第{seq}号）は取り込み済みです。", quarantine=False)
     _check_chain(conn, opened, entry["name"], result)
     ranges_ok = _apply(conn, opened, result)
     result.conflicts = len(ranges_ok.conflicts_opened)
@@ -211,7 +211,7 @@ def _check_chain(conn: Connection, opened: Verified, name: str, result: ImportRe
                                 "端末の複製や改ざんのおそれがあるため取り込みません。管理者に相談してください。")
     last = max((s for s in by_seq if s < seq), default=0)
     for missing in range(last + 1, seq):
-        result.gaps.append(f"{name} の同期ファイル 第{missing}号 がまだ届いていません。")
+        result.gaps.append(f"「{name}」の第{missing}号の同期ファイルがまだ届いていません。")
 
 
 @dataclass
@@ -286,9 +286,9 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult) -> _Outcome
         conn.execute(SyncPending.__table__.insert(), dict(origin=r.origin, epoch=r.epoch, first=r.first,
                                                           last=r.last, changes=r.changes, requires=r.requires))
         if r.first > reach.get(r.key, 0) + 1:
-            result.gaps.append(f"{result.sender} から届いた変更の一部は、前の同期ファイルが届くまで保留しています。")
+            result.gaps.append(f"「{result.sender}」から届いた変更の一部は、前の同期ファイルが届くまで保留しています。")
         else:
-            result.gaps.append(f"{result.sender} から届いた変更の一部は、その前提となるほかの端末の変更が届くまで保留しています。")
+            result.gaps.append(f"「{result.sender}」から届いた変更の一部は、その前提となるほかの端末の変更が届くまで保留しています。")
     result.gaps = list(dict.fromkeys(result.gaps))
     knowledge.save(conn, {k: v for k, v in reach.items() if k != _own_key(conn)})
     return _Outcome(applied.stored, applied.conflicts_opened)

@@ -196,7 +196,7 @@ class ImportSummaryDialog(QDialog):
         for r in results:
             mark = text_item(STATUS_MARKS.get(r.status, "×"), STATUS_COLOURS.get(r.status), bold=True)
             mark.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-            sender = tr("{name} の第{seq}号", name=r.sender, seq=r.seq) if r.sender else ""
+            sender = tr("{name}の第{seq}号", name=r.sender, seq=r.seq) if r.sender else ""
             rows.append((mark, r.file, sender, text_item(result_text(r), ERROR_COLOUR if r.status == "refused" else None)))
         fill_table(self.table, rows)
         self.table.resizeRowsToContents()
