@@ -136,10 +136,10 @@ def _case(store: Store, detail: ConferenceDetail, number: int, shown: set[str]) 
     for c in their_contacts[:TIMELINE_ROWS]:
         concerns += [x for x in c.concerns if x not in concerns]
     strengths = [sh.strengths for sh in their_sheets if sh.strengths]
-    strengths += [f"支え手になれる可能性：{sh.possible_supporter}" for sh in their_sheets if sh.possible_supporter]
+    strengths += [f"支え手になれそうか：{sh.possible_supporter}" for sh in their_sheets if sh.possible_supporter]
     wishes = "\n".join(f"{p.relation}：{p.wishes}" for p in household.members if p.wishes)
     if not wishes and their_sheets:
-        wishes = f"支援の希望：{their_sheets[0].wish_for_help}"
+        wishes = f"本人の意思（支援を望んでいるか）：{their_sheets[0].wish_for_help}"
 
     timeline = [TimelineEntry(c.contact_date, c.method, _short(c.seen_heard) or ("会えなかった" if c.failed else ""))
                 for c in their_contacts]
