@@ -809,7 +809,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
 
         if self.cases[row]["id"] and not dialogs.confirm(
                 self, tr("ケースを取り除く"),
-                tr("{label} をこの会議から取り除きますか？\n決定事項も一緒に消えます。「保存」を押すまでは記録は変わりません。",
+                tr("{label}をこの会議から取り除きますか？\n決定事項も一緒に消えます。「保存」を押すまでは記録は変わりません。",
                    label=self.cases[row]["label"]), yes=tr("取り除く")):
             return
         self._case_row = -1

@@ -254,7 +254,7 @@ class SheetDetailDialog(QDialog):
         s = self.sheet
         agency_names = {a.id: a.name for a in self.agencies}
         who = s.household_name or s.household_hint or tr("（世帯不明）")
-        self.heading.setText(tr("{who} についてのシート", who=who))
+        self.heading.setText(tr("{who}についてのシート", who=who))
         self.status_label.setText(tr("状況：{status}", status=s.status))
 
         while self.fields.rowCount():

@@ -207,7 +207,7 @@ def change_status(store: Store, sheet_id: str, status: str, *, changed_on: date 
     status = choice(status, SHEET_STATUSES, "状況")
     if status not in SHEET_TRANSITIONS[sheet.status]:
         raise InvalidInput(f"「{sheet.status}」から「{status}」には進められません。"
-                           f"選べるのは {'、'.join(SHEET_TRANSITIONS[sheet.status])} です。")
+                           f"次の状況を{''.join(f'「{s}」' for s in SHEET_TRANSITIONS[sheet.status])}から選んでください。")
     changed_on = parse_date(changed_on, "変更日") or today
     earliest = max([sheet.noticed_on, *(h.changed_on for h in sheet.history)])
     if changed_on > today or changed_on < earliest:
