@@ -103,6 +103,22 @@ class StartPage(QWizardPage):
         return not self.state.start_errors()
 
 
+def passphrase_fields() -> tuple[QLineEdit, QLineEdit, QLabel]:
+    """A new passphrase typed twice (hidden) and the label for its strength hint."""
+    first, again = QLineEdit(), QLineEdit()
+    for edit in (first, again):
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+    strength = QLabel()
+    strength.setWordWrap(True)
+    return first, again, strength
+
+
+def add_passphrase_rows(form: QFormLayout, first: QLineEdit, again: QLineEdit, strength: QLabel) -> None:
+    form.addRow(tr("パスフレーズ"), first)
+    form.addRow(tr("パスフレーズ（確認）"), again)
+    form.addRow("", strength)
+
+
 class AdminPage(QWizardPage):
     def __init__(self, state: SetupState):
         super().__init__()
@@ -114,19 +130,12 @@ class AdminPage(QWizardPage):
         self.login.setPlaceholderText(tr("半角英数字。例：tanaka"))
         self.display_name = QLineEdit()
         self.display_name.setPlaceholderText(tr("例：田中 一郎"))
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase_again = QLineEdit()
-        self.passphrase_again.setEchoMode(QLineEdit.EchoMode.Password)
-        self.strength = QLabel()
-        self.strength.setWordWrap(True)
+        self.passphrase, self.passphrase_again, self.strength = passphrase_fields()
         self.errors = ErrorLabel()
         form = QFormLayout(self)
         form.addRow(tr("ログイン名"), self.login)
         form.addRow(tr("表示名（氏名）"), self.display_name)
-        form.addRow(tr("パスフレーズ"), self.passphrase)
-        form.addRow(tr("パスフレーズ（確認）"), self.passphrase_again)
-        form.addRow("", self.strength)
+        add_passphrase_rows(form, self.passphrase, self.passphrase_again, self.strength)
         form.addRow(hint_label(tr("パスフレーズは、覚えやすい言葉をいくつか組み合わせた長めのものがおすすめです。\n"
                                   "データはこのパスフレーズで守られます。")))
         form.addRow(self.errors)

@@ -17,7 +17,7 @@ from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.setup_state import ENROLMENT_SUFFIX, SetupState, normalise_code
 from shakyo_desk.ui.style import mono_font
-from shakyo_desk.ui.wizard import hint_label, show_strength
+from shakyo_desk.ui.wizard import add_passphrase_rows, hint_label, passphrase_fields, show_strength
 
 
 def _stack(page: QWizardPage, form: QFormLayout, *below: QWidget) -> None:
@@ -99,18 +99,11 @@ class JoinAccountPage(QWizardPage):
                             "\nパスフレーズは、この端末で使うものを新しく決めます。"))
         self.login = QLineEdit(state.join_login)
         self.login.setPlaceholderText(tr("事務局で登録されたログイン名。例：tanaka"))
-        self.passphrase = QLineEdit()
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase_again = QLineEdit()
-        self.passphrase_again.setEchoMode(QLineEdit.EchoMode.Password)
-        self.strength = QLabel()
-        self.strength.setWordWrap(True)
+        self.passphrase, self.passphrase_again, self.strength = passphrase_fields()
         self.errors = ErrorLabel()
         form = QFormLayout()
         form.addRow(tr("ログイン名"), self.login)
-        form.addRow(tr("パスフレーズ"), self.passphrase)
-        form.addRow(tr("パスフレーズ（確認）"), self.passphrase_again)
-        form.addRow("", self.strength)
+        add_passphrase_rows(form, self.passphrase, self.passphrase_again, self.strength)
         _stack(self, form, hint_label(tr("このパスフレーズは、この端末で社協デスクを開くときに使います。\n"
                                          "事務局の端末のパスフレーズと同じでも、違っていても構いません。\n"
                                          "覚えやすい言葉をいくつか組み合わせた長めのものがおすすめです。")),
