@@ -143,14 +143,18 @@ class SelfTest:
                 store.close()
 
 
-def run(out: TextIO | None = None, *, keep: Path | None = None) -> int:
+def run(out: TextIO | None = None) -> int:
     """Run every step in a fresh temporary folder; print a line per step; 0 when all passed."""
     out = out or sys.stdout
     from shakyo_desk import __version__
 
-    write = (lambda text: (out.write(text + "\n"), out.flush())) if out is not None else (lambda text: None)
+    def write(text: str) -> None:
+        if out is not None:  # a windowed executable without a report stream has no stdout
+            out.write(text + "\n")
+            out.flush()
+
     write(f"社協デスク {__version__} 自己診断（Python {sys.version.split()[0]}, {sys.platform}）")
-    root = Path(tempfile.mkdtemp(prefix="shakyo-selftest-")) if keep is None else keep
+    root = Path(tempfile.mkdtemp(prefix="shakyo-selftest-"))
     test = SelfTest(root)
     started = time.perf_counter()
     try:
@@ -169,8 +173,7 @@ def run(out: TextIO | None = None, *, keep: Path | None = None) -> int:
                 break  # later steps build on this one
     finally:
         test.close()
-        if keep is None:
-            shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
     passed = len(test.outcomes) == len(test.steps()) and all(o.ok for o in test.outcomes)
     total = time.perf_counter() - started
     write(f"結果：{'すべて正常です' if passed else '異常があります。この画面の内容をサポート担当に伝えてください'}"

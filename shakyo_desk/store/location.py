@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from shakyo_desk.domain.errors import StoreError
@@ -42,6 +43,29 @@ def _unescape(field: str) -> str:
     return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
 
 
+def _innermost(target: str, mounts: Iterable[tuple[str, str]]) -> str:
+    """The type of the longest mount point (point, type) that holds ``target``; "" when none."""
+    best, kind = "", ""
+    for point, point_kind in mounts:
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, point_kind
+    return kind
+
+
+def _linux_mounts(table: str) -> Iterator[tuple[str, str]]:
+    for line in table.splitlines():  # "//nas/share /mnt/office cifs rw,… 0 0"
+        fields = line.split()
+        if len(fields) >= 3:
+            yield _unescape(fields[1]), fields[2]
+
+
+def _mac_mounts(listing: str) -> Iterator[tuple[str, str]]:
+    for line in listing.splitlines():  # "//user@server/share on /Volumes/share (smbfs, nodev, …)"
+        if " on " in line and "(" in line:
+            yield line.split(" on ", 1)[1].rsplit(" (", 1)[0], line.rsplit("(", 1)[1].split(",")[0].strip(" )")
+
+
 def mount_type(path: Path, mounts: str | None = None) -> str:
     """The filesystem type of the mount holding ``path`` on Linux (``/proc/self/mounts``); a
     given ``mounts`` table is matched against ``path`` as written."""
@@ -53,16 +77,7 @@ def mount_type(path: Path, mounts: str | None = None) -> str:
         target = os.path.realpath(_existing(path))  # a new folder lands on its parent's disk
     else:
         target = os.path.normpath(path)
-    best, kind = "", ""
-    for line in mounts.splitlines():
-        fields = line.split()
-        if len(fields) < 3:
-            continue
-        point = _unescape(fields[1])
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
-            best, kind = point, fields[2]
-    return kind
+    return _innermost(target, _linux_mounts(mounts))
 
 
 def _mac_mount_type(path: Path) -> str:
@@ -70,16 +85,7 @@ def _mac_mount_type(path: Path) -> str:
         listing = subprocess.run(["/sbin/mount"], capture_output=True, text=True, timeout=5).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
-    target = str(Path(os.path.realpath(_existing(path))))
-    best, kind = "", ""
-    for line in listing.splitlines():  # "//user@server/share on /Volumes/share (smbfs, nodev, …)"
-        if " on " not in line or "(" not in line:
-            continue
-        point = line.split(" on ", 1)[1].rsplit(" (", 1)[0]
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
-            best, kind = point, line.rsplit("(", 1)[1].split(",")[0].strip(" )")
-    return kind
+    return _innermost(os.path.realpath(_existing(path)), _mac_mounts(listing))
 
 
 def _windows_remote(path: Path) -> str:

@@ -26,7 +26,7 @@ nas:/export /srv/nfs nfs4 rw 0 0
 
 
 @pytest.mark.parametrize("path, kind", [
-    ("/home/staff/.local/share/shakyo-desk/store", "ext4"),
+    ("/srv/local/shakyo-desk/store", "ext4"),
     ("/mnt/office/shakyo/store", "cifs"),
     ("/mnt/office", "cifs"),
     ("/mnt/office/local disk/store", "ext4"),  # a local disk mounted inside the share
