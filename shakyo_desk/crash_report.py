@@ -23,6 +23,7 @@ import os
 import platform
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Mapping
 from datetime import datetime
@@ -32,6 +33,7 @@ from types import TracebackType
 import platformdirs
 
 from shakyo_desk import APP_NAME, __version__
+from shakyo_desk.domain import clock
 
 KEEP = 20
 ENV_LOG_DIR = "SHAKYO_LOG_DIR"  # tests and portable installs: where reports go
@@ -39,6 +41,12 @@ PREFIX = "crash-"
 SUFFIX = ".txt"
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 _MAX_CHAIN = 5
+
+def _file_stamp() -> str:
+    # The real clock, not the (possibly pinned) domain clock: names must be unique and sortable.
+    ns = time.time_ns()
+    return f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(ns // 1_000_000_000))}-{ns % 1_000_000_000:09d}"
+
 
 def report_dir() -> Path:
     """The folder crash reports are written to (created when the first one is written)."""
@@ -112,7 +120,7 @@ def signature(error: BaseException) -> tuple:
 
 def format_report(error: BaseException, *, where: str = "desktop", thread_name: str | None = None,
                   versions: Mapping[str, str] | None = None, now: datetime | None = None) -> str:
-    now = now or datetime.now().astimezone()
+    now = now or clock.now()
     lines = [
         "社協デスク 予期しないエラーの記録 (shakyo-desk crash report)",
         "この記録には、利用者の氏名・住所や記録の内容は含まれていません。どこにも送信されていません。",
@@ -163,7 +171,7 @@ def save_report(text: str, *, folder: Path | None = None, keep: int = KEEP) -> P
     ``OSError`` when the folder cannot be written."""
     folder = folder or report_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{PREFIX}{datetime.now():%Y%m%d-%H%M%S-%f}-{os.getpid()}{SUFFIX}"
+    path = folder / f"{PREFIX}{_file_stamp()}-{os.getpid()}{SUFFIX}"
     partial = path.with_name(path.name + ".partial")
     with open(partial, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
@@ -195,7 +203,7 @@ def record_fatal_errors(folder: Path | None = None) -> Path | None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         prune(folder)
-        path = folder / f"{PREFIX}{datetime.now():%Y%m%d-%H%M%S-%f}-{os.getpid()}-fatal{SUFFIX}"
+        path = folder / f"{PREFIX}{_file_stamp()}-{os.getpid()}-fatal{SUFFIX}"
         handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - open for the whole run
     except OSError:
         return None

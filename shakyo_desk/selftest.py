@@ -18,9 +18,10 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
+from shakyo_desk.domain import clock
 
 PASSPHRASE = "selftest passphrase 1"
 COUNCIL = "自己診断村社会福祉協議会（試験）"
@@ -69,10 +70,10 @@ class SelfTest:
         district = districts.add_district(store, "試験地区", "しけんちく")
         self.household_id = households.add_household(store, district, "試験 花子", "シケン ハナコ",
                                                      address="自己診断村1-1")
-        contacts.add_contact(store, household_id=self.household_id, method="訪問", contact_date=date.today(),
+        contacts.add_contact(store, household_id=self.household_id, method="訪問", contact_date=clock.today(),
                              seen_heard=NOTE, concerns=["介護"])
         sheets.file_sheet(store, household_id=self.household_id, concerns=["孤立"], urgency="見守り",
-                          noticed_on=date.today())
+                          noticed_on=clock.today())
         report = check_store(store)
         if not report.sound:
             raise AssertionError("check: " + " / ".join(report.problems))
@@ -92,7 +93,7 @@ class SelfTest:
         code = devices.add_device(self.office, "試験用ノートPC", enrolment)
         self.laptop, _ = devices.join(self.root / "laptop", enrolment, code, "admin", PASSPHRASE)
         contacts.add_contact(self.office, household_id=self.household_id, method="電話",
-                             contact_date=date.today(), seen_heard="同期で届く記録")
+                             contact_date=clock.today(), seen_heard="同期で届く記録")
         exported = export_bundle(self.office, self.root / "usb")
         self.bundle = exported.path
         report = import_paths(self.laptop, [exported.path])
@@ -110,7 +111,7 @@ class SelfTest:
         from shakyo_desk.reports.handouts import export_handout
         from shakyo_desk.store.services import conferences
 
-        held_on = date.today() + timedelta(days=7)
+        held_on = clock.today() + timedelta(days=7)
         conference = conferences.add_conference(
             self.office, "support", held_on, members=["試験 一郎/自己診断村役場", "試験 二郎/地域包括支援センター"],
             cases=[(self.household_id, "見守りの分担を決めたい")], place="自己診断村役場 会議室")

@@ -1,10 +1,10 @@
 """`backup` (an encrypted backup file, admin) and `restore` (with the recovery key)."""
 
 import argparse
-from datetime import date
 from pathlib import Path
 
 from shakyo_desk.cli_commands._base import Context, add_store_options, local_date
+from shakyo_desk.domain import clock
 
 
 def register(subparsers) -> None:
@@ -54,7 +54,7 @@ def run_backup(ctx: Context) -> int:
         if target.is_dir():
             from shakyo_desk.store.services.council import get_settings
 
-            target = target / backup.default_file_name(get_settings(store).name, date.today())
+            target = target / backup.default_file_name(get_settings(store).name, clock.today())
         result = backup.create_backup(store, target.absolute())
     ctx.emit(
         {"path": str(result.path), "size": result.size, "database_size": result.database_size,

@@ -3,6 +3,7 @@
 from shakyo_desk.cli_commands._base import Context, add_store_options, local_date
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.wareki import format_wareki
+from shakyo_desk.domain import clock
 
 # FIELD=VALUE names accepted by `household set` → (service field, Japanese label).
 SETTABLE = {
@@ -279,7 +280,7 @@ def run_show(ctx: Context) -> int:
         ctx.emit(doc)
     else:
         flagged = [f"要確認：{c.entity_label}の「{c.field_label}」（conflicts list で選んでください）" for c in open_conflicts]
-        ctx.emit(None, detail_text(household) + flagged + records_text(doc, date.today()))
+        ctx.emit(None, detail_text(household) + flagged + records_text(doc, clock.today()))
     return 0
 
 

@@ -5,6 +5,7 @@ from datetime import date
 from shakyo_desk.cli_commands._base import Context, add_store_options
 from shakyo_desk.domain.errors import InvalidInput, UserError
 from shakyo_desk.domain.wareki import format_wareki
+from shakyo_desk.domain import clock
 
 
 def register(subparsers) -> None:
@@ -32,7 +33,7 @@ def register(subparsers) -> None:
 
 def _day(value: str | None, label: str) -> date:
     if not value:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(value.strip())
     except ValueError:

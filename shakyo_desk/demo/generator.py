@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from shakyo_desk.domain.people import age_on
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.demo import names as N
+from shakyo_desk.domain import clock
 
 # ---- profiles ------------------------------------------------------------------
 
@@ -662,7 +663,7 @@ def make_plan(profile: str | Profile, seed: int | None = None, today: date | Non
     prof = PROFILES[profile] if isinstance(profile, str) else profile
     seed = prof.seed if seed is None else seed
     place = N.PLACES[prof.name]
-    plan = Plan(prof, seed, today or date.today(), place["council"], place["municipality"])
+    plan = Plan(prof, seed, today or clock.today(), place["council"], place["municipality"])
     for step in all_plan_steps():
         step.run(plan, random.Random(f"{prof.name}:{seed}:{step.name}"))
     return plan

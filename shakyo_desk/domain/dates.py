@@ -22,6 +22,7 @@ from datetime import date, timedelta
 
 from shakyo_desk.domain.wareki import ERAS
 from shakyo_desk.i18n import tr
+from shakyo_desk.domain import clock
 
 WEEKDAYS = "月火水木金土日"
 
@@ -82,7 +83,7 @@ def normalise_date_text(text: str) -> str:
 def parse_date_text(text: str | None, *, today: date | None = None) -> date | None:
     """A date as people type it (see the module docstring). Empty text is ``None``;
     anything else that is not a real date raises ``DateTextError`` (a ``ValueError``)."""
-    today = today or date.today()
+    today = today or clock.today()
     original = (text or "").strip()
     s = normalise_date_text(original)
     if not s:

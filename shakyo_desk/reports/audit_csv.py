@@ -21,6 +21,7 @@ from shakyo_desk.store.services import audit_log
 from shakyo_desk.store.services.audit_log import AuditEntry, AuditFilters
 from shakyo_desk.store.services.exports import log_export
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 HEADERS = ("番号", "日時", "日時（ISO）", "ログイン名", "氏名", "端末", "種類", "操作", "操作の記録名", "対象",
            "対象ID", "内容")
@@ -67,7 +68,7 @@ def export_csv(store: Store, path: str | Path, filters: AuditFilters | None = No
     encoding = encoding_name(encoding)
     entries = list(audit_log.iter_entries(store, filters))
     made_by = f"{store.actor.display_name}（{store.actor.login}）"
-    data = encode_rows(csv_rows(entries, filters, datetime.now().astimezone(), made_by), encoding, "replace")
+    data = encode_rows(csv_rows(entries, filters, clock.now(), made_by), encoding, "replace")
 
     def record() -> None:
         log_export(store, "audit", {

@@ -24,6 +24,7 @@ from shakyo_desk.store.services import conferences, contacts, council, handout_r
 from shakyo_desk.store.services._common import log_view
 from shakyo_desk.store.services.conferences import ConferenceDetail, MemberInfo, MissingConsent
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 PAST_DAYS = 90  # a handout for a meeting longer ago than this is almost surely a wrong date
 TIMELINE_ROWS = 12  # the latest contacts, sheets and conferences, condensed
@@ -61,7 +62,7 @@ class HandoutExport:
 
 def check_handout(store: Store, conference_id: str, today: date | None = None) -> HandoutCheck:
     detail = conferences.get_conference(store, conference_id, log=False)
-    today = today or date.today()
+    today = today or clock.today()
     problems = []
     if (today - detail.held_on).days > PAST_DAYS:
         problems.append(f"この会議の日付（{format_wareki(detail.held_on)}）は{PAST_DAYS}日以上前です。"

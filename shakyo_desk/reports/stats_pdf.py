@@ -43,6 +43,7 @@ from shakyo_desk.reports.stats_render import (
 from shakyo_desk.store.services.exports import log_export
 from shakyo_desk.store.services.stats import Figures
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 TITLE_YEAR = "統計報告書（年度）"
 TITLE_MONTH = "統計報告書（月次）"
@@ -313,7 +314,7 @@ def stats_pdf_bytes(rendered: RenderedFigures, *, today: date | None = None) -> 
     if rendered.raw:
         raise InvalidInput(RAW_REFUSED)
     f = rendered.figures
-    made_on = today or date.today()
+    made_on = today or clock.today()
     regular, bold = register_fonts()
     st = _styles(regular, bold)
     title = report_title(f)

@@ -55,7 +55,8 @@ from shakyo_desk.store.location import check_location
 from shakyo_desk.store.models import Council, DeviceState
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.store import Store, validate_passphrase
-from shakyo_desk.store.writer import Actor, now_utc
+from shakyo_desk.store.writer import Actor
+from shakyo_desk.domain import clock
 
 MAGIC = b"SHKDBKP\x00"
 FORMAT = 1
@@ -152,7 +153,7 @@ def backup_status(store: Store, now: datetime | None = None) -> BackupStatus:
         last = s.execute(sa.select(DeviceState.last_backup_at).where(DeviceState.id == 1)).scalar()
         days = s.execute(sa.select(Council.backup_reminder_days).where(Council.deleted_at.is_(None))).scalars().first()
     days = days or 7
-    now = now or now_utc()
+    now = now or clock.utcnow()
     due = last is None or (now - last).total_seconds() > days * 86400
     return BackupStatus(last, days, due)
 
@@ -256,7 +257,7 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
         report(30, 100, "写しを確かめています…")
         db_size, db_hash = _hash_file(snapshot)
         key_text = layout.key_file.read_bytes().decode("utf-8")
-        created_at = now_utc().replace(microsecond=0)
+        created_at = clock.utcnow().replace(microsecond=0)
         salt = secrets.token_bytes(32)
         doc = {
             "format": FORMAT, **facts, "store_id": store.keyfile.store_id,
@@ -491,7 +492,7 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, keyfile: Key
 
     root = layout.root
     created_root = not root.exists()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     incoming = root / ("shakyo.db.restoring" + PARTIAL)
     aside = layout.backups / f"before-restore-{stamp}" if replacing else None
     moved: list[tuple[Path, Path]] = []

@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shakyo_desk.domain.errors import AuthError, StoreError
 from shakyo_desk.store.atomic import write_atomic
+from shakyo_desk.domain import clock
 
 FORMAT = 1
 # Argon2id cost: about 0.2 s on a 2-core office PC. Tests may pass cheaper ones.
@@ -155,7 +156,7 @@ class KeyFile:
 
     @classmethod
     def new(cls, store_id: str) -> "KeyFile":
-        return cls(store_id=store_id, created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+        return cls(store_id=store_id, created_at=clock.now().astimezone(UTC).isoformat(timespec="seconds"))
 
     @classmethod
     def load(cls, path: Path) -> "KeyFile":

@@ -2,7 +2,7 @@
 
 import shutil
 from functools import cache
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from alembic import command
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from shakyo_desk.domain.errors import StoreError
 from shakyo_desk.store.engine import checkpoint
 from shakyo_desk.store.paths import StoreLayout
+from shakyo_desk.domain import clock
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -71,7 +72,7 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
 def copy_before_migration(engine: Engine, layout: StoreLayout, revision: str) -> Path:
     checkpoint(engine)
     layout.backups.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = layout.backups / f"before-migration-{revision}-{stamp}.db"
     shutil.copy2(layout.database, target)
     shutil.copy2(layout.key_file, target.with_suffix(".keys.json"))

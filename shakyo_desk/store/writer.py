@@ -4,7 +4,7 @@ sync) and appends the audit log (hash-chained)."""
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.store import audit
 from shakyo_desk.store.models import AuditLog, ChangeLog, DeviceState, Household, Person
+from shakyo_desk.domain import clock
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,6 @@ class Actor:
     display_name: str
     role: Role
     district_ids: frozenset[str] = frozenset()
-
-
-def now_utc() -> datetime:
-    # Naive UTC: SQLite has no time zones; everything stored is UTC.
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def to_json_value(value: Any) -> Any:
@@ -77,7 +73,7 @@ class Writer:
     # --- row changes ----------------------------------------------------------
     def insert(self, model, values: dict[str, Any], *, entity_id: str | None = None) -> str:
         entity_id = entity_id or new_id()
-        stamp, at = self._next_stamp(), now_utc()
+        stamp, at = self._next_stamp(), clock.utcnow()
         row = {"id": entity_id, "created_at": at, "created_by": self.actor.staff_id, "hlc": stamp, **values}
         _fill_defaults(model, row)  # the change log must carry the whole row
         # Parameters bound separately: SQLAlchemy caches the compiled statement.
@@ -101,7 +97,7 @@ class Writer:
         changed = {k: v for k, v in changes.items() if current[k] != v or k in force}
         if not changed:
             return {}
-        stamp, at = self._next_stamp(), now_utc()
+        stamp, at = self._next_stamp(), clock.utcnow()
         self.conn.execute(table.update().where(table.c.id == entity_id), {**changed, "updated_at": at, "hlc": stamp})
         fields = {k: to_json_value(v) for k, v in changed.items()}
         values = sorted(audit_values & set(changed))
@@ -115,7 +111,7 @@ class Writer:
 
     def delete(self, model, entity_id: str) -> None:
         """Soft delete: the row stays (sync and audit need it) with deleted_at set."""
-        self.update(model, entity_id, {"deleted_at": now_utc()})
+        self.update(model, entity_id, {"deleted_at": clock.utcnow()})
 
     def purge(self, model, entity_id: str) -> None:
         """Legal erasure (DESIGN §5): the row becomes an id-only tombstone and the record's
@@ -127,7 +123,7 @@ class Writer:
         current = self.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().one_or_none()
         if current is None:
             raise NotFound("指定されたデータが見つかりません。一覧を更新してからもう一度お試しください。")
-        stamp, at = self._next_stamp(), now_utc()
+        stamp, at = self._next_stamp(), clock.utcnow()
         base = self._version_seen(model, entity_id)
         entity = model.__tablename__
         self.conn.execute(table.update().where(table.c.id == entity_id),
@@ -152,7 +148,7 @@ class Writer:
             self._last_hash = self.conn.execute(
                 sa.select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)
             ).scalar() or audit.GENESIS
-        at = now_utc()
+        at = clock.utcnow()
         detail = detail or {}
         digest = audit.entry_hash(self._last_hash, at, self.actor.staff_id, self.actor.login, self.device_id,
                                   action, entity, entity_id, detail)

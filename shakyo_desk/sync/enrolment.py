@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import struct
-import zlib
 from datetime import UTC, datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
@@ -29,6 +28,7 @@ from shakyo_desk.domain.errors import AuthError, InvalidInput
 from collections.abc import Iterable, Iterator
 
 from shakyo_desk.sync.bundle import BundleRefused, Payload, canonical_json, inflate, json_objects
+from shakyo_desk.domain import clock
 
 MAGIC = b"SHAKYOEN"
 FORMAT = 1
@@ -71,7 +71,7 @@ def seal(meta: dict, changes: Payload | Iterable[dict], code: str, kdf: dict | N
             filled.add(change)
         changes = filled
     kdf = dict(kdf or DEFAULT_KDF)
-    issued = (now or datetime.now(UTC)).replace(microsecond=0).isoformat()
+    issued = (now or clock.now().astimezone(UTC)).replace(microsecond=0).isoformat()
     params = canonical_json({"kdf": kdf, "issued_at": issued})
     salt, nonce = os.urandom(16), os.urandom(12)
     head = _HEAD.pack(MAGIC, FORMAT, len(params)) + params + salt + nonce
@@ -102,7 +102,7 @@ def unseal(data: bytes, code: str, now: datetime | None = None) -> tuple[dict, I
         body = AESGCM(_key(code, salt, kdf)).decrypt(nonce, data[len(head):], head)
     except InvalidTag:
         raise AuthError(WRONG_CODE) from None
-    if (now or datetime.now(UTC)) - issued > timedelta(days=EXPIRY_DAYS):
+    if (now or clock.now()) - issued > timedelta(days=EXPIRY_DAYS):
         raise InvalidInput(EXPIRED.format(days=EXPIRY_DAYS))
     try:
         pieces = inflate(body)

@@ -10,7 +10,7 @@ The file question goes through ``ask_backup_file``, which tests replace."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
@@ -23,6 +23,7 @@ from shakyo_desk.store import backup
 from shakyo_desk.store.backup import BackupResult, BackupStatus
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
+from shakyo_desk.domain import clock
 
 
 FOLDER_KEY = "backup/last_folder"
@@ -50,7 +51,7 @@ def reminder_text(status: BackupStatus, now: datetime | None = None) -> str:
     if status.last_backup_at is None:
         return tr("このパソコンのデータは、まだ一度もバックアップされていません。"
                   "パソコンの故障に備えて、バックアップを作成してください。")
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+    now = now or clock.utcnow()
     days = max(0, (now - status.last_backup_at).days)
     return tr("最後のバックアップから{days}日たっています（{when}）。設定では{limit}日ごとに作成することになっています。",
               days=days, when=local_text(status.last_backup_at), limit=status.reminder_days)
@@ -81,7 +82,7 @@ class BackupRunner(QObject):
     def suggested_path(self) -> str:
         name = self.ctx.council.name if self.ctx.council else ""
         folder = str(self.ctx.ui_settings.q.value(FOLDER_KEY, "") or "") or default_folder()
-        return str(Path(folder) / backup.default_file_name(name, date.today()))
+        return str(Path(folder) / backup.default_file_name(name, clock.today()))
 
     def start(self) -> bool:
         """Ask for the file and start; False when the admin cancelled (or one is running)."""

@@ -41,6 +41,7 @@ from shakyo_desk.ui.field_widgets import HouseholdPickDialog, RadioRow
 from shakyo_desk.ui.labels import hint_label, notice_label
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_table, make_table, text_item
+from shakyo_desk.domain import clock
 
 TYPE_NOTES = {
     "support": "構成員には法律上の守秘義務があります。本人の同意がなくても情報を共有できます。"
@@ -236,7 +237,7 @@ class MemberDialog(QDialog):
         except InvalidInput as error:
             self.errors.show_error(error)
             return
-        if day is not None and day > date.today():
+        if day is not None and day > clock.today():
             self.errors.show_error(tr("守秘義務を確認した日が未来の日付になっています。今日までの日付を入力してください。"))
             return
         self.member.update(name=self.name.text().strip(), organisation=self.organisation.text().strip(),
@@ -397,7 +398,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def today(self) -> date:
-        return self._today or date.today()
+        return self._today or clock.today()
 
     # ---- tabs ----------------------------------------------------------------------
 

@@ -37,6 +37,7 @@ from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.widgets import CheckList
 from shakyo_desk.ui.worker import LatestOnly
+from shakyo_desk.domain import clock
 
 SEARCH_DEBOUNCE_MS = 150
 OK_COLOUR = "#2f6b3a"
@@ -378,7 +379,7 @@ class ContactEntryDialog(EntryForm, QDialog):
             self.contact_date.edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def today(self) -> date:
-        return self._today or date.today()
+        return self._today or clock.today()
 
     # ---- loading choices ------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui.appearance import current_scale, keep_wrapped_text_visible
 from shakyo_desk.ui.style import ERROR_COLOUR
+from shakyo_desk.domain import clock
 
 WAREKI_SAMPLE = "令和10年12月31日（水）"  # about the longest 和暦 a date field shows
 DATE_EXAMPLES = "R7.4.1、令和7年4月1日、2025/4/1、今日、昨日"  # the forms a date field accepts, for people
@@ -52,7 +53,7 @@ class DateField(QWidget):
         super().__init__(parent)
         self.optional = optional
         if value is None and not optional:
-            value = date.today()
+            value = clock.today()
         self.edit = QLineEdit(date_text(value))
         self.edit.setPlaceholderText(placeholder or tr("例：2025/11/23"))
         self.calendar_button = QToolButton()
@@ -131,7 +132,7 @@ class DateField(QWidget):
             d = self.date()
         except ValueError:
             d = None
-        d = d or date.today()
+        d = d or clock.today()
         self.calendar.setSelectedDate(to_qdate(d))
 
     def _update(self) -> None:

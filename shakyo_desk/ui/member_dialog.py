@@ -17,6 +17,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.ui.appearance import fit_width_to_contents
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.widgets import CheckList
+from shakyo_desk.domain import clock
 
 
 def empty_member() -> dict:
@@ -26,7 +27,7 @@ def empty_member() -> dict:
 
 def birth_text(member: dict, today: date | None = None) -> str:
     """生年月日 in 和暦 with the age band, or 不明 with the recorded band."""
-    today = today or date.today()
+    today = today or clock.today()
     born = member.get("birth_date")
     if born:
         return f"{format_wareki(born)}（{age_band(born, today)}）"
@@ -137,7 +138,7 @@ class MemberDialog(QDialog):
         else:
             d = self.birth.date()
             born = date(d.year(), d.month(), d.day())
-            self.birth_hint.setText(f"{format_wareki(born)}・{age_band(born, date.today())}")
+            self.birth_hint.setText(f"{format_wareki(born)}・{age_band(born, clock.today())}")
 
     def value(self) -> dict:
         d = self.birth.date()

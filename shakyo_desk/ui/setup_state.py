@@ -18,6 +18,7 @@ from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.store import MIN_PASSPHRASE, Store, create_store, validate_login
+from shakyo_desk.domain import clock
 
 CREATE, JOIN = "create", "join"
 # Step names (the wizard maps each to a page).
@@ -229,7 +230,7 @@ def group_key(key: str) -> list[str]:
 
 def recovery_sheet_html(council_name: str, key: str, today: date | None = None) -> str:
     """The printed recovery-key page (simple HTML for QTextDocument)."""
-    today = today or date.today()
+    today = today or clock.today()
     groups = "&nbsp;&nbsp;".join(group_key(key))
     identity = getattr(key, "identity", "")
     identity_html = (f'<p>{tr("同期ファイルの復旧用の鍵（age）")}：<br/>'

@@ -3,7 +3,6 @@ status buttons the workflow allows, the household link and referrals."""
 
 from __future__ import annotations
 
-from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +28,7 @@ from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, URGENCY_MARKS, HouseholdPickDialog
 from shakyo_desk.ui.pages.referrals import OutcomeDialog, ReferralDialog, fill_agency_combo, referral_row
 from shakyo_desk.ui.widgets import fill_district_combo, fill_table, make_table, selected_id
+from shakyo_desk.domain import clock
 
 STATUS_VERBS = {
     "確認中": "確認中にする", "対応中": "対応中にする", "つないだ": "つないだ…", "見守り": "見守りにする",
@@ -263,7 +263,7 @@ class SheetDetailDialog(QDialog):
         urgency.setStyleSheet(f"color: {URGENCY_COLOURS.get(s.urgency, '#000')}; font-weight: bold;")
         rows = [
             (tr("気づいた日"), _value_label(tr("{date}（{days}日前）", date=format_wareki(s.noticed_on),
-                                             days=s.age_days(date.today())) if s.age_days(date.today())
+                                             days=s.age_days(clock.today())) if s.age_days(clock.today())
                                           else tr("{date}（今日）", date=format_wareki(s.noticed_on)))),
             (tr("気づいた人"), _value_label("　".join(x for x in (s.noticed_by_name, s.section) if x))),
             (tr("気づいた場面"), _value_label(s.setting)),

@@ -2,12 +2,13 @@
 saving a 30-person salon session."""
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from shakyo_desk.domain.schedule import week_of
 from shakyo_desk.store.services import contacts, households, salons, timeline, watch
 
 from .common import Result, measure
+from shakyo_desk.domain import clock
 
 
 def _busiest_households(store, n: int) -> list[str]:
@@ -35,7 +36,7 @@ def bench_save_contact(ctx) -> list[Result]:
     store = ctx.store
     ids = [r.id for r in households.list_households(store, limit=2000)]
     rng = random.Random(5)
-    today = date.today()
+    today = clock.today()
     return [measure("save a contact (row + change log + audit)",
                     lambda: contacts.add_contact(store, household_id=rng.choice(ids), seen_heard="ベンチマーク",
                                                  concerns=["介護"], today=today), ctx.repeat * 3, 30.0)]
@@ -43,7 +44,7 @@ def bench_save_contact(ctx) -> list[Result]:
 
 def bench_due_list(ctx) -> list[Result]:
     store = ctx.store
-    _, sunday = week_of(date.today())
+    _, sunday = week_of(clock.today())
     size = len(watch.due_list(store, until=sunday))
     return [measure("load this week's 見守り due/overdue list", lambda: watch.due_list(store, until=sunday),
                     ctx.repeat, note=f"{size} households due (no target in DESIGN §9)")]
@@ -58,7 +59,7 @@ def bench_salon_session(ctx) -> list[Result]:
     people = people[:30]
     salon = salons.add_salon(store, "ベンチマーク用サロン", district)
     salons.set_regulars(store, salon, people)
-    days = iter(date.today() - timedelta(days=i) for i in range(1, 10_000))
+    days = iter(clock.today() - timedelta(days=i) for i in range(1, 10_000))
     return [measure("save a 30-person salon session (one transaction)",
                     lambda: salons.record_session(store, salon, next(days), attendee_ids=people, unnamed_count=2,
                                                   remarks=["ベンチマーク"]), ctx.repeat * 2,

@@ -4,7 +4,7 @@ copy is produced as the app does it: consent gate, content built from the store,
 written safely and registered."""
 
 import tempfile
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from shakyo_desk.reports.handouts import export_handout
@@ -12,6 +12,7 @@ from shakyo_desk.store.services import conferences
 
 from .bench_field import _busiest_households
 from .common import measure
+from shakyo_desk.domain import clock
 
 MEMBERS = [f"構成員{n:02d} 太郎/関係機関{n:02d}" for n in range(1, 13)]
 
@@ -19,7 +20,7 @@ MEMBERS = [f"構成員{n:02d} 太郎/関係機関{n:02d}" for n in range(1, 13)]
 def bench_handout(ctx) -> list:
     store = ctx.store
     cases = [(h, "今後の見守りと役割分担を決めたい。") for h in _busiest_households(store, 10)]
-    meeting = conferences.add_conference(store, "support", date.today() + timedelta(days=7), members=MEMBERS,
+    meeting = conferences.add_conference(store, "support", clock.today() + timedelta(days=7), members=MEMBERS,
                                          cases=cases, title="ベンチマーク支援会議")
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)

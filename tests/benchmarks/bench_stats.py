@@ -4,7 +4,6 @@ encoding, safe write, audit entry)."""
 
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from shakyo_desk.domain.wareki import fiscal_year
@@ -15,6 +14,7 @@ from shakyo_desk.store.services import districts, stats
 from shakyo_desk.store.services.council import get_settings
 
 from .common import measure
+from shakyo_desk.domain import clock
 
 TARGET_MS = 2000.0
 
@@ -22,7 +22,7 @@ TARGET_MS = 2000.0
 def bench_stats(ctx) -> list:
     store = ctx.store
     start_month = get_settings(store).fiscal_year_start_month
-    today = date.today()
+    today = clock.today()
     last_year = fiscal_year(today, start_month) - 1
     started = time.perf_counter()
     first = stats.yearly_figures(store, last_year)

@@ -34,10 +34,11 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from .common import Result, summarise
+from shakyo_desk.domain import clock
 
 ROOT = Path(__file__).parents[2]
 HEAVY_REPEATS = 3  # whole-council steps take minutes each on large-town
@@ -310,7 +311,7 @@ def _write_week(office, laptop, seed: int) -> dict:
     from shakyo_desk.store.services import contacts, households, salons
 
     rng = random.Random(1000 + seed)
-    today = date.today()
+    today = clock.today()
     days = [today - timedelta(days=6 - d) for d in range(7)]
     ids = [r.id for r in households.list_households(office, limit=None)]
 

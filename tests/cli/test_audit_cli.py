@@ -2,7 +2,6 @@
 
 import csv
 import json
-from datetime import date
 
 import sqlcipher3
 
@@ -12,6 +11,7 @@ from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.services import accounts
 from shakyo_desk.store.store import unlock
 from tests.cli.conftest import PASSPHRASE, assert_one_japanese_line
+from shakyo_desk.domain import clock
 
 
 def _entries(cli, *filters):
@@ -39,7 +39,7 @@ def test_list_filters_by_group_and_household(cli, household):
     code, out, err = cli("audit", "list", "--group", "view")
     assert code == 0, err
     first, *lines = out.splitlines()
-    assert first == f"{len(views)}件" and format_wareki_short(date.today()) in lines[0] and "世帯の閲覧" in lines[0]
+    assert first == f"{len(views)}件" and format_wareki_short(clock.today()) in lines[0] and "世帯の閲覧" in lines[0]
 
 
 def test_paging_with_before(cli, household):

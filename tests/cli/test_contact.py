@@ -8,8 +8,9 @@ import pytest
 from shakyo_desk.store.services import contacts, districts, places
 from tests.cli.conftest import assert_one_japanese_line
 from tests.cli.records_helpers import add_account, opened
+from shakyo_desk.domain import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 DAY = (TODAY - timedelta(days=3)).isoformat()
 
 

@@ -2,15 +2,16 @@
 with the person named, when the consent gate refuses."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from pypdf import PdfReader
 
 from shakyo_desk.store.services import handout_register
 from tests.cli.conftest import assert_one_japanese_line
 from tests.cli.records_helpers import opened
+from shakyo_desk.domain import clock
 
-SOON = (date.today() + timedelta(days=2)).isoformat()
+SOON = (clock.today() + timedelta(days=2)).isoformat()
 
 
 def add_meeting(cli, household, kind):

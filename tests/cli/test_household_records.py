@@ -11,8 +11,9 @@ from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store.services import agencies, contacts, districts, households, referrals, sheets
 from tests.cli.conftest import assert_one_japanese_line
 from tests.cli.records_helpers import add_account, opened
+from shakyo_desk.domain import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def days_ago(n: int) -> date:

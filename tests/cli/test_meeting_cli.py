@@ -10,8 +10,9 @@ from shakyo_desk.store.models import ChangeLog
 from shakyo_desk.store.services import conferences, consents, households
 from tests.cli.conftest import assert_one_japanese_line
 from tests.cli.records_helpers import add_account, opened
+from shakyo_desk.domain import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 DAY = (TODAY - timedelta(days=3)).isoformat()
 
 

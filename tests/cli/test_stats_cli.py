@@ -6,7 +6,6 @@ import csv
 import errno
 import io
 import json
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from shakyo_desk.store.store import create_store
 from tests.cli.conftest import PASSPHRASE, assert_one_japanese_line
 from tests.cli.records_helpers import add_account, opened
 from tests.store.test_stats_dataset import build_dataset
+from shakyo_desk.domain import clock
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_a_period_without_data_gives_zeros_and_a_note(cli, council):
 @pytest.mark.parametrize("argv, words", [
     (["--fiscal-year", "1800"], "1800年度"),
     (["--fiscal-year", "令和6"], "西暦4桁"),
-    (["--fiscal-year", str(date.today().year + 2)], "まだ始まっていません"),
+    (["--fiscal-year", str(clock.today().year + 2)], "まだ始まっていません"),
     (["--month", "2025-13"], "13月"),
     (["--month", "2025年4月"], "YYYY-MM"),
     ([], "--fiscal-year"),

@@ -31,6 +31,7 @@ from shakyo_desk.store.services.salons import list_salons, not_seen_lately
 from shakyo_desk.store.services.sheets import inbox
 from shakyo_desk.store.services.watch import due_list
 from shakyo_desk.store.store import unlock
+from shakyo_desk.domain import clock
 
 TODAY = date(2025, 6, 1)
 KATAKANA = re.compile(r"^[ァ-ヶー]+( [ァ-ヶー]+)+$")
@@ -399,7 +400,7 @@ def test_large_town_plan_hits_the_benchmark_volumes():
 
 def test_generated_field_records_are_consistent(village):
     root, store, *_ = village
-    today = date.today()
+    today = clock.today()
     with store.read() as s:
         count = lambda m: s.execute(sa.select(sa.func.count()).select_from(m)).scalar_one()  # noqa: E731
         assert count(Salon) == 20 and count(Place) >= 12
@@ -440,7 +441,7 @@ def test_generated_field_records_are_consistent(village):
 
 def test_demo_lists_show_a_realistic_handful(village):
     root, store, *_ = village
-    today = date.today()
+    today = clock.today()
     due = due_list(store, today)
     assert 1 <= len(due) <= 15, len(due)
     assert 3 <= len(inbox(store)) <= 15
@@ -499,7 +500,7 @@ def test_generated_conferences_show_a_realistic_handful(village):
     from shakyo_desk.store.services.watch import reviews_due
 
     root, store, *_ = village
-    today = date.today()
+    today = clock.today()
     with store.read() as s:
         count = lambda m: s.execute(sa.select(sa.func.count()).select_from(m)).scalar_one()  # noqa: E731
         assert count(Conference) == 36 and count(ConferenceCase) >= 36 and count(ConferenceMember) >= 3 * 36
@@ -535,7 +536,7 @@ def test_a_few_village_households_are_past_retention(village, plan):
     root, store, *_ = village
     expired = retention.list_expired(store)
     assert len(expired) == len(plan.closed_cases) == 5  # the 保存期間を過ぎた記録 page is not empty
-    limit = retention.cutoff(date.today(), 5)
+    limit = retention.cutoff(clock.today(), 5)
     assert all(e.last_activity <= limit and not e.deleted and e.records >= 7 for e in expired)
     assert len({e.district for e in expired}) > 1
     again = make_plan("village", today=TODAY)

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from shakyo_desk.domain.dates import DateTextError, parse_date_text
+from shakyo_desk.domain import clock
 
 TODAY = date(2025, 11, 23)  # a Sunday
 
@@ -97,7 +98,7 @@ def test_empty_is_none(text):
 
 
 def test_today_defaults_to_the_real_day():
-    assert parse_date_text("今日") == date.today()
+    assert parse_date_text("今日") == clock.today()
 
 
 def test_month_and_day_alone_is_this_year():

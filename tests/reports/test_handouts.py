@@ -11,8 +11,9 @@ from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.reports.handouts import ConsentRefused, check_handout, export_handout, preview_pdf
 from shakyo_desk.store.services import conferences, consents, contacts, handout_register, households
 from tests.store.conftest import district, login_as, store, store_dir  # noqa: F401 (fixtures)
+from shakyo_desk.domain import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 MEETING = TODAY + timedelta(days=3)
 HEAD = ("山本 一郎", "ヤマモト イチロウ")
 SPOUSE = ("山本 花子", "ヤマモト ハナコ")

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,8 +22,9 @@ from shakyo_desk.store.services.exports import log_export
 from shakyo_desk.store.store import unlock
 from tests.store.conftest import PASSPHRASE, login_as
 from tests.sync.council import carry, enrol, make_office
+from shakyo_desk.domain import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def actions(page) -> list[str]:

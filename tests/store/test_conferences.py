@@ -17,8 +17,9 @@ from shakyo_desk.store.services import (
 from shakyo_desk.store.services.conferences import RoleAssignment
 from tests.store.conftest import login_as
 from tests.sync.council import carry, enrol, make_office
+from shakyo_desk.domain import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 DAY = TODAY - timedelta(days=20)  # the meeting
 
 

@@ -15,8 +15,9 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
+from shakyo_desk.domain import clock
 
 SEED = 7  # the demo village's seed: the same households, names and records every run
 WINDOW_SIZE = (1120, 720)
@@ -471,10 +472,10 @@ def sync_screens(shoot: Shooter, ctx, window, work: Path) -> None:
     try:
         rows = households.list_households(laptop, "", None, 50)
         chosen = next(r for r in rows if r.phone)
-        contacts.add_contact(laptop, household_id=chosen.id, contact_date=date.today() - timedelta(days=1),
+        contacts.add_contact(laptop, household_id=chosen.id, contact_date=clock.today() - timedelta(days=1),
                              method="訪問", contact_time="14:00",
                              seen_heard="畑仕事をしていた。元気そう。電話番号が変わったと聞いた。",
-                             next_contact_date=date.today() + timedelta(days=30))
+                             next_contact_date=clock.today() + timedelta(days=30))
         households.update_household(laptop, chosen.id, phone="0000-45-6789")
         households.update_household(office, chosen.id, phone="0000-45-1111")
         stick = work / "ノートPC" / "USBメモリ"

@@ -3,7 +3,7 @@
 import csv
 import io
 import os
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import sqlcipher3
@@ -18,8 +18,9 @@ from shakyo_desk.ui.pages.registry import pages_for
 from shakyo_desk.domain.roles import Role
 from tests.ui.conftest import PASSPHRASE
 from tests.ui.helpers import click, type_text
+from shakyo_desk.domain import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def make_page(qtbot, ctx):

@@ -1,7 +1,7 @@
 """会議 page and editor on the demo village: a conference made through the editor, its
 handout refused by the consent gate or saved/printed/previewed, the decisions kept."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -15,6 +15,7 @@ from shakyo_desk.ui.pages.conferences import ConferencesPage
 from shakyo_desk.ui.pdf_preview import qtpdf_available
 from tests.ui.demo_village import demo_ctx, demo_store  # noqa: F401 - fixtures
 from tests.ui.helpers import click, type_text
+from shakyo_desk.domain import clock
 
 needs_qtpdf = pytest.mark.skipif(not qtpdf_available(), reason="QtPdf (PySide6_Pdf) is not installed")
 
@@ -70,7 +71,7 @@ def test_list_and_filters(qtbot, demo_ctx):
     assert {page.table.item(r, 1).text() for r in range(page.table.rowCount())} == {"重層的支援会議"}
     page.period.setCurrentIndex(page.period.findData("custom"))
     assert page.custom.isVisible()
-    page.date_from.set_date(date.today() + timedelta(days=400))
+    page.date_from.set_date(clock.today() + timedelta(days=400))
     click(qtbot, page.apply_button)
     assert page.stack.currentWidget() is page.empty and "新しい会議を登録" in page.empty.text()
     page.date_to.edit.setText("R7.2.30")
@@ -90,7 +91,7 @@ def test_create_conference_through_the_editor(qtbot, demo_ctx):
     assert editor.legal_basis.isVisible()
     editor.legal_basis.setCurrentIndex(editor.legal_basis.findData("self-reliance-support-act-9"))
     type_text(qtbot, editor.title, "臨時支援会議")
-    editor.held_on.set_date(date.today() + timedelta(days=7))
+    editor.held_on.set_date(clock.today() + timedelta(days=7))
     type_text(qtbot, editor.start_time, "1400")
     type_text(qtbot, editor.end_time, "15:30")
     type_text(qtbot, editor.place, "福祉センター")
@@ -104,7 +105,7 @@ def test_create_conference_through_the_editor(qtbot, demo_ctx):
     assert [m["name"] for m in editor.members] == ["相談 一子", "保健 二郎"]
     editor.member_table.selectRow(0)
     click(qtbot, editor.ack_button)
-    assert editor.members[0]["acknowledged_on"] == date.today()
+    assert editor.members[0]["acknowledged_on"] == clock.today()
 
     household = list_households(store, "", None, 5)[0]
 
@@ -125,7 +126,7 @@ def test_create_conference_through_the_editor(qtbot, demo_ctx):
     click(qtbot, editor.roles.add_button)
     editor.roles.table.item(0, 0).setText("民生委員")
     editor.roles.table.item(0, 1).setText("見守り")
-    editor.next_review.set_date(date.today() + timedelta(days=60))
+    editor.next_review.set_date(clock.today() + timedelta(days=60))
     editor.show_tab("資料に載せる項目")
     editor.disclosure_boxes["address"].setChecked(True)
 
@@ -137,12 +138,12 @@ def test_create_conference_through_the_editor(qtbot, demo_ctx):
                                                                       "臨時支援会議")
     assert (stored.start_time, stored.end_time, stored.place) == ("14:00", "15:30", "福祉センター")
     assert [(m.name, m.organisation, m.confidentiality_acknowledged_on) for m in stored.members] == [
-        ("相談 一子", "みどり村地域包括支援センター", date.today()), ("保健 二郎", "", None)]
+        ("相談 一子", "みどり村地域包括支援センター", clock.today()), ("保健 二郎", "", None)]
     case = stored.cases[0]
     assert (case.household_id, case.question, case.support_policy, case.lead_agency) == (
         household.id, "金銭管理の支援をどこが担うか", "家計相談につなぐ", "まいさぽみどり")
     assert [(r.agency, r.role) for r in case.roles] == [("民生委員", "見守り")]
-    assert case.next_review_on == date.today() + timedelta(days=60)
+    assert case.next_review_on == clock.today() + timedelta(days=60)
     assert stored.disclosures == ("address",)
     assert not editor.is_dirty() and not editor.add_case_button.isEnabled()
     assert any(r.id == stored.id for r in page.rows)  # the list was refreshed
@@ -202,7 +203,7 @@ def test_consent_gate_names_the_person_and_writes_no_file(qtbot, demo_ctx, tmp_p
     assert consent_dialog.person.currentData() == missing[0].person_id
     consent_dialog.scope.set_checked(["multi-agency"])
     # before the meeting, and not in the future when the meeting is still to come
-    consent_dialog.given_on.set_date(min(row.held_on - timedelta(days=3), date.today()))
+    consent_dialog.given_on.set_date(min(row.held_on - timedelta(days=3), clock.today()))
     click(qtbot, consent_dialog.save_button)
     assert not consent_dialog.errors.isVisible(), consent_dialog.errors.text()
     if len(missing) == 1:

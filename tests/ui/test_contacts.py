@@ -8,8 +8,9 @@ from shakyo_desk.ui.contact_entry import ContactEntryDialog, normalise_time
 from shakyo_desk.ui.date_field import parse_date_text
 from shakyo_desk.ui.pages.contacts import ContactsPage
 from tests.ui.helpers import type_text
+from shakyo_desk.domain import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def make_entry(qtbot, ctx, **kwargs):

@@ -12,6 +12,7 @@ from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.ui.date_field import DATE_EXAMPLES, DateField
 from shakyo_desk.ui.style import ERROR_COLOUR
 from tests.ui.helpers import type_text
+from shakyo_desk.domain import clock
 
 
 def make_field(qtbot, **kwargs) -> DateField:
@@ -54,7 +55,7 @@ def test_an_era_year_after_its_era_names_the_right_one(qtbot):
 def test_yesterday_typed_in_hiragana_is_a_date_with_its_wareki(qtbot):
     field = make_field(qtbot)
     type_text(qtbot, field.edit, "きのう")
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = clock.today() - timedelta(days=1)
     assert field.date() == yesterday
     assert field.checked_date("日付") == yesterday
     assert field.wareki.text() == format_wareki(yesterday, weekday=True)

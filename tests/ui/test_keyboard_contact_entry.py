@@ -17,6 +17,7 @@ from shakyo_desk.ui.contact_entry import ContactEntryDialog
 from shakyo_desk.ui.main_window import MainWindow
 from tests.ui.demo_village import demo_ctx, demo_store  # noqa: F401 - fixtures
 from tests.ui.helpers import type_text
+from shakyo_desk.domain import clock
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -94,7 +95,7 @@ def test_a_whole_contact_with_the_keyboard(qtbot, window, demo_ctx):  # noqa: F8
     store = demo_ctx.store
     household, reading = unique_reading(store)
     dialog = open_with_ctrl_n(qtbot, window)
-    today = date.today()
+    today = clock.today()
     contact_day = today - timedelta(days=1)
     next_day = today + timedelta(days=14)
 

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
@@ -8,6 +8,7 @@ from shakyo_desk.ui.field_widgets import HouseholdPickDialog
 from shakyo_desk.ui.pages.agencies import AgenciesPage
 from shakyo_desk.ui.pages.referrals import ReferralsPage
 from tests.ui.helpers import type_text
+from shakyo_desk.domain import clock
 
 
 def make_page(qtbot, ctx, cls=ReferralsPage):
@@ -21,7 +22,7 @@ def make_page(qtbot, ctx, cls=ReferralsPage):
 
 def test_overdue_follow_ups_and_outcome(qtbot, ctx, village):
     agency = agencies.add_agency(ctx.store, "まいさぽ山里", field="生活困窮")
-    today = date.today()
+    today = clock.today()
     h = village["households"]
     overdue = referrals.add_referral(ctx.store, agency, "家計の相談", household_id=h["yamada"],
                                      referred_on=today - timedelta(days=20), follow_up_on=today - timedelta(days=6))

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -11,9 +11,10 @@ from shakyo_desk.store.store import unlock
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.pages.registry import pages_for
 from shakyo_desk.ui.pages.salons import SalonsPage, sees_absences
-from shakyo_desk.ui.salon_session import SalonSessionDialog, reading_keys
+from shakyo_desk.ui.salon_session import reading_keys
 from shakyo_desk.ui.sheet_form import SheetFormDialog
 from tests.ui.helpers import type_text
+from shakyo_desk.domain import clock
 
 PEOPLE = [
     ("山田 ハル", "ヤマダ ハル"), ("佐藤 キヨ", "サトウ キヨ"), ("鈴木 トメ", "スズキ トメ"), ("高橋 マツ", "タカハシ マツ"),
@@ -157,7 +158,7 @@ def test_check_all_and_none(qtbot, ctx, salon_village):
 
 def test_correct_past_attendance(qtbot, ctx, salon_village):
     people = salon_village["people"]
-    sid = salons.record_session(ctx.store, salon_village["salon"], date.today(), attendee_ids=people[:5],
+    sid = salons.record_session(ctx.store, salon_village["salon"], clock.today(), attendee_ids=people[:5],
                                 unnamed_count=2)
     page = make_page(qtbot, ctx)
     assert page.sessions_table.rowCount() == 1
@@ -175,7 +176,7 @@ def test_correct_past_attendance(qtbot, ctx, salon_village):
 
 
 def past_sessions(store, salon, people, absent):
-    today = date.today()
+    today = clock.today()
     for weeks in (6, 4, 2, 0):
         came = [p for p in people if p not in absent or weeks == 6]
         salons.record_session(store, salon, today - timedelta(weeks=weeks), attendee_ids=came)
@@ -213,7 +214,7 @@ def test_not_seen_lately_is_not_for_reporters(qtbot, store, executor, ui_setting
 
 def test_remark_to_sheet_prefills_form(qtbot, ctx, salon_village):
     people = salon_village["people"]
-    salons.record_session(ctx.store, salon_village["salon"], date.today(), attendee_ids=people[:3],
+    salons.record_session(ctx.store, salon_village["salon"], clock.today(), attendee_ids=people[:3],
                           remarks=[{"text": "灯油が買えないと話していた", "person_id": people[0]}])
     page = make_page(qtbot, ctx)
     assert page.remarks.count() == 1 and page.to_sheet_button.isEnabled()

@@ -1,7 +1,7 @@
 """Renders the contact, timeline and 見守り screens with realistic data; saves PNGs
 when SHAKYO_SCREENSHOTS names a folder."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from shakyo_desk.store.services import contacts, households, places, salons
 from shakyo_desk.ui.contact_entry import ContactDetailDialog, ContactEntryDialog
@@ -9,6 +9,7 @@ from shakyo_desk.ui.main_window import MainWindow
 from shakyo_desk.ui.timeline import TimelineDialog
 from tests.ui.helpers import type_text
 from tests.ui.test_screenshots import save as save_now
+from shakyo_desk.domain import clock
 
 MORE = [
     ("佐藤 トメ", "サトウ トメ", "kami", "山里村北2-15", "0000-22-1111", 14, None),
@@ -19,7 +20,7 @@ MORE = [
 
 
 def fill_village(store, village):
-    today = date.today()
+    today = clock.today()
     d, h = village["districts"], dict(village["households"])
     for name, kana, district, address, phone, days, months in MORE:
         hid = households.add_household(store, d[district], name, kana, address=address, phone=phone,
@@ -89,10 +90,10 @@ def test_screenshots_contacts(qtbot, ctx, village):
     entry.next_action.setText("灯油の配達を手配し、民生委員に様子を伝える")
     entry._set_next(("d", 7))
     save(entry, "23_contact_entry_filled")
-    entry.contact_date.set_date(date.today() + timedelta(days=2))
+    entry.contact_date.set_date(clock.today() + timedelta(days=2))
     entry.save()
     save(entry, "24_contact_entry_error")
-    entry.contact_date.set_date(date.today())
+    entry.contact_date.set_date(clock.today())
     entry.save()
     save(entry, "25_contact_entry_saved")
     entry.done(0)

@@ -1,7 +1,7 @@
 """Renders the salon, sheet, referral and agency screens with realistic data
 (30 regulars); saves PNGs when SHAKYO_SCREENSHOTS names a folder."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import Qt
 
@@ -12,6 +12,7 @@ from shakyo_desk.ui.salon_session import SalonSessionDialog
 from shakyo_desk.ui.sheet_detail import StatusDialog
 from tests.ui.test_salons import make_salon_village
 from tests.ui.test_screenshots import save as save_now
+from shakyo_desk.domain import clock
 
 
 def test_screenshots_records(qtbot, ctx, village):
@@ -20,7 +21,7 @@ def test_screenshots_records(qtbot, ctx, village):
         save_now(widget, name)
 
     store = ctx.store
-    today = date.today()
+    today = clock.today()
     sv = make_salon_village(store)
     people = sv["people"]
     for weeks in (8, 6, 4, 2):

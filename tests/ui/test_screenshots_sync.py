@@ -2,7 +2,6 @@
 a refused file, conflicts); saves PNGs when SHAKYO_SCREENSHOTS names a folder."""
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -19,6 +18,7 @@ from shakyo_desk.ui.pages.sync import EnrolmentCodeDialog
 from tests.sync.council import carry, enrol, make_office
 from tests.ui.test_screenshots import save as save_now
 from tests.ui.test_sync_page import FIXTURES, make_ctx
+from shakyo_desk.domain import clock
 
 SITUATION_OFFICE = ("娘さんから電話。母は最近、食事の量が減っていて、夜に何度も起きているとのこと。"
                     "デイサービスの利用を勧めたが、本人は「まだ大丈夫」と話している。来週、包括と一緒に訪問する予定。")
@@ -47,7 +47,7 @@ def test_screenshots_sync(qtbot, tmp_path, ui_settings, monkeypatch):
         # conflicts: a phone number and a long situation written on both sides
         households.update_household(office, hanako, phone="0000-11-1111", notes=SITUATION_OFFICE)
         households.update_household(tanaka, hanako, phone="0000-22-2222", notes=SITUATION_LAPTOP)
-        contacts.add_contact(tanaka, household_id=hanako, contact_date=date.today(), seen_heard="玄関先で話した。")
+        contacts.add_contact(tanaka, household_id=hanako, contact_date=clock.today(), seen_heard="玄関先で話した。")
         carry(tanaka, office, tmp_path / "t1")
         # 山田's laptop gets 田中's second bundle but never the first: changes wait behind the gap
         carry(office, tanaka, tmp_path / "t2", for_device="田中さんのノートPC")

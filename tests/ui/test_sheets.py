@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,9 +13,10 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog
 from shakyo_desk.ui.main_window import MainWindow
 from shakyo_desk.ui.pages.sheets import SheetsPage
-from shakyo_desk.ui.sheet_detail import NewHouseholdFromSheetDialog, SheetDetailDialog, StatusDialog
+from shakyo_desk.ui.sheet_detail import NewHouseholdFromSheetDialog, StatusDialog
 from shakyo_desk.ui.sheet_form import SheetFormDialog
 from tests.ui.helpers import type_text
+from shakyo_desk.domain import clock
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def test_reporter_files_with_a_hint_and_sees_only_own(qtbot, store, executor, ui
 
 
 def test_coordinator_inbox_order(qtbot, ctx, village):
-    today = date.today()
+    today = clock.today()
     hint = {"household_hint": "どこか"}
     watch_old = sheets.file_sheet(ctx.store, noticed_on=today - timedelta(days=30), concerns=["孤立"], urgency="見守り", **hint)
     soon_old = sheets.file_sheet(ctx.store, noticed_on=today - timedelta(days=20), concerns=["介護"], urgency="早め", **hint)
@@ -107,7 +108,7 @@ def test_coordinator_inbox_order(qtbot, ctx, village):
 
 def test_status_workflow_recorded_in_history(qtbot, ctx, village, agency, monkeypatch):
     sid = sheets.file_sheet(ctx.store, household_id=village["households"]["yamada"], concerns=["介護"], urgency="早め",
-                            noticed_on=date.today() - timedelta(days=3))
+                            noticed_on=clock.today() - timedelta(days=3))
     page = make_page(qtbot, ctx)
     detail = page.open_sheet(sid)
     qtbot.addWidget(detail)
@@ -216,7 +217,7 @@ def test_hook_opens_prefilled_form(qtbot, ctx, village):
     qtbot.addWidget(window)
     opener = ctx.extra["open_sheet_form"]
     form = opener({"household_id": village["households"]["yamada"], "concerns": ["介護", "孤立"], "urgency": "早め",
-                   "situation": "訪問時、足元がふらついていた", "setting": "訪問", "noticed_on": date.today()})
+                   "situation": "訪問時、足元がふらついていた", "setting": "訪問", "noticed_on": clock.today()})
     assert form.household_label.text() == "山田 花子 さんの世帯"
     assert {n for n, b in form.concern_boxes.items() if b.isChecked()} == {"介護", "孤立"}
     assert form.urgency.value() == "早め" and form.setting.currentData() == "訪問"
@@ -242,7 +243,7 @@ def test_referral_from_sheet_and_outcome(qtbot, ctx, village, agency):
     assert detail.referral_table.rowCount() == 1
     [r] = referrals.list_referrals(ctx.store)
     assert (r.sheet_id, r.household_id, r.outcome) == (sid, village["households"]["yamada"], "確認中")
-    assert r.follow_up_on == date.today() + timedelta(days=14)
+    assert r.follow_up_on == clock.today() + timedelta(days=14)
 
     qtbot.mouseClick(detail.outcome_button, Qt.MouseButton.LeftButton)
     outcome = detail.sub_dialog

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QDialog
@@ -7,8 +7,9 @@ from shakyo_desk.store.services import contacts, households, salons
 from shakyo_desk.ui.household_editor import HouseholdEditorDialog, interval_fields, interval_parts
 from shakyo_desk.ui.pages.households import HouseholdListPage
 from shakyo_desk.ui.timeline import TimelineDialog
+from shakyo_desk.domain import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def records(ctx, village):

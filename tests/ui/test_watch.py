@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -8,8 +8,9 @@ from shakyo_desk.ui.contact_entry import ContactEntryDialog
 from shakyo_desk.ui.pages import watch as watch_module
 from shakyo_desk.ui.pages.watch import WatchPage, default_pdf_path
 from shakyo_desk.ui.style import ERROR_COLOUR
+from shakyo_desk.domain import clock
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def make_page(qtbot, ctx):

@@ -22,8 +22,9 @@ from sqlalchemy.engine import Connection
 from shakyo_desk.domain import hlc
 from shakyo_desk.store.models import SYNCED_MODELS, Base, ChangeLog, DeviceState, Household, Person, SyncConflict
 from shakyo_desk.store.search import refresh_household_search
-from shakyo_desk.store.writer import now_utc, to_json_value
+from shakyo_desk.store.writer import to_json_value
 from shakyo_desk.sync.merge import Change, Merged, merge
+from shakyo_desk.domain import clock
 
 CHUNK = 400  # ids per IN (…) query: well under SQLite's variable limit
 WIRE_KEYS = ("origin", "epoch", "seq", "entity", "entity_id", "op", "fields", "base", "hlc", "staff_id", "recorded_at")
@@ -140,9 +141,9 @@ def tombstone_row(entity: str, entity_id: str, current: dict | None, stamp: str)
             row[column.name] = base.get(column.name)
         else:
             row[column.name] = _blank(column)
-    row.update(id=entity_id, hlc=stamp, deleted_at=row.get("deleted_at") or now_utc())
+    row.update(id=entity_id, hlc=stamp, deleted_at=row.get("deleted_at") or clock.utcnow())
     if row.get("created_at") is None:
-        row["created_at"] = now_utc()
+        row["created_at"] = clock.utcnow()
     return row
 
 
@@ -617,7 +618,7 @@ def _refresh_chunk(conn: Connection, entity: str, model, ids: list[str], result:
         for conflict in merged.conflicts:
             conflicts_now.append(dict(
                 id=conflict_id(entity, entity_id, conflict.field), entity=entity, entity_id=entity_id,
-                field=conflict.field, kind=conflict.kind, household_id=household_id, opened_at=now_utc()))
+                field=conflict.field, kind=conflict.kind, household_id=household_id, opened_at=clock.utcnow()))
     if inserts:
         insert_rows(conn, table, inserts)
     if known or conflicts_now:  # a record new to us has no conflicts recorded yet

@@ -23,10 +23,11 @@ from shakyo_desk.store.exchange.scope import scope_predicate
 from shakyo_desk.store.models import District, Staff, SyncBundle, SyncPeer, SyncPending
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import RecoveryKey, Store, _load_actor, build_store, validate_login
-from shakyo_desk.store.writer import Actor, now_utc
+from shakyo_desk.store.writer import Actor
 from shakyo_desk.sync import enrolment
 from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import DeviceKeys
+from shakyo_desk.domain import clock
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
         keys, device_id = DeviceKeys.generate(), new_id()
         ours = knowledge.own(conn)
         entry = rosters.device_entry(device_id, name, keys.public_key_b64, keys.recipient, scope,
-                                     now_utc().isoformat(timespec="seconds"), ours)
+                                     clock.utcnow().isoformat(timespec="seconds"), ours)
         accounts = conn.execute(sa.select(Staff.id, Staff.login, Staff.display_name, Staff.role, Staff.disabled_at)).all()
         staff = [{"id": r.id, "login": r.login, "role": r.role, "disabled": r.disabled_at is not None} for r in accounts]
         signed = ident.publish_roster(conn, me, {**roster, "devices": roster["devices"] + [entry], "staff": staff})
@@ -195,7 +196,7 @@ def revoke_device(store: Store, name_or_id: str) -> dict:
         last = conn.execute(sa.select(SyncBundle.epoch, SyncBundle.seq).where(
             SyncBundle.sender == entry["device_id"], SyncBundle.direction == "in")
             .order_by(SyncBundle.epoch.desc(), SyncBundle.seq.desc()).limit(1)).first()
-        revoked = {**entry, "revoked_at": now_utc().isoformat(timespec="seconds"),
+        revoked = {**entry, "revoked_at": clock.utcnow().isoformat(timespec="seconds"),
                    "last_accepted": {"epoch": last.epoch, "seq": last.seq} if last else None}
         devices = [revoked if d["device_id"] == entry["device_id"] else d for d in roster["devices"]]
         signed = ident.publish_roster(conn, me, {**roster, "devices": devices})

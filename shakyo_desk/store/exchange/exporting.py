@@ -21,9 +21,9 @@ from shakyo_desk.store.exchange.scope import predicate, records_of, scope_record
 from shakyo_desk.store.models import ChangeLog, Household, SyncBundle, SyncPeer
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store, with_subdistricts
-from shakyo_desk.store.writer import now_utc
 from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import Payload, bundle_file_name, make_manifest, pack_bundle_hashed, write_bundle_file
+from shakyo_desk.domain import clock
 
 Progress = Callable[[int, int, str], None]
 
@@ -205,7 +205,7 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
             progress(2, 3, "書き込んでいます")
         path = write_bundle_file(folder, name, data)
         ident.set_state(conn, bundle_seq=seq, last_bundle_hash=digest)
-        at = now_utc()
+        at = clock.utcnow()
         conn.execute(SyncBundle.__table__.insert(), dict(
             bundle_hash=digest, direction="out", sender=me.device_id, epoch=me.epoch, seq=seq, at=at,
             file_name=name, changes=count, applied=0, conflicts=0))

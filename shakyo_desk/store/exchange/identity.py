@@ -12,9 +12,9 @@ from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain.errors import PermissionDenied, StoreError
 from shakyo_desk.store.models import DeviceState, Roster, SyncKnowledge
-from shakyo_desk.store.writer import now_utc
 from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import DeviceKeys, generate_recovery_identity
+from shakyo_desk.domain import clock
 
 OFFICE_ONLY = "この操作は事務局の端末（この社協で最初にデータを作った端末）でだけできます。"
 DEFAULT_OFFICE_NAME = "事務局"
@@ -77,7 +77,7 @@ def roster_data(conn: Connection) -> dict:
 
 def save_roster(conn: Connection, signed: rosters.SignedRoster) -> None:
     conn.execute(Roster.__table__.insert(), dict(version=signed.version, body=signed.body,
-                                                 signature=signed.signature, received_at=now_utc()))
+                                                 signature=signed.signature, received_at=clock.utcnow()))
 
 
 def adopt_roster(conn: Connection, signed: rosters.SignedRoster, council_id: str) -> bool:
@@ -94,7 +94,7 @@ def publish_roster(conn: Connection, identity: Identity, data: dict) -> rosters.
     """A new roster version, signed with the council admin key (the office only)."""
     if identity.admin_key is None:
         raise PermissionDenied(OFFICE_ONLY)
-    data = {**data, "version": data["version"] + 1, "issued_at": now_utc().isoformat(timespec="seconds")}
+    data = {**data, "version": data["version"] + 1, "issued_at": clock.utcnow().isoformat(timespec="seconds")}
     signed = rosters.sign(data, identity.admin_key)
     save_roster(conn, signed)
     return signed
@@ -108,8 +108,8 @@ def found_council(conn: Connection, council_id: str, device_id: str) -> str:
               age_identity=keys.identity_str, admin_key=_raw(admin), scope=[])
     data = rosters.new_roster(council_id, admin, str(recovery.to_public()))
     data["devices"].append(rosters.device_entry(device_id, DEFAULT_OFFICE_NAME, keys.public_key_b64, keys.recipient,
-                                                [], now_utc().isoformat(timespec="seconds")))
-    signed = rosters.sign({**data, "version": 1, "issued_at": now_utc().isoformat(timespec="seconds")}, admin)
+                                                [], clock.utcnow().isoformat(timespec="seconds")))
+    signed = rosters.sign({**data, "version": 1, "issued_at": clock.utcnow().isoformat(timespec="seconds")}, admin)
     save_roster(conn, signed)
     return str(recovery)
 

@@ -24,9 +24,9 @@ from shakyo_desk.store.exchange.apply import apply_changes, wire_problem
 from shakyo_desk.store.models import SyncBundle, SyncPeer, SyncPending, SyncQuarantine
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
-from shakyo_desk.store.writer import now_utc
 from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import BUNDLE_SUFFIX, PARTIAL_SUFFIX, BundleRefused, Verified, bundle_files_in, verify_bundle
+from shakyo_desk.domain import clock
 
 Progress = Callable[[int, int, str], None]
 
@@ -341,7 +341,7 @@ def _settle(known: dict[str, int], candidates: list[_Range]) -> tuple[list[_Rang
 
 def _record(conn: Connection, opened: Verified, result: ImportResult) -> None:
     device_id, epoch, seq = opened.sender
-    at = now_utc()
+    at = clock.utcnow()
     conn.execute(SyncBundle.__table__.insert(), dict(
         bundle_hash=opened.bundle_hash, direction="in", sender=device_id, epoch=epoch, seq=seq, at=at,
         file_name=result.file, changes=result.changes, applied=result.applied, conflicts=result.conflicts))
@@ -373,7 +373,7 @@ def _quarantine(store: Store, path: Path, staged: Path, refusal: _Refusal) -> No
         pass  # the list entry matters more than the copy
     with store.write() as w:
         w.conn.execute(SyncQuarantine.__table__.insert(), dict(
-            at=now_utc(), file_name=path.name, file_sha256=digest, reason=refusal.reason,
+            at=clock.utcnow(), file_name=path.name, file_sha256=digest, reason=refusal.reason,
             message=refusal.message, kept_as=kept))
         w.audit("sync.quarantine", detail={"file": path.name, "reason": refusal.reason})
 

@@ -49,6 +49,7 @@ from shakyo_desk.store.models import Agency, District, Household, Person, Salon,
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.services.households import _person_values, insert_household
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 Progress = Callable[[int, int, str], None]
 
@@ -193,7 +194,7 @@ def preview_import(store: Store, table: SheetTable, kind: str, mapping: dict[int
     require_import_right(store)
     check_kind(kind)
     with store.read() as session:
-        return _analyse(session, table, kind, mapping, options, today or date.today(), progress).preview
+        return _analyse(session, table, kind, mapping, options, today or clock.today(), progress).preview
 
 
 def apply_import(store: Store, table: SheetTable, kind: str, mapping: dict[int, str | None],
@@ -203,7 +204,7 @@ def apply_import(store: Store, table: SheetTable, kind: str, mapping: dict[int, 
     Refused with ``ImportHasProblems`` — nothing written — while problems remain otherwise."""
     require_import_right(store)
     check_kind(kind)
-    today = today or date.today()
+    today = today or clock.today()
     with store.write() as w:
         analysis = _analyse(w.conn, table, kind, mapping, options, today, progress)
         preview = analysis.preview

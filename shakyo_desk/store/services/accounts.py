@@ -14,7 +14,7 @@ from shakyo_desk.domain.roles import Role, manages_accounts
 from shakyo_desk.store.models import Staff
 from shakyo_desk.store.services._common import NO_RIGHT, optional_text, require, required_text
 from shakyo_desk.store.store import Store, validate_login, validate_passphrase
-from shakyo_desk.store.writer import now_utc
+from shakyo_desk.domain import clock
 
 # What an account change's audit entry keeps before and after (the viewer shows 職員 → 管理者).
 ACCOUNT_AUDIT_VALUES = frozenset({"role", "disabled_at", "district_ids", "section"})
@@ -120,7 +120,7 @@ def disable_account(store: Store, staff_id: str) -> None:
     if account.role == Role.ADMIN:
         _keep_one_admin(store, account.id)
     with store.write() as w:
-        w.update(Staff, account.id, {"disabled_at": now_utc()}, audit_values=ACCOUNT_AUDIT_VALUES)
+        w.update(Staff, account.id, {"disabled_at": clock.utcnow()}, audit_values=ACCOUNT_AUDIT_VALUES)
         store.keyfile.remove_account(account.login)
         store.keyfile.save(store.layout.key_file)
 

@@ -48,6 +48,7 @@ from shakyo_desk.store.services._common import (
 from shakyo_desk.store.services.consents import consents_by_person, covers
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 GONE = "指定された会議が見つかりません。一覧を更新してください。"
 MEMBER_GONE = "指定された構成員が見つかりません。会議の画面を開き直してください。"
@@ -451,7 +452,7 @@ def add_conference(store: Store, meeting_type: str, held_on: date | str, *, memb
     (household_id, question) tuples or dicts with household_id and question. A 支援会議
     without a legal basis is held under 社会福祉法第106条の6."""
     _manage(store)
-    today = today or date.today()
+    today = today or clock.today()
     values = _conference_values({"meeting_type": meeting_type, "legal_basis": legal_basis, "held_on": held_on,
                                  "title": title, "place": place, "convenor": convenor, "agenda": agenda,
                                  "start_time": start_time, "end_time": end_time}, today)
@@ -479,7 +480,7 @@ def update_conference(store: Store, conference_id: str, *, expected_version: str
     minutes); returns what changed. With ``expected_version`` (``ConferenceDetail.version``) the
     save is refused when someone else saved the conference since it was opened."""
     _manage(store)
-    today = today or date.today()
+    today = today or clock.today()
     current = _conference(store, conference_id)
     values = _conference_values(fields, today, {c.name: getattr(current, c.name) for c in Conference.__table__.columns})
     with store.write() as w:
@@ -550,7 +551,7 @@ def add_member(store: Store, conference_id: str, name: str, organisation: str = 
                acknowledged_on: date | str | None = None, *, today: date | None = None) -> str:
     _manage(store)
     values = _member_values({"name": name, "organisation": organisation,
-                             "confidentiality_acknowledged_on": acknowledged_on}, today or date.today())
+                             "confidentiality_acknowledged_on": acknowledged_on}, today or clock.today())
     _conference(store, conference_id)
     with store.write() as w:
         w.require_alive(Conference, conference_id, GONE)
@@ -570,7 +571,7 @@ def _member(store: Store, member_id: str) -> ConferenceMember:
 def update_member(store: Store, member_id: str, *, today: date | None = None, **fields) -> dict:
     """Change a member's name, organisation, acknowledgement date or order."""
     _manage(store)
-    values = _member_fields(fields, today or date.today(), new=False)
+    values = _member_fields(fields, today or clock.today(), new=False)
     _member(store, member_id)
     with store.write() as w:
         w.require_alive(ConferenceMember, member_id, MEMBER_GONE)
@@ -582,7 +583,7 @@ def acknowledge_members(store: Store, member_ids: Iterable[str], on: date | str 
     """Record that these members confirmed their duty of confidentiality on ``on`` (default today);
     returns how many changed."""
     _manage(store)
-    today = today or date.today()
+    today = today or clock.today()
     day = _not_future(parse_date(on, "守秘義務を確認した日") or today, "守秘義務を確認した日", today)
     changed = 0
     with store.write() as w:

@@ -26,6 +26,7 @@ from shakyo_desk.store.models import Consent, Person, Staff
 from shakyo_desk.store.services._common import NO_RIGHT, choice, live_row, optional_text, parse_date, require
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 GONE = "指定された同意の記録が見つかりません。一覧を更新してください。"
 PERSON_GONE = "指定された世帯員が見つかりません。世帯の画面から選び直してください。"
@@ -122,7 +123,7 @@ def add_consent(store: Store, person_id: str, meeting_types: str | Iterable[str]
     """Record a person's consent; returns its id. ``meeting_types``: codes, Japanese names or
     ``all`` (see ``parse_scope``)."""
     _may_record(store)
-    today = today or date.today()
+    today = today or clock.today()
     given_on = parse_date(given_on, "同意を得た日") or today
     if given_on > today:
         raise InvalidInput("同意を得た日が未来の日付になっています。今日までの日付を入力してください。")
@@ -152,7 +153,7 @@ def withdraw_consent(store: Store, consent_id: str, withdrawn_on: date | str | N
     """The person withdrew their consent on ``withdrawn_on`` (default today): from that day on
     it counts as none."""
     _may_record(store)
-    today = today or date.today()
+    today = today or clock.today()
     withdrawn_on = parse_date(withdrawn_on, "撤回の日") or today
     if withdrawn_on > today:
         raise InvalidInput("撤回の日が未来の日付になっています。今日までの日付を入力してください。")

@@ -17,6 +17,7 @@ from shakyo_desk.store.services.concerns import active_concern_names
 from shakyo_desk.store.services.districts import subtree_ids
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 GONE = "記録しようとした世帯が見つかりません。別の画面で削除された可能性があります。世帯を選び直してください。"
 
@@ -100,7 +101,7 @@ def add_contact(store: Store, *, today: date | None = None, **fields) -> str:
     """Record a contact; returns its id. Defaults: today, the acting account, 訪問.
     ``tax_derived=True`` marks what was learnt as coming from tax records (課税情報)."""
     require(store.actor.role != Role.REPORTER, NO_RIGHT)
-    values = _validate(store, fields, today or date.today())
+    values = _validate(store, fields, today or clock.today())
     if values["household_id"]:
         require_household(store, values["household_id"])
     with store.write() as w:

@@ -21,7 +21,7 @@ from shakyo_desk.domain.vocab import CONFERENCE_TYPES
 from shakyo_desk.store.models import Conference, ConferenceMember, Council, HandoutCopy, Staff
 from shakyo_desk.store.services._common import NO_RIGHT, parse_date, require, required_text
 from shakyo_desk.store.store import Store
-from shakyo_desk.store.writer import now_utc
+from shakyo_desk.domain import clock
 
 GONE = "指定された会議が見つかりません。一覧を更新してください。"
 COPY_GONE = "指定された配布資料の記録が見つかりません。一覧を更新してください。"
@@ -99,7 +99,7 @@ def record_copies(store: Store, conference_id: str, copies: Sequence, *, export_
     numbers = [r["copy_number"] for r in rows]
     if len(set(numbers)) != len(numbers):
         raise InvalidInput("同じ配布番号が2回使われています。番号を1部ずつ変えてください。")
-    at = now_utc()
+    at = clock.utcnow()
     with store.write() as w:
         w.require_alive(Conference, conference_id, GONE)
         used = set(w.session.execute(sa.select(HandoutCopy.copy_number).where(
@@ -127,7 +127,7 @@ def next_copy_number(store: Store, conference_id: str) -> int:
 def _mark(store: Store, copy_ids: Iterable[str], field: str, on: date | str | None, label: str,
           today: date | None) -> int:
     _manage(store)
-    today = today or date.today()
+    today = today or clock.today()
     day = parse_date(on, label) or today
     if day > today:
         raise InvalidInput(f"{label}が未来の日付になっています。今日までの日付を入力してください。")
@@ -184,7 +184,7 @@ def uncollected(store: Store, *, today: date | None = None, conference_id: str |
     """Copies of meetings held on or before ``today`` that are neither collected nor destroyed,
     oldest meeting first."""
     q = _query().where(HandoutCopy.collected_on.is_(None), HandoutCopy.destroyed_on.is_(None),
-                       Conference.held_on <= (today or date.today()))
+                       Conference.held_on <= (today or clock.today()))
     if conference_id:
         q = q.where(HandoutCopy.conference_id == conference_id)
     return _list(store, q.order_by(Conference.held_on, HandoutCopy.conference_id, HandoutCopy.copy_number))
@@ -198,7 +198,7 @@ def retention_days(store: Store) -> int:
 def past_retention(store: Store, today: date | None = None) -> list[CopyInfo]:
     """Copies not destroyed although their meeting was more than the council's retention
     period (``handout_retention_days``) ago, oldest meeting first."""
-    cutoff = (today or date.today()) - timedelta(days=retention_days(store))
+    cutoff = (today or clock.today()) - timedelta(days=retention_days(store))
     q = _query().where(HandoutCopy.destroyed_on.is_(None), Conference.held_on < cutoff)
     return _list(store, q.order_by(Conference.held_on, HandoutCopy.conference_id, HandoutCopy.copy_number))
 

@@ -18,6 +18,7 @@ from shakyo_desk.store.services._common import (
     NO_RIGHT, choice, choices, log_view, optional_text, parse_date, require, required_text,
 )
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 OUT_OF_DISTRICT = "担当地区の外の世帯のため、この操作はできません。"
 
@@ -258,7 +259,7 @@ def _person_values(fields: dict, *, new: bool) -> dict:
             values[key] = choice(value or "不明", SEXES, "性別")
         elif key == "birth_date":
             born = parse_date(value, "生年月日")
-            if born and born > date.today():
+            if born and born > clock.today():
                 raise InvalidInput("生年月日が未来の日付になっています。日付を確かめてください。")
             values[key] = born
         elif key == "age_band":

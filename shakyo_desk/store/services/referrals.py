@@ -12,6 +12,7 @@ from shakyo_desk.store.models import Agency, ConcernSheet, Household, HouseholdS
 from shakyo_desk.store.services._common import NO_RIGHT, choice, optional_text, parse_date, require, required_text
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 GONE = "指定されたつなぎの記録が見つかりません。一覧を更新してください。"
 FOLLOW_UP_AFTER_DAYS = 14  # default check-back when a sheet is handed on
@@ -40,7 +41,7 @@ def add_referral(store: Store, agency_id: str, reason: str, *, household_id: str
                  sheet_id: str | None = None, referred_on: date | str | None = None,
                  follow_up_on: date | str | None = None, today: date | None = None) -> str:
     _require_staff(store)
-    today = today or date.today()
+    today = today or clock.today()
     referred_on = parse_date(referred_on, "つないだ日") or today
     if referred_on > today:
         raise InvalidInput("つないだ日が未来の日付になっています。今日までの日付を入力してください。")
@@ -111,7 +112,7 @@ def list_referrals(store: Store, household_id: str | None = None, sheet_id: str 
 
 def overdue_follow_ups(store: Store, today: date | None = None) -> list[ReferralInfo]:
     """Referrals still 確認中 whose follow-up date has come, oldest first."""
-    today = today or date.today()
+    today = today or clock.today()
     q = _query(store).where(Referral.outcome == "確認中", Referral.follow_up_on.is_not(None),
                             Referral.follow_up_on <= today).order_by(Referral.follow_up_on)
     with store.read() as s:

@@ -30,6 +30,7 @@ from shakyo_desk.store.models import (
 )
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 CLOSED = "終結"
 NO_WATCH = "なし"
@@ -62,7 +63,7 @@ def cutoff(today: date, years: int) -> date:
 
 def list_expired(store: Store, today: date | None = None) -> list[Expired]:
     require(manages_accounts(store.actor.role), ONLY_ADMIN)
-    today = today or date.today()
+    today = today or clock.today()
     with store.read() as s:
         conn = s.connection()
         return sorted(_expired(conn, today).values(), key=lambda e: (e.last_activity, e.code))
@@ -72,7 +73,7 @@ def purge_households(store: Store, household_ids: list[str], today: date | None 
     """Purge these households and what hangs on them, in one transaction. Each must still be
     past retention when the transaction runs (another screen or a bundle may have changed it)."""
     require(manages_accounts(store.actor.role), ONLY_ADMIN)
-    today = today or date.today()
+    today = today or clock.today()
     wanted = list(dict.fromkeys(household_ids))
     if not wanted:
         raise InvalidInput("削除する世帯を選んでください。")

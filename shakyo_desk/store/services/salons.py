@@ -16,6 +16,7 @@ from shakyo_desk.store.models import (
 from shakyo_desk.store.services._common import NO_RIGHT, choice, optional_text, parse_date, require, required_text
 from shakyo_desk.store.services.households import household_values_for_new, insert_household
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 SALON_GONE = "指定されたサロンが見つかりません。一覧を更新してください。"
 
@@ -161,7 +162,7 @@ def record_session(store: Store, salon_id: str, session_date: date | str, *, att
     """One salon session in one transaction: attendance, newcomers (registered as new households
     in the salon's district and made regulars), remarks. Returns the session id."""
     _require_salon_staff(store)
-    today = today or date.today()
+    today = today or clock.today()
     session_date = parse_date(session_date, "開催日")
     if session_date is None:
         raise InvalidInput("開催日を入力してください。")

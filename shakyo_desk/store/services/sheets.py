@@ -18,6 +18,7 @@ from shakyo_desk.store.services.concerns import active_concern_names
 from shakyo_desk.store.services.households import add_household, require_household
 from shakyo_desk.store.services.referrals import FOLLOW_UP_AFTER_DAYS
 from shakyo_desk.store.store import Store
+from shakyo_desk.domain import clock
 
 URGENCY_ORDER = {"緊急": 0, "早め": 1, "見守り": 2}
 OPEN_STATUSES = ["受付", "確認中", "対応中", "つないだ", "見守り"]
@@ -105,7 +106,7 @@ def _validate(store: Store, fields: dict, today: date) -> dict:
 
 def file_sheet(store: Store, *, today: date | None = None, **fields) -> str:
     """Any account may file a sheet; the household need not be registered yet."""
-    today = today or date.today()
+    today = today or clock.today()
     values = _validate(store, fields, today)
     actor = store.actor
     if values["household_id"] and actor.role != Role.REPORTER:
@@ -202,7 +203,7 @@ def change_status(store: Store, sheet_id: str, status: str, *, changed_on: date 
                   agency_id: str | None = None, note: str = "", today: date | None = None) -> None:
     """Move a sheet along the workflow; each change is dated and attributed. 終結 reopens to 確認中."""
     _require_follower(store)
-    today = today or date.today()
+    today = today or clock.today()
     sheet = get_sheet(store, sheet_id)
     status = choice(status, SHEET_STATUSES, "状況")
     if status not in SHEET_TRANSITIONS[sheet.status]:

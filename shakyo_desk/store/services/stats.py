@@ -35,7 +35,7 @@ import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -51,6 +51,7 @@ from shakyo_desk.store.models import (
 from shakyo_desk.store.services._common import NO_RIGHT, require
 from shakyo_desk.store.services.council import get_settings
 from shakyo_desk.store.store import Store, with_subdistricts
+from shakyo_desk.domain import clock
 
 EARLIEST_YEAR = 1900
 NO_DISTRICT = "地区なし"
@@ -681,7 +682,7 @@ def compute_figures(store: Store, period: Period, *, district_id: str | None = N
                     today: date | None = None) -> Figures:
     """The figures of ``period`` (and of the same period a year earlier), for the whole
     council or ``district_id`` with its 行政区/集落, limited to what the account may see."""
-    today = today or date.today()
+    today = today or clock.today()
     if period.start > today:
         raise InvalidInput(NOT_STARTED.format(label=period.label))
     scope = _scope(store, district_id)
@@ -705,7 +706,7 @@ def compute_figures(store: Store, period: Period, *, district_id: str | None = N
         council=settings.name, period=period, previous_period=before, district_id=district_id,
         district=scope.label, scope_note=scope.note, threshold=settings.stats_suppression_threshold,
         raw_allowed=sees_all_households(store.actor.role), tables=(summary_table, *tables),
-        previous_tables=tuple(previous_tables), notes=tuple(notes), generated_at=datetime.now(UTC),
+        previous_tables=tuple(previous_tables), notes=tuple(notes), generated_at=clock.now(),
         computed_until=until, fiscal_year_start_month=settings.fiscal_year_start_month)
     if figures.is_empty:
         figures = replace(figures, notes=(*figures.notes, NO_DATA_NOTE))
@@ -716,7 +717,7 @@ def fiscal_years_with_records(store: Store, today: date | None = None) -> list[i
     """The 年度 from the first recorded contact, salon session, sheet or conference up to the
     running one, newest first (for a period picker). Just the running 年度 in a new store."""
     require(store.actor.role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF))
-    today = today or date.today()
+    today = today or clock.today()
     start_month = get_settings(store).fiscal_year_start_month
     with store.read() as s:
         firsts = [s.execute(sa.select(sa.func.min(column)).where(model.deleted_at.is_(None))).scalar()

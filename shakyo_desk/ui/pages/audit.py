@@ -5,7 +5,6 @@ account, period, kind of operation and household; 「さらに読み込む」 pa
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt
@@ -27,6 +26,7 @@ from shakyo_desk.ui.pages.contacts import PERIODS, period_range
 from shakyo_desk.ui.pages.sync import ProgressRelay
 from shakyo_desk.ui.widgets import make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
+from shakyo_desk.domain import clock
 
 PAGE = 500
 COLUMNS = ("日時", "アカウント", "操作", "対象", "内容")
@@ -196,7 +196,7 @@ class AuditPageWidget(QWidget):
             self.date_from.edit.setFocus()
             return
         fiscal_start = self.ctx.council.fiscal_year_start_month if self.ctx.council else 4
-        start, end = period_range(name, date.today(), fiscal_start)
+        start, end = period_range(name, clock.today(), fiscal_start)
         self.date_from.set_date(start)
         self.date_to.set_date(end)
         self.run_query()
@@ -374,7 +374,7 @@ class AuditPageWidget(QWidget):
             self.errors.show_error(str(error))
             return
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        suggested = str(Path(folder) / tr("操作の記録_{day}.csv", day=date.today().strftime("%Y%m%d")))
+        suggested = str(Path(folder) / tr("操作の記録_{day}.csv", day=clock.today().strftime("%Y%m%d")))
         filters = [tr(x) for x in CSV_FILTERS]
         path, chosen = ask_save_path(self, tr("操作の記録の保存先"), suggested, filters)
         if not path:

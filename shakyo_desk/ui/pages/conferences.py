@@ -21,6 +21,7 @@ from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
+from shakyo_desk.domain import clock
 
 COLUMNS = ("開催日", "種類", "会議の名前", "場所", "ケース", "構成員", "守秘義務の未確認")
 WIDTHS = (190, 130, 220, 200, 60, 70)
@@ -152,7 +153,7 @@ class ConferencesPage(QWidget):
         self._selection_changed()
 
     def today(self) -> date:
-        return self._today or date.today()
+        return self._today or clock.today()
 
     # ---- loading ---------------------------------------------------------------------
 

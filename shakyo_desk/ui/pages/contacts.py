@@ -21,6 +21,7 @@ from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.widgets import fill_district_combo, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
+from shakyo_desk.domain import clock
 
 LIST_LIMIT = 500
 COLUMNS = ("日付", "方法", "世帯・拠点", "地区", "担当", "困りごと", "次回予定", "見たこと・聞いたこと")
@@ -171,7 +172,7 @@ class ContactsPage(QWidget):
             self.date_from.edit.setFocus()
             return
         fiscal_start = self.ctx.council.fiscal_year_start_month if self.ctx.council else 4
-        start, end = period_range(name, date.today(), fiscal_start)
+        start, end = period_range(name, clock.today(), fiscal_start)
         self.date_from.set_date(start)
         self.date_to.set_date(end)
         self.run_query()

@@ -6,7 +6,7 @@ The navigation shows how many copies need one of those two actions."""
 
 from __future__ import annotations
 
-from datetime import date, timezone
+from datetime import timezone
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,6 +27,7 @@ from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_table, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
+from shakyo_desk.domain import clock
 
 COLUMNS = ("配布番号", "会議の日", "会議", "配布先", "作った人", "作った日時", "回収", "廃棄")
 WIDTHS = (90, 90, 200, 260, 110, 130, 90)
@@ -285,7 +286,7 @@ class HandoutRegisterPage(QWidget):
         def done(changed: int) -> None:
             label = tr("回収済み") if what == "collected" else tr("廃棄済み")
             self.status.setText(tr("{n}部を{label}にしました（{d}）。", n=changed, label=label,
-                                   d=format_wareki_short(day or date.today())))
+                                   d=format_wareki_short(day or clock.today())))
             self.load()
             self.badges_stale.emit()
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -25,6 +25,7 @@ from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
+from shakyo_desk.domain import clock
 
 REFERRAL_COLUMNS = ("つないだ日", "世帯", "つなぎ先", "理由", "結果", "確認する日")
 DEFAULT_FOLLOW_UP_DAYS = 14
@@ -64,7 +65,7 @@ class ReferralDialog(QDialog):
         self.referred_on = DateField(allow_future=False)
         self.use_follow_up = QCheckBox(tr("確認する日を決める"))
         self.use_follow_up.setChecked(True)
-        self.follow_up = DateField(date.today() + timedelta(days=DEFAULT_FOLLOW_UP_DAYS))
+        self.follow_up = DateField(clock.today() + timedelta(days=DEFAULT_FOLLOW_UP_DAYS))
         self.use_follow_up.toggled.connect(self.follow_up.setEnabled)
         follow_row = QHBoxLayout()
         follow_row.addWidget(self.use_follow_up)
@@ -155,7 +156,7 @@ class OutcomeDialog(QDialog):
         self.note.setPlaceholderText(tr("例：申請の手続きを始めたと包括から連絡あり"))
         self.again = QCheckBox(tr("また確認する日"))
         self.again.setChecked(False)
-        self.follow_up = DateField(date.today() + timedelta(days=DEFAULT_FOLLOW_UP_DAYS))
+        self.follow_up = DateField(clock.today() + timedelta(days=DEFAULT_FOLLOW_UP_DAYS))
         self.follow_up.setEnabled(False)
         self.again.toggled.connect(self.follow_up.setEnabled)
         again_row = QHBoxLayout()
@@ -263,7 +264,7 @@ class ReferralsPage(QWidget):
     def _loaded(self, result) -> None:
         self.errors.clear_error()
         self.agencies, self.overdue, self.referrals = result
-        today = date.today()
+        today = clock.today()
         rows = [referral_row(r)[:-1] + (tr("{date}（{n}日過ぎ）", date=format_wareki_short(r.follow_up_on),
                                            n=(today - r.follow_up_on).days)
                                         if r.follow_up_on < today else tr("{date}（今日）", date=format_wareki_short(r.follow_up_on)),)

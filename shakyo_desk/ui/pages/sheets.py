@@ -5,7 +5,6 @@ the 「新しいシート」 button."""
 
 from __future__ import annotations
 
-from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,6 +21,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.field_widgets import urgency_item
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
+from shakyo_desk.domain import clock
 
 INBOX_COLUMNS = ("緊急度", "気づいた日", "経過", "世帯・手がかり", "気になること", "状況", "気づいた人")
 LIST_COLUMNS = ("気づいた日", "緊急度", "世帯・手がかり", "気になること", "状況", "気づいた人")
@@ -135,7 +135,7 @@ class SheetsPage(QWidget):
 
     def _inbox_loaded(self, result) -> None:
         self.inbox_rows, overdue = result
-        today = date.today()
+        today = clock.today()
         rows = [(urgency_item(s.urgency), format_wareki_short(s.noticed_on), tr("{n}日", n=s.age_days(today)),
                  who(s), "・".join(s.concerns), s.status, s.noticed_by_name) for s in self.inbox_rows]
         fill_table(self.inbox_table, rows, [s.id for s in self.inbox_rows])

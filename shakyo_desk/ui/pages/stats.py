@@ -33,6 +33,7 @@ from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.stats_charts import ChartPanel
 from shakyo_desk.ui.widgets import fill_district_combo
 from shakyo_desk.ui.worker import LatestOnly
+from shakyo_desk.domain import clock
 
 PRIMARY_TINT = "#ffd9a8"  # below the threshold: <3 in any export
 SECONDARY_TINT = "#dfe6f2"  # hidden with them: 秘匿 in any export
@@ -316,7 +317,7 @@ class StatsPage(QWidget):
         self._show_legend(None)
 
     def today(self) -> date:
-        return self._today or date.today()
+        return self._today or clock.today()
 
     def start_month(self) -> int:
         return self.ctx.council.fiscal_year_start_month if self.ctx.council else 4

@@ -24,6 +24,7 @@ from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_district_combo, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
+from shakyo_desk.domain import clock
 
 COLUMNS = ("予定日", "遅れ", "世帯主", "地区", "住所", "電話", "前回の訪問", "確認すること")
 WIDTHS = (90, 80, 115, 70, 220, 138, 135)
@@ -148,7 +149,7 @@ class WatchPage(QWidget):
         self._selection_changed()
 
     def today(self) -> date:
-        return self._today or date.today()
+        return self._today or clock.today()
 
     def until(self) -> date:
         name = RANGES[self.range.currentIndex()]
