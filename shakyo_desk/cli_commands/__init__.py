@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "contact",
     "sheet",
     "watch",
+    "account",    # account add, list, disable, enable
     "device",
     "sync",
     "conflicts",

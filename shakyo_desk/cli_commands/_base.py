@@ -18,6 +18,7 @@ from shakyo_desk.domain.errors import InvalidInput
 
 ENV_PASSPHRASE = "SHAKYO_PASSPHRASE"
 ENV_RECOVERY_KEY = "SHAKYO_RECOVERY_KEY"
+ENV_NEW_PASSPHRASE = "SHAKYO_NEW_PASSPHRASE"
 ENV_FAST_KDF = "SHAKYO_FAST_KDF"
 ENV_DEBUG = "SHAKYO_DEBUG"
 
@@ -188,6 +189,18 @@ class Context:
             second = self._ask_secret("確認のため、もう一度入力してください：")
             if first != second:
                 raise InvalidInput("2回入力したパスフレーズが一致しません。もう一度やり直してください。")
+        return first
+
+    def new_passphrase(self, prompt: str = "新しいパスフレーズ（8文字以上）：") -> str:
+        """Another account's new passphrase (account add / enable): from SHAKYO_NEW_PASSPHRASE,
+        else asked twice on the terminal without echo."""
+        value = os.environ.get(ENV_NEW_PASSPHRASE)
+        if value is not None:
+            return value
+        first = self._ask_secret(prompt, env=ENV_NEW_PASSPHRASE)
+        second = self._ask_secret("確認のため、もう一度入力してください：", env=ENV_NEW_PASSPHRASE)
+        if first != second:
+            raise InvalidInput("2回入力したパスフレーズが一致しません。もう一度やり直してください。")
         return first
 
     def recovery_key(self) -> str:

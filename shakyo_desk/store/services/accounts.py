@@ -1,4 +1,4 @@
-"""Staff accounts: add, disable, roles, passphrases.
+"""Staff accounts: add, disable, enable, roles, passphrases.
 
 Passphrase changes re-wrap the data key in the key file; the database is
 never re-encrypted. The key file is saved inside the write transaction, so a
@@ -14,6 +14,7 @@ from shakyo_desk.domain.roles import Role, manages_accounts
 from shakyo_desk.store.models import Staff
 from shakyo_desk.store.services._common import NO_RIGHT, optional_text, require, required_text
 from shakyo_desk.store.store import Store, validate_login, validate_passphrase
+from shakyo_desk.store.throttle import Throttle
 from shakyo_desk.domain import clock
 
 # What an account change's audit entry keeps before and after (the viewer shows 職員 → 管理者).
@@ -53,6 +54,11 @@ def get_account(store: Store, staff_id: str) -> Account:
         if staff_id in (account.id, account.login):
             return account
     raise NotFound("指定されたアカウントが見つかりません。一覧を更新してください。")
+
+
+def require_account_admin(store: Store) -> None:
+    """Refuse early (before asking for passphrases) when the acting account may not manage accounts."""
+    require(manages_accounts(store.actor.role), "アカウントの管理は管理者だけができます。管理者に依頼してください。")
 
 
 def _role(value) -> Role:
@@ -117,6 +123,8 @@ def disable_account(store: Store, staff_id: str) -> None:
     account = get_account(store, staff_id)
     if account.id == store.actor.staff_id:
         raise InvalidInput("自分自身のアカウントは無効にできません。")
+    if not account.active:
+        raise InvalidInput(f"アカウント「{account.login}」はすでに無効になっています。")
     if account.role == Role.ADMIN:
         _keep_one_admin(store, account.id)
     with store.write() as w:
@@ -125,14 +133,28 @@ def disable_account(store: Store, staff_id: str) -> None:
         store.keyfile.save(store.layout.key_file)
 
 
+def require_disabled(account: Account) -> None:
+    """Only a disabled account can be enabled (enabling an active one would silently
+    replace its passphrase)."""
+    if account.active:
+        raise InvalidInput(f"アカウント「{account.login}」はすでに有効です。"
+                           "パスフレーズを変えるときは、アカウント画面の「パスフレーズを再設定」を使ってください。")
+
+
 def enable_account(store: Store, staff_id: str, passphrase: str, kdf: dict | None = None) -> None:
+    """A disabled account may unlock again. Disabling removed its key wrap, so the data key
+    is wrapped anew with ``passphrase`` (the admin tells it to the person); the old
+    passphrase stays useless. Wrong-passphrase delays the person ran into while disabled
+    are forgotten."""
     require(manages_accounts(store.actor.role))
     account = get_account(store, staff_id)
+    require_disabled(account)
     validate_passphrase(passphrase)
     with store.write() as w:
         w.update(Staff, account.id, {"disabled_at": None}, audit_values=ACCOUNT_AUDIT_VALUES)
         store.keyfile.wrap_for_account(account.login, passphrase, store.data_key, kdf)
         store.keyfile.save(store.layout.key_file)
+    Throttle(store.layout.unlock_state).record_success(account.login)
 
 
 def change_passphrase(store: Store, old: str, new: str, kdf: dict | None = None) -> None:
@@ -155,6 +177,10 @@ def reset_passphrase(store: Store, staff_id: str, new: str, kdf: dict | None = N
     """An admin sets a new passphrase for another account (forgotten passphrase)."""
     require(manages_accounts(store.actor.role), NO_RIGHT)
     account = get_account(store, staff_id)
+    if not account.active:
+        # A disabled account has no key wrap; giving it one here would half-enable it.
+        raise InvalidInput(f"アカウント「{account.login}」は無効になっています。"
+                           "使えるようにするには「有効にする」で新しいパスフレーズを決めてください。")
     validate_passphrase(new)
     with store.write() as w:
         w.audit("account.passphrase_reset", "staff", account.id)
