@@ -1,4 +1,4 @@
-"""アカウント page (admin): list, add, disable, reset passphrase."""
+"""アカウント page (admin): list, add, disable, enable again, reset passphrase."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from PySide6.QtWidgets import (
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import SECTIONS
 from shakyo_desk.i18n import tr
-from shakyo_desk.store.services.accounts import Account, add_account, disable_account, list_accounts, reset_passphrase
+from shakyo_desk.store.services.accounts import (
+    Account, add_account, disable_account, enable_account, list_accounts, reset_passphrase,
+)
 from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
@@ -51,15 +53,17 @@ class AccountsPage(QWidget):
         self.add_button = QPushButton(tr("アカウントを追加"))
         self.reset_button = QPushButton(tr("パスフレーズを再設定"))
         self.disable_button = QPushButton(tr("無効にする"))
+        self.enable_button = QPushButton(tr("有効にする"))
         self.add_button.clicked.connect(self.add)
         self.reset_button.clicked.connect(self.reset)
         self.disable_button.clicked.connect(self.disable)
+        self.enable_button.clicked.connect(self.enable)
         self.errors = ErrorLabel()
         self.notice = QLabel()
         self.notice.setStyleSheet("color: #1b7a1b;")
         self.notice.setVisible(False)
         buttons = QHBoxLayout()
-        for b in (self.add_button, self.reset_button, self.disable_button):
+        for b in (self.add_button, self.reset_button, self.disable_button, self.enable_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -152,6 +156,35 @@ class AccountsPage(QWidget):
         self.ctx.executor.submit(disable_account, self.ctx.store, account.id, on_done=done,
                                  on_error=self.errors.show_error, owner=self)
 
+    def enable(self) -> None:
+        """A disabled account gets a new passphrase (disabling removed its key wrap)."""
+        account = self.selected()
+        if account is None:
+            self.errors.show_error(tr("一覧からアカウントを選んでください。"))
+            return
+        if account.active:
+            self.errors.show_error(tr("「{login}」は有効なアカウントです。有効にできるのは「無効」と表示されているアカウントです。",
+                                      login=account.login))
+            return
+        self._say("")
+        dialog = NewPassphraseDialog(tr("アカウントを有効にする（{login}）", login=account.login),
+                                     tr("{name} さんのアカウントをもう一度使えるようにします。前のパスフレーズは使えないため、"
+                                        "新しいパスフレーズを決めて、本人に直接伝えてください。", name=account.display_name),
+                                     ok=tr("有効にする"), parent=self)
+
+        def submitted(passphrase: str) -> None:
+            def done(_r) -> None:
+                dialog.accept()
+                self._say(tr("「{login}」を有効にしました。新しいパスフレーズを本人に伝えてください。", login=account.login))
+                self.refresh()
+
+            self.ctx.executor.submit(enable_account, self.ctx.store, account.id, passphrase, self.ctx.kdf,
+                                     on_done=done, on_error=dialog.errors.show_error, owner=dialog)
+
+        dialog.submitted.connect(submitted)
+        self.dialog = dialog
+        dialog.open()
+
 
 class AddAccountDialog(QDialog):
     submitted = Signal(dict)
@@ -211,11 +244,11 @@ class AddAccountDialog(QDialog):
 
 
 class NewPassphraseDialog(QDialog):
-    """A new passphrase typed twice (admin reset)."""
+    """A new passphrase typed twice (admin reset, enabling an account again)."""
 
     submitted = Signal(str)
 
-    def __init__(self, title: str, intro: str, parent: QWidget | None = None):
+    def __init__(self, title: str, intro: str, ok: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(title)
         label = QLabel(intro)
@@ -224,6 +257,9 @@ class NewPassphraseDialog(QDialog):
         self.again = _password_edit()
         self.errors = ErrorLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        if ok:
+            buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self._submit)
         buttons.rejected.connect(self.reject)
         form = QFormLayout()
