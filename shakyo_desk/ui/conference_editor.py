@@ -2,13 +2,12 @@
 the minutes (never on a handout), the fields shown in full on the handout, and the handout
 itself (会議資料: check, preview, save, print — ``handout_actions``).
 
-Saving goes through the conference services in the worker (``save_conference``): a new
-conference is one ``add_conference`` (members and cases together), then its outcome and
-disclosures; an open one is checked against the version it was opened at
-(``update_conference(expected_version=…)``) before anything else is written. The form checks
-what it can first (names, times, review dates), so a refusal changes nothing; should a later
-step still be refused, the editor takes the saved part as its new starting point and keeps
-everything typed."""
+Saving runs in the worker: the whole form becomes one ``ConferenceDraft`` and
+``conferences.save_conference`` writes it in one transaction (fields, minutes, members, cases
+with their decisions, removals, disclosures), refused as a whole when the conference changed
+since the editor loaded it (another window, another person, an imported bundle). The form
+checks what it can first (names, times, review dates) to answer at once; any refusal, the
+form's or the service's, writes nothing and keeps everything typed."""
 
 from __future__ import annotations
 
@@ -30,7 +29,7 @@ from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services import conferences as conference_service
 from shakyo_desk.store.services.agencies import list_agencies
-from shakyo_desk.store.services.conferences import ConferenceDetail
+from shakyo_desk.store.services.conferences import CaseDraft, ConferenceDetail, ConferenceDraft, MemberDraft
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
@@ -57,104 +56,28 @@ DISCLOSURE_NOTE = ("会議資料は、ふだんは個人が分かりにくい形
 MINUTES_NOTE = "議事録は記録として残すためのものです。会議資料（配布資料）には載りません。"
 
 
-class PartlySaved(Exception):
-    """A later step of a save was refused after earlier steps were written; ``detail`` is the
-    conference as it is now stored."""
-
-    def __init__(self, error: BaseException, detail: ConferenceDetail | None):
-        super().__init__(str(error))
-        self.error = error
-        self.detail = detail
-
-
 # ---- saving (no Qt: runs in the worker) -------------------------------------------------
 
-def _outcome(case: dict) -> dict:
-    return {"support_policy": case["support_policy"], "lead_agency": case["lead_agency"],
-            "roles": [{"agency": a, "role": r} for a, r in case["roles"]], "next_review_on": case["next_review_on"]}
-
-
-def _case_changes(case: dict, base) -> dict:
-    now = {"question": case["question"], **_outcome(case)}
-    if base is None:
-        return {k: v for k, v in now.items() if v}
-    before = {"question": base.question, "support_policy": base.support_policy, "lead_agency": base.lead_agency,
-              "roles": [{"agency": r.agency, "role": r.role} for r in base.roles], "next_review_on": base.next_review_on}
-    return {k: v for k, v in now.items() if v != before[k]}
-
-
-def _add(store: Store, state: dict, today: date | None) -> str:
+def draft_of(state: dict) -> ConferenceDraft:
+    """The editor's ``state`` (see ``ConferenceEditorDialog.values``) as the service's draft."""
     f = state["fields"]
-    return conference_service.add_conference(
-        store, f["meeting_type"], f["held_on"], legal_basis=f["legal_basis"] or None, title=f["title"], place=f["place"],
-        convenor=f["convenor"], agenda=f["agenda"], start_time=f["start_time"], end_time=f["end_time"], today=today,
-        members=[{"name": m["name"], "organisation": m["organisation"],
-                  "confidentiality_acknowledged_on": m["acknowledged_on"]} for m in state["members"]],
-        cases=[{"household_id": c["household_id"], "question": c["question"]} for c in state["cases"]])
-
-
-def _changed_fields(detail: ConferenceDetail, fields: dict) -> dict:
-    changed = {k: v for k, v in fields.items() if v != getattr(detail, k)}
-    if "meeting_type" in changed or "legal_basis" in changed:
-        changed["meeting_type"], changed["legal_basis"] = fields["meeting_type"], fields["legal_basis"]
-    return changed
-
-
-def _apply_rest(store: Store, conference_id: str, detail: ConferenceDetail | None, state: dict,
-                today: date | None) -> None:
-    """Members, cases, outcome, minutes and disclosures after the conference row is written."""
-    fresh = conference_service.get_conference(store, conference_id, log=False)
-    if detail is not None:
-        before = {m.id: m for m in detail.members}
-        for m in state["members"]:
-            base = before.get(m["id"])
-            if base is None:
-                conference_service.add_member(store, conference_id, m["name"], m["organisation"], m["acknowledged_on"],
-                                              today=today)
-                continue
-            changes = {k: v for k, v in (("name", m["name"]), ("organisation", m["organisation"]),
-                                         ("confidentiality_acknowledged_on", m["acknowledged_on"]))
-                       if v != getattr(base, k)}
-            if changes:
-                conference_service.update_member(store, m["id"], today=today, **changes)
-        kept = {m["id"] for m in state["members"]}
-        for member_id in before:
-            if member_id not in kept:
-                conference_service.remove_member(store, member_id)
-        kept_cases = {c["id"] for c in state["cases"]}
-        for case in detail.cases:
-            if case.id not in kept_cases:
-                conference_service.remove_case(store, case.id)
-    case_ids = {c.household_id: c.id for c in fresh.cases}
-    bases = {c.id: c for c in fresh.cases}
-    outcome = {}
-    for case in state["cases"]:
-        case_id = case["id"] or case_ids.get(case["household_id"])
-        if case_id in bases:
-            changes = _case_changes(case, bases[case_id])
-            if changes:
-                outcome[case_id] = changes
-    minutes = state["minutes"] if state["minutes"] != fresh.minutes else None
-    if outcome or minutes is not None:
-        conference_service.record_outcome(store, conference_id, minutes=minutes, cases=outcome)
-    if tuple(state["disclosures"]) != fresh.disclosures:
-        conference_service.set_disclosures(store, conference_id, state["disclosures"])
+    return ConferenceDraft(
+        meeting_type=f["meeting_type"], held_on=f["held_on"], legal_basis=f["legal_basis"], title=f["title"],
+        start_time=f["start_time"], end_time=f["end_time"], place=f["place"], convenor=f["convenor"],
+        agenda=f["agenda"], minutes=state["minutes"], disclosures=tuple(state["disclosures"]),
+        members=tuple(MemberDraft(m["name"], m["organisation"], m["acknowledged_on"], m["id"])
+                      for m in state["members"]),
+        cases=tuple(CaseDraft(c["household_id"], c["question"], c["support_policy"], c["lead_agency"],
+                              tuple(c["roles"]), c["next_review_on"], c["id"]) for c in state["cases"]))
 
 
 def save_conference(store: Store, detail: ConferenceDetail | None, state: dict, *,
                     today: date | None = None) -> ConferenceDetail:
-    """Write the editor's ``state`` (see ``ConferenceEditorDialog.values``); returns the
-    conference as stored. ``PartlySaved`` when a later step is refused after an earlier write."""
-    if detail is None:
-        conference_id = _add(store, state, today)
-    else:
-        conference_id = detail.id
-        conference_service.update_conference(store, conference_id, expected_version=detail.version, today=today,
-                                              **_changed_fields(detail, state["fields"]))
-    try:
-        _apply_rest(store, conference_id, detail, state, today)
-    except Exception as error:  # noqa: BLE001 - handed back with what is stored now
-        raise PartlySaved(error, conference_service.get_conference(store, conference_id, log=False)) from error
+    """Write the editor's ``state`` in one transaction, checked against the version ``detail``
+    was loaded at; returns the conference as stored. A refusal writes nothing."""
+    conference_id = conference_service.save_conference(
+        store, draft_of(state), detail.id if detail else None,
+        expected_version=detail.version if detail else None, today=today)
     return conference_service.get_conference(store, conference_id, log=False)
 
 
@@ -173,7 +96,7 @@ def check_time(text: str, label: str) -> str:
 
 
 def check_state(state: dict) -> None:
-    """What the services would refuse halfway through a save, checked before anything is written."""
+    """The refusals the form can give at once, naming the case (the service checks them again)."""
     f = state["fields"]
     if f["end_time"] and not f["start_time"]:
         raise InvalidInput(tr("終了時刻だけでなく、開始時刻も入力してください。"))
@@ -877,25 +800,9 @@ class ConferenceEditorDialog(EntryForm, QDialog):
             then()
 
     def _save_failed(self, error: BaseException) -> None:
+        """Nothing was written: the typed values stay for the user to correct and save again."""
         self._after_save = None
-        if isinstance(error, PartlySaved):
-            self._rebase(error.detail)
-            self.saved.emit(error.detail.id)
-            error = error.error
         self._failed(error)
-
-    def _rebase(self, detail: ConferenceDetail) -> None:
-        """Part of a save went through: it becomes the starting point; the typed values stay."""
-        self.detail = detail
-        stored = {(m.name, m.organisation): m.id for m in detail.members}
-        for m in self.members:
-            if m["id"] is None:
-                m["id"] = stored.get((m["name"], m["organisation"]))
-        case_ids = {c.household_id: c.id for c in detail.cases}
-        for c in self.cases:
-            c["id"] = c["id"] or case_ids.get(c["household_id"])
-        self._update_title()
-        self.handout.set_conference(detail)
 
     def ensure_saved(self, then: Callable[[], None]) -> None:
         """Run ``then`` once the conference is saved as shown (asks to save unsaved changes first)."""

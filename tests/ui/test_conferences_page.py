@@ -313,18 +313,36 @@ def test_enter_in_a_field_does_not_save(qtbot, demo_ctx):
     assert conferences.get_conference(store, row.id, log=False).version == before
 
 
-def test_a_later_step_refused_keeps_what_was_saved_and_what_was_typed(qtbot, demo_ctx):
+def test_a_refusal_by_the_service_saves_nothing_and_keeps_what_was_typed(qtbot, demo_ctx):
     store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx)
+    before = conferences.get_conference(store, row.id, log=False)
     editor.place.setText("第二会議室")
+    editor.minutes.setPlainText("議事録を書き足した")
     editor.show_tab("構成員")
-    long_name = "長" * 150  # the service refuses names over 100 characters
+    long_name = "長" * 150  # the form lets it through; the service refuses names over 100 characters
     type_text(qtbot, editor.new_member_name, long_name)
     click(qtbot, editor.add_member_button)
     click(qtbot, editor.save_button)
     assert editor.errors.isVisible() and "構成員の氏名" in editor.errors.text()
-    assert conferences.get_conference(store, row.id, log=False).place == "第二会議室"  # the first step stayed
-    assert editor.place.text() == "第二会議室" and editor.members[-1]["name"] == long_name
+    stored = conferences.get_conference(store, row.id, log=False)
+    assert stored == before  # nothing stayed: not the place, not the minutes
+    assert editor.place.text() == "第二会議室" and editor.members[-1]["name"] == long_name and editor.is_dirty()
     editor.members[-1]["name"] = "短い 名前"
     click(qtbot, editor.save_button)  # no complaint that someone else saved meanwhile
     assert not editor.errors.isVisible(), editor.errors.text()
-    assert "短い 名前" in [m.name for m in conferences.get_conference(store, row.id, log=False).members]
+    stored = conferences.get_conference(store, row.id, log=False)
+    assert stored.place == "第二会議室" and stored.minutes == "議事録を書き足した"
+    assert "短い 名前" in [m.name for m in stored.members]
+
+
+def test_a_conference_changed_elsewhere_is_not_overwritten(qtbot, demo_ctx):
+    store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx)
+    waiting = next(m for m in detail.members if not m.acknowledged)
+    conferences.acknowledge_members(store, [waiting.id], min(detail.held_on, clock.today()))  # another window
+    changed = conferences.get_conference(store, row.id, log=False)
+    editor.place.setText("古い画面からの会場")
+    click(qtbot, editor.save_button)
+    assert editor.errors.isVisible() and "別の画面または別の人が保存" in editor.errors.text()
+    assert "何も保存していません" in editor.errors.text()
+    assert conferences.get_conference(store, row.id, log=False) == changed
+    assert editor.place.text() == "古い画面からの会場" and editor.save_button.isEnabled()

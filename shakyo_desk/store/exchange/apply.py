@@ -675,12 +675,3 @@ def entity_conflicts(conn: Connection, entity: str, entity_id: str) -> Merged:
     rows = conn.execute(sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity,
                                                               ChangeLog.entity_id == entity_id)).all()
     return merge([as_change(r) for r in rows], TEXT_FIELDS[entity])
-
-
-def person_household_ids(conn: Connection, person_ids: Iterable[str]) -> set[str]:
-    ids = list(person_ids)
-    found = set()
-    for start in range(0, len(ids), CHUNK):
-        found |= set(conn.execute(sa.select(Person.household_id).where(Person.id.in_(ids[start:start + CHUNK])))
-                     .scalars())
-    return found

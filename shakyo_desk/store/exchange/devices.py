@@ -77,12 +77,6 @@ def overview(store: Store) -> SyncOverview:
         return SyncOverview(me.name, me.epoch, me.is_office, tuple(devices), pending, me.bundle_seq)
 
 
-def recent_bundles(store: Store, limit: int = 50) -> list[dict]:
-    with store.read() as s:
-        return [dict(r._mapping) for r in s.execute(
-            sa.select(SyncBundle.__table__).order_by(SyncBundle.at.desc()).limit(limit))]
-
-
 # ---- enrolment ----------------------------------------------------------------------
 
 

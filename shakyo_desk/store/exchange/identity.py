@@ -131,11 +131,6 @@ def mark_recovery_identity_printed(conn: Connection) -> None:
     set_state(conn, recovery_identity_unprinted=None)
 
 
-def public_key_of(conn: Connection, device_id: str) -> str | None:
-    entry = rosters.device(roster_data(conn), device_id)
-    return entry["public_key"] if entry else None
-
-
 # ---- epochs ------------------------------------------------------------------------
 
 

@@ -1,11 +1,15 @@
 """Helpers shared by the services."""
 
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput, NotFound, PermissionDenied
 from shakyo_desk.domain.text import clean
+from shakyo_desk.store.models import ChangeLog
 from shakyo_desk.store.store import Store
 
 NO_RIGHT = "この操作を行う権限がありません。必要な場合は管理者に相談してください。"
@@ -73,3 +77,20 @@ def json_list_contains(column, value: str):
     """SQL: the JSON list in ``column`` has ``value`` as an element."""
     items = sa.func.json_each(column).table_valued("value")
     return sa.exists(sa.select(1).select_from(items).where(items.c.value == value))
+
+
+def history_version(session, records: Mapping[str, Iterable[str]]) -> str:
+    """The version of some records (an entity name to ids: a conference with its members and
+    cases) as the change log knows it: per origin device and epoch, how many changes it holds
+    and the newest sequence number, hashed. Every change, made here or imported from another
+    device whatever its clock said, adds a change-log row, so any change alters the version
+    (the newest HLC stamp would miss an imported edit stamped before our own last one)."""
+    wanted = [sa.and_(ChangeLog.entity == entity, ChangeLog.entity_id.in_(sorted(set(ids))))
+              for entity, ids in records.items() if ids]
+    if not wanted:
+        return ""
+    rows = session.execute(
+        sa.select(ChangeLog.origin_device, ChangeLog.epoch, sa.func.count(), sa.func.max(ChangeLog.seq))
+        .where(sa.or_(*wanted)).group_by(ChangeLog.origin_device, ChangeLog.epoch)
+        .order_by(ChangeLog.origin_device, ChangeLog.epoch)).all()
+    return hashlib.sha256(json.dumps([list(r) for r in rows]).encode()).hexdigest()[:20]

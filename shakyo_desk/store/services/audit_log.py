@@ -279,10 +279,6 @@ def _require_admin(store: Store) -> None:
     require(store.actor.role == Role.ADMIN, AUDIT_RIGHT)
 
 
-def may_read(role: Role) -> bool:
-    return role == Role.ADMIN
-
-
 def utc_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """Local calendar days → naive UTC [from, until) as stored in ``at``."""
     def utc(d: date) -> datetime:

@@ -38,11 +38,5 @@ def add_concern(store: Store, name: str) -> str:
         return w.insert(ConcernCategory, {"name": name, "sort_order": len(existing), "active": True})
 
 
-def set_concern_active(store: Store, concern_id: str, active: bool) -> None:
-    require(manages_registers(store.actor.role))
-    with store.write() as w:
-        w.update(ConcernCategory, concern_id, {"active": bool(active)})
-
-
 def active_concern_names(store: Store) -> set[str]:
     return {c.name for c in list_concerns(store)}

@@ -43,16 +43,19 @@ from shakyo_desk.store.models import (
     Conference, ConferenceCase, ConferenceMember, District, HandoutCopy, Household, HouseholdSearch, Person, Staff,
 )
 from shakyo_desk.store.services._common import (
-    NO_RIGHT, live_row, log_view, optional_text, parse_date, require, required_text,
+    NO_RIGHT, history_version, live_row, log_view, optional_text, parse_date, require, required_text,
 )
 from shakyo_desk.store.services.consents import consents_by_person, covers
-from shakyo_desk.store.services.households import require_household
+from shakyo_desk.store.services.households import household_code, require_household
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
 
 GONE = "指定された会議が見つかりません。一覧を更新してください。"
 MEMBER_GONE = "指定された構成員が見つかりません。会議の画面を開き直してください。"
 CASE_GONE = "指定されたケースが見つかりません。会議の画面を開き直してください。"
+HOUSEHOLD_GONE = "会議で取り上げる世帯が、別の画面で削除されました。世帯を選び直してください。"
+STALE = ("この会議は、開いている間に別の画面または別の人が保存しました（同期で取り込んだ変更を含みます）。"
+         "何も保存していません。いったん閉じて開き直し、内容を確かめてから入力し直してください。")
 COMMUNITY_CARE = "community-care"  # may discuss the community without a particular household
 MAX_DAYS_PAST = 365  # a meeting dated further back is most likely a typing mistake
 MAX_DAYS_AHEAD = 365
@@ -215,6 +218,50 @@ class MissingConsent:
     head_name: str
 
 
+@dataclass(frozen=True)
+class MemberDraft:
+    """A member as an editor holds it; ``id`` is None for one added in this edit."""
+
+    name: str
+    organisation: str = ""
+    acknowledged_on: date | str | None = None  # the day the duty of confidentiality was confirmed
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    """A case as an editor holds it: the household, the question and what was decided.
+    ``id`` is None for a case of a conference not recorded yet (cases are fixed afterwards)."""
+
+    household_id: str
+    question: str = ""
+    support_policy: str = ""
+    lead_agency: str = ""
+    roles: tuple = ()  # RoleAssignment, (agency, role) or {"agency", "role"}
+    next_review_on: date | str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class ConferenceDraft:
+    """The whole conference as an editor holds it, saved at once by ``save_conference``.
+    Stored members and cases missing from ``members`` and ``cases`` are removed."""
+
+    meeting_type: str
+    held_on: date | str | None
+    legal_basis: str = ""  # "" for the default of a 支援会議 (and for other types)
+    title: str = ""
+    start_time: str = ""
+    end_time: str = ""
+    place: str = ""
+    convenor: str = ""
+    agenda: str = ""
+    minutes: str = ""
+    disclosures: tuple[str, ...] = ()
+    members: tuple[MemberDraft, ...] = ()
+    cases: tuple[CaseDraft, ...] = ()
+
+
 # ---- input ------------------------------------------------------------------------------
 
 def type_code(value: str | None) -> str:
@@ -353,10 +400,15 @@ def _require_households(store: Store, household_ids: Sequence[str]) -> None:
             raise NotFound(f"会議で取り上げる世帯（ID {household_id}）が見つかりません。世帯の一覧から選び直してください。")
 
 
-def _held_on(value, today: date) -> date:
+def _held_on(value, today: date, *, check_range: bool = True) -> date:
     held_on = parse_date(value, "会議の日")
     if held_on is None:
         raise InvalidInput("会議の日を入力してください。")
+    return _held_on_in_range(held_on, today) if check_range else held_on
+
+
+def _held_on_in_range(held_on: date, today: date) -> date:
+    """A meeting more than a year back or ahead is most likely a typing mistake."""
     if held_on < today - timedelta(days=MAX_DAYS_PAST):
         raise InvalidInput(f"会議の日（{format_wareki(held_on)}）が1年以上前になっています。日付を確かめてください。")
     if held_on > today + timedelta(days=MAX_DAYS_AHEAD):
@@ -364,9 +416,11 @@ def _held_on(value, today: date) -> date:
     return held_on
 
 
-def _conference_values(fields: Mapping, today: date, current: Mapping | None = None) -> dict:
+def _conference_values(fields: Mapping, today: date, current: Mapping | None = None, *,
+                       check_range: bool = True) -> dict:
     """Validated conference fields; with ``current`` only those given (type and legal basis are
-    checked together, whichever of them changes)."""
+    checked together, whichever of them changes). ``check_range=False`` leaves the date's
+    range to the caller (an edited conference keeps its date however old it is)."""
     unknown = set(fields) - CONFERENCE_FIELDS
     if "disclosures" in unknown:
         raise InvalidInput("資料に載せる項目の変更は、専用の操作（set_disclosures）で行ってください。")
@@ -383,7 +437,7 @@ def _conference_values(fields: Mapping, today: date, current: Mapping | None = N
             basis = current["legal_basis"]
         values["legal_basis"] = legal_basis_code(meeting_type, basis)
     if new or "held_on" in fields:
-        values["held_on"] = _held_on(fields.get("held_on"), today)
+        values["held_on"] = _held_on(fields.get("held_on"), today, check_range=check_range)
     for key, label, limit in (("title", "会議の名前", 200), ("place", "場所", 200), ("convenor", "主催・招集者", 200),
                               ("agenda", "議題", 4000), ("minutes", "議事録", 20000)):
         if new or key in fields:
@@ -416,7 +470,8 @@ def _roles(value) -> list[dict]:
     return roles
 
 
-def _case_fields(fields: Mapping, held_on: date) -> dict:
+def _case_fields(fields: Mapping, held_on: date | None) -> dict:
+    """Validated case fields; the review date is checked against ``held_on`` unless None."""
     unknown = set(fields) - CASE_FIELDS
     if unknown:
         raise InvalidInput(f"ケースには次の項目はありません：{'、'.join(sorted(unknown))}")
@@ -429,10 +484,15 @@ def _case_fields(fields: Mapping, held_on: date) -> dict:
         values["roles"] = _roles(fields["roles"])
     if "next_review_on" in fields:
         review = parse_date(fields["next_review_on"], "次回の見直し日")
-        if review is not None and review < held_on:
-            raise InvalidInput("次回の見直し日が会議の日より前になっています。日付を確かめてください。")
+        if held_on is not None:
+            _review_after(review, held_on)
         values["next_review_on"] = review
     return values
+
+
+def _review_after(review: date | None, held_on: date, label: str = "") -> None:
+    if review is not None and review < held_on:
+        raise InvalidInput(f"{label}次回の見直し日が会議の日より前になっています。日付を確かめてください。")
 
 
 # ---- writing ----------------------------------------------------------------------------
@@ -460,14 +520,153 @@ def add_conference(store: Store, meeting_type: str, held_on: date | str, *, memb
     case_rows = _cases(cases, values["meeting_type"])
     _require_households(store, [household_id for household_id, _ in case_rows])
     with store.write() as w:
-        conference_id = w.insert(Conference, {**values, "minutes": "", "disclosures": []})
-        for order, member in enumerate(member_rows):
-            w.insert(ConferenceMember, {"conference_id": conference_id, "sort_order": order, **member})
-        for order, (household_id, question) in enumerate(case_rows):
-            w.require_alive(Household, household_id, "会議で取り上げる世帯が、別の画面で削除されました。世帯を選び直してください。")
-            w.insert(ConferenceCase, {"conference_id": conference_id, "household_id": household_id,
-                                      "question": question, "sort_order": order})
+        return insert_conference(w, values, member_rows,
+                                 [(household_id, {"question": question}) for household_id, question in case_rows])
+
+
+def insert_conference(w, values: dict, members: Sequence[dict], cases: Sequence[tuple[str, dict]],
+                      disclosures: Sequence[str] = ()) -> str:
+    """Within a write: a conference with its members and cases (validated values; a case is
+    its household id and fields). Returns the conference id."""
+    conference_id = w.insert(Conference, {"minutes": "", **values, "disclosures": list(disclosures)})
+    if disclosures:
+        w.audit("conference.disclosure", "conference", conference_id, {"before": [], "after": list(disclosures)})
+    for order, member in enumerate(members):
+        w.insert(ConferenceMember, {"conference_id": conference_id, "sort_order": order, **member})
+    for order, (household_id, fields) in enumerate(cases):
+        w.require_alive(Household, household_id, HOUSEHOLD_GONE)
+        w.insert(ConferenceCase, {"conference_id": conference_id, "household_id": household_id,
+                                  "sort_order": order, **fields})
     return conference_id
+
+
+def write_disclosures(w, conference_id: str, chosen: Sequence[str]) -> None:
+    """Within a write: the fields the handout shows in full, audited as conference.disclosure
+    when they change."""
+    before = list(w.require_alive(Conference, conference_id, GONE)["disclosures"] or [])
+    if w.update(Conference, conference_id, {"disclosures": list(chosen)}):
+        w.audit("conference.disclosure", "conference", conference_id, {"before": before, "after": list(chosen)})
+
+
+def _disclosure_keys(fields: Iterable[str]) -> list[str]:
+    chosen = []
+    for field_name in fields or []:
+        key = clean(field_name)
+        if key not in DISCLOSABLE_FIELDS:
+            labels = "、".join(f"{k}（{v}）" for k, v in DISCLOSABLE_FIELDS.items())
+            raise InvalidInput(f"資料に全部載せる項目「{key}」は選べません。次の中から選んでください：{labels}")
+        if key not in chosen:
+            chosen.append(key)
+    return [k for k in DISCLOSABLE_FIELDS if k in chosen]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A validated draft: what ``save_conference`` writes."""
+
+    values: dict  # conference fields, minutes included
+    members: list[tuple[str | None, dict]]  # (stored id or None, fields) in order
+    cases: list[tuple[CaseDraft, dict]]  # (the draft, its validated fields) in order
+    disclosures: list[str]
+
+
+def _plan(draft: ConferenceDraft, today: date) -> _Plan:
+    """Everything about a draft that can be checked without the stored conference."""
+    values = _conference_values(
+        {"meeting_type": draft.meeting_type, "legal_basis": draft.legal_basis or None, "held_on": draft.held_on,
+         "title": draft.title, "place": draft.place, "convenor": draft.convenor, "agenda": draft.agenda,
+         "start_time": draft.start_time, "end_time": draft.end_time, "minutes": draft.minutes},
+        today, check_range=False)
+    member_rows = _members([{"name": m.name, "organisation": m.organisation,
+                             "confidentiality_acknowledged_on": m.acknowledged_on} for m in draft.members], today)
+    _cases([{"household_id": c.household_id, "question": c.question} for c in draft.cases], values["meeting_type"])
+    cases = []
+    for number, c in enumerate(draft.cases, 1):
+        try:
+            fields = _case_fields({"question": c.question, "support_policy": c.support_policy,
+                                   "lead_agency": c.lead_agency, "roles": c.roles,
+                                   "next_review_on": c.next_review_on}, None)
+        except InvalidInput as error:
+            raise InvalidInput(f"{_case_label(number, c.household_id)}{error.message}") from None
+        cases.append((c, fields))
+    return _Plan(values, [(m.id, row) for m, row in zip(draft.members, member_rows)], cases,
+                 _disclosure_keys(draft.disclosures))
+
+
+def _case_label(number: int, household_id: str) -> str:
+    return f"ケース{number}（{household_code(household_id)}）："
+
+
+def save_conference(store: Store, draft: ConferenceDraft, conference_id: str | None = None, *,
+                    expected_version: str | None = None, today: date | None = None) -> str:
+    """Record a new conference or save an edited one as a whole, in one transaction: its
+    fields and minutes, members (added, changed, removed), cases with their decisions
+    (removed ones too; cases cannot be added once the conference is recorded) and the fields
+    its handout shows in full. Returns the conference id.
+
+    With ``expected_version`` (``ConferenceDetail.version`` as the editor loaded it) the save
+    is refused when the conference, its members or its cases changed since (another window,
+    another person, an imported bundle). Any refusal writes nothing at all."""
+    _manage(store)
+    today = today or clock.today()
+    plan = _plan(draft, today)
+    with store.write() as w:
+        if conference_id is None:
+            _held_on_in_range(plan.values["held_on"], today)
+            for number, (case, fields) in enumerate(plan.cases, 1):
+                _review_after(fields["next_review_on"], plan.values["held_on"], _case_label(number, case.household_id))
+            return insert_conference(w, plan.values, [row for _, row in plan.members],
+                                     [(case.household_id, fields) for case, fields in plan.cases], plan.disclosures)
+        _apply_plan(w, conference_id, plan, expected_version, today)
+    return conference_id
+
+
+def _rows_of(w, model, conference_id: str) -> dict[str, dict]:
+    table = model.__table__
+    return {r["id"]: dict(r) for r in w.session.execute(sa.select(table).where(
+        table.c.conference_id == conference_id, table.c.deleted_at.is_(None))).mappings()}
+
+
+def _apply_plan(w, conference_id: str, plan: _Plan, expected_version: str | None, today: date) -> None:
+    """Within a write: an edited conference as a whole (see ``save_conference``)."""
+    current = w.require_alive(Conference, conference_id, GONE)
+    if expected_version is not None and _version(w.session, conference_id) != expected_version:
+        raise InvalidInput(STALE)
+    held_on = plan.values["held_on"]
+    if held_on != current["held_on"]:
+        _held_on_in_range(held_on, today)
+    w.update(Conference, conference_id, plan.values)
+
+    stored_members = _rows_of(w, ConferenceMember, conference_id)
+    kept = set()
+    for order, (member_id, values) in enumerate(plan.members):
+        if member_id is None:
+            w.insert(ConferenceMember, {"conference_id": conference_id, "sort_order": order, **values})
+            continue
+        if member_id not in stored_members:
+            raise NotFound(MEMBER_GONE)
+        w.update(ConferenceMember, member_id, {**values, "sort_order": order})
+        kept.add(member_id)
+    for member_id in stored_members.keys() - kept:
+        w.delete(ConferenceMember, member_id)
+
+    stored_cases = _rows_of(w, ConferenceCase, conference_id)
+    kept = set()
+    for number, (case, values) in enumerate(plan.cases, 1):
+        if case.id is None:
+            raise InvalidInput("登録済みの会議には世帯（ケース）を追加できません。新しい会議として登録してください。")
+        stored = stored_cases.get(case.id)
+        if stored is None:
+            raise NotFound(CASE_GONE)
+        if stored["household_id"] != case.household_id:
+            raise InvalidInput("ケースの世帯は変えられません。会議の画面を開き直してください。")
+        if values["next_review_on"] != stored["next_review_on"] or held_on != current["held_on"]:
+            _review_after(values["next_review_on"], held_on, _case_label(number, case.household_id))
+        w.update(ConferenceCase, case.id, values)
+        kept.add(case.id)
+    for case_id in stored_cases.keys() - kept:
+        w.delete(ConferenceCase, case_id)
+    write_disclosures(w, conference_id, plan.disclosures)
 
 
 def _conference(store: Store, conference_id: str) -> Conference:
@@ -486,8 +685,7 @@ def update_conference(store: Store, conference_id: str, *, expected_version: str
     with store.write() as w:
         w.require_alive(Conference, conference_id, GONE)
         if expected_version is not None and _version(w.session, conference_id) != expected_version:
-            raise InvalidInput("この会議は、開いている間に別の画面または別の人が保存しました。"
-                               "いったん閉じて開き直し、内容を確かめてから入力してください。")
+            raise InvalidInput(STALE)
         if values.get("meeting_type") not in (None, current.meeting_type) and values["meeting_type"] != COMMUNITY_CARE:
             cases = w.session.execute(sa.select(sa.func.count()).where(
                 ConferenceCase.conference_id == conference_id, ConferenceCase.deleted_at.is_(None))).scalar_one()
@@ -629,20 +827,10 @@ def set_disclosures(store: Store, conference_id: str, fields: Iterable[str]) -> 
     full_name, address, phone, birth_date); the rest stay minimised. Every change is audited
     as ``conference.disclosure`` with the fields before and after. Returns the new choice."""
     _manage(store)
-    chosen = []
-    for field_name in fields or []:
-        key = clean(field_name)
-        if key not in DISCLOSABLE_FIELDS:
-            labels = "、".join(f"{k}（{v}）" for k, v in DISCLOSABLE_FIELDS.items())
-            raise InvalidInput(f"資料に全部載せる項目「{key}」は選べません。次の中から選んでください：{labels}")
-        if key not in chosen:
-            chosen.append(key)
-    chosen = [k for k in DISCLOSABLE_FIELDS if k in chosen]
+    chosen = _disclosure_keys(fields)
     _conference(store, conference_id)
     with store.write() as w:
-        before = list(w.require_alive(Conference, conference_id, GONE)["disclosures"] or [])
-        if w.update(Conference, conference_id, {"disclosures": chosen}):
-            w.audit("conference.disclosure", "conference", conference_id, {"before": before, "after": chosen})
+        write_disclosures(w, conference_id, chosen)
     return tuple(chosen)
 
 
@@ -653,11 +841,12 @@ def _read(store: Store) -> None:
 
 
 def _version(session: Session, conference_id: str) -> str:
-    stamps = [session.execute(sa.select(Conference.hlc).where(Conference.id == conference_id)).scalar() or ""]
+    """The change-log version of the conference with its members and cases (removed ones too)."""
+    records = {Conference.__tablename__: [conference_id]}
     for model in (ConferenceMember, ConferenceCase):
-        stamps.append(session.execute(sa.select(sa.func.max(model.hlc)).where(
-            model.conference_id == conference_id)).scalar() or "")
-    return max(stamps)
+        records[model.__tablename__] = session.execute(
+            sa.select(model.id).where(model.conference_id == conference_id)).scalars().all()
+    return history_version(session, records)
 
 
 def _role_tuple(roles) -> tuple[RoleAssignment, ...]:

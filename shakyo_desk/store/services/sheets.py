@@ -282,13 +282,3 @@ def sheet_from_remark(store: Store, remark_id: str) -> dict:
     return {"noticed_on": session_date, "setting": "サロン", "source": f"サロン「{salon_name}」",
             "household_id": household_id, "household_hint": "" if household_id else (person_name or salon_name),
             "person_of_concern": person_name or "", "situation": remark.text, "from_remark_id": remark.id}
-
-
-def open_sheet_count_by_household(store: Store) -> dict[str, int]:
-    q = _visible(store, sa.select(ConcernSheet.household_id, sa.func.count()).select_from(ConcernSheet)
-                 .outerjoin(Household, Household.id == ConcernSheet.household_id)
-                 .where(ConcernSheet.status.in_(OPEN_STATUSES), ConcernSheet.deleted_at.is_(None),
-                        ConcernSheet.household_id.is_not(None))
-                 .group_by(ConcernSheet.household_id))
-    with store.read() as s:
-        return dict(s.execute(q).all())
