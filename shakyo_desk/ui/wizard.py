@@ -19,29 +19,11 @@ from shakyo_desk.store.store import Store
 from shakyo_desk.ui import setup_state as steps
 from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.ui.dialogs import ErrorLabel, error_text
-from shakyo_desk.ui.setup_state import CREATE, JOIN, SetupResult, SetupState, group_key, passphrase_strength
+from shakyo_desk.ui.setup_state import CREATE, JOIN, SetupResult, SetupState, group_key
 from shakyo_desk.ui.style import mono_font
+from shakyo_desk.ui.wizard_join import JoinAccountPage, JoinFilePage
+from shakyo_desk.ui.wizard_widgets import add_passphrase_rows, hint_label, passphrase_fields, show_strength
 from shakyo_desk.ui.worker import Executor
-
-STRENGTH_COLOURS = {0: "#b00020", 1: "#b35c00", 2: "#5a6b00", 3: "#1b7a1b"}
-
-
-def hint_label(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setStyleSheet("QLabel { color: #444; } QLabel:disabled { color: #9a9a9a; }")
-    return label
-
-
-def show_strength(label: QLabel, passphrase: str) -> None:
-    """The passphrase strength hint under a new passphrase (empty while nothing is typed)."""
-    if passphrase:
-        score, text = passphrase_strength(passphrase)
-        label.setText(tr("強さ：") + text)
-        label.setStyleSheet(f"color: {STRENGTH_COLOURS[score]};")
-    else:
-        label.setText("")
-
 
 def _indented(*widgets: QWidget) -> QVBoxLayout:
     box = QVBoxLayout()
@@ -101,22 +83,6 @@ class StartPage(QWizardPage):
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt API
         return not self.state.start_errors()
-
-
-def passphrase_fields() -> tuple[QLineEdit, QLineEdit, QLabel]:
-    """A new passphrase typed twice (hidden) and the label for its strength hint."""
-    first, again = QLineEdit(), QLineEdit()
-    for edit in (first, again):
-        edit.setEchoMode(QLineEdit.EchoMode.Password)
-    strength = QLabel()
-    strength.setWordWrap(True)
-    return first, again, strength
-
-
-def add_passphrase_rows(form: QFormLayout, first: QLineEdit, again: QLineEdit, strength: QLabel) -> None:
-    form.addRow(tr("パスフレーズ"), first)
-    form.addRow(tr("パスフレーズ（確認）"), again)
-    form.addRow("", strength)
 
 
 class AdminPage(QWizardPage):
@@ -360,8 +326,6 @@ class SetupWizard(QWizard):
 
     def __init__(self, executor: Executor, default_folder: Path, kdf: dict | None = None,
                  parent: QWidget | None = None):
-        from shakyo_desk.ui.wizard_join import JoinAccountPage, JoinFilePage
-
         super().__init__(parent)
         self.executor = executor
         self.kdf = kdf

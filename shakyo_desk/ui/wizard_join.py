@@ -17,7 +17,7 @@ from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.setup_state import ENROLMENT_SUFFIX, SetupState, normalise_code
 from shakyo_desk.ui.style import mono_font
-from shakyo_desk.ui.wizard import add_passphrase_rows, hint_label, passphrase_fields, show_strength
+from shakyo_desk.ui.wizard_widgets import add_passphrase_rows, hint_label, passphrase_fields, show_strength
 
 
 def _stack(page: QWizardPage, form: QFormLayout, *below: QWidget) -> None:
