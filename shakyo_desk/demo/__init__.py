@@ -75,8 +75,10 @@ def generate(root: Path, profile: str = "village", seed: int | None = None, *, l
     return store, recovery_key
 
 
-def open_demo(root: Path | None = None, progress: Progress | None = None, *, kdf: dict | None = None):
-    """The demo store, unlocked as the demo admin; generated (village) the first time.
+def open_demo(root: Path | None = None, progress: Progress | None = None, *, kdf: dict | None = None,
+              today: date | None = None):
+    """The demo store, unlocked as the demo admin; generated (village) the first time, as of
+    ``today`` (default: the clock's today).
 
     Generation happens in a side folder that is moved into place only when
     complete, so an interrupted first start never leaves half a village.
@@ -90,7 +92,7 @@ def open_demo(root: Path | None = None, progress: Progress | None = None, *, kdf
             raise StoreError(f"デモ用のフォルダ「{root}」に別のファイルがあります。フォルダを空にしてからもう一度お試しください。")
         partial = root.with_name(root.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        store, _ = generate(partial, "village", progress=progress, kdf=kdf)
+        store, _ = generate(partial, "village", progress=progress, kdf=kdf, today=today)
         store.close()
         if root.exists():
             root.rmdir()  # empty, checked above

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from shakyo_desk.demo.generator import Plan, PlanStep, WriteContext, WriteStep, _actor_for
+from shakyo_desk.demo.village import Plan, PlanStep, WriteContext, WriteStep, _actor_for
 from shakyo_desk.domain.roles import Role
 
 COUNT = {"village": 5, "large-town": 8}

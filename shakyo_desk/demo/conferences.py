@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from shakyo_desk.demo import names as N
-from shakyo_desk.demo.fieldwork import PersonRef, _chunks, _in_charge, _logins, _start, _store_for, _workday
-from shakyo_desk.demo.generator import People, Plan, PlanStep, WriteContext, WriteStep
+from shakyo_desk.demo.fieldwork import (
+    PersonRef, _chunks, _in_charge, _logins, _next_workday, _start, _store_for, _workday,
+)
+from shakyo_desk.demo.village import People, Plan, PlanStep, WriteContext, WriteStep
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import CONFERENCE_TYPES, DEFAULT_LEGAL_BASIS, LEGAL_BASES
 
@@ -87,6 +89,7 @@ class ConferencePlan:
     minutes: str = ""
     disclosures: list[str] = field(default_factory=list)
     copies: list[CopyPlan] = field(default_factory=list)
+    consent_gap: bool = False  # one adult discussed here has not been asked for consent yet
 
 
 # ---- plan --------------------------------------------------------------------------
@@ -177,20 +180,23 @@ def _consents(plan: Plan, rng: random.Random, conferences: list[ConferencePlan])
     coordinators = _logins(plan, Role.COORDINATOR)
     result: list[ConsentPlan] = []
     covered: dict[PersonRef, date] = {}
+    withheld: set[PersonRef] = set()  # the consent gate's example: never asked, at any meeting
     multi = [c for c in sorted(conferences, key=lambda c: c.held_on) if c.meeting_type == "multi-agency"]
     for conference in multi:
         agencies = sorted({m.organisation for m in conference.members if "民生委員" not in m.organisation})
-        gap = conference is multi[-1]  # the latest one still waits for someone's consent
+        gap = conference.consent_gap
         for case in conference.cases:
             h = plan.households[case.household]
             by = in_charge.get(h.district) or rng.choice(coordinators)
             for m, person in enumerate(h.members):
                 ref = (case.household, m)
-                if person.age < ADULT or (ref in covered and covered[ref] <= conference.held_on):
+                if person.age < ADULT or ref in withheld or (ref in covered and covered[ref] <= conference.held_on):
                     continue
                 roll = rng.random()
-                if roll < 0.06 or gap:
+                if gap:
                     gap = False
+                    withheld.add(ref)
+                if roll < 0.06 or ref in withheld:
                     continue  # not asked yet: the consent gate names this person
                 given = conference.held_on - timedelta(days=rng.randint(3, 45))
                 if roll < 0.09:
@@ -233,18 +239,24 @@ def plan_conferences(plan: Plan, rng: random.Random) -> None:
         meeting_type = rng.choices(list(TYPE_WEIGHTS), weights=list(TYPE_WEIGHTS.values()))[0]
         upcoming = profile.conferences - max(2, profile.conferences // 40)
         if n >= upcoming:
-            held_on = today + timedelta(days=rng.randint(3, 30))  # prepared, not held yet
+            held_on = _next_workday(today + timedelta(days=rng.randint(3, 30)))  # prepared, not held yet
             # Handouts to prepare, whatever the date today: a 支援会議 and a 重層的支援会議,
-            # the latest of which is the consent gate's gap (see _consents).
+            # the first of which is the consent gate's gap (see _consents).
             meeting_type = {upcoming: "multi-agency", upcoming + 1: "support"}.get(n, meeting_type)
         else:
             back = rng.random() if rng.random() < 0.6 else 1 - rng.random() ** 0.5  # more in recent years
-            held_on = today - timedelta(days=min(span, int(span * back)))
-        held_on = _workday(held_on, rng)
+            held_on = _workday(today - timedelta(days=min(span, int(span * back))), rng)
+            if n < len(TYPE_WEIGHTS):  # every kind of meeting has been held at least once
+                meeting_type = list(TYPE_WEIGHTS)[n]
         count = {"support": (1, 4), "multi-agency": (1, 3), "case-review": (1, 5), "community-care": (0, 2)}[meeting_type]
+        # The consent gap is shown on households no earlier 重層的支援会議 asked for consent.
+        candidates = indices
+        if n == upcoming:
+            asked = {k.household for c in conferences if c.meeting_type == "multi-agency" for k in c.cases}
+            candidates = [i for i in indices if i not in asked] or indices
         cases = []
         for _ in range(rng.randint(*count)):
-            hi = rng.choices(indices, weights=weights)[0]
+            hi = rng.choices(candidates, weights=[weights[i] for i in candidates])[0]
             if hi not in cases:
                 cases.append(hi)
         if not cases and meeting_type != "community-care":
@@ -265,7 +277,7 @@ def plan_conferences(plan: Plan, rng: random.Random) -> None:
             {"support": f"{municipality}役場 住民福祉課", "multi-agency": council, "case-review": council,
              "community-care": f"{municipality}地域包括支援センター"}[meeting_type],
             rng.choice(N.CONFERENCE_AGENDAS[meeting_type]), rng.choice(coordinators),
-            [], [CasePlan(hi, _question(rng, plan, hi, concerns)) for hi in cases])
+            [], [CasePlan(hi, _question(rng, plan, hi, concerns)) for hi in cases], consent_gap=n == upcoming)
         conference.members = _members(plan, rng, meeting_type, held_on, cases, pool)
         if held_on <= today:
             conference.minutes = rng.choice(N.CONFERENCE_MINUTES)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from shakyo_desk.demo import names as N
-from shakyo_desk.demo.generator import (
+from shakyo_desk.demo.village import (
     HouseholdPlan, Plan, PlanStep, WriteContext, WriteStep, _actor_for, clamp,
 )
 from shakyo_desk.domain.roles import Role
@@ -146,6 +146,11 @@ def _start(plan: Plan) -> date:
 def _clock(rng: random.Random, first: int = 9, last: int = 16) -> str:
     hour = rng.choice([h for h in range(first, last + 1) if h != 12])  # not over lunch
     return f"{hour:02d}:{rng.choice([0, 0, 10, 15, 20, 30, 30, 40, 45, 50]):02d}"
+
+
+def _next_workday(d: date) -> date:
+    """A meeting still to come stays to come: a weekend moves forward to Monday."""
+    return d + timedelta(days=(7 - d.weekday()) % 7 if d.weekday() >= 5 else 0)
 
 
 def _workday(d: date, rng: random.Random) -> date:
@@ -607,6 +612,7 @@ def plan_sheets(plan: Plan, rng: random.Random) -> None:
         else:
             handler = rng.choice(coordinators)
         _history(plan, rng, sheet, handler)
+    _a_handful_open(sheets, today, cap=max(15, len(plan.households) // 45))
     plan.sheets = sheets
 
     # Referrals: every つないだ, plus some straight from households on the schedule.
@@ -634,8 +640,38 @@ def plan_sheets(plan: Plan, rng: random.Random) -> None:
         elif age > 20 and rng.random() < 0.5:
             r.outcome = "つながった"
             r.outcome_note = rng.choice(N.REFERRAL_OUTCOME_NOTES[r.outcome])
+    _a_handful_overdue(referrals, today, cap=max(10, len(plan.households) // 70))
     referrals.sort(key=lambda r: r.on)
     plan.referrals = referrals
+
+
+def _a_handful_open(sheets: list[SheetPlan], today: date, cap: int) -> None:
+    """Whatever the day, the coordinators' 受付箱 holds a few sheets and not a backlog: the
+    oldest open ones beyond ``cap`` were taken on (対応中) today; with fewer than three, the
+    latest sheets are still waiting (their later steps had not happened yet)."""
+    waiting = sorted((s for s in sheets if s.status in ("受付", "確認中")), key=lambda s: s.noticed_on)
+    for sheet in waiting[:max(0, len(waiting) - cap)]:
+        if sheet.history[-1].on < today:
+            sheet.history.append(StatusPlan("対応中", today, sheet.history[-1].by))
+    latest = sorted((s for s in sheets if s.status not in ("受付", "確認中")), key=lambda s: s.noticed_on)
+    for sheet in latest[len(latest) - max(0, 3 - len(waiting)):]:
+        sheet.history = sheet.history[:1]
+
+
+def _a_handful_overdue(referrals: list[ReferralPlan], today: date, cap: int) -> None:
+    """Whatever the day, the つなぎ page shows some follow-ups due, and not a backlog: the
+    oldest beyond ``cap`` were followed up (つながった); with none due, the latest older than
+    two weeks still waits for its answer."""
+    overdue = sorted((r for r in referrals if r.outcome == "確認中" and r.follow_up and r.follow_up <= today),
+                     key=lambda r: r.follow_up)
+    for r in overdue[:max(0, len(overdue) - cap)]:
+        r.outcome, r.outcome_note = "つながった", N.REFERRAL_OUTCOME_NOTES["つながった"][0]
+    if not overdue:
+        waiting = [r for r in referrals if r.on <= today - timedelta(days=14)]
+        if waiting:
+            latest = max(waiting, key=lambda r: r.on)
+            latest.outcome, latest.outcome_note = "確認中", ""
+            latest.follow_up = today - timedelta(days=1)
 
 
 PLAN_STEPS = [

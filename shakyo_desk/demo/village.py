@@ -1,18 +1,7 @@
-"""The demo village generator: a pure, seeded plan, then a write step.
-
-``make_plan(profile, seed, today)`` is deterministic: the same profile, seed
-and date give the same districts, staff, agencies, households and persons (ids
-are made at write time). ``write_plan`` puts the plan into a store through the
-one write path (``Writer.insert``), so every row has its change-log and audit
-entries like data entered by hand.
-
-Sections are lists of steps: ``PLAN_STEPS`` (each fills one part of the plan
-with its own random stream, so adding a step never changes what the earlier
-ones produce) and ``WRITE_STEPS`` (each writes one part, reporting progress in
-units). Field records (places, contacts, salons, sheets, referrals) are appended
-from ``fieldwork``, conferences with consents and handout copies from ``conferences``,
-cases closed years ago (past retention) from ``closed_cases``.
-"""
+"""The village's make-up, which every other part of the demo builds on: profiles, districts,
+staff, agencies, households and persons (a pure, seeded plan), their write steps, and the
+step types (``PlanStep``, ``WriteStep``, ``WriteContext``) that ``fieldwork``, ``conferences``
+and ``closed_cases`` use. ``generator`` puts the parts together."""
 
 import random
 from collections.abc import Callable
@@ -22,7 +11,6 @@ from datetime import date, timedelta
 from shakyo_desk.domain.people import age_on
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.demo import names as N
-from shakyo_desk.domain import clock
 
 # ---- profiles ------------------------------------------------------------------
 
@@ -658,17 +646,6 @@ PLAN_STEPS: list[PlanStep] = [
 ]
 
 
-def make_plan(profile: str | Profile, seed: int | None = None, today: date | None = None) -> Plan:
-    """The pure, deterministic part: same (profile, seed, today) → same plan."""
-    prof = PROFILES[profile] if isinstance(profile, str) else profile
-    seed = prof.seed if seed is None else seed
-    place = N.PLACES[prof.name]
-    plan = Plan(prof, seed, today or clock.today(), place["council"], place["municipality"])
-    for step in all_plan_steps():
-        step.run(plan, random.Random(f"{prof.name}:{seed}:{step.name}"))
-    return plan
-
-
 # ---- write steps ---------------------------------------------------------------
 
 
@@ -789,36 +766,3 @@ WRITE_STEPS: list[WriteStep] = [
     WriteStep("agencies", "関係機関を登録しています", lambda plan: 1, write_agencies),
     WriteStep("households", "世帯と世帯員を登録しています", lambda plan: len(plan.leaf_districts()), write_households),
 ]
-
-
-def write_plan(ctx: WriteContext, progress: Callable[[int, int, str], None] | None = None, *,
-               done_before: int = 0, total: int | None = None) -> None:
-    """Run every write step in order, reporting ``progress(done, total, label)``."""
-    total = total if total is not None else done_before + sum(s.units(ctx.plan) for s in all_write_steps())
-    done = done_before
-    for step in all_write_steps():
-        if progress:
-            progress(done, total, step.label)
-
-        def tick(n: int, _label: str = step.label) -> None:
-            nonlocal done
-            done += n
-            if progress:
-                progress(min(done, total), total, _label)
-
-        step.run(ctx, tick)
-
-
-
-def all_plan_steps() -> list[PlanStep]:
-    """Households first, then the field records (issue 3) and conferences (issue 5), which
-    build on the classes above."""
-    from shakyo_desk.demo import closed_cases, conferences, fieldwork  # imported late: they import this module
-
-    return PLAN_STEPS + fieldwork.PLAN_STEPS + conferences.PLAN_STEPS + closed_cases.PLAN_STEPS
-
-
-def all_write_steps() -> list[WriteStep]:
-    from shakyo_desk.demo import closed_cases, conferences, fieldwork
-
-    return WRITE_STEPS + fieldwork.WRITE_STEPS + conferences.WRITE_STEPS + closed_cases.WRITE_STEPS

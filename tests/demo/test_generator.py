@@ -270,13 +270,13 @@ def test_open_demo_leaves_a_foreign_folder_alone(tmp_path):
 
 
 def test_a_failed_generation_leaves_no_half_store(tmp_path, monkeypatch):
-    from shakyo_desk.demo import generator
+    from shakyo_desk.demo import village
 
     def boom(ctx, tick):
         raise RuntimeError("disk full (simulated)")
 
-    monkeypatch.setattr(generator, "WRITE_STEPS", generator.WRITE_STEPS[:1] + [
-        generator.WriteStep("boom", "失敗します", lambda plan: 1, boom)])
+    monkeypatch.setattr(village, "WRITE_STEPS", village.WRITE_STEPS[:1] + [
+        village.WriteStep("boom", "失敗します", lambda plan: 1, boom)])
     with pytest.raises(RuntimeError):
         demo.generate(tmp_path / "g", "village", kdf=FAST_KDF)
     assert not (tmp_path / "g").exists()

@@ -1,0 +1,67 @@
+"""The demo village generator: a pure, seeded plan, then a write step.
+
+``make_plan(profile, seed, today)`` is deterministic: the same profile, seed
+and date give the same districts, staff, agencies, households and persons (ids
+are made at write time). ``write_plan`` puts the plan into a store through the
+one write path (``Writer.insert``), so every row has its change-log and audit
+entries like data entered by hand.
+
+Each part is a list of steps: plan steps (each fills one part of the plan with its own
+random stream, so adding a step never changes what the earlier ones produce) and write
+steps (each writes one part, reporting progress in units). The village itself (districts,
+staff, agencies, households) comes from ``village``, field records (places, contacts,
+salons, sheets, referrals) from ``fieldwork``, conferences with consents and handout
+copies from ``conferences``, cases closed years ago (past retention) from ``closed_cases``.
+Whatever the day, the plan holds what the tests and the 操作ガイド rely on (every kind of
+meeting held, an upcoming 支援会議 and 重層的支援会議 with a consent gap, a handful of
+households overdue for 見守り): ``tests/demo/test_every_day.py`` checks it day by day.
+"""
+
+import random
+from collections.abc import Callable
+from datetime import date
+
+from shakyo_desk.demo import closed_cases, conferences, fieldwork, village
+from shakyo_desk.demo import names as N
+from shakyo_desk.demo.village import PROFILES, Plan, PlanStep, Profile, WriteContext, WriteStep
+from shakyo_desk.domain import clock
+
+__all__ = ["PROFILES", "Profile", "WriteContext", "all_plan_steps", "all_write_steps", "make_plan", "write_plan"]
+
+
+def all_plan_steps() -> list[PlanStep]:
+    """Households first, then the field records and conferences, which build on them."""
+    return village.PLAN_STEPS + fieldwork.PLAN_STEPS + conferences.PLAN_STEPS + closed_cases.PLAN_STEPS
+
+
+def all_write_steps() -> list[WriteStep]:
+    return village.WRITE_STEPS + fieldwork.WRITE_STEPS + conferences.WRITE_STEPS + closed_cases.WRITE_STEPS
+
+
+def make_plan(profile: str | Profile, seed: int | None = None, today: date | None = None) -> Plan:
+    """The pure, deterministic part: same (profile, seed, today) → same plan."""
+    prof = PROFILES[profile] if isinstance(profile, str) else profile
+    seed = prof.seed if seed is None else seed
+    place = N.PLACES[prof.name]
+    plan = Plan(prof, seed, today or clock.today(), place["council"], place["municipality"])
+    for step in all_plan_steps():
+        step.run(plan, random.Random(f"{prof.name}:{seed}:{step.name}"))
+    return plan
+
+
+def write_plan(ctx: WriteContext, progress: Callable[[int, int, str], None] | None = None, *,
+               done_before: int = 0, total: int | None = None) -> None:
+    """Run every write step in order, reporting ``progress(done, total, label)``."""
+    total = total if total is not None else done_before + sum(s.units(ctx.plan) for s in all_write_steps())
+    done = done_before
+    for step in all_write_steps():
+        if progress:
+            progress(done, total, step.label)
+
+        def tick(n: int, _label: str = step.label) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(min(done, total), total, _label)
+
+        step.run(ctx, tick)

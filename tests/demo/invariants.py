@@ -1,0 +1,63 @@
+"""What the tests and the 操作ガイド rely on in the demo village, checked on the plan alone
+(pure and fast, so it can run for many days). Each check returns a problem sentence or None."""
+
+from collections import Counter
+from datetime import date
+
+from shakyo_desk.domain.schedule import due_date
+from shakyo_desk.domain.vocab import CONFERENCE_TYPES
+
+FAILED = "不在"
+
+
+def overdue_watch(plan) -> list[int]:
+    """Households on the 見守り schedule whose next contact is due today or earlier, as ``due_list``
+    computes it on the store (the last successful contact, or registration on ``plan.today``)."""
+    latest: dict[int, object] = {}
+    for c in plan.contacts:
+        if c.household is None or c.method == FAILED:
+            continue
+        seen = latest.get(c.household)
+        if seen is None or (c.on, c.time) >= (seen.on, seen.time):
+            latest[c.household] = c
+    due = []
+    for i, h in enumerate(plan.households):
+        last = latest.get(i)
+        day = due_date(last.on if last else None, last.next_contact if last else None,
+                       h.watch_interval_days, None, plan.today)
+        if day is not None and day <= plan.today:
+            due.append(i)
+    return due
+
+
+def _consented(plan, ref, conference) -> bool:
+    return any(c.person == ref and "multi-agency" in c.types and c.given_on <= conference.held_on
+               and (c.withdrawn_on is None or c.withdrawn_on > conference.held_on) for c in plan.consents)
+
+
+def problems(plan) -> list[str]:
+    today: date = plan.today
+    found = []
+    held = Counter(c.meeting_type for c in plan.conferences if c.held_on <= today)
+    for kind in CONFERENCE_TYPES:
+        if not held[kind]:
+            found.append(f"no {kind} conference held by {today}")
+    upcoming = [c for c in plan.conferences if c.held_on > today]
+    if not any(c.meeting_type == "support" and len(c.cases) >= 2 for c in upcoming):
+        found.append("no upcoming 支援会議 with two or more households")
+    multi = [c for c in upcoming if c.meeting_type == "multi-agency"]
+    if not multi:
+        found.append("no upcoming 重層的支援会議")
+    elif not any(not _consented(plan, (k.household, m), c) and p.age >= 18
+                 for c in multi for k in c.cases for m, p in enumerate(plan.households[k.household].members)):
+        found.append("the upcoming 重層的支援会議 has no consent gap to show")
+    due = len(overdue_watch(plan))
+    if not 1 <= due <= 15:
+        found.append(f"{due} households overdue for 見守り (want 1–15)")
+    open_sheets = sum(s.status in ("受付", "確認中") for s in plan.sheets)
+    if not 3 <= open_sheets <= 15:
+        found.append(f"{open_sheets} sheets in the inbox (want 3–15)")
+    follow_ups = sum(r.outcome == "確認中" and r.follow_up is not None and r.follow_up <= today for r in plan.referrals)
+    if not 1 <= follow_ups <= 10:
+        found.append(f"{follow_ups} referrals overdue for follow-up (want 1–10)")
+    return found
