@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from shakyo_desk.i18n import tr
+from shakyo_desk.ui.help_window import INDEX, open_guide
 from shakyo_desk.ui.setup_state import CREATE, JOIN
 
 
@@ -152,8 +153,6 @@ class FirstStepsDialog(QDialog):
             self.read(step)
 
     def read(self, step: Step) -> None:
-        from shakyo_desk.ui.help_window import INDEX, open_guide
-
         open_guide(self.window_, step.guide or INDEX)
 
 

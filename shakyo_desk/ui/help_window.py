@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl
@@ -199,21 +200,16 @@ def open_guide(window: QWidget, page: str = INDEX) -> HelpWindow:
     return help_window
 
 
-def install_help_actions(window, menu: QMenu) -> None:
-    """ヘルプ menu: 操作ガイド (F1) and はじめにすること, then a separator."""
+def install_help_actions(window, menu: QMenu, open_first_steps: Callable[[], None]) -> None:
+    """ヘルプ menu: 操作ガイド (F1) and はじめにすること (``open_first_steps``, given by the main
+    window: the first steps link to the guide, so this module does not import them), then a separator."""
     guide = QAction(tr("操作ガイド"), window)
     guide.setShortcut(QKeySequence("F1"))
     guide.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
     guide.triggered.connect(lambda: open_guide(window))
     menu.addAction(guide)
     first = QAction(tr("はじめにすること…"), window)
-
-    def show_first_steps() -> None:
-        from shakyo_desk.ui.first_steps import open_first_steps
-
-        open_first_steps(window)
-
-    first.triggered.connect(show_first_steps)
+    first.triggered.connect(lambda: open_first_steps())
     menu.addAction(first)
     menu.addSeparator()
     window.guide_action = guide

@@ -19,6 +19,7 @@ from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.appearance import ViewMenu, fit_width_to_items
 from shakyo_desk.ui.backup_actions import BackupBanner, BackupRunner, watch_backups
 from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.first_steps import open_first_steps
 from shakyo_desk.ui.help_window import install_help_actions
 from shakyo_desk.ui.idle import IdleWatcher
 from shakyo_desk.ui.pages.registry import PageSpec, pages_for
@@ -195,7 +196,7 @@ class MainWindow(QMainWindow):
             admin_menu.addAction(none)
 
         help_menu = bar.addMenu(tr("ヘルプ(&H)"))
-        install_help_actions(self, help_menu)  # 操作ガイド (F1), はじめにすること
+        install_help_actions(self, help_menu, lambda: open_first_steps(self))  # 操作ガイド (F1), はじめにすること
         about = QAction(tr("バージョン情報"), self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)
