@@ -635,7 +635,9 @@ def _apply_plan(w, conference_id: str, plan: _Plan, expected_version: str | None
     held_on = plan.values["held_on"]
     if held_on != current["held_on"]:
         _held_on_in_range(held_on, today)
-    w.update(Conference, conference_id, plan.values)
+    if "disclosures" in w.update(Conference, conference_id, {**plan.values, "disclosures": plan.disclosures}):
+        w.audit("conference.disclosure", "conference", conference_id,
+                {"before": list(current["disclosures"] or []), "after": plan.disclosures})
 
     stored_members = _rows_of(w, ConferenceMember, conference_id)
     kept = set()
@@ -666,7 +668,6 @@ def _apply_plan(w, conference_id: str, plan: _Plan, expected_version: str | None
         kept.add(case.id)
     for case_id in stored_cases.keys() - kept:
         w.delete(ConferenceCase, case_id)
-    write_disclosures(w, conference_id, plan.disclosures)
 
 
 def _conference(store: Store, conference_id: str) -> Conference:
