@@ -15,7 +15,7 @@ from shakyo_desk.store.services._common import (
     NO_RIGHT, choice, optional_text, parse_date, require,
 )
 from shakyo_desk.store.services.concerns import active_concern_names
-from shakyo_desk.store.services.households import add_household, require_household
+from shakyo_desk.store.services.households import household_values_for_new, insert_household, require_household
 from shakyo_desk.store.services.referrals import FOLLOW_UP_AFTER_DAYS
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
@@ -23,6 +23,7 @@ from shakyo_desk.domain import clock
 URGENCY_ORDER = {"緊急": 0, "早め": 1, "見守り": 2}
 OPEN_STATUSES = ["受付", "確認中", "対応中", "つないだ", "見守り"]
 SHEET_GONE = "指定された把握シートが見つかりません。一覧を更新してください。"
+ALREADY_LINKED = "このシートはすでに世帯と結び付いています。画面を開き直して、結び付いた世帯を確かめてください。"
 
 TEXT_FIELDS = {
     "section": ("所属", 100), "source": ("情報源", 200), "household_hint": ("世帯の手がかり（氏名・場所）", 300),
@@ -244,13 +245,18 @@ def link_household(store: Store, sheet_id: str, household_id: str) -> None:
 
 def create_household_from_sheet(store: Store, sheet_id: str, district_id: str, name: str, kana: str = "",
                                 **fields) -> str:
-    """Register the household the sheet is about and link it; returns the household id."""
+    """Register the household the sheet is about and link it, in one transaction (a refusal
+    leaves no household behind); returns the household id."""
     _require_follower(store)
     sheet = get_sheet(store, sheet_id)
     if sheet.household_id:
-        raise InvalidInput("このシートはすでに世帯と結び付いています。")
-    household_id = add_household(store, district_id, name, kana, **fields)
-    link_household(store, sheet_id, household_id)
+        raise InvalidInput(ALREADY_LINKED)
+    values, member = household_values_for_new(store, district_id, name, kana, **fields)
+    with store.write() as w:
+        if w.require_alive(ConcernSheet, sheet_id, SHEET_GONE)["household_id"]:
+            raise InvalidInput(ALREADY_LINKED)  # linked in another window meanwhile
+        household_id, _ = insert_household(w, values, member)
+        w.update(ConcernSheet, sheet_id, {"household_id": household_id})
     return household_id
 
 
