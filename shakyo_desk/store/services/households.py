@@ -15,7 +15,7 @@ from shakyo_desk.store.models import District, Household, HouseholdSearch, Perso
 from shakyo_desk.store.search import like_pattern
 from shakyo_desk.store.services.districts import subtree_ids
 from shakyo_desk.store.services._common import (
-    NO_RIGHT, choice, choices, log_view, optional_text, parse_date, require, required_text,
+    NO_RIGHT, choice, choices, history_version, log_view, optional_text, parse_date, require, required_text,
 )
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
@@ -175,12 +175,9 @@ def get_household(store: Store, household_id: str, *, log: bool = True) -> House
 
 
 def _version(session, household_id: str) -> str:
-    """The newest change stamp of the household and its members (removed ones included)."""
-    member_stamp = session.execute(
-        sa.select(sa.func.max(Person.hlc)).where(Person.household_id == household_id)
-    ).scalar() or ""
-    own = session.execute(sa.select(Household.hlc).where(Household.id == household_id)).scalar() or ""
-    return max(own, member_stamp)
+    """The change-log version of the household and its members (removed ones included)."""
+    members = session.execute(sa.select(Person.id).where(Person.household_id == household_id)).scalars().all()
+    return history_version(session, {Household.__tablename__: [household_id], Person.__tablename__: members})
 
 
 # ---- validation ----------------------------------------------------------------
