@@ -15,18 +15,26 @@ from PySide6.QtWidgets import (
     QApplication, QDialog, QDialogButtonBox, QLabel, QMessageBox, QProgressDialog, QPushButton, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain.errors import UserError
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.paths import StoreLayout, default_demo_dir, default_store_dir
 from shakyo_desk.store.services.council import get_settings
 from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.crash_dialog import after_crash_dialog
 from shakyo_desk.ui.refcounts import pin_singletons
 from shakyo_desk.ui.dialogs import error_text
 from shakyo_desk.ui.uisettings import UiSettings
-from shakyo_desk.ui.worker import Executor, ThreadExecutor
+from shakyo_desk.ui.worker import Executor, ThreadExecutor, is_fault
+
+
+NO_DEMO = "このバージョンにはデモ用データが含まれていません。"
 
 
 def _open_demo(progress=None):
-    from shakyo_desk.demo import open_demo  # imported only when the demo is asked for
+    try:
+        from shakyo_desk.demo import open_demo  # imported only when the demo is asked for
+    except ImportError as error:  # a build without the demo: not a fault
+        raise UserError(tr(NO_DEMO)) from error
 
     return open_demo(progress=progress) if progress is not None else open_demo()
 
@@ -149,10 +157,10 @@ class AppController(QObject):
 
     def _demo_failed(self, error: BaseException) -> None:
         self._close_busy()
-        text = error_text(error)
-        if isinstance(error, ImportError):
-            text = tr("このバージョンにはデモ用データが含まれていません。")
-        QMessageBox.warning(None, tr("社協デスク - デモ"), tr("デモを開けませんでした。") + "\n" + text)
+        if is_fault(error):  # the crash dialog says it: end once it is closed
+            after_crash_dialog(lambda: self.finished.emit(1))
+            return
+        QMessageBox.warning(None, tr("社協デスク - デモ"), tr("デモを開けませんでした。") + "\n" + error_text(error))
         self.finished.emit(1)
 
     def show_wizard(self) -> None:
@@ -184,6 +192,9 @@ class AppController(QObject):
                              on_error=self._settings_failed)
 
     def _settings_failed(self, error: BaseException) -> None:
+        if is_fault(error):  # the crash dialog says it: end once it is closed
+            after_crash_dialog(lambda: self.finished.emit(1))
+            return
         QMessageBox.critical(None, tr("社協デスク"), error_text(error))
         self.finished.emit(1)
 
@@ -265,7 +276,9 @@ def run(store_dir: Path | None = None, demo: bool = False) -> int:
     pin_singletons()  # before any Qt call: see refcounts.py
     app = QApplication.instance() or QApplication(sys.argv[:1])
     setup_application(app)
-    install_crash_handler()  # unexpected errors: a Japanese dialog and a local report without personal data
+    # unexpected errors (a worker task's too: worker.report_fault hands them to sys.excepthook):
+    # a Japanese dialog and a local report without personal data
+    install_crash_handler()
     ui_settings = UiSettings()
     install_appearance(app, ui_settings)  # this person's text size and contrast, before the first screen
     app.setQuitOnLastWindowClosed(False)

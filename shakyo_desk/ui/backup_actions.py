@@ -136,7 +136,8 @@ class BackupRunner(QObject):
     def _error(self, error: BaseException) -> None:
         self._close_busy()
         text = dialogs.error_text(error)
-        self._show(QMessageBox.Icon.Warning, text)
+        if not dialogs.is_fault(error):  # a fault: the crash dialog is already open
+            self._show(QMessageBox.Icon.Warning, text)
         self.failed.emit(text)
 
 

@@ -83,7 +83,7 @@ def open_sheet_from_contact(ctx: AppContext, contact_id: str, parent: QWidget) -
         hook(prefill)
 
     ctx.executor.submit(sheet_from_contact, ctx.store, contact_id, on_done=opened,
-                        on_error=lambda e: dialogs.inform(parent, tr("把握シート"), dialogs.error_text(e)),
+                        on_error=lambda e: dialogs.inform_error(parent, tr("把握シート"), e),
                         owner=parent)
 
 
@@ -705,7 +705,7 @@ def open_contact_detail(ctx: AppContext, contact_id: str, parent: QWidget) -> No
         dialog.open()
 
     ctx.executor.submit(get_contact, ctx.store, contact_id, on_done=show,
-                        on_error=lambda e: dialogs.inform(parent, tr("訪問記録"), dialogs.error_text(e)), owner=parent)
+                        on_error=lambda e: dialogs.inform_error(parent, tr("訪問記録"), e), owner=parent)
 
 
 def open_contact_entry(ctx: AppContext, parent: QWidget, household_id: str | None = None,

@@ -48,6 +48,8 @@ class CrashDialog(QDialog):
         self.report_text = report_text
         self.report_path = report_path
         self.more = 0
+        self.after_close: list[Callable[[], None]] = []  # see after_crash_dialog
+        self.finished.connect(self._run_after_close)
         self.setWindowTitle(tr("社協デスク - 予期しないエラー"))
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
         icon = QLabel()
@@ -92,6 +94,11 @@ class CrashDialog(QDialog):
         layout.addLayout(buttons)
         self.show_path(report_path)
         self.resize(640, 440)
+
+    def _run_after_close(self, _result: int) -> None:
+        waiting, self.after_close = self.after_close, []
+        for then in waiting:
+            then()
 
     def show_path(self, path: Path | None) -> None:
         self.report_path = path
@@ -240,6 +247,19 @@ class CrashHandler(QObject):
     def _closed(self, _result: int) -> None:
         self.dialog = None
         self._written_while_open = set()
+
+
+def after_crash_dialog(then: Callable[[], None]) -> None:
+    """Run ``then`` once no crash dialog is open: now, or when the open one is closed. A screen
+    that has to end the app after a fault lets the person read the dialog first."""
+    app = QApplication.instance()
+    open_dialogs = [w for w in app.topLevelWidgets() if isinstance(w, CrashDialog) and w.isVisible()] if app else []
+    if not open_dialogs:
+        then()
+        return
+    # run by the dialog's own slot: a lambda connected to ``finished`` here was seen not to
+    # fire (PySide6 6.12, after other tests' dialogs), a bound method always does
+    open_dialogs[0].after_close.append(then)
 
 
 def install_crash_handler(folder: Path | None = None) -> CrashHandler:

@@ -8,12 +8,16 @@ from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QWidget
 from shakyo_desk.domain.errors import UserError
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui.style import ERROR_COLOUR
+from shakyo_desk.ui.worker import is_fault
 
-UNEXPECTED = "予期しない問題が起きました。操作をやり直しても解決しない場合は、管理者に相談してください。"
+UNEXPECTED = ("予期しない問題が起きたため、この操作を終えられませんでした。エラーの記録を保存しました。"
+              "操作をやり直しても解決しない場合は、管理者に相談してください。")
 
 
 def error_text(error: BaseException) -> str:
-    """The sentence to show for an error: a user error's own Japanese message."""
+    """The sentence to show for an error: a user error's own Japanese message; for a fault
+    (which the executor has already handed to the crash handler: a report and its dialog) a
+    short sentence that the action did not finish."""
     if isinstance(error, UserError):
         return error.message
     return tr(UNEXPECTED)
@@ -31,6 +35,13 @@ def confirm(parent: QWidget | None, title: str, text: str, *, yes: str | None = 
 
 def inform(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.information(parent, title, text)
+
+
+def inform_error(parent: QWidget | None, title: str, error: BaseException) -> None:
+    """A worker's refusal in a message box. A fault opens nothing more: the crash dialog is
+    already saying it (``worker.report_fault``), and two dialogs for one error confuse."""
+    if not is_fault(error):
+        inform(parent, title, error_text(error))
 
 
 def grow_to_fit(widget: QWidget) -> None:

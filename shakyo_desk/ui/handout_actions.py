@@ -12,7 +12,6 @@ Dialogs a test cannot click (file choice, print dialog) go through ``ask_file``,
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,13 +32,13 @@ from shakyo_desk.ui.labels import hint_label, set_notice
 from shakyo_desk.ui.pdf_preview import NO_QTPDF, PdfPreviewDialog, print_pdf, qtpdf_available
 from shakyo_desk.ui.widgets import fill_table, make_table, text_item
 
-log = logging.getLogger(__name__)
-
 OK_COLOUR = "#2f6b3a"
 AFTER_EXPORT = ("取扱注意の資料です。会議が終わったら全部回収し、「配布資料」の画面で回収済みにしてください。"
                 "保存したPDFファイルも、使い終わったら削除してください。")
 PRINT_FAILED = ("印刷できませんでした。プリンターの電源と用紙を確かめてください。"
                 "資料の番号は台帳に記録されています。印刷し直すときは、台帳で前の番号を「廃棄」にしてください。")
+PDF_NOT_SAVED = ("PDFを保存できませんでした。保存先のフォルダに書き込めるか、空き容量があるか、"
+                 "同じ名前のファイルを開いていないかを確かめてください。")
 
 
 def busy_dialog(text: str, parent: QWidget) -> QProgressDialog:
@@ -330,17 +329,11 @@ class HandoutPanel(QWidget):
             button.setEnabled(self.detail is not None)
 
     def _failed(self, error: BaseException) -> None:
-        self._end_busy()
-        if not isinstance(error, UserError):
-            log.error("handout: %s", error, exc_info=error)
+        self._end_busy()  # a fault has already reached the crash handler (worker.report_fault)
         missing = getattr(error, "missing", None)  # reports.handouts.ConsentRefused
         if missing:
             self.show_refusal(missing)
-        if isinstance(error, OSError):
-            self.errors.show_error(tr("PDFを保存できませんでした。保存先のフォルダに書き込めるか、空き容量があるか、"
-                                      "同じ名前のファイルを開いていないかを確かめてください。"))
-        else:
-            self.errors.show_error(error)
+        self.errors.show_error(error)
 
     # ---- preview -----------------------------------------------------------------------
 
@@ -399,8 +392,14 @@ class HandoutPanel(QWidget):
             return
         store, conference_id = self.ctx.store, self.detail.id
         self._start_busy(tr("会議資料を作っています…"))
-        self.ctx.executor.submit(lambda: export_handout(store, conference_id, Path(out), separate=separate),
-                                 on_done=self._exported, on_error=self._failed, owner=self)
+
+        def work():
+            try:
+                return export_handout(store, conference_id, Path(out), separate=separate)
+            except OSError as error:  # the folder, not a fault: a sentence to act on
+                raise UserError(tr(PDF_NOT_SAVED)) from error
+
+        self.ctx.executor.submit(work, on_done=self._exported, on_error=self._failed, owner=self)
 
     def _exported(self, result) -> None:
         self._end_busy()
@@ -493,6 +492,9 @@ class HandoutPanel(QWidget):
         self.ctx.executor.submit(load, on_done=show, on_error=self.errors.show_error, owner=self)
 
 
-class PrintFailed(Exception):
+class PrintFailed(UserError):
     """The copies were registered but the printer refused the job."""
+
+    def __init__(self) -> None:
+        super().__init__(tr(PRINT_FAILED))
 

@@ -53,8 +53,11 @@ KIND_HINTS = {
 }
 
 
-class _Cancelled(Exception):
+class _Cancelled(UserError):
     """The person stopped the check (only checking may be stopped: it changes nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__(tr("確認を中止しました。何も変わっていません。"))
 
 
 def result_text(result: ImportResult) -> str:

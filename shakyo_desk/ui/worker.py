@@ -6,18 +6,28 @@ writer) and hands results back on the GUI thread through a Qt signal.
 
 Callbacks that belong to a widget are dropped when that widget has been
 deleted meanwhile, so a result never lands on a closed dialog.
+
+Errors are never swallowed. A task's ``UserError`` (a refusal with its own Japanese
+sentence) goes to ``on_error`` only. Anything else is a fault: it is handed to the crash
+handler the app installs as ``sys.excepthook`` (``ui/crash_dialog.py``: a local report and
+the 「予期しないエラー」 dialog; pytest-qt's capture in tests) and then still goes to
+``on_error``, so the screen can end its busy state; ``dialogs.error_text`` and
+``dialogs.show_user_error`` say nothing more about it than the dialog does. A task without
+``on_error``, and an exception raised inside ``on_done`` or ``on_error``, are faults too.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
+
+from shakyo_desk.domain.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +58,37 @@ def _callback_alive(callback: Callback, owner: QObject | None) -> bool:
     return _alive(getattr(callback, "__self__", None))
 
 
+def is_fault(error: BaseException) -> bool:
+    """Whether an error from a task is a fault (reported as a crash) rather than a refusal."""
+    return not isinstance(error, UserError)
+
+
+def report_fault(error: BaseException) -> None:
+    """Hand an error nobody can act on to the crash handler (``sys.excepthook``, whatever is
+    installed now: the app's ``CrashHandler``, pytest-qt's capture in tests). Any thread."""
+    try:
+        sys.excepthook(type(error), error, error.__traceback__)
+    except Exception:  # the hook itself failed: still say it somewhere
+        log.exception("crash handler failed")
+        sys.__excepthook__(type(error), error, error.__traceback__)
+
+
 def _deliver(callback: Callback, owner: QObject | None, value: Any) -> None:
-    if _callback_alive(callback, owner):
+    """Run a callback on the current thread; an exception inside it is a fault."""
+    if not _callback_alive(callback, owner):
+        return
+    try:
         callback(value)
+    except Exception as error:  # noqa: BLE001 - never let a callback kill the loop or the caller
+        report_fault(error)
 
 
-def _report_unhandled(error: BaseException) -> None:
-    log.error("background task failed: %s", "".join(traceback.format_exception(error)))
+def _failed(error: BaseException, on_error: Callback) -> bool:
+    """Report a task's error when it is a fault (or when nobody handles it); whether
+    ``on_error`` should still receive it."""
+    if on_error is None or is_fault(error):
+        report_fault(error)
+    return on_error is not None
 
 
 class SyncExecutor:
@@ -68,11 +102,9 @@ class SyncExecutor:
         self.calls += 1
         try:
             result = fn(*args)
-        except Exception as error:  # noqa: BLE001 - handed to on_error
-            if on_error is None:
-                _report_unhandled(error)
-                raise
-            _deliver(on_error, owner, error)
+        except Exception as error:  # noqa: BLE001 - reported and/or handed to on_error
+            if _failed(error, on_error):
+                _deliver(on_error, owner, error)
             return
         _deliver(on_done, owner, result)
 
@@ -91,10 +123,7 @@ class _Relay(QObject):
 
     def _run(self, packet: tuple) -> None:
         callback, owner, value = packet
-        try:
-            _deliver(callback, owner, value)
-        except Exception as error:  # noqa: BLE001 - never let a callback kill the loop
-            _report_unhandled(error)
+        _deliver(callback, owner, value)
 
 
 class ThreadExecutor:
@@ -114,10 +143,10 @@ class ThreadExecutor:
         def task() -> None:
             try:
                 result = fn(*args)
-            except Exception as error:  # noqa: BLE001 - handed to on_error
-                if on_error is None:
-                    _report_unhandled(error)
-                elif _alive(relay):
+            except Exception as error:  # noqa: BLE001 - reported and/or handed to on_error
+                # reported here, on the worker thread (the report names it); the crash
+                # handler's dialog is queued to the GUI thread before on_error is
+                if _failed(error, on_error) and _alive(relay):
                     relay.ready.emit((on_error, owner, error))
                 return
             if on_done is not None and _alive(relay):

@@ -1,8 +1,9 @@
+import sys
 import threading
 
-import pytest
 from PySide6.QtWidgets import QLabel, QWizard
 
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.services.council import get_settings
 from shakyo_desk.store.store import create_store
@@ -80,17 +81,14 @@ def test_demo_opens_marked_window(qtbot, executor, ui_settings, tmp_path, monkey
 
 
 def test_demo_unavailable_is_explained(qtbot, executor, ui_settings, monkeypatch):
-    def missing(progress=None):
-        raise ImportError("no demo")
-
     shown = []
-    monkeypatch.setattr(app_module, "_open_demo", missing)
+    monkeypatch.setitem(sys.modules, "shakyo_desk.demo", None)  # a build without the demo: ImportError
     monkeypatch.setattr(app_module.QMessageBox, "warning", lambda *a: shown.append(a[2]))
     controller = AppController(executor, ui_settings, None, demo=True)
     codes = []
     controller.finished.connect(codes.append)
     controller.start()
-    assert codes == [1] and "デモ" in shown[0]
+    assert codes == [1] and "デモ" in shown[0] and app_module.NO_DEMO in shown[0]
 
 
 def test_thread_executor_delivers_on_gui_thread(qtbot):
@@ -103,9 +101,13 @@ def test_thread_executor_delivers_on_gui_thread(qtbot):
     assert worker != gui and delivered == gui
 
     errors = []
-    executor.submit(lambda: 1 / 0, on_error=errors.append)
+
+    def refuse():
+        raise InvalidInput("入力を確かめてください。")
+
+    executor.submit(refuse, on_error=errors.append)
     qtbot.waitUntil(lambda: bool(errors), timeout=2000)
-    assert isinstance(errors[0], ZeroDivisionError)
+    assert isinstance(errors[0], InvalidInput)  # faults: tests/ui/test_worker_errors.py
 
     # a result for a widget deleted meanwhile is dropped, not delivered
     label = QLabel()
@@ -118,9 +120,11 @@ def test_thread_executor_delivers_on_gui_thread(qtbot):
     qtbot.wait(50)  # no crash
 
 
-def test_sync_executor_reraises_without_handler():
-    with pytest.raises(ZeroDivisionError):
-        SyncExecutor().submit(lambda: 1 / 0)
+def test_sync_executor_reports_without_handler(monkeypatch):
+    hooked = []
+    monkeypatch.setattr(sys, "excepthook", lambda *exc: hooked.append(exc[1]))
+    SyncExecutor().submit(lambda: 1 / 0)  # like the ThreadExecutor: to the crash handler, not the caller
+    assert len(hooked) == 1 and isinstance(hooked[0], ZeroDivisionError)
 
 
 def test_qt_japanese_translation_loads(qapp):

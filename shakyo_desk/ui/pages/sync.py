@@ -4,7 +4,6 @@ enrolling and revoking devices. Every store, disk and crypto step runs in the wo
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressDialog, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
-from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.roles import manages_accounts
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.exchange.devices import (
@@ -34,7 +32,6 @@ from shakyo_desk.ui.style import ERROR_COLOUR, mono_font
 from shakyo_desk.ui.sync_text import bundle_text, scope_text, when_text
 from shakyo_desk.ui.widgets import CheckList, fill_table, make_table, selected_id, text_item
 
-log = logging.getLogger(__name__)
 
 DEVICE_COLUMNS = ("端末名", "地区", "最後に受け取った", "最後に渡した", "未送信の変更", "状態")
 QUARANTINE_COLUMNS = ("日時", "ファイル名", "理由", "保管したコピー")
@@ -642,9 +639,8 @@ class SyncPage(QWidget):
 
     def _failed(self, title: str, error: BaseException) -> None:
         self._end_progress()
-        if not isinstance(error, UserError):
-            log.error("sync page: %s", title, exc_info=error)
-        self.message = show_message(self, title, dialogs.error_text(error), warning=True)
+        if not dialogs.is_fault(error):  # a fault: the crash dialog is already open
+            self.message = show_message(self, title, dialogs.error_text(error), warning=True)
         self.refresh()
 
     # ---- export -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.schedule import week_of
 from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.i18n import tr
@@ -306,16 +307,16 @@ class WatchPage(QWidget):
         def failed(error) -> None:
             self.pdf_button.setEnabled(True)
             self.status.setVisible(False)
-            if isinstance(error, OSError):
-                self.errors.show_error(tr("PDFを保存できませんでした。保存先の空き容量や、"
-                                          "同じ名前のファイルを開いていないかを確かめてください。"))
-            else:
-                self.errors.show_error(error)
+            self.errors.show_error(error)
 
         store = self.ctx.store
 
         def work():
-            written = writer(path, council, day, rows, staff)
+            try:
+                written = writer(path, council, day, rows, staff)
+            except OSError as error:  # the folder, not a fault: a sentence to act on
+                raise UserError(tr("PDFを保存できませんでした。保存先の空き容量や、"
+                                   "同じ名前のファイルを開いていないかを確かめてください。")) from error
             log_export(store, "route_pdf", route_export_detail(written, day, rows))
             return written
 
