@@ -33,7 +33,7 @@ from types import TracebackType
 import platformdirs
 
 from shakyo_desk import APP_NAME, __version__
-from shakyo_desk.domain import clock
+from shakyo_desk.domain import clock, safe_file
 
 KEEP = 20
 ENV_LOG_DIR = "SHAKYO_LOG_DIR"  # tests and portable installs: where reports go
@@ -170,14 +170,10 @@ def save_report(text: str, *, folder: Path | None = None, keep: int = KEEP) -> P
     """Write a report's text as a new file (atomically) and keep only the newest ``keep``;
     ``OSError`` when the folder cannot be written."""
     folder = folder or report_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    safe_file.make_private_dir(folder)
     path = folder / f"{PREFIX}{_file_stamp()}-{os.getpid()}{SUFFIX}"
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
+    # A fixed ``.partial`` name, so that ``prune`` finds what an interrupted write left.
+    safe_file.write_atomic(path, text.encode("utf-8"), temp_name=path.name + safe_file.PARTIAL_SUFFIX)
     prune(folder, keep)
     return path
 
@@ -201,7 +197,7 @@ def record_fatal_errors(folder: Path | None = None) -> Path | None:
         return _fatal_file["path"]
     folder = folder or report_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        safe_file.make_private_dir(folder)
         prune(folder)
         path = folder / f"{PREFIX}{_file_stamp()}-{os.getpid()}-fatal{SUFFIX}"
         handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - open for the whole run

@@ -8,20 +8,18 @@
 - Text cells that Excel could take for a formula — beginning with = + - @, a tab or a
   carriage return, or their full-width forms ＝ ＋ － ＠ — get a leading ``'``. Numbers stay
   numbers.
-- Written atomically: a temporary file in the target folder, fsync, a callback (recording the
-  export in the audit log), rename, fsync of the folder.
+- Written atomically through ``domain/safe_file.py``: a temporary file (0600) in the target
+  folder, fsync, a callback (recording the export in the audit log), rename, fsync of the folder.
 """
 
 import csv
 import errno
 import io
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import InvalidInput
-from shakyo_desk.store.atomic import fsync_dir
 
 Cell = str | int | float | None
 
@@ -113,31 +111,17 @@ def check_target(path: Path, what: str = "CSV") -> Path:
 
 def write_file(path: Path, data: bytes, before_rename: Callable[[], None] | None = None, *, what: str = "CSV",
                prefix: str = ".shakyo-") -> Path:
-    """Write ``data`` under a temporary name in the target folder, fsync, run ``before_rename``
-    (recording the export), then rename into place. On any failure no file is left behind."""
+    """Write ``data`` under a temporary name in the target folder (``safe_file``: 0600, fsync),
+    run ``before_rename`` (recording the export), then rename into place. On any failure no
+    file is left behind and an existing file of that name is untouched."""
     path = check_target(path, what)
-    temp = None
     try:
-        handle, name = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".partial")
-        temp = Path(name)
-        with os.fdopen(handle, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if before_rename:
-            before_rename()
-        os.replace(temp, path)
-        temp = None
+        with safe_file.stage(path, prefix=prefix) as staged:
+            staged.write(data)
+            staged.finish()
+            if before_rename:
+                before_rename()
+            staged.commit()
     except OSError as error:
         raise write_error(error, path.parent, what) from error
-    finally:
-        if temp is not None:
-            try:
-                temp.unlink(missing_ok=True)
-            except OSError:
-                pass
-    try:
-        fsync_dir(path.parent)  # the rename itself reaches the disk
-    except OSError:
-        pass  # the file is complete and in place; some file systems cannot sync a folder
     return path

@@ -17,10 +17,9 @@ module prints exactly what it is given.
 
 import errno
 import io
-import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from copy import copy as shallow_copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from reportlab.platypus import (
     CondPageBreak, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
 )
 
+from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.reports.fonts import register_fonts
@@ -629,45 +629,22 @@ def _check_folder(folder: Path) -> None:
         raise InvalidInput(f"保存先のフォルダが見つかりません。フォルダを選び直してください。（{folder}）")
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder for fsync
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write_files(files: list[tuple[Path, bytes]], before_rename: Callable[[], None] | None = None) -> None:
-    """Write each file under a temporary name in its folder, then rename them all into place.
-    Any failure removes the temporary files, so no half-written PDF is ever left behind."""
-    temps: list[tuple[Path, Path]] = []
+    """Write each file under a temporary name in its folder (``safe_file``: 0600, fsync), run
+    ``before_rename``, then rename them all into place. Any failure before the renames removes
+    the temporary files, so no half-written PDF is ever left behind."""
     try:
-        for path, data in files:
-            _check_folder(path.parent)
-            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".handout-", suffix=".partial")
-            temps.append((Path(temp), path))
-            with os.fdopen(handle, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        if before_rename:
-            before_rename()
-        for temp, path in temps:
-            os.replace(temp, path)
-        for folder in {path.parent for path, _ in files}:
-            _fsync_dir(folder)
+        with ExitStack() as stack:
+            staged = []
+            for path, data in files:
+                _check_folder(path.parent)
+                one = stack.enter_context(safe_file.stage(path, prefix=".handout-"))
+                one.write(data)
+                one.finish()
+                staged.append(one)
+            if before_rename:
+                before_rename()
+            for one in staged:
+                one.commit()
     except OSError as error:
         raise _write_error(error, files[0][0].parent) from error
-    finally:
-        for temp, _ in temps:
-            try:
-                temp.unlink(missing_ok=True)
-            except OSError:
-                pass

@@ -26,9 +26,9 @@ from reportlab.platypus import (
     CondPageBreak, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
 )
 
+from shakyo_desk.domain.safe_file import write_atomic
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.reports.fonts import register_fonts
-from shakyo_desk.store.atomic import write_atomic
 
 TITLE = "訪問予定リスト"
 CONFIDENTIAL = "取扱注意"

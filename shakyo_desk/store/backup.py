@@ -48,7 +48,6 @@ from shakyo_desk.domain.errors import InvalidInput, PermissionDenied, StoreError
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role, manages_settings
 from shakyo_desk.store import migrate
-from shakyo_desk.store.atomic import fsync_dir, write_atomic
 from shakyo_desk.store.engine import open_engine, probe
 from shakyo_desk.store.keyfile import KeyFile
 from shakyo_desk.store.location import check_location
@@ -56,13 +55,13 @@ from shakyo_desk.store.models import Council, DeviceState
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.store import Store, validate_passphrase
 from shakyo_desk.store.writer import Actor
-from shakyo_desk.domain import clock
+from shakyo_desk.domain import clock, safe_file
 
 MAGIC = b"SHKDBKP\x00"
 FORMAT = 1
 CHUNK_SIZE = 1 << 20  # 1 MiB of plaintext per sealed chunk: memory stays flat
 EXTENSION = ".shakyo-backup"
-PARTIAL = ".partial"
+PARTIAL = safe_file.PARTIAL_SUFFIX
 _TAG = 16
 _MAX_HEADER = 1 << 20
 _HKDF_INFO = b"shakyo-desk backup v1"
@@ -235,17 +234,17 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
     started = time.perf_counter()
     layout = store.layout
     data_key = store.data_key
-    partial = target.with_name(target.name + PARTIAL)
     try:
-        layout.staging.mkdir(exist_ok=True)
+        safe_file.make_private_dir(layout.staging)
     except OSError as error:
         raise StoreError(CANNOT_WRITE.format(folder=layout.root)) from error
     snapshot = layout.staging / f"backup-{new_id()}.db"
     try:
-        try:
-            partial.open("wb").close()  # an unwritable folder is refused before the long work
-        except OSError as error:
-            raise StoreError(CANNOT_WRITE.format(folder=folder)) from error
+        # Created now (owner-only): an unwritable folder is refused before the long work.
+        partial = safe_file.stage(target, temp_name=target.name + PARTIAL)
+    except OSError as error:
+        raise StoreError(CANNOT_WRITE.format(folder=folder)) from error
+    try:
         report(0, 100, "データの写しを作っています…")
         try:
             _snapshot(store, snapshot)
@@ -271,18 +270,15 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
         aead = _derive(data_key, salt)
         count = max(1, -(-db_size // chunk_size))
         try:
-            with open(partial, "wb") as out, open(snapshot, "rb") as src:
-                out.write(MAGIC + struct.pack(">I", len(header)) + header + digest)
+            with open(snapshot, "rb") as src:
+                partial.write(MAGIC + struct.pack(">I", len(header)) + header + digest)
                 for index in range(count):
                     block = src.read(chunk_size)
                     final = index == count - 1
-                    out.write(aead.encrypt(_nonce(index), block, _aad(digest, index, final)))
+                    partial.write(aead.encrypt(_nonce(index), block, _aad(digest, index, final)))
                     if index % 16 == 0:
                         report(40 + 40 * index // count, 100, "暗号化して書き込んでいます…")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(partial, target)
-            fsync_dir(folder)
+            partial.commit()
         except OSError as error:
             raise StoreError(CANNOT_WRITE.format(folder=folder)) from error
         report(80, 100, "書き込んだファイルを読み直して確かめています…")
@@ -302,7 +298,7 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
         return BackupResult(target, size, db_size, created_at, facts["council_name"], time.perf_counter() - started)
     finally:
         snapshot.unlink(missing_ok=True)
-        partial.unlink(missing_ok=True)
+        partial.discard()
 
 
 # ---- reading a backup ------------------------------------------------------------------
@@ -500,25 +496,25 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, keyfile: Key
     engine = None
     try:
         try:
-            root.mkdir(parents=True, exist_ok=True)
+            safe_file.make_private_dir(root)
+            safe_file.restrict_dir(root)
             report(45, 100, "データを書き戻しています…")
-            with open(incoming, "wb") as out:
+            with safe_file.stage(layout.database, temp_name=incoming.name) as out:
                 for index, block in enumerate(_chunks(path, header, data_key)):
                     out.write(block)
                     if index % 16 == 0:
                         report(45 + 40 * index // header.chunk_count, 100, "データを書き戻しています…")
-                out.flush()
-                os.fsync(out.fileno())
-            if aside is not None:
-                aside.mkdir(parents=True)
-                for file_name in _STORE_FILES:
-                    source = root / file_name
-                    if source.exists():
-                        os.replace(source, aside / file_name)
-                        moved.append((aside / file_name, source))
-            placing[0] = True
-            os.replace(incoming, layout.database)
-            write_atomic(layout.key_file, header.key_file.encode("utf-8"))
+                out.finish()
+                if aside is not None:
+                    safe_file.make_private_dir(aside, exist_ok=False)
+                    for file_name in _STORE_FILES:
+                        source = root / file_name
+                        if source.exists():
+                            os.replace(source, aside / file_name)
+                            moved.append((aside / file_name, source))
+                placing[0] = True
+                out.commit()
+            safe_file.write_atomic(layout.key_file, header.key_file.encode("utf-8"))
         except OSError as error:
             raise StoreError(CANNOT_WRITE.format(folder=root)) from error
 

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shakyo_desk.domain.errors import AuthError, StoreError
-from shakyo_desk.store.atomic import write_atomic
+from shakyo_desk.domain.safe_file import write_atomic
 from shakyo_desk.domain import clock
 
 FORMAT = 1

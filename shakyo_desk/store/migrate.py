@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from shakyo_desk.domain.errors import StoreError
 from shakyo_desk.store.engine import checkpoint
 from shakyo_desk.store.paths import StoreLayout
-from shakyo_desk.domain import clock
+from shakyo_desk.domain import clock, safe_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -71,7 +71,7 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
 
 def copy_before_migration(engine: Engine, layout: StoreLayout, revision: str) -> Path:
     checkpoint(engine)
-    layout.backups.mkdir(exist_ok=True)
+    safe_file.make_private_dir(layout.backups, parents=False)
     stamp = clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = layout.backups / f"before-migration-{revision}-{stamp}.db"
     shutil.copy2(layout.database, target)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
+from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import AuthError, InvalidInput, StoreError
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role
@@ -274,7 +275,8 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
         raise StoreError(f"フォルダ「{root}」にはすでにデータがあります。別のフォルダを指定してください。")
     created_root = not root.exists()
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        safe_file.make_private_dir(root)
+        safe_file.restrict_dir(root)  # an empty folder chosen for the store becomes owner-only too
     except OSError as error:
         raise StoreError(f"フォルダ「{root}」を作れませんでした。書き込みできる場所を指定してください。") from error
 

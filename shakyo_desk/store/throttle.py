@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shakyo_desk.domain.errors import UnlockThrottled
-from shakyo_desk.store.atomic import write_atomic
+from shakyo_desk.domain.safe_file import write_atomic
 
 MAX_DELAY_S = 120.0
 

@@ -34,12 +34,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pyrage import x25519
 
+from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import StoreError, UserError
 
 FORMAT_VERSION = 1
 MAGIC = b"SHAKYOBN"
 BUNDLE_SUFFIX = ".bundle"
-PARTIAL_SUFFIX = ".partial"
+PARTIAL_SUFFIX = safe_file.PARTIAL_SUFFIX
 PAYLOAD_ENCODING = "json+zlib"
 # Domain separation: a signature over a bundle can never be replayed as a signature over
 # anything else the same key signs (roster entries, enrolment files).
@@ -661,22 +662,6 @@ def bundle_files_in(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name.endswith(BUNDLE_SUFFIX))
 
 
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename durable; Windows and some share/FAT drivers cannot fsync a folder.
-    if os.name == "nt":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write_error(exc: OSError) -> BundleWriteError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return BundleWriteError("書き込み先に空きがないため同期ファイルを書けませんでした。空きのある USBメモリかフォルダを選んでください。")
@@ -701,28 +686,24 @@ def write_bundle_file(
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = 1 << 20,
 ) -> Path:
-    """Write `name.partial`, fsync, rename to `name`, then read it back and compare hashes.
+    """Write `name.partial` (owner-only, `domain/safe_file.py`), fsync, rename to `name`, then
+    read it back and compare hashes.
 
     Only when this returns may the user be told the stick can be removed. On any failure a
     BundleWriteError is raised and no file named `name` is left with wrong content.
     """
     folder = Path(folder)
     final = folder / name
-    partial = folder / (name + PARTIAL_SUFFIX)
     expected = hashlib.sha256(data).digest()
     view = memoryview(data)
     try:
-        with open(partial, "wb") as fh:
+        with safe_file.stage(final, temp_name=name + PARTIAL_SUFFIX) as partial:
             for start in range(0, len(view), chunk_size):
-                fh.write(view[start : start + chunk_size])
+                partial.write(view[start : start + chunk_size])
                 if progress:
                     progress(min(start + chunk_size, len(view)), len(view))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(partial, final)
-        _fsync_dir(folder)
+            partial.commit()
     except OSError as exc:
-        _remove_quietly(partial)
         raise _write_error(exc) from exc
 
     try:

@@ -154,12 +154,12 @@ def test_an_unwritable_out_is_refused(cli, council, store_dir, tmp_path):
 
 
 def test_a_full_disk_leaves_nothing(cli, council, store_dir, tmp_path, monkeypatch):
-    from shakyo_desk.reports import csv_file
+    from shakyo_desk.domain import safe_file
 
     def full(*_):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(csv_file.os, "fsync", full)
+    monkeypatch.setattr(safe_file.os, "fsync", full)
     target = tmp_path / "out" / "s.json"
     target.parent.mkdir()
     code, out, err = cli("stats", "--fiscal-year", "2024", "--format", "json", "--out", str(target))

@@ -33,12 +33,12 @@ def test_pdf_refusals_write_nothing(cli, council, store_dir, tmp_path):  # noqa:
 
 
 def test_a_full_disk_leaves_no_pdf(cli, council, store_dir, tmp_path, monkeypatch):  # noqa: F811
-    from shakyo_desk.reports import csv_file
+    from shakyo_desk.domain import safe_file
 
     def full(*_):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(csv_file.os, "fsync", full)
+    monkeypatch.setattr(safe_file.os, "fsync", full)
     folder = tmp_path / "out"
     folder.mkdir()
     code, out, err = cli("stats", "--fiscal-year", "2024", "--pdf", str(folder / "r.pdf"))

@@ -2,10 +2,11 @@
 (DESIGN §6): the markings on every page of every copy, the copy numbers and recipients,
 page n/m restarting per copy, the notice for a 支援会議 only, the case texts, and safe writing."""
 
+import errno
 import io
 import os
 import re
-import tempfile
+import stat
 import subprocess
 from dataclasses import replace
 from datetime import date, timedelta
@@ -13,6 +14,7 @@ from datetime import date, timedelta
 import pytest
 from pypdf import PdfReader
 
+from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import InvalidInput, UserError
 from shakyo_desk.reports import fonts
 from shakyo_desk.reports.handout_content import (
@@ -256,6 +258,31 @@ def test_per_copy_files(tmp_path):
         assert embedded_fonts(path) == {"BIZUDGothic-Regular", "BIZUDGothic-Bold"}
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_handout_files_are_readable_by_their_owner_only(tmp_path):
+    old = tmp_path / "handout.pdf"
+    old.write_bytes(b"an earlier handout")
+    old.chmod(0o644)
+    one = render_handout(make_content(cases=1), make_copies(2), old)
+    (tmp_path / "copies").mkdir()
+    separate = render_copies_separately(make_content(cases=1), make_copies(2), tmp_path / "copies")
+    assert [stat.S_IMODE(p.stat().st_mode) for p in [one, *separate]] == [0o600] * 3
+    assert one.read_bytes().startswith(b"%PDF")
+
+
+def test_a_failed_rename_keeps_the_earlier_handout(tmp_path, monkeypatch):
+    target = tmp_path / "handout.pdf"
+    target.write_bytes(b"an earlier handout")
+
+    def pulled(*_a):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(safe_file.os, "replace", pulled)
+    with pytest.raises(InvalidInput):
+        render_handout(make_content(cases=1), make_copies(2), target)
+    assert target.read_bytes() == b"an earlier handout" and os.listdir(tmp_path) == ["handout.pdf"]
+
+
 def test_reprint_of_one_copy_keeps_the_total(tmp_path):
     path = render_handout(make_content(cases=1), [Copy(7, "小林 修 様", total=12)], tmp_path / "reprint.pdf")
     pages = pdftotext_pages(path)
@@ -309,16 +336,17 @@ def test_bad_copies_are_refused():
 def test_unwritable_folder_is_a_clear_error(tmp_path, monkeypatch, mode):
     folder = tmp_path / "readonly"
     folder.mkdir()
-    real_mkstemp = tempfile.mkstemp
+    real_open = os.open
     calls = []
 
-    def failing_mkstemp(*args, **kwargs):  # the second file fails, as a full or locked stick would
-        calls.append(1)
-        if len(calls) == 2 or mode == "one":
-            raise PermissionError(13, "Permission denied")
-        return real_mkstemp(*args, **kwargs)
+    def failing_open(path, flags, *args, **kwargs):  # the second file fails, as a full or locked stick would
+        if str(path).endswith(".partial"):
+            calls.append(1)
+            if len(calls) == 2 or mode == "one":
+                raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr("shakyo_desk.reports.handout_pdf.tempfile.mkstemp", failing_mkstemp)
+    monkeypatch.setattr(safe_file.os, "open", failing_open)
     with pytest.raises(InvalidInput) as error:
         if mode == "one":
             render_handout(make_content(cases=1), make_copies(2), folder / "handout.pdf")

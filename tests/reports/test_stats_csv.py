@@ -5,13 +5,14 @@ import csv
 import errno
 import io
 import os
+import stat
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput
-from shakyo_desk.reports import csv_file, stats_csv
+from shakyo_desk.domain import safe_file
 from shakyo_desk.reports.stats_csv import csv_bytes, export_csv, neutralise
 from shakyo_desk.reports.stats_render import json_document, render, text_lines
 from shakyo_desk.store.models import AuditLog
@@ -153,6 +154,16 @@ def test_export_writes_the_file_and_logs_it(store, figures, tmp_path):  # noqa: 
     assert "青木" not in str(detail)  # no personal data in the audit entry
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_the_exported_file_is_readable_by_its_owner_only(store, figures, tmp_path):  # noqa: F811
+    target = tmp_path / "統計.csv"
+    target.write_bytes(b"old")
+    target.chmod(0o644)
+    export_csv(store, figures, target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert read_back(target.read_bytes(), "utf-8-sig")[0] == ["統計（社協デスク）"]
+
+
 def test_export_into_a_missing_folder_changes_nothing(store, figures, tmp_path):  # noqa: F811
     with pytest.raises(InvalidInput) as err:
         export_csv(store, figures, tmp_path / "ない" / "x.csv")
@@ -171,7 +182,7 @@ def test_a_failed_write_leaves_no_file(store, figures, tmp_path, monkeypatch, co
     def failing_replace(src, dst):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(csv_file.os, "replace", failing_replace)
+    monkeypatch.setattr(safe_file.os, "replace", failing_replace)
     with pytest.raises(InvalidInput) as err:
         export_csv(store, figures, target)
     assert words in err.value.message

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from shakyo_desk.domain.errors import InvalidInput
-from shakyo_desk.reports import csv_file, stats_csv
+from shakyo_desk.domain import safe_file
 from shakyo_desk.reports.stats_chart_data import chart_specs
 from shakyo_desk.reports.stats_pdf import export_pdf, stats_pdf_bytes
 from shakyo_desk.reports.stats_render import render
@@ -22,6 +22,7 @@ from shakyo_desk.store.models import AuditLog
 from shakyo_desk.store.services import stats
 from tests.store.conftest import login_as, store, store_dir  # noqa: F401 (fixtures)
 from tests.store.test_stats_dataset import build_dataset
+from tests.domain.safe_file_faults import refuse_partial
 
 TODAY = date(2026, 1, 15)
 
@@ -138,7 +139,7 @@ def test_an_unwritable_folder_leaves_nothing(store, figures, tmp_path, monkeypat
     def refuse(*args, **kwargs):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(csv_file.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(safe_file.os, "open", refuse_partial(refuse))
     with pytest.raises(InvalidInput) as err:
         export_pdf(store, figures, folder / "report.pdf", today=TODAY)
     assert words in err.value.message and "PDF" in err.value.message
@@ -153,7 +154,7 @@ def test_a_failure_before_the_rename_leaves_neither_file_nor_entry(store, figure
     def failing_replace(src, dst):
         raise OSError(errno.EIO, os.strerror(errno.EIO))
 
-    monkeypatch.setattr(csv_file.os, "replace", failing_replace)
+    monkeypatch.setattr(safe_file.os, "replace", failing_replace)
     with pytest.raises(InvalidInput):
         export_pdf(store, figures, target, today=TODAY)
     assert target.read_bytes() == b"old"

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import stat
 import struct
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from shakyo_desk.store import backup, migrate
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.models import SYNCED_MODELS, AuditLog, ChangeLog, DeviceState
+from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.services import contacts, council, districts, households
 from shakyo_desk.store.store import create_store, unlock
 
@@ -44,6 +46,10 @@ def _device(store):
     with store.read() as s:
         row = s.get(DeviceState, 1)
         return row.device_id, row.epoch, row.next_seq, row.last_backup_at
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
 
 
 def _sha(path: Path) -> str:
@@ -285,6 +291,23 @@ def test_same_council_needs_replace_and_keeps_the_old_store_aside(tmp_path, made
     assert [r.head_name for r in households.list_households(again, "高橋")] == []
     assert len(households.list_households(again)) == 3 and check_store(again).sound
     again.close()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_backup_and_restored_store_are_readable_by_their_owner_only(tmp_path, made):
+    store, recovery, target, _result = made
+    assert _mode(target) == 0o600
+    assert _mode(store.layout.staging) == 0o700
+    root = store.layout.root
+    store.close()
+
+    fresh = backup.restore_backup(target, tmp_path / "new-pc" / "store", recovery)
+    layout = StoreLayout(fresh.root)
+    assert [_mode(p) for p in (tmp_path / "new-pc", layout.root)] == [0o700, 0o700]
+    assert [_mode(p) for p in (layout.database, layout.key_file)] == [0o600, 0o600]
+
+    replaced = backup.restore_backup(target, root, recovery, replace=True)
+    assert [_mode(p) for p in (root / "backups", replaced.kept_aside)] == [0o700, 0o700]
 
 
 def test_restore_can_set_a_new_passphrase_for_an_account(tmp_path, made):

@@ -1,6 +1,11 @@
+import errno
+import os
+import stat
+
 import pytest
 
-from shakyo_desk.domain.errors import AuthError, InvalidInput
+from shakyo_desk.domain import safe_file
+from shakyo_desk.domain.errors import AuthError, InvalidInput, StoreError
 from shakyo_desk.store.keyfile import FAST_KDF, KeyFile, new_data_key, new_recovery_key, normalise_recovery_key
 from shakyo_desk.store.services import accounts
 from shakyo_desk.store.store import unlock, unlock_with_recovery
@@ -74,3 +79,30 @@ def test_disabled_account_cannot_unlock(store):
     accounts.disable_account(store, staff_id)
     with pytest.raises(AuthError):
         unlock(store.layout.root, "suzuki", "suzuki pass")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_store_folder_and_key_file_are_owner_only(store, tmp_path):
+    layout = store.layout
+    assert stat.S_IMODE(layout.root.stat().st_mode) == 0o700
+    assert stat.S_IMODE(layout.key_file.stat().st_mode) == 0o600
+    store.close()
+    with pytest.raises(AuthError):
+        unlock(layout.root, "admin", "wrong passphrase")  # writes the throttle's state file
+    assert stat.S_IMODE(layout.unlock_state.stat().st_mode) == 0o600
+
+
+def test_a_key_file_save_that_fails_keeps_the_old_key_file(store, monkeypatch):
+    before = store.layout.key_file.read_bytes()
+
+    def pulled(*_a):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(safe_file.os, "replace", pulled)
+    with pytest.raises(StoreError):
+        accounts.change_passphrase(store, PASSPHRASE, "a brand new one", kdf=FAST_KDF)
+    monkeypatch.undo()
+    assert store.layout.key_file.read_bytes() == before
+    assert sorted(p.name for p in store.layout.root.iterdir() if p.name.endswith(".partial")) == []
+    store.close()
+    unlock(store.layout.root, "admin", PASSPHRASE).close()  # the old passphrase still opens it

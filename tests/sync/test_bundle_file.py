@@ -4,10 +4,11 @@ import errno
 import hashlib
 import os
 import re
+import stat
 
 import pytest
 
-from shakyo_desk.sync import bundle as bundle_mod
+from shakyo_desk.domain import safe_file
 from shakyo_desk.sync.bundle import (
     BundleWriteError,
     bundle_file_name,
@@ -63,12 +64,11 @@ def test_failure_at_rename_leaves_no_bundle_and_raises(tmp_path, monkeypatch):
     def pulled(src, dst):
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(bundle_mod.os, "replace", pulled)
+    monkeypatch.setattr(safe_file.os, "replace", pulled)
     with pytest.raises(BundleWriteError) as exc:
         write_bundle_file(tmp_path, "b.bundle", b"data" * 1000)
     assert "USB" in exc.value.message
-    assert not (tmp_path / "b.bundle").exists()
-    assert [p.name for p in tmp_path.iterdir()] in ([], ["b.bundle.partial"])
+    assert list(tmp_path.iterdir()) == []  # neither the bundle nor its .partial
 
 
 class FailingFile:
@@ -98,18 +98,17 @@ class FailingFile:
     "err, words", [(errno.ENOSPC, "空き"), (errno.EROFS, "書き込み禁止"), (errno.EIO, "抜けていないか")]
 )
 def test_failure_mid_write_names_the_reason_and_leaves_nothing_usable(tmp_path, monkeypatch, err, words):
-    real_open = open
+    real_fdopen = os.fdopen
 
-    def failing_open(path, mode="r", *a, **kw):
-        fh = real_open(path, mode, *a, **kw)
+    def failing_fdopen(fd, mode="r", *a, **kw):  # the safe writer's handle on the .partial
+        fh = real_fdopen(fd, mode, *a, **kw)
         return FailingFile(fh, 3, err) if "w" in mode else fh
 
-    monkeypatch.setattr(bundle_mod, "open", failing_open, raising=False)
+    monkeypatch.setattr(safe_file.os, "fdopen", failing_fdopen)
     with pytest.raises(BundleWriteError) as exc:
         write_bundle_file(tmp_path, "b.bundle", os.urandom(10_000), chunk_size=1000)
     assert words in exc.value.message
-    assert not (tmp_path / "b.bundle").exists()
-    assert [p.name for p in tmp_path.iterdir()] in ([], ["b.bundle.partial"])
+    assert list(tmp_path.iterdir()) == []  # neither the bundle nor its .partial
 
 
 def test_read_back_mismatch_removes_the_file(tmp_path, monkeypatch):
@@ -121,7 +120,7 @@ def test_read_back_mismatch_removes_the_file(tmp_path, monkeypatch):
             fh.seek(5)
             fh.write(b"\x00")
 
-    monkeypatch.setattr(bundle_mod.os, "replace", corrupting_replace)
+    monkeypatch.setattr(safe_file.os, "replace", corrupting_replace)
     with pytest.raises(BundleWriteError, match="一致しません"):
         write_bundle_file(tmp_path, "b.bundle", b"\xff" * 100)
     assert list(tmp_path.iterdir()) == []
@@ -131,3 +130,15 @@ def test_overwrites_a_stale_partial_from_an_earlier_pulled_stick(tmp_path):
     (tmp_path / "b.bundle.partial").write_bytes(b"half")
     path = write_bundle_file(tmp_path, "b.bundle", b"whole")
     assert path.read_bytes() == b"whole" and [p.name for p in tmp_path.iterdir()] == ["b.bundle"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_a_bundle_is_readable_by_its_owner_only_from_its_first_byte(tmp_path):
+    council = Council()
+    data = pack_bundle(manifest(), changes(), council.office, council.recipients)
+    partial_modes = []
+    path = write_bundle_file(tmp_path, "b.bundle", data, chunk_size=64,
+                             progress=lambda *_: partial_modes.append(stat.S_IMODE(os.stat(tmp_path / "b.bundle.partial").st_mode)))
+    assert partial_modes and set(partial_modes) == {0o600}
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert open_bundle(path.read_bytes(), council.laptop, council.trusted, COUNCIL).changes == changes()

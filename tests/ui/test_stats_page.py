@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
 from shakyo_desk.domain.wareki import format_fiscal_year
-from shakyo_desk.reports import csv_file, stats_csv
+from shakyo_desk.domain import safe_file
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.services.council import get_settings
 from shakyo_desk.ui.context import AppContext
@@ -22,6 +22,7 @@ from shakyo_desk.ui.pages.stats import PRIMARY_TINT, StatsPage
 from tests.store.conftest import login_as
 from tests.store.test_stats_dataset import build_dataset
 from tests.ui.helpers import click
+from tests.domain.safe_file_faults import refuse_partial
 
 TODAY = date(2026, 1, 15)
 
@@ -193,7 +194,7 @@ def test_an_unwritable_folder_is_a_sentence_and_nothing_is_written(qtbot, ctx, d
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(csv_file.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(safe_file.os, "open", refuse_partial(refuse))
     click(qtbot, page.pdf_button)
     assert "書き込めない" in page.errors.text() and page.errors.isVisible()
     assert list(folder.iterdir()) == []

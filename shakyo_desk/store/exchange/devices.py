@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from shakyo_desk.domain.errors import InvalidInput, StoreError
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role, manages_accounts
+from shakyo_desk.domain.safe_file import write_atomic
 from shakyo_desk.domain.text import clean
-from shakyo_desk.store.atomic import write_atomic
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.apply import apply_changes

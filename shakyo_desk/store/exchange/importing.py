@@ -26,7 +26,7 @@ from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
 from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import BUNDLE_SUFFIX, PARTIAL_SUFFIX, BundleRefused, Verified, bundle_files_in, verify_bundle
-from shakyo_desk.domain import clock
+from shakyo_desk.domain import clock, safe_file
 
 Progress = Callable[[int, int, str], None]
 
@@ -113,7 +113,7 @@ def _stage(store: Store, path: Path) -> Path:
     staging = store.layout.staging
     staged = staging / path.name
     try:
-        staging.mkdir(parents=True, exist_ok=True)
+        safe_file.make_private_dir(staging)
         shutil.copyfile(path, staged)
     except OSError as error:
         staged.unlink(missing_ok=True)
@@ -365,7 +365,7 @@ def _quarantine(store: Store, path: Path, staged: Path, refusal: _Refusal) -> No
     except OSError:
         digest = ""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        safe_file.make_private_dir(folder)
         target = folder / f"{digest[:12]}-{path.name}"
         shutil.copyfile(staged, target)
         kept = target.name
