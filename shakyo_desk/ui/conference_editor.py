@@ -36,7 +36,9 @@ from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.entry_form import EntryForm
+from shakyo_desk.ui.events import CONFERENCE
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog, RadioRow
+from shakyo_desk.ui.handout_actions import HandoutPanel
 from shakyo_desk.ui.labels import hint_label, notice_label
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_table, make_table, text_item
@@ -285,10 +287,9 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.tabs.addTab(self._cases_tab(), tr("ケースと決定事項"))
         self.tabs.addTab(self._minutes_tab(), tr("議事録"))
         self.tabs.addTab(self._disclosures_tab(), tr("資料に載せる項目"))
-        from shakyo_desk.ui.handout_actions import HandoutPanel
-
         self.handout = HandoutPanel(ctx, self, ensure_saved=self.ensure_saved)
         self.handout.copies_made.connect(self.copies_made)
+        self.saved.connect(lambda _id: ctx.changed(CONFERENCE))  # lists and timelines reload
         self.tabs.addTab(self.handout, tr("会議資料"))
         self.tabs.currentChanged.connect(self._tab_changed)
 

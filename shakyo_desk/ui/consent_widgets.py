@@ -24,6 +24,7 @@ from shakyo_desk.store.services.consents import ConsentInfo, add_consent, consen
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import HOUSEHOLD
 from shakyo_desk.ui.field_widgets import RadioRow
 from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.style import ERROR_COLOUR
@@ -254,6 +255,10 @@ class ConsentSection(QWidget):
         self.ctx.executor.submit(consents_of_household, self.ctx.store, self.household_id, on_done=self._reloaded,
                                  on_error=self.errors.show_error, owner=self)
 
+    def _saved(self, _record_id: str) -> None:
+        self.ctx.changed(HOUSEHOLD)
+        self.reload()
+
     def _reloaded(self, consents: list[ConsentInfo]) -> None:
         self.errors.clear_error()
         self.show_consents(consents)
@@ -282,7 +287,7 @@ class ConsentSection(QWidget):
             dialog = ConsentDialog(self.ctx, self.persons, [a.name for a in agencies], person_id=person_id,
                                    parent=self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.saved.connect(lambda _id: self.reload())
+            dialog.saved.connect(self._saved)
             self.dialog = dialog
             dialog.open()
             if on_open is not None:
@@ -296,7 +301,7 @@ class ConsentSection(QWidget):
             return
         dialog = WithdrawConsentDialog(self.ctx, chosen, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.saved.connect(lambda _id: self.reload())
+        dialog.saved.connect(self._saved)
         self.dialog = dialog
         dialog.open()
 

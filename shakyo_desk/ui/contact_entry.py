@@ -30,11 +30,14 @@ from shakyo_desk.store.services.concerns import list_concerns
 from shakyo_desk.store.services.contacts import ContactInfo, add_contact, get_contact
 from shakyo_desk.store.services.households import HouseholdRow, list_households
 from shakyo_desk.store.services.places import PlaceInfo, add_place, list_places
+from shakyo_desk.store.services.sheets import sheet_from_contact
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.entry_form import EntryForm
+from shakyo_desk.ui.events import CONTACT
+from shakyo_desk.ui.field_widgets import household_label
 from shakyo_desk.ui.widgets import CheckList
 from shakyo_desk.ui.worker import LatestOnly
 from shakyo_desk.domain import clock
@@ -69,20 +72,9 @@ def compact_checklist(choices, *, data=None, rows: int = 2) -> CheckList:
 # ---- turning a contact into a concern sheet --------------------------------------------
 
 def open_sheet_from_contact(ctx: AppContext, contact_id: str, parent: QWidget) -> None:
-    """「把握シートにする」: prefill a new concern sheet from a contact. The sheet form
-    registers itself as ``ctx.extra["open_sheet_form"]``."""
-    from shakyo_desk.store.services.sheets import sheet_from_contact
-
-    def opened(prefill: dict) -> None:
-        hook = ctx.extra.get("open_sheet_form")
-        if hook is None:
-            dialogs.inform(parent, tr("把握シート"),
-                           tr("把握シートの入力画面が、このバージョンではまだ使えません。\n"
-                              "お手数ですが、訪問記録の内容を見ながら把握シートを入力してください。"))
-            return
-        hook(prefill)
-
-    ctx.executor.submit(sheet_from_contact, ctx.store, contact_id, on_done=opened,
+    """「把握シートにする」: prefill a new concern sheet from a contact (``ctx.navigator``)."""
+    ctx.executor.submit(sheet_from_contact, ctx.store, contact_id,
+                        on_done=lambda prefill: ctx.navigator.open_sheet_form(prefill),
                         on_error=lambda e: dialogs.inform_error(parent, tr("把握シート"), e),
                         owner=parent)
 
@@ -592,6 +584,7 @@ class ContactEntryDialog(EntryForm, QDialog):
         self.confirmation.setVisible(True)
         self.reset()
         self.saved.emit(contact_id)
+        self.ctx.changed(CONTACT)
 
     def reset(self) -> None:
         """Ready for the next contact: household cleared, the date kept."""
@@ -628,10 +621,6 @@ class ContactEntryDialog(EntryForm, QDialog):
 
     def is_dirty(self) -> bool:
         return self._values_for_dirty() != self._snapshot
-
-
-def household_label(row: HouseholdRow) -> str:
-    return "　".join(x for x in (row.head_name, row.district, row.address) if x)
 
 
 # ---- one contact, read only ---------------------------------------------------------
@@ -692,9 +681,7 @@ class ContactDetailDialog(QDialog):
         self.setMinimumWidth(560)
 
     def show_timeline(self) -> None:
-        from shakyo_desk.ui.timeline import open_timeline
-
-        self.timeline = open_timeline(self.ctx, self.info.household_id, self.info.household_name, self)
+        self.timeline = self.ctx.navigator.open_timeline(self.info.household_id, self.info.household_name, self)
 
 
 def open_contact_detail(ctx: AppContext, contact_id: str, parent: QWidget) -> None:

@@ -58,6 +58,11 @@ class RadioRow(QWidget):
             self.buttons[value].setChecked(True)
 
 
+def household_label(row: HouseholdRow) -> str:
+    """How a household is named in pickers and the contact entry: head, district, address."""
+    return "　".join(x for x in (row.head_name, row.district, row.address) if x)
+
+
 def urgency_item(urgency: str) -> QTableWidgetItem:
     """Urgency in a table: a mark and the word, coloured too (never colour alone)."""
     colour = URGENCY_COLOURS.get(urgency)

@@ -28,6 +28,7 @@ from shakyo_desk.store.services.conferences import ConferenceDetail, MissingCons
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import HANDOUT
 from shakyo_desk.ui.labels import hint_label, set_notice
 from shakyo_desk.ui.pdf_preview import NO_QTPDF, PdfPreviewDialog, print_pdf, qtpdf_available
 from shakyo_desk.ui.widgets import fill_table, make_table, text_item
@@ -133,6 +134,7 @@ class HandoutPanel(QWidget):
         self.refusal: ConsentRefusalDialog | None = None
         self.household_editor = None
         self.last_paths: list[Path] = []
+        self.copies_made.connect(lambda: ctx.changed(HANDOUT))  # the register and its badge recount
 
         intro = QLabel(tr("会議資料は構成員1人に1部ずつ、配布番号と配布先を入れて作ります。"
                           "すべてのページに「取扱注意」「会議終了後回収」が入ります。"
@@ -163,7 +165,7 @@ class HandoutPanel(QWidget):
         self.register_button = QPushButton(tr("配布資料の台帳を開く"))
         self.register_button.setAutoDefault(False)
         self.register_button.clicked.connect(self.open_register)
-        self.register_button.setVisible("show_page" in ctx.extra)
+        self.register_button.setVisible(ctx.navigator.has_pages)
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -239,11 +241,8 @@ class HandoutPanel(QWidget):
             self.register_label.setText(tr("この会議の資料は、まだ作っていません。"))
 
     def open_register(self) -> None:
-        show_page = self.ctx.extra.get("show_page")
-        if show_page is None:
-            return
-        page = show_page("handouts")
-        if self.detail is not None and hasattr(page, "show_conference"):
+        page = self.ctx.navigator.show_page("handouts")
+        if page is not None and self.detail is not None and hasattr(page, "show_conference"):
             page.show_conference(self.detail.id)
 
     # ---- the check ---------------------------------------------------------------------
@@ -469,27 +468,13 @@ class HandoutPanel(QWidget):
 
     def open_consent(self, person: MissingConsent) -> None:
         """The household editor of this person, on its consent tab, with the consent dialog open."""
-        from shakyo_desk.store.services.districts import list_districts
-        from shakyo_desk.store.services.households import get_household
-
-        store = self.ctx.store
-
-        def load():
-            return get_household(store, person.household_id), list_districts(store)
-
-        def show(result) -> None:
-            from shakyo_desk.ui.household_editor import HouseholdEditorDialog
-
-            detail, districts = result
-            editor = HouseholdEditorDialog(self.ctx, detail, districts, parent=self)
+        def opened(editor) -> None:
             editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            editor.member_tabs.setCurrentWidget(editor.consents)
             editor.consents.changed.connect(lambda: self.run_check())
             self.household_editor = editor
-            editor.open()
-            editor.consents.add_consent(person.person_id)
 
-        self.ctx.executor.submit(load, on_done=show, on_error=self.errors.show_error, owner=self)
+        self.ctx.navigator.open_household(person.household_id, self, consent_for=person.person_id,
+                                          on_opened=opened, on_error=self.errors.show_error)
 
 
 class PrintFailed(UserError):

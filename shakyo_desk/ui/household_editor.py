@@ -5,6 +5,8 @@ the dialog, which stays open with the user's input intact."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
@@ -13,12 +15,15 @@ from PySide6.QtWidgets import (
 
 from shakyo_desk.domain.vocab import HOUSEHOLD_FLAGS, HOUSING_TYPES, WATCH_LEVELS
 from shakyo_desk.i18n import tr
-from shakyo_desk.store.services.districts import DistrictInfo
-from shakyo_desk.store.services.households import HouseholdDetail, PersonInfo, save_household
+from shakyo_desk.store.services.districts import DistrictInfo, list_districts
+from shakyo_desk.store.services.households import HouseholdDetail, PersonInfo, get_household, save_household
 from shakyo_desk.ui import dialogs
+from shakyo_desk.ui.conflict_notice import show_household_conflicts
+from shakyo_desk.ui.consent_widgets import ConsentSection, consents_of_detail, persons_of
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.entry_form import EntryForm
+from shakyo_desk.ui.events import HOUSEHOLD
 from shakyo_desk.ui.member_dialog import MemberDialog, birth_text
 from shakyo_desk.ui.widgets import CheckList, fill_district_combo
 
@@ -151,8 +156,6 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         members_layout = QVBoxLayout(members_page)
         members_layout.addWidget(self.table)
         members_layout.addLayout(member_buttons)
-        from shakyo_desk.ui.consent_widgets import ConsentSection, consents_of_detail, persons_of
-
         self.consents = ConsentSection(ctx, detail.id, persons_of(detail), consents_of_detail(detail))
         members_group = QTabWidget()
         members_group.addTab(members_page, tr("世帯員"))
@@ -197,8 +200,6 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         self._fill_members()
         self._snapshot = self._current()
         ctx.ui_settings.restore_geometry("household_editor", self)
-        from shakyo_desk.ui.pages.conflicts import show_household_conflicts
-
         show_household_conflicts(ctx, detail.id, self.conflict_notice)
 
     # ---- values -----------------------------------------------------------------
@@ -225,15 +226,11 @@ class HouseholdEditorDialog(EntryForm, QDialog):
     # ---- field records ---------------------------------------------------------------
 
     def show_timeline(self) -> None:
-        from shakyo_desk.ui.timeline import open_timeline
-
-        self.timeline = open_timeline(self.ctx, self.detail.id, self.detail.head_name, self)
+        self.timeline = self.ctx.navigator.open_timeline(self.detail.id, self.detail.head_name, self)
 
     def new_contact(self) -> None:
-        from shakyo_desk.ui.contact_entry import open_contact_entry
-
         label = "　".join(x for x in (self.detail.head_name, self.detail.district, self.detail.address) if x)
-        self.contact_entry = open_contact_entry(self.ctx, self, self.detail.id, label)
+        self.contact_entry = self.ctx.navigator.new_contact(self, self.detail.id, label)
 
     # ---- members -------------------------------------------------------------------
 
@@ -299,7 +296,33 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         self._snapshot = self._current()
         self.ctx.ui_settings.save_geometry(self.geometry_key, self)
         self.saved.emit(self.detail.id)
+        self.ctx.changed(HOUSEHOLD)
         self.accept()
+
+
+def open_household_editor(ctx: AppContext, household_id: str, parent: QWidget, *,
+                          districts: list[DistrictInfo] | None = None, consent_for: str | None = None,
+                          on_opened: Callable[[HouseholdEditorDialog], None] | None = None,
+                          on_error: Callable[[BaseException], None] | None = None) -> None:
+    """Load the household (audited as viewed) and, unless given, the districts in the worker, then
+    open its editor. ``consent_for``: a person's id — open on the consent tab, adding a consent."""
+    store = ctx.store
+
+    def load():
+        return get_household(store, household_id), districts if districts is not None else list_districts(store)
+
+    def show(result) -> None:
+        detail, loaded = result
+        editor = HouseholdEditorDialog(ctx, detail, loaded, parent=parent)
+        if on_opened is not None:
+            on_opened(editor)
+        if consent_for is not None:
+            editor.member_tabs.setCurrentWidget(editor.consents)
+        editor.open()
+        if consent_for is not None:
+            editor.consents.add_consent(consent_for)
+
+    ctx.executor.submit(load, on_done=show, on_error=on_error, owner=parent)
 
 
 class NewHouseholdDialog(QDialog):

@@ -37,6 +37,7 @@ from shakyo_desk.store.services.salons import list_salons
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import HOUSEHOLD, REGISTER, SALON
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_district_combo, make_table
 
@@ -97,6 +98,7 @@ class ListImportDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(tr("名簿を取り込む"))
         self.setModal(True)
+        self.imported.connect(self._announce)
         self.resize(940, 660)
         self.setMinimumSize(760, 520)
         self.table_data: SheetTable | None = None
@@ -539,6 +541,10 @@ class ListImportDialog(QDialog):
         self.close_button.setFocus()
         self.imported.emit(result)
 
+    def _announce(self, result: ImportResult) -> None:
+        for kind in IMPORTED_KINDS.get(result.kind, (HOUSEHOLD,)):
+            self.ctx.changed(kind)
+
     def _apply_failed(self, error: BaseException) -> None:
         self._end_busy()
         preview = getattr(error, "preview", None)
@@ -592,6 +598,9 @@ class ListImportDialog(QDialog):
         if not isinstance(error, UserError):
             log.error("list import failed", exc_info=error)
         (label or self.errors).show_error(error)
+
+
+IMPORTED_KINDS = {HOUSEHOLDS: (HOUSEHOLD, REGISTER), SALON_REGULARS: (HOUSEHOLD, SALON), AGENCIES: (REGISTER,)}
 
 
 def open_list_import(ctx: AppContext, parent: QWidget, on_imported=None, *, kind: str = HOUSEHOLDS) -> ListImportDialog:

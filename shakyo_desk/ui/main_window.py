@@ -1,5 +1,9 @@
 """Main window: navigation on the left, pages on the right, header, menus,
-demo banner, the backup reminder (admins) and the idle lock. Pages come from ``pages.registry``."""
+demo banner, the backup reminder (admins) and the idle lock. Pages come from ``pages.registry``.
+
+It gives the session its navigator (``ui.navigator``: every way from one screen to another,
+pages included) and recounts a navigation badge when a change it depends on is announced
+(``ui.events``); pages keep themselves fresh, nothing is reloaded merely because it is shown."""
 
 from __future__ import annotations
 
@@ -19,11 +23,12 @@ from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.appearance import ViewMenu, fit_width_to_items
 from shakyo_desk.ui.backup_actions import BackupBanner, BackupRunner, watch_backups
 from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.events import SETTINGS
 from shakyo_desk.ui.first_steps import open_first_steps
 from shakyo_desk.ui.help_window import install_help_actions
 from shakyo_desk.ui.idle import IdleWatcher
+from shakyo_desk.ui.navigator import Navigator
 from shakyo_desk.ui.pages.registry import PageSpec, pages_for
-from shakyo_desk.ui.sheet_form import install_sheet_form_hook
 from shakyo_desk.ui.style import DEMO_COLOUR
 
 DEMO_BANNER = "デモ用の架空データです。実際の相談記録は入力しないでください。"
@@ -121,8 +126,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_label)
 
         self._build_menus()
-        install_sheet_form_hook(self)  # ctx.extra["open_sheet_form"](prefill) for every screen
-        ctx.extra["show_page"] = self.show_page  # e.g. the import summary opens 要確認
+        ctx.navigator = Navigator(ctx, self)  # screens open each other, and pages, through it
+        ctx.events.changed.connect(self._data_changed)
         self.nav.currentRowChanged.connect(self._show_row)
         self.update_header()
         self.check_backup_due()
@@ -135,7 +140,8 @@ class MainWindow(QMainWindow):
         ctx.ui_settings.restore_geometry("main_window", self)
         ctx.ui_settings.restore_splitter("main_window", self.splitter)
         if self.specs:
-            self.nav.setCurrentRow(0)  # also counts the badges
+            self.nav.setCurrentRow(0)
+        self.refresh_badges()
 
     # ---- header, menus ---------------------------------------------------------
 
@@ -206,16 +212,7 @@ class MainWindow(QMainWindow):
         """Ctrl+N 訪問記録: the quick entry, from anywhere in the window."""
         if self.locked or self.ctx.role == Role.REPORTER:
             return
-        from shakyo_desk.ui.contact_entry import open_contact_entry
-
-        dialog = open_contact_entry(self.ctx, self)
-        dialog.saved.connect(self._contact_saved)
-
-    def _contact_saved(self, _contact_id: str) -> None:
-        for key in ("contacts", "watch"):
-            page = self.pages.get(key)
-            if page is not None and page is self.current_page():
-                page.refresh()
+        self.ctx.navigator.new_contact(self)  # saving announces "contact": the lists reload themselves
 
     def about(self) -> None:
         QMessageBox.about(self, tr("バージョン情報"),
@@ -254,9 +251,6 @@ class MainWindow(QMainWindow):
                 if backup_requested is not None:
                     backup_requested.connect(self.start_backup)
                     self.backup_runner.finished.connect(lambda _r, page=widget: page.refresh())
-            stale = getattr(widget, "badges_stale", None)
-            if stale is not None:
-                stale.connect(self.refresh_badges)
             self.page_stack.widget(index).layout().addWidget(widget)
             self.pages[key] = widget
             if hasattr(widget, "refresh"):
@@ -271,17 +265,15 @@ class MainWindow(QMainWindow):
     def _show_row(self, row: int) -> None:
         if not 0 <= row < len(self.specs) or self.locked:
             return
-        key = self.specs[row].key
-        fresh = key not in self.pages
-        widget = self.page(key)
+        self.page(self.specs[row].key)  # made and loaded on first use; later kept fresh by its events
         self.page_stack.setCurrentIndex(row)
-        if not fresh and hasattr(widget, "refresh"):
-            widget.refresh()
-        self.refresh_badges()
 
-    def refresh_badges(self) -> None:
-        """Counts after page titles (要確認（3）), computed in the worker."""
-        specs = [s for s in self.specs if s.badge is not None]
+    def _data_changed(self, kind: str) -> None:
+        self.refresh_badges([s for s in self.specs if kind in s.badge_on])
+
+    def refresh_badges(self, specs: list[PageSpec] | None = None) -> None:
+        """Counts after page titles (要確認（3）), computed in the worker: ``specs``' or all."""
+        specs = [s for s in (self.specs if specs is None else specs) if s.badge is not None]
         if not specs or self.locked:
             return
         store = self.ctx.store
@@ -300,6 +292,7 @@ class MainWindow(QMainWindow):
 
     def _settings_changed(self, settings) -> None:
         self.ctx.council = settings
+        self.ctx.changed(SETTINGS)
         self.update_header()
         self.idle.set_interval(self.ctx.idle_ms())
         self.check_backup_due()  # the reminder interval may have changed

@@ -30,6 +30,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.entry_form import EntryForm
+from shakyo_desk.ui.events import HOUSEHOLD, SALON
 
 GRID_COLUMNS = 4
 _UNFINISHED_SYLLABLE = re.compile(r"[bcdfghjklmpqrstvwxyz]+$")  # "kob" is こ and the start of ば
@@ -472,6 +473,8 @@ class SalonSessionDialog(EntryForm, QDialog):
         self._snapshot = self.values()
         self.ctx.ui_settings.save_geometry(self.geometry_key, self)
         self.saved.emit(session_id)
+        self.ctx.changed(SALON)
+        self.ctx.changed(HOUSEHOLD)  # newcomers are registered as households
         self.accept()
 
 

@@ -25,6 +25,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.empty_state import set_empty_hint
+from shakyo_desk.ui.events import HOUSEHOLD, SHEET
 from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, URGENCY_MARKS, HouseholdPickDialog
 from shakyo_desk.ui.pages.referrals import OutcomeDialog, ReferralDialog, fill_agency_combo, referral_row
 from shakyo_desk.ui.widgets import fill_district_combo, fill_table, make_table, selected_id
@@ -319,14 +320,15 @@ class SheetDetailDialog(QDialog):
     # ---- actions -------------------------------------------------------------------------
 
     def open_timeline(self) -> None:
-        from shakyo_desk.ui.timeline import open_timeline
-
         s = self.sheet
         if s is not None and s.household_id:
-            self.timeline = open_timeline(self.ctx, s.household_id, s.household_name, self)
+            self.timeline = self.ctx.navigator.open_timeline(s.household_id, s.household_name, self)
 
-    def _done(self, _result=None) -> None:
+    def _done(self, _result=None, *also: str) -> None:
+        """After a change of the sheet (``also``: other kinds it wrote, e.g. a new household)."""
         self.changed.emit(self.sheet_id)
+        for kind in (SHEET, *also):
+            self.ctx.changed(kind)
         self.reload()
 
     def change(self, status: str) -> None:
@@ -355,7 +357,7 @@ class SheetDetailDialog(QDialog):
             return
         args = (self.ctx.store, self.sheet_id, dialog.district.currentData(), dialog.name.text().strip(),
                 dialog.kana.text().strip())
-        self.ctx.executor.submit(create_household_from_sheet, *args, on_done=self._done,
+        self.ctx.executor.submit(create_household_from_sheet, *args, on_done=lambda r: self._done(r, HOUSEHOLD),
                                  on_error=self.errors.show_error, owner=self)
 
     def add_referral(self) -> None:

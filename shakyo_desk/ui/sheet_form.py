@@ -3,8 +3,7 @@
 Anyone can file one in about two minutes: what they noticed, where, about whom
 (an existing household, or only a hint such as a name and a place), the kinds
 of concern, how urgent, and the person's own wish. Other screens open it
-prefilled through ``ctx.extra["open_sheet_form"](prefill)`` (see
-``install_sheet_form_hook``)."""
+prefilled through ``ctx.navigator.open_sheet_form(prefill)``."""
 
 from __future__ import annotations
 
@@ -25,6 +24,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.entry_form import EntryForm
+from shakyo_desk.ui.events import SHEET
 from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, HouseholdPickDialog, RadioRow, load_household_name
 from shakyo_desk.ui.widgets import CheckList
 
@@ -300,6 +300,7 @@ class SheetFormDialog(EntryForm, QDialog):
         self._snapshot = self.values()
         self.ctx.ui_settings.save_geometry(self.geometry_key, self)
         self.filed.emit(sheet_id)
+        self.ctx.changed(SHEET)
         self.accept()
 
 
@@ -311,20 +312,3 @@ def open_sheet_form(ctx: AppContext, prefill: dict | None = None, parent: QWidge
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
-
-
-def install_sheet_form_hook(window) -> None:
-    """Let any screen open the form prefilled: ``ctx.extra["open_sheet_form"](prefill)``."""
-
-    def opener(prefill: dict | None = None, on_filed=None) -> SheetFormDialog:
-        def filed(sheet_id: str) -> None:
-            window.statusBar().showMessage(tr("把握シートを提出しました。"), 8000)
-            page = getattr(window, "pages", {}).get("sheets")
-            if page is not None and hasattr(page, "refresh"):
-                page.refresh()
-            if on_filed is not None:
-                on_filed(sheet_id)
-
-        return open_sheet_form(window.ctx, prefill, window, filed)
-
-    window.ctx.extra["open_sheet_form"] = opener

@@ -15,11 +15,14 @@ from shakyo_desk.domain.roles import manages_conferences
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.timeline import KINDS, TimelineEntry, household_timeline
-from shakyo_desk.ui.contact_entry import open_contact_detail, open_contact_entry
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import CONFERENCE, CONTACT, HOUSEHOLD, REFERRAL, SALON, SHEET, keep_fresh, on
 from shakyo_desk.ui.worker import LatestOnly
+
+# What the timeline shows: a change of any of these reloads an open timeline.
+SHOWN = on(HOUSEHOLD, CONTACT, SHEET, REFERRAL, SALON, CONFERENCE)
 
 KIND_COLOURS = {
     "contact": "#1f5f8b",
@@ -127,6 +130,7 @@ class TimelineDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(820, 640)
         ctx.ui_settings.restore_geometry("timeline", self)
+        keep_fresh(self, ctx.events, SHOWN, self.load)
         self.load()
 
     def kinds(self) -> set[str]:
@@ -171,15 +175,12 @@ class TimelineDialog(QDialog):
     def _link(self, url: QUrl) -> None:
         text = url.toString()
         if text.startswith("contact:"):
-            open_contact_detail(self.ctx, text.split(":", 1)[1], self)
+            self.ctx.navigator.open_contact(text.split(":", 1)[1], self)
         elif text.startswith("conference:"):
-            from shakyo_desk.ui.conference_editor import open_conference_editor
-
-            open_conference_editor(self.ctx, text.split(":", 1)[1], self, on_error=self.errors.show_error)
+            self.ctx.navigator.open_conference(text.split(":", 1)[1], self, on_error=self.errors.show_error)
 
     def new_contact(self) -> None:
-        dialog = open_contact_entry(self.ctx, self, self.household_id, self.head_name)
-        dialog.saved.connect(lambda _id: self.load())
+        self.ctx.navigator.new_contact(self, self.household_id, self.head_name)  # saving reloads (keep_fresh)
 
     def reject(self) -> None:
         self.ctx.ui_settings.save_geometry("timeline", self)

@@ -6,7 +6,8 @@ from shakyo_desk.store.services import districts, households
 from shakyo_desk.store.services.council import get_settings
 from shakyo_desk.store.store import create_store
 from shakyo_desk.ui import dialogs
-from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.context import AppContext, set_default_navigator
+from shakyo_desk.ui.navigator import Navigator
 from shakyo_desk.ui.uisettings import UiSettings
 from shakyo_desk.ui.worker import SyncExecutor
 
@@ -19,6 +20,13 @@ def _japanese_ui(qapp):
 
     setup_application(qapp)
     qapp.setQuitOnLastWindowClosed(False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _screens_open_the_real_dialogs():
+    """A context built here without a main window opens the same dialogs as the app's
+    (the main window gives its own context a navigator that also shows pages)."""
+    set_default_navigator(Navigator)
 
 
 @pytest.fixture

@@ -180,19 +180,13 @@ def test_opened_for_a_household(qtbot, ctx, village):
     assert [c.household_id for c in contacts.list_contacts(ctx.store)] == [hid]
 
 
-def test_turn_contact_into_sheet_uses_the_hook(qtbot, ctx, village, monkeypatch):
-    from shakyo_desk.ui import dialogs
-
-    informed = []
-    monkeypatch.setattr(dialogs, "inform", lambda parent, title, text: informed.append(text))
+def test_turn_contact_into_sheet_goes_through_the_navigator(qtbot, ctx, village, monkeypatch):
     hid = village["households"]["yamada"]
     dialog = make_entry(qtbot, ctx, household_id=hid, household_label="山田 花子")
     type_text(qtbot, dialog.seen_heard, "食事がとれていない")
     dialog.save()
-    dialog.turn_into_sheet()
-    assert informed and "把握シート" in informed[0]
     received = []
-    ctx.extra["open_sheet_form"] = received.append
+    monkeypatch.setattr(ctx.navigator, "open_sheet_form", lambda prefill, *_a, **_k: received.append(prefill))
     dialog.turn_into_sheet()
     assert received[0]["household_id"] == hid and received[0]["situation"] == "食事がとれていない"
 

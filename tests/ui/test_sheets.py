@@ -212,11 +212,10 @@ def test_staff_form_picks_household(qtbot, ctx, village, monkeypatch):
     assert page.inbox_table.rowCount() == 1
 
 
-def test_hook_opens_prefilled_form(qtbot, ctx, village):
+def test_navigator_opens_prefilled_form(qtbot, ctx, village):
     window = MainWindow(ctx)
     qtbot.addWidget(window)
-    opener = ctx.extra["open_sheet_form"]
-    form = opener({"household_id": village["households"]["yamada"], "concerns": ["介護", "孤立"], "urgency": "早め",
+    form = ctx.navigator.open_sheet_form({"household_id": village["households"]["yamada"], "concerns": ["介護", "孤立"], "urgency": "早め",
                    "situation": "訪問時、足元がふらついていた", "setting": "訪問", "noticed_on": clock.today()})
     assert form.household_label.text() == "山田 花子 さんの世帯"
     assert {n for n, b in form.concern_boxes.items() if b.isChecked()} == {"介護", "孤立"}

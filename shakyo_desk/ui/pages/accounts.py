@@ -18,6 +18,7 @@ from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import ACCOUNT, keep_fresh, on
 from shakyo_desk.ui.widgets import CheckList
 
 COLUMNS = ("ログイン名", "氏名", "役割", "所属", "状態")
@@ -30,9 +31,12 @@ def _password_edit() -> QLineEdit:
 
 
 class AccountsPage(QWidget):
+    refresh_on = on(ACCOUNT)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        keep_fresh(self, ctx.events, self.refresh_on)
         self.accounts: list[Account] = []
         self.districts: list[DistrictInfo] = []
         self.dialog: QDialog | None = None
@@ -111,7 +115,7 @@ class AccountsPage(QWidget):
         def done(_id) -> None:
             dialog.accept()
             self._say(tr("アカウント「{login}」を追加しました。", login=v["login"]))
-            self.refresh()
+            self.ctx.changed(ACCOUNT)
 
         self.ctx.executor.submit(add_account, self.ctx.store, v["login"], v["display_name"], v["role"],
                                  v["passphrase"], v["section"], v["district_ids"], self.ctx.kdf,
@@ -151,7 +155,7 @@ class AccountsPage(QWidget):
 
         def done(_r) -> None:
             self._say(tr("「{login}」を無効にしました。", login=account.login))
-            self.refresh()
+            self.ctx.changed(ACCOUNT)
 
         self.ctx.executor.submit(disable_account, self.ctx.store, account.id, on_done=done,
                                  on_error=self.errors.show_error, owner=self)
@@ -176,7 +180,7 @@ class AccountsPage(QWidget):
             def done(_r) -> None:
                 dialog.accept()
                 self._say(tr("「{login}」を有効にしました。新しいパスフレーズを本人に伝えてください。", login=account.login))
-                self.refresh()
+                self.ctx.changed(ACCOUNT)
 
             self.ctx.executor.submit(enable_account, self.ctx.store, account.id, passphrase, self.ctx.kdf,
                                      on_done=done, on_error=dialog.errors.show_error, owner=dialog)

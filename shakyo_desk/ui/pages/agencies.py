@@ -12,6 +12,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.agencies import AgencyInfo, add_agency, list_agencies, update_agency
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import REGISTER, keep_fresh, on
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 
@@ -19,9 +20,12 @@ COLUMNS = ("機関名", "分野", "電話", "担当・連絡先", "できるこ�
 
 
 class AgenciesPage(QWidget):
+    refresh_on = on(REGISTER)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        keep_fresh(self, ctx.events, self.refresh_on)
         self.agencies: list[AgencyInfo] = []
         self.editing: str | None = None
         title = QLabel(tr("関係機関"))
@@ -135,6 +139,6 @@ class AgenciesPage(QWidget):
 
         def done(_result) -> None:
             self.clear_form()
-            self.refresh()
+            self.ctx.changed(REGISTER)
 
         self.ctx.executor.submit(work, on_done=done, on_error=self.errors.show_error, owner=self)

@@ -21,6 +21,7 @@ from shakyo_desk.store.services.households import list_households
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import KINDS, keep_fresh
 from shakyo_desk.ui.labels import hint_label, set_notice
 from shakyo_desk.ui.pages.contacts import PERIODS, period_range
 from shakyo_desk.ui.pages.sync import ProgressRelay
@@ -58,9 +59,12 @@ def entry_cells(entry: AuditEntry) -> list:
 
 
 class AuditPageWidget(QWidget):
+    refresh_on = KINDS  # every write is audited
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        keep_fresh(self, ctx.events, self.refresh_on)
         self.entries: list[AuditEntry] = []
         self.more = False
         self.filters_shown: AuditFilters | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from shakyo_desk.domain.errors import InvalidInput
@@ -13,10 +13,10 @@ from shakyo_desk.domain.vocab import CONFERENCE_TYPES
 from shakyo_desk.domain.wareki import fiscal_year, fiscal_year_bounds, format_fiscal_year, format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.conferences import ConferenceRow, list_conferences
-from shakyo_desk.ui.conference_editor import ConferenceEditorDialog, open_conference_editor
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import CONFERENCE, HANDOUT, HOUSEHOLD, keep_fresh, on
 from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id, table_or_empty, text_item
@@ -61,7 +61,7 @@ def conference_cells(row: ConferenceRow) -> tuple:
 
 
 class ConferencesPage(QWidget):
-    badges_stale = Signal()
+    refresh_on = on(CONFERENCE, HANDOUT, HOUSEHOLD)  # the list, its counts and unacknowledged members
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None):
         super().__init__(parent)
@@ -69,7 +69,7 @@ class ConferencesPage(QWidget):
         self._today = today
         self.rows: list[ConferenceRow] = []
         self._latest = LatestOnly()
-        self.editor: ConferenceEditorDialog | None = None
+        self.editor = None  # the last ConferenceEditorDialog opened
 
         title = QLabel(tr("会議"))
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -107,7 +107,7 @@ class ConferencesPage(QWidget):
         self.open_button = QPushButton(tr("開く"))
         self.handout_button = QPushButton(tr("会議資料…"))
         self.register_button = QPushButton(tr("配布資料の台帳"))
-        self.register_button.setVisible("show_page" in ctx.extra)
+        self.register_button.setVisible(ctx.navigator.has_pages)
         self.errors = ErrorLabel()
         self.table = make_table(COLUMNS, WIDTHS)
         self.table.setAccessibleName(tr("会議の一覧"))
@@ -146,11 +146,12 @@ class ConferencesPage(QWidget):
         self.new_button.clicked.connect(self.new_conference)
         self.open_button.clicked.connect(lambda: self.open_selected())
         self.handout_button.clicked.connect(lambda: self.open_selected("会議資料"))
-        self.register_button.clicked.connect(lambda: ctx.extra["show_page"]("handouts"))
+        self.register_button.clicked.connect(lambda: ctx.navigator.show_page("handouts"))
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.installEventFilter(self)
         self._selection_changed()
+        keep_fresh(self, ctx.events, self.refresh_on)
 
     def today(self) -> date:
         return self._today or clock.today()
@@ -228,15 +229,11 @@ class ConferencesPage(QWidget):
 
     def open_conference(self, conference_id: str | None, *, tab: str | None = None) -> None:
         """The editor of a conference (``None``: a new one), optionally on one tab."""
-        def opened(dialog: ConferenceEditorDialog) -> None:
-            self.editor = dialog
-            dialog.saved.connect(lambda _id: self.run_query())
-            dialog.copies_made.connect(self.badges_stale)
-            if tab:
-                dialog.show_tab(tab)
+        def opened(dialog) -> None:
+            self.editor = dialog  # saving announces "conference", copies "handout": this page reloads
 
-        open_conference_editor(self.ctx, conference_id, self, on_open=opened, on_error=self.errors.show_error,
-                               today=self._today)
+        self.ctx.navigator.open_conference(conference_id, self, tab=tab, on_opened=opened,
+                                           on_error=self.errors.show_error, today=self._today)
 
     def show_conference(self, conference_id: str) -> None:
         """Select a conference in the list (e.g. from a household's timeline)."""

@@ -20,12 +20,12 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.exchange.conflicts import (
     KIND_LABELS, Choice, ConflictInfo, list_conflicts, open_conflict_count, resolve_conflict,
 )
-from shakyo_desk.store.services.districts import list_districts
 from shakyo_desk.store.services.households import get_household
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import CONFLICT, PURGE, RECORDS, keep_fresh
 from shakyo_desk.ui.sync_text import unique, when_text
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id, table_or_empty, text_item
 
@@ -52,25 +52,6 @@ def load_conflicts(store: Store) -> tuple[list[ConflictInfo], dict[str, str]]:
         except NotFound:
             names[household_id] = ""
     return items, names
-
-
-def show_household_conflicts(ctx: AppContext, household_id: str, label: QLabel) -> None:
-    """Fill ``label`` (e.g. in the household editor) with the household's open 要確認, if any."""
-    label.setVisible(False)
-    label.setWordWrap(True)
-    label.setStyleSheet("background: #fff8e1; color: #9a5b00; font-weight: bold; border: 1px solid #e0b040; "
-                        "padding: 6px;")
-
-    def show(items: list[ConflictInfo]) -> None:
-        if not items:
-            return
-        fields = unique(c.field_label if c.entity == "household" else f"{c.entity_label}の{c.field_label}"
-                        for c in items)
-        label.setText(tr("要確認：{fields}。別々の端末で違う内容に書き換えられています。"
-                         "「要確認」の画面で、残す内容を選んでください。", fields="、".join(fields)))
-        label.setVisible(True)
-
-    ctx.executor.submit(list_conflicts, ctx.store, household_id, on_done=show, on_error=lambda _e: None, owner=label)
 
 
 def value_key(value) -> str:
@@ -146,7 +127,9 @@ class ChoiceColumn(QFrame):
 
 
 class ConflictsPage(QWidget):
-    badges_stale = Signal()
+    # A local edit of a field in conflict settles it too (Writer.finish), so every record kind counts;
+    # an import announces "conflict" besides "sync".
+    refresh_on = RECORDS | {CONFLICT, PURGE}
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -203,6 +186,7 @@ class ConflictsPage(QWidget):
         layout.addWidget(self.errors)
         layout.addWidget(self.splitter, 1)
         self._show(None)
+        keep_fresh(self, ctx.events, self.refresh_on)
 
     # ---- loading --------------------------------------------------------------------------
 
@@ -274,8 +258,7 @@ class ConflictsPage(QWidget):
                                  on_error=self._failed, owner=self)
 
     def _resolved(self, _result) -> None:
-        self.refresh()
-        self.badges_stale.emit()
+        self.ctx.changed(CONFLICT)  # this page reloads, the badge recounts
 
     def _failed(self, error: BaseException) -> None:
         self.errors.show_error(error)
@@ -285,14 +268,8 @@ class ConflictsPage(QWidget):
         conflict = self.current
         if conflict is None or not conflict.household_id:
             return
-        store, household_id = self.ctx.store, conflict.household_id
-        self.ctx.executor.submit(lambda: (get_household(store, household_id), list_districts(store)),
-                                 on_done=self._show_household, on_error=self.errors.show_error, owner=self)
+        self.ctx.navigator.open_household(conflict.household_id, self, on_opened=self._editor_opened,
+                                          on_error=self.errors.show_error)
 
-    def _show_household(self, result) -> None:
-        from shakyo_desk.ui.household_editor import HouseholdEditorDialog
-
-        detail, districts = result
-        self.editor = HouseholdEditorDialog(self.ctx, detail, districts, parent=self)
-        self.editor.saved.connect(lambda _id: (self.refresh(), self.badges_stale.emit()))
-        self.editor.open()
+    def _editor_opened(self, editor) -> None:
+        self.editor = editor  # saving it announces "household": this page and the badge reload

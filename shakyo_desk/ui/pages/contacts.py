@@ -15,10 +15,10 @@ from shakyo_desk.store.services.accounts import list_accounts
 from shakyo_desk.store.services.concerns import list_concerns
 from shakyo_desk.store.services.contacts import ContactInfo, list_contacts
 from shakyo_desk.store.services.districts import list_districts
-from shakyo_desk.ui.contact_entry import open_contact_detail, open_contact_entry
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import ACCOUNT, CONTACT, HOUSEHOLD, REGISTER, keep_fresh, on
 from shakyo_desk.ui.widgets import fill_district_combo, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 from shakyo_desk.domain import clock
@@ -45,6 +45,10 @@ def period_range(name: str, today: date, fiscal_start: int = 4) -> tuple[date | 
 
 
 class ContactsPage(QWidget):
+    # A contact saved (anywhere) reloads the list; new districts, staff or concerns reload the filters too.
+    rows_on = frozenset({CONTACT, HOUSEHOLD})
+    refresh_on = on(REGISTER, ACCOUNT)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -136,6 +140,8 @@ class ContactsPage(QWidget):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.installEventFilter(self)
         self._selection_changed()
+        keep_fresh(self, ctx.events, self.rows_on, self.run_query)
+        keep_fresh(self, ctx.events, self.refresh_on)
 
     # ---- loading ------------------------------------------------------------------------
 
@@ -272,15 +278,12 @@ class ContactsPage(QWidget):
     def open_timeline(self, row: int) -> None:
         if not 0 <= row < len(self.rows) or not self.rows[row].household_id:
             return
-        from shakyo_desk.ui.timeline import open_timeline
-
         info = self.rows[row]
-        self.timeline = open_timeline(self.ctx, info.household_id, info.household_name, self)
+        self.timeline = self.ctx.navigator.open_timeline(info.household_id, info.household_name, self)
 
     def open_detail(self, row: int) -> None:
         if 0 <= row < len(self.rows):
-            open_contact_detail(self.ctx, self.rows[row].id, self)
+            self.ctx.navigator.open_contact(self.rows[row].id, self)
 
     def new_contact(self) -> None:
-        dialog = open_contact_entry(self.ctx, self)
-        dialog.saved.connect(lambda _id: self.run_query())
+        self.ctx.navigator.new_contact(self)  # saving announces "contact": the list reloads

@@ -12,14 +12,18 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.districts import DistrictInfo, add_district, list_districts, rename_district
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import REGISTER, keep_fresh, on
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.widgets import fill_district_combo
 
 
 class DistrictsPage(QWidget):
+    refresh_on = on(REGISTER)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        keep_fresh(self, ctx.events, self.refresh_on)
         self.districts: list[DistrictInfo] = []
         title = QLabel(tr("地区"))
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -97,7 +101,7 @@ class DistrictsPage(QWidget):
         def done(_id) -> None:
             self.name.clear()
             self.kana.clear()
-            self.refresh()
+            self.ctx.changed(REGISTER)
 
         self.ctx.executor.submit(add_district, self.ctx.store, self.name.text(), self.kana.text(),
                                  self.parent_combo.currentData(), on_done=done, on_error=self.errors.show_error,
@@ -110,5 +114,5 @@ class DistrictsPage(QWidget):
             return
         self.errors.clear_error()
         self.ctx.executor.submit(rename_district, self.ctx.store, item.data(0, Qt.ItemDataRole.UserRole),
-                                 self.rename_edit.text(), on_done=lambda _r: self.refresh(),
+                                 self.rename_edit.text(), on_done=lambda _r: self.ctx.changed(REGISTER),
                                  on_error=self.errors.show_error, owner=self)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
@@ -23,6 +23,7 @@ from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import CONFERENCE, HANDOUT, keep_fresh, on
 from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_table, make_table, table_or_empty, text_item
@@ -78,7 +79,8 @@ def load_view(store: Store, view: str, conference_id: str | None) -> dict:
 
 
 class HandoutRegisterPage(QWidget):
-    badges_stale = Signal()
+    rows_on = frozenset({HANDOUT})
+    refresh_on = on(CONFERENCE)  # the list of conferences, then the rows
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -160,6 +162,8 @@ class HandoutRegisterPage(QWidget):
         self.table.doubleClicked.connect(self._toggle_row)
         self.table.installEventFilter(self)
         self._view_changed()
+        keep_fresh(self, ctx.events, self.rows_on, self.load)
+        keep_fresh(self, ctx.events, self.refresh_on)
 
     # ---- loading ---------------------------------------------------------------------
 
@@ -287,7 +291,6 @@ class HandoutRegisterPage(QWidget):
             label = tr("回収済み") if what == "collected" else tr("廃棄済み")
             self.status.setText(tr("{n}部を{label}にしました（{d}）。", n=changed, label=label,
                                    d=format_wareki_short(day or clock.today())))
-            self.load()
-            self.badges_stale.emit()
+            self.ctx.changed(HANDOUT)  # the rows reload, and the badge
 
         self.ctx.executor.submit(lambda: fn(store, ids, day), on_done=done, on_error=self.errors.show_error, owner=self)

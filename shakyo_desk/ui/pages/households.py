@@ -10,10 +10,14 @@ from PySide6.QtWidgets import (
 from shakyo_desk.domain.roles import manages_registers
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.districts import DistrictInfo, list_districts
-from shakyo_desk.store.services.households import add_household, get_household, list_households
+from shakyo_desk.store.services.households import add_household, list_households
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import HOUSEHOLD, REGISTER, keep_fresh, on
+from shakyo_desk.ui.field_widgets import household_label
+from shakyo_desk.ui.household_editor import NewHouseholdDialog
 from shakyo_desk.ui.household_model import HouseholdTableModel
+from shakyo_desk.ui.list_import_dialog import open_list_import
 from shakyo_desk.ui.widgets import fill_district_combo, setup_table, table_or_empty
 from shakyo_desk.ui.worker import LatestOnly
 
@@ -22,6 +26,8 @@ LIST_LIMIT = 500
 
 
 class HouseholdListPage(QWidget):
+    refresh_on = on(HOUSEHOLD, REGISTER)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -95,6 +101,7 @@ class HouseholdListPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._selection_changed)
         self._selection_changed()
+        keep_fresh(self, ctx.events, self.refresh_on)
 
     # ---- loading ---------------------------------------------------------------
 
@@ -180,16 +187,12 @@ class HouseholdListPage(QWidget):
     def show_timeline(self, row: int) -> None:
         item = self.model.row_at(row)
         if item is not None:
-            from shakyo_desk.ui.timeline import open_timeline
-
-            self.timeline = open_timeline(self.ctx, item.id, item.head_name, self)
+            self.timeline = self.ctx.navigator.open_timeline(item.id, item.head_name, self)
 
     def new_contact(self, row: int) -> None:
         item = self.model.row_at(row)
         if item is not None:
-            from shakyo_desk.ui.contact_entry import household_label, open_contact_entry
-
-            open_contact_entry(self.ctx, self, item.id, household_label(item))
+            self.ctx.navigator.new_contact(self, item.id, household_label(item))
 
     # ---- opening and creating --------------------------------------------------
 
@@ -200,19 +203,13 @@ class HouseholdListPage(QWidget):
 
     def open_household(self, household_id: str) -> None:
         self.errors.clear_error()
-        self.ctx.executor.submit(get_household, self.ctx.store, household_id,
-                                 on_done=self._show_editor, on_error=self.errors.show_error, owner=self)
+        self.ctx.navigator.open_household(household_id, self, districts=self.districts,
+                                          on_opened=self._editor_opened, on_error=self.errors.show_error)
 
-    def _show_editor(self, detail) -> None:
-        from shakyo_desk.ui.household_editor import HouseholdEditorDialog
-
-        self.editor = HouseholdEditorDialog(self.ctx, detail, self.districts, parent=self)
-        self.editor.saved.connect(lambda _id: self.run_search())
-        self.editor.open()
+    def _editor_opened(self, editor) -> None:
+        self.editor = editor  # saving it announces "household": the list reloads (keep_fresh)
 
     def new_household(self) -> None:
-        from shakyo_desk.ui.household_editor import NewHouseholdDialog
-
         self.errors.clear_error()
         dialog = NewHouseholdDialog(self.districts, default_district=self.district.currentData(), parent=self)
         dialog.submitted.connect(self._create)
@@ -220,17 +217,15 @@ class HouseholdListPage(QWidget):
         dialog.open()
 
     def import_list(self) -> None:
-        from shakyo_desk.ui.list_import_dialog import open_list_import
-
         self.errors.clear_error()
-        self.import_dialog = open_list_import(self.ctx, self, lambda _result: self.refresh())
+        self.import_dialog = open_list_import(self.ctx, self)  # announces "household" when it imported
 
     def _create(self, values: dict) -> None:
         dialog = self.new_dialog
 
         def done(household_id: str) -> None:
             dialog.accept()
-            self.run_search()
+            self.ctx.changed(HOUSEHOLD)
             self.open_household(household_id)
 
         self.ctx.executor.submit(add_household, self.ctx.store, values["district_id"], values["name"],

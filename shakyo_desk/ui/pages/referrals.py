@@ -24,6 +24,7 @@ from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog
 from shakyo_desk.ui.empty_state import set_empty_hint
+from shakyo_desk.ui.events import HOUSEHOLD, REFERRAL, REGISTER, SHEET, keep_fresh, on
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 from shakyo_desk.domain import clock
 
@@ -128,6 +129,7 @@ class ReferralDialog(QDialog):
     def _saved(self, referral_id: str) -> None:
         self.save_button.setEnabled(True)
         self.saved.emit(referral_id)
+        self.ctx.changed(REFERRAL)
         self.accept()
 
     def _failed(self, error) -> None:
@@ -193,10 +195,13 @@ class OutcomeDialog(QDialog):
 
     def _saved(self, _result) -> None:
         self.saved.emit(self.referral.id)
+        self.ctx.changed(REFERRAL)
         self.accept()
 
 
 class ReferralsPage(QWidget):
+    refresh_on = on(REFERRAL, SHEET, HOUSEHOLD, REGISTER)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -255,6 +260,7 @@ class ReferralsPage(QWidget):
         layout.addWidget(self.errors)
         layout.addWidget(self.overdue_box, 2)
         layout.addWidget(all_box, 3)
+        keep_fresh(self, ctx.events, self.refresh_on)
 
     def refresh(self) -> None:
         store = self.ctx.store
@@ -284,21 +290,17 @@ class ReferralsPage(QWidget):
             self.errors.show_error(tr("一覧からつなぎを選んでください。"))
             return
         self.dialog = OutcomeDialog(self.ctx, referral, self)
-        self.dialog.saved.connect(lambda _id: self.refresh())
         self.dialog.open()
 
     def open_timeline(self, table) -> None:
-        from shakyo_desk.ui.timeline import open_timeline
-
         referral_id = selected_id(table)
         referral = next((r for r in self.overdue + self.referrals if r.id == referral_id), None)
         if referral is None or not referral.household_id:
             self.errors.show_error(tr("世帯と結び付いたつなぎを一覧から選んでください。"))
             return
-        self.timeline = open_timeline(self.ctx, referral.household_id, referral.household_name, self)
+        self.timeline = self.ctx.navigator.open_timeline(referral.household_id, referral.household_name, self)
 
     def new_referral(self) -> None:
         self.dialog = ReferralDialog(self.ctx, self.agencies, parent=self)
-        self.dialog.saved.connect(lambda _id: self.refresh())
         self.dialog.open()
 

@@ -1,5 +1,5 @@
 """The list of pages in the navigation. To add a screen, write a page widget
-with ``refresh()`` and add one ``PageSpec`` here."""
+with ``refresh()`` (kept fresh with ``events.keep_fresh``) and add one ``PageSpec`` here."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from shakyo_desk.domain.roles import (
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.events import CONFERENCE, CONFLICT, HANDOUT, PURGE, RECORDS, on
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,10 @@ class PageSpec:
     factory: Callable[[AppContext], QWidget]
     allowed: Callable[[Role], bool] = lambda role: True
     admin_menu: bool = False  # also listed in the 管理 menu
-    # A count shown after the title in the navigation (e.g. 要確認（3）); runs in the worker.
+    # A count shown after the title in the navigation (e.g. 要確認（3）); runs in the worker,
+    # again whenever a change of one of ``badge_on`` (ui.events) is announced.
     badge: Callable[[Store], int] | None = None
+    badge_on: frozenset[str] = frozenset()
 
 
 def _households(ctx: AppContext) -> QWidget:
@@ -155,8 +158,10 @@ def default_pages() -> list[PageSpec]:
         PageSpec("referrals", tr("つなぎ"), _referrals, _council_staff),
         PageSpec("stats", tr("統計"), _stats, _council_staff),  # staff: their districts only
         PageSpec("conferences", tr("会議"), _conferences, manages_conferences),
-        PageSpec("handouts", tr("配布資料"), _handout_register, manages_conferences, badge=_handouts_to_handle),
-        PageSpec("conflicts", tr("要確認"), _conflicts, may_sync, badge=_conflict_count),
+        PageSpec("handouts", tr("配布資料"), _handout_register, manages_conferences, badge=_handouts_to_handle,
+                 badge_on=on(HANDOUT, CONFERENCE)),
+        PageSpec("conflicts", tr("要確認"), _conflicts, may_sync, badge=_conflict_count,
+                 badge_on=RECORDS | {CONFLICT, PURGE}),  # a local edit may settle one; an import announces "conflict"
         PageSpec("sync", tr("同期"), _sync, may_sync),
         PageSpec("agencies", tr("関係機関"), _agencies, manages_registers, admin_menu=True),
         PageSpec("districts", tr("地区"), _districts, manages_registers, admin_menu=True),

@@ -4,7 +4,7 @@ device at the next sync (store/services/retention.py)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
@@ -15,6 +15,7 @@ from shakyo_desk.store.services import retention
 from shakyo_desk.store.services.council import get_settings
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import CONFERENCE, CONTACT, HOUSEHOLD, PURGE, SALON, SETTINGS, SHEET, keep_fresh, on
 from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.widgets import fill_table, make_table, table_or_empty
 from shakyo_desk.ui.worker import LatestOnly
@@ -58,7 +59,7 @@ class ConfirmPurgeDialog(QDialog):
 
 
 class RetentionPage(QWidget):
-    badges_stale = Signal()
+    refresh_on = on(HOUSEHOLD, CONTACT, SHEET, SALON, CONFERENCE, SETTINGS)  # last activity; the retention years
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -99,6 +100,7 @@ class RetentionPage(QWidget):
         self.purge_button.clicked.connect(self.purge)
         self.table.itemChanged.connect(lambda _item: self._update_checked())
         self._update_checked()
+        keep_fresh(self, ctx.events, self.refresh_on)
 
     def refresh(self) -> None:
         seq = self._latest.next()
@@ -157,8 +159,7 @@ class RetentionPage(QWidget):
         def done(result: retention.Purged) -> None:
             self.status.setText(tr("{h}世帯（{r}件の記録）を消去しました。次の同期でほかの端末からも消えます。",
                                    h=result.households, r=result.records))
-            self.refresh()
-            self.badges_stale.emit()
+            self.ctx.changed(PURGE)  # every list of records reloads, this page too
 
         self.ctx.executor.submit(lambda: retention.purge_households(store, ids), on_done=done,
                                  on_error=self.errors.show_error, owner=self)

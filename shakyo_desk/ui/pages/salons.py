@@ -25,6 +25,8 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.field_widgets import HouseholdSearch, RadioRow
 from shakyo_desk.ui.empty_state import set_empty_hint
+from shakyo_desk.ui.events import HOUSEHOLD, SALON, SHEET, keep_fresh, on
+from shakyo_desk.ui.salon_session import SalonSessionDialog
 from shakyo_desk.ui.widgets import fill_district_combo, fill_table, make_table, selected_id
 
 SALON_COLUMNS = ("サロン名", "地区", "会場", "運営", "開催日", "参加費", "常連")
@@ -230,10 +232,13 @@ class RegularsDialog(QDialog):
     def _saved(self, _result) -> None:
         self._initial = set(self.chosen)
         self.saved.emit(self.salon.id)
+        self.ctx.changed(SALON)
         self.accept()
 
 
 class SalonsPage(QWidget):
+    refresh_on = on(SALON, HOUSEHOLD, SHEET)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -348,6 +353,7 @@ class SalonsPage(QWidget):
         layout.addWidget(self.errors)
         layout.addWidget(split, 1)
         self._selection_buttons()
+        keep_fresh(self, ctx.events, self.refresh_on)  # saving a session, regulars or a salon reloads
 
     # ---- loading -----------------------------------------------------------------------
 
@@ -488,7 +494,7 @@ class SalonsPage(QWidget):
                 work = lambda: add_salon(store, values.pop("name"), values.pop("district_id"), **values)  # noqa: E731
             else:
                 work = lambda: update_salon(store, salon.id, **values)  # noqa: E731
-            self.ctx.executor.submit(work, on_done=lambda _r: (dialog.accept(), self.refresh()),
+            self.ctx.executor.submit(work, on_done=lambda _r: (dialog.accept(), self.ctx.changed(SALON)),
                                      on_error=dialog.errors.show_error, owner=dialog)
 
         dialog.submitted.connect(submit)
@@ -499,31 +505,24 @@ class SalonsPage(QWidget):
         if salon is None:
             return
         dialog = RegularsDialog(self.ctx, salon, self.regulars, self)
-        dialog.saved.connect(lambda _id: self.refresh())
         self.dialog = dialog
         dialog.open()
 
     # ---- sessions ------------------------------------------------------------------------
 
     def new_session(self):
-        from shakyo_desk.ui.salon_session import SalonSessionDialog
-
         salon = self.current_salon()
         if salon is None:
             return None
         self.session_dialog = SalonSessionDialog(self.ctx, salon, self.regulars, parent=self)
-        self.session_dialog.saved.connect(lambda _id: self.refresh())
         self.session_dialog.open()
         return self.session_dialog
 
     def correct_session(self):
-        from shakyo_desk.ui.salon_session import SalonSessionDialog
-
         salon, session = self.current_salon(), self.current_session()
         if salon is None or session is None:
             return None
         self.session_dialog = SalonSessionDialog(self.ctx, salon, self.regulars, session, parent=self)
-        self.session_dialog.saved.connect(lambda _id: self.load_salon())
         self.session_dialog.open()
         return self.session_dialog
 
@@ -535,10 +534,4 @@ class SalonsPage(QWidget):
                                  on_done=self._open_sheet_form, on_error=self.errors.show_error, owner=self)
 
     def _open_sheet_form(self, prefill: dict) -> None:
-        opener = self.ctx.extra.get("open_sheet_form")
-        if opener is not None:
-            self.sheet_form = opener(prefill, on_filed=lambda _id: self.load_salon())
-        else:
-            from shakyo_desk.ui.sheet_form import open_sheet_form
-
-            self.sheet_form = open_sheet_form(self.ctx, prefill, self, lambda _id: self.load_salon())
+        self.sheet_form = self.ctx.navigator.open_sheet_form(prefill, self)  # filing it reloads (a remark is marked)

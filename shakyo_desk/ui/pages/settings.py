@@ -10,6 +10,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.council import CouncilSettings, get_settings, update_settings
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import SETTINGS, keep_fresh, on
 
 
 def _load(store):
@@ -19,12 +20,14 @@ def _load(store):
 
 
 class SettingsPage(QWidget):
+    refresh_on = on(SETTINGS)  # the main window announces a save; an import may bring one
     changed = Signal(object)  # CouncilSettings after saving
     backup_requested = Signal()  # the main window runs the backup (ui/backup_actions.py)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        keep_fresh(self, ctx.events, self.refresh_on)
         title = QLabel(tr("設定"))
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.name = QLineEdit()

@@ -19,7 +19,9 @@ from shakyo_desk.store.services.referrals import overdue_follow_ups
 from shakyo_desk.store.services.sheets import OPEN_STATUSES, SheetInfo, inbox, list_sheets
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import HOUSEHOLD, REFERRAL, SHEET, keep_fresh, on
 from shakyo_desk.ui.field_widgets import urgency_item
+from shakyo_desk.ui.sheet_detail import SheetDetailDialog
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 from shakyo_desk.domain import clock
 
@@ -35,6 +37,8 @@ def who(s: SheetInfo) -> str:
 
 
 class SheetsPage(QWidget):
+    refresh_on = on(SHEET, HOUSEHOLD, REFERRAL)  # the inbox, the list, follow-ups due
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -117,6 +121,7 @@ class SheetsPage(QWidget):
         else:
             self.inbox_box.hide()
             layout.addWidget(list_box, 1)
+        keep_fresh(self, ctx.events, self.refresh_on)
 
     # ---- loading ----------------------------------------------------------------------
 
@@ -172,19 +177,10 @@ class SheetsPage(QWidget):
             self.open_sheet(sheet_id)
 
     def open_sheet(self, sheet_id: str):
-        from shakyo_desk.ui.sheet_detail import SheetDetailDialog
-
-        self.detail = SheetDetailDialog(self.ctx, sheet_id, self)
-        self.detail.changed.connect(lambda _id: self.refresh())
+        self.detail = SheetDetailDialog(self.ctx, sheet_id, self)  # a change announces "sheet": this page reloads
         self.detail.open()
         return self.detail
 
     def new_sheet(self, prefill: dict | None = None):
-        opener = self.ctx.extra.get("open_sheet_form")
-        if opener is not None:
-            self.form = opener(prefill or {}, on_filed=lambda _id: self.refresh())
-        else:
-            from shakyo_desk.ui.sheet_form import open_sheet_form
-
-            self.form = open_sheet_form(self.ctx, prefill, self, lambda _id: self.refresh())
+        self.form = self.ctx.navigator.open_sheet_form(prefill or {}, self)  # filing it reloads this page
         return self.form

@@ -30,6 +30,7 @@ from shakyo_desk.store.services.stats import (
 )
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import RECORDS, REGISTER, keep_fresh, on
 from shakyo_desk.ui.stats_charts import ChartPanel
 from shakyo_desk.ui.widgets import fill_district_combo
 from shakyo_desk.ui.worker import LatestOnly
@@ -191,9 +192,12 @@ def legend_swatch(colour: str, text: str) -> QLabel:
 # ---- the page ------------------------------------------------------------------------------
 
 class StatsPage(QWidget):
+    refresh_on = on(RECORDS, REGISTER)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        keep_fresh(self, ctx.events, self.refresh_on)
         self._today = today
         self._latest = LatestOnly()
         self.view: StatsView | None = None

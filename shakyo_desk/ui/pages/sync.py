@@ -28,6 +28,7 @@ from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import ACCOUNT, CONFLICT, RECORDS, REGISTER, SETTINGS, SYNC, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR, mono_font
 from shakyo_desk.ui.sync_text import bundle_text, scope_text, when_text
 from shakyo_desk.ui.widgets import CheckList, fill_table, make_table, selected_id, text_item
@@ -383,7 +384,8 @@ class EnrolmentCodeDialog(QDialog):
 
 
 class SyncPage(QWidget):
-    badges_stale = Signal()  # an import or a revocation may change the 要確認 count
+    # Every local change waits to be sent: the counts per device follow all of them.
+    refresh_on = on(RECORDS, ACCOUNT, REGISTER, SETTINGS)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
@@ -397,6 +399,7 @@ class SyncPage(QWidget):
         self.dialog: QDialog | None = None
         self.last_folder = ""
         self.setAcceptDrops(True)
+        keep_fresh(self, ctx.events, self.refresh_on)
 
         title = QLabel(tr("同期"))
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -694,13 +697,13 @@ class SyncPage(QWidget):
 
     def _imported(self, report: ImportReport) -> None:
         self._end_progress()
-        show_page = self.ctx.extra.get("show_page")
-        opener = (lambda: show_page("conflicts")) if show_page else None
+        navigator = self.ctx.navigator
+        opener = (lambda: navigator.show_page("conflicts")) if navigator.has_pages else None
         self.summary = ImportSummaryDialog(report, self, open_conflicts=opener)
         self.summary.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.summary.open()
-        self.refresh()
-        self.badges_stale.emit()
+        self.ctx.changed(SYNC)  # every list of records reloads, this page too
+        self.ctx.changed(CONFLICT)  # an import may open or settle 要確認: the badge recounts
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls() and bundle_paths_from_urls(event.mimeData().urls()):

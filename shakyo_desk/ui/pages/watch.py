@@ -19,9 +19,9 @@ from shakyo_desk.store.services.exports import log_export
 from shakyo_desk.store.services.districts import list_districts
 from shakyo_desk.store.services.watch import DueHousehold, ReviewDue, due_list, reviews_due
 from shakyo_desk.ui import dialogs
-from shakyo_desk.ui.contact_entry import open_contact_entry
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.events import CONFERENCE, CONTACT, HOUSEHOLD, REGISTER, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import fill_district_combo, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
@@ -66,6 +66,10 @@ def load_route_writer():
 
 
 class WatchPage(QWidget):
+    # Due dates follow contacts, the households' intervals and the conferences' review dates.
+    rows_on = frozenset({CONTACT, HOUSEHOLD, CONFERENCE})
+    refresh_on = on(REGISTER)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -148,6 +152,8 @@ class WatchPage(QWidget):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.installEventFilter(self)
         self._selection_changed()
+        keep_fresh(self, ctx.events, self.rows_on, self.run_query)
+        keep_fresh(self, ctx.events, self.refresh_on)
 
     def today(self) -> date:
         return self._today or clock.today()
@@ -202,10 +208,8 @@ class WatchPage(QWidget):
     def open_review(self, row: int) -> None:
         if not 0 <= row < len(self.review_rows):
             return
-        from shakyo_desk.ui.timeline import open_timeline
-
         d = self.review_rows[row]
-        self.timeline = open_timeline(self.ctx, d.household_id, d.head_name, self)
+        self.timeline = self.ctx.navigator.open_timeline(d.household_id, d.head_name, self)
 
     def _show(self, rows: list[DueHousehold]) -> None:
         self.errors.clear_error()
@@ -267,16 +271,13 @@ class WatchPage(QWidget):
             return
         d = self.rows[row]
         label = "　".join(x for x in (d.head_name, d.district, d.address) if x)
-        self.contact_entry = open_contact_entry(self.ctx, self, d.household_id, label)
-        self.contact_entry.saved.connect(lambda _id: self.run_query())
+        self.contact_entry = self.ctx.navigator.new_contact(self, d.household_id, label)  # saving reloads the list
 
     def open_timeline(self, row: int) -> None:
         if not 0 <= row < len(self.rows):
             return
-        from shakyo_desk.ui.timeline import open_timeline
-
         d = self.rows[row]
-        self.timeline = open_timeline(self.ctx, d.household_id, d.head_name, self)
+        self.timeline = self.ctx.navigator.open_timeline(d.household_id, d.head_name, self)
 
     def export_pdf(self) -> None:
         self.status.setVisible(False)
