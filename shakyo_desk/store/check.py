@@ -8,7 +8,7 @@ from shakyo_desk.store.audit import verify_chain
 from shakyo_desk.store.exchange.apply import TEXT_FIELDS, as_change
 from shakyo_desk.store.models import SYNCED_MODELS, AuditLog, ChangeLog, DeviceState
 from shakyo_desk.store.store import Store
-from shakyo_desk.store.writer import to_json_value
+from shakyo_desk.store.json_value import to_json_value
 from shakyo_desk.sync.merge import merge
 
 # Columns the change log does not carry: the row's own bookkeeping.

@@ -4,7 +4,7 @@ sync) and appends the audit log (hash-chained)."""
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +15,10 @@ from shakyo_desk.domain.errors import NotFound
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.store import audit
-from shakyo_desk.store.models import AuditLog, ChangeLog, DeviceState, Household, Person
+from shakyo_desk.store.exchange.apply import blank_purged_history, refresh_entities, tombstone_row
+from shakyo_desk.store.json_value import to_json_value
+from shakyo_desk.store.models import AuditLog, ChangeLog, DeviceState, Household, Person, SyncConflict
+from shakyo_desk.store.search import refresh_household_search
 from shakyo_desk.domain import clock
 
 
@@ -28,14 +31,6 @@ class Actor:
     display_name: str
     role: Role
     district_ids: frozenset[str] = frozenset()
-
-
-def to_json_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset, tuple)):
-        return sorted(value)
-    return value
 
 
 def _fill_defaults(model, row: dict[str, Any]) -> None:
@@ -117,8 +112,6 @@ class Writer:
         """Legal erasure (DESIGN §5): the row becomes an id-only tombstone and the record's
         earlier history is blanked here; the purge change dominates every branch, so the
         same happens on every device that receives it. Callers check the admin right."""
-        from shakyo_desk.store.exchange.apply import blank_purged_history, tombstone_row
-
         table = model.__table__
         current = self.conn.execute(sa.select(table).where(table.c.id == entity_id)).mappings().one_or_none()
         if current is None:
@@ -190,9 +183,6 @@ class Writer:
         """An edit of a field marked 要確認 saw every branch: the merge clears it."""
         if not self._conflicts_dirty:
             return
-        from shakyo_desk.store.exchange.apply import refresh_entities
-        from shakyo_desk.store.models import SyncConflict
-
         table = SyncConflict.__table__
         touched: dict[str, set[str]] = {}
         for entity, entity_id in self._conflicts_dirty:
@@ -211,8 +201,6 @@ class Writer:
 
     def finish(self) -> None:
         """Called once before commit: derived data and the device counters."""
-        from shakyo_desk.store.search import refresh_household_search
-
         refresh_household_search(self.conn, self._search_dirty)
         self._search_dirty.clear()
         self._refresh_conflicts()

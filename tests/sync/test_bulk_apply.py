@@ -7,12 +7,13 @@ update arrives before its insert, and a change delivered twice."""
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from shakyo_desk.domain import clock
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.store.exchange import apply
 from shakyo_desk.store.keyfile import FAST_KDF
@@ -22,7 +23,6 @@ from shakyo_desk.store.store import create_store
 from tests.sync.council import PASSPHRASE, make_office
 
 TODAY = date(2026, 11, 23)
-NOW = datetime(2026, 11, 23, 9, 30)
 TABLES = (*SYNCED_MODELS, "change_log", "sync_conflict", "household_search")
 
 
@@ -94,7 +94,7 @@ def rows(store) -> dict[str, set[tuple]]:
 def applied(store, changes: list[dict], monkeypatch, *, general: bool) -> tuple[dict, dict]:
     before = rows(store)
     with monkeypatch.context() as m:
-        m.setattr(apply, "now_utc", lambda: NOW)
+        # (tests/conftest.py pins clock.utcnow: both paths stamp the same time)
         if general:
             m.setattr(apply, "_entities_without_records", lambda conn: frozenset())
         with store.write() as w:
@@ -142,7 +142,7 @@ def test_lone_inserts_of_new_records_store_what_the_general_path_stores(tmp_path
         "2026-11-20", "2026-12-01", "null", 1)
     if purge:
         [tombstone] = [h for h in new["household"] if h["address"] == "" and h["phone"] == ""]
-        assert tombstone["deleted_at"] == "2026-11-23 09:30:00.000000"
+        assert tombstone["deleted_at"] == clock.utcnow().isoformat(sep=" ", timespec="microseconds")  # (pinned)
     assert len(new["household_search"]) == (2 if purge else 3)  # a purged household has no index row
     assert any(p["birth_date"] == "1941-03-09" for p in new["person"])
 

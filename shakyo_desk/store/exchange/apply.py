@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from shakyo_desk.domain import hlc
 from shakyo_desk.store.models import SYNCED_MODELS, Base, ChangeLog, DeviceState, Household, Person, SyncConflict
 from shakyo_desk.store.search import refresh_household_search
-from shakyo_desk.store.writer import to_json_value
+from shakyo_desk.store.json_value import to_json_value
 from shakyo_desk.sync.merge import Change, Merged, merge
 from shakyo_desk.domain import clock
 

@@ -11,19 +11,17 @@ Staff record consent for the households they see; coordinators and admins for ev
 household; reporters not at all.
 """
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from collections.abc import Iterable
+from datetime import date
 
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import Role, manages_conferences
 from shakyo_desk.domain.text import clean
 from shakyo_desk.domain.vocab import CONFERENCE_TYPES, CONSENT_METHODS
-from shakyo_desk.store.models import Consent, Person, Staff
+from shakyo_desk.store.models import Consent, Person
 from shakyo_desk.store.services._common import NO_RIGHT, choice, live_row, optional_text, parse_date, require
+from shakyo_desk.store.services.consent_records import ConsentInfo, consent_info, consent_query
+from shakyo_desk.store.services.consent_records import consents_by_person  # noqa: F401 - conferences reads it from here
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
@@ -31,38 +29,6 @@ from shakyo_desk.domain import clock
 GONE = "指定された同意の記録が見つかりません。一覧を更新してください。"
 PERSON_GONE = "指定された世帯員が見つかりません。世帯の画面から選び直してください。"
 ALL_SCOPES = "all"
-
-
-@dataclass(frozen=True)
-class ConsentInfo:
-    id: str
-    person_id: str
-    person_name: str
-    household_id: str
-    given_on: date
-    meeting_types: tuple[str, ...]  # codes of vocab.CONFERENCE_TYPES
-    agencies: tuple[str, ...]  # empty: not limited to named agencies
-    method: str  # 書面 / 口頭
-    recorded_by: str | None
-    recorded_by_name: str
-    withdrawn_on: date | None
-    note: str
-    created_at: datetime
-
-    @property
-    def meeting_type_labels(self) -> tuple[str, ...]:
-        return tuple(CONFERENCE_TYPES.get(t, t) for t in self.meeting_types)
-
-    def active_on(self, on: date) -> bool:
-        return self.given_on <= on and (self.withdrawn_on is None or self.withdrawn_on > on)
-
-    @property
-    def summary(self) -> str:
-        """One line for screens, e.g. 「重層的支援会議・支援会議（書面）　共有先：地域包括支援センター」."""
-        text = "・".join(self.meeting_type_labels) + f"（{self.method}）"
-        if self.agencies:
-            text += "　共有先：" + "、".join(self.agencies)
-        return text
 
 
 def covers(consent: ConsentInfo, meeting_type: str, on_date: date) -> bool:
@@ -179,42 +145,16 @@ def remove_consent(store: Store, consent_id: str) -> None:
 
 # ---- reading ---------------------------------------------------------------------------
 
-def _query():
-    return (sa.select(Consent, Person.name, Person.household_id, Staff.display_name)
-            .join(Person, Person.id == Consent.person_id)
-            .outerjoin(Staff, Staff.id == Consent.recorded_by)
-            .where(Consent.deleted_at.is_(None))
-            .order_by(Consent.given_on.desc(), Consent.created_at.desc()))
-
-
-def _info(row) -> ConsentInfo:
-    c, person_name, household_id, staff_name = row
-    return ConsentInfo(c.id, c.person_id, person_name, household_id, c.given_on, tuple(c.meeting_types or ()),
-                       tuple(c.agencies or ()), c.method, c.recorded_by, staff_name or "", c.withdrawn_on, c.note,
-                       c.created_at)
-
-
-def consents_by_person(session: Session, person_ids: Sequence[str]) -> dict[str, tuple[ConsentInfo, ...]]:
-    """Within a read: the consents of these persons, newest first (no rights checked here)."""
-    found: dict[str, list[ConsentInfo]] = {}
-    if not person_ids:
-        return {}
-    for row in session.execute(_query().where(Consent.person_id.in_(list(person_ids)))):
-        info = _info(row)
-        found.setdefault(info.person_id, []).append(info)
-    return {k: tuple(v) for k, v in found.items()}
-
-
 def consents_of(store: Store, person_id: str) -> list[ConsentInfo]:
     """A person's consents, newest first, withdrawn ones included."""
     _person_household(store, person_id)
     with store.read() as s:
-        return [_info(r) for r in s.execute(_query().where(Consent.person_id == person_id))]
+        return [consent_info(r) for r in s.execute(consent_query().where(Consent.person_id == person_id))]
 
 
 def consents_of_household(store: Store, household_id: str) -> list[ConsentInfo]:
     """The consents of every current member of a household, newest first."""
     require_household(store, household_id)
     with store.read() as s:
-        return [_info(r) for r in s.execute(
-            _query().where(Person.household_id == household_id, Person.deleted_at.is_(None)))]
+        return [consent_info(r) for r in s.execute(
+            consent_query().where(Person.household_id == household_id, Person.deleted_at.is_(None)))]

@@ -13,6 +13,7 @@ from shakyo_desk.domain.text import search_terms
 from shakyo_desk.domain.vocab import HOUSEHOLD_FLAGS, HOUSING_TYPES, PERSON_FLAGS, PERSON_ROLES, RELATIONS, SEXES, WATCH_LEVELS
 from shakyo_desk.store.models import District, Household, HouseholdSearch, Person, Staff
 from shakyo_desk.store.search import like_pattern
+from shakyo_desk.store.services.consent_records import consents_by_person
 from shakyo_desk.store.services.districts import subtree_ids
 from shakyo_desk.store.services._common import (
     NO_RIGHT, choice, choices, history_version, log_view, optional_text, parse_date, require, required_text,
@@ -146,8 +147,6 @@ def _person(p: Person, consents: tuple = ()) -> PersonInfo:
 def get_household(store: Store, household_id: str, *, log: bool = True) -> HouseholdDetail:
     """One household with its members (each with their consent records). Viewing is recorded
     in the audit log."""
-    from shakyo_desk.store.services.consents import consents_by_person  # (it imports this module)
-
     with store.read() as s:
         h = s.get(Household, household_id)
         if h is None or h.deleted_at is not None:
