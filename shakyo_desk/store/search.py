@@ -32,7 +32,9 @@ def _refresh_chunk(conn: Connection, ids: list[str]) -> None:
     members: dict[str, list] = defaultdict(list)
     for row in conn.execute(sa.select(Person.household_id, Person.name, Person.kana)
                             .where(Person.household_id.in_(ids), Person.deleted_at.is_(None))
-                            .order_by(Person.household_id, Person.sort_order, Person.created_at)):
+                            # id last: members added at the same moment (or with a pinned clock)
+                            # come in the same order on every device, whatever order rows arrived in
+                            .order_by(Person.household_id, Person.sort_order, Person.created_at, Person.id)):
         members[row.household_id].append((row.name, row.kana))
     rows = []
     for household in households:
