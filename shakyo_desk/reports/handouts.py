@@ -5,7 +5,8 @@ Minimised by default: a case is named by its household code and the head's initi
 by initials and age band; no address, phone or birth date; nothing tax-derived (the household's
 tax note, contacts marked as learnt from tax records); no free-text notes of the household or
 its members; never the minutes. A conference may choose to show name, address, phone or birth
-date in full (``conferences.set_disclosures``, audited).
+date in full (``ConferenceDraft.disclosures``, saved by ``conferences.save_conference`` and
+audited as ``conference.disclosure``).
 """
 
 from __future__ import annotations

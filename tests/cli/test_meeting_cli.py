@@ -10,6 +10,7 @@ from shakyo_desk.store.models import ChangeLog
 from shakyo_desk.store.services import conferences, consents, households
 from tests.cli.conftest import assert_one_japanese_line
 from tests.cli.records_helpers import add_account, opened
+from tests.store.conference_drafts import edit_conference
 from shakyo_desk.domain import clock
 
 TODAY = clock.today()
@@ -155,7 +156,7 @@ def test_the_review_date_is_a_follow_up_of_the_household(cli, household, store_d
     review = TODAY + timedelta(days=30)
     with opened(store_dir) as store:
         [case] = conferences.get_conference(store, out.strip(), log=False).cases
-        conferences.update_case(store, case.id, lead_agency="社協", next_review_on=review)
+        edit_conference(store, out.strip(), case_changes={case.id: {"lead_agency": "社協", "next_review_on": review}})
     code, out, _ = cli("household", "show", household, "--format", "json")
     [item] = [f for f in json.loads(out)["follow_ups"] if f["kind"] == "review"]
     assert item["date"] == review.isoformat() and item["what"] == "ケース検討会で決めた支援の見直し"

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.reports.handouts import ConsentRefused, check_handout, export_handout, preview_pdf
 from shakyo_desk.store.services import conferences, consents, contacts, handout_register, households
+from tests.store.conference_drafts import edit_conference
 from tests.store.conftest import district, login_as, store, store_dir  # noqa: F401 (fixtures)
 from shakyo_desk.domain import clock
 
@@ -79,7 +80,7 @@ def test_every_page_of_every_copy_is_marked_and_minimised(store, case, out):
 def test_fields_shown_in_full_only_when_chosen(store, case, out):
     household, _, _ = case
     conference = meeting(store, household)
-    conferences.set_disclosures(store, conference, ["full_name", "address", "phone", "birth_date"])
+    edit_conference(store, conference, disclosures=("full_name", "address", "phone", "birth_date"), today=TODAY)
     body = "\n".join(pages_text(export_handout(store, conference, out / "h.pdf").paths[0]))
     for shown in (HEAD[0], SPOUSE[0], ADDRESS, PHONE, "昭和19年5月3日"):
         assert shown in body, shown

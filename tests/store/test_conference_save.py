@@ -14,18 +14,9 @@ from shakyo_desk.store.check import check_store
 from shakyo_desk.store.models import AuditLog, ChangeLog
 from shakyo_desk.store.services import conferences, districts, households
 from shakyo_desk.store.services.conferences import CaseDraft, ConferenceDraft, MemberDraft, RoleAssignment
+from tests.store.conference_drafts import draft_of, edit_conference
 from tests.store.test_conferences import DAY, TODAY, audits, counts, meeting, village  # noqa: F401 - fixture
 from tests.sync.council import carry, enrol, make_office
-
-
-def draft_of(detail) -> ConferenceDraft:
-    """The conference as an editor opened on it holds it."""
-    return ConferenceDraft(
-        detail.meeting_type, detail.held_on, detail.legal_basis, detail.title, detail.start_time, detail.end_time,
-        detail.place, detail.convenor, detail.agenda, detail.minutes, detail.disclosures,
-        tuple(MemberDraft(m.name, m.organisation, m.confidentiality_acknowledged_on, m.id) for m in detail.members),
-        tuple(CaseDraft(c.household_id, c.question, c.support_policy, c.lead_agency, c.roles, c.next_review_on, c.id)
-              for c in detail.cases))
 
 
 def new_draft(village, **fields) -> ConferenceDraft:
@@ -167,7 +158,8 @@ def test_cases_cannot_be_added_to_a_recorded_conference(store, village):
 def test_a_conference_changed_in_another_window_is_not_overwritten(store, village):
     conference_id = meeting(store, village)
     opened_at = conferences.get_conference(store, conference_id, log=False)
-    conferences.update_case(store, opened_at.cases[1].id, lead_agency="地域包括")  # another window
+    edit_conference(store, conference_id, case_changes={opened_at.cases[1].id: {"lead_agency": "地域包括"}},
+                    today=TODAY)  # another window
     changed = conferences.get_conference(store, conference_id, log=False)
     before = counts(store)
     with pytest.raises(InvalidInput) as err:
@@ -202,8 +194,8 @@ def test_an_imported_change_stamped_before_ours_still_makes_the_editor_stale(tmp
         conference_id = conferences.add_conference(office, "support", DAY, members=["田中/包括"],
                                                    cases=[(home, "見守り")], today=TODAY)
         carry(office, laptop, tmp_path / "usb")
-        conferences.update_conference(laptop, conference_id, place="公民館", today=TODAY)
-        conferences.update_conference(office, conference_id, title="第3回", today=TODAY)
+        edit_conference(laptop, conference_id, place="公民館", today=TODAY)
+        edit_conference(office, conference_id, title="第3回", today=TODAY)
         opened_at = conferences.get_conference(office, conference_id, log=False)
         carry(laptop, office, tmp_path / "back")
         imported = conferences.get_conference(office, conference_id, log=False)

@@ -1,6 +1,7 @@
 """Case conferences (issue 5): validations, outcome, disclosures, consent gate data, the
 handout register, timeline and follow-ups, rights, and what sync carries."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -14,7 +15,8 @@ from shakyo_desk.store.models import AuditLog, ChangeLog, Conference, Conference
 from shakyo_desk.store.services import (
     conferences, consents, council, districts, handout_register, households, timeline, watch,
 )
-from shakyo_desk.store.services.conferences import RoleAssignment
+from shakyo_desk.store.services.conferences import MemberDraft, RoleAssignment
+from tests.store.conference_drafts import draft_of, edit_conference
 from tests.store.conftest import login_as
 from tests.sync.council import carry, enrol, make_office
 from shakyo_desk.domain import clock
@@ -72,11 +74,10 @@ def test_a_conference_with_members_cases_and_outcome(store, village):
     assert audits(store, "conference.view")[-1][0] == conference_id
 
     review = DAY + timedelta(days=60)
-    conferences.record_outcome(store, conference_id, minutes="長男の就労相談を先に進める。", cases={
+    c = edit_conference(store, conference_id, minutes="長男の就労相談を先に進める。", today=TODAY, case_changes={
         c.cases[0].id: {"support_policy": "世帯全体を見守り、長男を相談窓口につなぐ", "lead_agency": "みどり村社協",
-                        "roles": [{"agency": "地域包括", "role": "母の介護保険の申請"}, ("まいさぽ", "長男の就労相談")],
+                        "roles": ({"agency": "地域包括", "role": "母の介護保険の申請"}, ("まいさぽ", "長男の就労相談")),
                         "next_review_on": review}})
-    c = conferences.get_conference(store, conference_id, log=False)
     assert c.minutes == "長男の就労相談を先に進める。"
     assert c.cases[0].roles == (RoleAssignment("地域包括", "母の介護保険の申請"), RoleAssignment("まいさぽ", "長男の就労相談"))
     assert c.cases[0].next_review_on == review and c.cases[1].support_policy == ""
@@ -125,67 +126,77 @@ def test_types_and_legal_bases(store, village):
     community = conferences.add_conference(store, "community-care", DAY, members=["a/b"], today=TODAY)
     assert conferences.get_conference(store, community, log=False).cases == ()
     # Changing the type: a 支援会議 becoming a ケース検討会 loses its legal basis, and back gets the default.
-    conferences.update_conference(store, other, meeting_type="case-review", today=TODAY)
-    assert conferences.get_conference(store, other, log=False).legal_basis == ""
-    conferences.update_conference(store, other, meeting_type="support", today=TODAY)
-    assert conferences.get_conference(store, other, log=False).legal_basis == "social-welfare-act-106-6"
-    with pytest.raises(InvalidInput):
-        conferences.update_conference(store, community, meeting_type="support", today=TODAY)  # no case
-    with pytest.raises(InvalidInput):
-        conferences.update_conference(store, other, disclosures=["address"])  # its own audited action
+    assert edit_conference(store, other, meeting_type="case-review", legal_basis="", today=TODAY).legal_basis == ""
+    assert edit_conference(store, other, meeting_type="support", legal_basis="", today=TODAY).legal_basis \
+        == "social-welfare-act-106-6"
+    before = counts(store)
+    for conference_id, fields, words in (
+            (community, {"meeting_type": "support"}, "世帯（ケース）を1つ以上"),  # a 地域ケア会議 without a case
+            (other, {"meeting_type": "case-review"}, "支援会議のときだけ"),  # keeping the basis of a 支援会議
+            (other, {"legal_basis": "民法"}, "根拠法「民法」"),
+            (other, {"start_time": "", "end_time": "15:00"}, "開始時刻も入力")):
+        with pytest.raises(InvalidInput) as err:
+            edit_conference(store, conference_id, today=TODAY, **fields)
+        assert words in err.value.message
+    assert counts(store) == before
 
 
 def test_outcome_validation_and_concurrent_edits(store, village):
-    conference_id = meeting(store, village)
+    conference_id = meeting(store, village, cases=[village["yamada"]])
     c = conferences.get_conference(store, conference_id, log=False)
+    first = c.cases[0].id
     before = counts(store)
-    with pytest.raises(InvalidInput) as err:
-        conferences.update_case(store, c.cases[0].id, next_review_on=DAY - timedelta(days=1))
-    assert "見直し日が会議の日より前" in err.value.message
-    with pytest.raises(InvalidInput):
-        conferences.update_case(store, c.cases[0].id, roles=[{"agency": "地域包括", "role": ""}])
-    with pytest.raises(InvalidInput):
-        conferences.update_case(store, c.cases[0].id, household_id=village["sato"])  # a case keeps its household
-    other = meeting(store, village)
-    before = counts(store)
-    with pytest.raises(InvalidInput):  # a case of another conference in the outcome
-        conferences.record_outcome(store, other, minutes="x", cases={c.cases[0].id: {"lead_agency": "社協"}})
-    assert counts(store) == before
+    for changes, words in (({"next_review_on": DAY - timedelta(days=1)}, "見直し日が会議の日より前"),
+                           ({"roles": ({"agency": "地域包括", "role": ""},)}, "役割分担の内容"),
+                           ({"household_id": village["sato"]}, "ケースの世帯は変えられません")):  # a case keeps it
+        with pytest.raises(InvalidInput) as err:
+            edit_conference(store, conference_id, case_changes={first: changes}, minutes="x", today=TODAY)
+        assert words in err.value.message
+    assert counts(store) == before  # not the minutes either
     version = c.version
-    conferences.update_conference(store, conference_id, expected_version=version, place="公民館")
+    conferences.save_conference(store, replace(draft_of(c), place="公民館"), conference_id, expected_version=version,
+                                today=TODAY)
     with pytest.raises(InvalidInput) as err:
-        conferences.update_conference(store, conference_id, expected_version=version, place="役場")
+        conferences.save_conference(store, replace(draft_of(c), place="役場"), conference_id, expected_version=version,
+                                    today=TODAY)
     assert "別の画面または別の人が保存" in err.value.message
+    assert conferences.get_conference(store, conference_id, log=False).place == "公民館"
 
 
-def test_members_cases_and_removal(store, village):
+def test_members_and_cases_are_edited_with_the_conference(store, village):
     conference_id = meeting(store, village)
-    c = conferences.get_conference(store, conference_id, log=False)
-    added = conferences.add_member(store, conference_id, "高橋 一", "民生委員")
-    with pytest.raises(InvalidInput):
-        conferences.add_member(store, conference_id, "高橋 一", "民生委員")
-    assert [m.name for m in conferences.unacknowledged_members(store, conference_id)] == ["田中 太郎", "高橋 一"]
-    assert conferences.acknowledge_members(store, [c.members[0].id, added], DAY, today=TODAY) == 2
-    assert conferences.unacknowledged_members(store, conference_id) == []
-    with pytest.raises(InvalidInput):
-        conferences.acknowledge_members(store, [added], TODAY + timedelta(days=1), today=TODAY)
-    conferences.update_member(store, added, organisation="上町 民生委員")
-    conferences.remove_member(store, added)
-    conferences.remove_member(store, c.members[1].id)
-    with pytest.raises(InvalidInput):
-        conferences.remove_member(store, c.members[0].id)  # the last one stays
-    conferences.remove_case(store, c.cases[1].id)
-    with pytest.raises(InvalidInput):
-        conferences.remove_case(store, c.cases[0].id)
-    [copy] = handout_register.record_copies(store, conference_id, [(1, "田中 太郎", c.members[0].id)])
+    members = draft_of(conferences.get_conference(store, conference_id, log=False)).members
+    c = edit_conference(store, conference_id, members=members + (MemberDraft("高橋 一", "民生委員"),), today=TODAY)
+    tanaka, _suzuki, added = (m.id for m in c.members)
+    before = counts(store)
     with pytest.raises(InvalidInput) as err:
-        conferences.remove_conference(store, conference_id)
-    assert "回収も廃棄もされていません" in err.value.message
-    handout_register.mark_destroyed(store, [copy])
-    conferences.remove_conference(store, conference_id)
-    with pytest.raises(NotFound):
-        conferences.get_conference(store, conference_id)
-    assert conferences.list_conferences(store) == []
+        edit_conference(store, conference_id, members=draft_of(c).members + (MemberDraft("高橋 一", "民生委員"),),
+                        today=TODAY)
+    assert "2回入力" in err.value.message and counts(store) == before
+    assert [m.name for m in conferences.unacknowledged_members(store, conference_id)] == ["田中 太郎", "高橋 一"]
+    c = edit_conference(store, conference_id, member_changes={tanaka: {"acknowledged_on": DAY},
+                                                              added: {"acknowledged_on": DAY}}, today=TODAY)
+    assert [m.confidentiality_acknowledged_on for m in c.members] == [DAY, DAY, DAY]
+    assert conferences.unacknowledged_members(store, conference_id) == []
+    before = counts(store)
+    with pytest.raises(InvalidInput) as err:
+        edit_conference(store, conference_id, member_changes={added: {"acknowledged_on": TODAY + timedelta(days=1)}},
+                        today=TODAY)
+    assert "守秘義務を確認した日が未来の日付" in err.value.message and counts(store) == before
+    c = edit_conference(store, conference_id, member_changes={added: {"organisation": "上町 民生委員"}}, today=TODAY)
+    assert c.members[-1].label == "高橋 一（上町 民生委員）" and c.members[-1].id == added
+    # Removing members and cases; the last member, and the last case of a meeting about households, stay.
+    draft = draft_of(c)
+    c = edit_conference(store, conference_id, members=draft.members[:1], cases=draft.cases[:1], today=TODAY)
+    assert [m.id for m in c.members] == [tanaka] and [k.household_id for k in c.cases] == [village["yamada"]]
+    before = counts(store)
+    for fields, words in (({"members": ()}, "構成員（出席者）を1人以上"), ({"cases": ()}, "世帯（ケース）を1つ以上")):
+        with pytest.raises(InvalidInput) as err:
+            edit_conference(store, conference_id, today=TODAY, **fields)
+        assert words in err.value.message
+    assert counts(store) == before
+    c = edit_conference(store, conference_id, meeting_type="community-care", legal_basis="", cases=(), today=TODAY)
+    assert c.cases == () and conferences.list_conferences(store, household_id=village["yamada"]) == []
     assert check_store(store).sound
 
 
@@ -194,13 +205,14 @@ def test_disclosures_are_chosen_per_conference_and_audited(store, village):
     assert conferences.get_conference(store, conference_id, log=False).disclosures == ()
     before = counts(store)
     with pytest.raises(InvalidInput) as err:
-        conferences.set_disclosures(store, conference_id, ["address", "income"])
+        edit_conference(store, conference_id, disclosures=("address", "income"), today=TODAY)
     assert "income" in err.value.message and counts(store) == before
-    assert conferences.set_disclosures(store, conference_id, ["phone", "full_name", "phone"]) == ("full_name", "phone")
-    c = conferences.get_conference(store, conference_id, log=False)
+    c = edit_conference(store, conference_id, disclosures=("phone", "full_name", "phone"), today=TODAY)
+    assert c.disclosures == ("full_name", "phone")
     assert c.shows("full_name") and c.shows("phone") and not c.shows("address")
-    conferences.set_disclosures(store, conference_id, ["full_name", "phone"])  # unchanged: not a new decision
-    conferences.set_disclosures(store, conference_id, [])
+    # unchanged (in another order): not a new decision, whatever else the save changes
+    edit_conference(store, conference_id, disclosures=("phone", "full_name"), place="公民館", today=TODAY)
+    edit_conference(store, conference_id, disclosures=(), today=TODAY)
     assert audits(store, "conference.disclosure") == [
         (conference_id, {"before": [], "after": ["full_name", "phone"]}),
         (conference_id, {"before": ["full_name", "phone"], "after": []}),
@@ -291,8 +303,9 @@ def test_settings_hold_the_notice(store):
 def test_timeline_and_review_follow_ups(store, village):
     first = meeting(store, village, cases=[(village["yamada"], "8050の世帯をどう支えるか")])
     case = conferences.get_conference(store, first, log=False).cases[0]
-    conferences.update_case(store, case.id, support_policy="週1回の訪問", lead_agency="社協",
-                            roles=[("社協", "訪問")], next_review_on=DAY + timedelta(days=10))
+    edit_conference(store, first, today=TODAY, case_changes={case.id: {
+        "support_policy": "週1回の訪問", "lead_agency": "社協", "roles": (("社協", "訪問"),),
+        "next_review_on": DAY + timedelta(days=10)}})
     [entry] = timeline.household_timeline(store, village["yamada"], kinds={"conference"}, log=False)
     assert (entry.kind, entry.kind_label, entry.on, entry.ref_id) == ("conference", "会議", DAY, first)
     assert entry.title.startswith("支援会議") and "みどり村役場" in entry.title
@@ -311,7 +324,7 @@ def test_timeline_and_review_follow_ups(store, village):
                                        cases=[village["yamada"]], today=TODAY)
     assert watch.reviews_due(store, TODAY) == []
     case2 = conferences.get_conference(store, again, log=False).cases[0]
-    conferences.update_case(store, case2.id, next_review_on=TODAY + timedelta(days=30))
+    edit_conference(store, again, case_changes={case2.id: {"next_review_on": TODAY + timedelta(days=30)}}, today=TODAY)
     assert [d.conference_id for d in watch.reviews_due(store, TODAY + timedelta(days=30))] == [again]
     assert [e.ref_id for e in timeline.household_timeline(store, village["yamada"], kinds={"conference"}, log=False)] \
         == [again, first]
@@ -335,6 +348,7 @@ def test_tax_derived_marks(store, village):
 
 def test_rights(store, village):
     conference_id = meeting(store, village)
+    disclosed = replace(draft_of(conferences.get_conference(store, conference_id, log=False)), disclosures=("address",))
     staff = login_as(store, "staff1", Role.STAFF, [village["upper"]])
     reporter = login_as(store, "care1", Role.REPORTER)
     coordinator = login_as(store, "coord1", Role.COORDINATOR)
@@ -343,7 +357,7 @@ def test_rights(store, village):
             for call in (lambda s: meeting(s, village), lambda s: conferences.list_conferences(s),
                          lambda s: conferences.get_conference(s, conference_id),
                          lambda s: conferences.missing_consent(s, conference_id),
-                         lambda s: conferences.set_disclosures(s, conference_id, ["address"]),
+                         lambda s: conferences.save_conference(s, disclosed, conference_id, today=TODAY),
                          lambda s: handout_register.record_copies(s, conference_id, [(1, "x", None)]),
                          lambda s: handout_register.uncollected(s)):
                 with pytest.raises(PermissionDenied):
@@ -403,13 +417,14 @@ def test_scope_takes_conferences_with_a_case_in_the_districts(office, tmp_path):
         assert handout_register.counts(laptop).made == 1
         # Work on the laptop comes back; the office's later work goes to the laptop.
         handout_register.mark_collected(laptop, [copy])
-        conferences.update_case(laptop, conferences.get_conference(laptop, shared, log=False).cases[0].id,
-                                support_policy="ノートPCで記録")
+        edit_conference(laptop, shared, today=TODAY, case_changes={
+            conferences.get_conference(laptop, shared, log=False).cases[0].id: {"support_policy": "ノートPCで記録"}})
         _, report = carry(laptop, office, tmp_path / "back")
         assert report.refused == []
         assert handout_register.counts(office, shared).collected == 1
         assert "ノートPCで記録" in {k.support_policy for k in conferences.get_conference(office, shared, log=False).cases}
-        conferences.add_member(office, shared, "高橋", "民生委員")
+        members = draft_of(conferences.get_conference(office, shared, log=False)).members
+        edit_conference(office, shared, members=members + (MemberDraft("高橋", "民生委員"),), today=TODAY)
         conferences.add_conference(office, "case-review", DAY, members=["x/y"], cases=[theirs], today=TODAY)
         _, report = carry(office, laptop, tmp_path / "usb", for_device="kamimachi")
         assert report.refused == []
@@ -447,11 +462,11 @@ def test_a_conference_round_trip_between_two_stores(office, tmp_path):
     try:
         conference_id = conferences.add_conference(office, "support", DAY, members=["田中/包括", "鈴木/役場"],
                                                    cases=[(home, "見守りの分担")], today=TODAY)
-        conferences.set_disclosures(office, conference_id, ["address"])
+        edit_conference(office, conference_id, disclosures=("address",), today=TODAY)
         carry(office, laptop, tmp_path / "usb")
         there = conferences.get_conference(laptop, conference_id, log=False)
         assert there.disclosures == ("address",) and [m.name for m in there.members] == ["田中", "鈴木"]
-        conferences.record_outcome(laptop, conference_id, minutes="訪問は週1回", cases={
+        edit_conference(laptop, conference_id, minutes="訪問は週1回", today=TODAY, case_changes={
             there.cases[0].id: {"lead_agency": "社協", "next_review_on": DAY + timedelta(days=30)}})
         handout_register.record_copies(laptop, conference_id, [(1, "田中", there.members[0].id)])
         carry(laptop, office, tmp_path / "back")

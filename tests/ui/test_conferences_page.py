@@ -13,6 +13,7 @@ from shakyo_desk.store.services import conferences, handout_register
 from shakyo_desk.store.services.households import list_households
 from shakyo_desk.ui.pages.conferences import ConferencesPage
 from shakyo_desk.ui.pdf_preview import qtpdf_available
+from tests.store.conference_drafts import edit_conference
 from tests.ui.demo_village import demo_ctx, demo_store  # noqa: F401 - fixtures
 from tests.ui.helpers import click, type_text
 from shakyo_desk.domain import clock
@@ -338,7 +339,8 @@ def test_a_refusal_by_the_service_saves_nothing_and_keeps_what_was_typed(qtbot, 
 def test_a_conference_changed_elsewhere_is_not_overwritten(qtbot, demo_ctx):
     store, row, editor, detail, made_before = ready_editor(qtbot, demo_ctx)
     waiting = next(m for m in detail.members if not m.acknowledged)
-    conferences.acknowledge_members(store, [waiting.id], min(detail.held_on, clock.today()))  # another window
+    edit_conference(store, row.id, member_changes={  # another window
+        waiting.id: {"acknowledged_on": min(detail.held_on, clock.today())}})
     changed = conferences.get_conference(store, row.id, log=False)
     editor.place.setText("古い画面からの会場")
     click(qtbot, editor.save_button)

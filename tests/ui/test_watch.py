@@ -130,13 +130,14 @@ def test_real_route_pdf_if_available(qtbot, ctx, village, tmp_path, monkeypatch)
 
 def test_case_reviews_set_by_a_conference_are_listed(qtbot, ctx, village):
     from shakyo_desk.store.services import conferences
+    from tests.store.conference_drafts import edit_conference
 
     h = village["households"]
     held = TODAY - timedelta(days=30)
     meeting = conferences.add_conference(ctx.store, "case-review", held, members=["佐藤 一/包括"],
                                          cases=[h["tanaka"], h["suzuki"]])
     cases = {c.household_id: c.id for c in conferences.get_conference(ctx.store, meeting, log=False).cases}
-    conferences.record_outcome(ctx.store, meeting, cases={
+    edit_conference(ctx.store, meeting, case_changes={
         cases[h["tanaka"]]: {"next_review_on": TODAY - timedelta(days=2), "lead_agency": "地域包括支援センター"},
         cases[h["suzuki"]]: {"next_review_on": TODAY + timedelta(days=60)}})  # not due in this period
     page = make_page(qtbot, ctx)

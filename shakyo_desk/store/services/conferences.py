@@ -40,7 +40,7 @@ from shakyo_desk.domain.vocab import (
 )
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store.models import (
-    Conference, ConferenceCase, ConferenceMember, District, HandoutCopy, Household, HouseholdSearch, Person, Staff,
+    Conference, ConferenceCase, ConferenceMember, District, Household, HouseholdSearch, Person, Staff,
 )
 from shakyo_desk.store.services._common import (
     NO_RIGHT, history_version, live_row, log_view, optional_text, parse_date, require, required_text,
@@ -63,10 +63,7 @@ ADULT_AGE = 18
 MAX_MEMBERS = 60
 MAX_CASES = 30
 MAX_ROLES = 30
-CONFERENCE_FIELDS = {"meeting_type", "legal_basis", "title", "held_on", "start_time", "end_time", "place", "convenor",
-                     "agenda", "minutes"}
-CASE_FIELDS = {"question", "support_policy", "lead_agency", "roles", "next_review_on"}
-MEMBER_FIELDS = {"name", "organisation", "confidentiality_acknowledged_on", "sort_order"}
+MEMBER_FIELDS = {"name", "organisation", "confidentiality_acknowledged_on"}
 
 
 # ---- values returned -------------------------------------------------------------------
@@ -332,24 +329,14 @@ def _member_values(item, today: date) -> dict:
         data = {"name": parts[0], "organisation": parts[1] if len(parts) > 1 else ""}
         if len(parts) > 2:
             data["confidentiality_acknowledged_on"] = parts[2]
-    return _member_fields(data, today, new=True)
-
-
-def _member_fields(data: Mapping, today: date, *, new: bool) -> dict:
     unknown = set(data) - MEMBER_FIELDS
     if unknown:
         raise InvalidInput(f"構成員には次の項目はありません：{'、'.join(sorted(unknown))}")
-    values = {}
-    if new or "name" in data:
-        values["name"] = required_text(data.get("name"), "構成員の氏名", 100)
-    if new or "organisation" in data:
-        values["organisation"] = optional_text(data.get("organisation"), "構成員の所属", 200)
-    if new or "confidentiality_acknowledged_on" in data:
-        values["confidentiality_acknowledged_on"] = _not_future(
-            parse_date(data.get("confidentiality_acknowledged_on"), "守秘義務を確認した日"), "守秘義務を確認した日", today)
-    if "sort_order" in data:
-        values["sort_order"] = int(data["sort_order"])
-    return values
+    return {"name": required_text(data.get("name"), "構成員の氏名", 100),
+            "organisation": optional_text(data.get("organisation"), "構成員の所属", 200),
+            "confidentiality_acknowledged_on": _not_future(
+                parse_date(data.get("confidentiality_acknowledged_on"), "守秘義務を確認した日"), "守秘義務を確認した日",
+                today)}
 
 
 def _members(items: Iterable, today: date) -> list[dict]:
@@ -416,37 +403,19 @@ def _held_on_in_range(held_on: date, today: date) -> date:
     return held_on
 
 
-def _conference_values(fields: Mapping, today: date, current: Mapping | None = None, *,
-                       check_range: bool = True) -> dict:
-    """Validated conference fields; with ``current`` only those given (type and legal basis are
-    checked together, whichever of them changes). ``check_range=False`` leaves the date's
-    range to the caller (an edited conference keeps its date however old it is)."""
-    unknown = set(fields) - CONFERENCE_FIELDS
-    if "disclosures" in unknown:
-        raise InvalidInput("資料に載せる項目の変更は、専用の操作（set_disclosures）で行ってください。")
-    if unknown:
-        raise InvalidInput(f"会議には次の項目はありません：{'、'.join(sorted(unknown))}")
-    values: dict = {}
-    new = current is None
-    if new or "meeting_type" in fields:
-        values["meeting_type"] = type_code(fields.get("meeting_type"))
-    meeting_type = values.get("meeting_type") or current["meeting_type"]
-    if new or "meeting_type" in fields or "legal_basis" in fields:
-        basis = fields.get("legal_basis")
-        if basis is None and not new and meeting_type == current["meeting_type"]:
-            basis = current["legal_basis"]
-        values["legal_basis"] = legal_basis_code(meeting_type, basis)
-    if new or "held_on" in fields:
-        values["held_on"] = _held_on(fields.get("held_on"), today, check_range=check_range)
+def _conference_values(fields: Mapping, today: date, *, check_range: bool = True) -> dict:
+    """Validated conference fields (a field not given is empty). ``check_range=False`` leaves
+    the date's range to the caller (an edited conference keeps its date however old it is)."""
+    meeting_type = type_code(fields.get("meeting_type"))
+    values: dict = {"meeting_type": meeting_type,
+                    "legal_basis": legal_basis_code(meeting_type, fields.get("legal_basis")),
+                    "held_on": _held_on(fields.get("held_on"), today, check_range=check_range)}
     for key, label, limit in (("title", "会議の名前", 200), ("place", "場所", 200), ("convenor", "主催・招集者", 200),
                               ("agenda", "議題", 4000), ("minutes", "議事録", 20000)):
-        if new or key in fields:
-            values[key] = optional_text(fields.get(key), label, limit)
+        values[key] = optional_text(fields.get(key), label, limit)
     for key, label in (("start_time", "開始時刻"), ("end_time", "終了時刻")):
-        if new or key in fields:
-            values[key] = _time(fields.get(key), label)
-    start = values.get("start_time", current["start_time"] if current else "")
-    end = values.get("end_time", current["end_time"] if current else "")
+        values[key] = _time(fields.get(key), label)
+    start, end = values["start_time"], values["end_time"]
     if end and not start:
         raise InvalidInput("終了時刻だけでなく、開始時刻も入力してください。")
     if start and end and end <= start:
@@ -470,23 +439,14 @@ def _roles(value) -> list[dict]:
     return roles
 
 
-def _case_fields(fields: Mapping, held_on: date | None) -> dict:
-    """Validated case fields; the review date is checked against ``held_on`` unless None."""
-    unknown = set(fields) - CASE_FIELDS
-    if unknown:
-        raise InvalidInput(f"ケースには次の項目はありません：{'、'.join(sorted(unknown))}")
-    values: dict = {}
-    for key, label, limit in (("question", "会議で検討したいこと", 4000), ("support_policy", "支援方針", 8000),
-                              ("lead_agency", "主担当の機関", 200)):
-        if key in fields:
-            values[key] = optional_text(fields[key], label, limit)
-    if "roles" in fields:
-        values["roles"] = _roles(fields["roles"])
-    if "next_review_on" in fields:
-        review = parse_date(fields["next_review_on"], "次回の見直し日")
-        if held_on is not None:
-            _review_after(review, held_on)
-        values["next_review_on"] = review
+def _case_fields(case: CaseDraft) -> dict:
+    """A case's validated question and decisions; its review date is checked against the
+    meeting's date by the caller."""
+    values = {key: optional_text(getattr(case, key), label, limit)
+              for key, label, limit in (("question", "会議で検討したいこと", 4000), ("support_policy", "支援方針", 8000),
+                                        ("lead_agency", "主担当の機関", 200))}
+    values["roles"] = _roles(case.roles)
+    values["next_review_on"] = parse_date(case.next_review_on, "次回の見直し日")
     return values
 
 
@@ -540,14 +500,6 @@ def insert_conference(w, values: dict, members: Sequence[dict], cases: Sequence[
     return conference_id
 
 
-def write_disclosures(w, conference_id: str, chosen: Sequence[str]) -> None:
-    """Within a write: the fields the handout shows in full, audited as conference.disclosure
-    when they change."""
-    before = list(w.require_alive(Conference, conference_id, GONE)["disclosures"] or [])
-    if w.update(Conference, conference_id, {"disclosures": list(chosen)}):
-        w.audit("conference.disclosure", "conference", conference_id, {"before": before, "after": list(chosen)})
-
-
 def _disclosure_keys(fields: Iterable[str]) -> list[str]:
     chosen = []
     for field_name in fields or []:
@@ -583,9 +535,7 @@ def _plan(draft: ConferenceDraft, today: date) -> _Plan:
     cases = []
     for number, c in enumerate(draft.cases, 1):
         try:
-            fields = _case_fields({"question": c.question, "support_policy": c.support_policy,
-                                   "lead_agency": c.lead_agency, "roles": c.roles,
-                                   "next_review_on": c.next_review_on}, None)
+            fields = _case_fields(c)
         except InvalidInput as error:
             raise InvalidInput(f"{_case_label(number, c.household_id)}{error.message}") from None
         cases.append((c, fields))
@@ -672,167 +622,6 @@ def _apply_plan(w, conference_id: str, plan: _Plan, expected_version: str | None
 
 def _conference(store: Store, conference_id: str) -> Conference:
     return live_row(store, Conference, conference_id, GONE)
-
-
-def update_conference(store: Store, conference_id: str, *, expected_version: str | None = None,
-                      today: date | None = None, **fields) -> dict:
-    """Change conference fields (type, legal basis, title, date, times, place, convenor, agenda,
-    minutes); returns what changed. With ``expected_version`` (``ConferenceDetail.version``) the
-    save is refused when someone else saved the conference since it was opened."""
-    _manage(store)
-    today = today or clock.today()
-    current = _conference(store, conference_id)
-    values = _conference_values(fields, today, {c.name: getattr(current, c.name) for c in Conference.__table__.columns})
-    with store.write() as w:
-        w.require_alive(Conference, conference_id, GONE)
-        if expected_version is not None and _version(w.session, conference_id) != expected_version:
-            raise InvalidInput(STALE)
-        if values.get("meeting_type") not in (None, current.meeting_type) and values["meeting_type"] != COMMUNITY_CARE:
-            cases = w.session.execute(sa.select(sa.func.count()).where(
-                ConferenceCase.conference_id == conference_id, ConferenceCase.deleted_at.is_(None))).scalar_one()
-            if not cases:
-                raise InvalidInput("世帯（ケース）のない会議は、地域ケア会議としてだけ記録できます。")
-        return w.update(Conference, conference_id, values)
-
-
-def _case(store: Store, case_id: str) -> tuple[ConferenceCase, Conference]:
-    with store.read() as s:
-        row = s.execute(sa.select(ConferenceCase, Conference).join(Conference, Conference.id == ConferenceCase.conference_id)
-                        .where(ConferenceCase.id == case_id)).first()
-    if row is None or row[0].deleted_at is not None or row[1].deleted_at is not None:
-        raise NotFound(CASE_GONE)
-    return row[0], row[1]
-
-
-def update_case(store: Store, case_id: str, **fields) -> dict:
-    """Change a case's question or record what was decided for it: support_policy, lead_agency,
-    roles ([{"agency", "role"}] or RoleAssignment), next_review_on. Returns what changed."""
-    _manage(store)
-    _, conference = _case(store, case_id)
-    values = _case_fields(fields, conference.held_on)
-    with store.write() as w:
-        w.require_alive(ConferenceCase, case_id, CASE_GONE)
-        return w.update(ConferenceCase, case_id, values)
-
-
-def record_outcome(store: Store, conference_id: str, *, minutes: str | None = None,
-                   cases: Mapping[str, Mapping] | None = None) -> None:
-    """After the meeting, in one transaction: the minutes and, per case id, its decisions
-    (the fields of ``update_case``)."""
-    _manage(store)
-    conference = _conference(store, conference_id)
-    case_values = {case_id: _case_fields(fields, conference.held_on) for case_id, fields in (cases or {}).items()}
-    minutes_value = None if minutes is None else optional_text(minutes, "議事録", 20000)
-    with store.write() as w:
-        w.require_alive(Conference, conference_id, GONE)
-        for case_id, values in case_values.items():
-            case = w.require_alive(ConferenceCase, case_id, CASE_GONE)
-            if case["conference_id"] != conference_id:
-                raise InvalidInput("別の会議のケースが含まれています。会議の画面を開き直してください。")
-            w.update(ConferenceCase, case_id, values)
-        if minutes_value is not None:
-            w.update(Conference, conference_id, {"minutes": minutes_value})
-
-
-def remove_case(store: Store, case_id: str) -> None:
-    _manage(store)
-    case, conference = _case(store, case_id)
-    with store.write() as w:
-        w.require_alive(ConferenceCase, case_id, CASE_GONE)
-        left = w.session.execute(sa.select(sa.func.count()).where(
-            ConferenceCase.conference_id == conference.id, ConferenceCase.deleted_at.is_(None))).scalar_one()
-        if left <= 1 and conference.meeting_type != COMMUNITY_CARE:
-            raise InvalidInput("会議には少なくとも1つの世帯（ケース）が必要です。会議ごと取り消すときは会議を削除してください。")
-        w.delete(ConferenceCase, case_id)
-
-
-def add_member(store: Store, conference_id: str, name: str, organisation: str = "",
-               acknowledged_on: date | str | None = None, *, today: date | None = None) -> str:
-    _manage(store)
-    values = _member_values({"name": name, "organisation": organisation,
-                             "confidentiality_acknowledged_on": acknowledged_on}, today or clock.today())
-    _conference(store, conference_id)
-    with store.write() as w:
-        w.require_alive(Conference, conference_id, GONE)
-        existing = w.session.execute(sa.select(ConferenceMember.name, ConferenceMember.organisation).where(
-            ConferenceMember.conference_id == conference_id, ConferenceMember.deleted_at.is_(None))).all()
-        if (values["name"], values["organisation"]) in {tuple(r) for r in existing}:
-            raise InvalidInput(f"構成員「{values['name']}」はすでに登録されています。")
-        order = w.session.execute(sa.select(sa.func.count()).where(
-            ConferenceMember.conference_id == conference_id)).scalar_one()
-        return w.insert(ConferenceMember, {"conference_id": conference_id, "sort_order": order, **values})
-
-
-def _member(store: Store, member_id: str) -> ConferenceMember:
-    return live_row(store, ConferenceMember, member_id, MEMBER_GONE)
-
-
-def update_member(store: Store, member_id: str, *, today: date | None = None, **fields) -> dict:
-    """Change a member's name, organisation, acknowledgement date or order."""
-    _manage(store)
-    values = _member_fields(fields, today or clock.today(), new=False)
-    _member(store, member_id)
-    with store.write() as w:
-        w.require_alive(ConferenceMember, member_id, MEMBER_GONE)
-        return w.update(ConferenceMember, member_id, values)
-
-
-def acknowledge_members(store: Store, member_ids: Iterable[str], on: date | str | None = None, *,
-                        today: date | None = None) -> int:
-    """Record that these members confirmed their duty of confidentiality on ``on`` (default today);
-    returns how many changed."""
-    _manage(store)
-    today = today or clock.today()
-    day = _not_future(parse_date(on, "守秘義務を確認した日") or today, "守秘義務を確認した日", today)
-    changed = 0
-    with store.write() as w:
-        for member_id in member_ids:
-            w.require_alive(ConferenceMember, member_id, MEMBER_GONE)
-            changed += bool(w.update(ConferenceMember, member_id, {"confidentiality_acknowledged_on": day}))
-    return changed
-
-
-def remove_member(store: Store, member_id: str) -> None:
-    _manage(store)
-    member = _member(store, member_id)
-    with store.write() as w:
-        w.require_alive(ConferenceMember, member_id, MEMBER_GONE)
-        left = w.session.execute(sa.select(sa.func.count()).where(
-            ConferenceMember.conference_id == member.conference_id, ConferenceMember.deleted_at.is_(None))).scalar_one()
-        if left <= 1:
-            raise InvalidInput("会議には少なくとも1人の構成員が必要です。")
-        w.delete(ConferenceMember, member_id)
-
-
-def remove_conference(store: Store, conference_id: str) -> None:
-    """Delete a conference recorded by mistake, with its members and cases. Refused while
-    handout copies of it are out (neither collected nor destroyed)."""
-    _manage(store)
-    _conference(store, conference_id)
-    with store.write() as w:
-        w.require_alive(Conference, conference_id, GONE)
-        out = w.session.execute(sa.select(sa.func.count()).where(
-            HandoutCopy.conference_id == conference_id, HandoutCopy.deleted_at.is_(None),
-            HandoutCopy.collected_on.is_(None), HandoutCopy.destroyed_on.is_(None))).scalar_one()
-        if out:
-            raise InvalidInput(f"この会議の配布資料が{out}部、回収も廃棄もされていません。先に回収・廃棄を記録してください。")
-        for model in (ConferenceMember, ConferenceCase):
-            for row_id in w.session.execute(sa.select(model.id).where(
-                    model.conference_id == conference_id, model.deleted_at.is_(None))).scalars().all():
-                w.delete(model, row_id)
-        w.delete(Conference, conference_id)
-
-
-def set_disclosures(store: Store, conference_id: str, fields: Iterable[str]) -> tuple[str, ...]:
-    """Choose the fields this meeting's handout shows in full (keys of vocab.DISCLOSABLE_FIELDS:
-    full_name, address, phone, birth_date); the rest stay minimised. Every change is audited
-    as ``conference.disclosure`` with the fields before and after. Returns the new choice."""
-    _manage(store)
-    chosen = _disclosure_keys(fields)
-    _conference(store, conference_id)
-    with store.write() as w:
-        write_disclosures(w, conference_id, chosen)
-    return tuple(chosen)
 
 
 # ---- reading ----------------------------------------------------------------------------
