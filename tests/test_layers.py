@@ -57,3 +57,87 @@ def test_domain_depends_on_nothing_above_it():
         source = path.read_text("utf-8")
         for layer in ("store", "sync", "reports", "ui", "demo", "cli"):
             assert f"shakyo_desk.{layer}" not in source, f"{path.name} reaches up into {layer}"
+
+
+# ---- the module graph, imports inside functions included ---------------------------------
+
+# Layer of each top-level part of the package: a module may import its own package and any
+# lower layer, never a higher one nor a neighbour on its own layer (reports ↮ demo).
+LAYERS = {"domain": 0, "sync": 1, "store": 2, "reports": 3, "demo": 3}
+TOP = 4  # ui/, cli.py, cli_commands/, selftest.py, crash_report.py, __main__.py
+
+
+def module_graph() -> dict[str, set[str]]:
+    files = {p: ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+             for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts}
+    modules = set(files.values())
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for path, module in files.items():
+        package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):  # ast.walk: function bodies too
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    base = ".".join(parts[:len(parts) - node.level + 1] + ([base] if base else []))
+                names = [base] + [f"{base}.{a.name}" for a in node.names]
+            else:
+                continue
+            for name in names:
+                while name and name not in modules:
+                    name = name.rsplit(".", 1)[0] if "." in name else ""
+                if name and name != module and not name.startswith(module + ".") and not module.startswith(name + "."):
+                    graph[module].add(name)
+    return graph
+
+
+def _layer(module: str) -> tuple[str, int]:
+    part = module.split(".")[1] if "." in module else "domain"  # the package's own __init__
+    part = "domain" if part == "i18n" else part  # tr() is as basic as the domain
+    return part, LAYERS.get(part, TOP)
+
+
+def test_imports_point_down_the_layers():
+    offenders = []
+    for module, targets in module_graph().items():
+        part, rank = _layer(module)
+        for target in targets:
+            other, other_rank = _layer(target)
+            if other_rank > rank or (other_rank == rank < TOP and other != part):
+                offenders.append(f"{module} → {target}")
+    assert sorted(offenders) == []
+
+
+def test_the_module_graph_has_no_cycle():
+    from graphlib import CycleError, TopologicalSorter
+
+    try:
+        TopologicalSorter(module_graph()).prepare()
+    except CycleError as error:
+        raise AssertionError(f"import cycle: {' → '.join(error.args[1])}") from None
+
+
+def test_the_graph_sees_imports_inside_functions():
+    graph = module_graph()
+    # demo/village.py imports the store's models only inside its write steps.
+    assert "shakyo_desk.store.models" in graph["shakyo_desk.demo.village"]
+
+
+# ---- one clock -------------------------------------------------------------------------
+
+WALL_CLOCK = ("date.today(", "datetime.now(", "datetime.utcnow(", "datetime.today(")
+
+
+def test_only_the_clock_reads_the_wall_clock():
+    """Services, screens and tests ask shakyo_desk.domain.clock, which tests pin."""
+    root = PACKAGE.parent
+    allowed = {"shakyo_desk/domain/clock.py", "tests/domain/test_clock.py", "tests/test_layers.py"}
+    offenders = []
+    for path in [*PACKAGE.rglob("*.py"), *(root / "tests").rglob("*.py")]:
+        rel = path.relative_to(root).as_posix()
+        text = path.read_text("utf-8")
+        if rel not in allowed and any(call in text for call in WALL_CLOCK):
+            offenders.append(rel)
+    assert offenders == []

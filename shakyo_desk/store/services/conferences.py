@@ -45,7 +45,8 @@ from shakyo_desk.store.models import (
 from shakyo_desk.store.services._common import (
     NO_RIGHT, history_version, live_row, log_view, optional_text, parse_date, require, required_text,
 )
-from shakyo_desk.store.services.consents import consents_by_person, covers
+from shakyo_desk.store.services.consent_records import consents_by_person
+from shakyo_desk.store.services.consents import covers
 from shakyo_desk.store.services.households import household_code, require_household
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock

@@ -21,7 +21,6 @@ from shakyo_desk.domain.vocab import CONFERENCE_TYPES, CONSENT_METHODS
 from shakyo_desk.store.models import Consent, Person
 from shakyo_desk.store.services._common import NO_RIGHT, choice, live_row, optional_text, parse_date, require
 from shakyo_desk.store.services.consent_records import ConsentInfo, consent_info, consent_query
-from shakyo_desk.store.services.consent_records import consents_by_person  # noqa: F401 - conferences reads it from here
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
