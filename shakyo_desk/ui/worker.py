@@ -12,7 +12,7 @@ sentence) goes to ``on_error`` only. Anything else is a fault: it is handed to t
 handler the app installs as ``sys.excepthook`` (``ui/crash_dialog.py``: a local report and
 the 「予期しないエラー」 dialog; pytest-qt's capture in tests) and then still goes to
 ``on_error``, so the screen can end its busy state; ``dialogs.error_text`` and
-``dialogs.show_user_error`` say nothing more about it than the dialog does. A task without
+``dialogs.inform_error`` say nothing more about it than the dialog does. A task without
 ``on_error``, and an exception raised inside ``on_done`` or ``on_error``, are faults too.
 """
 

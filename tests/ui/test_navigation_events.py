@@ -10,12 +10,12 @@ from shakyo_desk.store.services import contacts, districts, households
 from shakyo_desk.store.services.council import get_settings
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.events import CONFLICT
-from shakyo_desk.ui.main_window import MainWindow
 from shakyo_desk.ui.pages import contacts as contacts_page_module
 from shakyo_desk.ui.pages import households as households_page_module
 from shakyo_desk.ui.worker import SyncExecutor
 from tests.sync.council import enrol, make_office
 from tests.ui.helpers import click, type_text
+from tests.ui.test_main_window import make_window, nav_titles
 
 
 def counted(monkeypatch, module, name):
@@ -29,17 +29,6 @@ def counted(monkeypatch, module, name):
 
     monkeypatch.setattr(module, name, query)
     return calls
-
-
-def make_window(qtbot, ctx):
-    window = MainWindow(ctx)
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
-def nav_titles(window):
-    return [window.nav.item(i).text() for i in range(window.nav.count())]
 
 
 def test_a_visit_saved_from_a_timeline_reloads_the_visible_contacts_page(qtbot, ctx, village):
