@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from shakyo_desk.store.audit import verify_chain
 from shakyo_desk.store.exchange.apply import TEXT_FIELDS, as_change
-from shakyo_desk.store.models import SYNCED_MODELS, AuditLog, ChangeLog, DeviceState
+from shakyo_desk.store.models import SYNCED_MODELS, AuditLog, ChangeLog, DeviceState, SyncKnowledge
 from shakyo_desk.store.store import Store
 from shakyo_desk.store.json_value import to_json_value
 from shakyo_desk.sync.merge import merge
@@ -56,17 +56,20 @@ def _check_change_log(s, conn, report: CheckReport) -> None:
     device = s.get(DeviceState, 1)
     report.counts["changes"] = 0
     own_seen = False
+    held: dict[tuple[str, int], tuple[int, int]] = {}  # (origin, epoch) → (count, highest seq)
     for origin, epoch, count, low, high in s.execute(
         sa.select(ChangeLog.origin_device, ChangeLog.epoch, sa.func.count(), sa.func.min(ChangeLog.seq),
                   sa.func.max(ChangeLog.seq)).group_by(ChangeLog.origin_device, ChangeLog.epoch)
     ):
         report.counts["changes"] += count
+        held[(origin, epoch)] = (count, high)
         if origin == device.device_id and epoch == device.epoch:
             own_seen = True
             if low != 1 or high != device.next_seq - 1 or count != high:
                 report.problems.append("この端末の変更履歴に欠番があります。")
     if device.next_seq > 1 and not own_seen:
         report.problems.append("この端末の変更履歴に欠番があります。")
+    _check_knowledge(s, device, held, report)
     for entity, entity_id in s.execute(
         sa.select(ChangeLog.entity, ChangeLog.entity_id).where(ChangeLog.op == "insert")
         .group_by(ChangeLog.entity, ChangeLog.entity_id).having(sa.func.count() > 1)
@@ -110,3 +113,17 @@ def _check_change_log(s, conn, report: CheckReport) -> None:
             while pending is not None and pending.entity_id == gone:
                 pending = next(changes, None)
         report.counts[entity] = count
+
+
+def _check_knowledge(s, device: DeviceState, held: dict[tuple[str, int], tuple[int, int]],
+                     report: CheckReport) -> None:
+    """What we tell peers we hold (and so are never sent again) must be in the change log: every
+    change 1…n of each origin we claim up to n. (A district-limited laptop holds only its
+    districts' part of the others' changes: nothing to count there.)"""
+    if device.scope:
+        return
+    for origin, epoch, claimed in s.execute(sa.select(SyncKnowledge.origin, SyncKnowledge.epoch, SyncKnowledge.seq)):
+        count, high = held.get((origin, epoch), (0, 0))
+        if count < claimed or high < claimed:
+            report.problems.append(f"同期の記録では持っているはずの変更が変更履歴にありません（端末 {origin[:8]}…、"
+                                   f"第{epoch}期の{claimed}番まで）。同期で記録が届かなくなるおそれがあります。")

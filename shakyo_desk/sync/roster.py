@@ -62,6 +62,13 @@ def new_roster(council_id: str, admin_key: Ed25519PrivateKey, recovery_recipient
     }
 
 
+def office_device_id(data: dict) -> str | None:
+    """The office installation: the one the roster was founded with (`found_council` puts it
+    first, and devices are only ever appended), which holds the council admin key."""
+    devices = data.get("devices") or []
+    return devices[0]["device_id"] if devices else None
+
+
 def device_entry(device_id: str, name: str, public_key: str, recipient: str, scope: list[str],
                  valid_from: str, joined_knowledge: dict[str, int] | None = None) -> dict:
     return {

@@ -242,6 +242,10 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult) -> _Outcome
     old_news = bool(me.scope)
     declared = [_Range(None, r["origin"], r["epoch"], r["first"], r["last"], [], requires)
                 for r in opened.manifest["ranges"]]
+    # Knowledge advances by the declared ranges, so they must be what the bundle carries: every
+    # change of each range, once. Only the office's bundle for a district-limited laptop leaves
+    # out what lies outside the laptop's districts (and widens ranges for households entering them).
+    filtered = bool(me.scope) and opened.sender[0] == rosters.office_device_id(ident.roster_data(conn))
     incoming = [r for r in declared if old_news or r.last > known.get(r.key, 0)]
     parked = [_Range(row.id, row.origin, row.epoch, row.first, row.last, row.changes, row.requires or {})
               for row in conn.execute(sa.select(SyncPending.__table__).order_by(SyncPending.id))]
@@ -259,6 +263,7 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult) -> _Outcome
         for r in declared:
             by_key[(r.origin, r.epoch)].append((r, id(r) in taken_ids, id(r) in incoming_ids))
         floor = {(r.origin, r.epoch): 0 if old_news else known.get(r.key, 0) for r in declared}
+        carried = _Carried(declared, dense=not filtered)
         for change in opened.iter_changes():
             if wire_problem(change):
                 raise _Refusal("format", "同期ファイルの中に形式の正しくない変更があるため取り込めません。")
@@ -267,13 +272,15 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult) -> _Outcome
             for r, is_taken, is_incoming in by_key.get(key, ()):
                 if r.first <= seq <= r.last:
                     inside = True
+                    carried.saw(r, seq)
                     if is_taken:
                         if seq > floor[key]:
                             yield change
                     elif is_incoming:
                         r.changes.append(change)  # parked below, or dropped as held already
             if not inside:
-                raise _Refusal("format", "同期ファイルの変更が目録（範囲）と一致しないため取り込めません。")
+                raise _Refusal("format", RANGE_MISMATCH)
+        carried.finish()  # before apply_changes returns: a refusal here rolls everything back
 
     applied = apply_changes(conn, to_apply())
 
@@ -292,6 +299,38 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult) -> _Outcome
     result.gaps = list(dict.fromkeys(result.gaps))
     knowledge.save(conn, {k: v for k, v in reach.items() if k != _own_key(conn)})
     return _Outcome(applied.stored, applied.conflicts_opened)
+
+
+RANGE_MISMATCH = ("同期ファイルの変更が目録（範囲）と一致しないため取り込めません。"
+                  "書き出した端末の人に、もう一度書き出してもらってください。")
+
+
+class _Carried:
+    """Checks that a bundle carries exactly the changes its ranges declare: a range claimed
+    without its changes would make us believe we hold another device's work, and that work
+    would then never be sent to us (nor by us to anyone)."""
+
+    def __init__(self, declared: list[_Range], *, dense: bool):
+        self.dense = dense
+        self.last_seen: dict[int, int] = {}
+        self.count: dict[int, int] = {}
+        self.declared = declared
+        if dense:
+            keys = [r.key for r in declared]
+            if len(keys) != len(set(keys)):
+                raise _Refusal("format", RANGE_MISMATCH)
+
+    def saw(self, r: _Range, seq: int) -> None:
+        if not self.dense:
+            return
+        if seq <= self.last_seen.get(id(r), 0):  # twice, or out of order
+            raise _Refusal("format", RANGE_MISMATCH)
+        self.last_seen[id(r)] = seq
+        self.count[id(r)] = self.count.get(id(r), 0) + 1
+
+    def finish(self) -> None:
+        if self.dense and any(self.count.get(id(r), 0) != r.last - r.first + 1 for r in self.declared):
+            raise _Refusal("format", RANGE_MISMATCH)
 
 
 def _own_key(conn: Connection) -> str:
