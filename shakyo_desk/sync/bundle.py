@@ -657,9 +657,19 @@ def bundle_file_name(council_id: str, device_name: str, device_id: str, epoch: i
     return f"shakyo-{_short(council_id, 8)}-{device}-e{epoch}-{seq:06d}{BUNDLE_SUFFIX}"
 
 
+def is_bundle_name(name: str) -> bool:
+    """A name an importer looks at in a folder: it ends in `.bundle` and is not hidden. Our own
+    `.partial`, and the temporary and lock files of file-sync clients (`.syncthing.x.tmp`,
+    `~syncthing~x.tmp`, `~$x`, `._x` on a stick written by a Mac, `.x.~1a2b` of Nextcloud,
+    `x.bundle.part`, `x.bundle.!sync`…) are never finished bundles. Conflict copies that keep the
+    suffix (`x.sync-conflict-….bundle`, `x (conflicted copy …).bundle`) are bundles like any other:
+    the signed manifest, not the name, says which bundle a file is (a copy reads as a replay)."""
+    return name.endswith(BUNDLE_SUFFIX) and not name.startswith((".", "~"))
+
+
 def bundle_files_in(folder: Path) -> list[Path]:
-    """Bundle files an importer should look at: `.partial` files are never finished bundles."""
-    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name.endswith(BUNDLE_SUFFIX))
+    """Bundle files an importer should look at in a folder (`is_bundle_name`), sorted by name."""
+    return sorted(p for p in Path(folder).iterdir() if is_bundle_name(p.name) and p.is_file())
 
 
 def _write_error(exc: OSError) -> BundleWriteError:

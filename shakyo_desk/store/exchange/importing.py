@@ -66,12 +66,17 @@ class ImportReport:
 
 
 def bundle_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files and folders → bundle files, oldest bundle number first per sender (names sort so)."""
+    """Files and folders → bundle files, oldest bundle number first per sender (names sort so).
+
+    In a folder only bundle names count (`bundle.is_bundle_name`: temporary and lock files of
+    file-sync clients are left alone, unlisted); hidden sub-folders (`.stfolder`, `.stversions`,
+    `.dropbox.cache`, `.tmp.drivedownload`) are not outboxes. A file named explicitly is taken."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
             found.extend(bundle_files_in(path))
-            for sub in sorted(p for p in path.iterdir() if p.is_dir()):  # a shared folder's outboxes
+            subs = sorted(p for p in path.iterdir() if not p.name.startswith(".") and p.is_dir())
+            for sub in subs:  # a shared folder's outboxes
                 found.extend(bundle_files_in(sub))
         else:
             found.append(path)
