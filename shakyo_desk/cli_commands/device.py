@@ -23,7 +23,9 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("join", help="登録ファイルから、この端末のデータフォルダを作ります",
                        description="事務局で作った登録ファイルと登録コードから、新しい端末のデータフォルダを作ります。"
-                                   "新しいパスフレーズは環境変数 SHAKYO_PASSPHRASE か端末から入力します。")
+                                   "新しいパスフレーズは環境変数 SHAKYO_PASSPHRASE か端末から入力します。"
+                                   "登録ファイルは一度しか使えません。参加が済むと、使用済みの印に書き換えます"
+                                   "（書き換えられなかったときは、その旨と削除のお願いを表示します。終了コードは0です）。")
     p.add_argument("--enrolment", metavar="FILE", required=True, help="登録ファイル")
     p.add_argument("--code", metavar="CODE", required=True, help="事務局の画面に表示された登録コード")
     add_store_options(p)
@@ -49,7 +51,7 @@ def run_add(ctx: Context) -> int:
         f"  {code}",
         "",
         "新しい端末で登録ファイルを読み込むときに、このコードを入力します。",
-        "コードは登録ファイルと同じ USBメモリに書かないでください。登録ファイルは7日で使えなくなります。",
+        "コードは登録ファイルと同じ USBメモリに書かないでください。登録ファイルは一度しか使えず、7日で使えなくなります。",
     ])
     return 0
 
@@ -63,22 +65,26 @@ def run_join(ctx: Context) -> int:
     login = validate_login(ctx.login())
     _refuse_existing(store_dir)
     passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="この端末で使う新しいパスフレーズ（8文字以上）："))
-    store, recovery_key = join(store_dir, Path(ctx.args.enrolment).expanduser(), ctx.args.code, login, passphrase,
-                               kdf=ctx.kdf)
+    joined = join(store_dir, Path(ctx.args.enrolment).expanduser(), ctx.args.code, login, passphrase, kdf=ctx.kdf)
+    store, recovery_key = joined
     try:
         from shakyo_desk.store.exchange.devices import overview
 
         name = overview(store).device_name
     finally:
         store.close()
-    ctx.emit({"store": str(store_dir), "device": name, "recovery_key": recovery_key}, [
+    ctx.emit({"store": str(store_dir), "device": name, "recovery_key": recovery_key,
+              "enrolment_file_used": joined.file_used, "warning": joined.warning}, [
         f"この端末（{name}）のデータフォルダを作りました：{store_dir}",
         "",
         "【この端末の復旧キー】（この表示は一度きりです）",
         f"  {recovery_key}",
         "",
         "パスフレーズを忘れたときに必要です。印刷するか紙に書き写し、鍵のかかる場所に保管してください。",
-    ])
+    ] + (["登録ファイルは使用済みにしました（もう一度は使えません）。"] if joined.file_used else []))
+    if joined.warning:
+        # The join succeeded (exit 0); the file that still holds the keys must go now.
+        ctx.note(joined.warning)
     return 0
 
 

@@ -10,6 +10,12 @@ params JSON (Argon2id cost, issued_at) | 16-byte salt | 12-byte nonce | AES-GCM 
 of zlib(canonical JSON of everything but the changes, a newline, the JSON array of changes).
 Everything before the ciphertext is the AAD. The changes are written and read one at a time,
 so a whole council's snapshot never sits in memory as one list.
+
+Single use: a successful join overwrites the file with a *used marker* (`used_marker`):
+magic `SHAKYOUS`, a newline, one line of canonical JSON (`format`, `enrolment_id`,
+`device_name`, `used_on` as YYYY-MM-DD), a newline, then a Japanese sentence for whoever
+opens it in a text editor. No secret is left in it; opening it again explains when and for
+which device it was used (`ALREADY_USED`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import json
 import os
 import secrets
 import struct
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -29,8 +35,10 @@ from collections.abc import Iterable, Iterator
 
 from shakyo_desk.sync.bundle import BundleRefused, Payload, canonical_json, inflate, json_objects
 from shakyo_desk.domain import clock
+from shakyo_desk.domain.wareki import format_wareki
 
 MAGIC = b"SHAKYOEN"
+USED_MAGIC = b"SHAKYOUS"  # the file after a successful join: no secret left, only who used it
 FORMAT = 1
 EXPIRY_DAYS = 7
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud without doubt
@@ -42,6 +50,9 @@ _HEAD = struct.Struct(">8sHH")
 NOT_ENROLMENT = "このファイルは社協デスクの登録ファイルではないか、壊れています。管理者に作り直してもらってください。"
 WRONG_CODE = "登録コードが違うか、登録ファイルが壊れています。管理者の画面に表示されたコードを確かめてください。"
 EXPIRED = "この登録ファイルは期限（作成から{days}日）が切れています。管理者に作り直してもらってください。"
+ALREADY_USED = ("この登録ファイルは{when}に端末「{name}」の登録に使われたため、もう使えません（登録ファイルは一度しか"
+                "使えません）。この端末を登録するには、管理者に事務局の端末の「端末の追加」で新しい登録ファイルを"
+                "作ってもらってください。")
 
 
 def new_code() -> str:
@@ -83,8 +94,36 @@ def payload_for(meta: dict) -> Payload:
     return Payload(prefix=canonical_json(meta) + b"\n")
 
 
+def used_marker(enrolment_id: str, device_name: str, used_on: date) -> bytes:
+    """What replaces the enrolment file once a join has succeeded (module docstring)."""
+    line = canonical_json({"format": FORMAT, "enrolment_id": enrolment_id, "device_name": device_name,
+                           "used_on": used_on.isoformat()})
+    return USED_MAGIC + b"\n" + line + b"\n" + used_message(device_name, used_on).encode("utf-8") + b"\n"
+
+
+def used_message(device_name: str, used_on: date | None) -> str:
+    when = format_wareki(used_on) if used_on else "以前"
+    return ALREADY_USED.format(when=when, name=device_name or "（名前不明）")
+
+
+def read_used(data: bytes) -> dict | None:
+    """The used marker's fields when `data` is one (a damaged marker gives empty fields)."""
+    if not data.startswith(USED_MAGIC):
+        return None
+    try:
+        fields = json.loads(data.split(b"\n", 2)[1].decode("utf-8"))
+        used_on = date.fromisoformat(fields["used_on"])
+        name = str(fields["device_name"])
+    except (IndexError, ValueError, KeyError, TypeError, AttributeError):
+        fields, used_on, name = {}, None, ""
+    return {"enrolment_id": fields.get("enrolment_id"), "device_name": name, "used_on": used_on}
+
+
 def unseal(data: bytes, code: str, now: datetime | None = None) -> tuple[dict, Iterator[dict]]:
     """The metadata and the changes, read one at a time as the caller iterates."""
+    used = read_used(data)
+    if used is not None:
+        raise InvalidInput(used_message(used["device_name"], used["used_on"]))
     if len(data) < _HEAD.size or data[:8] != MAGIC:
         raise InvalidInput(NOT_ENROLMENT)
     _, version, p_len = _HEAD.unpack_from(data)

@@ -77,6 +77,9 @@ class SetupResult:
     recovery_key: str
     council_name: str
     device_name: str = ""
+    # Joining: None when the enrolment file was used up; otherwise the sentence asking the
+    # person to delete it now (the join itself succeeded).
+    enrolment_warning: str | None = None
 
 
 @dataclass
@@ -146,6 +149,8 @@ class SetupState:
         elif not path.is_file():
             errors.append(tr("指定した場所はファイルではありません。登録ファイル（{suffix}）を選んでください。",
                              suffix=ENROLMENT_SUFFIX))
+        elif (used := _used_message(path)) is not None:
+            errors.append(used)
         elif not _starts_with(path, ENROLMENT_MAGIC):
             errors.append(tr("このファイルは社協デスクの登録ファイルではありません。事務局で作った登録ファイル（{suffix}）を"
                              "選んでください。", suffix=ENROLMENT_SUFFIX))
@@ -198,10 +203,12 @@ class SetupState:
         from shakyo_desk.store.exchange import devices
         from shakyo_desk.store.services.council import get_settings
 
-        store, key = devices.join(Path(self.folder.strip()), Path(self.enrolment_file.strip()).expanduser(),
-                                  normalise_code(self.code), self.join_login.strip(), self.join_passphrase, kdf=kdf)
+        joined = devices.join(Path(self.folder.strip()), Path(self.enrolment_file.strip()).expanduser(),
+                              normalise_code(self.code), self.join_login.strip(), self.join_passphrase, kdf=kdf)
+        store, key = joined
         try:
-            return SetupResult(store, key, get_settings(store).name, devices.overview(store).device_name)
+            return SetupResult(store, key, get_settings(store).name, devices.overview(store).device_name,
+                               joined.warning)
         except BaseException:
             store.close()
             raise
@@ -213,6 +220,19 @@ class SetupState:
         if isinstance(error, UserError) and error.message.startswith("アカウント"):
             return JOIN_ACCOUNT  # the login is not one of the council's accounts, or is disabled
         return JOIN_FILE  # wrong code, expired or damaged file
+
+
+def _used_message(path: Path) -> str | None:
+    """Why an enrolment file that has been used up cannot be used again, or None."""
+    from shakyo_desk.sync import enrolment  # not at import, as in normalise_code
+
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    used = enrolment.read_used(head)
+    return None if used is None else enrolment.used_message(used["device_name"], used["used_on"])
 
 
 def _starts_with(path: Path, magic: bytes) -> bool:

@@ -277,8 +277,13 @@ class RecoveryPage(QWizardPage):
             self.setSubTitle(tr("この端末でパスフレーズを忘れたときに、データを取り戻すためのキーです。"
                                 "\nこの画面は一度しか表示されません。"))
             keep = (tr("この復旧キーは、この端末（{device}）だけのものです。事務局の端末の復旧キーとは別です。",
-                       device=result.device_name) + "\n" + keep + "\n"
-                    + tr("参加の手続きは終わりました。USBメモリの登録ファイルは、もう使いません。削除してください。"))
+                       device=result.device_name) + "\n" + keep)
+            if result.enrolment_warning is None:
+                keep += "\n" + tr("参加の手続きは終わりました。登録ファイルは使用済みにしたので、もう一度は使えません"
+                                   "（USBメモリから削除しても構いません）。")
+            else:
+                # The file still holds this installation's keys: say so where it cannot be missed.
+                self.errors.show_error(result.enrolment_warning)
         self.instructions.setText(keep)
         self.confirm.setText(
             tr("復旧キーと同期ファイルの復旧用の鍵を印刷するか書き写して、安全な場所に保管しました")

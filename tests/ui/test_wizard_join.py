@@ -276,3 +276,69 @@ def test_failure_step_follows_the_services_own_message(tmp_path, enrolment):
         s.run(FAST_KDF)
     assert s.failure_step(refused.value) == steps.JOIN_ACCOUNT
     assert not (tmp_path / "laptop").exists()
+
+
+def test_the_used_file_is_refused_on_the_file_page_with_when_and_for_whom(qtbot, executor, tmp_path, enrolment):
+    """A successful join uses the enrolment file up; choosing it again on another PC says so
+    on the page itself, before anything is created."""
+    from shakyo_desk.domain import clock
+    from shakyo_desk.domain.wareki import format_wareki
+    from shakyo_desk.sync.enrolment import USED_MAGIC
+
+    path, code = enrolment
+    wizard = SetupWizard(executor, tmp_path / "default", kdf=FAST_KDF)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    choose_join(qtbot, wizard)
+    fill_file_and_code(qtbot, wizard, path, code)
+    fill_account(qtbot, wizard, "tanaka")
+    join_in_folder(qtbot, wizard, tmp_path / "laptop")
+    page = wizard.recovery_page
+    assert wizard.state.created and not page.errors.isVisible()
+    assert "使用済み" in page.instructions.text()
+    assert path.read_bytes().startswith(USED_MAGIC)
+    wizard.store.close()
+
+    again = SetupWizard(executor, tmp_path / "default", kdf=FAST_KDF)
+    qtbot.addWidget(again)
+    again.show()
+    choose_join(qtbot, again)
+    fill_file_and_code(qtbot, again, path, code)
+    assert again.currentPage() is again.join_file_page
+    shown = again.join_file_page.errors.text()
+    assert f"{format_wareki(clock.today())}に端末「田中さんのノートPC」の登録に使われた" in shown
+    assert "端末の追加" in shown
+
+
+def test_a_file_left_behind_is_shown_as_a_warning_to_delete_it(qtbot, executor, tmp_path, enrolment, monkeypatch):
+    """A write-protected stick: the join succeeds, and the page says in red to delete the file now."""
+    import errno
+    import pathlib
+
+    path, code = enrolment
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    real_unlink = pathlib.Path.unlink
+
+    def unlink(self, *args, **kwargs):
+        if self == path:
+            read_only()
+        return real_unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(devices, "write_atomic", read_only)
+    monkeypatch.setattr(pathlib.Path, "unlink", unlink)
+    wizard = SetupWizard(executor, tmp_path / "default", kdf=FAST_KDF)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    choose_join(qtbot, wizard)
+    fill_file_and_code(qtbot, wizard, path, code)
+    fill_account(qtbot, wizard, "tanaka")
+    join_in_folder(qtbot, wizard, tmp_path / "laptop")
+    page = wizard.recovery_page
+    assert wizard.state.created and page.key_label.isVisible()
+    assert page.errors.isVisible() and "今すぐ削除してください" in page.errors.text() and str(path) in page.errors.text()
+    assert "使用済み" not in page.instructions.text()
+    assert not page.back_button.isVisible()  # nothing to go back to: the join is done
+    wizard.store.close()

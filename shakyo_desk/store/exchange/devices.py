@@ -4,9 +4,12 @@ and revocation. Only the office holds the council admin key that signs the roste
 from __future__ import annotations
 
 import base64
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Self
 
 import sqlalchemy as sa
 
@@ -116,8 +119,10 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
         accounts = conn.execute(sa.select(Staff.id, Staff.login, Staff.display_name, Staff.role, Staff.disabled_at)).all()
         staff = [{"id": r.id, "login": r.login, "role": r.role, "disabled": r.disabled_at is not None} for r in accounts]
         signed = ident.publish_roster(conn, me, {**roster, "devices": roster["devices"] + [entry], "staff": staff})
+        enrolment_id = new_id()
         payload = enrolment.payload_for({
             "council_id": me.council_id,
+            "enrolment_id": enrolment_id,
             "device": {"device_id": device_id, "name": name, "scope": scope,
                        "signing_key": base64.b64encode(keys.signing_private_bytes()).decode("ascii"),
                        "age_identity": keys.identity_str},
@@ -134,21 +139,78 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
             write_atomic(out, enrolment.seal({}, payload, code, kdf))
         except OSError as error:
             raise StoreError(f"登録ファイルを書き込めませんでした（{error.strerror or error}）。保存先を確かめてください。") from error
-        w.audit("device.add", detail={"device": device_id, "name": name, "scope": scope})
+        w.audit("device.add", detail={"device": device_id, "name": name, "scope": scope, "enrolment": enrolment_id})
     return code
 
 
-def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: str,
-         kdf: dict | None = None) -> tuple[Store, RecoveryKey]:
-    """Create this installation's store from an enrolment file."""
-    login = validate_login(login)
+# A joined installation starts at a random epoch, never 1: two installations joined from
+# copies of one enrolment file share a device id and keys, and at a common epoch they would
+# name different changes by the same (device, epoch, seq) — the office refused the second
+# copy's bundles as a forked chain and each copy's records never reached the other. Epochs
+# stay below 2**31 (a restore or a detected clone adds 1).
+JOIN_EPOCH_RANGE = (2, 2**30)
+
+
+def join_epoch() -> int:
+    low, high = JOIN_EPOCH_RANGE
+    return low + secrets.randbelow(high - low)
+
+
+class Joined(tuple):
+    """(store, recovery key), as unpacked by callers, plus what became of the enrolment file:
+    `file_used` when it now holds the used marker (or is gone); otherwise `warning` is the
+    sentence telling the person to delete it now (the join itself succeeded)."""
+
+    store: Store
+    recovery_key: RecoveryKey
+    file_used: bool
+    warning: str | None
+
+    def __new__(cls, store: Store, recovery_key: RecoveryKey, file_used: bool, warning: str | None) -> Self:
+        value = super().__new__(cls, (store, recovery_key))
+        value.store, value.recovery_key, value.file_used, value.warning = store, recovery_key, file_used, warning
+        return value
+
+
+def left_behind(path: Path, reason: str) -> str:
+    return (f"この端末の登録は済みましたが、登録ファイル「{path}」を使用済みにできませんでした（{reason}）。"
+            "このファイルには端末の鍵が入っています。もう一度使われないように、今すぐ削除してください"
+            "（書き込み禁止のUSBメモリなら、書き込み禁止を外してから削除してください）。")
+
+
+def consume_enrolment_file(path: Path, enrolment_id: str, device_name: str) -> str | None:
+    """Overwrite the enrolment file with the used marker (atomically: the old file stays
+    whole until the rename). None when done; otherwise the sentence to show."""
+    path = Path(path)
     try:
-        data = Path(enrolment_file).read_bytes()
+        write_atomic(path, enrolment.used_marker(enrolment_id, device_name, clock.today()))
+        return None
+    except OSError as error:
+        reason = error.strerror or str(error)
+    try:
+        path.unlink()  # no room for the marker, say: at least no key stays behind
+        return None
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return left_behind(path, reason)
+
+
+def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: str,
+         kdf: dict | None = None) -> Joined:
+    """Create this installation's store from an enrolment file, then use the file up."""
+    login = validate_login(login)
+    enrolment_file = Path(enrolment_file)
+    try:
+        data = enrolment_file.read_bytes()
     except OSError as error:
         raise InvalidInput(f"登録ファイル「{enrolment_file}」を読めませんでした。ファイルの場所を確かめてください。") from error
     meta, changes = enrolment.unseal(data, code)
     device = meta["device"]
     council_id = meta["council_id"]
+    # Files made before enrolment ids existed are named by their digest.
+    enrolment_id = str(meta.get("enrolment_id") or hashlib.sha256(data).hexdigest()[:32])
+    del data
     signed = rosters.SignedRoster.from_json(meta["roster"])
     roster = signed.data
     rosters.verify(signed, roster["admin_key"], council_id)  # the roster signs itself consistently
@@ -157,22 +219,32 @@ def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: st
         raise InvalidInput(f"アカウント「{login}」は社協の職員名簿にありません。事務局で登録されたログイン名を入力してください。")
     actor = Actor(account["id"], login, account["display_name"] or login, Role(account["role"]))
     now: list[Actor] = []
+    epoch = join_epoch()
 
     def fill(store: Store) -> None:
         with store.write() as w:
             conn = w.conn
-            ident.set_state(conn, device_name=device["name"], scope=device["scope"],
+            ident.set_state(conn, device_name=device["name"], scope=device["scope"], epoch=epoch,
                             signing_key=base64.b64decode(device["signing_key"]), age_identity=device["age_identity"])
             ident.save_roster(conn, signed)
             apply_changes(conn, changes)
             knowledge.save(conn, meta["knowledge"])
-            w.audit("device.join", detail={"device": device["device_id"], "name": device["name"]})
+            w.audit("device.join", detail={"device": device["device_id"], "name": device["name"],
+                                           "enrolment": enrolment_id, "epoch": epoch})
         # The account as it is now, not as created: a disabled one is refused here, inside
         # build_store, which then removes the half-made store so the folder can be used again.
         now.append(_load_actor(store.engine, login))
 
     store, recovery_key = build_store(root, council_id, device["device_id"], actor, passphrase, fill, kdf)
-    return store.as_actor(now[0]), RecoveryKey(recovery_key, "")
+    store = store.as_actor(now[0])
+    warning = consume_enrolment_file(enrolment_file, enrolment_id, device["name"])
+    try:
+        with store.write() as w:
+            w.audit("device.enrolment_file", detail={"enrolment": enrolment_id, "used": warning is None})
+    except BaseException:
+        store.close()
+        raise
+    return Joined(store, RecoveryKey(recovery_key, ""), warning is None, warning)
 
 
 def revoke_device(store: Store, name_or_id: str) -> dict:

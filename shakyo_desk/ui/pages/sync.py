@@ -363,7 +363,8 @@ class EnrolmentCodeDialog(QDialog):
             "・新しい端末で登録ファイルを読み込むときに、このコードを入力します。\n"
             "・コードは紙に書き写して、登録ファイルとは別に持ち運んでください。登録ファイルと同じ USBメモリに保存したり、"
             "同じ封筒に入れたりしないでください。\n"
-            "・登録ファイルは7日で使えなくなります。登録が済んだら、登録ファイルは消してください。"))
+            "・登録ファイルは一度しか使えず、7日で使えなくなります。登録が済むと、登録ファイルは使用済みに書き換わります。"
+            "コピーして2台目に使わないでください（同じ端末が2台できてしまいます）。"))
         advice.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("書き写しました"))
