@@ -11,6 +11,7 @@ from pathlib import Path
 from shakyo_desk import __version__
 from shakyo_desk.cli_commands import register_all
 from shakyo_desk.cli_commands._base import ENV_DEBUG, ENV_FAST_KDF, PROG, Context, Parser
+from shakyo_desk.domain import faults
 from shakyo_desk.domain.errors import UserError
 
 EXIT_UNEXPECTED = 70
@@ -113,6 +114,7 @@ def _selftest(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     _utf8_streams()
+    faults.install(_record_fault)  # a fault in one file of a sync run: a report, then the next file
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -156,6 +158,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{ENV_DEBUG}=1 を付けて実行した結果をサポート担当に伝えてください。\n"
         )
         return EXIT_UNEXPECTED
+
+
+def _record_fault(error: BaseException, where: str) -> Path:
+    from shakyo_desk import crash_report
+
+    return crash_report.write_report(error, where=f"command line ({where})")
 
 
 def _crash_report(error: BaseException, args) -> str:

@@ -12,11 +12,13 @@ verified bundle means; this module only makes and opens the bytes.
 
 from __future__ import annotations
 
+import array
 import base64
 import codecs
 import errno
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -37,18 +39,40 @@ from pyrage import x25519
 from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import StoreError, UserError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # written; format 1 (roster inside the manifest) is still read
+READABLE_VERSIONS = (1, 2)
 MAGIC = b"SHAKYOBN"
 BUNDLE_SUFFIX = ".bundle"
 PARTIAL_SUFFIX = safe_file.PARTIAL_SUFFIX
 PAYLOAD_ENCODING = "json+zlib"
 # Domain separation: a signature over a bundle can never be replayed as a signature over
-# anything else the same key signs (roster entries, enrolment files).
-SIGNATURE_CONTEXT = b"shakyo-desk bundle signature v1\x00"
+# anything else the same key signs (roster entries, enrolment files), nor a format-1
+# signature as a format-2 one.
+SIGNATURE_CONTEXT = b"shakyo-desk bundle signature v2\x00"
+SIGNATURE_CONTEXT_V1 = b"shakyo-desk bundle signature v1\x00"
 SIGNATURE_SIZE = 64
-MAX_MANIFEST_BYTES = 4 * 1024 * 1024  # a manifest is a few KiB; refuse absurd lengths early
 
-_HEAD = struct.Struct(">8sHI")  # magic, container format version, manifest length
+# ---- limits (docs/sync-protocol.md, "Limits"). Everything a bundle declares or carries is
+# bounded before or while it is parsed, so no file can exhaust memory, CPU or the stack.
+MAX_MANIFEST_BYTES = 1 << 20  # a manifest is a few KiB (a format-1 one with its roster, tens)
+MAX_ROSTER_BYTES = 1 << 20  # roster body: ~400 bytes a device, ~100 an account
+MAX_ROSTER_DEVICES = 1_000  # keys tried against a signature
+MAX_JSON_DEPTH = 32  # manifests nest 3 deep, rosters 4, change values 2–3
+MAX_RANGES = 10_000  # one per origin and epoch carried
+MAX_KNOWLEDGE = 10_000  # entries of a version vector (manifest knowledge, a change's base)
+MAX_RECIPIENTS = 1_000
+MAX_ID_CHARS = 200  # ids, knowledge keys, schema versions: uuids are 36
+MAX_NUMBER = 1_000_000_000  # change seqs, bundle numbers, roster versions
+MAX_EPOCH = 2**31 - 1  # joined installations start at a random epoch below 2**30 (devices.py)
+MAX_CHANGES = 20_000_000  # a large town's full bundle holds ~430,000
+MAX_FIELD_CHARS = 64 << 10  # one field value (the longest text a form takes is 8,000 characters)
+MAX_CHANGE_CHARS = 256 << 10  # one change's JSON text: several long texts and their keys
+MAX_PAYLOAD_BYTES = 4 << 30  # inflated JSON; a large town's full bundle is ~365 MB
+MAX_INFLATE_RATIO = 100  # real payloads inflate ~10×; zlib at most ~1,030×
+INFLATE_ALLOWANCE = 4 << 20  # small payloads may inflate any ratio up to this size
+
+_HEAD = struct.Struct(">8sH")  # magic, container format version
+_LEN32 = struct.Struct(">I")  # roster section length (format 2), manifest length
 _PAYLOAD_LEN = struct.Struct(">Q")
 
 
@@ -92,15 +116,41 @@ def _refuse_council(theirs: object) -> BundleRefused:
     return BundleRefused("council", f"この同期ファイルは別の社協（{theirs}）のものなので取り込めません。")
 
 
-def _refuse_sender(device: object) -> BundleRefused:
+def _refuse_signature() -> BundleRefused:
     return BundleRefused(
-        "sender", f"この同期ファイルの送り主の端末（{device}）は端末名簿にないか利用停止されているため取り込めません。管理者に相談してください。"
+        "signature",
+        "この同期ファイルは、端末名簿にあるどの端末の署名とも合わない（名簿にない端末が作ったか、作られた後に書き換えられた）ため取り込めません。"
+        "送り主の端末でもう一度書き出してもらい、それでも同じなら管理者に相談してください。",
     )
 
 
-def _refuse_signature() -> BundleRefused:
+def _refuse_sender_mismatch() -> BundleRefused:
     return BundleRefused(
-        "signature", "この同期ファイルは署名が合わない（送り主が作った後に書き換えられた可能性がある）ため取り込めません。"
+        "signature",
+        "この同期ファイルは、署名した端末とは別の端末が作ったと名乗っているため取り込めません。管理者に相談してください。",
+    )
+
+
+# What each limit protects, in the words the person sees. Every one is refused the same way:
+# reason "limit", the file quarantined, the other files of the run imported.
+_LIMIT_SENTENCES = {
+    "manifest": "目録（中身の一覧）が大きすぎる",
+    "roster": "同梱された端末名簿が大きすぎる",
+    "depth": "データの入れ子が深すぎる",
+    "count": "目録に並ぶ範囲・受け取り状況・宛先の数が多すぎる",
+    "number": "番号（同期ファイルの番号や変更の番号）が大きすぎる",
+    "text": "目録の名前や番号の文字列が長すぎる",
+    "field": "1つの項目の値が長すぎる",
+    "change": "1件の変更が大きすぎる",
+    "payload": "展開すると大きくなりすぎる（圧縮を悪用したファイルのおそれがある）",
+}
+
+
+def _refuse_limit(what: str) -> BundleRefused:
+    return BundleRefused(
+        "limit",
+        f"この同期ファイルは{_LIMIT_SENTENCES[what]}ため取り込めません。"
+        "社協デスクが作ったものではないか壊れているおそれがあります。管理者に相談してください。",
     )
 
 
@@ -181,6 +231,40 @@ def canonical_json(value: Any) -> bytes:
     )
 
 
+# A JSON string, or an unterminated one up to the end: always matches, so the scan is linear
+# (a pattern that could fail would be retried from every later quote, quadratic on hostile input).
+_JSON_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"?', re.S)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_DEPTH_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+
+
+def json_depth(data: bytes) -> int:
+    """The deepest nesting of arrays and objects in JSON text, found by a linear scan (strings
+    removed, brackets counted) without parsing: json.loads recurses once per level, so a deep
+    document exhausts the stack (RecursionError, or worse in a thread with a small stack)."""
+    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", data))
+    return max(itertools.accumulate(array.array("b", brackets.translate(_DEPTH_STEP))), default=0)
+
+
+def parse_bounded(data: bytes, max_bytes: int, too_big: str) -> Any:
+    """json.loads of untrusted bytes, after checking their size and nesting depth (limits
+    `max_bytes` and MAX_JSON_DEPTH, refused as the limit `too_big` and "depth")."""
+    if len(data) > max_bytes:
+        raise _refuse_limit(too_big)
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise _refuse_limit("depth")
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_no_constant)
+    except RecursionError:  # (not reachable after the depth scan; kept as a last line)
+        raise _refuse_limit("depth") from None
+    except (UnicodeDecodeError, ValueError):
+        raise _refuse_format() from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def make_manifest(
     *,
     council_id: str,
@@ -220,7 +304,7 @@ def _manifest_problem(m: Mapping) -> str | None:
     """What is wrong with a complete manifest's shape, or None. Used on both sides."""
     s = m.get("sender")
     checks = [
-        (m.get("format_version") == FORMAT_VERSION, "format_version"),
+        (m.get("format_version") in READABLE_VERSIONS, "format_version"),
         (isinstance(m.get("council_id"), str) and m["council_id"] != "", "council_id"),
         (isinstance(m.get("schema_version"), (str, int)), "schema_version"),
         (isinstance(m.get("bundle_id"), str) and m["bundle_id"] != "", "bundle_id"),
@@ -260,26 +344,84 @@ def _manifest_problem(m: Mapping) -> str | None:
     return None
 
 
+def _manifest_limit(m: Mapping) -> str | None:
+    """Which limit a manifest of the right shape breaks, or None (docs/sync-protocol.md,
+    "Limits"). Checked on both sides: a sender never writes what receivers refuse."""
+    s, p, c = m["sender"], m["payload"], m["counts"]
+    ids = [m["council_id"], m["bundle_id"], s["device_id"], str(m["schema_version"]), *m["knowledge"],
+           *(r["origin"] for r in m["ranges"])]
+    if any(len(i) > MAX_ID_CHARS for i in ids) or m["prev_bundle_hash"] is not None and len(m["prev_bundle_hash"]) > 64:
+        return "text"
+    by_entity = c.get("by_entity")
+    if (len(m["ranges"]) > MAX_RANGES or len(m["knowledge"]) > MAX_KNOWLEDGE or len(m["recipients"]) > MAX_RECIPIENTS
+            or (isinstance(by_entity, dict) and len(by_entity) > MAX_KNOWLEDGE)):
+        return "count"
+    numbers = [s["seq"], m["roster_version"], *m["knowledge"].values(),
+               *(r[k] for r in m["ranges"] for k in ("first", "last"))]
+    epochs = [s["epoch"], *(r["epoch"] for r in m["ranges"])]
+    if any(n > MAX_NUMBER for n in numbers) or any(e > MAX_EPOCH for e in epochs) or c["changes"] > MAX_CHANGES:
+        return "number"
+    if p["size"] > MAX_PAYLOAD_BYTES:
+        return "payload"
+    return None
+
+
+def inflate_limit(compressed_size: int) -> int:
+    """The most a payload of this many compressed bytes may inflate to."""
+    return min(MAX_PAYLOAD_BYTES, max(INFLATE_ALLOWANCE, MAX_INFLATE_RATIO * compressed_size))
+
+
 # ---------------------------------------------------------------- container
 
 
-def _signed_message(manifest_bytes: bytes, payload_sha256: bytes) -> bytes:
-    return SIGNATURE_CONTEXT + struct.pack(">I", len(manifest_bytes)) + manifest_bytes + payload_sha256
+@dataclass(frozen=True)
+class CarriedRoster:
+    """The signed roster a bundle carries: the canonical JSON body and the council admin's
+    raw 64-byte Ed25519 signature over `"shakyo-desk roster signature v1" 0x00 | body`.
+    Nothing in it is parsed until that signature holds (sync/roster.py)."""
+
+    body: bytes
+    signature: bytes
+
+    @classmethod
+    def from_json(cls, value: object) -> "CarriedRoster | None":
+        """The `{"body", "signature"}` base64 form (a format-1 manifest's `roster`), or None."""
+        try:
+            body = base64.b64decode(value["body"], validate=True)  # type: ignore[index]
+            signature = base64.b64decode(value["signature"], validate=True)  # type: ignore[index]
+        except (KeyError, TypeError, ValueError):
+            return None
+        if len(body) > MAX_ROSTER_BYTES or len(signature) != SIGNATURE_SIZE:
+            return None
+        return cls(body, signature)
+
+    @property
+    def section(self) -> bytes:
+        return self.body + self.signature
 
 
-def build_inner(manifest_bytes: bytes, payload: bytes, signature: bytes, version: int = FORMAT_VERSION) -> bytes:
-    """Lay out the inner container (docs/sync-protocol.md, "Bundle file format")."""
+def _signed_message(manifest_bytes: bytes, payload_sha256: bytes, roster: bytes | None = None) -> bytes:
+    """What the sender signs. Format 2 (`roster` given, possibly empty) binds the roster
+    section too; format 1 (`roster` None) covers the manifest and the payload hash only."""
+    if roster is None:
+        return SIGNATURE_CONTEXT_V1 + _LEN32.pack(len(manifest_bytes)) + manifest_bytes + payload_sha256
+    return b"".join((SIGNATURE_CONTEXT, _LEN32.pack(len(roster)), roster, _LEN32.pack(len(manifest_bytes)),
+                     manifest_bytes, payload_sha256))
+
+
+def build_inner(manifest_bytes: bytes, payload: bytes, signature: bytes, version: int = FORMAT_VERSION,
+                roster: bytes = b"") -> bytes:
+    """Lay out the inner container (docs/sync-protocol.md, "Bundle file format"); `roster` is
+    format 2's roster section (body + admin signature, or empty)."""
     if len(signature) != SIGNATURE_SIZE:
         raise ValueError("an Ed25519 signature is 64 bytes")
-    return b"".join(
-        [
-            _HEAD.pack(MAGIC, version, len(manifest_bytes)),
-            manifest_bytes,
-            _PAYLOAD_LEN.pack(len(payload)),
-            payload,
-            signature,
-        ]
-    )
+    parts = [_HEAD.pack(MAGIC, version)]
+    if version >= 2:
+        parts += [_LEN32.pack(len(roster)), roster]
+    elif roster:
+        raise ValueError("format 1 has no roster section")
+    parts += [_LEN32.pack(len(manifest_bytes)), manifest_bytes, _PAYLOAD_LEN.pack(len(payload)), payload, signature]
+    return b"".join(parts)
 
 
 @dataclass(frozen=True)
@@ -288,26 +430,57 @@ class Inner:
     manifest_bytes: bytes
     payload: bytes | memoryview  # a view when `inner` is one: the payload is most of a bundle
     signature: bytes
+    roster: bytes = b""  # format 2's roster section, as signed (empty: none, and always in format 1)
+
+    def signed_message(self, payload_sha256: bytes) -> bytes:
+        return _signed_message(self.manifest_bytes, payload_sha256, self.roster if self.version >= 2 else None)
+
+    @property
+    def carried_roster(self) -> CarriedRoster | None:
+        if not self.roster:
+            return None
+        return CarriedRoster(self.roster[:-SIGNATURE_SIZE], self.roster[-SIGNATURE_SIZE:])
 
 
 def unpack_inner(inner: bytes | memoryview) -> Inner:
-    """Split decrypted bytes into their parts; every length must add up exactly."""
+    """Split decrypted bytes into their parts; every length must add up exactly, and the
+    roster section and the manifest are refused above their limits before anything is read."""
     if len(inner) < _HEAD.size or inner[:8] != MAGIC:
         raise _refuse_format()
-    _, version, m_len = _HEAD.unpack_from(inner)
+    _, version = _HEAD.unpack_from(inner)
     if version > FORMAT_VERSION:
         raise _refuse_version(version)
-    if version != FORMAT_VERSION or m_len > MAX_MANIFEST_BYTES:
+    if version not in READABLE_VERSIONS:
         raise _refuse_format()
-    at = _HEAD.size + m_len
+    at = _HEAD.size
+    roster = b""
+    if version >= 2:
+        if len(inner) < at + _LEN32.size:
+            raise _refuse_format()
+        (r_len,) = _LEN32.unpack_from(inner, at)
+        at += _LEN32.size
+        if r_len > MAX_ROSTER_BYTES + SIGNATURE_SIZE:
+            raise _refuse_limit("roster")
+        if 0 < r_len <= SIGNATURE_SIZE or len(inner) < at + r_len:
+            raise _refuse_format()
+        roster = bytes(inner[at : at + r_len])
+        at += r_len
+    if len(inner) < at + _LEN32.size:
+        raise _refuse_format()
+    (m_len,) = _LEN32.unpack_from(inner, at)
+    at += _LEN32.size
+    if m_len > MAX_MANIFEST_BYTES:
+        raise _refuse_limit("manifest")
+    m_at = at
+    at += m_len
     if len(inner) < at + _PAYLOAD_LEN.size:
         raise _refuse_format()
     (p_len,) = _PAYLOAD_LEN.unpack_from(inner, at)
     at += _PAYLOAD_LEN.size
     if len(inner) != at + p_len + SIGNATURE_SIZE:
         raise _refuse_format()
-    return Inner(version, bytes(inner[_HEAD.size : _HEAD.size + m_len]), inner[at : at + p_len],
-                 bytes(inner[at + p_len :]))
+    return Inner(version, bytes(inner[m_at : m_at + m_len]), inner[at : at + p_len], bytes(inner[at + p_len :]),
+                 roster)
 
 
 # ---------------------------------------------------------------- pack
@@ -318,10 +491,12 @@ def pack_bundle(
     changes: list[dict],
     signing_key: Ed25519PrivateKey | DeviceKeys,
     recipients: list[str],
+    roster: CarriedRoster | None = None,
 ) -> bytes:
     """Sign and encrypt one bundle. `manifest` is make_manifest()'s dict (extra keys are kept
-    and signed); `recipients` are the `age1…` strings of every active device plus recovery."""
-    return pack_bundle_hashed(manifest, changes, signing_key, recipients)[0]
+    and signed); `recipients` are the `age1…` strings of every active device plus recovery;
+    `roster` the sender's newest signed roster (its own section of the container)."""
+    return pack_bundle_hashed(manifest, changes, signing_key, recipients, roster=roster)[0]
 
 
 class Payload:
@@ -369,10 +544,18 @@ def pack_bundle_hashed(
     changes: list[dict] | Payload,
     signing_key: Ed25519PrivateKey | DeviceKeys,
     recipients: list[str],
+    roster: CarriedRoster | None = None,
 ) -> tuple[bytes, str]:
     """pack_bundle, also returning the bundle hash receivers will compute. `changes` may be
-    a list of change objects or a Payload already filled."""
+    a list of change objects or a Payload already filled. A manifest key `roster` in the
+    `{"body", "signature"}` form (where format 1 carried it) is moved into the roster section."""
     key = signing_key.signing_key if isinstance(signing_key, DeviceKeys) else signing_key
+    manifest = dict(manifest)
+    if "roster" in manifest:
+        carried = CarriedRoster.from_json(manifest.pop("roster"))
+        if carried is None:
+            raise ValueError("manifest key roster is not a signed roster")
+        roster = roster or carried
     recipients = list(dict.fromkeys(recipients))  # keep order, drop repeats
     if not recipients:
         raise ValueError("a bundle needs at least one recipient")
@@ -392,12 +575,16 @@ def pack_bundle_hashed(
         payload={"encoding": PAYLOAD_ENCODING, "sha256": payload_hash.hex(), "size": changes.size},
         counts={"changes": changes.count, "by_entity": dict(changes.by_entity)},
     )
-    problem = _manifest_problem(full)
+    problem = _manifest_problem(full) or _manifest_limit(full)
     if problem:
-        raise ValueError(f"manifest field {problem} is missing or malformed")
+        raise ValueError(f"manifest field {problem} is missing, malformed or over its limit")
     manifest_bytes = canonical_json(full)
-    signature = key.sign(_signed_message(manifest_bytes, payload_hash))
-    return pyrage.encrypt(build_inner(manifest_bytes, payload, signature), parsed), bundle_hash(manifest_bytes)
+    section = roster.section if roster is not None else b""
+    if len(manifest_bytes) > MAX_MANIFEST_BYTES or len(section) > MAX_ROSTER_BYTES + SIGNATURE_SIZE:
+        raise ValueError("manifest or roster over its limit")
+    signature = key.sign(_signed_message(manifest_bytes, payload_hash, section))
+    inner = build_inner(manifest_bytes, payload, signature, roster=section)
+    return pyrage.encrypt(inner, parsed), bundle_hash(manifest_bytes)
 
 
 # ---------------------------------------------------------------- open
@@ -426,11 +613,17 @@ class Verified:
         return self.manifest["counts"]["changes"]
 
     def iter_changes(self) -> Iterator[dict]:
+        """The changes, each within the limits of one change (its JSON text, each field value,
+        its base vector); the payload inflates no further than its signed declared size."""
         count = 0
-        for change in json_objects(inflate(self.payload, self.manifest["payload"]["size"])):
+        for change in json_objects(inflate(self.payload, self.manifest["payload"]["size"]),
+                                   max_chars=MAX_CHANGE_CHARS):
             count += 1
             if count > self.count:
                 raise _refuse_format()
+            problem = change_limit(change)
+            if problem:
+                raise _refuse_limit(problem)
             yield change
         if count != self.count:
             raise _refuse_format()
@@ -447,15 +640,48 @@ def bundle_hash(manifest_bytes: bytes) -> str:
     return hashlib.sha256(manifest_bytes).hexdigest()
 
 
+def change_limit(change: dict) -> str | None:
+    """Which limit one received change breaks ("field", "depth", "count"), or None. Its whole
+    JSON text is bounded while it is read (MAX_CHANGE_CHARS); its shape is wire_problem's."""
+    fields, base = change.get("fields"), change.get("base")
+    if isinstance(base, dict) and len(base) > MAX_KNOWLEDGE:
+        return "count"
+    if not isinstance(fields, dict):
+        return None
+    for value in fields.values():
+        if isinstance(value, str):
+            if len(value) > MAX_FIELD_CHARS:
+                return "field"
+        elif isinstance(value, (list, dict)):  # rare (lists of ids): measure it as text
+            if _value_depth(value) > MAX_JSON_DEPTH:
+                return "depth"
+            if len(json.dumps(value, ensure_ascii=False)) > MAX_FIELD_CHARS:
+                return "field"
+    return None
+
+
+def _value_depth(value: Any) -> int:
+    depth, level = 0, [value]
+    while level:
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
+            return depth
+        level = [v for item in level for v in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(v, (list, dict))]
+    return depth
+
+
 _IN_STEP = 1 << 18  # compressed bytes fed at a time
-_OUT_STEP = 1 << 21  # at most this much inflated text at a time
-MAX_CHANGE_CHARS = 16 << 20  # no single change is this long; stop reading a malformed payload
+INFLATE_STEP = 1 << 21  # at most this much inflated text at a time
+_OUT_STEP = INFLATE_STEP
+MAX_BUFFERED_CHARS = 16 << 20  # (enrolment files) no single change is this long: stop reading
 
 
 def inflate(payload: bytes, size: int | None = None) -> Iterator[bytes]:
-    """The payload's text in pieces. The signed declared size bounds the inflation, so even a
-    buggy sender cannot make us inflate without limit (enrolment files, sealed with a secret
-    code, declare none)."""
+    """The payload's text in pieces. The signed declared size bounds the inflation: it stops
+    as soon as more than `size` bytes came out (at most INFLATE_STEP more), so even a buggy
+    sender cannot make us inflate without limit (enrolment files, sealed with a secret code,
+    declare none). verify_bundle has checked the size against the compressed length."""
     d = zlib.decompressobj()
     total = 0
     view = memoryview(payload)
@@ -468,7 +694,7 @@ def inflate(payload: bytes, size: int | None = None) -> Iterator[bytes]:
                 out = d.decompress(data, _OUT_STEP)
                 total += len(out)
                 if size is not None and total > size:
-                    raise _refuse_format()
+                    raise _refuse_limit("payload")
                 if out:
                     yield out
                 data = d.unconsumed_tail
@@ -479,10 +705,17 @@ def inflate(payload: bytes, size: int | None = None) -> Iterator[bytes]:
 
 
 _SPACE = " \t\n\r"
+_SPACES = re.compile(r"[ \t\n\r]*")
 
 
-def json_objects(pieces: Iterator[bytes]) -> Iterator[dict]:
-    """The objects of a JSON array of objects, parsed as the text arrives."""
+def json_objects(pieces: Iterator[bytes], max_chars: int | None = None) -> Iterator[dict]:
+    """The objects of a JSON array of objects, parsed as the text arrives. With `max_chars`,
+    an object whose text is longer is refused as soon as that many characters are buffered
+    (limit "change"); one nested too deep for the parser is refused (limit "depth")."""
+    limit = MAX_BUFFERED_CHARS if max_chars is None else max_chars
+
+    def too_long() -> BundleRefused:
+        return _refuse_limit("change") if max_chars is not None else _refuse_format()
     text = codecs.getincrementaldecoder("utf-8")()
     decode = json.JSONDecoder().scan_once  # (raw_decode without its frame: 430,000 calls a council)
     buf, pos, more = "", 0, True
@@ -499,8 +732,7 @@ def json_objects(pieces: Iterator[bytes]) -> Iterator[dict]:
         pos = 0
 
     while True:
-        while pos < len(buf) and buf[pos] in _SPACE:
-            pos += 1
+        pos = _SPACES.match(buf, pos).end()  # (whitespace in C: a payload may be mostly that)
         if pos == len(buf):
             if not more:
                 break
@@ -526,10 +758,16 @@ def json_objects(pieces: Iterator[bytes]) -> Iterator[dict]:
                 value, end = decode(buf, pos)
             except (ValueError, StopIteration):
                 # Most often the object continues in the next piece.
-                if not more or len(buf) - pos > MAX_CHANGE_CHARS:
+                if len(buf) - pos > limit:
+                    raise too_long() from None
+                if not more:
                     raise _refuse_format() from None
                 fill()
                 continue
+            except RecursionError:
+                raise _refuse_limit("depth") from None
+            if end - pos > limit:
+                raise too_long()
             yield value
             state, pos = "next", end
             while buf.startswith(",{", pos):  # the usual next object, without a round of the states
@@ -540,26 +778,39 @@ def json_objects(pieces: Iterator[bytes]) -> Iterator[dict]:
                     if more:
                         fill()  # most often with the rest of this object
                     break
+                except RecursionError:
+                    raise _refuse_limit("depth") from None
+                if end - pos - 1 > limit:
+                    raise too_long()
                 yield value
                 pos = end
     if state != "closed":
         raise _refuse_format()
 
 
+TrustedKeys = Mapping[str, Ed25519PublicKey | str | bytes]
+
+
 def verify_bundle(
     data: bytes | Path,
     identity: x25519.Identity | str | DeviceKeys,
-    trusted_keys: Mapping[str, Ed25519PublicKey | str | bytes] | Callable[[dict], Mapping],
+    trusted_keys: TrustedKeys | Callable[[CarriedRoster | None], TrustedKeys],
     council_id: str,
 ) -> Verified:
     """Decrypt and verify a bundle (its bytes, or the path of a file holding them), or raise
     BundleRefused; its changes are then read with `Verified.iter_changes`.
 
-    trusted_keys: device_id → public key of every device the current roster accepts (revoked
-    devices left out by the caller), or a function of the (still unverified) manifest that returns
-    them — the import pipeline uses it to adopt a newer signed roster the bundle carries before
-    judging its sender. Every check only refuses, so the order merely picks the
-    most useful sentence; nothing is accepted until the signature and the payload hash hold.
+    trusted_keys: device_id → public key of every device whose bundles may be accepted, or a
+    function of the roster the bundle carries (None when it carries none) that returns them —
+    the import pipeline adopts that roster if the council admin key signed it (checked over its
+    raw bytes), so a newly enrolled laptop's first bundle is accepted everywhere.
+
+    Verify before parse: the signature is checked over the raw bytes — every trusted key is
+    tried, so the sender is found without reading the manifest — and only a signed manifest is
+    parsed, with its size and nesting bounded. A format-1 bundle carried its roster inside the
+    manifest: when no key we hold signed it, its manifest is read with the bounded parser to
+    find that roster, and the keys are tried again. Every check only refuses; nothing is
+    returned until the signature, the manifest's limits and the payload hash hold.
     """
     if isinstance(identity, DeviceKeys):
         identity = identity.age_identity
@@ -572,44 +823,57 @@ def verify_bundle(
 
     inner = unpack_inner(inner_bytes)
     del inner_bytes
-    try:
-        manifest = json.loads(inner.manifest_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise _refuse_format() from None
-    if not isinstance(manifest, dict):
-        raise _refuse_format()
-    if manifest.get("format_version") != inner.version:
-        raise _refuse_format()
-
-    # Unauthenticated claims, used only to refuse with the right words.
-    if manifest.get("council_id") != council_id:
-        raise _refuse_council(manifest.get("council_id"))
-    if callable(trusted_keys):
-        trusted_keys = trusted_keys(manifest)
-    sender = manifest.get("sender")
-    device_id = sender.get("device_id") if isinstance(sender, dict) else None
-    if not isinstance(device_id, str) or device_id not in trusted_keys:
-        raise _refuse_sender(device_id)
-
     payload_hash = hashlib.sha256(inner.payload).digest()
-    claimed = manifest.get("payload", {}).get("sha256") if isinstance(manifest.get("payload"), dict) else None
-    try:
-        claimed_raw = bytes.fromhex(claimed) if isinstance(claimed, str) else b""
-    except ValueError:
-        claimed_raw = b""
-    # The signature covers the manifest and the payload hash it names: verify against the
-    # claimed hash first, so a re-encrypted bundle with a changed manifest reads as tampered.
-    try:
-        public_key_from(trusted_keys[device_id]).verify(
-            inner.signature, _signed_message(inner.manifest_bytes, claimed_raw)
-        )
-    except InvalidSignature:
-        raise _refuse_signature() from None
+    message = inner.signed_message(payload_hash)
+    keys = trusted_keys(inner.carried_roster) if callable(trusted_keys) else trusted_keys
+    signers = _signers(keys, inner.signature, message)
+    manifest = None
+    if not signers and inner.version == 1 and callable(trusted_keys):
+        manifest = _parse_manifest(inner)
+        carried = CarriedRoster.from_json(manifest.get("roster"))
+        if carried is not None:
+            signers = _signers(trusted_keys(carried), inner.signature, message)
+    if not signers:
+        raise _refuse_signature()
+
+    if manifest is None:
+        manifest = _parse_manifest(inner)
     if _manifest_problem(manifest):
         raise _refuse_format()
-    if payload_hash != claimed_raw:
+    if manifest["sender"]["device_id"] not in signers:
+        raise _refuse_sender_mismatch()  # a member of the roster naming another device as sender
+    if manifest["council_id"] != council_id:
+        raise _refuse_council(manifest["council_id"][:MAX_ID_CHARS])
+    limit = _manifest_limit(manifest)
+    if limit:
+        raise _refuse_limit(limit)
+    if manifest["payload"]["sha256"] != payload_hash.hex():
         raise _refuse_payload()
+    if manifest["payload"]["size"] > inflate_limit(len(inner.payload)):
+        raise _refuse_limit("payload")  # refused before inflating anything
     return Verified(manifest, inner.payload, bundle_hash(inner.manifest_bytes))
+
+
+def _parse_manifest(inner: Inner) -> dict:
+    manifest = parse_bounded(inner.manifest_bytes, MAX_MANIFEST_BYTES, "manifest")
+    if not isinstance(manifest, dict) or manifest.get("format_version") != inner.version:
+        raise _refuse_format()
+    return manifest
+
+
+def _signers(keys: TrustedKeys, signature: bytes, message: bytes) -> set[str]:
+    """The devices whose key made `signature` over `message` (one, unless a roster lists a
+    key twice). A roster is signed by the admin, but its size is still bounded."""
+    if len(keys) > MAX_ROSTER_DEVICES:
+        raise _refuse_limit("roster")
+    found = set()
+    for device_id, key in keys.items():
+        try:
+            public_key_from(key).verify(signature, message)
+        except (InvalidSignature, ValueError, TypeError):
+            continue
+        found.add(device_id)
+    return found
 
 
 def _decrypt(data: bytes | Path, identity: x25519.Identity) -> bytes | memoryview:
@@ -626,7 +890,7 @@ def _decrypt(data: bytes | Path, identity: x25519.Identity) -> bytes | memoryvie
 def open_bundle(
     data: bytes,
     identity: x25519.Identity | str | DeviceKeys,
-    trusted_keys: Mapping[str, Ed25519PublicKey | str | bytes] | Callable[[dict], Mapping],
+    trusted_keys: TrustedKeys | Callable[[CarriedRoster | None], TrustedKeys],
     council_id: str,
 ) -> Opened:
     """verify_bundle with every change parsed into a list; nothing partial is ever returned."""

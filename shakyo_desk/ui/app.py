@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QApplication, QDialog, QDialogButtonBox, QLabel, QMessageBox, QProgressDialog, QPushButton, QVBoxLayout, QWidget,
 )
 
+from shakyo_desk.domain import faults
 from shakyo_desk.domain.errors import UserError
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.paths import StoreLayout, default_demo_dir, default_store_dir
@@ -267,6 +268,13 @@ ALREADY_RUNNING = ("社協デスクはすでに起動しています。タスク
                    "画面が見当たらないときは、パソコンを再起動してからもう一度開いてください。")
 
 
+def _record_fault(error: BaseException, where: str) -> Path:
+    from shakyo_desk import crash_report
+    from shakyo_desk.ui.crash_dialog import qt_versions
+
+    return crash_report.write_report(error, where=f"desktop ({where})", versions=qt_versions())
+
+
 def run(store_dir: Path | None = None, demo: bool = False) -> int:
     from shakyo_desk.ui.appearance import install as install_appearance
     from shakyo_desk.ui.crash_dialog import install_crash_handler
@@ -279,6 +287,7 @@ def run(store_dir: Path | None = None, demo: bool = False) -> int:
     # unexpected errors (a worker task's too: worker.report_fault hands them to sys.excepthook):
     # a Japanese dialog and a local report without personal data
     install_crash_handler()
+    faults.install(_record_fault)  # a fault in one file of a sync run: a report, then the next file
     ui_settings = UiSettings()
     install_appearance(app, ui_settings)  # this person's text size and contrast, before the first screen
     app.setQuitOnLastWindowClosed(False)

@@ -14,6 +14,7 @@ from pyrage import x25519
 
 from shakyo_desk.domain.errors import UserError
 from shakyo_desk.sync.bundle import (
+    FORMAT_VERSION,
     BundleRefused,
     DeviceKeys,
     build_inner,
@@ -55,7 +56,7 @@ def test_round_trip_for_each_device_and_the_recovery_identity():
         assert opened.changes == items
         assert opened.sender == ("dev-office", 1, 14)
         m = opened.manifest
-        assert m["council_id"] == COUNCIL and m["format_version"] == 1
+        assert m["council_id"] == COUNCIL and m["format_version"] == FORMAT_VERSION == 2
         assert m["recipients"] == council.recipients
         assert m["counts"] == {"changes": 3, "by_entity": {"household": 2, "contact": 1}}
         assert m["ranges"] == [{"origin": "dev-office", "epoch": 1, "first": 101, "last": 103}]
@@ -146,14 +147,15 @@ def test_unknown_device_is_refused():
     council = Council()
     stranger = DeviceKeys.generate()
     data = pack_bundle(manifest(device_id="dev-stranger"), changes(), stranger, council.recipients)
-    err = refused(data, council, "sender")
-    assert "dev-stranger" in err.message
+    # Found by trying the roster's keys over the raw bytes: nothing of the manifest is read.
+    err = refused(data, council, "signature")
+    assert "名簿" in err.message
 
 
 def test_revoked_device_left_out_of_trusted_keys_is_refused():
     council = Council()
     data = pack_bundle(manifest(device_id="dev-laptop"), changes(), council.laptop, council.recipients)
-    refused(data, council, "sender", identity=council.office, trusted={"dev-office": council.office.public_key})
+    refused(data, council, "signature", identity=council.office, trusted={"dev-office": council.office.public_key})
 
 
 def test_key_not_matching_the_claimed_sender_is_refused():
@@ -188,8 +190,10 @@ def test_changed_payload_is_refused():
     forged = changes()
     forged[0]["fields"]["note"] = "書き換えた"
     payload = zlib.compress(canonical_json(forged))
+    # The signature covers the hash of the payload actually carried: no key verifies.
     refused(
-        reencrypt(council, data, lambda i: build_inner(i.manifest_bytes, payload, i.signature)), council, "payload"
+        reencrypt(council, data, lambda i: build_inner(i.manifest_bytes, payload, i.signature, roster=i.roster)),
+        council, "signature",
     )
 
 
@@ -204,7 +208,7 @@ def test_changed_payload_with_matching_manifest_hash_is_refused():
         m = json.loads(inner.manifest_bytes)
         m["payload"]["sha256"] = hashlib.sha256(payload).hexdigest()
         m["counts"]["changes"] = 4
-        return build_inner(canonical_json(m), payload, inner.signature)
+        return build_inner(canonical_json(m), payload, inner.signature, roster=inner.roster)
 
     refused(reencrypt(council, data, edit), council, "signature")
 
@@ -216,7 +220,7 @@ def test_changed_recipients_or_council_in_manifest_are_refused():
     def edit(inner):
         m = json.loads(inner.manifest_bytes)
         m["recipients"] = m["recipients"][:1]
-        return build_inner(canonical_json(m), inner.payload, inner.signature)
+        return build_inner(canonical_json(m), inner.payload, inner.signature, roster=inner.roster)
 
     refused(reencrypt(council, data, edit), council, "signature")
 
@@ -225,11 +229,10 @@ def test_re_signed_by_the_attackers_own_key_is_refused():
     council = Council()
     data = pack_bundle(manifest(), changes(), council.office, council.recipients)
     attacker = Ed25519PrivateKey.generate()
-    from shakyo_desk.sync.bundle import _signed_message
 
     def edit(inner):
-        sig = attacker.sign(_signed_message(inner.manifest_bytes, hashlib.sha256(inner.payload).digest()))
-        return build_inner(inner.manifest_bytes, inner.payload, sig)
+        sig = attacker.sign(inner.signed_message(hashlib.sha256(inner.payload).digest()))
+        return build_inner(inner.manifest_bytes, inner.payload, sig, roster=inner.roster)
 
     refused(reencrypt(council, data, edit), council, "signature")
 
@@ -255,7 +258,8 @@ def test_any_flipped_bit_inside_a_validly_reencrypted_bundle_is_refused(draw):
 def test_newer_container_format_is_refused_with_update_advice():
     council = Council()
     data = pack_bundle(manifest(), changes(), council.office, council.recipients)
-    newer = reencrypt(council, data, lambda i: build_inner(i.manifest_bytes, i.payload, i.signature, version=2))
+    newer = reencrypt(council, data, lambda i: build_inner(i.manifest_bytes, i.payload, i.signature,
+                                                           version=FORMAT_VERSION + 1))
     err = refused(newer, council, "unsupported")
     assert "更新" in err.message
 

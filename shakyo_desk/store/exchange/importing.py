@@ -16,6 +16,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shakyo_desk.domain import faults
+from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store import migrate
 from shakyo_desk.store.exchange import identity as ident
@@ -25,7 +27,8 @@ from shakyo_desk.store.models import SyncBundle, SyncPeer, SyncPending, SyncQuar
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
 from shakyo_desk.sync import roster as rosters
-from shakyo_desk.sync.bundle import BUNDLE_SUFFIX, PARTIAL_SUFFIX, BundleRefused, Verified, bundle_files_in, verify_bundle
+from shakyo_desk.sync.bundle import (BUNDLE_SUFFIX, PARTIAL_SUFFIX, BundleRefused, CarriedRoster, Verified,
+                                     bundle_files_in, verify_bundle)
 from shakyo_desk.domain import clock, safe_file
 
 Progress = Callable[[int, int, str], None]
@@ -91,10 +94,31 @@ def import_paths(store: Store, paths: Iterable[Path], progress: Progress | None 
     for index, path in enumerate(files):
         if progress:
             progress(index, len(files), path.name)
-        report.results.append(import_file(store, path))
+        report.results.append(_import_isolated(store, path))
     if progress:
         progress(len(files), len(files), "")
     return report
+
+
+def _import_isolated(store: Store, path: Path) -> ImportResult:
+    """One file of a run: whatever goes wrong with it, the run goes on with the next file, so
+    one file can never keep a mailbox stuck. A refusal is import_file's; any other error is a
+    fault of the app: written to a crash report (no personal data) and recorded as a refused
+    result naming the file. Its transaction was rolled back, so nothing of it is kept."""
+    try:
+        return import_file(store, path)
+    except UserError as error:  # a store-level condition (locked, keys missing): not the file's fault
+        return ImportResult(Path(path).name, REFUSED, message=error.message, reason="store")
+    except Exception as error:  # noqa: BLE001 - one file's fault never ends the run
+        return ImportResult(Path(path).name, REFUSED, message=_fault_message(error), reason="fault")
+
+
+def _fault_message(error: BaseException) -> str:
+    report = faults.record(error, "sync import")
+    where = f"詳しい記録：{report}　" if report is not None else ""
+    return (f"この同期ファイルの取り込み中に予期しないエラーが起きた（{type(error).__name__}）ため、"
+            f"このファイルは取り込まずに次のファイルへ進みました。{where}"
+            "アプリを最新版に更新してからもう一度取り込み、それでも同じならサポート担当に伝えてください。")
 
 
 # ---- one file ---------------------------------------------------------------------------
@@ -158,11 +182,13 @@ def _import(w, staged: Path, result: ImportResult) -> None:
     me = ident.load(conn)
     adopted: list[bool] = []
 
-    def trusted(manifest: dict) -> dict:
-        carried = manifest.get("roster")
+    def trusted(carried: CarriedRoster | None) -> dict:
+        # Called before the bundle's signature is checked: the roster is adopted only if the
+        # council admin key signed its raw bytes (rosters.verify), and only then is it parsed.
         if carried is not None:
+            signed = rosters.SignedRoster(carried.body, ident.b64(carried.signature))
             try:
-                adopted.append(ident.adopt_roster(conn, rosters.SignedRoster.from_json(carried), me.council_id))
+                adopted.append(ident.adopt_roster(conn, signed, me.council_id))
             except rosters.RosterInvalid:
                 pass  # judged below by the roster we hold: an unsigned roster changes nothing
         return rosters.trusted_keys(ident.roster_data(conn))
@@ -204,7 +230,12 @@ def _known_bundle(conn: Connection, digest: str) -> bool:
 
 def _check_chain(conn: Connection, opened: Verified, name: str, result: ImportResult) -> None:
     """Per-sender hash chain: a bundle must extend what we hold from that sender; a missing
-    number is a gap to report, a different history under the same numbers is refused."""
+    number is a gap to report, a different history under the same numbers is refused.
+
+    A sender commits a bundle's number and hash before its file exists (exporting.py), so a
+    crash never makes it issue two contents under one number. A number whose export never
+    finished is declared in a later manifest's `abandoned`: it is no gap (it may still arrive,
+    and is then taken like any other). Gaps are reported as runs of numbers, one sentence each."""
     device_id, epoch, seq = opened.sender
     rows = conn.execute(sa.select(SyncBundle.seq, SyncBundle.bundle_hash).where(
         SyncBundle.sender == device_id, SyncBundle.epoch == epoch, SyncBundle.direction == "in")).all()
@@ -214,9 +245,31 @@ def _check_chain(conn: Connection, opened: Verified, name: str, result: ImportRe
     if forked:
         raise _Refusal("chain", f"端末「{name}」の第{seq}号として、取り込み済みのものと食い違う同期ファイルです。"
                                 "端末の複製や改ざんのおそれがあるため取り込みません。管理者に相談してください。")
+    abandoned = _abandoned(opened.manifest, seq)
     last = max((s for s in by_seq if s < seq), default=0)
-    for missing in range(last + 1, seq):
-        result.gaps.append(f"「{name}」の第{missing}号の同期ファイルがまだ届いていません。")
+    start = last + 1
+    for skipped in [*sorted(n for n in abandoned if n > last), seq]:
+        if start < skipped:
+            result.gaps.append(_missing(name, start, skipped - 1))
+        start = skipped + 1
+
+
+MAX_ABANDONED = 1000  # abandoned numbers a manifest may declare (a sender declares at most 64)
+
+
+def _abandoned(manifest: dict, seq: int) -> set[int]:
+    """The sender's numbers it never finished writing (manifest key `abandoned`, optional)."""
+    declared = manifest.get("abandoned", [])
+    if (not isinstance(declared, list) or len(declared) > MAX_ABANDONED
+            or not all(type(n) is int and 1 <= n < seq for n in declared)):
+        raise _Refusal("format", "同期ファイルの目録（書き出しが終わらなかった番号）の形式が正しくないため取り込めません。")
+    return set(declared)
+
+
+def _missing(name: str, first: int, last: int) -> str:
+    if first == last:
+        return f"「{name}」の第{first}号の同期ファイルがまだ届いていません。"
+    return f"「{name}」の第{first}号から第{last}号までの同期ファイルがまだ届いていません。"
 
 
 @dataclass
