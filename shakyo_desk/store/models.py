@@ -413,7 +413,8 @@ class SyncPeer(Base):
 
 
 class SyncBundle(Base):
-    """Every bundle written or imported, by its hash: replays are recognised."""
+    """Every bundle written or imported, by its hash: replays are recognised, and our own
+    bundles (reserved ones too) are never taken for a clone's."""
 
     __tablename__ = "sync_bundle"
     bundle_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -426,6 +427,11 @@ class SyncBundle(Base):
     changes: Mapped[int] = mapped_column(Integer, default=0)
     applied: Mapped[int] = mapped_column(Integer, default=0)
     conflicts: Mapped[int] = mapped_column(Integer, default=0)
+    # Bundles we write (0008): "reserved" when its number and hash are committed, before the
+    # file exists; "written" once the file is in place and read back; "abandoned" when a later
+    # export finds it still reserved (killed or failed midway) and declares it in its manifest.
+    # NULL for imported bundles and for exports recorded before 0008.
+    state: Mapped[str | None] = mapped_column(String(10))
 
     __table_args__ = (Index("ix_sync_bundle_sender", "sender", "epoch", "seq"),)
 

@@ -27,6 +27,13 @@ from shakyo_desk.domain import clock
 
 Progress = Callable[[int, int, str], None]
 
+# The states of a bundle we write (sync_bundle.state, docs/sync-protocol.md "Crash-consistent
+# export"): its number and hash are committed first (reserved), then the file is written and
+# renamed into place, then it is marked written. A later export that finds one still reserved
+# declares it abandoned in its manifest, so receivers neither wait for it nor see a fork.
+RESERVED, WRITTEN, ABANDONED = "reserved", "written", "abandoned"
+MAX_ABANDONED = 64  # abandoned numbers a manifest declares: the most recent of the epoch
+
 
 @dataclass(frozen=True)
 class Exported:
@@ -187,6 +194,7 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         fill_payload(conn, payload, ranges, predicate(covered) if covered is not None else None)
         if covered is not None:
             _fill_entering(conn, payload, ranges, covered)
+        abandoned = _abandon_unfinished(w, me)
         seq = me.bundle_seq + 1
         manifest = make_manifest(
             council_id=me.council_id, schema_version=migrate.head_revision(), device_id=me.device_id,
@@ -194,6 +202,8 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
             roster_version=roster["version"])
         manifest.update(roster=signed.to_json(), scope=sorted(scope), sender_name=me.name,
                         audience=[d["device_id"] for d in deciders])
+        if abandoned:
+            manifest["abandoned"] = abandoned
         if progress:
             progress(1, 3, "暗号化しています")
         # Ourselves too: a copy of this disk (a clone) must be recognisable when its bundles arrive.
@@ -201,21 +211,47 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         count = payload.count
         data, digest = pack_bundle_hashed(manifest, payload, me.keys, recipients)
         name = bundle_file_name(me.council_id, me.name, me.device_id, me.epoch, seq)
-        if progress:
-            progress(2, 3, "書き込んでいます")
-        path = write_bundle_file(folder, name, data)
+        # The number and the hash are ours before any file can exist: whatever happens from here
+        # on, no other content is ever issued under this number (a receiver would see a fork).
         ident.set_state(conn, bundle_seq=seq, last_bundle_hash=digest)
-        at = clock.utcnow()
         conn.execute(SyncBundle.__table__.insert(), dict(
-            bundle_hash=digest, direction="out", sender=me.device_id, epoch=me.epoch, seq=seq, at=at,
-            file_name=name, changes=count, applied=0, conflicts=0))
+            bundle_hash=digest, direction="out", sender=me.device_id, epoch=me.epoch, seq=seq, at=clock.utcnow(),
+            file_name=name, changes=count, applied=0, conflicts=0, state=RESERVED))
+    if progress:
+        progress(2, 3, "書き込んでいます")
+    path = write_bundle_file(folder, name, data)
+    with store.write() as w:
+        conn = w.conn
+        table = SyncBundle.__table__
+        conn.execute(table.update().where(table.c.bundle_hash == digest, table.c.state == RESERVED)
+                     .values(state=WRITTEN))
+        at = clock.utcnow()
         for d in deciders:
             _touch_peer(conn, d["device_id"], last_out_seq=seq, last_out_at=at)
         w.audit("sync.export", detail={"file": name, "changes": count, "for": target["name"] if target else "",
                                        "full": full})
-        if progress:
-            progress(3, 3, "書き出しました")
+    if progress:
+        progress(3, 3, "書き出しました")
     return Exported(path, seq, count, len(data), [d["name"] for d in readers])
+
+
+def _abandon_unfinished(w, me: ident.Identity) -> list[int]:
+    """Our bundles still only reserved — an export killed or failed after its number was
+    committed — become abandoned; returns the abandoned numbers of the current epoch that the
+    next manifest declares (the most recent MAX_ABANDONED). A reserved file may in fact have
+    reached a stick before the process died: it stays valid (its hash is the chain's), and a
+    receiver that gets it imports it; "abandoned" only tells receivers not to wait for it."""
+    conn = w.conn
+    table = SyncBundle.__table__
+    ours = (table.c.direction == "out") & (table.c.sender == me.device_id)
+    stale = conn.execute(sa.select(table.c.epoch, table.c.seq, table.c.file_name)
+                         .where(ours, table.c.state == RESERVED).order_by(table.c.epoch, table.c.seq)).all()
+    if stale:
+        conn.execute(table.update().where(ours, table.c.state == RESERVED).values(state=ABANDONED))
+        w.audit("sync.export_abandoned", detail={"files": [r.file_name for r in stale],
+                                                 "numbers": [r.seq for r in stale]})
+    return sorted(conn.execute(sa.select(table.c.seq).where(ours, table.c.epoch == me.epoch, table.c.state == ABANDONED)
+                               .order_by(table.c.seq.desc()).limit(MAX_ABANDONED)).scalars())
 
 
 def _touch_peer(conn: Connection, device_id: str, **values) -> None:

@@ -78,6 +78,7 @@ LABELS = {
     "device.revoke": "端末の利用停止",
     "sync.import": "同期ファイルの取り込み",
     "sync.export": "同期ファイルの書き出し",
+    "sync.export_abandoned": "書き出しが終わらなかった同期ファイルの取り消し",
     "sync.quarantine": "同期ファイルの保留（取り込めないファイル）",
     "sync.clone_detected": "複製された端末の検出",
     "sync.recovery_identity_printed": "復旧用の鍵の印刷",
