@@ -32,3 +32,14 @@ def pinned_clock():
     previous = clock.set_clock(fixed)
     yield fixed
     clock.set_clock(previous)
+
+
+@pytest.fixture
+def pin_today(pinned_clock):
+    """For tests whose records carry fixed dates: ``pin_today(date(2026, 1, 15))`` moves this
+    test's clock to the day those records were written for."""
+
+    def pin(day: date) -> None:
+        pinned_clock.moment = clock.FixedClock(day).moment
+
+    return pin

@@ -1,12 +1,19 @@
 """`retention list|purge` from the command line: admin only, --yes required, refusals change nothing."""
 
 import json
+import pytest
+
 from datetime import date
 
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.services import accounts
 from tests.cli.conftest import PASSPHRASE, assert_one_japanese_line
 from tests.store.test_retention import SECRET, _all_text, closed_case
+
+
+@pytest.fixture(autouse=True)
+def _on_a_day_past_retention(pin_today):
+    pin_today(date(2026, 12, 5))  # the closed cases of 2019 are past five years' retention
 
 
 def _council(store_dir):

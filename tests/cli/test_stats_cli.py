@@ -15,8 +15,13 @@ from shakyo_desk.store.models import AuditLog
 from shakyo_desk.store.store import create_store
 from tests.cli.conftest import PASSPHRASE, assert_one_japanese_line
 from tests.cli.records_helpers import add_account, opened
-from tests.store.test_stats_dataset import build_dataset
+from tests.store.test_stats_dataset import DATASET_DAY, build_dataset
 from shakyo_desk.domain import clock
+
+
+@pytest.fixture(autouse=True)
+def _on_dataset_day(pin_today):
+    pin_today(DATASET_DAY)  # build_dataset's records are dated around this day
 
 
 @pytest.fixture

@@ -3,10 +3,18 @@ one Japanese line that write nothing."""
 
 import errno
 
+import pytest
+
 from pypdf import PdfReader
 
 from tests.cli.conftest import assert_one_japanese_line
 from tests.cli.test_stats_cli import audit_actions, council  # noqa: F401 (fixture)
+from tests.store.test_stats_dataset import DATASET_DAY
+
+
+@pytest.fixture(autouse=True)
+def _on_dataset_day(pin_today):
+    pin_today(DATASET_DAY)  # build_dataset's records are dated around this day
 
 
 def test_pdf_is_written_and_audited(cli, council, store_dir, tmp_path):  # noqa: F811

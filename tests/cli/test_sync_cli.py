@@ -2,9 +2,11 @@
 
 import json
 import subprocess
+from datetime import timedelta
 
 import pytest
 
+from shakyo_desk.domain import clock
 from tests.cli.conftest import COUNCIL
 
 
@@ -63,7 +65,8 @@ def test_edits_on_both_stores_meet_and_a_conflict_is_resolved_by_choosing(pair, 
     assert run(cli, office, "household", "set", household, "phone=0000-11-1111", fmt="text")[0] == 0
     assert run(cli, laptop, "household", "set", household, "phone=0000-22-2222", fmt="text")[0] == 0
     assert run(cli, laptop, "contact", "add", "--household", household, "--method", "訪問",
-               "--date", "2026-11-20", "--note", "ノートPCで記録した訪問", fmt="text")[0] == 0
+               "--date", (clock.today() - timedelta(days=17)).isoformat(), "--note", "ノートPCで記録した訪問",
+               fmt="text")[0] == 0
     _, report = exchange(cli, laptop, office, usb)
     assert report["refused"] == 0 and report["applied"] >= 2 and report["conflicts"] == 1
 

@@ -8,6 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.people import age_band
 from shakyo_desk.reports.handouts import ConsentRefused, check_handout, export_handout, preview_pdf
 from shakyo_desk.store.services import conferences, consents, contacts, handout_register, households
 from tests.store.conference_drafts import edit_conference
@@ -72,7 +73,7 @@ def test_every_page_of_every_copy_is_marked_and_minimised(store, case, out):
             assert f"{i} / {per_copy} ページ" in text
     body = "\n".join(pages)
     assert "社会福祉法第106条の6" in body and "秘密を漏らしてはなりません" in body  # the statutory notice
-    assert "Y・I" in body and "Y・H" in body and "80代" in body and PLAIN_CONTACT[:8] in body
+    assert "Y・I" in body and "Y・H" in body and age_band(date(1944, 5, 3), MEETING) in body and PLAIN_CONTACT[:8] in body
     for secret in (HEAD[0], SPOUSE[0], ADDRESS, PHONE, TAX_NOTE, TAX_CONTACT[:8], "1944", "昭和19年"):
         assert secret not in body, secret
 

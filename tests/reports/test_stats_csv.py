@@ -23,6 +23,11 @@ from tests.store.test_stats_dataset import build_dataset
 TODAY = date(2026, 1, 15)
 
 
+@pytest.fixture(autouse=True)
+def _on_today(pin_today):
+    pin_today(TODAY)  # the records below are dated around this day
+
+
 @pytest.fixture
 def data(store):  # noqa: F811
     return build_dataset(store)

@@ -15,6 +15,11 @@ TODAY = date(2026, 12, 5)  # retention 5 years: activity on or before 2021-12-05
 SECRET = "借金の相談を受けた秘密のメモ"
 
 
+@pytest.fixture(autouse=True)
+def _on_today(pin_today):
+    pin_today(TODAY)  # the records below are dated around this day
+
+
 def closed_case(store, district, name, kana, closed_on, *, contact_on=None, note=SECRET):
     household = households.add_household(store, district, name, kana, address="架空村上町9-9", phone="0000-11-2222")
     sheet = sheets.file_sheet(store, household_id=household, concerns=["生活費・借金"], urgency="早め",

@@ -15,6 +15,11 @@ D = date.fromisoformat
 TODAY = D("2026-01-15")
 
 
+@pytest.fixture(autouse=True)
+def _on_today(pin_today):
+    pin_today(TODAY)  # the records below are dated around this day
+
+
 @pytest.fixture
 def data(store):
     return build_dataset(store)

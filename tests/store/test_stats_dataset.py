@@ -25,6 +25,8 @@ Conferences in 年度 2024: 支援会議 7/1 (H1, H3), 支援会議 9/1 (H4), �
 2025-02-01 (no case); 年度 2023: 重層的支援会議 2023-12-01 (H1).
 """
 
+import pytest
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,6 +37,13 @@ from shakyo_desk.store.services.referrals import list_referrals
 
 D = date.fromisoformat
 MEMBERS = ["佐藤 一/地域包括支援センター"]
+
+DATASET_DAY = date(2026, 1, 15)  # the records below are of 年度 2024 and 2025 up to this day
+
+
+@pytest.fixture(autouse=True)
+def _on_dataset_day(pin_today):
+    pin_today(DATASET_DAY)  # build_dataset's records are dated around this day
 
 
 @dataclass

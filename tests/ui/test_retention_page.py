@@ -1,6 +1,8 @@
 """保存期間を過ぎた記録: the admin ticks households past retention and erases them after typing
 削除; cancelling or not typing the word changes nothing."""
 
+import pytest
+
 from datetime import date
 
 from PySide6.QtCore import Qt
@@ -10,6 +12,11 @@ from shakyo_desk.store.services import districts, retention
 from shakyo_desk.ui.pages.retention import ConfirmPurgeDialog, RetentionPage
 from tests.store.test_retention import SECRET, _all_text, closed_case
 from tests.ui.helpers import click, type_text
+
+
+@pytest.fixture(autouse=True)
+def _on_a_day_past_retention(pin_today):
+    pin_today(date(2026, 12, 5))  # the closed cases of 2019 are past five years' retention
 
 
 def _page(qtbot, ctx):

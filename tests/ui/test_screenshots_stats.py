@@ -2,6 +2,8 @@
 spread over six districts and two 年度; saves PNGs when SHAKYO_SCREENSHOTS names a folder."""
 
 import random
+import pytest
+
 from datetime import date, timedelta
 
 from shakyo_desk.store.keyfile import FAST_KDF
@@ -15,6 +17,11 @@ from tests.ui.test_screenshots import save as save_now
 TODAY = date(2026, 1, 15)
 METHODS = ["訪問"] * 6 + ["電話"] * 3 + ["来所", "同行", "立ち寄り", "不在", "不在"]
 CONCERNS = ["介護", "孤立", "生活費・借金", "病気・健康", "認知症", "ひきこもり", "8050", "住まい"]
+
+
+@pytest.fixture(autouse=True)
+def _on_today(pin_today):
+    pin_today(TODAY)  # the records below are dated around this day
 
 
 def fill(store) -> dict:

@@ -27,6 +27,11 @@ from tests.domain.safe_file_faults import refuse_partial
 TODAY = date(2026, 1, 15)
 
 
+@pytest.fixture(autouse=True)
+def _on_today(pin_today):
+    pin_today(TODAY)  # the records below are dated around this day
+
+
 @pytest.fixture
 def data(store):
     return build_dataset(store)
