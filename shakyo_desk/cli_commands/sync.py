@@ -91,7 +91,7 @@ def run_mailbox(ctx: Context) -> int:
     ctx.emit({"outbox": str(run.outbox), "exported": [str(e.path) for e in run.exported],
               "results": [r.__dict__ for r in report.results], "applied": report.applied,
               "conflicts": report.conflicts, "refused": len(report.refused),
-              "waiting": [r.__dict__ for r in run.waiting]},
+              "waiting": [r.__dict__ for r in run.waiting], "not_for_us": run.not_ours},
              [f"取り込み：{len(report.results)}件（変更{report.applied}件、要確認{report.conflicts}件、"
               f"取り込めなかったもの{len(report.refused)}件）",
               *(f"× {r.file}：{r.message}" for r in report.refused),

@@ -4,7 +4,7 @@ index, change log, audit log) are never sent as rows of their own."""
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shakyo_desk.domain.vocab import DEFAULT_CONFIDENTIALITY_NOTICE, DEFAULT_HANDOUT_RETENTION_DAYS
@@ -432,8 +432,25 @@ class SyncBundle(Base):
     # export finds it still reserved (killed or failed midway) and declares it in its manifest.
     # NULL for imported bundles and for exports recorded before 0008.
     state: Mapped[str | None] = mapped_column(String(10))
+    # Bundles we write (0009): the chain (audience) it belongs to — "council" for the bundles
+    # every full-scope device can open, a district-limited laptop's device id for the office's
+    # bundles to that laptop; each chain numbers its bundles 1, 2, 3… on its own. NULL for
+    # imported bundles and for exports recorded before 0009 (docs/sync-protocol.md, "Bundle chains").
+    chain: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (Index("ix_sync_bundle_sender", "sender", "epoch", "seq"),)
+
+
+class SyncNotOurs(Base):
+    """Bundle files in the shared folder that are addressed to other installations (their age
+    header names none of our keys): skipped quietly, and not opened again while their size and
+    modification time stay the same (store/exchange/mailbox.py)."""
+
+    __tablename__ = "sync_not_ours"
+    file_name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class SyncPending(Base):

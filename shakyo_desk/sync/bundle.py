@@ -908,17 +908,25 @@ def _short(text: str, length: int) -> str:
     return slug or hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
-def bundle_file_name(council_id: str, device_name: str, device_id: str, epoch: int, seq: int) -> str:
+def bundle_file_name(council_id: str, device_name: str, device_id: str, epoch: int, seq: int,
+                     *, for_device: tuple[str, str] | None = None) -> str:
     """e.g. shakyo-3f9a2c1b-tanakala-5d41402a-e1-000014.bundle — sorts by bundle number per device.
 
     The device part is a readable slug of its name (may be empty or shared: "tanaka-laptop-01"
     and "-02") plus a hash of its id, so two devices never write the same name into one folder
-    (the id's own prefix would not do: uuid7 ids of devices enrolled in the same minute share it)."""
+    (the id's own prefix would not do: uuid7 ids of devices enrolled in the same minute share it).
+    A bundle of the office's chain for a district-limited laptop (`for_device` = its name and id)
+    names that laptop the same way after `-for-`: that chain numbers from 1 on its own."""
     if not (_is_int(epoch) and _is_int(seq, 1)):
         raise ValueError("epoch must be ≥ 0 and seq ≥ 1")
-    slug = re.sub(r"[^a-z0-9]+", "", device_name.lower())[:8]
-    device = (slug + "-" if slug else "") + hashlib.sha256(device_id.encode("utf-8")).hexdigest()[:8]
-    return f"shakyo-{_short(council_id, 8)}-{device}-e{epoch}-{seq:06d}{BUNDLE_SUFFIX}"
+    chain = f"-for-{_device_part(*for_device)}" if for_device else ""
+    return (f"shakyo-{_short(council_id, 8)}-{_device_part(device_name, device_id)}-e{epoch}{chain}-{seq:06d}"
+            f"{BUNDLE_SUFFIX}")
+
+
+def _device_part(name: str, device_id: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "", name.lower())[:8]
+    return (slug + "-" if slug else "") + hashlib.sha256(device_id.encode("utf-8")).hexdigest()[:8]
 
 
 def is_bundle_name(name: str) -> bool:

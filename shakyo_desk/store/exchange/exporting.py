@@ -33,6 +33,12 @@ Progress = Callable[[int, int, str], None]
 # declares it abandoned in its manifest, so receivers neither wait for it nor see a fork.
 RESERVED, WRITTEN, ABANDONED = "reserved", "written", "abandoned"
 MAX_ABANDONED = 64  # abandoned numbers a manifest declares: the most recent of the epoch
+# Bundle chains (docs/sync-protocol.md, "Bundle chains"): what every full-scope device can open is
+# one chain; the office's bundles for a district-limited laptop (encrypted to it alone) are a
+# chain of their own per laptop, named by its device id (sync_bundle.chain, manifest `chain`).
+# Each chain numbers 1, 2, 3… and links by hash on its own, so nobody waits for a number that
+# went to an audience it is not part of.
+COUNCIL_CHAIN = "council"
 
 
 @dataclass(frozen=True)
@@ -194,14 +200,19 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         fill_payload(conn, payload, ranges, predicate(covered) if covered is not None else None)
         if covered is not None:
             _fill_entering(conn, payload, ranges, covered)
-        abandoned = _abandon_unfinished(w, me)
-        seq = me.bundle_seq + 1
+        # A district-limited laptop's bundles are its own chain: nobody else can open them.
+        chain = target["device_id"] if target is not None and target["scope"] else COUNCIL_CHAIN
+        abandoned = _abandon_unfinished(w, me, chain)
+        last, prev = _chain_tip(conn, me, chain)
+        seq = last + 1
         manifest = make_manifest(
             council_id=me.council_id, schema_version=migrate.head_revision(), device_id=me.device_id,
-            epoch=me.epoch, seq=seq, prev_bundle_hash=me.last_bundle_hash, ranges=ranges, knowledge=ours,
+            epoch=me.epoch, seq=seq, prev_bundle_hash=prev, ranges=ranges, knowledge=ours,
             roster_version=roster["version"])
         manifest.update(roster=signed.to_json(), scope=sorted(scope), sender_name=me.name,
                         audience=[d["device_id"] for d in deciders])
+        if chain != COUNCIL_CHAIN:
+            manifest["chain"] = chain
         if abandoned:
             manifest["abandoned"] = abandoned
         if progress:
@@ -210,13 +221,16 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         recipients = [me.keys.recipient] + [d["recipient"] for d in readers] + [roster["recovery_recipient"]]
         count = payload.count
         data, digest = pack_bundle_hashed(manifest, payload, me.keys, recipients)
-        name = bundle_file_name(me.council_id, me.name, me.device_id, me.epoch, seq)
+        name = bundle_file_name(me.council_id, me.name, me.device_id, me.epoch, seq,
+                                for_device=None if chain == COUNCIL_CHAIN else (target["name"], chain))
         # The number and the hash are ours before any file can exist: whatever happens from here
-        # on, no other content is ever issued under this number (a receiver would see a fork).
-        ident.set_state(conn, bundle_seq=seq, last_bundle_hash=digest)
+        # on, no other content is ever issued under this number of this chain (a receiver would
+        # see a fork).
+        if chain == COUNCIL_CHAIN:
+            ident.set_state(conn, bundle_seq=seq, last_bundle_hash=digest)
         conn.execute(SyncBundle.__table__.insert(), dict(
             bundle_hash=digest, direction="out", sender=me.device_id, epoch=me.epoch, seq=seq, at=clock.utcnow(),
-            file_name=name, changes=count, applied=0, conflicts=0, state=RESERVED))
+            file_name=name, changes=count, applied=0, conflicts=0, state=RESERVED, chain=chain))
     if progress:
         progress(2, 3, "書き込んでいます")
     path = write_bundle_file(folder, name, data)
@@ -235,12 +249,33 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
     return Exported(path, seq, count, len(data), [d["name"] for d in readers])
 
 
-def _abandon_unfinished(w, me: ident.Identity) -> list[int]:
+def _chain_tip(conn: Connection, me: ident.Identity, chain: str) -> tuple[int, str | None]:
+    """The number and hash of the chain's last bundle in the current epoch (reserved and
+    abandoned ones included: their hash is the chain's), or (0, None) before its first.
+
+    The council chain's are device_state.bundle_seq and last_bundle_hash. A district laptop's
+    chain that has no bundle yet in this epoch branches from the last bundle written before
+    chains existed (sync_bundle.chain NULL, schema 0008 and older), if any: up to there every
+    bundle of the epoch was in one chain, and the laptop may hold some of its numbers."""
+    if chain == COUNCIL_CHAIN:
+        return me.bundle_seq, me.last_bundle_hash
+    table = SyncBundle.__table__
+    ours = (table.c.direction == "out") & (table.c.sender == me.device_id) & (table.c.epoch == me.epoch)
+    for which in (table.c.chain == chain, table.c.chain.is_(None)):
+        row = conn.execute(sa.select(table.c.seq, table.c.bundle_hash).where(ours, which)
+                           .order_by(table.c.seq.desc()).limit(1)).first()
+        if row is not None:
+            return row.seq, row.bundle_hash
+    return 0, None
+
+
+def _abandon_unfinished(w, me: ident.Identity, chain: str) -> list[int]:
     """Our bundles still only reserved — an export killed or failed after its number was
-    committed — become abandoned; returns the abandoned numbers of the current epoch that the
-    next manifest declares (the most recent MAX_ABANDONED). A reserved file may in fact have
-    reached a stick before the process died: it stays valid (its hash is the chain's), and a
-    receiver that gets it imports it; "abandoned" only tells receivers not to wait for it."""
+    committed — become abandoned, whatever their chain; returns the abandoned numbers of the
+    current epoch in this chain (and in the one chain of before 0009) that the next manifest
+    declares (the most recent MAX_ABANDONED). A reserved file may in fact have reached a stick
+    before the process died: it stays valid (its hash is the chain's), and a receiver that gets
+    it imports it; "abandoned" only tells receivers not to wait for it."""
     conn = w.conn
     table = SyncBundle.__table__
     ours = (table.c.direction == "out") & (table.c.sender == me.device_id)
@@ -250,7 +285,9 @@ def _abandon_unfinished(w, me: ident.Identity) -> list[int]:
         conn.execute(table.update().where(ours, table.c.state == RESERVED).values(state=ABANDONED))
         w.audit("sync.export_abandoned", detail={"files": [r.file_name for r in stale],
                                                  "numbers": [r.seq for r in stale]})
-    return sorted(conn.execute(sa.select(table.c.seq).where(ours, table.c.epoch == me.epoch, table.c.state == ABANDONED)
+    in_chain = (table.c.chain == chain) | table.c.chain.is_(None)
+    return sorted(conn.execute(sa.select(table.c.seq).where(ours, in_chain, table.c.epoch == me.epoch,
+                                                           table.c.state == ABANDONED)
                                .order_by(table.c.seq.desc()).limit(MAX_ABANDONED)).scalars())
 
 

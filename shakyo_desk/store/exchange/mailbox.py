@@ -5,7 +5,12 @@ The share may be replicated by a file-sync engine (Syncthing, a cloud drive clie
 temporary and lock files are not bundle names and are left alone (`bundle.is_bundle_name`),
 conflict copies of a bundle read as replays, and a bundle that has not finished arriving waits
 for the next run (`_arrived`) instead of being quarantined (docs/sync-protocol.md, "Shared-folder
-mailbox")."""
+mailbox").
+
+The office's bundles for a district-limited laptop (encrypted to that laptop alone) go into a
+sub-folder of its outbox that only that laptop reads (`recipient_folder`); any other bundle in the
+share that is not addressed to us (`_not_ours`: made before we joined, by an older version…) is
+skipped quietly and remembered by name, size and modification time (`sync_not_ours`)."""
 
 from __future__ import annotations
 
@@ -19,15 +24,18 @@ from pyrage import x25519
 
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange.exporting import Exported, export_bundle
-from shakyo_desk.store.exchange.importing import ImportReport, ImportResult, bundle_paths, import_paths
-from shakyo_desk.store.models import SyncBundle
+from shakyo_desk.store.exchange.importing import ImportReport, ImportResult, import_paths
+from shakyo_desk.store.models import SyncBundle, SyncNotOurs
+from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
 from shakyo_desk.sync import roster as rosters
-from shakyo_desk.sync.bundle import _short
+from shakyo_desk.sync.bundle import _short, bundle_files_in
 
 OUTBOX_PREFIX = "outbox-"
+RECIPIENT_PREFIX = "for-"  # inside the office's outbox: one sub-folder per district-limited laptop
 # A bundle modified less than this long ago (by our clock, either way: the sender's clock may run
 # ahead) that does not decrypt to its end may still be arriving: it waits for the next run.
 # Older, it goes to the import, which quarantines it as damaged.
@@ -43,17 +51,29 @@ class MailboxRun:
     exported: list[Exported]
     imported: ImportReport
     waiting: list[ImportResult] = field(default_factory=list)  # status "waiting": tried again next run
+    not_ours: int = 0  # bundles in the share addressed to other installations: skipped quietly
 
 
 def outbox_name(device_id: str, name: str) -> str:
     """A readable slug of the name and a hash of the id: devices enrolled in the same minute
     (uuid7 ids with one prefix) or named alike never share an outbox."""
-    return f"{OUTBOX_PREFIX}{_short(name, 12)}-{hashlib.sha256(device_id.encode('utf-8')).hexdigest()[:8]}"
+    return f"{OUTBOX_PREFIX}{_short(name, 12)}-{_id_hash(device_id)}"
+
+
+def recipient_folder(device_id: str, name: str) -> str:
+    """The sub-folder of the office's outbox that holds its bundles for one district-limited
+    laptop: only that laptop looks into it (nobody else could open them)."""
+    return f"{RECIPIENT_PREFIX}{_short(name, 12)}-{_id_hash(device_id)}"
+
+
+def _id_hash(device_id: str) -> str:
+    return hashlib.sha256(device_id.encode("utf-8")).hexdigest()[:8]
 
 
 def exchange(store: Store, shared: Path) -> MailboxRun:
     """Read every other outbox first (so what we write already knows it), then write ours:
-    one bundle for the whole council, and one per district-limited laptop."""
+    one bundle for the whole council, and one per district-limited laptop (into its sub-folder)."""
+    require(may_sync(store.actor.role))
     shared = Path(shared)
     if not shared.is_dir():
         raise InvalidInput(f"共有フォルダ「{shared}」が見つかりません。ネットワークにつながっているか確かめてください。")
@@ -63,8 +83,13 @@ def exchange(store: Store, shared: Path) -> MailboxRun:
         roster = ident.roster_data(conn)
     mine = shared / outbox_name(me.device_id, me.name)
     others = [p for p in sorted(shared.glob(f"{OUTBOX_PREFIX}*")) if p.is_dir() and p != mine]
+    # Each outbox's own files are for every full-scope device; of its sub-folders only ours.
+    seen = [f for box in others for folder in (box, box / recipient_folder(me.device_id, me.name))
+            if folder.is_dir() for f in bundle_files_in(folder)]
     taken = _imported_names(store)
-    ready, waiting = _arrived([f for f in bundle_paths(others) if f.name not in taken], me.keys.age_identity)
+    candidates, not_ours = _skip_not_ours(store, seen, [f for f in seen if f.name not in taken],
+                                          me.keys.age_identity)
+    ready, waiting = _arrived(candidates, me.keys.age_identity)
     imported = import_paths(store, ready)
     try:
         mine.mkdir(exist_ok=True)
@@ -75,15 +100,94 @@ def exchange(store: Store, shared: Path) -> MailboxRun:
     if any(not d["scope"] for d in peers):
         exported.append(export_bundle(store, mine))
     if me.is_office:  # a district-limited laptop gets its own, filtered bundle, from the office
-        exported += [export_bundle(store, mine, for_device=d["device_id"]) for d in peers if d["scope"]]
+        for d in peers:
+            if d["scope"]:
+                folder = mine / recipient_folder(d["device_id"], d["name"])
+                try:
+                    folder.mkdir(exist_ok=True)
+                except OSError as error:
+                    raise InvalidInput(f"共有フォルダに書き込めませんでした（{error.strerror or error}）。"
+                                       "フォルダの権限を確かめてください。") from error
+                exported.append(export_bundle(store, folder, for_device=d["device_id"]))
     return MailboxRun(mine, exported, imported, [ImportResult(f.name, WAITING, WAITING_MESSAGE, "arriving")
-                                                 for f in waiting])
+                                                 for f in waiting], len(not_ours))
 
 
 def _imported_names(store: Store) -> set[str]:
     """Bundles already taken from the share: skipped without decrypting them again."""
     with store.read() as s:
         return set(s.execute(sa.select(SyncBundle.file_name).where(SyncBundle.direction == "in")).scalars())
+
+
+def _skip_not_ours(store: Store, seen: list[Path], files: list[Path],
+                   identity: x25519.Identity) -> tuple[list[Path], list[Path]]:
+    """Split the candidates into files to go on with and bundles addressed to other
+    installations, which are not an error here: they are skipped without a word (`sync import
+    FILE` of such a file still refuses it). A file whose age header names none of our keys is
+    remembered with its size and modification time and not opened again while they stay the same;
+    entries for files no longer in the share are forgotten."""
+    with store.read() as s:
+        remembered = {r.file_name: (r.size, r.mtime_ns) for r in s.execute(sa.select(SyncNotOurs.__table__))}
+    keep: list[Path] = []
+    skipped: list[Path] = []
+    learned: dict[str, tuple[int, int]] = {}
+    for path in files:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            keep.append(path)  # the import names the reason
+            continue
+        mark = (stat.st_size, stat.st_mtime_ns)
+        if remembered.get(path.name) == mark:
+            skipped.append(path)
+        elif _addressed_to_us(path, identity) is False:
+            learned[path.name] = mark
+            skipped.append(path)
+        else:
+            keep.append(path)
+    present = {p.name for p in seen}
+    gone = [name for name in remembered if name not in present]
+    if learned or gone:
+        table = SyncNotOurs.__table__
+        with store.write() as w:
+            names = [*gone, *learned]
+            for start in range(0, len(names), 500):
+                w.conn.execute(table.delete().where(table.c.file_name.in_(names[start:start + 500])))
+            if learned:
+                at = clock.utcnow()
+                w.conn.execute(table.insert(), [dict(file_name=name, size=size, mtime_ns=mtime, at=at)
+                                                for name, (size, mtime) in learned.items()])
+    return keep, skipped
+
+
+AGE_MAGIC = b"age-encryption.org/v1\n"
+HEADER_LIMIT = 256 * 1024  # an age header: ~100 bytes a recipient, and a bundle has at most 1,000
+NONCE = 16  # the payload nonce that follows the header
+
+
+def _addressed_to_us(path: Path, identity: x25519.Identity) -> bool | None:
+    """Whether the file's age header has a stanza for our key: only the header (and the nonce
+    after it) is read. False only when the whole header was read and no stanza opens with our
+    key; None when it cannot be told (not an age file, cut off, unreadable) — the rest of the
+    run judges such a file as before."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEADER_LIMIT)
+    except OSError:
+        return None
+    if not head.startswith(AGE_MAGIC):
+        return None
+    mac = head.find(b"\n--- ")
+    end = head.find(b"\n", mac + 1) if mac >= 0 else -1
+    if end < 0 or len(head) < end + 1 + NONCE:
+        return None
+    try:
+        pyrage.decrypt(head[:end + 1 + NONCE], [identity])
+    except pyrage.DecryptError as error:
+        return "no matching keys" not in str(error).lower()
+    return True
 
 
 def _arrived(files: list[Path], identity: x25519.Identity) -> tuple[list[Path], list[Path]]:
