@@ -232,6 +232,11 @@ def _insert_log(conn: Connection, changes: list[dict]) -> None:
          base(c["base"]), c["hlc"], c["staff_id"], recorded_at(c["recorded_at"])) for c in changes])
 
 
+def insert_log(conn: Connection, changes: list[dict]) -> None:
+    """Wire changes into the change log as they are (a clone's re-issue, `exchange/clones.py`)."""
+    _insert_log(conn, changes)
+
+
 _LOG_COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "fields", "base", "hlc", "staff_id",
                 "recorded_at")
 

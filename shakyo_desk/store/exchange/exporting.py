@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store import migrate
+from shakyo_desk.store.exchange import clones
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.apply import CHUNK
@@ -215,6 +216,9 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
             manifest["chain"] = chain
         if abandoned:
             manifest["abandoned"] = abandoned
+        known_clones = clones.claims(conn)  # copies of an installation we know of (exchange/clones.py)
+        if known_clones:
+            manifest["clones"] = known_clones
         if progress:
             progress(1, 3, "暗号化しています")
         # Ourselves too: a copy of this disk (a clone) must be recognisable when its bundles arrive.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain.errors import PermissionDenied, StoreError
-from shakyo_desk.store.models import DeviceState, Roster, SyncKnowledge
+from shakyo_desk.store.models import ChangeLog, DeviceState, Roster, SyncKnowledge
 from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import DeviceKeys, generate_recovery_identity
 from shakyo_desk.domain import clock
@@ -134,14 +135,28 @@ def mark_recovery_identity_printed(conn: Connection) -> None:
 # ---- epochs ------------------------------------------------------------------------
 
 
+# New epochs are drawn at random (as a join's, devices.JOIN_EPOCH_RANGE): two copies of one
+# installation that both start a new epoch (both restored, both detecting their clone) must not
+# land on the same one again, as "epoch + 1" made them do.
+EPOCH_RANGE = (2, 2**30)
+
+
 def start_new_epoch(conn: Connection) -> int:
     """After a restore or a detected clone: our old (device, epoch) may be reused by another
-    copy, so everything we write from now on is named by a fresh epoch."""
+    copy, so everything we write from now on is named by a fresh, random epoch (never one this
+    device id has used: neither in our change log nor in our knowledge)."""
     row = conn.execute(sa.select(DeviceState.device_id, DeviceState.epoch, DeviceState.next_seq)
                        .where(DeviceState.id == 1)).one()
     _set_known(conn, row.device_id, row.epoch, row.next_seq - 1)
-    set_state(conn, epoch=row.epoch + 1, next_seq=1, bundle_seq=0, last_bundle_hash=None)
-    return row.epoch + 1
+    used = set(conn.execute(sa.select(SyncKnowledge.epoch).where(SyncKnowledge.origin == row.device_id)).scalars())
+    used |= set(conn.execute(sa.select(ChangeLog.epoch).where(ChangeLog.origin_device == row.device_id)
+                             .distinct()).scalars())
+    low, high = EPOCH_RANGE
+    epoch = row.epoch
+    while epoch in used or epoch == row.epoch:
+        epoch = low + secrets.randbelow(high - low)
+    set_state(conn, epoch=epoch, next_seq=1, bundle_seq=0, last_bundle_hash=None)
+    return epoch
 
 
 def _set_known(conn: Connection, origin: str, epoch: int, seq: int) -> None:

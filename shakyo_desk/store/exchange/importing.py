@@ -20,6 +20,7 @@ from shakyo_desk.domain import faults
 from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store import migrate
+from shakyo_desk.store.exchange import clones
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.apply import apply_changes, wire_problem
@@ -49,6 +50,8 @@ class ImportResult:
     conflicts: int = 0
     gaps: list[str] = field(default_factory=list)
     clone_detected: bool = False
+    clone_quarantine: bool = False  # a forked chain: applied, and a copy kept in quarantine
+    clone_reissued: int = 0  # our own cloned epochs whose changes this import re-issued
 
 
 @dataclass
@@ -163,6 +166,8 @@ def import_file(store: Store, path: Path) -> ImportResult:
     try:
         with store.write() as w:
             _import(w, staged, result)
+        if result.clone_quarantine:  # applied, and the forked file kept for whoever looks into it
+            _quarantine(store, path, staged, _Refusal("clone", CLONE_KEPT.format(name=result.sender, seq=result.seq)))
     except _Refusal as refusal:
         result.status, result.reason, result.message = (
             ALREADY if refusal.reason == "replay" else OWN if refusal.reason == "own" else REFUSED,
@@ -203,9 +208,11 @@ def _import(w, staged: Path, result: ImportResult) -> None:
         if _known_bundle(conn, opened.bundle_hash):
             raise _Refusal("own", "この端末が書き出した同期ファイルです。取り込む必要はありません。", quarantine=False)
         # Our identity, a bundle we never wrote: a copy of this installation exists somewhere.
-        ident.start_new_epoch(conn)
+        # It is imported like any other device's; what it wrote under one of our own epochs is
+        # a clone of that epoch (resolved after the changes are in, clones.resolve_own).
         result.clone_detected = True
-        w.audit("sync.clone_detected", detail={"bundle": opened.bundle_hash[:16]})
+        if epoch in clones.my_epochs(conn, me.device_id, me.epoch):
+            clones.note(w, device_id, epoch, _range_evidence(opened, device_id, epoch), how="own")
     if not rosters.accepts_bundle(entry, epoch, seq):
         raise _Refusal("revoked", f"端末「{entry['name']}」は利用停止されています。停止後に作られた同期ファイルは取り込めません。")
     schema = str(opened.manifest["schema_version"])
@@ -214,21 +221,78 @@ def _import(w, staged: Path, result: ImportResult) -> None:
                                  "アプリを最新版に更新してから取り込んでください。", quarantine=False)
     if _known_bundle(conn, opened.bundle_hash):
         raise _Refusal("replay", f"この同期ファイル（{entry['name']}の第{seq}号）は取り込み済みです。", quarantine=False)
-    _check_chain(conn, opened, entry["name"], result)
-    ranges_ok = _apply(conn, opened, result)
+    claims = clones.read_claims(opened.manifest)
+    if claims is None:
+        raise _Refusal("format", "同期ファイルの目録（端末の複製の知らせ）の形式が正しくないため取り込めません。")
+    forked = _check_chain(conn, opened, entry["name"], result)
+    if forked and device_id != me.device_id:
+        # Two bundles under one number of a device signed with its key: two copies of that
+        # installation are writing (a copied folder, an enrolment joined twice). Their changes
+        # whose dots we do not hold are taken; colliding ones come again when the copies re-issue.
+        result.clone_detected = True
+        result.clone_quarantine = True
+        clones.note(w, device_id, epoch, _range_evidence(opened, device_id, epoch), how="fork")
+    _leave_cloned_epoch(w, opened, me)
+    compare = clones.Compare(conn, clones.watch_keys(conn, me, [(device_id, epoch)] if forked else []))
+    ranges_ok = _apply(conn, opened, result, compare=compare)
+    for key in sorted(compare.differ):
+        result.clone_detected = True
+        clones.note(w, *key, max(compare.evidence(key), _range_evidence(opened, *key) if forked else 0),
+                    how="content")
     result.conflicts = len(ranges_ok.conflicts_opened)
     result.applied = ranges_ok.stored
+    _take_claims(w, claims, device_id, result)
+    reissued = clones.resolve_own(w)
+    if reissued:
+        result.clone_detected = True
+        result.clone_reissued = len(reissued)
     _record(conn, opened, result)
     w.audit("sync.import", detail={"sender": device_id, "seq": seq, "changes": result.changes,
                                    "applied": result.applied, "conflicts": result.conflicts})
     result.status = APPLIED
 
 
+def _range_evidence(opened: Verified, origin: str, epoch: int) -> int:
+    """How far (origin, epoch) is the same on both copies, as a forked chain's bundle shows it:
+    its sender carried that origin's changes from just above what it believed every receiver
+    held, which it learnt before the copies went apart."""
+    firsts = [r["first"] for r in opened.manifest["ranges"] if r["origin"] == origin and r["epoch"] == epoch]
+    return max(0, min(firsts) - 1) if firsts else 0
+
+
+def _leave_cloned_epoch(w, opened: Verified, me: ident.Identity) -> None:
+    """Changes of our own origin and current epoch that we never issued (a copy of this
+    installation wrote them): we move to a fresh epoch before storing them, so we never issue
+    one of those dots ourselves."""
+    held = me.next_seq - 1
+    for r in opened.manifest["ranges"]:
+        if r["origin"] == me.device_id and r["epoch"] == me.epoch and r["last"] > held:
+            clones.note(w, me.device_id, me.epoch, 0, how="relayed")
+            clones.leave_epoch_if_cloned(w, me.epoch)
+            return
+
+
+def _take_claims(w, claims: list[clones.Clone], sender: str, result: ImportResult) -> None:
+    """The clones the sender knows of: ours to resolve if one is of our own origin, and news of
+    a re-issue to pass on."""
+    me = ident.load(w.conn)
+    for claim in claims:
+        if clones.note(w, claim.origin, claim.epoch, claim.same_through, how="told") and claim.origin == me.device_id:
+            result.clone_detected = True
+        if claim.reissued:
+            clones.seen_reissued(w, claim.origin, claim.epoch)
+
+
+CLONE_KEPT = ("端末「{name}」の第{seq}号は、取り込み済みの同じ番号のファイルと内容が違います（端末のデータが複製されて"
+              "2台で使われているおそれ）。重ならない変更は取り込み、重なった変更はそれぞれの端末が次の同期で"
+              "出し直します。このファイルは確認のために残しています。")
+
+
 def _known_bundle(conn: Connection, digest: str) -> bool:
     return conn.execute(sa.select(SyncBundle.bundle_hash).where(SyncBundle.bundle_hash == digest)).first() is not None
 
 
-def _check_chain(conn: Connection, opened: Verified, name: str, result: ImportResult) -> None:
+def _check_chain(conn: Connection, opened: Verified, name: str, result: ImportResult) -> bool:
     """Per-sender hash chain: a bundle must extend what we hold from that sender; a missing
     number is a gap to report, a different history under the same numbers is refused.
 
@@ -243,8 +307,12 @@ def _check_chain(conn: Connection, opened: Verified, name: str, result: ImportRe
     prev = opened.manifest["prev_bundle_hash"]
     forked = (seq in by_seq) or (seq - 1 in by_seq and by_seq[seq - 1] != prev) or (seq == 1 and prev is not None)
     if forked:
-        raise _Refusal("chain", f"端末「{name}」の第{seq}号として、取り込み済みのものと食い違う同期ファイルです。"
-                                "端末の複製や改ざんのおそれがあるため取り込みません。管理者に相談してください。")
+        # Only a holder of the sender's key can fork its chain: a copy of that installation.
+        # Returned to _import, which takes what does not collide and keeps the file in quarantine.
+        result.gaps.append(f"端末「{name}」の第{seq}号として、取り込み済みのものと食い違う同期ファイルです。"
+                           "端末のデータが複製されて2台で使われているおそれがあります。重ならない変更は取り込み、"
+                           "ファイルは隔離して残しました。管理者に相談してください。")
+        return True
     abandoned = _abandoned(opened.manifest, seq)
     last = max((s for s in by_seq if s < seq), default=0)
     start = last + 1
@@ -252,6 +320,7 @@ def _check_chain(conn: Connection, opened: Verified, name: str, result: ImportRe
         if start < skipped:
             result.gaps.append(_missing(name, start, skipped - 1))
         start = skipped + 1
+    return False
 
 
 MAX_ABANDONED = 1000  # abandoned numbers a manifest may declare (a sender declares at most 64)
@@ -278,7 +347,8 @@ class _Outcome:
     conflicts_opened: list[str] = field(default_factory=list)
 
 
-def _apply(conn: Connection, opened: Verified, result: ImportResult) -> _Outcome:
+def _apply(conn: Connection, opened: Verified, result: ImportResult,
+           compare: clones.Compare | None = None) -> _Outcome:
     """Take each range that continues what we hold; park ranges that arrive ahead of a gap.
 
     A range is taken only together with everything its sender held (the bundle's declared
@@ -326,6 +396,8 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult) -> _Outcome
             if wire_problem(change):
                 raise _Refusal("format", "同期ファイルの中に形式の正しくない変更があるため取り込めません。")
             key, seq = (change["origin"], change["epoch"]), change["seq"]
+            if compare is not None and key in compare.keys:
+                compare.see(change)  # a dot we hold with other content is a clone (clones.Compare)
             inside = False
             for r, is_taken, is_incoming in by_key.get(key, ()):
                 if r.first <= seq <= r.last:
@@ -339,6 +411,8 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult) -> _Outcome
             if not inside:
                 raise _Refusal("format", RANGE_MISMATCH)
         carried.finish()  # before apply_changes returns: a refusal here rolls everything back
+        if compare is not None:
+            compare.flush()
 
     applied = apply_changes(conn, to_apply())
 
@@ -442,13 +516,18 @@ def _record(conn: Connection, opened: Verified, result: ImportResult) -> None:
     conn.execute(SyncBundle.__table__.insert(), dict(
         bundle_hash=opened.bundle_hash, direction="in", sender=device_id, epoch=epoch, seq=seq, at=at,
         file_name=result.file, changes=result.changes, applied=result.applied, conflicts=result.conflicts))
-    values = dict(knowledge=opened.manifest["knowledge"], last_in_epoch=epoch, last_in_seq=seq,
-                  last_in_hash=opened.bundle_hash, last_in_at=at)
     table = SyncPeer.__table__
-    current = conn.execute(sa.select(table.c.last_in_epoch, table.c.last_in_seq).where(table.c.device_id == device_id)).first()
-    if current is not None and current.last_in_seq is not None and (current.last_in_epoch, current.last_in_seq) > (epoch, seq):
+    current = conn.execute(sa.select(table.c.last_in_epoch, table.c.last_in_seq, table.c.knowledge)
+                           .where(table.c.device_id == device_id)).first()
+    # Per epoch of the sender (knowledge.with_peer_bundle): copies of one installation share its id.
+    declared = knowledge.with_peer_bundle(current.knowledge if current is not None else None, epoch, seq,
+                                          opened.manifest["knowledge"])
+    values = dict(knowledge=declared, last_in_epoch=epoch, last_in_seq=seq,
+                  last_in_hash=opened.bundle_hash, last_in_at=at)
+    if (current is not None and current.last_in_seq is not None and current.last_in_epoch == epoch
+            and current.last_in_seq > seq):
         # An older bundle filling a gap: it must not make us forget newer knowledge.
-        return
+        values = dict(knowledge=declared)
     if conn.execute(table.update().where(table.c.device_id == device_id), values).rowcount == 0:
         conn.execute(table.insert(), {"device_id": device_id, **values})
 

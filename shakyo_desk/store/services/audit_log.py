@@ -81,6 +81,8 @@ LABELS = {
     "sync.export_abandoned": "書き出しが終わらなかった同期ファイルの取り消し",
     "sync.quarantine": "同期ファイルの保留（取り込めないファイル）",
     "sync.clone_detected": "複製された端末の検出",
+    "sync.clone_reissued": "複製で重なった記録の出し直し",
+    "sync.clone_resolved": "複製された端末の記録の出し直しの受け取り",
     "sync.recovery_identity_printed": "復旧用の鍵の印刷",
     "conflict.resolve": "要確認の解決",
     "conference.disclosure": "配布資料に載せる項目の変更",
