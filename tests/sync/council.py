@@ -1,12 +1,15 @@
 """Real installations of one council for sync tests: an office store made by `init`, laptops
 enrolled from it with real enrolment files, bundles written to and read from real folders."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from shakyo_desk.store.exchange import devices
 from shakyo_desk.store.exchange.exporting import export_bundle
 from shakyo_desk.store.exchange.importing import import_paths
 from shakyo_desk.store.keyfile import FAST_KDF
+from shakyo_desk.store.services import districts, households
 from shakyo_desk.store.store import create_store
 
 PASSPHRASE = "correct horse 1"
@@ -32,3 +35,20 @@ def carry(source, target, folder: Path, **export_options):
     folder.mkdir(parents=True, exist_ok=True)
     exported = export_bundle(source, folder, **export_options)
     return exported, import_paths(target, [exported.path])
+
+
+@contextmanager
+def office_with_laptop(root: Path) -> Iterator[tuple]:
+    """An office with one district (上町) and one household in it, and an enrolled laptop:
+    (office, laptop, household id); both stores are closed afterwards."""
+    office, _ = make_office(root)
+    try:
+        district = districts.add_district(office, "上町", "かみまち")
+        household = households.add_household(office, district, "架空 上子", address="架空村上町1")
+        laptop = enrol(office, root, "laptop1")
+        try:
+            yield office, laptop, household
+        finally:
+            laptop.close()
+    finally:
+        office.close()

@@ -26,7 +26,7 @@ from shakyo_desk.store.exchange.exporting import export_bundle
 from shakyo_desk.store.exchange.importing import import_paths, quarantine_list
 from shakyo_desk.store.exchange.mailbox import exchange, outbox_name
 from shakyo_desk.store.models import SyncBundle
-from shakyo_desk.store.services import contacts, districts, households
+from shakyo_desk.store.services import contacts
 from shakyo_desk.store.store import unlock
 from shakyo_desk.sync import bundle
 from shakyo_desk.sync.bundle import (
@@ -42,7 +42,7 @@ from shakyo_desk.sync.bundle import (
     pack_bundle,
     write_bundle_file,
 )
-from tests.sync.council import PASSPHRASE, enrol, make_office
+from tests.sync.council import PASSPHRASE, office_with_laptop
 from tests.sync.helpers import COUNCIL, Council, changes, manifest
 
 TODAY = date(2026, 11, 23)
@@ -51,13 +51,8 @@ HOSTILE = "shakyo-000-hostile-e1-000001.bundle"  # sorts before every bundle the
 
 @pytest.fixture
 def council(tmp_path):
-    office, _ = make_office(tmp_path)
-    district = districts.add_district(office, "上町", "かみまち")
-    household = households.add_household(office, district, "架空 上子", address="架空村上町1")
-    laptop = enrol(office, tmp_path, "laptop1")
-    yield office, laptop, household
-    laptop.close()
-    office.close()
+    with office_with_laptop(tmp_path) as trio:
+        yield trio
 
 
 def me(store) -> ident.Identity:

@@ -11,8 +11,8 @@ from shakyo_desk.domain import clock
 from shakyo_desk.store.exchange import mailbox
 from shakyo_desk.store.exchange.importing import import_paths, quarantine_list
 from shakyo_desk.store.exchange.mailbox import SETTLE_SECONDS, exchange
-from shakyo_desk.store.services import contacts, districts, households
-from tests.sync.council import enrol, make_office
+from shakyo_desk.store.services import contacts
+from tests.sync.council import office_with_laptop
 
 TODAY = date(2026, 11, 23)
 
@@ -33,15 +33,10 @@ def modified(path, seconds_ago):
 
 @pytest.fixture
 def council(tmp_path):
-    office, _ = make_office(tmp_path)
-    district = districts.add_district(office, "上町", "かみまち")
-    household = households.add_household(office, district, "架空 上子", address="架空村上町1")
-    laptop = enrol(office, tmp_path, "laptop1")
     shared = tmp_path / "share"
     shared.mkdir()
-    yield office, laptop, household, shared
-    laptop.close()
-    office.close()
+    with office_with_laptop(tmp_path) as (office, laptop, household):
+        yield office, laptop, household, shared
 
 
 def office_bundle(office, household, shared, text="事務局からのメモ"):

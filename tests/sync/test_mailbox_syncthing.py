@@ -10,8 +10,8 @@ import pytest
 
 from shakyo_desk.store.exchange.importing import quarantine_list
 from shakyo_desk.store.exchange.mailbox import exchange
-from shakyo_desk.store.services import contacts, districts, households
-from tests.sync.council import enrol, make_office
+from shakyo_desk.store.services import contacts
+from tests.sync.council import office_with_laptop
 from tests.sync.syncthing import Pair, off_loopback, syncthing_binary
 
 pytestmark = pytest.mark.slow
@@ -37,13 +37,8 @@ def syncthing():
 
 @pytest.fixture
 def council(tmp_path):
-    office, _ = make_office(tmp_path)
-    district = districts.add_district(office, "上町", "かみまち")
-    household = households.add_household(office, district, "架空 上子", address="架空村上町1")
-    laptop = enrol(office, tmp_path, "laptop1")
-    yield office, laptop, household
-    laptop.close()
-    office.close()
+    with office_with_laptop(tmp_path) as trio:
+        yield trio
 
 
 def test_two_syncthing_instances_carry_the_mailbox_both_ways(tmp_path, syncthing, council):
