@@ -62,7 +62,7 @@ def run_import(ctx: Context) -> int:
             lines.append(f"× {r.file}：{r.message}")
         lines.extend(f"  ！ {gap}" for gap in r.gaps)
         if r.clone_detected:
-            lines.append("  ！ この端末の複製が見つかりました。これからの変更は新しい番号（エポック）で記録します。管理者に知らせてください。")
+            lines.append(f"  ！ {r.clone_notice}")
     if not report.results:
         lines.append("取り込む同期ファイルが見つかりませんでした。")
     ctx.emit({"results": [r.__dict__ for r in report.results], "applied": report.applied,

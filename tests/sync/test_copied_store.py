@@ -112,6 +112,7 @@ def test_both_copies_records_reach_every_device(office, household, tmp_path, cop
         [b] = import_paths(office, [two.path]).results
         assert a.status == "applied" and b.status == "applied", (a.message, b.message)
         assert b.clone_detected  # the second copy's bundle forks the laptop's chain
+        assert b.clone_of == b.sender and f"端末「{b.sender}」が二か所で使われています" in b.clone_notice
         assert audit_actions(office, "sync.clone_detected")
         quarantined = [q for q in __import__("shakyo_desk.store.exchange.importing", fromlist=["x"])
                        .quarantine_list(office) if q["reason"] == "clone"]

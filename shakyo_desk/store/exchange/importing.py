@@ -50,8 +50,17 @@ class ImportResult:
     conflicts: int = 0
     gaps: list[str] = field(default_factory=list)
     clone_detected: bool = False
+    clone_of: str = ""  # the name of another device found in two copies ("" when it is this one)
     clone_quarantine: bool = False  # a forked chain: applied, and a copy kept in quarantine
     clone_reissued: int = 0  # our own cloned epochs whose changes this import re-issued
+
+    @property
+    def clone_notice(self) -> str:
+        """What a person is told when this file showed that an installation exists twice."""
+        if self.clone_of:
+            return (f"端末「{self.clone_of}」が二か所で使われています（データフォルダの複製か、登録ファイルの二重使用）。"
+                    "どちらの記録も取り込みました。使い続けるのはどちらか一方にするよう、管理者に知らせてください。")
+        return "この端末の複製が見つかりました。これからの変更は新しい番号（エポック）で記録します。管理者に知らせてください。"
 
 
 @dataclass
@@ -231,12 +240,16 @@ def _import(w, staged: Path, result: ImportResult) -> None:
         # whose dots we do not hold are taken; colliding ones come again when the copies re-issue.
         result.clone_detected = True
         result.clone_quarantine = True
+        result.clone_of = entry["name"]
         clones.note(w, device_id, epoch, _range_evidence(opened, device_id, epoch), how="fork")
     _leave_cloned_epoch(w, opened, me)
     compare = clones.Compare(conn, clones.watch_keys(conn, me, [(device_id, epoch)] if forked else []))
     ranges_ok = _apply(conn, opened, result, compare=compare)
     for key in sorted(compare.differ):
         result.clone_detected = True
+        if key[0] != me.device_id:
+            other = rosters.device(roster, key[0])
+            result.clone_of = result.clone_of or (other["name"] if other else key[0][:8])
         clones.note(w, *key, max(compare.evidence(key), _range_evidence(opened, *key) if forked else 0),
                     how="content")
     result.conflicts = len(ranges_ok.conflicts_opened)

@@ -207,8 +207,7 @@ class ImportSummaryDialog(QDialog):
             for gap in r.gaps:
                 notes.append(("！" + gap, WARNING_COLOUR))
             if r.clone_detected:
-                notes.append((tr("！この端末の複製が見つかりました（{file}）。これからの変更は新しい番号で記録します。"
-                                 "管理者に知らせてください。", file=r.file), ERROR_COLOUR))
+                notes.append((tr("！{notice}（{file}）", notice=r.clone_notice, file=r.file), ERROR_COLOUR))
         if report.conflicts:
             notes.append((tr("要確認が{n}件あります。「要確認」の画面で、どの内容を残すか選んでください。"
                              "選ぶまでは、仮に一方の内容を表示しています。", n=report.conflicts), WARNING_COLOUR))
