@@ -453,6 +453,20 @@ class SyncNotOurs(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class SyncMailboxFile(Base):
+    """Bundle files taken from the shared folder (imported, a replay, or our own): not opened
+    again while their name, size and modification time stay the same. A file replaced under
+    the same name (a copied installation writes the same names into the same outbox) is opened
+    again (store/exchange/mailbox.py). Size and time are NULL for names carried over from
+    sync_bundle by migration 0010: the next run takes the file as it then finds it."""
+
+    __tablename__ = "sync_mailbox_file"
+    file_name: Mapped[str] = mapped_column(String(300), primary_key=True)
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class SyncPending(Base):
     """Changes that arrived ahead of a missing bundle; applied once the gap is filled and we
     hold everything their sender held (``requires``, its knowledge)."""

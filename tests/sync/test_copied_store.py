@@ -185,14 +185,11 @@ def _mailbox_rounds(office, original, copy, shared, rounds=4):
             exchange(store, shared)
 
 
-def test_copies_in_a_shared_folder(office, household, tmp_path, monkeypatch):
+def test_copies_in_a_shared_folder(office, household, tmp_path):
     """Two copies write into one outbox under the same file names (same device, epoch and
-    number). Each run skips files whose *name* it has imported (mailbox._imported_names), so a
-    copy's file that replaced the other's under a name already taken is never opened: that is
-    the mailbox's part (test below). With it opened, the clone is found and resolved."""
-    from shakyo_desk.store.exchange import mailbox
-
-    monkeypatch.setattr(mailbox, "_imported_names", lambda store: set())
+    number), the later file replacing the earlier. A run skips a file taken before only while
+    its name, size and modification time are unchanged (sync_mailbox_file), so the replacement
+    is opened: the clone is found and resolved through the mailbox alone."""
     original, copy = copied_laptop(office, tmp_path)
     shared = tmp_path / "share"
     shared.mkdir()
@@ -208,8 +205,6 @@ def test_copies_in_a_shared_folder(office, household, tmp_path, monkeypatch):
         copy.close()
 
 
-@pytest.mark.xfail(strict=True, reason="mailbox skips a file by its name alone: a copy's bundle written "
-                                       "under a name already imported is never opened (store/exchange/mailbox.py)")
 def test_copies_in_a_shared_folder_without_help(office, household, tmp_path):
     original, copy = copied_laptop(office, tmp_path)
     shared = tmp_path / "share"
@@ -222,6 +217,47 @@ def test_copies_in_a_shared_folder_without_help(office, household, tmp_path):
     finally:
         original.close()
         copy.close()
+
+
+def test_the_mailbox_skips_a_file_taken_before_while_name_size_and_time_are_unchanged(office, household, tmp_path):
+    """sync_mailbox_file: a file taken is not opened again while unchanged; the same name with
+    another size or time is (a replay stays 'already'); a file gone is forgotten; a name carried
+    over from before schema 0010 (no size, no time) is skipped once and its mark kept."""
+    import os
+
+    from shakyo_desk.store.models import SyncMailboxFile
+
+    def remembered(store):
+        with store.read() as s:
+            return {r.file_name: (r.size, r.mtime_ns) for r in s.execute(sa.select(SyncMailboxFile.__table__))}
+
+    laptop = enrol(office, tmp_path, "laptop1")
+    shared = tmp_path / "share"
+    shared.mkdir()
+    try:
+        visit(laptop, household, "ノートPCで記録した訪問")
+        bundle = exchange(laptop, shared).exported[0].path
+        first = exchange(office, shared)
+        assert [(r.file, r.status) for r in first.imported.results] == [(bundle.name, "applied")]
+        stat = bundle.stat()
+        assert remembered(office) == {bundle.name: (stat.st_size, stat.st_mtime_ns)}
+        assert [r.file for r in exchange(office, shared).imported.results] == []
+        # The same name, another modification time (a file-sync client rewrote it): opened again.
+        os.utime(bundle, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+        again = exchange(office, shared)
+        assert [(r.file, r.status) for r in again.imported.results] == [(bundle.name, "already")]
+        assert remembered(office)[bundle.name] == (stat.st_size, stat.st_mtime_ns + 1_000_000_000)
+        assert [r.file for r in exchange(office, shared).imported.results] == []
+        # Carried over from before 0010: skipped, and from then on remembered with its mark.
+        with office.write() as w:
+            w.conn.execute(SyncMailboxFile.__table__.update().values(size=None, mtime_ns=None))
+        assert [r.file for r in exchange(office, shared).imported.results] == []
+        assert remembered(office)[bundle.name] == (bundle.stat().st_size, bundle.stat().st_mtime_ns)
+        bundle.unlink()
+        exchange(office, shared)
+        assert bundle.name not in remembered(office)
+    finally:
+        laptop.close()
 
 
 def test_a_restored_laptop_gets_back_what_it_wrote_after_its_backup(office, household, tmp_path):

@@ -10,7 +10,13 @@ mailbox").
 The office's bundles for a district-limited laptop (encrypted to that laptop alone) go into a
 sub-folder of its outbox that only that laptop reads (`recipient_folder`); any other bundle in the
 share that is not addressed to us (`_not_ours`: made before we joined, by an older version…) is
-skipped quietly and remembered by name, size and modification time (`sync_not_ours`)."""
+skipped quietly and remembered by name, size and modification time (`sync_not_ours`).
+
+A file taken from the share (imported, a replay, our own) is remembered the same way
+(`sync_mailbox_file`, `_taken`) and skipped only while its name, size and modification time all
+stay the same: two copies of one installation write the same file names into one outbox, and a
+file that replaced one already taken is opened again (a replay of identical content is just
+'already')."""
 
 from __future__ import annotations
 
@@ -27,8 +33,8 @@ from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange.exporting import Exported, export_bundle
-from shakyo_desk.store.exchange.importing import ImportReport, ImportResult, import_paths
-from shakyo_desk.store.models import SyncBundle, SyncNotOurs
+from shakyo_desk.store.exchange.importing import ALREADY, APPLIED, OWN, ImportReport, ImportResult, import_paths
+from shakyo_desk.store.models import SyncMailboxFile, SyncNotOurs
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
 from shakyo_desk.sync import roster as rosters
@@ -86,11 +92,11 @@ def exchange(store: Store, shared: Path) -> MailboxRun:
     # Each outbox's own files are for every full-scope device; of its sub-folders only ours.
     seen = [f for box in others for folder in (box, box / recipient_folder(me.device_id, me.name))
             if folder.is_dir() for f in bundle_files_in(folder)]
-    taken = _imported_names(store)
-    candidates, not_ours = _skip_not_ours(store, seen, [f for f in seen if f.name not in taken],
-                                          me.keys.age_identity)
+    fresh, marks, adopted = _taken(store, seen)
+    candidates, not_ours = _skip_not_ours(store, seen, fresh, me.keys.age_identity)
     ready, waiting = _arrived(candidates, me.keys.age_identity)
     imported = import_paths(store, ready)
+    _remember_taken(store, seen, imported, marks, adopted)
     try:
         mine.mkdir(exist_ok=True)
     except OSError as error:
@@ -113,10 +119,61 @@ def exchange(store: Store, shared: Path) -> MailboxRun:
                                                  for f in waiting], len(not_ours))
 
 
-def _imported_names(store: Store) -> set[str]:
-    """Bundles already taken from the share: skipped without decrypting them again."""
+Mark = tuple[int, int]  # a file's size and modification time (ns), as the file system reports them
+TAKEN = (APPLIED, ALREADY, OWN)  # results whose file need not be opened again while it stays the same
+
+
+def _taken(store: Store, seen: list[Path]) -> tuple[list[Path], dict[str, Mark], dict[str, Mark]]:
+    """The files of the share still to be looked at: every file except those taken before whose
+    name, size and modification time are all what they were then (`sync_mailbox_file`). Returns
+    them, the mark of every file seen (taken now, before anything is read, so a file changed
+    during the run is opened again next time), and the marks of files carried over from before
+    schema 0010 (a name without a mark): those are skipped once, as before, and their mark kept.
+    Only marks are compared, never with our clock."""
     with store.read() as s:
-        return set(s.execute(sa.select(SyncBundle.file_name).where(SyncBundle.direction == "in")).scalars())
+        remembered = {r.file_name: (r.size, r.mtime_ns) for r in s.execute(sa.select(SyncMailboxFile.__table__))}
+    fresh: list[Path] = []
+    marks: dict[str, Mark] = {}
+    adopted: dict[str, Mark] = {}
+    for path in seen:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            fresh.append(path)  # the import names the reason
+            continue
+        mark = marks[path.name] = (stat.st_size, stat.st_mtime_ns)
+        known = remembered.get(path.name)
+        if known == (None, None):
+            adopted[path.name] = mark
+        elif known != mark:
+            fresh.append(path)
+    return fresh, marks, adopted
+
+
+def _remember_taken(store: Store, seen: list[Path], imported: ImportReport, marks: dict[str, Mark],
+                    adopted: dict[str, Mark]) -> None:
+    """Remember the files this run took (with the mark seen before they were read) and the
+    carried-over names it adopted; forget the names no longer in the share. A run killed before
+    this only opens those files again next time (a replay: 'already')."""
+    learned = dict(adopted)
+    learned.update({r.file: marks[r.file] for r in imported.results if r.status in TAKEN and r.file in marks})
+    with store.read() as s:
+        remembered = set(s.execute(sa.select(SyncMailboxFile.file_name)).scalars())
+    present = {p.name for p in seen}
+    gone = [name for name in remembered if name not in present]
+    if not (learned or gone):
+        return
+    table = SyncMailboxFile.__table__
+    with store.write() as w:
+        names = [*gone, *learned]
+        for start in range(0, len(names), 500):
+            w.conn.execute(table.delete().where(table.c.file_name.in_(names[start:start + 500])))
+        if learned:
+            at = clock.utcnow()
+            w.conn.execute(table.insert(), [{"file_name": name, "size": size, "mtime_ns": mtime, "at": at}
+                                            for name, (size, mtime) in learned.items()])
 
 
 def _skip_not_ours(store: Store, seen: list[Path], files: list[Path],
