@@ -652,7 +652,13 @@ def change_limit(change: dict) -> str | None:
         if isinstance(value, str):
             if len(value) > MAX_FIELD_CHARS:
                 return "field"
-        elif isinstance(value, (list, dict)):  # rare (lists of ids): measure it as text
+        elif isinstance(value, list) and all(type(v) is str for v in value):
+            # Flags, roles, concerns: a flat list of short words in most changes. Its JSON text is
+            # at most twice its characters (every one escaped) plus quotes and separators.
+            if 2 * sum(map(len, value)) + 4 * len(value) + 2 > MAX_FIELD_CHARS \
+                    and len(json.dumps(value, ensure_ascii=False)) > MAX_FIELD_CHARS:
+                return "field"
+        elif isinstance(value, (list, dict)):  # rare (nested values): measure it as text
             if _value_depth(value) > MAX_JSON_DEPTH:
                 return "depth"
             if len(json.dumps(value, ensure_ascii=False)) > MAX_FIELD_CHARS:

@@ -105,8 +105,19 @@ def seen_reissued(w, origin: str, epoch: int) -> None:
 def my_epochs(conn: Connection, device_id: str, current: int) -> set[int]:
     epochs = {current}
     epochs |= set(conn.execute(sa.select(SyncKnowledge.epoch).where(SyncKnowledge.origin == device_id)).scalars())
-    epochs |= set(conn.execute(sa.select(ChangeLog.epoch).where(ChangeLog.origin_device == device_id).distinct())
-                  .scalars())
+    return epochs | _epochs_in_log(conn, device_id)
+
+
+def _epochs_in_log(conn: Connection, origin: str) -> set[int]:
+    """The epochs of `origin` in the change log, one primary-key seek each: a DISTINCT read
+    every change of the origin (400,000 at a large town's office) on every import."""
+    epochs: set[int] = set()
+    after = -1
+    while (epoch := conn.execute(sa.select(ChangeLog.epoch).where(
+            ChangeLog.origin_device == origin, ChangeLog.epoch > after)
+            .order_by(ChangeLog.epoch).limit(1)).scalar()) is not None:
+        epochs.add(epoch)
+        after = epoch
     return epochs
 
 

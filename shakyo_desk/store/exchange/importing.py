@@ -404,7 +404,8 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
         for r in declared:
             by_key[(r.origin, r.epoch)].append((r, id(r) in taken_ids, id(r) in incoming_ids))
         floor = {(r.origin, r.epoch): 0 if old_news else known.get(r.key, 0) for r in declared}
-        carried = _Carried(declared, dense=not filtered)
+        dense = not filtered
+        carried = _Carried(declared, dense=dense)
         for change in opened.iter_changes():
             if wire_problem(change):
                 raise _Refusal("format", "同期ファイルの中に形式の正しくない変更があるため取り込めません。")
@@ -415,7 +416,8 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
             for r, is_taken, is_incoming in by_key.get(key, ()):
                 if r.first <= seq <= r.last:
                     inside = True
-                    carried.saw(r, seq)
+                    if dense:
+                        carried.saw(r, seq)
                     if is_taken:
                         if seq > floor[key]:
                             yield change
@@ -457,8 +459,6 @@ class _Carried:
 
     def __init__(self, declared: list[_Range], *, dense: bool):
         self.dense = dense
-        self.last_seen: dict[int, int] = {}
-        self.count: dict[int, int] = {}
         self.declared = declared
         if dense:
             keys = [r.key for r in declared]
@@ -466,15 +466,13 @@ class _Carried:
                 raise _Refusal("format", RANGE_MISMATCH)
 
     def saw(self, r: _Range, seq: int) -> None:
-        if not self.dense:
-            return
-        if seq <= self.last_seen.get(id(r), 0):  # twice, or out of order
+        if seq <= r.last_seen:  # twice, or out of order
             raise _Refusal("format", RANGE_MISMATCH)
-        self.last_seen[id(r)] = seq
-        self.count[id(r)] = self.count.get(id(r), 0) + 1
+        r.last_seen = seq
+        r.seen += 1
 
     def finish(self) -> None:
-        if self.dense and any(self.count.get(id(r), 0) != r.last - r.first + 1 for r in self.declared):
+        if self.dense and any(r.seen != r.last - r.first + 1 for r in self.declared):
             raise _Refusal("format", RANGE_MISMATCH)
 
 
@@ -492,6 +490,8 @@ class _Range:
     last: int
     changes: list[dict]
     requires: dict[str, int]  # the sender's knowledge: what must be held before these apply
+    seen: int = 0  # changes of this range met in the payload (a bundle's own ranges)
+    last_seen: int = 0
 
     @property
     def key(self) -> str:
