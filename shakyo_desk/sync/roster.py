@@ -107,12 +107,17 @@ def active_devices(data: dict) -> list[dict]:
     return [d for d in data["devices"] if d["revoked_at"] is None]
 
 
-def accepts_bundle(entry: dict, epoch: int, seq: int) -> bool:
-    """A revoked device's bundles up to the last one the office had accepted stay valid."""
+def accepts_bundle(entry: dict, bundle_hash: str) -> bool:
+    """After revocation only the very files the office had imported from the device stay valid
+    (they may still be on their way to others): the roster lists their hashes. Numbers are the
+    sender's own claim — a stolen laptop can write any epoch and number into a new bundle, not
+    a listed hash. A device revoked before the list existed is refused altogether."""
     if entry["revoked_at"] is None:
         return True
-    last = entry.get("last_accepted")
-    return last is not None and (epoch, seq) <= (last["epoch"], last["seq"])
+    return bundle_hash[:ACCEPTED_HASH_CHARS] in (entry.get("accepted_bundles") or ())
+
+
+ACCEPTED_HASH_CHARS = 32  # 128 bits of each bundle hash: the roster stays small
 
 
 def trusted_keys(data: dict) -> dict[str, str]:

@@ -262,8 +262,11 @@ def revoke_device(store: Store, name_or_id: str) -> dict:
         last = conn.execute(sa.select(SyncBundle.epoch, SyncBundle.seq).where(
             SyncBundle.sender == entry["device_id"], SyncBundle.direction == "in")
             .order_by(SyncBundle.epoch.desc(), SyncBundle.seq.desc()).limit(1)).first()
+        accepted = sorted(h[:rosters.ACCEPTED_HASH_CHARS] for h in conn.execute(sa.select(SyncBundle.bundle_hash).where(
+            SyncBundle.sender == entry["device_id"], SyncBundle.direction == "in")).scalars())
         revoked = {**entry, "revoked_at": clock.utcnow().isoformat(timespec="seconds"),
-                   "last_accepted": {"epoch": last.epoch, "seq": last.seq} if last else None}
+                   "last_accepted": {"epoch": last.epoch, "seq": last.seq} if last else None,
+                   "accepted_bundles": accepted}
         devices = [revoked if d["device_id"] == entry["device_id"] else d for d in roster["devices"]]
         signed = ident.publish_roster(conn, me, {**roster, "devices": devices})
         w.audit("device.revoke", detail={"device": entry["device_id"], "name": entry["name"],

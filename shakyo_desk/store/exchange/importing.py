@@ -222,7 +222,7 @@ def _import(w, staged: Path, result: ImportResult) -> None:
         result.clone_detected = True
         if epoch in clones.my_epochs(conn, me.device_id, me.epoch):
             clones.note(w, device_id, epoch, _range_evidence(opened, device_id, epoch), how="own")
-    if not rosters.accepts_bundle(entry, epoch, seq):
+    if not rosters.accepts_bundle(entry, opened.bundle_hash):
         raise _Refusal("revoked", f"端末「{entry['name']}」は利用停止されています。停止後に作られた同期ファイルは取り込めません。")
     schema = str(opened.manifest["schema_version"])
     if schema not in migrate.known_revisions():
