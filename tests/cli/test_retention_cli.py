@@ -1,9 +1,9 @@
 """`retention list|purge` from the command line: admin only, --yes required, refusals change nothing."""
 
 import json
-import pytest
-
 from datetime import date
+
+import pytest
 
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.services import accounts

@@ -10,13 +10,13 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from shakyo_desk.domain import clock
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.models import AuditLog
 from shakyo_desk.store.store import create_store
 from tests.cli.conftest import PASSPHRASE, assert_one_japanese_line
 from tests.cli.records_helpers import add_account, opened
 from tests.store.test_stats_dataset import DATASET_DAY, build_dataset
-from shakyo_desk.domain import clock
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ one Japanese line that write nothing."""
 import errno
 
 import pytest
-
 from pypdf import PdfReader
 
 from tests.cli.conftest import assert_one_japanese_line

@@ -11,8 +11,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain import safe_file
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.reports.stats_csv import csv_bytes, export_csv, neutralise
 from shakyo_desk.reports.stats_render import json_document, render, text_lines
 from shakyo_desk.store.models import AuditLog

@@ -13,16 +13,16 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain import safe_file
+from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.reports.stats_chart_data import chart_specs
 from shakyo_desk.reports.stats_pdf import export_pdf, stats_pdf_bytes
 from shakyo_desk.reports.stats_render import render
 from shakyo_desk.store.models import AuditLog
 from shakyo_desk.store.services import stats
+from tests.domain.safe_file_faults import refuse_partial
 from tests.store.conftest import login_as, store, store_dir  # noqa: F401 (fixtures)
 from tests.store.test_stats_dataset import build_dataset
-from tests.domain.safe_file_faults import refuse_partial
 
 TODAY = date(2026, 1, 15)
 

@@ -1,10 +1,11 @@
 """保存期間を過ぎた記録: the admin ticks households past retention and erases them after typing
 削除; cancelling or not typing the word changes nothing."""
 
-import pytest
-
+import os
 from datetime import date
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from shakyo_desk.domain.wareki import format_wareki_short
@@ -74,10 +75,11 @@ def test_the_dialog_needs_the_typed_word(qtbot):
     assert dialog.erase_button.isEnabled()
 
 
-def test_empty_state(qtbot, ctx):
+def test_empty_state(qtbot, ctx, tmp_path):
     page = RetentionPage(ctx)
     qtbot.addWidget(page)
     page.refresh()
     assert page.stack.currentWidget() is page.empty and "ありません" in page.empty.text()
     page.resize(900, 500)
-    page.grab().save("/tmp/shots_retention_empty.png")
+    shot = Path(os.environ.get("SHAKYO_SCREENSHOTS") or tmp_path) / "retention_empty.png"
+    assert page.grab().save(str(shot))

@@ -2,9 +2,9 @@
 spread over six districts and two 年度; saves PNGs when SHAKYO_SCREENSHOTS names a folder."""
 
 import random
-import pytest
-
 from datetime import date, timedelta
+
+import pytest
 
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.services import contacts, districts, households, salons, sheets

@@ -11,18 +11,18 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
-from shakyo_desk.domain.wareki import format_fiscal_year
 from shakyo_desk.domain import safe_file
+from shakyo_desk.domain.wareki import format_fiscal_year
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.services.council import get_settings
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.pages import stats as stats_page
 from shakyo_desk.ui.pages.registry import pages_for
 from shakyo_desk.ui.pages.stats import PRIMARY_TINT, StatsPage
+from tests.domain.safe_file_faults import refuse_partial
 from tests.store.conftest import login_as
 from tests.store.test_stats_dataset import build_dataset
 from tests.ui.helpers import click
-from tests.domain.safe_file_faults import refuse_partial
 
 TODAY = date(2026, 1, 15)
 

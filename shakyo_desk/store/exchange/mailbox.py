@@ -123,6 +123,29 @@ Mark = tuple[int, int]  # a file's size and modification time (ns), as the file 
 TAKEN = (APPLIED, ALREADY, OWN)  # results whose file need not be opened again while it stays the same
 
 
+def _marks(store: Store, model) -> dict[str, tuple[int | None, int | None]]:
+    """The marks remembered in `sync_mailbox_file` or `sync_not_ours`, by file name."""
+    with store.read() as s:
+        return {r.file_name: (r.size, r.mtime_ns) for r in s.execute(sa.select(model.__table__))}
+
+
+def _save_marks(store: Store, model, seen: list[Path], remembered, learned: dict[str, Mark]) -> None:
+    """Replace the marks of `learned` and forget the names no longer in the share."""
+    present = {p.name for p in seen}
+    gone = [name for name in remembered if name not in present]
+    if not (learned or gone):
+        return
+    table = model.__table__
+    with store.write() as w:
+        names = [*gone, *learned]
+        for start in range(0, len(names), 500):
+            w.conn.execute(table.delete().where(table.c.file_name.in_(names[start:start + 500])))
+        if learned:
+            at = clock.utcnow()
+            w.conn.execute(table.insert(), [{"file_name": name, "size": size, "mtime_ns": mtime, "at": at}
+                                            for name, (size, mtime) in learned.items()])
+
+
 def _taken(store: Store, seen: list[Path]) -> tuple[list[Path], dict[str, Mark], dict[str, Mark]]:
     """The files of the share still to be looked at: every file except those taken before whose
     name, size and modification time are all what they were then (`sync_mailbox_file`). Returns
@@ -130,8 +153,7 @@ def _taken(store: Store, seen: list[Path]) -> tuple[list[Path], dict[str, Mark],
     during the run is opened again next time), and the marks of files carried over from before
     schema 0010 (a name without a mark): those are skipped once, as before, and their mark kept.
     Only marks are compared, never with our clock."""
-    with store.read() as s:
-        remembered = {r.file_name: (r.size, r.mtime_ns) for r in s.execute(sa.select(SyncMailboxFile.__table__))}
+    remembered = _marks(store, SyncMailboxFile)
     fresh: list[Path] = []
     marks: dict[str, Mark] = {}
     adopted: dict[str, Mark] = {}
@@ -159,21 +181,7 @@ def _remember_taken(store: Store, seen: list[Path], imported: ImportReport, mark
     this only opens those files again next time (a replay: 'already')."""
     learned = dict(adopted)
     learned.update({r.file: marks[r.file] for r in imported.results if r.status in TAKEN and r.file in marks})
-    with store.read() as s:
-        remembered = set(s.execute(sa.select(SyncMailboxFile.file_name)).scalars())
-    present = {p.name for p in seen}
-    gone = [name for name in remembered if name not in present]
-    if not (learned or gone):
-        return
-    table = SyncMailboxFile.__table__
-    with store.write() as w:
-        names = [*gone, *learned]
-        for start in range(0, len(names), 500):
-            w.conn.execute(table.delete().where(table.c.file_name.in_(names[start:start + 500])))
-        if learned:
-            at = clock.utcnow()
-            w.conn.execute(table.insert(), [{"file_name": name, "size": size, "mtime_ns": mtime, "at": at}
-                                            for name, (size, mtime) in learned.items()])
+    _save_marks(store, SyncMailboxFile, seen, _marks(store, SyncMailboxFile), learned)
 
 
 def _skip_not_ours(store: Store, seen: list[Path], files: list[Path],
@@ -183,8 +191,7 @@ def _skip_not_ours(store: Store, seen: list[Path], files: list[Path],
     FILE` of such a file still refuses it). A file whose age header names none of our keys is
     remembered with its size and modification time and not opened again while they stay the same;
     entries for files no longer in the share are forgotten."""
-    with store.read() as s:
-        remembered = {r.file_name: (r.size, r.mtime_ns) for r in s.execute(sa.select(SyncNotOurs.__table__))}
+    remembered = _marks(store, SyncNotOurs)
     keep: list[Path] = []
     skipped: list[Path] = []
     learned: dict[str, tuple[int, int]] = {}
@@ -204,18 +211,7 @@ def _skip_not_ours(store: Store, seen: list[Path], files: list[Path],
             skipped.append(path)
         else:
             keep.append(path)
-    present = {p.name for p in seen}
-    gone = [name for name in remembered if name not in present]
-    if learned or gone:
-        table = SyncNotOurs.__table__
-        with store.write() as w:
-            names = [*gone, *learned]
-            for start in range(0, len(names), 500):
-                w.conn.execute(table.delete().where(table.c.file_name.in_(names[start:start + 500])))
-            if learned:
-                at = clock.utcnow()
-                w.conn.execute(table.insert(), [dict(file_name=name, size=size, mtime_ns=mtime, at=at)
-                                                for name, (size, mtime) in learned.items()])
+    _save_marks(store, SyncNotOurs, seen, remembered, learned)
     return keep, skipped
 
 
