@@ -21,6 +21,7 @@ from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store import migrate
 from shakyo_desk.store.exchange import clones
+from shakyo_desk.store.exchange import authors
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.apply import apply_changes, wire_problem
@@ -394,9 +395,14 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
     taken_ids = {id(r) for r in taken}
 
     def to_apply() -> Iterator[dict]:
+        judge = authors.Authors(conn, ident.roster_data(conn), opened.sender[0])
         for r in parked:
             if id(r) in taken_ids:
-                yield from r.changes
+                for change in r.changes:
+                    refusal = judge.refusal(change)
+                    if refusal:
+                        raise _Refusal("author", refusal)
+                    yield change
         incoming_ids = {id(r) for r in incoming}
         # Per origin and epoch: its declared ranges, whether each is taken or parked, and the
         # seq above which a change is new (changes we hold already are skipped when stored).
@@ -420,6 +426,9 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
                         carried.saw(r, seq)
                     if is_taken:
                         if seq > floor[key]:
+                            refusal = judge.refusal(change)
+                            if refusal:
+                                raise _Refusal("author", refusal)
                             yield change
                     elif is_incoming:
                         r.changes.append(change)  # parked below, or dropped as held already
