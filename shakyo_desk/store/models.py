@@ -536,8 +536,24 @@ class ChangeLog(Base):
     hlc: Mapped[str] = mapped_column(String(64))
     staff_id: Mapped[str | None] = mapped_column(String(36))
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    # Origin chains (0011, sync/chain.py): the origin's chain value at this change (None for a
+    # change written before 0011, or one held off its origin's chain: a copy's, a district
+    # laptop's); the origin's signature of that value when it ended a range we received (a
+    # head: we can relay up to here); the hash of its values once a purge has blanked them.
+    chain: Mapped[bytes | None] = mapped_column(LargeBinary)
+    head: Mapped[str | None] = mapped_column(String(100))
+    sealed: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_change_log_entity_order", "entity", "entity_id", "hlc"),)
+
+
+class SyncLegacyEpoch(Base):
+    """Epochs written before origin chains (0011): their changes carry no chain and are taken
+    on the word of whoever carries them, as before."""
+
+    __tablename__ = "sync_legacy_epoch"
+    origin: Mapped[str] = mapped_column(String(36), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class AuditLog(Base):

@@ -15,10 +15,12 @@ from shakyo_desk.domain.errors import NotFound
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.store import audit
+from shakyo_desk.store.exchange import chains
 from shakyo_desk.store.exchange.apply import blank_purged_history, refresh_entities, tombstone_row
 from shakyo_desk.store.json_value import to_json_value
 from shakyo_desk.store.models import AuditLog, ChangeLog, DeviceState, Household, Person, SyncConflict
 from shakyo_desk.store.search import refresh_household_search
+from shakyo_desk.sync import chain
 from shakyo_desk.domain import clock
 
 
@@ -61,6 +63,8 @@ class Writer:
         self._first_seq = self._next_seq
         self._clock = hlc.Stamp(state["hlc_wall_ms"], state["hlc_counter"])
         self._last_hash: str | None = None
+        self._chain: bytes | None = None  # our origin chain at next_seq - 1 (loaded on first change)
+        self._chain_loaded = False
         self._search_dirty: set[str] = set()
         self._conflicts_dirty: set[tuple[str, str]] = set()
         self.changes = 0
@@ -159,10 +163,18 @@ class Writer:
 
     def _log(self, model, entity_id: str, op: str, fields: dict, stamp: str, at: datetime, base: dict,
              audit_extra: dict | None = None) -> None:
+        if not self._chain_loaded:
+            self._chain = chains.tip(self.conn, self.device_id, self.epoch, self._next_seq - 1)
+            self._chain_loaded = True
+        if self._chain is not None:  # (None: an epoch from before origin chains, migration 0011)
+            self._chain = chain.step(self._chain, {
+                "origin": self.device_id, "epoch": self.epoch, "seq": self._next_seq, "entity": model.__tablename__,
+                "entity_id": entity_id, "op": op, "fields": fields, "base": base, "hlc": stamp,
+                "staff_id": self.actor.staff_id, "recorded_at": to_json_value(at)})
         self.conn.execute(ChangeLog.__table__.insert(), dict(
             origin_device=self.device_id, epoch=self.epoch, seq=self._next_seq, entity=model.__tablename__,
             entity_id=entity_id, op=op, fields=fields, base=base, hlc=stamp,
-            staff_id=self.actor.staff_id, recorded_at=at,
+            staff_id=self.actor.staff_id, recorded_at=at, chain=self._chain,
         ))
         self._next_seq += 1
         self.changes += 1

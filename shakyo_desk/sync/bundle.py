@@ -300,6 +300,19 @@ def _is_int(v: object, minimum: int = 0) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and v >= minimum
 
 
+_RANGE_KEYS = {"origin", "epoch", "first", "last", "chain"}
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_SIGNATURE_B64 = re.compile(r"[A-Za-z0-9+/]{86}==")
+
+
+def _range_chain_ok(value: object) -> bool:
+    """A range's origin chain (sync/chain.py): {"from": hex, "head": hex, "sig": base64}."""
+    return (isinstance(value, dict) and value.keys() == {"from", "head", "sig"}
+            and all(isinstance(v, str) for v in value.values())
+            and bool(_HEX64.fullmatch(value["from"])) and bool(_HEX64.fullmatch(value["head"]))
+            and bool(_SIGNATURE_B64.fullmatch(value["sig"])))
+
+
 def _manifest_problem(m: Mapping) -> str | None:
     """What is wrong with a complete manifest's shape, or None. Used on both sides."""
     s = m.get("sender")
@@ -329,6 +342,8 @@ def _manifest_problem(m: Mapping) -> str | None:
             and _is_int(r.get("first"), 1)
             and _is_int(r.get("last"), 1)
             and r["first"] <= r["last"]
+            and r.keys() <= _RANGE_KEYS
+            and ("chain" not in r or _range_chain_ok(r["chain"]))
         ):
             return "ranges"
     if not all(isinstance(k, str) and _is_int(v) for k, v in m["knowledge"].items()):

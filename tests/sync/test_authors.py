@@ -339,8 +339,6 @@ def test_an_account_created_later_in_the_same_import_is_judged_by_finish_when_de
         assert "職員名簿にない" in deferred.finish()
 
 
-@pytest.mark.xfail(strict=True, reason="importing._apply judges changes in stream order and does not yet "
-                                       "call Authors(..., defer=True).finish()")
 def test_a_relayed_bundle_carrying_a_promotion_after_the_work_it_allows_is_taken(town, monkeypatch):
     """laptop1 relays to laptop2 the office's promotion of tanaka together with the agency tanaka
     then added as a coordinator; laptop1's own range comes first in the file (ranges follow the

@@ -5,6 +5,7 @@ claims another device's range without its changes must not make us drop that wor
 import pytest
 
 from shakyo_desk.store.check import check_store
+from shakyo_desk.store.exchange import chains
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.exporting import export_bundle
@@ -58,10 +59,13 @@ def test_a_claimed_range_without_its_changes_is_refused_and_the_real_work_still_
 
     with monkeypatch.context() as m:
         m.setattr(knowledge, "own", boastful)
+        # (an honest exporter keeps another origin's range to the heads it holds: bypassed)
+        m.setattr(chains, "attach", lambda conn, me, ranges, known: ranges)
         forged = export_bundle(b, stick(tmp_path, "stick-b"))
     [result] = import_paths(office, [forged.path]).results
-    assert result.status == "refused" and result.reason == "format"
-    assert "目録" in result.message and any(q["file_name"] == forged.path.name for q in quarantine_list(office))
+    # A's range carries no head signed by A: refused before its missing changes are even counted.
+    assert result.status == "refused" and result.reason == "origin"
+    assert "laptopB" in result.message and any(q["file_name"] == forged.path.name for q in quarantine_list(office))
     assert held_by(office, a_key) == 0
 
     genuine = export_bundle(a, stick(tmp_path, "stick-a"))

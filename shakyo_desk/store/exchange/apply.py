@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from shakyo_desk.domain import hlc
 from shakyo_desk.store.models import SYNCED_MODELS, Base, ChangeLog, DeviceState, Household, Person, SyncConflict
 from shakyo_desk.store.search import refresh_household_search
 from shakyo_desk.store.json_value import to_json_value
+from shakyo_desk.sync import chain
 from shakyo_desk.sync.merge import Change, Merged, merge
 from shakyo_desk.domain import clock
 
@@ -41,11 +43,14 @@ def conflict_id(entity: str, entity_id: str, field_name: str) -> str:
 
 
 def to_wire(row) -> dict:
-    return {
+    wire = {
         "origin": row.origin_device, "epoch": row.epoch, "seq": row.seq, "entity": row.entity,
         "entity_id": row.entity_id, "op": row.op, "fields": row.fields, "base": row.base, "hlc": row.hlc,
         "staff_id": row.staff_id, "recorded_at": to_json_value(row.recorded_at),
     }
+    if row.sealed is not None:
+        wire["sealed"] = row.sealed
+    return wire
 
 
 _COLUMNS = {name: frozenset(model.__table__.columns.keys()) for name, model in SYNCED_MODELS.items()}
@@ -54,12 +59,15 @@ _COLUMNS = {name: frozenset(model.__table__.columns.keys()) for name, model in S
 # row inserted, and most foreign keys have no index to search by.
 PARENTS_FIRST = tuple(t.name for t in Base.metadata.sorted_tables if t.name in SYNCED_MODELS)
 _WIRE_SET = frozenset(WIRE_KEYS)
+_SEALED_SET = _WIRE_SET | {"sealed"}  # a change whose values a purge blanked (sync/chain.py)
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 _SEARCHED = {Household.__tablename__, Person.__tablename__}
 
 
 def wire_problem(c: dict) -> str | None:
     """Why a received change cannot be stored, or None (signed content can still be malformed)."""
-    if c.keys() != _WIRE_SET:
+    if c.keys() != _WIRE_SET and (c.keys() != _SEALED_SET or not isinstance(c["sealed"], str)
+                                  or not _HEX64.fullmatch(c["sealed"])):
         return "keys"
     if not (isinstance(c["origin"], str) and isinstance(c["entity_id"], str) and isinstance(c["hlc"], str)):
         return "ids"
@@ -224,12 +232,18 @@ def _held_seqs(conn: Connection, origin: str, epoch: int, seqs: list[int]) -> se
 
 def _insert_log(conn: Connection, changes: list[dict]) -> None:
     """Received changes into the change log, as the bound values SQLAlchemy would make (JSON
-    text, stored datetime text)."""
+    text, stored datetime text), with the chain value and head the import found for each
+    (`chain`, `head`: importing.py and sync/chain.py; absent when not on the origin's chain)."""
     plan = _log_plan(conn)
     fields, base, recorded_at = plan.wire
     _insert_values(conn, plan.sql, [
         (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"], fields(c["fields"]),
-         base(c["base"]), c["hlc"], c["staff_id"], recorded_at(c["recorded_at"])) for c in changes])
+         base(c["base"]), c["hlc"], c["staff_id"], recorded_at(c["recorded_at"]), _chain_bytes(c.get("chain")),
+         c.get("head"), c.get("sealed")) for c in changes])
+
+
+def _chain_bytes(value: bytes | str | None) -> bytes | None:
+    return bytes.fromhex(value) if isinstance(value, str) else value
 
 
 def insert_log(conn: Connection, changes: list[dict]) -> None:
@@ -238,7 +252,7 @@ def insert_log(conn: Connection, changes: list[dict]) -> None:
 
 
 _LOG_COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "fields", "base", "hlc", "staff_id",
-                "recorded_at")
+                "recorded_at", "chain", "head", "sealed")
 
 
 @dataclass(frozen=True)
@@ -493,7 +507,8 @@ class _Bulk:
         met = seen[a_at] & a_bit and seen[b_at] & b_bit
         seen[a_at] |= a_bit
         seen[b_at] |= b_bit
-        return not met and change["op"] == "insert"
+        # (an insert a purge blanked lacks required values: the general path merges it with the purge)
+        return not met and change["op"] == "insert" and "sealed" not in change
 
     def flush(self) -> None:
         if not self.pending:
@@ -652,16 +667,21 @@ def _household_of(entity: str, row: dict) -> str | None:
 
 
 def blank_purged_history(conn: Connection, targets: list[tuple[str, str]]) -> None:
-    """Erasure reaches the history too: only the ids that link records remain."""
+    """Erasure reaches the history too: only the ids that link records remain. The hash of
+    the values is kept (`sealed`), so the origin's chain still holds over the blanked change."""
     for entity, entity_id in targets:
         keep = {c.name for c in SYNCED_MODELS[entity].__table__.columns if c.foreign_keys}
-        for row in conn.execute(sa.select(ChangeLog.origin_device, ChangeLog.epoch, ChangeLog.seq, ChangeLog.fields)
+        for row in conn.execute(sa.select(ChangeLog.origin_device, ChangeLog.epoch, ChangeLog.seq, ChangeLog.fields,
+                                          ChangeLog.sealed)
                                 .where(ChangeLog.entity == entity, ChangeLog.entity_id == entity_id,
                                        ChangeLog.op != "purge")).all():
             blank = {k: v for k, v in row.fields.items() if k in keep}
+            if blank == row.fields:
+                continue  # blanked before, or ids only
+            sealed = row.sealed or chain.fields_hash(row.fields).hex()
             conn.execute(ChangeLog.__table__.update().where(
                 ChangeLog.origin_device == row.origin_device, ChangeLog.epoch == row.epoch, ChangeLog.seq == row.seq),
-                {"fields": blank})
+                {"fields": blank, "sealed": sealed})
 
 
 def _receive_clock(conn: Connection, remote: str) -> None:

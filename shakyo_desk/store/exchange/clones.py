@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shakyo_desk.store.exchange import chains
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange.apply import insert_log, refresh_entities, to_wire
+from shakyo_desk.sync import chain
 from shakyo_desk.store.models import AuditLog, ChangeLog, DeviceState, SyncKnowledge
 
 DETECTED, REISSUED, RESOLVED = "sync.clone_detected", "sync.clone_reissued", "sync.clone_resolved"
@@ -161,6 +163,7 @@ def reissue(conn: Connection, device_id: str, epoch: int, first: int) -> tuple[i
     old_key, new_key = f"{device_id}:{epoch}", f"{device_id}:{me.epoch}"
     olds = [r.seq for r in rows]
     start = me.next_seq
+    value = chains.tip(conn, me.device_id, me.epoch, start - 1)  # re-issues extend our own chain
     wire = []
     touched: dict[str, set[str]] = {}
     for i, row in enumerate(rows):
@@ -173,6 +176,8 @@ def reissue(conn: Connection, device_id: str, epoch: int, first: int) -> tuple[i
                 base[new_key] = max(base.get(new_key, 0), start + at)
         base[old_key] = max(seen if isinstance(seen, int) else 0, row.seq)
         change.update(epoch=me.epoch, seq=start + i, base=base)
+        if value is not None:
+            value = change["chain"] = chain.step(value, change)
         wire.append(change)
         touched.setdefault(row.entity, set()).add(row.entity_id)
     insert_log(conn, wire)

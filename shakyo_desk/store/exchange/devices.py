@@ -18,6 +18,7 @@ from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role, manages_accounts
 from shakyo_desk.domain.safe_file import write_atomic
 from shakyo_desk.domain.text import clean
+from shakyo_desk.store.exchange import chains
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.apply import apply_changes
@@ -128,6 +129,7 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
                        "age_identity": keys.identity_str},
             "roster": signed.to_json(),
             "knowledge": ours,
+            **({} if scope else chains.enrolment_meta(conn, me, ours)),
             "accounts": [{"id": r.id, "login": r.login, "display_name": r.display_name, "role": r.role}
                          for r in accounts],
         })
@@ -229,6 +231,8 @@ def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: st
             ident.save_roster(conn, signed)
             apply_changes(conn, changes)
             knowledge.save(conn, meta["knowledge"])
+            if not device["scope"]:
+                chains.after_join(conn, roster, meta)
             w.audit("device.join", detail={"device": device["device_id"], "name": device["name"],
                                            "enrolment": enrolment_id, "epoch": epoch})
         # The account as it is now, not as created: a disabled one is refused here, inside
@@ -266,7 +270,7 @@ def revoke_device(store: Store, name_or_id: str) -> dict:
             SyncBundle.sender == entry["device_id"], SyncBundle.direction == "in")).scalars())
         revoked = {**entry, "revoked_at": clock.utcnow().isoformat(timespec="seconds"),
                    "last_accepted": {"epoch": last.epoch, "seq": last.seq} if last else None,
-                   "accepted_bundles": accepted}
+                   "accepted_bundles": accepted, "kept": chains.kept(conn, entry["device_id"])}
         devices = [revoked if d["device_id"] == entry["device_id"] else d for d in roster["devices"]]
         signed = ident.publish_roster(conn, me, {**roster, "devices": devices})
         w.audit("device.revoke", detail={"device": entry["device_id"], "name": entry["name"],

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store import migrate
-from shakyo_desk.store.exchange import clones
+from shakyo_desk.store.exchange import chains, clones
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.apply import CHUNK
@@ -93,16 +93,17 @@ def _columns():
     table = ChangeLog.__table__
     raw_fields, raw_base = sa.type_coerce(table.c.fields, sa.Text), sa.type_coerce(table.c.base, sa.Text)
     return (table.c.seq, table.c.entity, table.c.entity_id, table.c.op, table.c.hlc, table.c.staff_id,
-            table.c.recorded_at, raw_fields, raw_base)
+            table.c.recorded_at, raw_fields, raw_base, table.c.sealed)
 
 
 def _add(payload: Payload, origin: bytes, epoch: bytes, row) -> None:
-    seq, entity, entity_id, op, stamp, staff_id, recorded_at, fields, base = row
+    seq, entity, entity_id, op, stamp, staff_id, recorded_at, fields, base, sealed = row
     payload.add_json(b"".join((
         b'{"base":', base.encode("utf-8"), b',"entity":', _dump(entity), b',"entity_id":', _dump(entity_id),
         b',"epoch":', epoch, b',"fields":', fields.encode("utf-8"), b',"hlc":', _dump(stamp),
         b',"op":', _dump(op), b',"origin":', origin, b',"recorded_at":', _dump(recorded_at.isoformat()),
-        b',"seq":', _dump(seq), b',"staff_id":', _dump(staff_id), b"}")), entity)
+        b',"seq":', _dump(seq), b',"staff_id":', _dump(staff_id),
+        b'' if sealed is None else b',"sealed":' + _dump(sealed), b"}")), entity)
 
 
 def fill_payload(conn: Connection, payload: Payload, ranges: list[dict], keep: Callable[[dict], bool] | None) -> None:
@@ -197,6 +198,9 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
             progress(0, 3, "変更を集めています")
         scope = target["scope"] if target else []
         covered = scope_records(conn, scope) if scope else None
+        declared = dict(ours)
+        if covered is None:  # (a district-limited laptop takes the office's word: exchange/origins.py)
+            ranges = chains.attach(conn, me, ranges, declared)
         payload = Payload()
         fill_payload(conn, payload, ranges, predicate(covered) if covered is not None else None)
         if covered is not None:
@@ -208,7 +212,7 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         seq = last + 1
         manifest = make_manifest(
             council_id=me.council_id, schema_version=migrate.head_revision(), device_id=me.device_id,
-            epoch=me.epoch, seq=seq, prev_bundle_hash=prev, ranges=ranges, knowledge=ours,
+            epoch=me.epoch, seq=seq, prev_bundle_hash=prev, ranges=ranges, knowledge=declared,
             roster_version=roster["version"])
         manifest.update(roster=signed.to_json(), scope=sorted(scope), sender_name=me.name,
                         audience=[d["device_id"] for d in deciders])

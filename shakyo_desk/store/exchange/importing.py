@@ -25,6 +25,7 @@ from shakyo_desk.store.exchange import authors
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.apply import apply_changes, wire_problem
+from shakyo_desk.store.exchange.origins import Origins
 from shakyo_desk.store.models import SyncBundle, SyncPeer, SyncPending, SyncQuarantine
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
@@ -375,19 +376,26 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
     the payload once, as they come, and applied in slices."""
     known = knowledge.own(conn)
     me = ident.load(conn)
-    # Our own origin is not a requirement: only a copy of this installation could know more of it.
-    requires = {k: v for k, v in opened.manifest["knowledge"].items()
-                if isinstance(v, int) and knowledge.split(k)[0] != me.device_id}
-    # A district-limited laptop holds only its districts' part of what its knowledge covers: a
-    # household that moved into them arrives with its earlier history (exporting._fill_entering),
-    # below what the laptop knows. Whoever holds everything up to its knowledge skips such ranges.
-    old_news = bool(me.scope)
-    declared = [_Range(None, r["origin"], r["epoch"], r["first"], r["last"], [], requires)
-                for r in opened.manifest["ranges"]]
     # Knowledge advances by the declared ranges, so they must be what the bundle carries: every
     # change of each range, once. Only the office's bundle for a district-limited laptop leaves
     # out what lies outside the laptop's districts (and widens ranges for households entering them).
     filtered = bool(me.scope) and opened.sender[0] == rosters.office_device_id(ident.roster_data(conn))
+    origins = Origins(conn, ident.roster_data(conn), opened.sender[0], filtered=filtered)
+    # Our own origin is not a requirement: only a copy of this installation could know more of it.
+    requires = origins.requires({k: v for k, v in opened.manifest["knowledge"].items()
+                                 if isinstance(v, int) and knowledge.split(k)[0] != me.device_id})
+    # A district-limited laptop holds only its districts' part of what its knowledge covers: a
+    # household that moved into them arrives with its earlier history (exporting._fill_entering),
+    # below what the laptop knows. Whoever holds everything up to its knowledge skips such ranges.
+    old_news = bool(me.scope)
+    declared: list[_Range] = []
+    aside: list[tuple[str, int, int, int]] = []  # a revoked device's changes past what is kept
+    for spec in opened.manifest["ranges"]:
+        upto = origins.taken_part(spec)
+        if upto < spec["last"]:
+            aside.append((spec["origin"], spec["epoch"], max(spec["first"], upto + 1), spec["last"]))
+        if upto >= spec["first"]:
+            declared.append(_Range(None, spec["origin"], spec["epoch"], spec["first"], upto, [], requires, spec=spec))
     incoming = [r for r in declared if old_news or r.last > known.get(r.key, 0)]
     parked = [_Range(row.id, row.origin, row.epoch, row.first, row.last, row.changes, row.requires or {})
               for row in conn.execute(sa.select(SyncPending.__table__).order_by(SyncPending.id))]
@@ -395,13 +403,14 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
     taken_ids = {id(r) for r in taken}
 
     def to_apply() -> Iterator[dict]:
-        judge = authors.Authors(conn, ident.roster_data(conn), opened.sender[0])
-        for r in parked:
-            if id(r) in taken_ids:
-                for change in r.changes:
-                    refusal = judge.refusal(change)
-                    if refusal:
-                        raise _Refusal("author", refusal)
+        judge = authors.Authors(conn, ident.roster_data(conn), opened.sender[0], defer=True)
+        for r in sorted((r for r in parked if id(r) in taken_ids), key=lambda r: (r.key, r.first)):
+            origins.released(r.changes)
+            for change in r.changes:
+                refusal = judge.refusal(change)
+                if refusal:
+                    raise _Refusal("author", refusal)
+                if origins.taking(change):
                     yield change
         incoming_ids = {id(r) for r in incoming}
         # Per origin and epoch: its declared ranges, whether each is taken or parked, and the
@@ -412,10 +421,13 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
         floor = {(r.origin, r.epoch): 0 if old_news else known.get(r.key, 0) for r in declared}
         dense = not filtered
         carried = _Carried(declared, dense=dense)
+        runs = {id(r): origins.run(r.spec, r.last) for r in declared}
         for change in opened.iter_changes():
             if wire_problem(change):
                 raise _Refusal("format", "同期ファイルの中に形式の正しくない変更があるため取り込めません。")
             key, seq = (change["origin"], change["epoch"]), change["seq"]
+            if aside and any((o, e) == key and a <= seq <= b for o, e, a, b in aside):
+                continue  # set aside: a revoked device's, past what the office kept of it
             if compare is not None and key in compare.keys:
                 compare.see(change)  # a dot we hold with other content is a clone (clones.Compare)
             inside = False
@@ -424,21 +436,31 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
                     inside = True
                     if dense:
                         carried.saw(r, seq)
+                    new = seq > floor[key] if is_taken else is_incoming
+                    runs[id(r)].see(change, new)
                     if is_taken:
-                        if seq > floor[key]:
+                        if new:
                             refusal = judge.refusal(change)
                             if refusal:
                                 raise _Refusal("author", refusal)
-                            yield change
+                            if origins.taking(change):
+                                yield change
                     elif is_incoming:
                         r.changes.append(change)  # parked below, or dropped as held already
             if not inside:
                 raise _Refusal("format", RANGE_MISMATCH)
-        carried.finish()  # before apply_changes returns: a refusal here rolls everything back
+        for run in runs.values():
+            run.finish()  # the heads: before apply_changes returns, so a refusal rolls everything back
+        carried.finish()
+        refusal = judge.finish()  # changes whose author's role arrived later in this import
+        if refusal:
+            raise _Refusal("author", refusal)
+        yield from origins.blanked()
         if compare is not None:
             compare.flush()
 
     applied = apply_changes(conn, to_apply())
+    origins.finish()
 
     done = [r.id for r in parked if id(r) in taken_ids or (not old_news and r.last <= reach.get(r.key, 0))]
     if done:
@@ -501,6 +523,7 @@ class _Range:
     requires: dict[str, int]  # the sender's knowledge: what must be held before these apply
     seen: int = 0  # changes of this range met in the payload (a bundle's own ranges)
     last_seen: int = 0
+    spec: dict | None = None  # the manifest's range (its chain entry): origins.Origins.run
 
     @property
     def key(self) -> str:
