@@ -385,3 +385,19 @@ def test_judging_many_changes_costs_microseconds_each(town):
         assert judge.refusal({**edit, "seq": 200_000, "staff_id": town.ids["suzuki"]})  # a reporter's
     print(f"\nAuthors.refusal: {len(changes)} changes in {spent * 1000:.0f} ms")
     assert spent < 3.0  # well under a microsecond each here; generous for slow machines
+
+
+def test_accounts_and_settings_are_changed_at_the_office_only(town):
+    """What other devices would refuse is not made on a laptop at all: the admin is told to use
+    the office's PC, and nothing is written."""
+    laptop = town.laptop("laptop1")  # its admin account, as at the office
+    with pytest.raises(Exception) as raised:
+        accounts.add_account(laptop, "yamada", "山田 職員", Role.STAFF, PASSPHRASE, kdf=FAST_KDF)
+    assert "事務局の端末" in str(raised.value)
+    with pytest.raises(Exception) as raised:
+        council.update_settings(laptop, name="別の名前")
+    assert "事務局の端末" in str(raised.value)
+    with laptop.read() as s:
+        assert s.execute(sa.select(Staff.id).where(Staff.login == "yamada")).first() is None
+        assert s.execute(sa.select(Council.name)).scalar_one() != "別の名前"
+    accounts.add_account(town.office, "yamada", "山田 職員", Role.STAFF, PASSPHRASE, kdf=FAST_KDF)  # the office may

@@ -91,6 +91,7 @@ def test_a_laptop_cannot_write_as_the_office_nor_as_an_admin(council):
     for target in (office, a):
         with target.read() as s:
             held = knowledge.own(s.connection()).get(f"{office_me.device_id}:{office_me.epoch}", 0)
+        with office.read() as s:  # the true chain value there: the strongest forgery B could make
             start = chains.tip(s.connection(), office_me.device_id, office_me.epoch, held)
         forged = role_change(office_me, reporter, admin_id, held + 1)
         # Unsigned, and "signed" by B's own key as if it were the office's head.

@@ -60,7 +60,7 @@ def test_a_claimed_range_without_its_changes_is_refused_and_the_real_work_still_
     with monkeypatch.context() as m:
         m.setattr(knowledge, "own", boastful)
         # (an honest exporter keeps another origin's range to the heads it holds: bypassed)
-        m.setattr(chains, "attach", lambda conn, me, ranges, known: ranges)
+        m.setattr(chains, "attach", lambda conn, me, roster, ranges, known: ranges)
         forged = export_bundle(b, stick(tmp_path, "stick-b"))
     [result] = import_paths(office, [forged.path]).results
     # A's range carries no head signed by A: refused before its missing changes are even counted.

@@ -1,5 +1,13 @@
 """Origin chains in the store (sync/chain.py, docs/sync-protocol.md "Origin chains"): the chain
-value at a held change, legacy epochs, and chain values rebuilt over held changes."""
+value at a held change, legacy epochs, the chain entries of an export, and chain values filled
+in when first needed.
+
+`change_log.chain` is a change's chain value when known; NULL when not computed yet (a change
+received from its origin itself, whose bundle signature vouches for it: computing every value
+of a full bundle on import would cost more than a tenth of the import); OFF (empty) when it is
+known not to lie on the chain this store holds (a copy's, or a lie of its origin). Our own
+changes get theirs as they are written; `fill` computes the others up to a head before they
+are relayed or compared."""
 
 from __future__ import annotations
 
@@ -9,16 +17,59 @@ from sqlalchemy.engine import Connection
 from shakyo_desk.store.exchange.apply import to_wire
 from shakyo_desk.store.models import ChangeLog, SyncKnowledge, SyncLegacyEpoch
 from shakyo_desk.sync import chain
+from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import public_key_from
+
+OFF = b""
 
 
 def tip(conn: Connection, origin: str, epoch: int, seq: int) -> bytes | None:
     """The chain value of (origin, epoch) after its change `seq` as this store holds it: the
-    genesis value before the first, None when that change is held off the chain or not at all."""
+    genesis value before the first; None when that change is held off the chain, its value is
+    not computed yet or it is not held."""
     if seq == 0:
         return chain.genesis(origin, epoch)
     return conn.execute(sa.select(ChangeLog.chain).where(
-        ChangeLog.origin_device == origin, ChangeLog.epoch == epoch, ChangeLog.seq == seq)).scalar()
+        ChangeLog.origin_device == origin, ChangeLog.epoch == epoch, ChangeLog.seq == seq)).scalar() or None
+
+
+def fill(conn: Connection, origin: str, epoch: int, upto: int, public_key) -> None:
+    """Compute the missing chain values of (origin, epoch) up to `upto` from the last one known,
+    keeping them only as far as a head (the origin's signature, kept on the change that ended a
+    range we received) confirms them. A head that does not confirm what we hold marks the
+    changes since the last confirmed one OFF: we hold something other than what it signed."""
+    table = ChangeLog.__table__
+    of = (table.c.origin_device == origin, table.c.epoch == epoch)
+    start = conn.execute(sa.select(sa.func.min(table.c.seq)).where(
+        *of, table.c.seq <= upto, table.c.chain.is_(None))).scalar()
+    if start is None:
+        return
+    value = tip(conn, origin, epoch, start - 1)
+    if value is None:
+        return
+    pending: list[dict] = []
+    expected = start
+    for row in conn.execute(sa.select(table).where(*of, table.c.seq.between(start, upto)).order_by(table.c.seq)):
+        if row.seq != expected or row.chain == OFF:
+            break
+        expected += 1
+        value = chain.step(value, to_wire(row))
+        if row.chain is not None and row.chain != value:
+            break  # (a value computed on import from a relay's range: ours differ from here)
+        pending.append({"s": row.seq, "c": value})
+        if row.head is not None:
+            good = chain.head_valid(public_key, origin, epoch, row.seq, value, row.head)
+            _set(conn, origin, epoch, pending if good else [dict(p, c=OFF) for p in pending])
+            pending = []
+            if not good:
+                return
+
+
+def _set(conn: Connection, origin: str, epoch: int, values: list[dict]) -> None:
+    if values:
+        table = ChangeLog.__table__
+        conn.execute(table.update().where(table.c.origin_device == origin, table.c.epoch == epoch,
+                                          table.c.seq == sa.bindparam("s")).values(chain=sa.bindparam("c")), values)
 
 
 def legacy(conn: Connection) -> set[tuple[str, int]]:
@@ -32,26 +83,7 @@ def mark_legacy(conn: Connection, pairs: set[tuple[str, int]]) -> None:
         conn.execute(SyncLegacyEpoch.__table__.insert(), fresh)
 
 
-def rebuild(conn: Connection, origin: str, epoch: int) -> int:
-    """Chain values for the held changes of (origin, epoch) from its first on, as far as they
-    are held without a gap (a store joined from an enrolment file, which carries changes only).
-    Returns the seq reached."""
-    table = ChangeLog.__table__
-    value, seq = chain.genesis(origin, epoch), 0
-    updates = []
-    for row in conn.execute(sa.select(table).where(table.c.origin_device == origin, table.c.epoch == epoch)
-                            .order_by(table.c.seq)):
-        if row.seq != seq + 1:
-            break
-        value, seq = chain.step(value, to_wire(row)), row.seq
-        updates.append({"o": origin, "e": epoch, "s": seq, "c": value})
-    if updates:
-        conn.execute(table.update().where(table.c.origin_device == sa.bindparam("o"), table.c.epoch == sa.bindparam("e"),
-                                          table.c.seq == sa.bindparam("s")).values(chain=sa.bindparam("c")), updates)
-    return seq
-
-
-def attach(conn: Connection, me, ranges: list[dict], known: dict[str, int]) -> list[dict]:
+def attach(conn: Connection, me, roster: dict, ranges: list[dict], known: dict[str, int]) -> list[dict]:
     """Each range with its origin chain (`from`, `head`, `sig`) for a bundle to full-scope
     devices. Our own ranges get a head signed now. Another origin's range ends at the last head
     we hold on an unbroken chain (a relay cannot sign for the origin); a range we cannot vouch
@@ -62,35 +94,36 @@ def attach(conn: Connection, me, ranges: list[dict], known: dict[str, int]) -> l
     table = ChangeLog.__table__
     kept = []
     for r in ranges:
-        origin, epoch, first = r["origin"], r["epoch"], r["first"]
+        origin, epoch, first, last = r["origin"], r["epoch"], r["first"], r["last"]
         key = f"{origin}:{epoch}"
         if (origin, epoch) in old:
             kept.append(r)
             continue
-        start = tip(conn, origin, epoch, first - 1)
-        last = r["last"]
-        if origin != me.device_id:
-            of = (table.c.origin_device == origin, table.c.epoch == epoch)
-            broken = conn.execute(sa.select(sa.func.min(table.c.seq)).where(
-                *of, table.c.seq.between(first, last), table.c.chain.is_(None))).scalar()
-            if broken is not None:
-                last = broken - 1
-            last = conn.execute(sa.select(sa.func.max(table.c.seq)).where(
-                *of, table.c.seq.between(first, last), table.c.head.is_not(None))).scalar() or 0
-        value = tip(conn, origin, epoch, last) if last >= first else None
-        if origin == me.device_id and (start is None or value is None):
-            kept.append(r)  # (not expected: our epochs since 0011 are chained from their first change)
+        if origin == me.device_id:
+            start, value = tip(conn, origin, epoch, first - 1), tip(conn, origin, epoch, last)
+            if start is None or value is None:
+                kept.append(r)  # (not expected: our epochs since 0011 are chained from their first change)
+            else:
+                signature = chain.sign_head(me.keys.signing_key, origin, epoch, last, value)
+                kept.append({**r, "chain": {"from": start.hex(), "head": value.hex(), "sig": signature}})
             continue
-        if start is None or value is None:
+        device = rosters.device(roster, origin)
+        if device is not None:
+            fill(conn, origin, epoch, last, public_key_from(device["public_key"]))
+        of = (table.c.origin_device == origin, table.c.epoch == epoch)
+        broken = conn.execute(sa.select(sa.func.min(table.c.seq)).where(
+            *of, table.c.seq.between(first, last), sa.or_(table.c.chain.is_(None), table.c.chain == OFF))).scalar()
+        if broken is not None:
+            last = broken - 1
+        head = conn.execute(sa.select(table.c.seq, table.c.chain, table.c.head).where(
+            *of, table.c.seq.between(first, last), table.c.head.is_not(None))
+            .order_by(table.c.seq.desc()).limit(1)).first()
+        start = tip(conn, origin, epoch, first - 1)
+        if device is None or head is None or start is None:
             known[key] = min(known.get(key, 0), first - 1)
             continue
-        if origin == me.device_id:
-            signature = chain.sign_head(me.keys.signing_key, origin, epoch, last, value)
-        else:
-            signature = conn.execute(sa.select(table.c.head).where(
-                table.c.origin_device == origin, table.c.epoch == epoch, table.c.seq == last)).scalar()
-            known[key] = min(known.get(key, 0), last)
-        kept.append({**r, "last": last, "chain": {"from": start.hex(), "head": value.hex(), "sig": signature}})
+        known[key] = min(known.get(key, 0), head.seq)
+        kept.append({**r, "last": head.seq, "chain": {"from": start.hex(), "head": head.chain.hex(), "sig": head.head}})
     return kept
 
 
@@ -118,35 +151,36 @@ def enrolment_meta(conn: Connection, me, known: dict[str, int]) -> dict:
     return {"legacy": sorted([o, e] for o, e in old), "heads": heads}
 
 
-def after_join(conn: Connection, roster: dict, meta: dict) -> None:
-    """A whole-council laptop joined from an enrolment file: chain values over what it received,
-    and the heads that let it relay them (each checked against its origin's key)."""
+def after_join(conn: Connection, meta: dict) -> None:
+    """A whole-council laptop joined from an enrolment file: the epochs from before origin
+    chains, and the heads that let it relay what it received (`fill` checks them when needed)."""
     pairs = meta.get("legacy") or []
     mark_legacy(conn, {(o, e) for o, e in pairs if isinstance(o, str) and isinstance(e, int)})
-    old = legacy(conn)
-    keys = {d["device_id"]: d["public_key"] for d in roster["devices"]}
     table = ChangeLog.__table__
     for key, head in (meta.get("heads") or {}).items():
         origin, _, epoch_text = key.rpartition(":")
-        if not epoch_text.isdigit() or (origin, int(epoch_text)) in old or origin not in keys:
-            continue
-        epoch = int(epoch_text)
-        reached = rebuild(conn, origin, epoch)
-        seq, signature = head
-        value = tip(conn, origin, epoch, seq) if isinstance(seq, int) and 0 < seq <= reached else None
-        if value is not None and chain.head_valid(public_key_from(keys[origin]), origin, epoch, seq, value, signature):
-            conn.execute(table.update().where(table.c.origin_device == origin, table.c.epoch == epoch,
-                                              table.c.seq == seq).values(head=signature))
+        if epoch_text.isdigit() and isinstance(head, list) and len(head) == 2 and isinstance(head[0], int):
+            conn.execute(table.update().where(table.c.origin_device == origin, table.c.epoch == int(epoch_text),
+                                              table.c.seq == head[0]).values(head=str(head[1])))
 
 
-def kept(conn: Connection, origin: str) -> list[dict]:
+def kept(conn: Connection, origin: str, public_key) -> list[dict]:
     """For the roster when a device is revoked: per epoch of it, how far this store (the
-    office) holds its changes and the chain value there. Others then take its changes only up
-    to there, and only those changes (exchange/origins.py): its key proves nothing any more."""
-    table = SyncKnowledge.__table__
+    office) holds its changes on its chain, and the chain value there. Others then take its
+    changes only up to there, and only those changes (exchange/origins.py): its key proves
+    nothing any more. An epoch from before origin chains: its seq alone."""
+    table, log = SyncKnowledge.__table__, ChangeLog.__table__
+    old = legacy(conn)
     out = []
     for epoch, seq in conn.execute(sa.select(table.c.epoch, table.c.seq).where(table.c.origin == origin)
                                    .order_by(table.c.epoch)):
-        value = tip(conn, origin, epoch, seq) if seq else None
-        out.append({"epoch": epoch, "seq": seq, "chain": value.hex() if value is not None else None})
+        if (origin, epoch) in old or seq == 0:
+            out.append({"epoch": epoch, "seq": seq, "chain": None})
+            continue
+        fill(conn, origin, epoch, seq, public_key)
+        reached = conn.execute(sa.select(sa.func.max(log.c.seq)).where(
+            log.c.origin_device == origin, log.c.epoch == epoch, log.c.seq <= seq, log.c.head.is_not(None),
+            log.c.chain.is_not(None), log.c.chain != OFF)).scalar() or 0
+        value = tip(conn, origin, epoch, reached) if reached else None
+        out.append({"epoch": epoch, "seq": reached, "chain": value.hex() if value is not None else None})
     return out

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput, NotFound
-from shakyo_desk.domain.roles import manages_registers, may_edit_household, sees_all_households
+from shakyo_desk.domain.roles import manages_accounts, manages_registers, may_edit_household, sees_all_households
 from shakyo_desk.store.exchange.apply import _CONVERTERS, entity_conflicts
 from shakyo_desk.store.models import SYNCED_MODELS, Household, Roster, Staff, SyncConflict
-from shakyo_desk.store.services._common import require
+from shakyo_desk.store.services._common import require, require_office
 from shakyo_desk.store.store import Store
 
 ENTITY_LABELS = {
@@ -72,8 +72,13 @@ def _display(field_name: str, kind: str, value) -> str:
     return str(value)
 
 
+_OFFICE_ONLY = {"staff", "council"}
+
+
 def _visible(store: Store, s, row) -> bool:
     actor = store.actor
+    if row.entity in _OFFICE_ONLY:  # accounts and settings: written by an admin (exchange/authors.py)
+        return manages_accounts(actor.role)
     if row.household_id is None:
         return manages_registers(actor.role)
     district = s.execute(sa.select(Household.district_id).where(Household.id == row.household_id)).scalar()
@@ -134,6 +139,8 @@ def resolve_conflict(store: Store, conflict_id: str, choose: int) -> None:
             raise NotFound(f"要確認「{conflict_id}」はありません（すでに解決されたかもしれません）。一覧を更新してください。")
         with_session = w.session
         require(_visible(store, with_session, row))
+        if row.entity in _OFFICE_ONLY:
+            require_office(store, w.conn)
         staff = dict(w.conn.execute(sa.select(Staff.id, Staff.display_name)).all())
         info = _info(w.conn, row, staff, {})
         if not 1 <= choose <= len(info.choices):

@@ -30,7 +30,7 @@ from shakyo_desk.store.store import RecoveryKey, Store, _load_actor, build_store
 from shakyo_desk.store.writer import Actor
 from shakyo_desk.sync import enrolment
 from shakyo_desk.sync import roster as rosters
-from shakyo_desk.sync.bundle import DeviceKeys
+from shakyo_desk.sync.bundle import DeviceKeys, public_key_from
 from shakyo_desk.domain import clock
 
 
@@ -232,7 +232,7 @@ def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: st
             apply_changes(conn, changes)
             knowledge.save(conn, meta["knowledge"])
             if not device["scope"]:
-                chains.after_join(conn, roster, meta)
+                chains.after_join(conn, meta)
             w.audit("device.join", detail={"device": device["device_id"], "name": device["name"],
                                            "enrolment": enrolment_id, "epoch": epoch})
         # The account as it is now, not as created: a disabled one is refused here, inside
@@ -270,7 +270,7 @@ def revoke_device(store: Store, name_or_id: str) -> dict:
             SyncBundle.sender == entry["device_id"], SyncBundle.direction == "in")).scalars())
         revoked = {**entry, "revoked_at": clock.utcnow().isoformat(timespec="seconds"),
                    "last_accepted": {"epoch": last.epoch, "seq": last.seq} if last else None,
-                   "accepted_bundles": accepted, "kept": chains.kept(conn, entry["device_id"])}
+                   "accepted_bundles": accepted, "kept": chains.kept(conn, entry["device_id"], public_key_from(entry["public_key"]))}
         devices = [revoked if d["device_id"] == entry["device_id"] else d for d in roster["devices"]]
         signed = ident.publish_roster(conn, me, {**roster, "devices": devices})
         w.audit("device.revoke", detail={"device": entry["device_id"], "name": entry["name"],

@@ -200,7 +200,7 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         covered = scope_records(conn, scope) if scope else None
         declared = dict(ours)
         if covered is None:  # (a district-limited laptop takes the office's word: exchange/origins.py)
-            ranges = chains.attach(conn, me, ranges, declared)
+            ranges = chains.attach(conn, me, roster, ranges, declared)
         payload = Payload()
         fill_payload(conn, payload, ranges, predicate(covered) if covered is not None else None)
         if covered is not None:

@@ -66,6 +66,8 @@ class Run:
     def see(self, change: dict, new: bool) -> None:
         """`new`: the change will be stored (applied now or parked) — it gets its chain value."""
         if self.value is None:
+            if new and self.signature is not None and change["seq"] == self.last:
+                change["head"] = self.signature  # its origin's own range: checked by chains.fill
             return
         before = self.value
         self.value = chain.step(before, change)
@@ -151,6 +153,10 @@ class Origins:
                 self.new_legacy.add((origin, epoch))
                 return Run(self, origin, epoch, last, None)
             raise _refuse(self.sender_name, UNSIGNED)
+        if origin == self.sender:
+            # Its own changes: the bundle's signature vouches for them. Their chain values are
+            # computed when first needed (chains.fill), against the head kept here.
+            return Run(self, origin, epoch, last, None, signature=entry["sig"] if last == r["last"] else None)
         device = self.devices.get(origin)
         if device is None:
             raise _refuse(self.sender_name, UNSIGNED)
@@ -189,16 +195,18 @@ class Origins:
         return self.deferred
 
     def finish(self) -> None:
-        """After every change is in the change log: new changes that do not continue the chain
-        we hold are kept off it."""
+        """After every change is in the change log: relayed changes that do not continue the
+        chain we hold lose their values (chains.fill then finds where they part)."""
         chains.mark_legacy(self.conn, self.new_legacy)
         table = ChangeLog.__table__
         for origin, epoch, first, before, new in sorted(self.links, key=lambda link: link[:3]):
+            if first > 1 and chains.tip(self.conn, origin, epoch, first - 1) is None and origin in self.devices:
+                chains.fill(self.conn, origin, epoch, first - 1, public_key_from(self.devices[origin]["public_key"]))
             if chains.tip(self.conn, origin, epoch, first - 1) == before:
                 continue
             self.conn.execute(table.update().where(
                 table.c.origin_device == origin, table.c.epoch == epoch, table.c.seq == sa.bindparam("s"),
-                table.c.chain == sa.bindparam("c")).values(chain=None, head=None),
+                table.c.chain == sa.bindparam("c")).values(chain=None),
                 [{"s": c["seq"], "c": bytes.fromhex(c["chain"])} for c in new])
 
     def requires(self, declared: dict[str, int]) -> dict[str, int]:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput, NotFound, PermissionDenied
 from shakyo_desk.domain.text import clean
-from shakyo_desk.store.models import ChangeLog
+from shakyo_desk.store.models import ChangeLog, DeviceState
 from shakyo_desk.store.store import Store
 
 NO_RIGHT = "この操作を行う権限がありません。必要な場合は管理者に相談してください。"
@@ -18,6 +18,24 @@ NO_RIGHT = "この操作を行う権限がありません。必要な場合は�
 def require(allowed: bool, message: str = NO_RIGHT) -> None:
     if not allowed:
         raise PermissionDenied(message)
+
+
+OFFICE_ONLY = ("アカウントと社協の設定は、事務局の端末で変更してください。"
+               "ほかの端末での変更は、同期のときにどの端末にも受け付けられません。")
+
+
+def require_office(store: Store, conn=None) -> None:
+    """Accounts, roles and settings are written at the office only: other devices refuse such
+    changes from anywhere else (exchange/authors.py), so a laptop must not make them at all.
+    A store from before sync (no device keys) is a single installation: its own office.
+    `conn`: the caller's open transaction, if any."""
+    query = sa.select(DeviceState.admin_key, DeviceState.signing_key).where(DeviceState.id == 1)
+    if conn is None:
+        with store.read() as s:
+            row = s.execute(query).one()
+    else:
+        row = conn.execute(query).one()
+    require(row.admin_key is not None or row.signing_key is None, OFFICE_ONLY)
 
 
 def required_text(value: str | None, label: str, max_len: int = 200) -> str:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from shakyo_desk.domain.errors import AuthError, InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role, manages_accounts
 from shakyo_desk.store.models import Staff
-from shakyo_desk.store.services._common import NO_RIGHT, optional_text, require, required_text
+from shakyo_desk.store.services._common import NO_RIGHT, optional_text, require, required_text, require_office
 from shakyo_desk.store.store import Store, validate_login, validate_passphrase
 from shakyo_desk.store.throttle import Throttle
 from shakyo_desk.domain import clock
@@ -71,6 +71,7 @@ def _role(value) -> Role:
 def add_account(store: Store, login: str, display_name: str, role: Role | str, passphrase: str,
                 section: str = "", district_ids: list[str] | None = None, kdf: dict | None = None) -> str:
     require(manages_accounts(store.actor.role))
+    require_office(store)
     login = validate_login(login)
     validate_passphrase(passphrase)
     values = {
@@ -92,6 +93,7 @@ def add_account(store: Store, login: str, display_name: str, role: Role | str, p
 
 def update_account(store: Store, staff_id: str, **changes) -> None:
     require(manages_accounts(store.actor.role))
+    require_office(store)
     account = get_account(store, staff_id)
     values = {}
     if "display_name" in changes:
@@ -120,6 +122,7 @@ def _keep_one_admin(store: Store, leaving_id: str) -> None:
 def disable_account(store: Store, staff_id: str) -> None:
     """The account can no longer unlock: its key wrap is removed; its records stay."""
     require(manages_accounts(store.actor.role))
+    require_office(store)
     account = get_account(store, staff_id)
     if account.id == store.actor.staff_id:
         raise InvalidInput("自分自身のアカウントは無効にできません。")
@@ -147,6 +150,7 @@ def enable_account(store: Store, staff_id: str, passphrase: str, kdf: dict | Non
     passphrase stays useless. Wrong-passphrase delays the person ran into while disabled
     are forgotten."""
     require(manages_accounts(store.actor.role))
+    require_office(store)
     account = get_account(store, staff_id)
     require_disabled(account)
     validate_passphrase(passphrase)

@@ -10,7 +10,7 @@ from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import manages_settings
 from shakyo_desk.domain.vocab import DEFAULT_CONFIDENTIALITY_NOTICE, DEFAULT_HANDOUT_RETENTION_DAYS
 from shakyo_desk.store.models import Council
-from shakyo_desk.store.services._common import optional_text, require, required_text
+from shakyo_desk.store.services._common import optional_text, require, required_text, require_office
 from shakyo_desk.store.store import Store
 
 # Counts below this are suppressed in exported statistics (a small count can name a villager).
@@ -44,6 +44,7 @@ def get_settings(store: Store) -> CouncilSettings:
 
 def update_settings(store: Store, **changes) -> CouncilSettings:
     require(manages_settings(store.actor.role))
+    require_office(store)
     current = get_settings(store)
     values = {}
     if "name" in changes:
