@@ -157,7 +157,18 @@ def _scenario(ctx, work: Path) -> list[Result]:
         fresh = _run("import", store=str(copy), path=out["path"])
         keep("import_bare", fresh, _mb(fresh["db_size"]))
         shutil.rmtree(copy)
+        # The same content relayed by the laptop: every change's origin chain is recomputed on
+        # import (exchange/origins.py); the laptop computes the chain values once, on its first relay.
+        relay = _run("export", store=laptop, folder=str(folder), for_device="bare", full=True)
+        keep("export_relay", relay, _mb(relay["size"]))
+        copy = work / f"bare-relay-{i}"
+        shutil.copytree(template, copy)
+        relayed = _run("import", store=str(copy), path=relay["path"])
+        keep("import_relay", relayed)
+        shutil.rmtree(copy)
         shutil.rmtree(folder)
+        print(f"  relayed by the laptop {i}: export {relay['ms'] / 1000:.1f} s ({relay['changes']:,} changes), "
+              f"import (bare) {relayed['ms'] / 1000:.1f} s [{relayed['applied']:,} applied]", file=sys.stderr, flush=True)
         print(f"  full bundle {i}: export {out['ms'] / 1000:.1f} s, import (held) {got['ms'] / 1000:.1f} s "
               f"[{got['status']}, {got['applied']} applied], import (bare) {fresh['ms'] / 1000:.1f} s "
               f"[{fresh['status']}, {fresh['applied']:,} applied]", file=sys.stderr, flush=True)
@@ -199,6 +210,9 @@ def _scenario(ctx, work: Path) -> list[Result]:
         ("import_full", "full bundle: import on the laptop (all held already)", FULL_TARGET_MS, "full import, held"),
         ("import_bare", "full bundle: import into a store without the records", FULL_TARGET_MS,
          "full import, without the records"),
+        ("export_relay", "full bundle relayed by a laptop: export", FULL_TARGET_MS, "full export, relayed"),
+        ("import_relay", "full bundle relayed by a laptop: import into a store without the records", FULL_TARGET_MS,
+         "full import, relayed, without the records"),
         ("export_week", "week delta: office export for the laptop", WEEK_TARGET_MS, "week export, office"),
         ("import_week", "week delta: laptop import", WEEK_TARGET_MS, "week import, laptop"),
         ("export_back", "week delta: laptop export for the office", WEEK_TARGET_MS, "week export, laptop"),
