@@ -11,10 +11,11 @@ are relayed or compared."""
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shakyo_desk.store.exchange.apply import to_wire
 from shakyo_desk.store.models import ChangeLog, SyncKnowledge, SyncLegacyEpoch
 from shakyo_desk.sync import chain
 from shakyo_desk.sync import roster as rosters
@@ -37,7 +38,9 @@ def fill(conn: Connection, origin: str, epoch: int, upto: int, public_key) -> No
     """Compute the missing chain values of (origin, epoch) up to `upto` from the last one known,
     keeping them only as far as a head (the origin's signature, kept on the change that ended a
     range we received) confirms them. A head that does not confirm what we hold marks the
-    changes since the last confirmed one OFF: we hold something other than what it signed."""
+    changes since the last confirmed one OFF: we hold something other than what it signed.
+    Rows are read as stored text and written back in batches: a laptop's first relay of a
+    whole council computes 440,000 values."""
     table = ChangeLog.__table__
     of = (table.c.origin_device == origin, table.c.epoch == epoch)
     start = conn.execute(sa.select(sa.func.min(table.c.seq)).where(
@@ -47,29 +50,42 @@ def fill(conn: Connection, origin: str, epoch: int, upto: int, public_key) -> No
     value = tip(conn, origin, epoch, start - 1)
     if value is None:
         return
-    pending: list[dict] = []
+    text = sa.Text()
+    columns = (table.c.seq, table.c.entity, table.c.entity_id, table.c.op, sa.type_coerce(table.c.fields, text),
+               sa.type_coerce(table.c.base, text), table.c.hlc, table.c.staff_id, table.c.recorded_at, table.c.sealed,
+               table.c.chain, table.c.head)
+    seqs: list[int] = []
+    values: list[bytes] = []
     expected = start
-    for row in conn.execute(sa.select(table).where(*of, table.c.seq.between(start, upto)).order_by(table.c.seq)):
-        if row.seq != expected or row.chain == OFF:
+    loads = json.loads
+    for seq, entity, entity_id, op, fields, base, stamp, staff_id, recorded_at, sealed, held, head in conn.execute(
+            sa.select(*columns).where(*of, table.c.seq.between(start, upto)).order_by(table.c.seq)):
+        if seq != expected or held == OFF:
             break
         expected += 1
-        value = chain.step(value, to_wire(row))
-        if row.chain is not None and row.chain != value:
+        change = {"origin": origin, "epoch": epoch, "seq": seq, "entity": entity, "entity_id": entity_id, "op": op,
+                  "fields": loads(fields), "base": loads(base), "hlc": stamp, "staff_id": staff_id,
+                  "recorded_at": recorded_at.isoformat()}
+        if sealed is not None:
+            change["sealed"] = sealed
+        value = chain.step(value, change)
+        if held is not None and held != value:
             break  # (a value computed on import from a relay's range: ours differ from here)
-        pending.append({"s": row.seq, "c": value})
-        if row.head is not None:
-            good = chain.head_valid(public_key, origin, epoch, row.seq, value, row.head)
-            _set(conn, origin, epoch, pending if good else [dict(p, c=OFF) for p in pending])
-            pending = []
+        seqs.append(seq)
+        values.append(value)
+        if head is not None:
+            good = chain.head_valid(public_key, origin, epoch, seq, value, head)
+            _set(conn, origin, epoch, seqs, values if good else [OFF] * len(seqs))
+            seqs, values = [], []
             if not good:
                 return
 
 
-def _set(conn: Connection, origin: str, epoch: int, values: list[dict]) -> None:
-    if values:
-        table = ChangeLog.__table__
-        conn.execute(table.update().where(table.c.origin_device == origin, table.c.epoch == epoch,
-                                          table.c.seq == sa.bindparam("s")).values(chain=sa.bindparam("c")), values)
+def _set(conn: Connection, origin: str, epoch: int, seqs: list[int], values: list[bytes]) -> None:
+    for at in range(0, len(seqs), 20_000):
+        conn.exec_driver_sql(
+            "UPDATE change_log SET chain = ? WHERE origin_device = ? AND epoch = ? AND seq = ?",
+            [(v, origin, epoch, s) for s, v in zip(seqs[at:at + 20_000], values[at:at + 20_000])])
 
 
 def legacy(conn: Connection) -> set[tuple[str, int]]:

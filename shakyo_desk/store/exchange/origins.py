@@ -22,7 +22,7 @@ relay a mixture of two histories as one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -61,7 +61,6 @@ class Run:
     kept: tuple[int, bytes | None] | None = None  # a revoked origin: (seq, chain) the office held
     first_new: int | None = None  # the first change we store, and the chain value before it
     before_new: bytes | None = None
-    new: list[dict] = field(default_factory=list)
 
     def see(self, change: dict, new: bool) -> None:
         """`new`: the change will be stored (applied now or parked) — it gets its chain value."""
@@ -81,7 +80,6 @@ class Run:
             change["chain"] = self.value.hex()
             if change["seq"] == self.last and self.kept is None:
                 change["head"] = self.signature  # (checked in finish, before anything commits)
-            self.new.append(change)
 
     def finish(self) -> None:
         if self.value is None:
@@ -91,7 +89,7 @@ class Run:
                                                                self.head, self.signature):
                 raise _refuse(self.origins.sender_name, FORGED)
         if self.first_new is not None:
-            self.origins.links.append((self.origin, self.epoch, self.first_new, self.before_new, self.new))
+            self.origins.links.append((self.origin, self.epoch, self.first_new, self.before_new, self.last))
 
 
 class Origins:
@@ -105,7 +103,7 @@ class Origins:
         self.checking = not filtered
         self.legacy = chains.legacy(conn)
         self.new_legacy: set[tuple[str, int]] = set()
-        self.links: list[tuple[str, int, int, bytes, list[dict]]] = []
+        self.links: list[tuple[str, int, int, bytes, int]] = []  # origin, epoch, first new, chain before it, last
         self.purged: set[tuple[str, str]] = set()
         self.deferred: list[dict] = []
 
@@ -171,7 +169,7 @@ class Origins:
         if changes and "chain_before" in changes[0]:
             first = changes[0]
             self.links.append((first["origin"], first["epoch"], first["seq"], bytes.fromhex(first["chain_before"]),
-                               [c for c in changes if "chain" in c]))
+                               changes[-1]["seq"]))
 
     def taking(self, change: dict) -> bool:
         """False for a change whose values were blanked by a purge: it waits for `blanked`."""
@@ -199,15 +197,14 @@ class Origins:
         chain we hold lose their values (chains.fill then finds where they part)."""
         chains.mark_legacy(self.conn, self.new_legacy)
         table = ChangeLog.__table__
-        for origin, epoch, first, before, new in sorted(self.links, key=lambda link: link[:3]):
+        for origin, epoch, first, before, last in sorted(self.links, key=lambda link: link[:3]):
             if first > 1 and chains.tip(self.conn, origin, epoch, first - 1) is None and origin in self.devices:
                 chains.fill(self.conn, origin, epoch, first - 1, public_key_from(self.devices[origin]["public_key"]))
             if chains.tip(self.conn, origin, epoch, first - 1) == before:
                 continue
             self.conn.execute(table.update().where(
-                table.c.origin_device == origin, table.c.epoch == epoch, table.c.seq == sa.bindparam("s"),
-                table.c.chain == sa.bindparam("c")).values(chain=None),
-                [{"s": c["seq"], "c": bytes.fromhex(c["chain"])} for c in new])
+                table.c.origin_device == origin, table.c.epoch == epoch, table.c.seq.between(first, last),
+                table.c.chain.is_not(None), table.c.chain != chains.OFF).values(chain=None))
 
     def requires(self, declared: dict[str, int]) -> dict[str, int]:
         """The sender's knowledge we must hold before taking its changes, less revoked origins
