@@ -200,7 +200,7 @@ def record_fatal_errors(folder: Path | None = None) -> Path | None:
         safe_file.make_private_dir(folder)
         prune(folder)
         path = folder / f"{PREFIX}{_file_stamp()}-{os.getpid()}-fatal{SUFFIX}"
-        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+        handle = safe_file.open_private(path)  # owner-only; open for the whole run
     except OSError:
         return None
     _fatal_file.update(path=path, handle=handle)

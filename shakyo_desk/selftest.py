@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
-from shakyo_desk.domain import clock
+from shakyo_desk.domain import clock, safe_file
 
 PASSPHRASE = "selftest passphrase 1"
 COUNCIL = "自己診断村社会福祉協議会（試験）"
@@ -89,7 +89,7 @@ class SelfTest:
         from shakyo_desk.store.services import contacts
 
         enrolment = self.root / "usb" / "enrolment.shakyo"
-        enrolment.parent.mkdir()
+        safe_file.make_private_dir(enrolment.parent, parents=False)
         code = devices.add_device(self.office, "試験用ノートPC", enrolment)
         self.laptop, _ = devices.join(self.root / "laptop", enrolment, code, "admin", PASSPHRASE)
         contacts.add_contact(self.office, household_id=self.household_id, method="電話",

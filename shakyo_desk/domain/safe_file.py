@@ -5,7 +5,12 @@ readable by the owner only (``O_CREAT | O_EXCL``, mode 0600, so there is no mome
 world-readable), flushed and fsynced, renamed over the target (``os.replace``: the old file,
 if any, stays whole until then) and the folder is fsynced so the rename itself reaches the
 disk. Any failure before the rename removes the temporary file and leaves the old file
-untouched. Folders we create are 0700.
+untouched. Folders we create are 0700. ``copy_private`` copies a file the same way.
+
+A few files are written in place by someone else: SQLite's database (its ``-wal``, ``-shm`` and
+``-journal`` files take the database's mode) and the hard-crash record ``faulthandler`` fills.
+``create_private`` and ``open_private`` make them owner-only before the first byte;
+``restrict_tree`` narrows a folder of ours that an older version left with looser modes.
 
 Temporary names always end in ``.partial``, which importers and restore refuse. By default
 the name is unique (``.<name>.<random>.partial``) so two writers never share one; a caller
@@ -20,8 +25,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 PARTIAL_SUFFIX = ".partial"
 FILE_MODE = 0o600
@@ -30,6 +36,7 @@ DIR_MODE = 0o700
 _POSIX = os.name != "nt"
 _CREATE_FLAGS = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
 _ATTEMPTS = 100
+_COPY_BLOCK = 1 << 20
 
 
 def fsync_dir(folder: Path) -> None:
@@ -77,12 +84,78 @@ def restrict_file(path: Path) -> None:
     _chmod(path, FILE_MODE)
 
 
+def restrict_tree(folder: Path) -> None:
+    """Mode 0700 on ``folder`` and every folder inside it, 0600 on every file: for a folder
+    that is wholly ours (a store's ``backups/``, ``staging/``, ``quarantine/``) made by an older
+    version with looser modes. Only what we own and what is looser is changed; symbolic links
+    are neither followed nor changed. Best effort and quiet, like ``restrict_dir``."""
+    if not _POSIX:
+        return
+    _tighten(Path(folder), DIR_MODE)
+    for parent, dirs, files in os.walk(folder, onerror=lambda _error: None):
+        for name in dirs:
+            _tighten(Path(parent) / name, DIR_MODE)
+        for name in files:
+            _tighten(Path(parent) / name, FILE_MODE)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return
+    if stat.S_ISLNK(info.st_mode) or info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) == mode:
+        return
+    _chmod(path, mode)
+
+
 def _chmod(path: Path, mode: int) -> None:
     if _POSIX:
         try:
             os.chmod(path, mode)
         except OSError:
             pass
+
+
+def create_private(path: Path) -> Path:
+    """Make sure ``path`` is a file only the owner can read, for a file that another library
+    then writes in place: SQLite's database, whose ``-wal``, ``-shm`` and ``-journal`` files
+    take the database file's mode when SQLite creates them. A missing file is created empty
+    (SQLite takes an empty file for a new database); an existing one is kept as it is and only
+    its mode is narrowed (best effort, like ``restrict_file``)."""
+    path = Path(path)
+    try:
+        fd = os.open(path, _CREATE_FLAGS, FILE_MODE)
+    except FileExistsError:
+        restrict_file(path)
+        return path
+    try:
+        if _POSIX:
+            try:
+                os.fchmod(fd, FILE_MODE)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+    return path
+
+
+def open_private(path: Path, *, encoding: str = "utf-8") -> TextIO:
+    """``path`` opened for writing text in place, created (or emptied) readable by the owner
+    only: for a file that stays open for a whole run and is filled by something else (the
+    hard-crash record that ``faulthandler`` writes into). Not atomic; use ``write_atomic`` for
+    anything that has a whole content to write."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE)
+    try:
+        if _POSIX:
+            try:
+                os.fchmod(fd, FILE_MODE)
+            except OSError:
+                pass
+        return os.fdopen(fd, "w", encoding=encoding)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _create(path: Path) -> int:
@@ -188,5 +261,16 @@ def write_atomic(path: Path, data: bytes, *, temp_name: str | None = None, prefi
         return staged.commit()
 
 
-__all__ = ["DIR_MODE", "FILE_MODE", "PARTIAL_SUFFIX", "StagedFile", "fsync_dir", "make_private_dir", "restrict_dir",
-           "restrict_file", "stage", "write_atomic"]
+def copy_private(source: Path, target: Path, *, prefix: str | None = None) -> Path:
+    """Copy ``source`` to ``target`` the way ``write_atomic`` writes (0600 from the first byte,
+    fsync, rename), reading it in blocks; whatever the source's mode was. A failure while
+    reading (a stick pulled halfway) leaves no ``target`` and no temporary file."""
+    with open(source, "rb") as src, stage(target, prefix=prefix) as staged:
+        while block := src.read(_COPY_BLOCK):
+            staged.write(block)
+        return staged.commit()
+
+
+__all__ = ["DIR_MODE", "FILE_MODE", "PARTIAL_SUFFIX", "StagedFile", "copy_private", "create_private", "fsync_dir",
+           "make_private_dir", "open_private", "restrict_dir", "restrict_file", "restrict_tree", "stage",
+           "write_atomic"]

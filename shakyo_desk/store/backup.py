@@ -176,6 +176,7 @@ def _snapshot(store: Store, target: Path) -> None:
     """A consistent copy of the live database through SQLite's online backup API, in one
     read transaction (the app may keep writing meanwhile: WAL readers see one moment).
     The copy is encrypted with the same data key, like the original."""
+    safe_file.create_private(target)  # owner-only before SQLite writes into it (and its journal)
     dest = sqlcipher3.connect(str(target), isolation_level=None)
     try:
         dest.execute(f"PRAGMA key = \"x'{store.data_key.hex()}'\"")

@@ -1,4 +1,10 @@
-"""`check`: is the store sound? Integrity, foreign keys, audit chain, change log."""
+"""`check`: is the store sound? Integrity, foreign keys, audit chain, change log.
+
+The whole store is always checked; what is shown depends on the account (``view_for``):
+administrators and coordinators, who see the whole council's records, get every problem and
+every count; staff get the counts of the households of their districts; reporters only whether
+the store is sound. Staff and reporters get one sentence instead of the problems, which name
+records and devices."""
 
 import json
 from dataclasses import dataclass, field
@@ -9,7 +15,9 @@ from shakyo_desk.store.audit import verify_chain
 from shakyo_desk.store.exchange import clones
 from shakyo_desk.store.exchange import identity
 from shakyo_desk.store.exchange.apply import TEXT_FIELDS, as_change
-from shakyo_desk.store.models import SYNCED_MODELS, AuditLog, ChangeLog, DeviceState, Roster, SyncKnowledge
+from shakyo_desk.domain.roles import Role, sees_all_households
+from shakyo_desk.store.models import (SYNCED_MODELS, AuditLog, ChangeLog, DeviceState, Household, Person, Roster,
+                                      SyncKnowledge)
 from shakyo_desk.store.store import Store
 from shakyo_desk.store.json_value import to_json_value
 from shakyo_desk.sync.merge import merge
@@ -153,3 +161,48 @@ def _check_clones(conn, report: CheckReport) -> None:
         report.problems.append(
             f"端末「{name}」のデータが複製されて2台で使われていたことが分かりましたが、重なった記録の出し直しが"
             f"まだ届いていません（第{clone.epoch}期）。複製されたそれぞれの端末で同期してください。")
+
+
+# ---- what each account is shown ----------------------------------------------------------------
+
+SCOPE_COUNCIL = "council"  # every count and problem: admins and coordinators
+SCOPE_DISTRICTS = "districts"  # the households of the account's districts: staff
+SCOPE_NONE = "none"  # sound or not, nothing countable: reporters
+
+PROBLEMS_FOR_ADMIN = ("データの検査で異常が見つかりました。内容は管理者（事務局長）またはコーディネーターが"
+                      "検査すると表示されます。管理者に連絡してください。")
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """A check's result as one account may see it. ``counts`` covers ``scope``."""
+
+    sound: bool
+    problems: list[str]
+    counts: dict[str, int]
+    scope: str
+
+
+def view_for(store: Store, report: CheckReport) -> CheckView:
+    """``report`` limited to what the acting account may see (the check itself covers the
+    whole store whoever runs it)."""
+    actor = store.actor
+    if sees_all_households(actor.role):
+        return CheckView(report.sound, list(report.problems), dict(report.counts), SCOPE_COUNCIL)
+    problems = [] if report.sound else [PROBLEMS_FOR_ADMIN]
+    if actor.role != Role.STAFF:
+        return CheckView(report.sound, problems, {}, SCOPE_NONE)
+    districts = sorted(actor.district_ids)
+    with store.read() as s:
+        households = s.execute(sa.select(sa.func.count()).select_from(Household).where(
+            Household.deleted_at.is_(None), Household.district_id.in_(districts))).scalar_one()
+        persons = s.execute(sa.select(sa.func.count()).select_from(Person).join(
+            Household, Household.id == Person.household_id).where(
+            Person.deleted_at.is_(None), Household.deleted_at.is_(None),
+            Household.district_id.in_(districts))).scalar_one()
+    return CheckView(report.sound, problems, {"household": households, "person": persons}, SCOPE_DISTRICTS)
+
+
+def check_for(store: Store) -> CheckView:
+    """``check_store`` as the acting account may see it."""
+    return view_for(store, check_store(store))

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from shakyo_desk.domain import safe_file
+
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -19,6 +21,8 @@ _ENGINE_ARGS = {"connect_args": {"check_same_thread": False}, "json_serializer":
 
 
 def open_engine(database: Path, data_key: bytes) -> Engine:
+    # Owner-only before SQLite creates it: its -wal, -shm and -journal files take its mode.
+    safe_file.create_private(database)
     # SQLCipher's raw-key syntax: PRAGMA key = "x'<64 hex digits>'".
     url = sa.URL.create("sqlite+pysqlcipher", password=f"x'{data_key.hex()}'", database=str(database))
     return _configure(sa.create_engine(url, **_ENGINE_ARGS))

@@ -1,6 +1,5 @@
 """Schema migrations: refuse a newer store, copy before upgrading, then upgrade."""
 
-import shutil
 from functools import cache
 from datetime import UTC
 from pathlib import Path
@@ -74,6 +73,6 @@ def copy_before_migration(engine: Engine, layout: StoreLayout, revision: str) ->
     safe_file.make_private_dir(layout.backups, parents=False)
     stamp = clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = layout.backups / f"before-migration-{revision}-{stamp}.db"
-    shutil.copy2(layout.database, target)
-    shutil.copy2(layout.key_file, target.with_suffix(".keys.json"))
+    safe_file.copy_private(layout.database, target)
+    safe_file.copy_private(layout.key_file, target.with_suffix(".keys.json"))
     return target

@@ -6,6 +6,11 @@ from pathlib import Path
 import platformdirs
 
 from shakyo_desk import APP_NAME
+from shakyo_desk.domain import safe_file
+
+# What the app keeps in a store folder besides the database and its -wal, -shm and -journal.
+_STORE_FILES = ("keys.json", "unlock-state.json")
+_STORE_FOLDERS = ("backups", "staging", "quarantine")
 
 
 def default_store_dir() -> Path:
@@ -42,3 +47,17 @@ class StoreLayout:
 
     def exists(self) -> bool:
         return self.database.is_file() and self.key_file.is_file()
+
+    def restrict(self) -> None:
+        """Owner-only modes (0700 folders, 0600 files) on what the app keeps here, for a store
+        that an older version made with 0755 and 0644: quietly, and only on our own names, since
+        a person may have chosen a folder that holds other files too. Nothing on Windows, where
+        the folder has the ACL of the user's profile."""
+        safe_file.restrict_dir(self.root)
+        database = self.database.name
+        for name in (database, database + "-wal", database + "-shm", database + "-journal", *_STORE_FILES):
+            if (self.root / name).is_file():
+                safe_file.restrict_file(self.root / name)
+        for name in _STORE_FOLDERS:
+            if (self.root / name).is_dir():
+                safe_file.restrict_tree(self.root / name)

@@ -158,6 +158,7 @@ def _load_actor(engine: sa.Engine, login: str) -> Actor:
 
 
 def _open_database(layout: StoreLayout, data_key: bytes) -> sa.Engine:
+    layout.restrict()  # a store left world-readable by an older version: owner-only from now on
     engine = open_engine(layout.database, data_key)
     try:
         probe(engine)

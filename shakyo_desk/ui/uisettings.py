@@ -4,8 +4,13 @@ Nothing about villagers or records is ever written here."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QSplitter, QWidget
+
+from shakyo_desk.domain import safe_file
 
 ORGANISATION = "shakyo-desk"
 APPLICATION = "shakyo-desk"
@@ -14,6 +19,7 @@ APPLICATION = "shakyo-desk"
 class UiSettings:
     def __init__(self, qsettings: QSettings | None = None):
         self.q = qsettings if qsettings is not None else QSettings(ORGANISATION, APPLICATION)
+        keep_private(self.q)
 
     # last login (an account name, not personal data of villagers)
     def last_login(self) -> str:
@@ -65,3 +71,18 @@ class UiSettings:
 
     def sync(self) -> None:
         self.q.sync()
+
+
+def keep_private(q: QSettings) -> None:
+    """The settings file names an account and a folder: owner-only (0600, its folder 0700 when we
+    make it), like every file the app writes. Qt rewrites the file keeping the mode of the one it
+    replaces, so it is made before Qt first writes it. The native format of Windows (the
+    registry) and macOS (preferences written by the system) has no file of ours to restrict."""
+    if q.format() == QSettings.Format.NativeFormat and sys.platform in ("win32", "darwin"):
+        return
+    path = Path(q.fileName())
+    try:
+        safe_file.make_private_dir(path.parent)
+        safe_file.create_private(path)
+    except OSError:
+        pass  # a settings folder we cannot write: Qt keeps the settings in memory

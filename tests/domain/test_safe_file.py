@@ -182,6 +182,10 @@ def test_on_windows_modes_and_folder_fsync_are_skipped(tmp_path, monkeypatch):
     safe_file.restrict_dir(folder)
     safe_file.write_atomic(folder / "keys.json", b"{}")
     safe_file.fsync_dir(folder)
+    safe_file.create_private(folder / "shakyo.db")
+    safe_file.restrict_tree(folder)
+    with safe_file.open_private(folder / "crash.txt") as handle:
+        handle.write("x")
     assert forbidden == [] and (folder / "keys.json").read_bytes() == b"{}"
 
 
@@ -205,6 +209,78 @@ def test_a_refused_chmod_is_not_an_error(tmp_path, monkeypatch):
     folder = safe_file.make_private_dir(tmp_path / "stick")
     safe_file.write_atomic(folder / "b.bundle", b"data")
     assert (folder / "b.bundle").read_bytes() == b"data"
+
+
+# ---- files written in place, copies, folders left loose ----------------------------------------
+
+@posix_only
+def test_create_private_makes_an_empty_owner_only_file_and_keeps_an_existing_one(tmp_path, open_umask):
+    fresh = safe_file.create_private(tmp_path / "shakyo.db")
+    assert fresh.read_bytes() == b"" and mode(fresh) == 0o600
+    old = tmp_path / "old.db"
+    old.write_bytes(b"pages")
+    os.chmod(old, 0o644)
+    safe_file.create_private(old)
+    assert old.read_bytes() == b"pages" and mode(old) == 0o600
+
+
+@posix_only
+def test_sqlite_companions_take_the_database_files_mode(tmp_path, open_umask):
+    import sqlcipher3
+
+    database = safe_file.create_private(tmp_path / "a.db")
+    conn = sqlcipher3.connect(str(database))
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("INSERT INTO t VALUES (1)")
+        conn.commit()
+        assert {p.name: mode(p) for p in tmp_path.iterdir()} == {"a.db": 0o600, "a.db-wal": 0o600, "a.db-shm": 0o600}
+    finally:
+        conn.close()
+
+
+@posix_only
+def test_open_private_is_owner_only_and_empties_an_old_file(tmp_path, open_umask):
+    path = tmp_path / "crash-fatal.txt"
+    path.write_text("old")
+    os.chmod(path, 0o644)
+    with safe_file.open_private(path) as handle:
+        assert mode(path) == 0o600
+        handle.write("スタック")
+    assert path.read_text("utf-8") == "スタック"
+
+
+@posix_only
+def test_copy_private_is_owner_only_whatever_the_source(tmp_path, open_umask):
+    source = tmp_path / "incoming.bundle"
+    source.write_bytes(b"x" * 3_000_000)
+    os.chmod(source, 0o644)
+    target = safe_file.copy_private(source, tmp_path / "staged.bundle")
+    assert target.read_bytes() == source.read_bytes() and mode(target) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["incoming.bundle", "staged.bundle"]
+
+
+def test_copy_private_from_a_pulled_stick_leaves_nothing(tmp_path):
+    with pytest.raises(OSError):
+        safe_file.copy_private(tmp_path / "gone.bundle", tmp_path / "staged.bundle")
+    assert list(tmp_path.iterdir()) == []
+
+
+@posix_only
+def test_restrict_tree_narrows_looser_modes_and_follows_no_link(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("someone else's")
+    os.chmod(outside, 0o644)
+    folder = tmp_path / "backups"
+    (folder / "old").mkdir(parents=True)
+    (folder / "old" / "copy.db").write_bytes(b"x")
+    (folder / "link").symlink_to(outside)
+    for path, loose in ((folder, 0o755), (folder / "old", 0o775), (folder / "old" / "copy.db", 0o664)):
+        os.chmod(path, loose)
+    safe_file.restrict_tree(folder)
+    assert [mode(p) for p in (folder, folder / "old", folder / "old" / "copy.db")] == [0o700, 0o700, 0o600]
+    assert mode(outside) == 0o644
 
 
 # ---- one writer ----------------------------------------------------------------------------------

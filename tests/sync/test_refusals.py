@@ -1,10 +1,10 @@
 """The import pipeline refuses bad input, names the reason, changes nothing, and lists it."""
 
 import errno
-import shutil
 
 import pytest
 
+from shakyo_desk.domain import safe_file
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.exchange.exporting import export_bundle
 from shakyo_desk.store.exchange.importing import import_paths, quarantine_list
@@ -38,7 +38,7 @@ def test_a_stick_pulled_during_import_changes_nothing(council, monkeypatch):
     def pulled(src, dst, *a, **k):
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(shutil, "copyfile", pulled)
+    monkeypatch.setattr(safe_file, "copy_private", pulled)  # the copy into staging
     [result] = import_paths(office, [exported.path]).results
     assert result.status == "refused" and result.reason == "read"
     assert "USBメモリが抜けていないか" in result.message

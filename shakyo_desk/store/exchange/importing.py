@@ -7,7 +7,6 @@ store's quarantine folder and listed, never dropped silently."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -157,7 +156,7 @@ def _stage(store: Store, path: Path) -> Path:
     staged = staging / path.name
     try:
         safe_file.make_private_dir(staging)
-        shutil.copyfile(path, staged)
+        safe_file.copy_private(path, staged)
     except OSError as error:
         staged.unlink(missing_ok=True)
         raise _Refusal("read", f"同期ファイルを読み込めませんでした（{error.strerror or error}）。"
@@ -588,7 +587,7 @@ def _quarantine(store: Store, path: Path, staged: Path, refusal: _Refusal) -> No
     try:
         safe_file.make_private_dir(folder)
         target = folder / f"{digest[:12]}-{path.name}"
-        shutil.copyfile(staged, target)
+        safe_file.copy_private(staged, target)
         kept = target.name
     except OSError:
         pass  # the list entry matters more than the copy

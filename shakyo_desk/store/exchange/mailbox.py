@@ -28,7 +28,7 @@ import pyrage
 import sqlalchemy as sa
 from pyrage import x25519
 
-from shakyo_desk.domain import clock
+from shakyo_desk.domain import clock, safe_file
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store.exchange import identity as ident
@@ -98,7 +98,7 @@ def exchange(store: Store, shared: Path) -> MailboxRun:
     imported = import_paths(store, ready)
     _remember_taken(store, seen, imported, marks, adopted)
     try:
-        mine.mkdir(exist_ok=True)
+        _own_folder(mine)
     except OSError as error:
         raise InvalidInput(f"共有フォルダに書き込めませんでした（{error.strerror or error}）。フォルダの権限を確かめてください。") from error
     peers = [d for d in rosters.active_devices(roster) if d["device_id"] != me.device_id]
@@ -110,13 +110,20 @@ def exchange(store: Store, shared: Path) -> MailboxRun:
             if d["scope"]:
                 folder = mine / recipient_folder(d["device_id"], d["name"])
                 try:
-                    folder.mkdir(exist_ok=True)
+                    _own_folder(folder)
                 except OSError as error:
                     raise InvalidInput(f"共有フォルダに書き込めませんでした（{error.strerror or error}）。"
                                        "フォルダの権限を確かめてください。") from error
                 exported.append(export_bundle(store, folder, for_device=d["device_id"]))
     return MailboxRun(mine, exported, imported, [ImportResult(f.name, WAITING, WAITING_MESSAGE, "arriving")
                                                  for f in waiting], len(not_ours))
+
+
+def _own_folder(folder: Path) -> None:
+    """Our outbox (or a sub-folder of it) in the share: made owner-only like every folder we
+    make; the bundles in it are owner-only and encrypted to their recipients anyway."""
+    safe_file.make_private_dir(folder, parents=False)
+    safe_file.restrict_dir(folder)
 
 
 Mark = tuple[int, int]  # a file's size and modification time (ns), as the file system reports them
