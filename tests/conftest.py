@@ -8,6 +8,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Crash reports written by tests go to a temporary folder, never the real per-user log folder.
 os.environ.setdefault("SHAKYO_LOG_DIR", tempfile.mkdtemp(prefix="shakyo-test-logs-"))
 
+# The test suite's switch (shakyo_desk/store/keyfile.py, SHAKYO_TEST_SUITE): only here may the light
+# key derivation (FAST_KDF, SHAKYO_FAST_KDF=1) be used, and weak key entries are left as they are at
+# unlock so the suite stays fast. It names this file, which must exist and mention the switch;
+# subprocesses started by tests inherit it. A test of a normal run removes it from the environment.
+os.environ["SHAKYO_TEST_SUITE"] = os.path.abspath(__file__)
+
 # Every test lives on one pinned day (shakyo_desk/domain/clock.py), so nothing depends on the
 # day the suite runs. `SHAKYO_TODAY=2028-02-29 python3 -m pytest` runs the suite on another day;
 # subprocesses started by tests inherit it.

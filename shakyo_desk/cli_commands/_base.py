@@ -135,12 +135,27 @@ def to_json(document: Any) -> str:
 # ---- the context a command runs in ---------------------------------------------------
 
 def fast_kdf() -> dict | None:
-    """Cheap key derivation for tests and scripts (SHAKYO_FAST_KDF=1). Never for real data."""
+    """Cheap key derivation (SHAKYO_FAST_KDF=1) for the test suite only: in any other run a
+    command that would derive a key with it refuses, before changing anything."""
     if os.environ.get(ENV_FAST_KDF, "").strip() not in ("", "0"):
-        from shakyo_desk.store.keyfile import FAST_KDF
+        from shakyo_desk.store.keyfile import FAST_KDF, require_kdf
 
-        return FAST_KDF
+        return require_kdf(FAST_KDF)
     return None
+
+
+class ProgressLines:
+    """Progress of long work (a key rotation) as one line per step on stderr."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.last = ""
+
+    def __call__(self, done: int, total: int, text: str) -> None:
+        if text and text != self.last:
+            self.last = text
+            self.stream.write(text + "\n")
+            self.stream.flush()
 
 
 @dataclass
@@ -227,8 +242,10 @@ class Context:
         from shakyo_desk.store.store import unlock
 
         root, login = self.store_dir(), self.login()
-        store = unlock(root, login, self.passphrase())
+        store = unlock(root, login, self.passphrase(), progress=ProgressLines(self.stderr))
         try:
+            for notice in store.notices:  # a key strengthened or rotated on the way
+                self.note(notice)
             yield store
         finally:
             store.close()

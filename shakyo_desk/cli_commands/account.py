@@ -35,7 +35,9 @@ def register(subparsers) -> None:
 
     p = sub.add_parser("disable", help="アカウントを無効にします（管理者）",
                        description="アカウントを無効にします。そのアカウントではロックを解除できなくなります。"
-                                   "これまでの記録は残ります。")
+                                   "これまでの記録は残ります。あわせてデータの鍵を作り直すので、そのアカウントの以前の鍵"
+                                   "（古い鍵ファイルやバックアップに残ったもの）では今のデータを開けなくなります。"
+                                   "大きなデータでは1分ほどかかります。")
     p.add_argument("name", metavar="NAME", help="無効にするアカウントのログイン名")
     add_store_options(p)
     p.set_defaults(handler=run_disable)
@@ -47,6 +49,13 @@ def register(subparsers) -> None:
     p.add_argument("name", metavar="NAME", help="有効にするアカウントのログイン名")
     add_store_options(p)
     p.set_defaults(handler=run_enable)
+
+    p = sub.add_parser("recovery-key", help="この端末の復旧キーを作り直して表示します（管理者）",
+                       description="この端末の新しい復旧キーを作り、一度だけ表示します。前の復旧キーは使えなくなります。"
+                                   "鍵の作り直しで古い形式の復旧キーが使えなくなったときや、復旧キーの紙をなくしたときに使います。"
+                                   "表示された復旧キーは印刷するか書き写して、安全な場所に保管してください。")
+    add_store_options(p)
+    p.set_defaults(handler=run_recovery_key)
 
 
 def _find(store, name: str):
@@ -92,14 +101,33 @@ def run_list(ctx: Context) -> int:
 
 
 def run_disable(ctx: Context) -> int:
+    from shakyo_desk.cli_commands._base import ProgressLines
     from shakyo_desk.store.services.accounts import disable_account, require_account_admin
 
     with ctx.open_store() as store:
         require_account_admin(store)
         account = _find(store, ctx.args.name)
-        disable_account(store, account.id)
+        disabled = disable_account(store, account.id, progress=ProgressLines(ctx.stderr))
         account = _find(store, account.id)
-    ctx.emit(_document(account), f"アカウント「{account.login}」を無効にしました。これまでの記録は残ります。")
+    rotation = disabled.rotation
+    ctx.emit({**_document(account), "key_rotated": rotation is not None,
+              "needs_reset": list(rotation.needs_reset) if rotation else [],
+              "recovery_key_renew": bool(rotation and rotation.recovery_renew), "notices": list(disabled.notices)},
+             [f"アカウント「{account.login}」を無効にしました。これまでの記録は残ります。", *disabled.notices])
+    return 0
+
+
+def run_recovery_key(ctx: Context) -> int:
+    from shakyo_desk.store.services.accounts import renew_recovery_key
+
+    with ctx.open_store() as store:
+        key = renew_recovery_key(store)
+    ctx.emit({"recovery_key": str(key)}, [
+        "この端末の新しい復旧キーです（前の復旧キーは使えなくなりました）。",
+        "印刷するか書き写して、パソコンとは別の安全な場所に保管してください。この画面のあとは二度と表示されません。",
+        "",
+        f"  {key}",
+    ])
     return 0
 
 

@@ -49,6 +49,7 @@ def run_import(ctx: Context) -> int:
 
     with ctx.open_store() as store:
         report = import_paths(store, [Path(p).expanduser() for p in ctx.args.paths])
+        _rotate_if_due(ctx, store)
     lines = []
     for r in report.results:
         if r.status == "applied":
@@ -73,6 +74,17 @@ def run_import(ctx: Context) -> int:
     return 0
 
 
+def _rotate_if_due(ctx: Context, store) -> None:
+    """An import may have brought the disabling of an account that held the key on this
+    installation: the key is rotated now (store/rekey.py), not only at the next unlock."""
+    from shakyo_desk.cli_commands._base import ProgressLines
+    from shakyo_desk.store.rekey import rotate_if_due
+
+    _rotation, notices = rotate_if_due(store, ProgressLines(ctx.stderr))
+    for notice in notices:
+        ctx.note(notice)
+
+
 def register_mailbox(sub) -> None:
     p = sub.add_parser("mailbox", help="共有フォルダで同期します（ほかの端末の分を取り込み、自分の分を書き出す）",
                        description="共有フォルダを郵便受けとして使います。ほかの端末の送信フォルダ（outbox-…）をすべて取り込み、"
@@ -87,6 +99,7 @@ def run_mailbox(ctx: Context) -> int:
 
     with ctx.open_store() as store:
         run = exchange(store, Path(ctx.args.folder).expanduser())
+        _rotate_if_due(ctx, store)
     report = run.imported
     ctx.emit({"outbox": str(run.outbox), "exported": [str(e.path) for e in run.exported],
               "results": [r.__dict__ for r in report.results], "applied": report.applied,

@@ -1,12 +1,39 @@
-"""The key file: the database's data key, wrapped per account and by the recovery key.
+"""The key file: the database's data key, reachable per account and by the recovery key.
 
-The database is encrypted with a random 256-bit data key. Each account wraps
-that key with a key derived from its passphrase (Argon2id, AES-256-GCM); the
-recovery key (printed once at setup) wraps it too. Changing a passphrase
-re-wraps the key and never touches the database.
+The database is encrypted with a random 256-bit data key. Format 2 (since issue 16) keeps
+no wrap of the data key under a passphrase. Instead each account has an X25519 key pair:
+
+- ``private``: the account's private key, encrypted with a key derived from its passphrase
+  (Argon2id, AES-256-GCM);
+- ``public``: its public key, in clear;
+- ``sealed``: the data key sealed to that public key (an ephemeral X25519 exchange, HKDF,
+  AES-256-GCM).
+
+The recovery key works the same way, its private key derived from the printed key (HKDF).
+So whoever holds the data key can seal a *new* data key to every remaining account and to
+the recovery key without knowing any passphrase: that is how disabling an account rotates
+the data key (``store/rekey.py``). A disabled account's old entry, wherever it was copied,
+opens only the old key, which no longer opens the database.
+
+Changing a passphrase gives the account a new key pair (an old passphrase that leaked must
+not open keys sealed later) and never touches the database.
+
+Format 1 entries (the data key wrapped directly under the passphrase) are still read; each
+account's entry becomes format 2 at its next unlock. A rotation cannot carry a format 1
+entry (nobody but its owner can make its key pair): it becomes ``{"reset_needed": true}``
+and an administrator sets a new passphrase. A format 1 recovery entry cannot be carried
+either: it becomes ``{"renew": true}`` and an administrator makes a new recovery key.
+
+``holders`` lists every login that has held a way to the current data key on this
+installation; when one of them is disabled (or deleted) the key is due to rotate.
+
+Light Argon2id settings (``FAST_KDF``) exist for the test suite only: outside it they are
+refused (``require_kdf``), and a weak entry is strengthened at its owner's next unlock.
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -16,18 +43,42 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from shakyo_desk.domain.errors import AuthError, StoreError
+from shakyo_desk.domain.errors import AuthError, InvalidInput, StoreError
 from shakyo_desk.domain.safe_file import write_atomic
 from shakyo_desk.domain import clock
 
-FORMAT = 1
-# Argon2id cost: about 0.2 s on a 2-core office PC. Tests may pass cheaper ones.
+FORMAT = 2
+# Argon2id cost: about 0.2 s on a 2-core office PC.
 DEFAULT_KDF = {"memory_kib": 65536, "iterations": 3, "lanes": 4}
+# For the test suite only (about 360x cheaper to guess): refused anywhere else.
 FAST_KDF = {"memory_kib": 1024, "iterations": 1, "lanes": 1}
+
+# The test suite's switch: tests/conftest.py sets this to its own path; the file must exist
+# and name the switch. A council PC has no such file, so no setting there turns it on.
+ENV_TEST_SUITE = "SHAKYO_TEST_SUITE"
+_TEST_MARKER = "SHAKYO_TEST_SUITE"
+
+WEAK_KDF_REFUSED = (
+    "軽い鍵の導出（SHAKYO_FAST_KDF）は試験専用のため、実際のデータには使えません。"
+    "環境変数 SHAKYO_FAST_KDF を消してから、もう一度実行してください。"
+)
+STRENGTHENED = (
+    "このアカウントの鍵は試験用の弱い設定で守られていたため、標準の強さで守り直しました。"
+    "古いバックアップには弱い設定のままの鍵が入っているので、新しいバックアップを作ってください。"
+)
+RESET_NEEDED = (
+    "アカウント「{login}」の鍵は、ほかのアカウントを無効にしたときに作り直されたため、今のパスフレーズでは開けません。"
+    "管理者に「パスフレーズを再設定」を頼むか、復旧キーを使ってください。"
+)
+RECOVERY_RENEW = (
+    "この端末の復旧キーは、鍵を作り直したときに使えなくなりました。"
+    "管理者に新しい復旧キーを作ってもらってください（アカウント画面の「復旧キーを作り直す」）。"
+)
 
 # Crockford base32: no I, L, O, U, so a printed key is read back without doubt.
 _RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -38,6 +89,11 @@ CORRUPT_MESSAGE = (
     "鍵ファイル（keys.json）が壊れているか読めないため、データを開けません。"
     "バックアップから復元するか、管理者に連絡してください。"
 )
+WRONG_PASSPHRASE = "パスフレーズが違います。大文字・小文字や全角・半角を確かめて、もう一度入力してください。"
+
+
+class ResetNeeded(AuthError):
+    """The account's entry was left behind by a key rotation: no passphrase opens it."""
 
 
 def _b64(data: bytes) -> str:
@@ -50,6 +106,11 @@ def _unb64(text: str) -> bytes:
 
 def new_data_key() -> bytes:
     return secrets.token_bytes(32)
+
+
+def key_id(data_key: bytes) -> str:
+    """A name for a data key (which key a key file opens), telling nothing about it."""
+    return hmac.new(data_key, b"shakyo-desk data key id", hashlib.sha256).hexdigest()[:32]
 
 
 def new_recovery_key() -> str:
@@ -70,6 +131,44 @@ def normalise_recovery_key(text: str) -> str:
     return cleaned
 
 
+# ---- the test-only switch --------------------------------------------------------------
+
+
+def in_test_suite() -> bool:
+    """Whether this process is the test suite (or a process it started): the switch names an
+    existing file that names the switch (tests/conftest.py)."""
+    value = os.environ.get(ENV_TEST_SUITE, "").strip()
+    if not value:
+        return False
+    path = Path(value)
+    if path.name != "conftest.py":
+        return False
+    try:
+        return _TEST_MARKER in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def is_weak(params: dict) -> bool:
+    """Argon2id settings cheaper to guess than the default."""
+    try:
+        return (int(params["memory_kib"]) < DEFAULT_KDF["memory_kib"]
+                or int(params["iterations"]) < DEFAULT_KDF["iterations"])
+    except (KeyError, TypeError, ValueError):
+        return True
+
+
+def require_kdf(kdf: dict | None) -> dict:
+    """The Argon2id settings to use: the default, or lighter ones inside the test suite only."""
+    params = dict(kdf or DEFAULT_KDF)
+    if is_weak(params) and not in_test_suite():
+        raise InvalidInput(WEAK_KDF_REFUSED)
+    return params
+
+
+# ---- primitives ------------------------------------------------------------------------
+
+
 def _passphrase_kek(passphrase: str, salt: bytes, params: dict) -> bytes:
     return Argon2id(
         salt=salt,
@@ -87,51 +186,153 @@ def _recovery_kek(recovery_key: str, salt: bytes) -> bytes:
     )
 
 
+def _recovery_private(recovery_key: str, salt: bytes) -> X25519PrivateKey:
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"shakyo-desk recovery x25519").derive(
+        normalise_recovery_key(recovery_key).encode("ascii"))
+    return X25519PrivateKey.from_private_bytes(seed)
+
+
+def _seal_key(shared: bytes, ephemeral: bytes, recipient: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral + recipient,
+                info=b"shakyo-desk sealed data key v2").derive(shared)
+
+
+def _seal(public_raw: bytes, secret: bytes, aad: bytes) -> dict:
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_raw = ephemeral.public_key().public_bytes_raw()
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public_raw))
+    nonce = os.urandom(12)
+    wrapped = AESGCM(_seal_key(shared, ephemeral_raw, public_raw)).encrypt(nonce, secret, aad)
+    return {"ephemeral": _b64(ephemeral_raw), "nonce": _b64(nonce), "wrapped": _b64(wrapped)}
+
+
+def _unseal(private: X25519PrivateKey, sealed: dict, aad: bytes) -> bytes:
+    ephemeral_raw = _unb64(sealed["ephemeral"])
+    shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_raw))
+    public_raw = private.public_key().public_bytes_raw()
+    return AESGCM(_seal_key(shared, ephemeral_raw, public_raw)).decrypt(
+        _unb64(sealed["nonce"]), _unb64(sealed["wrapped"]), aad)
+
+
+def entry_kind(entry: dict | None) -> str:
+    """'sealed' (format 2), 'legacy' (format 1), 'reset' (needs a new passphrase) or 'none'."""
+    if not isinstance(entry, dict) or not entry:
+        return "none"
+    if entry.get("reset_needed") or entry.get("renew"):
+        return "reset"
+    if "sealed" in entry and "public" in entry:
+        return "sealed"
+    if "wrapped" in entry:
+        return "legacy"
+    return "none"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What an account's passphrase opened: the data key, and whether its entry should be
+    rewritten at this unlock (format 1, or light Argon2id settings)."""
+
+    data_key: bytes
+    legacy: bool
+    weak: bool
+
+
 @dataclass
 class KeyFile:
     store_id: str
     accounts: dict[str, dict] = field(default_factory=dict)
     recovery: dict = field(default_factory=dict)
     created_at: str = ""
+    # Logins that have held a way to the current data key here; None: not known (format 1).
+    holders: list[str] | None = None
+    key_id: str | None = None  # key_id() of the data key; None: not known (format 1)
 
     # --- wrapping -------------------------------------------------------
     def _aad(self, who: str) -> bytes:
         return f"shakyo-desk:{self.store_id}:{who}".encode("utf-8")
 
+    def _hold(self, login: str) -> None:
+        if self.holders is not None and login not in self.holders:
+            self.holders = sorted({*self.holders, login})
+
     def wrap_for_account(self, login: str, passphrase: str, data_key: bytes, kdf: dict | None = None) -> None:
-        params = dict(kdf or DEFAULT_KDF)
+        """A new key pair for ``login``: its private key under the passphrase, the data key
+        sealed to it. Light Argon2id settings are refused outside the test suite."""
+        params = require_kdf(kdf)
         salt, nonce = os.urandom(16), os.urandom(12)
         kek = _passphrase_kek(passphrase, salt, params)
-        wrapped = AESGCM(kek).encrypt(nonce, data_key, self._aad("account:" + login))
+        private = X25519PrivateKey.generate()
+        public_raw = private.public_key().public_bytes_raw()
         self.accounts[login] = {
             "kdf": {"name": "argon2id", "salt": _b64(salt), **params},
-            "nonce": _b64(nonce),
-            "wrapped": _b64(wrapped),
+            "public": _b64(public_raw),
+            "private": {"nonce": _b64(nonce), "wrapped": _b64(
+                AESGCM(kek).encrypt(nonce, private.private_bytes_raw(), self._aad("account-private:" + login)))},
+            "sealed": _seal(public_raw, data_key, self._aad("account:" + login)),
         }
+        self._hold(login)
+        self._name_key(data_key)
 
     def wrap_for_recovery(self, recovery_key: str, data_key: bytes) -> None:
-        salt, nonce = os.urandom(16), os.urandom(12)
-        kek = _recovery_kek(recovery_key, salt)
-        wrapped = AESGCM(kek).encrypt(nonce, data_key, self._aad("recovery"))
-        self.recovery = {"kdf": {"name": "hkdf-sha256", "salt": _b64(salt)}, "nonce": _b64(nonce), "wrapped": _b64(wrapped)}
+        salt = os.urandom(16)
+        public_raw = _recovery_private(recovery_key, salt).public_key().public_bytes_raw()
+        self.recovery = {"kdf": {"name": "hkdf-sha256-x25519", "salt": _b64(salt)}, "public": _b64(public_raw),
+                         "sealed": _seal(public_raw, data_key, self._aad("recovery"))}
+        self._name_key(data_key)
 
-    def unwrap_for_account(self, login: str, passphrase: str) -> bytes:
+    def _name_key(self, data_key: bytes) -> None:
+        if self.key_id is None and self.holders is not None:
+            self.key_id = key_id(data_key)
+
+    def open_account(self, login: str, passphrase: str) -> Opened:
         entry = self.accounts.get(login)
-        if entry is None:
+        kind = entry_kind(entry)
+        if kind == "reset":
+            raise ResetNeeded(RESET_NEEDED.format(login=login))
+        if kind == "none":
             raise AuthError(f"アカウント「{login}」はこの端末に登録されていません。ログイン名を確かめてください。")
         try:
             kdf = entry["kdf"]
             kek = _passphrase_kek(passphrase, _unb64(kdf["salt"]), kdf)
-            return AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["wrapped"]), self._aad("account:" + login))
+            weak = is_weak(kdf)
+            if kind == "legacy":
+                data_key = AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["wrapped"]),
+                                               self._aad("account:" + login))
+                return Opened(data_key, legacy=True, weak=weak)
+            private_raw = AESGCM(kek).decrypt(_unb64(entry["private"]["nonce"]), _unb64(entry["private"]["wrapped"]),
+                                              self._aad("account-private:" + login))
         except InvalidTag:
-            raise AuthError("パスフレーズが違います。大文字・小文字や全角・半角を確かめて、もう一度入力してください。") from None
+            raise AuthError(WRONG_PASSPHRASE) from None
         except (KeyError, TypeError, ValueError):
             raise StoreError(CORRUPT_MESSAGE) from None
+        try:
+            data_key = _unseal(X25519PrivateKey.from_private_bytes(private_raw), entry["sealed"],
+                               self._aad("account:" + login))
+        except (InvalidTag, KeyError, TypeError, ValueError):
+            raise StoreError(CORRUPT_MESSAGE) from None
+        return Opened(data_key, legacy=False, weak=weak)
+
+    def unwrap_for_account(self, login: str, passphrase: str) -> bytes:
+        return self.open_account(login, passphrase).data_key
+
+    @property
+    def recovery_kind(self) -> str:
+        return entry_kind(self.recovery)
 
     def unwrap_with_recovery(self, recovery_key: str) -> bytes:
+        kind = self.recovery_kind
+        if kind in ("reset", "none"):
+            raise AuthError(RECOVERY_RENEW)
         try:
-            kek = _recovery_kek(recovery_key, _unb64(self.recovery["kdf"]["salt"]))
-            return AESGCM(kek).decrypt(_unb64(self.recovery["nonce"]), _unb64(self.recovery["wrapped"]), self._aad("recovery"))
+            salt = _unb64(self.recovery["kdf"]["salt"])
+            if kind == "legacy":
+                kek = _recovery_kek(recovery_key, salt)
+                return AESGCM(kek).decrypt(_unb64(self.recovery["nonce"]), _unb64(self.recovery["wrapped"]),
+                                           self._aad("recovery"))
+            private = _recovery_private(recovery_key, salt)
+            if private.public_key().public_bytes_raw() != _unb64(self.recovery["public"]):
+                raise InvalidTag()
+            return _unseal(private, self.recovery["sealed"], self._aad("recovery"))
         except InvalidTag:
             raise AuthError("復旧キーが違います。印刷した復旧キーをもう一度確かめてください。") from None
         except (KeyError, TypeError, ValueError):
@@ -139,6 +340,32 @@ class KeyFile:
 
     def remove_account(self, login: str) -> None:
         self.accounts.pop(login, None)
+
+    # --- rotation -------------------------------------------------------
+    def rotated(self, new_key: bytes, drop: set[str] | frozenset[str]) -> "KeyFile":
+        """The key file for ``new_key``: sealed again to every remaining account and to the
+        recovery key; ``drop`` left out; format 1 entries, which only their owners could
+        convert, marked for a new passphrase (or a new recovery key)."""
+        accounts: dict[str, dict] = {}
+        for login, entry in self.accounts.items():
+            if login in drop:
+                continue
+            kind = entry_kind(entry)
+            if kind == "sealed":
+                accounts[login] = {**entry, "sealed": _seal(_unb64(entry["public"]), new_key,
+                                                            self._aad("account:" + login))}
+            elif kind in ("legacy", "reset"):
+                accounts[login] = {"reset_needed": True}
+        if self.recovery_kind == "sealed":
+            recovery = {**self.recovery, "sealed": _seal(_unb64(self.recovery["public"]), new_key,
+                                                         self._aad("recovery"))}
+        else:
+            recovery = {"renew": True}
+        holders = sorted(login for login, entry in accounts.items() if entry_kind(entry) == "sealed")
+        return KeyFile(self.store_id, accounts, recovery, self.created_at, holders, key_id(new_key))
+
+    def legacy_accounts(self) -> list[str]:
+        return sorted(login for login, entry in self.accounts.items() if entry_kind(entry) == "legacy")
 
     # --- file -----------------------------------------------------------
     def to_json(self) -> bytes:
@@ -149,6 +376,10 @@ class KeyFile:
             "accounts": self.accounts,
             "recovery": self.recovery,
         }
+        if self.holders is not None:
+            doc["holders"] = sorted(self.holders)
+        if self.key_id is not None:
+            doc["key_id"] = self.key_id
         return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
     def save(self, path: Path) -> None:
@@ -156,22 +387,35 @@ class KeyFile:
 
     @classmethod
     def new(cls, store_id: str) -> "KeyFile":
-        return cls(store_id=store_id, created_at=clock.now().astimezone(UTC).isoformat(timespec="seconds"))
+        return cls(store_id=store_id, created_at=clock.now().astimezone(UTC).isoformat(timespec="seconds"),
+                   holders=[])
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> "KeyFile":
+        """Parse a key file's text (raises ValueError, KeyError or TypeError when it is not one)."""
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        doc = json.loads(text)
+        if not isinstance(doc, dict) or not isinstance(doc.get("accounts"), dict):
+            raise ValueError("not a key file")
+        if doc.get("format", 0) > FORMAT:
+            raise StoreError("この鍵ファイルは新しいバージョンの社協デスクで作られています。アプリを更新してください。")
+        holders = doc.get("holders")
+        if holders is not None and not (isinstance(holders, list) and all(isinstance(h, str) for h in holders)):
+            raise ValueError("holders")
+        return cls(
+            store_id=str(doc["store_id"]),
+            accounts=doc["accounts"],
+            recovery=doc.get("recovery") or {},
+            created_at=doc.get("created_at", ""),
+            holders=holders,
+            key_id=doc.get("key_id"),
+        )
 
     @classmethod
     def load(cls, path: Path) -> "KeyFile":
         try:
-            doc = json.loads(Path(path).read_bytes().decode("utf-8"))
-            if not isinstance(doc, dict) or not isinstance(doc.get("accounts"), dict):
-                raise ValueError("not a key file")
-            if doc.get("format", 0) > FORMAT:
-                raise StoreError("この鍵ファイルは新しいバージョンの社協デスクで作られています。アプリを更新してください。")
-            return cls(
-                store_id=str(doc["store_id"]),
-                accounts=doc["accounts"],
-                recovery=doc.get("recovery") or {},
-                created_at=doc.get("created_at", ""),
-            )
+            return cls.from_json(Path(path).read_bytes())
         except FileNotFoundError:
             raise StoreError("鍵ファイル（keys.json）が見つかりません。データフォルダの指定を確かめてください。") from None
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):

@@ -6,6 +6,7 @@ the acting account. The UI and the CLI never see the engine themselves."""
 import re
 import shutil
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,9 @@ from shakyo_desk.domain.text import clean
 from shakyo_desk.domain.vocab import DEFAULT_CONCERNS
 from shakyo_desk.store import migrate
 from shakyo_desk.store.engine import open_engine, probe
-from shakyo_desk.store.keyfile import KeyFile, new_data_key, new_recovery_key
+from shakyo_desk.store import rekey
+from shakyo_desk.store.keyfile import STRENGTHENED, KeyFile, Opened, ResetNeeded, in_test_suite, new_data_key, \
+    new_recovery_key, require_kdf
 from shakyo_desk.store.location import check_location
 from shakyo_desk.store.models import ConcernCategory, Council, DeviceState, District, Staff
 from shakyo_desk.store.paths import StoreLayout
@@ -57,7 +60,10 @@ def validate_passphrase(passphrase: str) -> str:
 
 
 class Store:
-    """An unlocked store, acting as one account."""
+    """An unlocked store, acting as one account.
+
+    ``notices``: sentences the unlock produced for the person (a key strengthened, a key
+    rotation finished or done); the UI shows them, the CLI prints them."""
 
     def __init__(self, layout: StoreLayout, engine: sa.Engine, keyfile: KeyFile, data_key: bytes, actor: Actor):
         self.layout = layout
@@ -65,6 +71,9 @@ class Store:
         self.keyfile = keyfile
         self._data_key = bytearray(data_key)
         self.actor = actor
+        self.notices: list[str] = []
+        # This store and its as_actor() copies share one database: a key rotation moves them all.
+        self._family: weakref.WeakSet[Store] = weakref.WeakSet([self])
 
     @property
     def data_key(self) -> bytes:
@@ -110,7 +119,20 @@ class Store:
 
     def as_actor(self, actor: Actor) -> "Store":
         """The same open store acting as someone else (tests, demo generation)."""
-        return Store(self.layout, self.engine, self.keyfile, self.data_key, actor)
+        other = Store(self.layout, self.engine, self.keyfile, self.data_key, actor)
+        other._family = self._family
+        self._family.add(other)
+        return other
+
+    def replace_key(self, engine: sa.Engine, data_key: bytes, keyfile: KeyFile) -> None:
+        """After a key rotation: this session and its open copies use the new key."""
+        old = self.engine
+        for member in list(self._family):
+            if member.is_open:
+                member.engine, member.keyfile = engine, keyfile
+                member._data_key = bytearray(data_key)
+        if old is not engine:
+            old.dispose()
 
     def close(self) -> None:
         """Lock: drop the key and the connections."""
@@ -190,39 +212,129 @@ def require_store(root: Path) -> StoreLayout:
     return layout
 
 
-def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] = time.time) -> Store:
+def _open_current(layout: StoreLayout, keyfile: KeyFile, data_key: bytes, login: str,
+                  reopen: Callable[[KeyFile], bytes]) -> Store:
+    """Open the database with the key keys.json gave. A key rotation a crash interrupted
+    (rekey.py) is finished when only keys.json.next's key opens it, and forgotten when
+    keys.json's key still does."""
+    pending = rekey.pending_file(layout)
+    try:
+        store = _open_as(layout, keyfile, data_key, login)
+    except StoreError as error:
+        if not pending.exists():
+            raise
+        try:
+            pending_keys = KeyFile.load(pending)
+        except StoreError:
+            raise error from None
+        new_key = reopen(pending_keys)
+        store = _open_as(layout, pending_keys, new_key, login)
+        try:
+            rekey.switch_key_files(layout, pending_keys)
+        except OSError as write_error:
+            store.close()
+            raise StoreError(WRITE_FAILED) from write_error
+        store.notices.append(rekey.FINISHED_AFTER_CRASH)
+        with store.write() as w:
+            w.audit("store.key_rotation_finished", detail={"key_id": pending_keys.key_id})
+        return store
+    if pending.exists():
+        rekey.discard_pending(layout)
+    return store
+
+
+def _keep_keys_current(store: Store, progress: rekey.Progress | None) -> None:
+    """After an unlock: a format 1 key file learns who held its key, and the key is rotated
+    when one of them has been disabled or deleted since (a laptop learns it by sync)."""
+    with store.read() as s:
+        filled = rekey.fill_holders(s, store.keyfile, store.data_key)
+    if filled:
+        try:
+            store.keyfile.save(store.layout.key_file)
+        except OSError as error:
+            raise StoreError(WRITE_FAILED) from error
+    _rotation, notices = rekey.rotate_if_due(store, progress)
+    store.notices.extend(notices)
+
+
+def _upgrade_own_entry(store: Store, login: str, passphrase: str, opened: Opened) -> None:
+    """The account's own entry becomes format 2 (a key pair) and, outside the test suite,
+    gets the default Argon2id cost when it had a lighter one (with a notice)."""
+    entry = store.keyfile.accounts.get(login) or {}
+    strengthen = opened.weak and not in_test_suite()
+    if not (opened.legacy or strengthen):
+        return
+    kdf = None if strengthen or not opened.weak else {k: entry["kdf"][k] for k in ("memory_kib", "iterations", "lanes")}
+    with store.write() as w:
+        w.audit("account.key_upgraded", "staff", store.actor.staff_id or "",
+                {"format": 2, "strengthened": strengthen})
+        store.keyfile.wrap_for_account(login, passphrase, store.data_key, kdf)
+        store.keyfile.save(store.layout.key_file)
+    if strengthen:
+        store.notices.append(STRENGTHENED)
+
+
+def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] = time.time,
+           progress: rekey.Progress | None = None) -> Store:
+    """Open the store as ``login``. ``progress`` hears of a key rotation done on the way
+    (rekey.py), which can take a while on a large store."""
     layout = require_store(root)
     throttle = Throttle(layout.unlock_state, clock)
     throttle.check(login)
     keyfile = KeyFile.load(layout.key_file)
     try:
-        data_key = keyfile.unwrap_for_account(login, passphrase)
+        opened = keyfile.open_account(login, passphrase)
+    except ResetNeeded:
+        raise  # no passphrase was tried: nothing to slow down
     except AuthError:
         throttle.record_failure(login)  # unknown logins too: guessing names costs time as well
         raise
-    store = _open_as(layout, keyfile, data_key, login)
-    throttle.record_success(login)
-    with store.write() as w:
-        w.audit("session.unlock")
-        from shakyo_desk.store.exchange.identity import ensure_identity
+    reopened: list[Opened] = []
 
-        ensure_identity(w.conn)
+    def reopen(pending: KeyFile) -> bytes:
+        reopened.append(pending.open_account(login, passphrase))
+        return reopened[-1].data_key
+
+    store = _open_current(layout, keyfile, opened.data_key, login, reopen)
+    throttle.record_success(login)
+    try:
+        with store.write() as w:
+            w.audit("session.unlock")
+            from shakyo_desk.store.exchange.identity import ensure_identity
+
+            ensure_identity(w.conn)
+        _upgrade_own_entry(store, login, passphrase, reopened[-1] if reopened else opened)
+        _keep_keys_current(store, progress)
+    except BaseException:
+        store.close()
+        raise
     return store
 
 
-def unlock_with_recovery(root: Path, recovery_key: str, login: str, new_passphrase: str) -> Store:
-    """Set a new passphrase for ``login`` with the recovery key, and unlock."""
+def unlock_with_recovery(root: Path, recovery_key: str, login: str, new_passphrase: str,
+                         progress: rekey.Progress | None = None) -> Store:
+    """Set a new passphrase for ``login`` with the recovery key, and unlock. A format 1
+    recovery entry becomes format 2 on the way (the recovery key is at hand)."""
     layout = require_store(root)
     validate_passphrase(new_passphrase)
     keyfile = KeyFile.load(layout.key_file)
     data_key = keyfile.unwrap_with_recovery(recovery_key)
-    store = _open_as(layout, keyfile, data_key, login)
-    actor = store.actor
-    with store.write() as w:
-        w.audit("account.passphrase_recovered", "staff", actor.staff_id or "")
-        keyfile.wrap_for_account(login, new_passphrase, data_key)
-        keyfile.save(layout.key_file)
-    Throttle(layout.unlock_state).record_success(login)
+    store = _open_current(layout, keyfile, data_key, login, lambda pending: pending.unwrap_with_recovery(recovery_key))
+    try:
+        keyfile, data_key = store.keyfile, store.data_key
+        actor = store.actor
+        with store.write() as w:
+            w.audit("account.passphrase_recovered", "staff", actor.staff_id or "")
+            rekey.fill_holders(w.session, keyfile, data_key)
+            keyfile.wrap_for_account(login, new_passphrase, data_key)
+            if keyfile.recovery_kind != "sealed":
+                keyfile.wrap_for_recovery(recovery_key, data_key)
+            keyfile.save(layout.key_file)
+        Throttle(layout.unlock_state).record_success(login)
+        _keep_keys_current(store, progress)
+    except BaseException:
+        store.close()
+        raise
     return store
 
 
@@ -270,6 +382,7 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
     enrolment carries), then the key file. Nothing is left behind when any step fails."""
     root = Path(root)
     validate_passphrase(passphrase)
+    kdf = require_kdf(kdf)  # light settings only inside the test suite: refused before anything is made
     check_location(root)
     layout = StoreLayout(root)
     if layout.database.exists() or layout.key_file.exists():

@@ -211,6 +211,10 @@ class AppController(QObject):
         window.closed.connect(self._window_closed)
         self.window = window
         window.show()
+        if store.notices:  # a key strengthened or rotated during the unlock (store/rekey.py)
+            from shakyo_desk.ui.key_actions import show_notices
+
+            self.notice_box = show_notices(window, store.notices)
         if self.first_run:  # once, after the wizard: what to do first
             from shakyo_desk.ui.first_steps import show_first_steps
 

@@ -339,6 +339,10 @@ class MainWindow(QMainWindow):
         self.refresh_badges()
         self.check_backup_due()
         self.idle.start()
+        if store.notices:  # a key strengthened or rotated during the unlock (store/rekey.py)
+            from shakyo_desk.ui.key_actions import show_notices
+
+            self.notice_box = show_notices(self, store.notices)
 
     def _unlock_cancelled(self) -> None:
         if self.locked:

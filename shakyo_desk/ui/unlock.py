@@ -1,7 +1,8 @@
 """Unlock dialog (login + passphrase) and recovery with the recovery key.
 
-Unlocking runs in the worker (Argon2 takes a moment). Wrong passphrases are
-answered inline; when the store throttles, a countdown keeps the button off."""
+Unlocking runs in the worker (Argon2 takes a moment; a key rotation due at unlock, see
+store/rekey.py, can take up to a minute and reports its progress under the button). Wrong
+passphrases are answered inline; when the store throttles, a countdown keeps the button off."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
 )
@@ -20,6 +22,19 @@ from shakyo_desk.store.store import unlock, unlock_with_recovery
 from shakyo_desk.ui.dialogs import ErrorLabel, error_text
 from shakyo_desk.ui.uisettings import UiSettings
 from shakyo_desk.ui.worker import Executor
+
+
+class _Progress(QObject):
+    """Progress from the worker to a label on the GUI thread (queued signal)."""
+
+    moved = Signal(int, int, str)
+
+    def report(self, done: int, total: int, text: str) -> None:
+        try:
+            if shiboken6.isValid(self):
+                self.moved.emit(done, total, text)
+        except RuntimeError:
+            pass
 
 
 class UnlockDialog(QDialog):
@@ -52,6 +67,11 @@ class UnlockDialog(QDialog):
         self.errors = ErrorLabel()
         self.countdown = QLabel()
         self.countdown.setVisible(False)
+        self.progress_label = QLabel()
+        self.progress_label.setWordWrap(True)
+        self.progress_label.setVisible(False)
+        self._progress = _Progress(self)
+        self._progress.moved.connect(self._progress_moved)
         self.unlock_button = QPushButton(tr("ロック解除"))
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self.try_unlock)
@@ -75,6 +95,7 @@ class UnlockDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.errors)
         layout.addWidget(self.countdown)
+        layout.addWidget(self.progress_label)
         layout.addWidget(buttons)
         layout.addWidget(self.forgot_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.setMinimumWidth(460)
@@ -98,11 +119,20 @@ class UnlockDialog(QDialog):
             return
         self._set_busy(True)
         self.errors.clear_error()
-        self.executor.submit(self.unlock_fn, self.root, login, passphrase,
+        unlock_fn, root, report = self.unlock_fn, self.root, self._progress.report
+        self.executor.submit(lambda: unlock_fn(root, login, passphrase, progress=report),
                              on_done=self._done, on_error=self._failed, owner=self)
+
+    def _progress_moved(self, done: int, total: int, text: str) -> None:
+        if self._busy and text:
+            self.progress_label.setText(tr("{step}（{percent}%）", step=tr(text),
+                                           percent=100 * done // max(1, total)))
+            self.progress_label.setVisible(True)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
+        if not busy:
+            self.progress_label.setVisible(False)
         self.unlock_button.setText(tr("確認しています…") if busy else tr("ロック解除"))
         self._update_button()
 

@@ -99,8 +99,9 @@ def test_store_from_a_newer_version_is_refused_untouched(store):
 
 def test_key_file_from_a_newer_version_is_refused(store):
     store.close()
-    text = store.layout.key_file.read_text("utf-8").replace('"format": 1', '"format": 99')
-    store.layout.key_file.write_text(text, "utf-8")
+    text = store.layout.key_file.read_text("utf-8")
+    assert '"format": 2' in text
+    store.layout.key_file.write_text(text.replace('"format": 2', '"format": 99'), "utf-8")
     with pytest.raises(StoreError) as err:
         KeyFile.load(store.layout.key_file)
     assert "新しいバージョン" in err.value.message

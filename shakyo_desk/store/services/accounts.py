@@ -1,8 +1,9 @@
-"""Staff accounts: add, disable, enable, roles, passphrases.
+"""Staff accounts: add, disable, enable, roles, passphrases, the recovery key.
 
-Passphrase changes re-wrap the data key in the key file; the database is
-never re-encrypted. The key file is saved inside the write transaction, so a
-failed save rolls the database change back too."""
+Passphrase changes give the account a new key pair in the key file; the database is never
+re-encrypted for them. Disabling an account rotates the data key (``store/rekey.py``), so
+the account's old key entry, wherever it was copied, opens nothing current. The key file is
+saved inside the write transaction, so a failed save rolls the database change back too."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,9 +12,11 @@ import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import AuthError, InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role, manages_accounts
-from shakyo_desk.store.models import Staff
+from shakyo_desk.store import rekey
+from shakyo_desk.store.keyfile import new_recovery_key, require_kdf
+from shakyo_desk.store.models import DeviceState, Staff
 from shakyo_desk.store.services._common import NO_RIGHT, optional_text, require, required_text, require_office
-from shakyo_desk.store.store import Store, validate_login, validate_passphrase
+from shakyo_desk.store.store import RecoveryKey, Store, validate_login, validate_passphrase
 from shakyo_desk.store.throttle import Throttle
 from shakyo_desk.domain import clock
 
@@ -74,6 +77,7 @@ def add_account(store: Store, login: str, display_name: str, role: Role | str, p
     require_office(store)
     login = validate_login(login)
     validate_passphrase(passphrase)
+    kdf = require_kdf(kdf)
     values = {
         "login": login,
         "display_name": required_text(display_name, "氏名", 100),
@@ -119,8 +123,22 @@ def _keep_one_admin(store: Store, leaving_id: str) -> None:
         raise InvalidInput("管理者がいなくなるため変更できません。先に別の管理者アカウントを作ってください。")
 
 
-def disable_account(store: Store, staff_id: str) -> None:
-    """The account can no longer unlock: its key wrap is removed; its records stay."""
+@dataclass(frozen=True)
+class Disabled:
+    """What disabling did: the key rotation (None when it could not be done now, see
+    ``notices``) and the sentences to show the administrator."""
+
+    login: str
+    rotation: rekey.Rotation | None
+    notices: tuple[str, ...]
+
+
+def disable_account(store: Store, staff_id: str, progress: rekey.Progress | None = None) -> Disabled:
+    """The account can no longer unlock: its key entry is removed at once and the data key is
+    rotated (``progress`` hears how far; it takes a while on a large store), so the entry it
+    had, copied anywhere before, opens nothing current. Its records stay. When the rotation
+    cannot be done now (no disk room, the store open elsewhere), the account is disabled all
+    the same and the next unlock rotates."""
     require(manages_accounts(store.actor.role))
     require_office(store)
     account = get_account(store, staff_id)
@@ -132,8 +150,11 @@ def disable_account(store: Store, staff_id: str) -> None:
         _keep_one_admin(store, account.id)
     with store.write() as w:
         w.update(Staff, account.id, {"disabled_at": clock.utcnow()}, audit_values=ACCOUNT_AUDIT_VALUES)
+        rekey.fill_holders(w.session, store.keyfile, store.data_key)  # it stays a holder: the rotation is due
         store.keyfile.remove_account(account.login)
         store.keyfile.save(store.layout.key_file)
+    rotation, notices = rekey.rotate_if_due(store, progress, wait_for_legacy=False)
+    return Disabled(account.login, rotation, tuple(notices))
 
 
 def require_disabled(account: Account) -> None:
@@ -154,6 +175,7 @@ def enable_account(store: Store, staff_id: str, passphrase: str, kdf: dict | Non
     account = get_account(store, staff_id)
     require_disabled(account)
     validate_passphrase(passphrase)
+    kdf = require_kdf(kdf)
     with store.write() as w:
         w.update(Staff, account.id, {"disabled_at": None}, audit_values=ACCOUNT_AUDIT_VALUES)
         store.keyfile.wrap_for_account(account.login, passphrase, store.data_key, kdf)
@@ -171,6 +193,7 @@ def change_passphrase(store: Store, old: str, new: str, kdf: dict | None = None)
     validate_passphrase(new)
     if new == old:
         raise InvalidInput("新しいパスフレーズが今のものと同じです。別のパスフレーズにしてください。")
+    kdf = require_kdf(kdf)
     with store.write() as w:
         w.audit("account.passphrase_changed", "staff", store.actor.staff_id or "")
         store.keyfile.wrap_for_account(login, new, store.data_key, kdf)
@@ -186,7 +209,31 @@ def reset_passphrase(store: Store, staff_id: str, new: str, kdf: dict | None = N
         raise InvalidInput(f"アカウント「{account.login}」は無効になっています。"
                            "使えるようにするには「有効にする」で新しいパスフレーズを決めてください。")
     validate_passphrase(new)
+    kdf = require_kdf(kdf)
     with store.write() as w:
         w.audit("account.passphrase_reset", "staff", account.id)
         store.keyfile.wrap_for_account(account.login, new, store.data_key, kdf)
         store.keyfile.save(store.layout.key_file)
+
+
+def recovery_key_state(store: Store) -> str:
+    """'ok', or 'renew' when this installation has no working recovery key (a key rotation
+    could not carry a format 1 one)."""
+    return "ok" if store.keyfile.recovery_kind in ("sealed", "legacy") else "renew"
+
+
+def renew_recovery_key(store: Store) -> RecoveryKey:
+    """A new recovery key for this installation (shown once; the old one stops working): by
+    an administrator, or on a laptop by its own account. Needed after a key rotation that
+    could not carry an old-format recovery key; allowed any time (a lost paper)."""
+    with store.read() as s:
+        row = s.execute(sa.select(DeviceState.admin_key, DeviceState.signing_key).where(DeviceState.id == 1)).one()
+    office = row.admin_key is not None or row.signing_key is None
+    require(manages_accounts(store.actor.role) or not office,
+            "この端末の復旧キーを作り直せるのは管理者だけです。管理者に依頼してください。")
+    key = new_recovery_key()
+    with store.write() as w:
+        w.audit("store.recovery_key_renewed")
+        store.keyfile.wrap_for_recovery(key, store.data_key)
+        store.keyfile.save(store.layout.key_file)
+    return RecoveryKey(key, "")

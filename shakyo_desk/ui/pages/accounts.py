@@ -12,13 +12,15 @@ from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import SECTIONS
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.accounts import (
-    Account, add_account, disable_account, enable_account, list_accounts, reset_passphrase,
+    Account, Disabled, add_account, disable_account, enable_account, list_accounts, recovery_key_state,
+    renew_recovery_key, reset_passphrase,
 )
 from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import ACCOUNT, keep_fresh, on
+from shakyo_desk.ui.key_actions import KeyProgress, RecoveryKeyDialog, show_notices
 from shakyo_desk.ui.widgets import CheckList
 
 COLUMNS = ("ログイン名", "氏名", "役割", "所属", "状態")
@@ -58,6 +60,10 @@ class AccountsPage(QWidget):
         self.reset_button = QPushButton(tr("パスフレーズを再設定"))
         self.disable_button = QPushButton(tr("無効にする"))
         self.enable_button = QPushButton(tr("有効にする"))
+        self.recovery_button = QPushButton(tr("復旧キーを作り直す"))
+        self.recovery_button.setToolTip(tr("この端末の新しい復旧キーを作って表示します。前の復旧キーは使えなくなります。"))
+        self.recovery_button.clicked.connect(self.renew_recovery)
+        self.progress: KeyProgress | None = None
         self.add_button.clicked.connect(self.add)
         self.reset_button.clicked.connect(self.reset)
         self.disable_button.clicked.connect(self.disable)
@@ -70,6 +76,7 @@ class AccountsPage(QWidget):
         for b in (self.add_button, self.reset_button, self.disable_button, self.enable_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(self.recovery_button)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(intro)
@@ -79,11 +86,18 @@ class AccountsPage(QWidget):
         layout.addWidget(self.table, 1)
 
     def refresh(self) -> None:
-        self.ctx.executor.submit(lambda store: (list_accounts(store), list_districts(store)), self.ctx.store,
-                                 on_done=self._loaded, on_error=self.errors.show_error, owner=self)
+        self.ctx.executor.submit(
+            lambda store: (list_accounts(store), list_districts(store), recovery_key_state(store)), self.ctx.store,
+            on_done=self._loaded, on_error=self.errors.show_error, owner=self)
 
     def _loaded(self, result) -> None:
-        self.accounts, self.districts = result
+        self.accounts, self.districts, recovery = result
+        if recovery == "renew":  # a key rotation could not carry an old-format recovery key
+            self.recovery_button.setStyleSheet("font-weight: bold;")
+            self.errors.show_error(tr("この端末の復旧キーは使えなくなっています。「復旧キーを作り直す」で新しい復旧キーを作り、"
+                                      "印刷して保管してください。"))
+        else:
+            self.recovery_button.setStyleSheet("")
         self.table.setRowCount(len(self.accounts))
         for row, a in enumerate(self.accounts):
             state = tr("有効") if a.active else tr("無効")
@@ -149,15 +163,50 @@ class AccountsPage(QWidget):
             return
         if not dialogs.confirm(self, tr("アカウントを無効にする"),
                                tr("「{login}」（{name}）を無効にしますか？\nこのアカウントではロックを解除できなくなります。"
-                                  "これまでの記録は残ります。", login=account.login, name=account.display_name),
+                                  "これまでの記録は残ります。\n\nあわせてデータの鍵を作り直します（データが多いと1分ほどかかります）。"
+                                  "終わるまで、ほかの画面やコマンドでこのデータを開かないでください。",
+                                  login=account.login, name=account.display_name),
                                yes=tr("無効にする")):
             return
+        if self.progress is not None:
+            return
+        self.progress = KeyProgress(self, tr("アカウントを無効にする"), tr("データの鍵を作り直しています…"))
+        report = self.progress.report
 
-        def done(_r) -> None:
+        def done(result: Disabled) -> None:
+            self._end_progress()
             self._say(tr("「{login}」を無効にしました。", login=account.login))
+            self.notice_box = show_notices(self, result.notices, tr("アカウントを無効にしました"))
             self.ctx.changed(ACCOUNT)
 
-        self.ctx.executor.submit(disable_account, self.ctx.store, account.id, on_done=done,
+        def failed(error: BaseException) -> None:
+            self._end_progress()
+            self.errors.show_error(error)
+            self.ctx.changed(ACCOUNT)  # the account may be disabled even when the key could not be rotated
+
+        self.ctx.executor.submit(disable_account, self.ctx.store, account.id, report, on_done=done,
+                                 on_error=failed, owner=self)
+
+    def _end_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.finish()
+            self.progress = None
+
+    def renew_recovery(self) -> None:
+        if not dialogs.confirm(self, tr("復旧キーを作り直す"),
+                               tr("この端末の新しい復旧キーを作りますか？\n前の復旧キー（印刷した紙）は使えなくなります。"
+                                  "新しい復旧キーは一度だけ表示されるので、印刷する準備をしてください。"),
+                               yes=tr("作り直す")):
+            return
+        council = self.ctx.council.name if self.ctx.council else ""
+
+        def done(key) -> None:
+            self.errors.clear_error()
+            self.recovery_button.setStyleSheet("")
+            self.dialog = RecoveryKeyDialog(str(key), council, parent=self)
+            self.dialog.open()
+
+        self.ctx.executor.submit(renew_recovery_key, self.ctx.store, on_done=done,
                                  on_error=self.errors.show_error, owner=self)
 
     def enable(self) -> None:

@@ -23,12 +23,14 @@ from shakyo_desk.store.exchange.devices import (
 )
 from shakyo_desk.store.exchange.exporting import Exported, export_bundle
 from shakyo_desk.store.exchange.importing import ImportReport, ImportResult, import_paths, quarantine_list
+from shakyo_desk.store.rekey import rotate_if_due
 from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import ACCOUNT, CONFLICT, RECORDS, REGISTER, SETTINGS, SYNC, keep_fresh, on
+from shakyo_desk.ui.key_actions import show_notices
 from shakyo_desk.ui.style import ERROR_COLOUR, mono_font
 from shakyo_desk.ui.sync_text import bundle_text, scope_text, when_text
 from shakyo_desk.ui.widgets import CheckList, fill_table, make_table, selected_id, text_item
@@ -691,12 +693,24 @@ class SyncPage(QWidget):
             return  # one transfer at a time
         relay = self._start_progress(tr("同期ファイルを取り込んでいます"), len(paths))
         store = self.ctx.store
-        self.ctx.executor.submit(lambda: import_paths(store, [Path(p) for p in paths], progress=relay.report),
-                                 on_done=self._imported, on_error=lambda e: self._failed(tr("取り込めませんでした"), e),
-                                 owner=self)
+        notices: list[str] = []
+
+        def work() -> ImportReport:
+            report = import_paths(store, [Path(p) for p in paths], progress=relay.report)
+            # The import may have brought the disabling of an account that held this
+            # installation's key: rotate now (store/rekey.py), with the same progress dialog.
+            notices.extend(rotate_if_due(store, relay.report)[1])
+            return report
+
+        self.key_notices = notices
+        self.ctx.executor.submit(work, on_done=self._imported,
+                                 on_error=lambda e: self._failed(tr("取り込めませんでした"), e), owner=self)
 
     def _imported(self, report: ImportReport) -> None:
         self._end_progress()
+        if getattr(self, "key_notices", None):
+            self.notice_box = show_notices(self, self.key_notices)
+            self.key_notices = []
         navigator = self.ctx.navigator
         opener = (lambda: navigator.show_page("conflicts")) if navigator.has_pages else None
         self.summary = ImportSummaryDialog(report, self, open_conflicts=opener)
