@@ -1,6 +1,5 @@
 """SQLCipher engine keyed with the raw data key (never a passphrase)."""
 
-import json
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -8,13 +7,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from shakyo_desk.domain import safe_file
+from shakyo_desk.sync.chain import storage_json
 
 BUSY_TIMEOUT_MS = 5000
 
 
-# Japanese as UTF-8, not \uXXXX escapes: the change log is mostly JSON and halves in size.
-# One encoder for every value (json.dumps with options builds a new one per call).
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Japanese as UTF-8, not \uXXXX escapes: the change log is mostly JSON and halves in size. One
+# encoder for every value (json.dumps with options builds a new one per call). It is the text
+# origin chains hash (sync/chain.py): every store must write values alike.
+_json = storage_json
 
 
 _ENGINE_ARGS = {"connect_args": {"check_same_thread": False}, "json_serializer": _json}

@@ -167,10 +167,10 @@ class Writer:
             self._chain = chains.tip(self.conn, self.device_id, self.epoch, self._next_seq - 1)
             self._chain_loaded = True
         if self._chain is not None:  # (None: an epoch from before origin chains, migration 0011)
-            self._chain = chain.step(self._chain, {
-                "origin": self.device_id, "epoch": self.epoch, "seq": self._next_seq, "entity": model.__tablename__,
-                "entity_id": entity_id, "op": op, "fields": fields, "base": base, "hlc": stamp,
-                "staff_id": self.actor.staff_id, "recorded_at": to_json_value(at)})
+            self._chain = chain.step(self._chain, chain.digest_of(
+                self.device_id, self.epoch, self._next_seq, model.__tablename__, entity_id, op,
+                chain.storage_json(base), stamp, self.actor.staff_id, at.isoformat(),
+                chain.values_hash(chain.storage_json(fields))))
         self.conn.execute(ChangeLog.__table__.insert(), dict(
             origin_device=self.device_id, epoch=self.epoch, seq=self._next_seq, entity=model.__tablename__,
             entity_id=entity_id, op=op, fields=fields, base=base, hlc=stamp,

@@ -30,29 +30,31 @@ def genesis(origin: str, epoch: int) -> bytes:
     return hashlib.sha256(_GENESIS + origin.encode() + b"\x00" + str(epoch).encode()).digest()
 
 
-# canonical_json's encoding, built once (a relayed full bundle hashes 440,000 changes).
+# One change is bound as the store holds it: its values and base as the JSON text every store
+# writes for them (compact, UTF-8, keys in the order the origin wrote them: `storage_json`), so
+# a relay hashes the text it already has instead of encoding every change again.
+storage_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
 _sha256 = hashlib.sha256
 
 
-def fields_hash(fields: dict) -> bytes:
-    """What the digest binds of a change's values. Kept as `sealed` when a purge blanks them,
-    so the chain still holds after erasure."""
-    return _sha256(_canonical(fields).encode()).digest()
+def values_hash(fields_text: str) -> bytes:
+    """What the digest binds of a change's values: SHA-256 of their stored text. Kept as
+    `sealed` when a purge blanks them, so the chain still holds after erasure."""
+    return _sha256(fields_text.encode()).digest()
 
 
-def digest(c: dict) -> bytes:
-    """One change as the chain binds it: its dot, record, operation, base, stamp, author and
-    time, and the hash of its values (the `sealed` hash when they were blanked by a purge)."""
-    sealed = c.get("sealed")
-    values = bytes.fromhex(sealed) if sealed is not None else _sha256(_canonical(c["fields"]).encode()).digest()
-    head = _canonical([c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"], c["base"], c["hlc"],
-                       c["staff_id"], c["recorded_at"]]).encode()
-    return _sha256(_CHANGE + head + values).digest()
+def digest_of(origin: str, epoch: int, seq: int, entity: str, entity_id: str, op: str, base_text: str, stamp: str,
+              staff_id: str | None, recorded_at: str, values: bytes) -> bytes:
+    """One change as the chain binds it: its dot, record, operation, stamp, author and time
+    (`recorded_at` as datetime.isoformat() writes it), its base's stored text and the hash of its
+    values. (JSON text holds no NUL byte: the parts are told apart.)"""
+    head = _canonical([origin, epoch, seq, entity, entity_id, op, stamp, staff_id, recorded_at]).encode()
+    return _sha256(_CHANGE + head + b"\x00" + base_text.encode() + b"\x00" + values).digest()
 
 
-def step(previous: bytes, change: dict) -> bytes:
-    return _sha256(previous + digest(change)).digest()
+def step(previous: bytes, digest: bytes) -> bytes:
+    return _sha256(previous + digest).digest()
 
 
 def _head_message(origin: str, epoch: int, seq: int, value: bytes) -> bytes:

@@ -95,7 +95,7 @@ def test_a_laptop_cannot_write_as_the_office_nor_as_an_admin(council):
             start = chains.tip(s.connection(), office_me.device_id, office_me.epoch, held)
         forged = role_change(office_me, reporter, admin_id, held + 1)
         # Unsigned, and "signed" by B's own key as if it were the office's head.
-        value = chain.step(start, forged)
+        value = chain.step(start, chains.wire_digest(forged))
         fake_head = {"from": start.hex(), "head": value.hex(),
                      "sig": chain.sign_head(b_me.keys.signing_key, office_me.device_id, office_me.epoch,
                                             held + 1, value)}
@@ -200,7 +200,7 @@ def test_a_purged_records_blanked_history_is_relayed_but_a_relay_cannot_blank_a_
         if entity_id == live:
             fields = json.loads(row[7])
             keep = {k: v for k, v in fields.items() if k in ("id", "household_id", "staff_id")}
-            row = (*row[:7], json.dumps(keep), row[8], chain.fields_hash(fields).hex())
+            row = (*row[:7], json.dumps(keep), row[8], chain.values_hash(row[7]).hex())
         return real_add(payload, origin, epoch, row)
 
     d = enrol(office, tmp_path, "laptopD")

@@ -671,14 +671,15 @@ def blank_purged_history(conn: Connection, targets: list[tuple[str, str]]) -> No
     the values is kept (`sealed`), so the origin's chain still holds over the blanked change."""
     for entity, entity_id in targets:
         keep = {c.name for c in SYNCED_MODELS[entity].__table__.columns if c.foreign_keys}
+        text = sa.type_coerce(ChangeLog.fields, sa.Text).label("text")
         for row in conn.execute(sa.select(ChangeLog.origin_device, ChangeLog.epoch, ChangeLog.seq, ChangeLog.fields,
-                                          ChangeLog.sealed)
+                                          text, ChangeLog.sealed)
                                 .where(ChangeLog.entity == entity, ChangeLog.entity_id == entity_id,
                                        ChangeLog.op != "purge")).all():
             blank = {k: v for k, v in row.fields.items() if k in keep}
             if blank == row.fields:
                 continue  # blanked before, or ids only
-            sealed = row.sealed or chain.fields_hash(row.fields).hex()
+            sealed = row.sealed or chain.values_hash(row.text).hex()
             conn.execute(ChangeLog.__table__.update().where(
                 ChangeLog.origin_device == row.origin_device, ChangeLog.epoch == row.epoch, ChangeLog.seq == row.seq),
                 {"fields": blank, "sealed": sealed})

@@ -11,17 +11,31 @@ are relayed or compared."""
 
 from __future__ import annotations
 
-import json
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shakyo_desk.store.models import ChangeLog, SyncKnowledge, SyncLegacyEpoch
 from shakyo_desk.sync import chain
+from shakyo_desk.sync.chain import storage_json
 from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import public_key_from
 
 OFF = b""
+
+
+def wire_digest(c: dict) -> bytes:
+    """A received change's digest (sync/chain.py), from the text this store will hold for it:
+    its values and base as `chain.storage_json` writes them, its time as the store gives it back.
+    A sender whose text differs (spaces, escapes, another time form) fails here, at the first
+    device, rather than at the next one that relays it."""
+    sealed = c.get("sealed")
+    values = bytes.fromhex(sealed) if sealed is not None else chain.values_hash(storage_json(c["fields"]))
+    base = c["base"]
+    return chain.digest_of(c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"],
+                           storage_json(base) if base else "{}", c["hlc"], c["staff_id"],
+                           datetime.fromisoformat(c["recorded_at"]).isoformat(), values)
 
 
 def tip(conn: Connection, origin: str, epoch: int, seq: int) -> bytes | None:
@@ -39,8 +53,8 @@ def fill(conn: Connection, origin: str, epoch: int, upto: int, public_key) -> No
     keeping them only as far as a head (the origin's signature, kept on the change that ended a
     range we received) confirms them. A head that does not confirm what we hold marks the
     changes since the last confirmed one OFF: we hold something other than what it signed.
-    Rows are read as stored text and written back in batches: a laptop's first relay of a
-    whole council computes 440,000 values."""
+    Rows are read as stored text (what the digest binds) and written back in batches: a
+    laptop's first relay of a whole council computes 440,000 values."""
     table = ChangeLog.__table__
     of = (table.c.origin_device == origin, table.c.epoch == epoch)
     start = conn.execute(sa.select(sa.func.min(table.c.seq)).where(
@@ -57,18 +71,14 @@ def fill(conn: Connection, origin: str, epoch: int, upto: int, public_key) -> No
     seqs: list[int] = []
     values: list[bytes] = []
     expected = start
-    loads = json.loads
     for seq, entity, entity_id, op, fields, base, stamp, staff_id, recorded_at, sealed, held, head in conn.execute(
             sa.select(*columns).where(*of, table.c.seq.between(start, upto)).order_by(table.c.seq)):
         if seq != expected or held == OFF:
             break
         expected += 1
-        change = {"origin": origin, "epoch": epoch, "seq": seq, "entity": entity, "entity_id": entity_id, "op": op,
-                  "fields": loads(fields), "base": loads(base), "hlc": stamp, "staff_id": staff_id,
-                  "recorded_at": recorded_at.isoformat()}
-        if sealed is not None:
-            change["sealed"] = sealed
-        value = chain.step(value, change)
+        hashed = bytes.fromhex(sealed) if sealed is not None else chain.values_hash(fields)
+        value = chain.step(value, chain.digest_of(origin, epoch, seq, entity, entity_id, op, base, stamp, staff_id,
+                                                  recorded_at.isoformat(), hashed))
         if held is not None and held != value:
             break  # (a value computed on import from a relay's range: ours differ from here)
         seqs.append(seq)

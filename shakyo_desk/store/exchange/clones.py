@@ -177,7 +177,7 @@ def reissue(conn: Connection, device_id: str, epoch: int, first: int) -> tuple[i
         base[old_key] = max(seen if isinstance(seen, int) else 0, row.seq)
         change.update(epoch=me.epoch, seq=start + i, base=base)
         if value is not None:
-            value = change["chain"] = chain.step(value, change)
+            value = change["chain"] = chain.step(value, chains.wire_digest(change))
         wire.append(change)
         touched.setdefault(row.entity, set()).add(row.entity_id)
     insert_log(conn, wire)

@@ -445,6 +445,8 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
                             if origins.taking(change):
                                 yield change
                     elif is_incoming:
+                        if isinstance(change.get("chain"), bytes):
+                            change["chain"] = change["chain"].hex()  # (parked as JSON)
                         r.changes.append(change)  # parked below, or dropped as held already
             if not inside:
                 raise _Refusal("format", RANGE_MISMATCH)

@@ -69,7 +69,7 @@ class Run:
                 change["head"] = self.signature  # its origin's own range: checked by chains.fill
             return
         before = self.value
-        self.value = chain.step(before, change)
+        self.value = chain.step(before, chains.wire_digest(change))
         if self.kept is not None and change["seq"] == self.kept[0] and self.kept[1] is not None \
                 and self.value != self.kept[1]:
             raise _refuse(self.origins.sender_name, FORGED)
@@ -77,7 +77,7 @@ class Run:
             if self.first_new is None:  # (kept with a parked change: the link is checked on release)
                 self.first_new, self.before_new = change["seq"], before
                 change["chain_before"] = before.hex()
-            change["chain"] = self.value.hex()
+            change["chain"] = self.value  # (hex once parked: importing._apply)
             if change["seq"] == self.last and self.kept is None:
                 change["head"] = self.signature  # (checked in finish, before anything commits)
 
