@@ -18,6 +18,11 @@ opens only the old key, which no longer opens the database.
 Changing a passphrase gives the account a new key pair (an old passphrase that leaked must
 not open keys sealed later) and never touches the database.
 
+A reporter (issue 16) holds no way to the data key: their entry has the key pair and
+``"reporter": true`` but no ``sealed``. What they file is sealed to the council's drop box
+recipients (``drop_to``: the logins of the coordinators and admins here, kept by their
+sessions) and to themselves (``store/dropbox.py``).
+
 Format 1 entries (the data key wrapped directly under the passphrase) are still read; each
 account's entry becomes format 2 at its next unlock. A rotation cannot carry a format 1
 entry (nobody but its owner can make its key pair): it becomes ``{"reset_needed": true}``
@@ -90,6 +95,9 @@ CORRUPT_MESSAGE = (
     "バックアップから復元するか、管理者に連絡してください。"
 )
 WRONG_PASSPHRASE = "パスフレーズが違います。大文字・小文字や全角・半角を確かめて、もう一度入力してください。"
+
+
+NO_DATA_KEY = "報告者のアカウントでは、データそのものは開けません。把握シートの提出と、提出したシートの状況の確認ができます。"
 
 
 class ResetNeeded(AuthError):
@@ -215,11 +223,14 @@ def _unseal(private: X25519PrivateKey, sealed: dict, aad: bytes) -> bytes:
 
 
 def entry_kind(entry: dict | None) -> str:
-    """'sealed' (format 2), 'legacy' (format 1), 'reset' (needs a new passphrase) or 'none'."""
+    """'sealed' (format 2), 'pair' (a reporter: key pair only), 'legacy' (format 1), 'reset'
+    (needs a new passphrase) or 'none'."""
     if not isinstance(entry, dict) or not entry:
         return "none"
     if entry.get("reset_needed") or entry.get("renew"):
         return "reset"
+    if "sealed" not in entry and "public" in entry and "private" in entry:
+        return "pair"  # a reporter's key pair: no way to the data key
     if "sealed" in entry and "public" in entry:
         return "sealed"
     if "wrapped" in entry:
@@ -246,6 +257,8 @@ class KeyFile:
     # Logins that have held a way to the current data key here; None: not known (format 1).
     holders: list[str] | None = None
     key_id: str | None = None  # key_id() of the data key; None: not known (format 1)
+    # Logins a reporter seals their sheets to (coordinators and admins here); None: not yet known.
+    drop_to: list[str] | None = None
 
     # --- wrapping -------------------------------------------------------
     def _aad(self, who: str) -> bytes:
@@ -255,23 +268,98 @@ class KeyFile:
         if self.holders is not None and login not in self.holders:
             self.holders = sorted({*self.holders, login})
 
-    def wrap_for_account(self, login: str, passphrase: str, data_key: bytes, kdf: dict | None = None) -> None:
+    def wrap_for_account(self, login: str, passphrase: str, data_key: bytes | None, kdf: dict | None = None,
+                         *, reporter: bool = False) -> None:
         """A new key pair for ``login``: its private key under the passphrase, the data key
-        sealed to it. Light Argon2id settings are refused outside the test suite."""
+        sealed to it. Light Argon2id settings are refused outside the test suite.
+        ``reporter``: the key pair only, no way to the data key (``data_key`` is ignored)."""
         params = require_kdf(kdf)
         salt, nonce = os.urandom(16), os.urandom(12)
         kek = _passphrase_kek(passphrase, salt, params)
         private = X25519PrivateKey.generate()
         public_raw = private.public_key().public_bytes_raw()
-        self.accounts[login] = {
+        entry = {
             "kdf": {"name": "argon2id", "salt": _b64(salt), **params},
             "public": _b64(public_raw),
             "private": {"nonce": _b64(nonce), "wrapped": _b64(
                 AESGCM(kek).encrypt(nonce, private.private_bytes_raw(), self._aad("account-private:" + login)))},
-            "sealed": _seal(public_raw, data_key, self._aad("account:" + login)),
         }
+        if reporter:
+            self.accounts[login] = {**entry, "reporter": True}
+            return
+        self.accounts[login] = {**entry, "sealed": _seal(public_raw, data_key, self._aad("account:" + login))}
         self._hold(login)
         self._name_key(data_key)
+
+    # --- reporters (issue 16) -------------------------------------------
+    def is_reporter(self, login: str) -> bool:
+        return bool((self.accounts.get(login) or {}).get("reporter"))
+
+    def make_reporter(self, login: str) -> bool:
+        """``login`` holds no way to the data key from now on: its seal goes (a format 1 entry
+        is only marked; its owner's next unlock gives it a key pair). True when it changed.
+        The key is due to rotate while ``login`` is still among ``holders``."""
+        entry = self.accounts.get(login)
+        kind = entry_kind(entry)
+        if kind not in ("sealed", "legacy") and not (kind == "pair" and not entry.get("reporter")):
+            return False
+        if kind == "sealed":
+            entry = {k: v for k, v in entry.items() if k != "sealed"}
+        self.accounts[login] = {**entry, "reporter": True}
+        return True
+
+    def seal_to(self, login: str, data_key: bytes) -> None:
+        """A reporter who becomes a council member: the data key sealed to their key pair."""
+        entry = self.accounts.get(login)
+        if entry_kind(entry) != "pair":
+            return
+        entry = {k: v for k, v in entry.items() if k != "reporter"}
+        self.accounts[login] = {**entry, "sealed": _seal(_unb64(entry["public"]), data_key,
+                                                         self._aad("account:" + login))}
+        self._hold(login)
+
+    def open_private(self, login: str, passphrase: str) -> X25519PrivateKey:
+        """The account's private key (format 2 and reporters' entries)."""
+        entry = self.accounts.get(login)
+        kind = entry_kind(entry)
+        if kind == "reset":
+            raise ResetNeeded(RESET_NEEDED.format(login=login))
+        if kind not in ("sealed", "pair"):
+            raise AuthError(f"アカウント「{login}」はこの端末に登録されていません。ログイン名を確かめてください。")
+        try:
+            kdf = entry["kdf"]
+            kek = _passphrase_kek(passphrase, _unb64(kdf["salt"]), kdf)
+            private_raw = AESGCM(kek).decrypt(_unb64(entry["private"]["nonce"]), _unb64(entry["private"]["wrapped"]),
+                                              self._aad("account-private:" + login))
+        except InvalidTag:
+            raise AuthError(WRONG_PASSPHRASE) from None
+        except (KeyError, TypeError, ValueError):
+            raise StoreError(CORRUPT_MESSAGE) from None
+        return X25519PrivateKey.from_private_bytes(private_raw)
+
+    def check_passphrase(self, login: str, passphrase: str) -> None:
+        """Raises AuthError unless ``passphrase`` opens ``login``'s entry (any kind)."""
+        if entry_kind(self.accounts.get(login)) == "legacy":
+            self.open_account(login, passphrase)
+        else:
+            self.open_private(login, passphrase)
+
+    def public_key(self, login: str) -> bytes | None:
+        entry = self.accounts.get(login)
+        if entry_kind(entry) not in ("sealed", "pair"):
+            return None
+        try:
+            return _unb64(entry["public"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def drop_recipients(self) -> list[str]:
+        """Who a reporter's sheet is sealed to: ``drop_to`` (coordinators and admins) when known,
+        else every account that holds the data key here."""
+        holders = [login for login, entry in self.accounts.items() if entry_kind(entry) == "sealed"]
+        if self.drop_to is None:
+            return sorted(holders)
+        return sorted(login for login in self.drop_to if login in holders)
 
     def wrap_for_recovery(self, recovery_key: str, data_key: bytes) -> None:
         salt = os.urandom(16)
@@ -291,6 +379,8 @@ class KeyFile:
             raise ResetNeeded(RESET_NEEDED.format(login=login))
         if kind == "none":
             raise AuthError(f"アカウント「{login}」はこの端末に登録されていません。ログイン名を確かめてください。")
+        if kind == "pair":
+            raise AuthError(NO_DATA_KEY)
         try:
             kdf = entry["kdf"]
             kek = _passphrase_kek(passphrase, _unb64(kdf["salt"]), kdf)
@@ -351,9 +441,15 @@ class KeyFile:
             if login in drop:
                 continue
             kind = entry_kind(entry)
-            if kind == "sealed":
+            if entry.get("reporter") and kind in ("pair", "legacy", "sealed"):
+                # A reporter is carried without any way to the new key (a format 1 entry opens
+                # only the old key: its owner's next unlock gives it a key pair).
+                accounts[login] = {k: v for k, v in entry.items() if k != "sealed"}
+            elif kind == "sealed":
                 accounts[login] = {**entry, "sealed": _seal(_unb64(entry["public"]), new_key,
                                                             self._aad("account:" + login))}
+            elif kind == "pair":
+                accounts[login] = entry
             elif kind in ("legacy", "reset"):
                 accounts[login] = {"reset_needed": True}
         if self.recovery_kind == "sealed":
@@ -362,10 +458,13 @@ class KeyFile:
         else:
             recovery = {"renew": True}
         holders = sorted(login for login, entry in accounts.items() if entry_kind(entry) == "sealed")
-        return KeyFile(self.store_id, accounts, recovery, self.created_at, holders, key_id(new_key))
+        rotated = KeyFile(self.store_id, accounts, recovery, self.created_at, holders, key_id(new_key))
+        rotated.drop_to = None if self.drop_to is None else [login for login in self.drop_to if login not in drop]
+        return rotated
 
     def legacy_accounts(self) -> list[str]:
-        return sorted(login for login, entry in self.accounts.items() if entry_kind(entry) == "legacy")
+        return sorted(login for login, entry in self.accounts.items()
+                      if entry_kind(entry) == "legacy" and not entry.get("reporter"))
 
     # --- file -----------------------------------------------------------
     def to_json(self) -> bytes:
@@ -380,6 +479,8 @@ class KeyFile:
             doc["holders"] = sorted(self.holders)
         if self.key_id is not None:
             doc["key_id"] = self.key_id
+        if self.drop_to is not None:
+            doc["drop_to"] = sorted(self.drop_to)
         return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
     def save(self, path: Path) -> None:
@@ -403,6 +504,9 @@ class KeyFile:
         holders = doc.get("holders")
         if holders is not None and not (isinstance(holders, list) and all(isinstance(h, str) for h in holders)):
             raise ValueError("holders")
+        drop_to = doc.get("drop_to")
+        if drop_to is not None and not (isinstance(drop_to, list) and all(isinstance(h, str) for h in drop_to)):
+            raise ValueError("drop_to")
         return cls(
             store_id=str(doc["store_id"]),
             accounts=doc["accounts"],
@@ -410,6 +514,7 @@ class KeyFile:
             created_at=doc.get("created_at", ""),
             holders=holders,
             key_id=doc.get("key_id"),
+            drop_to=drop_to,
         )
 
     @classmethod

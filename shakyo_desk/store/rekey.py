@@ -25,6 +25,11 @@ upgraded by its owner's unlock) cannot be sealed again by anybody else: an expli
 marks it ``reset_needed`` (the administrator is told to set a new passphrase); a rotation due
 at unlock waits instead until those accounts have unlocked once, and administrators are told.
 A format 1 recovery entry becomes ``renew`` (an administrator makes a new recovery key).
+
+Reporters (issue 16) hold no way to the data key. A council session's unlock removes the seal
+from every reporter's entry (``strip_reporters``); a reporter still among ``holders`` may have
+copied keys.json before, so the key is due to rotate as for a disabled account, and the
+rotation carries reporters' entries without any seal of the new key.
 """
 
 from __future__ import annotations
@@ -81,17 +86,22 @@ class Rotation:
     recovery_renew: bool  # the recovery key could not be carried: an admin makes a new one
     seconds: float
     database_bytes: int
+    reporters: tuple[str, ...] = ()  # reporters whose old way to the key was dropped (issue 16)
 
     @property
     def notices(self) -> tuple[str, ...]:
         lines = [f"データの鍵を作り直しました（無効にしたアカウント：{'、'.join(self.excluded) or 'なし'}）。"
-                 "以前の鍵ファイルやバックアップに残っている、そのアカウントの鍵では、今のデータは開けません。"]
+                 "以前の鍵ファイルやバックアップに残っている、そのアカウントの鍵では、今のデータは開けません。"
+                 ] if self.excluded or not self.reporters else ["データの鍵を作り直しました。"]
         if self.needs_reset:
             lines.append("次のアカウントは古い形式の鍵のままだったため、管理者が「パスフレーズを再設定」するまで"
                          f"ロックを解除できません：{'、'.join(self.needs_reset)}")
         if self.recovery_renew:
             lines.append("復旧キーは古い形式だったため、新しい鍵には使えません。アカウント画面の「復旧キーを作り直す」"
                          "（コマンドでは shakyo-desk account recovery-key）で新しい復旧キーを作り、印刷して保管してください。")
+        if self.reporters:
+            lines.append(f"報告者のアカウント（{'、'.join(self.reporters)}）は、データの鍵を持たない形に切り替えました。"
+                         "報告者が提出した把握シートは、コーディネーターや管理者がロックを解除したときに受け付けます。")
         return tuple(lines)
 
 
@@ -127,6 +137,18 @@ def excluded_logins(session, keyfile: KeyFile) -> set[str]:
     """Accounts that held a way to the current key here and are disabled or deleted now."""
     usable = {login for login, entry in keyfile.accounts.items() if entry_kind(entry) in ("sealed", "legacy")}
     return (set(keyfile.holders or ()) | usable) & _gone_logins(session)
+
+
+def strip_reporters(session, keyfile: KeyFile) -> list[str]:
+    """Reporters' entries lose their seal of the data key (issue 16); the logins changed."""
+    rows = session.execute(sa.select(Staff.login).where(Staff.role == "reporter", Staff.deleted_at.is_(None)))
+    return [login for (login,) in rows if keyfile.make_reporter(login)]
+
+
+def demoted_holders(keyfile: KeyFile) -> set[str]:
+    """Reporters who held a way to the current key here (before issue 16, or before their role
+    changed): the key is due to rotate."""
+    return {login for login in keyfile.holders or () if keyfile.is_reporter(login)}
 
 
 def rotation_due(store) -> tuple[set[str], list[str]]:
@@ -286,7 +308,8 @@ def rotate(store, drop: set[str] | frozenset[str], progress: Progress | None = N
     store.replace_key(open_engine(database, new_key), new_key, rotated)
     probe(store.engine)
     size = database.stat().st_size
-    rotation = Rotation(tuple(sorted(drop)), needs_reset, recovery_renew, time.perf_counter() - started, size)
+    rotation = Rotation(tuple(sorted(drop)), needs_reset, recovery_renew, time.perf_counter() - started, size,
+                        tuple(sorted(demoted_holders(current) - set(drop))))
     with store.write() as w:
         w.audit("store.key_rotated", detail={"excluded": list(rotation.excluded), "needs_reset": list(needs_reset),
                                              "recovery_renew": recovery_renew, "key_id": rotated.key_id,
@@ -307,10 +330,11 @@ def rotate_if_due(store, progress: Progress | None = None, *, wait_for_legacy: b
     ``wait_for_legacy`` a rotation that would strand accounts still on format 1 waits (the
     administrators are told); the explicit disable passes False."""
     excluded, stranded = rotation_due(store)
-    if not excluded:
+    if not excluded and not demoted_holders(store.keyfile):
         return None, []
     if stranded and wait_for_legacy:
-        notice = WAITING.format(excluded="、".join(sorted(excluded)), waiting="、".join(stranded))
+        notice = WAITING.format(excluded="、".join(sorted(excluded | demoted_holders(store.keyfile))),
+                                waiting="、".join(stranded))
         from shakyo_desk.domain.roles import manages_accounts
 
         return None, [notice] if manages_accounts(store.actor.role) else []

@@ -26,6 +26,7 @@ from shakyo_desk.store.engine import open_engine, probe
 from shakyo_desk.store import rekey
 from shakyo_desk.store.keyfile import STRENGTHENED, KeyFile, Opened, ResetNeeded, in_test_suite, new_data_key, \
     new_recovery_key, require_kdf
+from shakyo_desk.store.keyfile import entry_kind
 from shakyo_desk.store.location import check_location
 from shakyo_desk.store.models import ConcernCategory, Council, DeviceState, District, Staff
 from shakyo_desk.store.paths import StoreLayout
@@ -72,6 +73,8 @@ class Store:
         self._data_key = bytearray(data_key)
         self.actor = actor
         self.notices: list[str] = []
+        # The account's own private key (keyfile.py), for the drop box (store/dropbox.py).
+        self.account_private = None
         # This store and its as_actor() copies share one database: a key rotation moves them all.
         self._family: weakref.WeakSet[Store] = weakref.WeakSet([self])
 
@@ -120,6 +123,7 @@ class Store:
     def as_actor(self, actor: Actor) -> "Store":
         """The same open store acting as someone else (tests, demo generation)."""
         other = Store(self.layout, self.engine, self.keyfile, self.data_key, actor)
+        other.account_private = self.account_private
         other._family = self._family
         self._family.add(other)
         return other
@@ -248,7 +252,8 @@ def _keep_keys_current(store: Store, progress: rekey.Progress | None) -> None:
     when one of them has been disabled or deleted since (a laptop learns it by sync)."""
     with store.read() as s:
         filled = rekey.fill_holders(s, store.keyfile, store.data_key)
-    if filled:
+        stripped = rekey.strip_reporters(s, store.keyfile)  # issue 16: reporters hold no way to the key
+    if filled or stripped:
         try:
             store.keyfile.save(store.layout.key_file)
         except OSError as error:
@@ -274,14 +279,80 @@ def _upgrade_own_entry(store: Store, login: str, passphrase: str, opened: Opened
         store.notices.append(STRENGTHENED)
 
 
+def _reporter_session(layout: StoreLayout, keyfile: KeyFile, login: str, passphrase: str, throttle: Throttle):
+    """A reporter's unlock: the database is never opened (store/reporter.py). A format 1
+    entry the council marked as a reporter's gets its key pair now, with the same passphrase."""
+    from shakyo_desk.store.reporter import ReporterSession
+
+    try:
+        if entry_kind(keyfile.accounts.get(login)) == "legacy":
+            opened = keyfile.open_account(login, passphrase)  # checks the passphrase; the key is not kept
+            kdf = keyfile.accounts[login]["kdf"]
+            keyfile.wrap_for_account(login, passphrase, None, None if opened.weak and not in_test_suite()
+                                     else {k: kdf[k] for k in ("memory_kib", "iterations", "lanes")}, reporter=True)
+            try:
+                keyfile.save(layout.key_file)
+            except OSError as error:
+                raise StoreError(WRITE_FAILED) from error
+        private = keyfile.open_private(login, passphrase)
+    except ResetNeeded:
+        raise
+    except AuthError:
+        throttle.record_failure(login)
+        raise
+    throttle.record_success(login)
+    return ReporterSession(layout, keyfile, login, private)
+
+
+def _become_reporter(store: Store, login: str, passphrase: str, opened: Opened):
+    """A reporter whose entry still reaches the data key (made before issue 16): it keeps its
+    passphrase and key pair but loses the seal; the key is rotated at the next unlock of a
+    council member (the reporter may have copied keys.json). The session is a reporter's."""
+    from shakyo_desk.store.reporter import ReporterSession
+
+    keyfile = store.keyfile
+    with store.write() as w:
+        w.audit("account.reporter_key_pair", "staff", store.actor.staff_id or "")
+        if opened.legacy:
+            kdf = keyfile.accounts[login]["kdf"]
+            keyfile.wrap_for_account(login, passphrase, None, None if opened.weak and not in_test_suite()
+                                     else {k: kdf[k] for k in ("memory_kib", "iterations", "lanes")}, reporter=True)
+        else:
+            keyfile.make_reporter(login)
+        keyfile.save(store.layout.key_file)
+    private = getattr(opened, "private", None)
+    if opened.legacy or private is None:
+        private = keyfile.open_private(login, passphrase)
+    session = ReporterSession(store.layout, keyfile, login, private)
+    store.close()
+    return session
+
+
+def _open_drop_box(store: Store) -> None:
+    """Council sessions: publish what reporters need and file their sheets (store/dropbox.py).
+    A failure here never stops the unlock: the next one tries again."""
+    from shakyo_desk.store.services import drops
+
+    try:
+        drops.publish(store)
+        if store.actor.role in (Role.ADMIN, Role.COORDINATOR):
+            store.notices.extend(drops.open_drop_box(store).notices)
+    except (OSError, StoreError) as error:
+        store.notices.append("報告者から届いた把握シートの受け付けを、今回はできませんでした。"
+                             f"次にロックを解除したときに、もう一度行います。（{getattr(error, 'message', error)}）")
+
+
 def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] = time.time,
            progress: rekey.Progress | None = None) -> Store:
     """Open the store as ``login``. ``progress`` hears of a key rotation done on the way
-    (rekey.py), which can take a while on a large store."""
+    (rekey.py), which can take a while on a large store. A reporter gets a ReporterSession
+    (store/reporter.py), which never opens the database."""
     layout = require_store(root)
     throttle = Throttle(layout.unlock_state, clock)
     throttle.check(login)
     keyfile = KeyFile.load(layout.key_file)
+    if keyfile.is_reporter(login):
+        return _reporter_session(layout, keyfile, login, passphrase, throttle)
     try:
         opened = keyfile.open_account(login, passphrase)
     except ResetNeeded:
@@ -298,13 +369,20 @@ def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] =
     store = _open_current(layout, keyfile, opened.data_key, login, reopen)
     throttle.record_success(login)
     try:
+        current = reopened[-1] if reopened else opened
+        if store.actor.role == Role.REPORTER:
+            return _become_reporter(store, login, passphrase, current)
         with store.write() as w:
             w.audit("session.unlock")
             from shakyo_desk.store.exchange.identity import ensure_identity
 
             ensure_identity(w.conn)
-        _upgrade_own_entry(store, login, passphrase, reopened[-1] if reopened else opened)
+        _upgrade_own_entry(store, login, passphrase, current)
+        private = getattr(current, "private", None)
+        store.account_private = (private if not current.legacy and private is not None
+                                 else store.keyfile.open_private(login, passphrase))
         _keep_keys_current(store, progress)
+        _open_drop_box(store)
     except BaseException:
         store.close()
         raise
@@ -331,6 +409,7 @@ def unlock_with_recovery(root: Path, recovery_key: str, login: str, new_passphra
                 keyfile.wrap_for_recovery(recovery_key, data_key)
             keyfile.save(layout.key_file)
         Throttle(layout.unlock_state).record_success(login)
+        store.account_private = keyfile.open_private(login, new_passphrase)
         _keep_keys_current(store, progress)
     except BaseException:
         store.close()
@@ -407,6 +486,7 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
         keyfile.wrap_for_account(actor.login, passphrase, data_key, kdf)
         keyfile.wrap_for_recovery(recovery_key, data_key)
         keyfile.save(layout.key_file)
+        store.account_private = keyfile.open_private(actor.login, passphrase)  # for the drop box (dropbox.py)
     except BaseException as error:
         if engine is not None:
             engine.dispose()

@@ -186,6 +186,10 @@ def test_reporter_files_without_household_and_sees_only_own(store, village):
                          else sheets.list_sheets(store)[1].id)
     with pytest.raises(PermissionDenied):
         sheets.inbox(reporter)
+    assert sheets.list_sheets(reporter)[0].status == "提出済み"  # in the drop box (issue 16)
+    from shakyo_desk.store.services.drops import open_drop_box
+
+    assert open_drop_box(store).filed == [mine]
     assert sheets.get_sheet(store, mine).section == ""  # reporter without a section
     reporter.close()
 

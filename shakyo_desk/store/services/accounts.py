@@ -90,7 +90,8 @@ def add_account(store: Store, login: str, display_name: str, role: Role | str, p
             raise InvalidInput(f"ログイン名「{login}」はすでに使われています。別の名前にしてください。")
     with store.write() as w:
         staff_id = w.insert(Staff, values)
-        store.keyfile.wrap_for_account(login, passphrase, store.data_key, kdf)
+        store.keyfile.wrap_for_account(login, passphrase, store.data_key, kdf,
+                                       reporter=values["role"] == Role.REPORTER.value)
         store.keyfile.save(store.layout.key_file)
     return staff_id
 
@@ -115,6 +116,14 @@ def update_account(store: Store, staff_id: str, **changes) -> None:
         raise InvalidInput(f"変更できない項目です：{'、'.join(changes)}")
     with store.write() as w:
         w.update(Staff, account.id, values, audit_values=ACCOUNT_AUDIT_VALUES)
+        # Issue 16: a reporter holds no way to the data key (the key is rotated at the next
+        # unlock, rekey.py); a reporter who joins the council gets the key sealed to them.
+        if values.get("role") == Role.REPORTER.value and account.role != Role.REPORTER:
+            if store.keyfile.make_reporter(account.login):
+                store.keyfile.save(store.layout.key_file)
+        elif "role" in values and values["role"] != Role.REPORTER.value and account.role == Role.REPORTER:
+            store.keyfile.seal_to(account.login, store.data_key)
+            store.keyfile.save(store.layout.key_file)
 
 
 def _keep_one_admin(store: Store, leaving_id: str) -> None:
@@ -178,7 +187,8 @@ def enable_account(store: Store, staff_id: str, passphrase: str, kdf: dict | Non
     kdf = require_kdf(kdf)
     with store.write() as w:
         w.update(Staff, account.id, {"disabled_at": None}, audit_values=ACCOUNT_AUDIT_VALUES)
-        store.keyfile.wrap_for_account(account.login, passphrase, store.data_key, kdf)
+        store.keyfile.wrap_for_account(account.login, passphrase, store.data_key, kdf,
+                                       reporter=account.role == Role.REPORTER)
         store.keyfile.save(store.layout.key_file)
     Throttle(store.layout.unlock_state).record_success(account.login)
 
@@ -212,7 +222,8 @@ def reset_passphrase(store: Store, staff_id: str, new: str, kdf: dict | None = N
     kdf = require_kdf(kdf)
     with store.write() as w:
         w.audit("account.passphrase_reset", "staff", account.id)
-        store.keyfile.wrap_for_account(account.login, new, store.data_key, kdf)
+        store.keyfile.wrap_for_account(account.login, new, store.data_key, kdf,
+                                       reporter=account.role == Role.REPORTER)
         store.keyfile.save(store.layout.key_file)
 
 

@@ -22,6 +22,8 @@ class AgencyInfo:
 
 
 def list_agencies(store: Store) -> list[AgencyInfo]:
+    if getattr(store, "is_reporter_session", False):
+        return []  # a reporter's session has no database (store/reporter.py)
     with store.read() as s:
         rows = s.execute(sa.select(Agency).where(Agency.deleted_at.is_(None)).order_by(Agency.kana, Agency.name)).scalars()
         return [AgencyInfo(r.id, r.name, r.kana, r.field, r.contact, r.phone, r.services) for r in rows]

@@ -20,6 +20,10 @@ class Concern:
 
 
 def list_concerns(store: Store, include_inactive: bool = False) -> list[Concern]:
+    from shakyo_desk.store.reporter import is_reporter_session
+
+    if is_reporter_session(store):  # the categories the council published to the drop box
+        return [Concern("", name, order, True) for order, name in enumerate(store.concern_names())]
     with store.read() as s:
         q = sa.select(ConcernCategory).where(ConcernCategory.deleted_at.is_(None))
         if not include_inactive:

@@ -35,6 +35,13 @@ class CouncilSettings:
 
 
 def get_settings(store: Store) -> CouncilSettings:
+    from shakyo_desk.store.reporter import is_reporter_session
+
+    if is_reporter_session(store):  # what the council published to the drop box for reporters
+        c = store.catalogue()
+        minutes = c.get("idle_lock_minutes")
+        return CouncilSettings("", str(c.get("council") or ""), "", 4,
+                               minutes if isinstance(minutes, int) and minutes > 0 else 10, 5, bool(c.get("is_demo")))
     with store.read() as s:
         c = s.execute(sa.select(Council).where(Council.deleted_at.is_(None))).scalars().first()
         return CouncilSettings(c.id, c.name, c.municipality, c.fiscal_year_start_month, c.idle_lock_minutes,

@@ -17,6 +17,7 @@ from shakyo_desk.store.services._common import (
 from shakyo_desk.store.services.concerns import active_concern_names
 from shakyo_desk.store.services.households import household_values_for_new, insert_household, require_household
 from shakyo_desk.store.services.referrals import FOLLOW_UP_AFTER_DAYS
+from shakyo_desk.store.reporter import is_reporter_session
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
 
@@ -105,10 +106,14 @@ def _validate(store: Store, fields: dict, today: date) -> dict:
     return values
 
 
-def file_sheet(store: Store, *, today: date | None = None, **fields) -> str:
-    """Any account may file a sheet; the household need not be registered yet."""
+def file_sheet(store: Store, *, today: date | None = None, sheet_id: str | None = None, **fields) -> str:
+    """Any account may file a sheet; the household need not be registered yet. A reporter's
+    session (store/reporter.py) seals it into the drop box instead, for a coordinator's
+    session to file with ``sheet_id`` (the id the reporter was given)."""
     today = today or clock.today()
     values = _validate(store, fields, today)
+    if is_reporter_session(store):
+        return store.drop_sheet(values)
     actor = store.actor
     if values["household_id"] and actor.role != Role.REPORTER:
         require_household(store, values["household_id"])
@@ -122,7 +127,7 @@ def file_sheet(store: Store, *, today: date | None = None, **fields) -> str:
             w.require_alive(Household, values["household_id"], "選んだ世帯が見つかりません。世帯を選び直してください。")
         for agency_id in values["connected_agencies"]:
             w.require_alive(Agency, agency_id, "選んだ関係機関が見つかりません。")
-        sheet_id = w.insert(ConcernSheet, values)
+        sheet_id = w.insert(ConcernSheet, values, entity_id=sheet_id)
         w.insert(SheetStatusChange, {"sheet_id": sheet_id, "status": "受付", "changed_on": values["noticed_on"]})
         if values["from_remark_id"]:
             w.update(Remark, values["from_remark_id"], {"sheet_id": sheet_id})
@@ -157,9 +162,28 @@ def _info(row, history=()) -> SheetInfo:
                      c.possible_supporter, c.suggested_handoff, c.status, c.created_at, tuple(history))
 
 
+def _own_info(sheet) -> SheetInfo:
+    """A reporter's own sheet as the screens show it (from the drop box, store/dropbox.py)."""
+    f = sheet.fields
+    history = tuple(StatusChange(status, on, "", "", "", datetime.combine(on, datetime.min.time()))
+                    for status, on in sheet.history)
+    return SheetInfo(sheet.id, sheet.noticed_on, None, "", str(f.get("section") or ""), str(f.get("setting") or ""),
+                     str(f.get("source") or ""), None, "", sheet.household_hint,
+                     str(f.get("person_of_concern") or ""), sheet.concerns, sheet.urgency, (),
+                     str(f.get("wish_for_help") or ""), sheet.situation, str(f.get("strengths") or ""),
+                     str(f.get("possible_supporter") or ""), str(f.get("suggested_handoff") or ""), sheet.status,
+                     datetime.combine(sheet.noticed_on, datetime.min.time()), history)
+
+
+def _own_sheets(store, statuses: list[str] | None) -> list[SheetInfo]:
+    return [_own_info(s) for s in store.own_sheets() if not statuses or s.status in statuses]
+
+
 def list_sheets(store: Store, *, statuses: list[str] | None = None, household_id: str | None = None,
                 limit: int | None = 500) -> list[SheetInfo]:
     """Newest first; only what the account may see."""
+    if is_reporter_session(store):
+        return _own_sheets(store, statuses)
     q = _visible(store, _query())
     if statuses:
         q = q.where(ConcernSheet.status.in_(statuses))
@@ -180,6 +204,8 @@ def inbox(store: Store) -> list[SheetInfo]:
 
 
 def get_sheet(store: Store, sheet_id: str) -> SheetInfo:
+    if is_reporter_session(store):
+        return _own_info(store.own_sheet(sheet_id))
     with store.read() as s:
         row = s.execute(_visible(store, _query()).where(ConcernSheet.id == sheet_id)).first()
         if row is None:
@@ -232,6 +258,19 @@ def change_status(store: Store, sheet_id: str, status: str, *, changed_on: date 
                                 "referred_on": changed_on, "reason": note or "把握シートからつなぐ",
                                 "outcome": "確認中",
                                 "follow_up_on": changed_on + timedelta(days=FOLLOW_UP_AFTER_DAYS)})
+    _tell_reporter(store, sheet.noticed_by)
+
+
+def _tell_reporter(store: Store, noticed_by: str | None) -> None:
+    """A reporter's sheet moved on: their status file follows (store/dropbox.py)."""
+    if not noticed_by or getattr(store, "account_private", None) is None:
+        return
+    with store.read() as s:
+        role = s.execute(sa.select(Staff.role).where(Staff.id == noticed_by)).scalar()
+    if role == Role.REPORTER.value:
+        from shakyo_desk.store.services.drops import publish_quietly
+
+        publish_quietly(store)
 
 
 def link_household(store: Store, sheet_id: str, household_id: str) -> None:

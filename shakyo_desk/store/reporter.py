@@ -1,0 +1,100 @@
+"""A reporter's session (issue 16): what ``store.unlock`` gives a reporter instead of a Store.
+
+A reporter holds no way to the data key, so their session never opens ``shakyo.db``: it has
+their private key, the key file and the drop box (``store/dropbox.py``). It can file a sheet
+(a sealed drop file) and list the reporter's own sheets with the statuses the council
+published back to them. The services a reporter's screens use (``sheets.file_sheet``,
+``list_sheets``, ``get_sheet``, ``concerns.list_concerns``, ``council.get_settings``) answer
+from here when given a ReporterSession; anything else refuses (``read``/``write``)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from shakyo_desk.domain.errors import NotFound, StoreError
+from shakyo_desk.domain.ids import new_id
+from shakyo_desk.domain.roles import Role
+from shakyo_desk.domain.vocab import DEFAULT_CONCERNS
+from shakyo_desk.store import dropbox
+from shakyo_desk.store.keyfile import NO_DATA_KEY, KeyFile
+from shakyo_desk.store.paths import StoreLayout
+from shakyo_desk.store.writer import Actor
+
+# What a reporter's sheet does not carry: set by the filing session, or links a reporter cannot see.
+REPORTER_OMITS = frozenset({"noticed_by", "status", "from_contact_id", "from_remark_id", "connected_agencies"})
+LOCKED = "データはロックされています。もう一度ロックを解除してください。"
+
+
+class ReporterSession:
+    """An unlocked reporter: files sheets into the drop box and reads their own."""
+
+    is_reporter_session = True
+
+    def __init__(self, layout: StoreLayout, keyfile: KeyFile, login: str, private: X25519PrivateKey):
+        self.layout = layout
+        self.keyfile = keyfile
+        self._private: X25519PrivateKey | None = private
+        self.actor = Actor(None, login, login, Role.REPORTER)
+        self.notices: list[str] = []
+
+    # --- what a Store has, refused ---------------------------------------------------------
+    @property
+    def data_key(self) -> bytes:
+        raise StoreError(NO_DATA_KEY)
+
+    @contextmanager
+    def read(self):
+        raise StoreError(NO_DATA_KEY)
+        yield  # pragma: no cover
+
+    @contextmanager
+    def write(self):
+        raise StoreError(NO_DATA_KEY)
+        yield  # pragma: no cover
+
+    @property
+    def is_open(self) -> bool:
+        return self._private is not None
+
+    def close(self) -> None:
+        self._private = None
+
+    def _key(self) -> X25519PrivateKey:
+        if self._private is None:
+            raise StoreError(LOCKED)
+        return self._private
+
+    # --- the reporter's work ------------------------------------------------------------------
+    def concern_names(self) -> list[str]:
+        names = dropbox.read_catalogue(self.layout.root).get("concerns")
+        if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
+            return names
+        return list(DEFAULT_CONCERNS)
+
+    def catalogue(self) -> dict:
+        return dropbox.read_catalogue(self.layout.root)
+
+    def drop_sheet(self, values: dict) -> str:
+        """Seal a validated sheet (``sheets._validate``) into the drop box; returns its id (the
+        id the sheet keeps once filed)."""
+        drop_id = new_id()
+        fields = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()
+                  if k not in REPORTER_OMITS and v not in (None, "", [])}
+        dropbox.drop_sheet(self.layout.root, self.keyfile, self.actor.login, self._key(), drop_id, fields)
+        return drop_id
+
+    def own_sheets(self) -> list[dropbox.OwnSheet]:
+        return dropbox.own_sheets(self.layout.root, self.keyfile, self.actor.login, self._key())
+
+    def own_sheet(self, sheet_id: str) -> dropbox.OwnSheet:
+        for sheet in self.own_sheets():
+            if sheet.id == sheet_id:
+                return sheet
+        raise NotFound("指定された把握シートが見つかりません。一覧を更新してください。")
+
+
+def is_reporter_session(store) -> bool:
+    return bool(getattr(store, "is_reporter_session", False))
