@@ -48,8 +48,15 @@ def register(subparsers) -> None:
 def run_check(ctx: Context) -> int:
     from shakyo_desk.store.check import SCOPE_COUNCIL, SCOPE_DISTRICTS, check_store, view_for
 
+    from shakyo_desk.store.check import CheckView, SCOPE_NONE
+    from shakyo_desk.store.reporter import is_reporter_session
+
     with ctx.open_store() as store:
-        view = view_for(store, check_store(store))
+        if is_reporter_session(store):  # no data key (issue 16): their key and their drop files only
+            problems = store.check()
+            view = CheckView(not problems, problems, {}, SCOPE_NONE)
+        else:
+            view = view_for(store, check_store(store))
     labels = DISTRICT_COUNT_LABELS if view.scope == SCOPE_DISTRICTS else COUNT_LABELS
     ctx.emit(
         {"sound": view.sound, "problems": list(view.problems), "counts": dict(view.counts), "scope": view.scope},

@@ -356,7 +356,8 @@ def own_sheets(root: Path, keyfile: KeyFile, login: str, private: X25519PrivateK
             history = tuple((str(h[0]), _date(h[1])) for h in p.get("history") or () if len(h) == 2)
             found[header["id"]] = OwnSheet(header["id"], _date(p.get("noticed_on")), str(p.get("household_hint") or ""),
                                            tuple(p.get("concerns") or ()), str(p.get("urgency") or ""),
-                                           str(p.get("status") or ""), str(p.get("situation") or ""), history)
+                                           str(p.get("status") or ""), str(p.get("situation") or ""), history,
+                                           fields=p)
     return sorted(found.values(), key=lambda s: (s.noticed_on, s.id), reverse=True)
 
 

@@ -86,6 +86,20 @@ class ReporterSession:
         dropbox.drop_sheet(self.layout.root, self.keyfile, self.actor.login, self._key(), drop_id, fields)
         return drop_id
 
+    def check(self) -> list[str]:
+        """What a reporter can check without the data key: their own key (the unlock opened it)
+        and that every drop file of theirs opens. The database is checked by the council."""
+        problems = []
+        for path in dropbox.sheet_files(self.layout.root):
+            try:
+                data = path.read_bytes()
+                if dropbox.read_header(data).get("from") == self.actor.login:
+                    dropbox.open_sealed(data, self.keyfile, self.actor.login, self._key())
+            except (OSError, dropbox.DropError):
+                problems.append("提出したシートのファイルの一部が壊れています。管理者かコーディネーターに連絡してください。")
+                break
+        return problems
+
     def own_sheets(self) -> list[dropbox.OwnSheet]:
         return dropbox.own_sheets(self.layout.root, self.keyfile, self.actor.login, self._key())
 

@@ -74,8 +74,16 @@ def test_reporter_files_with_a_hint_and_sees_only_own(qtbot, store, executor, ui
     assert page.table.rowCount() == 1
     assert page.table.item(0, 2).text() == "上町の坂の上の家、80代の女性"
     assert [s.id for s in sheets.list_sheets(ctx.store)] == [mine] and others != mine
+    assert page.table.item(0, 4).text() == "提出済み"  # in the drop box, sealed (issue 16)
+
+    from shakyo_desk.store.services.drops import open_drop_box
+
+    assert open_drop_box(store).filed == [mine]  # the admin's session files it
+    sheets.change_status(store, mine, "確認中")
+    page.refresh()
+    qtbot.waitUntil(lambda: page.table.rowCount() == 1 and page.table.item(0, 4).text() == "確認中")
     sheet = sheets.get_sheet(ctx.store, mine)
-    assert sheet.household_id is None and sheet.section == "介護保険事業所" and sheet.status == "受付"
+    assert sheet.household_id is None and sheet.section == "介護保険事業所" and sheet.status == "確認中"
 
     detail = page.open_sheet(mine)
     qtbot.addWidget(detail)

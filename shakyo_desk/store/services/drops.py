@@ -136,6 +136,10 @@ def _status_payloads(store: Store, reporter_ids: dict[str, str]) -> dict[str, li
             "id": sheet.id, "noticed_on": sheet.noticed_on.isoformat(), "household_hint": sheet.household_hint,
             "concerns": list(sheet.concerns or ()), "urgency": sheet.urgency, "status": sheet.status,
             "situation": sheet.situation, "history": changes.get(sheet.id, []),
+            # the rest of what the reporter wrote, for their own view of the sheet
+            **{name: getattr(sheet, name) or "" for name in (
+                "section", "setting", "source", "person_of_concern", "wish_for_help", "strengths",
+                "possible_supporter", "suggested_handoff")},
         })
     return out
 
