@@ -48,6 +48,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
@@ -246,6 +247,7 @@ class Opened:
     data_key: bytes
     legacy: bool
     weak: bool
+    private: X25519PrivateKey | None = None  # the account's key pair (format 2): opens its signing and admin keys
 
 
 @dataclass
@@ -400,7 +402,7 @@ class KeyFile:
                                self._aad("account:" + login))
         except (InvalidTag, KeyError, TypeError, ValueError):
             raise StoreError(CORRUPT_MESSAGE) from None
-        return Opened(data_key, legacy=False, weak=weak)
+        return Opened(data_key, legacy=False, weak=weak, private=X25519PrivateKey.from_private_bytes(private_raw))
 
     def unwrap_for_account(self, login: str, passphrase: str) -> bytes:
         return self.open_account(login, passphrase).data_key
@@ -430,6 +432,62 @@ class KeyFile:
 
     def remove_account(self, login: str) -> None:
         self.accounts.pop(login, None)
+
+    # --- authorship (issue 16) --------------------------------------------
+    # ``signing``: the account's Ed25519 signing key, sealed to its own key pair (so its
+    # passphrase opens it) with the public half in clear; the office publishes that public key
+    # in the roster. ``admin``: the council admin key (it signs the roster), sealed to an
+    # admin's key pair: only admins' passphrases open it. Both ride along when a rotation
+    # re-seals the data key; a new key pair (a passphrase change) needs them sealed again.
+    def give_signing_key(self, login: str, signing: bytes | None = None) -> bytes | None:
+        """Seal ``signing`` (a new key when None) to ``login``'s key pair; returns it (None: no key pair)."""
+        entry = self.accounts.get(login)
+        if entry_kind(entry) not in ("sealed", "pair"):
+            return None
+        signing = signing or Ed25519PrivateKey.generate().private_bytes_raw()
+        public = Ed25519PrivateKey.from_private_bytes(signing).public_key().public_bytes_raw()
+        entry["signing"] = {"public": _b64(public),
+                            **_seal(_unb64(entry["public"]), signing, self._aad("account-signing:" + login))}
+        return signing
+
+    def signing_public(self, login: str) -> str | None:
+        signing = (self.accounts.get(login) or {}).get("signing")
+        return signing.get("public") if isinstance(signing, dict) else None
+
+    def open_signing_key(self, login: str, private: X25519PrivateKey | None) -> bytes | None:
+        return self._open_sealed(login, private, "signing", "account-signing:")
+
+    def seal_admin_key(self, login: str, admin: bytes) -> bool:
+        """The council admin key sealed to ``login``'s key pair (an admin's). True when it changed."""
+        entry = self.accounts.get(login)
+        if entry_kind(entry) != "sealed":
+            return False
+        public = _b64(Ed25519PrivateKey.from_private_bytes(admin).public_key().public_bytes_raw())
+        held = entry.get("admin")
+        if isinstance(held, dict) and held.get("public") == public and held.get("to") == entry["public"]:
+            return False
+        entry["admin"] = {"public": public, "to": entry["public"],
+                          **_seal(_unb64(entry["public"]), admin, self._aad("admin-key:" + login))}
+        return True
+
+    def drop_admin_key(self, login: str) -> bool:
+        entry = self.accounts.get(login)
+        return isinstance(entry, dict) and entry.pop("admin", None) is not None
+
+    def admin_key_holders(self) -> list[str]:
+        return sorted(login for login, entry in self.accounts.items() if isinstance(entry, dict) and "admin" in entry)
+
+    def open_admin_key(self, login: str, private: X25519PrivateKey | None) -> bytes | None:
+        return self._open_sealed(login, private, "admin", "admin-key:")
+
+    def _open_sealed(self, login: str, private: X25519PrivateKey | None, name: str, aad: str) -> bytes | None:
+        sealed = (self.accounts.get(login) or {}).get(name)
+        if private is None or not isinstance(sealed, dict):
+            return None
+        try:
+            return _unseal(private, sealed, self._aad(aad + login))
+        except (InvalidTag, KeyError, TypeError, ValueError):
+            raise StoreError(CORRUPT_MESSAGE) from None
 
     # --- rotation -------------------------------------------------------
     def rotated(self, new_key: bytes, drop: set[str] | frozenset[str]) -> "KeyFile":

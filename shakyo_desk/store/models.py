@@ -368,7 +368,9 @@ class DeviceState(Base):
     device_name: Mapped[str] = mapped_column(String(100), default="")
     signing_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # Ed25519, raw 32 bytes
     age_identity: Mapped[str | None] = mapped_column(String(100))  # AGE-SECRET-KEY-1…
-    admin_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # council admin key: the office only
+    # The council admin key of a store not yet migrated (issue 16): an admin's next unlock seals it
+    # into keys.json for the admins and empties this column (store/council_key.py).
+    admin_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     scope: Mapped[list] = mapped_column(JSON, default=list)  # district ids; empty = the whole council
     bundle_seq: Mapped[int] = mapped_column(Integer, default=0)  # bundles issued in this epoch
     last_bundle_hash: Mapped[str | None] = mapped_column(String(64))
@@ -543,6 +545,8 @@ class ChangeLog(Base):
     chain: Mapped[bytes | None] = mapped_column(LargeBinary)
     head: Mapped[str | None] = mapped_column(String(100))
     sealed: Mapped[str | None] = mapped_column(String(64))
+    # The author's signature of an account or settings change (0013, sync/authorship.py).
+    author_sig: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (Index("ix_change_log_entity_order", "entity", "entity_id", "hlc"),)
 

@@ -47,7 +47,7 @@ from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import StoreError
 from shakyo_desk.store.engine import BUSY_TIMEOUT_MS, open_engine, probe
 from shakyo_desk.store.keyfile import KeyFile, entry_kind, key_id, new_data_key
-from shakyo_desk.store.models import DeviceState, Staff
+from shakyo_desk.store.models import Staff
 from shakyo_desk.store.paths import StoreLayout
 
 Progress = Callable[[int, int, str], None]
@@ -125,7 +125,9 @@ def fill_holders(session, keyfile: KeyFile, data_key: bytes) -> bool:
     if keyfile.holders is not None:
         return False
     holders = {login for login, entry in keyfile.accounts.items() if entry_kind(entry) in ("sealed", "legacy")}
-    office = session.execute(sa.select(DeviceState.admin_key.is_not(None)).where(DeviceState.id == 1)).scalar()
+    from shakyo_desk.store.exchange.identity import is_office
+
+    office = is_office(session.connection())
     if office:
         holders |= _gone_logins(session)
     keyfile.holders = sorted(holders)

@@ -21,7 +21,9 @@ from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.text import clean
 from shakyo_desk.domain.vocab import DEFAULT_CONCERNS
-from shakyo_desk.store import migrate
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from shakyo_desk.store import council_key, migrate
 from shakyo_desk.store.engine import open_engine, probe
 from shakyo_desk.store import rekey
 from shakyo_desk.store.keyfile import STRENGTHENED, KeyFile, Opened, ResetNeeded, in_test_suite, new_data_key, \
@@ -32,6 +34,7 @@ from shakyo_desk.store.models import ConcernCategory, Council, DeviceState, Dist
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.throttle import Throttle
 from shakyo_desk.store.writer import Actor, Writer
+from shakyo_desk.sync import authorship
 
 LOGIN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,31}$")
 MIN_PASSPHRASE = 8
@@ -73,6 +76,10 @@ class Store:
         self._data_key = bytearray(data_key)
         self.actor = actor
         self.notices: list[str] = []
+        # The acting account's signing key and, for an admin at the office, the council admin
+        # key: both opened from its keys.json entry at unlock (council_key.py), never stored.
+        self.signer: Ed25519PrivateKey | None = None
+        self.council_key: Ed25519PrivateKey | None = None
         # The account's own private key (keyfile.py), for the drop box (store/dropbox.py).
         self.account_private = None
         # This store and its as_actor() copies share one database: a key rotation moves them all.
@@ -102,6 +109,7 @@ class Store:
                 conn.execution_options(immediate=True)
                 with Session(bind=conn) as session, session.begin():
                     writer = Writer(session, self.actor)
+                    writer.signer = self.signer
                     yield writer
                     writer.finish()
         except BaseException as error:
@@ -123,6 +131,7 @@ class Store:
     def as_actor(self, actor: Actor) -> "Store":
         """The same open store acting as someone else (tests, demo generation)."""
         other = Store(self.layout, self.engine, self.keyfile, self.data_key, actor)
+        other.signer, other.council_key = self.signer, self.council_key  # (the unlocked account's keys)
         other.account_private = self.account_private
         other._family = self._family
         self._family.add(other)
@@ -143,6 +152,7 @@ class Store:
         for i in range(len(self._data_key)):
             self._data_key[i] = 0
         self._data_key = bytearray()
+        self.signer = self.council_key = None
         self.engine.dispose()
 
     @property
@@ -274,6 +284,7 @@ def _upgrade_own_entry(store: Store, login: str, passphrase: str, opened: Opened
         w.audit("account.key_upgraded", "staff", store.actor.staff_id or "",
                 {"format": 2, "strengthened": strengthen})
         store.keyfile.wrap_for_account(login, passphrase, store.data_key, kdf)
+        council_key.carry(store, login)
         store.keyfile.save(store.layout.key_file)
     if strengthen:
         store.notices.append(STRENGTHENED)
@@ -370,6 +381,7 @@ def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] =
     throttle.record_success(login)
     try:
         current = reopened[-1] if reopened else opened
+        council_key.open_session_keys(store, login, current)
         if store.actor.role == Role.REPORTER:
             return _become_reporter(store, login, passphrase, current)
         with store.write() as w:
@@ -378,6 +390,7 @@ def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] =
 
             ensure_identity(w.conn)
         _upgrade_own_entry(store, login, passphrase, current)
+        council_key.refresh(store)
         private = getattr(current, "private", None)
         store.account_private = (private if not current.legacy and private is not None
                                  else store.keyfile.open_private(login, passphrase))
@@ -409,6 +422,7 @@ def unlock_with_recovery(root: Path, recovery_key: str, login: str, new_passphra
                 keyfile.wrap_for_recovery(recovery_key, data_key)
             keyfile.save(layout.key_file)
         Throttle(layout.unlock_state).record_success(login)
+        council_key.refresh(store)  # a new signing key; the council admin key waits for another admin
         store.account_private = keyfile.open_private(login, new_passphrase)
         _keep_keys_current(store, progress)
     except BaseException:
@@ -437,10 +451,13 @@ def create_store(
     council_id, admin_id, device_id = new_id(), new_id(), new_id()
     actor = Actor(admin_id, admin_login, clean(admin_name) or admin_login, Role.ADMIN)
     identity: list[str] = []
+    signing, admin = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
 
     def fill(store: Store) -> None:
         from shakyo_desk.store.exchange.identity import found_council
+        from shakyo_desk.sync import roster as rosters
 
+        store.signer = signing
         with store.write() as w:
             w.insert(Council, {"name": council_name, "municipality": clean(municipality), "is_demo": is_demo},
                      entity_id=council_id)
@@ -449,14 +466,17 @@ def create_store(
             for order, name in enumerate(DEFAULT_CONCERNS):
                 w.insert(ConcernCategory, {"name": name, "sort_order": order, "active": True})
             w.audit("store.create", "council", council_id)
-            identity.append(found_council(w.conn, council_id, device_id))
+            staff = [rosters.staff_entry(admin_id, admin_login, Role.ADMIN.value, False, authorship.public_b64(signing))]
+            identity.append(found_council(w.conn, council_id, device_id, admin, staff))
 
-    store, recovery_key = build_store(root, council_id, device_id, actor, admin_passphrase, fill, kdf)
+    store, recovery_key = build_store(root, council_id, device_id, actor, admin_passphrase, fill, kdf,
+                                      signing=signing, council=admin)
     return store, RecoveryKey(recovery_key, identity[0])
 
 
 def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passphrase: str,
-                fill: Callable[[Store], None], kdf: dict | None = None) -> tuple[Store, str]:
+                fill: Callable[[Store], None], kdf: dict | None = None, *,
+                signing: Ed25519PrivateKey | None = None, council: Ed25519PrivateKey | None = None) -> tuple[Store, str]:
     """A new store folder: database, device identity, ``fill`` (first records, or the data an
     enrolment carries), then the key file. Nothing is left behind when any step fails."""
     root = Path(root)
@@ -484,6 +504,13 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
         store = Store(layout, engine, keyfile, data_key, actor)
         fill(store)
         keyfile.wrap_for_account(actor.login, passphrase, data_key, kdf)
+        # The account's signing key (`signing`: the one `fill` signed with) and, for the first
+        # admin, the council admin key (council_key.py).
+        store.signer = Ed25519PrivateKey.from_private_bytes(keyfile.give_signing_key(
+            actor.login, signing.private_bytes_raw() if signing else None))
+        if council is not None:
+            keyfile.seal_admin_key(actor.login, council.private_bytes_raw())
+            store.council_key = council
         keyfile.wrap_for_recovery(recovery_key, data_key)
         keyfile.save(layout.key_file)
         store.account_private = keyfile.open_private(actor.login, passphrase)  # for the drop box (dropbox.py)

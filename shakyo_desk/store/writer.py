@@ -11,17 +11,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from shakyo_desk.domain import hlc
-from shakyo_desk.domain.errors import NotFound
+from shakyo_desk.domain.errors import NotFound, PermissionDenied
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.store import audit
-from shakyo_desk.store.exchange import chains
+from shakyo_desk.store.exchange import authors, chains
 from shakyo_desk.store.exchange.apply import blank_purged_history, refresh_entities, tombstone_row
 from shakyo_desk.store.json_value import to_json_value
 from shakyo_desk.store.models import AuditLog, ChangeLog, DeviceState, Household, Person, SyncConflict
 from shakyo_desk.store.search import refresh_household_search
-from shakyo_desk.sync import chain
+from shakyo_desk.sync import authorship, chain
 from shakyo_desk.domain import clock
+
+
+UNSIGNED = ("アカウントと社協の設定は、ロックを解除した管理者の署名鍵で署名して保存します。"
+            "この画面では署名鍵が使えないため保存できませんでした。管理者のアカウントでロックを解除し直してください。")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Writer:
         self._first_seq = self._next_seq
         self._clock = hlc.Stamp(state["hlc_wall_ms"], state["hlc_counter"])
         self._last_hash: str | None = None
+        self.signer = None  # the acting account's signing key (Store.write sets it): signs account changes
         self._chain: bytes | None = None  # our origin chain at next_seq - 1 (loaded on first change)
         self._chain_loaded = False
         self._search_dirty: set[str] = set()
@@ -175,12 +180,26 @@ class Writer:
             origin_device=self.device_id, epoch=self.epoch, seq=self._next_seq, entity=model.__tablename__,
             entity_id=entity_id, op=op, fields=fields, base=base, hlc=stamp,
             staff_id=self.actor.staff_id, recorded_at=at, chain=self._chain,
+            author_sig=self._author_sig(model.__tablename__, entity_id, op, fields, base, stamp, at),
         ))
         self._next_seq += 1
         self.changes += 1
         # An insert covers every field; for other changes the audit names the fields touched.
         detail = {} if op == "insert" else {"fields": sorted(fields), **(audit_extra or {})}
         self.audit(f"{model.__tablename__}.{op}", model.__tablename__, entity_id, detail)
+
+    def _author_sig(self, entity: str, entity_id: str, op: str, fields: dict, base: dict, stamp: str,
+                    at: datetime) -> str | None:
+        """Accounts and settings are changed only with the acting account's signing key (its
+        passphrase opened it at unlock): other devices accept such a change only when an admin's
+        key in the roster signed it (exchange/authors.py). Other changes carry no signature."""
+        if entity not in authors.OFFICE_ONLY:
+            return None
+        if self.signer is None:
+            raise PermissionDenied(UNSIGNED)
+        return authorship.sign(self.signer, chain.digest_of(
+            self.device_id, self.epoch, self._next_seq, entity, entity_id, op, chain.storage_json(base), stamp,
+            self.actor.staff_id, at.isoformat(), chain.values_hash(chain.storage_json(fields))))
 
     def _version_seen(self, model, entity_id: str) -> dict[str, int]:
         """The version vector of the entity as the editor saw it: {device:epoch: seq}."""

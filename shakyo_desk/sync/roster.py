@@ -69,6 +69,17 @@ def office_device_id(data: dict) -> str | None:
     return devices[0]["device_id"] if devices else None
 
 
+# Authorship (issue 16): the roster's `staff` entries carry each account's `signing_key` (the
+# public half of the key in the office's keys.json), and `unsigned_before` ({"origin:epoch":
+# seq}) says which account and settings changes were written before signatures existed. Absent:
+# the office has not started signing yet (no signature required).
+UNSIGNED_BEFORE = "unsigned_before"
+
+
+def staff_entry(staff_id: str, login: str, role: str, disabled: bool, signing_key: str | None) -> dict:
+    return {"id": staff_id, "login": login, "role": role, "disabled": disabled, "signing_key": signing_key}
+
+
 def device_entry(device_id: str, name: str, public_key: str, recipient: str, scope: list[str],
                  valid_from: str, joined_knowledge: dict[str, int] | None = None) -> dict:
     return {

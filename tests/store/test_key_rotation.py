@@ -255,6 +255,11 @@ def _make_legacy(store, passphrases: dict[str, str]) -> None:
            "recovery": {"kdf": {"name": "hkdf-sha256", "salt": "AAAAAAAAAAAAAAAAAAAAAA=="},
                         "nonce": "AAAAAAAAAAAAAAAA", "wrapped": "AAAA"}}
     store.layout.key_file.write_text(json.dumps(doc), "utf-8")
+    # Before issue 16 the council admin key lay in the database (an admin's unlock moves it).
+    from shakyo_desk.store.exchange import identity as ident
+
+    with store.write() as w:
+        ident.set_state(w.conn, admin_key=store.council_key.private_bytes_raw())
 
 
 def _legacy_recovery(store_id: str, recovery_key: str, data_key: bytes) -> dict:

@@ -50,6 +50,8 @@ def to_wire(row) -> dict:
     }
     if row.sealed is not None:
         wire["sealed"] = row.sealed
+    if row.author_sig is not None:
+        wire["author_sig"] = row.author_sig
     return wire
 
 
@@ -61,13 +63,20 @@ PARENTS_FIRST = tuple(t.name for t in Base.metadata.sorted_tables if t.name in S
 _WIRE_SET = frozenset(WIRE_KEYS)
 _SEALED_SET = _WIRE_SET | {"sealed"}  # a change whose values a purge blanked (sync/chain.py)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_SIGNED = "author_sig"  # an account or settings change's author signature (sync/authorship.py)
+_B64SIG = re.compile(r"[A-Za-z0-9+/]{86}==")
 _SEARCHED = {Household.__tablename__, Person.__tablename__}
 
 
 def wire_problem(c: dict) -> str | None:
     """Why a received change cannot be stored, or None (signed content can still be malformed)."""
-    if c.keys() != _WIRE_SET and (c.keys() != _SEALED_SET or not isinstance(c["sealed"], str)
-                                  or not _HEX64.fullmatch(c["sealed"])):
+    keys = c.keys()
+    if _SIGNED in c:
+        if not isinstance(c[_SIGNED], str) or not _B64SIG.fullmatch(c[_SIGNED]):
+            return "keys"
+        keys = keys - {_SIGNED}
+    if keys != _WIRE_SET and (keys != _SEALED_SET or not isinstance(c["sealed"], str)
+                              or not _HEX64.fullmatch(c["sealed"])):
         return "keys"
     if not (isinstance(c["origin"], str) and isinstance(c["entity_id"], str) and isinstance(c["hlc"], str)):
         return "ids"
@@ -239,7 +248,7 @@ def _insert_log(conn: Connection, changes: list[dict]) -> None:
     _insert_values(conn, plan.sql, [
         (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"], fields(c["fields"]),
          base(c["base"]), c["hlc"], c["staff_id"], recorded_at(c["recorded_at"]), _chain_bytes(c.get("chain")),
-         c.get("head"), c.get("sealed")) for c in changes])
+         c.get("head"), c.get("sealed"), c.get(_SIGNED)) for c in changes])
 
 
 def _chain_bytes(value: bytes | str | None) -> bytes | None:
@@ -252,7 +261,7 @@ def insert_log(conn: Connection, changes: list[dict]) -> None:
 
 
 _LOG_COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "fields", "base", "hlc", "staff_id",
-                "recorded_at", "chain", "head", "sealed")
+                "recorded_at", "chain", "head", "sealed", "author_sig")
 
 
 @dataclass(frozen=True)

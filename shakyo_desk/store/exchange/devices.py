@@ -1,5 +1,6 @@
 """Installations of the council: the 同期 overview, enrolment (`device add` / `device join`)
-and revocation. Only the office holds the council admin key that signs the roster."""
+and revocation. Only an admin's session at the office holds the council admin key that signs
+the roster (unwrapped from the admin's keys.json entry, store/council_key.py)."""
 
 from __future__ import annotations
 
@@ -118,8 +119,10 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
         entry = rosters.device_entry(device_id, name, keys.public_key_b64, keys.recipient, scope,
                                      clock.utcnow().isoformat(timespec="seconds"), ours)
         accounts = conn.execute(sa.select(Staff.id, Staff.login, Staff.display_name, Staff.role, Staff.disabled_at)).all()
-        staff = [{"id": r.id, "login": r.login, "role": r.role, "disabled": r.disabled_at is not None} for r in accounts]
-        signed = ident.publish_roster(conn, me, {**roster, "devices": roster["devices"] + [entry], "staff": staff})
+        staff = [rosters.staff_entry(r.id, r.login, r.role, r.disabled_at is not None,
+                                     store.keyfile.signing_public(r.login)) for r in accounts]
+        signed = ident.publish_roster(conn, me, {**roster, "devices": roster["devices"] + [entry], "staff": staff},
+                                      store.council_key)
         enrolment_id = new_id()
         payload = enrolment.payload_for({
             "council_id": me.council_id,
@@ -272,7 +275,7 @@ def revoke_device(store: Store, name_or_id: str) -> dict:
                    "last_accepted": {"epoch": last.epoch, "seq": last.seq} if last else None,
                    "accepted_bundles": accepted, "kept": chains.kept(conn, entry["device_id"], public_key_from(entry["public_key"]))}
         devices = [revoked if d["device_id"] == entry["device_id"] else d for d in roster["devices"]]
-        signed = ident.publish_roster(conn, me, {**roster, "devices": devices})
+        signed = ident.publish_roster(conn, me, {**roster, "devices": devices}, store.council_key)
         w.audit("device.revoke", detail={"device": entry["device_id"], "name": entry["name"],
                                          "roster_version": signed.version})
         return revoked

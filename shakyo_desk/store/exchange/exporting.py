@@ -93,17 +93,19 @@ def _columns():
     table = ChangeLog.__table__
     raw_fields, raw_base = sa.type_coerce(table.c.fields, sa.Text), sa.type_coerce(table.c.base, sa.Text)
     return (table.c.seq, table.c.entity, table.c.entity_id, table.c.op, table.c.hlc, table.c.staff_id,
-            table.c.recorded_at, raw_fields, raw_base, table.c.sealed)
+            table.c.recorded_at, raw_fields, raw_base, table.c.sealed, table.c.author_sig)
 
 
 def _add(payload: Payload, origin: bytes, epoch: bytes, row) -> None:
-    seq, entity, entity_id, op, stamp, staff_id, recorded_at, fields, base, sealed = row
+    seq, entity, entity_id, op, stamp, staff_id, recorded_at, fields, base, sealed, *signed = row
+    author_sig = signed[0] if signed else None  # (accounts and settings only: sync/authorship.py)
     payload.add_json(b"".join((
         b'{"base":', base.encode("utf-8"), b',"entity":', _dump(entity), b',"entity_id":', _dump(entity_id),
         b',"epoch":', epoch, b',"fields":', fields.encode("utf-8"), b',"hlc":', _dump(stamp),
         b',"op":', _dump(op), b',"origin":', origin, b',"recorded_at":', _dump(recorded_at.isoformat()),
         b',"seq":', _dump(seq), b',"staff_id":', _dump(staff_id),
-        b'' if sealed is None else b',"sealed":' + _dump(sealed), b"}")), entity)
+        b'' if sealed is None else b',"sealed":' + _dump(sealed),
+        b'' if author_sig is None else b',"author_sig":' + _dump(author_sig), b"}")), entity)
 
 
 def fill_payload(conn: Connection, payload: Payload, ranges: list[dict], keep: Callable[[dict], bool] | None) -> None:

@@ -32,11 +32,14 @@ class Identity:
     bundle_seq: int
     last_bundle_hash: str | None
     next_seq: int
+    # The council admin key where it still lies in device_state (a store not yet migrated at an
+    # admin's unlock, council_key.py); None once it lives in keys.json, sealed to the admins.
     admin_key: Ed25519PrivateKey | None
+    office: bool = False  # the roster's office installation (its first device)
 
     @property
     def is_office(self) -> bool:
-        return self.admin_key is not None
+        return self.office
 
 
 def _raw(key: Ed25519PrivateKey) -> bytes:
@@ -54,8 +57,18 @@ def load(conn: Connection) -> Identity:
         name=row["device_name"] or DEFAULT_OFFICE_NAME,
         keys=DeviceKeys.from_secrets(row["signing_key"], row["age_identity"]), scope=tuple(row["scope"] or ()),
         bundle_seq=row["bundle_seq"], last_bundle_hash=row["last_bundle_hash"], next_seq=row["next_seq"],
-        admin_key=admin,
+        admin_key=admin, office=is_office(conn, row["device_id"]),
     )
+
+
+def is_office(conn: Connection, device_id: str | None = None) -> bool:
+    """This installation is the council's office: the roster's first device, or a store from
+    before sync (no device keys: a single installation)."""
+    row = conn.execute(sa.select(DeviceState.device_id, DeviceState.signing_key).where(DeviceState.id == 1)).one()
+    if row.signing_key is None:
+        return True
+    signed = conn.execute(sa.select(Roster.body).order_by(Roster.version.desc()).limit(1)).scalar()
+    return signed is not None and rosters.office_device_id(rosters.SignedRoster(signed, "").data) == row.device_id
 
 
 def set_state(conn: Connection, **values) -> None:
@@ -91,23 +104,40 @@ def adopt_roster(conn: Connection, signed: rosters.SignedRoster, council_id: str
     return True
 
 
-def publish_roster(conn: Connection, identity: Identity, data: dict) -> rosters.SignedRoster:
-    """A new roster version, signed with the council admin key (the office only)."""
-    if identity.admin_key is None:
+NO_ADMIN_KEY = ("端末の名簿に署名できるのは、事務局の端末でロックを解除した管理者だけです"
+                "（名簿の署名鍵は管理者のパスフレーズでしか開けません）。管理者に依頼してください。")
+
+
+def publish_roster(conn: Connection, identity: Identity, data: dict,
+                   admin_key: Ed25519PrivateKey | None) -> rosters.SignedRoster:
+    """A new roster version, signed with the council admin key: the office only, by an admin
+    session (the key is unwrapped from the acting admin's entry in keys.json, council_key.py)."""
+    if not identity.is_office:
         raise PermissionDenied(OFFICE_ONLY)
+    if admin_key is None:
+        raise PermissionDenied(NO_ADMIN_KEY)
     data = {**data, "version": data["version"] + 1, "issued_at": clock.utcnow().isoformat(timespec="seconds")}
-    signed = rosters.sign(data, identity.admin_key)
+    signed = rosters.sign(data, admin_key)
     save_roster(conn, signed)
     return signed
 
 
-def found_council(conn: Connection, council_id: str, device_id: str) -> str:
+def found_council(conn: Connection, council_id: str, device_id: str, admin: Ed25519PrivateKey | None = None,
+                  staff: list[dict] | None = None) -> str:
     """At `init`: the office device's keys, the council admin key, the recovery identity and
-    roster version 1. Returns the recovery identity, to be printed once and never stored."""
-    keys, admin, recovery = DeviceKeys.generate(), Ed25519PrivateKey.generate(), generate_recovery_identity()
+    roster version 1. Returns the recovery identity, to be printed once and never stored.
+    `admin`: the council admin key the caller seals into keys.json for the first admin, with
+    `staff` (their roster entry and signing key); without it (a store from before sync) a new
+    key is kept in device_state until an admin's unlock moves it (council_key.py)."""
+    keys, recovery = DeviceKeys.generate(), generate_recovery_identity()
+    legacy = admin is None
+    admin = admin or Ed25519PrivateKey.generate()
     set_state(conn, device_name=DEFAULT_OFFICE_NAME, signing_key=keys.signing_private_bytes(),
-              age_identity=keys.identity_str, admin_key=_raw(admin), scope=[])
+              age_identity=keys.identity_str, admin_key=_raw(admin) if legacy else None, scope=[])
     data = rosters.new_roster(council_id, admin, str(recovery.to_public()))
+    if not legacy:
+        data["staff"] = list(staff or [])
+        data[rosters.UNSIGNED_BEFORE] = {}  # every account and settings change is signed from the start
     data["devices"].append(rosters.device_entry(device_id, DEFAULT_OFFICE_NAME, keys.public_key_b64, keys.recipient,
                                                 [], clock.utcnow().isoformat(timespec="seconds")))
     signed = rosters.sign({**data, "version": 1, "issued_at": clock.utcnow().isoformat(timespec="seconds")}, admin)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput, NotFound, PermissionDenied
 from shakyo_desk.domain.text import clean
-from shakyo_desk.store.models import ChangeLog, DeviceState
+from shakyo_desk.store.models import ChangeLog
 from shakyo_desk.store.store import Store
 
 NO_RIGHT = "この操作を行う権限がありません。必要な場合は管理者に相談してください。"
@@ -29,13 +29,16 @@ def require_office(store: Store, conn=None) -> None:
     changes from anywhere else (exchange/authors.py), so a laptop must not make them at all.
     A store from before sync (no device keys) is a single installation: its own office.
     `conn`: the caller's open transaction, if any."""
-    query = sa.select(DeviceState.admin_key, DeviceState.signing_key).where(DeviceState.id == 1)
+    from shakyo_desk.store import council_key
+    from shakyo_desk.store.exchange.identity import is_office
+
     if conn is None:
         with store.read() as s:
-            row = s.execute(query).one()
+            require(is_office(s.connection()), OFFICE_ONLY)
+            council_key.require_signing(store, s.connection())
     else:
-        row = conn.execute(query).one()
-    require(row.admin_key is not None or row.signing_key is None, OFFICE_ONLY)
+        require(is_office(conn), OFFICE_ONLY)
+        council_key.require_signing(store, conn)
 
 
 def required_text(value: str | None, label: str, max_len: int = 200) -> str:

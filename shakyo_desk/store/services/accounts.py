@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import AuthError, InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role, manages_accounts
-from shakyo_desk.store import rekey
+from shakyo_desk.store import council_key, rekey
 from shakyo_desk.store.keyfile import new_recovery_key, require_kdf
-from shakyo_desk.store.models import DeviceState, Staff
+from shakyo_desk.store.models import Staff
 from shakyo_desk.store.services._common import NO_RIGHT, optional_text, require, required_text, require_office
 from shakyo_desk.store.store import RecoveryKey, Store, validate_login, validate_passphrase
 from shakyo_desk.store.throttle import Throttle
@@ -93,6 +93,7 @@ def add_account(store: Store, login: str, display_name: str, role: Role | str, p
         store.keyfile.wrap_for_account(login, passphrase, store.data_key, kdf,
                                        reporter=values["role"] == Role.REPORTER.value)
         store.keyfile.save(store.layout.key_file)
+    council_key.refresh(store)
     return staff_id
 
 
@@ -124,6 +125,7 @@ def update_account(store: Store, staff_id: str, **changes) -> None:
         elif "role" in values and values["role"] != Role.REPORTER.value and account.role == Role.REPORTER:
             store.keyfile.seal_to(account.login, store.data_key)
             store.keyfile.save(store.layout.key_file)
+    council_key.refresh(store)  # the roster's staff list; the council admin key for admins only
 
 
 def _keep_one_admin(store: Store, leaving_id: str) -> None:
@@ -162,6 +164,7 @@ def disable_account(store: Store, staff_id: str, progress: rekey.Progress | None
         rekey.fill_holders(w.session, store.keyfile, store.data_key)  # it stays a holder: the rotation is due
         store.keyfile.remove_account(account.login)
         store.keyfile.save(store.layout.key_file)
+    council_key.refresh(store)  # (before the rotation, which carries the entries as they are)
     rotation, notices = rekey.rotate_if_due(store, progress, wait_for_legacy=False)
     return Disabled(account.login, rotation, tuple(notices))
 
@@ -191,6 +194,7 @@ def enable_account(store: Store, staff_id: str, passphrase: str, kdf: dict | Non
                                        reporter=account.role == Role.REPORTER)
         store.keyfile.save(store.layout.key_file)
     Throttle(store.layout.unlock_state).record_success(account.login)
+    council_key.refresh(store)
 
 
 def change_passphrase(store: Store, old: str, new: str, kdf: dict | None = None) -> None:
@@ -207,6 +211,7 @@ def change_passphrase(store: Store, old: str, new: str, kdf: dict | None = None)
     with store.write() as w:
         w.audit("account.passphrase_changed", "staff", store.actor.staff_id or "")
         store.keyfile.wrap_for_account(login, new, store.data_key, kdf)
+        council_key.carry(store, login)  # the same signing key and council admin key, sealed to the new pair
         store.keyfile.save(store.layout.key_file)
 
 
@@ -224,7 +229,9 @@ def reset_passphrase(store: Store, staff_id: str, new: str, kdf: dict | None = N
         w.audit("account.passphrase_reset", "staff", account.id)
         store.keyfile.wrap_for_account(account.login, new, store.data_key, kdf,
                                        reporter=account.role == Role.REPORTER)
+        council_key.carry(store, account.login)
         store.keyfile.save(store.layout.key_file)
+    council_key.refresh(store)
 
 
 def recovery_key_state(store: Store) -> str:
@@ -237,9 +244,10 @@ def renew_recovery_key(store: Store) -> RecoveryKey:
     """A new recovery key for this installation (shown once; the old one stops working): by
     an administrator, or on a laptop by its own account. Needed after a key rotation that
     could not carry an old-format recovery key; allowed any time (a lost paper)."""
+    from shakyo_desk.store.exchange.identity import is_office
+
     with store.read() as s:
-        row = s.execute(sa.select(DeviceState.admin_key, DeviceState.signing_key).where(DeviceState.id == 1)).one()
-    office = row.admin_key is not None or row.signing_key is None
+        office = is_office(s.connection())
     require(manages_accounts(store.actor.role) or not office,
             "この端末の復旧キーを作り直せるのは管理者だけです。管理者に依頼してください。")
     key = new_recovery_key()
