@@ -1,4 +1,4 @@
-"""`audit list|verify|export`: the 操作の記録 from the command line (admin only)."""
+"""`audit list|verify|head|export`: the 操作の記録 from the command line (admin only)."""
 
 from datetime import date
 
@@ -37,9 +37,17 @@ def register(subparsers) -> None:
     add_store_options(p)
     p.set_defaults(handler=run_list)
 
-    p = sub.add_parser("verify", help="記録のつながり（改ざんがないか）を確かめます")
+    p = sub.add_parser("verify", help="記録のつながり（改ざんがないか）を確かめます",
+                       description="記録を一件ずつ確かめ、同期ファイルやバックアップに残した最新の記録の控え、"
+                                   "ほかの端末が受け取った控えとも照らし合わせます。")
+    p.add_argument("--backup", action="append", default=[], metavar="FILE",
+                   help="このバックアップファイルに入っている控えとも照らし合わせる（くり返し指定できます）")
     add_store_options(p)
     p.set_defaults(handler=run_verify)
+
+    p = sub.add_parser("head", help="最新の記録の番号と指紋を表示します（控えとして紙に残せます）")
+    add_store_options(p)
+    p.set_defaults(handler=run_head)
 
     p = sub.add_parser("export", help="条件に合う記録をCSVに書き出します（書き出しも記録されます）")
     _add_filters(p)
@@ -77,18 +85,51 @@ def run_list(ctx: Context) -> int:
     return 0
 
 
+def verdict(report) -> str:
+    """One paragraph for a broken chain: where it broke, what is missing or rewritten."""
+    start = (f"記録の番号 {report.chain_broken_at} で、つながりが切れています。" if report.chain_broken_at is not None
+             else "")
+    return (start + "".join(report.sentences)
+            + "書き換えや削除の可能性があります。管理者に連絡し、バックアップと照らし合わせてください。")
+
+
 def run_verify(ctx: Context) -> int:
+    from pathlib import Path
+
     from shakyo_desk.store.services import audit_log
 
     with ctx.open_store() as store:
-        report = audit_log.verify(store)
-    ctx.emit({"sound": report.sound, "entries": report.entries, "broken_at": report.broken_at},
-             None if not report.sound else f"記録はすべて正しくつながっています（{report.entries:,}件）。")
+        report = audit_log.verify(store, backups=[Path(p).expanduser() for p in ctx.args.backup])
+    witnessed = f"最新の記録の控え{report.witnesses}件とも合っています。" if report.witnesses else \
+        "まだ記録の控えがありません（同期ファイルの書き出しやバックアップの作成で控えが残ります）。"
+    ctx.emit({"sound": report.sound, "entries": report.entries, "broken_at": report.broken_at,
+              "problems": report.sentences, "notices": list(report.notices), "witnesses": report.witnesses},
+             None if not report.sound else
+             [f"記録はすべて正しくつながっています（{report.entries:,}件）。", witnessed, *report.notices])
     if report.sound:
         return 0
-    ctx.stderr.write(f"記録の番号 {report.broken_at} で、つながりが切れています。書き換えや削除の可能性があります。"
-                     "管理者に連絡し、バックアップと照らし合わせてください。\n")
+    ctx.stderr.write(verdict(report) + "\n")
     return IntegrityProblem.exit_code
+
+
+def run_head(ctx: Context) -> int:
+    from shakyo_desk.store.services import audit_log
+
+    with ctx.open_store() as store:
+        head = audit_log.head(store)
+    if head.entry_id is None:
+        lines = ["まだ記録がありません。"]
+    else:
+        local = head.local_time
+        lines = [f"最新の記録：第{head.entry_id}件（{format_wareki_short(local.date())} {local:%H:%M:%S}）",
+                 f"  指紋：{head.hash}",
+                 f"  端末：{head.device_name}（{head.device_id}、同期の区切り {head.epoch}）",
+                 f"  外に残した控え（同期ファイル・バックアップ・ほかの端末が受け取ったもの）：{head.witnessed}件",
+                 "この番号と指紋を紙などに控えておくと、後で記録が消されたり書き換えられたりしていないか確かめられます。"]
+    ctx.emit({"device_id": head.device_id, "device": head.device_name, "epoch": head.epoch, "id": head.entry_id,
+              "hash": head.hash, "at": head.local_time.isoformat(timespec="seconds") if head.at else None,
+              "witnessed": head.witnessed}, lines)
+    return 0
 
 
 def run_export(ctx: Context) -> int:

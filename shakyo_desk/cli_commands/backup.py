@@ -76,7 +76,7 @@ def run_restore(ctx: Context) -> int:
 
     source = Path(ctx.args.source).expanduser()
     root = ctx.store_dir().absolute()
-    header = backup.read_header(source)  # a file that is no backup is refused before any question
+    backup.read_header(source)  # a file that is no backup is refused before any question
     login = getattr(ctx.args, "user", None)
     passphrase = None
     if login:
@@ -99,7 +99,7 @@ def run_restore(ctx: Context) -> int:
         lines.append(f"  アカウント「{login}」に新しいパスフレーズを設定しました。")
     lines.append("念のため「shakyo-desk check」でデータを検査してください。")
     ctx.emit(
-        {"store": str(result.root), "council": result.council_name, "council_id": header.council_id,
+        {"store": str(result.root), "council": result.council_name, "council_id": result.council_id,
          "backup_created_at": result.backup_created_at, "old_epoch": result.old_epoch, "epoch": result.epoch,
          "kept_aside": str(result.kept_aside) if result.kept_aside else None, "user": login,
          "seconds": round(result.seconds, 3)},

@@ -2,28 +2,44 @@
 
 A backup file is one consistent snapshot of the (still SQLCipher-encrypted) database and
 the key file, sealed end to end so that a truncated, altered or foreign file is refused
-before anything is written:
+before anything is written. Format 2 says nothing in clear but what opening it needs:
 
     MAGIC (8 bytes) | header length (4 bytes, big endian) | header (UTF-8 JSON)
-    | SHA-256 of the header (32 bytes) | chunks
+    | SHA-256 of the header (32 bytes) | contents length (4 bytes) | sealed contents | chunks
 
-The header is readable without any key (format, council, device, schema revision, sizes,
-hashes, salt and the key file, which only holds wrapped keys, as on disk beside the
-database). The snapshot follows in chunks of ``chunk_size`` bytes, each sealed with
-AES-256-GCM under a key derived with HKDF from the data key and the header's random salt;
-the nonce is the chunk number and the associated data is the header's hash, the chunk
-number and a final-chunk flag. So any changed byte, a reordered, missing or extra chunk, a
-cut at any offset and an edited header all fail to decrypt. The key file inside lets
-restore get the data key with the recovery key alone, on a PC that never saw this store.
+The clear header holds the format, the chunk size, a random salt, a key check and the
+*openers*: the key file's wraps of the data key (each account's Argon2id wrap, the recovery
+key's wrap) in random order, without logins — an account's opener carries only a one-byte
+hint (HMAC of the login under the salt) so a restore by passphrase tries about one Argon2id
+instead of one per account, while a list of guessed logins learns next to nothing (1 in 256
+matches by chance). No council, login, store or device id, size or hash of the database.
+
+Everything else is in the *contents*, sealed with AES-256-GCM under a key derived with HKDF
+from the data key and the salt (nonce 0x00000001‖0…, associated data the header's hash and
+"contents"): council, store, device, epoch, schema, dates, the database's size and SHA-256,
+the key file itself and the audit log's head (store/audit_witness.py). The snapshot follows
+in chunks of ``chunk_size`` bytes sealed under the same key (nonce 0‖chunk number, associated
+data the header's hash, the chunk number and a final-chunk flag). So any changed byte, a
+reordered, missing or extra chunk, a cut at any offset and an edited header fail.
+
+Opening: the wraps inside the key file are bound (AES-GCM associated data) to the store id,
+which is not in clear; so an opener is decrypted without its tag (GCM is CTR from counter 2),
+the candidate key must match the key check (an HMAC under the salt) and open the contents,
+and then the key file inside must unwrap to the same key with the full check. A wrong key
+fails the key check; a changed file fails the contents or a chunk.
+
+Format 1 (before issue 16) held council, store, device, schema, sizes, hashes and the whole key
+file in its clear header; such files are still restored (``BackupHeader.legacy``).
 
 The plain SHA-256 after the header only tells accidental damage to the header apart from
-a wrong recovery key; the authentication is the chunks' tags.
+a wrong recovery key; the authentication is the contents' and chunks' tags.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -39,17 +55,23 @@ import sqlalchemy as sa
 import sqlcipher3
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import exc as sa_exc
 
 from shakyo_desk import __version__
-from shakyo_desk.domain.errors import InvalidInput, PermissionDenied, StoreError
+from shakyo_desk.domain.errors import AuthError, InvalidInput, PermissionDenied, StoreError
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role, manages_settings
-from shakyo_desk.store import migrate
+from shakyo_desk.store import audit_witness, migrate
 from shakyo_desk.store.engine import open_engine, probe
-from shakyo_desk.store.keyfile import KeyFile
+# The key file's own derivations and sealing: an opener is made and opened without the store id
+# (see above); everything else about keys stays in keyfile.py.
+from shakyo_desk.store.keyfile import (
+    KeyFile, _passphrase_kek, _recovery_kek, _recovery_private, _seal, _unseal, entry_kind, normalise_recovery_key,
+)
 from shakyo_desk.store.location import check_location
 from shakyo_desk.store.models import Council, DeviceState
 from shakyo_desk.store.paths import StoreLayout
@@ -58,13 +80,22 @@ from shakyo_desk.store.writer import Actor
 from shakyo_desk.domain import clock, safe_file
 
 MAGIC = b"SHKDBKP\x00"
-FORMAT = 1
+FORMAT = 2
 CHUNK_SIZE = 1 << 20  # 1 MiB of plaintext per sealed chunk: memory stays flat
 EXTENSION = ".shakyo-backup"
 PARTIAL = safe_file.PARTIAL_SUFFIX
 _TAG = 16
 _MAX_HEADER = 1 << 20
 _HKDF_INFO = b"shakyo-desk backup v1"
+_CONTENTS_NONCE = b"\x00\x00\x00\x01" + bytes(8)  # chunks use 0x00000000 ‖ their number
+_CONTENTS_AAD = b"contents"
+_CHECK_LABEL = b"shakyo-desk backup key check v1"
+_HINT_LABEL = b"shakyo-desk backup login hint v1:"
+_OPENER_LABEL = b"shakyo-desk backup opener v2:"
+_MAX_OPENERS = 1_000
+# Bounds on an opener's Argon2id parameters (a hostile file must not make us allocate a
+# terabyte): far above what a store uses.
+_MAX_KDF = {"memory_kib": 1 << 21, "iterations": 64, "lanes": 64}
 
 Progress = Callable[[int, int, str], None]
 
@@ -84,8 +115,9 @@ def _b64(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class BackupHeader:
-    format: int
+class BackupContents:
+    """What a backup holds, readable once a key opens it (format 1: all of it was in clear)."""
+
     council_id: str
     council_name: str
     store_id: str
@@ -97,14 +129,27 @@ class BackupHeader:
     database_size: int
     database_sha256: str
     key_file: str  # the key file's JSON text, byte for byte
-    key_file_sha256: str
+    audit_head: dict | None  # the audit log's head in the snapshot (format 2)
+    chunks_at: int  # where the sealed chunks start in the file
     chunk_size: int
-    salt: bytes
-    digest: bytes  # SHA-256 of the header as written: bound into every chunk
 
     @property
     def chunk_count(self) -> int:
         return max(1, -(-self.database_size // self.chunk_size))
+
+
+@dataclass(frozen=True)
+class BackupHeader:
+    """The clear part: only what opening the file needs."""
+
+    format: int
+    chunk_size: int
+    salt: bytes
+    key_check: str
+    openers: tuple[dict, ...]  # wraps of the data key: {"kdf", "nonce", "wrapped"[, "hint"]}
+    digest: bytes  # SHA-256 of the header as written: bound into the contents and every chunk
+    body_at: int  # where what follows the header's hash starts
+    legacy: BackupContents | None = None  # format 1: its clear header said everything
 
 
 @dataclass(frozen=True)
@@ -128,6 +173,7 @@ class BackupStatus:
 class RestoreResult:
     root: Path
     council_name: str
+    council_id: str
     backup_created_at: datetime
     old_epoch: int
     epoch: int
@@ -197,10 +243,13 @@ def _snapshot_facts(path: Path, data_key: bytes) -> dict:
         council = conn.execute("SELECT id, name FROM council WHERE deleted_at IS NULL LIMIT 1").fetchone()
         device = conn.execute("SELECT device_id, epoch FROM device_state WHERE id = 1").fetchone()
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        head = conn.execute("SELECT id, hash, at FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     finally:
         conn.close()
+    audit_head = None if head is None else {"device_id": device[0], "epoch": device[1], "id": head[0],
+                                            "hash": head[1], "at": audit_witness.at_text(head[2])}
     return {"council_id": council[0], "council_name": council[1], "device_id": device[0], "epoch": device[1],
-            "schema_revision": revision}
+            "schema_revision": revision, "audit_head": audit_head}
 
 
 def _hash_file(path: Path) -> tuple[int, str]:
@@ -214,6 +263,49 @@ def _hash_file(path: Path) -> tuple[int, str]:
 
 def _header_bytes(doc: dict) -> bytes:
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _key_check(data_key: bytes, salt: bytes) -> str:
+    return hmac.new(data_key, _CHECK_LABEL + salt, hashlib.sha256).hexdigest()[:32]
+
+
+def _hint(salt: bytes, login: str) -> str:
+    return hmac.new(salt, _HINT_LABEL + login.encode("utf-8"), hashlib.sha256).hexdigest()[:2]
+
+
+def _opener_aad(salt: bytes) -> bytes:
+    return _OPENER_LABEL + salt
+
+
+def _openers(key_text: str, salt: bytes, data_key: bytes) -> list[dict]:
+    """What opens the data key, per entry of the key file, without logins, in random order.
+
+    An account's entry of format 2 (a key pair: ``keyfile.py``) gives its private key as
+    encrypted under the passphrase, and the data key sealed anew to its public key under this
+    backup's own associated data (the key file's names the store); the recovery key's entry
+    gives its salt and the data key sealed anew to its public key. A format 1 entry (the data
+    key wrapped under the passphrase or the recovery key) gives that wrap. Entries waiting for
+    a new passphrase or recovery key give nothing."""
+    doc = json.loads(key_text)
+    aad = _opener_aad(salt)
+    openers = []
+    recovery = doc.get("recovery") or {}
+    kind = entry_kind(recovery)
+    if kind == "sealed":
+        openers.append({"kdf": recovery["kdf"],
+                        "sealed": _seal(base64.b64decode(recovery["public"]), data_key, aad)})
+    elif kind == "legacy":
+        openers.append({"kdf": recovery["kdf"], "nonce": recovery["nonce"], "wrapped": recovery["wrapped"]})
+    for login, entry in (doc.get("accounts") or {}).items():
+        kind = entry_kind(entry)
+        if kind == "sealed":
+            openers.append({"hint": _hint(salt, login), "kdf": entry["kdf"], "private": entry["private"],
+                            "sealed": _seal(base64.b64decode(entry["public"]), data_key, aad)})
+        elif kind == "legacy":
+            openers.append({"hint": _hint(salt, login), "kdf": entry["kdf"], "nonce": entry["nonce"],
+                            "wrapped": entry["wrapped"]})
+    secrets.SystemRandom().shuffle(openers)
+    return openers
 
 
 def create_backup(store: Store, target: Path, progress: Progress | None = None,
@@ -259,20 +351,23 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
         key_text = layout.key_file.read_bytes().decode("utf-8")
         created_at = clock.utcnow().replace(microsecond=0)
         salt = secrets.token_bytes(32)
-        doc = {
-            "format": FORMAT, **facts, "store_id": store.keyfile.store_id,
+        contents = {
+            **facts, "store_id": store.keyfile.store_id,
             "created_at": created_at.isoformat() + "Z", "app_version": __version__,
             "database": {"size": db_size, "sha256": db_hash},
             "key_file": {"text": key_text, "sha256": hashlib.sha256(key_text.encode("utf-8")).hexdigest()},
-            "chunk_size": chunk_size, "salt": _b64(salt),
         }
+        doc = {"format": FORMAT, "chunk_size": chunk_size, "salt": _b64(salt),
+               "key_check": _key_check(data_key, salt), "openers": _openers(key_text, salt, data_key)}
         header = _header_bytes(doc)
         digest = hashlib.sha256(header).digest()
         aead = _derive(data_key, salt)
+        sealed = aead.encrypt(_CONTENTS_NONCE, _header_bytes(contents), digest + _CONTENTS_AAD)
         count = max(1, -(-db_size // chunk_size))
         try:
             with open(snapshot, "rb") as src:
-                partial.write(MAGIC + struct.pack(">I", len(header)) + header + digest)
+                partial.write(MAGIC + struct.pack(">I", len(header)) + header + digest
+                              + struct.pack(">I", len(sealed)) + sealed)
                 for index in range(count):
                     block = src.read(chunk_size)
                     final = index == count - 1
@@ -285,16 +380,20 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
         report(80, 100, "書き込んだファイルを読み直して確かめています…")
         try:
             written = read_header(target)
-            _verify(target, written, data_key)
+            inside = _open_contents(target, written, data_key)
+            if inside is None:
+                raise StoreError(DAMAGED.format(name=target.name))
+            _verify(target, written, inside, data_key)
         except StoreError:
             target.unlink(missing_ok=True)
             raise StoreError(f"書き込んだバックアップを読み直すと内容が一致しませんでした。保存先（{folder}）の媒体を確かめてください。") from None
         size = target.stat().st_size
         with store.write() as w:
             w.conn.execute(DeviceState.__table__.update().where(DeviceState.id == 1), {"last_backup_at": created_at})
+            audit_witness.note_own(w.conn, facts["audit_head"], audit_witness.BACKUP)
             w.audit("store.backup", "council", facts["council_id"],
                     {"file": target.name, "size": size, "database_size": db_size, "sha256": db_hash,
-                     "created_at": doc["created_at"]})
+                     "created_at": contents["created_at"]})
         report(100, 100, "バックアップを作成しました。")
         return BackupResult(target, size, db_size, created_at, facts["council_name"], time.perf_counter() - started)
     finally:
@@ -306,7 +405,7 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
 
 
 def read_header(path: Path) -> BackupHeader:
-    """The header, checked for form and accidental damage (not yet authenticated)."""
+    """The clear header, checked for form and accidental damage (not yet authenticated)."""
     path = Path(path)
     name = path.name
     if name.endswith(PARTIAL):
@@ -338,79 +437,239 @@ def read_header(path: Path) -> BackupHeader:
         raise StoreError(DAMAGED.format(name=name)) from None
     if fmt > FORMAT:
         raise StoreError(TOO_NEW)
+    body_at = len(MAGIC) + 4 + length + 32
     try:
-        created = datetime.fromisoformat(doc["created_at"].removesuffix("Z"))
-        result = BackupHeader(
-            format=fmt, council_id=str(doc["council_id"]), council_name=str(doc["council_name"]),
-            store_id=str(doc["store_id"]), device_id=str(doc["device_id"]), epoch=int(doc["epoch"]),
-            schema_revision=str(doc["schema_revision"]), created_at=created, app_version=str(doc["app_version"]),
-            database_size=int(doc["database"]["size"]), database_sha256=str(doc["database"]["sha256"]),
-            key_file=str(doc["key_file"]["text"]), key_file_sha256=str(doc["key_file"]["sha256"]),
-            chunk_size=int(doc["chunk_size"]), salt=base64.b64decode(doc["salt"], validate=True), digest=digest,
-        )
+        if fmt == 1:
+            legacy = _legacy_contents(doc, body_at)
+            result = BackupHeader(1, legacy.chunk_size, base64.b64decode(doc["salt"], validate=True), "", (),
+                                  digest, body_at, legacy)
+        else:
+            openers = doc["openers"]
+            if (not isinstance(openers, list) or len(openers) > _MAX_OPENERS
+                    or not all(isinstance(o, dict) and isinstance(o.get("kdf"), dict) for o in openers)):
+                raise ValueError("openers")
+            result = BackupHeader(fmt, int(doc["chunk_size"]), base64.b64decode(doc["salt"], validate=True),
+                                  str(doc["key_check"]), tuple(openers), digest, body_at)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise StoreError(DAMAGED.format(name=name)) from None
-    if result.chunk_size <= 0 or result.database_size < 0 or len(result.salt) != 32:
-        raise StoreError(DAMAGED.format(name=name))
-    if hashlib.sha256(result.key_file.encode("utf-8")).hexdigest() != result.key_file_sha256:
+    if result.chunk_size <= 0 or len(result.salt) != 32:
         raise StoreError(DAMAGED.format(name=name))
     return result
 
 
-def _chunks(path: Path, header: BackupHeader, data_key: bytes) -> Iterator[bytes]:
+def _legacy_contents(doc: dict, body_at: int) -> BackupContents:
+    """A format-1 clear header (ValueError and the like when malformed)."""
+    result = BackupContents(
+        council_id=str(doc["council_id"]), council_name=str(doc["council_name"]), store_id=str(doc["store_id"]),
+        device_id=str(doc["device_id"]), epoch=int(doc["epoch"]), schema_revision=str(doc["schema_revision"]),
+        created_at=datetime.fromisoformat(doc["created_at"].removesuffix("Z")), app_version=str(doc["app_version"]),
+        database_size=int(doc["database"]["size"]), database_sha256=str(doc["database"]["sha256"]),
+        key_file=str(doc["key_file"]["text"]), audit_head=None, chunks_at=body_at, chunk_size=int(doc["chunk_size"]))
+    if result.database_size < 0 or hashlib.sha256(result.key_file.encode("utf-8")).hexdigest() != doc["key_file"]["sha256"]:
+        raise ValueError("key file")
+    return result
+
+
+def _open_contents(path: Path, header: BackupHeader, data_key: bytes) -> BackupContents | None:
+    """The contents, or None when ``data_key`` does not open them (StoreError when damaged)."""
+    if header.legacy is not None:
+        return header.legacy
+    name = Path(path).name
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(header.body_at)
+            start = fh.read(4)
+            if len(start) != 4:
+                raise StoreError(DAMAGED.format(name=name))
+            (length,) = struct.unpack(">I", start)
+            if length > _MAX_HEADER + _TAG:
+                raise StoreError(DAMAGED.format(name=name))
+            sealed = fh.read(length)
+    except OSError as error:
+        raise StoreError(f"バックアップファイル「{name}」を読めませんでした。ファイルと媒体を確かめてください。") from error
+    if len(sealed) != length:
+        raise StoreError(DAMAGED.format(name=name))
+    try:
+        plain = _derive(data_key, header.salt).decrypt(_CONTENTS_NONCE, sealed, header.digest + _CONTENTS_AAD)
+    except InvalidTag:
+        return None
+    try:
+        doc = json.loads(plain.decode("utf-8"))
+        head = doc.get("audit_head")
+        return BackupContents(
+            council_id=str(doc["council_id"]), council_name=str(doc["council_name"]), store_id=str(doc["store_id"]),
+            device_id=str(doc["device_id"]), epoch=int(doc["epoch"]), schema_revision=str(doc["schema_revision"]),
+            created_at=datetime.fromisoformat(doc["created_at"].removesuffix("Z")),
+            app_version=str(doc["app_version"]), database_size=int(doc["database"]["size"]),
+            database_sha256=str(doc["database"]["sha256"]), key_file=str(doc["key_file"]["text"]),
+            audit_head=head if isinstance(head, dict) else None,
+            chunks_at=header.body_at + 4 + length, chunk_size=header.chunk_size)
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
+        raise StoreError(DAMAGED.format(name=name)) from None
+
+
+def read_contents(path: Path, data_key: bytes) -> BackupContents:
+    """The contents of a backup of a store whose data key we hold (not its chunks)."""
+    header = read_header(path)
+    contents = _open_contents(path, header, data_key)
+    if contents is None:
+        raise InvalidInput(f"バックアップファイル「{Path(path).name}」はこのデータの鍵では開けません。"
+                           "別の社協のものか、鍵を変更する前に作ったバックアップです。")
+    return contents
+
+
+def audit_head_of(path: Path, data_key: bytes, device_id: str) -> dict | None:
+    """The audit log's head a backup of this installation holds (``audit verify --backup``)."""
+    name = Path(path).name
+    contents = read_contents(path, data_key)
+    if contents.device_id != device_id:
+        raise InvalidInput(f"バックアップファイル「{name}」はこの端末で作ったものではないため、"
+                           "この端末の操作の記録とは照らし合わせられません。")
+    if read_header(path).format < 2:
+        raise InvalidInput(f"バックアップファイル「{name}」は古い形式のため、操作の記録の控えが入っていません。")
+    return contents.audit_head
+
+
+def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes, digest: bytes) -> Iterator[bytes]:
     """The snapshot's plaintext chunk by chunk; StoreError(DAMAGED) on any cut or change,
     raised at the latest after the last chunk (size, hash, nothing after it)."""
     name = Path(path).name
-    aead = _derive(data_key, header.salt)
-    digest, size = hashlib.sha256(), 0
-    count = header.chunk_count
+    aead = _derive(data_key, salt)
+    sha, size = hashlib.sha256(), 0
+    count = contents.chunk_count
     try:
         with open(path, "rb") as fh:
-            (length,) = struct.unpack(">I", fh.read(len(MAGIC) + 4)[len(MAGIC):])
-            fh.seek(len(MAGIC) + 4 + length + 32)
+            fh.seek(contents.chunks_at)
             for index in range(count):
                 final = index == count - 1
-                expected = (header.database_size - index * header.chunk_size if final else header.chunk_size) + _TAG
+                expected = (contents.database_size - index * contents.chunk_size if final
+                            else contents.chunk_size) + _TAG
                 sealed = fh.read(expected)
                 if len(sealed) != expected:
                     raise StoreError(DAMAGED.format(name=name))
                 try:
-                    block = aead.decrypt(_nonce(index), sealed, _aad(header.digest, index, final))
+                    block = aead.decrypt(_nonce(index), sealed, _aad(digest, index, final))
                 except InvalidTag:
                     raise StoreError(DAMAGED.format(name=name)) from None
-                digest.update(block)
+                sha.update(block)
                 size += len(block)
                 yield block
             if fh.read(1):
                 raise StoreError(DAMAGED.format(name=name))
     except OSError as error:
         raise StoreError(f"バックアップファイル「{name}」を読めませんでした。ファイルと媒体を確かめてください。") from error
-    if size != header.database_size or digest.hexdigest() != header.database_sha256:
+    if size != contents.database_size or sha.hexdigest() != contents.database_sha256:
         raise StoreError(DAMAGED.format(name=name))
 
 
-def _verify(path: Path, header: BackupHeader, data_key: bytes, progress: Progress | None = None,
-            span: tuple[int, int] = (0, 100)) -> None:
-    for index, _block in enumerate(_chunks(path, header, data_key)):
+def _verify(path: Path, header: BackupHeader, contents: BackupContents, data_key: bytes,
+            progress: Progress | None = None, span: tuple[int, int] = (0, 100)) -> None:
+    for index, _block in enumerate(_chunks(path, contents, data_key, header.salt, header.digest)):
         if progress is not None and index % 16 == 0:
-            progress(span[0] + (span[1] - span[0]) * index // header.chunk_count, 100, "バックアップを確かめています…")
+            progress(span[0] + (span[1] - span[0]) * index // contents.chunk_count, 100, "バックアップを確かめています…")
 
 
-def open_backup(path: Path, recovery_key: str) -> tuple[BackupHeader, bytes]:
-    """The header and the data key, with the recovery key. Nothing is written."""
-    header = read_header(path)
-    keyfile = _keyfile_of(header, Path(path).name)
-    return header, keyfile.unwrap_with_recovery(recovery_key)
+def _unchecked_unwrap(kek: bytes, nonce: str, wrapped: str) -> bytes:
+    """A key file wrap's 32-byte plaintext without its GCM tag check (its associated data names
+    the store, which the clear header does not): GCM encrypts with CTR from counter 2 for a
+    96-bit nonce. What comes out is trusted only once it opens a sealed opener or matches the
+    key check, and then opens the contents."""
+    nonce_raw, wrapped_raw = base64.b64decode(nonce, validate=True), base64.b64decode(wrapped, validate=True)
+    if len(nonce_raw) != 12 or len(wrapped_raw) != 32 + _TAG:
+        raise ValueError("opener")
+    decryptor = Cipher(algorithms.AES(kek), modes.CTR(nonce_raw + b"\x00\x00\x00\x02")).decryptor()
+    return decryptor.update(wrapped_raw[:-_TAG]) + decryptor.finalize()
 
 
-def _keyfile_of(header: BackupHeader, name: str) -> KeyFile:
+def _kdf_params(kdf: dict) -> dict:
+    params = {k: int(kdf[k]) for k in _MAX_KDF}
+    if any(not 1 <= v <= _MAX_KDF[k] for k, v in params.items()):
+        raise ValueError("kdf")
+    return params
+
+
+def _try_opener(opener: dict, salt: bytes, recovery_key: str | None, login: str | None,
+                passphrase: str | None) -> bytes | None:
+    """The data key this opener gives for the key we were handed, or None (not its kind, or
+    a sealed opener that does not open). ValueError and the like for a malformed opener."""
+    kdf = opener["kdf"]
+    name = kdf.get("name")
+    entry_salt = base64.b64decode(kdf["salt"], validate=True)
+    aad = _opener_aad(salt)
     try:
-        doc = json.loads(header.key_file)
-        keyfile = KeyFile(store_id=str(doc["store_id"]), accounts=doc["accounts"], recovery=doc.get("recovery") or {},
-                          created_at=doc.get("created_at", ""))
+        if recovery_key is not None:
+            if name == "hkdf-sha256":  # (format 1 key file)
+                return _unchecked_unwrap(_recovery_kek(recovery_key, entry_salt), opener["nonce"], opener["wrapped"])
+            if name == "hkdf-sha256-x25519":
+                return _unseal(_recovery_private(recovery_key, entry_salt), opener["sealed"], aad)
+            return None
+        if name != "argon2id" or opener.get("hint") != _hint(salt, login):
+            return None
+        kek = _passphrase_kek(passphrase, entry_salt, _kdf_params(kdf))
+        if "private" in opener:
+            private = _unchecked_unwrap(kek, opener["private"]["nonce"], opener["private"]["wrapped"])
+            return _unseal(X25519PrivateKey.from_private_bytes(private), opener["sealed"], aad)
+        return _unchecked_unwrap(kek, opener["nonce"], opener["wrapped"])
+    except InvalidTag:
+        return None
+
+
+def _unlock(path: Path, header: BackupHeader, *, recovery_key: str | None = None, login: str | None = None,
+            passphrase: str | None = None) -> tuple[BackupContents, KeyFile, bytes]:
+    """Contents, key file and data key, with the recovery key or an account's passphrase.
+    Nothing is written. AuthError for a wrong key, StoreError for a damaged or forged file."""
+    name = Path(path).name
+    if header.legacy is not None:
+        contents = header.legacy
+        keyfile = _keyfile_of(contents, name)
+        data_key = (keyfile.unwrap_with_recovery(recovery_key) if recovery_key is not None
+                    else keyfile.unwrap_for_account(login, passphrase))
+        return contents, keyfile, data_key
+    if recovery_key is not None:
+        normalise_recovery_key(recovery_key)  # its form is told first, as everywhere
+    found = None
+    for opener in header.openers:
+        try:
+            candidate = _try_opener(opener, header.salt, recovery_key, login, passphrase)
+        except (KeyError, TypeError, ValueError):
+            raise StoreError(DAMAGED.format(name=name)) from None
+        if candidate is not None and hmac.compare_digest(_key_check(candidate, header.salt), header.key_check):
+            found = candidate
+            break
+    if found is None:
+        if recovery_key is not None:
+            raise AuthError("復旧キーが違います。印刷した復旧キーをもう一度確かめてください。")
+        raise AuthError(f"パスフレーズが違うか、このバックアップにはアカウント「{login}」がありません。"
+                        "ログイン名とパスフレーズを確かめてください。")
+    contents = _open_contents(path, header, found)
+    if contents is None:
+        raise StoreError(DAMAGED.format(name=name))
+    keyfile = _keyfile_of(contents, name)
+    if recovery_key is not None:
+        # The key file restored must open with the same key (cheap for the recovery key; an
+        # account's would cost a second Argon2id, and its key opened the sealed contents).
+        try:
+            same = hmac.compare_digest(keyfile.unwrap_with_recovery(recovery_key), found)
+        except AuthError:
+            same = False
+        if not same:
+            raise StoreError(DAMAGED.format(name=name))
+    return contents, keyfile, found
+
+
+def open_backup(path: Path, recovery_key: str) -> tuple[BackupContents, bytes]:
+    """The contents (council name and the rest) and the data key, with the recovery key.
+    Nothing is written."""
+    contents, _keyfile, data_key = _unlock(path, read_header(path), recovery_key=recovery_key)
+    return contents, data_key
+
+
+def _keyfile_of(contents: BackupContents, name: str) -> KeyFile:
+    try:
+        keyfile = KeyFile.from_json(contents.key_file)
     except (ValueError, KeyError, TypeError):
         raise StoreError(DAMAGED.format(name=name)) from None
-    if keyfile.store_id != header.store_id or not keyfile.recovery:
+    if keyfile.store_id != contents.store_id or not keyfile.recovery:
         raise StoreError(DAMAGED.format(name=name))
     return keyfile
 
@@ -420,7 +679,7 @@ def _keyfile_of(header: BackupHeader, name: str) -> KeyFile:
 _STORE_FILES = ("shakyo.db", "shakyo.db-wal", "shakyo.db-shm", "keys.json", "unlock-state.json")
 
 
-def _check_target(layout: StoreLayout, header: BackupHeader, replace: bool) -> bool:
+def _check_target(layout: StoreLayout, contents: BackupContents, replace: bool) -> bool:
     """Whether a store of the same council is to be replaced; refusals otherwise."""
     root = layout.root
     if root.exists() and not root.is_dir():
@@ -431,13 +690,13 @@ def _check_target(layout: StoreLayout, header: BackupHeader, replace: bool) -> b
             there = KeyFile.load(layout.key_file).store_id
         except StoreError:
             there = None
-        if there != header.store_id:
+        if there != contents.store_id:
             raise StoreError(
-                f"フォルダ「{root}」には別の社協のデータがあるため、「{header.council_name}」のバックアップは復元できません。"
+                f"フォルダ「{root}」には別の社協のデータがあるため、「{contents.council_name}」のバックアップは復元できません。"
                 "そのデータには手を付けていません。空のフォルダを指定してください。")
         if not replace:
             raise StoreError(
-                f"フォルダ「{root}」にはすでに「{header.council_name}」のデータがあります。"
+                f"フォルダ「{root}」にはすでに「{contents.council_name}」のデータがあります。"
                 "バックアップで置き換えるときは --replace を指定してください（今のデータは backups フォルダに残します）。")
         return True
     if root.exists() and any(root.iterdir()):
@@ -457,14 +716,15 @@ def restore_backup(path: Path, root: Path, recovery_key: str, *, replace: bool =
     report = progress or (lambda done, total, text: None)
     path, layout = Path(path), StoreLayout(Path(root))
     header = read_header(path)
-    if header.schema_revision not in migrate.known_revisions():
-        raise StoreError(TOO_NEW)
     if login is not None:
         validate_passphrase(new_passphrase or "")
-    replacing = _check_target(layout, header, replace)
-    keyfile = _keyfile_of(header, path.name)
-    data_key = keyfile.unwrap_with_recovery(recovery_key)
-    return _restore(path, layout, header, keyfile, data_key, replacing, login, new_passphrase, kdf, report, started)
+    # The council and everything else is read only once the key opens the file.
+    contents, keyfile, data_key = _unlock(path, header, recovery_key=recovery_key)
+    if contents.schema_revision not in migrate.known_revisions():
+        raise StoreError(TOO_NEW)
+    replacing = _check_target(layout, contents, replace)
+    return _restore(path, layout, header, contents, keyfile, data_key, replacing, login, new_passphrase, kdf,
+                    report, started)
 
 
 def restore_with_passphrase(path: Path, root: Path, login: str, passphrase: str,
@@ -474,18 +734,19 @@ def restore_with_passphrase(path: Path, root: Path, login: str, passphrase: str,
     started = time.perf_counter()
     path, layout = Path(path), StoreLayout(Path(root))
     header = read_header(path)
-    _check_target(layout, header, False)
-    keyfile = _keyfile_of(header, path.name)
-    data_key = keyfile.unwrap_for_account(login, passphrase)
-    return _restore(path, layout, header, keyfile, data_key, False, None, None, None,
+    contents, keyfile, data_key = _unlock(path, header, login=login, passphrase=passphrase)
+    if contents.schema_revision not in migrate.known_revisions():
+        raise StoreError(TOO_NEW)
+    _check_target(layout, contents, False)
+    return _restore(path, layout, header, contents, keyfile, data_key, False, None, None, None,
                     progress or (lambda done, total, text: None), started)
 
 
-def _restore(path: Path, layout: StoreLayout, header: BackupHeader, keyfile: KeyFile, data_key: bytes,
-             replacing: bool, login: str | None, new_passphrase: str | None, kdf: dict | None,
+def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: BackupContents, keyfile: KeyFile,
+             data_key: bytes, replacing: bool, login: str | None, new_passphrase: str | None, kdf: dict | None,
              report: Progress, started: float) -> RestoreResult:
     report(0, 100, "バックアップを確かめています…")
-    _verify(path, header, data_key, report, (0, 45))
+    _verify(path, header, contents, data_key, report, (0, 45))
 
     root = layout.root
     created_root = not root.exists()
@@ -501,10 +762,10 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, keyfile: Key
             safe_file.restrict_dir(root)
             report(45, 100, "データを書き戻しています…")
             with safe_file.stage(layout.database, temp_name=incoming.name) as out:
-                for index, block in enumerate(_chunks(path, header, data_key)):
+                for index, block in enumerate(_chunks(path, contents, data_key, header.salt, header.digest)):
                     out.write(block)
                     if index % 16 == 0:
-                        report(45 + 40 * index // header.chunk_count, 100, "データを書き戻しています…")
+                        report(45 + 40 * index // contents.chunk_count, 100, "データを書き戻しています…")
                 out.finish()
                 if aside is not None:
                     safe_file.make_private_dir(aside, exist_ok=False)
@@ -515,7 +776,7 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, keyfile: Key
                             moved.append((aside / file_name, source))
                 placing[0] = True
                 out.commit()
-            safe_file.write_atomic(layout.key_file, header.key_file.encode("utf-8"))
+            safe_file.write_atomic(layout.key_file, contents.key_file.encode("utf-8"))
         except OSError as error:
             raise StoreError(CANNOT_WRITE.format(folder=root)) from error
 
@@ -531,10 +792,10 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, keyfile: Key
             epoch = start_new_epoch(w.conn)
             # The file restored from counts as this installation's last backup.
             w.conn.execute(DeviceState.__table__.update().where(DeviceState.id == 1),
-                           {"last_backup_at": header.created_at})
-            w.audit("store.restore", "council", header.council_id, {
-                "file": path.name, "backup_created_at": header.created_at.isoformat() + "Z",
-                "from_device": header.device_id, "old_epoch": header.epoch, "epoch": epoch,
+                           {"last_backup_at": contents.created_at})
+            w.audit("store.restore", "council", contents.council_id, {
+                "file": path.name, "backup_created_at": contents.created_at.isoformat() + "Z",
+                "from_device": contents.device_id, "old_epoch": contents.epoch, "epoch": epoch,
                 "replaced": aside.name if aside is not None else None,
             })
             if login is not None:
@@ -550,8 +811,8 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, keyfile: Key
             raise StoreError(DAMAGED.format(name=path.name)) from error
         raise
     report(100, 100, "復元しました。")
-    return RestoreResult(root, header.council_name, header.created_at, header.epoch, epoch, aside, login,
-                         time.perf_counter() - started)
+    return RestoreResult(root, contents.council_name, contents.council_id, contents.created_at, contents.epoch,
+                         epoch, aside, login, time.perf_counter() - started)
 
 
 def _restore_actor(engine: sa.Engine, login: str | None) -> Actor:
@@ -593,6 +854,6 @@ def counts(store: Store) -> dict[str, int]:
         return {n: conn.exec_driver_sql(f'SELECT count(*) FROM "{n}"').scalar() for n in names}
 
 
-__all__ = ["BackupHeader", "BackupResult", "BackupStatus", "RestoreResult", "backup_status", "counts",
-           "create_backup", "default_file_name", "open_backup", "read_header", "restore_backup"]
+__all__ = ["BackupContents", "BackupHeader", "BackupResult", "BackupStatus", "RestoreResult", "backup_status", "counts",
+           "create_backup", "default_file_name", "open_backup", "read_contents", "read_header", "restore_backup"]
 

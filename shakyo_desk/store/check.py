@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from shakyo_desk.store.audit import verify_chain
+from shakyo_desk.store import audit_witness
 from shakyo_desk.store.exchange import clones
 from shakyo_desk.store.exchange import identity
 from shakyo_desk.store.exchange.apply import TEXT_FIELDS, as_change
 from shakyo_desk.domain.roles import Role, sees_all_households
-from shakyo_desk.store.models import (SYNCED_MODELS, AuditLog, ChangeLog, DeviceState, Household, Person, Roster,
+from shakyo_desk.store.models import (SYNCED_MODELS, ChangeLog, DeviceState, Household, Person, Roster,
                                       SyncKnowledge)
 from shakyo_desk.store.store import Store
 from shakyo_desk.store.json_value import to_json_value
@@ -50,11 +50,14 @@ def check_store(store: Store) -> CheckReport:
         if fk:
             report.problems.append(f"参照先のないデータが{len(fk)}件あります（表：{fk[0][0]}）。")
 
-        # Core results on the raw connection stream from the cursor; ORM results would buffer.
-        chain = verify_chain(conn.execute(sa.select(AuditLog.__table__).order_by(AuditLog.id)))
+        # The chain and every witness of its head (store/audit_witness.py).
+        chain = audit_witness.verify(conn, store.data_key)
         report.counts["audit_entries"] = chain.entries
         if not chain.sound:
-            report.problems.append(f"監査ログの連鎖が番号{chain.broken_at}で途切れています。記録が書き換えられた可能性があります。")
+            report.problems.append(
+                (f"監査ログの連鎖が番号{chain.chain_broken_at}で途切れています。記録が書き換えられた可能性があります。"
+                 if chain.chain_broken_at is not None else "監査ログが、外に残した控えと合いません。")
+                + "".join(chain.sentences))
 
         _check_change_log(s, conn, report)
     return report

@@ -561,7 +561,9 @@ class SyncLegacyEpoch(Base):
 
 
 class AuditLog(Base):
-    """Hash-chained record of who viewed, changed or exported what."""
+    """Hash-chained record of who viewed, changed or exported what (store/audit.py). Since
+    0012 ids are AUTOINCREMENT (never reused, so a cut tail leaves a gap) and entries are
+    keyed (``key_id`` names the HMAC key; NULL: a plain SHA-256 entry from before 0012)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -575,10 +577,54 @@ class AuditLog(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16))
     # The viewer's filters (issue 6, migration 0007): each index ends in ``at`` (and the rowid),
     # so one account's or one action's entries come out newest first without a sort.
     __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_login_at", "login", "at"),
-                      Index("ix_audit_log_action_at", "action", "at"), Index("ix_audit_log_entity_id", "entity_id"))
+                      Index("ix_audit_log_action_at", "action", "at"), Index("ix_audit_log_entity_id", "entity_id"),
+                      {"sqlite_autoincrement": True})
+
+
+class AuditState(Base):
+    """The audit chain's own facts (one row, 0012): from which id every entry must be keyed
+    (entries before it are plain SHA-256 ones written before 0012)."""
+
+    __tablename__ = "audit_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    keyed_from: Mapped[int] = mapped_column(Integer)
+
+
+class AuditKey(Base):
+    """Audit keys of earlier data keys (a data key rotation, store/rekey.py), each sealed under
+    a later data key (``sealer``: the audit key id of that data key), so entries written before
+    the rotation stay verifiable (audit_witness.carry_keys). Rows sealed under a key that never
+    came into use (a rotation that failed) are simply never opened."""
+
+    __tablename__ = "audit_key"
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sealer: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    retired_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AuditWitness(Base):
+    """Heads (last id and hash) of an installation's audit log seen somewhere it cannot rewrite
+    (store/audit_witness.py): our own head as written into each bundle and backup and where an
+    epoch ended; each sender's head from its bundles; and our head as other devices recorded it,
+    sent back in their bundles. ``audit verify`` compares the chain with every one of them."""
+
+    __tablename__ = "audit_witness"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(36))  # whose audit log
+    epoch: Mapped[int] = mapped_column(Integer)  # that device's epoch when the head was taken
+    entry_id: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    entry_at: Mapped[str] = mapped_column(String(40), default="")
+    source: Mapped[str] = mapped_column(String(16))  # export, backup, epoch_end, bundle, returned
+    witness: Mapped[str] = mapped_column(String(36))  # the device that holds (held) it
+    bundle_hash: Mapped[str | None] = mapped_column(String(64))
+    noted_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_audit_witness_device", "device_id", "epoch", "entry_id"),)
 
 
 SYNCED_MODELS = {m.__tablename__: m for m in (

@@ -45,6 +45,7 @@ import sqlcipher3
 
 from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import StoreError
+from shakyo_desk.store import audit_witness
 from shakyo_desk.store.engine import BUSY_TIMEOUT_MS, open_engine, probe
 from shakyo_desk.store.keyfile import KeyFile, entry_kind, key_id, new_data_key
 from shakyo_desk.store.models import Staff
@@ -273,6 +274,8 @@ def rotate(store, drop: set[str] | frozenset[str], progress: Progress | None = N
     recovery_renew = current.recovery_kind != "sealed"
     rotated = current.rotated(new_key, set(drop))
     report(0, 100, ROTATING)
+    with store.write() as w:  # the audit log's keys stay usable under the new key (store/audit_witness.py)
+        audit_witness.carry_keys(w.conn, old_key, new_key)
     try:
         write_pending(layout, rotated)
     except OSError as error:

@@ -23,7 +23,7 @@ from shakyo_desk.domain.text import clean
 from shakyo_desk.domain.vocab import DEFAULT_CONCERNS
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shakyo_desk.store import council_key, migrate
+from shakyo_desk.store import audit, council_key, migrate
 from shakyo_desk.store.engine import open_engine, probe
 from shakyo_desk.store import rekey
 from shakyo_desk.store.keyfile import STRENGTHENED, KeyFile, Opened, ResetNeeded, in_test_suite, new_data_key, \
@@ -108,7 +108,7 @@ class Store:
             with self.engine.connect() as conn:
                 conn.execution_options(immediate=True)
                 with Session(bind=conn) as session, session.begin():
-                    writer = Writer(session, self.actor)
+                    writer = Writer(session, self.actor, audit.derive_key(self.data_key))
                     writer.signer = self.signer
                     yield writer
                     writer.finish()

@@ -56,9 +56,10 @@ class Writer:
     """Core statements with bound parameters (cached by SQLAlchemy) and the device
     counters kept in memory until ``finish``: a row costs well under a millisecond."""
 
-    def __init__(self, session: Session, actor: Actor):
+    def __init__(self, session: Session, actor: Actor, audit_key: audit.AuditKey | None = None):
         self.session = session
         self.actor = actor
+        self._audit_key = audit_key  # keys the audit entries (store/audit.py); the store passes it
         self.conn = session.connection()
         state = self.conn.execute(sa.select(DeviceState.__table__).where(DeviceState.id == 1)).mappings().one()
         self.device_id: str = state["device_id"]
@@ -67,6 +68,7 @@ class Writer:
         self._first_seq = self._next_seq
         self._clock = hlc.Stamp(state["hlc_wall_ms"], state["hlc_counter"])
         self._last_hash: str | None = None
+        self._next_audit_id = 0
         self.signer = None  # the acting account's signing key (Store.write sets it): signs account changes
         self._chain: bytes | None = None  # our origin chain at next_seq - 1 (loaded on first change)
         self._chain_loaded = False
@@ -146,20 +148,29 @@ class Writer:
 
     # --- audit -----------------------------------------------------------------
     def audit(self, action: str, entity: str = "", entity_id: str = "", detail: dict | None = None) -> None:
+        """Append a keyed entry: the next id never used (AUTOINCREMENT's counter, not the last
+        row: a cut tail stays a gap) and an HMAC over it and the previous entry's hash."""
+        if self._audit_key is None:
+            raise RuntimeError("Writer without an audit key: open writers through Store.write()")
         if self._last_hash is None:
             self._last_hash = self.conn.execute(
                 sa.select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)
             ).scalar() or audit.GENESIS
+            self._next_audit_id = self.conn.exec_driver_sql(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0), "
+                "coalesce((SELECT max(id) FROM audit_log), 0)) + 1").scalar()
         at = clock.utcnow()
         detail = detail or {}
-        digest = audit.entry_hash(self._last_hash, at, self.actor.staff_id, self.actor.login, self.device_id,
-                                  action, entity, entity_id, detail)
+        entry_id = self._next_audit_id
+        digest = audit.keyed_hash(self._audit_key.key, entry_id, self._last_hash, at, self.actor.staff_id,
+                                  self.actor.login, self.device_id, action, entity, entity_id, detail)
         self.conn.execute(AuditLog.__table__.insert(), dict(
-            at=at, staff_id=self.actor.staff_id, login=self.actor.login, device_id=self.device_id,
+            id=entry_id, at=at, staff_id=self.actor.staff_id, login=self.actor.login, device_id=self.device_id,
             action=action, entity=entity, entity_id=entity_id, detail=detail,
-            prev_hash=self._last_hash, hash=digest,
+            prev_hash=self._last_hash, hash=digest, key_id=self._audit_key.key_id,
         ))
         self._last_hash = digest
+        self._next_audit_id = entry_id + 1
 
     # --- internals -------------------------------------------------------------
     def _next_stamp(self) -> str:

@@ -61,6 +61,7 @@ MAX_JSON_DEPTH = 32  # manifests nest 3 deep, rosters 4, change values 2–3
 MAX_RANGES = 10_000  # one per origin and epoch carried
 MAX_KNOWLEDGE = 10_000  # entries of a version vector (manifest knowledge, a change's base)
 MAX_RECIPIENTS = 1_000
+MAX_WITNESSES = 1_000  # audit heads a manifest passes back: one per reader and epoch
 MAX_ID_CHARS = 200  # ids, knowledge keys, schema versions: uuids are 36
 MAX_NUMBER = 1_000_000_000  # change seqs, bundle numbers, roster versions
 MAX_EPOCH = 2**31 - 1  # joined installations start at a random epoch below 2**30 (devices.py)
@@ -313,6 +314,19 @@ def _range_chain_ok(value: object) -> bool:
             and bool(_SIGNATURE_B64.fullmatch(value["sig"])))
 
 
+_AUDIT_HEAD_KEYS = {"device_id", "epoch", "id", "hash", "at"}
+_WITNESS_KEYS = {"device_id", "epoch", "id", "hash"}
+
+
+def _audit_head_ok(value: object, keys: set[str]) -> bool:
+    """An audit log's head (store/audit_witness.py): {device_id, epoch, id, hash[, at]}."""
+    return (isinstance(value, dict) and value.keys() == keys
+            and isinstance(value["device_id"], str) and value["device_id"] != ""
+            and _is_int(value["epoch"]) and _is_int(value["id"], 1)
+            and isinstance(value["hash"], str) and bool(_HEX64.fullmatch(value["hash"]))
+            and ("at" not in keys or isinstance(value["at"], str)))
+
+
 def _manifest_problem(m: Mapping) -> str | None:
     """What is wrong with a complete manifest's shape, or None. Used on both sides."""
     s = m.get("sender")
@@ -348,6 +362,12 @@ def _manifest_problem(m: Mapping) -> str | None:
             return "ranges"
     if not all(isinstance(k, str) and _is_int(v) for k, v in m["knowledge"].items()):
         return "knowledge"
+    if "audit_head" in m and not (_audit_head_ok(m["audit_head"], _AUDIT_HEAD_KEYS)
+                                  and m["audit_head"]["device_id"] == s["device_id"]):
+        return "audit_head"
+    if "witnesses" in m and not (isinstance(m["witnesses"], list)
+                                 and all(_audit_head_ok(w, _WITNESS_KEYS) for w in m["witnesses"])):
+        return "witnesses"
     p = m["payload"]
     if not (
         p.get("encoding") == PAYLOAD_ENCODING
@@ -363,17 +383,20 @@ def _manifest_limit(m: Mapping) -> str | None:
     """Which limit a manifest of the right shape breaks, or None (docs/sync-protocol.md,
     "Limits"). Checked on both sides: a sender never writes what receivers refuse."""
     s, p, c = m["sender"], m["payload"], m["counts"]
+    heads = ([m["audit_head"]] if "audit_head" in m else []) + list(m.get("witnesses", []))
     ids = [m["council_id"], m["bundle_id"], s["device_id"], str(m["schema_version"]), *m["knowledge"],
-           *(r["origin"] for r in m["ranges"])]
-    if any(len(i) > MAX_ID_CHARS for i in ids) or m["prev_bundle_hash"] is not None and len(m["prev_bundle_hash"]) > 64:
+           *(r["origin"] for r in m["ranges"]), *(h["device_id"] for h in heads)]
+    if (any(len(i) > MAX_ID_CHARS for i in ids) or m["prev_bundle_hash"] is not None and len(m["prev_bundle_hash"]) > 64
+            or "audit_head" in m and len(m["audit_head"]["at"]) > 40):
         return "text"
     by_entity = c.get("by_entity")
     if (len(m["ranges"]) > MAX_RANGES or len(m["knowledge"]) > MAX_KNOWLEDGE or len(m["recipients"]) > MAX_RECIPIENTS
-            or (isinstance(by_entity, dict) and len(by_entity) > MAX_KNOWLEDGE)):
+            or (isinstance(by_entity, dict) and len(by_entity) > MAX_KNOWLEDGE)
+            or len(m.get("witnesses", [])) > MAX_WITNESSES):
         return "count"
     numbers = [s["seq"], m["roster_version"], *m["knowledge"].values(),
-               *(r[k] for r in m["ranges"] for k in ("first", "last"))]
-    epochs = [s["epoch"], *(r["epoch"] for r in m["ranges"])]
+               *(r[k] for r in m["ranges"] for k in ("first", "last")), *(h["id"] for h in heads)]
+    epochs = [s["epoch"], *(r["epoch"] for r in m["ranges"]), *(h["epoch"] for h in heads)]
     if any(n > MAX_NUMBER for n in numbers) or any(e > MAX_EPOCH for e in epochs) or c["changes"] > MAX_CHANGES:
         return "number"
     if p["size"] > MAX_PAYLOAD_BYTES:

@@ -64,7 +64,9 @@ def test_verify_then_tampering_is_reported(cli, household, store_dir):
     conn.close()
     code, out, err = cli("audit", "verify", "--format", "json")
     assert code == IntegrityProblem.exit_code != 0
-    assert json.loads(out) == {"sound": False, "entries": json.loads(out)["entries"], "broken_at": 3}
+    doc = json.loads(out)
+    assert {k: doc[k] for k in ("sound", "broken_at")} == {"sound": False, "broken_at": 3}
+    assert doc["problems"] == ["第3件の記録が書き換えられています。"]
     assert_one_japanese_line(err)
     assert "番号 3" in err
 
@@ -104,3 +106,40 @@ def test_refusals_change_nothing(cli, household, store_dir, tmp_path):
     assert not target.exists()
     after = _entries(cli, "--limit", "1000")["entries"]
     assert {e["action"] for e in after if e["id"] not in {b["id"] for b in before}} <= {"session.unlock"}
+
+
+def test_head_prints_the_last_entry_and_verify_compares_with_a_backup(cli, household, store_dir, tmp_path):
+    code, out, err = cli("audit", "head", "--format", "json")
+    assert code == 0, err
+    head = json.loads(out)
+    assert head["id"] > 3 and len(head["hash"]) == 64 and head["witnessed"] == 0
+    code, out, err = cli("audit", "head")
+    assert code == 0, err
+    assert f"最新の記録：第{head['id'] + 1}件" in out  # (reading the head is itself no entry; the unlock is)
+    target = tmp_path / "b.shakyo-backup"
+    assert cli("backup", "--to", str(target))[0] == 0
+    code, out, err = cli("audit", "verify", "--backup", str(target))
+    assert code == 0, err
+    assert "正しくつながっています" in out and "控え2件とも合っています" in out  # the recorded one and the file
+
+    # The tail cut back to before the backup, and the store's own witnesses wiped: the file tells.
+    store = unlock(store_dir, "admin", PASSPHRASE)
+    key = store.data_key
+    store.close()
+    conn = sqlcipher3.connect(str(store_dir / "shakyo.db"))
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    conn.execute("DELETE FROM audit_log WHERE id > 3")
+    conn.execute("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'audit_log'")
+    conn.execute("DELETE FROM audit_witness")
+    conn.commit()
+    conn.close()
+    code, out, err = cli("audit", "verify")
+    assert code == 0, err  # nothing in the store tells
+    code, out, err = cli("audit", "verify", "--backup", str(target), "--format", "json")
+    assert code == IntegrityProblem.exit_code
+    doc = json.loads(out)
+    assert not doc["sound"] and doc["witnesses"] == 1
+    assert len(doc["problems"]) == 1 and "の記録が消されています（バックアップファイル「b.shakyo-backup」の控えでは" in doc["problems"][0]
+    code, out, err = cli("audit", "verify", "--backup", str(target))
+    assert "の記録が消されています" in err and "記録の番号" not in err  # the chain itself holds together
+    assert_one_japanese_line(err)

@@ -124,3 +124,16 @@ def test_backup_needs_an_admin(cli, store_dir, tmp_path, kit):
     code, _, err = cli("backup", "--to", str(tmp_path / "b.shakyo-backup"), user="tanaka")
     assert code == 4 and "管理者" in err
     assert not (tmp_path / "b.shakyo-backup").exists()
+
+
+def test_restore_names_the_council_only_once_the_key_opens_the_file(cli, tmp_path, kit, monkeypatch):
+    target = tmp_path / "b.shakyo-backup"
+    assert cli("backup", "--to", str(target))[0] == 0
+    assert COUNCIL.encode("utf-8") not in target.read_bytes()
+    monkeypatch.setenv("SHAKYO_RECOVERY_KEY", "00000-00000-00000-00000-00000-00000")
+    code, out, err = cli.raw("restore", "--from", str(target), "--store", str(tmp_path / "r1"))
+    assert code == 5 and COUNCIL not in out + err
+    monkeypatch.setenv("SHAKYO_RECOVERY_KEY", kit)
+    code, out, err = cli.raw("restore", "--from", str(target), "--store", str(tmp_path / "r2"), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["council"] == COUNCIL

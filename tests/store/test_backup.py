@@ -111,9 +111,11 @@ def test_backup_is_recorded_and_holds_nothing_readable(made):
     for secret in ("山田 花子", "架空村上町1", "0265-12-3456", "元気そう"):
         assert secret.encode("utf-8") not in data
     header = backup.read_header(target)
-    assert header.council_name == "テスト村社会福祉協議会" and header.format == backup.FORMAT
-    assert header.schema_revision == migrate.head_revision() and header.database_size == result.database_size
-    assert header.chunk_count > 10
+    assert header.format == backup.FORMAT == 2 and header.legacy is None
+    contents = backup.read_contents(target, store.data_key)  # what only the key shows
+    assert contents.council_name == "テスト村社会福祉協議会"
+    assert contents.schema_revision == migrate.head_revision() and contents.database_size == result.database_size
+    assert contents.chunk_count > 10
     assert _device(store)[3] == result.created_at
     with store.read() as s:
         entry = s.execute(sa.select(AuditLog).where(AuditLog.action == "store.backup")).scalar_one()
@@ -205,24 +207,39 @@ def _rewrite_header(source: Path, dest: Path, **changes) -> None:
                      + data[12 + length + 32:])
 
 
+def _reseal_contents(source: Path, dest: Path, data_key: bytes, **changes) -> None:
+    """Change the sealed contents as only a holder of the data key could (a forger with the key)."""
+    data = source.read_bytes()
+    header = backup.read_header(source)
+    start = header.body_at
+    (length,) = struct.unpack(">I", data[start:start + 4])
+    aead = backup._derive(data_key, header.salt)
+    aad = header.digest + backup._CONTENTS_AAD
+    doc = json.loads(aead.decrypt(backup._CONTENTS_NONCE, data[start + 4:start + 4 + length], aad))
+    doc.update(changes)
+    sealed = aead.encrypt(backup._CONTENTS_NONCE, json.dumps(doc).encode("utf-8"), aad)
+    dest.write_bytes(data[:start] + struct.pack(">I", len(sealed)) + sealed + data[start + 4 + length:])
+
+
 def test_edited_header_with_a_fresh_checksum_fails_authentication(tmp_path, made):
     _store, recovery, target, _result = made
-    forged = tmp_path / "forged.shakyo-backup"
-    _rewrite_header(target, forged, council_name="別の村社会福祉協議会")
-    assert backup.read_header(forged).council_name == "別の村社会福祉協議会"  # readable, but…
-    with pytest.raises(StoreError, match="書き換えられています"):
-        backup.restore_backup(forged, tmp_path / "r", recovery)
-    assert not (tmp_path / "r").exists()
+    for n, change in enumerate(({"council_name": "別の村社会福祉協議会"}, {"chunk_size": SMALL_CHUNK * 2})):
+        forged = tmp_path / f"forged-{n}.shakyo-backup"
+        _rewrite_header(target, forged, **change)
+        backup.read_header(forged)  # readable, but…
+        with pytest.raises(StoreError, match="書き換えられています"):
+            backup.restore_backup(forged, tmp_path / "r", recovery)
+        assert not (tmp_path / "r").exists()
 
 
 def test_newer_format_or_schema_is_refused(tmp_path, made):
-    _store, recovery, target, _result = made
+    store, recovery, target, _result = made
     newer = tmp_path / "newer.shakyo-backup"
     _rewrite_header(target, newer, format=backup.FORMAT + 1)
     with pytest.raises(StoreError, match="新しいバージョン"):
         backup.restore_backup(newer, tmp_path / "r1", recovery)
     schema = tmp_path / "schema.shakyo-backup"
-    _rewrite_header(target, schema, schema_revision="9999")
+    _reseal_contents(target, schema, store.data_key, schema_revision="9999")
     with pytest.raises(StoreError, match="新しいバージョン"):
         backup.restore_backup(schema, tmp_path / "r2", recovery)
     assert not (tmp_path / "r1").exists() and not (tmp_path / "r2").exists()

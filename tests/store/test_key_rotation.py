@@ -90,8 +90,8 @@ def test_a_disabled_accounts_copied_entry_opens_nothing_current(office_and_key):
 def test_an_older_backup_opens_only_itself(office, tmp_path):
     store = office
     made = backup.create_backup(store, tmp_path / "before.shakyo-backup")
-    header = backup.read_header(made.path)
-    old_key = key_from(header.key_file.encode("utf-8"), "suzuki", "suzuki pass")
+    inside = backup.read_contents(made.path, store.data_key)  # (a backup's key file is sealed inside it)
+    old_key = key_from(inside.key_file.encode("utf-8"), "suzuki", "suzuki pass")
 
     accounts.disable_account(store, accounts.get_account(store, "suzuki").id)
 
@@ -102,7 +102,7 @@ def test_an_older_backup_opens_only_itself(office, tmp_path):
     assert not opens(store.layout.database, old_key)
     # A backup made after the disable holds no entry for the account at all.
     after = backup.create_backup(store, tmp_path / "after.shakyo-backup")
-    assert "suzuki" not in json.loads(backup.read_header(after.path).key_file)["accounts"]
+    assert "suzuki" not in json.loads(backup.read_contents(after.path, store.data_key).key_file)["accounts"]
 
 
 def test_enable_after_disable_works_and_the_old_passphrase_does_not(office):

@@ -87,7 +87,7 @@ def test_failure_mid_write_rolls_everything_back(store, district, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(audit_module, "entry_hash", broken)
+    monkeypatch.setattr(audit_module, "keyed_hash", broken)
     with pytest.raises(StoreError) as err:
         households.add_household(store, district, "山田 花子")
     assert "保存されていません" in err.value.message

@@ -178,3 +178,35 @@ def test_screenshot(qtbot, ctx, village, tmp_path):
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / "audit.png"
     assert page.grab().save(str(out)) and out.stat().st_size > 10_000
+
+
+def test_the_head_is_shown_and_a_cut_tail_is_named(qtbot, ctx, village, store_dir, tmp_path):
+    from shakyo_desk.store import backup
+    from shakyo_desk.store.services import audit_log
+
+    made = backup.create_backup(ctx.store, tmp_path / "b.shakyo-backup")
+    page = make_page(qtbot, ctx)
+    head = audit_log.head(ctx.store)
+    assert f"最新の記録：第{head.entry_id}件" in page.head_label.text()
+    assert head.hash[:16] in page.head_label.text() and head.hash in page.head_label.toolTip()
+    click(qtbot, page.verify_button)
+    assert "控え1件とも合っています" in page.result.text()
+
+    witnessed = backup.read_contents(made.path, ctx.store.data_key).audit_head["id"]
+    key = ctx.store.data_key
+    ctx.store.close()
+    conn = sqlcipher3.connect(str(store_dir / "shakyo.db"))
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    conn.execute("DELETE FROM audit_log WHERE id > ?", (witnessed - 10,))
+    conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'audit_log'", (witnessed - 10,))
+    conn.commit()
+    conn.close()
+    ctx.store = unlock(store_dir, "admin", PASSPHRASE)
+    try:
+        page = make_page(qtbot, ctx)
+        click(qtbot, page.verify_button)
+        text = page.result.text()
+        assert "の記録が消されています" in text and f"では第{witnessed}件まであります" in text
+        assert "記録の番号" not in text  # the chain itself holds together: the witness tells
+    finally:
+        ctx.store.close()

@@ -47,7 +47,7 @@ def test_reminder_banner_until_a_backup_is_made_from_its_button(qtbot, ctx, vill
     assert asked and asked[0].endswith(".shakyo-backup")
     name = asked[0].rsplit("/", 1)[-1]
     assert name.startswith("山里村社会福祉協議会_バックアップ_令和") and name.endswith("日.shakyo-backup")
-    assert target.is_file() and backup.read_header(target).council_name == "山里村社会福祉協議会"
+    assert target.is_file() and backup.read_contents(target, ctx.store.data_key).council_name == "山里村社会福祉協議会"
     box = window.backup_runner.message_box
     assert box is not None and box.icon() == QMessageBox.Icon.Information
     assert "読み直して確かめました" in box.text() and str(target) in box.text()

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import may_sync
-from shakyo_desk.store import migrate
+from shakyo_desk.store import audit_witness, migrate
 from shakyo_desk.store.exchange import chains, clones
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
@@ -225,6 +225,8 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         known_clones = clones.claims(conn)  # copies of an installation we know of (exchange/clones.py)
         if known_clones:
             manifest["clones"] = known_clones
+        # Our audit log's head, and what we saw of the readers' (store/audit_witness.py).
+        manifest.update(audit_witness.manifest_part(conn, me.device_id, me.epoch, [d["device_id"] for d in readers]))
         if progress:
             progress(1, 3, "暗号化しています")
         # Ourselves too: a copy of this disk (a clone) must be recognisable when its bundles arrive.
@@ -241,6 +243,7 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         conn.execute(SyncBundle.__table__.insert(), dict(
             bundle_hash=digest, direction="out", sender=me.device_id, epoch=me.epoch, seq=seq, at=clock.utcnow(),
             file_name=name, changes=count, applied=0, conflicts=0, state=RESERVED, chain=chain))
+        audit_witness.note_exported(conn, manifest, digest)
     if progress:
         progress(2, 3, "書き込んでいます")
     path = write_bundle_file(folder, name, data)

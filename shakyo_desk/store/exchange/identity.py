@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain.errors import PermissionDenied, StoreError
+from shakyo_desk.store import audit_witness
 from shakyo_desk.store.models import ChangeLog, DeviceState, Roster, SyncKnowledge
 from shakyo_desk.sync import roster as rosters
 from shakyo_desk.sync.bundle import DeviceKeys, generate_recovery_identity
@@ -178,6 +179,9 @@ def start_new_epoch(conn: Connection) -> int:
     row = conn.execute(sa.select(DeviceState.device_id, DeviceState.epoch, DeviceState.next_seq)
                        .where(DeviceState.id == 1)).one()
     _set_known(conn, row.device_id, row.epoch, row.next_seq - 1)
+    # Where our audit log stood when the epoch ended: heads of that epoch others saw beyond it
+    # are history another copy went on with (a restored backup's original), not a cut.
+    audit_witness.note_epoch_end(conn, row.device_id, row.epoch)
     used = set(conn.execute(sa.select(SyncKnowledge.epoch).where(SyncKnowledge.origin == row.device_id)).scalars())
     used |= set(conn.execute(sa.select(ChangeLog.epoch).where(ChangeLog.origin_device == row.device_id)
                              .distinct()).scalars())

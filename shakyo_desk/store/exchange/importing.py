@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from shakyo_desk.domain import faults
 from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.roles import may_sync
-from shakyo_desk.store import migrate
+from shakyo_desk.store import audit_witness, migrate
 from shakyo_desk.store.exchange import clones
 from shakyo_desk.store.exchange import authors
 from shakyo_desk.store.exchange import identity as ident
@@ -261,6 +261,7 @@ def _import(w, staged: Path, result: ImportResult) -> None:
         result.clone_detected = True
         result.clone_reissued = len(reissued)
     _record(conn, opened, result)
+    audit_witness.take_from_manifest(conn, opened.manifest, me.device_id, device_id, opened.bundle_hash)
     w.audit("sync.import", detail={"sender": device_id, "seq": seq, "changes": result.changes,
                                    "applied": result.applied, "conflicts": result.conflicts})
     result.status = APPLIED

@@ -21,6 +21,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -29,9 +30,9 @@ from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import CONFERENCE_TYPES, DISCLOSABLE_FIELDS
 from shakyo_desk.domain.wareki import format_wareki
-from shakyo_desk.store import audit
+from shakyo_desk.store import audit, audit_witness
 from shakyo_desk.store.models import (
-    AuditLog, Conference, ConferenceCase, HouseholdSearch, Person, Roster, Staff, SYNCED_MODELS,
+    Conference, ConferenceCase, DeviceState, HouseholdSearch, Person, Roster, Staff, SYNCED_MODELS,
 )
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
@@ -536,29 +537,52 @@ def account_choices(store: Store) -> list[AccountChoice]:
 Progress = Callable[[int, int], None]
 
 
-def verify(store: Store, progress: Progress | None = None, *, batch: int = 5000) -> audit.ChainReport:
-    """Check every entry's hash and link, oldest first; ``progress(done, total)`` per batch."""
+def verify(store: Store, progress: Progress | None = None, *, batch: int = 5000,
+           backups: Iterable[Path] = ()) -> audit.ChainReport:
+    """Check every entry's hash and link, oldest first, then compare the chain with every
+    witness of its head this store knows (store/audit_witness.py) and with the head inside
+    each backup file named; ``progress(done, total)`` per batch."""
+    _require_admin(store)
+    from shakyo_desk.store import backup
+
+    extra = [audit.Witness(head["epoch"], head["id"], head["hash"], audit_witness.FILE,
+                           audit_witness.label(audit_witness.FILE, None, Path(path).name))
+             for path in backups if (head := backup.audit_head_of(path, store.data_key, _device_id(store)))]
+    with store.read() as s:
+        return audit_witness.verify(s.connection(), store.data_key, progress, batch=batch, extra=extra)
+
+
+def _device_id(store: Store) -> str:
+    with store.read() as s:
+        return s.execute(sa.select(DeviceState.device_id).where(DeviceState.id == 1)).scalar_one()
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The last entry of this installation's log, as bundles and backups carry it."""
+
+    device_id: str
+    device_name: str
+    epoch: int
+    entry_id: int | None  # None: no entry yet
+    hash: str | None
+    at: datetime | None  # naive UTC
+    witnessed: int  # heads of this log recorded outside it (exports, backups, other devices)
+
+    @property
+    def local_time(self) -> datetime | None:
+        return self.at.replace(tzinfo=timezone.utc).astimezone() if self.at else None
+
+
+def head(store: Store) -> AuditHead:
+    """The head to print or compare by hand (「第N件・指紋」)."""
     _require_admin(store)
     with store.read() as s:
-        total = s.execute(sa.select(sa.func.max(AuditLog.id))).scalar() or 0
-        if progress:
-            progress(0, total)
-        done = 0
-
-        table = AuditLog.__table__
-
-        def rows():
-            # Core rows (no ORM objects), read in id order a batch at a time.
-            nonlocal done
-            last = 0
-            while True:
-                chunk = s.execute(sa.select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)).all()
-                if not chunk:
-                    return
-                yield from chunk
-                last = chunk[-1].id
-                done += len(chunk)
-                if progress:
-                    progress(min(done, total), total)
-
-        return audit.verify_chain(rows())
+        conn = s.connection()
+        me = conn.execute(sa.select(DeviceState.device_id, DeviceState.epoch, DeviceState.device_name)
+                          .where(DeviceState.id == 1)).one()
+        last = audit_witness.current_head(conn)
+        witnessed = len(audit_witness.own_witnesses(conn, me.device_id))
+        name = _device_names(conn).get(me.device_id) or me.device_name or me.device_id[:8]
+    return AuditHead(me.device_id, name, me.epoch, last.entry_id if last else None, last.hash if last else None,
+                     last.at if last else None, witnessed)

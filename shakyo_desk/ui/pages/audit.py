@@ -1,6 +1,7 @@
 """操作の記録 page (issue 6, admins only): who viewed, changed or exported what, filtered by
 account, period, kind of operation and household; 「さらに読み込む」 pages back 500 at a time;
-「改ざんがないか確かめる」 checks the hash chain in the worker with a progress dialog;
+「改ざんがないか確かめる」 checks the hash chain and every witness of its head in the worker with a
+progress dialog; the head (last id and its hash) is shown to be noted down;
 「書き出す…」 writes the filtered entries to a CSV for an inspection (itself recorded)."""
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ class AuditPageWidget(QWidget):
         self.more_button = QPushButton(tr("さらに読み込む"))
         self.verify_button = QPushButton(tr("改ざんがないか確かめる"))
         self.export_button = QPushButton(tr("書き出す…"))
+        self.head_label = hint_label()
+        self.head_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.head_label.setAccessibleName(tr("最新の記録の番号と指紋"))
         self.result = hint_label()
         self.result.setVisible(False)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -159,6 +163,7 @@ class AuditPageWidget(QWidget):
         layout.addWidget(self.errors)
         layout.addWidget(self.stack, 1)
         layout.addLayout(bottom)
+        layout.addWidget(self.head_label)
         layout.addWidget(self.result)
 
         self.account.currentIndexChanged.connect(self.run_query)
@@ -182,6 +187,19 @@ class AuditPageWidget(QWidget):
         store = self.ctx.store
         self.ctx.executor.submit(lambda: audit_log.account_choices(store), on_done=self._accounts,
                                  on_error=self.errors.show_error, owner=self)
+        self.ctx.executor.submit(lambda: audit_log.head(store), on_done=self._show_head,
+                                 on_error=self.errors.show_error, owner=self)
+
+    def _show_head(self, head) -> None:
+        if head.entry_id is None:
+            self.head_label.setText("")
+            return
+        local = head.local_time
+        self.head_label.setText(tr(
+            "最新の記録：第{id}件（{when}）・指紋 {short}…　この番号と指紋を控えておくと、"
+            "後で記録が消されたり書き換えられたりしていないか確かめられます。",
+            id=head.entry_id, when=f"{format_wareki_short(local.date())} {local:%H:%M}", short=head.hash[:16]))
+        self.head_label.setToolTip(tr("指紋（全体）：{hash}", hash=head.hash))
 
     def _accounts(self, choices) -> None:
         current = self.account.currentData()
@@ -355,13 +373,17 @@ class AuditPageWidget(QWidget):
     def _verified(self, report) -> None:
         self._end_verify()
         if report.sound:
-            self.result.setText(tr("記録はすべて正しくつながっています（{n}件）。", n=f"{report.entries:,}"))
+            text = tr("記録はすべて正しくつながっています（{n}件）。", n=f"{report.entries:,}")
+            if report.witnesses:
+                text += tr("同期ファイルやバックアップに残した控え{w}件とも合っています。", w=report.witnesses)
+            self.result.setText("\n".join([text, *report.notices]))
             set_notice(self.result, "ok")
         else:
-            self.result.setText(tr("記録の番号 {id} で、つながりが切れています。この記録か、その前の記録が"
-                                   "書き換えられたか消された可能性があります。画面をそのままにして管理者・"
-                                   "システムの担当者に相談してください（確かめた件数：{n}件）。",
-                                   id=report.broken_at, n=f"{report.entries:,}"))
+            start = tr("記録の番号 {id} で、つながりが切れています。", id=report.chain_broken_at) \
+                if report.chain_broken_at is not None else ""
+            self.result.setText(start + "".join(report.sentences) + tr(
+                "画面をそのままにして管理者・システムの担当者に相談してください（確かめた件数：{n}件）。",
+                n=f"{report.entries:,}"))
             set_notice(self.result, "refused")
         self.result.setVisible(True)
 
