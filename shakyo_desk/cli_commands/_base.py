@@ -240,6 +240,7 @@ class Context:
     def open_store(self) -> Iterator[Any]:
         """Unlock the store named by --store as --user; lock it again afterwards."""
         from shakyo_desk.store.store import unlock
+        from shakyo_desk.store.services import drops  # noqa: F401  (registers its unlock hook)
 
         root, login = self.store_dir(), self.login()
         store = unlock(root, login, self.passphrase(), progress=ProgressLines(self.stderr))

@@ -85,6 +85,7 @@ def open_demo(root: Path | None = None, progress: Progress | None = None, *, kdf
     ``kdf`` (tests only) makes the passphrase wrapping cheap."""
     from shakyo_desk.store.paths import StoreLayout, default_demo_dir
     from shakyo_desk.store.store import unlock
+    from shakyo_desk.store.services import drops  # noqa: F401  (registers its unlock hook)
 
     root = Path(root) if root is not None else default_demo_dir()
     if not StoreLayout(root).exists():

@@ -339,18 +339,14 @@ def _become_reporter(store: Store, login: str, passphrase: str, opened: Opened):
     return session
 
 
-def _open_drop_box(store: Store) -> None:
-    """Council sessions: publish what reporters need and file their sheets (store/dropbox.py).
-    A failure here never stops the unlock: the next one tries again."""
-    from shakyo_desk.store.services import drops
+# Run after a council member's unlock, each catching its own failures. services.drops registers
+# the drop box's (publish to reporters, file their sheets): the store calls no service itself.
+AFTER_UNLOCK: list[Callable[[Store], None]] = []
 
-    try:
-        drops.publish(store)
-        if store.actor.role in (Role.ADMIN, Role.COORDINATOR):
-            store.notices.extend(drops.open_drop_box(store).notices)
-    except (OSError, StoreError) as error:
-        store.notices.append("報告者から届いた把握シートの受け付けを、今回はできませんでした。"
-                             f"次にロックを解除したときに、もう一度行います。（{getattr(error, 'message', error)}）")
+
+def _after_unlock(store: Store) -> None:
+    for hook in AFTER_UNLOCK:
+        hook(store)
 
 
 def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] = time.time,
@@ -395,7 +391,7 @@ def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] =
         store.account_private = (private if not current.legacy and private is not None
                                  else store.keyfile.open_private(login, passphrase))
         _keep_keys_current(store, progress)
-        _open_drop_box(store)
+        _after_unlock(store)
     except BaseException:
         store.close()
         raise

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from shakyo_desk.domain.errors import UnlockThrottled
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.store import unlock, unlock_with_recovery
+from shakyo_desk.store.services import drops  # noqa: F401  (registers its unlock hook)
 from shakyo_desk.ui.dialogs import ErrorLabel, error_text
 from shakyo_desk.ui.uisettings import UiSettings
 from shakyo_desk.ui.worker import Executor

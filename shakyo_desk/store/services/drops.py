@@ -9,8 +9,9 @@ the drop file goes. A file that is not a drop, is broken, comes from an unknown 
 be filed is moved to ``dropbox/quarantine/`` with a sentence saying why; it never stops the
 others. A drop sealed to other recipients only is left for them.
 
-``publish`` (any session holding the data key): the drop box recipients (``drop_to``), the
-catalogue a reporter's form needs, and one status file per reporter's sheet."""
+Publishing back to reporters is ``drop_status`` (sheets.py calls it on a status change).
+``after_unlock`` runs both when a council member unlocks (``store.AFTER_UNLOCK``: registered
+when this module is imported, which every entry point does)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,14 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from shakyo_desk.domain.errors import AuthError, InvalidInput, NotFound, StoreError
+from shakyo_desk.domain.errors import InvalidInput, NotFound, StoreError
 from shakyo_desk.domain.roles import Role, sees_all_households
 from shakyo_desk.store import dropbox
-from shakyo_desk.store.models import ConcernSheet, Council, SheetStatusChange, Staff
+from shakyo_desk.store.models import ConcernSheet, Staff
+from shakyo_desk.store import store as store_module
 from shakyo_desk.store.services._common import NO_RIGHT, require
+from shakyo_desk.store.services.drop_status import publish
+from shakyo_desk.store.services.sheets import file_sheet
 from shakyo_desk.store.store import Store, _actor_from_staff
 
 NOT_A_REPORTER = "提出したアカウント「{login}」は報告者ではないか、無効になっています。"
@@ -74,8 +78,6 @@ def _file_one(store: Store, data: bytes) -> str:
     from shakyo_desk.store.reporter import REPORTER_OMITS
 
     fields = {k: v for k, v in fields.items() if k not in REPORTER_OMITS}
-    from shakyo_desk.store.services.sheets import file_sheet
-
     try:
         return file_sheet(store.as_actor(reporter), sheet_id=sheet_id, **fields)
     except (InvalidInput, NotFound) as error:
@@ -115,73 +117,17 @@ def open_drop_box(store: Store) -> Filing:
     return result
 
 
-# ---- publishing ------------------------------------------------------------------------------
-
-
-def _status_payloads(store: Store, reporter_ids: dict[str, str]) -> dict[str, list[dict]]:
-    """login -> the status payload of each of that reporter's sheets."""
-    out: dict[str, list[dict]] = {login: [] for login in reporter_ids.values()}
-    if not reporter_ids:
-        return out
-    with store.read() as s:
-        sheets = s.execute(sa.select(ConcernSheet).where(ConcernSheet.noticed_by.in_(reporter_ids),
-                                                         ConcernSheet.deleted_at.is_(None))).scalars().all()
-        changes: dict[str, list] = {}
-        for c in s.execute(sa.select(SheetStatusChange).where(
-                SheetStatusChange.sheet_id.in_([x.id for x in sheets]), SheetStatusChange.deleted_at.is_(None))
-                .order_by(SheetStatusChange.changed_on, SheetStatusChange.created_at)).scalars():
-            changes.setdefault(c.sheet_id, []).append([c.status, c.changed_on.isoformat()])
-    for sheet in sheets:
-        out[reporter_ids[sheet.noticed_by]].append({
-            "id": sheet.id, "noticed_on": sheet.noticed_on.isoformat(), "household_hint": sheet.household_hint,
-            "concerns": list(sheet.concerns or ()), "urgency": sheet.urgency, "status": sheet.status,
-            "situation": sheet.situation, "history": changes.get(sheet.id, []),
-            # the rest of what the reporter wrote, for their own view of the sheet
-            **{name: getattr(sheet, name) or "" for name in (
-                "section", "setting", "source", "person_of_concern", "wish_for_help", "strengths",
-                "possible_supporter", "suggested_handoff")},
-        })
-    return out
-
-
-def publish(store: Store) -> int:
-    """Bring the drop box up to date for reporters: who to seal sheets to, the form's
-    catalogue, and a status file for each of their sheets. Returns the status files written."""
-    if store.account_private is None or store.actor.role == Role.REPORTER:
-        return 0
-    root, keyfile = store.layout.root, store.keyfile
-    with store.read() as s:
-        staff = s.execute(sa.select(Staff.id, Staff.login, Staff.role).where(
-            Staff.deleted_at.is_(None), Staff.disabled_at.is_(None))).all()
-        council = s.execute(sa.select(Council).where(Council.deleted_at.is_(None))).scalars().first()
-    from shakyo_desk.store.services.concerns import list_concerns
-
-    recipients = sorted(login for _id, login, role in staff
-                        if role in (Role.ADMIN.value, Role.COORDINATOR.value) and keyfile.public_key(login))
-    if keyfile.drop_to != recipients:
-        keyfile.drop_to = recipients
-        keyfile.save(store.layout.key_file)
-    dropbox.write_catalogue(root, {
-        "council": council.name if council else "", "is_demo": bool(council.is_demo) if council else False,
-        "idle_lock_minutes": council.idle_lock_minutes if council else 10,
-        "concerns": [c.name for c in list_concerns(store)],
-    })
-    reporters = {staff_id: login for staff_id, login, role in staff
-                 if role == Role.REPORTER.value and keyfile.public_key(login)}
-    written = 0
-    key = dropbox.status_key(store.data_key)
-    for login, payloads in _status_payloads(store, reporters).items():
-        for payload in payloads:
-            digest = dropbox.status_digest(key, payload)
-            if dropbox.write_status(root, keyfile, store.actor.login, store.account_private, login, payload, digest):
-                written += 1
-    return written
-
-
-def publish_quietly(store: Store) -> None:
-    """``publish`` where a failure must not undo what the person just did (a status change):
-    the next unlock publishes again."""
+def after_unlock(store: Store) -> None:
+    """Council sessions: publish what reporters need and file their sheets. A failure here
+    never stops the unlock: the next one tries again."""
     try:
         publish(store)
-    except (OSError, StoreError, AuthError):
-        pass
+        if store.actor.role in (Role.ADMIN, Role.COORDINATOR):
+            store.notices.extend(open_drop_box(store).notices)
+    except (OSError, StoreError) as error:
+        store.notices.append("報告者から届いた把握シートの受け付けを、今回はできませんでした。"
+                             f"次にロックを解除したときに、もう一度行います。（{getattr(error, 'message', error)}）")
+
+
+if after_unlock not in store_module.AFTER_UNLOCK:
+    store_module.AFTER_UNLOCK.append(after_unlock)

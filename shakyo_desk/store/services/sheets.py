@@ -14,6 +14,7 @@ from shakyo_desk.store.models import (
 from shakyo_desk.store.services._common import (
     NO_RIGHT, choice, optional_text, parse_date, require,
 )
+from shakyo_desk.store.services import drop_status
 from shakyo_desk.store.services.concerns import active_concern_names
 from shakyo_desk.store.services.households import household_values_for_new, insert_household, require_household
 from shakyo_desk.store.services.referrals import FOLLOW_UP_AFTER_DAYS
@@ -268,9 +269,7 @@ def _tell_reporter(store: Store, noticed_by: str | None) -> None:
     with store.read() as s:
         role = s.execute(sa.select(Staff.role).where(Staff.id == noticed_by)).scalar()
     if role == Role.REPORTER.value:
-        from shakyo_desk.store.services.drops import publish_quietly
-
-        publish_quietly(store)
+        drop_status.publish_quietly(store)
 
 
 def link_household(store: Store, sheet_id: str, household_id: str) -> None:
