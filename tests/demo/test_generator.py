@@ -6,6 +6,9 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+
+from shakyo_desk.domain.errors import StoreError
+from shakyo_desk.store.reporter import ReporterSession
 import sqlalchemy as sa
 
 from shakyo_desk import demo
@@ -207,6 +210,11 @@ def test_staff_accounts_unlock_with_the_demo_passphrase(village):
         other = unlock(root, login, demo.DEMO_PASSPHRASE)
         try:
             assert other.actor.login == login
+            if login == "reporter1":  # a reporter's session holds no data key (issue 16)
+                assert isinstance(other, ReporterSession)
+                with pytest.raises(StoreError):
+                    count_households(other)
+                continue
             seen = count_households(other)
             if login == "staff1":
                 assert 0 < seen < 700  # their own settlements only

@@ -93,14 +93,15 @@ EDITS = ("notes", "phone", "contact", "new member", "remove member")
 # bundles refused (test_a_relayed_copy_of_a_revoked_clone_is_set_aside_not_refused below), so
 # the machine revokes only a device that has not been cloned yet (it may be cloned afterwards).
 REVOKE_AFTER_CLONE = False
-# Its own ranges sent without their chain: the receiver then relays that epoch unchained and
-# every other device refuses the honest relay (test_an_unchained_epoch_declared_by_its_origin_
-# does_not_get_honest_relays_refused below), so the machine does not send such files.
+# Its own ranges sent without their chain. A receiver no longer relays such an epoch (the
+# refusals test_an_unchained_epoch_declared_by_its_origin_does_not_get_honest_relays_refused
+# showed are gone), but once the device is revoked the office's `kept` leaves out the unchained
+# changes it holds, so the office and the others differ for good (still open, issue 15): the
+# machine does not send such files yet.
 UNCHAINED_OWN_RANGES = False
-# A forged change of its own origin sent ahead of a gap is parked unjudged and later refuses
-# every honest bundle that fills the gap (test_a_forged_change_parked_behind_a_gap_does_not_
-# block_later_honest_bundles below), so the machine forges at the next seq the receiver lacks.
-FORGE_AHEAD_OF_A_GAP = False
+# A forged change of its own origin sent ahead of a gap: judged when it is parked, so the file
+# itself is refused (test_a_forged_change_parked_behind_a_gap_does_not_block_later_honest_bundles).
+FORGE_AHEAD_OF_A_GAP = True
 
 
 # ---- the council, built once per test ---------------------------------------------------------
@@ -799,7 +800,6 @@ def test_a_relayed_copy_of_a_revoked_clone_is_set_aside_not_refused(small_counci
     assert "Bの訪問" in visits(stores["laptopC"])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=CLONED_EPOCH_UNCHAINED)
 def test_a_copied_installations_epoch_is_relayed_by_laptops_without_refusals(honest_council):
     """No hostile device at all: laptopA's store folder is copied and both copies are used. The
     original records two visits, the copy one under the original's first dot. The original's
@@ -858,7 +858,6 @@ def test_two_copies_that_exchange_directly_stop_re_issuing(honest_council):
     assert [len(log_rows(s, hostile.me(one).device_id)) for s in (one, two)] == settled[:2]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=UNCHAINED_EPOCH)
 def test_an_unchained_epoch_declared_by_its_origin_does_not_get_honest_relays_refused(small_council):
     """evil sends laptopB its own (genuine) visit with the chain entry of its range left out —
     as if its epoch dated from before origin chains. laptopB takes it and marks the epoch
@@ -881,7 +880,7 @@ def test_an_unchained_epoch_declared_by_its_origin_does_not_get_honest_relays_re
         assert "Bの訪問" in visits(stores[receiver])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=PARKED_FORGERY)
+
 def test_a_forged_change_parked_behind_a_gap_does_not_block_later_honest_bundles(small_council):
     """evil writes its visit 1 (kept to itself) and sends laptopB a forged change 2 — an account
     nobody created edits the household — correctly chained after 1 and signed with evil's own

@@ -446,6 +446,11 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
                             if origins.taking(change):
                                 yield change
                     elif is_incoming:
+                        # Judged now too: a forgery parked behind a gap would otherwise make every
+                        # later import that releases it refused, naming an honest sender.
+                        refusal = judge.refusal(change)
+                        if refusal:
+                            raise _Refusal("author", refusal)
                         if isinstance(change.get("chain"), bytes):
                             change["chain"] = change["chain"].hex()  # (parked as JSON)
                         r.changes.append(change)  # parked below, or dropped as held already
