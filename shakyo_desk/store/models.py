@@ -374,6 +374,9 @@ class DeviceState(Base):
     scope: Mapped[list] = mapped_column(JSON, default=list)  # district ids; empty = the whole council
     bundle_seq: Mapped[int] = mapped_column(Integer, default=0)  # bundles issued in this epoch
     last_bundle_hash: Mapped[str | None] = mapped_column(String(64))
+    # The epochs this installation wrote itself (0014): a copy of it writes under the same device
+    # id, and its epochs must not be taken for ours (exchange/clones.py, my_epochs).
+    own_epochs: Mapped[list] = mapped_column(JSON, default=list)
     # A store upgraded from before sync got its recovery identity on first unlock: kept
     # until an admin has printed it, then erased (a new store prints it at `init`).
     recovery_identity_unprinted: Mapped[str | None] = mapped_column(String(100))

@@ -828,7 +828,6 @@ def test_a_copied_installations_epoch_is_relayed_by_laptops_without_refusals(hon
     assert "Cの訪問" in visits(stores["office"])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=CLONE_STORM)
 def test_two_copies_that_exchange_directly_stop_re_issuing(honest_council):
     """laptopA's store folder is copied; each copy records a visit under the same dot. Through
     the office the clone is found and resolved (each copy moves to a new epoch and re-issues;

@@ -189,7 +189,9 @@ def start_new_epoch(conn: Connection) -> int:
     epoch = row.epoch
     while epoch in used or epoch == row.epoch:
         epoch = low + secrets.randbelow(high - low)
-    set_state(conn, epoch=epoch, next_seq=1, bundle_seq=0, last_bundle_hash=None)
+    own = conn.execute(sa.select(DeviceState.own_epochs).where(DeviceState.id == 1)).scalar() or []
+    set_state(conn, epoch=epoch, next_seq=1, bundle_seq=0, last_bundle_hash=None,
+              own_epochs=sorted({*own, row.epoch, epoch}))
     return epoch
 
 
