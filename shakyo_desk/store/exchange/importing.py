@@ -437,13 +437,16 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
                     if dense:
                         carried.saw(r, seq)
                     new = seq > floor[key] if is_taken else is_incoming
-                    runs[id(r)].see(change, new)
+                    run = runs[id(r)]
+                    run.see(change, new)
                     if is_taken:
                         if new:
                             refusal = judge.refusal(change)
                             if refusal:
                                 raise _Refusal("author", refusal)
-                            if origins.taking(change):
+                            if run.kept is not None:  # taken once the kept value is met (below)
+                                run.held = (run.held or []) + [change]
+                            elif origins.taking(change):
                                 yield change
                     elif is_incoming:
                         # Judged now too: a forgery parked behind a gap would otherwise make every
@@ -459,6 +462,12 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
         for run in runs.values():
             run.finish()  # the heads: before apply_changes returns, so a refusal rolls everything back
         carried.finish()
+        for r in declared:  # a revoked device's changes: all of the range as the office kept it, or none
+            run = runs[id(r)]
+            if run.aside:
+                set_aside.add(r.key)
+            elif run.held:
+                yield from (c for c in run.held if origins.taking(c))
         refusal = judge.finish()  # changes whose author's role arrived later in this import
         if refusal:
             raise _Refusal("author", refusal)
@@ -466,8 +475,13 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
         if compare is not None:
             compare.flush()
 
+    set_aside: set[str] = set()
     applied = apply_changes(conn, to_apply())
     origins.finish()
+    for key in set_aside:  # nothing of those ranges was taken: knowledge stays where it was
+        reach[key] = known.get(key, 0)
+        result.gaps.append(f"「{result.sender}」から届いた、利用停止された端末の変更の一部は、"
+                           "事務局が停止時に受け取っていたものと違うため取り込みませんでした。")
 
     done = [r.id for r in parked if id(r) in taken_ids or (not old_news and r.last <= reach.get(r.key, 0))]
     if done:

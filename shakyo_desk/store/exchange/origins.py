@@ -59,6 +59,8 @@ class Run:
     signature: str | None = None
     key: object = None  # the origin's public key for the head
     kept: tuple[int, bytes | None] | None = None  # a revoked origin: (seq, chain) the office held
+    aside: bool = False  # a revoked origin's range that is not what the office kept (see)
+    held: list[dict] | None = None  # a revoked origin's new changes, until the kept value is met
     first_new: int | None = None  # the first change we store, and the chain value before it
     before_new: bytes | None = None
 
@@ -72,7 +74,9 @@ class Run:
         self.value = chain.step(before, chains.wire_digest(change))
         if self.kept is not None and change["seq"] == self.kept[0] and self.kept[1] is not None \
                 and self.value != self.kept[1]:
-            raise _refuse(self.origins.sender_name, FORGED)
+            # Not what the office kept: a copy's history of a revoked device, or a thief's. The
+            # sender may be honest (it took them before the revocation): set aside, not refused.
+            self.aside = True
         if new:
             if self.first_new is None:  # (kept with a parked change: the link is checked on release)
                 self.first_new, self.before_new = change["seq"], before
