@@ -29,6 +29,7 @@ from shakyo_desk.sync.merge import Change, Merged, merge
 from shakyo_desk.domain import clock
 
 CHUNK = 400  # ids per IN (…) query: well under SQLite's variable limit
+STORED_TEXT = "_fields_text"  # set on a received change by exchange/chains.wire_digest
 WIRE_KEYS = ("origin", "epoch", "seq", "entity", "entity_id", "op", "fields", "base", "hlc", "staff_id", "recorded_at")
 OPS = {"insert", "update", "purge"}
 _KEEP_ON_PURGE = {"id", "created_at", "created_by", "hlc", "deleted_at"}
@@ -246,7 +247,8 @@ def _insert_log(conn: Connection, changes: list[dict]) -> None:
     plan = _log_plan(conn)
     fields, base, recorded_at = plan.wire
     _insert_values(conn, plan.sql, [
-        (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"], fields(c["fields"]),
+        (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"],
+         c.get(STORED_TEXT) or fields(c["fields"]),  # (the text chains.wire_digest computed)
          base(c["base"]), c["hlc"], c["staff_id"], recorded_at(c["recorded_at"]), _chain_bytes(c.get("chain")),
          c.get("head"), c.get("sealed"), c.get(_SIGNED)) for c in changes])
 

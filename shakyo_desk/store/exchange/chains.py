@@ -16,6 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shakyo_desk.store.exchange.apply import STORED_TEXT
 from shakyo_desk.store.models import ChangeLog, SyncKnowledge, SyncLegacyEpoch
 from shakyo_desk.sync import chain
 from shakyo_desk.sync.chain import storage_json
@@ -25,13 +26,19 @@ from shakyo_desk.sync.bundle import public_key_from
 OFF = b""
 
 
-def wire_digest(c: dict) -> bytes:
+def wire_digest(c: dict, keep_text: bool = False) -> bytes:
     """A received change's digest (sync/chain.py), from the text this store will hold for it:
     its values and base as `chain.storage_json` writes them, its time as the store gives it back.
     A sender whose text differs (spaces, escapes, another time form) fails here, at the first
     device, rather than at the next one that relays it."""
     sealed = c.get("sealed")
-    values = bytes.fromhex(sealed) if sealed is not None else chain.values_hash(storage_json(c["fields"]))
+    if sealed is not None:
+        values = bytes.fromhex(sealed)
+    else:
+        text = storage_json(c["fields"])
+        if keep_text:  # for the change log's row: apply._insert_log writes it as it is
+            c[STORED_TEXT] = text
+        values = chain.values_hash(text)
     base = c["base"]
     return chain.digest_of(c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"],
                            storage_json(base) if base else "{}", c["hlc"], c["staff_id"],

@@ -23,7 +23,7 @@ from shakyo_desk.store.exchange import clones
 from shakyo_desk.store.exchange import authors
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
-from shakyo_desk.store.exchange.apply import apply_changes, wire_problem
+from shakyo_desk.store.exchange.apply import STORED_TEXT, apply_changes, wire_problem
 from shakyo_desk.store.exchange.origins import Origins
 from shakyo_desk.store.models import SyncBundle, SyncPeer, SyncPending, SyncQuarantine
 from shakyo_desk.store.services._common import require
@@ -456,6 +456,7 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
                             raise _Refusal("author", refusal)
                         if isinstance(change.get("chain"), bytes):
                             change["chain"] = change["chain"].hex()  # (parked as JSON)
+                        change.pop(STORED_TEXT, None)
                         r.changes.append(change)  # parked below, or dropped as held already
             if not inside:
                 raise _Refusal("format", RANGE_MISMATCH)

@@ -71,7 +71,7 @@ class Run:
                 change["head"] = self.signature  # its origin's own range: checked by chains.fill
             return
         before = self.value
-        self.value = chain.step(before, chains.wire_digest(change))
+        self.value = chain.step(before, chains.wire_digest(change, keep_text=new))
         if self.kept is not None and change["seq"] == self.kept[0] and self.kept[1] is not None \
                 and self.value != self.kept[1]:
             # Not what the office kept: a copy's history of a revoked device, or a thief's. The
