@@ -904,7 +904,6 @@ def test_a_forged_change_parked_behind_a_gap_does_not_block_later_honest_bundles
     assert parked.status == REFUSED  # the forgery itself should have been refused
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=PARKED_AT_REVOCATION)
 def test_a_change_parked_at_the_office_before_a_revocation_ends_alike_everywhere(small_council):
     """laptopB's visit reaches evil; evil records a visit and makes a bundle for laptopB (so it
     leaves laptopB's visit out) that reaches the office, which parks evil's visit until it has

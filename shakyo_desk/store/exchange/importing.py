@@ -399,6 +399,13 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
     incoming = [r for r in declared if old_news or r.last > known.get(r.key, 0)]
     parked = [_Range(row.id, row.origin, row.epoch, row.first, row.last, row.changes, row.requires or {})
               for row in conn.execute(sa.select(SyncPending.__table__).order_by(SyncPending.id))]
+    # A revoked device's changes still parked were never taken, so they are not in the roster's
+    # `kept`: they go (what is kept of it comes again through the rules for revoked origins).
+    revoked = {d["device_id"] for d in ident.roster_data(conn)["devices"] if d["revoked_at"] is not None}
+    stale = [r.id for r in parked if r.origin in revoked]
+    if stale:
+        conn.execute(SyncPending.__table__.delete().where(SyncPending.id.in_(stale)))
+        parked = [r for r in parked if r.id not in stale]
     taken, reach = _settle(known, incoming + parked)
     taken_ids = {id(r) for r in taken}
 
