@@ -92,12 +92,10 @@ EDITS = ("notes", "phone", "contact", "new member", "remove member")
 # A device cloned and then revoked: the other copy's history an honest device holds is set aside
 # when relayed (test_a_relayed_copy_of_a_revoked_clone_is_set_aside_not_refused).
 REVOKE_AFTER_CLONE = True
-# Its own ranges sent without their chain. A receiver no longer relays such an epoch (the
-# refusals test_an_unchained_epoch_declared_by_its_origin_does_not_get_honest_relays_refused
-# showed are gone), but once the device is revoked the office's `kept` leaves out the unchained
-# changes it holds, so the office and the others differ for good (still open, issue 15): the
-# machine does not send such files yet.
-UNCHAINED_OWN_RANGES = False
+# Its own ranges sent without their chain: taken on their sender's word but never relayed, and
+# after a revocation passed on by the office alone as far as its `kept` says
+# (test_an_unchained_epoch_declared_by_its_origin_does_not_get_honest_relays_refused).
+UNCHAINED_OWN_RANGES = True
 # A forged change of its own origin sent ahead of a gap: judged when it is parked, so the file
 # itself is refused (test_a_forged_change_parked_behind_a_gap_does_not_block_later_honest_bundles).
 FORGE_AHEAD_OF_A_GAP = True

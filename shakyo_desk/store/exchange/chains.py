@@ -141,6 +141,14 @@ def attach(conn: Connection, me, roster: dict, ranges: list[dict], known: dict[s
                 kept.append({**r, "chain": {"from": start.hex(), "head": value.hex(), "sig": signature}})
             continue
         device = rosters.device(roster, origin)
+        if device is not None and device["revoked_at"] is not None and me.is_office:
+            # A revoked device's changes as the roster's `kept` says the office held them: sent
+            # on the office's word (exchange/origins.py), chained or not.
+            seq = next((k["seq"] for k in device.get("kept") or () if k.get("epoch") == epoch), 0)
+            if min(last, seq) >= first:
+                kept.append({**r, "last": min(last, seq)})
+            known[key] = min(known.get(key, 0), max(first - 1, min(last, seq)))
+            continue
         if device is not None:
             fill(conn, origin, epoch, last, public_key_from(device["public_key"]))
         of = (table.c.origin_device == origin, table.c.epoch == epoch)
@@ -199,9 +207,10 @@ def after_join(conn: Connection, meta: dict) -> None:
 
 def kept(conn: Connection, origin: str, public_key) -> list[dict]:
     """For the roster when a device is revoked: per epoch of it, how far this store (the
-    office) holds its changes on its chain, and the chain value there. Others then take its
-    changes only up to there, and only those changes (exchange/origins.py): its key proves
-    nothing any more. An epoch from before origin chains: its seq alone."""
+    office) holds its changes, and the chain value there when it is on the chain. Others then
+    take its changes only up to there, and only those changes (exchange/origins.py): its key
+    proves nothing any more. Without a chain value (an epoch from before origin chains, changes
+    it sent unchained) only the office passes them on."""
     table, log = SyncKnowledge.__table__, ChangeLog.__table__
     old = legacy(conn)
     out = []
@@ -211,9 +220,6 @@ def kept(conn: Connection, origin: str, public_key) -> list[dict]:
             out.append({"epoch": epoch, "seq": seq, "chain": None})
             continue
         fill(conn, origin, epoch, seq, public_key)
-        reached = conn.execute(sa.select(sa.func.max(log.c.seq)).where(
-            log.c.origin_device == origin, log.c.epoch == epoch, log.c.seq <= seq, log.c.head.is_not(None),
-            log.c.chain.is_not(None), log.c.chain != OFF)).scalar() or 0
-        value = tip(conn, origin, epoch, reached) if reached else None
-        out.append({"epoch": epoch, "seq": reached, "chain": value.hex() if value is not None else None})
+        value = tip(conn, origin, epoch, seq)  # (None: unchained here; then only the office passes it on)
+        out.append({"epoch": epoch, "seq": seq, "chain": value.hex() if value is not None else None})
     return out

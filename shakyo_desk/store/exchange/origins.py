@@ -129,11 +129,11 @@ class Origins:
         if not self.checking or not self.revoked(r["origin"]):
             return r["last"]
         seq, value = self.kept(r["origin"], r["epoch"])
-        if value is None and self.sender != self.office:
-            return 0  # a legacy epoch of a revoked device: only the office vouches for it
-        if r["last"] < seq and value is not None:
-            return 0  # the chain cannot be checked against the kept value before it is reached
-        return min(r["last"], seq)
+        if self.sender == self.office:
+            return min(r["last"], seq)  # what it kept, on its word (it signs the roster anyway)
+        if value is None or r["last"] < seq:
+            return 0  # only the office vouches for this; or the kept value is not reached
+        return seq
 
     def run(self, r: dict, last: int) -> Run:
         """The check of declared range `r` (taken up to `last`)."""
@@ -143,7 +143,7 @@ class Origins:
             return Run(self, origin, epoch, last, None)
         if self.revoked(origin):
             seq, value = self.kept(origin, epoch)
-            if value is None:  # a legacy epoch, from the office (taken_part)
+            if self.sender == self.office:  # (taken_part: up to the kept seq, on its word)
                 return Run(self, origin, epoch, last, None)
             if entry is None:
                 raise _refuse(self.sender_name, UNSIGNED)
