@@ -211,7 +211,7 @@ def kept(conn: Connection, origin: str, public_key) -> list[dict]:
     take its changes only up to there, and only those changes (exchange/origins.py): its key
     proves nothing any more. Without a chain value (an epoch from before origin chains, changes
     it sent unchained) only the office passes them on."""
-    table, log = SyncKnowledge.__table__, ChangeLog.__table__
+    table = SyncKnowledge.__table__
     old = legacy(conn)
     out = []
     for epoch, seq in conn.execute(sa.select(table.c.epoch, table.c.seq).where(table.c.origin == origin)
