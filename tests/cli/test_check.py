@@ -1,7 +1,9 @@
 import json
+from datetime import timedelta
 
 import pytest
 
+from shakyo_desk.domain import clock
 from shakyo_desk.store.check import PROBLEMS_FOR_ADMIN
 from shakyo_desk.store.store import unlock
 from tests.cli.conftest import PASSPHRASE
@@ -60,7 +62,7 @@ def council(cli, district, monkeypatch):
     code, _, err = cli("sheet", "add", "--household", households[2], "--concern", "孤立", "--urgency", "見守り",
                        "--note", "下町の把握シート")
     assert code == 0, err
-    code, _, err = cli("meeting", "add", "--type", "case-review", "--date", "2026-12-10",
+    code, _, err = cli("meeting", "add", "--type", "case-review", "--date", (clock.today() + timedelta(days=3)).isoformat(),
                        "--household", households[2], "--member", "架空 一郎/地域包括支援センター")
     assert code == 0, err
     for login, role, passphrase, extra in (("tanaka", "staff", STAFF_PASSPHRASE, ["--district", "上町"]),
