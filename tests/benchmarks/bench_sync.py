@@ -276,7 +276,7 @@ def _timed(label: str, fn) -> tuple[object, dict]:
     if profiler is not None:
         profiler.disable()
         Path(folder).mkdir(parents=True, exist_ok=True)
-        profiler.dump_stats(str(Path(folder) / f"{label}-{int(time.time())}.prof"))
+        profiler.dump_stats(str(Path(folder) / f"{label}-{os.getpid()}.prof"))
     return value, {"ms": ms, "cpu_ms": cpu_ms, "peak_mb": _peak_mb(reset), "load": load}
 
 
