@@ -56,16 +56,22 @@ def run_backup(ctx: Context) -> int:
 
             target = target / backup.default_file_name(get_settings(store).name, clock.today())
         result = backup.create_backup(store, target.absolute())
+    lines = [
+        "バックアップを作成し、読み直して確かめました。",
+        f"  ファイル：{result.path}",
+        f"  大きさ：{_megabytes(result.size)}",
+        f"  作成日：{_wareki(result.created_at)}",
+    ]
+    if result.drops:
+        lines.append(f"  報告者から届いてまだ受け付けていない把握シートなどのファイル：{result.drops}件")
+    if result.drops_left_out:
+        lines.append(backup.LEFT_OUT.format(n=result.drops_left_out))
+    lines.append("復元には印刷した復旧キーが必要です。ファイルは別の媒体（USBメモリなど）にも保管してください。")
     ctx.emit(
         {"path": str(result.path), "size": result.size, "database_size": result.database_size,
-         "created_at": result.created_at, "council": result.council_name, "seconds": round(result.seconds, 3)},
-        [
-            "バックアップを作成し、読み直して確かめました。",
-            f"  ファイル：{result.path}",
-            f"  大きさ：{_megabytes(result.size)}",
-            f"  作成日：{_wareki(result.created_at)}",
-            "復元には印刷した復旧キーが必要です。ファイルは別の媒体（USBメモリなど）にも保管してください。",
-        ],
+         "created_at": result.created_at, "council": result.council_name, "seconds": round(result.seconds, 3),
+         "dropbox_files": result.drops, "dropbox_left_out": result.drops_left_out},
+        lines,
     )
     return 0
 
@@ -97,11 +103,17 @@ def run_restore(ctx: Context) -> int:
         lines.append(f"  置き換える前のデータは「{result.kept_aside}」に残しています。")
     if login:
         lines.append(f"  アカウント「{login}」に新しいパスフレーズを設定しました。")
+    if result.drops_restored:
+        lines.append(f"  報告者から届いてまだ受け付けていなかった把握シート{result.drops_restored}件を戻しました。"
+                     "コーディネーターか管理者がログインすると受け付けます。")
+    if result.quarantine_restored:
+        lines.append(f"  受け付けられずに dropbox/quarantine に移してあったファイル{result.quarantine_restored}件も戻しました。")
     lines.append("念のため「shakyo-desk check」でデータを検査してください。")
     ctx.emit(
         {"store": str(result.root), "council": result.council_name, "council_id": result.council_id,
          "backup_created_at": result.backup_created_at, "old_epoch": result.old_epoch, "epoch": result.epoch,
          "kept_aside": str(result.kept_aside) if result.kept_aside else None, "user": login,
+         "dropbox_sheets": result.drops_restored, "dropbox_quarantine": result.quarantine_restored,
          "seconds": round(result.seconds, 3)},
         lines,
     )

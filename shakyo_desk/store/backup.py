@@ -17,7 +17,9 @@ matches by chance). No council, login, store or device id, size or hash of the d
 Everything else is in the *contents*, sealed with AES-256-GCM under a key derived with HKDF
 from the data key and the salt (nonce 0x00000001‖0…, associated data the header's hash and
 "contents"): council, store, device, epoch, schema, dates, the database's size and SHA-256,
-the key file itself and the audit log's head (store/audit_witness.py). The snapshot follows
+the key file itself, the audit log's head (store/audit_witness.py) and the drop box's files
+not yet filed, quarantined ones with their reasons (store/backup_dropbox.py: bounded, absent
+from backups made before; restored into ``dropbox/``). The snapshot follows
 in chunks of ``chunk_size`` bytes sealed under the same key (nonce 0‖chunk number, associated
 data the header's hash, the chunk number and a final-chunk flag). So any changed byte, a
 reordered, missing or extra chunk, a cut at any offset and an edited header fail.
@@ -65,7 +67,7 @@ from shakyo_desk import __version__
 from shakyo_desk.domain.errors import AuthError, InvalidInput, PermissionDenied, StoreError
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role, manages_settings
-from shakyo_desk.store import audit_witness, migrate
+from shakyo_desk.store import audit_witness, backup_dropbox, migrate
 from shakyo_desk.store.engine import open_engine, probe
 # The key file's own derivations and sealing: an opener is made and opened without the store id
 # (see above); everything else about keys stays in keyfile.py.
@@ -108,6 +110,9 @@ PARTIAL_FILE = ("「{name}」は書きかけのファイル（.partial）で、�
                 "完成したバックアップファイルを指定してください。")
 CANNOT_WRITE = "「{folder}」に書き込めませんでした。書き込みできる場所と空き容量を確かめてください。何も保存していません。"
 ADMIN_ONLY = "バックアップの作成は管理者だけができます。"
+LEFT_OUT = ("報告者から届いてまだ受け付けていない把握シートなどのファイルのうち{n}件は、多すぎるか大きすぎるため"
+            "このバックアップに入っていません（このパソコンには残っています）。コーディネーターか管理者がログインして"
+            "受け付けてから、もう一度バックアップを作成してください。")
 
 
 def _b64(data: bytes) -> str:
@@ -132,6 +137,7 @@ class BackupContents:
     audit_head: dict | None  # the audit log's head in the snapshot (format 2)
     chunks_at: int  # where the sealed chunks start in the file
     chunk_size: int
+    dropbox: backup_dropbox.Kept | None = None  # None: made before backups carried the drop box
 
     @property
     def chunk_count(self) -> int:
@@ -160,6 +166,8 @@ class BackupResult:
     created_at: datetime
     council_name: str
     seconds: float
+    drops: int = 0  # drop box files carried (unfiled sheets and quarantined files)
+    drops_left_out: int = 0  # drop box files over the bounds, not carried (they stay in the store)
 
 
 @dataclass(frozen=True)
@@ -180,6 +188,8 @@ class RestoreResult:
     kept_aside: Path | None  # where a replaced store of the same council was moved
     login: str | None  # the account whose passphrase was set, if any
     seconds: float
+    drops_restored: int = 0  # unfiled sheets put back into dropbox/ (filed at the next council unlock)
+    quarantine_restored: int = 0  # quarantined drop files put back, with their reasons
 
 
 # ---- names and the reminder ------------------------------------------------------------
@@ -339,6 +349,9 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
         raise StoreError(CANNOT_WRITE.format(folder=folder)) from error
     try:
         report(0, 100, "データの写しを作っています…")
+        # The drop box before the snapshot: a sheet filed meanwhile is then in both (filing it
+        # again after a restore does nothing), never in neither.
+        kept = backup_dropbox.collect(layout.root, _MAX_HEADER)
         try:
             _snapshot(store, snapshot)
         except OSError as error:
@@ -357,6 +370,9 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
             "database": {"size": db_size, "sha256": db_hash},
             "key_file": {"text": key_text, "sha256": hashlib.sha256(key_text.encode("utf-8")).hexdigest()},
         }
+        # The drop box takes what room the contents' bound leaves (the rest stays in the store).
+        kept = kept.within(_MAX_HEADER - len(_header_bytes(contents)) - 64)
+        contents["dropbox"] = kept.to_doc()
         doc = {"format": FORMAT, "chunk_size": chunk_size, "salt": _b64(salt),
                "key_check": _key_check(data_key, salt), "openers": _openers(key_text, salt, data_key)}
         header = _header_bytes(doc)
@@ -393,9 +409,11 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
             audit_witness.note_own(w.conn, facts["audit_head"], audit_witness.BACKUP)
             w.audit("store.backup", "council", facts["council_id"],
                     {"file": target.name, "size": size, "database_size": db_size, "sha256": db_hash,
-                     "created_at": contents["created_at"]})
+                     "created_at": contents["created_at"],
+                     "dropbox": {"files": len(kept.files), "left_out": kept.left_out}})
         report(100, 100, "バックアップを作成しました。")
-        return BackupResult(target, size, db_size, created_at, facts["council_name"], time.perf_counter() - started)
+        return BackupResult(target, size, db_size, created_at, facts["council_name"], time.perf_counter() - started,
+                            len(kept.files), kept.left_out)
     finally:
         snapshot.unlink(missing_ok=True)
         partial.discard()
@@ -503,7 +521,8 @@ def _open_contents(path: Path, header: BackupHeader, data_key: bytes) -> BackupC
             app_version=str(doc["app_version"]), database_size=int(doc["database"]["size"]),
             database_sha256=str(doc["database"]["sha256"]), key_file=str(doc["key_file"]["text"]),
             audit_head=head if isinstance(head, dict) else None,
-            chunks_at=header.body_at + 4 + length, chunk_size=header.chunk_size)
+            chunks_at=header.body_at + 4 + length, chunk_size=header.chunk_size,
+            dropbox=backup_dropbox.from_doc(doc["dropbox"]) if "dropbox" in doc else None)
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         raise StoreError(DAMAGED.format(name=name)) from None
 
@@ -708,9 +727,9 @@ def restore_backup(path: Path, root: Path, recovery_key: str, *, replace: bool =
                    login: str | None = None, new_passphrase: str | None = None, kdf: dict | None = None,
                    progress: Progress | None = None) -> RestoreResult:
     """Restore ``path`` into ``root`` with the recovery key. Everything is checked first
-    (form, schema, target, recovery key, every chunk); then the database and key file are
-    written, a replaced store of the same council is moved into ``backups/``, and the
-    restored store starts a new sync epoch. With ``login``, that account's passphrase is
+    (form, schema, target, recovery key, every chunk); then the database, the key file and the
+    drop box's files the backup carries are written, a replaced store of the same council is
+    moved into ``backups/``, and the restored store starts a new sync epoch. With ``login``, that account's passphrase is
     set to ``new_passphrase`` (the others keep theirs)."""
     started = time.perf_counter()
     report = progress or (lambda done, total, text: None)
@@ -755,6 +774,7 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
     aside = layout.backups / f"before-restore-{stamp}" if replacing else None
     moved: list[tuple[Path, Path]] = []
     placing = [False]  # set once the old store's files are all aside: what is in root is ours
+    placed = backup_dropbox.Placed()
     engine = None
     try:
         try:
@@ -777,6 +797,9 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
                 placing[0] = True
                 out.commit()
             safe_file.write_atomic(layout.key_file, contents.key_file.encode("utf-8"))
+            if contents.dropbox is not None:
+                # Unfiled sheets go back into dropbox/: the next council unlock files them.
+                backup_dropbox.put_back(root, contents.dropbox, placed)
         except OSError as error:
             raise StoreError(CANNOT_WRITE.format(folder=root)) from error
 
@@ -797,6 +820,7 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
                 "file": path.name, "backup_created_at": contents.created_at.isoformat() + "Z",
                 "from_device": contents.device_id, "old_epoch": contents.epoch, "epoch": epoch,
                 "replaced": aside.name if aside is not None else None,
+                "dropbox": {"sheets": placed.sheets, "quarantine": placed.quarantined},
             })
             if login is not None:
                 keyfile.wrap_for_account(login, new_passphrase, data_key, kdf)
@@ -806,13 +830,14 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
     except BaseException as error:
         if engine is not None:
             engine.dispose()
+        backup_dropbox.undo(placed)
         _undo_restore(layout, incoming, moved, placing[0], created_root, aside)
         if isinstance(error, sa_exc.DatabaseError):
             raise StoreError(DAMAGED.format(name=path.name)) from error
         raise
     report(100, 100, "復元しました。")
     return RestoreResult(root, contents.council_name, contents.council_id, contents.created_at, contents.epoch,
-                         epoch, aside, login, time.perf_counter() - started)
+                         epoch, aside, login, time.perf_counter() - started, placed.sheets, placed.quarantined)
 
 
 def _restore_actor(engine: sa.Engine, login: str | None) -> Actor:

@@ -58,9 +58,12 @@ def reminder_text(status: BackupStatus, now: datetime | None = None) -> str:
 
 
 def result_text(result: BackupResult) -> str:
-    return tr("バックアップを作成し、読み直して確かめました。\n\nファイル：{path}\n大きさ：{size:.1f} MB\n\n"
+    text = tr("バックアップを作成し、読み直して確かめました。\n\nファイル：{path}\n大きさ：{size:.1f} MB\n\n"
               "復元には印刷した復旧キーが必要です。ファイルはUSBメモリなど、このパソコンとは別の場所にも保管してください。",
               path=str(result.path), size=result.size / 1_000_000)
+    if result.drops_left_out:
+        text += "\n\n" + tr(backup.LEFT_OUT, n=result.drops_left_out)
+    return text
 
 
 class BackupRunner(QObject):
