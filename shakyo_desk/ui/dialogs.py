@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QWidget
 
 from shakyo_desk.domain.errors import UserError
@@ -31,6 +31,22 @@ def confirm(parent: QWidget | None, title: str, text: str, *, yes: str | None = 
     box.setDefaultButton(no_button)
     box.exec()
     return box.clickedButton() is yes_button
+
+
+def show_message(parent: QWidget | None, title: str, text: str, *, warning: bool = False,
+                 detail: str = "") -> QMessageBox:
+    """A message box that does not block the event loop (results arriving from the worker, an
+    unlock's notices): window-modal, its text selectable, deleted once closed."""
+    icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.button(QMessageBox.StandardButton.Ok).setText(tr("閉じる"))
+    if detail:
+        box.setInformativeText(detail)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.open()
+    return box
 
 
 def inform(parent: QWidget | None, title: str, text: str) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from shakyo_desk.i18n import tr
+from shakyo_desk.ui.dialogs import show_message
 from shakyo_desk.ui.setup_state import group_key
 from shakyo_desk.ui.style import mono_font
 
@@ -65,14 +66,7 @@ def show_notices(parent: QWidget | None, notices, title: str = "") -> QMessageBo
     notices = [n for n in notices or () if n]
     if not notices:
         return None
-    box = QMessageBox(QMessageBox.Icon.Information, title or tr("社協デスクからのお知らせ"),
-                      "\n\n".join(tr(n) for n in notices), QMessageBox.StandardButton.Ok, parent)
-    box.button(QMessageBox.StandardButton.Ok).setText(tr("閉じる"))
-    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.setWindowModality(Qt.WindowModality.WindowModal)
-    box.open()
-    return box
+    return show_message(parent, title or tr("社協デスクからのお知らせ"), "\n\n".join(tr(n) for n in notices))
 
 
 class RecoveryKeyDialog(QDialog):

@@ -28,7 +28,7 @@ from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, show_message
 from shakyo_desk.ui.events import ACCOUNT, CONFLICT, RECORDS, REGISTER, SETTINGS, SYNC, keep_fresh, on
 from shakyo_desk.ui.key_actions import show_notices
 from shakyo_desk.ui.style import ERROR_COLOUR, mono_font
@@ -49,21 +49,6 @@ STATUS_COLOURS = {"applied": OK_COLOUR, "already": "#555555", "own": "#555555", 
 
 
 # ---- small helpers ------------------------------------------------------------------------
-
-
-def show_message(parent: QWidget, title: str, text: str, *, warning: bool = False,
-                 detail: str = "") -> QMessageBox:
-    """A message box that does not block the event loop (results arrive from the worker)."""
-    icon = QMessageBox.Icon.Warning if warning else QMessageBox.Icon.Information
-    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
-    box.button(QMessageBox.StandardButton.Ok).setText(tr("閉じる"))
-    if detail:
-        box.setInformativeText(detail)
-    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.setWindowModality(Qt.WindowModality.WindowModal)
-    box.open()
-    return box
 
 
 class ProgressRelay(QObject):
