@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii
 from operator import itemgetter
 from typing import Any, Iterable, Iterator
 
@@ -378,9 +376,9 @@ def _from_wire_value(column, process):
 
 def _json_text(process, dialect):
     """A JSON column's bind conversion, quicker for what changes carry: {} and [] (an insert's
-    base, empty flag lists) as they are, other dicts and lists through the engine's own
-    encoder without its per-call set-up."""
-    encode = _direct_encoder(getattr(dialect, "_json_serializer", None), process)
+    base, empty flag lists) as they are, other dicts and lists straight through the engine's
+    encoder (`chain.storage_json`) without SQLAlchemy's per-value steps."""
+    encode = chain.storage_json if getattr(dialect, "_json_serializer", None) is chain.storage_json else None
 
     def text(value):
         if type(value) is dict or type(value) is list:
@@ -391,24 +389,6 @@ def _json_text(process, dialect):
         return process(value)
 
     return text
-
-
-def _direct_encoder(serializer, process):
-    """`JSONEncoder.encode` is a C encoder made anew at every call (a fifth of its time on a
-    change's fields): make it once, with the engine encoder's own settings. Only for a plain
-    JSONEncoder, and only if it writes the very same text."""
-    encoder = getattr(serializer, "__self__", None)
-    if type(encoder) is not json.JSONEncoder or encoder.indent is not None or c_make_encoder is None:
-        return None
-    make = c_make_encoder(None, encoder.default, encode_basestring_ascii if encoder.ensure_ascii else encode_basestring,
-                          None, encoder.key_separator, encoder.item_separator, encoder.sort_keys, encoder.skipkeys,
-                          encoder.allow_nan)
-
-    def encode(value):
-        return "".join(make(value, 0))
-
-    sample = {"氏名": "架空 \"花子\"\n", "n": [1, 2.5, None, True], "x": {"y": []}}
-    return encode if encode(sample) == process(sample) else None
 
 
 SLICE = 5_000  # changes applied at a time: bounds memory on a full bundle
