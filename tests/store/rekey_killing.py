@@ -1,10 +1,7 @@
 """Kill a real `account disable` (and its key rotation, store/rekey.py) at a chosen step, in a
-child process.
-
-The child (``python -c``) unlocks a real store as admin, replaces one function with a wrapper
-that calls ``os._exit(KILLED)`` at the chosen step — the patch lives only in the child — and
-disables an account. ``os._exit`` skips every ``finally``: no rollback, no cleanup, no close,
-as when the power goes.
+child process (the runner and what dying means: tests/killing.py). The child unlocks a real
+store as admin, replaces one function with a wrapper that dies at the chosen step and disables
+an account.
 
 Kill points (``POINTS``), in the order of the rotation:
 
@@ -22,41 +19,19 @@ Kill points (``POINTS``), in the order of the rotation:
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
-KILLED = 9
+from tests.killing import KILLED, die, run_child, wrap
+
+__all__ = ["KILLED", "POINTS", "run_killed"]
+
 POINTS = ("disabled", "pending", "mid-rekey", "rekeyed", "checkpointed", "verified", "switching", "switched", "done")
-ROOT = Path(__file__).resolve().parents[2]
-_CHILD = "import sys; from tests.store.rekey_killing import child; child(sys.argv[1])"
 
 
 def run_killed(store: Path, passphrase: str, login: str, point: str, timeout: float = 120) -> int:
-    spec = json.dumps({"store": str(store), "passphrase": passphrase, "login": login, "point": point})
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-c", _CHILD, spec], cwd=ROOT, env=env, capture_output=True,
-                          timeout=timeout, text=True)
-    if done.returncode not in (0, KILLED):
-        raise AssertionError(f"child failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done.returncode
-
-
-def _die() -> None:
-    sys.stdout.flush()
-    os._exit(KILLED)
-
-
-def _before(owner, name: str) -> None:
-    original = getattr(owner, name)
-
-    def wrapper(*args, **kwargs):
-        _die()
-        return original(*args, **kwargs)
-
-    setattr(owner, name, wrapper)
+    return run_child(__name__, {"store": str(store), "passphrase": passphrase, "login": login, "point": point},
+                     timeout)
 
 
 def _install(point: str) -> None:
@@ -64,9 +39,9 @@ def _install(point: str) -> None:
     from shakyo_desk.store.store import Store
 
     if point == "disabled":
-        _before(rekey, "rotate")
+        wrap(rekey, "rotate", before=True)
     elif point == "pending":
-        _before(rekey, "rekey_database")
+        wrap(rekey, "rekey_database", before=True)
     elif point == "mid-rekey":
         original = rekey.rekey_database
 
@@ -77,7 +52,7 @@ def _install(point: str) -> None:
                 while True:
                     try:
                         if wal.stat().st_size > 256 * 1024:
-                            _die()
+                            die()
                     except OSError:
                         pass
 
@@ -86,19 +61,19 @@ def _install(point: str) -> None:
 
         rekey.rekey_database = watched
     elif point == "rekeyed":
-        _before(rekey, "checkpoint")
+        wrap(rekey, "checkpoint", before=True)
     elif point == "checkpointed":
-        _before(rekey, "verify")
+        wrap(rekey, "verify", before=True)
     elif point == "verified":
-        _before(rekey, "switch_key_files")
+        wrap(rekey, "switch_key_files", before=True)
     elif point == "switching":
         def switch(layout, keyfile) -> None:
             keyfile.save(layout.key_file)
-            _die()
+            die()
 
         rekey.switch_key_files = switch
     elif point == "switched":
-        _before(Store, "replace_key")
+        wrap(Store, "replace_key", before=True)
     elif point != "done":
         raise ValueError(point)
 
@@ -111,4 +86,4 @@ def child(spec_json: str) -> None:
     store = unlock(Path(spec["store"]), "admin", spec["passphrase"])
     _install(spec["point"])
     accounts.disable_account(store, accounts.get_account(store, spec["login"]).id)
-    _die()  # done: killed before anything is closed
+    die()  # done: killed before anything is closed

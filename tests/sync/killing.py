@@ -1,9 +1,6 @@
-"""Kill a real export, import or mailbox run at a chosen step, in a child process.
-
-The child (``python -c``) unlocks a real store, replaces one function with a wrapper that calls
-``os._exit(KILLED)`` at the chosen step — the patch lives only in the child, product code has no
-test hook — and runs the operation. ``os._exit`` skips every ``finally`` and ``__exit__``: no
-rollback, no cleanup, no close, as when the power goes or the process is killed.
+"""Kill a real export, import or mailbox run at a chosen step, in a child process (the runner
+and what dying means: tests/killing.py). The child unlocks a real store, replaces one function
+with a wrapper that dies at the chosen step and runs the operation.
 
 Kill points (``POINTS``):
 
@@ -22,53 +19,23 @@ import   ``staged``         the file copied into staging/, nothing opened
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-KILLED = 9
+from tests.killing import KILLED, die, run_child, wrap
+
+__all__ = ["EXPORT_POINTS", "IMPORT_POINTS", "KILLED", "run_killed"]
 
 EXPORT_POINTS = ("sealing", "before-write", "before-rename", "after-rename", "after-verify", "after-commit")
 IMPORT_POINTS = ("staged", "mid-apply", "before-commit", "after-commit")
-
-ROOT = Path(__file__).resolve().parents[2]
-
-_CHILD = "import sys; from tests.sync.killing import child; child(sys.argv[1])"
 
 
 def run_killed(action: dict, point: str, passphrase: str, timeout: float = 120) -> int:
     """Run ``action`` in a child process killed at ``point``; the child's exit code (KILLED when
     the point was reached)."""
-    spec = json.dumps({**action, "point": point, "passphrase": passphrase})
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-c", _CHILD, spec], cwd=ROOT, env=env, capture_output=True,
-                          timeout=timeout, text=True)
-    if done.returncode not in (0, KILLED):
-        raise AssertionError(f"child failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done.returncode
+    return run_child(__name__, {**action, "point": point, "passphrase": passphrase}, timeout)
 
 
 # ---- in the child -------------------------------------------------------------------------
-
-
-def _die() -> None:
-    sys.stdout.flush()
-    os._exit(KILLED)
-
-
-def _wrap(owner, name: str, *, before: bool = False, after: bool = False, when=lambda *a, **k: True) -> None:
-    original = getattr(owner, name)
-
-    def wrapper(*args, **kwargs):
-        if before and when(*args, **kwargs):
-            _die()
-        value = original(*args, **kwargs)
-        if after and when(*args, **kwargs):
-            _die()
-        return value
-
-    setattr(owner, name, wrapper)
 
 
 def _install(kind: str, point: str) -> None:
@@ -80,38 +47,38 @@ def _install(kind: str, point: str) -> None:
 
     if kind == "export":
         if point == "sealing":
-            _wrap(exporting, "pack_bundle_hashed", before=True)
+            wrap(exporting, "pack_bundle_hashed", before=True)
         elif point == "before-write":
-            _wrap(exporting, "write_bundle_file", before=True)
+            wrap(exporting, "write_bundle_file", before=True)
         elif point == "before-rename":
             original = safe_file.StagedFile.commit
 
             def commit(self):
                 if a_bundle(self):
                     self.finish()  # name.partial complete on the disk
-                    _die()
+                    die()
                 return original(self)
 
             safe_file.StagedFile.commit = commit
         elif point == "after-rename":
-            _wrap(safe_file.StagedFile, "commit", after=True, when=a_bundle)
+            wrap(safe_file.StagedFile, "commit", after=True, when=a_bundle)
         elif point == "after-verify":
-            _wrap(exporting, "write_bundle_file", after=True)
+            wrap(exporting, "write_bundle_file", after=True)
         elif point != "after-commit":
             raise ValueError(point)
     elif kind == "import":
         if point == "staged":
-            _wrap(importing, "verify_bundle", before=True)
+            wrap(importing, "verify_bundle", before=True)
         elif point == "mid-apply":
-            _wrap(apply, "refresh_entities", after=True)
+            wrap(apply, "refresh_entities", after=True)
         elif point == "before-commit":
-            _wrap(importing, "_record", after=True)
+            wrap(importing, "_record", after=True)
         elif point == "after-commit":
             original_unlink = Path.unlink
 
             def unlink(self, *args, **kwargs):
                 if self.parent.name == "staging":
-                    _die()
+                    die()
                 return original_unlink(self, *args, **kwargs)
 
             Path.unlink = unlink
@@ -143,5 +110,5 @@ def child(spec_json: str) -> None:
     else:
         raise ValueError(spec["do"])
     if point == "after-commit":
-        _die()  # done and committed: killed before anything is closed
+        die()  # done and committed: killed before anything is closed
     store.close()
