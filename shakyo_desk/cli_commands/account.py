@@ -2,6 +2,7 @@
 which shows other accounts only to an administrator)."""
 
 from shakyo_desk.cli_commands._base import ENV_NEW_PASSPHRASE, Context, add_store_options
+from shakyo_desk.cli_commands.setup import add_sheet_option, sheet_path, write_sheet
 from shakyo_desk.domain.errors import NotFound
 from shakyo_desk.domain.roles import Role
 
@@ -54,6 +55,7 @@ def register(subparsers) -> None:
                        description="この端末の新しい復旧キーを作り、一度だけ表示します。前の復旧キーは使えなくなります。"
                                    "鍵の作り直しで古い形式の復旧キーが使えなくなったときや、復旧キーの紙をなくしたときに使います。"
                                    "表示された復旧キーは印刷するか書き写して、安全な場所に保管してください。")
+    add_sheet_option(p)
     add_store_options(p)
     p.set_defaults(handler=run_recovery_key)
 
@@ -119,16 +121,19 @@ def run_disable(ctx: Context) -> int:
 
 def run_recovery_key(ctx: Context) -> int:
     from shakyo_desk.store.services.accounts import renew_recovery_key
+    from shakyo_desk.store.services.council import get_settings
 
+    sheet = sheet_path(ctx)
     with ctx.open_store() as store:
         key = renew_recovery_key(store)
-    ctx.emit({"recovery_key": str(key)}, [
+        council = get_settings(store).name
+    ctx.emit({"recovery_key": str(key), **({"recovery_sheet": str(sheet)} if sheet else {})}, [
         "この端末の新しい復旧キーです（前の復旧キーは使えなくなりました）。",
         "印刷するか書き写して、パソコンとは別の安全な場所に保管してください。この画面のあとは二度と表示されません。",
         "",
         f"  {key}",
     ])
-    return 0
+    return 0 if write_sheet(ctx, sheet, council, key) else 1
 
 
 def run_enable(ctx: Context) -> int:

@@ -16,6 +16,7 @@ def register(subparsers) -> None:
     p.add_argument("--council", metavar="NAME", required=True, help="社協の名前（例：〇〇村社会福祉協議会）")
     p.add_argument("--municipality", metavar="NAME", default="", help="市町村名")
     p.add_argument("--name", metavar="DISPLAY", default="", help="管理者の表示名（省略時はログイン名）")
+    add_sheet_option(p)
     add_store_options(p)
     p.set_defaults(handler=run_init)
 
@@ -30,10 +31,50 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run_demo)
 
 
-def _recovery_kit(ctx: Context, store_dir: Path, council: str, recovery_key: str, heading: str) -> None:
+def add_sheet_option(p) -> None:
+    p.add_argument("--sheet", metavar="FILE.pdf", default=None,
+                   help="復旧シート（復旧キーと同期ファイルの復旧用の鍵を1枚にまとめたPDF）をこのファイルに保存します。"
+                        "印刷したらファイルは削除してください")
+
+
+def sheet_path(ctx: Context) -> Path | None:
+    """Where --sheet asks the 復旧シート to go, checked before anything is made."""
+    if not ctx.args.sheet:
+        return None
+    path = Path(ctx.args.sheet).expanduser().absolute()
+    if path.suffix.lower() != ".pdf":
+        path = path.with_name(path.name + ".pdf")
+    if path.is_dir() or not path.parent.is_dir():
+        raise InvalidInput(f"--sheet「{ctx.args.sheet}」にはPDFファイルを保存できません。"
+                           "今あるフォルダの中のファイル名（例：復旧シート.pdf）を指定してください。")
+    return path
+
+
+def write_sheet(ctx: Context, path: Path | None, council: str, recovery_key: str, device_name: str = "") -> bool:
+    """The 復旧シート as an owner-only PDF; a failure is said on stderr (the key is on screen)."""
+    if path is None:
+        return True
+    from shakyo_desk.domain import clock
+    from shakyo_desk.reports.recovery_sheet import RecoverySheet, write_recovery_sheet
+
+    try:
+        write_recovery_sheet(path, RecoverySheet(council, str(recovery_key), clock.today(),
+                                                 getattr(recovery_key, "identity", "") or "", device_name))
+    except OSError:
+        ctx.note(f"復旧シートを「{path}」に保存できませんでした。表示された復旧キーを書き写すか、"
+                 "保存先を変えて作り直してください。")
+        return False
+    if not ctx.json:
+        ctx.note(f"復旧シートを保存しました：{path}\n"
+                 "印刷して金庫など鍵のかかる場所に保管し、印刷したらこのファイルを削除してください。")
+    return True
+
+
+def _recovery_kit(ctx: Context, store_dir: Path, council: str, recovery_key: str, heading: str,
+                  sheet: Path | None = None) -> None:
     ctx.emit(
         {"store": str(store_dir), "council": council, "recovery_key": recovery_key,
-         "recovery_identity": recovery_key.identity},
+         "recovery_identity": recovery_key.identity, **({"recovery_sheet": str(sheet)} if sheet else {})},
         [
             heading,
             f"  データフォルダ：{store_dir}",
@@ -61,6 +102,7 @@ def run_init(ctx: Context) -> int:
     store_dir = ctx.store_dir().absolute()
     login = validate_login(ctx.login())
     _refuse_existing(store_dir)
+    sheet = sheet_path(ctx)
     passphrase = validate_passphrase(ctx.passphrase(confirm=True, prompt="新しいパスフレーズ（8文字以上）："))
     store, recovery_key = create_store(
         store_dir, ctx.args.council, login, passphrase,
@@ -72,8 +114,8 @@ def run_init(ctx: Context) -> int:
         council = get_settings(store).name
     finally:
         store.close()
-    _recovery_kit(ctx, store_dir, council, recovery_key, "社協デスクのデータフォルダを作りました。")
-    return 0
+    _recovery_kit(ctx, store_dir, council, recovery_key, "社協デスクのデータフォルダを作りました。", sheet)
+    return 0 if write_sheet(ctx, sheet, council, recovery_key) else 1
 
 
 def run_demo(ctx: Context) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QMessageBox, QProgressDialog, QPushButton,
+    QCheckBox, QDialog, QDialogButtonBox, QLabel, QMessageBox, QProgressDialog,
     QVBoxLayout, QWidget,
 )
 
@@ -83,12 +83,17 @@ class RecoveryKeyDialog(QDialog):
         self.key_label = QLabel("  ".join(group_key(key)))
         self.key_label.setFont(mono_font(16))
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        keep = QLabel(tr("印刷するか、紙に正確に書き写して、金庫など鍵のかかる安全な場所に保管してください。"
-                         "このキーがあれば誰でもデータを開けます。パソコンやスマートフォンには保存しないでください。"))
+        from shakyo_desk.reports.recovery_sheet import KEY_ALPHABET
+        from shakyo_desk.ui.recovery_print import RecoverySheetButtons, make_sheet
+
+        keep = QLabel(tr(KEY_ALPHABET) + "\n" + tr(
+            "復旧シートを印刷して（プリンターがなければPDFとして保存して印刷し、ファイルは削除して）、"
+            "金庫などパソコンとは別の鍵のかかる場所に保管してください。このキーがあれば誰でもデータを開けます。"
+            "写真に撮ったり、パソコンやスマートフォンに残したりしないでください。"))
         keep.setWordWrap(True)
-        self.print_button = QPushButton(tr("印刷する…"))
-        self.print_button.clicked.connect(self._print)
-        self.confirm = QCheckBox(tr("復旧キーを印刷するか書き写して、安全な場所に保管しました"))
+        self.sheet_buttons = RecoverySheetButtons(lambda: make_sheet(self.council_name, self.key), self)
+        self.print_button, self.save_button = self.sheet_buttons.print_button, self.sheet_buttons.save_button
+        self.confirm = QCheckBox(tr("復旧シートを印刷して（または書き写して）、安全な場所に保管しました"))
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("閉じる"))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
@@ -98,18 +103,10 @@ class RecoveryKeyDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.key_label)
         layout.addWidget(keep)
-        row = QHBoxLayout()
-        row.addWidget(self.print_button)
-        row.addStretch(1)
-        layout.addLayout(row)
+        layout.addWidget(self.sheet_buttons)
         layout.addWidget(self.confirm)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
-
-    def _print(self) -> None:
-        from shakyo_desk.ui.recovery_print import print_recovery_key
-
-        print_recovery_key(self, self.council_name, self.key)
 
     def reject(self) -> None:  # Esc does not close it before the key is kept
         if self.confirm.isChecked():

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from shakyo_desk.domain.errors import StoreError, UserError
 from shakyo_desk.domain.text import clean
-from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.store import MIN_PASSPHRASE, Store, create_store, validate_login
-from shakyo_desk.domain import clock
 
 CREATE, JOIN = "create", "join"
 # Step names (the wizard maps each to a page).
@@ -247,27 +244,3 @@ def group_key(key: str) -> list[str]:
     """The recovery key as groups of five for reading aloud and copying."""
     return [g for g in key.replace(" ", "").split("-") if g]
 
-
-def recovery_sheet_html(council_name: str, key: str, today: date | None = None) -> str:
-    """The printed recovery-key page (simple HTML for QTextDocument)."""
-    today = today or clock.today()
-    groups = "&nbsp;&nbsp;".join(group_key(key))
-    identity = getattr(key, "identity", "")
-    identity_html = (f'<p>{tr("同期ファイルの復旧用の鍵（age）")}：<br/>'
-                     f'<span style="font-family: monospace; font-size: 10pt;">{identity}</span></p>') if identity else ""
-    return f"""
-<html><body style="font-size: 12pt;">
-<h1 style="font-size: 20pt;">{tr("社協デスク 復旧キー")}</h1>
-<p>{tr("社協名")}：{council_name}<br/>{tr("作成日")}：{format_wareki(today)}</p>
-<p style="font-family: 'BIZ UDGothic', monospace; font-size: 22pt; font-weight: bold;
- border: 2px solid black; padding: 12pt;">{groups}</p>
-{identity_html}
-<h2 style="font-size: 14pt;">{tr("この紙の扱い")}</h2>
-<ul>
-<li>{tr("全員がパスフレーズを忘れたときや、パソコンを入れ替えるときに、このキーでデータを開けます。")}</li>
-<li>{tr("このキーがあれば誰でもデータを読めます。金庫など鍵のかかる安全な場所に保管してください。")}</li>
-<li>{tr("コピーを取ったり、写真に撮ったり、パソコンに保存したりしないでください。")}</li>
-<li>{tr("なくした場合は、すぐに管理者に相談してください。")}</li>
-</ul>
-</body></html>
-"""

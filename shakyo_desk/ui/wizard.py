@@ -18,7 +18,9 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui import setup_state as steps
 from shakyo_desk.ui.appearance import set_scaled_font
+from shakyo_desk.reports.recovery_sheet import KEY_ALPHABET
 from shakyo_desk.ui.dialogs import ErrorLabel, error_text
+from shakyo_desk.ui.recovery_print import RecoverySheetButtons, make_sheet
 from shakyo_desk.ui.setup_state import CREATE, JOIN, SetupResult, SetupState, group_key
 from shakyo_desk.ui.style import mono_font
 from shakyo_desk.ui.wizard_join import JoinAccountPage, JoinFilePage
@@ -102,8 +104,9 @@ class AdminPage(QWizardPage):
         form.addRow(tr("ログイン名"), self.login)
         form.addRow(tr("表示名（氏名）"), self.display_name)
         add_passphrase_rows(form, self.passphrase, self.passphrase_again, self.strength)
-        form.addRow(hint_label(tr("パスフレーズは、覚えやすい言葉をいくつか組み合わせた長めのものがおすすめです。\n"
-                                  "データはこのパスフレーズで守られます。")))
+        form.addRow(hint_label(tr("パスフレーズは、社協デスクを開くたびにログイン名と一緒に入力する、あなただけの合言葉です。"
+                                  "覚えやすい言葉をいくつか組み合わせた長めのもの（例：やまざと みかん 坂道）がおすすめです。\n"
+                                  "データはこのパスフレーズで守られます。紙に書いて貼ったり、人に教えたりしないでください。")))
         form.addRow(self.errors)
         for edit in (self.login, self.display_name, self.passphrase, self.passphrase_again):
             edit.textChanged.connect(self._changed)
@@ -202,16 +205,18 @@ class RecoveryPage(QWizardPage):
         self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.key_label.setStyleSheet("border: 2px solid #333; padding: 14px; background: #fffdf2;")
+        self.key_caption = hint_label(tr(KEY_ALPHABET))
         self.identity_caption = hint_label(tr(
-            "同期ファイルの復旧用の鍵（アプリが使えなくなっても、age という一般的な道具で同期ファイルを開けます）："))
+            "同期ファイルの復旧用の鍵：社協デスクそのものが使えなくなったときに、端末どうしでやりとりした同期ファイルから"
+            "記録を取り出すための鍵です（ふだんは使いません。復旧シートにQRコードと一緒に印刷されます）："))
         self.identity_label = QLabel()
         set_scaled_font(self.identity_label, mono_font(10))
         self.identity_label.setWordWrap(True)
         self.identity_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.identity_label.setStyleSheet("border: 1px solid #999; padding: 8px; background: #fffdf2;")
         self.instructions = hint_label("")
-        self.print_button = QPushButton(tr("印刷する"))
-        self.print_button.clicked.connect(self._print)
+        self.sheet_buttons = RecoverySheetButtons(self._sheet)
+        self.print_button, self.save_button = self.sheet_buttons.print_button, self.sheet_buttons.save_button
         self.confirm = QCheckBox()
         self.confirm.toggled.connect(self.completeChanged)
         self.errors = ErrorLabel()
@@ -222,13 +227,11 @@ class RecoveryPage(QWizardPage):
         layout.addWidget(self.busy_label)
         layout.addWidget(self.busy)
         layout.addWidget(self.key_label)
+        layout.addWidget(self.key_caption)
         layout.addWidget(self.identity_caption)
         layout.addWidget(self.identity_label)
         layout.addWidget(self.instructions)
-        row = QHBoxLayout()
-        row.addWidget(self.print_button)
-        row.addStretch(1)
-        layout.addLayout(row)
+        layout.addWidget(self.sheet_buttons)
         layout.addWidget(self.confirm)
         layout.addWidget(self.errors)
         layout.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -237,7 +240,7 @@ class RecoveryPage(QWizardPage):
 
     def _show_created(self, created: bool) -> None:
         with_identity = created and bool(getattr(self.state.recovery_key, "identity", ""))
-        for w in (self.key_label, self.instructions, self.print_button, self.confirm):
+        for w in (self.key_label, self.key_caption, self.instructions, self.sheet_buttons, self.confirm):
             w.setVisible(created)
         for w in (self.identity_caption, self.identity_label):
             w.setVisible(with_identity)
@@ -271,8 +274,12 @@ class RecoveryPage(QWizardPage):
         self._wizard.store = result.store
         self.key_label.setText("  ".join(group_key(key)))
         self.identity_label.setText(getattr(key, "identity", ""))
-        keep = tr("この復旧キーを印刷するか、紙に正確に書き写して、金庫など鍵のかかる安全な場所に保管してください。"
-                  "このキーがあれば誰でもデータを開けます。パソコンやスマートフォンには保存しないでください。")
+        keep = tr("「印刷する」で、必要なものが全部のった1枚の「復旧シート」を印刷して、金庫などパソコンとは別の"
+                  "鍵のかかる場所に保管してください。プリンターがなければ「PDFとして保存する」で保存し、印刷してから"
+                  "ファイルを削除します。このキーがあれば誰でもデータを開けます。写真に撮ったり、パソコンや"
+                  "スマートフォンに残したりしないでください。\n"
+                  "パスフレーズ（ふだんログインのときに入力する合言葉）とは別のものです。復旧キーは、全員がパスフレーズを"
+                  "忘れたときや、パソコンが壊れたときだけ使います。")
         if self.state.joining:
             self.setSubTitle(tr("この端末でパスフレーズを忘れたときに、データを取り戻すためのキーです。"
                                 "\nこの画面は一度しか表示されません。"))
@@ -286,8 +293,7 @@ class RecoveryPage(QWizardPage):
                 self.errors.show_error(result.enrolment_warning)
         self.instructions.setText(keep)
         self.confirm.setText(
-            tr("復旧キーと同期ファイルの復旧用の鍵を印刷するか書き写して、安全な場所に保管しました")
-            if getattr(key, "identity", "") else tr("復旧キーを印刷するか書き写して、安全な場所に保管しました"))
+            tr("復旧シートを印刷して（または書き写して）、安全な場所に保管しました"))
         self._show_created(True)
         self._wizard.setOption(QWizard.WizardOption.NoCancelButton, True)
         self.completeChanged.emit()
@@ -312,13 +318,9 @@ class RecoveryPage(QWizardPage):
         if errors is not None and self._error is not None:
             errors.show_error(error_text(self._error))
 
-    def _print(self) -> None:
-        from shakyo_desk.ui.recovery_print import print_recovery_key
-
-        name = self.state.council_name
-        if self.state.device_name:  # each installation has its own key: say which one on paper
-            name = tr("{council}（端末：{device}）", council=name, device=self.state.device_name)
-        print_recovery_key(self, name, self.state.recovery_key)
+    def _sheet(self):
+        """The 復旧シート of the key just made; a joined installation's names its device."""
+        return make_sheet(self.state.council_name, self.state.recovery_key, self.state.device_name)
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.state.created and self.confirm.isChecked()

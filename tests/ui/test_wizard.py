@@ -4,7 +4,7 @@ from PySide6.QtWidgets import QWizard
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.store import unlock, unlock_with_recovery
-from shakyo_desk.ui.setup_state import SetupState, group_key, passphrase_strength, recovery_sheet_html
+from shakyo_desk.ui.setup_state import SetupState, group_key, passphrase_strength
 from shakyo_desk.ui.wizard import SetupWizard
 from tests.ui.helpers import type_text
 
@@ -101,13 +101,3 @@ def test_setup_state_rules(tmp_path):
     assert passphrase_strength("abc")[0] == 0
     assert passphrase_strength("ひだまり 坂道 2025 みかん")[0] == 3
     assert group_key("AAAAA-BBBBB-CCCCC") == ["AAAAA", "BBBBB", "CCCCC"]
-    html = recovery_sheet_html("村社協", "AAAAA-BBBBB")
-    assert "AAAAA" in html and "村社協" in html and "金庫" in html
-
-
-def test_printed_sheet_carries_the_recovery_identity_when_there_is_one():
-    from shakyo_desk.store.store import RecoveryKey
-
-    html = recovery_sheet_html("村社協", RecoveryKey("AAAAA-BBBBB", "AGE-SECRET-KEY-1QQQ"))
-    assert "AGE-SECRET-KEY-1QQQ" in html and "AAAAA" in html
-    assert "AGE-SECRET-KEY" not in recovery_sheet_html("村社協", "AAAAA-BBBBB")
