@@ -76,6 +76,7 @@ from shakyo_desk.domain.roles import (
 )
 from shakyo_desk.store.exchange import chains
 from shakyo_desk.store.models import ChangeLog, District, Household, Roster, Staff
+from shakyo_desk.store.nouns import NOUNS  # what the messages call each record, as the audit viewer
 from shakyo_desk.sync import authorship
 from shakyo_desk.sync import roster as rosters
 
@@ -96,16 +97,6 @@ WRITERS: dict[str, frozenset[str]] = {
     **{entity: FIELD_WORK for entity in (
         "place", "salon_session", "salon_regular", "attendance", "remark", "household", "person", "contact",
         "consent", "concern_sheet", "sheet_status_change", "referral")},
-}
-
-# What the messages call each record (as the audit viewer does).
-NOUNS = {
-    "council": "社協の設定", "district": "地区", "staff": "アカウント", "household": "世帯", "person": "世帯員",
-    "agency": "関係機関", "concern_category": "困りごとの分類", "place": "地域の拠点", "contact": "訪問記録",
-    "salon": "サロン", "salon_regular": "サロンの常連", "salon_session": "サロンの開催", "attendance": "サロンの参加",
-    "remark": "つぶやき", "concern_sheet": "把握シート", "sheet_status_change": "把握シートの状況",
-    "referral": "つなぎ", "consent": "本人同意", "conference": "会議", "conference_member": "会議の構成員",
-    "conference_case": "会議で扱う世帯", "handout_copy": "配布資料の控え",
 }
 
 MAX_DOUBTS = 20_000  # changes kept for `finish()`; a bundle with more doubtful ones is refused at once

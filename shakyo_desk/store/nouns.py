@@ -1,0 +1,11 @@
+"""What messages call each kind of synced record (``models.SYNCED_MODELS``): the audit viewer
+(services/audit_log.py) and the sync author check (exchange/authors.py) say the same."""
+
+NOUNS = {
+    "council": "社協の設定", "district": "地区", "staff": "アカウント", "household": "世帯", "person": "世帯員",
+    "agency": "関係機関", "concern_category": "困りごとの分類", "place": "地域の拠点", "contact": "訪問記録",
+    "salon": "サロン", "salon_regular": "サロンの常連", "salon_session": "サロンの開催", "attendance": "サロンの参加",
+    "remark": "つぶやき", "concern_sheet": "把握シート", "sheet_status_change": "把握シートの状況",
+    "referral": "つなぎ", "consent": "本人同意", "conference": "会議", "conference_member": "会議の構成員",
+    "conference_case": "会議で扱う世帯", "handout_copy": "配布資料の控え",
+}
