@@ -1,7 +1,8 @@
 """`import FILE --kind households|salon-regulars|agencies`: bring in an existing Excel or CSV
 list. ``--dry-run`` lists every problem by row and changes nothing; without it nothing is
 imported while problems remain, unless ``--skip-invalid`` (then the valid rows only, and the
-rows left out are listed)."""
+rows left out are listed). ``--add-districts`` registers the districts the list names that the
+register lacks, in the import's transaction (the dry run lists them)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ def register(subparsers) -> None:
                    help="（salon-regulars）サロン名の列がない行を常連として登録するサロン")
     p.add_argument("--flag", metavar="FLAG", action="append", default=[],
                    help="（households）取り込むすべての世帯に付ける特徴（例：一人暮らし高齢者）。何度でも指定できます")
+    p.add_argument("--add-districts", action="store_true",
+                   help="（households）名簿にあって、まだ登録されていない地区を登録してから取り込みます"
+                        "（--dry-run では登録する地区を表示します）。特徴ごとの○の列（一人暮らし・要介護 など）は"
+                        "見出しから読み取ります")
     add_store_options(p)
     p.set_defaults(handler=run_import)
 
@@ -52,11 +57,14 @@ def run_import(ctx: Context) -> int:
         raise InvalidInput("--salon は --kind salon-regulars のときだけ使えます。")
     if args.flag and args.kind != "households":
         raise InvalidInput("--flag は --kind households のときだけ使えます。")
+    if args.add_districts and args.kind != "households":
+        raise InvalidInput("--add-districts は --kind households のときだけ使えます。")
     with ctx.open_store() as store:
         table = load_table(store, path, sheet=args.sheet)
         mapping = apply_map_options(table.columns, args.kind, guess_mapping(table.columns, args.kind), args.map)
         options = ImportOptions(default_district_id=_district_id(store, args.district),
-                                default_salon_id=_salon_id(store, args.salon), household_flags=tuple(args.flag))
+                                default_salon_id=_salon_id(store, args.salon), household_flags=tuple(args.flag),
+                                add_districts=args.add_districts)
         if args.dry_run:
             preview = preview_import(store, table, args.kind, mapping, options)
             ctx.emit(document(preview), preview_text(preview, table) + [
@@ -108,6 +116,7 @@ def document(preview) -> dict:
         "rows": {"total": len(preview.rows), "ready": preview.ready_rows, "problem": preview.problem_rows,
                  "blank": preview.blank_rows},
         "households": preview.households, "persons": preview.persons, "items": preview.items,
+        "new_districts": [d.path for d in preview.new_districts], "add_districts": preview.add_districts,
         "problems": [{"row": p.row, "column": p.column, "message": p.message, "blocking": p.blocking}
                      for p in preview.problems],
     }
@@ -142,6 +151,14 @@ def preview_text(preview, table) -> list[str]:
     else:
         counts += f"　登録：{_kind_label(preview.kind)} {preview.items}件"
     lines.append(counts)
+    if preview.new_districts:
+        named = "、".join(f"{d.path}（{d.rows}行）" for d in preview.new_districts)
+        if preview.add_districts:
+            lines.append(f"登録する地区（{len(preview.new_districts)}）：{named}"
+                         "（取り込む世帯が使う地区だけを登録します）")
+        else:
+            lines.append(f"登録されていない地区（{len(preview.new_districts)}）：{named}")
+            lines.append("  --add-districts を付けると、これらの地区を登録してから取り込みます。")
     problems = preview.problems
     if problems:
         lines.append("問題と注意：")
@@ -170,7 +187,7 @@ def result_document(result, table) -> dict:
         "regulars": result.regulars, "imported_rows": list(result.imported_rows),
         "skipped_rows": [{"row": r.number, "problems": [p.message for p in r.problems if p.blocking]}
                          for r in result.skipped],
-        "blank_rows": result.blank_rows,
+        "blank_rows": result.blank_rows, "districts_added": list(result.districts),
     }
 
 
@@ -182,6 +199,8 @@ def result_text(result, table) -> list[str]:
     else:
         what = f"関係機関 {result.agencies}件"
     lines = [f"{_source(table)}から {what}を取り込みました（{len(result.imported_rows)}行）。"]
+    if result.districts:
+        lines.append(f"地区を{len(result.districts)}件登録しました：{'、'.join(result.districts)}")
     if result.skipped:
         lines.append(f"問題があったため取り込まなかった行：{len(result.skipped)}行")
         for row in result.skipped:

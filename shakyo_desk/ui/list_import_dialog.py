@@ -5,7 +5,9 @@ what kind of list it is; every column of the file is listed with a few of its va
 field it will fill (guessed from its header; 「取り込まない」 to leave it out). 「確認する」 checks
 every row in the worker (a progress dialog that may be cancelled: checking changes nothing).
 **2. 確認**: each row with its state and problems, problems highlighted, the counts
-「取り込める n行／問題あり m行」. 「取り込む」 is enabled only when nothing is wrong, or when
+「取り込める n行／問題あり m行」. Districts the list names that the register lacks are listed
+above the rows with one checkbox, 「この地区を登録して取り込む」, which checks again with them
+registered by the import (in its transaction). 「取り込む」 is enabled only when nothing is wrong, or when
 「問題のある行を除いて取り込む」 is ticked; it asks once more, then imports in the worker in one
 transaction and says what was imported. ``imported`` is emitted so lists can refresh.
 
@@ -30,7 +32,7 @@ from shakyo_desk.domain.vocab import HOUSEHOLD_FLAGS
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.imports import (
     AGENCIES, BLANK, HOUSEHOLDS, KINDS, PROBLEM, SALON_REGULARS, WARNING, ImportOptions, ImportPreview, ImportResult,
-    SheetTable, apply_import, fields_of, guess_mapping, kind_label, load_table, preview_import,
+    SheetTable, apply_import, fields_of, guess_mapping, is_flag_field, kind_label, load_table, preview_import,
 )
 from shakyo_desk.store.services.districts import list_districts
 from shakyo_desk.store.services.salons import list_salons
@@ -74,6 +76,16 @@ def result_text(result: ImportResult) -> str:
     return text
 
 
+def new_districts_text(preview: ImportPreview) -> str:
+    named = "、".join(tr("{path}（{n}行）", path=d.path, n=d.rows) for d in preview.new_districts)
+    if preview.add_districts:
+        return tr("取り込むときに登録する地区（{n}）：{named}\n取り込む世帯が使う地区だけを登録します。",
+                  n=len(preview.new_districts), named=named)
+    return tr("名簿にあって、まだ登録されていない地区（{n}）：{named}\n"
+              "登録すると、これらの地区の行も取り込めます。地区名の書き間違いがないか確かめてください。",
+              n=len(preview.new_districts), named=named)
+
+
 def counts_text(preview: ImportPreview) -> str:
     text = tr("取り込める {ready}行／問題あり {bad}行", ready=preview.ready_rows, bad=preview.problem_rows)
     if preview.blank_rows:
@@ -83,7 +95,10 @@ def counts_text(preview: ImportPreview) -> str:
 
 def plan_text(preview: ImportPreview) -> str:
     if preview.kind == HOUSEHOLDS:
-        return tr("取り込むと、{h}世帯（世帯員 {p}人）を登録します。", h=preview.households, p=preview.persons)
+        text = tr("取り込むと、{h}世帯（世帯員 {p}人）を登録します。", h=preview.households, p=preview.persons)
+        if preview.add_districts:
+            text += tr("使われている新しい地区も登録します。")
+        return text
     if preview.kind == SALON_REGULARS:
         return tr("取り込むと、サロンの常連 {n}人を登録します。", n=preview.items)
     return tr("取り込むと、関係機関 {n}件を登録します。", n=preview.items)
@@ -106,6 +121,7 @@ class ListImportDialog(QDialog):
         self.result: ImportResult | None = None
         self.busy: QProgressDialog | None = None
         self._cancel = False
+        self._refocus: QWidget | None = None
         self.combos: dict[int, QComboBox] = {}
         self.districts = []
         self.salons = []
@@ -278,6 +294,7 @@ class ListImportDialog(QDialog):
     def _file_loaded(self, table: SheetTable) -> None:
         self.choose_button.setEnabled(True)
         self.table_data = table
+        self._tick_add_districts(False)  # asked again for each list
         self.sheet.blockSignals(True)
         self.sheet.clear()
         for name in table.sheets:
@@ -328,8 +345,13 @@ class ListImportDialog(QDialog):
             samples.setWordWrap(True)
             combo = QComboBox()
             combo.addItem(tr("取り込まない"), None)
-            for spec in specs:
+            for spec in [s for s in specs if not is_flag_field(s.key)]:
                 combo.addItem(tr(spec.label) + ("＊" if spec.required else ""), spec.key)
+            flags = [s for s in specs if is_flag_field(s.key)]
+            if flags:  # one ○ column per flag, after the ordinary fields
+                combo.insertSeparator(combo.count())
+                for spec in flags:
+                    combo.addItem(tr(spec.label), spec.key)
             combo.setCurrentIndex(max(0, combo.findData(mapping.get(column.index))))
             combo.setAccessibleName(tr("「{label}」の列（{letter}列）を取り込む項目", label=column.label,
                                        letter=column.letter))
@@ -354,7 +376,8 @@ class ListImportDialog(QDialog):
         flag = self.flag.currentData() if kind == HOUSEHOLDS else ""
         return ImportOptions(default_district_id=self.district.currentData() if kind == HOUSEHOLDS else None,
                              default_salon_id=self.salon.currentData() if kind == SALON_REGULARS else None,
-                             household_flags=(flag,) if flag else ())
+                             household_flags=(flag,) if flag else (),
+                             add_districts=kind == HOUSEHOLDS and self.add_districts.isChecked())
 
     # ---- checking (the dry run) ---------------------------------------------------------
 
@@ -380,6 +403,9 @@ class ListImportDialog(QDialog):
 
     def _check_failed(self, error: BaseException) -> None:
         self._end_busy()
+        self._refocus = None
+        if self.preview is not None:  # the tick says what the preview shown was checked with
+            self._tick_add_districts(self.preview.add_districts)
         if isinstance(error, _Cancelled):
             self.errors.show_error(tr("確認を中止しました。何も変わっていません。"))
             return
@@ -391,7 +417,8 @@ class ListImportDialog(QDialog):
         self.result = None
         self._show_preview()
         self.stack.setCurrentIndex(1)
-        self.preview_table.setFocus()
+        (self._refocus or self.preview_table).setFocus()
+        self._refocus = None
 
     # ---- step 2: the preview ------------------------------------------------------------
 
@@ -405,6 +432,18 @@ class ListImportDialog(QDialog):
         self.plan = QLabel()
         self.plan.setWordWrap(True)
         self.file_problems = ErrorLabel()
+        self.districts_box = QFrame()
+        self.districts_box.setObjectName("newDistricts")
+        self.districts_box.setStyleSheet("#newDistricts { background: #fff4d6; border: 1px solid #d9b650; }")
+        self.districts_label = QLabel()
+        self.districts_label.setWordWrap(True)
+        self.add_districts = QCheckBox(tr("この地区を登録して取り込む(&D)"))
+        self.add_districts.setAccessibleName(tr("名簿にあって、まだ登録されていない地区を登録して取り込む"))
+        self.add_districts.toggled.connect(self._add_districts_toggled)
+        box = QVBoxLayout(self.districts_box)
+        box.addWidget(self.districts_label)
+        box.addWidget(self.add_districts, 0, Qt.AlignmentFlag.AlignLeft)
+        self.districts_box.setVisible(False)
         self.preview_table = make_table(("行", "氏名・名称", "状態", "問題・注意"), (64, 160, 190))
         self.preview_table.setAccessibleName(tr("行ごとの確認の結果"))
         self.preview_table.setWordWrap(True)
@@ -439,6 +478,7 @@ class ListImportDialog(QDialog):
         layout.addWidget(self.counts)
         layout.addWidget(self.plan)
         layout.addWidget(self.file_problems)
+        layout.addWidget(self.districts_box)
         layout.addWidget(self.preview_table, 1)
         layout.addLayout(ticks)
         layout.addWidget(self.done_label)
@@ -456,6 +496,10 @@ class ListImportDialog(QDialog):
             self.file_problems.clear_error()
         self.done_label.setVisible(False)
         self.review_errors.clear_error()
+        self.districts_box.setVisible(bool(preview.new_districts))
+        self.districts_label.setText(new_districts_text(preview) if preview.new_districts else "")
+        self._tick_add_districts(preview.add_districts)
+        self.add_districts.setEnabled(self.result is None)
         table = self.preview_table
         table.setRowCount(len(preview.rows))
         for r, row in enumerate(preview.rows):
@@ -485,6 +529,17 @@ class ListImportDialog(QDialog):
         self.skip_invalid.setEnabled(bool(preview.problem_rows and preview.ready_rows and not preview.file_problems))
         self._filter_rows()
         self._update_apply()
+
+    def _add_districts_toggled(self) -> None:
+        """One confirmation: check again with the new districts registered by the import (or not)."""
+        if self.preview is not None and self.result is None:
+            self._refocus = self.add_districts
+            self.run_check()
+
+    def _tick_add_districts(self, ticked: bool) -> None:
+        self.add_districts.blockSignals(True)
+        self.add_districts.setChecked(ticked)
+        self.add_districts.blockSignals(False)
 
     def _filter_rows(self) -> None:
         if self.preview is None:
@@ -536,6 +591,7 @@ class ListImportDialog(QDialog):
         self.apply_button.setEnabled(False)
         self.apply_button.setDefault(False)
         self.skip_invalid.setEnabled(False)
+        self.add_districts.setEnabled(False)
         self.back_button.setEnabled(False)
         self.close_button.setDefault(True)
         self.close_button.setFocus()

@@ -5,17 +5,18 @@ See docs/architecture.md, "Importing existing lists"."""
 
 from shakyo_desk.store.imports.fields import (
     AGENCIES, HOUSEHOLDS, KIND_LABELS, KINDS, SALON_REGULARS, FieldSpec, apply_map_options, field_label, fields_of,
-    guess_mapping, kind_label,
+    guess_mapping, is_flag_field, kind_label,
 )
 from shakyo_desk.store.imports.reader import Column, SheetTable, SourceRow, decode_csv, read_table
 from shakyo_desk.store.imports.service import (
-    BLANK, OK, PROBLEM, WARNING, ImportHasProblems, ImportOptions, ImportPreview, ImportResult, PreviewRow, Problem,
-    apply_import, load_table, preview_import, require_import_right,
+    BLANK, OK, PROBLEM, WARNING, ImportHasProblems, ImportOptions, ImportPreview, ImportResult, NewDistrict, PreviewRow,
+    Problem, apply_import, load_table, preview_import, require_import_right,
 )
 
 __all__ = [
     "AGENCIES", "BLANK", "HOUSEHOLDS", "KINDS", "KIND_LABELS", "OK", "PROBLEM", "SALON_REGULARS", "WARNING",
-    "Column", "FieldSpec", "ImportHasProblems", "ImportOptions", "ImportPreview", "ImportResult", "PreviewRow",
-    "Problem", "SheetTable", "SourceRow", "apply_import", "apply_map_options", "decode_csv", "field_label",
-    "fields_of", "guess_mapping", "kind_label", "load_table", "preview_import", "read_table", "require_import_right",
+    "Column", "FieldSpec", "ImportHasProblems", "ImportOptions", "ImportPreview", "ImportResult", "NewDistrict",
+    "PreviewRow", "Problem", "SheetTable", "SourceRow", "apply_import", "apply_map_options", "decode_csv",
+    "field_label", "fields_of", "guess_mapping", "is_flag_field", "kind_label", "load_table", "preview_import",
+    "read_table", "require_import_right",
 ]

@@ -37,14 +37,54 @@ class FieldSpec:
     exact: tuple[str, ...] = ()    # or is exactly one of these (short, ambiguous words)
     required: bool = False
     note: str = ""                 # one line on what the column may hold
+    unless: tuple[str, ...] = ()   # but not when it contains one of these
+    names: tuple[str, ...] = ()    # other names --map accepts for it
+
+    @property
+    def flag(self) -> str | None:
+        """The flag a ○ column sets (``flag:一人暮らし高齢者``), or None."""
+        return self.key[len(FLAG_PREFIX):] if self.key.startswith(FLAG_PREFIX) else None
 
 
 def _f(key, label, words=(), exact=(), required=False, note=""):
     return FieldSpec(key, label, tuple(words), tuple(exact), required, note)
 
 
+# A column per flag, marked ○/✓/1/はい (or ×/空/0/いいえ): the flag, then the words its header
+# may use (NFKC-normalised and folded as every header). Household flags first, then the
+# person's; 障がい and 外国籍 are both (the person's, and the household's through them). Checked
+# before the other fields, so 「要介護区分」 is not taken for 世帯の特徴; 避難行動要支援者 before 要支援.
+FLAG_PREFIX = "flag:"
+FLAG_HEADERS: dict[str, tuple[str, ...]] = {
+    "一人暮らし高齢者": ("一人暮らし", "ひとり暮らし", "独り暮らし", "1人暮らし", "独居", "単身高齢", "ひとりぐらし"),
+    "高齢者のみ": ("高齢者のみ", "高齢者世帯", "高齢世帯", "高齢夫婦", "高齢者二人", "老老", "老々"),
+    "ひとり親": ("ひとり親", "一人親", "母子", "父子"),
+    "8050": ("8050",),
+    "避難行動要支援者": ("避難行動要支援", "避難行動要援護", "災害時要援護", "災害時要支援", "要援護者"),
+    "身寄りなし": ("身寄りなし", "身寄り無", "身寄りがない", "身寄りのない"),
+    "転入者": ("転入",),
+    "要介護": ("要介護", "介護認定"),
+    "要支援": ("要支援",),
+    "障がい": ("障がい", "障害", "障碍"),
+    "認知症": ("認知症",),
+    "ひきこもり": ("ひきこもり", "引きこもり", "引き籠", "引籠"),
+    "生活保護": ("生活保護", "生保", "保護受給"),
+    "外国籍": ("外国籍", "外国人"),
+}
+# A header naming the flags column of words (世帯の特徴) is not a ○ column.
+_FLAG_UNLESS = ("世帯の特徴", "世帯区分", "世帯類型", "世帯状況", "特徴", "名簿")
+
+
+def _flag_spec(flag: str, words: tuple[str, ...]) -> FieldSpec:
+    return FieldSpec(FLAG_PREFIX + flag, f"{flag}（○の列）", words, (), False, "○・✓・1・はい なら該当、空欄・×・0・いいえ なら該当なし",
+                     _FLAG_UNLESS, (flag,))
+
+
+FLAG_FIELDS = tuple(_flag_spec(flag, words) for flag, words in FLAG_HEADERS.items())
+
+
 FIELDS: dict[str, tuple[FieldSpec, ...]] = {
-    HOUSEHOLDS: (
+    HOUSEHOLDS: FLAG_FIELDS + (
         _f("household_key", "世帯番号", ["世帯番号", "世帯no", "世帯コード", "世帯id", "世帯記号"],
            note="同じ番号の行を1つの世帯にまとめます"),
         _f("kana", "フリガナ", ["フリガナ", "ふりがな", "カナ", "よみ", "読み", "kana"]),
@@ -97,6 +137,10 @@ def fields_of(kind: str) -> tuple[FieldSpec, ...]:
     return FIELDS[check_kind(kind)]
 
 
+def is_flag_field(key: str | None) -> bool:
+    return bool(key) and key.startswith(FLAG_PREFIX)
+
+
 def field_label(kind: str, key: str | None) -> str:
     if key is None:
         return tr("取り込まない")
@@ -121,7 +165,7 @@ def all_header_words() -> tuple[str, ...]:
 
 
 def _matches(spec: FieldSpec, text: str) -> bool:
-    if not text:
+    if not text or any(fold_header(w) in text for w in spec.unless):
         return False
     if text in (fold_header(w) for w in spec.exact):
         return True
@@ -165,7 +209,8 @@ def field_by_word(kind: str, word: str) -> str | None:
     if text.casefold() in SKIP_WORDS or text in SKIP_WORDS:
         return None
     for spec in FIELDS[kind]:
-        if text == spec.key or text == spec.label or fold_header(text) == fold_header(spec.label):
+        if (text == spec.key or text == spec.label or fold_header(text) == fold_header(spec.label)
+                or any(fold_header(text) == fold_header(name) for name in spec.names)):
             return spec.key
     raise InvalidInput(tr("「{word}」は{kind}の項目にありません。指定できる項目：{fields}、または「-」（取り込まない）",
                           word=text, kind=kind_label(kind),

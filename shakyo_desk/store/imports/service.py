@@ -17,7 +17,12 @@ Households (one row = one person):
   addresses within one household are a problem); a second phone number or a mobile goes into
   that person's memo; 備考 of the head becomes the household's memo.
 - the district must exist: matched by name, with or without 地区/区, by path (北地区/上町) or
-  reading, width and kana folded.
+  reading, width and kana folded. Districts the register lacks are listed in the preview
+  (``new_districts``); with ``add_districts`` they are registered in the same transaction (through
+  the districts service's ``insert_district``) — only those a written household uses.
+- a column per flag marked ○/✓/1/はい (``flag:…`` fields) sets that flag: a household flag on the
+  household, a person flag (要介護, 障がい …) on the row's person; a cell that is not a mark is a
+  problem of its row.
 - duplicates: the same name, reading and address (readings compared only when both are given,
   birth dates likewise) twice in the file, or already in the register → a problem; when one
   person of a household is a problem, the whole household waits.
@@ -38,15 +43,16 @@ import sqlalchemy as sa
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import manages_registers
 from shakyo_desk.domain.text import clean, fold
-from shakyo_desk.domain.vocab import HOUSEHOLD_FLAGS
+from shakyo_desk.domain.vocab import HOUSEHOLD_FLAGS, PERSON_FLAGS
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.imports import values as V
 from shakyo_desk.store.imports.fields import (
-    AGENCIES, HOUSEHOLDS, SALON_REGULARS, check_kind, field_label, fields_of, kind_label,
+    AGENCIES, FLAG_PREFIX, HOUSEHOLDS, SALON_REGULARS, check_kind, field_label, fields_of, kind_label,
 )
 from shakyo_desk.store.imports.reader import SheetTable, SourceRow, read_table
 from shakyo_desk.store.models import Agency, District, Household, Person, Salon, SalonRegular
 from shakyo_desk.store.services._common import require
+from shakyo_desk.store.services.districts import insert_district
 from shakyo_desk.store.services.households import _person_values, insert_household
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
@@ -64,6 +70,8 @@ STATUS_LABELS = {
 }
 DISTRICT_SUFFIX = re.compile(r"(地区|地域|行政区|区|集落|自治会|町内会|部落)$")
 PATH_SEPARATORS = re.compile(r"[›>＞/／・|｜\\\s]+")
+LEVEL_SEPARATORS = re.compile(r"\s*[›>＞/／|｜\\]\s*")  # between levels of a new district's path
+NEW_DISTRICT = "new:"  # a district to be registered, until it has an id
 
 
 # ---- results ----------------------------------------------------------------------------
@@ -115,6 +123,20 @@ class ImportOptions:
     default_district_id: str | None = None   # households whose row names no district
     default_salon_id: str | None = None      # salon regulars whose row names no salon
     household_flags: tuple[str, ...] = ()    # e.g. 一人暮らし高齢者 for every household of the list
+    add_districts: bool = False              # register the districts the list names that the register lacks
+
+
+@dataclass(frozen=True)
+class NewDistrict:
+    """A district the list names that the register lacks (the first spelling in the list)."""
+
+    name: str
+    parent: str = ""     # the registered or new district above it, as shown (「北地区」); "" at the top
+    rows: int = 0        # rows of the list that name it (or a new district under it)
+
+    @property
+    def path(self) -> str:
+        return f"{self.parent} › {self.name}" if self.parent else self.name
 
 
 @dataclass(frozen=True)
@@ -128,6 +150,8 @@ class ImportPreview:
     households: int = 0     # to be created from the ready rows
     persons: int = 0
     items: int = 0          # agencies or salon regulars
+    new_districts: tuple[NewDistrict, ...] = ()   # named in the list, not registered
+    add_districts: bool = False                   # … and registered by the import
 
     @property
     def ready_rows(self) -> int:
@@ -165,6 +189,7 @@ class ImportResult:
     imported_rows: tuple[int, ...]
     skipped: tuple[PreviewRow, ...]     # rows with problems left out (skip_invalid)
     blank_rows: int
+    districts: tuple[str, ...] = ()     # registered by the import (paths as shown)
 
 
 class ImportHasProblems(InvalidInput):
@@ -216,16 +241,16 @@ def apply_import(store: Store, table: SheetTable, kind: str, mapping: dict[int, 
                 "問題のある行を除いて取り込んでください。", n=preview.problem_rows), preview)
         if not preview.ready_rows:
             raise ImportHasProblems(tr("取り込める行がありません。何も取り込みませんでした。"), preview)
-        counts = _write(w, kind, analysis, progress)
+        counts, added = _write(w, kind, analysis, progress)
         imported = tuple(r.number for r in preview.rows if r.ready)
         skipped = tuple(r for r in preview.rows if r.status == PROBLEM)
         w.audit("list_import.apply", "import", "", {
             "file": table.file_name, "sheet": table.sheet, "format": table.format, "kind": kind,
             "rows": len(preview.rows), "imported_rows": len(imported), "skipped_rows": len(skipped),
-            "blank_rows": preview.blank_rows, **counts,
+            "blank_rows": preview.blank_rows, **counts, "districts": len(added),
         })
     return ImportResult(kind, table.file_name, counts["households"], counts["persons"], counts["agencies"],
-                        counts["regulars"], imported, skipped, preview.blank_rows)
+                        counts["regulars"], imported, skipped, preview.blank_rows, tuple(added))
 
 
 # ---- the analysis ----------------------------------------------------------------------
@@ -255,6 +280,7 @@ class _Row:
 class _Analysis:
     preview: ImportPreview
     plans: list  # (row numbers, plan) of what to write for rows without problems
+    districts: list = field(default_factory=list)  # _Planned districts to register, parents first
 
 
 def _analyse(conn, table: SheetTable, kind: str, mapping: dict[int, str | None], options: ImportOptions,
@@ -310,9 +336,10 @@ def _analyse(conn, table: SheetTable, kind: str, mapping: dict[int, str | None],
     plans: list = []
     counts = {"households": 0, "persons": 0, "items": 0}
     live = [r for r in rows if not r.blank]
+    planned: list[_Planned] = []
     if not file_problems:
         if kind == HOUSEHOLDS:
-            plans = _households(conn, live, single, options, counts)
+            plans, planned = _households(conn, live, single, options, counts)
         elif kind == SALON_REGULARS:
             plans = _salon_regulars(conn, live, single, options, counts)
         else:
@@ -336,9 +363,11 @@ def _analyse(conn, table: SheetTable, kind: str, mapping: dict[int, str | None],
             status = OK
         preview_rows.append(PreviewRow(row.number, row.name, status, tuple(row.problems), row.group))
     mapping_out = tuple((c.letter, c.label, mapping.get(c.index)) for c in table.columns)
+    new_districts = tuple(NewDistrict(p.name, p.parent_path, p.rows) for p in planned)
     preview = ImportPreview(kind, table.file_name, table.sheet, mapping_out, tuple(preview_rows), tuple(file_problems),
-                            counts["households"], counts["persons"], counts["items"])
-    return _Analysis(preview, plans)
+                            counts["households"], counts["persons"], counts["items"], new_districts,
+                            bool(options.add_districts and new_districts))
+    return _Analysis(preview, plans, planned)
 
 
 def _convert(row: _Row, kind: str, columns: dict, today: date) -> None:
@@ -386,6 +415,8 @@ def _cell(kind: str, key: str, cell, today: date, warn):
         return V.head(cell)
     elif key == "household_flags":
         return V.household_flags(cell)
+    elif key.startswith(FLAG_PREFIX):
+        return V.flag_mark(cell, key[len(FLAG_PREFIX):])
     elif key == "address":
         value = V.address(cell)
     elif key in ("notes", "services", "contact"):
@@ -418,11 +449,13 @@ class _Districts:
         by_id = {r.id: r for r in rows}
         self.keys: dict[str, set[str]] = defaultdict(set)
         self.names = {r.id: r.name for r in rows}
+        self.paths: dict[str, str] = {}
         for r in rows:
             path, parent = [r.name], r.parent_id
             while parent in by_id and len(path) < 10:
                 path.insert(0, by_id[parent].name)
                 parent = by_id[parent].parent_id
+            self.paths[r.id] = " › ".join(path)
             stripped_path = "".join(DISTRICT_SUFFIX.sub("", part) or part for part in path)  # 北本町 for 北地区 › 本町
             for key in (_district_key(r.name), _district_key("".join(path)), _district_key(stripped_path),
                         _district_key(r.kana)):
@@ -432,20 +465,81 @@ class _Districts:
                     if short and short != key:
                         self.keys[short].add(r.id)
 
+    def lookup(self, text: str) -> set[str]:
+        key = _district_key(text)
+        return self.keys.get(key) or self.keys.get(DISTRICT_SUFFIX.sub("", key)) or set()
+
     def find(self, text: str) -> tuple[str | None, str | None]:
         """(district id, problem)."""
-        key = _district_key(text)
-        found = self.keys.get(key) or self.keys.get(DISTRICT_SUFFIX.sub("", key)) or set()
+        found = self.lookup(text)
         if len(found) == 1:
             return next(iter(found)), None
         if len(found) > 1:
             return None, tr("地区「{v}」にあてはまる地区が{n}つあります。「北地区/上町」のように上の地区も書いてください。",
                             v=text, n=len(found))
-        return None, tr("地区「{v}」は登録されていません。先に「地区」の画面で登録するか、地区名を直してください。", v=text)
+        return None, tr("地区「{v}」は登録されていません。新しい地区として登録して取り込むか、地区名を直してください。", v=text)
+
+    def path_of(self, district_id: str) -> str:
+        return self.paths.get(district_id, "")
 
 
 def _district_key(text: str) -> str:
     return fold(PATH_SEPARATORS.sub("", text or ""))
+
+
+@dataclass
+class _Planned:
+    ref: str                  # NEW_DISTRICT + n, standing for its id until it is registered
+    name: str
+    parent_ref: str | None    # a registered district's id, another _Planned's ref, or None (top)
+    parent_path: str
+    rows: int = 0
+
+    @property
+    def path(self) -> str:
+        return f"{self.parent_path} › {self.name}" if self.parent_path else self.name
+
+
+class _NewDistricts:
+    """The districts a list names that the register lacks: 「北地区/本町」 with 北地区 registered is
+    本町 under 北地区; 「上町」 and 「上町地区」 are one new district (as matching treats them)."""
+
+    def __init__(self, districts: _Districts):
+        self.districts = districts
+        self.planned: dict[tuple, _Planned] = {}
+
+    def plan(self, text: str) -> tuple[str | None, str | None]:
+        """(the new district's ref, or a problem)."""
+        parts = [p for p in LEVEL_SEPARATORS.split(text.strip()) if p]
+        parent_ref, parent_path, entry, touched = None, "", None, []
+        for depth, part in enumerate(parts):
+            if parent_ref is None or not parent_ref.startswith(NEW_DISTRICT):
+                found = self.districts.lookup("/".join(parts[:depth + 1]))
+                if len(found) == 1:
+                    parent_ref = next(iter(found))
+                    parent_path = self.districts.path_of(parent_ref)
+                    continue
+                if len(found) > 1:
+                    return None, tr("地区「{v}」にあてはまる地区が{n}つあります。「北地区/上町」のように上の地区も書いてください。",
+                                    v="/".join(parts[:depth + 1]), n=len(found))
+            if len(part) > 100:
+                return None, tr("地区名「{v}」が長すぎます（100文字まで）。短くしてください。", v=part)
+            short = _district_key(part)
+            key = (parent_ref, DISTRICT_SUFFIX.sub("", short) or short)
+            entry = self.planned.get(key)
+            if entry is None:
+                entry = self.planned[key] = _Planned(f"{NEW_DISTRICT}{len(self.planned) + 1}", part, parent_ref,
+                                                     parent_path)
+            touched.append(entry)
+            parent_ref, parent_path = entry.ref, entry.path
+        if entry is None:  # every level is registered (a path lookup missed it): nothing to add
+            return parent_ref, None
+        for planned in touched:  # the rows naming a district or one under it
+            planned.rows += 1
+        return entry.ref, None
+
+    def listing(self) -> list[_Planned]:
+        return list(self.planned.values())
 
 
 @dataclass(frozen=True)
@@ -476,13 +570,20 @@ def _same_person(kana_a: str, kana_b: str, birth_a, birth_b) -> bool:
     return (not kana_a or not kana_b or kana_a == kana_b) and (birth_a is None or birth_b is None or birth_a == birth_b)
 
 
-def _households(conn, rows: list[_Row], columns: dict, options: ImportOptions, counts: dict) -> list:
+def _households(conn, rows: list[_Row], columns: dict, options: ImportOptions, counts: dict):
     districts = _Districts(conn)
+    new = _NewDistricts(districts)
     label = {key: column.label for key, column in columns.items()}
     for row in rows:
         text = row.values.get("district", "")
         if text:
             district_id, problem = districts.find(text)
+            if district_id is None and not districts.lookup(text):  # not registered (not ambiguous)
+                ref, plan_problem = new.plan(text)
+                if plan_problem:
+                    problem = plan_problem
+                elif options.add_districts:
+                    district_id, problem = ref, None
             if problem:
                 row.problem(label["district"], problem)
             row.values["district_id"] = district_id
@@ -540,7 +641,16 @@ def _households(conn, rows: list[_Row], columns: dict, options: ImportOptions, c
             plans.append(([r.number for r in group_rows], plan))
             counts["households"] += 1
             counts["persons"] += len(group_rows)
-    return plans
+    return plans, new.listing()
+
+
+def _marked_flags(row: _Row) -> list[str]:
+    """The flags the row's ○ columns set, in column order."""
+    found: list[str] = []
+    for key, value in row.values.items():
+        if key.startswith(FLAG_PREFIX):
+            found.extend(f for f in value if f not in found)
+    return found
 
 
 def _household_plan(group_rows: list[_Row], label: dict, options: ImportOptions):
@@ -577,7 +687,8 @@ def _household_plan(group_rows: list[_Row], label: dict, options: ImportOptions)
     phone = next((r.values.get("phone") for r in members if r.values.get("phone")), "") or head.values.get("mobile", "")
     flags = list(options.household_flags)
     for row in members:
-        for flag in row.values.get("household_flags", []):
+        marked = [f for f in _marked_flags(row) if f in HOUSEHOLD_FLAGS]
+        for flag in [*row.values.get("household_flags", []), *marked]:
             if flag not in flags:
                 flags.append(flag)
     commissioner = next((r.values["welfare_commissioner"] for r in members if r.values.get("welfare_commissioner")), "")
@@ -606,6 +717,9 @@ def _household_plan(group_rows: list[_Row], label: dict, options: ImportOptions)
                   "birth_date": row.values.get("birth_date"), "relation": relation,
                   "age_band": "" if row.values.get("birth_date") else row.values.get("age", ""),
                   "notes": "\n".join(notes), "sort_order": order}
+        person_flags = [f for f in _marked_flags(row) if f in PERSON_FLAGS]
+        if person_flags:
+            member["flags"] = person_flags
         try:
             people.append(_person_values(member, new=True))
         except InvalidInput as error:
@@ -701,15 +815,43 @@ def _agencies(conn, rows: list[_Row], columns: dict, counts: dict) -> list:
 
 # ---- writing -------------------------------------------------------------------------------
 
-def _write(w, kind: str, analysis: _Analysis, progress: Progress | None) -> dict:
+def _register_districts(w, planned: list[_Planned], plans: list) -> tuple[dict[str, str], list[str]]:
+    """The new districts the written households use (and the new ones above them), through the
+    districts service, after the registered ones. Returns (ref → id, paths registered)."""
+    by_ref = {p.ref: p for p in planned}
+    needed: set[str] = set()
+    for _numbers, plan in plans:
+        ref = plan["household"]["district_id"]
+        while ref in by_ref and ref not in needed:
+            needed.add(ref)
+            ref = by_ref[ref].parent_ref
+    if not needed:
+        return {}, []
+    order = w.conn.execute(sa.select(sa.func.count()).select_from(District)
+                           .where(District.deleted_at.is_(None))).scalar_one()
+    ids: dict[str, str] = {}
+    added: list[str] = []
+    for entry in planned:  # parents were planned before their children
+        if entry.ref in needed:
+            parent = ids.get(entry.parent_ref, entry.parent_ref) if entry.parent_ref else None
+            ids[entry.ref] = insert_district(w, entry.name, "", parent, order)
+            order += 1
+            added.append(entry.path)
+    return ids, added
+
+
+def _write(w, kind: str, analysis: _Analysis, progress: Progress | None) -> tuple[dict, list[str]]:
     ready = {r.number for r in analysis.preview.rows if r.ready}
     counts = {"households": 0, "persons": 0, "agencies": 0, "regulars": 0}
     plans = [(numbers, plan) for numbers, plan in analysis.plans if all(n in ready for n in numbers)]
+    district_ids, added = _register_districts(w, analysis.districts, plans) if kind == HOUSEHOLDS else ({}, [])
     total = len(plans)
     for done, (_numbers, plan) in enumerate(plans, start=1):
         if kind == HOUSEHOLDS:
             members = plan["members"]
-            household_id, _ = insert_household(w, dict(plan["household"]), dict(members[0]))
+            household = dict(plan["household"])
+            household["district_id"] = district_ids.get(household["district_id"], household["district_id"])
+            household_id, _ = insert_household(w, household, dict(members[0]))
             for member in members[1:]:
                 w.insert(Person, {"household_id": household_id, **member})
             counts["households"] += 1
@@ -724,4 +866,4 @@ def _write(w, kind: str, analysis: _Analysis, progress: Progress | None) -> dict
             progress(done, total, tr("登録しています（{done}／{total}件）", done=done, total=total))
     if progress:
         progress(total, total, tr("保存しています"))
-    return counts
+    return counts, added

@@ -19,6 +19,7 @@ from shakyo_desk.domain.text import fold
 from shakyo_desk.domain.vocab import HOUSEHOLD_FLAGS, RELATIONS
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
+from shakyo_desk.store.imports.fields import FLAG_HEADERS, fold_header
 from shakyo_desk.store.imports.reader import cell_text
 
 Warn = Callable[[str], None]
@@ -252,6 +253,43 @@ def household_flags(value) -> list[str]:
         if known not in result:
             result.append(known)
     return result
+
+
+# A cell of a ○ column (one column per flag): these say "yes" …
+MARK_YES = {"○", "◯", "〇", "●", "◎", "✓", "✔", "☑", "レ", "v", "1", "はい", "yes", "y", "true", "有", "有り", "あり",
+            "該当", "対象", "該当あり"}
+# … and these "no" (an empty cell too).
+MARK_NO = {"×", "✕", "✗", "☓", "x", "0", "いいえ", "no", "n", "false", "なし", "無し", "無", "ない", "非該当", "該当なし",
+           "対象外", "-", "ー", "―", "－", "—", "空"}
+
+
+def flag_mark(value, flag: str) -> list[str]:
+    """A cell of the ○ column for ``flag``: [flag] for a mark, [] for none. A cell naming a flag
+    (「要介護3」 under 要介護, 「要支援1」 in a 要介護度 column) sets the flag it names. Anything else
+    is a ``CellProblem`` saying how to mark the column."""
+    if value is None or isinstance(value, bool):
+        return [flag] if value else []
+    if isinstance(value, int | float):
+        if value in (0, 1):
+            return [flag] if value == 1 else []
+        raise CellProblem(_mark_problem(cell_text(value), flag))
+    raw = text(value)
+    key = jaconv.kata2hira(unicodedata.normalize("NFKC", raw).casefold().replace(" ", "").rstrip("。."))
+    if key in MARK_NO or raw in MARK_NO or not key:
+        return []
+    if key in MARK_YES or raw in MARK_YES:
+        return [flag]
+    folded = fold_header(raw)
+    # the column's own flag first (「身体障害」 under 障がい), then any other flag the cell names
+    for name in (flag, *FLAG_HEADERS):
+        if any(fold_header(w) in folded for w in (name, *FLAG_HEADERS.get(name, ()))):
+            return [name]
+    raise CellProblem(_mark_problem(raw, flag))
+
+
+def _mark_problem(raw: str, flag: str) -> str:
+    return tr("「{v}」は「{flag}」の列の印として読めません。該当するときは「○」、しないときは空欄か「×」にしてください。",
+              v=raw, flag=flag)
 
 
 def limited(value: str, label: str, limit: int) -> str:

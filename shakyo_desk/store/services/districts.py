@@ -62,8 +62,15 @@ def add_district(store: Store, name: str, kana: str = "", parent_id: str | None 
     if any(d.name == name and d.parent_id == parent_id for d in existing):
         raise InvalidInput(f"地区「{name}」はすでに登録されています。別の名前にしてください。")
     with store.write() as w:
-        return w.insert(District, {"name": name, "kana": optional_text(kana, "地区名のふりがな", 200),
-                                   "parent_id": parent_id, "sort_order": len(existing)})
+        return insert_district(w, name, kana, parent_id, len(existing))
+
+
+def insert_district(w, name: str, kana: str, parent_id: str | None, sort_order: int) -> str:
+    """Within a write (``add_district``, or a list import registering the districts its list
+    names): the district row. The caller has checked the right and that the name is new."""
+    return w.insert(District, {"name": required_text(name, "地区名", 100),
+                               "kana": optional_text(kana, "地区名のふりがな", 200),
+                               "parent_id": parent_id, "sort_order": sort_order})
 
 
 def rename_district(store: Store, district_id: str, name: str, kana: str | None = None) -> None:
