@@ -207,8 +207,7 @@ class RecoveryPage(QWizardPage):
         self.key_label.setStyleSheet("border: 2px solid #333; padding: 14px; background: #fffdf2;")
         self.key_caption = hint_label(tr(KEY_ALPHABET))
         self.identity_caption = hint_label(tr(
-            "同期ファイルの復旧用の鍵：社協デスクそのものが使えなくなったときに、端末どうしでやりとりした同期ファイルから"
-            "記録を取り出すための鍵です（ふだんは使いません。復旧シートにQRコードと一緒に印刷されます）："))
+            "同期ファイルの復旧用の鍵（社協デスクが使えなくなったときに、同期ファイルから記録を取り出す鍵。ふだんは使いません）："))
         self.identity_label = QLabel()
         set_scaled_font(self.identity_label, mono_font(10))
         self.identity_label.setWordWrap(True)
@@ -274,12 +273,10 @@ class RecoveryPage(QWizardPage):
         self._wizard.store = result.store
         self.key_label.setText("  ".join(group_key(key)))
         self.identity_label.setText(getattr(key, "identity", ""))
-        keep = tr("「印刷する」で、必要なものが全部のった1枚の「復旧シート」を印刷して、金庫などパソコンとは別の"
-                  "鍵のかかる場所に保管してください。プリンターがなければ「PDFとして保存する」で保存し、印刷してから"
-                  "ファイルを削除します。このキーがあれば誰でもデータを開けます。写真に撮ったり、パソコンや"
-                  "スマートフォンに残したりしないでください。\n"
-                  "パスフレーズ（ふだんログインのときに入力する合言葉）とは別のものです。復旧キーは、全員がパスフレーズを"
-                  "忘れたときや、パソコンが壊れたときだけ使います。")
+        keep = tr("「印刷する」で復旧シート（必要なものを1枚にまとめた紙）を印刷し、金庫などパソコンとは別の鍵のかかる"
+                  "場所に保管してください。プリンターがなければ「PDFとして保存する」で保存し、印刷したらファイルを削除します。\n"
+                  "復旧キーは、ふだんログインに使うパスフレーズとは別のもので、全員がパスフレーズを忘れたときや"
+                  "パソコンが壊れたときだけ使います。")
         if self.state.joining:
             self.setSubTitle(tr("この端末でパスフレーズを忘れたときに、データを取り戻すためのキーです。"
                                 "\nこの画面は一度しか表示されません。"))
