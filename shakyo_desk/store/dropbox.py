@@ -37,7 +37,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -263,6 +263,83 @@ def quarantined(root: Path) -> list[Quarantined]:
             reason = ""
         items.append(Quarantined(path.name, reason))
     return items
+
+
+QUARANTINE_GONE = "このファイルはもう受け付けられなかったファイルの中にありません。一覧を更新してください。"
+_STAMP_RE = re.compile(r"^(\d{14})-(.+)$")
+
+
+def sealed_to(root: Path, store_id: str, login: str) -> list[Path]:
+    """Drop files of this store waiting for ``login`` (from the clear header: nothing is opened)."""
+    found = []
+    for path in sheet_files(root):
+        try:
+            doc = read_header(path.read_bytes())
+        except (OSError, DropError):
+            continue  # being written, or not a drop: the filing says why
+        if doc["store_id"] == store_id and login in doc["to"]:
+            found.append(path)
+    return found
+
+
+def _quarantined_file(root: Path, name: str) -> Path:
+    """A file of dropbox/quarantine/ by its name (never a path elsewhere, never a reason file)."""
+    if not isinstance(name, str) or not name or Path(name).name != name or name.endswith(".txt") \
+            or name.startswith("."):
+        raise DropError(QUARANTINE_GONE)
+    path = quarantine_folder(root) / name
+    if not path.is_file():
+        raise DropError(QUARANTINE_GONE)
+    return path
+
+
+def quarantined_at(name: str) -> datetime | None:
+    """When a file was moved aside (naive UTC, from the name ``quarantine`` gave it)."""
+    match = _STAMP_RE.match(name)
+    if not match:
+        return None
+    try:
+        return datetime.strptime(match.group(1), "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
+
+
+def quarantined_sender(root: Path, name: str) -> str:
+    """The login a quarantined drop names as its sender in the clear header ("" when it is not
+    readable). Unverified: only a label for the list."""
+    try:
+        sender = read_header(_quarantined_file(root, name).read_bytes())["from"]
+    except (OSError, DropError):
+        return ""
+    return sender if _LOGIN_RE.match(sender) else ""
+
+
+def release(root: Path, name: str) -> Path:
+    """Move a quarantined file back into the drop box (its original name when free) for another
+    filing; its reason file goes."""
+    path = _quarantined_file(root, name)
+    match = _STAMP_RE.match(name)
+    original = match.group(2) if match else name
+    if not original.endswith(SHEET_SUFFIX):
+        original += SHEET_SUFFIX
+    target = folder(root) / original
+    if target.exists():
+        target = folder(root) / (name if name.endswith(SHEET_SUFFIX) else name + SHEET_SUFFIX)
+    if target.exists():
+        raise DropError(QUARANTINE_GONE)
+    os.replace(path, target)
+    path.with_name(name + ".txt").unlink(missing_ok=True)
+    safe_file.fsync_dir(folder(root))
+    safe_file.fsync_dir(quarantine_folder(root))
+    return target
+
+
+def discard(root: Path, name: str) -> None:
+    """Delete a quarantined file and its reason file."""
+    path = _quarantined_file(root, name)
+    path.unlink()
+    path.with_name(name + ".txt").unlink(missing_ok=True)
+    safe_file.fsync_dir(quarantine_folder(root))
 
 
 # ---- status files: a sheet's status, sealed to its reporter ----------------------------------

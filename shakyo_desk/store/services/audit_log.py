@@ -89,6 +89,9 @@ LABELS = {
     "conference.disclosure": "配布資料に載せる項目の変更",
     "retention.purge": "保存期間を過ぎた世帯の消去",
     "list_import.apply": "名簿の取り込み",
+    "dropbox.quarantined": "届いた把握シートの保留（受け付けられないファイル）",
+    "dropbox.retried": "保留した把握シートの再受付",
+    "dropbox.quarantine_deleted": "保留した把握シートのファイルの削除",
 }
 FIELDS = {
     "role": "役割", "disabled_at": "無効", "district_ids": "担当地区", "section": "所属", "display_name": "氏名",

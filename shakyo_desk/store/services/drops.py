@@ -16,6 +16,7 @@ when this module is imported, which every entry point does)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -115,6 +116,68 @@ def open_drop_box(store: Store) -> Filing:
     if result.filed:
         publish(store)
     return result
+
+
+# ---- the drop box on the 把握シート screen ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarantinedDrop:
+    """A file of dropbox/quarantine/ as the screen lists it."""
+
+    name: str
+    reason: str
+    set_aside_at: datetime | None  # naive UTC; None when the name carries no time
+    reporter: str  # the sender's name (or login) from the clear header, unverified; "" when unreadable
+
+
+def _require_drops(store: Store) -> None:
+    require(sees_all_households(store.actor.role), NO_RIGHT)
+
+
+def waiting_count(store: Store) -> int:
+    """Reporters' sheets in the drop box sealed to this account, not filed yet."""
+    _require_drops(store)
+    if store.account_private is None:
+        return 0
+    return len(dropbox.sealed_to(store.layout.root, store.keyfile.store_id, store.actor.login))
+
+
+def list_quarantined(store: Store) -> list[QuarantinedDrop]:
+    """Files the drop box could not file, newest first, each with its reason."""
+    _require_drops(store)
+    root = store.layout.root
+    items = [(q, dropbox.quarantined_sender(root, q.name)) for q in dropbox.quarantined(root)]
+    logins = {login for _q, login in items if login}
+    names: dict[str, str] = {}
+    if logins:
+        with store.read() as s:
+            names = dict(s.execute(sa.select(Staff.login, Staff.display_name).where(Staff.login.in_(logins))).all())
+    out = [QuarantinedDrop(q.name, q.reason, dropbox.quarantined_at(q.name), names.get(login) or login)
+           for q, login in items]
+    return sorted(out, key=lambda d: (d.set_aside_at or datetime.min, d.name), reverse=True)
+
+
+def retry_quarantined(store: Store, name: str) -> Filing:
+    """Put a quarantined file back into the drop box and file again (it may be set aside
+    again, with the new reason)."""
+    _require_drops(store)
+    root = store.layout.root
+    with store.write() as w:
+        w.audit("dropbox.retried", detail={"file": name})
+        dropbox.release(root, name)
+    return open_drop_box(store)
+
+
+def delete_quarantined(store: Store, name: str) -> None:
+    """Delete a quarantined file and its reason for good (audited with what was lost)."""
+    _require_drops(store)
+    root = store.layout.root
+    reason = next((q.reason for q in dropbox.quarantined(root) if q.name == name), "")
+    sender = dropbox.quarantined_sender(root, name)
+    with store.write() as w:  # the file goes inside the transaction: a failure undoes the audit
+        w.audit("dropbox.quarantine_deleted", detail={"file": name, "reason": reason, "from": sender})
+        dropbox.discard(root, name)
 
 
 def after_unlock(store: Store) -> None:

@@ -1,12 +1,14 @@
 """把握シート page. Coordinators and the admin get the inbox (受付・確認中, most
 urgent first, then the oldest) above the list of all sheets; staff see their
 own sheets and those of their districts; a reporter sees only their own and
-the 「新しいシート」 button."""
+the 「新しいシート」 button. Coordinators and the admin also get the drop box's line
+(ui/drop_box.py): reporters' sheets waiting, 「届いたシートを受け付ける」, the files set aside."""
 
 from __future__ import annotations
 
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableWidget, QVBoxLayout, QWidget,
 )
@@ -19,6 +21,7 @@ from shakyo_desk.store.services.referrals import overdue_follow_ups
 from shakyo_desk.store.services.sheets import OPEN_STATUSES, SheetInfo, inbox, list_sheets
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.drop_box import DropBoxBar
 from shakyo_desk.ui.events import HOUSEHOLD, REFERRAL, SHEET, keep_fresh, on
 from shakyo_desk.ui.field_widgets import urgency_item
 from shakyo_desk.ui.sheet_detail import SheetDetailDialog
@@ -48,6 +51,10 @@ class SheetsPage(QWidget):
         self.rows: list[SheetInfo] = []
         self.detail = None
         self.form = None
+        self.new_ids: set[str] = set()  # sheets the drop box filed from this page: shown in bold
+        self.drop_box = DropBoxBar(ctx) if self.has_inbox else None
+        if self.drop_box is not None:
+            self.drop_box.filed.connect(self._drops_filed)
 
         title = QLabel(tr("把握シート"))
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -110,6 +117,8 @@ class SheetsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(intro)
+        if self.drop_box is not None:
+            layout.addWidget(self.drop_box)
         layout.addWidget(self.follow_ups)
         layout.addWidget(self.errors)
         if self.has_inbox:
@@ -130,6 +139,7 @@ class SheetsPage(QWidget):
             store = self.ctx.store
             self.ctx.executor.submit(lambda: (inbox(store), overdue_follow_ups(store)), on_done=self._inbox_loaded,
                                      on_error=self.errors.show_error, owner=self)
+            self.drop_box.refresh()
         self.load_list()
 
     def load_list(self) -> None:
@@ -146,6 +156,7 @@ class SheetsPage(QWidget):
         fill_table(self.inbox_table, rows, [s.id for s in self.inbox_rows])
         for r in range(self.inbox_table.rowCount()):
             self.inbox_table.item(r, 2).setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._mark_new(self.inbox_table, self.inbox_rows)
         self.inbox_table.setVisible(bool(self.inbox_rows))
         self.inbox_empty.setVisible(not self.inbox_rows)
         self.inbox_box.setTitle(tr("確認を待っているシート（{n}件）", n=len(self.inbox_rows)))
@@ -159,6 +170,7 @@ class SheetsPage(QWidget):
         rows = [(format_wareki_short(s.noticed_on), urgency_item(s.urgency), who(s), "・".join(s.concerns), s.status,
                  s.noticed_by_name) for s in sheets]
         fill_table(self.table, rows, [s.id for s in sheets])
+        self._mark_new(self.table, sheets)
         self.table.setVisible(bool(sheets))
         self.open_button.setVisible(bool(sheets))
         if self.status_filter.currentData():
@@ -168,6 +180,27 @@ class SheetsPage(QWidget):
         else:
             self.empty.setText(tr("まだシートはありません。気になるご家庭に気づいたら、「新しいシート」から記録してください。"))
         self.empty.setVisible(not sheets)
+
+    def _mark_new(self, table: QTableWidget, sheets: list[SheetInfo]) -> None:
+        """The sheets the drop box just filed: bold, the first one selected."""
+        first = None
+        for r, sheet in enumerate(sheets):
+            if sheet.id not in self.new_ids:
+                continue
+            first = r if first is None else first
+            for c in range(table.columnCount()):
+                item = table.item(r, c)
+                font = QFont(item.font())
+                font.setBold(True)
+                item.setFont(font)
+                item.setToolTip(tr("今回受け付けたシート：") + item.text())
+        if first is not None:
+            table.selectRow(first)
+            table.scrollToItem(table.item(first, 0))
+
+    def _drops_filed(self, filing) -> None:
+        if filing.filed:
+            self.new_ids = set(filing.filed)
 
     # ---- actions -----------------------------------------------------------------------
 
