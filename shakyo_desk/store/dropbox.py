@@ -345,9 +345,12 @@ def discard(root: Path, name: str) -> None:
 # ---- status files: a sheet's status, sealed to its reporter ----------------------------------
 
 
-def status_digest(status_key: bytes, payload: dict) -> str:
-    """Whether a status file is current, telling nothing to whoever cannot compute it."""
+def status_digest(status_key: bytes, payload: dict, recipient_public: bytes = b"") -> str:
+    """Whether a status file is current, telling nothing to whoever cannot compute it. With
+    ``recipient_public`` a reporter's new key pair (a passphrase change) makes it stale too."""
     text = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+    if recipient_public:
+        text += b"\0" + recipient_public
     return hmac.new(status_key, text, hashlib.sha256).hexdigest()[:32]
 
 
@@ -397,9 +400,11 @@ def _date(value) -> date:
         return clock.today()
 
 
-def own_sheets(root: Path, keyfile: KeyFile, login: str, private: X25519PrivateKey) -> list[OwnSheet]:
+def own_sheets(root: Path, keyfile: KeyFile, login: str, private: X25519PrivateKey,
+               previous: list[X25519PrivateKey] | tuple = ()) -> list[OwnSheet]:
     """The reporter's sheets: the status files published to them, and their drop files not yet
-    filed. A file that does not open is left out (never shown half)."""
+    filed. A file that does not open is left out (never shown half). ``previous``: the
+    reporter's earlier private keys (status files sealed before a passphrase change)."""
     found: dict[str, OwnSheet] = {}
     for path in sheet_files(root):
         try:
@@ -425,8 +430,17 @@ def own_sheets(root: Path, keyfile: KeyFile, login: str, private: X25519PrivateK
             if not path.name.endswith(STATUS_SUFFIX):
                 continue
             try:
-                header, p = open_sealed(path.read_bytes(), keyfile, login, private, sender_must_hold_key=True)
-            except (OSError, DropError):
+                data = path.read_bytes()
+            except OSError:
+                continue
+            header = None
+            for key in (private, *previous):
+                try:
+                    header, p = open_sealed(data, keyfile, login, key, sender_must_hold_key=True)
+                    break
+                except DropError:
+                    continue
+            if header is None:
                 continue
             if header["kind"] != "status" or p.get("id") != header["id"]:
                 continue
@@ -436,6 +450,41 @@ def own_sheets(root: Path, keyfile: KeyFile, login: str, private: X25519PrivateK
                                            str(p.get("status") or ""), str(p.get("situation") or ""), history,
                                            fields=p)
     return sorted(found.values(), key=lambda s: (s.noticed_on, s.id), reverse=True)
+
+
+def reseal_own_drops(root: Path, keyfile: KeyFile, login: str, private: X25519PrivateKey,
+                     previous: list[X25519PrivateKey] | tuple) -> int:
+    """After a reporter's passphrase change (a new key pair): their drop files not filed yet,
+    sealed with an earlier key, sealed again with ``private`` (same id, same content), so the
+    council's check of the sender's key still passes. Returns how many were sealed again; a file
+    that does not open with an earlier key of theirs is left as it is."""
+    mine = _b64(private.public_key().public_bytes_raw())
+    earlier = {_b64(k.public_key().public_bytes_raw()): k for k in previous}
+    done = 0
+    for path in sheet_files(root):
+        try:
+            data = path.read_bytes()
+            doc = read_header(data)
+        except (OSError, DropError):
+            continue
+        old = earlier.get(doc["from_public"])
+        if doc["from"] != login or doc["kind"] != "sheet" or doc["from_public"] == mine or old is None:
+            continue
+        # Open it as keys.json named the earlier key: it was sealed by that key, to that key.
+        as_then = KeyFile(keyfile.store_id, {**keyfile.accounts, login: {
+            **keyfile.accounts[login], "public": doc["from_public"]}})
+        try:
+            header, payload = open_sealed(data, as_then, login, old)
+            recipients = [r for r in keyfile.drop_recipients() if r != login]
+            if not recipients or not valid_id(header["id"]):
+                continue
+            sealed = seal(keyfile, "sheet", header["id"], login, private, [*recipients, login], payload)
+            if path.exists():  # filed meanwhile: nothing to seal again
+                safe_file.write_atomic(path, sealed)
+                done += 1
+        except (OSError, DropError):
+            continue
+    return done
 
 
 # ---- what a reporter's form needs --------------------------------------------------------------

@@ -16,7 +16,10 @@ the data key (``store/rekey.py``). A disabled account's old entry, wherever it w
 opens only the old key, which no longer opens the database.
 
 Changing a passphrase gives the account a new key pair (an old passphrase that leaked must
-not open keys sealed later) and never touches the database.
+not open keys sealed later) and never touches the database. A reporter changes theirs without
+the database (``renew_reporter_pair``): their signing key, if any, is sealed to the new pair, and
+so are their last few private keys (``previous``), which still open the status files the council
+sealed to them before (the council's next publish seals those to the new pair).
 
 A reporter (issue 16) holds no way to the data key: their entry has the key pair and
 ``"reporter": true`` but no ``sealed``. What they file is sealed to the council's drop box
@@ -63,6 +66,8 @@ FORMAT = 2
 DEFAULT_KDF = {"memory_kib": 65536, "iterations": 3, "lanes": 4}
 # For the test suite only (about 360x cheaper to guess): refused anywhere else.
 FAST_KDF = {"memory_kib": 1024, "iterations": 1, "lanes": 1}
+# A reporter's earlier private keys kept after a passphrase change (for status files sealed before).
+PREVIOUS_KEPT = 3
 
 # The test suite's switch: tests/conftest.py sets this to its own path; the file must exist
 # and name the switch. A council PC has no such file, so no setting there turns it on.
@@ -271,10 +276,11 @@ class KeyFile:
             self.holders = sorted({*self.holders, login})
 
     def wrap_for_account(self, login: str, passphrase: str, data_key: bytes | None, kdf: dict | None = None,
-                         *, reporter: bool = False) -> None:
+                         *, reporter: bool = False) -> X25519PrivateKey:
         """A new key pair for ``login``: its private key under the passphrase, the data key
         sealed to it. Light Argon2id settings are refused outside the test suite.
-        ``reporter``: the key pair only, no way to the data key (``data_key`` is ignored)."""
+        ``reporter``: the key pair only, no way to the data key (``data_key`` is ignored).
+        Returns the new private key."""
         params = require_kdf(kdf)
         salt, nonce = os.urandom(16), os.urandom(12)
         kek = _passphrase_kek(passphrase, salt, params)
@@ -288,10 +294,11 @@ class KeyFile:
         }
         if reporter:
             self.accounts[login] = {**entry, "reporter": True}
-            return
+            return private
         self.accounts[login] = {**entry, "sealed": _seal(public_raw, data_key, self._aad("account:" + login))}
         self._hold(login)
         self._name_key(data_key)
+        return private
 
     # --- reporters (issue 16) -------------------------------------------
     def is_reporter(self, login: str) -> bool:
@@ -319,6 +326,43 @@ class KeyFile:
         self.accounts[login] = {**entry, "sealed": _seal(_unb64(entry["public"]), data_key,
                                                          self._aad("account:" + login))}
         self._hold(login)
+
+    def renew_reporter_pair(self, login: str, passphrase: str, old_private: X25519PrivateKey,
+                            kdf: dict | None = None) -> X25519PrivateKey:
+        """A reporter's passphrase change (they hold no data key, so no session rewraps for
+        them): a new key pair under ``passphrase``; their signing key (if they have one) and
+        their last ``PREVIOUS_KEPT`` private keys, ``old_private`` first, sealed to it. Returns
+        the new private key; the caller saves."""
+        entry = self.accounts.get(login)
+        if entry_kind(entry) != "pair" or not entry.get("reporter"):
+            raise AuthError(f"アカウント「{login}」はこの端末に報告者として登録されていません。")
+        if entry.get("public") != _b64(old_private.public_key().public_bytes_raw()):
+            raise AuthError(WRONG_PASSPHRASE)
+        signing = self.open_signing_key(login, old_private)
+        keep = [old_private, *self.previous_privates(login, old_private)][:PREVIOUS_KEPT]
+        private = self.wrap_for_account(login, passphrase, None, kdf, reporter=True)
+        if signing is not None:
+            self.give_signing_key(login, signing)
+        public_raw = private.public_key().public_bytes_raw()
+        self.accounts[login]["previous"] = [
+            {"public": _b64(old.public_key().public_bytes_raw()),
+             **_seal(public_raw, old.private_bytes_raw(), self._aad("account-previous:" + login))}
+            for old in keep]
+        return private
+
+    def previous_privates(self, login: str, private: X25519PrivateKey | None) -> list[X25519PrivateKey]:
+        """A reporter's earlier private keys (newest first), opened with their current one."""
+        previous = (self.accounts.get(login) or {}).get("previous")
+        if private is None or not isinstance(previous, list):
+            return []
+        out = []
+        for sealed in previous:
+            try:
+                out.append(X25519PrivateKey.from_private_bytes(
+                    _unseal(private, sealed, self._aad("account-previous:" + login))))
+            except (InvalidTag, KeyError, TypeError, ValueError):
+                continue  # sealed to a pair this entry no longer has: nothing to open
+        return out
 
     def open_private(self, login: str, passphrase: str) -> X25519PrivateKey:
         """The account's private key (format 2 and reporters' entries)."""

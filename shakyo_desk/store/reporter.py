@@ -9,23 +9,27 @@ from here when given a ReporterSession; anything else refuses (``read``/``write`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import date
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from shakyo_desk.domain.errors import NotFound, StoreError
+from shakyo_desk.domain.errors import AuthError, NotFound, StoreError
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import DEFAULT_CONCERNS
 from shakyo_desk.store import dropbox
-from shakyo_desk.store.keyfile import NO_DATA_KEY, KeyFile
+from shakyo_desk.store.keyfile import NO_DATA_KEY, KeyFile, require_kdf
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.writer import Actor
 
 # What a reporter's sheet does not carry: set by the filing session, or links a reporter cannot see.
 REPORTER_OMITS = frozenset({"noticed_by", "status", "from_contact_id", "from_remark_id", "connected_agencies"})
 LOCKED = "データはロックされています。もう一度ロックを解除してください。"
+WRONG_CURRENT = "現在のパスフレーズが違います。もう一度入力してください。"
+KEYS_NOT_SAVED = ("パスフレーズを変更できませんでした。ディスクの空き容量と、データフォルダに書き込めるかを確かめてください。"
+                  "パスフレーズは元のままです。")
 
 
 class ReporterSession:
@@ -101,7 +105,46 @@ class ReporterSession:
         return problems
 
     def own_sheets(self) -> list[dropbox.OwnSheet]:
-        return dropbox.own_sheets(self.layout.root, self.keyfile, self.actor.login, self._key())
+        login, key = self.actor.login, self._key()
+        return dropbox.own_sheets(self.layout.root, self.keyfile, login, key,
+                                  self.keyfile.previous_privates(login, key))
+
+    # --- the reporter's own passphrase --------------------------------------------------------
+    def change_passphrase(self, old: str, new: str, kdf: dict | None, check_new: Callable[[str, str], None]) -> None:
+        """A new key pair under ``new`` (``KeyFile.renew_reporter_pair``), written into keys.json
+        as it is on disk now (a council session may have changed other entries since this
+        unlock), then the reporter's drops not yet filed are sealed again with it.
+
+        Nothing goes into the audit log: the session cannot open the database, and a note left
+        for the next council session would be a file the reporter could forge or drop, proving
+        nothing. What changed is only the reporter's own key pair, which reaches no data; a
+        council member sees it in keys.json (a new public key). ``check_new(old, new)`` refuses
+        a new passphrase (``accounts.change_passphrase`` gives it)."""
+        login = self.actor.login
+        self._key()
+        keyfile = KeyFile.load(self.layout.key_file)
+        try:
+            old_private = keyfile.open_private(login, old)
+        except AuthError:
+            raise AuthError(WRONG_CURRENT) from None
+        check_new(old, new)
+        kdf = require_kdf(kdf)
+        private = keyfile.renew_reporter_pair(login, new, old_private, kdf)
+        try:
+            keyfile.save(self.layout.key_file)
+        except OSError as error:
+            raise StoreError(KEYS_NOT_SAVED) from error
+        self.keyfile, self._private = keyfile, private
+        self.reseal_own_drops()
+
+    def reseal_own_drops(self) -> int:
+        """Drops of this reporter still sealed with an earlier key pair (a passphrase change, or
+        one a crash interrupted), sealed again with the current one."""
+        login, key = self.actor.login, self._key()
+        previous = self.keyfile.previous_privates(login, key)
+        if not previous:
+            return 0
+        return dropbox.reseal_own_drops(self.layout.root, self.keyfile, login, key, previous)
 
     def own_sheet(self, sheet_id: str) -> dropbox.OwnSheet:
         for sheet in self.own_sheets():

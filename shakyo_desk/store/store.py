@@ -312,7 +312,9 @@ def _reporter_session(layout: StoreLayout, keyfile: KeyFile, login: str, passphr
         throttle.record_failure(login)
         raise
     throttle.record_success(login)
-    return ReporterSession(layout, keyfile, login, private)
+    session = ReporterSession(layout, keyfile, login, private)
+    session.reseal_own_drops()  # drops sealed before a passphrase change that was interrupted
+    return session
 
 
 def _become_reporter(store: Store, login: str, passphrase: str, opened: Opened):

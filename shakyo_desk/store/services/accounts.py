@@ -15,6 +15,7 @@ from shakyo_desk.domain.roles import Role, manages_accounts
 from shakyo_desk.store import council_key, rekey
 from shakyo_desk.store.keyfile import new_recovery_key, require_kdf
 from shakyo_desk.store.models import Staff
+from shakyo_desk.store.reporter import is_reporter_session
 from shakyo_desk.store.services._common import NO_RIGHT, optional_text, require, required_text, require_office
 from shakyo_desk.store.store import RecoveryKey, Store, validate_login, validate_passphrase
 from shakyo_desk.store.throttle import Throttle
@@ -197,16 +198,24 @@ def enable_account(store: Store, staff_id: str, passphrase: str, kdf: dict | Non
     council_key.refresh(store)
 
 
+def _check_new_passphrase(old: str, new: str) -> None:
+    validate_passphrase(new)
+    if new == old:
+        raise InvalidInput("新しいパスフレーズが今のものと同じです。別のパスフレーズにしてください。")
+
+
 def change_passphrase(store: Store, old: str, new: str, kdf: dict | None = None) -> None:
-    """The acting account changes its own passphrase (re-wraps the key only)."""
+    """The acting account changes its own passphrase (re-wraps the key only). A reporter's
+    session has no database: ``ReporterSession.change_passphrase`` (nothing audited, see there)."""
+    if is_reporter_session(store):
+        store.change_passphrase(old, new, kdf, _check_new_passphrase)
+        return
     login = store.actor.login
     try:
         store.keyfile.unwrap_for_account(login, old)
     except AuthError:
         raise AuthError("現在のパスフレーズが違います。もう一度入力してください。") from None
-    validate_passphrase(new)
-    if new == old:
-        raise InvalidInput("新しいパスフレーズが今のものと同じです。別のパスフレーズにしてください。")
+    _check_new_passphrase(old, new)
     kdf = require_kdf(kdf)
     with store.write() as w:
         w.audit("account.passphrase_changed", "staff", store.actor.staff_id or "")

@@ -66,7 +66,8 @@ def publish(store: Store) -> int:
     key = dropbox.status_key(store.data_key)
     for login, payloads in _status_payloads(store, reporters).items():
         for payload in payloads:
-            digest = dropbox.status_digest(key, payload)
+            # the reporter's public key too: after their passphrase change, the file is sealed again
+            digest = dropbox.status_digest(key, payload, keyfile.public_key(login) or b"")
             if dropbox.write_status(root, keyfile, store.actor.login, store.account_private, login, payload, digest):
                 written += 1
     return written
