@@ -62,12 +62,14 @@ def run_import(ctx: Context) -> int:
         else:
             lines.append(f"× {r.file}：{r.message}")
         lines.extend(f"  ！ {gap}" for gap in r.gaps)
+        lines.extend(f"  ！ {note}" for note in r.notes)  # reporters' sheets it carried, left out
         if r.clone_detected:
             lines.append(f"  ！ {r.clone_notice}")
     if not report.results:
         lines.append("取り込む同期ファイルが見つかりませんでした。")
+    lines.extend(report.notices)  # the drop box after the import (services/drops.py)
     ctx.emit({"results": [r.__dict__ for r in report.results], "applied": report.applied,
-              "conflicts": report.conflicts, "refused": len(report.refused)}, lines)
+              "conflicts": report.conflicts, "refused": len(report.refused), "notices": report.notices}, lines)
     if report.refused:
         ctx.stderr.write(f"{len(report.refused)}件の同期ファイルを取り込めませんでした。理由は上の一覧のとおりです。\n")
         return BundleRefused.exit_code
@@ -108,6 +110,8 @@ def run_mailbox(ctx: Context) -> int:
              [f"取り込み：{len(report.results)}件（変更{report.applied}件、要確認{report.conflicts}件、"
               f"取り込めなかったもの{len(report.refused)}件）",
               *(f"× {r.file}：{r.message}" for r in report.refused),
+              *(f"！ {r.file}：{note}" for r in report.results for note in r.notes),
+              *report.notices,
               *(f"… {r.file}：{r.message}" for r in run.waiting),
               f"書き出し：{len(run.exported)}件 → {run.outbox}"])
     return BundleRefused.exit_code if report.refused else 0

@@ -12,6 +12,7 @@ Folders (0700, files 0600, every file written atomically through ``safe_file``):
     dropbox/<id>.sheet                     a reporter's sheet, sealed to the recipients and to them
     dropbox/reporter/<login>/<id>.status   a sheet's status, sealed to its reporter
     dropbox/quarantine/<name>              a drop file that could not be filed, with <name>.txt saying why
+    dropbox/delivered/<id>.sheet           a drop the office says it filed (district-limited laptops)
     dropbox/council.json                   what a reporter's form needs (council name, concern categories)
 
 The seal (``seal``/``open_sealed``): a random content key encrypts the body (AES-256-GCM,
@@ -21,7 +22,9 @@ recipient knows the sender held the private key of the public key ``keys.json`` 
 login named in the header: nobody else can drop a sheet in a reporter's name, nor a status.
 
 Recipients of a sheet: ``KeyFile.drop_recipients()`` (``drop_to``: the coordinators and
-admins with an account here, kept current by their sessions) and the reporter. A status file
+admins with an account here, kept current by their sessions), the office installation (its age
+key from the roster, in ``council.json``) and the reporter. Drop files travel towards the office
+in bundles (``exchange/drops.py``). A status file
 is published by any session that holds the data key (it tells the reporter only about their
 own sheet), and regenerated from the database whenever such a session unlocks or changes a
 sheet's status. On a laptop the database arrives by sync, and the laptop's own sessions
@@ -49,6 +52,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from shakyo_desk.domain import clock, safe_file
 from shakyo_desk.domain.errors import StoreError
 from shakyo_desk.store.keyfile import KeyFile, entry_kind
+from shakyo_desk.sync import age_keys
 
 FORMAT = 1
 SHEET_SUFFIX = ".sheet"
@@ -61,8 +65,8 @@ BROKEN = "このファイルは壊れているか、書き換えられていま�
 UNKNOWN_SENDER = "このファイルは、この端末に登録されていないアカウント（または鍵が合わないアカウント）から届いています。"
 NOT_A_DROP = "このファイルは社協デスクの提出ファイルではありません。"
 OTHER_STORE = "このファイルは別の社協のデータあてに作られています。"
-NO_RECIPIENTS = ("この端末には、把握シートを受け取るコーディネーターや管理者の鍵がまだありません。"
-                 "コーディネーターか管理者に一度この端末でロックを解除してもらってから、もう一度提出してください。")
+NO_RECIPIENTS = ("この端末には、把握シートの届け先（事務局、コーディネーターや管理者）の鍵がまだありません。"
+                 "職員のどなたかに一度この端末でロックを解除してもらってから、もう一度提出してください。")
 WRITE_FAILED = ("把握シートを保存できませんでした。ディスクの空き容量と、データフォルダに書き込めるかを確かめてください。"
                 "このシートは提出されていません。")
 
@@ -126,17 +130,21 @@ def _header_bytes(header: dict) -> bytes:
 
 
 def seal(keyfile: KeyFile, kind: str, drop_id: str, sender: str, sender_private: X25519PrivateKey,
-         recipients: list[str], payload: dict, digest: str = "") -> bytes:
-    """A drop file: ``payload`` for ``recipients`` (logins with a public key in ``keyfile``),
-    from ``sender``."""
+         recipients: list[str], payload: dict, digest: str = "", extra: dict[str, bytes] | None = None) -> bytes:
+    """A drop file: ``payload`` for ``recipients`` (logins with a public key in ``keyfile``) and
+    ``extra`` (label → raw public key: the office installation, ``device_label``), from ``sender``.
+    Each wrap names the public key it is for (``public``): one login may have another key pair
+    on another installation, and only the right one tries to open it."""
     sender_public = sender_private.public_key().public_bytes_raw()
     header = {"shakyo_drop": FORMAT, "kind": kind, "id": drop_id, "store_id": keyfile.store_id,
               "from": sender, "from_public": _b64(sender_public), "digest": digest}
     content_key = AESGCM.generate_key(256)
     aad = _header_bytes(header)
     wraps: dict[str, dict] = {}
-    for login in sorted(set(recipients)):
-        public = keyfile.public_key(login)
+    keys = {login: keyfile.public_key(login) for login in set(recipients)}
+    keys.update(extra or {})
+    for login in sorted(keys):
+        public = keys[login]
         if public is None:
             continue
         recipient = X25519PublicKey.from_public_bytes(public)
@@ -145,7 +153,7 @@ def seal(keyfile: KeyFile, kind: str, drop_id: str, sender: str, sender_private:
         key = _wrap_key(ephemeral.exchange(recipient), sender_private.exchange(recipient), ephemeral_raw, public,
                         sender_public)
         nonce = os.urandom(12)
-        wraps[login] = {"ephemeral": _b64(ephemeral_raw), "nonce": _b64(nonce),
+        wraps[login] = {"ephemeral": _b64(ephemeral_raw), "nonce": _b64(nonce), "public": _b64(public),
                         "wrapped": _b64(AESGCM(key).encrypt(nonce, content_key, aad + login.encode("utf-8")))}
     nonce = os.urandom(12)
     body = AESGCM(content_key).encrypt(nonce, json.dumps(payload, ensure_ascii=False).encode("utf-8"), aad)
@@ -167,10 +175,12 @@ def read_header(data: bytes) -> dict:
 
 
 def open_sealed(data: bytes, keyfile: KeyFile, me: str, my_private: X25519PrivateKey,
-                sender_must_hold_key: bool = False) -> tuple[dict, dict]:
+                sender_must_hold_key: bool = False, vouched_public: bytes | None = None) -> tuple[dict, dict]:
     """(header, payload) of a drop file sealed to ``me``. The sender must be an account of
     ``keyfile`` with the public key the file names (and, with ``sender_must_hold_key``, one
-    that holds the data key). Raises DropError with the reason."""
+    that holds the data key), or ``vouched_public`` must be that key (a reporter's key on
+    another installation, vouched for by that installation: exchange/drops.py). Raises
+    DropError with the reason."""
     doc = read_header(data)
     if doc["store_id"] != keyfile.store_id:
         raise DropError(OTHER_STORE)
@@ -180,12 +190,16 @@ def open_sealed(data: bytes, keyfile: KeyFile, me: str, my_private: X25519Privat
         named_public = _unb64(doc["from_public"])
     except ValueError:
         raise DropError(BROKEN) from None
+    if (sender_public is None or not hmac.compare_digest(sender_public, named_public)) \
+            and vouched_public is not None and hmac.compare_digest(vouched_public, named_public):
+        sender_public = vouched_public
     if sender_public is None or not hmac.compare_digest(sender_public, named_public):
         raise DropError(UNKNOWN_SENDER)
     if sender_must_hold_key and entry_kind(keyfile.accounts.get(sender)) != "sealed":
         raise DropError(UNKNOWN_SENDER)
     wrap = doc["to"].get(me)
-    if not isinstance(wrap, dict):
+    mine = _b64(my_private.public_key().public_bytes_raw())
+    if not isinstance(wrap, dict) or wrap.get("public", mine) != mine:
         raise DropError(NOT_SEALED_TO_ME)
     header = {k: doc[k] for k in ("shakyo_drop", "kind", "id", "store_id", "from", "from_public", "digest")}
     aad = _header_bytes(header)
@@ -207,15 +221,43 @@ def open_sealed(data: bytes, keyfile: KeyFile, me: str, my_private: X25519Privat
 
 # ---- a reporter drops a sheet ----------------------------------------------------------------
 
+DEVICE_LABEL = "device:"  # a wrap for an installation's age key (no login has a colon)
+
+
+def device_label(device_id: str) -> str:
+    return DEVICE_LABEL + device_id
+
+
+def office_recipient(root: Path) -> dict[str, bytes]:
+    """The office installation's key from the catalogue (``device_label`` → raw X25519 public
+    key), which council sessions copy there from the signed roster; {} when not known."""
+    office = read_catalogue(root).get("office")
+    if not isinstance(office, dict) or not isinstance(office.get("device_id"), str):
+        return {}
+    try:
+        return {device_label(office["device_id"]): age_keys.recipient_bytes(office.get("recipient"))}
+    except ValueError:
+        return {}
+
+
+def sheet_recipients(root: Path, keyfile: KeyFile, login: str) -> tuple[list[str], dict[str, bytes]]:
+    """Who a reporter's sheet is sealed to besides them: the coordinators and admins with a key
+    here, and the office installation (so a sheet written on a laptop where none of them
+    unlocks reaches the office by sync: exchange/drops.py). Raises DropError when nobody."""
+    recipients = [r for r in keyfile.drop_recipients() if r != login]
+    office = office_recipient(root)
+    if not recipients and not office:
+        raise DropError(NO_RECIPIENTS)
+    return recipients, office
+
+
 
 def drop_sheet(root: Path, keyfile: KeyFile, login: str, private: X25519PrivateKey, drop_id: str,
                fields: dict) -> Path:
     """Write a reporter's sheet into the drop box, sealed to the recipients and to them."""
-    recipients = [r for r in keyfile.drop_recipients() if r != login]
-    if not recipients:
-        raise DropError(NO_RECIPIENTS)
+    recipients, office = sheet_recipients(root, keyfile, login)
     payload = {"fields": fields, "dropped_at": clock.utcnow().isoformat(timespec="seconds")}
-    data = seal(keyfile, "sheet", drop_id, login, private, [*recipients, login], payload)
+    data = seal(keyfile, "sheet", drop_id, login, private, [*recipients, login], payload, extra=office)
     try:
         target = _private_dir(folder(root)) / f"{drop_id}{SHEET_SUFFIX}"
         safe_file.write_atomic(target, data)
@@ -226,6 +268,22 @@ def drop_sheet(root: Path, keyfile: KeyFile, login: str, private: X25519PrivateK
 
 def sheet_files(root: Path) -> list[Path]:
     base = folder(root)
+    if not base.is_dir():
+        return []
+    return sorted(p for p in base.iterdir() if p.is_file() and p.name.endswith(SHEET_SUFFIX))
+
+
+DELIVERED_FOLDER = "delivered"
+
+
+def delivered_folder(root: Path) -> Path:
+    """Drops the office says it filed, kept (not carried any more) for the reporter's list until
+    the sheet itself arrives here."""
+    return folder(root) / DELIVERED_FOLDER
+
+
+def delivered_files(root: Path) -> list[Path]:
+    base = delivered_folder(root)
     if not base.is_dir():
         return []
     return sorted(p for p in base.iterdir() if p.is_file() and p.name.endswith(SHEET_SUFFIX))
@@ -391,6 +449,9 @@ class OwnSheet:
 
 
 SUBMITTED = "提出済み"
+# A sheet of a district-limited laptop that the office filed: the sheet itself does not come back
+# there unless it joins the laptop's districts (exchange/drops.py, `drops_filed`).
+DELIVERED = "事務局で受け付け済み"
 
 
 def _date(value) -> date:
@@ -406,7 +467,7 @@ def own_sheets(root: Path, keyfile: KeyFile, login: str, private: X25519PrivateK
     filed. A file that does not open is left out (never shown half). ``previous``: the
     reporter's earlier private keys (status files sealed before a passphrase change)."""
     found: dict[str, OwnSheet] = {}
-    for path in sheet_files(root):
+    for path in [*sheet_files(root), *delivered_files(root)]:
         try:
             data = path.read_bytes()
             if read_header(data).get("from") != login:
@@ -419,7 +480,9 @@ def own_sheets(root: Path, keyfile: KeyFile, login: str, private: X25519PrivateK
         f = payload.get("fields") or {}
         found[header["id"]] = OwnSheet(header["id"], _date(f.get("noticed_on") or clock.today()),
                                        str(f.get("household_hint") or ""), tuple(f.get("concerns") or ()),
-                                       str(f.get("urgency") or "見守り"), SUBMITTED, str(f.get("situation") or ""),
+                                       str(f.get("urgency") or "見守り"),
+                                       DELIVERED if path.parent.name == DELIVERED_FOLDER else SUBMITTED,
+                                       str(f.get("situation") or ""),
                                        fields=f)
     try:
         mine = reporter_folder(root, login)
@@ -475,10 +538,11 @@ def reseal_own_drops(root: Path, keyfile: KeyFile, login: str, private: X25519Pr
             **keyfile.accounts[login], "public": doc["from_public"]}})
         try:
             header, payload = open_sealed(data, as_then, login, old)
-            recipients = [r for r in keyfile.drop_recipients() if r != login]
-            if not recipients or not valid_id(header["id"]):
+            recipients, office = sheet_recipients(root, keyfile, login)
+            if not valid_id(header["id"]):
                 continue
-            sealed = seal(keyfile, "sheet", header["id"], login, private, [*recipients, login], payload)
+            sealed = seal(keyfile, "sheet", header["id"], login, private, [*recipients, login], payload,
+                          extra=office)
             if path.exists():  # filed meanwhile: nothing to seal again
                 safe_file.write_atomic(path, sealed)
                 done += 1

@@ -71,6 +71,14 @@ MAX_CHANGE_CHARS = 256 << 10  # one change's JSON text: several long texts and t
 MAX_PAYLOAD_BYTES = 4 << 30  # inflated JSON; a large town's full bundle is ~365 MB
 MAX_INFLATE_RATIO = 100  # real payloads inflate ~10×; zlib at most ~1,030×
 INFLATE_ALLOWANCE = 4 << 20  # small payloads may inflate any ratio up to this size
+# Reporters' sheets travelling towards the office (manifest `drops`, store/exchange/drops.py). A
+# list longer than MAX_DROPS refuses the bundle; a drop over MAX_DROP_BYTES or otherwise wrong is
+# left out by the receiver alone (a relay cannot open what it passes on). The sender keeps the
+# drops' total within MAX_DROPS_BYTES so the manifest stays far below MAX_MANIFEST_BYTES.
+MAX_DROPS = 64  # drop files one bundle carries; more wait for the next bundle
+MAX_DROP_BYTES = 128 << 10  # one drop file (the longest sheet the form takes seals to ~80 KB)
+MAX_DROPS_BYTES = 512 << 10  # every drop of one bundle (base64 in the manifest: 683 KiB)
+MAX_DROPS_FILED = 2_000  # ids of filed drops in the office's bundle for a district-limited laptop
 
 _HEAD = struct.Struct(">8sH")  # magic, container format version
 _LEN32 = struct.Struct(">I")  # roster section length (format 2), manifest length
@@ -138,7 +146,7 @@ _LIMIT_SENTENCES = {
     "manifest": "目録（中身の一覧）が大きすぎる",
     "roster": "同梱された端末名簿が大きすぎる",
     "depth": "データの入れ子が深すぎる",
-    "count": "目録に並ぶ範囲・受け取り状況・宛先の数が多すぎる",
+    "count": "目録に並ぶ範囲・受け取り状況・宛先・把握シートの数が多すぎる",
     "number": "番号（同期ファイルの番号や変更の番号）が大きすぎる",
     "text": "目録の名前や番号の文字列が長すぎる",
     "field": "1つの項目の値が長すぎる",
@@ -368,6 +376,11 @@ def _manifest_problem(m: Mapping) -> str | None:
     if "witnesses" in m and not (isinstance(m["witnesses"], list)
                                  and all(_audit_head_ok(w, _WITNESS_KEYS) for w in m["witnesses"])):
         return "witnesses"
+    if "drops" in m and not isinstance(m["drops"], list):  # (each entry is judged on its own)
+        return "drops"
+    if "drops_filed" in m and not (isinstance(m["drops_filed"], list)
+                                   and all(isinstance(i, str) for i in m["drops_filed"])):
+        return "drops_filed"
     p = m["payload"]
     if not (
         p.get("encoding") == PAYLOAD_ENCODING
@@ -385,14 +398,15 @@ def _manifest_limit(m: Mapping) -> str | None:
     s, p, c = m["sender"], m["payload"], m["counts"]
     heads = ([m["audit_head"]] if "audit_head" in m else []) + list(m.get("witnesses", []))
     ids = [m["council_id"], m["bundle_id"], s["device_id"], str(m["schema_version"]), *m["knowledge"],
-           *(r["origin"] for r in m["ranges"]), *(h["device_id"] for h in heads)]
+           *(r["origin"] for r in m["ranges"]), *(h["device_id"] for h in heads), *m.get("drops_filed", ())]
     if (any(len(i) > MAX_ID_CHARS for i in ids) or m["prev_bundle_hash"] is not None and len(m["prev_bundle_hash"]) > 64
             or "audit_head" in m and len(m["audit_head"]["at"]) > 40):
         return "text"
     by_entity = c.get("by_entity")
     if (len(m["ranges"]) > MAX_RANGES or len(m["knowledge"]) > MAX_KNOWLEDGE or len(m["recipients"]) > MAX_RECIPIENTS
             or (isinstance(by_entity, dict) and len(by_entity) > MAX_KNOWLEDGE)
-            or len(m.get("witnesses", [])) > MAX_WITNESSES):
+            or len(m.get("witnesses", [])) > MAX_WITNESSES or len(m.get("drops", [])) > MAX_DROPS
+            or len(m.get("drops_filed", [])) > MAX_DROPS_FILED):
         return "count"
     numbers = [s["seq"], m["roster_version"], *m["knowledge"].values(),
                *(r[k] for r in m["ranges"] for k in ("first", "last")), *(h["id"] for h in heads)]

@@ -15,6 +15,7 @@ from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store import audit_witness, migrate
 from shakyo_desk.store.exchange import chains, clones
+from shakyo_desk.store.exchange import drops as carried_drops
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.apply import CHUNK
@@ -227,6 +228,8 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
             manifest["clones"] = known_clones
         # Our audit log's head, and what we saw of the readers' (store/audit_witness.py).
         manifest.update(audit_witness.manifest_part(conn, me.device_id, me.epoch, [d["device_id"] for d in readers]))
+        # Reporters' sheets on their way to the office (exchange/drops.py).
+        manifest.update(carried_drops.manifest_part(store, conn, me, roster, target, readers, manifest))
         if progress:
             progress(1, 3, "暗号化しています")
         # Ourselves too: a copy of this disk (a clone) must be recognisable when its bundles arrive.

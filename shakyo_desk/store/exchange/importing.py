@@ -20,6 +20,7 @@ from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store import audit_witness, migrate
 from shakyo_desk.store.exchange import clones
+from shakyo_desk.store.exchange import drops as carried_drops
 from shakyo_desk.store.exchange import authors
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
@@ -54,6 +55,7 @@ class ImportResult:
     clone_of: str = ""  # the name of another device found in two copies ("" when it is this one)
     clone_quarantine: bool = False  # a forked chain: applied, and a copy kept in quarantine
     clone_reissued: int = 0  # our own cloned epochs whose changes this import re-issued
+    notes: list[str] = field(default_factory=list)  # reporters' sheets it carried that were left out
 
     @property
     def clone_notice(self) -> str:
@@ -67,6 +69,7 @@ class ImportResult:
 @dataclass
 class ImportReport:
     results: list[ImportResult] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # after the run: the drop box (services/drops.py)
 
     @property
     def refused(self) -> list[ImportResult]:
@@ -110,6 +113,9 @@ def import_paths(store: Store, paths: Iterable[Path], progress: Progress | None 
         report.results.append(_import_isolated(store, path))
     if progress:
         progress(len(files), len(files), "")
+    from shakyo_desk.store.services.drops import after_import  # (services import this module)
+
+    report.notices.extend(after_import(store, report))
     return report
 
 
@@ -175,7 +181,9 @@ def import_file(store: Store, path: Path) -> ImportResult:
         return result
     try:
         with store.write() as w:
-            _import(w, staged, result)
+            carried = _import(w, staged, result)
+        if carried:  # reporters' sheets it carried, kept once the import is committed
+            carried_drops.keep(store.layout.root, carried, result.notes)
         if result.clone_quarantine:  # applied, and the forked file kept for whoever looks into it
             _quarantine(store, path, staged, _Refusal("clone", CLONE_KEPT.format(name=result.sender, seq=result.seq)))
     except _Refusal as refusal:
@@ -192,7 +200,7 @@ def import_file(store: Store, path: Path) -> ImportResult:
     return result
 
 
-def _import(w, staged: Path, result: ImportResult) -> None:
+def _import(w, staged: Path, result: ImportResult) -> carried_drops.Carried:
     conn = w.conn
     me = ident.load(conn)
     adopted: list[bool] = []
@@ -262,9 +270,11 @@ def _import(w, staged: Path, result: ImportResult) -> None:
         result.clone_reissued = len(reissued)
     _record(conn, opened, result)
     audit_witness.take_from_manifest(conn, opened.manifest, me.device_id, device_id, opened.bundle_hash)
+    carried = carried_drops.received(conn, me, roster, opened.manifest, device_id, result.notes)
     w.audit("sync.import", detail={"sender": device_id, "seq": seq, "changes": result.changes,
                                    "applied": result.applied, "conflicts": result.conflicts})
     result.status = APPLIED
+    return carried
 
 
 def _range_evidence(opened: Verified, origin: str, epoch: int) -> int:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from shakyo_desk.domain.errors import AuthError, StoreError
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.store import dropbox
+from shakyo_desk.store.exchange import drops as carried_drops
 from shakyo_desk.store.models import ConcernSheet, Council, SheetStatusChange, Staff
 from shakyo_desk.store.services.concerns import list_concerns
 from shakyo_desk.store.store import Store
@@ -50,6 +51,7 @@ def publish(store: Store) -> int:
         staff = s.execute(sa.select(Staff.id, Staff.login, Staff.role).where(
             Staff.deleted_at.is_(None), Staff.disabled_at.is_(None))).all()
         council = s.execute(sa.select(Council).where(Council.deleted_at.is_(None))).scalars().first()
+        office = carried_drops.office_entry(s.connection())  # sheets written here reach the office by sync
     recipients = sorted(login for _id, login, role in staff
                         if role in (Role.ADMIN.value, Role.COORDINATOR.value) and keyfile.public_key(login))
     if keyfile.drop_to != recipients:
@@ -58,7 +60,7 @@ def publish(store: Store) -> int:
     dropbox.write_catalogue(root, {
         "council": council.name if council else "", "is_demo": bool(council.is_demo) if council else False,
         "idle_lock_minutes": council.idle_lock_minutes if council else 10,
-        "concerns": [c.name for c in list_concerns(store)],
+        "concerns": [c.name for c in list_concerns(store)], **office,
     })
     reporters = {staff_id: login for staff_id, login, role in staff
                  if role == Role.REPORTER.value and keyfile.public_key(login)}
