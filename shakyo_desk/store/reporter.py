@@ -94,10 +94,13 @@ class ReporterSession:
         """What a reporter can check without the data key: their own key (the unlock opened it)
         and that every drop file of theirs opens. The database is checked by the council."""
         problems = []
+        mine = dropbox._b64(self._key().public_key().public_bytes_raw())
         for path in dropbox.sheet_files(self.layout.root):
             try:
                 data = path.read_bytes()
-                if dropbox.read_header(data).get("from") == self.actor.login:
+                header = dropbox.read_header(data)
+                # (a drop of the same login on another installation, passed on by sync, is not theirs here)
+                if header.get("from") == self.actor.login and header.get("from_public") == mine:
                     dropbox.open_sealed(data, self.keyfile, self.actor.login, self._key())
             except (OSError, dropbox.DropError):
                 problems.append("提出したシートのファイルの一部が壊れています。管理者かコーディネーターに連絡してください。")

@@ -315,3 +315,39 @@ def test_bundles_without_drops_read_as_before_and_a_long_list_is_refused(council
                              forge(me(laptop).keys, canonical_json(whole), payload, opened.manifest["recipients"]))
     [result] = import_paths(council.office, [path]).results
     assert result.status == "refused" and result.reason == "limit"
+
+
+def test_a_drop_taken_in_a_staff_session_waits_for_a_coordinator(council):
+    """At the office a staff member imports: the drop waits (counted for coordinators and admins,
+    who can open it as the installation) until a coordinator unlocks. The reporter's key pair on
+    another laptop is another one: there the relayed drop is neither theirs nor a fault."""
+    relay = council.laptop("laptop2", "suzuki")  # the reporter has a key pair here too
+    laptop = council.laptop("laptop1", "tanaka")
+    sheet_id = file_as_reporter(laptop, "北町の空き家")
+    bundle = council.export(laptop, "a1")
+
+    staff = council.unlock(council.office.layout.root, "sato", PASSPHRASE)
+    report = import_paths(staff, [bundle])
+    assert not report.refused and not report.notices
+    assert drop_file(staff, sheet_id).exists() and sheet_id not in sheets_at(staff)
+    assert drops.waiting_count(council.office) == 1  # the admin's drop box counts it
+
+    coordinator = council.coordinator()  # its unlock files it
+    assert any("1件受け付けました" in n for n in coordinator.notices)
+    assert sheets_at(coordinator) == {sheet_id: council.rep_id}
+    assert not drop_file(coordinator, sheet_id).exists()
+
+    assert not import_paths(relay, [bundle]).refused
+    assert drop_file(relay, sheet_id).exists()
+    reporter = unlock(relay.layout.root, "rep", REP_PASS)
+    try:
+        assert reporter.check() == [] and list_sheets(reporter) == []
+    finally:
+        reporter.close()
+    assert not import_paths(relay, [council.export(coordinator, "back")]).refused
+    assert not drop_file(relay, sheet_id).exists()
+    reporter = unlock(relay.layout.root, "rep", REP_PASS)  # the sheet came back: its status is published here too
+    try:
+        assert [(s.id, s.status) for s in list_sheets(reporter)] == [(sheet_id, "受付")]
+    finally:
+        reporter.close()
