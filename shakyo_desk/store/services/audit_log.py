@@ -34,6 +34,7 @@ from shakyo_desk.store import audit, audit_witness
 from shakyo_desk.store.models import (
     Conference, ConferenceCase, DeviceState, HouseholdSearch, Person, Roster, Staff, SYNCED_MODELS,
 )
+from shakyo_desk.store.nouns import NOUNS
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store
 
@@ -53,14 +54,6 @@ GROUPS = {
     "other": "その他",
 }
 
-NOUNS = {
-    "council": "社協の設定", "district": "地区", "staff": "アカウント", "household": "世帯", "person": "世帯員",
-    "agency": "関係機関", "concern_category": "困りごとの分類", "place": "地域の拠点", "contact": "訪問記録",
-    "salon": "サロン", "salon_regular": "サロンの常連", "salon_session": "サロンの開催", "attendance": "サロンの参加",
-    "remark": "つぶやき", "concern_sheet": "把握シート", "sheet_status_change": "把握シートの状況",
-    "referral": "つなぎ", "consent": "本人同意", "conference": "会議", "conference_member": "会議の構成員",
-    "conference_case": "会議で扱う世帯", "handout_copy": "配布資料の控え",
-}
 OPS = {"insert": "登録", "update": "変更", "delete": "削除", "purge": "消去", "view": "閲覧"}
 EXPORTS = {
     "handout": "会議資料（PDF）の出力", "stats_csv": "統計（CSV）の出力", "stats_pdf": "統計（PDF）の出力",
