@@ -1,18 +1,29 @@
 """Suppression of small counts (reports/stats_suppress.py): primary below the threshold,
 secondary so that no hidden count can be worked out from the others, links between tables,
-measures and differences; rendering raw counts only for coordinators."""
+measures and differences; rendering raw counts only for coordinators. The complementary
+suppression's integer program: whole ranges, costs, the exact reader on random tables, the
+fallback to the first method."""
 
 import itertools
 import random
+import subprocess
+import sys
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
 from shakyo_desk.domain.errors import PermissionDenied
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.reports.stats_render import render
-from shakyo_desk.reports.stats_suppress import PRIMARY, SECONDARY, may_see_raw_counts, suppression_marks
+from shakyo_desk.reports import stats_suppress
+from shakyo_desk.reports.stats_suppress import (
+    PRIMARY, SECONDARY, LinearProgram, SolverUnavailable, _costs, _suppression_marks, build_model, may_see_raw_counts,
+    primary_marks, suppression_marks,
+)
+from shakyo_desk.reports.stats_suppress_legacy import legacy_secondary
 from shakyo_desk.store.services.stats import Column, Figures, Row, Table, fiscal_year_period
+from tests.reports.suppression_reader import reader_ranges, unprotected
 
 P, S = PRIMARY, SECONDARY
 
@@ -196,8 +207,9 @@ def test_render_hides_with_marks_and_counts_them():
     assert [row.cells[0] for row in table.rows] == ["<3", "秘匿", 0, 6]
     assert table.suppressed == 2 and rendered.suppressed == 2 and not rendered.raw
     assert "「<3」" in rendered.legend and "「秘匿」" in rendered.legend
-    # with 5: "<5" (1..4) and "秘匿" (≥5) adding up to 6 can only be 1 + 5, so the total goes too
-    assert [row.cells[0] for row in render(figures(True, threshold=5)).table("t").rows] == ["<5", "秘匿", 0, "秘匿"]
+    # with 5: "<5" (1..4) and a hidden 5 (≥5) adding up to 6 could only be 1 + 5, so the total must go;
+    # with the total hidden (≥5) the 5 may stay: 5 + "<5" is anything from 6 to 9
+    assert [row.cells[0] for row in render(figures(True, threshold=5)).table("t").rows] == ["<5", 5, 0, "秘匿"]
 
 
 def test_raw_counts_only_for_coordinators_and_admins():
@@ -208,3 +220,114 @@ def test_raw_counts_only_for_coordinators_and_admins():
         render(figures(raw_allowed=False), raw=True)
     assert may_see_raw_counts(Role.COORDINATOR) and may_see_raw_counts(Role.ADMIN)
     assert not may_see_raw_counts(Role.STAFF) and not may_see_raw_counts(Role.REPORTER)
+
+
+# ---- complementary suppression (issue 17): the integer program, its costs, its fallback -------
+
+def cross_table(body, threshold_columns=("a", "b", "c")):
+    columns = (*(Column(k, k.upper()) for k in threshold_columns), Column("total", "計"))
+    rows = [Row(f"r{i}", (*values, sum(values)), key=f"r{i}") for i, values in enumerate(body)]
+    totals = tuple(sum(r.values[c] for r in rows) for c in range(len(columns)))
+    return Table("t", "表", "機関", columns, (*rows, Row("計", totals, key="total", total=True)),
+                 row_total=(len(columns) - 1, tuple(range(len(columns) - 1))))
+
+
+def test_a_small_count_keeps_its_whole_range_with_a_larger_threshold():
+    # threshold 5: the reader must not tell 1 from 2, 3 or 4 (the first method only made sure
+    # it was not exactly one value)
+    table = one_column([1, 10, 20])
+    marks = marks_of(table, threshold=5)
+    assert reader_ranges({"t": table}, marks, 5) == {("t", 0, 0): (1, 4)}
+    assert marks["t"][3][0] is None  # with the 10 hidden, the total may stay
+
+
+def test_random_cross_tables_against_the_exact_reader():
+    rng = random.Random(17)
+    for _ in range(40):
+        threshold = rng.choice([3, 3, 4])
+        body = [[rng.choice([0, 1, 2, 3, 4, 6, 9]) for _ in range(3)] for _ in range(3)]
+        table = cross_table(body)
+        marks = marks_of(table, threshold)
+        assert unprotected({"t": table}, marks, threshold) == [], (body, threshold, marks)
+
+
+def test_totals_cost_more_than_every_inner_cell_and_grand_totals_more_than_every_total():
+    table = cross_table([[1, 5, 7], [4, 6, 8]])
+    marks = primary_marks({"t": table}, 3)
+    model = build_model({"t": table}, marks)
+    [component] = model.components()
+    costs = _costs(model, component)
+    kind = {}
+    for q in costs:
+        _, r, c = model.quantities[q].cells[0]
+        kind[q] = ("grand" if (r, c) == (2, 3) else "total" if r == 2 or c == 3 else "inner")
+    inner = [costs[q] for q in costs if kind[q] == "inner"]
+    totals = [costs[q] for q in costs if kind[q] == "total"]
+    [grand] = [costs[q] for q in costs if kind[q] == "grand"]
+    assert min(totals) > sum(inner) and grand > sum(totals) + sum(inner)
+    assert sorted(inner) == [costs[q] for q in sorted((q for q in costs if kind[q] == "inner"),
+                                                      key=lambda q: model.quantities[q].value)]
+
+
+def test_a_total_is_hidden_only_when_nothing_inside_can_protect():
+    # the 2024 つなぎ pattern: a row 3 + "<3" + "<3" = 5 can only be 3 + 1 + 1 (a 秘匿 3 cannot go
+    # below 3), so its total 5 must go, and with it another row's total (the totals column must
+    # still add up); the grand total and the column totals stay
+    table = cross_table([[3, 1, 1], [8, 5, 4], [4, 6, 7]])
+    marks = marks_of(table)["t"]
+    assert marks[0] == [None, P, P, S]
+    assert marks[3] == [None] * 4
+    assert sum(1 for row in marks[:3] for m in row[3:] if m) == 2  # two row totals, no more
+    assert reader_ranges({"t": table}, {"t": marks}, 3) == {("t", 0, 1): (1, 2), ("t", 0, 2): (1, 2)}
+
+
+def test_the_solver_failing_falls_back_to_the_first_method(monkeypatch, caplog):
+    table = cross_table([[1, 7, 5], [5, 6, 9], [2, 8, 8]])
+    expected = primary_marks({"t": table}, 3)
+    legacy_secondary({"t": table}, expected, 3)
+
+    def refuse(self, integer, seconds):
+        raise SolverUnavailable("HiGHS: Solve error")
+
+    monkeypatch.setattr(LinearProgram, "solve", refuse)
+    _suppression_marks.cache_clear()
+    with caplog.at_level("WARNING", logger="shakyo_desk.reports.stats_suppress"):
+        assert marks_of(table) == expected
+    assert "falling back to the first method" in caplog.text and "Solve error" in caplog.text
+    _suppression_marks.cache_clear()
+
+
+def test_no_time_left_falls_back_too(monkeypatch, caplog):
+    table = cross_table([[1, 7, 5], [5, 6, 9], [2, 8, 8]])
+    expected = primary_marks({"t": table}, 3)
+    legacy_secondary({"t": table}, expected, 3)
+    monkeypatch.setattr(stats_suppress, "SOLVE_SECONDS", 0.0)
+    _suppression_marks.cache_clear()
+    with caplog.at_level("WARNING", logger="shakyo_desk.reports.stats_suppress"):
+        assert marks_of(table) == expected
+    assert "out of time" in caplog.text
+    _suppression_marks.cache_clear()
+
+
+def test_without_highspy_the_first_method_is_used(monkeypatch):
+    table = cross_table([[1, 7, 5], [5, 6, 9], [2, 8, 8]])
+    expected = primary_marks({"t": table}, 3)
+    legacy_secondary({"t": table}, expected, 3)
+    monkeypatch.setitem(sys.modules, "highspy", None)  # import highspy raises ImportError
+    monkeypatch.setattr(stats_suppress, "_quiet_highs_class", None)
+    _suppression_marks.cache_clear()
+    assert marks_of(table) == expected
+    _suppression_marks.cache_clear()
+
+
+def test_the_solver_prints_nothing():
+    """HiGHS writes a banner to the process's standard output at its first use unless told
+    not to; standard output carries `stats --json`. A fresh process, so the banner is due."""
+    code = ("from tests.reports.test_stats_suppress import cross_table\n"
+            "from shakyo_desk.reports.stats_suppress import suppression_marks, SECONDARY\n"
+            "marks = suppression_marks({'t': cross_table([[1, 7, 5], [5, 6, 9], [2, 8, 8]])}, 3)\n"
+            "assert any(m == SECONDARY for row in marks['t'] for m in row)\n")
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
+                          cwd=Path(__file__).parents[2], timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
