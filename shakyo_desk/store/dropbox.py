@@ -327,19 +327,6 @@ QUARANTINE_GONE = "このファイルはもう受け付けられなかったフ�
 _STAMP_RE = re.compile(r"^(\d{14})-(.+)$")
 
 
-def sealed_to(root: Path, store_id: str, login: str) -> list[Path]:
-    """Drop files of this store waiting for ``login`` (from the clear header: nothing is opened)."""
-    found = []
-    for path in sheet_files(root):
-        try:
-            doc = read_header(path.read_bytes())
-        except (OSError, DropError):
-            continue  # being written, or not a drop: the filing says why
-        if doc["store_id"] == store_id and login in doc["to"]:
-            found.append(path)
-    return found
-
-
 def _quarantined_file(root: Path, name: str) -> Path:
     """A file of dropbox/quarantine/ by its name (never a path elsewhere, never a reason file)."""
     if not isinstance(name, str) or not name or Path(name).name != name or name.endswith(".txt") \

@@ -165,7 +165,7 @@ def test_a_tampered_or_foreign_drop_is_quarantined_and_named(council, tmp_path):
         assert named[f"{bad}.sheet"] == dropbox.BROKEN
         assert named["junk.sheet"] == dropbox.NOT_A_DROP
         assert named["01a25085-9ae8-7bda-bf4b-2e06d292e0a6.sheet"] == dropbox.UNKNOWN_SENDER
-        assert sum("quarantine" in n for n in coordinator.notices) == 3
+        assert sum("受け付けられなかったファイル" in n for n in coordinator.notices) == 3
         assert not list((root / "dropbox").glob("*.sheet"))
     finally:
         coordinator.close()

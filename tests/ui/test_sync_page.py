@@ -12,7 +12,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from shakyo_desk.store.exchange import conflicts, devices
-from shakyo_desk.store.exchange.importing import quarantine_list
+from shakyo_desk.store.exchange.importing import ImportReport, ImportResult, quarantine_list
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.services import districts, households
 from shakyo_desk.store.services.council import get_settings
@@ -420,3 +420,16 @@ def test_staff_of_another_district_neither_enrol_nor_see_that_conflict(qtbot, co
         window.idle.stop()
     finally:
         staff.close()
+
+
+def test_the_summary_says_what_became_of_carried_reporters_sheets(qtbot):
+    """A drop a bundle carried but left out (store/exchange/drops.py) and what the drop box did
+    after the run (services/drops.py) are said in the summary, not only by the CLI."""
+    left_out = "報告者のシート1件は、送った端末の確認が付いていないため受け取りませんでした。"
+    filed = "報告者から届いた把握シートを1件受け付けました。"
+    report = ImportReport(results=[ImportResult(file="a.bundle", status="applied", sender="laptop1", seq=3,
+                                                changes=2, applied=2, notes=[left_out])], notices=[filed])
+    dialog = sync_page.ImportSummaryDialog(report)
+    qtbot.addWidget(dialog)
+    text = dialog.text()
+    assert "！" + left_out in text and filed in text

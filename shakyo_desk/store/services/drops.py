@@ -59,8 +59,9 @@ class Filing:
         if self.filed:
             lines.append(f"報告者から届いた把握シートを{len(self.filed)}件受け付けました。")
         for q in self.quarantined:
-            lines.append(f"届いた把握シートのファイル「{q.name}」を受け付けられなかったため、"
-                         f"dropbox/quarantine に移しました。{q.reason}")
+            # Where staff find it again: the 把握シート page's list, not a folder name.
+            lines.append(f"届いた把握シートを1件受け付けられませんでした。{q.reason}"
+                         "把握シートの画面の「受け付けられなかったファイル」に置いてあります。")
         return lines
 
 

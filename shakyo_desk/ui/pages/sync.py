@@ -193,8 +193,11 @@ class ImportSummaryDialog(QDialog):
         for r in results:
             for gap in r.gaps:
                 notes.append(("！" + gap, WARNING_COLOUR))
+            for note in r.notes:  # reporters' sheets the file carried that were left out
+                notes.append(("！" + note, WARNING_COLOUR))
             if r.clone_detected:
                 notes.append((tr("！{notice}（{file}）", notice=r.clone_notice, file=r.file), ERROR_COLOUR))
+        notes.extend((notice, WARNING_COLOUR) for notice in report.notices)  # the drop box after the run
         if report.conflicts:
             notes.append((tr("要確認が{n}件あります。「要確認」の画面で、どの内容を残すか選んでください。"
                              "選ぶまでは、仮に一方の内容を表示しています。", n=report.conflicts), WARNING_COLOUR))
