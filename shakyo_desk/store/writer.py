@@ -201,10 +201,11 @@ class Writer:
 
     def _author_sig(self, entity: str, entity_id: str, op: str, fields: dict, base: dict, stamp: str,
                     at: datetime) -> str | None:
-        """Accounts and settings are changed only with the acting account's signing key (its
-        passphrase opened it at unlock): other devices accept such a change only when an admin's
-        key in the roster signed it (exchange/authors.py). Other changes carry no signature."""
-        if entity not in authors.OFFICE_ONLY:
+        """Accounts and settings are changed, and records erased, only with the acting
+        account's signing key (its passphrase opened it at unlock): other devices accept such a
+        change only when an admin's key in the roster signed it (exchange/authors.py). Other
+        changes carry no signature."""
+        if entity not in authors.OFFICE_ONLY and op != "purge":
             return None
         if self.signer is None:
             raise PermissionDenied(UNSIGNED)

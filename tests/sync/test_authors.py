@@ -42,6 +42,7 @@ from shakyo_desk.store.services import (
     households,
     sheets,
 )
+from shakyo_desk.store import writer as writer_module
 from shakyo_desk.store.writer import Actor
 from shakyo_desk.sync import roster as rosters
 from tests.sync.council import PASSPHRASE, enrol, make_office
@@ -299,6 +300,38 @@ def test_a_purge_from_a_laptop_needs_an_admin(town):
     exported, result = carried(laptop, town.office, town.stick("usb"))
     assert_refused(result, exported, town.office, "sato-pc", "世帯の消去")
     assert households.get_household(town.office, town.away, log=False).address == "架空村下町2"
+
+
+@pytest.mark.parametrize("where", ["laptop", "office"])
+def test_a_purge_in_an_admins_name_without_the_admins_signature_is_refused(town, monkeypatch, where):
+    """Erasure cannot be undone: a device (or someone with the office's database open) that
+    writes a purge under the admin's name is refused everywhere unless the admin's signing key
+    signed it; and only the office purges, so a laptop's purge is refused even from an admin."""
+    laptop = town.laptop("sato-pc", login="sato")
+    if where == "laptop":
+        source, target = laptop, town.office
+    else:
+        source, target = town.office, laptop
+        monkeypatch.setattr(writer_module.Writer, "_author_sig", lambda self, *args: None)  # a modified app
+    with acting(source, town, "admin").write() as w:
+        w.purge(Household, town.away)
+    monkeypatch.undo()
+    exported, result = carried(source, target, town.stick("usb"))
+    assert_refused(result, exported, target, "sato-pc" if where == "laptop" else "事務局", "世帯の消去")
+    assert households.get_household(target, town.away, log=False).address == "架空村下町2"
+
+
+def test_an_admins_purge_at_the_office_is_signed_and_erases_on_the_laptop(town):
+    laptop = town.laptop("sato-pc", login="sato")
+    carried(town.office, laptop, town.stick("usb"))
+    with town.office.write() as w:
+        w.purge(Household, town.away)
+    _, result = carried(town.office, laptop, town.stick("usb2"))
+    assert result.status == "applied", result.message
+    with laptop.read() as s:
+        signature = s.execute(sa.select(ChangeLog.author_sig).where(
+            ChangeLog.entity == "household", ChangeLog.entity_id == town.away, ChangeLog.op == "purge")).scalar_one()
+        assert signature and s.get(Household, town.away).address == ""  # the tombstone
 
 
 # ---- within one import ------------------------------------------------------------------------

@@ -28,7 +28,9 @@ The rules mirror the services (store/services/, domain/roles.py):
   (sub-districts included), as `may_add_household` / `may_edit_household` say: the district of
   an insert, the new district of a move, and for an update one of the districts the household
   ever had here (a coordinator may have moved it meanwhile; the staff member saw it in theirs).
-- **Legal erasure** (`op` purge): admins only (`retention.purge_households`).
+- **Legal erasure** (`op` purge): admins only (`retention.purge_households`), at the office,
+  with the admin's author signature like an account change: it cannot be undone, so a device
+  that writes one under an admin's name is refused.
 
 "At that time": an author is judged by every role and every district the account ever had in
 the synced history — the current row, every `staff` change in the change log, the roster, and
@@ -181,8 +183,12 @@ class Authors:
             return "office"
         if roles is None:
             return "unknown"
-        if op == "purge":
-            return None if Role.ADMIN.value in roles else "role"
+        if op == "purge":  # erasure cannot be undone: an admin's, signed, at the office
+            if Role.ADMIN.value not in roles:
+                return "role"
+            if change["origin"] != self.office:
+                return "office"
+            return None if self._signed(change, author) else "signature"
         allowed = WRITERS.get(entity, ADMINS)
         if roles.isdisjoint(allowed):
             if REPORTER in roles and self._filing(change, author):

@@ -28,7 +28,7 @@ from shakyo_desk.store.models import (
     Attendance, ConcernSheet, Conference, ConferenceCase, Consent, Contact, Council, District, Household, Person,
     Referral, Remark, SalonRegular, SalonSession, SheetStatusChange,
 )
-from shakyo_desk.store.services._common import require
+from shakyo_desk.store.services._common import require, require_office
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
 
@@ -73,6 +73,7 @@ def purge_households(store: Store, household_ids: list[str], today: date | None 
     """Purge these households and what hangs on them, in one transaction. Each must still be
     past retention when the transaction runs (another screen or a bundle may have changed it)."""
     require(manages_accounts(store.actor.role), ONLY_ADMIN)
+    require_office(store)  # other devices take an erasure only from the office, signed (exchange/authors.py)
     today = today or clock.today()
     wanted = list(dict.fromkeys(household_ids))
     if not wanted:
