@@ -122,6 +122,11 @@ class SelfTest:
             raise AssertionError("PDFに日本語フォントが埋め込まれていません")
         return f"配布番号つき {result.copies} 部、{len(data):,} バイト"
 
+    def suppression_solver(self) -> str:
+        from shakyo_desk.reports.stats_suppress import solver_version
+
+        return f"小さい数を守る計算（HiGHS {solver_version()}）を読み込み"
+
     def main_window(self) -> str:
         from shakyo_desk.ui.selftest_ui import check_screens
 
@@ -135,6 +140,7 @@ class SelfTest:
             ("記録の書き込みと点検", self.write_records),
             ("同期ファイルの書き出しと取り込み", self.bundle_round_trip),
             ("会議資料（PDF）の作成", self.handout_pdf),
+            ("統計の秘匿の計算", self.suppression_solver),
             ("画面（メイン画面とPDFの表示）", self.main_window),
         ]
 

@@ -11,7 +11,7 @@ import pytest
 
 from shakyo_desk import selftest
 
-STEPS = 5
+STEPS = 6
 
 
 @pytest.fixture
@@ -66,3 +66,23 @@ def test_selftest_takes_no_other_arguments(capsys):
 
     assert main(["--selftest", "--store", "somewhere"]) == 2
     assert "単独" in capsys.readouterr().err
+
+
+def test_a_build_without_the_suppression_solver_fails_the_self_test(qapp, own_tmp, monkeypatch):
+    """A build that lost highspy (or numpy under it) would quietly hide more cells than needed."""
+    import builtins
+
+    from shakyo_desk.reports import stats_suppress
+
+    real_import = builtins.__import__
+
+    def without_highspy(name, *args, **kwargs):
+        if name == "highspy":
+            raise ImportError("No module named 'numpy'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(stats_suppress, "_quiet_highs_class", None)
+    monkeypatch.setattr(builtins, "__import__", without_highspy)
+    out = io.StringIO()
+    assert selftest.run(out) == 1
+    assert "[NG] 統計の秘匿の計算" in out.getvalue()

@@ -251,6 +251,12 @@ def _quiet_highs():
     return highs
 
 
+def solver_version() -> str:
+    """HiGHS's version; SolverUnavailable when it cannot load (the installed app's self-test:
+    a build without highspy or numpy would fall back to the older method unnoticed)."""
+    return _quiet_highs().version()
+
+
 @dataclass
 class LinearProgram:
     """min cost·v  subject to  lower ≤ v ≤ upper, row_lower ≤ A·v ≤ row_upper (A as entries)."""

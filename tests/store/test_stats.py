@@ -50,6 +50,11 @@ def test_contacts_by_method_count_failed_attempts(fy2024):
     assert values(table, "contacts") == {"訪問": 5, "電話": 2, "来所": 0, "同行": 0, "立ち寄り": 1, "不在": 2, "計": 10}
     # households per method: 不在 reached H1 and H3; the total counts each household once
     assert values(table, "households") == {"訪問": 4, "電話": 2, "来所": 0, "同行": 0, "立ち寄り": 0, "不在": 2, "計": 4}
+    # The 不在 count is the district table's うち不在 total and the summary's: linked, so that
+    # suppression hides all three or none (one shown would give the others away).
+    failed = next(r for r in table.rows if r.label == "不在")
+    district_total = fy2024.table("contacts_by_district").total_row
+    assert failed.link(0) and failed.link(0) == district_total.link(1)
 
 
 def test_contacts_by_district_roll_hamlets_up(fy2024):

@@ -407,7 +407,10 @@ def _contact_tables(s, scope: _Scope, period: Period, concern_order: list[str], 
     reached = sum(v[3] for v in per_bucket.values())
     new_total = sum(v[4] for v in per_bucket.values())
     contacts_total = sum(v[0] for v in per_bucket.values())
-    method_rows = [Row(m, tuple(methods.get(m, (0, 0))), key=m) for m in order]
+    # The 不在 row's count is the summary's and the district table's うち不在: one quantity, so
+    # suppression hides it everywhere or nowhere (reports/stats_suppress.py).
+    method_rows = [Row(m, tuple(methods.get(m, (0, 0))), key=m,
+                       links=_links(prefix, "contacts.failed") if m == FAILED_METHOD else ()) for m in order]
     method_rows.append(Row(TOTAL, (contacts_total, reached), key="total", total=True,
                            links=_links(prefix, "contacts.total", "households.reached")))
     by_method = Table("contacts_by_method", "方法別の訪問記録", "方法", (
