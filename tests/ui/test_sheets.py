@@ -262,3 +262,41 @@ def test_referral_from_sheet_and_outcome(qtbot, ctx, village, agency):
     assert (r.outcome, r.outcome_note) == ("つながった", "申請済み")
     assert "つながった" in detail.referral_table.item(0, 4).text()
     assert households.get_household(ctx.store, r.household_id).head_name == "山田 花子"
+
+
+def _page_texts(page) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return "\n".join(label.text() for label in page.findChildren(QLabel) if label.isVisibleTo(page))
+
+
+def test_a_reporter_sees_on_the_page_what_was_sent_and_to_whom(qtbot, store, executor, ui_settings, store_dir,
+                                                               village):
+    """Issue 17: the confirmation was only in the status bar, gone after 8 seconds."""
+    ctx = reporter_ctx(store, executor, ui_settings, store_dir)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.current_page()
+    assert "事務局の担当者" not in _page_texts(page)
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    form = page.form
+    type_text(qtbot, form.hint, "上町の坂の上の家、80代の女性")
+    form.concern_boxes["孤立"].setChecked(True)
+    qtbot.mouseClick(form.urgency.buttons["早め"], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(form.filed) as blocker:
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    mine = blocker.args[0]
+
+    notice = page.filed_notice
+    assert notice.isVisibleTo(page)
+    text = notice.text()
+    assert "把握シートを提出しました" in text
+    assert "上町の坂の上の家、80代の女性" in text and "孤立" in text and "早め" in text  # what was sent
+    assert "事務局の担当者" in text  # to whom
+    assert "「提出したシート」" in text and "状況" in text  # where its status will appear
+    assert page.table.currentRow() == 0 and page.table.item(0, 0).data(Qt.ItemDataRole.UserRole) == mine
+    qtbot.mouseClick(page.filed_notice_close, Qt.MouseButton.LeftButton)
+    assert not notice.isVisibleTo(page)
+    window.idle.stop()
+    ctx.store.close()

@@ -24,6 +24,7 @@ from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.drop_box import DropBoxBar
 from shakyo_desk.ui.events import HOUSEHOLD, REFERRAL, SHEET, keep_fresh, on
 from shakyo_desk.ui.field_widgets import urgency_item
+from shakyo_desk.ui.labels import notice_label
 from shakyo_desk.ui.sheet_detail import SheetDetailDialog
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 from shakyo_desk.domain import clock
@@ -79,6 +80,19 @@ class SheetsPage(QWidget):
         self.follow_ups.setStyleSheet("color: #b35c00; font-weight: bold;")
         self.follow_ups.setVisible(False)
         self.errors = ErrorLabel()
+        # What was just filed and where it went, on the page (not only in the status bar): for those
+        # without the inbox, whose sheet goes to someone else (issue 17)
+        self.just_filed: str | None = None
+        self.filed_notice = notice_label("", "ok")
+        self.filed_notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.filed_notice_close = QPushButton(tr("閉じる"))
+        self.filed_notice_close.clicked.connect(lambda: self.filed_box.hide())
+        self.filed_box = QWidget()
+        filed_row = QHBoxLayout(self.filed_box)
+        filed_row.setContentsMargins(0, 0, 0, 0)
+        filed_row.addWidget(self.filed_notice, 1)
+        filed_row.addWidget(self.filed_notice_close, 0, Qt.AlignmentFlag.AlignTop)
+        self.filed_box.hide()
 
         self.inbox_table = make_table(INBOX_COLUMNS, (90, 100, 60, 220, 220, 70))
         self.inbox_table.doubleClicked.connect(lambda _i: self.open_selected(self.inbox_table))
@@ -119,6 +133,7 @@ class SheetsPage(QWidget):
         layout.addWidget(intro)
         if self.drop_box is not None:
             layout.addWidget(self.drop_box)
+        layout.addWidget(self.filed_box)
         layout.addWidget(self.follow_ups)
         layout.addWidget(self.errors)
         if self.has_inbox:
@@ -180,6 +195,7 @@ class SheetsPage(QWidget):
         else:
             self.empty.setText(tr("まだシートはありません。気になるご家庭に気づいたら、「新しいシート」から記録してください。"))
         self.empty.setVisible(not sheets)
+        self._confirm_filed()
 
     def _mark_new(self, table: QTableWidget, sheets: list[SheetInfo]) -> None:
         """The sheets the drop box just filed: bold, the first one selected."""
@@ -215,5 +231,27 @@ class SheetsPage(QWidget):
         return self.detail
 
     def new_sheet(self, prefill: dict | None = None):
-        self.form = self.ctx.navigator.open_sheet_form(prefill or {}, self)  # filing it reloads this page
+        self.form = self.ctx.navigator.open_sheet_form(prefill or {}, self, on_filed=self._filed)  # and reloads
         return self.form
+
+    def _filed(self, sheet_id: str) -> None:
+        if not self.has_inbox:
+            self.just_filed = sheet_id  # said and selected once the list has it
+
+    def _confirm_filed(self) -> None:
+        ids = [s.id for s in self.rows]
+        if self.just_filed not in ids:
+            return
+        row = ids.index(self.just_filed)
+        sheet, self.just_filed = self.rows[row], None
+        where = tr("「提出したシート」の一覧") if self.reporter else tr("「シートの一覧」")
+        self.filed_notice.setText(tr(
+            "把握シートを提出しました。\n"
+            "送った内容：{who}（気になること：{concerns}、緊急度：{urgency}、気づいた日：{day}）\n"
+            "届け先：事務局の担当者（地域福祉係）が受け取り、確認します。\n"
+            "その後の状況（受付・確認中・対応中など）は、下の{where}の「状況」に出ます。",
+            who=who(sheet), concerns="・".join(sheet.concerns), urgency=sheet.urgency,
+            day=format_wareki_short(sheet.noticed_on), where=where))
+        self.filed_box.show()
+        self.table.selectRow(row)
+        self.table.scrollToItem(self.table.item(row, 0))
