@@ -35,6 +35,9 @@ URGENCY_HINTS = {
 }
 
 
+AGENCY_ROWS = 4  # rows of すでに関わっている関係機関 shown without scrolling
+
+
 def can_pick_households(role: Role) -> bool:
     return role != Role.REPORTER
 
@@ -128,8 +131,7 @@ class SheetFormDialog(EntryForm, QDialog):
         wish_box = QGroupBox(tr("本人の意思（支援を望んでいるか）"))
         QVBoxLayout(wish_box).addWidget(self.wish)
         self.agencies = CheckList([])
-        self.agencies.setMinimumHeight(70)
-        self.agencies.setMaximumHeight(120)
+        self.agencies.fit_height(AGENCY_ROWS)  # rows as tall as the text size makes them
         agencies_box = QGroupBox(tr("すでに関わっている関係機関"))
         QVBoxLayout(agencies_box).addWidget(self.agencies)
 
@@ -219,6 +221,7 @@ class SheetFormDialog(EntryForm, QDialog):
             self._add_agency(label, a.id, a.id in connected)
         if not agencies:
             self._add_agency(tr("（関係機関がまだ登録されていません）"), None, False, enabled=False)
+        self.agencies.fit_height(AGENCY_ROWS)
         self._snapshot = self.values()
 
     def _add_agency(self, label: str, agency_id, checked: bool, enabled: bool = True) -> None:

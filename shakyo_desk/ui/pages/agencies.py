@@ -14,9 +14,12 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import REGISTER, keep_fresh, on
 from shakyo_desk.ui.empty_state import set_empty_hint
-from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
+from shakyo_desk.ui.widgets import Column, fill_table, make_table, selected_id
 
 COLUMNS = ("機関名", "分野", "電話", "担当・連絡先", "できること")
+# The name and the phone stay; the contact person, then the field give way before できること.
+FIT = (Column("地域包括支援センター", 230), Column("子ども・子育て", 80, drop=2), Column("090-0000-0000", 120),
+       Column("主任ケアマネ 山本さん", 150, drop=3), Column("高齢者の総合相談", 150, stretch=True, drop=1))
 
 
 class AgenciesPage(QWidget):
@@ -33,7 +36,7 @@ class AgenciesPage(QWidget):
         intro = QLabel(tr("つなぎ先になる関係機関（地域包括支援センター、役場の担当課、まいさぽ など）を登録します。"
                           "一覧の行を選ぶと、右で内容を直せます。"))
         intro.setWordWrap(True)
-        self.table = make_table(COLUMNS, (230, 80, 120, 150))
+        self.table = make_table(COLUMNS, fit=FIT)
         self.table.currentCellChanged.connect(lambda *_a: self._selected())
         set_empty_hint(self.table, tr("まだ関係機関が登録されていません。右の欄に機関名などを入力して、"
                                       "「追加」を押してください。"))

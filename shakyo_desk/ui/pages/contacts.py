@@ -19,13 +19,16 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import ACCOUNT, CONTACT, HOUSEHOLD, REGISTER, keep_fresh, on
-from shakyo_desk.ui.widgets import fill_district_combo, make_table, table_or_empty, text_item
+from shakyo_desk.ui.widgets import Column, fill_district_combo, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 from shakyo_desk.domain import clock
 
 LIST_LIMIT = 500
 COLUMNS = ("日付", "方法", "世帯・拠点", "地区", "担当", "困りごと", "次回予定", "見たこと・聞いたこと")
-WIDTHS = (135, 115, 150, 90, 100, 160, 100)
+# The note takes what is left; the staff, the district, then the method and next date give way first.
+FIT = (Column("R8.12.31 10:30", 135), Column("訪問（会えず）", 115, drop=2), Column("山田 花子", 150),
+       Column("北山地区", 90, drop=3), Column("山田 花子", 100, drop=4), Column("生活費・借金", 160, drop=1),
+       Column("R8.12.31", 100, drop=2), Column("元気そうだった。畑の話をした。", 300, stretch=True))
 FAILED_COLOUR = "#8a4b00"
 PERIODS = ("すべての期間", "過去30日", "今月", "先月", "今年度", "期間を指定")
 
@@ -89,7 +92,7 @@ class ContactsPage(QWidget):
             line.edit.setMaximumWidth(110)
         self.errors = ErrorLabel()
 
-        self.table = make_table(COLUMNS, WIDTHS)
+        self.table = make_table(COLUMNS, fit=FIT)
         self.stack, self.empty = table_or_empty(self.table)
 
         top = QHBoxLayout()

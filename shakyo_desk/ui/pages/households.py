@@ -18,11 +18,16 @@ from shakyo_desk.ui.field_widgets import household_label
 from shakyo_desk.ui.household_editor import NewHouseholdDialog
 from shakyo_desk.ui.household_model import HouseholdTableModel
 from shakyo_desk.ui.list_import_dialog import open_list_import
-from shakyo_desk.ui.widgets import fill_district_combo, setup_table, table_or_empty
+from shakyo_desk.ui.widgets import Column, fill_district_combo, fit_columns, setup_table, table_or_empty
 from shakyo_desk.ui.worker import LatestOnly
 
 SEARCH_DEBOUNCE_MS = 150
 LIST_LIMIT = 500
+# HouseholdTableModel's columns. The number, the head, the address and the phone stay; the kana,
+# then the member count, the flags and the district give way when the list is narrow.
+FIT = (Column("H-0000ABCD", 120), Column("山田 花子", 130), Column("ヤマダ ハナコ", 150, drop=4),
+       Column("北山地区", 110, drop=1), Column("長野県南佐久郡小海町大字豊里1234番地", 220, stretch=True),
+       Column("090-0000-0000", 140), Column("12人", 60, drop=3), Column("一人暮らし高齢者", 160, drop=2))
 
 
 class HouseholdListPage(QWidget):
@@ -58,7 +63,8 @@ class HouseholdListPage(QWidget):
         self.model = HouseholdTableModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
-        setup_table(self.table, (120, 130, 150, 110, 220, 140, 60))
+        setup_table(self.table)
+        fit_columns(self.table, FIT)
         self.stack, self.empty = table_or_empty(self.table)
 
         bar = QHBoxLayout()
