@@ -36,8 +36,9 @@ REP_PASS = "reporter passphrase"
 
 class Council:
     """An office (its admin's session), a coordinator, staff accounts and a reporter; laptops are
-    enrolled by their staff, and the reporter is given a key pair on a laptop as an admin there
-    would (「パスフレーズを再設定」): keys.json's reporter entry, no way to the data key."""
+    enrolled by their staff, and the reporter is given a key pair on a laptop by the staff member
+    there (「この端末で報告者が使えるようにする」, accounts.enable_reporter_here): keys.json's
+    reporter entry, no way to the data key."""
 
     def __init__(self, root):
         self.root = root
@@ -58,7 +59,7 @@ class Council:
         ``coordinator``: the coordinator has a key pair there too (their own, not the office's)."""
         joined = enrol(self.office, self.root, name, districts, login=login)
         if reporter:
-            joined.keyfile.wrap_for_account("rep", REP_PASS, None, FAST_KDF, reporter=True)
+            accounts.enable_reporter_here(joined, self.rep_id, REP_PASS, kdf=FAST_KDF)
         if coordinator:
             joined.keyfile.wrap_for_account("coord", COORD_PASS, joined.data_key, FAST_KDF)
         joined.keyfile.save(joined.layout.key_file)

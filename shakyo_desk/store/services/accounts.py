@@ -10,7 +10,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from shakyo_desk.domain.errors import AuthError, InvalidInput, NotFound
+from shakyo_desk.domain.errors import AuthError, InvalidInput, NotFound, StoreError
 from shakyo_desk.domain.roles import Role, manages_accounts
 from shakyo_desk.store import council_key, rekey
 from shakyo_desk.store.keyfile import new_recovery_key, require_kdf
@@ -241,6 +241,103 @@ def reset_passphrase(store: Store, staff_id: str, new: str, kdf: dict | None = N
         council_key.carry(store, account.login)
         store.keyfile.save(store.layout.key_file)
     council_key.refresh(store)
+
+
+# --- a reporter on a laptop (issue 16) ------------------------------------------------------
+#
+# Each installation has its own keys.json. On a laptop, joined and unlocked by staff, no admin
+# is at hand to give a reporter a key pair (「パスフレーズを再設定」 and the アカウント page are
+# the office's), so any data-key session there may give one to a reporter account it knows
+# from the synced staff table.
+#
+# The risk, accepted: the staff member then knows the passphrase and can file 把握シート in the
+# reporter's name from this laptop. They could already write sheets in their own name, and
+# such a sheet carries no more right than theirs (a reporter sees nothing but their own sheets'
+# statuses). The key pair only ever opens the reporter's own drops and status files: the data
+# key is never sealed to it. The laptop vouches for the key with its device key when it carries
+# the drops (exchange/drops.py), so the office's audit entry `dropbox.vouched` names the device
+# that vouched, and this installation's audit names who gave the key pair. At the office this
+# stays with the admins (a reporter's key pair there is what the office itself vouches for).
+
+ENABLE_HERE_OFFICE = ("事務局の端末では、報告者のパスフレーズは管理者がアカウント画面で決めます。"
+                      "管理者に依頼してください。")
+ENABLE_HERE_REPORTER = "報告者のアカウントでは、この操作はできません。"
+
+
+def _require_enable_here(store: Store) -> None:
+    from shakyo_desk.store.exchange.identity import is_office
+
+    require(not is_reporter_session(store), ENABLE_HERE_REPORTER)
+    if manages_accounts(store.actor.role):
+        return
+    with store.read() as s:
+        office = is_office(s.connection())
+    require(not office, ENABLE_HERE_OFFICE)
+
+
+def _has_key_here(store: Store, login: str) -> bool:
+    """Whether ``login`` can unlock this installation (in this session's key file or on disk,
+    where a reporter's own passphrase change writes)."""
+    from shakyo_desk.store.keyfile import KeyFile, entry_kind
+
+    usable = ("sealed", "pair", "legacy")
+    if entry_kind(store.keyfile.accounts.get(login)) in usable:
+        return True
+    try:
+        on_disk = KeyFile.load(store.layout.key_file)
+    except StoreError:
+        return False  # saving from this session writes a whole one
+    return entry_kind(on_disk.accounts.get(login)) in usable
+
+
+def _reporter_rows(store: Store) -> list[Staff]:
+    with store.read() as s:
+        return list(s.execute(sa.select(Staff).where(Staff.role == Role.REPORTER.value, Staff.deleted_at.is_(None),
+                                                     Staff.disabled_at.is_(None))
+                              .order_by(Staff.display_name, Staff.login)).scalars())
+
+
+def reporters_to_enable_here(store: Store) -> list[Account]:
+    """Active reporter accounts that cannot unlock this installation yet (for the 同期 page's
+    「この端末で報告者が使えるようにする…」). Refused where ``enable_reporter_here`` is."""
+    _require_enable_here(store)
+    return [_account(r) for r in _reporter_rows(store) if not _has_key_here(store, r.login)]
+
+
+def enable_reporter_here(store: Store, staff_id: str, passphrase: str, kdf: dict | None = None) -> Account:
+    """Give an active reporter account a key pair on this installation under ``passphrase``
+    (no way to the data key), so they can unlock here and hand on 把握シート. An admin anywhere;
+    on an installation that is not the office, any data-key session (see the risk above).
+    Audited here; nothing synced is written (the key pair is this installation's)."""
+    _require_enable_here(store)
+    with store.read() as s:
+        row = s.execute(sa.select(Staff).where(sa.or_(Staff.id == staff_id, Staff.login == staff_id))).scalars().first()
+        account = _account(row) if row is not None else None
+        deleted = row is not None and row.deleted_at is not None
+    if account is None or deleted:
+        raise NotFound("指定された報告者のアカウントが見つかりません。削除されたか、まだこの端末に届いていません。")
+    if account.role != Role.REPORTER:
+        raise InvalidInput(f"「{account.display_name}」さんは報告者ではありません。"
+                           "この操作で使えるようにできるのは、報告者のアカウントだけです。")
+    if not account.active:
+        raise InvalidInput(f"「{account.display_name}」さんのアカウントは無効になっています。"
+                           "使えるようにするには、事務局で管理者に有効にしてもらってください。")
+    if _has_key_here(store, account.login):
+        raise InvalidInput(f"「{account.display_name}」さんは、この端末ですでにロックを解除できます。"
+                           "パスフレーズを変えるときは、本人がロックを解除して「パスフレーズの変更」を使うか、"
+                           "管理者に依頼してください。")
+    validate_passphrase(passphrase)
+    kdf = require_kdf(kdf)
+    with store.write() as w:
+        w.audit("account.reporter_enabled_here", "staff", account.id, detail={"login": account.login})
+        store.keyfile.wrap_for_account(account.login, passphrase, None, kdf, reporter=True)
+        store.keyfile.save(store.layout.key_file)
+    Throttle(store.layout.unlock_state).record_success(account.login)
+    # The catalogue and their status files now, not at the next council unlock (never fails this).
+    from shakyo_desk.store.services.drop_status import publish_quietly
+
+    publish_quietly(store)
+    return account
 
 
 def recovery_key_state(store: Store) -> str:

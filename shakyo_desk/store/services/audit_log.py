@@ -67,6 +67,7 @@ LABELS = {
     "account.passphrase_changed": "パスフレーズの変更",
     "account.passphrase_reset": "パスフレーズの再設定（管理者）",
     "account.passphrase_recovered": "復旧キーによるパスフレーズの再設定",
+    "account.reporter_enabled_here": "報告者をこの端末で使えるようにする（パスフレーズの設定）",
     "device.add": "端末の追加（登録ファイル）",
     "device.join": "端末の参加",
     "device.revoke": "端末の利用停止",

@@ -31,6 +31,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel, show_message
 from shakyo_desk.ui.events import ACCOUNT, CONFLICT, RECORDS, REGISTER, SETTINGS, SYNC, keep_fresh, on
 from shakyo_desk.ui.key_actions import show_notices
+from shakyo_desk.ui.reporter_here import ReporterHereButton
 from shakyo_desk.ui.style import ERROR_COLOUR, mono_font
 from shakyo_desk.ui.sync_text import bundle_text, scope_text, when_text
 from shakyo_desk.ui.widgets import CheckList, fill_table, make_table, selected_id, text_item
@@ -448,6 +449,8 @@ class SyncPage(QWidget):
         self.devices_hint.setWordWrap(True)
         self.devices_hint.setStyleSheet("color: #555;")
         device_buttons.addWidget(self.devices_hint, 1)
+        self.reporter_here_button = ReporterHereButton(ctx)  # a laptop's data-key sessions (issue 16)
+        device_buttons.addWidget(self.reporter_here_button)
         device_buttons.addWidget(self.add_device_button)
         device_buttons.addWidget(self.revoke_button)
         devices_box = QGroupBox(tr("この社協の端末"))
@@ -556,6 +559,7 @@ class SyncPage(QWidget):
         admin_office = ov.is_office and manages_accounts(self.ctx.role)
         self.add_device_button.setVisible(admin_office)
         self.revoke_button.setVisible(admin_office)
+        self.reporter_here_button.show_for(ov.is_office)
 
         if ov.pending_ranges:
             self.pending_label.setText(tr(
