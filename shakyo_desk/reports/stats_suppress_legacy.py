@@ -23,7 +23,7 @@ Pure: no Qt, no database.
 
 from collections import defaultdict
 
-from shakyo_desk.reports.stats_suppress import INFINITY, PRIMARY, SECONDARY, Marks, additive_groups, is_count
+from shakyo_desk.reports.stats_cells import INFINITY, PRIMARY, SECONDARY, Marks, additive_groups, is_count
 from shakyo_desk.store.services.stats import Table
 
 
