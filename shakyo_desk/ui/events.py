@@ -82,7 +82,9 @@ class _KeepFresh(QObject):
             self.reload()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.widget and event.type() == QEvent.Type.Show and self.stale:
+        # getattr: Qt can still deliver an event while Python is tearing this filter down
+        # (a page dropped right after it was shown), when its attributes are already gone.
+        if watched is getattr(self, "widget", None) and event.type() == QEvent.Type.Show and self.stale:
             self.stale = False
             self.reload()
         return False
