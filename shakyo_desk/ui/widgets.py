@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QComboBox, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu,
@@ -47,12 +47,13 @@ class _RoomyChecks(QProxyStyle):
 
     def pixelMetric(self, metric, option=None, widget=None) -> int:  # noqa: N802
         if metric in (QStyle.PixelMetric.PM_IndicatorWidth, QStyle.PixelMetric.PM_IndicatorHeight) \
-                and isinstance(widget, CheckList):
+                and isinstance(widget, QAbstractItemView) and widget.property(_ROOMY) is True:
             return check_target(widget)
         return super().pixelMetric(metric, option, widget)
 
 
 _roomy_style: list[_RoomyChecks] = []
+_ROOMY = "shakyoRoomyChecks"
 
 
 def _roomy_checks() -> _RoomyChecks:
@@ -62,6 +63,13 @@ def _roomy_checks() -> _RoomyChecks:
         style.setParent(QApplication.instance())
         _roomy_style.append(style)
     return _roomy_style[0]
+
+
+def roomy_checks(view: QAbstractItemView) -> None:
+    """Check boxes of ``check_target`` pixels in ``view``'s items (its rows must be allowed to
+    grow to them: a list, or a table whose rows are sized to their contents)."""
+    view.setProperty(_ROOMY, True)
+    view.setStyle(_roomy_checks())
 
 
 class _CheckRow(QStyledItemDelegate):
@@ -97,7 +105,7 @@ class CheckList(QListWidget):
         # Qt cuts wrapped text short in items drawn through one.
         self.setWordWrap(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setStyle(_roomy_checks())
+        roomy_checks(self)
         self.setItemDelegate(_CheckRow(self))
         checked = set(checked)
         values = list(data) if data is not None else None
@@ -151,14 +159,14 @@ def setup_table(table: QTableView, widths: Iterable[int] = ()) -> None:
 
 
 def make_table(headers: Iterable[str], widths: Iterable[int] = (), *,
-               fit: Sequence[Column] | None = None) -> QTableWidget:
+               fit: Sequence[Column] | None = None, wrap: bool = False) -> QTableWidget:
     """A read-only table; with ``fit``, its columns follow the view's width (``fit_columns``)."""
     headers = list(headers)
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels([tr(h) for h in headers])
     setup_table(table, widths)
     if fit is not None:
-        fit_columns(table, fit)
+        fit_columns(table, fit, wrap=wrap)
     return table
 
 
@@ -172,8 +180,8 @@ class Column:
 
     ``sample``: a typical value; the column is never made narrower than it (nor than its title)
     unless the person narrows it by hand. ``width``: the width it gets when there is room.
-    ``drop``: 0 — always shown; 1, 2 … — hidden when even the narrowest widths do not fit, the
-    highest number first (the header's menu shows it again). ``stretch``: takes the room left
+    ``drop``: 0 — always shown; 1, 2 … — less important: narrowed first, and hidden when even
+    the narrowest widths do not fit, the highest number first (the header's menu shows it again). ``stretch``: takes the room left
     over (a note, an address); a value too long for it ends in "…" and is whole in its tooltip.
     """
 
@@ -191,11 +199,12 @@ class ColumnFit(QObject):
     is resized, when the text size changes and when the columns change. The header's context
     menu shows or hides any column; its tooltip names the columns hidden for want of room."""
 
-    def __init__(self, table: QTableView, columns: Sequence[Column]):
+    def __init__(self, table: QTableView, columns: Sequence[Column], *, wrap: bool = False):
         super().__init__(table)
         self.setObjectName("shakyoColumnFit")
         self.table = table
         self.columns = list(columns)
+        self.wrap = wrap
         self.user_hidden: set[int] = set()  # hidden from the header's menu
         self.user_shown: set[int] = set()  # shown from the header's menu although it had given way
         self.user_width: dict[int, float] = {}  # resized by hand (pixels at the standard text size)
@@ -216,6 +225,14 @@ class ColumnFit(QObject):
         # Queued: a model emptied while its table is being destroyed must not lay out that table.
         for signal in (model.modelReset, model.columnsInserted, model.columnsRemoved, model.headerDataChanged):
             signal.connect(self.layout, Qt.ConnectionType.QueuedConnection)
+        if wrap:  # rows as tall as their wrapped text, measured once after a burst of changes
+            table.setWordWrap(True)
+            self._rows_timer = QTimer(self)
+            self._rows_timer.setSingleShot(True)
+            self._rows_timer.setInterval(0)
+            self._rows_timer.timeout.connect(table.resizeRowsToContents)
+            for signal in (model.modelReset, model.rowsInserted, model.dataChanged, model.layoutChanged):
+                signal.connect(self._rows_timer.start)
         self.layout()
 
     # ---- what each column needs ------------------------------------------------------
@@ -270,11 +287,20 @@ class ColumnFit(QObject):
             given_way.append(gone)
         width = {c: sizes[c][1] for c in shown}
         excess = sum(width.values()) - room
-        slack = sum(sizes[c][1] - sizes[c][0] for c in shown)
-        if excess > 0 and slack > 0:  # every column gives the same share of what it could spare
+        # The least important columns give up their spare width first; columns of the same
+        # importance each give the same share of theirs.
+        for level in sorted({self.spec(c).drop for c in shown}, reverse=True):
+            if excess <= 0:
+                break
+            group = [c for c in shown if self.spec(c).drop == level]
+            slack = sum(sizes[c][1] - sizes[c][0] for c in group)
+            if slack <= 0:
+                continue
             share = min(1.0, excess / slack)
-            for c in shown:
-                width[c] = sizes[c][1] - int((sizes[c][1] - sizes[c][0]) * share + 0.999)
+            for c in group:
+                cut = min(sizes[c][1] - sizes[c][0], int((sizes[c][1] - sizes[c][0]) * share + 0.999))
+                width[c] -= cut
+                excess -= cut
         spare = room - sum(width.values())
         if spare > 0 and shown:
             takers = [c for c in shown if self.spec(c).stretch and c not in self.user_width] or [shown[-1]]
@@ -291,6 +317,8 @@ class ColumnFit(QObject):
             self._laying_out = False
         self.given_way = given_way
         self._explain()
+        if self.wrap:
+            self._rows_timer.start()
 
     def _explain(self) -> None:
         hint = tr("見出しを右クリックすると、表示する列を選べます。")
@@ -355,10 +383,11 @@ class ColumnFit(QObject):
         self.context_menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
 
 
-def fit_columns(table: QTableView, columns: Sequence[Column]) -> ColumnFit:
+def fit_columns(table: QTableView, columns: Sequence[Column], *, wrap: bool = False) -> ColumnFit:
     """Make ``table``'s columns (one ``Column`` each, by position) fit its view at every text
-    size and window width; the table keeps the returned object."""
-    return ColumnFit(table, columns)
+    size and window width; the table keeps the returned object. ``wrap``: long values wrap and
+    each row is as tall as its text (short lists only: every row is measured)."""
+    return ColumnFit(table, columns, wrap=wrap)
 
 
 def column_fit(table: QTableView) -> ColumnFit | None:

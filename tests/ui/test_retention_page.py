@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from shakyo_desk.domain.wareki import format_wareki_short
+from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store.services import districts, retention
 from shakyo_desk.ui.pages.retention import ConfirmPurgeDialog, RetentionPage
 from tests.store.test_retention import SECRET, _all_text, closed_case
@@ -41,14 +41,15 @@ def test_lists_ticks_and_purges_after_confirmation(qtbot, ctx):
     page, old, other = _page(qtbot, ctx)
     assert page.table.rowCount() == 2 and not page.purge_button.isEnabled()
     # oldest last activity first: the other case's contact of 2019-05-01
-    assert page.table.item(0, 2).text() == format_wareki_short(date(2019, 5, 1))
-    assert page.table.item(1, 4).text() == "6件"
+    assert page.table.item(0, 3).text() == format_wareki(date(2019, 5, 1))
+    assert page.table.item(1, 5).text() == "世帯員1人・訪問記録1件・把握シート1件・シートの状況2件"
+    assert "6件" in page.table.item(1, 5).toolTip()
     asked = []
-    page.ask_confirmation = lambda h, r: asked.append((h, r)) or True
+    page.ask_confirmation = lambda chosen: asked.append([(e.household_id, e.records) for e in chosen]) or True
     _tick(page, old)
     assert page.checked_label.text() == "1世帯にチェック"
     click(qtbot, page.purge_button)
-    assert asked == [(1, 6)]
+    assert asked == [[(old, 6)]]
     assert "1世帯（6件の記録）を消去しました" in page.status.text()
     assert [page.table.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(page.table.rowCount())] == [other]
     text = _all_text(ctx.store)
@@ -57,7 +58,7 @@ def test_lists_ticks_and_purges_after_confirmation(qtbot, ctx):
 
 def test_cancel_changes_nothing(qtbot, ctx):
     page, old, _ = _page(qtbot, ctx)
-    page.ask_confirmation = lambda h, r: False
+    page.ask_confirmation = lambda chosen: False
     _tick(page, old)
     click(qtbot, page.purge_button)
     assert page.table.rowCount() == 2 and page.status.text() == ""
@@ -65,8 +66,9 @@ def test_cancel_changes_nothing(qtbot, ctx):
     assert len(retention.list_expired(ctx.store)) == 2
 
 
-def test_the_dialog_needs_the_typed_word(qtbot):
-    dialog = ConfirmPurgeDialog(2, 12)
+def test_the_dialog_needs_the_typed_word(qtbot, ctx):
+    _page(qtbot, ctx)
+    dialog = ConfirmPurgeDialog(retention.list_expired(ctx.store))
     qtbot.addWidget(dialog)
     assert not dialog.erase_button.isEnabled()
     type_text(qtbot, dialog.word, "削")

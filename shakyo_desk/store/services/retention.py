@@ -45,6 +45,20 @@ class Expired:
     last_activity: date
     deleted: bool
     records: int  # rows that a purge turns into tombstones, the household included
+    # Whom a clerk is about to erase: the head (first member, a removed one when none is left),
+    # the address, and the records a purge erases by kind (KINDS' words), the household first.
+    head_name: str = ""
+    head_kana: str = ""
+    address: str = ""
+    kinds: tuple[tuple[str, int], ...] = ()
+
+
+# What each kind of record is called on screen, in the order it is listed.
+KINDS = {
+    Household: "世帯", Person: "世帯員", Contact: "訪問記録", ConcernSheet: "把握シート",
+    SheetStatusChange: "シートの状況", Referral: "つなぎ", ConferenceCase: "会議での検討", Attendance: "サロンの参加",
+    SalonRegular: "サロンの常連", Remark: "つぶやき", Consent: "同意",
+}
 
 
 @dataclass(frozen=True)
@@ -148,9 +162,32 @@ def _expired(conn: Connection, today: date) -> dict[str, Expired]:
     if not past:
         return {}
     districts = dict(conn.execute(sa.select(District.id, District.name)).all())
-    counts = {hid: sum(len(ids) for _, ids in _records_of(conn, [hid])) for hid in past}
+    kinds = {hid: _kinds(_records_of(conn, [hid])) for hid in past}
+    heads = _heads(conn, past)
+    addresses = dict(conn.execute(sa.select(Household.id, Household.address).where(Household.id.in_(past))).all())
     return {hid: Expired(hid, candidates[hid][0].code, districts.get(candidates[hid][0].district_id, ""),
-                         last[hid], candidates[hid][1], counts[hid]) for hid in past}
+                         last[hid], candidates[hid][1], sum(n for _, n in kinds[hid]),
+                         *heads.get(hid, ("", "")), addresses.get(hid) or "", kinds[hid]) for hid in past}
+
+
+def _kinds(records: list[tuple[type, set[str]]]) -> tuple[tuple[str, int], ...]:
+    counts = {model: len(ids) for model, ids in records}
+    named = [(label, counts[model]) for model, label in KINDS.items() if counts.get(model)]
+    other = sum(n for model, n in counts.items() if model not in KINDS)
+    return tuple(named + ([("その他の記録", other)] if other else []))
+
+
+def _heads(conn: Connection, household_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Each household's head as its lists name them (the first member by order); a household
+    whose members were all removed (or that was deleted with them) by its first removed one."""
+    heads: dict[str, tuple[str, str]] = {}
+    rows = conn.execute(sa.select(Person.household_id, Person.name, Person.kana)
+                        .where(Person.household_id.in_(household_ids))
+                        .order_by(Person.household_id, Person.deleted_at.is_not(None), Person.sort_order,
+                                  Person.created_at, Person.id))
+    for row in rows:
+        heads.setdefault(row.household_id, (row.name, row.kana or ""))
+    return heads
 
 
 def _day(value) -> date:

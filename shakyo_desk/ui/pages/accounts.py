@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
+    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
     QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -21,9 +21,11 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import ACCOUNT, keep_fresh, on
 from shakyo_desk.ui.key_actions import KeyProgress, RecoveryKeyDialog, show_notices
-from shakyo_desk.ui.widgets import CheckList
+from shakyo_desk.ui.widgets import CheckList, Column, fit_columns
 
 COLUMNS = ("ログイン名", "氏名", "役割", "所属", "状態")
+FIT = (Column("yamada", 140), Column("佐々木 花子", 160), Column("管理者（事務局長）", 300, stretch=True),
+       Column("地域福祉係", 160, drop=1), Column("有効", 60))
 
 
 def _password_edit() -> QLineEdit:
@@ -52,10 +54,7 @@ class AccountsPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((140, 160, 300, 160)):
-            self.table.setColumnWidth(column, width)
+        fit_columns(self.table, FIT)
         self.add_button = QPushButton(tr("アカウントを追加"))
         self.reset_button = QPushButton(tr("パスフレーズを再設定"))
         self.disable_button = QPushButton(tr("無効にする"))
@@ -103,6 +102,7 @@ class AccountsPage(QWidget):
             state = tr("有効") if a.active else tr("無効")
             for column, text in enumerate((a.login, a.display_name, a.role.label, a.section, state)):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 if not a.active:
                     item.setForeground(Qt.GlobalColor.gray)
                 self.table.setItem(row, column, item)

@@ -26,13 +26,15 @@ from shakyo_desk.ui.events import KINDS, keep_fresh
 from shakyo_desk.ui.labels import hint_label, set_notice
 from shakyo_desk.ui.pages.contacts import PERIODS, period_range
 from shakyo_desk.ui.pages.sync import ProgressRelay
-from shakyo_desk.ui.widgets import make_table, table_or_empty, text_item
+from shakyo_desk.ui.widgets import Column, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 from shakyo_desk.domain import clock
 
 PAGE = 500
 COLUMNS = ("日時", "アカウント", "操作", "対象", "内容")
-WIDTHS = (150, 130, 200, 260)
+# When, who, what and on what stay; the details take what is left.
+FIT = (Column("R8.12.31 10:30", 150), Column("佐々木 花子", 130), Column("訪問記録を入力", 200),
+       Column("世帯 佐々木 花子", 260, drop=1), Column("見たこと・聞いたこと", 200, stretch=True))
 CSV_FILTERS = {
     "CSV（Excel用・UTF-8 BOM付き） (*.csv)": "utf-8",
     "CSV（Shift_JIS・古いExcel用） (*.csv)": "cp932",
@@ -109,7 +111,7 @@ class AuditPageWidget(QWidget):
         self.household.addItem(tr("すべての世帯"), None)
         self.clear_household = QPushButton(tr("世帯の指定を外す"))
         self.errors = ErrorLabel()
-        self.table = make_table(COLUMNS, WIDTHS)
+        self.table = make_table(COLUMNS, fit=FIT)
         self.table.setAccessibleName(tr("操作の記録の一覧"))
         self.stack, self.empty = table_or_empty(self.table)
         self.more_button = QPushButton(tr("さらに読み込む"))

@@ -19,12 +19,14 @@ from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import CONFERENCE, HANDOUT, HOUSEHOLD, keep_fresh, on
 from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.style import ERROR_COLOUR
-from shakyo_desk.ui.widgets import fill_table, make_table, selected_id, table_or_empty, text_item
+from shakyo_desk.ui.widgets import Column, fill_table, make_table, selected_id, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 from shakyo_desk.domain import clock
 
 COLUMNS = ("開催日", "種類", "会議の名前", "場所", "ケース", "構成員", "守秘義務の未確認")
-WIDTHS = (190, 130, 220, 200, 60, 70)
+# The date, the kind, the name and the unacknowledged members stay; the counts, then the place give way.
+FIT = (Column("令和8年12月24日（木）", 190), Column("個別支援会議", 130), Column("支援会議（12月）", 220, stretch=True),
+       Column("役場 2階会議室", 200, drop=1), Column("12件", 60, drop=2), Column("12人", 70, drop=3), Column("12人", 70))
 
 
 def period_labels(today: date, start_month: int) -> dict[str, str]:
@@ -109,7 +111,7 @@ class ConferencesPage(QWidget):
         self.register_button = QPushButton(tr("配布資料の台帳"))
         self.register_button.setVisible(ctx.navigator.has_pages)
         self.errors = ErrorLabel()
-        self.table = make_table(COLUMNS, WIDTHS)
+        self.table = make_table(COLUMNS, fit=FIT)
         self.table.setAccessibleName(tr("会議の一覧"))
         self.stack, self.empty = table_or_empty(self.table)
 

@@ -27,9 +27,11 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import CONFLICT, PURGE, RECORDS, keep_fresh
 from shakyo_desk.ui.sync_text import unique, when_text
-from shakyo_desk.ui.widgets import fill_table, make_table, selected_id, table_or_empty, text_item
+from shakyo_desk.ui.widgets import Column, fill_table, make_table, selected_id, table_or_empty, text_item
 
 COLUMNS = ("世帯", "記録", "項目", "食い違い", "見つかった日時")
+FIT = (Column("佐々木 花子", 200), Column("訪問記録", 110, drop=2), Column("見たこと・聞いたこと", 160),
+       Column("「通院」と「入院」", 150, stretch=True), Column("R8.12.31 10:30", 150, drop=1))
 LONG_TEXT = 40  # longer values are shown in a scrolling box
 
 
@@ -144,7 +146,7 @@ class ConflictsPage(QWidget):
         intro = QLabel(tr("別々の端末で、同じ項目が違う内容に書き換えられたものです。どちらの内容も消さずに残してあります。"
                           "一覧から選び、残す内容の「これを残す」を押してください。選ぶまでは、仮に一方の内容を表示しています。"))
         intro.setWordWrap(True)
-        self.table = make_table(COLUMNS, (200, 110, 160, 150))
+        self.table = make_table(COLUMNS, fit=FIT)
         self.table.currentCellChanged.connect(lambda *_a: self._selected())
         self.stack, self.empty = table_or_empty(self.table)
         self.empty.setText(tr("要確認はありません。\n別々の端末で同じ項目が違う内容に書き換えられると、ここに出ます。"))

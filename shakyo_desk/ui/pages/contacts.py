@@ -26,8 +26,8 @@ from shakyo_desk.domain import clock
 LIST_LIMIT = 500
 COLUMNS = ("日付", "方法", "世帯・拠点", "地区", "担当", "困りごと", "次回予定", "見たこと・聞いたこと")
 # The note takes what is left; the staff, the district, then the method and next date give way first.
-FIT = (Column("R8.12.31 10:30", 135), Column("訪問（会えず）", 115, drop=2), Column("山田 花子", 150),
-       Column("北山地区", 90, drop=3), Column("山田 花子", 100, drop=4), Column("生活費・借金", 160, drop=1),
+FIT = (Column("R8.12.31 10:30", 135), Column("訪問（会えず）", 115, drop=2), Column("佐々木 花子", 150),
+       Column("北山地区", 90, drop=3), Column("佐々木 花子", 100, drop=4), Column("生活費・借金", 160, drop=1),
        Column("R8.12.31", 100, drop=2), Column("元気そうだった。畑の話をした。", 300, stretch=True))
 FAILED_COLOUR = "#8a4b00"
 PERIODS = ("すべての期間", "過去30日", "今月", "先月", "今年度", "期間を指定")

@@ -26,12 +26,15 @@ from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import CONFERENCE, HANDOUT, keep_fresh, on
 from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.style import ERROR_COLOUR
-from shakyo_desk.ui.widgets import fill_table, make_table, table_or_empty, text_item
+from shakyo_desk.ui.widgets import Column, fill_table, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 from shakyo_desk.domain import clock
 
 COLUMNS = ("配布番号", "会議の日", "会議", "配布先", "作った人", "作った日時", "回収", "廃棄")
-WIDTHS = (90, 90, 200, 260, 110, 130, 90)
+# The copy, its meeting, who holds it and whether it came back stay; who made it and when give way.
+FIT = (Column("12番", 90), Column("R8.12.31", 90), Column("支援会議（個別支援会議）", 200, stretch=True),
+       Column("民生委員 佐々木 花子", 260, stretch=True), Column("佐々木 花子", 110, drop=2),
+       Column("R8.12.31 10:30", 130, drop=1), Column("R8.12.31", 90), Column("R8.12.31", 90))
 VIEWS = {
     "uncollected": "回収されていない資料",
     "past_retention": "保存期間を過ぎて廃棄されていない資料",
@@ -102,7 +105,7 @@ class HandoutRegisterPage(QWidget):
         self.conference.setAccessibleName(tr("会議"))
         self.conference_label = QLabel(tr("会議"))
         self.explain = hint_label()
-        self.table = make_table(COLUMNS, WIDTHS)
+        self.table = make_table(COLUMNS, fit=FIT)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAccessibleName(tr("配布資料の一覧"))
         self.stack, self.empty = table_or_empty(self.table)

@@ -25,7 +25,7 @@ SEARCH_DEBOUNCE_MS = 150
 LIST_LIMIT = 500
 # HouseholdTableModel's columns. The number, the head, the address and the phone stay; the kana,
 # then the member count, the flags and the district give way when the list is narrow.
-FIT = (Column("H-0000ABCD", 120), Column("山田 花子", 130), Column("ヤマダ ハナコ", 150, drop=4),
+FIT = (Column("H-0000ABCD", 120), Column("佐々木 花子", 130), Column("ヤマダ ハナコ", 150, drop=4),
        Column("北山地区", 110, drop=1), Column("長野県南佐久郡小海町大字豊里1234番地", 220, stretch=True),
        Column("090-0000-0000", 140), Column("12人", 60, drop=3), Column("一人暮らし高齢者", 160, drop=2))
 

@@ -25,10 +25,14 @@ from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import HOUSEHOLD, REFERRAL, REGISTER, SHEET, keep_fresh, on
-from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
+from shakyo_desk.ui.widgets import Column, fill_table, make_table, selected_id
 from shakyo_desk.domain import clock
 
 REFERRAL_COLUMNS = ("つないだ日", "世帯", "つなぎ先", "理由", "結果", "確認する日")
+# When, who, to whom and when to check stay; the outcome, then the reason give way.
+REFERRAL_FIT = (Column("R8.12.31", 110), Column("佐々木 花子", 140), Column("地域包括支援センター", 220),
+                Column("介護保険の申請の相談", 260, stretch=True, drop=1), Column("つながった：申請済み", 140, drop=2),
+                Column("R8.12.31（12日過ぎ）", 140))
 DEFAULT_FOLLOW_UP_DAYS = 14
 
 
@@ -221,7 +225,7 @@ class ReferralsPage(QWidget):
         top.addStretch(1)
         top.addWidget(self.new_button)
 
-        self.overdue_table = make_table(REFERRAL_COLUMNS, (110, 140, 220, 260, 140))
+        self.overdue_table = make_table(REFERRAL_COLUMNS, fit=REFERRAL_FIT)
         self.overdue_table.doubleClicked.connect(lambda _i: self.record(self.overdue_table))
         self.overdue_empty = QLabel(tr("確認が必要なつなぎはありません。"))
         self.overdue_empty.setStyleSheet("color: #555; padding: 6px;")
@@ -237,7 +241,7 @@ class ReferralsPage(QWidget):
         row.addWidget(self.overdue_button)
         overdue_layout.addLayout(row)
 
-        self.table = make_table(REFERRAL_COLUMNS, (110, 140, 220, 260, 140))
+        self.table = make_table(REFERRAL_COLUMNS, fit=REFERRAL_FIT)
         self.table.doubleClicked.connect(lambda _i: self.record(self.table))
         set_empty_hint(self.table, tr("まだつなぎの記録がありません。関係機関へつないだら、"
                                       "右上の「つなぎを記録」ボタンから記録してください。"))

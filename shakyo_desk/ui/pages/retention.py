@@ -4,12 +4,15 @@ device at the next sync (store/services/retention.py)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget,
+    QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableWidgetItem,
+    QVBoxLayout, QWidget,
 )
 
-from shakyo_desk.domain.wareki import format_wareki_short
+from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services import retention
 from shakyo_desk.store.services.council import get_settings
@@ -17,13 +20,38 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import CONFERENCE, CONTACT, HOUSEHOLD, PURGE, SALON, SETTINGS, SHEET, keep_fresh, on
 from shakyo_desk.ui.labels import hint_label
-from shakyo_desk.ui.widgets import fill_table, make_table, table_or_empty
+from shakyo_desk.ui.widgets import Column, fill_table, make_table, roomy_checks, table_or_empty
 from shakyo_desk.ui.worker import LatestOnly
 
-COLUMNS = ("世帯番号", "地区", "最後の記録", "状態", "消去する記録")
-WIDTHS = (180, 160, 130, 110, 120)
+COLUMNS = ("世帯主", "住所", "地区", "最後の記録", "状態", "消去する記録", "世帯番号")
+# Whom (the head, where they live) and what goes stay; the number, then the state give way.
+FIT = (Column("佐々木 花子", 130, drop=0), Column("小海町大字豊里1234番地", 220, stretch=True),
+       Column("北山地区", 100), Column("令和元年12月31日", 140), Column("削除済み", 80, drop=2),
+       Column("世帯員2人・訪問記録12件", 260, stretch=True), Column("H-0000ABCD", 120, drop=3))
 CONFIRM_WORD = "削除"
 OK_COLOUR = "#2f6b3a"
+UNIT = {"世帯員": "人"}  # other kinds are counted in 件
+
+
+def kind_text(kinds, *, household: bool = False) -> str:
+    """「世帯員2人・訪問記録12件・把握シート1件」 (the household itself only when asked)."""
+    return "・".join(f"{tr(label)}{n}{tr(UNIT.get(label, '件'))}" for label, n in kinds
+                    if household or label != "世帯")
+
+
+def who_text(e: retention.Expired) -> str:
+    """「架空 古子さんの世帯（上町・架空村上町9-9）」."""
+    name = tr("{name}さんの世帯", name=e.head_name) if e.head_name else tr("世帯員のいない世帯 {code}", code=e.code)
+    where = "・".join(p for p in (e.district, e.address) if p)
+    return f"{name}（{where}）" if where else name
+
+
+def head_item(e: retention.Expired) -> QTableWidgetItem:
+    item = QTableWidgetItem(e.head_name or tr("（世帯員なし）"))
+    item.setToolTip("\n".join(p for p in (e.head_name, e.head_kana, e.code) if p))
+    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+    item.setCheckState(Qt.CheckState.Unchecked)
+    return item
 
 
 def load(store) -> dict:
@@ -31,15 +59,34 @@ def load(store) -> dict:
 
 
 class ConfirmPurgeDialog(QDialog):
-    """Erasure is confirmed by typing 削除: a click alone is too easy to give."""
+    """Erasure is confirmed by typing 削除: a click alone is too easy to give. The dialog names
+    each household (the head, district and address, what goes, the last activity) and the
+    records erased by kind, so the clerk recognises whom they erase."""
 
-    def __init__(self, households: int, records: int, parent: QWidget | None = None):
+    def __init__(self, chosen: list[retention.Expired], parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(tr("記録の消去"))
-        text = QLabel(tr(
-            "{h}世帯とその記録（{r}件）を消去します。\n"
-            "消去した記録は元に戻せません。次の同期で、ほかの端末からも消えます。\n\n"
-            "よろしければ、下の欄に「{w}」と入力してください。", h=households, r=records, w=CONFIRM_WORD))
+        records = sum(e.records for e in chosen)
+        totals: Counter[str] = Counter()
+        for e in chosen:
+            totals.update(dict(e.kinds))
+        self.heading = QLabel(tr("次の{h}世帯とその記録（{r}件）を消去します。", h=len(chosen), r=records))
+        self.heading.setWordWrap(True)
+        self.lines = [tr("■ {who}\n　　最後の記録：{last}　消える記録：{what}", who=who_text(e), what=kind_text(e.kinds),
+                         last=format_wareki(e.last_activity)) for e in chosen]
+        self.households = QPlainTextEdit("\n".join(self.lines))
+        self.households.setReadOnly(True)
+        self.households.setAccessibleName(tr("消去する世帯"))
+        lines = min(3 * len(chosen), 12) + 1  # about four households without scrolling
+        self.households.setFixedHeight(lines * self.households.fontMetrics().lineSpacing()
+                                       + 2 * round(self.households.document().documentMargin())
+                                       + 2 * self.households.frameWidth())
+        order = list(retention.KINDS.values())
+        self.totals = QLabel(tr("合わせて消える記録：{kinds}", kinds=kind_text(sorted(
+            totals.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))))
+        self.totals.setWordWrap(True)
+        text = QLabel(tr("消去した記録は元に戻せません。次の同期で、ほかの端末からも消えます。\n\n"
+                         "よろしければ、下の欄に「{w}」と入力してください。", w=CONFIRM_WORD))
         text.setWordWrap(True)
         self.word = QLineEdit()
         self.word.setAccessibleName(tr("確認のための入力"))
@@ -52,10 +99,17 @@ class ConfirmPurgeDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.households)
+        layout.addWidget(self.totals)
         layout.addWidget(text)
         layout.addWidget(self.word)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(620)
+
+    def summary_text(self) -> str:
+        """What the dialog says about whom it erases (tests, and copying)."""
+        return "\n".join([self.heading.text(), *self.lines, self.totals.text()])
 
 
 class RetentionPage(QWidget):
@@ -67,13 +121,13 @@ class RetentionPage(QWidget):
         self.expired: list[retention.Expired] = []
         self._latest = LatestOnly()
         # Replaced in tests; returns True when the user typed the word and chose 消去する.
-        self.ask_confirmation = lambda households, records: ConfirmPurgeDialog(households, records, self).exec() \
-            == QDialog.DialogCode.Accepted
+        self.ask_confirmation = lambda chosen: ConfirmPurgeDialog(chosen, self).exec() == QDialog.DialogCode.Accepted
 
         title = QLabel(tr("保存期間を過ぎた記録"))
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.explain = hint_label()
-        self.table = make_table(COLUMNS, WIDTHS)
+        self.table = make_table(COLUMNS, fit=FIT, wrap=True)  # a few rows: addresses and kinds whole
+        roomy_checks(self.table)
         self.table.setAccessibleName(tr("保存期間を過ぎた世帯の一覧"))
         self.stack, self.empty = table_or_empty(self.table)
         self.check_all = QPushButton(tr("すべてにチェック"))
@@ -117,11 +171,10 @@ class RetentionPage(QWidget):
             "その世帯の記録がすべて消え、番号だけが残ります。", y=result["years"]))
         rows = []
         for e in self.expired:
-            code = QTableWidgetItem(e.code)
-            code.setFlags(code.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            code.setCheckState(Qt.CheckState.Unchecked)
-            rows.append((code, e.district, format_wareki_short(e.last_activity),
-                         tr("削除済み") if e.deleted else tr("終結"), tr("{n}件", n=e.records)))
+            what = QTableWidgetItem(kind_text(e.kinds))
+            what.setToolTip(tr("{kinds}（世帯を含めて{n}件）", kinds=kind_text(e.kinds), n=e.records))
+            rows.append((head_item(e), e.address, e.district, format_wareki(e.last_activity),
+                         tr("削除済み") if e.deleted else tr("終結"), what, e.code))
         self.table.blockSignals(True)
         fill_table(self.table, rows, [e.household_id for e in self.expired])
         self.table.blockSignals(False)
@@ -150,8 +203,8 @@ class RetentionPage(QWidget):
         ids = self.checked_ids()
         if not ids:
             return
-        records = sum(e.records for e in self.expired if e.household_id in set(ids))
-        if not self.ask_confirmation(len(ids), records):
+        chosen = [e for e in self.expired if e.household_id in set(ids)]
+        if not self.ask_confirmation(chosen):
             return
         store = self.ctx.store
         self.status.setText("")

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 
 from shakyo_desk.domain.roles import Role, manages_registers
 from shakyo_desk.domain.vocab import SALON_ORGANISERS
-from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
+from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.store.services.households import get_household
@@ -27,10 +27,16 @@ from shakyo_desk.ui.field_widgets import HouseholdSearch, RadioRow
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import HOUSEHOLD, SALON, SHEET, keep_fresh, on
 from shakyo_desk.ui.salon_session import SalonSessionDialog
-from shakyo_desk.ui.widgets import fill_district_combo, fill_table, make_table, selected_id
+from shakyo_desk.ui.widgets import Column, fill_district_combo, fill_table, make_table, selected_id
 
 SALON_COLUMNS = ("サロン名", "地区", "会場", "運営", "開催日", "参加費", "常連")
 SESSION_COLUMNS = ("開催日", "参加", "名前あり", "その他", "活動内容", "つぶやき")
+# The salon's name and when it meets stay; the fee, who runs it, the venue, then the district give way.
+SALON_FIT = (Column("新町よりあい処", 200), Column("北山地区", 100, drop=2), Column("林地区センター", 150, drop=3),
+             Column("住民主体", 80, drop=4), Column("毎月第3金曜 13:30〜15:30", 220, stretch=True),
+             Column("100円", 70, drop=5), Column("12人", 70, drop=1))
+SESSION_FIT = (Column("令和8年10月16日", 130), Column("12人", 60), Column("12人", 70, drop=2), Column("12人", 60, drop=2),
+               Column("カラオケ、お茶飲み", 220, stretch=True), Column("膝が痛いと話していた", 160, stretch=True, drop=1))
 DEFAULT_NOT_SEEN_SESSIONS = 3
 
 
@@ -270,7 +276,7 @@ class SalonsPage(QWidget):
             top.addWidget(button)
         self.errors = ErrorLabel()
 
-        self.table = make_table(SALON_COLUMNS, (200, 100, 150, 80, 220, 70))
+        self.table = make_table(SALON_COLUMNS, fit=SALON_FIT)
         self.table.currentCellChanged.connect(lambda *_a: self.load_salon())
         self.table.doubleClicked.connect(lambda _i: self.new_session())
         self.empty = QLabel()
@@ -278,7 +284,7 @@ class SalonsPage(QWidget):
         self.empty.setStyleSheet("color: #555; font-size: 12pt; padding: 20px;")
 
         # sessions of the selected salon
-        self.sessions_table = make_table(SESSION_COLUMNS, (130, 60, 70, 60, 220))
+        self.sessions_table = make_table(SESSION_COLUMNS, fit=SESSION_FIT)
         self.sessions_table.currentCellChanged.connect(lambda *_a: self.show_remarks())
         self.sessions_table.doubleClicked.connect(lambda _i: self.correct_session())
         set_empty_hint(self.sessions_table, tr("上の一覧からサロンを選ぶと、これまでの開催がここに出ます。"))

@@ -23,15 +23,19 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import CONFERENCE, CONTACT, HOUSEHOLD, REGISTER, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR
-from shakyo_desk.ui.widgets import fill_district_combo, make_table, table_or_empty, text_item
+from shakyo_desk.ui.widgets import Column, fill_district_combo, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 from shakyo_desk.domain import clock
 
 COLUMNS = ("予定日", "遅れ", "世帯主", "地区", "住所", "電話", "前回の訪問", "確認すること")
-WIDTHS = (90, 80, 115, 70, 220, 138, 135)
+# Who, when, the phone and what to check stay; the last visit, the district, then the address give way.
+FIT = (Column("R8.12.31", 90), Column("25日過ぎ", 80), Column("佐々木 花子", 115), Column("北山地区", 70, drop=2),
+       Column("小海町大字豊里1234番地", 220, drop=1), Column("090-0000-0000", 138),
+       Column("R8.11.12（12月3日は不在）", 135, drop=3), Column("薬の飲み忘れがないか", 180, stretch=True))
 RANGES = ("今週", "来週まで", "今日まで")
 REVIEW_COLUMNS = ("見直し日", "遅れ", "世帯主", "地区", "会議", "主担当")
-REVIEW_WIDTHS = (90, 80, 115, 70, 230)
+REVIEW_FIT = (Column("R8.12.31", 90), Column("25日過ぎ", 80), Column("佐々木 花子", 115), Column("北山地区", 70, drop=1),
+              Column("支援会議（R8.9.29）", 230, drop=2), Column("地域包括支援センター", 160, stretch=True))
 DUE_TODAY_COLOUR = "#b35c00"
 
 
@@ -100,12 +104,12 @@ class WatchPage(QWidget):
         self.status.setStyleSheet("color: #2f6b3a;")
         self.status.setVisible(False)
 
-        self.table = make_table(COLUMNS, WIDTHS)
+        self.table = make_table(COLUMNS, fit=FIT)
         self.stack, self.empty = table_or_empty(self.table)
         self.review_rows: list[ReviewDue] = []
         self.reviews_label = QLabel()
         self.reviews_label.setStyleSheet("font-weight: bold;")
-        self.reviews = make_table(REVIEW_COLUMNS, REVIEW_WIDTHS)
+        self.reviews = make_table(REVIEW_COLUMNS, fit=REVIEW_FIT)
         self.reviews.setAccessibleName(tr("会議で決めた見直し日が来ている世帯"))
         self.reviews.setMaximumHeight(170)
 
