@@ -296,3 +296,21 @@ def test_csv_refuses_a_folder_and_writes_nothing(store, tmp_path):
     with pytest.raises(InvalidInput, match="文字コード"):
         audit_csv.export_csv(store, tmp_path / "x.csv", encoding="latin-1")
     assert len(audit_log.query(store).entries) == before and list(tmp_path.iterdir()) == []
+
+
+def test_every_action_the_app_audits_has_japanese_words():
+    """The 操作の記録 page names each action in Japanese: every action written anywhere in the
+    code (a literal, or a module's named constant) has its label, not its code name."""
+    import re
+    from pathlib import Path
+
+    from shakyo_desk.store import council_key
+    from shakyo_desk.store.services.audit_log import action_label
+
+    source = Path(audit_log.__file__).parents[2]
+    written = {m for path in source.rglob("*.py")
+               for m in re.findall(r"audit\(\s*\"([a-z_]+\.[a-z_]+)\"", path.read_text(encoding="utf-8"))}
+    written.add(council_key.MOVED)
+    assert len(written) > 30  # the scan finds them
+    unnamed = sorted(a for a in written if action_label(a) == a or re.search(r"[a-z]", action_label(a)))
+    assert unnamed == []

@@ -86,6 +86,14 @@ LABELS = {
     "dropbox.quarantined": "届いた把握シートの保留（受け付けられないファイル）",
     "dropbox.retried": "保留した把握シートの再受付",
     "dropbox.quarantine_deleted": "保留した把握シートのファイルの削除",
+    "dropbox.vouched": "ほかの端末が確認した報告者の把握シートの受付",
+    "account.key_upgraded": "鍵の形式の更新（ログイン時）",
+    "account.reporter_key_pair": "報告者の鍵の切り替え（データの鍵を持たない形へ）",
+    "device.enrolment_file": "登録ファイルによる参加",
+    "store.key_rotated": "データの鍵の切り替え",
+    "store.key_rotation_finished": "中断していたデータの鍵の切り替えの完了",
+    "store.recovery_key_renewed": "復旧キーの作り直し",
+    "council_key.moved": "管理者の署名鍵の移動（管理者だけが開ける形へ）",
 }
 FIELDS = {
     "role": "役割", "disabled_at": "無効", "district_ids": "担当地区", "section": "所属", "display_name": "氏名",
