@@ -93,7 +93,7 @@ LABELS = {
     "store.key_rotated": "データの鍵の切り替え",
     "store.key_rotation_finished": "中断していたデータの鍵の切り替えの完了",
     "store.recovery_key_renewed": "復旧キーの作り直し",
-    "council_key.moved": "管理者の署名鍵の移動（管理者だけが開ける形へ）",
+    "council_key.moved": "名簿に署名する管理者鍵の移動（管理者だけが開ける形へ）",
 }
 FIELDS = {
     "role": "役割", "disabled_at": "無効", "district_ids": "担当地区", "section": "所属", "display_name": "氏名",
