@@ -146,11 +146,26 @@ class Contact(Synced, Base):
     # What was learnt comes from tax records (課税情報): never printed on a handout (0004).
     tax_derived: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (
-        Index("ix_contact_household_date", "household_id", "contact_date"),
-        # newest-first lists stop after a page instead of sorting every contact
-        Index("ix_contact_order", "contact_date", "contact_time", "created_at"),
-    )
+    __table_args__ = (Index("ix_contact_household_date", "household_id", "contact_date"),)
+
+
+def contact_moment():
+    """When on its day a contact was made, for ordering: the time typed (HH:MM) or, when none was,
+    the time it was recorded (HH:MM:SS of ``created_at``, stored in UTC, in Japan time). The
+    offset is a literal (Japan has no summer time) and every part is written into the SQL, so the
+    expression is deterministic and matches ``ix_contact_order``'s (migration 0015) exactly:
+    a bound parameter instead of a literal would not."""
+    from sqlalchemy import func, literal_column
+
+    return func.coalesce(func.nullif(Contact.contact_time, literal_column("''")),
+                         func.strftime(literal_column("'%H:%M:%S'"), Contact.created_at,
+                                       literal_column("'+9 hours'")))
+
+
+# Newest-first lists (訪問記録) walk this index and stop after a page instead of sorting every
+# contact. An expression index: a batch_alter_table of contact in a later migration would not
+# carry it over (SQLAlchemy does not reflect expression indexes), so such a migration creates it again.
+Index("ix_contact_order", Contact.contact_date, contact_moment(), Contact.created_at)
 
 
 class Salon(Synced, Base):

@@ -17,8 +17,9 @@ from datetime import date, timedelta
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
-    QLineEdit, QListView, QListWidgetItem, QPlainTextEdit, QPushButton, QRadioButton, QVBoxLayout, QWidget,
+    QApplication, QButtonGroup, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
+    QHBoxLayout, QLabel, QLineEdit, QListView, QListWidgetItem, QPlainTextEdit, QPushButton, QRadioButton,
+    QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain.errors import InvalidInput
@@ -32,6 +33,7 @@ from shakyo_desk.store.services.households import HouseholdRow, list_households
 from shakyo_desk.store.services.places import PlaceInfo, add_place, list_places
 from shakyo_desk.store.services.sheets import sheet_from_contact
 from shakyo_desk.ui import dialogs
+from shakyo_desk.ui.appearance import HC_FOCUS_WIDTH
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
@@ -222,8 +224,11 @@ class ContactEntryDialog(EntryForm, QDialog):
         target_row.addStretch(1)
         household_box = QWidget()
         hb = QVBoxLayout(household_box)
-        hb.setContentsMargins(0, 0, 0, 0)
-        hb.setSpacing(2)
+        # The keyboard focus frame (appearance.FocusFrames) is drawn around a field, outside it: the
+        # line under the field keeps clear of it, from the field above and from the date below.
+        clearance = HC_FOCUS_WIDTH + 2
+        hb.setContentsMargins(0, 0, 0, clearance)
+        hb.setSpacing(clearance)
         hb.addWidget(self.household)
         hb.addWidget(self.household_chosen)
         place_box = QWidget()
@@ -334,11 +339,12 @@ class ContactEntryDialog(EntryForm, QDialog):
                              (self.isolation, tr("孤立")), (self.next_date, tr("次回の予定日"))):
             widget.setAccessibleName(name)
 
-        # tab order: the way the form is read
+        # tab order: the way the form is read, top to bottom and left to right (focusNextPrevChild
+        # walks tab_stops; the focus chain follows the same order for assistive tools)
         order = [self.household, self.place, self.add_place_button, self.contact_date.edit, self.contact_time,
                  self.method.buttons[CONTACT_METHODS[0]], self.companions, self.companion_text, self.seen_heard,
                  self.concerns, self.urgency, self.isolation, self.next_action, self.next_date.edit,
-                 self.save_button, self.sheet_button, self.close_button]
+                 self.sheet_button, self.save_button, self.close_button]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
 
@@ -505,24 +511,34 @@ class ContactEntryDialog(EntryForm, QDialog):
                     row = self.household_rows[0]
                     self.set_household(row.id, household_label(row))
                     return True
-            if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
-                # the round closes on itself: 閉じる → the first field, and back
-                back = key == Qt.Key.Key_Backtab or mods & Qt.KeyboardModifier.ShiftModifier
-                first = self.household if self.to_household.isChecked() else self.place
-                if not back and watched is self.close_button or back and watched is first:
-                    (self.close_button if back else first).setFocus(
-                        Qt.FocusReason.BacktabFocusReason if back else Qt.FocusReason.TabFocusReason)
-                    return True
-            if watched in self.method.buttons.values() and key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
-                # one Tab stop for the whole row of methods, whichever is chosen
-                back = key == Qt.Key.Key_Backtab or mods & Qt.KeyboardModifier.ShiftModifier
-                (self.contact_time if back else self.companions).setFocus(Qt.FocusReason.TabFocusReason)
-                return True
             if watched is self.household and key == Qt.Key.Key_Down and not self.completer.popup().isVisible():
                 if self.household_model.rowCount():
                     self.completer.complete()
                     return True
         return super().eventFilter(watched, event)
+
+    def tab_stops(self) -> list[QWidget]:
+        """Where Tab stops, in the order the form is read: top to bottom, left to right on a line
+        (日付 → 時刻 → 方法; 把握シートにする → 保存 → 閉じる), one stop for the row of methods
+        (the chosen one), only what can take the focus now."""
+        first = [self.household] if self.to_household.isChecked() else [self.place, self.add_place_button]
+        stops = [*first, self.contact_date.edit, self.contact_time, self.method.focus_button(), self.companions,
+                 self.companion_text, self.seen_heard, self.concerns, self.urgency, self.isolation, self.next_action,
+                 self.next_date.edit, self.sheet_button, self.save_button, self.close_button]
+        return [w for w in stops if w.isVisibleTo(self) and w.isEnabled()]
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt's name
+        """Tab and Shift+Tab (from any field: a child asks its window) walk ``tab_stops`` round
+        and round: 閉じる → the first field, and back."""
+        stops = self.tab_stops()
+        current = QApplication.focusWidget()
+        if current in self.method.buttons.values():
+            current = self.method.focus_button()
+        if current not in stops or not stops:
+            return super().focusNextPrevChild(next)
+        target = stops[(stops.index(current) + (1 if next else -1)) % len(stops)]
+        target.setFocus(Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason)
+        return True
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
@@ -584,7 +600,7 @@ class ContactEntryDialog(EntryForm, QDialog):
         self.confirmation.setVisible(True)
         self.reset()
         self.saved.emit(contact_id)
-        self.ctx.changed(CONTACT)
+        self.ctx.changed(CONTACT, contact_id)  # 訪問記録 selects it (it is listed first: store.services.contacts)
 
     def reset(self) -> None:
         """Ready for the next contact: household cleared, the date kept."""

@@ -57,8 +57,11 @@ class AppContext:
     def navigator(self, navigator: Any) -> None:
         self._navigator = navigator
 
-    def changed(self, kind: str) -> None:
-        """Announce that something of ``kind`` (``ui.events``) was written."""
+    def changed(self, kind: str, record_id: str | None = None) -> None:
+        """Announce that something of ``kind`` (``ui.events``) was written; ``record_id``: the
+        one record saved, which lists showing it may select."""
+        if record_id:
+            self.events.saved.emit(kind, record_id)
         self.events.changed.emit(kind)
 
     @property

@@ -54,9 +54,12 @@ def on(*kinds: str | Iterable[str]) -> frozenset[str]:
 
 
 class Events(QObject):
-    """One per session (``AppContext.events``). ``changed(kind)`` after a successful write."""
+    """One per session (``AppContext.events``). ``changed(kind)`` after a successful write;
+    ``saved(kind, id)`` just before it when one record was saved from a screen, so a list that
+    shows it can select it once it has reloaded (e.g. the visit just saved in 訪問記録)."""
 
     changed = Signal(str)
+    saved = Signal(str, str)
 
 
 class _KeepFresh(QObject):

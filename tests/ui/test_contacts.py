@@ -262,3 +262,29 @@ def test_contacts_page_opens_timeline_and_new_entry(qtbot, ctx, village):
     entry.save()
     assert page.table.rowCount() == 2  # the page refreshed after the save
     entry.done(0)
+
+
+def test_a_visit_saved_without_a_time_is_first_and_selected(qtbot, ctx, village, pinned_clock):
+    """Issue 17: a visit saved without a time went under the day's timed visits, and the clerk
+    could not see what they had just saved without filtering."""
+    from datetime import datetime, timezone
+
+    pinned_clock.moment = datetime(2026, 12, 7, 10, 0, tzinfo=timezone(timedelta(hours=9)))  # 10:00 in Japan
+    today = clock.today()
+    for key, at in (("suzuki", "08:30"), ("tanaka", "09:45")):
+        contacts.add_contact(ctx.store, household_id=village["households"][key], contact_time=at, today=today)
+    for days in range(1, 30):  # a month of visits before today: the list is longer than the page
+        contacts.add_contact(ctx.store, household_id=village["households"]["tanaka"], contact_time="11:00",
+                             contact_date=today - timedelta(days=days), today=today)
+    page = make_page(qtbot, ctx)
+    page.table.selectRow(20)  # the clerk was looking further down
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    entry = page.contact_entry
+    entry.set_household(village["households"]["yamada"], "山田 花子")
+    assert entry.contact_time.text() == ""
+    with qtbot.waitSignal(entry.saved) as saved:
+        qtbot.mouseClick(entry.save_button, Qt.MouseButton.LeftButton)
+    assert page.rows[0].id == saved.args[0] and page.rows[0].household_name == "山田 花子"
+    assert page.table.currentRow() == 0 and page.table.item(0, 2).text() == "山田 花子"
+    assert page.table.visualItemRect(page.table.item(0, 0)).intersects(page.table.viewport().rect())  # in view
+    entry.done(0)

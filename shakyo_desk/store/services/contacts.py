@@ -9,7 +9,7 @@ from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role, sees_all_households
 from shakyo_desk.domain.text import clean
 from shakyo_desk.domain.vocab import CONTACT_METHODS, ISOLATION, URGENCIES
-from shakyo_desk.store.models import Contact, District, Household, HouseholdSearch, Place, Staff
+from shakyo_desk.store.models import Contact, District, Household, HouseholdSearch, Place, Staff, contact_moment
 from shakyo_desk.store.services._common import (
     NO_RIGHT, choice, json_list_contains, optional_text, parse_date, require,
 )
@@ -18,6 +18,10 @@ from shakyo_desk.store.services.districts import subtree_ids
 from shakyo_desk.store.services.households import require_household
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
+
+# The day, then the time typed or else the moment it was recorded (a visit saved just now without
+# a time comes first), newest first: the order of ix_contact_order (store/models.py).
+NEWEST_FIRST = (Contact.contact_date.desc(), contact_moment().desc(), Contact.created_at.desc())
 
 GONE = "記録しようとした世帯が見つかりません。別の画面で削除された可能性があります。世帯を選び直してください。"
 
@@ -164,7 +168,7 @@ def list_contacts(store: Store, *, district_id: str | None = None, staff_id: str
         q = q.where(Contact.household_id == household_id)
     if concern:
         q = q.where(json_list_contains(Contact.concerns, concern))
-    q = q.order_by(Contact.contact_date.desc(), Contact.contact_time.desc(), Contact.created_at.desc())
+    q = q.order_by(*NEWEST_FIRST)
     if limit:
         q = q.limit(limit)
     with store.read() as s:

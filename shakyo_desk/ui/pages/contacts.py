@@ -60,6 +60,8 @@ class ContactsPage(QWidget):
         self._choices_loaded = False
         self.timeline = None
         self.contact_entry = None
+        self.select_id: str | None = None  # a visit just saved: selected once the list has it
+        ctx.events.saved.connect(self._record_saved)
 
         title = QLabel(tr("訪問記録"))
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -243,7 +245,12 @@ class ContactsPage(QWidget):
         self.count_label.setText(tr("{n}件以上（条件をしぼってください）", n=n) if n >= LIST_LIMIT else tr("{n}件", n=n))
         if n:
             self.stack.setCurrentWidget(self.table)
-            if self.table.currentRow() < 0:
+            ids = [c.id for c in rows]
+            if self.select_id in ids:
+                row, self.select_id = ids.index(self.select_id), None
+                self.table.selectRow(row)
+                self.table.scrollToItem(self.table.item(row, 0))
+            elif self.table.currentRow() < 0:
                 self.table.selectRow(0)
         elif self.is_filtered(f):
             self.empty.setText(tr("条件に合う訪問記録はありません。\n地区・担当・期間などの条件を変えてみてください。"))
@@ -253,6 +260,10 @@ class ContactsPage(QWidget):
                                   "「新しい訪問記録」ボタン（または Ctrl+N）から、訪問や電話の記録を入力してください。"))
             self.stack.setCurrentWidget(self.empty)
         self._selection_changed()
+
+    def _record_saved(self, kind: str, record_id: str) -> None:
+        if kind == CONTACT:
+            self.select_id = record_id
 
     def _selection_changed(self) -> None:
         row = self.table.currentRow()
