@@ -300,3 +300,70 @@ def test_a_reporter_sees_on_the_page_what_was_sent_and_to_whom(qtbot, store, exe
     assert not notice.isVisibleTo(page)
     window.idle.stop()
     ctx.store.close()
+
+
+def test_the_navigation_counts_new_sheets_for_coordinators(qtbot, store, executor, ui_settings, store_dir, village,
+                                                           monkeypatch):
+    """Issue 17: coordinators had no count of new 把握シート (状況「受付」) in the navigation, as
+    要確認 has; it follows filing, a status change, the drop box; staff get none."""
+    from shakyo_desk.store.services.drops import open_drop_box
+
+    hint = {"household_hint": "上町の坂の上", "concerns": ["孤立"], "urgency": "見守り"}
+    first = sheets.file_sheet(store, **hint)
+    sheets.file_sheet(store, **hint)
+    sheets.change_status(store, sheets.file_sheet(store, **hint), "確認中")  # not new any more
+    accounts.add_account(store, "coord1", "調整 一子", Role.COORDINATOR, "coord passphrase 1", kdf=FAST_KDF)
+    accounts.add_account(store, "staff1", "職員 次郎", Role.STAFF, "staff passphrase 1",
+                         district_ids=[village["districts"]["kami"]], kdf=FAST_KDF)
+    reporter = reporter_ctx(store, executor, ui_settings, store_dir)  # files into the drop box
+    coordinator = unlock(store_dir, "coord1", "coord passphrase 1")
+    ctx = AppContext(store=coordinator, executor=executor, ui_settings=ui_settings, council=get_settings(coordinator))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    assert "把握シート（2）" in nav_titles(window)
+
+    page = window.show_page("sheets")
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)  # a sheet filed on this screen
+    form = page.form
+    type_text(qtbot, form.hint, "下町の角の家")
+    form.concern_boxes["孤立"].setChecked(True)
+    qtbot.mouseClick(form.urgency.buttons["早め"], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(form.filed):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert "把握シート（3）" in nav_titles(window)
+
+    answers = []
+
+    def fake_exec(dialog):
+        dialog.note.setText(answers.pop(0))
+        dialog._accept()
+        return dialog.result()
+
+    monkeypatch.setattr(StatusDialog, "exec", fake_exec)
+    detail = page.open_sheet(first)
+    qtbot.addWidget(detail)
+    answers.append("電話で様子を確認")
+    qtbot.mouseClick(detail.status_buttons["確認中"], Qt.MouseButton.LeftButton)  # taken up: no longer new
+    assert "把握シート（2）" in nav_titles(window)
+    detail.done(0)
+
+    sheets.file_sheet(reporter.store, **hint)  # a reporter's sheet waits in the drop box
+    page.drop_box.refresh()
+    assert page.drop_box.waiting == 1
+    qtbot.mouseClick(page.drop_box.receive_button, Qt.MouseButton.LeftButton)
+    assert "把握シート（3）" in nav_titles(window)
+    assert open_drop_box(coordinator).filed == []
+    window.idle.stop()
+    coordinator.close()
+
+    staff = unlock(store_dir, "staff1", "staff passphrase 1")
+    staff_ctx = AppContext(store=staff, executor=executor, ui_settings=ui_settings, council=get_settings(staff))
+    staff_window = MainWindow(staff_ctx)
+    qtbot.addWidget(staff_window)
+    staff_window.show()
+    assert "把握シート" in nav_titles(staff_window)
+    assert not any(t.startswith("把握シート（") for t in nav_titles(staff_window))
+    staff_window.idle.stop()
+    staff.close()
+    reporter.store.close()

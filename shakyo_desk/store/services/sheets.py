@@ -197,6 +197,16 @@ def list_sheets(store: Store, *, statuses: list[str] | None = None, household_id
         return [_info(r) for r in s.execute(q)]
 
 
+def new_count(store: Store) -> int:
+    """How many sheets are new (状況「受付」: filed, not yet taken up), for the navigation of those
+    who take them up (coordinators, the admin); 0 for anyone else, a reporter's session included."""
+    if is_reporter_session(store) or not sees_all_households(store.actor.role):
+        return 0
+    with store.read() as s:
+        return s.execute(sa.select(sa.func.count()).select_from(ConcernSheet).where(
+            ConcernSheet.status == "受付", ConcernSheet.deleted_at.is_(None))).scalar_one()
+
+
 def inbox(store: Store) -> list[SheetInfo]:
     """Open sheets for coordinators: most urgent first, then the oldest."""
     require(sees_all_households(store.actor.role), NO_RIGHT)

@@ -14,7 +14,7 @@ from shakyo_desk.domain.roles import (
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.events import CONFERENCE, CONFLICT, HANDOUT, PURGE, RECORDS, on
+from shakyo_desk.ui.events import CONFERENCE, CONFLICT, HANDOUT, PURGE, RECORDS, SHEET, on
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,12 @@ def _sheets(ctx: AppContext) -> QWidget:
     from shakyo_desk.ui.pages.sheets import SheetsPage
 
     return SheetsPage(ctx)
+
+
+def _new_sheets(store: Store) -> int:
+    from shakyo_desk.store.services.sheets import new_count
+
+    return new_count(store)  # coordinators and the admin; 0 (no count) for staff and reporters
 
 
 def _referrals(ctx: AppContext) -> QWidget:
@@ -153,7 +159,8 @@ def default_pages() -> list[PageSpec]:
         PageSpec("households", tr("世帯"), _households, _council_staff),
         PageSpec("watch", tr("見守り予定"), _watch, _council_staff),
         PageSpec("contacts", tr("訪問記録"), _contacts, _council_staff),
-        PageSpec("sheets", tr("把握シート"), _sheets),
+        PageSpec("sheets", tr("把握シート"), _sheets, badge=_new_sheets,
+                 badge_on=on(SHEET)),  # filed, taken up, filed from the drop box; imports (on: sync)
         PageSpec("salons", tr("サロン"), _salons, _council_staff),
         PageSpec("referrals", tr("つなぎ"), _referrals, _council_staff),
         PageSpec("stats", tr("統計"), _stats, _council_staff),  # staff: their districts only
