@@ -334,17 +334,23 @@ class Appearance(QObject):
 
 
 def fit_window_to_contents(window: QWidget) -> None:
-    """Grow a dialog to what its contents need. Dialogs are sized for the
-    standard text; at a larger size, or with high contrast's thicker borders, they need more
-    room, and a size a dialog set for itself (``setMinimumSize``) would otherwise squeeze them."""
+    """Grow a dialog to what its contents need, as far as its screen has room (``dialogs.room_for``).
+    Dialogs are sized for the standard text; at a larger size, or with high contrast's thicker
+    borders, they need more room, and a size a dialog set for itself (``setMinimumSize``) would
+    otherwise squeeze them."""
     layout = window.layout()
     if layout is None:
         return
+    from shakyo_desk.ui.dialogs import room_for
+
     minimum = layout.totalMinimumSize()
     width = max(window.width(), minimum.width())
     height = max(window.height(), minimum.height())
     if layout.hasHeightForWidth():
         height = max(height, layout.totalHeightForWidth(width))
+    room = room_for(window)  # never past the screen: long dialogs scroll instead
+    if room is not None:
+        width, height = min(width, max(room.width(), window.width())), min(height, max(room.height(), window.height()))
     if (width, height) != (window.width(), window.height()):
         window.resize(width, height)
 
@@ -360,6 +366,9 @@ def appearance_of(app: QApplication | None = None) -> Appearance | None:
 def install(app: QApplication, ui_settings=None) -> Appearance:
     """Make ``app`` follow the person's text size and contrast (read from ``ui_settings``);
     call once before the first screen."""
+    from shakyo_desk.ui.dialogs import install_screen_fit
+
+    install_screen_fit(app)  # every window inside its screen, before the first one
     current = appearance_of(app) or Appearance(app)
     if ui_settings is not None:
         current.apply(ui_settings.text_size(), ui_settings.high_contrast())
@@ -385,6 +394,19 @@ def _apply_scaled_font(widget: QWidget, scale: float) -> None:
     font = QFont(widget.font())
     font.setPointSizeF(float(_prop(widget, _BASE_POINT_SIZE)) * scale)
     widget.setFont(font)
+
+
+def follow_text_size(*widgets: QWidget) -> None:
+    """Widgets in the application's font that must grow with the text size although a style sheet
+    of theirs (or of a parent: a banner's colours) keeps Qt from handing them a new application
+    font: their font is set explicitly at the base size and scaled with ``set_scaled_font``."""
+    app = QApplication.instance()
+    current = appearance_of(app)
+    base = current.base_point_size if current is not None else app.font().pointSizeF()
+    for widget in widgets:
+        font = QFont(widget.font())
+        font.setPointSizeF(base)
+        set_scaled_font(widget, font)
 
 
 def set_scaled_font(widget: QWidget, font: QFont) -> None:

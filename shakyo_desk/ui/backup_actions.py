@@ -22,6 +22,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store import backup
 from shakyo_desk.store.backup import BackupResult, BackupStatus
 from shakyo_desk.ui import dialogs
+from shakyo_desk.ui.appearance import follow_text_size
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.domain import clock
 
@@ -158,12 +159,13 @@ class BackupBanner(QWidget):
         self.button.setAutoDefault(False)
         self.button.clicked.connect(self.backup_requested.emit)
         row = QHBoxLayout(self)
-        row.setContentsMargins(12, 6, 12, 6)
+        row.setContentsMargins(12, 2, 12, 2)  # compact: on a laptop the left menu needs the room
         row.addWidget(self.text, 1)
         row.addWidget(self.button)
         self.setObjectName("backupBanner")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("#backupBanner { background: #fff8e1; border-bottom: 1px solid #e0b040; }")
+        follow_text_size(self.text, self.button)  # grows with the text size despite the style sheet
         self.setVisible(False)
 
     def show_status(self, status: BackupStatus) -> None:

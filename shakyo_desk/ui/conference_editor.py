@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QGroupBox,
     QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton,
@@ -33,7 +33,7 @@ from shakyo_desk.store.services.conferences import CaseDraft, ConferenceDetail, 
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.events import CONFERENCE
@@ -281,16 +281,17 @@ class ConferenceEditorDialog(EntryForm, QDialog):
 
         self.heading = QLabel()
         self.heading.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        # each tab scrolls on a small screen; 保存 and 閉じる stay in view below them
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._basic_tab(), tr("会議の内容"))
-        self.tabs.addTab(self._members_tab(), tr("構成員"))
-        self.tabs.addTab(self._cases_tab(), tr("ケースと決定事項"))
-        self.tabs.addTab(self._minutes_tab(), tr("議事録"))
-        self.tabs.addTab(self._disclosures_tab(), tr("資料に載せる項目"))
+        self.tabs.addTab(scrolling(self._basic_tab()), tr("会議の内容"))
+        self.tabs.addTab(scrolling(self._members_tab()), tr("構成員"))
+        self.tabs.addTab(scrolling(self._cases_tab()), tr("ケースと決定事項"))
+        self.tabs.addTab(scrolling(self._minutes_tab()), tr("議事録"))
+        self.tabs.addTab(scrolling(self._disclosures_tab()), tr("資料に載せる項目"))
         self.handout = HandoutPanel(ctx, self, ensure_saved=self.ensure_saved)
         self.handout.copies_made.connect(self.copies_made)
         self.saved.connect(lambda _id: ctx.changed(CONFERENCE))  # lists and timelines reload
-        self.tabs.addTab(self.handout, tr("会議資料"))
+        self.tabs.addTab(scrolling(self.handout), tr("会議資料"))
         self.tabs.currentChanged.connect(self._tab_changed)
 
         self.errors = ErrorLabel()
@@ -315,8 +316,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.errors)
         layout.addLayout(bottom)
-        self.resize(1000, 760)
-        ctx.ui_settings.restore_geometry(self.geometry_key, self)
+        fit_to_screen(self, QSize(1000, 760), settings=ctx.ui_settings, key=self.geometry_key)
         self._fill(detail)
         first = self.meeting_type.group.checkedButton() if detail is None else self.title
         first.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -586,7 +586,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
                    else text_item(tr("未確認"), ERROR_COLOUR, bold=True))
             rows.append((text_item(m["name"], bold=True), m["organisation"], ack))
         fill_table(self.member_table, rows)
-        index = self.tabs.indexOf(self.member_table.parentWidget())
+        index = self._tab_of(self.member_table)
         unack = sum(1 for m in self.members if not m["acknowledged_on"])
         self.tabs.setTabText(index, tr("構成員（{n}）", n=len(self.members)) + (tr("・未確認{n}", n=unack) if unack else ""))
         self._member_selection_changed()
@@ -604,7 +604,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
             self.case_list.setCurrentRow(0)
         else:
             self._show_case(-1)
-        index = self.tabs.indexOf(self.case_list.parentWidget().parentWidget())
+        index = self._tab_of(self.case_list)
         self.tabs.setTabText(index, tr("ケースと決定事項（{n}）", n=len(self.cases)))
         self.remove_case_button.setEnabled(bool(self.cases))
 
@@ -821,8 +821,12 @@ class ConferenceEditorDialog(EntryForm, QDialog):
                 self._after_save = None  # refused before it started: the error is shown
 
     def _tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.handout and self.detail is not None and not self.is_dirty():
+        if index == self._tab_of(self.handout) and self.detail is not None and not self.is_dirty():
             self.handout.run_check()
+
+    def _tab_of(self, widget: QWidget) -> int:
+        """The index of the tab showing ``widget``."""
+        return next((i for i in range(self.tabs.count()) if self.tabs.widget(i).isAncestorOf(widget)), -1)
 
     def show_tab(self, name: str) -> None:
         """Select a tab by its start (「構成員」, 「会議資料」 …)."""

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal, qVersion
+from PySide6.QtCore import QObject, QSize, Qt, QThread, QUrl, Signal, qVersion
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication, QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QStyle, QVBoxLayout, QWidget,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from shakyo_desk import crash_report
 from shakyo_desk.i18n import tr
+from shakyo_desk.ui.dialogs import fit_to_screen
 
 MESSAGE = ("予期しないエラーが起きました。入力中の内容は保存されていない可能性があります。"
            "記録はそのまま安全に保存されています。\n\n"
@@ -93,7 +94,7 @@ class CrashDialog(QDialog):
         layout.addWidget(self.details, 1)
         layout.addLayout(buttons)
         self.show_path(report_path)
-        self.resize(640, 440)
+        fit_to_screen(self, QSize(640, 440))
 
     def _run_after_close(self, _result: int) -> None:
         waiting, self.after_close = self.after_close, []

@@ -9,6 +9,9 @@ Where the guide is looked for, first match wins (like the fonts, ``reports/fonts
 2. ``<PyInstaller bundle>/docs/ja`` when running frozen,
 3. ``<checkout>/docs/ja`` next to the package (a source checkout, ``pip install -e .``),
 4. ``<sys.prefix>/share/shakyo-desk/docs/ja`` (where a wheel could put its copy).
+
+F1 opens the guide at the topic of the page shown in the main window (``PAGE_TOPICS``: the
+guide's page and, where the topic is a section of it, the section's heading).
 """
 
 from __future__ import annotations
@@ -20,18 +23,42 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QImage, QKeySequence, QTextDocument
+from PySide6.QtGui import QAction, QDesktopServices, QImage, QKeySequence, QTextBlock, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout, QListWidget, QListWidgetItem, QMenu, QPushButton, QSplitter, QTextBrowser, QVBoxLayout,
     QWidget,
 )
 
 from shakyo_desk.i18n import tr
+from shakyo_desk.ui.appearance import fit_width_to_items
+from shakyo_desk.ui.dialogs import fit_to_screen
 
 ENV_GUIDE_DIR = "SHAKYO_GUIDE_DIR"
 INDEX = "README.md"
 MAX_IMAGE_WIDTH = 900  # screenshots are shown scaled down to this, or to the page's width
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)#\s]+\.md)(?:#[^)]*)?\)")
+
+# The guide's topic for each page of the navigation (``PageSpec.key``): a page of the guide and,
+# where the topic is one of its sections, that section's heading (as written in the Markdown).
+PAGE_TOPICS: dict[str, tuple[str, str | None]] = {
+    "households": (INDEX, "画面の見方と、共通の操作"),
+    "watch": ("visits.md", "入力画面を開く"),
+    "contacts": ("visits.md", "記録を見る"),
+    "sheets": ("sheets.md", None),
+    "salons": ("salons.md", None),
+    "referrals": ("sheets.md", "関係機関につなぐ（つなぎ）"),
+    "stats": ("stats.md", None),
+    "conferences": ("handouts.md", None),
+    "handouts": ("handouts.md", "会議のあと：回収と廃棄"),
+    "conflicts": ("sync.md", "要確認（競合）を片づける"),
+    "sync": ("sync.md", None),
+    "agencies": ("import.md", None),
+    "districts": (INDEX, "はじめて使うとき"),
+    "accounts": (INDEX, "困ったとき"),
+    "settings": ("backup.md", None),
+    "retention": ("handouts.md", "会議のあと：回収と廃棄"),
+    "audit": (INDEX, "困ったとき"),
+}
 
 
 def guide_candidate_dirs() -> list[Path]:
@@ -111,6 +138,7 @@ class HelpWindow(QWidget):
         self.toc = QListWidget()
         self.toc.setAccessibleName(tr("操作ガイドの目次"))
         self.toc.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 6px 4px; }")
+        self.toc.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.toc.setMinimumWidth(200)
         self.back_button = QPushButton(tr("← 戻る"))
         self.forward_button = QPushButton(tr("進む →"))
@@ -144,8 +172,9 @@ class HelpWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(split, 1)
-        self.resize(QSize(1040, 760))
+        fit_to_screen(self, QSize(1040, 760))
         self._load()
+        fit_width_to_items(self.toc)  # every title whole, whatever the text size
 
     def _load(self) -> None:
         if self.folder is None:
@@ -164,13 +193,39 @@ class HelpWindow(QWidget):
         self.toc.blockSignals(False)
         self.show_page(INDEX)
 
-    def show_page(self, name: str = INDEX) -> None:
+    def show_page(self, name: str = INDEX, heading: str | None = None) -> None:
+        """Show the guide's page ``name``, scrolled to its section ``heading`` when given."""
         if self.folder is None:
             return
         path = self.folder / name
         if not path.is_file():
             path = self.folder / INDEX
         self.browser.setSource(QUrl.fromLocalFile(str(path)), QTextDocument.ResourceType.MarkdownResource)
+        block = self.heading_block(heading) if heading else None
+        bar = self.browser.verticalScrollBar()
+        if block is not None:
+            top = self.browser.document().documentLayout().blockBoundingRect(block).top()
+            bar.setValue(int(top))
+        else:
+            bar.setValue(bar.minimum())
+
+    def heading_block(self, heading: str) -> QTextBlock | None:
+        """The block of the page's heading ``heading``, or None."""
+        block = self.browser.document().begin()
+        while block.isValid():
+            if block.blockFormat().headingLevel() > 0 and block.text().strip() == heading:
+                return block
+            block = block.next()
+        return None
+
+    def heading_in_view(self, heading: str) -> bool:
+        """Whether the section heading ``heading`` is in the view (what F1 showed)."""
+        block = self.heading_block(heading)
+        if block is None:
+            return False
+        rect = self.browser.document().documentLayout().blockBoundingRect(block)
+        top = self.browser.verticalScrollBar().value()
+        return top <= rect.top() and rect.bottom() <= top + self.browser.viewport().height()
 
     def current_page(self) -> str:
         return Path(self.browser.source().toLocalFile()).name
@@ -187,14 +242,22 @@ class HelpWindow(QWidget):
             self.show_page(self.pages[row][1])
 
 
-def open_guide(window: QWidget, page: str = INDEX) -> HelpWindow:
-    """Show the guide (one window per main window), at ``page``."""
+def page_topic(window: QWidget) -> tuple[str, str | None]:
+    """The guide's page and section for what ``window`` shows (its ``current_page_key()``), or
+    the index."""
+    key_of = getattr(window, "current_page_key", None)
+    key = key_of() if callable(key_of) else None
+    return PAGE_TOPICS.get(key, (INDEX, None)) if key else (INDEX, None)
+
+
+def open_guide(window: QWidget, page: str = INDEX, heading: str | None = None) -> HelpWindow:
+    """Show the guide (one window per main window), at ``page`` (and its section ``heading``)."""
     help_window = getattr(window, "help_window", None)
     if help_window is None:
         help_window = HelpWindow(parent=window)
         window.help_window = help_window
-    help_window.show_page(page)
-    help_window.show()
+    help_window.show()  # shown first: the section is scrolled to in the laid-out page
+    help_window.show_page(page, heading)
     help_window.raise_()
     help_window.activateWindow()
     return help_window
@@ -206,7 +269,7 @@ def install_help_actions(window, menu: QMenu, open_first_steps: Callable[[], Non
     guide = QAction(tr("操作ガイド"), window)
     guide.setShortcut(QKeySequence("F1"))
     guide.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-    guide.triggered.connect(lambda: open_guide(window))
+    guide.triggered.connect(lambda: open_guide(window, *page_topic(window)))  # the page's own topic
     menu.addAction(guide)
     first = QAction(tr("はじめにすること…"), window)
     first.triggered.connect(lambda: open_first_steps())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
     QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
@@ -182,7 +182,9 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         bottom_row.addStretch(1)
         bottom_row.addWidget(self.buttons)
 
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
         title_row = QHBoxLayout()
         title_row.addWidget(heading)
         title_row.addStretch(1)
@@ -194,12 +196,13 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         layout.addWidget(members_group, 1)
         layout.addWidget(QLabel(tr("メモ")))
         layout.addWidget(self.notes)
-        layout.addWidget(self.errors)
-        layout.addLayout(bottom_row)
-        self.resize(920, 720)
+        outer = QVBoxLayout(self)  # the form scrolls on a small screen; the buttons stay in view
+        outer.addWidget(dialogs.scrolling(body), 1)
+        outer.addWidget(self.errors)
+        outer.addLayout(bottom_row)
         self._fill_members()
         self._snapshot = self._current()
-        ctx.ui_settings.restore_geometry("household_editor", self)
+        dialogs.fit_to_screen(self, QSize(920, 720), settings=ctx.ui_settings, key="household_editor")
         show_household_conflicts(ctx, detail.id, self.conflict_notice)
 
     # ---- values -----------------------------------------------------------------

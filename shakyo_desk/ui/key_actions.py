@@ -5,14 +5,14 @@ shown once with a print button."""
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QDialogButtonBox, QLabel, QMessageBox, QProgressDialog,
     QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.i18n import tr
-from shakyo_desk.ui.dialogs import show_message
+from shakyo_desk.ui.dialogs import fit_to_screen, show_message
 from shakyo_desk.ui.setup_state import group_key
 from shakyo_desk.ui.style import mono_font
 
@@ -107,6 +107,7 @@ class RecoveryKeyDialog(QDialog):
         layout.addWidget(self.confirm)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
+        fit_to_screen(self, self.sizeHint().expandedTo(QSize(520, 0)))
 
     def reject(self) -> None:  # Esc does not close it before the key is kept
         if self.confirm.isChecked():

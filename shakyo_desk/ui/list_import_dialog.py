@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
@@ -114,7 +114,6 @@ class ListImportDialog(QDialog):
         self.setWindowTitle(tr("名簿を取り込む"))
         self.setModal(True)
         self.imported.connect(self._announce)
-        self.resize(940, 660)
         self.setMinimumSize(760, 520)
         self.table_data: SheetTable | None = None
         self.preview: ImportPreview | None = None
@@ -133,6 +132,7 @@ class ListImportDialog(QDialog):
         self.stack.addWidget(self._build_review())
         layout = QVBoxLayout(self)
         layout.addWidget(self.stack)
+        dialogs.fit_to_screen(self, QSize(940, 660))
         self.progress.connect(self._progress_moved)
         self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
         self._kind_changed()

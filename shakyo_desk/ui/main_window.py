@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
+    QApplication, QDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMessageBox, QSplitter,
     QStackedWidget, QVBoxLayout, QWidget,
 )
 
@@ -20,7 +20,7 @@ from shakyo_desk import __version__
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui import dialogs
-from shakyo_desk.ui.appearance import ViewMenu, fit_width_to_items
+from shakyo_desk.ui.appearance import ViewMenu, fit_width_to_items, follow_text_size
 from shakyo_desk.ui.backup_actions import BackupBanner, BackupRunner, watch_backups
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.events import SETTINGS
@@ -32,6 +32,37 @@ from shakyo_desk.ui.pages.registry import PageSpec, pages_for
 from shakyo_desk.ui.style import DEMO_COLOUR
 
 DEMO_BANNER = "デモ用の架空データです。実際の相談記録は入力しないでください。"
+DEFAULT_SIZE = QSize(1280, 800)  # on a screen with room for it; smaller screens open maximised
+NAV_CSS = "QListWidget {{ font-size: 12pt; }} QListWidget::item {{ padding: {pad}px 8px; }}"
+NAV_PADDING = (3, 10)  # the left menu's item padding: compact where the screen is short, else roomy
+
+
+class _NavFit(QObject):
+    """Gives the left menu's items as much padding as its height allows (between NAV_PADDING's
+    bounds), so on a laptop every page title is in view without scrolling."""
+
+    def __init__(self, nav: QListWidget):
+        super().__init__(nav)
+        self.nav = nav
+        self.padding = -1
+        nav.installEventFilter(self)
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.FontChange):
+            QTimer.singleShot(0, self, self.fit)
+        return False
+
+    def fit(self) -> None:
+        nav = self.nav
+        count = max(nav.count(), 1)
+        text = nav.fontMetrics().height()
+        room = nav.viewport().height() if nav.isVisible() else 0
+        low, high = NAV_PADDING
+        padding = high if room <= 0 else max(low, min(high, (room // count - text - 1) // 2))
+        if padding != self.padding:
+            self.padding = padding
+            nav.setStyleSheet(NAV_CSS.format(pad=padding))
 
 
 def default_unlock_dialog(window: "MainWindow") -> QDialog:
@@ -63,11 +94,15 @@ class MainWindow(QMainWindow):
         self._unlock_dialog_factory = unlock_dialog_factory
         self._hidden_dialogs: list[QDialog] = []
         self.setMinimumSize(900, 560)
+        dialogs.install_screen_fit(QApplication.instance())  # every window inside its screen
 
-        # header
+        # header: banners and the ログイン中 line in the application's font (they follow the text
+        # size), with little padding so the left menu keeps its room on a laptop
         self.banner = QLabel(tr(DEMO_BANNER))
+        self.banner.setObjectName("demoBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.banner.setStyleSheet(f"background: {DEMO_COLOUR}; color: white; font-weight: bold; padding: 6px;")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(f"background: {DEMO_COLOUR}; color: white; font-weight: bold; padding: 2px 6px;")
         self.banner.setVisible(ctx.demo)
         self.backup_banner = BackupBanner()
         self.backup_banner.backup_requested.connect(self.start_backup)
@@ -76,20 +111,22 @@ class MainWindow(QMainWindow):
         self.council_label = QLabel()
         self.council_label.setStyleSheet("font-size: 13pt; font-weight: bold;")
         self.user_label = QLabel()
+        self.user_label.setObjectName("loginLine")
         header = QHBoxLayout()
-        header.setContentsMargins(12, 6, 12, 6)
+        header.setContentsMargins(12, 2, 12, 2)
         header.addWidget(self.council_label)
         header.addStretch(1)
         header.addWidget(self.user_label)
         header_widget = QWidget()
         header_widget.setLayout(header)
         header_widget.setStyleSheet("background: #eef2f6;")
+        follow_text_size(self.banner, self.user_label)  # style sheets keep the app's font from them
 
         # navigation and pages
         self.nav = QListWidget()
         self.nav.setMaximumWidth(220)
         self.nav.setMinimumWidth(120)
-        self.nav.setStyleSheet("QListWidget { font-size: 12pt; } QListWidget::item { padding: 10px 8px; }")
+        self.nav.setTextElideMode(Qt.TextElideMode.ElideNone)
         fit_width_to_items(self.nav)  # no page title cut off, whatever the text size
         self.page_stack = QStackedWidget()
         for spec in self.specs:
@@ -100,6 +137,7 @@ class MainWindow(QMainWindow):
             holder.setLayout(QVBoxLayout())
             holder.layout().setContentsMargins(0, 0, 0, 0)
             self.page_stack.addWidget(holder)
+        self.nav_fit = _NavFit(self.nav)  # every title in view on a short screen
         self.splitter = QSplitter()
         self.splitter.addWidget(self.nav)
         self.splitter.addWidget(self.page_stack)
@@ -136,12 +174,41 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         self.idle.start()
 
-        self.resize(1280, 800)
-        ctx.ui_settings.restore_geometry("main_window", self)
+        # the remembered (or default) size inside the screen; maximised on a laptop (setVisible)
+        self.placed_size = dialogs.place_main_window(self, DEFAULT_SIZE, settings=ctx.ui_settings,
+                                                     key="main_window")
+        self._shown_once = False
         ctx.ui_settings.restore_splitter("main_window", self.splitter)
         if self.specs:
             self.nav.setCurrentRow(0)
         self.refresh_badges()
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 - Qt API
+        if visible and not self._shown_once:
+            self._shown_once = True
+            # Maximised on a laptop's screen, unless code gave the window a size of its own
+            # since it was placed (tests that look at a given size)
+            if self.size() == self.placed_size and dialogs.open_maximised(self):
+                self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+            QTimer.singleShot(0, self, self.focus_first_field)
+        super().setVisible(visible)
+
+    def focus_first_field(self) -> None:
+        """At start the keyboard is in the first page's search field (not on a banner's button)."""
+        page = self.current_page()
+        if page is None or self.locked:
+            return
+        field = getattr(page, "search", None)
+        if not isinstance(field, QLineEdit):
+            field = next((f for f in page.findChildren(QLineEdit) if f.isVisible() and f.isEnabled()
+                          and not f.isReadOnly()), None)
+        if field is not None:
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def current_page_key(self) -> str | None:
+        """The key of the page shown (the guide opens at its topic, ``help_window.PAGE_TOPICS``)."""
+        row = self.nav.currentRow()
+        return self.specs[row].key if 0 <= row < len(self.specs) else None
 
     # ---- header, menus ---------------------------------------------------------
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QSize, Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit,
-    QPlainTextEdit, QScrollArea, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QPlainTextEdit, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain.people import AGE_BANDS, age_band
@@ -15,7 +15,7 @@ from shakyo_desk.domain.vocab import PERSON_FLAGS, PERSON_ROLES, RELATIONS, SEXE
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui.appearance import fit_width_to_contents
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
 from shakyo_desk.ui.widgets import CheckList
 from shakyo_desk.domain import clock
 
@@ -111,10 +111,7 @@ class MemberDialog(QDialog):
         body_layout.addWidget(self.wishes)
         body_layout.addWidget(QLabel(tr("メモ")))
         body_layout.addWidget(self.notes)
-        scroll = QScrollArea()  # a small laptop screen at a large text size: the form scrolls
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll = scrolling(body)  # a small laptop screen at a large text size: the form scrolls
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         fit_width_to_contents(scroll)
         scroll.setMinimumHeight(min(body.sizeHint().height(), 360))
@@ -122,8 +119,8 @@ class MemberDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
-        self.resize(self.width(), body.sizeHint().height() + buttons.sizeHint().height() + 40)
         self.setMinimumWidth(520)
+        fit_to_screen(self, QSize(self.width(), body.sizeHint().height() + buttons.sizeHint().height() + 40))
 
         self.unknown.toggled.connect(self._sync_birth)
         self.birth.dateChanged.connect(self._sync_birth)

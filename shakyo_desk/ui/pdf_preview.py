@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from shakyo_desk.i18n import tr
+from shakyo_desk.ui.dialogs import fit_to_screen
 from shakyo_desk.ui.labels import notice_label
 
 NO_QTPDF = ("このパソコンの社協デスクには、PDFを画面に表示する部品（QtPdf）が入っていません。"
@@ -143,7 +144,7 @@ class PdfPreviewDialog(QDialog):
         layout.addWidget(self.note)
         layout.addWidget(self.view, 1)
         layout.addLayout(bar)
-        self.resize(860, 900)
+        fit_to_screen(self, QSize(860, 900))  # as tall as the screen allows
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def zoom(self, factor: float) -> None:

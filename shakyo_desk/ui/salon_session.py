@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 import jaconv
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
     QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
@@ -27,7 +27,7 @@ from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.salons import Regular, SalonInfo, SessionInfo, record_session, update_attendance
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.events import HOUSEHOLD, SALON
@@ -206,7 +206,7 @@ class SalonSessionDialog(EntryForm, QDialog):
         scroll.setWidget(grid_widget)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setMinimumHeight(min(rows, 8) * 50 + 10)
+        scroll.setMinimumHeight(min(rows, 4) * 50 + 10)  # taller where the screen has room (stretch)
         self.grid_scroll = scroll
         attendance_box = QGroupBox(tr("参加された常連の方（{n}人）にチェック", n=len(self.regulars)))
         attendance_layout = QVBoxLayout(attendance_box)
@@ -290,7 +290,9 @@ class SalonSessionDialog(EntryForm, QDialog):
         bottom.addWidget(self.total, 1)
         bottom.addWidget(self.buttons)
 
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
         if self.correcting:
             note = QLabel(tr("出欠と、名前を記録しない参加者の人数を直せます。つぶやきは「サロン」の画面から把握シートにできます。"))
@@ -303,10 +305,12 @@ class SalonSessionDialog(EntryForm, QDialog):
         layout.addLayout(lower)
         if not self.correcting:
             layout.addWidget(self.notes)
-        layout.addWidget(self.errors)
-        layout.addLayout(bottom)
-        self.resize(1100, 740 if not self.correcting else 680)
-        ctx.ui_settings.restore_geometry("salon_session", self)
+        outer = QVBoxLayout(self)  # the form scrolls on a small screen; the total and buttons stay
+        outer.addWidget(scrolling(body), 1)
+        outer.addWidget(self.errors)
+        outer.addLayout(bottom)
+        fit_to_screen(self, QSize(1100, 740 if not self.correcting else 680), settings=ctx.ui_settings,
+                      key="salon_session")
         self.update_total()
         self._snapshot = self.values()
         (self.checks[0] if self.checks else self.activities).setFocus(Qt.FocusReason.OtherFocusReason)

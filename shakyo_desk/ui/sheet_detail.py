@@ -4,10 +4,10 @@ status buttons the workflow allows, the household link and referrals."""
 from __future__ import annotations
 
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QPushButton, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain.errors import InvalidInput
@@ -22,7 +22,7 @@ from shakyo_desk.store.services.sheets import (
     SheetInfo, change_status, create_household_from_sheet, get_sheet, link_household,
 )
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import HOUSEHOLD, SHEET
@@ -217,10 +217,7 @@ class SheetDetailDialog(QDialog):
         body_layout.addWidget(referral_box)
         household_box.setVisible(self.follower)
         referral_box.setVisible(self.follower)
-        scroll = QScrollArea()
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll = scrolling(body)
 
         self.errors = ErrorLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -231,8 +228,7 @@ class SheetDetailDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
-        self.resize(900, 760)
-        ctx.ui_settings.restore_geometry("sheet_detail", self)
+        fit_to_screen(self, QSize(900, 760), settings=ctx.ui_settings, key="sheet_detail")
         self.reload()
 
     # ---- loading ---------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
     QRadioButton, QVBoxLayout, QWidget, QWizard, QWizardPage,
@@ -19,7 +19,7 @@ from shakyo_desk.store.store import Store
 from shakyo_desk.ui import setup_state as steps
 from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.reports.recovery_sheet import KEY_ALPHABET
-from shakyo_desk.ui.dialogs import ErrorLabel, error_text
+from shakyo_desk.ui.dialogs import ErrorLabel, error_text, fit_to_screen
 from shakyo_desk.ui.recovery_print import RecoverySheetButtons, make_sheet
 from shakyo_desk.ui.setup_state import CREATE, JOIN, SetupResult, SetupState, group_key
 from shakyo_desk.ui.style import mono_font
@@ -356,7 +356,7 @@ class SetupWizard(QWizard):
         for number, page in enumerate(self._pages.values()):
             self.setPage(number, page)
         self._steps = dict(enumerate(self._pages))
-        self.resize(800, 580)
+        fit_to_screen(self, QSize(800, 580))
 
     def page_id(self, step: str) -> int:
         return list(self._pages).index(step)

@@ -41,13 +41,15 @@ def _close(dialog: QDialog) -> None:
     settle(1)
 
 
-def main_screens(ctx, size: tuple[int, int], *, dialogs: bool = True) -> Iterator[tuple[str, QWidget]]:
+def main_screens(ctx, size: tuple[int, int] | None, *, dialogs: bool = True) -> Iterator[tuple[str, QWidget]]:
     """The main window at ``size`` on each of its pages, then the main dialogs (each at its
-    own default size, made no larger than ``size``)."""
+    own default size, made no larger than ``size``). ``size=None``: the sizes the app chooses
+    for the screen (a real display, ``test_fits_screen``)."""
     from shakyo_desk.ui.main_window import MainWindow
 
     window = MainWindow(ctx)
-    window.resize(*size)
+    if size is not None:
+        window.resize(*size)
     window.show()
     settle()
     try:
@@ -64,6 +66,11 @@ def main_screens(ctx, size: tuple[int, int], *, dialogs: bool = True) -> Iterato
         window.hide()
         window.deleteLater()
         settle(1)
+
+
+def main_dialogs(window, ctx, size: tuple[int, int] | None = None) -> Iterator[tuple[str, QWidget]]:
+    """The main dialogs opened from ``window`` (see ``main_screens``)."""
+    yield from _main_dialogs(window, ctx, size)
 
 
 def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
