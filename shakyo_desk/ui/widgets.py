@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QComboBox, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu,
+    QAbstractItemView, QApplication, QComboBox, QHeaderView, QLabel, QListView, QListWidget, QListWidgetItem, QMenu,
     QProxyStyle, QStackedWidget, QStyle, QStyledItemDelegate, QTableView, QTableWidget, QTableWidgetItem,
 )
 
@@ -36,10 +36,19 @@ CHECK_TARGET = 20  # pixels: a check box in a list at the standard text size (it
 ROW_PADDING = 3  # pixels above and below a list row's text at the standard text size
 
 
+def _compact(widget) -> bool:
+    """A list laid out in rows of choices (contact_entry.compact_checklist) sits in a tight form."""
+    return isinstance(widget, QListView) and widget.flow() == QListView.Flow.LeftToRight
+
+
 def check_target(widget) -> int:
     """The side of a list's check box: ``CHECK_TARGET`` at the standard text size, grown with
-    the text size and never smaller than a line of the widget's text."""
-    return max(round(CHECK_TARGET * current_scale()), widget.fontMetrics().height() + 4)
+    the text size and never smaller than a line of the widget's text. In a compact list of
+    choices side by side: ``CHECK_TARGET``, or a line of text and a little more."""
+    line = widget.fontMetrics().height() + 4
+    if _compact(widget):
+        return max(CHECK_TARGET, line)
+    return max(round(CHECK_TARGET * current_scale()), line)
 
 
 class _RoomyChecks(QProxyStyle):
@@ -79,7 +88,7 @@ class _CheckRow(QStyledItemDelegate):
     def sizeHint(self, option, index) -> QSize:  # noqa: N802
         size = super().sizeHint(option, index)
         view = option.widget or self.parent()
-        padding = max(ROW_PADDING, round(ROW_PADDING * current_scale()))
+        padding = 1 if _compact(view) else max(ROW_PADDING, round(ROW_PADDING * current_scale()))
         return QSize(size.width(), max(size.height(), check_target(view)) + 2 * padding)
 
     def editorEvent(self, event, model, option, index) -> bool:  # noqa: N802

@@ -32,7 +32,7 @@ REFERRAL_COLUMNS = ("つないだ日", "世帯", "つなぎ先", "理由", "結�
 # When, who, to whom and when to check stay; the outcome, then the reason give way.
 REFERRAL_FIT = (Column("R8.12.31", 110), Column("佐々木 花子", 140), Column("地域包括支援センター", 220),
                 Column("介護保険の申請の相談", 260, stretch=True, drop=1), Column("つながった：申請済み", 140, drop=2),
-                Column("R8.12.31（12日過ぎ）", 140))
+                Column("R8.12.31（123日過ぎ）", 140))
 DEFAULT_FOLLOW_UP_DAYS = 14
 
 
