@@ -100,13 +100,13 @@ def detail_json(c, missing) -> dict:
                    "question": k.question, "support_policy": k.support_policy, "lead_agency": k.lead_agency,
                    "roles": [{"agency": r.agency, "role": r.role} for r in k.roles],
                    "next_review_on": k.next_review_on} for k in c.cases],
-        "missing_consent": [{"person_id": m.person_id, "name": m.person_name, "household_id": m.household_id}
-                            for m in missing],
+        "missing_consent": [{"person_id": m.person_id, "name": m.person_name, "household_id": m.household_id,
+                             "consent_given_after_meeting_on": m.given_after} for m in missing],
     }
 
 
 def run_show(ctx: Context) -> int:
-    from shakyo_desk.store.services.conferences import get_conference, missing_consent
+    from shakyo_desk.store.services.conferences import get_conference, missing_consent, missing_consent_text
 
     with ctx.open_store() as store:
         c = get_conference(store, ctx.args.id)
@@ -128,7 +128,9 @@ def run_show(ctx: Context) -> int:
             if value:
                 lines.append(f"      {label}：{value}")
         lines += [f"      役割：{r.agency}　{r.role}" for r in k.roles]
-    if missing:
-        lines.append("同意の記録がない方（重層的支援会議では資料を作れません）：" + "、".join(m.person_name for m in missing))
+    none = [m for m in missing if not m.given_after]
+    if none:
+        lines.append("同意の記録がない方（重層的支援会議では資料を作れません）：" + "、".join(m.person_name for m in none))
+    lines += [missing_consent_text(m) for m in missing if m.given_after]  # dated after the meeting
     ctx.emit(detail_json(c, missing), lines)
     return 0

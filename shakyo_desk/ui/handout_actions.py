@@ -24,12 +24,12 @@ from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.wareki import format_wareki_short
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services import handout_register
-from shakyo_desk.store.services.conferences import ConferenceDetail, MissingConsent
+from shakyo_desk.store.services.conferences import ConferenceDetail, MissingConsent, missing_consent_text
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import HANDOUT
-from shakyo_desk.ui.labels import hint_label, set_notice
+from shakyo_desk.ui.labels import hint_label, notice_label, set_notice
 from shakyo_desk.ui.pdf_preview import NO_QTPDF, PdfPreviewDialog, print_pdf, qtpdf_available
 from shakyo_desk.ui.widgets import fill_table, make_table, text_item
 
@@ -78,12 +78,15 @@ class ConsentRefusalDialog(QDialog):
         self.missing = missing
         self.open_consent = open_consent
         self.setWindowTitle(tr("会議資料を作れません"))
-        heading = QLabel(tr("本人の同意が記録されていない方がいます"))
+        self.heading = heading = QLabel(tr("会議の日に有効な同意がない方がいます"))
         heading.setStyleSheet("font-size: 13pt; font-weight: bold; color: #7a0016;")
-        text = QLabel(tr("重層的支援会議の資料は、取り上げる世帯の18歳以上の方全員について、この会議を対象にした同意が"
-                         "記録されているときだけ作れます（撤回された同意は、同意なしとして扱います）。"
-                         "次の方の同意を記録してから、もう一度お試しください。"))
+        self.text = text = QLabel(tr("重層的支援会議の資料は、取り上げる世帯の18歳以上の方全員について、この会議を対象にした"
+                                     "同意が会議の日までに記録されているときだけ作れます（撤回された同意は、同意なしとして"
+                                     "扱います）。次の方の同意を記録してから、もう一度お試しください。"))
         text.setWordWrap(True)
+        # a consent dated after the meeting: both dates and what to fix (issue 17)
+        self.reasons = notice_label("\n".join(missing_consent_text(m) for m in missing if m.given_after), "caution")
+        self.reasons.setVisible(any(m.given_after for m in missing))
         self.table = make_table(("氏名", "世帯番号", "世帯"), (150, 140))
         fill_table(self.table, [(text_item(m.person_name, bold=True), m.household_code,
                                  tr("{name} さんの世帯", name=m.head_name) if m.head_name else "") for m in missing])
@@ -104,6 +107,7 @@ class ConsentRefusalDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(text)
+        layout.addWidget(self.reasons)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         self.resize(600, 380)
@@ -262,8 +266,12 @@ class HandoutPanel(QWidget):
         self.consent_button.setVisible(bool(check.missing_consent))
         if check.missing_consent:
             set_notice(self.state, "refused")
-            self.state.setText(tr("本人の同意が記録されていない方がいるため、この重層的支援会議の資料は作れません：{names}",
-                                  names="、".join(person_text(m) for m in check.missing_consent)))
+            none = [m for m in check.missing_consent if not m.given_after]
+            lines = [tr("本人の同意が記録されていない方がいるため、この重層的支援会議の資料は作れません：{names}",
+                        names="、".join(person_text(m) for m in none))] if none else \
+                [tr("会議の日に有効な同意がない方がいるため、この重層的支援会議の資料は作れません。")]
+            lines += [missing_consent_text(m) for m in check.missing_consent if m.given_after]
+            self.state.setText("\n".join(lines))
         elif check.problems:
             set_notice(self.state, "refused")
             self.state.setText("\n".join(check.problems))

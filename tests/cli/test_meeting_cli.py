@@ -110,6 +110,24 @@ def test_multi_agency_meeting_names_who_has_not_consented(cli, household, store_
     assert "同意の記録がない方" in out and "山田 花子" in out
 
 
+def test_a_consent_dated_after_the_meeting_is_named_with_both_dates(cli, household, store_dir):
+    """Issue 17: not 「同意の記録がない」 but that the consent is dated after the meeting."""
+    from shakyo_desk.domain.wareki import format_wareki
+
+    code, out, err = cli("meeting", "add", "--type", "multi-agency", "--date", DAY, "--household", household,
+                         "--member", "田中/包括", "--format", "json")
+    assert code == 0, err
+    meeting_id = json.loads(out)["id"]
+    code, _, err = cli("consent", "add", "--person", head_of(store_dir, household), "--scope", "multi-agency",
+                       "--date", TODAY.isoformat())
+    assert code == 0, err
+    code, out, _ = cli("meeting", "show", meeting_id)
+    assert "同意の記録がない方" not in out
+    assert f"同意は{format_wareki(TODAY)}付けで、会議の日（{format_wareki(date.fromisoformat(DAY))}）より後の日付" in out
+    code, out, _ = cli("meeting", "show", meeting_id, "--format", "json")
+    assert [m["consent_given_after_meeting_on"] for m in json.loads(out)["missing_consent"]] == [TODAY.isoformat()]
+
+
 def test_meeting_refusals_change_nothing(cli, household, store_dir):
     before = changes(store_dir)
     long_ago = (TODAY - timedelta(days=800)).isoformat()

@@ -207,13 +207,27 @@ class CaseHistory:
 
 @dataclass(frozen=True)
 class MissingConsent:
-    """A person a 重層的支援会議 may not discuss: no consent covering it on the meeting day."""
+    """A person a 重層的支援会議 may not discuss: no consent covering it on the meeting day.
+    ``given_after``: the day of a consent for this type of meeting given after the meeting (it does
+    not reach back), when there is one — the refusal then says so (``missing_consent_text``)."""
 
     person_id: str
     person_name: str
     household_id: str
     household_code: str
     head_name: str
+    held_on: date | None = None
+    given_after: date | None = None
+
+
+def missing_consent_text(m: MissingConsent) -> str:
+    """Why this person stops the handout, and what to do, in one or two sentences."""
+    who = f"{m.person_name}さん（世帯番号 {m.household_code}）"
+    if m.given_after is not None and m.held_on is not None:
+        return (f"{who}の同意は{format_wareki(m.given_after)}付けで、会議の日（{format_wareki(m.held_on)}）より後の"
+                "日付です。同意は会議の日までに得ている必要があるため、この会議では同意なしとして扱います。"
+                "同意を得た日が違っていれば同意の記録の日付を、会議の日が違っていれば会議の日付を直してください。")
+    return f"{who}の同意が記録されていません（撤回された同意は同意なしとして扱います）。"
 
 
 @dataclass(frozen=True)
@@ -770,8 +784,12 @@ def missing_consent(store: Store, conference_id: str) -> list[MissingConsent]:
         for p in persons:
             if p.household_id != case.household_id or not _is_adult(p, c.held_on):
                 continue
-            if not any(covers(k, c.meeting_type, c.held_on) for k in consents.get(p.id, ())):
-                missing.append(MissingConsent(p.id, p.name, case.household_id, case.household_code, case.head_name))
+            given = consents.get(p.id, ())
+            if not any(covers(k, c.meeting_type, c.held_on) for k in given):
+                later = [k.given_on for k in given if c.meeting_type in k.meeting_types and k.given_on > c.held_on
+                         and (k.withdrawn_on is None or k.withdrawn_on > k.given_on)]
+                missing.append(MissingConsent(p.id, p.name, case.household_id, case.household_code, case.head_name,
+                                              c.held_on, min(later) if later else None))
     return missing
 
 
