@@ -497,6 +497,31 @@ def keep_wrapped_text_visible(label: QLabel) -> None:
     _WrappedHeight(label)
 
 
+def _widen_menu(menu: QMenu) -> None:
+    fm = menu.fontMetrics()
+    actions = [a for a in menu.actions() if not a.isSeparator() and a.isVisible()]
+    if not actions:
+        return
+    text = max(fm.horizontalAdvance(re.sub(r"&(.)", r"\1", a.text())) for a in actions)
+    keys = max((fm.horizontalAdvance(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+                for a in actions if not a.shortcut().isEmpty()), default=0)
+    menu.setMinimumWidth(text + keys + 2 * fm.height() + 48)
+
+
+class _WholeMenuItems(QObject):
+    def __init__(self, menu: QMenu):
+        super().__init__(menu)
+        menu.aboutToShow.connect(lambda: _widen_menu(menu))
+
+
+def keep_menu_items_whole(*menus: QMenu) -> None:
+    """Menus wide enough for their longest item beside the shortcuts' column, at every text size.
+    (Fusion keeps the shortcuts' room on every row, so a long item in a menu with shortcuts was
+    cut in the middle with "…".)"""
+    for menu in menus:
+        _WholeMenuItems(menu)
+
+
 # ---- focus frame ------------------------------------------------------------------------------
 
 class FocusRing(QWidget):
@@ -725,6 +750,7 @@ class ViewMenu(QMenu):
         self.addAction(self.contrast)
         self.aboutToShow.connect(self.sync_checks)
         self.sync_checks()
+        keep_menu_items_whole(self)
 
     def _action(self, text: str, slot, *shortcuts: QKeySequence) -> QAction:
         action = QAction(text, self)

@@ -20,7 +20,7 @@ from shakyo_desk import __version__
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui import dialogs
-from shakyo_desk.ui.appearance import ViewMenu, fit_width_to_items, follow_text_size
+from shakyo_desk.ui.appearance import ViewMenu, fit_width_to_items, follow_text_size, keep_menu_items_whole
 from shakyo_desk.ui.backup_actions import BackupBanner, BackupRunner, watch_backups
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.events import SETTINGS
@@ -274,6 +274,7 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.about)
         help_menu.addAction(about)
         self.menu_actions = [self.contact_action, self.lock_action, change, quit_action]
+        keep_menu_items_whole(file_menu, admin_menu, help_menu)  # the 表示 menu does it itself
 
     def new_contact(self) -> None:
         """Ctrl+N 訪問記録: the quick entry, from anywhere in the window."""

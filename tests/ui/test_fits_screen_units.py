@@ -179,3 +179,37 @@ def test_every_page_has_a_topic_in_the_guide():
         assert page in pages, key
         if heading:
             assert f"## {heading}" in (folder / page).read_text(encoding="utf-8"), (key, heading)
+
+
+def test_menu_items_are_not_cut_at_the_largest_text(qtbot, demo_ctx, qapp):  # noqa: F811
+    """Fusion keeps the shortcuts' column on every row and cuts a longer item in the middle with
+    "…": the 表示 menu's ハイコントラスト item, drawn in the menu as the window opens it, looks the
+    same as in a menu with plenty of room."""
+    from PySide6.QtCore import QPoint
+
+    window = MainWindow(demo_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    current = appearance.install(qapp)
+    try:
+        current.apply(appearance.LARGEST, False)
+        menu = window.view_menu
+        item = menu.contrast
+
+        def drawn(extra: int):
+            menu.popup(QPoint(0, 0))
+            if extra:
+                menu.setFixedWidth(menu.width() + extra)
+            settle()
+            row = menu.actionGeometry(item)
+            text = menu.fontMetrics().horizontalAdvance(item.text().replace("&", "")) + 2 * menu.fontMetrics().height()
+            image = menu.grab(QRect(row.x(), row.y(), text, row.height())).toImage()
+            menu.hide()
+            return image
+
+        shown = drawn(0)
+        roomy = drawn(160)
+        assert shown == roomy, "the item is cut short"
+    finally:
+        current.remove()
+        window.idle.stop()
