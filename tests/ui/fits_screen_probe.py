@@ -257,6 +257,13 @@ def extra_dialogs(window, ctx, workdir: Path, some: bool):
         dialog.show()
         return dialog
 
+    def enrolment_code():
+        from shakyo_desk.ui.pages.sync import EnrolmentCodeDialog
+
+        dialog = EnrolmentCodeDialog("K7Q2-M9XD-4TPA-8RWE", "ノートPC（北地区）", str(workdir / "usb.shakyo"), window)
+        dialog.show()
+        return dialog
+
     def first_row(key, method):
         target = page(key)
         table = getattr(target, "table", None)
@@ -282,9 +289,13 @@ def extra_dialogs(window, ctx, workdir: Path, some: bool):
         ("add_device", lambda: page("sync").add_device()),
         ("first_steps", lambda: __import__("shakyo_desk.ui.first_steps", fromlist=["x"]).show_first_steps(
             window, "create")),
+        ("add_account", lambda: page("accounts").add()),
+        ("referral_outcome", lambda: first_row("referrals", lambda p: p.record(p.table))),
+        ("enrolment_code", enrolment_code),
     ]
     if some:  # a representative set: the longest and the most used
-        keep = {"help", "timeline", "list_import", "pdf_preview", "crash", "wizard", "referral", "add_device"}
+        keep = {"help", "timeline", "list_import", "pdf_preview", "crash", "wizard", "referral", "add_device",
+                "referral_outcome"}
         openers = [o for o in openers if o[0] in keep]
     return openers
 
