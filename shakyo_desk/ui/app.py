@@ -12,7 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QApplication, QDialog, QDialogButtonBox, QLabel, QMessageBox, QProgressDialog, QPushButton, QVBoxLayout, QWidget,
+    QApplication, QDialog, QDialogButtonBox, QGridLayout, QLabel, QMessageBox, QProgressDialog, QPushButton,
+    QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain import faults
@@ -40,6 +41,16 @@ def _open_demo(progress=None):
     return open_demo(progress=progress) if progress is not None else open_demo()
 
 
+def _open_demo_as(login: str, *, kdf: dict | None = None):
+    """The demo as one of its training accounts (the demo's lock screen)."""
+    try:
+        from shakyo_desk.demo.training import open_demo_as
+    except ImportError as error:  # a build without the demo: not a fault
+        raise UserError(tr(NO_DEMO)) from error
+
+    return open_demo_as(login, kdf=kdf)
+
+
 class _ProgressRelay(QObject):
     """Carries progress reports from the worker thread to the GUI thread."""
 
@@ -57,41 +68,76 @@ def busy_dialog(text: str, parent: QWidget | None = None) -> QProgressDialog:
 
 
 class DemoResumeDialog(QDialog):
-    """After an idle lock in demo mode: reopen the demo without a passphrase."""
+    """The demo's lock screen (after an idle lock or ロック): reopen the demo without a passphrase,
+    as its admin, a coordinator, a staff member or a reporter (training mode, issue 17), with a
+    sentence on what each sees. Demo only: the controller makes it only for ``--demo``, and
+    ``open_demo_as`` refuses a store not marked as the demo."""
 
     unlocked = Signal(object)
 
-    def __init__(self, executor: Executor, open_fn=_open_demo, parent: QWidget | None = None):
+    def __init__(self, executor: Executor, open_fn=None, parent: QWidget | None = None, *,
+                 current_login: str | None = None, kdf: dict | None = None):
         super().__init__(parent)
+        from shakyo_desk.demo.training import TRAINING_ACCOUNTS
+
         self.executor = executor
-        self.open_fn = open_fn
+        self.open_fn = open_fn or (lambda login: _open_demo_as(login, kdf=kdf))
         self.setWindowTitle(tr("社協デスク - デモ"))
-        label = QLabel(tr("デモ画面をロックしました。「デモを再開」を押すと続けられます。"))
+        label = QLabel(tr("デモ画面をロックしました。続ける役割を選んでください。"))
         label.setWordWrap(True)
-        self.resume = QPushButton(tr("デモを再開"))
+        label.setStyleSheet("font-weight: bold;")
+        training = QLabel(tr("研修用に、役割ごとの画面をパスフレーズなしで試せます。これはデモだけの機能です。"))
+        training.setWordWrap(True)
+        self.choices: dict[str, QPushButton] = {}  # by login: the role's button, its sentence beside it
+        self.sentences: dict[str, QLabel] = {}
+        choices = QGridLayout()
+        choices.setHorizontalSpacing(14)
+        choices.setVerticalSpacing(12)
+        choices.setColumnStretch(1, 1)
+        for row, account in enumerate(TRAINING_ACCOUNTS):
+            current = account.login == current_login
+            button = QPushButton(tr("{title}のまま再開" if current else "{title}として開く", title=tr(account.title)))
+            button.setStyleSheet("QPushButton { font-weight: bold; padding: 6px 12px; text-align: left; }")
+            button.clicked.connect(lambda _c=False, login=account.login: self._open(login))
+            sentence = QLabel(tr(account.sees))
+            sentence.setWordWrap(True)
+            sentence.setBuddy(button)
+            button.setToolTip(sentence.text())
+            button.setAccessibleDescription(sentence.text())
+            choices.addWidget(button, row, 0, Qt.AlignmentFlag.AlignTop)
+            choices.addWidget(sentence, row, 1, Qt.AlignmentFlag.AlignTop)
+            self.choices[account.login] = button
+            self.sentences[account.login] = sentence
+        self.resume = self.choices.get(current_login or "") or next(iter(self.choices.values()))
         self.resume.setDefault(True)
-        self.resume.clicked.connect(self._resume)
         buttons = QDialogButtonBox()
-        buttons.addButton(self.resume, QDialogButtonBox.ButtonRole.AcceptRole)
         quit_button = buttons.addButton(tr("終了"), QDialogButtonBox.ButtonRole.RejectRole)
         quit_button.clicked.connect(self.reject)
         self.errors = QLabel()
+        self.errors.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(label)
+        layout.addWidget(training)
+        layout.addSpacing(6)
+        layout.addLayout(choices)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(620)  # each sentence on one or two lines beside its button
+        self.resume.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _resume(self) -> None:
-        self.resume.setEnabled(False)
-        self.executor.submit(self.open_fn, on_done=self._done, on_error=self._failed, owner=self)
+    def _open(self, login: str) -> None:
+        for button in self.choices.values():
+            button.setEnabled(False)
+        self.errors.setText(tr("開いています…"))
+        self.executor.submit(lambda: self.open_fn(login), on_done=self._done, on_error=self._failed, owner=self)
 
     def _done(self, store) -> None:
         self.accept()
         self.unlocked.emit(store)
 
     def _failed(self, error: BaseException) -> None:
-        self.resume.setEnabled(True)
+        for button in self.choices.values():
+            button.setEnabled(True)
         self.errors.setText(error_text(error))
 
 
@@ -205,7 +251,8 @@ class AppController(QObject):
         ctx = AppContext(store=store, executor=self.executor, ui_settings=self.ui_settings, council=council,
                          kdf=self.kdf, demo=bool(self.demo or council.is_demo),
                          idle_ms_override=self.idle_ms_override)
-        factory = (lambda w: DemoResumeDialog(self.executor, parent=w)) if self.demo else None
+        factory = (lambda w: DemoResumeDialog(self.executor, parent=w, current_login=w.ctx.store.actor.login,
+                                              kdf=self.kdf)) if self.demo else None  # never for a real store
         window = MainWindow(ctx, **({"unlock_dialog_factory": factory} if factory else {}))
         window.account_switched.connect(self._account_switched)
         window.closed.connect(self._window_closed)
