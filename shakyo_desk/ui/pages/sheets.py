@@ -6,6 +6,7 @@ the 「新しいシート」 button. Coordinators and the admin also get the dro
 
 from __future__ import annotations
 
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
@@ -24,7 +25,7 @@ from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.drop_box import DropBoxBar
 from shakyo_desk.ui.events import HOUSEHOLD, REFERRAL, SHEET, keep_fresh, on
 from shakyo_desk.ui.field_widgets import urgency_item
-from shakyo_desk.ui.labels import notice_label
+from shakyo_desk.ui.labels import NOTICES, notice_label
 from shakyo_desk.ui.sheet_detail import SheetDetailDialog
 from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
 from shakyo_desk.domain import clock
@@ -32,6 +33,7 @@ from shakyo_desk.domain import clock
 INBOX_COLUMNS = ("緊急度", "気づいた日", "経過", "世帯・手がかり", "気になること", "状況", "気づいた人")
 LIST_COLUMNS = ("気づいた日", "緊急度", "世帯・手がかり", "気になること", "状況", "気づいた人")
 OPEN_FILTER = "__open__"
+FILED_STYLE = NOTICES["ok"].replace(" font-weight: bold;", "")
 
 
 def who(s: SheetInfo) -> str:
@@ -84,7 +86,8 @@ class SheetsPage(QWidget):
         # without the inbox, whose sheet goes to someone else (issue 17)
         self.just_filed: str | None = None
         self.filed_notice = notice_label("", "ok")
-        self.filed_notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.filed_notice.setStyleSheet(FILED_STYLE)  # the "ok" box, its first line bold, the rest plain
+        self.filed_notice.setTextFormat(Qt.TextFormat.RichText)
         self.filed_notice_close = QPushButton(tr("閉じる"))
         self.filed_notice_close.clicked.connect(lambda: self.filed_box.hide())
         self.filed_box = QWidget()
@@ -245,13 +248,13 @@ class SheetsPage(QWidget):
         row = ids.index(self.just_filed)
         sheet, self.just_filed = self.rows[row], None
         where = tr("「提出したシート」の一覧") if self.reporter else tr("「シートの一覧」")
-        self.filed_notice.setText(tr(
-            "把握シートを提出しました。\n"
-            "送った内容：{who}（気になること：{concerns}、緊急度：{urgency}、気づいた日：{day}）\n"
-            "届け先：事務局の担当者（地域福祉係）が受け取り、確認します。\n"
-            "その後の状況（受付・確認中・対応中など）は、下の{where}の「状況」に出ます。",
-            who=who(sheet), concerns="・".join(sheet.concerns), urgency=sheet.urgency,
-            day=format_wareki_short(sheet.noticed_on), where=where))
+        lines = [tr("把握シートを提出しました。"),
+                 tr("送った内容：{who}（気になること：{concerns}、緊急度：{urgency}、気づいた日：{day}）",
+                    who=who(sheet), concerns="・".join(sheet.concerns), urgency=sheet.urgency,
+                    day=format_wareki_short(sheet.noticed_on)),
+                 tr("届け先：事務局の担当者（地域福祉係）が受け取り、確認します。"),
+                 tr("その後の状況（受付・確認中・対応中など）は、下の{where}の「状況」に出ます。", where=where)]
+        self.filed_notice.setText(f"<b>{escape(lines[0])}</b>" + "".join(f"<br>{escape(t)}" for t in lines[1:]))
         self.filed_box.show()
         self.table.selectRow(row)
         self.table.scrollToItem(self.table.item(row, 0))
