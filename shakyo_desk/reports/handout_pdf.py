@@ -41,10 +41,10 @@ from reportlab.platypus import (
 from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
+from shakyo_desk.reports.paper import ALERT, CONFIDENTIAL, INK, confidential_box
 from shakyo_desk.reports.fonts import register_fonts
 from shakyo_desk.reports.handout_content import CaseSection, Copy, HandoutContent
 
-CONFIDENTIAL = "取扱注意"
 COLLECT = "会議終了後回収"
 COLLECT_LINE = "会議終了後回収：この資料は持ち帰らず、会議が終わったら事務局へお返しください。"
 DECISIONS = "決定事項"
@@ -67,13 +67,11 @@ HEADING_ROOM = 28 * mm  # a section heading needs this much below it, or it goes
 BODY_PT = 11
 TABLE_PT = 10.5
 SMALL_PT = 10
-INK = colors.HexColor("#1a1a1a")
 RULE = colors.HexColor("#6b6b6b")
 FAINT = colors.HexColor("#a8a8a8")
 SHADE = colors.HexColor("#ececec")
 STRIPE = colors.HexColor("#f6f6f6")
 DARK = colors.HexColor("#3a3a3a")
-ALERT = colors.HexColor("#b00020")
 NOTICE_BG = colors.HexColor("#fdf1f2")
 QUESTION_BG = colors.HexColor("#fff4cc")
 QUESTION_LINE = colors.HexColor("#b07d00")
@@ -430,13 +428,8 @@ def _copy_marks(canvas: Canvas, label: str, total: int, *, regular: str, bold: s
     right = PAGE_W - MARGIN_X
     top = PAGE_H - 12 * mm
     # line 1: [取扱注意] 会議終了後回収 ........ 配布番号 3／12　山田 太郎 様
-    canvas.setFont(bold, 12)
-    box_w = canvas.stringWidth(CONFIDENTIAL, bold, 12) + 6 * mm
-    canvas.setStrokeColor(ALERT)
+    box_w = confidential_box(canvas, MARGIN_X, top, bold, 12)
     canvas.setFillColor(ALERT)
-    canvas.setLineWidth(1.3)
-    canvas.rect(MARGIN_X, top - 2.6 * mm, box_w, 7.6 * mm, stroke=1, fill=0)
-    canvas.drawString(MARGIN_X + 3 * mm, top, CONFIDENTIAL)
     canvas.setFont(bold, 11)
     collect_x = MARGIN_X + box_w + 3 * mm
     canvas.drawString(collect_x, top + 0.2 * mm, COLLECT)

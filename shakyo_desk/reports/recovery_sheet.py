@@ -31,10 +31,10 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 
 from shakyo_desk.domain.safe_file import write_atomic
 from shakyo_desk.domain.wareki import format_wareki
+from shakyo_desk.reports.paper import ALERT, CONFIDENTIAL, INK, confidential_box
 from shakyo_desk.reports.fonts import register_fonts
 
 TITLE = "社協デスク 復旧シート"
-CONFIDENTIAL = "取扱注意"
 IDENTITY_PREFIX = "AGE-SECRET-KEY-1"
 KEY_GROUP = 5
 IDENTITY_GROUP = 4
@@ -82,9 +82,7 @@ BODY_PT = 10.5
 KEY_PT = 24
 IDENTITY_PT = 15
 QR_SIZE = 40 * mm
-INK = colors.HexColor("#1a1a1a")
 RULE = colors.HexColor("#6b6b6b")
-ALERT = colors.HexColor("#b00020")
 PAPER = colors.HexColor("#fffdf2")
 SHADE = colors.HexColor("#f1f1f1")
 
@@ -244,14 +242,7 @@ def build_story(sheet: RecoverySheet, regular: str, bold: str, body_pt: float = 
 def _furniture(canvas: Canvas, _doc, *, regular: str, bold: str, council_name: str) -> None:
     canvas.saveState()
     top = PAGE_H - 12 * mm
-    canvas.setFont(bold, 14)
-    width = canvas.stringWidth(CONFIDENTIAL, bold, 14)
-    canvas.setStrokeColor(ALERT)
-    canvas.setFillColor(ALERT)
-    canvas.setLineWidth(1.5)
-    canvas.rect(MARGIN_X, top - 4 * mm, width + 7 * mm, 9 * mm, stroke=1, fill=0)
-    canvas.drawString(MARGIN_X + 3.5 * mm, top - 1 * mm, CONFIDENTIAL)
-    canvas.setFillColor(INK)
+    confidential_box(canvas, MARGIN_X, top - 1 * mm, bold, 14)
     canvas.setFont(regular, 10)
     canvas.drawRightString(PAGE_W - MARGIN_X, top - 1 * mm, council_name)
     canvas.setStrokeColor(RULE)

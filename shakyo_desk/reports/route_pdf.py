@@ -28,10 +28,10 @@ from reportlab.platypus import (
 
 from shakyo_desk.domain.safe_file import write_atomic
 from shakyo_desk.domain.wareki import format_wareki
+from shakyo_desk.reports.paper import ALERT, CONFIDENTIAL, INK, confidential_box
 from shakyo_desk.reports.fonts import register_fonts
 
 TITLE = "訪問予定リスト"
-CONFIDENTIAL = "取扱注意"
 HANDLING_LINES = ("個人情報です。外から見えないように持ち歩き、置き忘れに気をつけてください。",
                   "使い終わったら事務局に持ち帰り、記録を入力したらシュレッダーで処分してください。")
 HANDLING = "".join(HANDLING_LINES)
@@ -50,10 +50,8 @@ MEMO_ROW = 8.5 * mm  # room to write by hand
 BODY_PT = 11
 SMALL_PT = 10
 NAME_PT = 14
-INK = colors.HexColor("#1a1a1a")
 RULE = colors.HexColor("#6b6b6b")
 SHADE = colors.HexColor("#ececec")
-ALERT = colors.HexColor("#b00020")
 
 
 class RouteRow(Protocol):
@@ -264,15 +262,7 @@ def _furniture(canvas: Canvas, number: int, total: int, *, regular: str, bold: s
                council_name: str) -> None:
     canvas.saveState()
     top = PAGE_H - 12 * mm
-    # 取扱注意 in a box, top left
-    canvas.setFont(bold, 12)
-    width = canvas.stringWidth(CONFIDENTIAL, bold, 12)
-    canvas.setStrokeColor(ALERT)
-    canvas.setFillColor(ALERT)
-    canvas.setLineWidth(1.2)
-    canvas.rect(MARGIN_X, top - 3.5 * mm, width + 6 * mm, 8 * mm, stroke=1, fill=0)
-    canvas.drawString(MARGIN_X + 3 * mm, top - 1 * mm, CONFIDENTIAL)
-    canvas.setFillColor(INK)
+    confidential_box(canvas, MARGIN_X, top - 1 * mm, bold, 12)
     canvas.setFont(regular, SMALL_PT)
     canvas.drawRightString(PAGE_W - MARGIN_X, top - 1 * mm, heading)
     canvas.setStrokeColor(RULE)
