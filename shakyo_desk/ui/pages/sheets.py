@@ -254,7 +254,8 @@ class SheetsPage(QWidget):
                     day=format_wareki_short(sheet.noticed_on)),
                  tr("届け先：事務局の担当者（地域福祉係）が受け取り、確認します。"),
                  tr("その後の状況（受付・確認中・対応中など）は、下の{where}の「状況」に出ます。", where=where)]
-        self.filed_notice.setText(f"<b>{escape(lines[0])}</b>" + "".join(f"<br>{escape(t)}" for t in lines[1:]))
+        self.filed_notice.setText("<p style='line-height: 135%'>" + f"<b>{escape(lines[0])}</b>"
+                                  + "".join(f"<br>{escape(t)}" for t in lines[1:]) + "</p>")
         self.filed_box.show()
         self.table.selectRow(row)
         self.table.scrollToItem(self.table.item(row, 0))
