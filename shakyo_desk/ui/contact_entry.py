@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QApplication, QButtonGroup, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
@@ -322,13 +322,18 @@ class ContactEntryDialog(EntryForm, QDialog):
         buttons.addWidget(self.save_button)
         buttons.addWidget(self.close_button)
 
-        layout = QVBoxLayout(self)
+        # The fields scroll on a short screen or at a large text size; messages and buttons stay.
+        body = QWidget()
+        fields = QVBoxLayout(body)
+        fields.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         top.addWidget(heading)
         top.addStretch(1)
         top.addWidget(hint)
-        layout.addLayout(top)
-        layout.addLayout(form, 1)
+        fields.addLayout(top)
+        fields.addLayout(form, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(dialogs.scrolling(body), 1)
         layout.addWidget(self.errors)
         layout.addWidget(self.confirmation)
         layout.addLayout(buttons)
@@ -365,9 +370,8 @@ class ContactEntryDialog(EntryForm, QDialog):
         for widget in [self, *self.findChildren(QWidget)]:
             widget.installEventFilter(self)
         self._show_household_choice()
-        self.resize(780, 720)
-        self.setMinimumSize(680, 600)
-        ctx.ui_settings.restore_geometry("contact_entry", self)
+        self.setMinimumSize(680, 480)
+        dialogs.fit_to_screen(self, QSize(780, 720), settings=ctx.ui_settings, key="contact_entry")
 
         self.load()
         if household_id:

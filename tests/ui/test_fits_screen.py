@@ -28,9 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 TASK_BAR = 40
 SIZES = {"1366x768": (1366, 768), "1280x720": (1280, 720)}
 PERCENTS = (100, 125, 150)
-# Dialogs whose module sizes them by hand, without a scroll area, so that at a large text size a
-# short screen squeezes their contents (reported; the change belongs to the module's owner).
-AWAITING_SCROLL = ("dialog:contact_entry",)
 
 pytestmark = pytest.mark.skipif(not (shutil.which("Xvfb") and shutil.which("openbox")),
                                 reason="needs Xvfb and openbox (.ci/run installs xvfb and openbox)")
@@ -131,9 +128,4 @@ def test_every_screen_fits(display, percent, tmp_path_factory, tmp_path):
     assert sum(n.startswith("dialog:") for n in found["screens"]) >= (12 if coverage == "some" else 20)
     assert not found["problems"], "\n".join(found["problems"])
     assert not found["columns"], "\n".join(found["columns"])
-    squeezed = [s for s in found["squeezed"] if not s.startswith(AWAITING_SCROLL)]
-    assert not squeezed, "\n".join(squeezed)
-    awaiting = [s for s in found["squeezed"] if s.startswith(AWAITING_SCROLL)]
-    if awaiting:
-        pytest.xfail("the visit form must scroll its fields on a short screen (contact_entry.py):\n"
-                     + "\n".join(awaiting))
+    assert not found["squeezed"], "\n".join(found["squeezed"])
