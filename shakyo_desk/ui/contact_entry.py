@@ -371,7 +371,9 @@ class ContactEntryDialog(EntryForm, QDialog):
             widget.installEventFilter(self)
         self._show_household_choice()
         self.setMinimumSize(680, 480)
-        dialogs.fit_to_screen(self, QSize(780, 720), settings=ctx.ui_settings, key="contact_entry")
+        # As wide as the fields want at a large text size (the screen permitting), else 780.
+        wanted = max(780, body.sizeHint().width() + 2 * layout.contentsMargins().left() + 24)
+        dialogs.fit_to_screen(self, QSize(wanted, 720), settings=ctx.ui_settings, key="contact_entry")
 
         self.load()
         if household_id:
