@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton, QVBoxLayout, QWidget,
 )
@@ -198,9 +198,7 @@ class QuarantineDialog(QDialog):
         layout.addWidget(self.result)
         layout.addWidget(self.errors)
         layout.addLayout(actions)
-        screen = self.screen().availableGeometry() if self.screen() else None
-        width = round(760 * current_scale())
-        self.resize(min(width, screen.width() - 40) if screen else width, round(380 * current_scale()))
+        dialogs.fit_to_screen(self, QSize(round(760 * current_scale()), round(380 * current_scale())))
 
     def show_items(self, items: list[QuarantinedDrop]) -> None:
         chosen = self.selected()

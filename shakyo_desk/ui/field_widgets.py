@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
     QRadioButton, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.households import HouseholdRow, get_household, list_households
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
 from shakyo_desk.ui.empty_state import no_match, set_empty_hint
 from shakyo_desk.ui.widgets import text_item
 from shakyo_desk.ui.worker import LatestOnly
@@ -150,7 +150,7 @@ class HouseholdPickDialog(QDialog):
             layout.addWidget(label)
         layout.addWidget(self.picker, 1)
         layout.addWidget(buttons)
-        self.resize(520, 440)
+        fit_to_screen(self, QSize(520, 440))
         self.picker.run_search()
 
     def _accept(self) -> None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui.help_window import INDEX, open_guide
+from shakyo_desk.ui.dialogs import fit_to_screen
 from shakyo_desk.ui.setup_state import CREATE, JOIN
 
 
@@ -122,7 +123,7 @@ class FirstStepsDialog(QDialog):
         layout.addSpacing(6)
         layout.addLayout(bottom)
         self._hide_what_the_role_lacks()
-        self.resize(720, self.sizeHint().height())
+        fit_to_screen(self, QSize(720, self.sizeHint().height()))
 
     def steps(self) -> tuple[Step, ...]:
         return CREATE_STEPS if self.mode == CREATE else JOIN_STEPS

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, Signal
+from PySide6.QtCore import QSize, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog, QFileDialog, QHBoxLayout, QLabel, QProgressDialog, QPushButton, QRadioButton, QVBoxLayout, QWidget,
 )
@@ -110,7 +110,7 @@ class ConsentRefusalDialog(QDialog):
         layout.addWidget(self.reasons)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.resize(600, 380)
+        dialogs.fit_to_screen(self, QSize(600, 380))
         self.open_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _open(self) -> None:

@@ -7,7 +7,7 @@ prefilled through ``ctx.navigator.open_sheet_form(prefill)``."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
     QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget,
@@ -21,7 +21,7 @@ from shakyo_desk.store.services.concerns import list_concerns
 from shakyo_desk.store.services.sheets import file_sheet
 from shakyo_desk.ui.appearance import fit_width_to_contents
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.events import SHEET
@@ -189,8 +189,7 @@ class SheetFormDialog(EntryForm, QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.errors)
         layout.addWidget(self.buttons)
-        self.resize(1040, 700)
-        ctx.ui_settings.restore_geometry("sheet_form", self)
+        fit_to_screen(self, QSize(1040, 700), settings=ctx.ui_settings, key="sheet_form")
 
         self.set_household(None, "")
         if p.get("household_id") and can_pick_households(ctx.role):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtWidgets import (
     QCheckBox, QDialog, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget,
 )
@@ -17,7 +17,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.timeline import KINDS, TimelineEntry, household_timeline
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
 from shakyo_desk.ui.events import CONFERENCE, CONTACT, HOUSEHOLD, REFERRAL, SALON, SHEET, keep_fresh, on
 from shakyo_desk.ui.worker import LatestOnly
 
@@ -128,8 +128,7 @@ class TimelineDialog(QDialog):
         layout.addWidget(self.errors)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
-        self.resize(820, 640)
-        ctx.ui_settings.restore_geometry("timeline", self)
+        fit_to_screen(self, QSize(820, 640), settings=ctx.ui_settings, key="timeline")
         keep_fresh(self, ctx.events, SHOWN, self.load)
         self.load()
 

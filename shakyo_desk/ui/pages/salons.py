@@ -3,7 +3,7 @@ with their remarks (つぶやき → 把握シート) and the discreet 「最近
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
     QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget,
@@ -22,7 +22,7 @@ from shakyo_desk.store.services.salons import (
 from shakyo_desk.store.services.sheets import sheet_from_remark
 from shakyo_desk.ui.appearance import keep_wrapped_text_visible
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
 from shakyo_desk.ui.field_widgets import HouseholdSearch, RadioRow
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import HOUSEHOLD, SALON, SHEET, keep_fresh, on
@@ -176,7 +176,7 @@ class RegularsDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addWidget(self.errors)
         layout.addWidget(buttons)
-        self.resize(900, 600)
+        fit_to_screen(self, QSize(900, 600))
         self._fill()
         self.search.run_search()
 
