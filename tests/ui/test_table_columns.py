@@ -28,6 +28,7 @@ NAMED = {
     "households": (("世帯番号", WHOLE), ("住所", TYPICAL), ("電話", WHOLE)),
     "contacts": (("見たこと・聞いたこと", READABLE),),
     "agencies": (("電話", WHOLE),),
+    "sheets": (("気づいた日", WHOLE), ("世帯・手がかり", READABLE), ("状況", WHOLE)),
 }
 
 

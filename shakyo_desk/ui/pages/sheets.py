@@ -27,11 +27,17 @@ from shakyo_desk.ui.events import HOUSEHOLD, REFERRAL, SHEET, keep_fresh, on
 from shakyo_desk.ui.field_widgets import urgency_item
 from shakyo_desk.ui.labels import NOTICES, notice_label
 from shakyo_desk.ui.sheet_detail import SheetDetailDialog
-from shakyo_desk.ui.widgets import fill_table, make_table, selected_id
+from shakyo_desk.ui.widgets import Column, fill_table, make_table, selected_id
 from shakyo_desk.domain import clock
 
 INBOX_COLUMNS = ("緊急度", "気づいた日", "経過", "世帯・手がかり", "気になること", "状況", "気づいた人")
 LIST_COLUMNS = ("気づいた日", "緊急度", "世帯・手がかり", "気になること", "状況", "気づいた人")
+# Typical values and widths at 100 %; what gives way first at a large text size (widgets.fit_columns).
+INBOX_FIT = (Column("見守り", 90), Column("R8.12.31", 100), Column("12日", 60, drop=2),
+             Column("上町の坂の上の佐々木さん", 220, stretch=True), Column("生活費・借金、孤立", 220, stretch=True, drop=1),
+             Column("確認中", 70), Column("佐々木 花子", 100, drop=3))
+LIST_FIT = (Column("R8.12.31", 100), Column("見守り", 90), Column("上町の坂の上の佐々木さん", 240, stretch=True),
+            Column("生活費・借金、孤立", 240, stretch=True, drop=1), Column("確認中", 70), Column("佐々木 花子", 100, drop=2))
 OPEN_FILTER = "__open__"
 FILED_STYLE = NOTICES["ok"].replace(" font-weight: bold;", "")
 
@@ -97,7 +103,7 @@ class SheetsPage(QWidget):
         filed_row.addWidget(self.filed_notice_close, 0, Qt.AlignmentFlag.AlignTop)
         self.filed_box.hide()
 
-        self.inbox_table = make_table(INBOX_COLUMNS, (90, 100, 60, 220, 220, 70))
+        self.inbox_table = make_table(INBOX_COLUMNS, fit=INBOX_FIT)
         self.inbox_table.doubleClicked.connect(lambda _i: self.open_selected(self.inbox_table))
         self.inbox_empty = QLabel(tr("受付・確認中のシートはありません。新しく届いたシートは、ここに出ます。"))
         self.inbox_empty.setStyleSheet("color: #555; padding: 6px;")
@@ -112,7 +118,7 @@ class SheetsPage(QWidget):
         for status in SHEET_STATUSES:
             self.status_filter.addItem(status, status)
         self.status_filter.currentIndexChanged.connect(self.load_list)
-        self.table = make_table(LIST_COLUMNS, (100, 90, 240, 240, 70))
+        self.table = make_table(LIST_COLUMNS, fit=LIST_FIT)
         self.table.doubleClicked.connect(lambda _i: self.open_selected(self.table))
         self.open_button = QPushButton(tr("開く"))
         self.open_button.clicked.connect(lambda: self.open_selected(self.table))
