@@ -39,9 +39,9 @@ def register(subparsers) -> None:
 
 
 def run_add(ctx: Context) -> int:
-    from shakyo_desk.store.exchange.devices import add_device
+    from shakyo_desk.store.exchange.devices import add_device, enrolment_target
 
-    out = Path(ctx.args.out).expanduser().absolute()
+    out = enrolment_target(Path(ctx.args.out).expanduser().absolute(), ctx.args.name)  # a folder: the file inside it
     with ctx.open_store() as store:
         code = add_device(store, ctx.args.name, out, ctx.args.district, kdf=ctx.kdf)
     ctx.emit({"name": ctx.args.name, "file": str(out), "code": code}, [

@@ -15,7 +15,6 @@ from __future__ import annotations
 import array
 import base64
 import codecs
-import errno
 import hashlib
 import io
 import itertools
@@ -38,6 +37,7 @@ from pyrage import x25519
 
 from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import StoreError, UserError
+from shakyo_desk.domain.file_errors import write_failure
 
 FORMAT_VERSION = 2  # written; format 1 (roster inside the manifest) is still read
 READABLE_VERSIONS = (1, 2)
@@ -1002,14 +1002,10 @@ def bundle_files_in(folder: Path) -> list[Path]:
     return sorted(p for p in Path(folder).iterdir() if is_bundle_name(p.name) and p.is_file())
 
 
-def _write_error(exc: OSError) -> BundleWriteError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return BundleWriteError("書き込み先に空きがないため同期ファイルを書けませんでした。空きのある USBメモリかフォルダを選んでください。")
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return BundleWriteError("書き込み先が書き込み禁止のため同期ファイルを書けませんでした。USBメモリのロックやフォルダの権限を確かめてください。")
-    return BundleWriteError(
-        f"同期ファイルを書き込めませんでした（{exc.strerror or exc}）。USBメモリが抜けていないか確かめて、もう一度書き出してください。"
-    )
+def _write_error(exc: OSError, folder: Path) -> BundleWriteError:
+    """The place and the likely cause in Japanese (a pulled stick, write protection, a full
+    stick…), never the system's own message."""
+    return BundleWriteError(write_failure("同期ファイル", folder, exc))
 
 
 def _remove_quietly(path: Path) -> None:
@@ -1044,7 +1040,7 @@ def write_bundle_file(
                     progress(min(start + chunk_size, len(view)), len(view))
             partial.commit()
     except OSError as exc:
-        raise _write_error(exc) from exc
+        raise _write_error(exc, folder) from exc
 
     try:
         with open(final, "rb") as fh:
@@ -1061,7 +1057,7 @@ def write_bundle_file(
         ok = digest.digest() == expected
     except OSError as exc:
         _remove_quietly(final)
-        raise _write_error(exc) from exc
+        raise _write_error(exc, folder) from exc
     if not ok:
         _remove_quietly(final)
         raise BundleWriteError("書き込んだ同期ファイルを読み直すと内容が一致しませんでした。別の USBメモリかフォルダに書き出し直してください。")

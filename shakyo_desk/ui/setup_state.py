@@ -135,6 +135,19 @@ class SetupState:
     def enrolment_errors(self) -> list[str]:
         """The enrolment file and the one-time code (checked for form here; the code itself is
         proved only when the file is opened in the worker)."""
+        errors = self.enrolment_file_errors()
+        if not self.code.strip():
+            errors.append(tr("登録コードを入力してください。"))
+        else:
+            try:
+                normalise_code(self.code)
+            except UserError as error:
+                errors.append(error.message)
+        return errors
+
+    def enrolment_file_errors(self) -> list[str]:
+        """The enrolment file alone (as soon as it is chosen): there, a file, not used up, and
+        one of ours by its first bytes, whatever its name ends with."""
         errors = []
         text = self.enrolment_file.strip()
         path = Path(text).expanduser()
@@ -151,13 +164,6 @@ class SetupState:
         elif not _starts_with(path, ENROLMENT_MAGIC):
             errors.append(tr("このファイルは社協デスクの登録ファイルではありません。事務局で作った登録ファイル（{suffix}）を"
                              "選んでください。", suffix=ENROLMENT_SUFFIX))
-        if not self.code.strip():
-            errors.append(tr("登録コードを入力してください。"))
-        else:
-            try:
-                normalise_code(self.code)
-            except UserError as error:
-                errors.append(error.message)
         return errors
 
     def join_account_errors(self) -> list[str]:

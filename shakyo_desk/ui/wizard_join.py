@@ -64,10 +64,15 @@ class JoinFilePage(QWizardPage):
     def _choose(self) -> None:
         current = Path(self.file.text().strip()).expanduser() if self.file.text().strip() else None
         start = str(current.parent if current else Path.home())
-        chosen, _ = QFileDialog.getOpenFileName(self, tr("登録ファイルを選ぶ"), start,
-                                                tr("登録ファイル (*{suffix})", suffix=ENROLMENT_SUFFIX))
-        if chosen:
-            self.file.setText(str(Path(chosen)))
+        # 「すべてのファイル」 too: a file saved by a dialog that added no suffix is still one of ours.
+        chosen, _ = QFileDialog.getOpenFileName(self, tr("登録ファイルを選ぶ"), start, ";;".join((
+            tr("登録ファイル (*{suffix})", suffix=ENROLMENT_SUFFIX), tr("すべてのファイル (*)"))))
+        if not chosen:
+            return
+        self.file.setText(str(Path(chosen)))
+        errors = self.state.enrolment_file_errors()  # said at once, not after the code is typed
+        if errors:
+            self.errors.show_error("\n".join(errors))
 
     def _changed(self) -> None:
         self.state.enrolment_file = self.file.text()

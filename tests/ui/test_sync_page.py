@@ -1,6 +1,7 @@
 """The 同期 page and the 要確認 queue with real stores: an office made by init, a laptop
 enrolled from it, bundle files written to and read from real folders."""
 
+import errno
 import os
 import re
 import shutil
@@ -9,8 +10,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QWidget
 
+from shakyo_desk.domain import safe_file
 from shakyo_desk.store.exchange import conflicts, devices
 from shakyo_desk.store.exchange.importing import ImportReport, ImportResult, quarantine_list
 from shakyo_desk.store.keyfile import FAST_KDF
@@ -433,3 +435,311 @@ def test_the_summary_says_what_became_of_carried_reporters_sheets(qtbot):
     qtbot.addWidget(dialog)
     text = dialog.text()
     assert "！" + left_out in text and filed in text
+
+
+# ---- dead ends of 端末を追加 and 同期 (issue 17) ----------------------------------------------
+
+ALLOWED_ASCII = {"USB", "PC", "PDF"}
+
+
+def english_words(text: str, *known: str) -> list[str]:
+    """ASCII words in what a clerk reads, once the names the test itself chose (paths, device
+    names, file names) are taken out; USBメモリ, ノートPC and PDF are Japanese office words."""
+    for name in sorted((str(k) for k in known if k), key=len, reverse=True):
+        text = text.replace(name, "")
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z_.\-]*[A-Za-z]", text) if w not in ALLOWED_ASCII]
+
+
+def partials(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.name.endswith(".partial")]
+
+
+def open_add_device(qtbot, page) -> AddDeviceDialog:
+    qtbot.mouseClick(page.add_device_button, Qt.MouseButton.LeftButton)
+    dialog = page.dialog
+    assert isinstance(dialog, AddDeviceDialog) and dialog.isVisible()
+    return dialog
+
+
+def test_a_folder_typed_as_the_destination_gets_the_enrolment_file_inside_it(qtbot, council, tmp_path,
+                                                                                ui_settings):
+    office, _laptop, _household = council
+    page = make_page(qtbot, office, ui_settings)
+    dialog = open_add_device(qtbot, page)
+    dialog.name.setText("佐藤さんのノートPC")
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    dialog.path.setText(str(stick))  # the stick's drive, typed as a clerk would
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    written = stick / "登録ファイル-佐藤さんのノートPC.shakyo"
+    assert not dialog.errors.isVisible(), dialog.errors.text()
+    assert sorted(p.name for p in stick.iterdir()) == [written.name] and not partials(tmp_path)
+    shown = page.dialog
+    assert isinstance(shown, EnrolmentCodeDialog) and shown.isVisible()
+    assert str(written) in "\n".join(label.text() for label in shown.findChildren(QLabel))
+    store = devices.join(tmp_path / "sato-store", written, shown.code_label.text(), "admin", "correct horse 1",
+                         kdf=FAST_KDF)[0]
+    store.close()
+
+
+def test_a_second_file_in_the_same_folder_never_replaces_the_first(tmp_path):
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    first = devices.enrolment_target(stick, "佐藤 PC")
+    assert first == stick / "登録ファイル-佐藤_PC.shakyo"
+    first.write_bytes(b"an unused enrolment file")
+    assert devices.enrolment_target(stick, "佐藤 PC") == stick / "登録ファイル-佐藤_PC-2.shakyo"
+    assert devices.enrolment_target(stick / "a.shakyo", "x") == stick / "a.shakyo"
+    assert devices.enrolment_target(stick / "sato", "x", add_suffix=True) == stick / "sato.shakyo"
+
+
+@pytest.mark.parametrize("err, cause", [(errno.ENOSPC, "空き"), (errno.EROFS, "書き込み禁止"),
+                                        (errno.EIO, "USBメモリが抜けていないか"), (errno.EINVAL, "使えない文字")])
+def test_a_failed_enrolment_write_says_where_and_why_in_japanese(qtbot, council, tmp_path, ui_settings,
+                                                                  monkeypatch, err, cause):
+    office, _laptop, _household = council
+    before = [d.name for d in devices.overview(office).devices]
+    page = make_page(qtbot, office, ui_settings)
+    dialog = open_add_device(qtbot, page)
+    dialog.name.setText("佐藤さんのノートPC")
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    dialog.path.setText(str(stick / "sato.shakyo"))
+
+    def refuse(_src, _dst):  # the stick filled up, was locked or pulled out at the last moment
+        raise OSError(err, os.strerror(err))
+
+    monkeypatch.setattr(safe_file.os, "replace", refuse)
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    text = dialog.errors.text()
+    assert dialog.isVisible() and dialog.errors.isVisible()
+    assert "登録ファイル" in text and str(stick) in text and cause in text
+    assert os.strerror(err) not in text and english_words(text, stick) == []
+    assert list(stick.iterdir()) == [] and not partials(tmp_path)
+    assert [d.name for d in devices.overview(office).devices] == before  # nothing registered
+    assert dialog.create_button.isEnabled()
+
+
+def test_a_real_failure_under_a_file_leaves_nothing_and_says_so(qtbot, council, tmp_path, ui_settings):
+    """Without simulation: a 保存先 inside a file (ENOTDIR) is refused in Japanese, as is a name
+    too long for the file system (ENAMETOOLONG, from the real write)."""
+    office, _laptop, _household = council
+    page = make_page(qtbot, office, ui_settings)
+    dialog = open_add_device(qtbot, page)
+    dialog.name.setText("佐藤さんのノートPC")
+    memo = tmp_path / "memo.txt"
+    memo.write_text("a file, not a folder")
+    dialog.path.setText(str(memo / "sato.shakyo"))
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert dialog.errors.isVisible() and english_words(dialog.errors.text(), memo) == []
+    assert "ファイル" in dialog.errors.text()
+    dialog.path.setText(str(tmp_path / ("長" * 200)))
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    text = dialog.errors.text()
+    assert "長すぎます" in text and english_words(text, tmp_path) == []
+    assert not list(tmp_path.glob("*.shakyo")) and not partials(tmp_path)
+
+
+def test_a_file_chosen_without_the_suffix_gets_it(qtbot, council, tmp_path, ui_settings, monkeypatch):
+    office, _laptop, _household = council
+    page = make_page(qtbot, office, ui_settings)
+    dialog = open_add_device(qtbot, page)
+    dialog.name.setText("佐藤さんのノートPC")
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    asked = {}
+
+    def fake_exec(box):  # the person typed "sato" in a save dialog that did not add the suffix
+        asked["suffix"], asked["filters"] = box.defaultSuffix(), box.nameFilters()
+        return QFileDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(QFileDialog, "exec", fake_exec)
+    monkeypatch.setattr(QFileDialog, "selectedFiles", lambda box: [str(stick / "sato")])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(stick / "sato"), "")))
+    qtbot.mouseClick(dialog.browse, Qt.MouseButton.LeftButton)
+    assert dialog.path.text() == str(stick / "sato.shakyo")
+    assert asked["suffix"] == "shakyo" and any("*.shakyo" in f for f in asked["filters"])
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert [p.name for p in stick.iterdir()] == ["sato.shakyo"]
+
+    # typed without the suffix: the file gets it too (the join wizard looks for .shakyo first)
+    dialog = open_add_device(qtbot, page)
+    dialog.name.setText("山田さんのノートPC")
+    dialog.path.setText(str(stick / "yamada"))
+    qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
+    assert sorted(p.name for p in stick.iterdir()) == ["sato.shakyo", "yamada.shakyo"]
+
+
+@pytest.mark.parametrize("err, cause", [(errno.ENOSPC, "空き"), (errno.EIO, "USBメモリが抜けていないか"),
+                                        (errno.EACCES, "書き込み禁止")])
+def test_a_failed_bundle_write_says_where_and_why_in_japanese(qtbot, council, tmp_path, ui_settings,
+                                                               monkeypatch, err, cause):
+    _office, laptop, household = council
+    households.update_household(laptop, household, notes="書けない USB")
+    page = make_page(qtbot, laptop, ui_settings)
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    choose_folder(monkeypatch, stick)
+
+    def refuse(_src, _dst):
+        raise OSError(err, os.strerror(err))
+
+    monkeypatch.setattr(safe_file.os, "replace", refuse)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    box = page.message
+    text = message_text(box)
+    assert box.icon() == QMessageBox.Icon.Warning and "同期ファイル" in text
+    assert str(stick) in text and cause in text
+    assert os.strerror(err) not in text and english_words(text, stick) == []
+    assert list(stick.iterdir()) == []  # neither the file nor its .partial
+
+
+def coordinator_at(office, login="suzuki"):
+    from shakyo_desk.domain.roles import Role
+    from shakyo_desk.store.services import accounts
+
+    accounts.add_account(office, login, "鈴木 コーディネーター", Role.COORDINATOR, "coordinator pass 1", kdf=FAST_KDF)
+    return unlock(office.layout.root, login, "coordinator pass 1")
+
+
+def test_a_coordinator_with_nobody_to_give_to_is_told_before_any_folder_is_asked(qtbot, tmp_path, ui_settings,
+                                                                                  monkeypatch):
+    office, _kit = make_office(tmp_path)  # no laptop has been added yet
+    coordinator = coordinator_at(office)
+    try:
+        def no_dialog(*_a, **_k):
+            raise AssertionError("a folder was asked for though there is nobody to give the file to")
+
+        monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(no_dialog))
+        page = make_page(qtbot, coordinator, ui_settings)
+        said = page.export_blocked.text()
+        assert page.export_blocked.isVisible() and not page.export_button.isEnabled()
+        assert "管理者" in said and "まだ登録されていません" in said
+        assert "先に「端末の追加」で登録してください" not in said and "押して" not in said
+        page.export()  # (a shortcut, or a click before the page had loaded) says the same, asks nothing
+        box = page.message
+        assert box is not None and box.text() == said
+        assert not page.add_device_button.isVisible()
+        assert page.import_button.isEnabled()  # reading a file in is still possible
+    finally:
+        coordinator.close()
+        office.close()
+
+
+def test_the_admin_with_nobody_to_give_to_is_pointed_at_the_button_beside_it(qtbot, tmp_path, ui_settings,
+                                                                              monkeypatch):
+    office, _kit = make_office(tmp_path)
+    try:
+        page = make_page(qtbot, office, ui_settings)
+        assert not page.export_button.isEnabled() and page.add_device_button.isVisible()
+        assert "「端末を追加」" in page.export_blocked.text()
+        enrol(office, tmp_path, "laptop1").close()
+        page.refresh()
+        assert page.export_button.isEnabled() and not page.export_blocked.isVisible()
+    finally:
+        office.close()
+
+
+def test_a_refusal_for_the_chosen_device_comes_before_the_folder(qtbot, council, tmp_path, ui_settings,
+                                                                 monkeypatch):
+    """A laptop cannot write for a district-limited laptop (only the office can): said on
+    pressing the button, before the folder dialog."""
+    office, laptop, _household = council
+    enrol(office, tmp_path, "laptop2", districts=["上町"]).close()
+    carry(office, laptop, tmp_path / "roster", for_device="laptop1")
+    page = make_page(qtbot, laptop, ui_settings)
+    page.target.setCurrentIndex(page.target.findText("laptop2（上町のみ）"))
+
+    def no_dialog(*_a, **_k):
+        raise AssertionError("asked for a folder for a file that cannot be written")
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(no_dialog))
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert "事務局の端末から書き出してください" in page.message.text()
+
+
+def visible_texts(root) -> list[str]:
+    """Every text a person can read under ``root``: labels, buttons, check boxes, group titles,
+    table headers and cells, combo items, tool tips and window titles."""
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QGroupBox, QTableWidget
+
+    texts = [root.windowTitle()]
+    for widget in [root, *root.findChildren(QWidget)]:
+        if not widget.isVisibleTo(root) and widget is not root:
+            continue
+        texts.append(widget.toolTip())
+        if isinstance(widget, QLabel):
+            texts.append(widget.text())
+        elif isinstance(widget, QAbstractButton):
+            texts.append(widget.text())
+        elif isinstance(widget, QGroupBox):
+            texts.append(widget.title())
+        elif isinstance(widget, QComboBox):
+            texts.extend(widget.itemText(i) for i in range(widget.count()))
+        elif isinstance(widget, QTableWidget):
+            for c in range(widget.columnCount()):
+                header = widget.horizontalHeaderItem(c)
+                texts.append(header.text() if header else "")
+                for r in range(widget.rowCount()):
+                    item = widget.item(r, c)
+                    texts.append(item.text() if item else "")
+    if isinstance(root, QMessageBox):
+        texts.extend([root.text(), root.informativeText()])
+    return [t for t in texts if t]
+
+
+ONE_FILE_NAME_EXPLANATION = "名前の最後が .bundle"
+
+
+def jargon(texts: list[str], *known: str) -> list[str]:
+    found = []
+    for text in texts:
+        lowered = text.replace(ONE_FILE_NAME_EXPLANATION, "")
+        for name in sorted((str(k) for k in known if k), key=len, reverse=True):
+            lowered = lowered.replace(name, "")
+        found += [w for w in ("quarantine", "partial", "bundle") if w in lowered.lower()]
+        found += english_words(lowered)
+    return found
+
+
+def test_the_sync_page_and_its_dialogs_speak_japanese(qtbot, council, tmp_path, ui_settings, monkeypatch):
+    office, laptop, _household = council
+    stick = tmp_path / "usb"
+    stick.mkdir()
+    from shakyo_desk.store.exchange.exporting import export_bundle
+
+    exported = export_bundle(laptop, stick)
+    broken = stick / exported.path.name
+    broken.write_bytes(exported.path.read_bytes()[:-200])  # pulled out halfway: quarantined
+    (stick / "memo.txt").write_text("not a bundle")
+    (stick / "half.bundle.partial").write_bytes(b"half")
+    page = make_page(qtbot, office, ui_settings)
+    known = [broken.name, "memo.txt", "half.bundle.partial", "laptop1", stick, tmp_path]
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(
+        lambda *a, **k: ([str(broken), str(stick / "memo.txt"), str(stick / "half.bundle.partial")], "")))
+    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    summary_texts = visible_texts(page.summary) + [page.summary.text()]
+    page.summary.close()
+    assert page.quarantine_table.isVisible()
+    kept = [q["kept_as"] for q in quarantine_list(office)]
+    page_texts = visible_texts(page)
+    assert jargon(page_texts, *known, *kept) == [], page_texts
+    assert jargon(summary_texts, *known) == [], summary_texts
+
+    empty = sync_page.ImportSummaryDialog(ImportReport(results=[]))
+    qtbot.addWidget(empty)
+    assert jargon(visible_texts(empty) + [empty.text()]) == []
+
+    dialog = open_add_device(qtbot, page)
+    assert jargon(visible_texts(dialog)) == []
+    dialog.reject()
+    code = EnrolmentCodeDialog("ABCD-EFGH-JKMN", "佐藤さんのノートPC", str(stick / "sato.shakyo"))
+    qtbot.addWidget(code)
+    assert jargon(visible_texts(code), "ABCD-EFGH-JKMN", stick / "sato.shakyo") == []
+
+    # the copies of refused files: a button opens their folder
+    opened = []
+    monkeypatch.setattr(sync_page.QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    assert page.open_kept_button.isVisible()
+    qtbot.mouseClick(page.open_kept_button, Qt.MouseButton.LeftButton)
+    assert [Path(u.toLocalFile()) for u in opened] == [office.layout.root / "quarantine"]

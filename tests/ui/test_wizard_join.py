@@ -339,6 +339,45 @@ def test_a_file_left_behind_is_shown_as_a_warning_to_delete_it(qtbot, executor, 
     page = wizard.recovery_page
     assert wizard.state.created and page.key_label.isVisible()
     assert page.errors.isVisible() and "今すぐ削除してください" in page.errors.text() and str(path) in page.errors.text()
+    assert "Read-only" not in page.errors.text() and "書き込み禁止" in page.errors.text()
     assert "使用済み" not in page.instructions.text()
     assert not page.back_button.isVisible()  # nothing to go back to: the join is done
+    wizard.store.close()
+
+
+def test_a_file_saved_without_the_suffix_is_found_and_another_file_is_explained(qtbot, executor, tmp_path,
+                                                                                enrolment, monkeypatch):
+    """Issue 17: a file saved as 「田中」 (a save dialog that added no suffix) can be chosen in the
+    picker and joins; a file that is not an enrolment file is explained as soon as it is chosen."""
+    path, code = enrolment
+    bare = path.with_name("田中")
+    path.rename(bare)
+    memo = tmp_path / "memo.txt"
+    memo.write_text("買い物メモ")
+    wizard = SetupWizard(executor, tmp_path / "default", kdf=FAST_KDF)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    choose_join(qtbot, wizard)
+    page = wizard.join_file_page
+    asked, chosen = [], [memo]
+
+    def fake_open(parent, caption, folder, filters, *args, **kwargs):
+        asked.append(filters)
+        return str(chosen[0]), filters.split(";;")[-1]
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(fake_open))
+    click(qtbot, page.choose)
+    filters = asked[0].split(";;")
+    assert filters[0] == "登録ファイル (*.shakyo)" and "すべてのファイル (*)" in filters
+    assert page.file.text() == str(memo)
+    assert page.errors.isVisible() and "登録ファイルではありません" in page.errors.text()
+
+    chosen[0] = bare
+    click(qtbot, page.choose)
+    assert page.file.text() == str(bare) and not page.errors.isVisible()
+    type_text(qtbot, page.code, code)
+    click(qtbot, next_button(wizard))
+    fill_account(qtbot, wizard, "tanaka")
+    join_in_folder(qtbot, wizard, tmp_path / "laptop")
+    assert wizard.state.created and not wizard.recovery_page.errors.isVisible()
     wizard.store.close()

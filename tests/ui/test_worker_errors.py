@@ -200,6 +200,7 @@ def test_a_fault_in_a_backup_or_a_sync_export_opens_only_the_crash_dialog(qtbot,
     crash_handler.dialog.close()
 
     monkeypatch.setattr(sync_page, "export_bundle", broken)
+    monkeypatch.setattr(sync_page, "export_refusal", lambda *a, **k: None)  # (one store: nobody to give it to)
     monkeypatch.setattr(sync_page.QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(tmp_path)))
     page = sync_page.SyncPage(ctx)
     qtbot.addWidget(page)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +17,7 @@ from typing import Self
 import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput, StoreError
+from shakyo_desk.domain.file_errors import write_failure, write_reason
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role, manages_accounts
 from shakyo_desk.domain.safe_file import write_atomic
@@ -96,16 +99,47 @@ def _district_ids(s, names: list[str]) -> list[str]:
     return ids
 
 
+ENROLMENT_SUFFIX = ".shakyo"
+
+
+def enrolment_file_name(name: str) -> str:
+    """「登録ファイル-<device name>.shakyo」, with what a file name cannot hold replaced."""
+    part = re.sub(r'[\\/:*?"<>|\s]+', "_", clean(name)).strip("_.") or "端末"
+    return f"登録ファイル-{part}{ENROLMENT_SUFFIX}"
+
+
+def enrolment_target(out: Path, name: str, *, add_suffix: bool = False) -> Path:
+    """Where the enrolment file for device ``name`` goes. A folder (a USB stick's drive, typed
+    as the 保存先) gets 「登録ファイル-<name>.shakyo」 inside it, never over a file already
+    there (an unused enrolment file is a key: a number is added instead). With ``add_suffix``
+    (the screen) a file name without ``.shakyo`` gets it, so the join wizard's picker finds it."""
+    out = Path(out)
+    if os.path.isdir(out):  # (os.path: a name too long for the disk is "not a folder", not an error)
+        first = out / enrolment_file_name(name)
+        candidate, n = first, 2
+        while os.path.lexists(candidate):
+            candidate = first.with_name(f"{first.stem}-{n}{ENROLMENT_SUFFIX}")
+            n += 1
+        return candidate
+    if add_suffix and not out.name.lower().endswith(ENROLMENT_SUFFIX):
+        return out.with_name(out.name + ENROLMENT_SUFFIX)
+    return out
+
+
 def add_device(store: Store, name: str, out: Path, districts: list[str] | None = None,
                kdf: dict | None = None) -> str:
-    """Make the one-time enrolment file for a new installation; returns the code to show."""
+    """Make the one-time enrolment file for a new installation; returns the code to show.
+    ``out`` may be a folder: the file is then written inside it (``enrolment_target``)."""
     require(manages_accounts(store.actor.role))
     name = clean(name)
     if not name or len(name) > 40:
         raise InvalidInput("端末名を40文字以内で入力してください（例：田中さんのノートPC）。")
-    out = Path(out)
-    if not out.parent.is_dir():
-        raise InvalidInput(f"保存先のフォルダ「{out.parent}」が見つかりません。保存先を選び直してください。")
+    out = enrolment_target(Path(out), name)
+    if os.path.exists(out.parent) and not os.path.isdir(out.parent):
+        raise InvalidInput(f"保存先の「{out.parent}」はフォルダではなくファイルです。保存先のフォルダを選び直してください。")
+    if not os.path.isdir(out.parent):
+        raise InvalidInput(f"保存先のフォルダ「{out.parent}」が見つかりません。USBメモリが差さっているか確かめて、"
+                           "保存先を選び直してください。")
     code = enrolment.new_code()
     with store.write() as w:
         conn = w.conn
@@ -143,7 +177,7 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
         try:
             write_atomic(out, enrolment.seal({}, payload, code, kdf))
         except OSError as error:
-            raise StoreError(f"登録ファイルを書き込めませんでした（{error.strerror or error}）。保存先を確かめてください。") from error
+            raise StoreError(write_failure("登録ファイル", out.parent, error)) from error
         w.audit("device.add", detail={"device": device_id, "name": name, "scope": scope, "enrolment": enrolment_id})
     return code
 
@@ -177,8 +211,9 @@ class Joined(tuple):
         return value
 
 
-def left_behind(path: Path, reason: str) -> str:
-    return (f"この端末の登録は済みましたが、登録ファイル「{path}」を使用済みにできませんでした（{reason}）。"
+def left_behind(path: Path, reason: str | None) -> str:
+    why = f"（{reason}）" if reason else ""
+    return (f"この端末の登録は済みましたが、登録ファイル「{path}」を使用済みにできませんでした{why}。"
             "このファイルには端末の鍵が入っています。もう一度使われないように、今すぐ削除してください"
             "（書き込み禁止のUSBメモリなら、書き込み禁止を外してから削除してください）。")
 
@@ -191,7 +226,7 @@ def consume_enrolment_file(path: Path, enrolment_id: str, device_name: str) -> s
         write_atomic(path, enrolment.used_marker(enrolment_id, device_name, clock.today()))
         return None
     except OSError as error:
-        reason = error.strerror or str(error)
+        reason = write_reason(error)
     try:
         path.unlink()  # no room for the marker, say: at least no key stays behind
         return None

@@ -46,6 +46,7 @@ from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain import clock, safe_file
 from shakyo_desk.domain.errors import StoreError
+from shakyo_desk.domain.file_errors import write_reason
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.store import dropbox
 from shakyo_desk.store.models import ConcernSheet, Staff
@@ -309,5 +310,5 @@ def keep(root: Path, carried: Carried, notes: list[str]) -> int:
             safe_file.fsync_dir(base)
             safe_file.fsync_dir(dropbox.delivered_folder(root))
     except OSError as error:
-        notes.append(NOT_WRITTEN.format(error=error.strerror or error))
+        notes.append(NOT_WRITTEN.format(error=write_reason(error) or "ディスクに書き込めません"))
     return written

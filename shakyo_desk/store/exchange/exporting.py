@@ -11,8 +11,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shakyo_desk.domain.errors import InvalidInput, NotFound
-from shakyo_desk.domain.roles import may_sync
+from shakyo_desk.domain.errors import InvalidInput, NotFound, UserError
+from shakyo_desk.domain.roles import Role, manages_accounts, may_sync
 from shakyo_desk.store import audit_witness, migrate
 from shakyo_desk.store.exchange import chains, clones
 from shakyo_desk.store.exchange import drops as carried_drops
@@ -75,6 +75,39 @@ def _audience(roster: dict, me: ident.Identity, target: dict | None) -> tuple[li
         # A district-limited laptop must never be able to read the rest of the council.
         return [target], [target] if target["scope"] else full
     return full, full
+
+
+# Nobody to give a file to (only this installation in the roster): who can change that, in
+# words that fit the reader. Only an admin at the office adds devices (同期 → 端末を追加).
+NOBODY_ADMIN = ("同期する相手の端末がまだ登録されていません。ノートPCなどを同期の相手にするには、"
+                "先に「端末を追加」でその端末を登録してください。")
+NOBODY_OTHERS = ("同期する相手の端末がまだ登録されていません。ノートPCなどを同期の相手にするには、"
+                 "管理者が事務局の端末で「端末を追加」をして、その端末を登録します。"
+                 "登録が済むまで、同期ファイルは書き出せません。必要なら管理者に相談してください。")
+CHOOSE_LIMITED = "地区を限った端末には、「渡す相手」でその端末を選んで書き出してください。"
+
+
+def _nobody_to_read(roster: dict, me: ident.Identity, role: Role) -> str:
+    if any(d["scope"] for d in rosters.active_devices(roster) if d["device_id"] != me.device_id):
+        return CHOOSE_LIMITED
+    return NOBODY_ADMIN if me.is_office and manages_accounts(role) else NOBODY_OTHERS
+
+
+def export_refusal(store: Store, for_device: str | None = None) -> str | None:
+    """The sentence ``export_bundle`` would refuse with before writing anything — nobody to
+    give the file to, a revoked device, a district-limited one from a laptop — or None when a
+    file can be written. Reads only: the screen asks before it asks for a folder."""
+    require(may_sync(store.actor.role))
+    with store.read() as s:
+        conn = s.connection()
+        me = ident.load(conn)
+        roster = ident.roster_data(conn)
+        try:
+            target = find_device(roster, for_device) if for_device else None
+            _deciders, readers = _audience(roster, me, target)
+        except UserError as refusal:
+            return refusal.message
+        return None if readers else _nobody_to_read(roster, me, store.actor.role)
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode  # built once: 3 M calls
@@ -184,9 +217,7 @@ def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, 
         target = find_device(roster, for_device) if for_device else None
         deciders, readers = _audience(roster, me, target)
         if not readers:
-            if any(d["scope"] for d in rosters.active_devices(roster) if d["device_id"] != me.device_id):
-                raise InvalidInput("地区を限った端末には、「渡す相手」でその端末を選んで書き出してください。")
-            raise InvalidInput("同期する相手の端末がまだ登録されていません。先に「端末の追加」で登録してください。")
+            raise InvalidInput(_nobody_to_read(roster, me, store.actor.role))
         ours = knowledge.own(conn)
         theirs = {} if full else knowledge.minimum([knowledge.of_peer(conn, roster, d["device_id"]) for d in deciders])
         ranges = []

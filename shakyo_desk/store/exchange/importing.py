@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain import faults
 from shakyo_desk.domain.errors import UserError
+from shakyo_desk.domain.file_errors import read_failure
 from shakyo_desk.domain.roles import may_sync
 from shakyo_desk.store import audit_witness, migrate
 from shakyo_desk.store.exchange import clones
@@ -154,10 +155,10 @@ def _stage(store: Store, path: Path) -> Path:
     before anything is changed. The import reads the copy (never all of it into memory at
     once) and a refused file is quarantined from it."""
     if path.name.endswith(PARTIAL_SUFFIX):
-        raise _Refusal("partial", "書き込みが終わっていない同期ファイル（.partial）です。書き出しをやり直してもらってください。",
-                       quarantine=False)
+        raise _Refusal("partial", "書き込みの途中で止まった同期ファイルです（書き出しが終わっていません）。"
+                                  "書き出しをやり直してもらってください。", quarantine=False)
     if not path.name.endswith(BUNDLE_SUFFIX):
-        raise _Refusal("name", "同期ファイル（.bundle）ではありません。", quarantine=False)
+        raise _Refusal("name", "同期ファイル（名前の最後が .bundle のファイル）ではありません。", quarantine=False)
     staging = store.layout.staging
     staged = staging / path.name
     try:
@@ -165,8 +166,7 @@ def _stage(store: Store, path: Path) -> Path:
         safe_file.copy_private(path, staged)
     except OSError as error:
         staged.unlink(missing_ok=True)
-        raise _Refusal("read", f"同期ファイルを読み込めませんでした（{error.strerror or error}）。"
-                               "USBメモリが抜けていないか確かめて、もう一度取り込んでください。何も変更していません。",
+        raise _Refusal("read", read_failure("同期ファイル", path, error) + "何も変更していません。",
                        quarantine=False) from error
     return staged
 
@@ -616,8 +616,13 @@ def _record(conn: Connection, opened: Verified, result: ImportResult) -> None:
         conn.execute(table.insert(), {"device_id": device_id, **values})
 
 
+def quarantine_folder(store: Store) -> Path:
+    """Where copies of refused files are kept (the 同期 page opens it for whoever looks into them)."""
+    return store.layout.root / "quarantine"
+
+
 def _quarantine(store: Store, path: Path, staged: Path, refusal: _Refusal) -> None:
-    folder = store.layout.root / "quarantine"
+    folder = quarantine_folder(store)
     kept = ""
     try:
         with open(staged, "rb") as fh:

@@ -4,12 +4,12 @@ enrolling and revoking devices. Every store, disk and crypto step runs in the wo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
     QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressDialog, QPushButton, QScrollArea, QVBoxLayout, QWidget,
@@ -18,11 +18,13 @@ from PySide6.QtWidgets import (
 from shakyo_desk.domain.roles import manages_accounts
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.exchange.devices import (
-    DeviceInfo, SyncOverview, add_device, overview, recovery_identity_printed, revoke_device,
-    unprinted_recovery_identity,
+    ENROLMENT_SUFFIX, DeviceInfo, SyncOverview, add_device, enrolment_file_name, enrolment_target, overview,
+    recovery_identity_printed, revoke_device, unprinted_recovery_identity,
 )
-from shakyo_desk.store.exchange.exporting import Exported, export_bundle
-from shakyo_desk.store.exchange.importing import ImportReport, ImportResult, import_paths, quarantine_list
+from shakyo_desk.store.exchange.exporting import Exported, export_bundle, export_refusal
+from shakyo_desk.store.exchange.importing import (
+    ImportReport, ImportResult, import_paths, quarantine_folder, quarantine_list,
+)
 from shakyo_desk.store.rekey import rotate_if_due
 from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.ui import dialogs
@@ -103,10 +105,6 @@ def result_text(r: ImportResult) -> str:
     return r.message
 
 
-def safe_file_part(name: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("_") or "device"
-
-
 # ---- printing the recovery identity ----------------------------------------------------
 
 
@@ -170,8 +168,8 @@ class ImportSummaryDialog(QDialog):
         self.totals = QLabel(tr("取り込んだ変更：{n}件　　要確認：{c}件", n=report.applied, c=report.conflicts))
         self.totals.setStyleSheet("font-size: 12pt;")
         self.totals.setVisible(bool(results))
-        self.hint = QLabel(tr("選んだフォルダに、名前が .bundle で終わるファイルがあるか確かめてください。"
-                              "書き込み途中のファイル（.partial）は取り込みません。"))
+        self.hint = QLabel(tr("選んだフォルダに、同期ファイル（名前の最後が .bundle のファイル）があるか確かめてください。"
+                              "書き込みの途中で止まったファイルは取り込みません。"))
         self.hint.setWordWrap(True)
         self.hint.setVisible(not results)
 
@@ -265,8 +263,11 @@ class AddDeviceDialog(QDialog):
         scope_hint = QLabel(tr("地区を選ぶと、その地区の世帯だけを持つ端末になります。選ばなければ全地区です。"))
         scope_hint.setWordWrap(True)
         scope_hint.setStyleSheet("color: #555;")
+        path_hint = QLabel(tr("フォルダを指定すると、その中に「登録ファイル-端末名」という名前で作ります。"))
+        path_hint.setWordWrap(True)
+        path_hint.setStyleSheet("color: #555;")
         self.path = QLineEdit()
-        self.path.setPlaceholderText(tr("登録ファイルの保存先（USBメモリなど）"))
+        self.path.setPlaceholderText(tr("保存先のフォルダ（USBメモリなど）か、ファイルの名前"))
         self.browse = QPushButton(tr("選ぶ…"))
         self.browse.setAutoDefault(False)
         self.browse.clicked.connect(self.choose_path)
@@ -280,6 +281,7 @@ class AddDeviceDialog(QDialog):
         form.addRow(tr("端末名＊"), self.name)
         form.addRow(tr("地区"), districts_box)
         form.addRow(tr("保存先＊"), path_row)
+        form.addRow("", path_hint)
         self.errors = ErrorLabel()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.create_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -295,14 +297,27 @@ class AddDeviceDialog(QDialog):
         self.setMinimumWidth(580)
 
     def suggested_path(self) -> str:
-        name = safe_file_part(self.name.text().strip())
-        return str(Path(self.default_folder or Path.home()) / f"登録ファイル-{name}.shakyo")
+        return str(Path(self.default_folder or Path.home()) / enrolment_file_name(self.name.text()))
 
     def choose_path(self) -> None:
-        path, _filter = QFileDialog.getSaveFileName(self, tr("登録ファイルの保存先"), self.path.text() or self.suggested_path(),
-                                                    tr("登録ファイル (*.shakyo)"))
-        if path:
-            self.path.setText(path)
+        # An instance, not the static helper: only an instance takes a default suffix, so that
+        # "sato" becomes "sato.shakyo" (and the overwrite question is about that name). Some
+        # platforms' dialogs still return the bare name: the suffix is added here too.
+        start = Path(self.path.text().strip() or self.suggested_path()).expanduser()
+        if start.is_dir():  # a folder typed already: start there with the suggested name
+            start = start / enrolment_file_name(self.name.text())
+        box = QFileDialog(self, tr("登録ファイルの保存先"), str(start.parent),
+                          tr("登録ファイル (*{suffix})", suffix=ENROLMENT_SUFFIX))
+        box.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        box.setFileMode(QFileDialog.FileMode.AnyFile)
+        box.setDefaultSuffix(ENROLMENT_SUFFIX.lstrip("."))
+        box.selectFile(start.name)
+        if box.exec() != QDialog.DialogCode.Accepted or not box.selectedFiles():
+            return
+        path = Path(box.selectedFiles()[0])
+        if not path.name.lower().endswith(ENROLMENT_SUFFIX):
+            path = path.with_name(path.name + ENROLMENT_SUFFIX)
+        self.path.setText(str(path))
 
     def submit(self) -> None:
         name, path = self.name.text().strip(), self.path.text().strip()
@@ -316,9 +331,15 @@ class AddDeviceDialog(QDialog):
         self.errors.clear_error()
         self.create_button.setEnabled(False)
         store, kdf = self.ctx.store, self.ctx.kdf
-        self.ctx.executor.submit(lambda: add_device(store, name, Path(path), districts, kdf=kdf),
-                                 on_done=lambda code: self._created(code, name, path), on_error=self._failed,
-                                 owner=self)
+
+        def work() -> tuple[str, Path]:
+            # A folder (the stick's drive) gets 「登録ファイル-<name>.shakyo」 inside it; a name
+            # typed without .shakyo gets it (the join wizard looks for that name).
+            target = enrolment_target(Path(path).expanduser(), name, add_suffix=True)
+            return add_device(store, name, target, districts, kdf=kdf), target
+
+        self.ctx.executor.submit(work, on_done=lambda result: self._created(result[0], name, str(result[1])),
+                                 on_error=self._failed, owner=self)
 
     def _created(self, code: str, name: str, path: str) -> None:
         self.create_button.setEnabled(True)
@@ -389,6 +410,8 @@ class SyncPage(QWidget):
         self.summary: ImportSummaryDialog | None = None
         self.dialog: QDialog | None = None
         self.last_folder = ""
+        self.export_refused: str | None = None  # why nothing can be written now (nobody to give it to)
+        self.busy = False  # an export or import under way (or being checked)
         self.setAcceptDrops(True)
         keep_fresh(self, ctx.events, self.refresh_on)
 
@@ -469,10 +492,16 @@ class SyncPage(QWidget):
         export_form = QFormLayout(export_box)
         export_form.addRow(tr("渡す相手"), self.target)
         export_form.addRow("", self.full)
-        export_hint = QLabel(tr("書き出し先のフォルダ（USBメモリなど）を選びます。"))
+        self.export_hint = export_hint = QLabel(tr("書き出し先のフォルダ（USBメモリなど）を選びます。"))
         export_hint.setWordWrap(True)
         export_hint.setStyleSheet("color: #555;")
+        # Said before any folder is asked for, in words for the reader's role (exporting.py).
+        self.export_blocked = QLabel()
+        self.export_blocked.setWordWrap(True)
+        self.export_blocked.setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;")
+        self.export_blocked.setVisible(False)
         export_form.addRow(export_hint)
+        export_form.addRow(self.export_blocked)
         export_form.addRow(self.export_button)
 
         # import
@@ -481,7 +510,7 @@ class SyncPage(QWidget):
         self.import_button.clicked.connect(self.import_files)
         self.import_folder_button = QPushButton(tr("フォルダごと取り込む…"))
         self.import_folder_button.clicked.connect(self.import_folder)
-        import_hint = QLabel(tr("同期ファイル（.bundle）かフォルダを、この画面にドラッグしても取り込めます。"
+        import_hint = QLabel(tr("同期ファイルか、それが入ったフォルダを、この画面にドラッグしても取り込めます。"
                                 "同じファイルを二度取り込んでも、記録は重なりません。"))
         import_hint.setWordWrap(True)
         import_hint.setStyleSheet("color: #555;")
@@ -503,14 +532,21 @@ class SyncPage(QWidget):
         self.quarantine_empty = QLabel(tr("取り込めなかったファイルはありません。"))
         self.quarantine_empty.setStyleSheet("color: #555; padding: 4px;")
         quarantine_hint = QLabel(tr("確かめた結果、取り込まなかったファイルです（何も変更していません）。"
-                                    "コピーはデータフォルダの quarantine に残しています。"))
+                                    "調べられるように、ファイルのコピーをこの端末に残しています。"))
         quarantine_hint.setWordWrap(True)
         quarantine_hint.setStyleSheet("color: #555;")
+        self.open_kept_button = QPushButton(tr("コピーを残したフォルダを開く"))
+        self.open_kept_button.clicked.connect(self.open_kept_folder)
+        self.open_kept_button.setVisible(False)
+        kept_row = QHBoxLayout()
+        kept_row.addStretch(1)
+        kept_row.addWidget(self.open_kept_button)
         self.quarantine_box = QGroupBox(tr("取り込めなかったファイル"))
         quarantine_layout = QVBoxLayout(self.quarantine_box)
         quarantine_layout.addWidget(quarantine_hint)
         quarantine_layout.addWidget(self.quarantine_empty)
         quarantine_layout.addWidget(self.quarantine_table)
+        quarantine_layout.addLayout(kept_row)
 
         self.errors = ErrorLabel()
 
@@ -541,12 +577,13 @@ class SyncPage(QWidget):
 
     def refresh(self) -> None:
         store = self.ctx.store
-        self.ctx.executor.submit(lambda: (overview(store), quarantine_list(store), unprinted_recovery_identity(store)),
+        self.ctx.executor.submit(lambda: (overview(store), quarantine_list(store), unprinted_recovery_identity(store),
+                                          export_refusal(store)),
                                  on_done=self._loaded, on_error=self.errors.show_error, owner=self)
 
     def _loaded(self, result) -> None:
         self.errors.clear_error()
-        self.overview, self.quarantine, self.identity = result
+        self.overview, self.quarantine, self.identity, refusal = result
         ov = self.overview
         self.device_label.setText(tr("この端末：{name}", name=ov.device_name)
                                   + (tr("（事務局）") if ov.is_office else "")
@@ -568,6 +605,15 @@ class SyncPage(QWidget):
         self.pending_label.setVisible(bool(ov.pending_ranges))
 
         self._fill_targets(devices)
+        # Nobody to give a file to: said here, the button greyed, before any folder is asked for.
+        nobody = not any(not d.is_self and not d.revoked_at for d in devices)
+        self.export_refused = refusal if nobody else None
+        self.export_blocked.setText(self.export_refused or "")
+        self.export_blocked.setVisible(bool(self.export_refused))
+        self.export_hint.setVisible(not self.export_refused)
+        self.target.setEnabled(not self.export_refused)
+        self.full.setEnabled(not self.export_refused)
+        self._set_busy(self.busy)
 
         self.banner.setVisible(bool(self.identity))
         self.identity_label.setText(self.identity or "")
@@ -578,6 +624,7 @@ class SyncPage(QWidget):
         self.quarantine_table.resizeRowsToContents()
         self.quarantine_table.setVisible(bool(rows))
         self.quarantine_empty.setVisible(not rows)
+        self.open_kept_button.setVisible(any(q["kept_as"] for q in self.quarantine))
         self.quarantine_box.setTitle(tr("取り込めなかったファイル（{n}件）", n=len(rows)) if rows
                                      else tr("取り込めなかったファイル"))
 
@@ -593,8 +640,10 @@ class SyncPage(QWidget):
         self.target.setCurrentIndex(max(0, self.target.findData(current)))
 
     def _set_busy(self, busy: bool) -> None:
-        for button in (self.export_button, self.import_button, self.import_folder_button):
+        self.busy = busy
+        for button in (self.import_button, self.import_folder_button):
             button.setEnabled(not busy)
+        self.export_button.setEnabled(not busy and not self.export_refused)
 
     # ---- progress -----------------------------------------------------------------------
 
@@ -643,11 +692,31 @@ class SyncPage(QWidget):
     # ---- export -------------------------------------------------------------------------
 
     def export(self) -> None:
+        """First whether a file can be written for the chosen device at all (nobody to give it
+        to, a district-limited laptop from a laptop…), then the folder, then the file."""
+        if self.busy:
+            return  # one transfer at a time
+        if self.export_refused:
+            self.message = show_message(self, tr("書き出せません"), self.export_refused, warning=True)
+            return
+        target = self.target.currentData()
+        store = self.ctx.store
+        self._set_busy(True)
+        self.ctx.executor.submit(lambda: export_refusal(store, target),
+                                 on_done=lambda refusal: self._export_checked(target, refusal),
+                                 on_error=lambda e: self._failed(tr("書き出せませんでした"), e), owner=self)
+
+    def _export_checked(self, target: str | None, refusal: str | None) -> None:
+        if refusal:
+            self._set_busy(False)
+            self.message = show_message(self, tr("書き出せません"), refusal, warning=True)
+            return
         folder = QFileDialog.getExistingDirectory(self, tr("同期ファイルの書き出し先（USBメモリなど）"), self.last_folder)
         if not folder:
+            self._set_busy(False)
             return
         self.last_folder = folder
-        target, full = self.target.currentData(), self.full.isChecked()
+        full = self.full.isChecked()
         relay = self._start_progress(tr("同期ファイルを書き出しています"), 3)
         store = self.ctx.store
         self.ctx.executor.submit(
@@ -667,6 +736,12 @@ class SyncPage(QWidget):
 
     # ---- import -------------------------------------------------------------------------
 
+    def open_kept_folder(self) -> None:
+        folder = quarantine_folder(self.ctx.store)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.message = show_message(self, tr("フォルダを開けませんでした"), tr(
+                "取り込めなかったファイルのコピーは、次の場所にあります。\n{path}", path=str(folder)), warning=True)
+
     def import_files(self) -> None:
         files, _filter = QFileDialog.getOpenFileNames(self, tr("取り込む同期ファイルを選ぶ"), self.last_folder,
                                                       tr("同期ファイル (*.bundle)"))
@@ -681,7 +756,7 @@ class SyncPage(QWidget):
             self.start_import([folder])
 
     def start_import(self, paths: list[str]) -> None:
-        if self.progress is not None:
+        if self.busy:
             return  # one transfer at a time
         relay = self._start_progress(tr("同期ファイルを取り込んでいます"), len(paths))
         store = self.ctx.store
