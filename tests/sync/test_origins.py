@@ -179,10 +179,13 @@ def test_a_purged_records_blanked_history_is_relayed_but_a_relay_cannot_blank_a_
     office, a, b, c, household, tmp_path = council
     contacts.add_contact(a, household_id=household, method="訪問", seen_heard="消される前のメモ")
     contacts.add_contact(a, household_id=household, method="電話", seen_heard="残るメモ")
+    d = enrol(office, tmp_path, "laptopD")  # (before the office holds A's contacts: D gets them from B)
+    assert carry(a, office, usb(tmp_path, "a-o")).status == "applied"
     assert carry(a, b, usb(tmp_path, "a-b")).status == "applied"
     [erased] = [x.id for x in contacts.list_contacts(b, household_id=household) if x.seen_heard == "消される前のメモ"]
-    with b.write() as w:  # B's admin erases one contact (legal erasure): its history is blanked on B
+    with office.write() as w:  # the office's admin erases one contact (legal erasure, signed)
         w.purge(Contact, erased)
+    assert carry(office, b, usb(tmp_path, "o-b")).status == "applied"  # its history is blanked on B
     result = carry(b, c, usb(tmp_path, "b-c"))
     assert result.status == "applied", result.message
     assert notes(c, household) == {"残るメモ"}
@@ -203,8 +206,6 @@ def test_a_purged_records_blanked_history_is_relayed_but_a_relay_cannot_blank_a_
             row = (*row[:7], json.dumps(keep), row[8], chain.values_hash(row[7]).hex())
         return real_add(payload, origin, epoch, row)
 
-    d = enrol(office, tmp_path, "laptopD")
-    assert carry(office, b, usb(tmp_path, "roster-d")).status == "applied"  # B can now write to D
     try:
         with monkeypatch.context() as m:
             m.setattr(exporting, "_add", blanking)
