@@ -37,9 +37,10 @@ class ConsentRefused(InvalidInput):
     """A 重層的支援会議 handout for cases whose persons have not consented (DESIGN §6)."""
 
     def __init__(self, missing: list[MissingConsent]):
-        names = "、".join(f"{m.person_name}さん（{m.household_code}）" for m in missing)
-        super().__init__(f"重層的支援会議の資料は、本人の同意がある場合にだけ作成できます。次の方の同意が記録されていません"
-                         f"（撤回された同意は同意なしとして扱います）：{names}。同意を記録してから、もう一度作成してください。")
+        # Each person's reason, as the screen says it: no consent, or one dated after the meeting.
+        reasons = "".join(conferences.missing_consent_text(m) for m in missing)
+        super().__init__(f"重層的支援会議の資料は、会議の日に本人の同意がある場合にだけ作成できます。{reasons}"
+                         "直してから、もう一度作成してください。")
         self.missing = missing
 
 

@@ -111,6 +111,18 @@ def test_consent_gate_names_the_person_and_writes_nothing(store, case, out):
     assert not (out / "again.pdf").exists()
 
 
+def test_a_consent_dated_after_the_meeting_is_named_as_such_by_the_export(store, case, out):
+    """The refusal the CLI and the export print says why, not 「同意が記録されていません」."""
+    household, head, spouse = case
+    conference = meeting(store, household, "multi-agency")
+    for person in (head, spouse):
+        consents.add_consent(store, person, "multi-agency", given_on=TODAY + timedelta(days=30), today=TODAY + timedelta(days=30))
+    with pytest.raises(ConsentRefused) as refused:
+        export_handout(store, conference, out / "m.pdf")
+    text = str(refused.value)
+    assert "より後の日付です" in text and "記録されていません" not in text and SPOUSE[0] in text
+
+
 def test_register_counts_copies_and_numbers_continue(store, case, out):
     household, _, _ = case
     conference = meeting(store, household)
