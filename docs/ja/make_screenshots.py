@@ -7,6 +7,7 @@ The demo village is generated with a fixed seed in a temporary folder and the sc
 driven offscreen; the work is done by tests/ui/guide_screenshots.py (also run by the tests)."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,9 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", help="just these images (names without .png)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    # The demo stores are throwaway test data made with the test suite's light key derivation:
+    # the suite's own switch (tests/conftest.py, store/keyfile.py) allows it here too.
+    os.environ.setdefault("SHAKYO_TEST_SUITE", str(ROOT / "tests" / "conftest.py"))
     from tests.ui.guide_screenshots import run
 
     saved = run(args.out, args.work, set(args.only) if args.only else None)

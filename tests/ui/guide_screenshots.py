@@ -20,7 +20,7 @@ from pathlib import Path
 from shakyo_desk.domain import clock
 
 SEED = 7  # the demo village's seed: the same households, names and records every run
-WINDOW_SIZE = (1120, 720)
+WINDOW_SIZE = (1366, 728)  # the main window maximised on a council laptop: 1366×768 less its task bar
 MAX_COLOURS = 256  # PNGs are quantised to a palette: small files, text stays sharp
 
 # name → (guide page, what it shows); the Markdown uses these names
