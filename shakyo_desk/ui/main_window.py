@@ -32,6 +32,8 @@ from shakyo_desk.ui.pages.registry import PageSpec, pages_for
 from shakyo_desk.ui.style import DEMO_COLOUR
 
 DEMO_BANNER = "デモ用の架空データです。実際の相談記録は入力しないでください。"
+# (a tooltip, not the banner: a second line there costs the left menu its last rows at 150 %)
+DEMO_TRAINING_TIP = "ロック（Ctrl+L）すると、ほかの役割（コーディネーター・職員・報告者）の画面も試せます。"
 DEFAULT_SIZE = QSize(1280, 800)  # on a screen with room for it; smaller screens open maximised
 NAV_CSS = "QListWidget {{ font-size: 12pt; }} QListWidget::item {{ padding: {pad}px 8px; }}"
 NAV_PADDING = (3, 10)  # the left menu's item padding: compact where the screen is short, else roomy
@@ -103,6 +105,7 @@ class MainWindow(QMainWindow):
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(f"background: {DEMO_COLOUR}; color: white; font-weight: bold; padding: 2px 6px;")
+        self.banner.setToolTip(tr(DEMO_TRAINING_TIP))
         self.banner.setVisible(ctx.demo)
         self.backup_banner = BackupBanner()
         self.backup_banner.backup_requested.connect(self.start_backup)

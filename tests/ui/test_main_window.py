@@ -39,6 +39,7 @@ def test_demo_banner(qtbot, ctx):
     ctx.demo = True
     window = make_window(qtbot, ctx)
     assert window.banner.isVisible() and window.banner.text() == DEMO_BANNER
+    assert "Ctrl+L" in window.banner.toolTip()  # the demo's other roles (training mode)
     assert window.windowTitle().endswith("【デモ】")
 
 
