@@ -76,6 +76,12 @@ def _inside(outer, inner) -> bool:
 def window_problems(name: str, window, available) -> list[str]:
     frame = window.frameGeometry()
     if not _inside(available, frame):
+        # On a loaded machine the window manager's last move and the app's correction of it can
+        # come after the frame looked settled: judge where the window comes to rest.
+        time.sleep(0.5)
+        wait_for_window_manager(window)
+        frame = window.frameGeometry()
+    if not _inside(available, frame):
         return [f"{name}: the window's frame {frame.getRect()} leaves the available geometry "
                 f"{available.getRect()}"]
     return []
