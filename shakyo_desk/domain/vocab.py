@@ -119,3 +119,15 @@ DEFAULT_CONFIDENTIALITY_NOTICE = (
     "資料は会議の終了後に回収します。複写・撮影・持ち出しはしないでください。"
 )
 DEFAULT_HANDOUT_RETENTION_DAYS = 30
+
+
+# ---- case work (issue 18) ----
+# 支援ケース: 受付 → アセスメント → 支援中 → モニタリング → 終結; a reopened case goes back to アセスメント.
+CASE_STATUSES = ["受付", "アセスメント", "支援中", "モニタリング", "終結"]
+CASE_CLOSED = "終結"
+CASE_REOPENED = "アセスメント"
+# Who does an action of a plan (code → label).
+ACTION_WHO = {"staff": "職員", "agency": "関係機関", "resident": "住民の支え手", "family": "本人・家族"}
+# モニタリング: how far a goal got (code → label); achieved and stopped end its reviews.
+MONITORING_PROGRESS = {"achieved": "達成", "partly": "一部", "not-yet": "未達", "stopped": "中止"}
+GOAL_ENDED = frozenset({"achieved", "stopped"})

@@ -250,6 +250,9 @@ class ConcernSheet(Synced, Base):
     status: Mapped[str] = mapped_column(String(20), default="受付")
     from_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"))
     from_remark_id: Mapped[str | None] = mapped_column(String(36))
+    # 担当 (0016): the staff member a coordinator handed the sheet to (`sheet assign`); a plain
+    # id column (SQLite cannot add a column with a foreign key), checked by the service.
+    assignee_id: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (Index("ix_sheet_household", "household_id"), Index("ix_sheet_status", "status"))
 
@@ -363,6 +366,175 @@ class HandoutCopy(Synced, Base):
     destroyed_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (Index("ix_handout_copy_conference", "conference_id"),)
+
+
+# ---- case work (0016, issue 18) -----------------------------------------------
+# Every record of a case carries its household_id (denormalised): scope, retention purge and
+# the household of a conflict read it directly, as they do for contacts and referrals.
+
+
+class SupportCase(Synced, Base):
+    """支援ケース: one episode of support for a household, 受付 → … → 終結; reopens."""
+
+    __tablename__ = "support_case"
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    status: Mapped[str] = mapped_column(String(20), default="受付")  # vocab.CASE_STATUSES
+    opened_on: Mapped[date] = mapped_column(Date)
+    assignee_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    lead_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agency.id"))
+    from_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_support_case_household", "household_id"), Index("ix_support_case_status", "status"))
+
+
+class CaseStatusChange(Synced, Base):
+    """Append-only history of a case's status (reopening keeps what came before)."""
+
+    __tablename__ = "case_status_change"
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    changed_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_case_status_change_case", "case_id"),)
+
+
+class CaseSheet(Synced, Base):
+    """A 把握シート a case was opened from (one case per sheet)."""
+
+    __tablename__ = "case_sheet"
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    sheet_id: Mapped[str] = mapped_column(ForeignKey("concern_sheet.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+
+    __table_args__ = (Index("ix_case_sheet_case", "case_id"), Index("ix_case_sheet_sheet", "sheet_id"))
+
+
+class AssessmentView(Synced, Base):
+    """全方位型アセスメント: one participant's view, for a member or the whole household."""
+
+    __tablename__ = "assessment_view"
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))  # None: the household
+    participant: Mapped[str] = mapped_column(String(100))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    recorded_on: Mapped[date] = mapped_column(Date)
+    problem: Mapped[str] = mapped_column(Text, default="")
+    strength: Mapped[str] = mapped_column(Text, default="")
+    wish: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_assessment_view_case", "case_id"),)
+
+
+class SupportPlan(Synced, Base):
+    """支援プラン, one version: a revision is a new row (version + 1); earlier ones stay."""
+
+    __tablename__ = "support_plan"
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    made_on: Mapped[date] = mapped_column(Date)
+    policy: Mapped[str] = mapped_column(Text, default="")  # 支援方針: long text, conflicts side by side
+
+    __table_args__ = (Index("ix_support_plan_case", "case_id"),)
+
+
+class PlanGoal(Synced, Base):
+    """目標 of a plan version, for a member or the household, with its review date."""
+
+    __tablename__ = "plan_goal"
+    plan_id: Mapped[str] = mapped_column(ForeignKey("support_plan.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))
+    text: Mapped[str] = mapped_column(Text)
+    review_on: Mapped[date] = mapped_column(Date)
+    from_goal_id: Mapped[str | None] = mapped_column(String(36))  # the same goal in the earlier version
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_plan_goal_plan", "plan_id"), Index("ix_plan_goal_case", "case_id"))
+
+
+class PlanAction(Synced, Base):
+    """役割: who (staff, agency, resident supporter, the person or family) does what, by when."""
+
+    __tablename__ = "plan_action"
+    goal_id: Mapped[str] = mapped_column(ForeignKey("plan_goal.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    who_kind: Mapped[str] = mapped_column(String(20))  # vocab.ACTION_WHO
+    who: Mapped[str] = mapped_column(String(200))
+    staff_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id"))
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agency.id"))
+    what: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_plan_action_goal", "goal_id"),)
+
+
+class MissingResource(Synced, Base):
+    """不足している社会資源: what a plan needs that no one provides."""
+
+    __tablename__ = "missing_resource"
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    plan_id: Mapped[str] = mapped_column(ForeignKey("support_plan.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_missing_resource_case", "case_id"),)
+
+
+class Monitoring(Synced, Base):
+    """モニタリング: a dated check of a goal, with the next review."""
+
+    __tablename__ = "monitoring"
+    goal_id: Mapped[str] = mapped_column(ForeignKey("plan_goal.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    monitored_on: Mapped[date] = mapped_column(Date)
+    progress: Mapped[str] = mapped_column(String(20))  # vocab.MONITORING_PROGRESS
+    note: Mapped[str] = mapped_column(Text, default="")
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_monitoring_case", "case_id"), Index("ix_monitoring_goal", "goal_id"))
+
+
+class CaseEvaluation(Synced, Base):
+    """終結時の評価: one per closure (a reopened and closed again case has several)."""
+
+    __tablename__ = "case_evaluation"
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    closed_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    changes: Mapped[str] = mapped_column(Text, default="")  # what changed for the household
+    worked: Mapped[str] = mapped_column(Text, default="")  # what worked
+
+    __table_args__ = (Index("ix_case_evaluation_case", "case_id"),)
+
+
+class CommunityIssue(Synced, Base):
+    """地域課題: a register entry that outlives the cases that show it (names no household)."""
+
+    __tablename__ = "community_issue"
+    title: Mapped[str] = mapped_column(String(200))
+    district_id: Mapped[str | None] = mapped_column(ForeignKey("district.id"))
+    raised_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CommunityIssueCase(Synced, Base):
+    """A case that shows a 地域課題 (purged with its household; the issue stays)."""
+
+    __tablename__ = "community_issue_case"
+    issue_id: Mapped[str] = mapped_column(ForeignKey("community_issue.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+
+    __table_args__ = (Index("ix_community_issue_case_issue", "issue_id"),)
 
 
 # ---- local tables ------------------------------------------------------------
@@ -649,4 +821,6 @@ SYNCED_MODELS = {m.__tablename__: m for m in (
     Council, District, Staff, Household, Person, Agency, ConcernCategory, Place, Contact, Salon, SalonRegular,
     SalonSession, Attendance, Remark, ConcernSheet, SheetStatusChange, Referral,
     Consent, Conference, ConferenceMember, ConferenceCase, HandoutCopy,
+    SupportCase, CaseStatusChange, CaseSheet, AssessmentView, SupportPlan, PlanGoal, PlanAction, MissingResource,
+    Monitoring, CaseEvaluation, CommunityIssue, CommunityIssueCase,
 )}

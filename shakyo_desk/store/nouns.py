@@ -8,4 +8,8 @@ NOUNS = {
     "remark": "つぶやき", "concern_sheet": "把握シート", "sheet_status_change": "把握シートの状況",
     "referral": "つなぎ", "consent": "本人同意", "conference": "会議", "conference_member": "会議の構成員",
     "conference_case": "会議で扱う世帯", "handout_copy": "配布資料の控え",
+    "support_case": "支援ケース", "case_status_change": "支援ケースの状況", "case_sheet": "支援ケースの把握シート",
+    "assessment_view": "アセスメント", "support_plan": "支援プラン", "plan_goal": "プランの目標",
+    "plan_action": "プランの役割", "missing_resource": "不足している社会資源", "monitoring": "モニタリング",
+    "case_evaluation": "終結時の評価", "community_issue": "地域課題", "community_issue_case": "地域課題を示すケース",
 }

@@ -99,6 +99,15 @@ WRITERS: dict[str, frozenset[str]] = {
     **{entity: FIELD_WORK for entity in (
         "place", "salon_session", "salon_regular", "attendance", "remark", "household", "person", "contact",
         "consent", "concern_sheet", "sheet_status_change", "referral")},
+    # Case work (issue 18). Opening, closing and assigning a case are a coordinator's (services/cases.py),
+    # but a staff member's assessment or monitoring moves the case's status, so the case and its
+    # status history are field work here (the check is per record, not per field). The links made
+    # only when a case is opened or closed, and the 地域課題 register, are coordinators'.
+    **{entity: FIELD_WORK for entity in (
+        "support_case", "case_status_change", "assessment_view", "support_plan", "plan_goal", "plan_action",
+        "missing_resource", "monitoring")},
+    **{entity: ALL_HOUSEHOLDS for entity in ("case_sheet", "case_evaluation", "community_issue_case")},
+    "community_issue": REGISTERS,
 }
 
 MAX_DOUBTS = 20_000  # changes kept for `finish()`; a bundle with more doubtful ones is refused at once

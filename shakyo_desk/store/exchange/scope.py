@@ -3,7 +3,8 @@
 Reference data (council, districts, staff, agencies, concern categories, places, salons and
 their sessions) goes everywhere; a household goes with its district, and with it what hangs
 on it: members and their consents, contacts, sheets and their history, referrals, attendance,
-remarks, regulars, and the conferences that discussed it. A conference goes to a laptop when
+remarks, regulars, the conferences that discussed it, and its support cases with everything
+recorded on them (each case record carries its household_id; the 地域課題 register is shared). A conference goes to a laptop when
 at least one of its cases is a household of the laptop's districts, with all its members and
 its handout register, but only the cases of those households (another district's case would
 name a household the laptop does not hold)."""
@@ -16,6 +17,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shakyo_desk.store.models import (
+    AssessmentView,
+    CaseEvaluation,
+    CaseSheet,
+    CaseStatusChange,
+    CommunityIssueCase,
+    MissingResource,
+    Monitoring,
+    PlanAction,
+    PlanGoal,
+    SupportCase,
+    SupportPlan,
     Attendance,
     ConcernSheet,
     ConferenceCase,
@@ -32,7 +44,12 @@ from shakyo_desk.store.models import (
 )
 from shakyo_desk.store.store import with_subdistricts
 
-SHARED = {"council", "district", "staff", "agency", "concern_category", "place", "salon", "salon_session"}
+SHARED = {"council", "district", "staff", "agency", "concern_category", "place", "salon", "salon_session",
+          "community_issue"}  # the 地域課題 register names no household
+
+# Case work (issue 18): every record carries its household_id.
+CASE_MODELS = (SupportCase, CaseStatusChange, CaseSheet, AssessmentView, SupportPlan, PlanGoal, PlanAction,
+               MissingResource, Monitoring, CaseEvaluation, CommunityIssueCase)
 
 
 def _ids(conn: Connection, query) -> set[str]:
@@ -70,6 +87,8 @@ def records_of(conn: Connection, households: set[str]) -> dict[str, set[str]]:
                                     if r.conference_id in conferences}
     covered["handout_copy"] = {r.id for r in rows(HandoutCopy, HandoutCopy.conference_id)
                                if r.conference_id in conferences}
+    for model in CASE_MODELS:
+        covered[model.__tablename__] = {r.id for r in rows(model, model.household_id) if r.household_id in households}
     return covered
 
 

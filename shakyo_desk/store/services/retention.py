@@ -2,9 +2,10 @@
 and purged by an admin.
 
 A household is **closed** when it was deleted, or when it had concern sheets, every one of
-them is 終結, and its 見守り level is なし. It is **past retention** when its last activity —
+them is 終結, and its 見守り level is なし (support cases count as sheets do: an open case keeps the
+household, a closed one makes it a closed case). It is **past retention** when its last activity —
 its latest contact, sheet (noticed on) or sheet status change, referral, salon attendance of a
-member, conference that discussed it, or the day it was deleted — lies more than
+member, conference that discussed it, support case status change or monitoring, or the day it was deleted — lies more than
 `retention_years` before today. (Edits of the household's own fields are not activity: an
 imported list would otherwise restart every household's period.) A household that was never the subject of a sheet is a register entry (a
 一人暮らし高齢者名簿 line), not a closed case, and is never proposed.
@@ -26,8 +27,9 @@ from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import manages_accounts
 from shakyo_desk.store.models import (
     Attendance, ConcernSheet, Conference, ConferenceCase, Consent, Contact, Council, District, Household, Person,
-    Referral, Remark, SalonRegular, SalonSession, SheetStatusChange,
+    Referral, Remark, SalonRegular, SalonSession, SheetStatusChange, SupportCase, CaseStatusChange, Monitoring,
 )
+from shakyo_desk.store.exchange.scope import CASE_MODELS
 from shakyo_desk.store.services._common import require, require_office
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
@@ -57,7 +59,7 @@ class Expired:
 KINDS = {
     Household: "世帯", Person: "世帯員", Contact: "訪問記録", ConcernSheet: "把握シート",
     SheetStatusChange: "シートの状況", Referral: "つなぎ", ConferenceCase: "会議での検討", Attendance: "サロンの参加",
-    SalonRegular: "サロンの常連", Remark: "つぶやき", Consent: "同意",
+    SalonRegular: "サロンの常連", Remark: "つぶやき", Consent: "同意", SupportCase: "支援ケース",
 }
 
 
@@ -124,6 +126,11 @@ def _expired(conn: Connection, today: date) -> dict[str, Expired]:
         ConcernSheet.status != CLOSED, ConcernSheet.deleted_at.is_(None))).scalars())
     with_sheets = set(conn.execute(sa.select(ConcernSheet.household_id).where(
         ConcernSheet.deleted_at.is_(None)).distinct()).scalars())
+    # Support cases (issue 18): an open case keeps a household; a closed one makes it a closed case.
+    open_sheets |= set(conn.execute(sa.select(SupportCase.household_id).where(
+        SupportCase.status != CLOSED, SupportCase.deleted_at.is_(None))).scalars())
+    with_sheets |= set(conn.execute(sa.select(SupportCase.household_id).where(
+        SupportCase.deleted_at.is_(None)).distinct()).scalars())
     purged = _purged_households(conn)
     for row in conn.execute(sa.select(h.c.id, h.c.code, h.c.district_id, h.c.watch_level, h.c.deleted_at,
                                       h.c.created_at, h.c.updated_at)):
@@ -158,6 +165,10 @@ def _expired(conn: Connection, today: date) -> dict[str, Expired]:
     later(conn.execute(sa.select(ConferenceCase.household_id, sa.func.max(Conference.held_on))
                        .join(Conference, Conference.id == ConferenceCase.conference_id)
                        .group_by(ConferenceCase.household_id)).all())
+    later(conn.execute(sa.select(CaseStatusChange.household_id, sa.func.max(CaseStatusChange.changed_on))
+                       .group_by(CaseStatusChange.household_id)).all())
+    later(conn.execute(sa.select(Monitoring.household_id, sa.func.max(Monitoring.monitored_on))
+                       .group_by(Monitoring.household_id)).all())
     past = [hid for hid, day in last.items() if date.min < day <= limit]
     if not past:
         return {}
@@ -209,6 +220,8 @@ def _records_of(conn: Connection, household_ids: list[str]) -> list[tuple[type, 
     persons = ids(sa.select(Person.id).where(Person.household_id.in_(household_ids)))
     sheets = ids(sa.select(ConcernSheet.id).where(ConcernSheet.household_id.in_(household_ids)))
     found: dict[type, set[str]] = defaultdict(set)
+    for model in reversed(CASE_MODELS):  # support cases (issue 18), children before the case
+        found[model] = ids(sa.select(model.id).where(model.household_id.in_(household_ids)))
     found[Contact] = ids(sa.select(Contact.id).where(Contact.household_id.in_(household_ids)))
     found[SheetStatusChange] = ids(sa.select(SheetStatusChange.id).where(SheetStatusChange.sheet_id.in_(sheets)))
     found[Remark] = ids(sa.select(Remark.id).where(sa.or_(Remark.sheet_id.in_(sheets), Remark.person_id.in_(persons))))

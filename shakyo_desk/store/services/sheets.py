@@ -336,3 +336,15 @@ def sheet_from_remark(store: Store, remark_id: str) -> dict:
     return {"noticed_on": session_date, "setting": "サロン", "source": f"サロン「{salon_name}」",
             "household_id": household_id, "household_hint": "" if household_id else (person_name or salon_name),
             "person_of_concern": person_name or "", "situation": remark.text, "from_remark_id": remark.id}
+
+
+def assign_sheet(store: Store, sheet_id: str, assignee_id: str) -> None:
+    """A coordinator hands a sheet on: its 担当 (issue 18). The status is left as it is."""
+    require(sees_all_households(store.actor.role), "把握シートの担当を決めるのは、コーディネーターか管理者です。")
+    get_sheet(store, sheet_id)
+    with store.write() as w:
+        w.require_alive(ConcernSheet, sheet_id, SHEET_GONE)
+        staff = w.require_alive(Staff, assignee_id, "担当にするアカウントが見つかりません。")
+        if staff["disabled_at"] is not None or staff["role"] == Role.REPORTER.value:
+            raise InvalidInput("このアカウントは担当にできません（使用停止中か、報告者のアカウントです）。職員を選んでください。")
+        w.update(ConcernSheet, sheet_id, {"assignee_id": assignee_id})
