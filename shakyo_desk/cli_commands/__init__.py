@@ -26,6 +26,9 @@ COMMAND_MODULES = [
     "retention",
     "audit",      # audit list, verify, export
     "list_import",  # import FILE --kind … (existing Excel/CSV lists)
+    "case",       # case open, list, show, assess, monitor, close, reopen
+    "plan",       # plan add
+    "community_issue",  # community-issue list, add
 ]
 
 

@@ -1,4 +1,4 @@
-"""`sheet add`: file a 困っている家庭把握シート (any account, reporters included)."""
+"""`sheet add`: file a 困っている家庭把握シート (any account, reporters included); `sheet assign`: hand it on."""
 
 from shakyo_desk.cli_commands._base import Context, add_store_options
 from shakyo_desk.domain.vocab import SHEET_SETTINGS, URGENCIES, WISH_FOR_HELP
@@ -27,6 +27,23 @@ def register(subparsers) -> None:
     p.add_argument("--date", metavar="YYYY-MM-DD", default=None, help="気づいた日（省略時は今日）")
     add_store_options(p)
     p.set_defaults(handler=run_add)
+
+    p = sub.add_parser("assign", help="把握シートの担当を決めます",
+                       description="コーディネーターが把握シートを職員に渡し、担当にします（状況は変わりません）。")
+    p.add_argument("id", metavar="SHEET_ID", help="把握シートのID")
+    p.add_argument("--to", metavar="LOGIN", required=True, help="担当にする職員のログイン名")
+    add_store_options(p)
+    p.set_defaults(handler=run_assign)
+
+
+def run_assign(ctx: Context) -> int:
+    from shakyo_desk.store.services.cases import staff_by_login
+    from shakyo_desk.store.services.sheets import assign_sheet
+
+    with ctx.open_store() as store:
+        assign_sheet(store, ctx.args.id, staff_by_login(store, ctx.args.to))
+    ctx.emit({"id": ctx.args.id, "assignee": ctx.args.to}, f"把握シートの担当を「{ctx.args.to}」にしました。")
+    return 0
 
 
 def run_add(ctx: Context) -> int:

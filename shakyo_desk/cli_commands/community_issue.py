@@ -1,0 +1,41 @@
+"""`community-issue list|add`: the 地域課題 register (issue 18)."""
+
+from dataclasses import asdict
+
+from shakyo_desk.cli_commands._base import Context, add_store_options
+
+
+def register(subparsers) -> None:
+    group = subparsers.add_parser("community-issue", help="地域課題の台帳", description="地域課題の台帳を扱います。")
+    add_store_options(group)
+    sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
+    p = sub.add_parser("list", help="地域課題の一覧", description="地域課題と、それを示すケースを表示します。")
+    add_store_options(p)
+    p.set_defaults(handler=run_list)
+    p = sub.add_parser("add", help="地域課題を登録し、そのIDを表示します", description="地域課題を台帳に登録します。")
+    p.add_argument("--title", metavar="TEXT", required=True, help="題名")
+    p.add_argument("--district", metavar="NAME", default=None, help="地区")
+    add_store_options(p)
+    p.set_defaults(handler=run_add)
+
+
+def run_list(ctx: Context) -> int:
+    from shakyo_desk.store.services.community_issues import list_issues
+
+    with ctx.open_store() as store:
+        rows = list_issues(store)
+    lines = [f"{i.id}　{i.title}　{i.district or '地区の指定なし'}　ケース{i.case_count}件" for i in rows] \
+        or ["地域課題はまだ登録されていません。"]
+    ctx.emit({"issues": [asdict(i) for i in rows]}, lines)
+    return 0
+
+
+def run_add(ctx: Context) -> int:
+    from shakyo_desk.store.services.community_issues import add_issue
+    from shakyo_desk.store.services.districts import find_district
+
+    with ctx.open_store() as store:
+        district = find_district(store, ctx.args.district).id if ctx.args.district else None
+        issue_id = add_issue(store, ctx.args.title, district_id=district)
+    ctx.emit({"id": issue_id}, issue_id)
+    return 0
