@@ -155,9 +155,8 @@ def test_sheet_assign_sets_its_assignee(store, village):
     staff_id = staff.actor.staff_id
     try:
         sheets.assign_sheet(store, village["sheet"], staff_id)
-        with store.read() as s:
-            from shakyo_desk.store.models import ConcernSheet
-            assert s.get(ConcernSheet, village["sheet"]).assignee_id == staff_id
+        assert sheets.get_sheet(store, village["sheet"]).assignee_id == staff_id
+        assert sheets.get_sheet(store, village["sheet"]).status == "受付"  # handing on does not move it
         with pytest.raises(PermissionDenied):
             sheets.assign_sheet(staff, village["sheet"], staff_id)
     finally:

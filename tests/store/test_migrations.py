@@ -54,6 +54,15 @@ def test_every_released_schema_upgrades_and_opens(tmp_path, fixture):
         # the head consented; her son (age unknown, so counted as an adult) did not
         assert [m.person_name for m in conferences.missing_consent(store, meeting.id)] == ["架空 一郎"]
         assert handout_register.counts(store, meeting.id).outstanding == 1
+    if fixture >= "schema-0016":  # case work: a case with its assessment, plan and monitoring, a 地域課題
+        from shakyo_desk.store.services import case_views, community_issues
+
+        [case] = case_views.list_cases(store)
+        detail = case_views.get_case(store, case.id, log=False)
+        assert detail.summary.status == "モニタリング" and detail.assessment[0].wish == "家で暮らしたい"
+        [goal] = detail.plans[0].goals
+        assert len(goal.actions) == 2 and goal.monitoring[0].progress == "partly"
+        assert [i.title for i in community_issues.list_issues(store)] == ["移動手段がない"]
     from shakyo_desk.domain.vocab import DEFAULT_CONFIDENTIALITY_NOTICE
     from shakyo_desk.store.services.council import get_settings
 

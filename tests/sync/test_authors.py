@@ -434,3 +434,28 @@ def test_accounts_and_settings_are_changed_at_the_office_only(town):
         assert s.execute(sa.select(Staff.id).where(Staff.login == "yamada")).first() is None
         assert s.execute(sa.select(Council.name)).scalar_one() != "別の名前"
     accounts.add_account(town.office, "yamada", "山田 職員", Role.STAFF, PASSPHRASE, kdf=FAST_KDF)  # the office may
+
+
+# ---- case work (issue 18) ------------------------------------------------------------------------
+
+
+def test_staff_monitoring_passes_and_a_staff_closure_written_past_the_services_is_refused(town):
+    from shakyo_desk.store.models import CaseEvaluation
+    from shakyo_desk.store.services import case_plans, case_views, cases
+
+    today = clock.today()
+    case = cases.open_case(town.office, town.home)
+    goal = case_plans.add_goal(town.office, case, "通院が続く", today)
+    laptop = town.laptop("laptop1")
+    staff = laptop.as_actor(Actor(town.ids["tanaka"], "tanaka", "tanaka", Role.STAFF, frozenset({town.upper})))
+    case_plans.record_monitoring(staff, case, goal, today, "partly", note="職員の記録")
+    usb = town.stick("usb")
+    exported, result = carried(laptop, town.office, usb)
+    assert result.status == "applied", result.message
+    assert case_views.get_case(town.office, case, log=False).summary.status == "モニタリング"
+
+    with staff.write() as w:  # a modified app: closing is a coordinator's
+        w.insert(CaseEvaluation, {"case_id": case, "household_id": town.home, "closed_on": today,
+                                  "reason": "職員が勝手に終結", "changes": ""})
+    exported, result = carried(laptop, town.office, usb)
+    assert_refused(result, exported, town.office, "laptop1", "終結時の評価の登録", "tanaka")

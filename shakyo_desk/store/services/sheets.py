@@ -68,6 +68,7 @@ class SheetInfo:
     status: str
     created_at: datetime
     history: tuple[StatusChange, ...] = ()
+    assignee_id: str | None = None  # 担当 (issue 18, `sheet assign`)
 
     def age_days(self, today: date) -> int:
         return (today - self.noticed_on).days
@@ -160,7 +161,8 @@ def _info(row, history=()) -> SheetInfo:
     return SheetInfo(c.id, c.noticed_on, c.noticed_by, by_name or "", c.section, c.setting, c.source, c.household_id,
                      head or "", c.household_hint, c.person_of_concern, tuple(c.concerns or ()), c.urgency,
                      tuple(c.connected_agencies or ()), c.wish_for_help, c.situation, c.strengths,
-                     c.possible_supporter, c.suggested_handoff, c.status, c.created_at, tuple(history))
+                     c.possible_supporter, c.suggested_handoff, c.status, c.created_at, tuple(history),
+                     c.assignee_id)
 
 
 def _own_info(sheet) -> SheetInfo:
