@@ -127,13 +127,14 @@ def test_the_graph_sees_imports_inside_functions():
 
 # ---- one clock -------------------------------------------------------------------------
 
-WALL_CLOCK = ("date.today(", "datetime.now(", "datetime.utcnow(", "datetime.today(")
+# (spelled in parts, so that this file does not itself contain the calls it looks for)
+WALL_CLOCK = tuple(f"{call}(" for call in ("date.today", "datetime.now", "datetime.utcnow", "datetime.today"))
 
 
 def test_only_the_clock_reads_the_wall_clock():
     """Services, screens and tests ask shakyo_desk.domain.clock, which tests pin."""
     root = PACKAGE.parent
-    allowed = {"shakyo_desk/domain/clock.py", "tests/domain/test_clock.py", "tests/test_layers.py"}
+    allowed = {"shakyo_desk/domain/clock.py"}
     offenders = []
     for path in [*PACKAGE.rglob("*.py"), *(root / "tests").rglob("*.py")]:
         rel = path.relative_to(root).as_posix()

@@ -3,7 +3,7 @@
 import os
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.dates import parse_date_text
@@ -30,10 +30,21 @@ def test_utc_and_local_describe_the_same_moment():
     assert fixed.utcnow().replace(tzinfo=UTC) == fixed.now()
 
 
-def test_the_system_clock_reads_the_computer():
+def test_the_system_clock_reads_the_computer(monkeypatch):
+    """SystemClock asks the computer's clock (here a stand-in at a known moment, so the test
+    holds at any hour), in local time for now/today and naive UTC for utcnow."""
+    moment = datetime(2027, 4, 1, 23, 59, 30, tzinfo=UTC)
+
+    class Computer(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
+
+    monkeypatch.setattr(clock, "datetime", Computer)
     real = clock.SystemClock()
-    assert abs(real.now() - datetime.now().astimezone()) < timedelta(seconds=5)
-    assert real.today() == date.today() or real.now().hour == 0  # around midnight either is right
+    assert real.now() == moment and real.now().utcoffset() is not None
+    assert real.utcnow() == moment.replace(tzinfo=None)
+    assert real.today() == moment.astimezone().date()
 
 
 def test_a_process_started_with_shakyo_today_lives_on_that_day():
@@ -42,5 +53,6 @@ def test_a_process_started_with_shakyo_today_lives_on_that_day():
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "2031-05-06", result.stderr
     env.pop("SHAKYO_TODAY")
+    code = "from shakyo_desk.domain import clock; print(type(clock.current()).__name__)"
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-    assert result.stdout.strip() == date.today().isoformat() or datetime.now().hour == 0
+    assert result.stdout.strip() == "SystemClock", result.stderr  # without it, the computer's clock
