@@ -26,6 +26,14 @@ Definitions (also in docs/architecture.md, "Statistics"):
   that first reached that status during the period, counted from the day noticed.
 - Referrals: made in the period, by agency and their recorded outcome.
 - Conferences: held in the period, by type, with the households discussed (延べ).
+- Support cases (issue 18), by the household's district: opened in the period; still open at
+  its end (the last status change before the end is not 終結; today while it runs); closed in
+  the period (a case closed twice counts once, at its last closure), with the median and mean
+  days from the case's opening to that closure. Monitoring: goals reviewed in the period (a
+  monitoring record dated in it) and, of them, achieved (達成); each record on time when made on
+  or before the review date standing for its goal (the goal's review date, then the next review
+  set by the record before), late otherwise. 地域課題 raised in the period by their own district
+  (events, not people: never suppressed; a 年度's titles are listed in the table's note).
 
 Who sees what: coordinators and admins the whole council; staff only their districts (with
 their 行政区/集落); reporters nothing (they see only their own sheets).
@@ -41,12 +49,13 @@ import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput, PermissionDenied
 from shakyo_desk.domain.roles import Role, sees_all_households
-from shakyo_desk.domain.vocab import CONFERENCE_TYPES, CONTACT_METHODS, FAILED_METHOD, REFERRAL_OUTCOMES, \
-    SHEET_STATUSES, URGENCIES
+from shakyo_desk.domain.vocab import CASE_CLOSED, CONFERENCE_TYPES, CONTACT_METHODS, FAILED_METHOD, GOAL_ENDED, \
+    REFERRAL_OUTCOMES, SHEET_STATUSES, URGENCIES
 from shakyo_desk.domain.wareki import era_of, fiscal_year, fiscal_year_bounds, format_fiscal_year, format_wareki
 from shakyo_desk.store.models import (
-    Agency, Attendance, ConcernCategory, ConcernSheet, Conference, ConferenceCase, Contact, District, Household, Place,
-    Referral, Salon, SalonSession, SheetStatusChange,
+    Agency, Attendance, CaseStatusChange, CommunityIssue, ConcernCategory, ConcernSheet, Conference, ConferenceCase,
+    Contact, District, Household, Monitoring, Place, PlanGoal, Referral, Salon, SalonSession, SheetStatusChange,
+    SupportCase,
 )
 from shakyo_desk.store.services._common import NO_RIGHT, require
 from shakyo_desk.store.services.council import get_settings
@@ -253,6 +262,7 @@ class Figures:
 TABLE_KEYS = (
     "summary", "contacts_by_method", "contacts_by_district", "contacts_by_concern", "salons", "salons_by_district",
     "sheets_by_concern", "sheets_by_urgency", "sheets_by_status", "sheet_days", "referrals", "conferences",
+    "cases_by_district", "case_reviews_by_district", "community_issues",
 )
 
 
@@ -636,6 +646,139 @@ def _conference_table(s, scope: _Scope, period: Period, prefix: str):
     return [table], {"conferences": total[0], "conference_cases": total[1]}
 
 
+def _case_tables(s, scope: _Scope, period: Period, until: date, prefix: str):
+    """支援ケース by district: opened, open at the end, closed with days to closure; monitoring
+    (goals reviewed and achieved, records on time and late); 地域課題 raised."""
+    end = min(period.end, date.fromordinal(until.toordinal() + 1))
+    district = Household.district_id
+    live = sa.and_(SupportCase.deleted_at.is_(None), _in_scope(scope, district))
+    per_bucket: dict[str, list] = defaultdict(lambda: [0, 0, 0])
+    days: dict[str, list[float]] = defaultdict(list)
+
+    def bucket(district_id) -> str:
+        return scope.buckets.get(district_id, "") if district_id else ""
+
+    for district_id, n in s.execute(
+            sa.select(district, sa.func.count()).select_from(SupportCase)
+            .join(Household, Household.id == SupportCase.household_id)
+            .where(live, SupportCase.opened_on >= period.start, SupportCase.opened_on < end)
+            .group_by(district)):
+        per_bucket[bucket(district_id)][0] += n
+    # open at the end: the last status change before it is not 終結
+    ranked = (sa.select(SupportCase.id.label("case_id"), district.label("district"), CaseStatusChange.status,
+                        sa.func.row_number().over(
+                            partition_by=CaseStatusChange.case_id,
+                            order_by=(CaseStatusChange.changed_on.desc(), CaseStatusChange.created_at.desc()))
+                        .label("rank"))
+              .select_from(CaseStatusChange)
+              .join(SupportCase, SupportCase.id == CaseStatusChange.case_id)
+              .join(Household, Household.id == SupportCase.household_id)
+              .where(live, CaseStatusChange.deleted_at.is_(None), CaseStatusChange.changed_on < end,
+                     SupportCase.opened_on < end)).subquery()
+    for district_id, n in s.execute(sa.select(ranked.c.district, sa.func.count())
+                                    .where(ranked.c.rank == 1, ranked.c.status != CASE_CLOSED)
+                                    .group_by(ranked.c.district)):
+        per_bucket[bucket(district_id)][1] += n
+    # closed in the period: each case once, at its last closure in it
+    closures = s.execute(
+        sa.select(district, SupportCase.opened_on, sa.func.max(CaseStatusChange.changed_on))
+        .select_from(CaseStatusChange)
+        .join(SupportCase, SupportCase.id == CaseStatusChange.case_id)
+        .join(Household, Household.id == SupportCase.household_id)
+        .where(live, CaseStatusChange.deleted_at.is_(None), CaseStatusChange.status == CASE_CLOSED,
+               CaseStatusChange.changed_on >= period.start, CaseStatusChange.changed_on < end)
+        .group_by(CaseStatusChange.case_id)).all()
+    for district_id, opened_on, closed_on in closures:
+        b = bucket(district_id)
+        per_bucket[b][2] += 1
+        days[b].append(float(max(0, (closed_on - opened_on).days)))
+
+    def measures(values: list[float]) -> tuple:
+        if not values:
+            return (None, None)
+        return (round(statistics.median(values), 1), round(statistics.fmean(values), 1))
+
+    rows = _district_rows(scope, {k: tuple(v) for k, v in per_bucket.items()}, 3)
+    rows = [replace(r, values=(*r.values, *measures(days.get(r.key if r.key != "none" else "", []))))
+            for r in rows]
+    everything = [d for values in days.values() for d in values]
+    rows.append(Row(TOTAL, (*_total([r.values for r in rows], 3), *measures(everything)), key="total", total=True,
+                    links=_links(prefix, "cases.opened", "cases.open", "cases.closed")))
+    cases_table = Table("cases_by_district", "地区別の支援ケース", "地区", (
+        Column("opened", "受付"),
+        Column("open_at_end", "期間末に継続中"),
+        Column("closed", "終結"),
+        Column("median_days", "終結までの日数（中央値）", additive=False, measure_of=2),
+        Column("mean_days", "終結までの日数（平均）", additive=False, measure_of=2),
+    ), tuple(rows), note="受付：この期間に開いたケース。期間末に継続中：期間の終わり（期間中は今日）に終結していない"
+                         "ケース。終結までの日数：この期間に終結したケースの、受付日から終結日までの日数です。")
+
+    # monitoring: every record before the end of the goals reviewed in the period, in date order
+    reviewed = (sa.select(Monitoring.goal_id).where(Monitoring.deleted_at.is_(None),
+                                                     Monitoring.monitored_on >= period.start,
+                                                     Monitoring.monitored_on < end))
+    checks = s.execute(
+        sa.select(PlanGoal.id, PlanGoal.review_on, district, Monitoring.monitored_on, Monitoring.progress,
+                  Monitoring.next_review_on)
+        .select_from(Monitoring)
+        .join(PlanGoal, PlanGoal.id == Monitoring.goal_id)
+        .join(SupportCase, SupportCase.id == PlanGoal.case_id)
+        .join(Household, Household.id == PlanGoal.household_id)
+        .where(live, PlanGoal.deleted_at.is_(None), Monitoring.deleted_at.is_(None), Monitoring.monitored_on < end,
+               PlanGoal.id.in_(reviewed))
+        .order_by(PlanGoal.id, Monitoring.monitored_on, Monitoring.created_at)).all()
+    review_bucket: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    standing: dict[str, date | None] = {}
+    counted: dict[str, set] = defaultdict(set)
+    for goal_id, review_on, district_id, monitored_on, progress, next_review_on in checks:
+        due = standing.get(goal_id, review_on)
+        if period.start <= monitored_on:
+            row = review_bucket[bucket(district_id)]
+            if goal_id not in counted["reviewed"]:
+                counted["reviewed"].add(goal_id)
+                row[0] += 1
+            if progress == "achieved" and goal_id not in counted["achieved"]:
+                counted["achieved"].add(goal_id)
+                row[1] += 1
+            row[2] += 1
+            row[3 if due is None or monitored_on <= due else 4] += 1
+        if progress in GOAL_ENDED:
+            standing[goal_id] = None
+        elif next_review_on is not None:
+            standing[goal_id] = next_review_on
+        else:
+            standing[goal_id] = due
+    rrows = _district_rows(scope, {k: tuple(v) for k, v in review_bucket.items()}, 5)
+    rrows.append(Row(TOTAL, _total([r.values for r in rrows], 5), key="total", total=True,
+                     links=_links(prefix, "goals.reviewed", "goals.achieved", "reviews.total", "reviews.on_time",
+                                  "reviews.late")))
+    reviews_table = Table("case_reviews_by_district", "地区別のモニタリング（目標の見直し）", "地区", (
+        Column("goals_reviewed", "見直した目標"),
+        Column("goals_achieved", "うち達成"),
+        Column("reviews", "モニタリング件数"),
+        Column("on_time", "うち期限内"),
+        Column("late", "うち期限後"),
+    ), tuple(rrows), note="期限内：その目標の見直し日（前回のモニタリングで決めた次の見直し日）までに行ったモニタリング。"
+                          "うち達成：この期間のモニタリングで「達成」となった目標です。", row_total=(2, (3, 4)))
+
+    issues = s.execute(
+        sa.select(CommunityIssue.title, CommunityIssue.district_id, CommunityIssue.raised_on)
+        .where(CommunityIssue.deleted_at.is_(None), CommunityIssue.raised_on >= period.start,
+               CommunityIssue.raised_on < end, _in_scope(scope, CommunityIssue.district_id))
+        .order_by(CommunityIssue.raised_on, CommunityIssue.title)).all()
+    issue_bucket: dict[str, list[int]] = defaultdict(lambda: [0])
+    for _, district_id, _ in issues:
+        issue_bucket[bucket(district_id)][0] += 1
+    irows = _district_rows(scope, {k: tuple(v) for k, v in issue_bucket.items()}, 1)
+    irows.append(Row(TOTAL, _total([r.values for r in irows], 1), key="total", total=True))
+    note = "ケースの終結時などに地域課題の一覧へ加えた件数です（世帯を名指ししない記録のため、件数は伏せません）。"
+    if period.kind == "fiscal_year" and issues:
+        note += "この年度に取り上げた地域課題：" + "、".join(title for title, _, _ in issues) + "。"
+    issues_table = Table("community_issues", "地区別の地域課題", "地区",
+                         (Column("issues", "取り上げた地域課題", personal=False),), tuple(irows), note=note)
+    return [cases_table, reviews_table, issues_table], {}
+
+
 SUMMARY_ROWS = (
     ("contacts", "訪問記録の延べ件数", True, "contacts.total"),
     ("failed", "うち不在", True, "contacts.failed"),
@@ -672,7 +815,8 @@ def _compute(s, scope: _Scope, period: Period, concern_order: list[str], until: 
                  _salon_tables(s, scope, period, prefix),
                  _sheet_tables(s, scope, period, concern_order, until, prefix),
                  _referral_table(s, scope, period, prefix),
-                 _conference_table(s, scope, period, prefix)):
+                 _conference_table(s, scope, period, prefix),
+                 _case_tables(s, scope, period, until, prefix)):
         tables += part[0]
         summary.update(part[1])
     return tables, summary
@@ -717,7 +861,7 @@ def compute_figures(store: Store, period: Period, *, district_id: str | None = N
 
 
 def fiscal_years_with_records(store: Store, today: date | None = None) -> list[int]:
-    """The 年度 from the first recorded contact, salon session, sheet or conference up to the
+    """The 年度 from the first recorded contact, salon session, sheet, conference or case up to the
     running one, newest first (for a period picker). Just the running 年度 in a new store."""
     require(store.actor.role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF))
     today = today or clock.today()
@@ -725,7 +869,8 @@ def fiscal_years_with_records(store: Store, today: date | None = None) -> list[i
     with store.read() as s:
         firsts = [s.execute(sa.select(sa.func.min(column)).where(model.deleted_at.is_(None))).scalar()
                   for model, column in ((Contact, Contact.contact_date), (SalonSession, SalonSession.session_date),
-                                        (ConcernSheet, ConcernSheet.noticed_on), (Conference, Conference.held_on))]
+                                        (ConcernSheet, ConcernSheet.noticed_on), (Conference, Conference.held_on),
+                                        (SupportCase, SupportCase.opened_on))]
     current = fiscal_year(today, start_month)
     first = min([fiscal_year(d, start_month) for d in firsts if d is not None and d <= today] or [current])
     return list(range(current, max(first, EARLIEST_YEAR) - 1, -1))

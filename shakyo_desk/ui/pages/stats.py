@@ -453,8 +453,8 @@ class StatsPage(QWidget):
         self.notes.setVisible(bool(notes))
         self._show_legend(view)
         if f.is_empty:
-            self.empty.setText(tr("{period}の記録はありません。\n訪問記録、サロン、把握シート、つなぎ、会議の"
-                                  "どれも記録されていない期間です。別の年度や月を選んでください。", period=f.period.label))
+            self.empty.setText(tr("{period}の記録はありません。\n訪問記録、サロン、把握シート、つなぎ、会議、"
+                                  "支援ケースのどれも記録されていない期間です。別の年度や月を選んでください。", period=f.period.label))
             self.stack.setCurrentWidget(self.empty)
             self._set_exportable(False)
             return
