@@ -247,3 +247,36 @@ def get_case(store: Store, case_id: str, *, log: bool = True) -> CaseDetail:
     if log:
         log_view(store, "support_case", case_id)
     return CaseDetail(summary, sheets, history, views, plans, evaluations)
+
+
+def case_reviews_due(store: Store, until: date, *, district_id: str | None = None) -> list[CaseSummary]:
+    """Open cases whose next review is on or before ``until`` (this week's end on the 見守り予定
+    page: overdue ones too), earliest first; ``district_id`` narrows to one district."""
+    q = _summary_query(store).where(SupportCase.status != CASE_CLOSED)
+    if district_id:
+        q = q.where(Household.district_id == district_id)
+    with store.read() as s:
+        rows = s.execute(q).all()
+        reviews = _reviews(s, [r[0].id for r in rows])
+    cases = [_summary(r, reviews) for r in rows]
+    return sorted((c for c in cases if c.next_review_on is not None and c.next_review_on <= until),
+                  key=lambda c: (c.next_review_on, c.household_name))
+
+
+@dataclass(frozen=True)
+class StaffChoice:
+    id: str
+    login: str
+    display_name: str
+
+
+def assignable_staff(store: Store) -> list[StaffChoice]:
+    """Accounts that can be a case's 担当 (council staff, not disabled, not reporters), by name."""
+    from shakyo_desk.domain.roles import Role
+
+    with store.read() as s:
+        rows = s.execute(sa.select(Staff.id, Staff.login, Staff.display_name)
+                         .where(Staff.deleted_at.is_(None), Staff.disabled_at.is_(None),
+                                Staff.role != Role.REPORTER.value)
+                         .order_by(Staff.display_name)).all()
+    return [StaffChoice(r.id, r.login, r.display_name) for r in rows]

@@ -14,7 +14,7 @@ from shakyo_desk.domain.roles import (
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.events import CONFERENCE, CONFLICT, HANDOUT, PURGE, RECORDS, SHEET, on
+from shakyo_desk.ui.events import CONFERENCE, CONFLICT, HANDOUT, HOUSEHOLD, PURGE, RECORDS, SHEET, on
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,18 @@ def _new_sheets(store: Store) -> int:
     from shakyo_desk.store.services.sheets import new_count
 
     return new_count(store)  # coordinators and the admin; 0 (no count) for staff and reporters
+
+
+def _cases(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.cases import CasesPage
+
+    return CasesPage(ctx)
+
+
+def _reviews_due(store: Store) -> int:
+    from shakyo_desk.ui.pages.cases import review_due_count
+
+    return review_due_count(store)  # open cases whose review is today or past
 
 
 def _referrals(ctx: AppContext) -> QWidget:
@@ -161,6 +173,8 @@ def default_pages() -> list[PageSpec]:
         PageSpec("contacts", tr("訪問記録"), _contacts, _council_staff),
         PageSpec("sheets", tr("把握シート"), _sheets, badge=_new_sheets,
                  badge_on=on(SHEET)),  # filed, taken up, filed from the drop box; imports (on: sync)
+        PageSpec("cases", tr("支援ケース"), _cases, _council_staff, badge=_reviews_due,
+                 badge_on=on(HOUSEHOLD)),  # case records are announced as the household's
         PageSpec("salons", tr("サロン"), _salons, _council_staff),
         PageSpec("referrals", tr("つなぎ"), _referrals, _council_staff),
         PageSpec("stats", tr("統計"), _stats, _council_staff),  # staff: their districts only

@@ -1,0 +1,182 @@
+"""支援ケース page and case detail (issue 18), through the real widgets: open a case for a
+household, add an assessment view, a goal with an action, record monitoring, close (confirmed)
+and reopen, with the pinned clock. A service's refusal stays in the dialog, nothing changed."""
+
+from datetime import timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from shakyo_desk.domain import clock
+from shakyo_desk.store.services import agencies, case_plans, case_views, cases, households
+from shakyo_desk.ui.case_detail import CaseDetailDialog
+from shakyo_desk.ui.case_dialogs import (
+    AssessmentDialog, CloseDialog, GoalDialog, MonitoringDialog, OpenCaseDialog, ReopenDialog,
+)
+from shakyo_desk.ui.pages.cases import CasesPage
+from shakyo_desk.ui.style import ERROR_COLOUR
+from tests.ui.helpers import type_text
+
+
+@pytest.fixture
+def page(qtbot, ctx, village):
+    agencies.add_agency(ctx.store, "山里村地域包括支援センター", field="高齢")
+    households.add_person(ctx.store, village["households"]["yamada"], "山田 一郎", relation="子")
+    page = CasesPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1200, 640)
+    page.show()
+    page.refresh()
+    return page
+
+
+def open_yamada(qtbot, page) -> CaseDetailDialog:
+    dialog = page.new_case()
+    assert isinstance(dialog, OpenCaseDialog)
+    type_text(qtbot, dialog.search.search, "山田")
+    dialog.search.run_search()
+    dialog.search.results.setCurrentRow(0)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == QDialog.DialogCode.Accepted, dialog.errors.text()
+    return page.detail
+
+
+def test_a_case_from_opening_to_closure_and_reopening(qtbot, ctx, page, village):
+    today = clock.today()
+    assert page.stack.currentWidget() is page.empty and "まだありません" in page.empty.text()
+    detail = open_yamada(qtbot, page)
+    assert isinstance(detail, CaseDetailDialog)
+    assert detail.heading.text() == "山田 花子 さんの世帯の支援ケース"
+    assert "受付" in detail.status_label.text()
+    assert [r.household_name for r in page.rows] == ["山田 花子"]  # the list reloaded
+
+    # 見立て: the son's problem in the 民生委員's words
+    view = detail.add_assessment()
+    assert isinstance(view, AssessmentDialog)
+    view.target.setCurrentIndex(view.target.findText("山田 一郎（子）"))
+    type_text(qtbot, view.participant, "民生委員 山本")
+    view.organisation.setEditText("民生委員")
+    type_text(qtbot, view.problem, "仕事がなく昼夜逆転")
+    type_text(qtbot, view.strength, "母親思い")
+    qtbot.mouseClick(view.ok_button, Qt.MouseButton.LeftButton)
+    assert view.result() == QDialog.DialogCode.Accepted, view.errors.text()
+    assert "アセスメント" in detail.status_label.text()
+    assert detail.assessment.rowCount() == 1
+    assert detail.assessment.item(0, 0).text() == "山田 一郎"
+    assert "民生委員 山本（民生委員）" in detail.assessment.item(0, 1).text()
+    assert detail.assessment.item(0, 2).text() == "仕事がなく昼夜逆転"
+
+    # 目標 with an action by the agency, typed and added with Enter
+    goal = detail.add_goal()
+    assert isinstance(goal, GoalDialog)
+    type_text(qtbot, goal.text, "週1回外出できる")
+    goal.review_on.set_date(today + timedelta(days=30))
+    goal.who_kind.setCurrentIndex(goal.who_kind.findData("agency"))
+    goal.who.setEditText("山里村地域包括支援センター")
+    type_text(qtbot, goal.what, "就労相談につなぐ")
+    qtbot.keyClick(goal.what, Qt.Key.Key_Return)
+    assert goal.actions.rowCount() == 1 and goal.actions.item(0, 2).text() == "就労相談につなぐ"
+    qtbot.mouseClick(goal.ok_button, Qt.MouseButton.LeftButton)
+    assert goal.result() == QDialog.DialogCode.Accepted, goal.errors.text()
+    assert "支援中" in detail.status_label.text()
+    assert detail.goals.rowCount() == 1
+    assert "関係機関 山里村地域包括支援センター：就労相談につなぐ" in detail.goals.item(0, 2).text()
+
+    # モニタリング: partly, next review in 60 days
+    detail.goals.selectRow(0)
+    check = detail.record_monitoring()
+    assert isinstance(check, MonitoringDialog)
+    check.progress.buttons["partly"].click()
+    type_text(qtbot, check.note, "2回外出できた")
+    check.next_review_on.set_date(today + timedelta(days=60))
+    qtbot.mouseClick(check.ok_button, Qt.MouseButton.LeftButton)
+    assert check.result() == QDialog.DialogCode.Accepted, check.errors.text()
+    assert "モニタリング" in detail.status_label.text()
+    assert detail.checks.item(0, 2).text() == "一部達成"
+    case_id = detail.case_id
+    assert case_views.get_case(ctx.store, case_id, log=False).summary.next_review_on == today + timedelta(days=60)
+
+    # 終結, asked first: declined changes nothing, accepted closes
+    asked = []
+    close = detail.close_case(ask=lambda *a, **k: asked.append(a[2]) or False)
+    assert isinstance(close, CloseDialog)
+    type_text(qtbot, close.reason, "目標を達成")
+    type_text(qtbot, close.changes, "外出が増えた")
+    close.issue.setEditText("若者の居場所がない")
+    qtbot.mouseClick(close.ok_button, Qt.MouseButton.LeftButton)
+    assert asked and "終結します" in asked[0]
+    assert close.isVisible() and case_views.get_case(ctx.store, case_id, log=False).summary.status == "モニタリング"
+    close.ask = lambda *a, **k: True
+    qtbot.mouseClick(close.ok_button, Qt.MouseButton.LeftButton)
+    assert close.result() == QDialog.DialogCode.Accepted, close.errors.text()
+    assert "終結" in detail.status_label.text()
+    assert "外出が増えた" in detail.evaluation.toPlainText()
+    assert not detail.goal_button.isEnabled() and detail.reopen_button.isEnabled()
+
+    reopen = detail.reopen(ask=lambda *a, **k: True)
+    assert isinstance(reopen, ReopenDialog)
+    type_text(qtbot, reopen.note, "また引きこもりがち")
+    qtbot.mouseClick(reopen.ok_button, Qt.MouseButton.LeftButton)
+    assert reopen.result() == QDialog.DialogCode.Accepted, reopen.errors.text()
+    assert "アセスメント" in detail.status_label.text()
+    history = [detail.history.item(r, 1).text() for r in range(detail.history.rowCount())]
+    assert history == ["受付", "アセスメント", "支援中", "モニタリング", "終結", "アセスメント"]
+    detail.done(0)
+
+
+def test_a_refusal_stays_in_the_dialog_and_changes_nothing(qtbot, ctx, page, village):
+    today = clock.today()
+    case_id = cases.open_case(ctx.store, village["households"]["suzuki"])
+    detail = page.open_case(case_id)
+    goal = detail.add_goal()
+    type_text(qtbot, goal.text, "家計を立て直す")
+    goal.review_on.set_date(today - timedelta(days=1))  # a review date in the past: the service refuses
+    qtbot.mouseClick(goal.ok_button, Qt.MouseButton.LeftButton)
+    assert goal.isVisible() and goal.result() != QDialog.DialogCode.Accepted
+    assert "見直し日が過去の日付" in goal.errors.text()
+    assert case_views.get_case(ctx.store, case_id, log=False).plans == ()
+    # an action for someone in no directory: refused with the service's sentence
+    goal.review_on.set_date(today + timedelta(days=14))
+    goal.who_kind.setCurrentIndex(goal.who_kind.findData("agency"))
+    goal.who.setEditText("どこにもない機関")
+    type_text(qtbot, goal.what, "訪問")
+    qtbot.mouseClick(goal.ok_button, Qt.MouseButton.LeftButton)
+    assert "関係機関の一覧にありません" in goal.errors.text()
+    assert case_views.get_case(ctx.store, case_id, log=False).plans == ()
+    goal.done(0)
+    detail.done(0)
+
+
+def test_overdue_review_is_red_and_enter_opens_the_case(qtbot, ctx, page, village, pin_today):
+    today = clock.today()
+    case_id = cases.open_case(ctx.store, village["households"]["tanaka"], opened_on=today - timedelta(days=20))
+    case_plans.add_goal(ctx.store, case_id, "通院を続ける", today + timedelta(days=1))
+    pin_today(today + timedelta(days=4))  # three days past the review
+    page._today = clock.today()
+    page.load()
+    assert page.table.item(0, 0).text().endswith("（3日過ぎ）")
+    assert page.table.item(0, 0).foreground().color().name() == ERROR_COLOUR.lower()
+    assert "見直し日を過ぎたもの 1件" in page.count_label.text()
+    page.table.setFocus()
+    page.table.selectRow(0)
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert page.detail is not None and page.detail.case_id == case_id
+    page.detail.done(0)
+
+
+def test_filters_by_status_and_name(qtbot, ctx, page, village):
+    h = village["households"]
+    first = cases.open_case(ctx.store, h["yamada"])
+    cases.open_case(ctx.store, h["suzuki"])
+    cases.close_case(ctx.store, first, "転居", "町外の施設に入所した")
+    page.load()
+    assert [c.household_name for c in page.rows] == ["鈴木 一郎"]  # 終結していないもの
+    page.status.setCurrentIndex(page.status.findData("終結"))
+    assert [c.household_name for c in page.rows] == ["山田 花子"]
+    page.status.setCurrentIndex(page.status.findData(None))
+    assert len(page.rows) == 2
+    page.search.setText("鈴木")
+    assert [c.household_name for c in page.rows] == ["鈴木 一郎"]
+    page.search.setText("いない人")
+    assert page.stack.currentWidget() is page.empty and "条件に合う" in page.empty.text()
