@@ -34,7 +34,7 @@ MARGIN_X = 12 * mm
 MARGIN_TOP = 20 * mm
 MARGIN_BOTTOM = 14 * mm
 BODY_W = PAGE_W - 2 * MARGIN_X
-WIDTHS = (30 * mm, 40 * mm)  # 対象, 発言した人; the three columns of words share the rest
+WIDTHS = (32 * mm, 46 * mm)  # 対象, 発言した人; the three columns of words share the rest
 GRID = colors.HexColor("#6b6b6b")
 SHADE = colors.HexColor("#ececec")
 GROUP = colors.HexColor("#f6f6f6")
@@ -94,7 +94,9 @@ def _story(detail, members, st, council: str, printed_by: str, today: date) -> l
             rows.append([_p(label, st["target"]) if len(rows) == first else "",
                          _p(f"{who}\n{format_wareki_short(v.recorded_on)}", st["who"]),
                          _p(v.problem, st["body"]), _p(v.strength, st["body"]), _p(v.wish, st["body"])])
-        styles += [("SPAN", (0, first), (0, len(rows) - 1)), ("BACKGROUND", (0, first), (0, len(rows) - 1), GROUP)]
+        # no SPAN: a long group must be able to run onto the next sheet; the target starts its group
+        styles += [("BACKGROUND", (0, first), (0, len(rows) - 1), GROUP),
+                   ("LINEABOVE", (0, first), (-1, first), 1.2, INK)]
     table = Table(rows, colWidths=[*WIDTHS, rest / 3, rest / 3, rest / 3], repeatRows=1)
     table.setStyle(TableStyle(styles))
     return [*head, table]

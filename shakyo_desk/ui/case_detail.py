@@ -408,11 +408,31 @@ class CaseDetailDialog(QDialog):
         def shown(data: bytes) -> None:
             self.preview = PdfPreviewDialog(data, tr("全方位型アセスメント（A4）"), self,
                                             note=tr("個人情報です。会議が終わったら回収し、処分してください。"))
+            self.preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            button = QPushButton(tr("印刷…"))
+            button.setAutoDefault(False)
+            button.clicked.connect(lambda: self._print(data))
+            self.preview.actions_row.addWidget(button)
             self.preview.open()
 
         self.ctx.executor.submit(lambda: assessment_pdf(detail, members, council=council, printed_by=by, today=today),
                                  on_done=shown, on_error=self.errors.show_error, owner=self)
         return None
+
+    def _print(self, data: bytes) -> None:
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        from shakyo_desk.ui.pdf_preview import print_pdf
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self.preview or self)
+        dialog.setWindowTitle(tr("全方位型アセスメントの印刷"))
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            print_pdf(data, printer)
+        except OSError:
+            self.errors.show_error(tr("印刷できませんでした。プリンターの電源と用紙を確かめてください。"))
 
     def reject(self) -> None:
         self.ctx.ui_settings.save_geometry("case_detail", self)

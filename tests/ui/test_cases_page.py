@@ -180,3 +180,20 @@ def test_filters_by_status_and_name(qtbot, ctx, page, village):
     assert [c.household_name for c in page.rows] == ["鈴木 一郎"]
     page.search.setText("いない人")
     assert page.stack.currentWidget() is page.empty and "条件に合う" in page.empty.text()
+
+
+def test_the_assessment_prints_on_one_sheet_in_the_preview(qtbot, ctx, page, village):
+    from shakyo_desk.ui.pdf_preview import qtpdf_available
+
+    if not qtpdf_available():
+        pytest.skip("QtPdf is not installed")
+    case_id = cases.open_case(ctx.store, village["households"]["yamada"])
+    case_plans.add_assessment(ctx.store, case_id, "山田 花子", organisation="本人", problem="灯油を運べない",
+                              wish="冬も家で過ごしたい")
+    detail = page.open_case(case_id)
+    assert detail.print_button.isEnabled()
+    qtbot.mouseClick(detail.print_button, Qt.MouseButton.LeftButton)
+    assert detail.preview is not None and detail.preview.pdf.page_count == 1
+    assert "個人情報です" in detail.preview.note.text()
+    detail.preview.done(0)
+    detail.done(0)
