@@ -1,6 +1,7 @@
 """見守り page (今週の訪問予定): households due or overdue for a contact, most
 overdue first; enter a contact for one, or print the list for the road. Below, the case
-reviews their latest conference set for this period (会議の見直し)."""
+reviews their latest conference set for this period (会議の見直し), and the 支援ケース whose
+plan is due for review this week or overdue (Enter or a double click opens the case)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.i18n import tr
 from shakyo_desk.reports.route_pdf import route_export_detail
 from shakyo_desk.store.services.exports import log_export
+from shakyo_desk.store.services.case_views import CaseSummary, case_reviews_due
 from shakyo_desk.store.services.districts import list_districts
 from shakyo_desk.store.services.watch import DueHousehold, ReviewDue, due_list, reviews_due
 from shakyo_desk.ui import dialogs
@@ -36,6 +38,10 @@ RANGES = ("今週", "来週まで", "今日まで")
 REVIEW_COLUMNS = ("見直し日", "遅れ", "世帯主", "地区", "会議", "主担当")
 REVIEW_FIT = (Column("R8.12.31", 90), Column("25日過ぎ", 80), Column("佐々木 花子", 115), Column("北山地区", 70, drop=1),
               Column("支援会議（R8.9.29）", 230, drop=2), Column("地域包括支援センター", 160, stretch=True))
+CASE_REVIEW_COLUMNS = ("見直し日", "遅れ", "世帯主", "状況", "担当", "主担当機関")
+CASE_REVIEW_FIT = (Column("R8.12.31", 90), Column("25日過ぎ", 80), Column("佐々木 花子", 115),
+                   Column("モニタリング", 100, drop=2), Column("佐々木 花子", 110, drop=1),
+                   Column("地域包括支援センター", 160, stretch=True))
 DUE_TODAY_COLOUR = "#b35c00"
 
 
@@ -71,7 +77,7 @@ def load_route_writer():
 
 class WatchPage(QWidget):
     # Due dates follow contacts, the households' intervals and the conferences' review dates.
-    rows_on = frozenset({CONTACT, HOUSEHOLD, CONFERENCE})
+    rows_on = frozenset({CONTACT, HOUSEHOLD, CONFERENCE})  # case records are announced as HOUSEHOLD
     refresh_on = on(REGISTER)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None):
@@ -112,6 +118,13 @@ class WatchPage(QWidget):
         self.reviews = make_table(REVIEW_COLUMNS, fit=REVIEW_FIT)
         self.reviews.setAccessibleName(tr("会議で決めた見直し日が来ている世帯"))
         self.reviews.setMaximumHeight(170)
+        self.case_review_rows: list[CaseSummary] = []
+        self.case_detail = None
+        self.case_reviews_label = QLabel()
+        self.case_reviews_label.setStyleSheet("font-weight: bold;")
+        self.case_reviews = make_table(CASE_REVIEW_COLUMNS, fit=CASE_REVIEW_FIT)
+        self.case_reviews.setAccessibleName(tr("プランの見直し日が来ている支援ケース"))
+        self.case_reviews.setMaximumHeight(150)
 
         top = QHBoxLayout()
         top.addWidget(title)
@@ -143,6 +156,8 @@ class WatchPage(QWidget):
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.reviews_label)
         layout.addWidget(self.reviews)
+        layout.addWidget(self.case_reviews_label)
+        layout.addWidget(self.case_reviews)
         layout.addWidget(hint)
         layout.addLayout(bottom)
 
@@ -153,6 +168,8 @@ class WatchPage(QWidget):
         self.pdf_button.clicked.connect(self.export_pdf)
         self.table.doubleClicked.connect(lambda index: self.enter_contact(index.row()))
         self.reviews.doubleClicked.connect(lambda index: self.open_review(index.row()))
+        self.case_reviews.doubleClicked.connect(lambda index: self.open_case_review(index.row()))
+        self.case_reviews.installEventFilter(self)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.installEventFilter(self)
         self._selection_changed()
@@ -192,6 +209,9 @@ class WatchPage(QWidget):
         self.ctx.executor.submit(lambda: reviews_due(self.ctx.store, until, district_id=district_id),
                                  on_done=self._latest.wrap(seq, self._show_reviews),
                                  on_error=self._latest.wrap(seq, self.errors.show_error), owner=self)
+        self.ctx.executor.submit(lambda: case_reviews_due(self.ctx.store, until, district_id=district_id),
+                                 on_done=self._latest.wrap(seq, self._show_case_reviews),
+                                 on_error=self._latest.wrap(seq, self.errors.show_error), owner=self)
 
     def _show_reviews(self, rows: list[ReviewDue]) -> None:
         today = self.today()
@@ -208,6 +228,33 @@ class WatchPage(QWidget):
         self.reviews_label.setText(tr("会議で決めた見直し日が来ている世帯：{n}世帯（ダブルクリックで経過を表示）", n=len(rows))
                                    if rows else tr("会議で決めた見直し日が来ている世帯はありません。"))
         self.reviews.setVisible(bool(rows))
+
+    def _show_case_reviews(self, rows: list[CaseSummary]) -> None:
+        today = self.today()
+        self.case_review_rows = rows
+        self.case_reviews.setRowCount(len(rows))
+        for r, c in enumerate(rows):
+            days = (today - c.next_review_on).days
+            late, colour = ((tr("{n}日過ぎ", n=days), ERROR_COLOUR) if days > 0 else
+                            (tr("今日"), DUE_TODAY_COLOUR) if days == 0 else (tr("あと{n}日", n=-days), None))
+            values = [text_item(format_wareki_short(c.next_review_on), colour), text_item(late, colour, bold=colour is not None),
+                      text_item(c.household_name, bold=True), text_item(c.status), text_item(c.assignee or tr("未定")),
+                      text_item(c.lead_agency)]
+            for column, item in enumerate(values):
+                self.case_reviews.setItem(r, column, item)
+            self.case_reviews.item(r, 0).setData(Qt.ItemDataRole.UserRole, c.id)
+        self.case_reviews_label.setText(
+            tr("プランの見直し日が来ている支援ケース：{n}件（Enter・ダブルクリックでケースを開く）", n=len(rows)) if rows
+            else tr("この期間にプランの見直し日が来る支援ケースはありません。"))
+        self.case_reviews.setVisible(bool(rows))
+
+    def open_case_review(self, row: int):
+        if not 0 <= row < len(self.case_review_rows):
+            return None
+        from shakyo_desk.ui.case_detail import open_case_detail
+
+        self.case_detail = open_case_detail(self.ctx, self.case_review_rows[row].id, self, today=self._today)
+        return self.case_detail
 
     def open_review(self, row: int) -> None:
         if not 0 <= row < len(self.review_rows):
@@ -265,6 +312,10 @@ class WatchPage(QWidget):
         if watched is self.table and event.type() == QEvent.Type.KeyPress and \
                 event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.enter_contact(self.table.currentRow())
+            return True
+        if watched is self.case_reviews and event.type() == QEvent.Type.KeyPress and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.open_case_review(self.case_reviews.currentRow())
             return True
         return super().eventFilter(watched, event)
 
