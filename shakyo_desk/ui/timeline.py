@@ -1,5 +1,6 @@
-"""Household timeline (経過): contacts, sheets, status changes, salon attendance and
-referrals of one household, newest first, with kind and period filters."""
+"""Household timeline (経過): contacts, sheets, status changes, salon attendance, referrals,
+conferences and the steps of its 支援ケース (opened, status, plan versions, monitoring, closure)
+of one household, newest first, with kind and period filters."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ KIND_COLOURS = {
     "attendance": "#2f6b3a",
     "referral": "#8b1f4f",
     "conference": "#1f6b6b",
+    "case": "#7a4a00",
 }
 
 
@@ -42,6 +44,8 @@ def entry_html(e: TimelineEntry, *, conference_links: bool = False) -> str:
         by += f'　<a href="contact:{escape(e.ref_id)}">{escape(tr("詳しく見る"))}</a>'
     if e.kind == "conference" and conference_links:
         by += f'　<a href="conference:{escape(e.ref_id)}">{escape(tr("会議を開く"))}</a>'
+    if e.kind == "case":
+        by += f'　<a href="case:{escape(e.ref_id)}">{escape(tr("ケースを開く"))}</a>'
 
     detail = escape(e.detail).replace("\n", "<br>") if e.detail else ""
     return (
@@ -63,6 +67,7 @@ class TimelineDialog(QDialog):
         self.entries: list[TimelineEntry] = []
         self._latest = LatestOnly()
         self._logged = False
+        self.case_detail = None  # a case opened from its link
         self.setWindowTitle(tr("世帯の経過"))
 
         self.heading = QLabel(tr("{name} さんの世帯の経過", name=head_name) if head_name else tr("世帯の経過"))
@@ -177,6 +182,10 @@ class TimelineDialog(QDialog):
             self.ctx.navigator.open_contact(text.split(":", 1)[1], self)
         elif text.startswith("conference:"):
             self.ctx.navigator.open_conference(text.split(":", 1)[1], self, on_error=self.errors.show_error)
+        elif text.startswith("case:"):
+            from shakyo_desk.ui.case_detail import open_case_detail
+
+            self.case_detail = open_case_detail(self.ctx, text.split(":", 1)[1], self)
 
     def new_contact(self) -> None:
         self.ctx.navigator.new_contact(self, self.household_id, self.head_name)  # saving reloads (keep_fresh)

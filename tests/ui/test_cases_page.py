@@ -197,3 +197,19 @@ def test_the_assessment_prints_on_one_sheet_in_the_preview(qtbot, ctx, page, vil
     assert "個人情報です" in detail.preview.note.text()
     detail.preview.done(0)
     detail.done(0)
+
+
+def test_the_household_timeline_shows_the_case_and_opens_it(qtbot, ctx, page, village):
+    from PySide6.QtCore import QUrl
+
+    case_id = cases.open_case(ctx.store, village["households"]["suzuki"])
+    detail = page.open_case(case_id)
+    qtbot.mouseClick(detail.timeline_button, Qt.MouseButton.LeftButton)
+    timeline = detail.timeline
+    assert [e.title for e in timeline.entries if e.kind == "case"] == ["支援ケースを開始（受付）"]
+    assert "ケースを開く" in timeline.view.toPlainText()
+    timeline._link(QUrl(f"case:{case_id}"))
+    assert isinstance(timeline.case_detail, CaseDetailDialog) and timeline.case_detail.case_id == case_id
+    timeline.case_detail.done(0)
+    timeline.done(0)
+    detail.done(0)

@@ -6,8 +6,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from shakyo_desk.domain.wareki import format_wareki
+from shakyo_desk.domain.vocab import CASE_CLOSED, MONITORING_PROGRESS
 from shakyo_desk.store.models import (
-    Agency, Attendance, ConcernSheet, Contact, Person, Place, Referral, Salon, SalonSession, SheetStatusChange, Staff,
+    Agency, Attendance, CaseEvaluation, CaseStatusChange, ConcernSheet, Contact, Monitoring, Person, Place, PlanGoal,
+    Referral, Salon, SalonSession, SheetStatusChange, Staff, SupportPlan,
 )
 from shakyo_desk.store.services._common import log_view
 from shakyo_desk.store.services.conferences import case_history
@@ -21,7 +23,10 @@ KINDS = {
     "attendance": "サロン参加",
     "referral": "つなぎ",
     "conference": "会議",
+    "case": "支援ケース",
 }
+# How a monitoring record reads in the timeline (MONITORING_PROGRESS's short labels, whole).
+PROGRESS_WORDS = {"achieved": "達成", "partly": "一部達成", "not-yet": "未達成", "stopped": "中止"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,55 @@ def _conference_entry(h) -> TimelineEntry:
         lines.append(f"次回の見直し：{format_wareki(h.next_review_on)}")
     return TimelineEntry("conference", h.held_on, title, "\n".join(x for x in lines if x), h.recorded_by,
                          h.conference_id, h.recorded_at)
+
+
+def _case_entries(s, household_id: str) -> list[TimelineEntry]:
+    """A case's steps: opened, each status move (a reopening said as such), each plan version,
+    each monitoring record, the closure with its evaluation."""
+    def live(model):
+        return sa.and_(model.household_id == household_id, model.deleted_at.is_(None))
+
+    entries: list[TimelineEntry] = []
+    evaluations: dict[tuple[str, date], object] = {
+        (e.case_id, e.closed_on): e for e in s.execute(sa.select(CaseEvaluation).where(live(CaseEvaluation))).scalars()}
+    previous: dict[str, str] = {}
+    for ch, by in s.execute(sa.select(CaseStatusChange, Staff.display_name)
+                            .outerjoin(Staff, Staff.id == CaseStatusChange.created_by)
+                            .where(live(CaseStatusChange))
+                            .order_by(CaseStatusChange.changed_on, CaseStatusChange.created_at)):
+        before = previous.get(ch.case_id)
+        previous[ch.case_id] = ch.status
+        detail = ch.note
+        if before is None:
+            title = "支援ケースを開始（受付）"
+        elif before == CASE_CLOSED:
+            title = f"支援ケースを再開（{ch.status}から）"
+        elif ch.status == CASE_CLOSED:
+            title = "支援ケースを終結"
+            e = evaluations.get((ch.case_id, ch.changed_on))
+            if e is not None:
+                detail = "\n".join(x for x in (f"理由：{e.reason}", f"世帯に何が変わったか：{e.changes}",
+                                                f"うまくいったこと：{e.worked}" if e.worked else "") if x)
+        else:
+            title = f"支援ケースの状況：{ch.status}"
+        entries.append(TimelineEntry("case", ch.changed_on, title, detail, by or "", ch.case_id, ch.created_at))
+    goals: dict[str, int] = dict(s.execute(sa.select(PlanGoal.plan_id, sa.func.count()).where(live(PlanGoal))
+                                           .group_by(PlanGoal.plan_id)).all())
+    for p, by in s.execute(sa.select(SupportPlan, Staff.display_name).outerjoin(Staff, Staff.id == SupportPlan.created_by)
+                           .where(live(SupportPlan))):
+        title = "支援プランを作成（第1版）" if p.version == 1 else f"支援プランを改訂（第{p.version}版）"
+        detail = "\n".join(x for x in (f"支援方針：{p.policy}" if p.policy else "",
+                                       f"目標：{goals.get(p.id, 0)}件") if x)
+        entries.append(TimelineEntry("case", p.made_on, title, detail, by or "", p.case_id, p.created_at))
+    for m, goal, by in s.execute(sa.select(Monitoring, PlanGoal.text, Staff.display_name)
+                                 .join(PlanGoal, PlanGoal.id == Monitoring.goal_id)
+                                 .outerjoin(Staff, Staff.id == Monitoring.created_by).where(live(Monitoring))):
+        progress = PROGRESS_WORDS.get(m.progress, MONITORING_PROGRESS.get(m.progress, m.progress))
+        detail = "\n".join(x for x in (m.note, f"次の見直し：{format_wareki(m.next_review_on)}"
+                                       if m.next_review_on else "") if x)
+        entries.append(TimelineEntry("case", m.monitored_on, f"モニタリング：{goal}（{progress}）", detail, by or "",
+                                     m.case_id, m.created_at))
+    return entries
 
 
 def household_timeline(store: Store, household_id: str, kinds: set[str] | None = None,
@@ -113,6 +167,8 @@ def household_timeline(store: Store, household_id: str, kinds: set[str] | None =
                                              by or "", r.id, r.created_at))
         if "conference" in kinds:
             entries.extend(_conference_entry(h) for h in case_history(s, household_id))
+        if "case" in kinds:
+            entries.extend(_case_entries(s, household_id))
     entries = [e for e in entries if (not date_from or e.on >= date_from) and (not date_to or e.on <= date_to)]
     entries.sort(key=lambda e: (e.on, e.recorded_at), reverse=True)
     if log:
