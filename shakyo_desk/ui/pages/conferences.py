@@ -1,14 +1,17 @@
 """会議 page: the case conferences, newest first, filtered by period and type; opens the
-conference editor (members, cases and decisions, minutes, handout). Coordinators and admins."""
+conference editor (members, cases and decisions, minutes, handout). Coordinators and admins.
+「開催通知を作成…」 makes the selected meeting's 開催通知（レジュメ） (reports/meeting_notice.py) in
+the worker, shows it (QtPdf) with 「PDFに保存…」, or asks where to save it straight away."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.errors import InvalidInput, UserError
 from shakyo_desk.domain.vocab import CONFERENCE_TYPES
 from shakyo_desk.domain.wareki import fiscal_year, fiscal_year_bounds, format_fiscal_year, format_wareki
 from shakyo_desk.i18n import tr
@@ -17,7 +20,9 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import CONFERENCE, HANDOUT, HOUSEHOLD, keep_fresh, on
-from shakyo_desk.ui.labels import hint_label
+from shakyo_desk.ui.handout_actions import PDF_NOT_SAVED, default_folder
+from shakyo_desk.ui.labels import hint_label, notice_label
+from shakyo_desk.ui.pdf_preview import PdfPreviewDialog, qtpdf_available
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import Column, fill_table, make_table, selected_id, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
@@ -108,6 +113,12 @@ class ConferencesPage(QWidget):
         self.new_button.setStyleSheet("QPushButton { font-weight: bold; padding: 4px 12px; }")
         self.open_button = QPushButton(tr("開く"))
         self.handout_button = QPushButton(tr("会議資料…"))
+        self.notice_button = QPushButton(tr("開催通知を作成…"))
+        self.notice_button.setToolTip(tr("構成員に送る開催通知（レジュメ）をPDFで作ります。"
+                                         "日時・場所・議題と守秘義務の注意を載せ、世帯の名前は載せません。"))
+        self.notice_preview = None  # the last notice shown
+        self.notice_result = notice_label("", "ok")
+        self.notice_result.setVisible(False)
         self.register_button = QPushButton(tr("配布資料の台帳"))
         self.register_button.setVisible(ctx.navigator.has_pages)
         self.errors = ErrorLabel()
@@ -131,6 +142,7 @@ class ConferencesPage(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(self.open_button)
         bottom.addWidget(self.handout_button)
+        bottom.addWidget(self.notice_button)
         bottom.addStretch(1)
         bottom.addWidget(self.register_button)
         hint = hint_label(tr("ダブルクリックまたは Enter で会議を開きます。"
@@ -141,6 +153,7 @@ class ConferencesPage(QWidget):
         layout.addWidget(self.errors)
         layout.addWidget(self.stack, 1)
         layout.addWidget(hint)
+        layout.addWidget(self.notice_result)
         layout.addLayout(bottom)
 
         self.period.currentIndexChanged.connect(self._period_changed)
@@ -148,6 +161,7 @@ class ConferencesPage(QWidget):
         self.new_button.clicked.connect(self.new_conference)
         self.open_button.clicked.connect(lambda: self.open_selected())
         self.handout_button.clicked.connect(lambda: self.open_selected("会議資料"))
+        self.notice_button.clicked.connect(self.make_notice)
         self.register_button.clicked.connect(lambda: ctx.navigator.show_page("handouts"))
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.itemSelectionChanged.connect(self._selection_changed)
@@ -211,6 +225,7 @@ class ConferencesPage(QWidget):
         has = selected_id(self.table) is not None and bool(self.rows)
         self.open_button.setEnabled(has)
         self.handout_button.setEnabled(has)
+        self.notice_button.setEnabled(has)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self.table and event.type() == QEvent.Type.KeyPress and \
@@ -242,3 +257,71 @@ class ConferencesPage(QWidget):
         ids = [r.id for r in self.rows]
         if conference_id in ids:
             self.table.selectRow(ids.index(conference_id))
+
+    # ---- 開催通知 -----------------------------------------------------------------------
+
+    def make_notice(self) -> None:
+        """The selected meeting's notice, made in the worker; shown, or saved when it cannot be."""
+        conference_id = selected_id(self.table)
+        row = next((r for r in self.rows if r.id == conference_id), None)
+        if row is None:
+            return
+        from shakyo_desk.reports.meeting_notice import meeting_notice_pdf
+
+        store, today = self.ctx.store, self._today
+        self.errors.clear_error()
+        self.notice_result.setVisible(False)
+        self.notice_button.setEnabled(False)
+
+        def failed(error) -> None:
+            self._selection_changed()
+            self.errors.show_error(error)
+
+        self.ctx.executor.submit(lambda: meeting_notice_pdf(store, conference_id, today=today),
+                                 on_done=lambda data: self._notice_made(row, data), on_error=failed, owner=self)
+
+    def _notice_made(self, row: ConferenceRow, data: bytes) -> None:
+        from shakyo_desk.reports.meeting_notice import default_file_name
+
+        self._selection_changed()
+        name = default_file_name(row)
+        if not qtpdf_available():
+            self.save_notice(data, name)
+            return
+        dialog = PdfPreviewDialog(data, tr("開催通知：{title}", title=row.display_title), self,
+                                  note=tr("構成員に送る開催通知です。世帯の名前は載せていません。"
+                                          "「PDFに保存…」で保存し、印刷やメールで構成員に届けてください。"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        save = QPushButton(tr("PDFに保存…"))
+        save.setAutoDefault(False)
+        save.clicked.connect(dialog.accept)
+        save.clicked.connect(lambda: self.save_notice(data, name))
+        dialog.actions_row.addWidget(save)
+        self.notice_preview = dialog
+        dialog.open()
+
+    def ask_notice_file(self, suggested: str) -> str:
+        """Where to save the notice ("" when cancelled). Tests replace this."""
+        path, _ = QFileDialog.getSaveFileName(self, tr("開催通知の保存先"), suggested, tr("PDFファイル (*.pdf)"))
+        return path
+
+    def save_notice(self, data: bytes, name: str) -> None:
+        path = self.ask_notice_file(str(Path(default_folder()) / name))
+        if not path:
+            return
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+
+        def work() -> Path:
+            from shakyo_desk.domain.safe_file import write_atomic
+
+            try:
+                return write_atomic(Path(path), data)
+            except OSError as error:  # the folder, not a fault: a sentence to act on
+                raise UserError(tr(PDF_NOT_SAVED)) from error
+
+        def saved(where: Path) -> None:
+            self.notice_result.setText(tr("開催通知を保存しました：{path}", path=str(where)))
+            self.notice_result.setVisible(True)
+
+        self.ctx.executor.submit(work, on_done=saved, on_error=self.errors.show_error, owner=self)
