@@ -35,6 +35,7 @@ class Profile:
     contacts: int = 100  # over all the years
     twice_monthly_share: float = 0.2  # resident-run salons meeting twice a month
     conferences: int = 10  # case conferences over all the years (issue 5)
+    support_cases: int = 0  # 支援ケース over all the years; 0: one per stage slot (demo/cases.py, issue 18)
 
 
 PROFILES: dict[str, Profile] = {
@@ -43,7 +44,7 @@ PROFILES: dict[str, Profile] = {
                        conferences=36),
     "large-town": Profile("large-town", 20_000, 8_000, 50, 8, 20000, 3, 10, 4, "大きめの町", years=10, salons=60,
                           attendances_per_year=20_000, sheets_per_year=500, contacts=150_000,
-                          twice_monthly_share=0.85, conferences=1_000),
+                          twice_monthly_share=0.85, conferences=1_000, support_cases=2_000),
 }
 
 # ---- plan records (no ids: keys local to the plan) --------------------------------
@@ -133,6 +134,8 @@ class Plan:
     conferences: list = field(default_factory=list)
     # households whose only records are a case closed years ago (closed_cases.py, issue 6)
     closed_cases: list = field(default_factory=list)
+    # 支援ケース at every stage (plan classes in cases.py, issue 18)
+    support_cases: list = field(default_factory=list)
 
     @property
     def persons(self) -> list[PersonPlan]:

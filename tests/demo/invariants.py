@@ -60,4 +60,23 @@ def problems(plan) -> list[str]:
     follow_ups = sum(r.outcome == "確認中" and r.follow_up is not None and r.follow_up <= today for r in plan.referrals)
     if not 1 <= follow_ups <= 10:
         found.append(f"{follow_ups} referrals overdue for follow-up (want 1–10)")
+    found += case_problems(plan)
+    return found
+
+
+def case_problems(plan) -> list[str]:
+    """支援ケース (issue 18): every stage shown, one reopened, reviews overdue and due this week."""
+    today: date = plan.today
+    found = []
+    statuses = Counter(c.status for c in plan.support_cases)
+    for status in ("受付", "アセスメント", "支援中", "モニタリング", "終結"):
+        if not statuses[status]:
+            found.append(f"no support case at {status}")
+    if not any(c.reopened_on for c in plan.support_cases):
+        found.append("no reopened support case")
+    reviews = [c.next_review() for c in plan.support_cases]
+    if not any(d is not None and d < today for d in reviews):
+        found.append("no support case overdue for review")
+    if not any(d is not None and 0 <= (d - today).days <= 6 for d in reviews):
+        found.append("no support case due for review this week")
     return found
