@@ -1,5 +1,6 @@
 """One 把握シート: every field, the dated and attributed status history, the
-status buttons the workflow allows, the household link and referrals."""
+status buttons the workflow allows, the household link, referrals, and (issue 18) its 担当 and
+the 「ケース検討にかける」 step that opens a 支援ケース from it (or the case already opened)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ from PySide6.QtWidgets import (
 )
 
 from shakyo_desk.domain.errors import InvalidInput
-from shakyo_desk.domain.roles import Role
+from shakyo_desk.domain.roles import Role, sees_all_households
 from shakyo_desk.domain.vocab import SHEET_TRANSITIONS
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.agencies import AgencyInfo, list_agencies
 from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.store.services.referrals import ReferralInfo, list_referrals
+from shakyo_desk.store.services.case_views import CaseSummary, StaffChoice, assignable_staff, case_of_sheet
 from shakyo_desk.store.services.sheets import (
-    SheetInfo, change_status, create_household_from_sheet, get_sheet, link_household,
+    SheetInfo, assign_sheet, change_status, create_household_from_sheet, get_sheet, link_household,
 )
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
@@ -129,6 +131,41 @@ class NewHouseholdFromSheetDialog(QDialog):
         self.accept()
 
 
+class AssignSheetDialog(QDialog):
+    """担当を決める: the staff member the sheet is handed on to."""
+
+    def __init__(self, staff: list[StaffChoice], current: str | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("シートの担当を決める"))
+        intro = QLabel(tr("このシートを引き継いで対応する職員を選んでください。状況は変わりません。"))
+        intro.setWordWrap(True)
+        self.staff = QComboBox()
+        self.staff.setAccessibleName(tr("担当"))
+        self.staff.addItem(tr("（選んでください）"), None)
+        for s in staff:
+            self.staff.addItem(s.display_name, s.id)
+        self.staff.setCurrentIndex(max(self.staff.findData(current), 0))
+        form = QFormLayout()
+        form.addRow(tr("担当"), self.staff)
+        self.errors = ErrorLabel()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("担当にする"))
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.errors)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(440)
+
+    def _accept(self) -> None:
+        if not self.staff.currentData():
+            self.errors.show_error(tr("担当にする職員を選んでください。"))
+            return
+        self.accept()
+
+
 def _value_label(text: str) -> QLabel:
     label = QLabel(text or tr("―"))
     label.setWordWrap(True)
@@ -149,6 +186,10 @@ class SheetDetailDialog(QDialog):
         self.agencies: list[AgencyInfo] = []
         self.districts: list[DistrictInfo] = []
         self.referrals: list[ReferralInfo] = []
+        self.staff: list[StaffChoice] = []
+        self.case: CaseSummary | None = None
+        self.case_detail = None
+        self.coordinator = sees_all_households(ctx.role)
         self.status_buttons: dict[str, QPushButton] = {}
         self.sub_dialog: QDialog | None = None
         self.follower = follows_sheets(ctx.role)
@@ -200,6 +241,22 @@ class SheetDetailDialog(QDialog):
         self.outcome_button = QPushButton(tr("結果を記録…"))
         self.add_referral_button.clicked.connect(self.add_referral)
         self.outcome_button.clicked.connect(self.record_outcome)
+        self.assignee_text = QLabel()
+        self.case_text = QLabel()
+        self.case_text.setWordWrap(True)
+        self.assign_button = QPushButton(tr("担当を決める…"))
+        self.assign_button.clicked.connect(self.assign)
+        self.assign_button.setVisible(self.coordinator)
+        self.case_button = QPushButton(tr("ケース検討にかける…"))
+        self.case_button.clicked.connect(self.to_case)
+        case_box = QGroupBox(tr("担当と支援ケース"))
+        case_layout = QHBoxLayout(case_box)
+        texts = QVBoxLayout()
+        texts.addWidget(self.assignee_text)
+        texts.addWidget(self.case_text)
+        case_layout.addLayout(texts, 1)
+        case_layout.addWidget(self.assign_button)
+        case_layout.addWidget(self.case_button)
         referral_box = QGroupBox(tr("つなぎ（関係機関への紹介）"))
         referral_layout = QVBoxLayout(referral_box)
         referral_layout.addWidget(self.referral_table)
@@ -214,7 +271,9 @@ class SheetDetailDialog(QDialog):
         body_layout.addWidget(fields_box)
         body_layout.addWidget(history_box)
         body_layout.addWidget(household_box)
+        body_layout.addWidget(case_box)
         body_layout.addWidget(referral_box)
+        case_box.setVisible(self.follower)
         household_box.setVisible(self.follower)
         referral_box.setVisible(self.follower)
         scroll = scrolling(body)
@@ -241,12 +300,14 @@ class SheetDetailDialog(QDialog):
             if not follower:  # a reporter reads their own sheet; agency names only for display
                 return sheet, list_agencies(store), [], []
             referrals = list_referrals(store, sheet_id=sheet_id, limit=None)
-            return sheet, list_agencies(store), list_districts(store), referrals
+            return sheet, list_agencies(store), list_districts(store), referrals, assignable_staff(store), \
+                case_of_sheet(store, sheet_id)
 
         self.ctx.executor.submit(load, on_done=self._loaded, on_error=self.errors.show_error, owner=self)
 
     def _loaded(self, result) -> None:
-        self.sheet, self.agencies, self.districts, self.referrals = result
+        self.sheet, self.agencies, self.districts, self.referrals, *more = result
+        self.staff, self.case = more if more else ([], None)
         self.errors.clear_error()
         s = self.sheet
         agency_names = {a.id: a.name for a in self.agencies}
@@ -310,6 +371,18 @@ class SheetDetailDialog(QDialog):
         self.link_button.setVisible(not s.household_id)
         self.create_button.setVisible(not s.household_id)
         self.timeline_button.setVisible(bool(s.household_id))
+        names = {st.id: st.display_name for st in self.staff}
+        self.assignee_text.setText(tr("担当：{who}", who=names.get(s.assignee_id, tr("（まだ決まっていません）"))
+                                      if s.assignee_id else tr("（まだ決まっていません）")))
+        if self.case is not None:
+            self.case_text.setText(tr("このシートから支援ケースを開いています（状況：{status}）。", status=self.case.status))
+            self.case_button.setText(tr("支援ケースを開く…"))
+        else:
+            self.case_text.setText(tr("まだケース検討にかけていません。世帯全体で支援を考えるときは「ケース検討にかける」を"
+                                      "押すと、このシートから支援ケースを開きます。") if self.coordinator
+                                   else tr("まだ支援ケースにはなっていません。"))
+            self.case_button.setText(tr("ケース検討にかける…"))
+        self.case_button.setVisible(self.case is not None or self.coordinator)
         fill_table(self.referral_table, [referral_row(r) for r in self.referrals], [r.id for r in self.referrals])
         self.outcome_button.setEnabled(bool(self.referrals))
 
@@ -355,6 +428,44 @@ class SheetDetailDialog(QDialog):
                 dialog.kana.text().strip())
         self.ctx.executor.submit(create_household_from_sheet, *args, on_done=lambda r: self._done(r, HOUSEHOLD),
                                  on_error=self.errors.show_error, owner=self)
+
+    def assign(self):
+        dialog = AssignSheetDialog(self.staff, self.sheet.assignee_id if self.sheet else None, self)
+        self.sub_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        staff_id = dialog.staff.currentData()
+        self.ctx.executor.submit(assign_sheet, self.ctx.store, self.sheet_id, staff_id, on_done=self._done,
+                                 on_error=self.errors.show_error, owner=self)
+        return dialog
+
+    def to_case(self):
+        """The case already opened from this sheet, or a new one opened from it (the household first)."""
+        from shakyo_desk.ui.case_detail import CASE_CHANGED, open_case_detail
+        from shakyo_desk.ui.case_dialogs import OpenCaseDialog
+
+        s = self.sheet
+        if self.case is not None:
+            self.case_detail = open_case_detail(self.ctx, self.case.id, self)
+            return self.case_detail
+        if s is None:
+            return None
+        if not s.household_id:
+            self.errors.show_error(tr("支援ケースは世帯ごとに開きます。先に「登録済みの世帯と結び付ける」か"
+                                      "「この内容で世帯を登録」で、シートを世帯と結び付けてください。"))
+            return None
+
+        def opened(case_id: str) -> None:
+            self._done(None, CASE_CHANGED)
+            self.case_detail = open_case_detail(self.ctx, case_id, self)
+
+        dialog = OpenCaseDialog(self.ctx, self.staff, self.agencies, self, household_id=s.household_id,
+                                household_label=tr("{name} さんの世帯", name=s.household_name), sheet_ids=(s.id,),
+                                assignee_id=s.assignee_id)
+        dialog.saved.connect(opened)
+        self.sub_dialog = dialog
+        dialog.open()
+        return dialog
 
     def add_referral(self) -> None:
         s = self.sheet

@@ -280,3 +280,14 @@ def assignable_staff(store: Store) -> list[StaffChoice]:
                                 Staff.role != Role.REPORTER.value)
                          .order_by(Staff.display_name)).all()
     return [StaffChoice(r.id, r.login, r.display_name) for r in rows]
+
+
+def case_of_sheet(store: Store, sheet_id: str) -> CaseSummary | None:
+    """The support case opened from this 把握シート (one per sheet), if this account may see it."""
+    q = _summary_query(store).join(CaseSheet, CaseSheet.case_id == SupportCase.id).where(
+        CaseSheet.sheet_id == sheet_id, _live(CaseSheet))
+    with store.read() as s:
+        row = s.execute(q).first()
+        if row is None:
+            return None
+        return _summary(row, _reviews(s, [row[0].id]))
