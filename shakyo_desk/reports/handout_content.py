@@ -47,6 +47,64 @@ class Role:
 
 
 @dataclass(frozen=True)
+class PlanAction:
+    """One 役割 of a plan goal: who (kind and name, minimised) does what, by when."""
+
+    who: str  # 関係機関：〇〇町地域包括支援センター / 住民の支え手 / 本人・家族（妻）
+    what: str
+    due_on: date | None = None
+
+
+@dataclass(frozen=True)
+class PlanGoal:
+    """A goal of the plan in force at the meeting, with its last monitoring before it."""
+
+    target: str  # 世帯全体, or the member as the handout names them: 本人（Y・I）
+    text: str
+    review_on: date | None = None  # the review date standing at the meeting
+    actions: tuple[PlanAction, ...] = ()
+    last_check: str = ""  # 令和8年1月10日　一部：2回行けた (or "" when never monitored)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """終結時の評価 of a case closed by the meeting date."""
+
+    closed_on: date
+    reason: str
+    changes: str  # what changed for the household
+    worked: str = ""  # what worked
+
+
+@dataclass(frozen=True)
+class AssessmentLine:
+    """One participant's 課題 or 強み (全方位型アセスメント), minimised: who said it by role or
+    organisation, about whom as the handout names members."""
+
+    about: str  # 世帯全体 / 本人（Y・I）
+    said_by: str  # 本人 / 〇〇町地域包括支援センター / 関係者
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseWork:
+    """The 支援ケース behind a case of the meeting (issue 18): for a 重層的支援会議 the plan in force
+    (方針, goals, who does what by when, the last monitoring per goal) and, for a case closed by
+    the meeting date, its evaluation; for a 支援会議 the assessment's 課題 and 強み."""
+
+    status: str  # 受付 / アセスメント / 支援中 / モニタリング / 終結 (at the meeting)
+    opened_on: date
+    plan_version: int = 0  # 0: no plan before the meeting
+    plan_made_on: date | None = None
+    policy: str = ""
+    goals: tuple[PlanGoal, ...] = ()
+    missing_resources: tuple[str, ...] = ()
+    evaluation: Evaluation | None = None
+    problems: tuple[AssessmentLine, ...] = ()
+    strengths: tuple[AssessmentLine, ...] = ()
+
+
+@dataclass(frozen=True)
 class CaseSection:
     """One case discussed at the meeting."""
 
@@ -61,6 +119,7 @@ class CaseSection:
     question: str = ""  # what the meeting is asked to decide or advise
     # Label and value lines under the composition (世帯の状況; 住所 or 電話 only when chosen).
     facts: tuple[tuple[str, str], ...] = ()
+    case_work: CaseWork | None = None  # the 支援ケース's plan, evaluation or assessment (issue 18)
 
 
 @dataclass(frozen=True)
