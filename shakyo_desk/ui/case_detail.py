@@ -268,10 +268,13 @@ class CaseDetailDialog(QDialog):
         self._enable()
 
     def _show_assessment(self) -> None:
-        views = sorted(self.detail.assessment, key=lambda v: (v.person_id is not None, v.person, v.recorded_on))
+        order = {m.id: i for i, m in enumerate(self.members)}
+        labels = {m.id: m.label for m in self.members}
+        views = sorted(self.detail.assessment, key=lambda v: (v.person_id is not None, order.get(v.person_id, 0),
+                                                              v.recorded_on))
         rows, last = [], object()
         for v in views:
-            target = v.person or tr("世帯全体")
+            target = labels.get(v.person_id, v.person) if v.person_id else tr("世帯全体")
             who = v.participant + (f"（{v.organisation}）" if v.organisation else "")
             rows.append((text_item(target if target != last else "", bold=True),
                          f"{who}\n{format_wareki_short(v.recorded_on)}", v.problem, v.strength, v.wish))

@@ -4,7 +4,8 @@ QApplication can use them too (``clipping_probe.py``).
 
 ``main_screens(ctx, size)`` yields ``(name, window)`` for each page of the navigation, then
 ``(name, dialog)`` for the main dialogs opened from the window (household editor, member,
-new household, contact entry, sheet form and detail, salon session, conference editor); ``start_screens(...)``
+new household, contact entry, sheet form and detail, 支援ケース and its dialogs, salon session, conference
+editor); ``start_screens(...)``
 yields the unlock dialog and each page of the first-run wizard. Each screen is shown and laid
 out when it is yielded; the caller looks, then the walk goes on."""
 
@@ -110,6 +111,8 @@ def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
             yield "dialog:sheet_detail", _shown(detail, size)
             _close(detail)
 
+    yield from _case_dialogs(window, ctx, size)
+
     salons = window.show_page("salons")
     if salons.table.rowCount():
         salons.table.selectRow(0)
@@ -128,6 +131,44 @@ def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
             if editor is not None:
                 yield "dialog:conference_editor", _shown(editor, size)
                 _close(editor)
+
+
+def _case_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
+    """支援ケース (issue 18): the case detail on each of its tabs and the entry dialogs. A village
+    without a case gets one on its first household (the store is a copy)."""
+    if "cases" not in [s.key for s in window.specs]:
+        return
+    from shakyo_desk.store.services import cases as case_service
+    from shakyo_desk.ui.case_dialogs import ReopenDialog
+
+    page = window.show_page("cases")
+    settle()
+    if not page.table.rowCount():
+        case_service.open_case(ctx.store, list_households(ctx.store, "", None, 1)[0].id)
+        page.load()
+        settle()
+    opening = page.new_case()
+    if opening is not None:
+        yield "dialog:case_open", _shown(opening, size)
+        _close(opening)
+    page.table.selectRow(0)
+    page.open_selected()
+    detail = page.detail
+    settle()
+    for index in range(detail.tabs.count()):
+        detail.tabs.setCurrentIndex(index)
+        yield f"dialog:case_detail_{index}", _shown(detail, size)
+    detail.tabs.setCurrentIndex(0)
+    closed = detail.detail.summary.status == "終結"
+    openers = [("case_reopen", lambda: ReopenDialog(ctx, detail.case_id, "世帯", detail))] if closed else [
+        ("case_assessment", detail.add_assessment), ("case_goal", detail.add_goal),
+        ("case_monitoring", detail.record_monitoring), ("case_close", detail.close_case)]
+    for name, opener in openers:
+        dialog = opener()
+        if dialog is not None:
+            yield f"dialog:{name}", _shown(dialog, size)
+            _close(dialog)
+    _close(detail)
 
 
 def start_screens(executor, ui_settings, store_dir: Path, new_folder: Path,

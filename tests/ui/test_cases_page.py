@@ -63,7 +63,7 @@ def test_a_case_from_opening_to_closure_and_reopening(qtbot, ctx, page, village)
     assert view.result() == QDialog.DialogCode.Accepted, view.errors.text()
     assert "アセスメント" in detail.status_label.text()
     assert detail.assessment.rowCount() == 1
-    assert detail.assessment.item(0, 0).text() == "山田 一郎"
+    assert detail.assessment.item(0, 0).text() == "山田 一郎（子）"
     assert "民生委員 山本（民生委員）" in detail.assessment.item(0, 1).text()
     assert detail.assessment.item(0, 2).text() == "仕事がなく昼夜逆転"
 

@@ -1,13 +1,12 @@
 """支援ケース page (issue 18): the cases this account may see, filtered by status, 担当 and the
 household's name, with the next review (overdue in red). Enter or a double click opens the case
-(ui/case_detail.py); coordinators and the admin open new ones (ケースを開く, Ctrl+N here)."""
+(ui/case_detail.py); coordinators and the admin open new ones (ケースを開く, Alt+N)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from shakyo_desk.domain import clock
@@ -57,7 +56,7 @@ class CasesPage(QWidget):
         self.count_label = QLabel()
         self.new_button = QPushButton(tr("ケースを開く(&N)…"))
         self.new_button.setStyleSheet("QPushButton { font-size: 12pt; padding: 6px 18px; font-weight: bold; }")
-        self.new_button.setToolTip(tr("新しい支援ケースを開きます（Ctrl+N）"))
+        self.new_button.setToolTip(tr("新しい支援ケースを開きます（Alt+N）"))
         self.new_button.clicked.connect(lambda: self.new_case())
         self.new_button.setVisible(self.coordinator)
         top = QHBoxLayout()
@@ -112,10 +111,6 @@ class CasesPage(QWidget):
         self.search.returnPressed.connect(self.table.setFocus)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.installEventFilter(self)
-        if self.coordinator:
-            shortcut = QShortcut(QKeySequence("Ctrl+N"), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.new_case)
         keep_fresh(self, ctx.events, self.refresh_on)
 
     def today(self) -> date:
