@@ -44,6 +44,7 @@ from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.reports.paper import ALERT, CONFIDENTIAL, INK, confidential_box
 from shakyo_desk.reports.fonts import register_fonts
 from shakyo_desk.reports.handout_content import CaseSection, Copy, HandoutContent
+from shakyo_desk.reports.handout_plan_pdf import case_work_story
 
 COLLECT = "会議終了後回収"
 COLLECT_LINE = "会議終了後回収：この資料は持ち帰らず、会議が終わったら事務局へお返しください。"
@@ -338,7 +339,7 @@ def _case(case: CaseSection, st) -> list:
         story.append(_grid(data, [58 * mm, TEXT_W - 58 * mm], st))
     else:
         story.append(_p(NONE_TEXT, st["none"]))
-    return story
+    return story + case_work_story(case.case_work, st, TEXT_W)
 
 
 # ---- the decisions page ------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from shakyo_desk.domain.people import age_band, initials
 from shakyo_desk.domain.vocab import SUPPORT_CONFERENCE
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.reports import handout_pdf
+from shakyo_desk.reports.handout_plan import case_work
 from shakyo_desk.reports.handout_content import CaseSection, Copy, HandoutContent, HouseholdRow, Member, Role, TimelineEntry
 from shakyo_desk.store.services import conferences, contacts, council, handout_register, households, sheets
 from shakyo_desk.store.services._common import log_view
@@ -161,7 +162,7 @@ def _case(store: Store, detail: ConferenceDetail, number: int, shown: set[str]) 
     if lead and not any(r.agency == lead for r in roles):
         roles = (Role(lead, "主担当"),) + roles
     return CaseSection(label, composition, tuple(concerns), tuple(timeline), tuple(strengths), wishes, plan, roles,
-                       case.question, tuple(facts))
+                       case.question, tuple(facts), case_work(store, detail, case, household, shown))
 
 
 def _name(person, shown: set[str]) -> str:
