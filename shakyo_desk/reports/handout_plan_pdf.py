@@ -39,6 +39,8 @@ def _heading(text: str, st) -> list:
 def _grid(data: list[list], widths: Sequence[float], st, *, header: bool = True, shade=None) -> Table:
     table = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, splitByRow=1)
     style = [
+        ("FONT", (0, 0), (-1, -1), st["cell"].fontName, st["cell"].fontSize),  # never a built-in font:
+        # the handout's body pages share one set of embedded fonts between copies
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BOX", (0, 0), (-1, -1), 0.8, INK),
         ("INNERGRID", (0, 0), (-1, -1), 0.35, FAINT),

@@ -153,3 +153,28 @@ def test_which_case_and_other_meeting_types(store, village):
     later = meeting(store, "multi-agency", D("2026-01-22"), [village["home"], village["closed_home"]])
     assert find_case(store, later.cases[0], later.held_on) == village["case"]
     assert find_case(store, later.cases[1], later.held_on) == village["closed"]
+
+
+def test_the_handouts_carry_the_plan_and_the_assessment(store, village):
+    """End to end through reports/handouts.py: the preview of each kind of meeting."""
+    from shakyo_desk.reports.handouts import preview_pdf
+    from shakyo_desk.store.services import consents
+
+    head = households.get_household(store, village["home"], log=False).members[0].id
+    consents.add_consent(store, head, "multi-agency", given_on=TODAY, today=TODAY)
+    other = households.get_household(store, village["closed_home"], log=False).members[0].id
+    consents.add_consent(store, other, "multi-agency", given_on=TODAY, today=TODAY)
+    multi = meeting(store, "multi-agency", D("2026-01-22"), [village["home"], village["closed_home"]])
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(preview_pdf(store, multi.id))).pages)
+    assert "支援プラン（第1版・令和7年12月3日作成）" in text and "週1回、買い物に行ける" in text
+    assert f"関係機関：{AGENCY}" in text and "介護保険の申請を手伝う" in text and "一部：2回行けた。" in text
+    assert "終結時の評価（令和8年1月12日終結）" in text and "民生委員の声かけ" in text
+    for name in HIDDEN:
+        assert name not in text, name
+
+    support = meeting(store, "support", D("2026-01-22"), [village["home"]])
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(preview_pdf(store, support.id))).pages)
+    assert "アセスメントの課題" in text and "膝が痛く、買い物に行けない" in text and "近所の川口さんと仲が良い" in text
+    assert "支援プラン（" not in text and "介護保険の申請を手伝う" not in text
+    for name in ("山本", "一郎", "花子", "ヤマモト"):
+        assert name not in text, name
