@@ -66,13 +66,13 @@ def _plan(work: CaseWork, st, width: float) -> list:
         data = [[_p(h, st["label"]) for h in ("目標", "だれが・何を・いつまでに", "直近のモニタリング")]]
         for goal in work.goals:
             actions = "\n".join(
-                f"・{a.who}　{a.what}" + (f"（{format_wareki_short(a.due_on)}まで）" if a.due_on else "")
+                f"・{a.who}\n　{a.what}" + (f"（{format_wareki_short(a.due_on)}まで）" if a.due_on else "")
                 for a in goal.actions) or NONE_TEXT
             review = f"次の見直し：{format_wareki(goal.review_on)}" if goal.review_on else "見直しは終わっています"
             check = (goal.last_check or "まだモニタリングしていません") + "\n" + review
             data.append([_p(f"【{goal.target}】\n{goal.text}", st["cell"]), _p(actions, st["cell"]),
                          _p(check, st["cell"])])
-        story.append(_grid(data, [width * 0.3, width * 0.4, width * 0.3], st))
+        story.append(_grid(data, [width * 0.28, width * 0.44, width * 0.28], st))
     else:
         story.append(_p("目標はまだ立てられていません。", st["none"]))
     if work.missing_resources:
