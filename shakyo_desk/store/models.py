@@ -317,6 +317,10 @@ class Conference(Synced, Base):
     agenda: Mapped[str] = mapped_column(Text, default="")
     minutes: Mapped[str] = mapped_column(Text, default="")  # never printed on a handout
     disclosures: Mapped[list] = mapped_column(JSON, default=list)  # keys of vocab.DISCLOSABLE_FIELDS shown in full
+    # 0017 (issue 18): what a meeting without a household discusses (地域資源の検討), and the
+    # existing body held as this meeting (e.g. 地域ケア会議 held as a 支援会議 with its legal basis).
+    topic: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(String(200), default="")
 
     __table_args__ = (Index("ix_conference_held_on", "held_on"),)
 
@@ -347,6 +351,12 @@ class ConferenceCase(Synced, Base):
     lead_agency: Mapped[str] = mapped_column(String(200), default="")
     roles: Mapped[list] = mapped_column(JSON, default=list)  # [{"agency": …, "role": …}]
     next_review_on: Mapped[date | None] = mapped_column(Date)
+    # 0017 (issue 18): the 支援ケース discussed, the 本人 whose consent counts for a 重層的支援会議
+    # (None: chosen by conferences.principal), and the 受付表 request the case came from. Plain id
+    # columns: SQLite adds no column with a foreign key (the services check them).
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    person_id: Mapped[str | None] = mapped_column(String(36))
+    request_id: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (Index("ix_conference_case_conference", "conference_id"),
                       Index("ix_conference_case_household", "household_id"))
@@ -535,6 +545,56 @@ class CommunityIssueCase(Synced, Base):
     household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
 
     __table_args__ = (Index("ix_community_issue_case_issue", "issue_id"),)
+
+
+# ---- meetings fed by requests (0017, issue 18) ----------------------------------
+
+
+class MeetingRequest(Synced, Base):
+    """受付表 (検討依頼): a case put forward for a meeting type with a question; taken into a
+    meeting (conference_id) or withdrawn."""
+
+    __tablename__ = "meeting_request"
+    case_id: Mapped[str] = mapped_column(ForeignKey("support_case.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    meeting_type: Mapped[str] = mapped_column(String(20))  # code of vocab.CONFERENCE_TYPES
+    question: Mapped[str] = mapped_column(Text)  # 検討したいこと
+    requested_on: Mapped[date] = mapped_column(Date)
+    agencies_involved: Mapped[list] = mapped_column(JSON, default=list)  # 関係機関
+    agencies_needed: Mapped[list] = mapped_column(JSON, default=list)  # 今後関わりが必要となる機関
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))  # the 本人, when named
+    conference_id: Mapped[str | None] = mapped_column(ForeignKey("conference.id"))  # set when taken
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_meeting_request_case", "case_id"), Index("ix_meeting_request_type", "meeting_type"))
+
+
+class ConferenceCaseMember(Synced, Base):
+    """A member who sits for one case of a meeting; a case with no rows has every member."""
+
+    __tablename__ = "conference_case_member"
+    conference_id: Mapped[str] = mapped_column(ForeignKey("conference.id"))
+    conference_case_id: Mapped[str] = mapped_column(ForeignKey("conference_case.id"))
+    member_id: Mapped[str] = mapped_column(ForeignKey("conference_member.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+
+    __table_args__ = (Index("ix_conference_case_member_case", "conference_case_id"),
+                      Index("ix_conference_case_member_conference", "conference_id"))
+
+
+class Appointment(Synced, Base):
+    """委嘱: a standing appointment whose confidentiality pledge (守秘義務の誓約) counts for every
+    meeting of its type in its period (names no household)."""
+
+    __tablename__ = "appointment"
+    name: Mapped[str] = mapped_column(String(100))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    meeting_type: Mapped[str] = mapped_column(String(20))  # code of vocab.CONFERENCE_TYPES
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    pledge_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 # ---- local tables ------------------------------------------------------------
@@ -823,4 +883,5 @@ SYNCED_MODELS = {m.__tablename__: m for m in (
     Consent, Conference, ConferenceMember, ConferenceCase, HandoutCopy,
     SupportCase, CaseStatusChange, CaseSheet, AssessmentView, SupportPlan, PlanGoal, PlanAction, MissingResource,
     Monitoring, CaseEvaluation, CommunityIssue, CommunityIssueCase,
+    MeetingRequest, ConferenceCaseMember, Appointment,
 )}

@@ -12,4 +12,6 @@ NOUNS = {
     "assessment_view": "アセスメント", "support_plan": "支援プラン", "plan_goal": "プランの目標",
     "plan_action": "プランの役割", "missing_resource": "不足している社会資源", "monitoring": "モニタリング",
     "case_evaluation": "終結時の評価", "community_issue": "地域課題", "community_issue_case": "地域課題を示すケース",
+    "meeting_request": "会議への検討依頼（受付表）", "conference_case_member": "ケースごとの構成員",
+    "appointment": "構成員の委嘱",
 }

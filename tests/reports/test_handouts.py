@@ -90,23 +90,24 @@ def test_fields_shown_in_full_only_when_chosen(store, case, out):
 
 
 def test_consent_gate_names_the_person_and_writes_nothing(store, case, out):
+    """The gate asks for the 本人's consent (issue 18: the head, recorded as 本人), not the spouse's."""
     household, head, spouse = case
     conference = meeting(store, household, "multi-agency")
-    consents.add_consent(store, head, "multi-agency", given_on=TODAY, today=TODAY)
+    consents.add_consent(store, spouse, "multi-agency", given_on=TODAY, today=TODAY)
     with pytest.raises(ConsentRefused) as refused:
         export_handout(store, conference, out / "m.pdf")
-    assert SPOUSE[0] in str(refused.value) and HEAD[0] not in str(refused.value)
+    assert HEAD[0] in str(refused.value) and SPOUSE[0] not in str(refused.value)
     assert os.listdir(out) == [] and handout_register.copies_of(store, conference) == []
     with pytest.raises(ConsentRefused):
         preview_pdf(store, conference)
 
-    given = consents.add_consent(store, spouse, "multi-agency", given_on=TODAY, today=TODAY)
+    given = consents.add_consent(store, head, "multi-agency", given_on=TODAY, today=TODAY)
     assert check_handout(store, conference).ok
     export_handout(store, conference, out / "m.pdf")
     assert len(handout_register.copies_of(store, conference)) == 3
 
     consents.withdraw_consent(store, given, TODAY, today=TODAY)  # withdrawn counts as none
-    with pytest.raises(ConsentRefused, match=SPOUSE[0]):
+    with pytest.raises(ConsentRefused, match=HEAD[0]):
         export_handout(store, conference, out / "again.pdf")
     assert not (out / "again.pdf").exists()
 
@@ -120,7 +121,7 @@ def test_a_consent_dated_after_the_meeting_is_named_as_such_by_the_export(store,
     with pytest.raises(ConsentRefused) as refused:
         export_handout(store, conference, out / "m.pdf")
     text = str(refused.value)
-    assert "より後の日付です" in text and "記録されていません" not in text and SPOUSE[0] in text
+    assert "より後の日付です" in text and "記録されていません" not in text and HEAD[0] in text
 
 
 def test_register_counts_copies_and_numbers_continue(store, case, out):

@@ -145,14 +145,21 @@ def test_a_refusal_at_the_last_step_of_an_edit_leaves_no_trace(store, village):
     assert check_store(store).sound
 
 
-def test_cases_cannot_be_added_to_a_recorded_conference(store, village):
+def test_a_case_can_be_added_to_a_recorded_conference_once(store, village):
+    """Issue 18 lifts the old rule (cases fixed once recorded): the editor may add a case; the same
+    household twice is still refused, with nothing written."""
     conference_id = meeting(store, village, cases=[village["yamada"]])
     draft = draft_of(conferences.get_conference(store, conference_id, log=False))
     before = counts(store)
     with pytest.raises(InvalidInput) as err:
-        conferences.save_conference(store, replace(draft, place="役場", cases=draft.cases + (CaseDraft(village["sato"]),)),
+        conferences.save_conference(store, replace(draft, place="役場", cases=draft.cases + (CaseDraft(village["yamada"]),)),
                                     conference_id, today=TODAY)
-    assert "追加できません" in err.value.message and counts(store) == before
+    assert "2回選ばれています" in err.value.message and counts(store) == before
+    conferences.save_conference(store, replace(draft, place="役場", cases=draft.cases + (CaseDraft(village["sato"]),)),
+                                conference_id, today=TODAY)
+    saved = conferences.get_conference(store, conference_id, log=False)
+    assert [c.household_id for c in saved.cases] == [village["yamada"], village["sato"]] and saved.place == "役場"
+    assert check_store(store).sound
 
 
 def test_a_conference_changed_in_another_window_is_not_overwritten(store, village):

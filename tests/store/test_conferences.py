@@ -222,23 +222,30 @@ def test_disclosures_are_chosen_per_conference_and_audited(store, village):
 
 # ---- consent ----------------------------------------------------------------------------
 
-def test_missing_consent_names_the_adults_without_covering_consent(store, village):
+def test_missing_consent_names_the_principal_of_each_case_not_every_adult(store, village):
+    """Issue 18: a 重層的支援会議 asks for the consent of the person concerned (本人) of each case —
+    by default the household member recorded as 本人 (here the head) — not of every adult."""
     conference_id = meeting(store, village, "multi-agency", cases=[village["yamada"]])
     names = lambda: [m.person_name for m in conferences.missing_consent(store, conference_id)]  # noqa: E731
-    # Every adult of the case household; the ten-year-old grandchild is not asked.
-    assert names() == ["山田 ハル", "山田 一郎"]
-    [first] = conferences.missing_consent(store, conference_id)[:1]
+    assert names() == ["山田 ハル"]  # her adult son is not asked
+    [first] = conferences.missing_consent(store, conference_id)
     assert first.household_id == village["yamada"] and first.head_name == "山田 ハル"
-    consents.add_consent(store, village["head"], ["multi-agency"], given_on=DAY - timedelta(days=5), today=TODAY)
-    consents.add_consent(store, village["son"], ["support"], given_on=DAY - timedelta(days=5), today=TODAY)  # other type
-    assert names() == ["山田 一郎"]
-    later = consents.add_consent(store, village["son"], ["multi-agency"], given_on=DAY + timedelta(days=1), today=TODAY)
-    assert names() == ["山田 一郎"]  # given after the meeting: does not count
+    consents.add_consent(store, village["son"], ["multi-agency"], given_on=DAY - timedelta(days=5), today=TODAY)
+    assert names() == ["山田 ハル"]  # the son's consent is not the 本人's
+    consents.add_consent(store, village["head"], ["support"], given_on=DAY - timedelta(days=5), today=TODAY)  # other type
+    assert names() == ["山田 ハル"]
+    later = consents.add_consent(store, village["head"], ["multi-agency"], given_on=DAY + timedelta(days=1), today=TODAY)
+    assert names() == ["山田 ハル"]  # given after the meeting: does not count
     consents.remove_consent(store, later)
-    on_time = consents.add_consent(store, village["son"], ["all"], given_on=DAY, today=TODAY)
+    on_time = consents.add_consent(store, village["head"], ["all"], given_on=DAY, today=TODAY)
     assert names() == []
     consents.withdraw_consent(store, on_time, DAY, today=TODAY)  # withdrawn on the day: none
-    assert names() == ["山田 一郎"]
+    assert names() == ["山田 ハル"]
+    # The case names its 本人 (the son): his consent is the one that counts.
+    [case] = conferences.get_conference(store, conference_id, log=False).cases
+    edit_conference(store, conference_id, case_changes={case.id: {"person_id": village["son"]}}, today=TODAY)
+    assert names() == []  # his consent of DAY - 5 covers it; his mother's withdrawal no longer matters
+    assert conferences.principal(store, conference_id) == {case.id: (village["son"], "山田 一郎")}
     # A 支援会議 needs no consent.
     assert conferences.missing_consent(store, meeting(store, village)) == []
 

@@ -45,14 +45,18 @@ def test_every_released_schema_upgrades_and_opens(tmp_path, fixture):
 
         kinds = {e.kind for e in timeline.household_timeline(store, rows[0].id, log=False)}
         expected = {"contact", "attendance", "sheet", "status", "referral"}
-        assert kinds == (expected | {"conference"} if fixture >= "schema-0004" else expected)
+        if fixture >= "schema-0004":
+            expected |= {"conference"}
+        if fixture >= "schema-0016":  # the case's steps are on the timeline (issue 18)
+            expected |= {"case"}
+        assert kinds == expected
     if fixture >= "schema-0004":  # conferences, consent and the handout register
         from shakyo_desk.store.services import conferences, handout_register
 
         [meeting] = conferences.list_conferences(store)
         assert meeting.type_label == "重層的支援会議" and meeting.case_count == 1 and meeting.member_count == 1
-        # the head consented; her son (age unknown, so counted as an adult) did not
-        assert [m.person_name for m in conferences.missing_consent(store, meeting.id)] == ["架空 一郎"]
+        # the head (the case's 本人 by default) consented; her son did not, and is not asked (issue 18)
+        assert conferences.missing_consent(store, meeting.id) == []
         assert handout_register.counts(store, meeting.id).outstanding == 1
     if fixture >= "schema-0016":  # case work: a case with its assessment, plan and monitoring, a 地域課題
         from shakyo_desk.store.services import case_views, community_issues

@@ -108,6 +108,11 @@ WRITERS: dict[str, frozenset[str]] = {
         "missing_resource", "monitoring")},
     **{entity: ALL_HOUSEHOLDS for entity in ("case_sheet", "case_evaluation", "community_issue_case")},
     "community_issue": REGISTERS,
+    # Meetings fed by requests (0017): the staff member in charge of a case puts it forward
+    # (受付表, services/meeting_requests.py; taking it into a meeting is a coordinator's write of the
+    # same record, and the check is per record); seats per case and 委嘱 are coordinators'.
+    "meeting_request": FIELD_WORK,
+    "conference_case_member": CONFERENCES, "appointment": CONFERENCES,
 }
 
 MAX_DOUBTS = 20_000  # changes kept for `finish()`; a bundle with more doubtful ones is refused at once

@@ -20,7 +20,9 @@ from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.apply import CHUNK
 from shakyo_desk.store.exchange.scope import predicate, records_of, scope_records
-from shakyo_desk.store.models import ChangeLog, Household, SyncBundle, SyncPeer
+from shakyo_desk.store.models import (
+    ChangeLog, ConferenceCase, ConferenceMember, HandoutCopy, Household, SyncBundle, SyncPeer,
+)
 from shakyo_desk.store.services._common import require
 from shakyo_desk.store.store import Store, with_subdistricts
 from shakyo_desk.sync import roster as rosters
@@ -158,6 +160,30 @@ def fill_payload(conn: Connection, payload: Payload, ranges: list[dict], keep: C
             _add(payload, origin, epoch, row)
 
 
+def _meetings_entering(conn: Connection, ranges: list[dict], covered: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Issue 18: a case added to a recorded meeting (conferences.add_case) can bring the meeting
+    into a laptop's districts after its knowledge passed the meeting's creation. The meeting, its
+    members and its handout register then go along (like a household that moved in), or the new
+    case would arrive without the meeting it belongs to."""
+    table = ChangeLog.__table__
+    meetings: set[str] = set()
+    for r in ranges:
+        case_ids = conn.execute(sa.select(table.c.entity_id).where(
+            table.c.origin_device == r["origin"], table.c.epoch == r["epoch"], table.c.op == "insert",
+            table.c.seq.between(r["first"], r["last"]), table.c.entity == "conference_case")).scalars().all()
+        for start in range(0, len(case_ids), CHUNK):
+            meetings |= {m for case_id, m in conn.execute(sa.select(ConferenceCase.id, ConferenceCase.conference_id)
+                                                          .where(ConferenceCase.id.in_(case_ids[start:start + CHUNK])))
+                         if case_id in covered.get("conference_case", ()) and m in covered.get("conference", ())}
+    if not meetings:
+        return {}
+    return {"conference": meetings,
+            "conference_member": {r.id for r in conn.execute(sa.select(ConferenceMember.id, ConferenceMember.conference_id)
+                                                             .where(ConferenceMember.conference_id.in_(sorted(meetings))))},
+            "handout_copy": {r.id for r in conn.execute(sa.select(HandoutCopy.id, HandoutCopy.conference_id)
+                                                        .where(HandoutCopy.conference_id.in_(sorted(meetings))))}}
+
+
 def _fill_entering(conn: Connection, payload: Payload, ranges: list[dict], covered: dict[str, set[str]]) -> None:
     """For a district-limited laptop: a household that moved into its districts (or whose
     district moved under one of them) goes with its whole history and everything hanging on
@@ -181,11 +207,15 @@ def _fill_entering(conn: Connection, payload: Payload, ranges: list[dict], cover
         under = sorted(with_subdistricts(conn, sorted(moved)))
         entering |= {h for h in conn.execute(sa.select(Household.id).where(Household.district_id.in_(under))).scalars()
                      if h in covered["household"]}
-    if not entering:
+    meetings = _meetings_entering(conn, ranges, covered)
+    if not entering and not meetings:
         return
+    records = records_of(conn, entering) if entering else {}
+    for entity, ids in meetings.items():
+        records[entity] = records.get(entity, set()) | ids
     by_key = {(r["origin"], r["epoch"]): r for r in ranges}
     extra = []
-    for entity, ids in records_of(conn, entering).items():
+    for entity, ids in records.items():
         ordered = sorted(ids)
         for start in range(0, len(ordered), CHUNK):
             for origin, epoch, *row in conn.execute(sa.select(table.c.origin_device, table.c.epoch, *_columns())

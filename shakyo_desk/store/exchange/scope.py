@@ -7,7 +7,10 @@ remarks, regulars, the conferences that discussed it, and its support cases with
 recorded on them (each case record carries its household_id; the 地域課題 register is shared). A conference goes to a laptop when
 at least one of its cases is a household of the laptop's districts, with all its members and
 its handout register, but only the cases of those households (another district's case would
-name a household the laptop does not hold)."""
+name a household the laptop does not hold). Meetings fed by requests (0017): a 受付表 request
+and a member's seat for one case carry their household_id and go with it; 委嘱 (appointment)
+is council-wide, and so is a meeting that has never had a case (a 支援会議 on a topic such as
+地域資源, with its members and handout register): it names no household."""
 
 from __future__ import annotations
 
@@ -17,6 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shakyo_desk.store.models import (
+    Conference,
+    ConferenceCaseMember,
+    MeetingRequest,
     AssessmentView,
     CaseEvaluation,
     CaseSheet,
@@ -45,11 +51,13 @@ from shakyo_desk.store.models import (
 from shakyo_desk.store.store import with_subdistricts
 
 SHARED = {"council", "district", "staff", "agency", "concern_category", "place", "salon", "salon_session",
-          "community_issue"}  # the 地域課題 register names no household
+          "community_issue",  # the 地域課題 register names no household
+          "appointment"}  # 委嘱: a member's standing pledge names no household
 
 # Case work (issue 18): every record carries its household_id.
 CASE_MODELS = (SupportCase, CaseStatusChange, CaseSheet, AssessmentView, SupportPlan, PlanGoal, PlanAction,
-               MissingResource, Monitoring, CaseEvaluation, CommunityIssueCase)
+               MissingResource, Monitoring, CaseEvaluation, CommunityIssueCase,
+               MeetingRequest, ConferenceCaseMember)  # (0017: each carries its household_id too)
 
 
 def _ids(conn: Connection, query) -> set[str]:
@@ -98,6 +106,15 @@ def scope_records(conn: Connection, district_ids: Iterable[str]) -> dict[str, se
     households = _ids(conn, sa.select(Household.id).where(Household.district_id.in_(sorted(districts))))
     covered = records_of(conn, households)
     covered["contact"] |= _ids(conn, sa.select(Contact.id).where(Contact.household_id.is_(None)))  # at a place
+    # A meeting that never had a case (a topic-only 支援会議) names no household: council-wide.
+    topical = _ids(conn, sa.select(Conference.id).where(~sa.exists(sa.select(ConferenceCase.id).where(
+        ConferenceCase.conference_id == Conference.id))))
+    if topical:
+        covered["conference"] |= topical
+        covered["conference_member"] |= {r.id for r in conn.execute(sa.select(
+            ConferenceMember.id, ConferenceMember.conference_id)) if r.conference_id in topical}
+        covered["handout_copy"] |= {r.id for r in conn.execute(sa.select(
+            HandoutCopy.id, HandoutCopy.conference_id)) if r.conference_id in topical}
     return covered
 
 

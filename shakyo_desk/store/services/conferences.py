@@ -9,19 +9,33 @@ to the conference and are never used by handouts. ``disclosures`` names the fiel
 shows in full for this meeting (minimised by default); changing it is audited as its own
 action, ``conference.disclosure``.
 
-Consent (DESIGN §6): a 重層的支援会議 discusses only cases whose persons consented.
-``missing_consent`` names, for each case household, every member who is an adult (18 or over
-on the meeting day; a person whose age is unknown counts as an adult, and a recorded band of
-10歳未満 as a child) and holds no consent covering that meeting type on that day. Children are
-left out: their guardians' consent is what is recorded. A 支援会議 needs no consent (its
+Consent (DESIGN §6, issue 18 "consent as the law describes it"): a 重層的支援会議 discusses a
+case only with the consent of the person concerned (本人同意), not of every adult of the
+household. ``missing_consent`` names, for each case, its 本人 (``principal``: the person the
+case names, ``conference_case.person_id``, set from the 受付表 or the editor; otherwise the
+household member the case's 把握シート is about, matched by name; otherwise the member recorded
+as 本人; otherwise the household's head, its first member) when no consent of theirs covers that
+meeting type on that day. A consent limited to named agencies (``consent.agencies``) covers only
+members whose organisation is one of them — names compared through the agency directory (name
+or kana) and without width or spacing differences; the council itself is always covered.
+``uncovered_seats`` lists each member and case so left out: that member's handout copy goes
+without the case and the coordinator is told before printing. A 支援会議 needs no consent (its
 members are bound by statute), nor do the internal ケース検討会 and the 地域ケア会議.
+
+Members per case (``conference_case_member``): a case may name the members who sit for it (a
+district's 民生委員 only for that district's case); a case naming none has every member. A member
+with a standing appointment (委嘱, services/appointments.py) covering the meeting counts as
+having acknowledged confidentiality.
 
 Coordinators and admins manage conferences and read them; staff see a household's conference
 history on its timeline (``household_conferences``), never other households' cases or minutes.
 
-Cases are fixed once the conference is recorded (they can be removed, not added): a case
-added later could bring a conference to a district-limited laptop whose knowledge has passed
-the conference's creation (see docs/sync-protocol.md, scope).
+Cases can be added to a recorded conference (``add_case``, from a 受付表 request or a case) and
+removed (``remove_case``). A case added later can bring the conference into a district-limited
+laptop's scope after its knowledge passed the conference's creation: the office's export then
+sends the conference, its members and register along (exchange/exporting._meetings_entering).
+A 支援会議 (or 地域ケア会議) may have a topic (地域資源の検討) and no household; ``body`` names an
+existing body held as this meeting (e.g. 地域ケア会議 held as a 支援会議 under its legal basis).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,18 +48,20 @@ from sqlalchemy.orm import Session
 from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.people import age_on
 from shakyo_desk.domain.roles import manages_conferences
-from shakyo_desk.domain.text import clean
+from shakyo_desk.domain.text import clean, fold
 from shakyo_desk.domain.vocab import (
     CONFERENCE_TYPES, CONSENT_REQUIRED_TYPES, DEFAULT_LEGAL_BASIS, DISCLOSABLE_FIELDS, LEGAL_BASES, SUPPORT_CONFERENCE,
 )
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store.models import (
-    Conference, ConferenceCase, ConferenceMember, District, Household, HouseholdSearch, Person, Staff,
+    Agency, CaseSheet, ConcernSheet, Conference, ConferenceCase, ConferenceCaseMember, ConferenceMember, Council,
+    District, Household, HouseholdSearch, MeetingRequest, Person, Staff, SupportCase,
 )
 from shakyo_desk.store.services._common import (
     NO_RIGHT, history_version, live_row, log_view, optional_text, parse_date, require, required_text,
 )
-from shakyo_desk.store.services.consent_records import consents_by_person
+from shakyo_desk.store.services.appointments import appointment_for, appointments_for
+from shakyo_desk.store.services.consent_records import ConsentInfo, consents_by_person
 from shakyo_desk.store.services.consents import covers
 from shakyo_desk.store.services.households import household_code, require_household
 from shakyo_desk.store.store import Store
@@ -58,6 +74,10 @@ HOUSEHOLD_GONE = "会議で取り上げる世帯が、別の画面で削除さ�
 STALE = ("この会議は、開いている間に別の画面または別の人が保存しました（同期で取り込んだ変更を含みます）。"
          "何も保存していません。いったん閉じて開き直し、内容を確かめてから入力し直してください。")
 COMMUNITY_CARE = "community-care"  # may discuss the community without a particular household
+TOPIC_TYPES = frozenset({SUPPORT_CONFERENCE, COMMUNITY_CARE})  # may have a topic and no household
+UNKNOWN_TOPIC = "\x00kept"  # a draft that keeps the stored topic: checked against it when saved
+NO_CASES = ("会議で取り上げる世帯（ケース）を1つ以上選んでください。"
+            "世帯を取り上げない支援会議（地域資源の検討など）なら、検討するテーマを入力してください。")
 MAX_DAYS_PAST = 365  # a meeting dated further back is most likely a typing mistake
 MAX_DAYS_AHEAD = 365
 ADULT_AGE = 18
@@ -85,10 +105,12 @@ class MemberInfo:
     organisation: str
     confidentiality_acknowledged_on: date | None
     sort_order: int
+    appointed_until: date | None = None  # a 委嘱 whose pledge covers this meeting runs until then
 
     @property
     def acknowledged(self) -> bool:
-        return self.confidentiality_acknowledged_on is not None
+        """Confidentiality confirmed for this meeting, or pledged once under a standing appointment."""
+        return self.confidentiality_acknowledged_on is not None or self.appointed_until is not None
 
     @property
     def label(self) -> str:
@@ -113,6 +135,13 @@ class CaseInfo:
     lead_agency: str
     roles: tuple[RoleAssignment, ...]
     next_review_on: date | None
+    case_id: str | None = None  # the 支援ケース discussed (0017)
+    person_id: str | None = None  # the 本人 whose consent counts (None: chosen by ``principal``)
+    request_id: str | None = None  # the 受付表 request it came from
+    member_ids: tuple[str, ...] = ()  # members who sit for this case; empty: every member
+
+    def seats(self, member_id: str) -> bool:
+        return not self.member_ids or member_id in self.member_ids
 
 
 @dataclass(frozen=True)
@@ -158,6 +187,8 @@ class ConferenceDetail:
     created_at: datetime
     created_by_name: str
     version: str  # newest change stamp of the conference, its members and cases
+    topic: str = ""  # what a meeting without a household discusses (地域資源の検討)
+    body: str = ""  # an existing body held as this meeting (地域ケア会議 …)
 
     @property
     def display_title(self) -> str:
@@ -252,6 +283,8 @@ class CaseDraft:
     roles: tuple = ()  # RoleAssignment, (agency, role) or {"agency", "role"}
     next_review_on: date | str | None = None
     id: str | None = None
+    case_id: str | None = None  # the 支援ケース, when the case came from one
+    person_id: str | None = None  # the 本人 whose consent counts (None: ``principal`` chooses)
 
 
 @dataclass(frozen=True)
@@ -272,6 +305,8 @@ class ConferenceDraft:
     disclosures: tuple[str, ...] = ()
     members: tuple[MemberDraft, ...] = ()
     cases: tuple[CaseDraft, ...] = ()
+    topic: str | None = None  # None: as stored (an editor that does not show it keeps it)
+    body: str | None = None
 
 
 # ---- input ------------------------------------------------------------------------------
@@ -379,12 +414,19 @@ def _case_item(item) -> tuple[str, str]:
     return clean(household_id), optional_text(question, "会議で検討したいこと", 4000)
 
 
-def _cases(items: Iterable, meeting_type: str) -> list[tuple[str, str]]:
+def _case_extra(item) -> dict:
+    """A case given as a dict may name its 支援ケース (case_id) and its 本人 (person_id)."""
+    if not isinstance(item, Mapping):
+        return {}
+    return {key: clean(item.get(key)) or None for key in ("case_id", "person_id") if item.get(key)}
+
+
+def _cases(items: Iterable, meeting_type: str, topic: str = "") -> list[tuple[str, str]]:
     rows = [_case_item(item) for item in items or []]
     if any(not household_id for household_id, _ in rows):
         raise InvalidInput("ケースの世帯が選ばれていません。会議で取り上げる世帯を選んでください。")
-    if not rows and meeting_type != COMMUNITY_CARE:
-        raise InvalidInput("会議で取り上げる世帯（ケース）を1つ以上選んでください。")
+    if not rows and meeting_type != COMMUNITY_CARE and not (topic and meeting_type in TOPIC_TYPES):
+        raise InvalidInput(NO_CASES)
     if len(rows) > MAX_CASES:
         raise InvalidInput(f"1回の会議で取り上げる世帯は{MAX_CASES}件までにしてください。")
     ids = [household_id for household_id, _ in rows]
@@ -426,8 +468,12 @@ def _conference_values(fields: Mapping, today: date, *, check_range: bool = True
                     "legal_basis": legal_basis_code(meeting_type, fields.get("legal_basis")),
                     "held_on": _held_on(fields.get("held_on"), today, check_range=check_range)}
     for key, label, limit in (("title", "会議の名前", 200), ("place", "場所", 200), ("convenor", "主催・招集者", 200),
-                              ("agenda", "議題", 4000), ("minutes", "議事録", 20000)):
+                              ("agenda", "議題", 4000), ("minutes", "議事録", 20000), ("topic", "検討するテーマ", 4000),
+                              ("body", "会議体の名前", 200)):
         values[key] = optional_text(fields.get(key), label, limit)
+    if values["topic"] and meeting_type not in TOPIC_TYPES:
+        raise InvalidInput(f"検討するテーマ（世帯を取り上げない検討）は、支援会議か地域ケア会議のときだけ入力できます"
+                           f"（{CONFERENCE_TYPES[meeting_type]}には入力できません）。")
     for key, label in (("start_time", "開始時刻"), ("end_time", "終了時刻")):
         values[key] = _time(fields.get(key), label)
     start, end = values["start_time"], values["end_time"]
@@ -479,24 +525,34 @@ def _manage(store: Store) -> None:
 def add_conference(store: Store, meeting_type: str, held_on: date | str, *, members: Iterable,
                    cases: Iterable = (), legal_basis: str | None = None, title: str = "", place: str = "",
                    convenor: str = "", agenda: str = "", start_time: str = "", end_time: str = "",
-                   today: date | None = None) -> str:
+                   topic: str = "", body: str = "", today: date | None = None) -> str:
     """Record a conference with its members and cases; returns its id.
 
     ``members``: 「氏名/所属」 strings, (name, organisation[, acknowledged_on]) tuples or dicts
     with name, organisation, confidentiality_acknowledged_on. ``cases``: household ids,
-    (household_id, question) tuples or dicts with household_id and question. A 支援会議
-    without a legal basis is held under 社会福祉法第106条の6."""
+    (household_id, question) tuples or dicts with household_id and question (and optionally
+    case_id, the 支援ケース, and person_id, the 本人). A 支援会議 without a legal basis is held
+    under 社会福祉法第106条の6; with a ``topic`` it may have no household (地域資源の検討).
+    ``body``: an existing body held as this meeting."""
     _manage(store)
     today = today or clock.today()
     values = _conference_values({"meeting_type": meeting_type, "legal_basis": legal_basis, "held_on": held_on,
                                  "title": title, "place": place, "convenor": convenor, "agenda": agenda,
-                                 "start_time": start_time, "end_time": end_time}, today)
+                                 "start_time": start_time, "end_time": end_time, "topic": topic, "body": body}, today)
     member_rows = _members(members, today)
-    case_rows = _cases(cases, values["meeting_type"])
+    items = list(cases or [])
+    case_rows = _cases(items, values["meeting_type"], values["topic"])
     _require_households(store, [household_id for household_id, _ in case_rows])
     with store.write() as w:
-        return insert_conference(w, values, member_rows,
-                                 [(household_id, {"question": question}) for household_id, question in case_rows])
+        fields = []
+        for item, (household_id, question) in zip(items, case_rows):
+            extra = _case_extra(item)
+            if extra.get("person_id"):
+                _require_member_of(w, extra["person_id"], household_id)
+            if extra.get("case_id"):
+                _require_case_of(w, extra["case_id"], household_id)
+            fields.append((household_id, {"question": question, **extra}))
+        return insert_conference(w, values, member_rows, fields)
 
 
 def insert_conference(w, values: dict, members: Sequence[dict], cases: Sequence[tuple[str, dict]],
@@ -511,8 +567,196 @@ def insert_conference(w, values: dict, members: Sequence[dict], cases: Sequence[
     for order, (household_id, fields) in enumerate(cases):
         w.require_alive(Household, household_id, HOUSEHOLD_GONE)
         w.insert(ConferenceCase, {"conference_id": conference_id, "household_id": household_id,
-                                  "sort_order": order, **fields})
+                                  "sort_order": order, "case_id": open_case_of(w, household_id), **fields})
     return conference_id
+
+
+def open_case_of(w, household_id: str) -> str | None:
+    """Within a write: the household's open 支援ケース, the one a meeting discusses when none is
+    named (the newest if, unusually, there are several)."""
+    return w.conn.execute(sa.select(SupportCase.id).where(
+        SupportCase.household_id == household_id, SupportCase.status != "終結", SupportCase.deleted_at.is_(None))
+        .order_by(SupportCase.opened_on.desc(), SupportCase.created_at.desc()).limit(1)).scalar()
+
+
+# ---- cases added to and removed from a recorded conference (issue 18) --------------------------
+
+NOT_IN_MEETING = "指定されたケースはこの会議で取り上げられていません。会議のケースの一覧を確かめてください。"
+
+
+def _require_member_of(w, person_id: str, household_id: str) -> None:
+    row = w.conn.execute(sa.select(Person.household_id, Person.deleted_at).where(Person.id == person_id)).first()
+    if row is None or row.deleted_at is not None or row.household_id != household_id:
+        raise InvalidInput("本人として選んだ方が、このケースの世帯の世帯員ではありません。世帯員から選び直してください。")
+
+
+def _require_case_of(w, case_id: str, household_id: str) -> dict:
+    row = w.conn.execute(sa.select(SupportCase.__table__).where(SupportCase.id == case_id)).mappings().first()
+    if row is None or row["deleted_at"] is not None:
+        raise NotFound("指定された支援ケースが見つかりません。ケースの一覧から選び直してください。")
+    if household_id and row["household_id"] != household_id:
+        raise InvalidInput("支援ケースの世帯と、会議で取り上げる世帯が違います。選び直してください。")
+    return dict(row)
+
+
+def _drop_case(w, case: dict) -> None:
+    """Within a write: a case leaves the conference with its per-case seats; the 受付表 request
+    it came from waits for a meeting again."""
+    for seat in w.conn.execute(sa.select(ConferenceCaseMember.id).where(
+            ConferenceCaseMember.conference_case_id == case["id"], ConferenceCaseMember.deleted_at.is_(None))).scalars():
+        w.delete(ConferenceCaseMember, seat)
+    w.delete(ConferenceCase, case["id"])
+    if case.get("request_id"):
+        request = w.conn.execute(sa.select(MeetingRequest.conference_id, MeetingRequest.deleted_at)
+                                 .where(MeetingRequest.id == case["request_id"])).first()
+        if request is not None and request.deleted_at is None and request.conference_id == case["conference_id"]:
+            w.update(MeetingRequest, case["request_id"], {"conference_id": None})
+
+
+def _seat_members(w, conference_id: str, conference_case_id: str, household_id: str, member_ids: Iterable[str] = (),
+                  members: Iterable = (), today: date | None = None) -> list[str]:
+    """Within a write: the members who sit for one case — ids of the conference's members, or
+    「氏名/所属」 entries matched to its members by name and organisation (a new one is added to
+    the conference, e.g. a district's 民生委員 for that district's case). Replaces the case's seats;
+    none given: every member sits (no rows)."""
+    stored = {r["id"]: r for r in w.conn.execute(sa.select(ConferenceMember.__table__).where(
+        ConferenceMember.conference_id == conference_id, ConferenceMember.deleted_at.is_(None))).mappings()}
+    wanted: list[str] = []
+    for member_id in member_ids or ():
+        if member_id not in stored:
+            raise NotFound(MEMBER_GONE)
+        wanted.append(member_id)
+    by_name = {(fold(r["name"]), fold(r["organisation"])): r["id"] for r in stored.values()}
+    order = max((r["sort_order"] for r in stored.values()), default=-1) + 1
+    for item in members or ():
+        values = _member_values(item, today or clock.today())
+        key = (fold(values["name"]), fold(values["organisation"]))
+        if key not in by_name:
+            if len(stored) + 1 > MAX_MEMBERS:
+                raise InvalidInput(f"構成員は{MAX_MEMBERS}人までにしてください。")
+            by_name[key] = w.insert(ConferenceMember, {"conference_id": conference_id, "sort_order": order, **values})
+            stored[by_name[key]] = values
+            order += 1
+        wanted.append(by_name[key])
+    wanted = list(dict.fromkeys(wanted))
+    current = {r.member_id: r.id for r in w.conn.execute(sa.select(ConferenceCaseMember.id, ConferenceCaseMember.member_id)
+                                                         .where(ConferenceCaseMember.conference_case_id == conference_case_id,
+                                                                ConferenceCaseMember.deleted_at.is_(None)))}
+    for member_id, seat in current.items():
+        if member_id not in wanted:
+            w.delete(ConferenceCaseMember, seat)
+    for member_id in wanted:
+        if member_id not in current:
+            w.insert(ConferenceCaseMember, {"conference_id": conference_id, "conference_case_id": conference_case_id,
+                                            "member_id": member_id, "household_id": household_id})
+    return wanted
+
+
+def add_case_in(w, conference_id: str, *, case_id: str | None = None, request_id: str | None = None,
+                household_id: str | None = None, question: str | None = None, person_id: str | None = None,
+                member_ids: Iterable[str] = (), members: Iterable = (), today: date | None = None) -> str:
+    """Within a write (rights checked by the caller): ``add_case``."""
+    conference = w.require_alive(Conference, conference_id, GONE)
+    request = None
+    if request_id:
+        request = w.conn.execute(sa.select(MeetingRequest.__table__).where(MeetingRequest.id == request_id)
+                                 ).mappings().first()
+        if request is None or request["deleted_at"] is not None:
+            raise NotFound("指定された検討依頼（受付表）が見つかりません。一覧を更新してください。")
+        if request["withdrawn_on"] is not None:
+            raise InvalidInput("この検討依頼は取り下げられています。会議に入れるには、依頼を出し直してください。")
+        if request["conference_id"] is not None:
+            raise InvalidInput("この検討依頼は、すでに別の会議に入っています。")
+        if request["meeting_type"] != conference["meeting_type"]:
+            raise InvalidInput(f"この検討依頼は{CONFERENCE_TYPES.get(request['meeting_type'], '')}への依頼です。"
+                               f"{CONFERENCE_TYPES.get(conference['meeting_type'], '')}には入れられません。")
+        if conference["held_on"] < request["requested_on"]:
+            raise InvalidInput(f"この会議（{format_wareki(conference['held_on'])}）は、依頼の日"
+                               f"（{format_wareki(request['requested_on'])}）より前に開かれています。"
+                               "依頼の日より後の会議に入れてください。")
+        if case_id and case_id != request["case_id"]:
+            raise InvalidInput("検討依頼のケースと、指定されたケースが違います。どちらか一方を指定してください。")
+        case_id = request["case_id"]
+    if case_id:
+        case = _require_case_of(w, case_id, household_id or "")
+        household_id = case["household_id"]
+    elif household_id:
+        case_id = open_case_of(w, household_id)
+    if not household_id:
+        raise InvalidInput("会議に加えるケース（支援ケースか検討依頼）を指定してください。")
+    w.require_alive(Household, household_id, HOUSEHOLD_GONE)
+    alive = w.conn.execute(sa.select(ConferenceCase.household_id, ConferenceCase.sort_order).where(
+        ConferenceCase.conference_id == conference_id, ConferenceCase.deleted_at.is_(None))).all()
+    if any(row.household_id == household_id for row in alive):
+        raise InvalidInput(f"この世帯（{household_code(household_id)}）のケースは、すでにこの会議で取り上げられています。"
+                           "同じケースは1回だけ加えてください。")
+    if len(alive) >= MAX_CASES:
+        raise InvalidInput(f"1回の会議で取り上げる世帯は{MAX_CASES}件までにしてください。")
+    person_id = person_id or (request["person_id"] if request else None)
+    if person_id:
+        _require_member_of(w, person_id, household_id)
+    text = optional_text(question if question is not None else (request["question"] if request else ""),
+                         "会議で検討したいこと", 4000)
+    conference_case_id = w.insert(ConferenceCase, {
+        "conference_id": conference_id, "household_id": household_id, "question": text, "case_id": case_id,
+        "person_id": person_id, "request_id": request_id,
+        "sort_order": max((row.sort_order for row in alive), default=-1) + 1})
+    if request is not None:
+        w.update(MeetingRequest, request_id, {"conference_id": conference_id})
+    if member_ids or members:
+        _seat_members(w, conference_id, conference_case_id, household_id, member_ids, members, today)
+    return conference_case_id
+
+
+def add_case(store: Store, conference_id: str, *, case_id: str | None = None, request_id: str | None = None,
+             household_id: str | None = None, question: str | None = None, person_id: str | None = None,
+             member_ids: Iterable[str] = (), members: Iterable = (), today: date | None = None) -> str:
+    """Add a case to a recorded conference; returns the conference-case id.
+
+    The case is a 受付表 request (``request_id``: its case, question and 本人; the request is
+    marked taken), a 支援ケース (``case_id``) or a household (``household_id``). ``member_ids``
+    (the conference's members) or ``members`` (「氏名/所属」, matched by name and organisation, a
+    new one added to the conference) sit for this case only; none: every member. Refused with
+    nothing written: a household already in the meeting, a request withdrawn, taken, of another
+    meeting type or made after the meeting took place."""
+    _manage(store)
+    today = today or clock.today()
+    with store.write() as w:
+        return add_case_in(w, conference_id, case_id=case_id, request_id=request_id, household_id=household_id,
+                           question=question, person_id=person_id, member_ids=list(member_ids or ()),
+                           members=list(members or ()), today=today)
+
+
+def _find_case(w, conference_id: str, case_ref: str) -> dict:
+    """A live case of the conference by its conference-case id, 支援ケース id or household id."""
+    row = w.conn.execute(sa.select(ConferenceCase.__table__).where(
+        ConferenceCase.conference_id == conference_id, ConferenceCase.deleted_at.is_(None),
+        sa.or_(ConferenceCase.id == case_ref, ConferenceCase.case_id == case_ref,
+               ConferenceCase.household_id == case_ref))).mappings().first()
+    if row is None:
+        raise InvalidInput(NOT_IN_MEETING)
+    return dict(row)
+
+
+def remove_case(store: Store, conference_id: str, case_ref: str) -> None:
+    """Take a case off a recorded conference (by conference-case id, 支援ケース id or household id);
+    its seats go and its 受付表 request waits for a meeting again. A case not in the meeting is
+    refused with nothing changed."""
+    _manage(store)
+    with store.write() as w:
+        w.require_alive(Conference, conference_id, GONE)
+        _drop_case(w, _find_case(w, conference_id, clean(case_ref)))
+
+
+def set_case_members(store: Store, conference_id: str, case_ref: str, member_ids: Iterable[str] = (),
+                     members: Iterable = (), today: date | None = None) -> list[str]:
+    """Who sits for one case (see ``add_case``); empty: every member again. Returns the member ids."""
+    _manage(store)
+    with store.write() as w:
+        w.require_alive(Conference, conference_id, GONE)
+        case = _find_case(w, conference_id, clean(case_ref))
+        return _seat_members(w, conference_id, case["id"], case["household_id"], list(member_ids or ()),
+                             list(members or ()), today)
 
 
 def _disclosure_keys(fields: Iterable[str]) -> list[str]:
@@ -542,17 +786,26 @@ def _plan(draft: ConferenceDraft, today: date) -> _Plan:
     values = _conference_values(
         {"meeting_type": draft.meeting_type, "legal_basis": draft.legal_basis or None, "held_on": draft.held_on,
          "title": draft.title, "place": draft.place, "convenor": draft.convenor, "agenda": draft.agenda,
-         "start_time": draft.start_time, "end_time": draft.end_time, "minutes": draft.minutes},
+         "start_time": draft.start_time, "end_time": draft.end_time, "minutes": draft.minutes,
+         "topic": draft.topic or "", "body": draft.body or ""},
         today, check_range=False)
+    for key in ("topic", "body"):
+        if getattr(draft, key) is None:
+            values.pop(key)  # kept as stored (a new conference gets the column's default)
     member_rows = _members([{"name": m.name, "organisation": m.organisation,
                              "confidentiality_acknowledged_on": m.acknowledged_on} for m in draft.members], today)
-    _cases([{"household_id": c.household_id, "question": c.question} for c in draft.cases], values["meeting_type"])
+    _cases([{"household_id": c.household_id, "question": c.question} for c in draft.cases], values["meeting_type"],
+           values.get("topic", "") if draft.topic is not None else UNKNOWN_TOPIC)
     cases = []
     for number, c in enumerate(draft.cases, 1):
         try:
             fields = _case_fields(c)
         except InvalidInput as error:
             raise InvalidInput(f"{_case_label(number, c.household_id)}{error.message}") from None
+        if c.person_id is not None:
+            fields["person_id"] = c.person_id or None
+        if c.id is None and c.case_id:
+            fields["case_id"] = c.case_id
         cases.append((c, fields))
     return _Plan(values, [(m.id, row) for m, row in zip(draft.members, member_rows)], cases,
                  _disclosure_keys(draft.disclosures))
@@ -577,6 +830,8 @@ def save_conference(store: Store, draft: ConferenceDraft, conference_id: str | N
     plan = _plan(draft, today)
     with store.write() as w:
         if conference_id is None:
+            if not plan.cases and plan.values["meeting_type"] != COMMUNITY_CARE and not plan.values.get("topic"):
+                raise InvalidInput(NO_CASES)
             _held_on_in_range(plan.values["held_on"], today)
             for number, (case, fields) in enumerate(plan.cases, 1):
                 _review_after(fields["next_review_on"], plan.values["held_on"], _case_label(number, case.household_id))
@@ -597,6 +852,11 @@ def _apply_plan(w, conference_id: str, plan: _Plan, expected_version: str | None
     current = w.require_alive(Conference, conference_id, GONE)
     if expected_version is not None and _version(w.session, conference_id) != expected_version:
         raise InvalidInput(STALE)
+    topic = plan.values.get("topic", current["topic"])
+    if not plan.cases and plan.values["meeting_type"] != COMMUNITY_CARE and not topic:
+        raise InvalidInput(NO_CASES)
+    if topic and plan.values["meeting_type"] not in TOPIC_TYPES:
+        raise InvalidInput("検討するテーマ（世帯を取り上げない検討）は、支援会議か地域ケア会議のときだけ入力できます。")
     held_on = plan.values["held_on"]
     if held_on != current["held_on"]:
         _held_on_in_range(held_on, today)
@@ -620,8 +880,15 @@ def _apply_plan(w, conference_id: str, plan: _Plan, expected_version: str | None
     stored_cases = _rows_of(w, ConferenceCase, conference_id)
     kept = set()
     for number, (case, values) in enumerate(plan.cases, 1):
-        if case.id is None:
-            raise InvalidInput("登録済みの会議には世帯（ケース）を追加できません。新しい会議として登録してください。")
+        if case.id is None:  # a case added to the recorded conference (issue 18)
+            _review_after(values["next_review_on"], held_on, _case_label(number, case.household_id))
+            w.require_alive(Household, case.household_id, HOUSEHOLD_GONE)
+            if values.get("person_id"):
+                _require_member_of(w, values["person_id"], case.household_id)
+            w.insert(ConferenceCase, {"conference_id": conference_id, "household_id": case.household_id,
+                                      "sort_order": number - 1, "case_id": open_case_of(w, case.household_id),
+                                      **values})
+            continue
         stored = stored_cases.get(case.id)
         if stored is None:
             raise NotFound(CASE_GONE)
@@ -629,10 +896,12 @@ def _apply_plan(w, conference_id: str, plan: _Plan, expected_version: str | None
             raise InvalidInput("ケースの世帯は変えられません。会議の画面を開き直してください。")
         if values["next_review_on"] != stored["next_review_on"] or held_on != current["held_on"]:
             _review_after(values["next_review_on"], held_on, _case_label(number, case.household_id))
-        w.update(ConferenceCase, case.id, values)
+        if values.get("person_id"):
+            _require_member_of(w, values["person_id"], case.household_id)
+        w.update(ConferenceCase, case.id, {**values, "sort_order": number - 1})
         kept.add(case.id)
     for case_id in stored_cases.keys() - kept:
-        w.delete(ConferenceCase, case_id)
+        _drop_case(w, stored_cases[case_id])
 
 
 def _conference(store: Store, conference_id: str) -> Conference:
@@ -648,7 +917,7 @@ def _read(store: Store) -> None:
 def _version(session: Session, conference_id: str) -> str:
     """The change-log version of the conference with its members and cases (removed ones too)."""
     records = {Conference.__tablename__: [conference_id]}
-    for model in (ConferenceMember, ConferenceCase):
+    for model in (ConferenceMember, ConferenceCase, ConferenceCaseMember):
         records[model.__tablename__] = session.execute(
             sa.select(model.id).where(model.conference_id == conference_id)).scalars().all()
     return history_version(session, records)
@@ -658,12 +927,16 @@ def _role_tuple(roles) -> tuple[RoleAssignment, ...]:
     return tuple(RoleAssignment(r.get("agency", ""), r.get("role", "")) for r in roles or [])
 
 
-def _member_info(m: ConferenceMember) -> MemberInfo:
-    return MemberInfo(m.id, m.conference_id, m.name, m.organisation, m.confidentiality_acknowledged_on, m.sort_order)
+def _member_info(m: ConferenceMember, appointed: dict | None = None) -> MemberInfo:
+    appointment = appointment_for(appointed, m.name, m.organisation) if appointed else None
+    return MemberInfo(m.id, m.conference_id, m.name, m.organisation, m.confidentiality_acknowledged_on, m.sort_order,
+                      appointment.valid_to if appointment else None)
 
 
 def _members_of(session: Session, conference_id: str) -> list[MemberInfo]:
-    return [_member_info(m) for m in session.execute(
+    c = session.get(Conference, conference_id)
+    appointed = appointments_for(session, c.meeting_type, c.held_on) if c is not None else {}
+    return [_member_info(m, appointed) for m in session.execute(
         sa.select(ConferenceMember).where(ConferenceMember.conference_id == conference_id,
                                           ConferenceMember.deleted_at.is_(None))
         .order_by(ConferenceMember.sort_order, ConferenceMember.created_at)).scalars()]
@@ -677,8 +950,17 @@ def _cases_of(session: Session, conference_id: str) -> list[CaseInfo]:
         .outerjoin(District, District.id == Household.district_id)
         .where(ConferenceCase.conference_id == conference_id, ConferenceCase.deleted_at.is_(None))
         .order_by(ConferenceCase.sort_order, ConferenceCase.created_at))
+    seats: dict[str, list[str]] = {}
+    for case_key, member_id in session.execute(
+            sa.select(ConferenceCaseMember.conference_case_id, ConferenceCaseMember.member_id)
+            .join(ConferenceMember, ConferenceMember.id == ConferenceCaseMember.member_id)
+            .where(ConferenceCaseMember.conference_id == conference_id, ConferenceCaseMember.deleted_at.is_(None),
+                   ConferenceMember.deleted_at.is_(None))
+            .order_by(ConferenceMember.sort_order, ConferenceMember.created_at)):
+        seats.setdefault(case_key, []).append(member_id)
     return [CaseInfo(c.id, c.conference_id, c.household_id, code, head or "", district_id, district or "", c.question,
-                     c.sort_order, c.support_policy, c.lead_agency, _role_tuple(c.roles), c.next_review_on)
+                     c.sort_order, c.support_policy, c.lead_agency, _role_tuple(c.roles), c.next_review_on,
+                     c.case_id, c.person_id, c.request_id, tuple(seats.get(c.id, ())))
             for c, code, head, district_id, district in rows]
 
 
@@ -694,7 +976,7 @@ def get_conference(store: Store, conference_id: str, *, log: bool = True) -> Con
             c.id, c.meeting_type, CONFERENCE_TYPES.get(c.meeting_type, c.meeting_type), c.legal_basis,
             LEGAL_BASES.get(c.legal_basis, c.legal_basis), c.title, c.held_on, c.start_time, c.end_time, c.place,
             c.convenor, c.agenda, c.minutes, tuple(c.disclosures or ()), tuple(_members_of(s, c.id)),
-            tuple(_cases_of(s, c.id)), c.created_at, by or "", _version(s, c.id))
+            tuple(_cases_of(s, c.id)), c.created_at, by or "", _version(s, c.id), c.topic or "", c.body or "")
     if log:
         log_view(store, "conference", conference_id)
     return detail
@@ -763,34 +1045,149 @@ def _is_adult(person: Person, on: date) -> bool:
     return person.age_band != "10歳未満"
 
 
-def missing_consent(store: Store, conference_id: str) -> list[MissingConsent]:
-    """For a 重層的支援会議: the adult members of its case households without a consent covering
-    it on the meeting day, in case order (empty for other types and when all consented)."""
+def _principals(session: Session, cases: Sequence[CaseInfo]) -> dict[str, Person]:
+    """The 本人 of each case (by conference-case id) whose consent a 重層的支援会議 needs: the
+    person the case names; else the household member a 把握シート of its 支援ケース is about
+    (``person_of_concern`` matched by name); else the member recorded as 本人; else the first
+    member (the head). A case of a household without members has none."""
+    households = sorted({c.household_id for c in cases})
+    persons = session.execute(sa.select(Person).where(Person.household_id.in_(households), Person.deleted_at.is_(None))
+                              .order_by(Person.sort_order, Person.created_at)).scalars().all()
+    by_household: dict[str, list[Person]] = {}
+    for p in persons:
+        by_household.setdefault(p.household_id, []).append(p)
+    concern: dict[str, list[str]] = {}
+    support_cases = sorted({c.case_id for c in cases if c.case_id})
+    if support_cases:
+        for case_id, who in session.execute(
+                sa.select(CaseSheet.case_id, ConcernSheet.person_of_concern)
+                .join(ConcernSheet, ConcernSheet.id == CaseSheet.sheet_id)
+                .where(CaseSheet.case_id.in_(support_cases), CaseSheet.deleted_at.is_(None))
+                .order_by(ConcernSheet.noticed_on)):
+            if who:
+                concern.setdefault(case_id, []).append(fold(who))
+    found: dict[str, Person] = {}
+    for case in cases:
+        members = by_household.get(case.household_id, [])
+        chosen = next((p for p in members if p.id == case.person_id), None) if case.person_id else None
+        if chosen is None:
+            names = concern.get(case.case_id or "", [])
+            chosen = next((p for name in names for p in members if fold(p.name) == name and name), None)
+        if chosen is None:
+            chosen = next((p for p in members if p.relation == "本人"), None)
+        if chosen is None and members:
+            chosen = members[0]
+        if chosen is not None:
+            found[case.id] = chosen
+    return found
+
+
+def principal(store: Store, conference_id: str) -> dict[str, tuple[str, str]]:
+    """The 本人 of each case of a conference: conference-case id → (person id, name)."""
     _read(store)
     with store.read() as s:
-        c = s.get(Conference, conference_id) if conference_id else None
-        if c is None or c.deleted_at is not None:
-            raise NotFound(GONE)
+        _alive_conference(s, conference_id)
+        return {key: (p.id, p.name) for key, p in _principals(s, _cases_of(s, conference_id)).items()}
+
+
+def _alive_conference(session: Session, conference_id: str) -> Conference:
+    c = session.get(Conference, conference_id) if conference_id else None
+    if c is None or c.deleted_at is not None:
+        raise NotFound(GONE)
+    return c
+
+
+def missing_consent(store: Store, conference_id: str) -> list[MissingConsent]:
+    """For a 重層的支援会議: the 本人 of each case (``_principals``) without a consent covering it
+    on the meeting day, in case order (empty for other types and when all consented)."""
+    _read(store)
+    with store.read() as s:
+        c = _alive_conference(s, conference_id)
         if c.meeting_type not in CONSENT_REQUIRED_TYPES:
             return []
         cases = _cases_of(s, conference_id)
-        persons = s.execute(
-            sa.select(Person).where(Person.household_id.in_([k.household_id for k in cases]),
-                                    Person.deleted_at.is_(None))
-            .order_by(Person.sort_order, Person.created_at)).scalars().all()
-        consents = consents_by_person(s, [p.id for p in persons])
+        principals = _principals(s, cases)
+        consents = consents_by_person(s, [p.id for p in principals.values()])
     missing = []
     for case in cases:
-        for p in persons:
-            if p.household_id != case.household_id or not _is_adult(p, c.held_on):
-                continue
-            given = consents.get(p.id, ())
-            if not any(covers(k, c.meeting_type, c.held_on) for k in given):
-                later = [k.given_on for k in given if c.meeting_type in k.meeting_types and k.given_on > c.held_on
-                         and (k.withdrawn_on is None or k.withdrawn_on > k.given_on)]
-                missing.append(MissingConsent(p.id, p.name, case.household_id, case.household_code, case.head_name,
-                                              c.held_on, min(later) if later else None))
+        p = principals.get(case.id)
+        if p is None:
+            continue
+        given = consents.get(p.id, ())
+        if not any(covers(k, c.meeting_type, c.held_on) for k in given):
+            later = [k.given_on for k in given if c.meeting_type in k.meeting_types and k.given_on > c.held_on
+                     and (k.withdrawn_on is None or k.withdrawn_on > k.given_on)]
+            missing.append(MissingConsent(p.id, p.name, case.household_id, case.household_code, case.head_name,
+                                          c.held_on, min(later) if later else None))
     return missing
+
+
+@dataclass(frozen=True)
+class UncoveredSeat:
+    """A member whose organisation the 本人's consent does not name: their copy goes without the case."""
+
+    member_id: str
+    member_label: str
+    case_id: str  # conference-case id
+    household_code: str
+    person_name: str
+    agencies: tuple[str, ...]  # what the consent names
+
+    @property
+    def text(self) -> str:
+        return (f"{self.member_label}さんの所属は、{self.person_name}さん（世帯番号 {self.household_code}）の同意にある"
+                f"共有先（{'、'.join(self.agencies)}）に入っていません。この方の資料にはこのケースを載せません。"
+                "載せる必要があれば、本人に共有先を確かめて同意の記録を直してください。")
+
+
+def _agency_keys(directory: Sequence[tuple[str, str, str]], name: str) -> set[str]:
+    """What a name stands for: its folded self and every directory agency it names (by name or kana)."""
+    key = fold(name)
+    keys = {key} if key else set()
+    for agency_id, agency_name, kana in directory:
+        if key and key in (fold(agency_name), fold(kana)):
+            keys.add(f"agency:{agency_id}")
+    return keys
+
+
+def uncovered_seats(store: Store, conference_id: str) -> list[UncoveredSeat]:
+    """For a 重層的支援会議: each (member, case) where the member sits for the case but the 本人's
+    covering consent names agencies and none of them is the member's organisation (matched
+    through the agency directory, name or kana, and without width or spacing differences).
+    Members of the council itself (organisation = the council's name) are always covered; a
+    member with no organisation is not covered by a consent limited to named agencies."""
+    _read(store)
+    with store.read() as s:
+        c = _alive_conference(s, conference_id)
+        if c.meeting_type not in CONSENT_REQUIRED_TYPES:
+            return []
+        cases = _cases_of(s, conference_id)
+        members = _members_of(s, conference_id)
+        principals = _principals(s, cases)
+        consents = consents_by_person(s, [p.id for p in principals.values()])
+        directory = [tuple(r) for r in s.execute(sa.select(Agency.id, Agency.name, Agency.kana)
+                                                 .where(Agency.deleted_at.is_(None)))]
+        council_name = s.execute(sa.select(Council.name).limit(1)).scalar() or ""
+    council = fold(council_name)
+    uncovered = []
+    for case in cases:
+        p = principals.get(case.id)
+        covering: list[ConsentInfo] = [k for k in consents.get(p.id, ()) if covers(k, c.meeting_type, c.held_on)] if p else []
+        if not covering or any(not k.agencies for k in covering):
+            continue  # no consent (the gate refuses) or one not limited to named agencies
+        named = tuple(dict.fromkeys(a for k in covering for a in k.agencies))
+        allowed: set[str] = set()
+        for agency in named:
+            allowed |= _agency_keys(directory, agency)
+        for m in members:
+            if not case.seats(m.id):
+                continue
+            if m.organisation and council and fold(m.organisation) == council:
+                continue  # the council's own staff hold the record already
+            if m.organisation and _agency_keys(directory, m.organisation) & allowed:
+                continue
+            uncovered.append(UncoveredSeat(m.id, m.label, case.id, case.household_code, p.name, named))
+    return uncovered
 
 
 def unacknowledged_members(store: Store, conference_id: str) -> list[MemberInfo]:

@@ -5,7 +5,7 @@ A household is **closed** when it was deleted, or when it had concern sheets, ev
 them is 終結, and its 見守り level is なし (support cases count as sheets do: an open case keeps the
 household, a closed one makes it a closed case). It is **past retention** when its last activity —
 its latest contact, sheet (noticed on) or sheet status change, referral, salon attendance of a
-member, conference that discussed it, support case status change or monitoring, or the day it was deleted — lies more than
+member, conference that discussed it, support case status change, monitoring or meeting request (受付表), or the day it was deleted — lies more than
 `retention_years` before today. (Edits of the household's own fields are not activity: an
 imported list would otherwise restart every household's period.) A household that was never the subject of a sheet is a register entry (a
 一人暮らし高齢者名簿 line), not a closed case, and is never proposed.
@@ -28,6 +28,7 @@ from shakyo_desk.domain.roles import manages_accounts
 from shakyo_desk.store.models import (
     Attendance, ConcernSheet, Conference, ConferenceCase, Consent, Contact, Council, District, Household, Person,
     Referral, Remark, SalonRegular, SalonSession, SheetStatusChange, SupportCase, CaseStatusChange, Monitoring,
+    MeetingRequest,
 )
 from shakyo_desk.store.exchange.scope import CASE_MODELS
 from shakyo_desk.store.services._common import require, require_office
@@ -169,6 +170,8 @@ def _expired(conn: Connection, today: date) -> dict[str, Expired]:
                        .group_by(CaseStatusChange.household_id)).all())
     later(conn.execute(sa.select(Monitoring.household_id, sa.func.max(Monitoring.monitored_on))
                        .group_by(Monitoring.household_id)).all())
+    later(conn.execute(sa.select(MeetingRequest.household_id, sa.func.max(MeetingRequest.requested_on))
+                       .group_by(MeetingRequest.household_id)).all())
     past = [hid for hid, day in last.items() if date.min < day <= limit]
     if not past:
         return {}
