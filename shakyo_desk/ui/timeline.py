@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from shakyo_desk.domain.errors import InvalidInput
-from shakyo_desk.domain.roles import manages_conferences
+from shakyo_desk.domain.roles import manages_conferences, sees_all_households
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.timeline import KINDS, TimelineEntry, household_timeline
@@ -67,7 +67,8 @@ class TimelineDialog(QDialog):
         self.entries: list[TimelineEntry] = []
         self._latest = LatestOnly()
         self._logged = False
-        self.case_detail = None  # a case opened from its link
+        self.case_detail = None  # a case opened from its link or the 支援ケース button
+        self.case_dialog = None
         self.setWindowTitle(tr("世帯の経過"))
 
         self.heading = QLabel(tr("{name} さんの世帯の経過", name=head_name) if head_name else tr("世帯の経過"))
@@ -117,8 +118,14 @@ class TimelineDialog(QDialog):
         close = QPushButton(tr("閉じる"))
         close.setAutoDefault(False)
         close.clicked.connect(self.reject)
+        self.case_button = QPushButton(tr("支援ケース…"))
+        self.case_button.setAutoDefault(False)
+        self.case_button.setToolTip(tr("この世帯の支援ケースを開きます（なければ新しく開きます）"))
+        self.case_button.clicked.connect(self.open_case)
+        self.case_button.setVisible(sees_all_households(ctx.role))
         buttons = QHBoxLayout()
         buttons.addWidget(self.entry_button)
+        buttons.addWidget(self.case_button)
         buttons.addStretch(1)
         buttons.addWidget(close)
 
@@ -186,6 +193,37 @@ class TimelineDialog(QDialog):
             from shakyo_desk.ui.case_detail import open_case_detail
 
             self.case_detail = open_case_detail(self.ctx, text.split(":", 1)[1], self)
+
+    def open_case(self) -> None:
+        """The household's open case (the latest closed one if none is open), or a new one opened here."""
+        from shakyo_desk.store.services.case_views import assignable_staff, list_cases
+        from shakyo_desk.store.services.agencies import list_agencies
+
+        store, household_id = self.ctx.store, self.household_id
+        self.ctx.executor.submit(lambda: (list_cases(store, household_id=household_id), assignable_staff(store),
+                                          list_agencies(store)),
+                                 on_done=self._case_loaded, on_error=self.errors.show_error, owner=self)
+
+    def _case_loaded(self, result) -> None:
+        from shakyo_desk.domain.vocab import CASE_CLOSED
+        from shakyo_desk.ui.case_detail import CASE_CHANGED, open_case_detail
+        from shakyo_desk.ui.case_dialogs import OpenCaseDialog
+
+        found, staff, agencies = result
+        current = next((c for c in found if c.status != CASE_CLOSED), found[0] if found else None)
+        if current is not None:
+            self.case_detail = open_case_detail(self.ctx, current.id, self)
+            return
+
+        def opened(case_id: str) -> None:
+            self.ctx.changed(CASE_CHANGED)
+            self.case_detail = open_case_detail(self.ctx, case_id, self)
+
+        label = tr("{name} さんの世帯", name=self.head_name) if self.head_name else ""
+        self.case_dialog = OpenCaseDialog(self.ctx, staff, agencies, self, household_id=self.household_id,
+                                          household_label=label)
+        self.case_dialog.saved.connect(opened)
+        self.case_dialog.open()
 
     def new_contact(self) -> None:
         self.ctx.navigator.new_contact(self, self.household_id, self.head_name)  # saving reloads (keep_fresh)

@@ -213,3 +213,77 @@ def test_the_household_timeline_shows_the_case_and_opens_it(qtbot, ctx, page, vi
     timeline.case_detail.done(0)
     timeline.done(0)
     detail.done(0)
+
+
+def test_from_a_household_timeline_a_case_is_opened_then_reopened_there(qtbot, ctx, page, village):
+    from shakyo_desk.ui.timeline import TimelineDialog
+
+    timeline = TimelineDialog(ctx, village["households"]["tanaka"], "田中 正")
+    qtbot.addWidget(timeline)
+    assert timeline.case_button.isVisibleTo(timeline)
+    qtbot.mouseClick(timeline.case_button, Qt.MouseButton.LeftButton)
+    opening = timeline.case_dialog
+    assert isinstance(opening, OpenCaseDialog) and opening.search is None  # the household is given
+    qtbot.mouseClick(opening.ok_button, Qt.MouseButton.LeftButton)
+    assert opening.result() == QDialog.DialogCode.Accepted, opening.errors.text()
+    [case] = case_views.list_cases(ctx.store, household_id=village["households"]["tanaka"])
+    assert timeline.case_detail.case_id == case.id
+    timeline.case_detail.done(0)
+    assert "支援ケースを開始（受付）" in timeline.view.toPlainText()  # the timeline reloaded
+    # the second time, the open case itself
+    timeline.case_dialog = None
+    qtbot.mouseClick(timeline.case_button, Qt.MouseButton.LeftButton)
+    assert timeline.case_dialog is None and timeline.case_detail.case_id == case.id
+    timeline.case_detail.done(0)
+    timeline.done(0)
+
+
+def test_assign_policy_missing_resource_and_a_new_plan_version(qtbot, ctx, page, village):
+    from shakyo_desk.store.services import accounts
+    from shakyo_desk.store.keyfile import FAST_KDF
+    from shakyo_desk.ui.case_dialogs import AssignDialog, MissingResourceDialog, PolicyDialog
+
+    today = clock.today()
+    staff = accounts.add_account(ctx.store, "sato", "佐藤 美咲", "staff", "correct horse 2", kdf=FAST_KDF)
+    case_id = cases.open_case(ctx.store, village["households"]["yamada"])
+    goal = case_plans.add_goal(ctx.store, case_id, "灯油を切らさない", today + timedelta(days=10))
+    case_plans.record_monitoring(ctx.store, case_id, goal, today, "achieved")
+    case_plans.add_goal(ctx.store, case_id, "週1回外出できる", today + timedelta(days=20))
+    page.refresh()
+    detail = page.open_case(case_id)
+
+    assign = detail.assign()
+    assert isinstance(assign, AssignDialog)
+    assign.assignee.setCurrentIndex(assign.assignee.findData(staff))
+    assign.agency.setCurrentIndex(assign.agency.findText("山里村地域包括支援センター"))
+    qtbot.mouseClick(assign.ok_button, Qt.MouseButton.LeftButton)
+    assert assign.result() == QDialog.DialogCode.Accepted, assign.errors.text()
+    assert "担当：佐藤 美咲" in detail.summary.text() and "主担当機関：山里村地域包括支援センター" in detail.summary.text()
+
+    policy = detail.edit_policy()
+    assert isinstance(policy, PolicyDialog) and not policy.revise
+    type_text(qtbot, policy.policy, "近所の支え手と見守る")
+    qtbot.mouseClick(policy.ok_button, Qt.MouseButton.LeftButton)
+    assert "支援方針：近所の支え手と見守る" in detail.policy.text()
+
+    missing = detail.add_missing()
+    assert isinstance(missing, MissingResourceDialog)
+    qtbot.mouseClick(missing.ok_button, Qt.MouseButton.LeftButton)  # empty: refused, stays open
+    assert missing.isVisible() and missing.errors.text()
+    type_text(qtbot, missing.text, "冬の除雪を頼める人がいない")
+    qtbot.mouseClick(missing.ok_button, Qt.MouseButton.LeftButton)
+    assert "冬の除雪を頼める人がいない" in detail.missing.text()
+
+    revise = detail.revise()
+    assert revise.revise and "第2版" in revise.ok_button.text() + "".join(
+        w.text() for w in revise.findChildren(type(detail.heading)))
+    qtbot.mouseClick(revise.ok_button, Qt.MouseButton.LeftButton)
+    assert revise.result() == QDialog.DialogCode.Accepted, revise.errors.text()
+    # the current plan (version 2) carries only the goal not achieved; version 1 is still readable
+    assert detail.version.count() == 2 and detail.version.currentData() == 2
+    assert [detail.goals.item(r, 1).text() for r in range(detail.goals.rowCount())] == ["週1回外出できる"]
+    detail.version.setCurrentIndex(1)
+    assert detail.version.currentData() == 1 and detail.goals.rowCount() == 2
+    assert "以前の版" in detail.policy.text()
+    assert not detail.monitor_button.isHidden()
+    detail.done(0)
