@@ -113,3 +113,11 @@ def test_rendering_needs_no_store():
                             "", "", ("当日お知らせします。",), ("会議の資料は「取扱注意」です。",))
     text, pages = flat(notice_pdf_bytes(content))
     assert pages == 1 and "令和8年2月1日（日）" in text and "令和8年1月15日" in text
+
+
+def test_a_meeting_on_a_topic_without_households():
+    from shakyo_desk.reports.meeting_notice import _agenda
+
+    detail = SimpleNamespace(cases=(), topic="冬の買い物の足（移動販売の誘致）", agenda="")
+    assert _agenda(detail, []) == ("地域資源の検討：冬の買い物の足（移動販売の誘致）",)
+    assert _agenda(SimpleNamespace(cases=(), topic="", agenda=""), []) == ("当日お知らせします。",)
