@@ -105,10 +105,20 @@ def _people_pool(plan: Plan, rng: random.Random) -> dict[str, list[str]]:
     return pool
 
 
-def _question(rng: random.Random, plan: Plan, hi: int, concerns: dict[int, list[str]]) -> str:
+def _question(rng: random.Random, plan: Plan, hi: int, concerns: dict[int, list[str]], meeting_type: str) -> str:
+    """A 支援会議 asks what a 支援会議 exists for (sharing what is known of a household that has not
+    agreed, whom to involve, how to approach); the other meetings coordinate services."""
+    pool = N.SUPPORT_MEETING_QUESTIONS if meeting_type == "support" else N.SERVICE_COORDINATION_QUESTIONS
     h = plan.households[hi]
-    keys = [k for k in N.CONFERENCE_QUESTIONS if k in h.flags or k in concerns.get(hi, ())]
-    return rng.choice(N.CONFERENCE_QUESTIONS[rng.choice(keys)] if keys else N.CONFERENCE_QUESTIONS["other"])
+    keys = [k for k in pool if k in h.flags or k in concerns.get(hi, ())]
+    return rng.choice(pool[rng.choice(keys)] if keys else pool["other"])
+
+
+def declined_households(plan: Plan) -> set[int]:
+    """Households whose person said no to help (a sheet noting no wish for it, a referral declined):
+    a 重層的支援会議 needs the person's consent, so their cases go to a 支援会議 instead."""
+    declined = {s.household for s in plan.sheets if s.household is not None and s.wish == "希望なし"}
+    return declined | {r.household for r in plan.referrals if r.household is not None and r.outcome == "本人が辞退"}
 
 
 def _members(plan: Plan, rng: random.Random, meeting_type: str, held_on: date, cases: list[int],
@@ -142,8 +152,11 @@ def _district(plan: Plan, key: str) -> str:
     return next(d.name for d in plan.districts if d.key == key)
 
 
-def _outcome(plan: Plan, rng: random.Random, case: CasePlan, members: list[MemberPlan]) -> None:
-    case.support_policy = rng.choice(N.SUPPORT_POLICIES)
+def _outcome(plan: Plan, rng: random.Random, case: CasePlan, members: list[MemberPlan], meeting_type: str) -> None:
+    policies = N.SUPPORT_POLICIES
+    if meeting_type == "multi-agency":  # the person agreed: no 「無理に支援を勧めない」
+        policies = [p for p in policies if p != N.RELUCTANT_POLICY]
+    case.support_policy = rng.choice(policies)
     organisations = [m.organisation for m in members]
     roles = []
     for keyword, role in rng.sample(N.ROLE_TEMPLATES, rng.randint(1, 3)):
@@ -182,6 +195,10 @@ def _consents(plan: Plan, rng: random.Random, conferences: list[ConferencePlan])
     covered: dict[PersonRef, date] = {}
     withheld: set[PersonRef] = set()  # the consent gate's example: never asked, at any meeting
     multi = [c for c in sorted(conferences, key=lambda c: c.held_on) if c.meeting_type == "multi-agency"]
+    last_multi: dict[int, date] = {}
+    for conference in multi:
+        for case in conference.cases:
+            last_multi[case.household] = conference.held_on
     for conference in multi:
         agencies = sorted({m.organisation for m in conference.members if "民生委員" not in m.organisation})
         gap = conference.consent_gap
@@ -206,8 +223,10 @@ def _consents(plan: Plan, rng: random.Random, conferences: list[ConferencePlan])
                 consent = ConsentPlan(ref, given, types, agencies if rng.random() < 0.5 else [],
                                       "書面" if rng.random() < 0.85 else "口頭", by)
                 if rng.random() < 0.05 and given + timedelta(days=30) < plan.today:
-                    consent.withdrawn_on = min(plan.today, given + timedelta(days=rng.randint(30, 400)))
-                    consent.note = "本人から撤回の申し出があった。"
+                    withdrawn = min(plan.today, given + timedelta(days=rng.randint(30, 400)))
+                    if withdrawn > last_multi[case.household]:  # never before a meeting that discussed them
+                        consent.withdrawn_on = withdrawn
+                        consent.note = "本人から撤回の申し出があった。"
                 result.append(consent)
                 if consent.withdrawn_on is None and given <= conference.held_on:
                     covered[ref] = given
@@ -232,6 +251,7 @@ def plan_conferences(plan: Plan, rng: random.Random) -> None:
         w += 4.0 * bool({"8050", "ひとり親", "身寄りなし"} & set(h.flags)) + 2.0 * (h.watch_level == "高")
         weights.append(w)
     indices = list(range(len(plan.households)))
+    declined = declined_households(plan)
     municipality = plan.municipality
     council = plan.council_name.replace("（デモ）", "")
     conferences: list[ConferencePlan] = []
@@ -251,16 +271,18 @@ def plan_conferences(plan: Plan, rng: random.Random) -> None:
         count = {"support": (1, 4), "multi-agency": (1, 3), "case-review": (1, 5), "community-care": (0, 2)}[meeting_type]
         # The consent gap is shown on households no earlier 重層的支援会議 asked for consent.
         candidates = indices
+        if meeting_type == "multi-agency":  # only households whose person agreed to be helped
+            candidates = [i for i in indices if i not in declined] or indices
         if n == upcoming:
             asked = {k.household for c in conferences if c.meeting_type == "multi-agency" for k in c.cases}
-            candidates = [i for i in indices if i not in asked] or indices
+            candidates = [i for i in candidates if i not in asked] or candidates
         cases = []
         for _ in range(rng.randint(*count)):
             hi = rng.choices(candidates, weights=[weights[i] for i in candidates])[0]
             if hi not in cases:
                 cases.append(hi)
         if not cases and meeting_type != "community-care":
-            cases = [rng.choices(indices, weights=weights)[0]]
+            cases = [rng.choices(candidates, weights=[weights[i] for i in candidates])[0]]
         while n == upcoming + 1 and len(cases) < 2:  # the next 支援会議 shows a handout of several cases
             hi = rng.choices(indices, weights=weights)[0]
             if hi not in cases:
@@ -277,12 +299,12 @@ def plan_conferences(plan: Plan, rng: random.Random) -> None:
             {"support": f"{municipality}役場 住民福祉課", "multi-agency": council, "case-review": council,
              "community-care": f"{municipality}地域包括支援センター"}[meeting_type],
             rng.choice(N.CONFERENCE_AGENDAS[meeting_type]), rng.choice(coordinators),
-            [], [CasePlan(hi, _question(rng, plan, hi, concerns)) for hi in cases], consent_gap=n == upcoming)
+            [], [CasePlan(hi, _question(rng, plan, hi, concerns, meeting_type)) for hi in cases], consent_gap=n == upcoming)
         conference.members = _members(plan, rng, meeting_type, held_on, cases, pool)
         if held_on <= today:
             conference.minutes = rng.choice(N.CONFERENCE_MINUTES)
             for case in conference.cases:
-                _outcome(plan, rng, case, conference.members)
+                _outcome(plan, rng, case, conference.members, meeting_type)
                 if rng.random() < 0.8:
                     case.next_review = held_on + timedelta(days=rng.choice([30, 60, 90, 120, 180]))
         if meeting_type == "support" and rng.random() < 0.05:

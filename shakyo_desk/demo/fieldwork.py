@@ -219,7 +219,36 @@ def plan_places(plan: Plan, rng: random.Random) -> None:
 _METHODS = [("訪問", 50), ("電話", 27), ("同行", 10), ("立ち寄り", 5), ("来所", 8)]
 
 
-def _note_for(rng: random.Random, method: str, on: date) -> tuple[str, list[str], str]:
+def concern_fits(concern: str, h: HouseholdPlan) -> bool:
+    """Whether a concern can be about this household, by its members' ages: no 子育て without a
+    child, no 介護 or 認知症 without an older or disabled member, no 8050 without an ageing
+    parent and an adult child."""
+    ages = [p.age for p in h.members]
+    if concern == "子育て":
+        return any(a < 18 for a in ages)
+    if concern == "8050":
+        return "8050" in h.flags or (max(ages) >= 70 and any(p.relation == "子" and 40 <= p.age <= 65
+                                                            for p in h.members))
+    if concern == "ひきこもり":
+        return any(15 <= a <= 64 for a in ages)
+    if concern == "就労":
+        return any(18 <= a <= 64 for a in ages)
+    if concern in ("介護", "認知症"):
+        return max(ages) >= 65 or any({"要介護", "障がい"} & set(p.flags) for p in h.members)
+    return True
+
+
+def fitting(concerns, h: HouseholdPlan | None) -> bool:
+    return h is None or all(concern_fits(c, h) for c in concerns)
+
+
+def _refit(plan: Plan, *key) -> random.Random:
+    """The stream that replaces what does not fit a household: its own, keyed by the record, so
+    that the records which fitted anyway stay as they were."""
+    return random.Random(f"{plan.profile.name}:{plan.seed}:fit:" + ":".join(map(str, key)))
+
+
+def _note_for(rng: random.Random, method: str, on: date, h: HouseholdPlan | None = None) -> tuple[str, list[str], str]:
     if method == "電話":
         pool = N.PHONE_NOTES
     elif method == "来所":
@@ -228,6 +257,8 @@ def _note_for(rng: random.Random, method: str, on: date) -> tuple[str, list[str]
         pool = N.DROP_IN_NOTES
     else:
         pool = N.VISIT_NOTES + N.SEASON_NOTES.get(on.month, []) * 3
+    if h is not None:  # a note about a child only where there is a child, …
+        pool = [n for n in pool if fitting(n[1], h)] or pool
     text, concerns, urgency = rng.choice(pool)
     # Most contacts find nothing new: notes with a concern come up less often.
     while concerns and rng.random() < 0.55:
@@ -245,6 +276,8 @@ def _household_contact(plan: Plan, rng: random.Random, hi: int, on: date, staff:
     text, concerns, urgency = _note_for(rng, method, on)
     if urgency == "緊急" and rng.random() < 0.6:  # keep 緊急 rare
         text, concerns, urgency = _note_for(rng, method, on)
+    if not fitting(concerns, h):  # a note about a child only where there is a child, …
+        text, concerns, urgency = _note_for(_refit(plan, hi, on), method, on, h)
     companions = []
     if method == "同行":
         companions = ["民生委員"] if rng.random() < 0.75 else [rng.choice(["地域包括支援センター", "保健師", "ケアマネジャー"])]
@@ -478,6 +511,9 @@ def plan_salons(plan: Plan, rng: random.Random) -> None:
             if came and rng.random() < 0.15:
                 text, concerns = rng.choice(N.REMARKS)
                 who = rng.choice(came) if rng.random() < 0.8 else None
+                if who and not fitting(concerns, plan.households[who[0]]):
+                    text, concerns = _refit(plan, salon.name, d, who).choice(
+                        [r for r in N.REMARKS if fitting(r[1], plan.households[who[0]])])
                 session.remarks.append(RemarkPlan(text, who, list(concerns)))
             salon.sessions.append(session)
     plan.salons = salons
@@ -587,12 +623,18 @@ def plan_sheets(plan: Plan, rng: random.Random) -> None:
         if h is not None:
             likely = (["8050", "ひきこもり"] if "8050" in h.flags else []) + (["孤立"] if "一人暮らし高齢者" in h.flags else []) \
                 + (["子育て"] if "ひとり親" in h.flags else []) + (["介護"] if h.watch_level in ("中", "高") else [])
+            likely = [c for c in likely if concern_fits(c, h)]
             if likely and rng.random() < 0.6:
                 concerns = [rng.choice(likely)]
         while len(concerns) < 3 and rng.random() < 0.4:
             extra = rng.choice(list(N.SHEET_SITUATIONS))
             if extra not in concerns:
                 concerns.append(extra)
+        if not fitting(concerns, h):  # 子育て only where there is a child, …
+            refit = _refit(plan, "sheet", len(sheets))
+            for k, concern in enumerate(concerns):
+                if not concern_fits(concern, h):
+                    concerns[k] = refit.choice([c for c in N.SHEET_SITUATIONS if concern_fits(c, h) and c not in concerns])
         district = h.district if h else rng.choice(_leaves(plan)).key
         hint = "" if h else rng.choice(N.SHEET_HINTS).format(d=_district_name(plan, district))
         urgency = rng.choices(["緊急", "早め", "見守り"], weights=[6, 34, 60])[0]
