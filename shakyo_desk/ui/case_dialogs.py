@@ -27,7 +27,7 @@ from shakyo_desk.store.services.case_views import CaseDetail, Goal, StaffChoice
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel, confirm, fit_to_screen, scrolling
-from shakyo_desk.ui.field_widgets import HouseholdSearch, RadioRow
+from shakyo_desk.ui.field_widgets import HouseholdPickDialog, RadioRow, household_label
 from shakyo_desk.ui.widgets import Column, fill_table, make_table
 
 # How far a goal got, as the screen says it (codes of vocab.MONITORING_PROGRESS).
@@ -161,7 +161,7 @@ class CaseFormDialog(QDialog):
 class OpenCaseDialog(CaseFormDialog):
     """ケースを開く: for a household chosen here (or given), optionally from 把握シート."""
 
-    SIZE = QSize(640, 560)
+    SIZE = QSize(640, 360)
     KEY = "case_open"
 
     def __init__(self, ctx: AppContext, staff: list[StaffChoice], agencies, parent: QWidget | None = None, *,
@@ -172,16 +172,22 @@ class OpenCaseDialog(CaseFormDialog):
         super().__init__(ctx, tr("支援ケースを開く"), tr("ケースを開く"), parent, intro=intro, today=today)
         self.household_id = household_id
         self.sheet_ids = tuple(sheet_ids)
-        self.search: HouseholdSearch | None = None
+        self.household_text = QLabel(household_label or tr("（選んだ世帯）") if household_id
+                                     else tr("（まだ選んでいません）"))
+        self.household_text.setStyleSheet("font-weight: bold;")
+        self.household_text.setWordWrap(True)
+        self.pick_button: QPushButton | None = None
+        self.picker: HouseholdPickDialog | None = None
         if household_id:
-            label = QLabel(household_label or tr("（選んだ世帯）"))
-            label.setStyleSheet("font-weight: bold;")
-            self.form.addRow(tr("世帯"), label)
+            self.form.addRow(tr("世帯"), self.household_text)
         else:
-            self.search = HouseholdSearch(ctx)
-            self.search.setMinimumHeight(200)
-            self.search.chosen.connect(lambda _row: self.assignee.setFocus())  # Enter: on to the 担当
-            self.form.addRow(tr("世帯＊"), self.search)
+            self.pick_button = QPushButton(tr("世帯を選ぶ(&F)…"))
+            self.pick_button.setAutoDefault(False)
+            self.pick_button.clicked.connect(self.pick_household)
+            row = QHBoxLayout()
+            row.addWidget(self.household_text, 1)
+            row.addWidget(self.pick_button)
+            self.form.addRow(tr("世帯＊"), row)
         self.assignee = QComboBox()
         fill_staff_combo(self.assignee, staff, assignee_id or ctx.store.actor.staff_id, empty=tr("（まだ決めない）"))
         self.agency = QComboBox()
@@ -193,16 +199,26 @@ class OpenCaseDialog(CaseFormDialog):
         self.assignee.setAccessibleName(tr("担当"))
         self.agency.setAccessibleName(tr("主担当機関"))
         self.finish_layout()
-        if self.search is not None:
-            self.search.run_search()
+        if self.pick_button is not None:
+            self.pick_button.setFocus()
+
+    def pick_household(self) -> None:
+        """The shared household picker (search by name, kana or address; Enter chooses)."""
+        self.picker = HouseholdPickDialog(self.ctx, self, title=tr("支援ケースを開く世帯を選ぶ"))
+        if self.picker.exec() != QDialog.DialogCode.Accepted or self.picker.choice is None:
+            return
+        self.set_household(self.picker.choice.id, household_label(self.picker.choice))
+        self.assignee.setFocus()
+
+    def set_household(self, household_id: str, label: str) -> None:
+        self.household_id = household_id
+        self.household_text.setText(label)
+        self.errors.clear_error()
 
     def work(self):
         household_id = self.household_id
         if household_id is None:
-            row = self.search.current() if self.search else None
-            if row is None:
-                raise InvalidInput(tr("一覧から世帯を選んでください（名前やフリガナで探せます）。"))
-            household_id = row.id
+            raise InvalidInput(tr("「世帯を選ぶ」で、ケースを開く世帯を選んでください（名前やフリガナで探せます）。"))
         opened_on = self.opened_on.checked_date(tr("受付日"))
         store, today = self.ctx.store, self.today
         assignee, agency, sheets = self.assignee.currentData(), self.agency.currentData(), list(self.sheet_ids)
@@ -312,6 +328,7 @@ class GoalDialog(CaseFormDialog):
         self.what = QLineEdit()
         self.what.setPlaceholderText(tr("何をするか（例：介護保険の申請を手伝う）"))
         self.due_on = DateField(None, optional=True, placeholder=tr("期限（任意）"))
+        self.due_on.setAccessibleName(tr("役割の期限"))
         self.add_action_button = QPushButton(tr("役割を加える(&R)"))
         self.add_action_button.setAutoDefault(False)
         self.add_action_button.clicked.connect(self.add_action)

@@ -14,6 +14,7 @@ from shakyo_desk.ui.case_detail import CaseDetailDialog
 from shakyo_desk.ui.case_dialogs import (
     AssessmentDialog, CloseDialog, GoalDialog, MonitoringDialog, OpenCaseDialog, ReopenDialog,
 )
+from shakyo_desk.ui.field_widgets import HouseholdPickDialog
 from shakyo_desk.ui.pages.cases import CasesPage
 from shakyo_desk.ui.style import ERROR_COLOUR
 from tests.ui.helpers import type_text
@@ -31,21 +32,30 @@ def page(qtbot, ctx, village):
     return page
 
 
-def open_yamada(qtbot, page) -> CaseDetailDialog:
+def open_yamada(qtbot, page, monkeypatch) -> CaseDetailDialog:
     dialog = page.new_case()
     assert isinstance(dialog, OpenCaseDialog)
-    type_text(qtbot, dialog.search.search, "山田")
-    dialog.search.run_search()
-    dialog.search.results.setCurrentRow(0)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # no household yet: said, nothing opened
+    assert "世帯を選ぶ" in dialog.errors.text() and dialog.result() != QDialog.DialogCode.Accepted
+
+    def choose(picker):  # the shared picker: type part of the name, Enter on the first match
+        type_text(qtbot, picker.picker.search, "山田")
+        picker.picker.run_search()
+        qtbot.keyClick(picker.picker.search, Qt.Key.Key_Return)
+        return picker.result()
+
+    monkeypatch.setattr(HouseholdPickDialog, "exec", choose)
+    qtbot.mouseClick(dialog.pick_button, Qt.MouseButton.LeftButton)
+    assert dialog.household_text.text().startswith("山田 花子")
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == QDialog.DialogCode.Accepted, dialog.errors.text()
     return page.detail
 
 
-def test_a_case_from_opening_to_closure_and_reopening(qtbot, ctx, page, village):
+def test_a_case_from_opening_to_closure_and_reopening(qtbot, ctx, page, village, monkeypatch):
     today = clock.today()
     assert page.stack.currentWidget() is page.empty and "まだありません" in page.empty.text()
-    detail = open_yamada(qtbot, page)
+    detail = open_yamada(qtbot, page, monkeypatch)
     assert isinstance(detail, CaseDetailDialog)
     assert detail.heading.text() == "山田 花子 さんの世帯の支援ケース"
     assert "受付" in detail.status_label.text()
@@ -223,7 +233,7 @@ def test_from_a_household_timeline_a_case_is_opened_then_reopened_there(qtbot, c
     assert timeline.case_button.isVisibleTo(timeline)
     qtbot.mouseClick(timeline.case_button, Qt.MouseButton.LeftButton)
     opening = timeline.case_dialog
-    assert isinstance(opening, OpenCaseDialog) and opening.search is None  # the household is given
+    assert isinstance(opening, OpenCaseDialog) and opening.pick_button is None  # the household is given
     qtbot.mouseClick(opening.ok_button, Qt.MouseButton.LeftButton)
     assert opening.result() == QDialog.DialogCode.Accepted, opening.errors.text()
     [case] = case_views.list_cases(ctx.store, household_id=village["households"]["tanaka"])
