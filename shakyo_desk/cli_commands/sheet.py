@@ -1,7 +1,8 @@
-"""`sheet add`: file a 困っている家庭把握シート (any account, reporters included); `sheet assign`: hand it on."""
+"""`sheet add`: file a 困っている家庭把握シート (any account, reporters included); `sheet assign`: hand it on;
+`sheet status`: move it along the workflow (受付 → 確認中 → 対応中 / つないだ / 見守り → 終結)."""
 
 from shakyo_desk.cli_commands._base import Context, add_store_options
-from shakyo_desk.domain.vocab import SHEET_SETTINGS, URGENCIES, WISH_FOR_HELP
+from shakyo_desk.domain.vocab import SHEET_SETTINGS, SHEET_STATUSES, URGENCIES, WISH_FOR_HELP
 
 
 def register(subparsers) -> None:
@@ -35,6 +36,17 @@ def register(subparsers) -> None:
     add_store_options(p)
     p.set_defaults(handler=run_assign)
 
+    p = sub.add_parser("status", help="把握シートの状況を進めます",
+                       description="把握シートの状況を変えます（変更は日付と変えた人とともに記録されます）。"
+                                   "「つないだ」ときは --agency につないだ先の関係機関を指定します。")
+    p.add_argument("id", metavar="SHEET_ID", help="把握シートのID")
+    p.add_argument("--to", metavar="STATUS", required=True, help=f"新しい状況（{'、'.join(SHEET_STATUSES)}）")
+    p.add_argument("--agency", metavar="NAME", default=None, help="つないだ先の関係機関（関係機関の一覧にある名前）")
+    p.add_argument("--note", metavar="TEXT", default="", help="メモ")
+    p.add_argument("--date", metavar="YYYY-MM-DD", default=None, help="変更日（省略時は今日）")
+    add_store_options(p)
+    p.set_defaults(handler=run_status)
+
 
 def run_assign(ctx: Context) -> int:
     from shakyo_desk.store.services.cases import staff_by_login
@@ -43,6 +55,22 @@ def run_assign(ctx: Context) -> int:
     with ctx.open_store() as store:
         assign_sheet(store, ctx.args.id, staff_by_login(store, ctx.args.to))
     ctx.emit({"id": ctx.args.id, "assignee": ctx.args.to}, f"把握シートの担当を「{ctx.args.to}」にしました。")
+    return 0
+
+
+def run_status(ctx: Context) -> int:
+    from shakyo_desk.domain.errors import InvalidInput
+    from shakyo_desk.store.services.cases import agency_by_name
+    from shakyo_desk.store.services.sheets import change_status
+
+    args = ctx.args
+    status = (args.to or "").strip()
+    if status not in SHEET_STATUSES:
+        raise InvalidInput(f"状況「{status}」はありません。--to には{'・'.join(SHEET_STATUSES)}のどれかを指定してください。")
+    with ctx.open_store() as store:
+        agency_id = agency_by_name(store, args.agency) if args.agency else None
+        change_status(store, args.id, status, changed_on=args.date, agency_id=agency_id, note=args.note)
+    ctx.emit({"id": args.id, "status": status}, f"把握シートの状況を「{status}」にしました。")
     return 0
 
 
