@@ -11,6 +11,11 @@ header and footer; a page draws the two forms and its page number. Twelve copies
 layout, and a file holds the body once however many copies it carries. One file per copy reuses
 the same layout (``_share_fonts``).
 
+Copies may differ (issue 18: a member's copy holds only the cases they sit for and may see):
+``contents_by_copy`` gives a copy number its own content. Copies with the same content (the same
+object) form a group; every group's body is laid out once, all in one layout pass (one font
+encoding), and each file holds the bodies of the groups it carries once.
+
 No Qt, no database: the caller passes ``HandoutContent`` that is already minimised; this
 module prints exactly what it is given.
 """
@@ -18,7 +23,7 @@ module prints exactly what it is given.
 import errno
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from copy import copy as shallow_copy
 from dataclasses import dataclass
@@ -35,7 +40,7 @@ from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    CondPageBreak, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
+    CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
 )
 
 from shakyo_desk.domain import safe_file
@@ -499,17 +504,51 @@ class _Layout:
     content: HandoutContent
     regular: str
     bold: str
+    group: int = 0  # which of the contents laid out together (names its forms in a file)
+
+
+class _GroupStart(Flowable):
+    """Zero-size mark at the start of a group's body: notes the page it begins on."""
+
+    def __init__(self, starts: list[int]):
+        super().__init__()
+        self.starts = starts
+        self.width = self.height = 0
+
+    def wrap(self, available_width, available_height):
+        return 0, 0
+
+    def draw(self):
+        self.starts.append(len(self.canv.body_pages))
 
 
 def _layout(content: HandoutContent) -> _Layout:
+    return _layouts([content])[0]
+
+
+def _layouts(contents: Sequence[HandoutContent]) -> list[_Layout]:
+    """Every content's body, laid out in one pass (one document: one encoding of the fonts),
+    each starting on a page of its own."""
     regular, bold = register_fonts()
     doc = SimpleDocTemplate(
         io.BytesIO(), pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM, initialFontName=regular, initialFontSize=BODY_PT,
     )
-    doc.build(build_story(content, _styles(regular, bold)), canvasmaker=_LayoutCanvas)
+    st = _styles(regular, bold)
+    starts: list[int] = []
+    story: list = []
+    for number, content in enumerate(contents):
+        if number:
+            story.append(PageBreak())
+        story += [_GroupStart(starts), *build_story(content, st)]
+    doc.build(story, canvasmaker=_LayoutCanvas)
     canvas = doc.canv
-    return _Layout(canvas, canvas.body_pages, content, regular, bold)
+    pages = canvas.body_pages
+    if len(starts) != len(contents):
+        raise RuntimeError("a handout group's first page was not found")
+    ends = starts[1:] + [len(pages)]
+    return [_Layout(canvas, pages[start:end], content, regular, bold, group)
+            for group, (content, start, end) in enumerate(zip(contents, starts, ends))]
 
 
 def _share_fonts(source: Canvas, target: Canvas) -> None:
@@ -528,37 +567,46 @@ def _share_fonts(source: Canvas, target: Canvas) -> None:
         dst.delayedFonts.append(font)
 
 
-def _emit(layout: _Layout, copies: list[tuple[Copy, int]]) -> bytes:
+def _emit(layout: _Layout | None, copies: list[tuple[Copy, int]],
+          layouts: Sequence[_Layout] | None = None) -> bytes:
     """One PDF holding the given copies: each body page once as a form, drawn by every copy's
-    page under its own header and footer."""
-    content = layout.content
+    page under its own header and footer. ``layouts`` (one per copy, from one ``_layouts``
+    pass) when copies differ; otherwise every copy draws ``layout``."""
+    per_copy = list(layouts) if layouts is not None else [layout] * len(copies)
+    first = per_copy[0]
+    content = first.content
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, initialFontName=layout.regular, initialFontSize=BODY_PT)
+    canvas = Canvas(buffer, pagesize=A4, initialFontName=first.regular, initialFontSize=BODY_PT)
     canvas.setTitle(f"{content.title or content.meeting_type} 会議資料")
     canvas.setAuthor(content.council_name)
     canvas.setSubject(CONFIDENTIAL)
     canvas.setCreator("社協デスク")
-    _share_fonts(layout.canvas, canvas)
-    names = []
-    for number, operations in enumerate(layout.pages, start=1):
-        form = pdfdoc.PDFFormXObject(lowerx=0, lowery=0, upperx=PAGE_W, uppery=PAGE_H)
-        # zlib alone: reportlab's default adds ASCII85, slow in pure Python and a quarter bigger
-        form.Contents = pdfdoc.PDFStream(content=pdfdoc.pdfdocEnc("\n".join(operations)),
-                                         filters=[pdfdoc.PDFZCompress])
-        names.append(f"HandoutBody{number}")
-        canvas._doc.addForm(names[-1], form)
+    _share_fonts(first.canvas, canvas)
+    forms: dict[int, list[str]] = {}
+    for one in per_copy:
+        if one.group in forms:
+            continue
+        names = forms[one.group] = []
+        for number, operations in enumerate(one.pages, start=1):
+            form = pdfdoc.PDFFormXObject(lowerx=0, lowery=0, upperx=PAGE_W, uppery=PAGE_H)
+            # zlib alone: reportlab's default adds ASCII85, slow in pure Python and a quarter bigger
+            form.Contents = pdfdoc.PDFStream(content=pdfdoc.pdfdocEnc("\n".join(operations)),
+                                             filters=[pdfdoc.PDFZCompress])
+            names.append(f"HandoutBody{one.group}x{number}" if one.group else f"HandoutBody{number}")
+            canvas._doc.addForm(names[-1], form)
     heading = f"{content.title or content.meeting_type}　{meeting_date_text(content)}"
-    total = len(names)
-    for copy, copies_total in copies:
+    for (copy, copies_total), one in zip(copies, per_copy):
+        names = forms[one.group]
+        total = len(names)
         marks = f"HandoutMarks{copy.copy_number}"
         canvas.beginForm(marks)
-        _copy_marks(canvas, copy_label(copy, copies_total), total, regular=layout.regular, bold=layout.bold,
+        _copy_marks(canvas, copy_label(copy, copies_total), total, regular=one.regular, bold=one.bold,
                     heading=heading, council_name=content.council_name)
         canvas.endForm()
         for number, name in enumerate(names, start=1):
             canvas.doForm(name)
             canvas.doForm(marks)
-            _page_number(canvas, number, total, layout.bold)
+            _page_number(canvas, number, total, one.bold)
             canvas.showPage()
     canvas.save()
     return buffer.getvalue()
@@ -566,18 +614,37 @@ def _emit(layout: _Layout, copies: list[tuple[Copy, int]]) -> bytes:
 
 # ---- the document --------------------------------------------------------------------------------
 
-def handout_pdf_bytes(content: HandoutContent, copies: Sequence[Copy]) -> bytes:
-    """All the given copies, one after the other, as one PDF (also what a preview shows)."""
+def _copy_layouts(content: HandoutContent, numbered: list[tuple[Copy, int]],
+                  contents_by_copy: Mapping[int, HandoutContent] | None) -> list[_Layout]:
+    """The layout each copy draws: copies given the same content object share one group."""
+    chosen = [(contents_by_copy or {}).get(copy.copy_number, content) for copy, _ in numbered]
+    groups: dict[int, int] = {}
+    distinct: list[HandoutContent] = []
+    for one in chosen:
+        if id(one) not in groups:
+            groups[id(one)] = len(distinct)
+            distinct.append(one)
+    laid = _layouts(distinct)
+    return [laid[groups[id(one)]] for one in chosen]
+
+
+def handout_pdf_bytes(content: HandoutContent, copies: Sequence[Copy], *,
+                      contents_by_copy: Mapping[int, HandoutContent] | None = None) -> bytes:
+    """All the given copies, one after the other, as one PDF (also what a preview shows).
+    ``contents_by_copy``: a copy number's own content (its cases), when copies differ."""
     numbered = _copies_with_totals(copies)
-    return _emit(_layout(content), numbered)
+    if not contents_by_copy:
+        return _emit(_layout(content), numbered)
+    return _emit(None, numbered, _copy_layouts(content, numbered, contents_by_copy))
 
 
 def render_handout(content: HandoutContent, copies: Sequence[Copy], out: str | Path | BinaryIO, *,
-                   before_rename: Callable[[], None] | None = None) -> Path | None:
+                   before_rename: Callable[[], None] | None = None,
+                   contents_by_copy: Mapping[int, HandoutContent] | None = None) -> Path | None:
     """All copies in one PDF, written to ``out`` (a file path, replaced atomically, or an open
     binary stream). Returns the path when given one. ``before_rename`` runs once the file is
     complete under its temporary name (registering the copies): if it raises, nothing is left."""
-    data = handout_pdf_bytes(content, copies)
+    data = handout_pdf_bytes(content, copies, contents_by_copy=contents_by_copy)
     if hasattr(out, "write"):
         if before_rename:
             before_rename()
@@ -590,7 +657,8 @@ def render_handout(content: HandoutContent, copies: Sequence[Copy], out: str | P
 
 def render_copies_separately(content: HandoutContent, copies: Sequence[Copy], folder: str | Path,
                              name: Callable[[HandoutContent, Copy], str] = copy_file_name, *,
-                             before_rename: Callable[[], None] | None = None) -> list[Path]:
+                             before_rename: Callable[[], None] | None = None,
+                             contents_by_copy: Mapping[int, HandoutContent] | None = None) -> list[Path]:
     """One PDF per copy in ``folder`` (named by ``name``), laid out once. Every file is written
     under a temporary name first and renamed only when all are complete; on an error the
     temporary files are removed, so no half-written PDF is left behind."""
@@ -600,8 +668,12 @@ def render_copies_separately(content: HandoutContent, copies: Sequence[Copy], fo
     paths = [folder / name(content, copy) for copy, _ in numbered]
     if len({path.name for path in paths}) != len(paths):
         raise InvalidInput("配布先のファイル名が重複しています。配布番号を確かめてください。")
-    layout = _layout(content)
-    files = [(path, _emit(layout, [one])) for path, one in zip(paths, numbered)]
+    if contents_by_copy:
+        layouts = _copy_layouts(content, numbered, contents_by_copy)
+        files = [(path, _emit(None, [one], [laid])) for path, one, laid in zip(paths, numbered, layouts)]
+    else:
+        layout = _layout(content)
+        files = [(path, _emit(layout, [one])) for path, one in zip(paths, numbered)]
     _write_files(files, before_rename)
     return paths
 

@@ -7,11 +7,19 @@ tax note, contacts marked as learnt from tax records); no free-text notes of the
 its members; never the minutes. A conference may choose to show name, address, phone or birth
 date in full (``ConferenceDraft.disclosures``, saved by ``conferences.save_conference`` and
 audited as ``conference.disclosure``).
+
+Copies per member (issue 18): each member's copy holds only the cases they sit for
+(``conference_case_member``; a case naming no members has everyone) and, for a 重層的支援会議,
+that the 本人's consent covers their organisation for (``conferences.uncovered_seats``; the
+coordinator is told before printing through ``HandoutCheck.uncovered``). Members with the same
+cases share one layout; numbering and the register stay one copy per member. A meeting with a
+topic and no household (地域資源の検討) prints its topic in the agenda; a meeting held as an
+existing body (``body``) names it there too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +32,7 @@ from shakyo_desk.reports.handout_plan import case_work
 from shakyo_desk.reports.handout_content import CaseSection, Copy, HandoutContent, HouseholdRow, Member, Role, TimelineEntry
 from shakyo_desk.store.services import conferences, contacts, council, handout_register, households, sheets
 from shakyo_desk.store.services._common import log_view
-from shakyo_desk.store.services.conferences import ConferenceDetail, MemberInfo, MissingConsent
+from shakyo_desk.store.services.conferences import ConferenceDetail, MemberInfo, MissingConsent, UncoveredSeat
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
 
@@ -50,6 +58,9 @@ class HandoutCheck:
     missing_consent: list[MissingConsent]  # non-empty: the consent gate refuses
     unacknowledged: list[MemberInfo]  # members without a confidentiality acknowledgement: warn first
     problems: list[str]  # Japanese sentences for what else blocks (no members, no cases)
+    # A member whose organisation the 本人's consent does not name: their copy goes without the
+    # case (warned about before printing, like unacknowledged members; UncoveredSeat.text says it).
+    uncovered: list[UncoveredSeat] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -72,10 +83,11 @@ def check_handout(store: Store, conference_id: str, today: date | None = None) -
                         "会議の日付を確かめてください。会議資料は会議の前に作ります。")
     if not detail.members:
         problems.append("構成員が登録されていません。配布先になる構成員を追加してください。")
-    if not detail.cases:
+    if not detail.cases and not detail.topic:
         problems.append("検討するケースがありません。ケース（世帯）を追加してください。")
     return HandoutCheck(conferences.missing_consent(store, conference_id),
-                        conferences.unacknowledged_members(store, conference_id), problems)
+                        conferences.unacknowledged_members(store, conference_id), problems,
+                        conferences.uncovered_seats(store, conference_id))
 
 
 def _refuse_unless_ok(check: HandoutCheck) -> None:
@@ -94,14 +106,47 @@ def build_content(store: Store, conference_id: str) -> HandoutContent:
     return HandoutContent(
         council_name=settings.name, meeting_type=detail.type_label,
         legal_basis=detail.legal_basis_label if support else "",
-        title=detail.title or f"{detail.type_label}（{format_wareki(detail.held_on)}）",
+        title=detail.title or f"{detail.body or detail.type_label}（{format_wareki(detail.held_on)}）",
         held_on=detail.held_on, place=detail.place, convenor=detail.convenor,
-        agenda=tuple(line.strip() for line in detail.agenda.splitlines() if line.strip()),
+        agenda=_agenda(detail),
         members=tuple(Member(m.name, m.organisation) for m in detail.members),
         confidentiality_notice=settings.confidentiality_notice if support else None,
         cases=tuple(_case(store, detail, n, shown) for n, _ in enumerate(detail.cases, 1)),
         time_text="〜".join(t for t in (detail.start_time, detail.end_time) if t),
     )
+
+
+def _agenda(detail: ConferenceDetail) -> tuple[str, ...]:
+    lines = []
+    if detail.body:
+        lines.append(f"会議体：{detail.body}（{detail.type_label}として開催）")
+    if detail.topic:
+        lines.append(f"検討するテーマ：{' '.join(detail.topic.split())}")
+    return tuple(lines) + tuple(line.strip() for line in detail.agenda.splitlines() if line.strip())
+
+
+def member_cases(store: Store, detail: ConferenceDetail) -> dict[str, tuple[int, ...]]:
+    """The cases (indexes into ``detail.cases``) each member's copy holds: those they sit for,
+    less those the 本人's consent does not cover their organisation for."""
+    uncovered = {(u.member_id, u.case_id) for u in conferences.uncovered_seats(store, detail.id)}
+    return {m.id: tuple(i for i, c in enumerate(detail.cases) if c.seats(m.id) and (m.id, c.id) not in uncovered)
+            for m in detail.members}
+
+
+def _contents_by_copy(store: Store, detail: ConferenceDetail, content: HandoutContent,
+                      numbered: list[tuple[Copy, MemberInfo]]) -> dict[int, HandoutContent]:
+    """Each copy's content: the whole when a member sees every case, else the same content with
+    only their cases (one object per set of cases, so the PDF lays each set out once)."""
+    by_member = member_cases(store, detail)
+    every = tuple(range(len(detail.cases)))
+    variants: dict[tuple[int, ...], HandoutContent] = {every: content}
+    result = {}
+    for copy, member in numbered:
+        chosen = by_member.get(member.id, every)
+        if chosen not in variants:
+            variants[chosen] = replace(content, cases=tuple(content.cases[i] for i in chosen))
+        result[copy.copy_number] = variants[chosen]
+    return result
 
 
 def _case(store: Store, detail: ConferenceDetail, number: int, shown: set[str]) -> CaseSection:
@@ -203,6 +248,7 @@ def export_handout(store: Store, conference_id: str, out: Path, *, separate: boo
     content = build_content(store, conference_id)
     numbered = _copies(store, detail)
     copies = [c for c, _ in numbered]
+    by_copy = _contents_by_copy(store, detail, content, numbered)
     out = Path(out)
     names: list[str] = []
 
@@ -213,10 +259,11 @@ def export_handout(store: Store, conference_id: str, out: Path, *, separate: boo
 
     if separate:
         names += [handout_pdf.copy_file_name(content, c) for c in copies]
-        paths = handout_pdf.render_copies_separately(content, copies, out, before_rename=register)
+        paths = handout_pdf.render_copies_separately(content, copies, out, before_rename=register,
+                                                     contents_by_copy=by_copy)
     else:
         names.append(out.name)
-        paths = [handout_pdf.render_handout(content, copies, out, before_rename=register)]
+        paths = [handout_pdf.render_handout(content, copies, out, before_rename=register, contents_by_copy=by_copy)]
     return HandoutExport(paths, len(copies), copies[0].copy_number)
 
 
@@ -225,7 +272,9 @@ def print_handout(store: Store, conference_id: str) -> bytes:
     _refuse_unless_ok(check_handout(store, conference_id))
     detail = conferences.get_conference(store, conference_id, log=False)
     numbered = _copies(store, detail)
-    data = handout_pdf.handout_pdf_bytes(build_content(store, conference_id), [c for c, _ in numbered])
+    content = build_content(store, conference_id)
+    data = handout_pdf.handout_pdf_bytes(content, [c for c, _ in numbered],
+                                         contents_by_copy=_contents_by_copy(store, detail, content, numbered))
     handout_register.record_copies(store, conference_id, [(c.copy_number, c.recipient, m.id) for c, m in numbered],
                                    export_detail={"printed": True})
     return data

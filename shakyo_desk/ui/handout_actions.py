@@ -283,6 +283,9 @@ class HandoutPanel(QWidget):
         else:
             set_notice(self.state, "ok")
             self.state.setText(tr("資料を作れます（{n}部）。", n=len(self.detail.members)))
+        if check.ok and check.uncovered:  # issue 18: copies without a case the consent does not cover
+            set_notice(self.state, "caution")
+            self.state.setText(self.state.text() + "\n" + "\n".join(u.text for u in check.uncovered))
         if then is not None:
             then(check)
 
@@ -301,6 +304,12 @@ class HandoutPanel(QWidget):
             return False
         if check.problems:
             self.errors.show_error("\n".join(check.problems))
+            return False
+        if confirm_members and check.uncovered and not dialogs.confirm(
+                self, tr("同意の共有先"),
+                tr("次の構成員の資料には、本人の同意の共有先に入っていないためケースを載せません。\n{lines}\n\n"
+                   "このまま資料を作りますか？", lines="\n".join("・" + u.text for u in check.uncovered)),
+                yes=tr("このまま作る")):
             return False
         if confirm_members and check.unacknowledged:
             names = "\n".join("・" + m.label for m in check.unacknowledged)

@@ -22,7 +22,8 @@ def late_consent(ctx, village):
     son = households.add_person(store, yamada, "山田 一郎", relation="子", birth_date=date(1975, 1, 1))
     head = households.get_household(store, yamada, log=False).members[0].id
     conference_id = conferences.add_conference(store, "multi-agency", held_on, members=["田中 太郎/地域包括支援センター"],
-                                               cases=[yamada], today=today)
+                                               cases=[{"household_id": yamada, "person_id": son}],  # the 本人 (issue 18)
+                                               today=today)
     consents.add_consent(store, head, ["multi-agency"], given_on=held_on - timedelta(days=10), today=today)
     consents.add_consent(store, son, ["multi-agency"], given_on=today, today=today)  # after the meeting
     return conference_id, held_on, today, son
