@@ -208,6 +208,7 @@ def test_a_standing_appointment_counts_as_the_pledge_for_its_period(store, villa
     assert [m.name for m in conferences.unacknowledged_members(store, meeting)] == ["田中 太郎", "鈴木 花子"]
     appointment = appointments.add_appointment(store, "田中　太郎", "包括", "支援会議", start, end, start, today=TODAY)
     assert [m.name for m in conferences.unacknowledged_members(store, meeting)] == ["鈴木 花子"]
+    assert [r.unacknowledged_count for r in conferences.list_conferences(store) if r.id == meeting] == [1]
     [member] = [m for m in conferences.get_conference(store, meeting, log=False).members if m.name == "田中 太郎"]
     assert member.acknowledged and member.appointed_until == end
     other_type = conferences.add_conference(store, "multi-agency", MEETING, members=["田中 太郎/包括"],
@@ -246,3 +247,16 @@ def test_requests_go_with_their_household_in_scope_and_purge(store, village):
     with store.engine.connect() as conn:
         found = dict(retention._records_of(conn, [village["household"]]))
     assert request in found[MeetingRequest] and len(found[ConferenceCaseMember]) == 1
+
+
+def test_check_finds_a_meeting_case_pointing_at_a_missing_case(store, village):
+    meeting = conferences.add_conference(store, "multi-agency", MEETING, members=["田中/包括"],
+                                         cases=[village["household"]], today=TODAY)
+    [case] = conferences.get_conference(store, meeting, log=False).cases
+    assert case.case_id == village["case"]  # the household's open 支援ケース, when none is named
+    assert check_store(store).sound
+    with store.engine.begin() as conn:  # damage as a faulty import might leave it (past the writer)
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.exec_driver_sql("UPDATE conference_case SET case_id = 'no-such-case'")
+    problems = check_store(store).problems
+    assert any("項目：case_id" in p for p in problems), problems

@@ -54,7 +54,7 @@ from shakyo_desk.domain.vocab import (
 )
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store.models import (
-    Agency, CaseSheet, ConcernSheet, Conference, ConferenceCase, ConferenceCaseMember, ConferenceMember, Council,
+    Agency, Appointment, CaseSheet, ConcernSheet, Conference, ConferenceCase, ConferenceCaseMember, ConferenceMember, Council,
     District, Household, HouseholdSearch, MeetingRequest, Person, Staff, SupportCase,
 )
 from shakyo_desk.store.services._common import (
@@ -1009,10 +1009,33 @@ def list_conferences(store: Store, *, date_from: date | None = None, date_to: da
     if limit:
         q = q.limit(limit)
     with store.read() as s:
+        rows = s.execute(q).all()
+        appointed = _appointed_counts(s, [c for c, _, _, n_unack in rows if n_unack])
         return [ConferenceRow(c.id, c.meeting_type, CONFERENCE_TYPES.get(c.meeting_type, c.meeting_type), c.legal_basis,
                               LEGAL_BASES.get(c.legal_basis, c.legal_basis), c.title, c.held_on, c.place, c.convenor,
-                              n_cases, n_members, n_unack)
-                for c, n_cases, n_members, n_unack in s.execute(q)]
+                              n_cases, n_members, n_unack - appointed.get(c.id, 0))
+                for c, n_cases, n_members, n_unack in rows]
+
+
+def _appointed_counts(session: Session, meetings: Sequence[Conference]) -> dict[str, int]:
+    """Per conference: members without an acknowledgement whose standing appointment (委嘱) covers it."""
+    if not meetings or not session.execute(sa.select(Appointment.id).where(Appointment.deleted_at.is_(None))
+                                           .limit(1)).first():
+        return {}
+    by_id = {c.id: c for c in meetings}
+    counts: dict[str, int] = {}
+    cache: dict[tuple[str, date], dict] = {}
+    for conference_id, name, organisation in session.execute(
+            sa.select(ConferenceMember.conference_id, ConferenceMember.name, ConferenceMember.organisation).where(
+                ConferenceMember.conference_id.in_(list(by_id)), ConferenceMember.deleted_at.is_(None),
+                ConferenceMember.confidentiality_acknowledged_on.is_(None))):
+        c = by_id[conference_id]
+        key = (c.meeting_type, c.held_on)
+        if key not in cache:
+            cache[key] = appointments_for(session, *key)
+        if appointment_for(cache[key], name, organisation):
+            counts[conference_id] = counts.get(conference_id, 0) + 1
+    return counts
 
 
 def case_history(session: Session, household_id: str) -> list[CaseHistory]:
