@@ -67,6 +67,13 @@ def test_every_released_schema_upgrades_and_opens(tmp_path, fixture):
         [goal] = detail.plans[0].goals
         assert len(goal.actions) == 2 and goal.monitoring[0].progress == "partly"
         assert [i.title for i in community_issues.list_issues(store)] == ["移動手段がない"]
+    if fixture >= "schema-0017":  # meetings fed by requests: a waiting 受付表 request and a 委嘱
+        from shakyo_desk.store.services import appointments, meeting_requests
+
+        [request] = meeting_requests.pending_requests(store, "support")
+        assert request.question == "地域の見守りの分担を決めたい" and request.agencies_needed == ("架空保健センター",)
+        [appointment] = appointments.list_appointments(store)
+        assert appointment.name == "架空 委員" and appointment.pledge_on.isoformat() == "2025-04-01"
     from shakyo_desk.domain.vocab import DEFAULT_CONFIDENTIALITY_NOTICE
     from shakyo_desk.store.services.council import get_settings
 
