@@ -42,9 +42,9 @@ ASSESSMENT_FIT = (Column("山田 一郎（子）", 110), Column("民生委員 �
                   Column("夜中に外へ出てしまう", 200, stretch=True), Column("近所と顔なじみ", 180, stretch=True),
                   Column("家で暮らしたい", 180, stretch=True))
 GOAL_COLUMNS = ("対象", "目標", "役割（だれが・何を・期限）", "見直し日", "最新のモニタリング")
-GOAL_FIT = (Column("山田 一郎", 90), Column("週1回の買い物ができる", 190, stretch=True),
-            Column("住民の支え手 田中さん：送迎（R8.12.31まで）", 250, stretch=True), Column("R8.12.31（5日過ぎ）", 140),
-            Column("一部達成（R8.12.1）", 150, stretch=True))
+GOAL_FIT = (Column("山田 一郎", 90, drop=2), Column("週1回の買い物ができる", 190, stretch=True),
+            Column("住民の支え手 田中さん：送迎", 250, stretch=True), Column("R8.12.31（5日過ぎ）", 140),
+            Column("一部達成（R8.12.1）", 150, stretch=True, drop=1))
 CHECK_COLUMNS = ("記録日", "目標", "進み具合", "メモ", "次の見直し日")
 CHECK_FIT = (Column("R8.12.31", 90), Column("週1回の買い物ができる", 200, stretch=True), Column("一部達成", 80),
              Column("2回行けた", 240, stretch=True), Column("R8.12.31", 100))

@@ -298,7 +298,7 @@ class AssessmentDialog(CaseFormDialog):
 class GoalDialog(CaseFormDialog):
     """目標を追加: the goal, its review date and the actions (who does what by when)."""
 
-    SIZE = QSize(860, 660)
+    SIZE = QSize(900, 680)
     KEY = "case_goal"
 
     def __init__(self, ctx: AppContext, case_id: str, members: list[Member], staff: list[StaffChoice], agencies,
@@ -326,7 +326,7 @@ class GoalDialog(CaseFormDialog):
         self.who.setMinimumWidth(200)
         self.who_kind.currentIndexChanged.connect(self._who_choices)
         self.what = QLineEdit()
-        self.what.setPlaceholderText(tr("何をするか（例：介護保険の申請を手伝う）"))
+        self.what.setPlaceholderText(tr("例：介護保険の申請を手伝う"))
         self.due_on = DateField(None, optional=True, placeholder=tr("期限（任意）"))
         self.due_on.setAccessibleName(tr("役割の期限"))
         self.add_action_button = QPushButton(tr("役割を加える(&R)"))
@@ -339,22 +339,25 @@ class GoalDialog(CaseFormDialog):
         who_row = QHBoxLayout()
         who_row.addWidget(self.who_kind)
         who_row.addWidget(self.who, 1)
-        what_row = QHBoxLayout()
-        what_row.addWidget(self.what, 1)
-        what_row.addWidget(self.due_on)
         self.form.addRow(tr("だれが"), who_row)
-        self.form.addRow(tr("何を・期限"), what_row)
-        buttons_row = QHBoxLayout()
-        buttons_row.addStretch(1)
-        buttons_row.addWidget(self.remove_action_button)
-        buttons_row.addWidget(self.add_action_button)
-        self.form.addRow("", buttons_row)
+        self.form.addRow(tr("何をするか"), self.what)
+        due_row = QHBoxLayout()
+        due_row.addWidget(self.due_on)
+        due_row.addStretch(1)
+        due_row.addWidget(self.add_action_button)
+        self.form.addRow(tr("期限"), due_row)
         self.actions = make_table(("種類", "だれが", "何をするか", "期限"),
-                                  fit=(Column("住民の支え手", 100), Column("地域包括支援センター", 170),
-                                       Column("介護保険の申請を手伝う", 220, stretch=True), Column("R8.12.31", 90)))
+                                  fit=(Column("住民の支え手", 100, drop=2), Column("地域包括支援センター", 170),
+                                       Column("介護保険の申請", 200, stretch=True), Column("R8.12.31", 90, drop=1)))
         self.actions.setMinimumHeight(110)
         self.actions.setAccessibleName(tr("役割の一覧"))
-        self.form.addRow(tr("役割"), self.actions)
+        actions_box = QVBoxLayout()
+        actions_box.addWidget(self.actions)
+        remove_row = QHBoxLayout()
+        remove_row.addStretch(1)
+        remove_row.addWidget(self.remove_action_button)
+        actions_box.addLayout(remove_row)
+        self.form.addRow(tr("役割"), actions_box)
         self.missing = QLineEdit()
         self.missing.setPlaceholderText(tr("この目標に要るのに地域にないもの（任意。例：移動販売がない）"))
         self.form.addRow(tr("不足している社会資源"), self.missing)

@@ -25,8 +25,9 @@ from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import Column, make_table, selected_id, table_or_empty, text_item
 
 COLUMNS = ("次の見直し", "状況", "世帯", "担当", "主担当機関", "受付日")
-FIT = (Column("R8.12.31（12日過ぎ）", 150), Column("モニタリング", 100), Column("佐々木 花子", 160, stretch=True),
-       Column("佐々木 花子", 110), Column("地域包括支援センター", 170, drop=1), Column("R8.12.31", 90, drop=2))
+FIT = (Column("R8.12.31（12日過ぎ）", 150), Column("モニタリング", 100), Column("佐々木 花子 さんの世帯", 210),
+       Column("佐々木 花子", 110), Column("みどり村地域包括支援センター", 240, stretch=True, drop=1),
+       Column("R8.12.31", 90, drop=2))
 OPEN = "__open__"
 MINE = "__mine__"
 
