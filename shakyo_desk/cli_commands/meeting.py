@@ -229,7 +229,8 @@ def detail_json(c, missing) -> dict:
                    "question": k.question, "support_policy": k.support_policy, "lead_agency": k.lead_agency,
                    "roles": [{"agency": r.agency, "role": r.role} for r in k.roles],
                    "next_review_on": k.next_review_on, "case_id": k.case_id, "person_id": k.person_id,
-                   "request_id": k.request_id, "member_ids": list(k.member_ids)} for k in c.cases],
+                   "request_id": k.request_id, "member_ids": list(k.member_ids),
+                   "members_limited": k.limited} for k in c.cases],
         "missing_consent": [{"person_id": m.person_id, "name": m.person_name, "household_id": m.household_id,
                              "consent_given_after_meeting_on": m.given_after} for m in missing],
     }
@@ -259,9 +260,9 @@ def run_show(ctx: Context) -> int:
     lines.append(f"ケース {len(c.cases)}件")
     for k in c.cases:
         lines.append(f"  {k.household_code}　{k.head_name}　{k.question}".rstrip())
-        if k.member_ids:
+        if k.limited:
             seated = [m.label for m in c.members if m.id in k.member_ids]
-            lines.append(f"      このケースの構成員：{'、'.join(seated)}")
+            lines.append(f"      このケースの構成員：{'、'.join(seated) or 'なし（構成員を選び直してください）'}")
         for label, value in (("支援方針", k.support_policy), ("主担当", k.lead_agency),
                              ("次回の見直し", format_wareki(k.next_review_on))):
             if value:

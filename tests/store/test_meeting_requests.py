@@ -17,6 +17,7 @@ from shakyo_desk.store.services import (
     agencies, appointments, cases, conferences, consents, districts, households, meeting_requests, retention, sheets,
 )
 from shakyo_desk.store.services.audit_log import action_label
+from tests.store.conference_drafts import draft_of, edit_conference
 from tests.store.conftest import login_as
 
 TODAY = clock.today()
@@ -260,3 +261,18 @@ def test_check_finds_a_meeting_case_pointing_at_a_missing_case(store, village):
         conn.exec_driver_sql("UPDATE conference_case SET case_id = 'no-such-case'")
     problems = check_store(store).problems
     assert any("項目：case_id" in p for p in problems), problems
+
+
+def test_removing_the_only_member_of_a_case_does_not_open_it_to_everyone(store, village):
+    meeting = conferences.add_conference(store, "support", MEETING, members=["田中/包括", "鈴木/役場"],
+                                         cases=[village["household"], village["other"]], today=TODAY)
+    detail = conferences.get_conference(store, meeting, log=False)
+    tanaka, suzuki = (m.id for m in detail.members)
+    conferences.set_case_members(store, meeting, detail.cases[0].id, [suzuki])
+    edit_conference(store, meeting, members=tuple(m for m in draft_of(
+        conferences.get_conference(store, meeting, log=False)).members if m.id == tanaka), today=TODAY)
+    first, second = conferences.get_conference(store, meeting, log=False).cases
+    assert first.limited and first.member_ids == () and not first.seats(tanaka)  # nobody, not everyone
+    assert not second.limited and second.seats(tanaka)
+    conferences.set_case_members(store, meeting, first.id, [])  # chosen on purpose: everyone again
+    assert conferences.get_conference(store, meeting, log=False).cases[0].seats(tanaka)

@@ -138,10 +138,13 @@ class CaseInfo:
     case_id: str | None = None  # the 支援ケース discussed (0017)
     person_id: str | None = None  # the 本人 whose consent counts (None: chosen by ``principal``)
     request_id: str | None = None  # the 受付表 request it came from
-    member_ids: tuple[str, ...] = ()  # members who sit for this case; empty: every member
+    member_ids: tuple[str, ...] = ()  # the members who sit for this case, when it names them
+    limited: bool = False  # the case names its members (conference_case_member); else every member sits
 
     def seats(self, member_id: str) -> bool:
-        return not self.member_ids or member_id in self.member_ids
+        """Does this member sit for the case? (A case whose only named member was removed from
+        the meeting has nobody: it is never opened up to everyone by a removal.)"""
+        return not self.limited or member_id in self.member_ids
 
 
 @dataclass(frozen=True)
@@ -951,16 +954,18 @@ def _cases_of(session: Session, conference_id: str) -> list[CaseInfo]:
         .where(ConferenceCase.conference_id == conference_id, ConferenceCase.deleted_at.is_(None))
         .order_by(ConferenceCase.sort_order, ConferenceCase.created_at))
     seats: dict[str, list[str]] = {}
-    for case_key, member_id in session.execute(
-            sa.select(ConferenceCaseMember.conference_case_id, ConferenceCaseMember.member_id)
+    for case_key, member_id, gone in session.execute(
+            sa.select(ConferenceCaseMember.conference_case_id, ConferenceCaseMember.member_id,
+                      ConferenceMember.deleted_at)
             .join(ConferenceMember, ConferenceMember.id == ConferenceCaseMember.member_id)
-            .where(ConferenceCaseMember.conference_id == conference_id, ConferenceCaseMember.deleted_at.is_(None),
-                   ConferenceMember.deleted_at.is_(None))
+            .where(ConferenceCaseMember.conference_id == conference_id, ConferenceCaseMember.deleted_at.is_(None))
             .order_by(ConferenceMember.sort_order, ConferenceMember.created_at)):
-        seats.setdefault(case_key, []).append(member_id)
+        seated = seats.setdefault(case_key, [])
+        if gone is None:
+            seated.append(member_id)
     return [CaseInfo(c.id, c.conference_id, c.household_id, code, head or "", district_id, district or "", c.question,
                      c.sort_order, c.support_policy, c.lead_agency, _role_tuple(c.roles), c.next_review_on,
-                     c.case_id, c.person_id, c.request_id, tuple(seats.get(c.id, ())))
+                     c.case_id, c.person_id, c.request_id, tuple(seats.get(c.id, ())), c.id in seats)
             for c, code, head, district_id, district in rows]
 
 
