@@ -1,6 +1,6 @@
 """`meeting add|list|show`: case conferences (支援会議, 重層的支援会議, ケース検討会, 地域ケア会議).
 Issue 18: `meeting request` (受付表), `meeting requests` (those waiting), `meeting add-case` /
-`remove-case` on a recorded meeting, `meeting add … --topic` (a 支援会議 without a household),
+`remove-case` on a recorded meeting, `meeting collect` (the requests waiting until its date), `meeting add … --topic` (a 支援会議 without a household),
 `meeting appoint` (委嘱: a standing confidentiality pledge for a period)."""
 
 from shakyo_desk.cli_commands._base import Context, add_store_options
@@ -83,6 +83,13 @@ def register(subparsers) -> None:
     p.add_argument("--person", metavar="PERSON_ID", default=None, help="本人（同意を確かめる方）の世帯員ID")
     add_store_options(p)
     p.set_defaults(handler=run_add_case)
+
+    p = sub.add_parser("collect", help="受付中の検討依頼を会議に取り込みます",
+                       description="会議の日までに出された、同じ種類の会議への受付中の検討依頼を、古い順にすべて会議に加えます。"
+                                   "すでに取り上げている世帯の依頼は受付中のまま残ります。")
+    p.add_argument("meeting", metavar="MEETING_ID", help="会議のID")
+    add_store_options(p)
+    p.set_defaults(handler=run_collect)
 
     p = sub.add_parser("remove-case", help="会議からケースを外します",
                        description="記録済みの会議からケースを外します。検討依頼から入ったケースは、依頼が受付中に戻ります。")
@@ -177,6 +184,16 @@ def run_add_case(ctx: Context) -> int:
         case_key = add_case(store, args.meeting, case_id=args.case, request_id=args.request, members=args.member,
                             question=args.question, person_id=args.person)
     ctx.emit({"id": case_key, "meeting_id": args.meeting}, case_key)
+    return 0
+
+
+def run_collect(ctx: Context) -> int:
+    from shakyo_desk.store.services.conferences import collect_requests
+
+    with ctx.open_store() as store:
+        added = collect_requests(store, ctx.args.meeting)
+    ctx.emit({"meeting_id": ctx.args.meeting, "added": added},
+             f"検討依頼を{len(added)}件、会議に加えました。" if added else "会議に加える検討依頼はありませんでした。")
     return 0
 
 

@@ -90,3 +90,14 @@ def test_a_topic_meeting_and_a_standing_appointment(cli, household):
     assert "終了日が開始日より前" in _refused(
         cli, "meeting", "appoint", "--name", "佐藤", "--type", "support", "--from", MEETING, "--to",
         TODAY.isoformat(), "--pledge-on", TODAY.isoformat())
+
+
+def test_a_meeting_collects_waiting_requests(cli, household):
+    case = _ok(cli, "case", "open", "--household", household)
+    request = _ok(cli, "meeting", "request", "--case", case, "--type", "support", "--question", "見守りの分担")
+    meeting = _ok(cli, "meeting", "add", "--type", "support", "--date", MEETING, "--member", "田中/包括",
+                  "--topic", "地域の見守り")
+    assert "1件" in _ok(cli, "meeting", "collect", meeting)
+    [case_row] = json.loads(_ok(cli, "meeting", "show", meeting, "--format", "json"))["cases"]
+    assert case_row["request_id"] == request
+    assert "ありませんでした" in _ok(cli, "meeting", "collect", meeting)

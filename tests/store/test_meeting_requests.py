@@ -276,3 +276,21 @@ def test_removing_the_only_member_of_a_case_does_not_open_it_to_everyone(store, 
     assert not second.limited and second.seats(tanaka)
     conferences.set_case_members(store, meeting, first.id, [])  # chosen on purpose: everyone again
     assert conferences.get_conference(store, meeting, log=False).cases[0].seats(tanaka)
+
+
+def test_a_meeting_collects_the_requests_that_came_in_until_its_date(store, village):
+    third = cases.open_case(store, households.add_household(store, village["upper"], "森 ハナ", "モリ ハナ"))
+    early = meeting_requests.request_meeting(store, village["case"], "multi-agency", "分担",
+                                             requested_on=TODAY - timedelta(days=9), today=TODAY)
+    on_agenda = meeting_requests.request_meeting(store, village["other_case"], "multi-agency", "見守り",
+                                                 requested_on=TODAY - timedelta(days=5), today=TODAY)
+    after = meeting_requests.request_meeting(store, third, "multi-agency", "あとから", today=TODAY)
+    meeting_requests.request_meeting(store, third, "support", "別の種類", today=TODAY)
+    meeting = conferences.add_conference(store, "multi-agency", TODAY - timedelta(days=1), members=["田中/包括"],
+                                         cases=[village["other"]], today=TODAY)
+    added = conferences.collect_requests(store, meeting, today=TODAY)
+    detail = conferences.get_conference(store, meeting, log=False)
+    assert [c.request_id for c in detail.cases] == [None, early] and [detail.cases[1].id] == added
+    # 佐藤's household is already on the agenda; the third came after the meeting day: both wait.
+    assert {r.id for r in meeting_requests.pending_requests(store, "multi-agency")} == {on_agenda, after}
+    assert conferences.collect_requests(store, meeting, today=TODAY) == []

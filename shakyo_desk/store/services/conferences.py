@@ -730,6 +730,33 @@ def add_case(store: Store, conference_id: str, *, case_id: str | None = None, re
                            members=list(members or ()), today=today)
 
 
+def collect_requests(store: Store, conference_id: str, *, today: date | None = None) -> list[str]:
+    """A meeting collects the requests that came in until its date: every 受付表 request of its
+    type, waiting, requested on or before the meeting day, is added (oldest first) in one
+    transaction. A request whose household is already on the agenda stays waiting. Returns the
+    new conference-case ids."""
+    _manage(store)
+    today = today or clock.today()
+    with store.write() as w:
+        conference = w.require_alive(Conference, conference_id, GONE)
+        on_agenda = set(w.conn.execute(sa.select(ConferenceCase.household_id).where(
+            ConferenceCase.conference_id == conference_id, ConferenceCase.deleted_at.is_(None))).scalars())
+        waiting = w.conn.execute(sa.select(MeetingRequest.id, MeetingRequest.household_id)
+                                 .join(Household, Household.id == MeetingRequest.household_id)
+                                 .where(MeetingRequest.meeting_type == conference["meeting_type"],
+                                        MeetingRequest.conference_id.is_(None), MeetingRequest.withdrawn_on.is_(None),
+                                        MeetingRequest.deleted_at.is_(None), Household.deleted_at.is_(None),
+                                        MeetingRequest.requested_on <= conference["held_on"])
+                                 .order_by(MeetingRequest.requested_on, MeetingRequest.created_at)).all()
+        added = []
+        for request_id, household_id in waiting:
+            if household_id in on_agenda:
+                continue
+            added.append(add_case_in(w, conference_id, request_id=request_id, today=today))
+            on_agenda.add(household_id)
+        return added
+
+
 def _find_case(w, conference_id: str, case_ref: str) -> dict:
     """A live case of the conference by its conference-case id, 支援ケース id or household id."""
     row = w.conn.execute(sa.select(ConferenceCase.__table__).where(
