@@ -236,6 +236,10 @@ SCENARIOS: tuple[Scenario, ...] = (
         ("集落に集まれる場所がない", "買い物できる店が近くにない")),
 )
 
+# A review where little changed since the last one.
+INTERIM_NOTES = ("前回から大きな変化はない。今の支援を続ける。", "少しずつ進んでいる。本人も手応えを感じている。",
+                 "体調を崩して少し間があいたが、また取り組めている。", "支え手の都合で予定どおりにいかない週があった。やり方を相談した。")
+
 # After a reopening: why, and the new view and goal.
 REOPEN_NOTES = ("冬になって状況が変わったと民生委員から連絡があり、再開する。",
                 "本人の体調が変わり、家族から相談があったため再開する。")

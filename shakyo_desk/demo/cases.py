@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from shakyo_desk.demo.case_texts import (
-    REOPEN_GOAL, REOPEN_NOTES, REOPEN_POLICY, REOPEN_VIEW, SCENARIOS, GoalText, Scenario,
+    INTERIM_NOTES, REOPEN_GOAL, REOPEN_NOTES, REOPEN_POLICY, REOPEN_VIEW, SCENARIOS, GoalText, Scenario,
 )
 from shakyo_desk.demo.fieldwork import _in_charge, _logins, _start, _store_for
 from shakyo_desk.demo.village import HouseholdPlan, Plan, PlanStep, WriteContext, WriteStep
@@ -380,6 +380,13 @@ class _Planner:
             if ended:
                 break
             due, last = nxt, on
+            while self.rng.random() < 0.4:  # a review or two where little changed
+                on = max(_wd(due + timedelta(days=self.rng.randint(-3, 5))), last)
+                if on > limit:
+                    return
+                nxt = on + timedelta(days=self.rng.randint(30, 60))
+                goal.checks.append(CheckPlan(on, progress, self.rng.choice(INTERIM_NOTES), nxt))
+                due, last = nxt, on
 
     def review_date(self, role: str) -> date:
         rng, today = self.rng, self.today

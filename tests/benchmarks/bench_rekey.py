@@ -35,7 +35,7 @@ def bench_rekey(ctx) -> list:
     work = OUT / f"{ctx.profile}-rekey"
     shutil.rmtree(work, ignore_errors=True)
     source = ensure_in_subprocess(ctx.profile)
-    shutil.copytree(source, work, ignore=shutil.ignore_patterns("backups", "staging", ".complete", "*-shm"))
+    shutil.copytree(source, work, ignore=shutil.ignore_patterns("backups", "staging", ".complete*", "*-shm"))
     runs = []
     try:
         for _ in range(max(1, min(ctx.repeat, 3))):  # each run rewrites the whole database
