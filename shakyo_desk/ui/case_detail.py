@@ -28,6 +28,7 @@ from shakyo_desk.ui.case_dialogs import (
 )
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel, confirm, fit_to_screen
+from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import HOUSEHOLD, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import Column, fill_table, make_table, text_item
@@ -38,16 +39,16 @@ STATUS_COLOURS = {"受付": "#6b4c9a", "アセスメント": "#1f5f8b", "支援�
 CASE_CHANGED = HOUSEHOLD
 
 ASSESSMENT_COLUMNS = ("対象", "発言した人", "課題", "強み", "本人の意向")
-ASSESSMENT_FIT = (Column("山田 一郎（子）", 110), Column("民生委員 山本さん（R8.12.31）", 150),
-                  Column("夜中に外へ出てしまう", 200, stretch=True), Column("近所と顔なじみ", 180, stretch=True),
-                  Column("家で暮らしたい", 180, stretch=True))
+# Short samples: every column stays in view at a large text size; the words wrap inside.
+ASSESSMENT_FIT = (Column("山田 一郎", 110), Column("民生委員 山本", 150), Column("昼夜逆転", 200, stretch=True),
+                  Column("母親思い", 180, stretch=True), Column("家にいたい", 180, stretch=True))
 GOAL_COLUMNS = ("対象", "目標", "役割（だれが・何を・期限）", "見直し日", "最新のモニタリング")
 GOAL_FIT = (Column("山田 一郎", 90, drop=2), Column("週1回の買い物ができる", 190, stretch=True),
             Column("住民の支え手 田中さん：送迎", 250, stretch=True), Column("R8.12.31（5日過ぎ）", 140),
             Column("一部達成（R8.12.1）", 150, stretch=True, drop=1))
 CHECK_COLUMNS = ("記録日", "目標", "進み具合", "メモ", "次の見直し日")
-CHECK_FIT = (Column("R8.12.31", 90), Column("週1回の買い物ができる", 200, stretch=True), Column("一部達成", 80),
-             Column("2回行けた", 240, stretch=True), Column("R8.12.31", 100))
+CHECK_FIT = (Column("R8.12.31", 90), Column("買い物ができる", 200, stretch=True), Column("一部達成", 80),
+             Column("2回行けた", 240, stretch=True), Column("R8.12.31", 100, drop=1))
 HISTORY_COLUMNS = ("日付", "状況", "メモ")
 HISTORY_FIT = (Column("令和8年12月31日", 150), Column("モニタリング", 110), Column("再開", 300, stretch=True))
 
@@ -124,6 +125,8 @@ class CaseDetailDialog(QDialog):
 
         self.assessment = make_table(ASSESSMENT_COLUMNS, fit=ASSESSMENT_FIT, wrap=True)
         self.assessment.setAccessibleName(tr("全方位型アセスメント"))
+        set_empty_hint(self.assessment, tr("まだ見立てがありません。「見立てを追加」から、参加した人ごとの課題・強み・"
+                                           "本人の意向を記録します。"))
         self.assessment_note = QLabel(tr("参加した人ごとの見立てを、対象（世帯全体・世帯員）ごとに並べています。"
                                          "会議では「A4で印刷…」で1枚にして机に広げられます。"))
         self.assessment_note.setWordWrap(True)
@@ -142,6 +145,7 @@ class CaseDetailDialog(QDialog):
         self.policy.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.goals = make_table(GOAL_COLUMNS, fit=GOAL_FIT, wrap=True)
         self.goals.setAccessibleName(tr("プランの目標"))
+        set_empty_hint(self.goals, tr("まだ目標がありません。「目標を追加」から、目標と役割・見直し日を決めます。"))
         self.goals.doubleClicked.connect(lambda _i: self.record_monitoring())
         self.missing = QLabel()
         self.missing.setWordWrap(True)
@@ -159,6 +163,8 @@ class CaseDetailDialog(QDialog):
 
         self.checks = make_table(CHECK_COLUMNS, fit=CHECK_FIT, wrap=True)
         self.checks.setAccessibleName(tr("モニタリングの記録"))
+        set_empty_hint(self.checks, tr("まだモニタリングの記録はありません。見直し日が来たら「モニタリングを記録」から"
+                                       "目標ごとに記録します。"))
         self.tabs.addTab(self.checks, tr("モニタリング"))
 
         self.evaluation = QTextBrowser()

@@ -27,6 +27,7 @@ from shakyo_desk.store.services.case_views import CaseDetail, Goal, StaffChoice
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel, confirm, fit_to_screen, scrolling
+from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog, RadioRow, household_label
 from shakyo_desk.ui.widgets import Column, fill_table, make_table
 
@@ -351,6 +352,7 @@ class GoalDialog(CaseFormDialog):
                                        Column("介護保険の申請", 200, stretch=True), Column("R8.12.31", 90, drop=1)))
         self.actions.setMinimumHeight(110)
         self.actions.setAccessibleName(tr("役割の一覧"))
+        set_empty_hint(self.actions, tr("まだ役割はありません。上の欄に書いて「役割を加える」を押します。"))
         actions_box = QVBoxLayout()
         actions_box.addWidget(self.actions)
         remove_row = QHBoxLayout()

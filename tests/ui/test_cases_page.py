@@ -297,3 +297,15 @@ def test_assign_policy_missing_resource_and_a_new_plan_version(qtbot, ctx, page,
     assert "以前の版" in detail.policy.text()
     assert not detail.monitor_button.isHidden()
     detail.done(0)
+
+
+def test_an_empty_case_says_what_to_do_on_each_tab(qtbot, ctx, page, village):
+    from shakyo_desk.ui.empty_state import shown_empty_text
+
+    detail = page.open_case(cases.open_case(ctx.store, village["households"]["tanaka"]))
+    assert "「見立てを追加」" in shown_empty_text(detail.assessment)
+    assert "「目標を追加」" in shown_empty_text(detail.goals)
+    assert "「モニタリングを記録」" in shown_empty_text(detail.checks)
+    assert "まだ終結していません" in detail.evaluation.toPlainText()
+    assert not detail.monitor_button.isEnabled() and not detail.revise_button.isEnabled()
+    detail.done(0)
