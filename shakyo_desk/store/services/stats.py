@@ -262,7 +262,7 @@ class Figures:
 TABLE_KEYS = (
     "summary", "contacts_by_method", "contacts_by_district", "contacts_by_concern", "salons", "salons_by_district",
     "sheets_by_concern", "sheets_by_urgency", "sheets_by_status", "sheet_days", "referrals", "conferences",
-    "cases_by_district", "case_reviews_by_district", "community_issues",
+    "cases_by_district", "case_days", "case_reviews_by_district", "community_issues",
 )
 
 
@@ -647,13 +647,14 @@ def _conference_table(s, scope: _Scope, period: Period, prefix: str):
 
 
 def _case_tables(s, scope: _Scope, period: Period, until: date, prefix: str):
-    """支援ケース by district: opened, open at the end, closed with days to closure; monitoring
+    """支援ケース by district: opened, open at the end, closed; days to closure (as 把握シート's, one
+    row); monitoring
     (goals reviewed and achieved, records on time and late); 地域課題 raised."""
     end = min(period.end, date.fromordinal(until.toordinal() + 1))
     district = Household.district_id
     live = sa.and_(SupportCase.deleted_at.is_(None), _in_scope(scope, district))
     per_bucket: dict[str, list] = defaultdict(lambda: [0, 0, 0])
-    days: dict[str, list[float]] = defaultdict(list)
+    days: list[float] = []
 
     def bucket(district_id) -> str:
         return scope.buckets.get(district_id, "") if district_id else ""
@@ -689,29 +690,27 @@ def _case_tables(s, scope: _Scope, period: Period, until: date, prefix: str):
                CaseStatusChange.changed_on >= period.start, CaseStatusChange.changed_on < end)
         .group_by(CaseStatusChange.case_id)).all()
     for district_id, opened_on, closed_on in closures:
-        b = bucket(district_id)
-        per_bucket[b][2] += 1
-        days[b].append(float(max(0, (closed_on - opened_on).days)))
-
-    def measures(values: list[float]) -> tuple:
-        if not values:
-            return (None, None)
-        return (round(statistics.median(values), 1), round(statistics.fmean(values), 1))
+        per_bucket[bucket(district_id)][2] += 1
+        days.append(float(max(0, (closed_on - opened_on).days)))
 
     rows = _district_rows(scope, {k: tuple(v) for k, v in per_bucket.items()}, 3)
-    rows = [replace(r, values=(*r.values, *measures(days.get(r.key if r.key != "none" else "", []))))
-            for r in rows]
-    everything = [d for values in days.values() for d in values]
-    rows.append(Row(TOTAL, (*_total([r.values for r in rows], 3), *measures(everything)), key="total", total=True,
+    rows.append(Row(TOTAL, _total([r.values for r in rows], 3), key="total", total=True,
                     links=_links(prefix, "cases.opened", "cases.open", "cases.closed")))
     cases_table = Table("cases_by_district", "地区別の支援ケース", "地区", (
         Column("opened", "受付"),
         Column("open_at_end", "期間末に継続中"),
         Column("closed", "終結"),
-        Column("median_days", "終結までの日数（中央値）", additive=False, measure_of=2),
-        Column("mean_days", "終結までの日数（平均）", additive=False, measure_of=2),
     ), tuple(rows), note="受付：この期間に開いたケース。期間末に継続中：期間の終わり（期間中は今日）に終結していない"
-                         "ケース。終結までの日数：この期間に終結したケースの、受付日から終結日までの日数です。")
+                         "ケース。終結：この期間に終結したケース（再開して再び終結したケースは1件）です。")
+    measured = (len(days), round(statistics.median(days), 1), round(statistics.fmean(days), 1)) if days \
+        else (0, None, None)
+    # the count is the district table's 終結 total: one quantity, hidden in both or neither
+    case_days = Table("case_days", "ケースの終結までの日数", "状況", (
+        Column("cases", "件数", additive=False),
+        Column("median_days", "中央値（日）", additive=False, measure_of=0),
+        Column("mean_days", "平均（日）", additive=False, measure_of=0),
+    ), (Row("終結", measured, key="終結", links=_links(prefix, "cases.closed")),),
+        note="この期間に終結したケースの、受付日から終結日までの日数です。")
 
     # monitoring: every record before the end of the goals reviewed in the period, in date order
     reviewed = (sa.select(Monitoring.goal_id).where(Monitoring.deleted_at.is_(None),
@@ -776,7 +775,7 @@ def _case_tables(s, scope: _Scope, period: Period, until: date, prefix: str):
         note += "この年度に取り上げた地域課題：" + "、".join(title for title, _, _ in issues) + "。"
     issues_table = Table("community_issues", "地区別の地域課題", "地区",
                          (Column("issues", "取り上げた地域課題", personal=False),), tuple(irows), note=note)
-    return [cases_table, reviews_table, issues_table], {}
+    return [cases_table, case_days, reviews_table, issues_table], {}
 
 
 SUMMARY_ROWS = (
