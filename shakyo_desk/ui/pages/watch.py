@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
+)
 
 from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.schedule import week_of
@@ -153,11 +155,22 @@ class WatchPage(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.errors)
         layout.addWidget(self.status)
-        layout.addWidget(self.stack, 1)
-        layout.addWidget(self.reviews_label)
-        layout.addWidget(self.reviews)
-        layout.addWidget(self.case_reviews_label)
-        layout.addWidget(self.case_reviews)
+        # The reviews below the visits, the divider draggable: on a small screen at a large text
+        # size the visits keep most of the room.
+        reviews_box = QWidget()
+        reviews_layout = QVBoxLayout(reviews_box)
+        reviews_layout.setContentsMargins(0, 0, 0, 0)
+        reviews_layout.addWidget(self.reviews_label)
+        reviews_layout.addWidget(self.reviews)
+        reviews_layout.addWidget(self.case_reviews_label)
+        reviews_layout.addWidget(self.case_reviews, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(reviews_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(hint)
         layout.addLayout(bottom)
 
