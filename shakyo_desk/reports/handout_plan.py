@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from shakyo_desk.domain.errors import NotFound
 from shakyo_desk.domain.people import initials
 from shakyo_desk.domain.vocab import GOAL_ENDED, MULTI_AGENCY_CONFERENCE, SUPPORT_CONFERENCE
 from shakyo_desk.domain.wareki import format_wareki
@@ -170,7 +171,10 @@ def case_work(store: Store, conference, case_info, household, shown: set[str]) -
     case_id = find_case(store, case_info, on)
     if case_id is None:
         return None
-    detail = case_views.get_case(store, case_id, log=False)
+    try:
+        detail = case_views.get_case(store, case_id, log=False)
+    except NotFound:  # a case removed since it was linked (another device): the handout goes on without it
+        return None
     if detail.summary.opened_on > on:
         return None
     namer = Namer(household.members, shown)

@@ -178,3 +178,12 @@ def test_the_handouts_carry_the_plan_and_the_assessment(store, village):
     assert "支援プラン（" not in text and "介護保険の申請を手伝う" not in text
     for name in ("山本", "一郎", "花子", "ヤマモト"):
         assert name not in text, name
+
+
+def test_a_case_that_is_gone_leaves_the_handout_without_it(store, village):
+    from types import SimpleNamespace
+
+    detail = meeting(store, "multi-agency", D("2026-01-22"), [village["home"]])
+    gone = SimpleNamespace(household_id=village["home"], case_id="no-such-case")
+    household = households.get_household(store, village["home"], log=False)
+    assert case_work(store, detail, gone, household, set()) is None
