@@ -45,6 +45,7 @@ PAGE_TOPICS: dict[str, tuple[str, str | None]] = {
     "watch": ("visits.md", "入力画面を開く"),
     "contacts": ("visits.md", "記録を見る"),
     "sheets": ("sheets.md", None),
+    "cases": ("cases.md", None),
     "salons": ("salons.md", None),
     "referrals": ("sheets.md", "関係機関につなぐ（つなぎ）"),
     "stats": ("stats.md", None),
