@@ -127,5 +127,7 @@ def chart_specs(rendered: RenderedFigures) -> list[ChartSpec]:
                        unit="人"),
         _this_and_last(rendered, "sheets_by_concern", "sheets", f"把握シート（困りごと別・{word}との比較）",
                        horizontal=True, skip_zero_rows=True),
+        _this_and_last(rendered, "cases_by_district", "opened", f"支援ケースの受付（地区別・{word}との比較）",
+                       skip_zero_rows=True),
     ]
     return [s for s in specs if s is not None]

@@ -169,3 +169,13 @@ def test_staff_see_only_their_districts(store, data):
     assert values(figures.table("case_days"))["終結"] == (2, 76.0, 76.0)  # C and D
     assert values(figures.table("community_issues"), "issues") == {"南地区": 1, "計": 1}
     assert "移動手段がない" not in figures.table("community_issues").note
+
+
+def test_a_chart_of_cases_opened_by_district(fy2024):
+    from shakyo_desk.reports.stats_chart_data import chart_specs
+
+    raw = {s.key: s for s in chart_specs(render(fy2024, raw=True))}["cases_by_district"]
+    assert raw.title == "支援ケースの受付（地区別・前年度との比較）" and raw.labels == ("北地区", "南地区")
+    assert [s.values for s in raw.series] == [(2, 2), (0, 1)]  # this 年度; the year before C opened in 南地区
+    exported = {s.key: s for s in chart_specs(render(fy2024))}["cases_by_district"]
+    assert exported.series[0].values == (None, None)  # small counts are left out of an exported chart
