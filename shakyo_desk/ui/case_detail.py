@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
@@ -147,6 +147,7 @@ class CaseDetailDialog(QDialog):
         self.goals.setAccessibleName(tr("プランの目標"))
         set_empty_hint(self.goals, tr("まだ目標がありません。「目標を追加」から、目標と役割・見直し日を決めます。"))
         self.goals.doubleClicked.connect(lambda _i: self.record_monitoring())
+        self.goals.installEventFilter(self)  # Enter on a goal: its monitoring
         self.missing = QLabel()
         self.missing.setWordWrap(True)
         plan_tab = QWidget()
@@ -215,6 +216,13 @@ class CaseDetailDialog(QDialog):
 
     def today(self) -> date:
         return self._today or clock.today()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.goals and event.type() == QEvent.Type.KeyPress and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.record_monitoring()
+            return True
+        return super().eventFilter(watched, event)
 
     # ---- loading ---------------------------------------------------------------------
 

@@ -94,8 +94,11 @@ def test_a_case_from_opening_to_closure_and_reopening(qtbot, ctx, page, village,
     assert "関係機関 山里村地域包括支援センター：就労相談につなぐ" in detail.goals.item(0, 2).text()
 
     # モニタリング: partly, next review in 60 days
+    detail.tabs.setCurrentIndex(2)
+    detail.goals.setFocus()
     detail.goals.selectRow(0)
-    check = detail.record_monitoring()
+    qtbot.keyClick(detail.goals, Qt.Key.Key_Return)  # Enter on the goal opens its monitoring
+    check = detail.sub_dialog
     assert isinstance(check, MonitoringDialog)
     check.progress.buttons["partly"].click()
     type_text(qtbot, check.note, "2回外出できた")
