@@ -570,16 +570,19 @@ def insert_conference(w, values: dict, members: Sequence[dict], cases: Sequence[
     for order, (household_id, fields) in enumerate(cases):
         w.require_alive(Household, household_id, HOUSEHOLD_GONE)
         w.insert(ConferenceCase, {"conference_id": conference_id, "household_id": household_id,
-                                  "sort_order": order, "case_id": open_case_of(w, household_id), **fields})
+                                  "sort_order": order, "case_id": open_case_of(w, household_id, values["held_on"]),
+                                  **fields})
     return conference_id
 
 
-def open_case_of(w, household_id: str) -> str | None:
+def open_case_of(w, household_id: str, on: date | None = None) -> str | None:
     """Within a write: the household's open 支援ケース, the one a meeting discusses when none is
-    named (the newest if, unusually, there are several)."""
-    return w.conn.execute(sa.select(SupportCase.id).where(
+    named (opened by the meeting day ``on``; the newest if, unusually, there are several)."""
+    q = sa.select(SupportCase.id).where(
         SupportCase.household_id == household_id, SupportCase.status != "終結", SupportCase.deleted_at.is_(None))
-        .order_by(SupportCase.opened_on.desc(), SupportCase.created_at.desc()).limit(1)).scalar()
+    if on is not None:
+        q = q.where(SupportCase.opened_on <= on)
+    return w.conn.execute(q.order_by(SupportCase.opened_on.desc(), SupportCase.created_at.desc()).limit(1)).scalar()
 
 
 # ---- cases added to and removed from a recorded conference (issue 18) --------------------------
@@ -684,7 +687,7 @@ def add_case_in(w, conference_id: str, *, case_id: str | None = None, request_id
         case = _require_case_of(w, case_id, household_id or "")
         household_id = case["household_id"]
     elif household_id:
-        case_id = open_case_of(w, household_id)
+        case_id = open_case_of(w, household_id, conference["held_on"])
     if not household_id:
         raise InvalidInput("会議に加えるケース（支援ケースか検討依頼）を指定してください。")
     w.require_alive(Household, household_id, HOUSEHOLD_GONE)
@@ -916,7 +919,8 @@ def _apply_plan(w, conference_id: str, plan: _Plan, expected_version: str | None
             if values.get("person_id"):
                 _require_member_of(w, values["person_id"], case.household_id)
             w.insert(ConferenceCase, {"conference_id": conference_id, "household_id": case.household_id,
-                                      "sort_order": number - 1, "case_id": open_case_of(w, case.household_id),
+                                      "sort_order": number - 1,
+                                      "case_id": open_case_of(w, case.household_id, held_on),
                                       **values})
             continue
         stored = stored_cases.get(case.id)
