@@ -59,12 +59,12 @@ def village(store, district):  # noqa: F811
     return {"home": home, "case": case, "closed_home": closed_home, "closed": closed}
 
 
-def meeting(store, kind, day, homes):
+def meeting(store, kind, day, homes):  # noqa: F811
     conference_id = conferences.add_conference(store, kind, day, members=MEMBERS, cases=list(homes), today=TODAY)
     return conferences.get_conference(store, conference_id, log=False)
 
 
-def work_for(store, detail, index=0, shown=()):
+def work_for(store, detail, index=0, shown=()):  # noqa: F811
     info = detail.cases[index]
     household = households.get_household(store, info.household_id, log=False)
     return case_work(store, detail, info, household, set(shown))
@@ -79,7 +79,7 @@ def rendered_text(work) -> str:
     return "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(buffer.getvalue())).pages)
 
 
-def test_a_multi_agency_handout_shows_the_plan_in_force(store, village):
+def test_a_multi_agency_handout_shows_the_plan_in_force(store, village):  # noqa: F811
     detail = meeting(store, "multi-agency", D("2026-01-22"), [village["home"]])
     work = work_for(store, detail)
     assert work.status == "モニタリング" and work.plan_version == 1 and work.plan_made_on == D("2025-12-03")
@@ -103,14 +103,14 @@ def test_a_multi_agency_handout_shows_the_plan_in_force(store, village):
         assert name not in text, name
 
 
-def test_the_plan_is_as_it_stood_on_the_meeting_date(store, village):
+def test_the_plan_is_as_it_stood_on_the_meeting_date(store, village):  # noqa: F811
     detail = meeting(store, "multi-agency", D("2026-01-08"), [village["home"]])
     [goal] = work_for(store, detail).goals
     assert goal.last_check == "" and goal.review_on == D("2026-01-10")  # the monitoring came after
     assert "まだモニタリングしていません" in rendered_text(work_for(store, detail))
 
 
-def test_a_closed_case_shows_its_evaluation(store, village):
+def test_a_closed_case_shows_its_evaluation(store, village):  # noqa: F811
     detail = meeting(store, "multi-agency", D("2026-01-22"), [village["closed_home"]])
     work = work_for(store, detail)
     assert work.status == "終結" and work.plan_version == 0
@@ -124,7 +124,7 @@ def test_a_closed_case_shows_its_evaluation(store, village):
     assert work_for(store, before).evaluation is None
 
 
-def test_a_support_meeting_shows_problems_and_strengths_minimised(store, village):
+def test_a_support_meeting_shows_problems_and_strengths_minimised(store, village):  # noqa: F811
     detail = meeting(store, "support", D("2026-01-22"), [village["home"]])
     work = work_for(store, detail)
     assert work.plan_version == 0 and not work.goals and work.evaluation is None  # no plan without consent
@@ -139,13 +139,13 @@ def test_a_support_meeting_shows_problems_and_strengths_minimised(store, village
         assert name not in text, name
 
 
-def test_names_are_shown_only_when_the_meeting_chose_to(store, village):
+def test_names_are_shown_only_when_the_meeting_chose_to(store, village):  # noqa: F811
     detail = meeting(store, "support", D("2026-01-22"), [village["home"]])
     work = work_for(store, detail, shown={"full_name"})
     assert work.problems[0].about == "本人（山本 一郎）" and work.problems[1].text == "花子さんが介護で疲れている"
 
 
-def test_which_case_and_other_meeting_types(store, village):
+def test_which_case_and_other_meeting_types(store, village):  # noqa: F811
     review = meeting(store, "case-review", D("2026-01-22"), [village["home"]])
     assert work_for(store, review) is None  # neither a 支援会議 nor a 重層的支援会議
     early = meeting(store, "multi-agency", D("2025-11-20"), [village["home"]])
@@ -155,7 +155,7 @@ def test_which_case_and_other_meeting_types(store, village):
     assert find_case(store, later.cases[1], later.held_on) == village["closed"]
 
 
-def test_the_handouts_carry_the_plan_and_the_assessment(store, village):
+def test_the_handouts_carry_the_plan_and_the_assessment(store, village):  # noqa: F811
     """End to end through reports/handouts.py: the preview of each kind of meeting."""
     from shakyo_desk.reports.handouts import preview_pdf
     from shakyo_desk.store.services import consents
@@ -180,7 +180,7 @@ def test_the_handouts_carry_the_plan_and_the_assessment(store, village):
         assert name not in text, name
 
 
-def test_a_case_that_is_gone_leaves_the_handout_without_it(store, village):
+def test_a_case_that_is_gone_leaves_the_handout_without_it(store, village):  # noqa: F811
     from types import SimpleNamespace
 
     detail = meeting(store, "multi-agency", D("2026-01-22"), [village["home"]])
