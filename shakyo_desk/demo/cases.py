@@ -41,6 +41,7 @@ SHARES = {RECEIVED: 0.015, ASSESSING: 0.025, SUPPORTING: 0.05, MONITORING: 0.10,
 REVIEW_ROLES = ["overdue", "this-week", "later", "later", "later"]
 USABLE_SHEET = ("対応中", "つないだ", "見守り", "終結")  # never one still in the 受付箱
 REVIEW_NOTE = "再開にあたって見直した。引き続き取り組む。"
+ISSUE_SHARE = 0.3  # of a profile's many closures, those that raise a 地域課題
 
 
 # ---- plan records ------------------------------------------------------------------
@@ -305,7 +306,8 @@ class _Planner:
         case.reason = scenario.reason.format_map(words)
         case.changes = scenario.changes.format_map(words)
         case.worked = scenario.worked.format_map(words)
-        case.issue = scenario.issues[serial % len(scenario.issues)]
+        if not self.plan.profile.support_cases or rng.random() < ISSUE_SHARE:  # the demo's closures all do
+            case.issue = scenario.issues[serial % len(scenario.issues)]
         if stage == REOPENED:
             self.reopen(case, h, words, role)
         return case
