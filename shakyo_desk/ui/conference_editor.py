@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.text import fold
 from shakyo_desk.domain.vocab import (
     CONFERENCE_TYPES, DEFAULT_LEGAL_BASIS, DISCLOSABLE_FIELDS, LEGAL_BASES, MULTI_AGENCY_CONFERENCE, SUPPORT_CONFERENCE,
 )
@@ -29,7 +30,11 @@ from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services import conferences as conference_service
 from shakyo_desk.store.services.agencies import list_agencies
-from shakyo_desk.store.services.conferences import CaseDraft, ConferenceDetail, ConferenceDraft, MemberDraft
+from shakyo_desk.store.services.appointments import AppointmentInfo, list_appointments
+from shakyo_desk.store.services.conferences import (
+    TOPIC_TYPES, CaseDraft, ConferenceDetail, ConferenceDraft, MemberDraft,
+)
+from shakyo_desk.store.services.meeting_agenda import save_agenda
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
@@ -41,7 +46,7 @@ from shakyo_desk.ui.field_widgets import HouseholdPickDialog, RadioRow
 from shakyo_desk.ui.handout_actions import HandoutPanel
 from shakyo_desk.ui.labels import hint_label, notice_label
 from shakyo_desk.ui.style import ERROR_COLOUR
-from shakyo_desk.ui.widgets import fill_table, make_table, text_item
+from shakyo_desk.ui.widgets import CheckList, fill_table, make_table, text_item
 from shakyo_desk.domain import clock
 
 TYPE_NOTES = {
@@ -70,16 +75,28 @@ def draft_of(state: dict) -> ConferenceDraft:
         members=tuple(MemberDraft(m["name"], m["organisation"], m["acknowledged_on"], m["id"])
                       for m in state["members"]),
         cases=tuple(CaseDraft(c["household_id"], c["question"], c["support_policy"], c["lead_agency"],
-                              tuple(c["roles"]), c["next_review_on"], c["id"]) for c in state["cases"]))
+                              tuple(c["roles"]), c["next_review_on"], c["id"], c.get("case_id"))
+                    for c in state["cases"]),
+        topic=f.get("topic", ""), body=f.get("body", ""))
+
+
+def requests_of(state: dict) -> dict[str, str]:
+    """Household id → 受付表 request id, for the cases taken from a request."""
+    return {c["household_id"]: c["request_id"] for c in state["cases"] if c.get("request_id")}
+
+
+def seats_of(state: dict) -> dict[str, list[tuple[str, str]]]:
+    """Household id → who sits for the case, for the cases whose members were changed here."""
+    return {c["household_id"]: list(c["seats"]) for c in state["cases"] if c.get("seats_changed")}
 
 
 def save_conference(store: Store, detail: ConferenceDetail | None, state: dict, *,
                     today: date | None = None) -> ConferenceDetail:
     """Write the editor's ``state`` in one transaction, checked against the version ``detail``
     was loaded at; returns the conference as stored. A refusal writes nothing."""
-    conference_id = conference_service.save_conference(
-        store, draft_of(state), detail.id if detail else None,
-        expected_version=detail.version if detail else None, today=today)
+    conference_id = save_agenda(
+        store, draft_of(state), detail.id if detail else None, expected_version=detail.version if detail else None,
+        requests=requests_of(state), seats=seats_of(state), today=today)
     return conference_service.get_conference(store, conference_id, log=False)
 
 
@@ -114,8 +131,10 @@ def check_state(state: dict) -> None:
         if key in seen:
             raise InvalidInput(tr("構成員「{name}」が2回入力されています。1回だけにしてください。", name=m["name"]))
         seen.add(key)
-    if not state["cases"] and f["meeting_type"] != "community-care":
-        raise InvalidInput(tr("会議で取り上げる世帯（ケース）を1つ以上選んでください。"))
+    if not state["cases"] and f["meeting_type"] != "community-care" and not (
+            f.get("topic") and f["meeting_type"] in TOPIC_TYPES):
+        raise InvalidInput(tr("会議で取り上げる世帯（ケース）を1つ以上選ぶか、支援会議なら「検討するテーマ」を"
+                              "入力してください。"))
     for c in state["cases"]:
         if c["next_review_on"] and f["held_on"] and c["next_review_on"] < f["held_on"]:
             raise InvalidInput(tr("{label}：次回の見直し日が会議の日より前になっています。日付を確かめてください。",
@@ -248,14 +267,34 @@ def case_list_text(code: str, head_name: str, district: str = "") -> str:
     return name + "\n" + "　".join(x for x in (code, district) if x)
 
 
+def member_key(member) -> tuple[str, str]:
+    """A member as a case's seat names it (a member added in this edit has no id yet)."""
+    if isinstance(member, dict):
+        return member["name"], member["organisation"]
+    return member.name, member.organisation
+
+
 def case_dicts(detail: ConferenceDetail | None) -> list[dict]:
     if detail is None:
         return []
     return [{"id": c.id, "household_id": c.household_id, "label": case_label(c.household_code, c.head_name, c.district),
              "list_text": case_list_text(c.household_code, c.head_name, c.district),
              "question": c.question, "support_policy": c.support_policy, "lead_agency": c.lead_agency,
-             "roles": [(r.agency, r.role) for r in c.roles], "next_review_on": c.next_review_on}
+             "roles": [(r.agency, r.role) for r in c.roles], "next_review_on": c.next_review_on,
+             "case_id": c.case_id, "request_id": c.request_id,
+             "seats": [member_key(m) for m in detail.members if c.limited and m.id in c.member_ids],
+             "seats_changed": False}
             for c in detail.cases]
+
+
+def appointment_of(appointments: list[AppointmentInfo], member: dict, meeting_type: str | None,
+                   held_on: date | None) -> AppointmentInfo | None:
+    """The 委嘱 whose pledge covers this member at this meeting (name and organisation folded)."""
+    if not meeting_type or held_on is None:
+        return None
+    key = (fold(member["name"]), fold(member["organisation"]))
+    return next((a for a in appointments if (fold(a.name), fold(a.organisation)) == key
+                 and a.covers(meeting_type, held_on)), None)
 
 
 class ConferenceEditorDialog(EntryForm, QDialog):
@@ -266,11 +305,14 @@ class ConferenceEditorDialog(EntryForm, QDialog):
     copies_made = Signal()
 
     def __init__(self, ctx: AppContext, detail: ConferenceDetail | None, agencies: list[str] | None = None,
-                 parent: QWidget | None = None, *, today: date | None = None):
+                 parent: QWidget | None = None, *, today: date | None = None,
+                 appointments: list[AppointmentInfo] | None = None):
         super().__init__(parent)
         self.ctx = ctx
         self.detail = detail
         self.agencies = list(agencies or [])
+        self.appointments = list(appointments or [])
+        self.request_picker = None
         self._today = today
         self.members = member_dicts(detail)
         self.cases = case_dicts(detail)
@@ -358,6 +400,15 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.agenda.setTabChangesFocus(True)
         self.agenda.setPlaceholderText(tr("議題（資料の表紙に載ります）"))
         self.agenda.setFixedHeight(150)
+        self.topic = QPlainTextEdit()
+        self.topic.setTabChangesFocus(True)
+        self.topic.setAccessibleName(tr("検討するテーマ"))
+        self.topic.setPlaceholderText(tr("世帯を取り上げずに話し合うとき（例：冬の買い物の足をどう確保するか）"))
+        self.topic.setFixedHeight(70)
+        self.topic_label = QLabel(tr("検討するテーマ"))
+        self.body = QLineEdit()
+        self.body.setAccessibleName(tr("開催形態（会議体）"))
+        self.body.setPlaceholderText(tr("例：地域ケア会議（既存の会議を支援会議として開くとき）"))
         self.created_label = hint_label()
         form = QFormLayout()
         form.addRow(tr("会議の種類"), self.meeting_type)
@@ -369,8 +420,11 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         form.addRow(tr("場所"), self.place)
         form.addRow(tr("主催・招集者"), self.convenor)
         form.addRow(tr("議題"), self.agenda)
+        form.addRow(self.topic_label, self.topic)
+        form.addRow(tr("開催形態（会議体）"), self.body)
         form.addRow("", self.created_label)
         self.meeting_type.group.buttonToggled.connect(lambda *_: self._type_changed())
+        self.held_on.changed.connect(self._fill_members)  # a 委嘱 covers the meetings of its period
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addLayout(form)
@@ -432,12 +486,14 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.case_list.setStyleSheet("QListWidget::item { padding: 6px 4px; }")
         self.add_case_button = QPushButton(tr("世帯を追加…"))
         self.remove_case_button = QPushButton(tr("取り除く"))
-        for button in (self.add_case_button, self.remove_case_button):
+        self.requests_button = QPushButton(tr("届いている受付を取り込む…"))
+        self.requests_button.setToolTip(tr("この会議の種類への検討依頼（受付表）のうち、会議の日までに届いたものを選んで加えます。"))
+        for button in (self.add_case_button, self.remove_case_button, self.requests_button):
             button.setAutoDefault(False)
         self.add_case_button.clicked.connect(self.pick_case)
         self.remove_case_button.clicked.connect(self.remove_case)
-        self.cases_fixed = hint_label(tr("登録した会議には、世帯をあとから追加できません。"
-                                         "追加するときは、新しい会議として登録してください。"))
+        self.requests_button.clicked.connect(self.collect_requests)
+        self.cases_fixed = hint_label(tr("登録した会議にも、世帯を加えたり取り除いたりできます。「保存」を押すと記録されます。"))
         left = QVBoxLayout()
         left.addWidget(QLabel(tr("取り上げる世帯")))
         left.addWidget(self.case_list, 1)
@@ -445,6 +501,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         case_buttons.addWidget(self.add_case_button)
         case_buttons.addWidget(self.remove_case_button)
         left.addLayout(case_buttons)
+        left.addWidget(self.requests_button)
         left.addWidget(self.cases_fixed)
         left_widget = QWidget()
         left_widget.setLayout(left)
@@ -471,10 +528,20 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         outcome_form.addRow(tr("主担当"), self.lead_agency)
         outcome_form.addRow(tr("役割分担"), self.roles)
         outcome_form.addRow(tr("次回の見直し日"), self.next_review)
+        self.seat_list = CheckList([])
+        self.seat_list.setAccessibleName(tr("この事例に出席する構成員"))
+        self.seat_list.fit_height(4)
+        self.seat_list.itemChanged.connect(self._seat_changed)
+        seats = QGroupBox(tr("この事例に出席する構成員"))
+        seats_layout = QVBoxLayout(seats)
+        seats_layout.addWidget(hint_label(tr("だれにも印を付けなければ、構成員全員が出席します。印を付けた人の資料にだけ、"
+                                             "この事例が載ります（例：その地区の民生委員だけ）。")))
+        seats_layout.addWidget(self.seat_list)
         right = QVBoxLayout()
         right.addWidget(self.case_heading)
         right.addWidget(QLabel(tr("この会議で検討したいこと（資料に載ります）")))
         right.addWidget(self.question)
+        right.addWidget(seats)
         right.addWidget(outcome)
         right.addStretch(1)
         self.case_form = QWidget()
@@ -548,6 +615,8 @@ class ConferenceEditorDialog(EntryForm, QDialog):
             self.place.setText(detail.place)
             self.convenor.setText(detail.convenor)
             self.agenda.setPlainText(detail.agenda)
+            self.topic.setPlainText(detail.topic)
+            self.body.setText(detail.body)
             self.minutes.setPlainText(detail.minutes)
             self.created_label.setText(tr("登録：{who}（{when}）", who=detail.created_by_name or tr("不明"),
                                           when=format_wareki(detail.created_at.date())))
@@ -569,7 +638,6 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         else:
             self.setWindowTitle(tr("会議の編集（{title}）", title=d.display_title))
             self.heading.setText(tr("{title}　{date}", title=d.display_title, date=format_wareki(d.held_on, weekday=True)))
-        self.add_case_button.setEnabled(d is None)
         self.cases_fixed.setVisible(d is not None)
 
     def _type_changed(self) -> None:
@@ -578,18 +646,44 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.legal_basis.setVisible(is_support)
         self.legal_basis_label.setVisible(is_support)
         self.type_note.setText(tr(TYPE_NOTES.get(code, "")))
+        self.topic.setVisible(code in TOPIC_TYPES)
+        self.topic_label.setVisible(code in TOPIC_TYPES)
+        self._fill_members()
+
+    def _held_on_or_none(self) -> date | None:
+        try:
+            return self.held_on.date()
+        except ValueError:
+            return None
+
+    def appointment(self, member: dict) -> AppointmentInfo | None:
+        """The 委嘱 covering this member at the meeting as typed (type and day)."""
+        return appointment_of(self.appointments, member, self.meeting_type.value(), self._held_on_or_none())
+
+    def ack_text(self, member: dict) -> str:
+        """「令和8年12月1日」, 「委嘱（〜令和9年3月31日）」 or 「未確認」."""
+        if member["acknowledged_on"]:
+            return format_wareki(member["acknowledged_on"])
+        appointment = self.appointment(member)
+        if appointment is not None:
+            return tr("委嘱（〜{d}）", d=format_wareki(appointment.valid_to))
+        return tr("未確認")
 
     def _fill_members(self) -> None:
-        rows = []
+        rows, unack = [], 0
         for m in self.members:
-            ack = (text_item(format_wareki(m["acknowledged_on"])) if m["acknowledged_on"]
-                   else text_item(tr("未確認"), ERROR_COLOUR, bold=True))
+            text = self.ack_text(m)
+            if m["acknowledged_on"] or self.appointment(m) is not None:
+                ack = text_item(text)
+            else:
+                unack += 1
+                ack = text_item(text, ERROR_COLOUR, bold=True)
             rows.append((text_item(m["name"], bold=True), m["organisation"], ack))
         fill_table(self.member_table, rows)
         index = self._tab_of(self.member_table)
-        unack = sum(1 for m in self.members if not m["acknowledged_on"])
         self.tabs.setTabText(index, tr("構成員（{n}）", n=len(self.members)) + (tr("・未確認{n}", n=unack) if unack else ""))
         self._member_selection_changed()
+        self._fill_seats()
 
     def _fill_cases(self) -> None:
         self.case_list.blockSignals(True)
@@ -641,6 +735,9 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         dialog = MemberDialog(self.members[row], self.agencies, self)
         self.member_dialog = dialog
         if dialog.exec() == QDialog.DialogCode.Accepted:
+            old, new = member_key(self.members[row]), member_key(dialog.member)
+            for case in self.cases:  # a renamed member keeps their seats
+                case["seats"] = [new if key == old else key for key in case["seats"]]
             self.members[row] = dialog.member
             self._fill_members()
             self.member_table.selectRow(row)
@@ -658,6 +755,9 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         if not rows:
             return
         for row in reversed(rows):
+            gone = member_key(self.members[row])
+            for case in self.cases:
+                case["seats"] = [key for key in case["seats"] if key != gone]
             del self.members[row]
         self._fill_members()
 
@@ -676,6 +776,28 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.lead_agency.setCurrentText(case["lead_agency"])
         self.roles.set_roles(case["roles"])
         self.next_review.set_date(case["next_review_on"])
+        self._fill_seats()
+
+    def _fill_seats(self) -> None:
+        """The meeting's members, those who sit for the shown case ticked (none: everyone)."""
+        row = self._case_row if 0 <= self._case_row < len(self.cases) else self.case_list.currentRow()
+        chosen = set(self.cases[row]["seats"]) if 0 <= row < len(self.cases) else set()
+        self.seat_list.blockSignals(True)
+        self.seat_list.clear()
+        for m in self.members:
+            item = QListWidgetItem(f"{m['name']}（{m['organisation']}）" if m["organisation"] else m["name"])
+            item.setData(Qt.ItemDataRole.UserRole, member_key(m))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if member_key(m) in chosen else Qt.CheckState.Unchecked)
+            self.seat_list.addItem(item)
+        self.seat_list.blockSignals(False)
+        self.seat_list.fit_height(4)
+
+    def _seat_changed(self, _item=None) -> None:
+        row = self._case_row
+        if 0 <= row < len(self.cases):
+            self.cases[row]["seats"] = self.seat_list.checked()
+            self.cases[row]["seats_changed"] = True
 
     def _store_case(self) -> None:
         """Keep what is typed in the case form in ``self.cases``."""
@@ -700,8 +822,6 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self._show_case(row)
 
     def pick_case(self) -> None:
-        if self.detail is not None:
-            return
         dialog = HouseholdPickDialog(self.ctx, self, title=tr("会議で取り上げる世帯を選ぶ"))
         self.picker = dialog
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.choice is not None:
@@ -721,10 +841,61 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.cases.append({"id": None, "household_id": row.id, "label": case_label(row.code, row.head_name, row.district),
                            "list_text": case_list_text(row.code, row.head_name, row.district),
                            "question": "", "support_policy": "", "lead_agency": "", "roles": [],
-                           "next_review_on": None})
+                           "next_review_on": None, "case_id": None, "request_id": None, "seats": [],
+                           "seats_changed": False})
         self._fill_cases()
         self.case_list.setCurrentRow(len(self.cases) - 1)
         self.question.setFocus()
+
+    def collect_requests(self) -> None:
+        """「届いている受付を取り込む」: the waiting requests of this meeting's type made until its day."""
+        from shakyo_desk.store.services.meeting_requests import pending_requests
+
+        self.errors.clear_error()
+        try:
+            held_on = self.held_on.checked_date(tr("開催日"))
+        except InvalidInput as error:
+            self.errors.show_error(error)
+            return
+        if held_on is None:
+            self.errors.show_error(tr("先に開催日を入力してください。会議の日までに届いた受付を取り込みます。"))
+            return
+        store, code = self.ctx.store, self.meeting_type.value() or MULTI_AGENCY_CONFERENCE
+        self.ctx.executor.submit(lambda: pending_requests(store, code, until=held_on),
+                                 on_done=self._show_requests, on_error=self.errors.show_error, owner=self)
+
+    def _show_requests(self, requests) -> None:
+        from shakyo_desk.ui.meeting_request_dialog import RequestPickDialog
+
+        on_agenda = {c["household_id"] for c in self.cases}
+        dialog = RequestPickDialog(requests, on_agenda, CONFERENCE_TYPES.get(self.meeting_type.value(), ""), self)
+        self.request_picker = dialog
+        dialog.accepted.connect(lambda: self.add_requests(dialog.chosen()))
+        dialog.open()
+
+    def add_requests(self, requests) -> None:
+        """Add 受付表 requests as cases (taken into the meeting when it is saved)."""
+        try:
+            self._store_case()
+        except InvalidInput as error:
+            self.errors.show_error(error)
+            return
+        added = 0
+        for r in requests:
+            if any(c["household_id"] == r.household_id for c in self.cases):
+                continue
+            self.cases.append({"id": None, "household_id": r.household_id,
+                               "label": case_label(r.household_code, r.head_name, r.district),
+                               "list_text": case_list_text(r.household_code, r.head_name, r.district) + tr("・受付表"),
+                               "question": r.question, "support_policy": "", "lead_agency": "", "roles": [],
+                               "next_review_on": None, "case_id": r.case_id, "request_id": r.id, "seats": [],
+                               "seats_changed": False})
+            added += 1
+        if not added:
+            return
+        self._fill_cases()
+        self.case_list.setCurrentRow(len(self.cases) - 1)
+        self.status.setText(tr("受付から{n}件を加えました。「保存」で記録されます。", n=added))
 
     def remove_case(self) -> None:
         row = self.case_list.currentRow()
@@ -734,7 +905,8 @@ class ConferenceEditorDialog(EntryForm, QDialog):
 
         if self.cases[row]["id"] and not dialogs.confirm(
                 self, tr("ケースを取り除く"),
-                tr("{label}をこの会議から取り除きますか？\n決定事項も一緒に消えます。「保存」を押すまでは記録は変わりません。",
+                tr("{label}をこの会議から取り除きますか？\n決定事項も一緒に消えます。受付表から入ったケースは、受付中に戻ります。"
+                   "「保存」を押すまでは記録は変わりません。",
                    label=self.cases[row]["label"]), yes=tr("取り除く")):
             return
         self._case_row = -1
@@ -757,6 +929,8 @@ class ConferenceEditorDialog(EntryForm, QDialog):
                 "place": self.place.text().strip(),
                 "convenor": self.convenor.text().strip(),
                 "agenda": self.agenda.toPlainText().strip(),
+                "topic": self.topic.toPlainText().strip() if code in TOPIC_TYPES else "",
+                "body": self.body.text().strip(),
             },
             "members": [dict(m) for m in self.members],
             "cases": [dict(c, roles=list(c["roles"])) for c in self.cases],
@@ -844,11 +1018,11 @@ def open_conference_editor(ctx: AppContext, conference_id: str | None, parent: Q
 
     def load():
         detail = conference_service.get_conference(store, conference_id) if conference_id else None
-        return detail, [a.name for a in list_agencies(store)]
+        return detail, [a.name for a in list_agencies(store)], list_appointments(store)
 
     def show(result) -> None:
-        detail, agencies = result
-        dialog = ConferenceEditorDialog(ctx, detail, agencies, parent, today=today)
+        detail, agencies, appointments = result
+        dialog = ConferenceEditorDialog(ctx, detail, agencies, parent, today=today, appointments=appointments)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         if on_open is not None:

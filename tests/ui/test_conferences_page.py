@@ -146,7 +146,7 @@ def test_create_conference_through_the_editor(qtbot, demo_ctx):
     assert [(r.agency, r.role) for r in case.roles] == [("民生委員", "見守り")]
     assert case.next_review_on == clock.today() + timedelta(days=60)
     assert stored.disclosures == ("address",)
-    assert not editor.is_dirty() and not editor.add_case_button.isEnabled()
+    assert not editor.is_dirty() and editor.add_case_button.isEnabled()  # cases may be added later (issue 18)
     assert any(r.id == stored.id for r in page.rows)  # the list was refreshed
 
     # a second save of a change: the minutes only
