@@ -334,8 +334,11 @@ def _case(case: CaseSection, st) -> list:
     story += _bullets(case.strengths, st)
     story += _heading("本人の意向", st)
     story.append(_or_none(case.wishes, st))
-    story += _heading("現在の支援方針", st)
-    story.append(_or_none(case.plan, st))
+    # The 支援プラン printed below states the policy in force; an empty policy from the meeting
+    # records would only say （記載なし） above it.
+    if case.plan or case.case_work is None or not case.case_work.plan_version:
+        story += _heading("現在の支援方針", st)
+        story.append(_or_none(case.plan, st))
 
     story += _heading("役割分担（現在）", st)
     if case.roles:

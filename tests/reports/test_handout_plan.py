@@ -169,6 +169,8 @@ def test_the_handouts_carry_the_plan_and_the_assessment(store, village):  # noqa
     assert "支援プラン（第1版・令和7年12月3日作成）" in text and "週1回、買い物に行ける" in text
     assert f"関係機関：{AGENCY}" in text and "介護保険の申請を手伝う" in text and "一部：2回行けた。" in text
     assert "終結時の評価（令和8年1月12日終結）" in text and "民生委員の声かけ" in text
+    # The plan states its policy; only the case without a plan keeps the meeting records' heading.
+    assert text.count("現在の支援方針") == 1
     for name in HIDDEN:
         assert name not in text, name
 
