@@ -171,6 +171,10 @@ class CaseDetailDialog(QDialog):
         self.evaluation = QTextBrowser()
         self.evaluation.setAccessibleName(tr("終結・評価"))
         self.tabs.addTab(self.evaluation, tr("終結・評価"))
+        from shakyo_desk.ui.meeting_request_dialog import RequestsPanel
+
+        self.requests = RequestsPanel(ctx, case_id, self, today=today)  # 受付表: the case put forward for meetings
+        self.tabs.addTab(self.requests, tr("会議への依頼"))
 
         def button(text: str, slot, *, coordinator: bool = False) -> QPushButton:
             b = QPushButton(tr(text))
@@ -191,6 +195,7 @@ class CaseDetailDialog(QDialog):
         side.addSpacing(10)
         self.print_button = button("A4で印刷(&P)…", self.print_assessment)
         self.timeline_button = button("世帯の経過(&K)…", self.open_timeline)
+        self.request_button = button("会議にかける(&Q)…", lambda: self.requests.put_forward())
         side.addSpacing(10)
         self.close_case_button = button("終結(&E)…", self.close_case, coordinator=True)
         self.reopen_button = button("再開(&R)…", self.reopen, coordinator=True)

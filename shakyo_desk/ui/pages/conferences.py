@@ -121,6 +121,8 @@ class ConferencesPage(QWidget):
         self.notice_result.setVisible(False)
         self.register_button = QPushButton(tr("配布資料の台帳"))
         self.register_button.setVisible(ctx.navigator.has_pages)
+        self.appointments_button = QPushButton(tr("委嘱の一覧…"))
+        self.appointments_button.setToolTip(tr("守秘義務の誓約を期間で受けた構成員（委嘱）を登録・終了します。"))
         self.errors = ErrorLabel()
         self.table = make_table(COLUMNS, fit=FIT)
         self.table.setAccessibleName(tr("会議の一覧"))
@@ -144,6 +146,7 @@ class ConferencesPage(QWidget):
         bottom.addWidget(self.handout_button)
         bottom.addWidget(self.notice_button)
         bottom.addStretch(1)
+        bottom.addWidget(self.appointments_button)
         bottom.addWidget(self.register_button)
         hint = hint_label(tr("ダブルクリックまたは Enter で会議を開きます。"
                              "会議資料（配布資料）は、会議の画面の「会議資料」から作ります。"))
@@ -163,6 +166,7 @@ class ConferencesPage(QWidget):
         self.handout_button.clicked.connect(lambda: self.open_selected("会議資料"))
         self.notice_button.clicked.connect(self.make_notice)
         self.register_button.clicked.connect(lambda: ctx.navigator.show_page("handouts"))
+        self.appointments_button.clicked.connect(lambda: self.open_appointments())
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.installEventFilter(self)
@@ -235,6 +239,12 @@ class ConferencesPage(QWidget):
         return super().eventFilter(watched, event)
 
     # ---- actions -----------------------------------------------------------------------
+
+    def open_appointments(self):
+        from shakyo_desk.ui.appointments_dialog import open_appointments
+
+        self.appointments = open_appointments(self.ctx, self, today=self._today)
+        return self.appointments
 
     def new_conference(self) -> None:
         self.open_conference(None)
