@@ -312,3 +312,28 @@ def test_an_empty_case_says_what_to_do_on_each_tab(qtbot, ctx, page, village):
     assert "まだ終結していません" in detail.evaluation.toPlainText()
     assert not detail.monitor_button.isEnabled() and not detail.revise_button.isEnabled()
     detail.done(0)
+
+
+def test_staff_see_their_districts_cases_and_open_none(qtbot, store, executor, ui_settings, store_dir, village):
+    from shakyo_desk.store.keyfile import FAST_KDF
+    from shakyo_desk.store.services import accounts
+    from shakyo_desk.store.services.council import get_settings
+    from shakyo_desk.store.store import unlock
+    from shakyo_desk.ui.context import AppContext
+
+    accounts.add_account(store, "sato", "佐藤 美咲", "staff", "correct horse 2",
+                         district_ids=[village["districts"]["south"]], kdf=FAST_KDF)
+    cases.open_case(store, village["households"]["suzuki"])  # 南地区
+    cases.open_case(store, village["households"]["yamada"])  # 上町: not hers
+    staff = unlock(store_dir, "sato", "correct horse 2")
+    ctx = AppContext(store=staff, executor=executor, ui_settings=ui_settings, council=get_settings(staff))
+    page = CasesPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+    assert [c.household_name for c in page.rows] == ["鈴木 一郎"]
+    assert not page.new_button.isVisible() and page.new_case() is None
+    detail = page.open_case(page.rows[0].id)
+    assert detail.assess_button.isVisible() and not detail.close_case_button.isVisible()
+    detail.done(0)
+    staff.close()
