@@ -130,7 +130,27 @@ def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
             editor = getattr(conferences, "editor", None)
             if editor is not None:
                 yield "dialog:conference_editor", _shown(editor, size)
+                yield from _meeting_dialogs(editor, ctx, size)
                 _close(editor)
+        appointments = conferences.open_appointments()
+        yield "dialog:appointments", _shown(appointments, size)
+        adding = appointments.add()
+        yield "dialog:appointment_add", _shown(adding, size)
+        _close(adding)
+        _close(appointments)
+
+
+def _meeting_dialogs(editor, ctx, size) -> Iterator[tuple[str, QWidget]]:
+    """Issue 18: the editor's cases with who sits for each, and the 受付表 requests to take in."""
+    from shakyo_desk.store.services.meeting_requests import pending_requests
+    from shakyo_desk.ui.meeting_request_dialog import RequestPickDialog
+
+    editor.show_tab("ケース")
+    yield "dialog:conference_editor_cases", _shown(editor, size)
+    editor.show_tab("会議の内容")
+    picker = RequestPickDialog(pending_requests(ctx.store), set(), "支援会議", editor)
+    yield "dialog:meeting_requests_pick", _shown(picker, size)
+    _close(picker)
 
 
 def _case_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
@@ -151,6 +171,9 @@ def _case_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
     if opening is not None:
         yield "dialog:case_open", _shown(opening, size)
         _close(opening)
+    issues = page.show_issues()
+    yield "dialog:community_issues", _shown(issues, size)
+    _close(issues)
     page.table.selectRow(0)
     page.open_selected()
     detail = page.detail
@@ -162,7 +185,8 @@ def _case_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
     closed = detail.detail.summary.status == "終結"
     openers = [("case_reopen", lambda: ReopenDialog(ctx, detail.case_id, "世帯", detail))] if closed else [
         ("case_assessment", detail.add_assessment), ("case_goal", detail.add_goal),
-        ("case_monitoring", detail.record_monitoring), ("case_close", detail.close_case)]
+        ("case_monitoring", detail.record_monitoring), ("case_close", detail.close_case),
+        ("case_meeting_request", detail.requests.put_forward)]
     for name, opener in openers:
         dialog = opener()
         if dialog is not None:
