@@ -337,3 +337,23 @@ def test_staff_see_their_districts_cases_and_open_none(qtbot, store, executor, u
     assert detail.assess_button.isVisible() and not detail.close_case_button.isVisible()
     detail.done(0)
     staff.close()
+
+
+def test_the_community_issue_register_from_closures_and_added_here(qtbot, ctx, page, village):
+    case_id = cases.open_case(ctx.store, village["households"]["suzuki"])
+    cases.close_case(ctx.store, case_id, "転居", "町外の家族と暮らすことになった", community_issue="冬の移動手段がない")
+    qtbot.mouseClick(page.issues_button, Qt.MouseButton.LeftButton)
+    issues = page.issues_dialog
+    assert issues.table.rowCount() == 1
+    assert issues.table.item(0, 1).text() == "冬の移動手段がない" and issues.table.item(0, 3).text() == "1件"
+    qtbot.mouseClick(issues.add_button, Qt.MouseButton.LeftButton)  # no title: refused, nothing added
+    assert issues.errors.text() and issues.table.rowCount() == 1
+    type_text(qtbot, issues.title, "若者の居場所がない")
+    issues.district.setCurrentIndex(issues.district.findData(village["districts"]["south"]))
+    qtbot.mouseClick(issues.add_button, Qt.MouseButton.LeftButton)
+    assert sorted(issues.table.item(r, 1).text() for r in range(2)) == ["冬の移動手段がない", "若者の居場所がない"]
+    assert issues.title.text() == ""
+    type_text(qtbot, issues.title, "冬の移動手段がない")  # the same title twice: the service's sentence
+    qtbot.mouseClick(issues.add_button, Qt.MouseButton.LeftButton)
+    assert "すでに登録されています" in issues.errors.text() and issues.table.rowCount() == 2
+    issues.done(0)

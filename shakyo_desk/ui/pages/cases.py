@@ -51,6 +51,7 @@ class CasesPage(QWidget):
         self.agencies = []
         self.detail: CaseDetailDialog | None = None
         self.open_dialog: OpenCaseDialog | None = None
+        self.issues_dialog = None
 
         title = QLabel(tr("支援ケース"))
         title.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -65,6 +66,9 @@ class CasesPage(QWidget):
         top.addSpacing(12)
         top.addWidget(self.count_label)
         top.addStretch(1)
+        self.issues_button = QPushButton(tr("地域課題の一覧(&I)…"))
+        self.issues_button.clicked.connect(lambda: self.show_issues())
+        top.addWidget(self.issues_button)
         top.addWidget(self.new_button)
         intro = QLabel(tr("受付からアセスメント、プラン、モニタリングを経て終結するまでの、世帯ごとの支援の記録です。"
                           "行を選んで Enter かダブルクリックで開きます。見直し日を過ぎたものは赤で示します。"))
@@ -219,6 +223,13 @@ class CasesPage(QWidget):
         self.open_dialog = dialog
         dialog.open()
         return dialog
+
+    def show_issues(self):
+        from shakyo_desk.ui.case_issues import CommunityIssuesDialog
+
+        self.issues_dialog = CommunityIssuesDialog(self.ctx, self, today=self._today)
+        self.issues_dialog.open()
+        return self.issues_dialog
 
     def _opened(self, case_id: str) -> None:
         self.ctx.changed(CASE_CHANGED)  # this list reloads
