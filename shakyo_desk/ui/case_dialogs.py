@@ -167,7 +167,7 @@ class OpenCaseDialog(CaseFormDialog):
 
     def __init__(self, ctx: AppContext, staff: list[StaffChoice], agencies, parent: QWidget | None = None, *,
                  household_id: str | None = None, household_label: str = "", sheet_ids: tuple[str, ...] = (),
-                 assignee_id: str | None = None, today: date | None = None):
+                 assignee_id: str | None = None, lead_agency_id: str | None = None, today: date | None = None):
         intro = (tr("この把握シートから支援ケースを開きます。担当と主担当機関は、あとから変えられます。") if sheet_ids
                  else tr("支援ケースを開く世帯を選び、担当を決めてください。担当と主担当機関は、あとから変えられます。"))
         super().__init__(ctx, tr("支援ケースを開く"), tr("ケースを開く"), parent, intro=intro, today=today)
@@ -192,7 +192,7 @@ class OpenCaseDialog(CaseFormDialog):
         self.assignee = QComboBox()
         fill_staff_combo(self.assignee, staff, assignee_id or ctx.store.actor.staff_id, empty=tr("（まだ決めない）"))
         self.agency = QComboBox()
-        fill_agency_choices(self.agency, agencies, None, empty=tr("（まだ決めない）"))
+        fill_agency_choices(self.agency, agencies, lead_agency_id, empty=tr("（まだ決めない）"))
         self.opened_on = DateField(self.today, allow_future=False)
         self.form.addRow(tr("担当"), self.assignee)
         self.form.addRow(tr("主担当機関"), self.agency)

@@ -461,7 +461,8 @@ class SheetDetailDialog(QDialog):
 
         dialog = OpenCaseDialog(self.ctx, self.staff, self.agencies, self, household_id=s.household_id,
                                 household_label=tr("{name} さんの世帯", name=s.household_name), sheet_ids=(s.id,),
-                                assignee_id=s.assignee_id)
+                                assignee_id=s.assignee_id,  # the sheet's 担当, and the first agency already involved
+                                lead_agency_id=next(iter(s.connected_agencies), None))
         dialog.saved.connect(opened)
         self.sub_dialog = dialog
         dialog.open()

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from shakyo_desk.store.keyfile import FAST_KDF
-from shakyo_desk.store.services import accounts, case_views, cases, sheets
+from shakyo_desk.store.services import accounts, agencies, case_views, cases, sheets
 from shakyo_desk.ui.case_detail import CaseDetailDialog
 from shakyo_desk.ui.case_dialogs import OpenCaseDialog
 from shakyo_desk.ui.sheet_detail import AssignSheetDialog, SheetDetailDialog
@@ -15,8 +15,9 @@ from shakyo_desk.ui.sheet_detail import AssignSheetDialog, SheetDetailDialog
 def test_assign_then_open_a_case_from_the_sheet(qtbot, ctx, village, monkeypatch):
     staff = accounts.add_account(ctx.store, "sato", "佐藤 美咲", "staff", "correct horse 2",
                                  district_ids=[village["districts"]["north"]], kdf=FAST_KDF)
+    centre = agencies.add_agency(ctx.store, "山里村地域包括支援センター", field="高齢")
     sheet = sheets.file_sheet(ctx.store, household_id=village["households"]["yamada"], concerns=["介護"],
-                              urgency="早め", situation="物忘れが増えた")
+                              urgency="早め", situation="物忘れが増えた", connected_agencies=[centre])
     detail = SheetDetailDialog(ctx, sheet)
     qtbot.addWidget(detail)
     assert "まだ決まっていません" in detail.assignee_text.text()
@@ -34,6 +35,7 @@ def test_assign_then_open_a_case_from_the_sheet(qtbot, ctx, village, monkeypatch
     opening = detail.to_case()
     assert isinstance(opening, OpenCaseDialog) and opening.sheet_ids == (sheet,)
     assert opening.assignee.currentText() == "佐藤 美咲"  # the sheet's 担当 becomes the case's
+    assert opening.agency.currentData() == centre  # the agency already involved, as the 主担当機関 to confirm
     qtbot.mouseClick(opening.ok_button, Qt.MouseButton.LeftButton)
     assert opening.result() == QDialog.DialogCode.Accepted, opening.errors.text()
     case = case_views.case_of_sheet(ctx.store, sheet)
