@@ -51,8 +51,9 @@ from shakyo_desk.domain import clock
 
 TYPE_NOTES = {
     "support": "構成員には法律上の守秘義務があります。本人の同意がなくても情報を共有できます。"
-               "資料には守秘義務についての注意書きが入ります。",
-    "multi-agency": "本人の同意が記録されている世帯だけを取り上げます。同意のない方（18歳以上）がいると、資料は作れません。",
+               "資料には守秘義務についての注意書きが入ります。世帯を取り上げず、テーマ（地域資源の検討など）だけを"
+               "話し合う回も記録できます。",
+    "multi-agency": "ケースごとに、本人の同意が記録されている世帯だけを取り上げます。同意のない本人がいると、資料は作れません。",
     "case-review": "社協の中で行うケース検討会です。",
     "community-care": "地域ケア会議は、世帯を取り上げずに地域の課題だけを話し合う回も記録できます。",
 }
@@ -278,7 +279,8 @@ def case_dicts(detail: ConferenceDetail | None) -> list[dict]:
     if detail is None:
         return []
     return [{"id": c.id, "household_id": c.household_id, "label": case_label(c.household_code, c.head_name, c.district),
-             "list_text": case_list_text(c.household_code, c.head_name, c.district),
+             "list_text": case_list_text(c.household_code, c.head_name, c.district)
+             + (tr("・受付表") if c.request_id else "") + (tr("・出席者を限定") if c.limited else ""),
              "question": c.question, "support_policy": c.support_policy, "lead_agency": c.lead_agency,
              "roles": [(r.agency, r.role) for r in c.roles], "next_review_on": c.next_review_on,
              "case_id": c.case_id, "request_id": c.request_id,
@@ -511,6 +513,7 @@ class ConferenceEditorDialog(EntryForm, QDialog):
         self.question = QPlainTextEdit()
         self.question.setTabChangesFocus(True)
         self.question.setPlaceholderText(tr("例：金銭管理の支援をどの機関が担うか"))
+        self.question.setAccessibleName(tr("この会議で検討したいこと"))
         self.question.setFixedHeight(70)
         self.support_policy = QPlainTextEdit()
         self.support_policy.setTabChangesFocus(True)
