@@ -232,6 +232,8 @@ class _Planner:
                     self.helpers.setdefault(h.district, []).append((i, p.name))
         self.fitting = {s.key: [i for i, h in enumerate(plan.households) if fits(s.key, h)] for s in SCENARIOS}
         self.used: set[int] = {c.household for c in plan.closed_cases}  # their retention example stays
+        self.on_agenda = [k.household for c in plan.conferences if c.meeting_type == "multi-agency"
+                          and c.held_on > plan.today for k in c.cases]
 
     # -- dates
 
@@ -243,13 +245,16 @@ class _Planner:
 
     # -- choosing the household
 
-    def choose(self, scenario: Scenario, opened_on: date) -> tuple[int, list[int]] | None:
+    def choose(self, scenario: Scenario, opened_on: date, stage: str) -> tuple[int, list[int]] | None:
         """A household fitting the scenario, with the sheets it came from (noticed in the half
-        year before, already taken up), or None."""
+        year before, already taken up), or None. A case in support goes first to a household of
+        an upcoming 重層的支援会議, whose handout shares the plan."""
         pool = self.fitting[scenario.key]
+        first = [i for i in self.on_agenda if i not in self.used and fits(scenario.key, self.plan.households[i])] \
+            if stage in (SUPPORTING, MONITORING) else []
         fallback = None
-        for _ in range(40 if len(pool) > 40 else len(pool) * 2):
-            i = self.rng.choice(pool)
+        for attempt in range(40 if len(pool) > 40 else len(pool) * 2):
+            i = first[0] if attempt == 0 and first else self.rng.choice(pool)
             if i in self.used:
                 continue
             sheets = [n for n in self.sheets_of.get(i, ())
@@ -257,6 +262,8 @@ class _Planner:
             if sheets:
                 preferred = [n for n in sheets if set(self.plan.sheets[n].concerns) & scenario.concerns]
                 return i, sorted((preferred or sheets)[-2:])
+            if i in first:
+                return i, []
             fallback = fallback if fallback is not None else i
         return (fallback, []) if fallback is not None else None
 
@@ -266,7 +273,7 @@ class _Planner:
         rng, today = self.rng, self.today
         early, late = self.opened_window(stage)
         opened_on = _wd(today - timedelta(days=rng.randint(late, max(late, early))))
-        chosen = self.choose(scenario, opened_on)
+        chosen = self.choose(scenario, opened_on, stage)
         if chosen is None:
             return None
         hi, sheets = chosen
@@ -443,8 +450,12 @@ def plan_support_cases(plan: Plan, rng: random.Random) -> None:
     roles = iter(REVIEW_ROLES * (len(plan.households) + 1))
     for serial, stage in enumerate(_stages(plan)):
         role = next(roles) if stage in (SUPPORTING, MONITORING, REOPENED) else ""
-        for k in range(len(order)):  # the next scenario in turn that has a household left
-            case = planner.case(stage, order[(serial + k) % len(order)], role, serial)
+        turn = [order[(serial + k) % len(order)] for k in range(len(order))]
+        waiting = [i for i in planner.on_agenda if i not in planner.used]
+        if stage in (SUPPORTING, MONITORING) and waiting:  # a scenario the meeting's household fits first
+            turn.sort(key=lambda sc: not fits(sc.key, plan.households[waiting[0]]))
+        for scenario in turn:  # the next scenario in turn that has a household left
+            case = planner.case(stage, scenario, role, serial)
             if case is not None:
                 cases.append(case)
                 break

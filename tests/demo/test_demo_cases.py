@@ -58,6 +58,16 @@ def test_cases_fit_their_households_and_come_from_their_sheets(plan):
     assert from_sheets >= len(plan.support_cases) // 2
 
 
+@pytest.mark.parametrize("day", [TODAY, date(2027, 4, 1), date(2028, 2, 29)])
+@pytest.mark.parametrize("seed", [None, 3])
+def test_households_on_an_upcoming_multi_agency_meeting_have_a_plan_to_share(day, seed):
+    plan = make_plan("village", seed, today=day)
+    on_agenda = {k.household for c in plan.conferences if c.meeting_type == "multi-agency" and c.held_on > day
+                 for k in c.cases}
+    with_plan = {c.household for c in plan.support_cases if c.goals and c.status != "終結"}
+    assert on_agenda and on_agenda <= with_plan
+
+
 def test_the_plan_is_the_same_for_the_same_day_and_moves_with_it(plan):
     again = make_plan("village", today=TODAY)
     assert [(c.household, c.stage, c.opened_on) for c in again.support_cases] == \
