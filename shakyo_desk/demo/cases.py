@@ -167,6 +167,15 @@ def _members(h: HouseholdPlan) -> dict[str, int]:
     kids = [(p.age, i) for i, p in enumerate(h.members) if p.age < 18]
     if kids:
         found["kid"] = min(kids)[1]
+        parent = next((i for i, p in enumerate(h.members) if 18 <= p.age - min(kids)[0] <= 45 and p.age >= 18), None)
+        if parent is not None:
+            found["parent"] = parent
+    oldest = max(range(len(h.members)), key=lambda i: h.members[i].age)
+    if h.members[oldest].age >= 70:
+        found["elder"] = oldest
+        carer = next((i for i, p in enumerate(h.members) if i != oldest and 30 <= p.age <= 64), None)
+        if carer is not None:
+            found["carer"] = carer
     return found
 
 
@@ -188,7 +197,13 @@ def fits(scenario: str, h: HouseholdPlan) -> bool:
         return head.age >= 75 and len(h.members) <= 2
     if scenario == "foreign":
         return "外国籍" in h.flags
-    return head.age >= 18  # isolation: anyone
+    if scenario == "care-work":
+        return "carer" in sel
+    if scenario == "young-family":
+        return "parent" in sel and "ひとり親" not in h.flags and sum(p.age >= 18 for p in h.members) >= 2
+    # isolation: someone living alone or as a pair, or a household no other scenario fits
+    return head.age >= 18 and (len(h.members) <= 2 or not any(
+        fits(s.key, h) for s in SCENARIOS if s.key != "isolation"))
 
 
 def _words(h: HouseholdPlan) -> _Fill:
@@ -230,7 +245,10 @@ class _Planner:
             for p in h.members:
                 if {"ボランティア", "サロン世話人", "連絡員"} & set(p.roles):
                     self.helpers.setdefault(h.district, []).append((i, p.name))
-        self.fitting = {s.key: [i for i, h in enumerate(plan.households) if fits(s.key, h)] for s in SCENARIOS}
+        # (not a household the 民生委員 lives in: their view is about someone else's household)
+        self.fitting = {s.key: [i for i, h in enumerate(plan.households) if fits(s.key, h)
+                                and all(p.name != h.welfare_commissioner for p in h.members)] for s in SCENARIOS}
+        self.fitting_set = {key: set(pool) for key, pool in self.fitting.items()}
         self.used: set[int] = {c.household for c in plan.closed_cases}  # their retention example stays
         self.on_agenda = [k.household for c in plan.conferences if c.meeting_type == "multi-agency"
                           and c.held_on > plan.today for k in c.cases]
@@ -250,7 +268,7 @@ class _Planner:
         year before, already taken up), or None. A case in support goes first to a household of
         an upcoming 重層的支援会議, whose handout shares the plan."""
         pool = self.fitting[scenario.key]
-        first = [i for i in self.on_agenda if i not in self.used and fits(scenario.key, self.plan.households[i])] \
+        first = [i for i in self.on_agenda if i not in self.used and i in self.fitting_set[scenario.key]] \
             if stage in (SUPPORTING, MONITORING) else []
         fallback = None
         for attempt in range(40 if len(pool) > 40 else len(pool) * 2):
@@ -325,12 +343,13 @@ class _Planner:
         for text in scenario.views:
             on = _wd(min(until, on + timedelta(days=self.rng.randint(1, 6))))
             on = max(on, case.opened_on, case.views[-1].on if case.views else on)
-            participant, organisation = self.speaker(case, text.who, h, sel)
+            participant, organisation = self.speaker(case, text.who, h, sel, text.about)
             case.views.append(ViewPlan(on, sel.get(text.about) if text.about else None, participant, organisation,
                                        text.problem.format_map(words), text.strength.format_map(words),
                                        text.wish.format_map(words)))
 
-    def speaker(self, case: SupportCasePlan, who: str, h: HouseholdPlan, sel: dict) -> tuple[str, str]:
+    def speaker(self, case: SupportCasePlan, who: str, h: HouseholdPlan, sel: dict,
+                about: str = "") -> tuple[str, str]:
         kind, _, rest = who.partition(":")
         if kind == "agency":
             agency = next((a for a in self.plan.agencies if rest in a.name), None)
@@ -338,8 +357,8 @@ class _Planner:
                 return agency.contact, agency.name
         if kind == "commissioner" and h.welfare_commissioner:
             return h.welfare_commissioner, f"民生委員（{self.districts[h.district]}）"
-        if kind == "self":
-            return h.members[sel.get(rest or "head", 0)].name, "本人"
+        if kind == "self":  # the member the view is about, speaking for themselves
+            return h.members[sel.get(rest or about or "head", 0)].name, "本人"
         if kind == "family" and rest in sel:
             return h.members[sel[rest]].name, "家族"
         return self.staff[case.assignee].display_name, self.council
@@ -453,7 +472,7 @@ def plan_support_cases(plan: Plan, rng: random.Random) -> None:
         turn = [order[(serial + k) % len(order)] for k in range(len(order))]
         waiting = [i for i in planner.on_agenda if i not in planner.used]
         if stage in (SUPPORTING, MONITORING) and waiting:  # a scenario the meeting's household fits first
-            turn.sort(key=lambda sc: not fits(sc.key, plan.households[waiting[0]]))
+            turn.sort(key=lambda sc: waiting[0] not in planner.fitting_set[sc.key])
         for scenario in turn:  # the next scenario in turn that has a household left
             case = planner.case(stage, scenario, role, serial)
             if case is not None:

@@ -51,6 +51,12 @@ def test_cases_fit_their_households_and_come_from_their_sheets(plan):
             assert sheet.household == case.household and sheet.noticed_on <= case.opened_on
             assert sheet.status not in ("受付", "確認中")  # the 受付箱 is left as it is
             from_sheets += 1
+        for view in case.views:  # a person speaks for themselves, in their own words
+            if view.organisation.startswith("民生委員"):  # speaks of a household not their own
+                assert view.participant not in {m.name for m in household.members}
+            if view.organisation == "本人":
+                assert view.about is not None and household.members[view.about].name == view.participant
+                assert view.wish.startswith("「")
         dates = [case.opened_on] + [v.on for v in case.views] + [c.on for g in case.goals for c in g.checks]
         assert all(d <= TODAY for d in dates) and min(dates) == case.opened_on
         if case.closed_on:
