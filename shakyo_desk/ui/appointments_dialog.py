@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.vocab import CONFERENCE_TYPES, SUPPORT_CONFERENCE
-from shakyo_desk.domain.wareki import format_wareki
+from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services import appointments
 from shakyo_desk.store.services.agencies import list_agencies
@@ -31,14 +31,18 @@ from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.widgets import Column, fill_table, make_table, selected_id, text_item
 
 COLUMNS = ("氏名", "所属", "会議の種類", "委嘱の期間", "誓約日", "状況")
-FIT = (Column("山田 太郎", 110), Column("みどり村民生委員児童委員協議会", 200, stretch=True), Column("重層的支援会議", 130),
-       Column("令和8年4月1日〜令和10年3月31日", 270), Column("令和8年4月1日", 130, drop=1),
-       Column("終了（令和8年12月31日）", 190))
+# Short 和暦 in the list (R8.4.1〜R10.3.31), whole in each cell's tooltip; the organisation gives way.
+FIT = (Column("山田 太郎", 110), Column("民生委員協議会", 220, stretch=True), Column("重層的支援会議", 130, drop=2),
+       Column("R8.12.31〜R10.12.31", 190), Column("R8.12.31", 100, drop=1), Column("終了（R8.12.31）", 140))
+
+
+def period_short(a: AppointmentInfo) -> str:
+    return f"{format_wareki_short(a.valid_from)}〜{format_wareki_short(a.valid_to)}"
 
 
 def state_text(a: AppointmentInfo, today: date) -> tuple[str, str | None]:
     if a.ended_on is not None:
-        return tr("終了（{d}）", d=format_wareki(a.ended_on)), "#555555"
+        return tr("終了（{d}）", d=format_wareki_short(a.ended_on)), "#555555"
     if today > a.valid_to:
         return tr("期間満了"), "#555555"
     if today < a.valid_from:
@@ -155,8 +159,12 @@ class AppointmentsDialog(QDialog):
         cells = []
         for a in self.rows:
             state, colour = state_text(a, today)
-            cells.append((text_item(a.name, bold=True), a.organisation, a.type_label, a.period_text,
-                          format_wareki(a.pledge_on), text_item(state, colour)))
+            period = text_item(period_short(a))
+            period.setToolTip(a.period_text)
+            pledged = text_item(format_wareki_short(a.pledge_on))
+            pledged.setToolTip(format_wareki(a.pledge_on))
+            cells.append((text_item(a.name, bold=True), a.organisation, a.type_label, period, pledged,
+                          text_item(state, colour)))
         fill_table(self.table, cells, [a.id for a in self.rows])
         if self.rows and self.table.currentRow() < 0:
             self.table.selectRow(0)

@@ -132,6 +132,13 @@ def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
                 yield "dialog:conference_editor", _shown(editor, size)
                 yield from _meeting_dialogs(editor, ctx, size)
                 _close(editor)
+        from shakyo_desk.domain import clock
+        from shakyo_desk.store.services.appointments import add_appointment, list_appointments
+
+        if not list_appointments(ctx.store):  # a village without a 委嘱 gets one (the store is a copy)
+            today = clock.today()
+            add_appointment(ctx.store, "山本 和子", "みどり村民生委員児童委員協議会", "support", today,
+                            today.replace(year=today.year + 2), today)
         appointments = conferences.open_appointments()
         yield "dialog:appointments", _shown(appointments, size)
         adding = appointments.add()

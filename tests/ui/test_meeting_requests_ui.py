@@ -8,7 +8,7 @@ from datetime import timedelta
 from PySide6.QtCore import Qt
 
 from shakyo_desk.domain import clock
-from shakyo_desk.domain.wareki import format_wareki
+from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.reports.handouts import check_handout
 from shakyo_desk.store.services import appointments, cases, conferences, consents, households, meeting_requests
 from shakyo_desk.ui.case_detail import CaseDetailDialog
@@ -166,8 +166,9 @@ def test_an_appointment_is_added_shown_in_the_editor_and_ended(qtbot, ctx, villa
     assert not form.isVisible(), form.errors.text()
     assert dialog.table.rowCount() == 1
     assert [dialog.table.item(0, c).text() for c in range(6)] == [
-        "山本 和子", "民生委員児童委員協議会", "支援会議", f"{format_wareki(start)}〜{format_wareki(end)}",
-        format_wareki(start), "委嘱中"]
+        "山本 和子", "民生委員児童委員協議会", "支援会議", f"{format_wareki_short(start)}〜{format_wareki_short(end)}",
+        format_wareki_short(start), "委嘱中"]
+    assert dialog.table.item(0, 3).toolTip() == f"{format_wareki(start)}〜{format_wareki(end)}"
 
     conference_id = conferences.add_conference(store, "support", MEETING, members=["山本 和子/民生委員児童委員協議会"],
                                                cases=[village["households"]["yamada"]], today=TODAY)
@@ -182,5 +183,5 @@ def test_an_appointment_is_added_shown_in_the_editor_and_ended(qtbot, ctx, villa
     assert appointments.list_appointments(store)[0].ended_on is None and "委嘱を、今日" in asked[-1]
     click(qtbot, dialog.end_button)
     assert appointments.list_appointments(store)[0].ended_on == TODAY
-    assert dialog.table.item(0, 5).text() == f"終了（{format_wareki(TODAY)}）"
+    assert dialog.table.item(0, 5).text() == f"終了（{format_wareki_short(TODAY)}）"
     assert not dialog.end_button.isEnabled()
