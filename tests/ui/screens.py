@@ -155,7 +155,19 @@ def _meeting_dialogs(editor, ctx, size) -> Iterator[tuple[str, QWidget]]:
     editor.show_tab("ケース")
     yield "dialog:conference_editor_cases", _shown(editor, size)
     editor.show_tab("会議の内容")
-    picker = RequestPickDialog(pending_requests(ctx.store), set(), "支援会議", editor)
+    waiting = pending_requests(ctx.store, "support")
+    if not waiting:  # a village without a waiting request gets one (the store is a copy)
+        from shakyo_desk.domain.errors import InvalidInput
+        from shakyo_desk.store.services.case_views import list_cases
+        from shakyo_desk.store.services.meeting_requests import request_meeting
+
+        for case in [c for c in list_cases(ctx.store) if c.status != "終結"][:2]:
+            try:
+                request_meeting(ctx.store, case.id, "support", "見守りの役割分担と、冬の間の買い物の手段を相談したい")
+            except InvalidInput:  # one already waiting
+                pass
+        waiting = pending_requests(ctx.store, "support")
+    picker = RequestPickDialog(waiting, set(), "支援会議", editor)
     yield "dialog:meeting_requests_pick", _shown(picker, size)
     _close(picker)
 
