@@ -185,3 +185,41 @@ def test_an_appointment_is_added_shown_in_the_editor_and_ended(qtbot, ctx, villa
     assert appointments.list_appointments(store)[0].ended_on == TODAY
     assert dialog.table.item(0, 5).text() == f"終了（{format_wareki_short(TODAY)}）"
     assert not dialog.end_button.isEnabled()
+
+
+def test_a_new_meeting_takes_requests_when_it_is_first_saved(qtbot, ctx, village):
+    store = ctx.store
+    yamada, suzuki = village["households"]["yamada"], village["households"]["suzuki"]
+    first = meeting_requests.request_meeting(store, cases.open_case(store, yamada), "support", "見守りの分担",
+                                             today=TODAY)
+    second = meeting_requests.request_meeting(store, cases.open_case(store, suzuki), "support", "買い物の手段",
+                                              today=TODAY)
+    _page, editor = open_editor(qtbot, ctx, None)
+    editor.meeting_type.set_value("support")
+    editor.held_on.set_date(MEETING)
+    type_text(qtbot, editor.new_member_name, "田中 太郎")
+    click(qtbot, editor.add_member_button)
+    click(qtbot, editor.requests_button)
+    picker = editor.request_picker
+    assert picker.list.count() == 2
+    picker.list.item(1).setCheckState(Qt.CheckState.Unchecked)  # only the first this time
+    picker.ok_button.click()
+    assert [c["household_id"] for c in editor.cases] == [yamada] and "受付表" in editor.case_list.item(0).text()
+    click(qtbot, editor.save_button)
+    assert not editor.errors.isVisible(), editor.errors.text()
+    [case] = conferences.get_conference(store, editor.detail.id, log=False).cases
+    assert case.request_id == first
+    assert [r.id for r in meeting_requests.pending_requests(store, "support")] == [second]
+
+
+def test_an_appointment_counts_only_for_meetings_in_its_period(qtbot, ctx, village):
+    store = ctx.store
+    appointments.add_appointment(store, "山本 和子", "民生委員", "support", TODAY - timedelta(days=10),
+                                 MEETING, TODAY - timedelta(days=10), today=TODAY)
+    conference_id = conferences.add_conference(store, "support", MEETING, members=["山本 和子/民生委員"],
+                                               cases=[village["households"]["yamada"]], today=TODAY)
+    _page, editor = open_editor(qtbot, ctx, conference_id)
+    assert editor.member_table.item(0, 2).text().startswith("委嘱")
+    editor.held_on.set_date(MEETING + timedelta(days=1))  # after the appointment's period
+    assert editor.member_table.item(0, 2).text() == "未確認"
+    assert "未確認1" in editor.tabs.tabText(editor._tab_of(editor.member_table))
