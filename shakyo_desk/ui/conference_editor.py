@@ -1,10 +1,14 @@
 """会議 editor: a case conference with its members, cases, what was decided for each case,
 the minutes (never on a handout), the fields shown in full on the handout, and the handout
-itself (会議資料: check, preview, save, print — ``handout_actions``).
+itself (会議資料: check, preview, save, print — ``handout_actions``). Issue 18: cases may be added
+to and removed from a recorded meeting, waiting 受付表 requests taken in (「届いている受付を取り込む」,
+``meeting_request_dialog.RequestPickDialog``), the members who sit for each case ticked (none:
+everyone), a 支援会議 may have a theme and no household, and a member under a 委嘱 for the meeting's
+type and day shows 「委嘱（〜…）」 instead of needing the meeting's acknowledgement.
 
 Saving runs in the worker: the whole form becomes one ``ConferenceDraft`` and
-``conferences.save_conference`` writes it in one transaction (fields, minutes, members, cases
-with their decisions, removals, disclosures), refused as a whole when the conference changed
+``meeting_agenda.save_agenda`` writes it in one transaction (fields, minutes, members, cases
+with their decisions, removals, disclosures, the requests taken and the per-case seats), refused as a whole when the conference changed
 since the editor loaded it (another window, another person, an imported bundle). The form
 checks what it can first (names, times, review dates) to answer at once; any refusal, the
 form's or the service's, writes nothing and keeps everything typed."""
