@@ -13,7 +13,8 @@ from datetime import date
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget,
+    QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTabWidget, QVBoxLayout,
+    QWidget,
 )
 
 from shakyo_desk.domain.vocab import CASE_CLOSED, CONFERENCE_TYPES, MULTI_AGENCY_CONFERENCE
@@ -192,6 +193,7 @@ class RequestsPanel(QWidget):
         """会議にかける…: the 受付表 dialog (its 保存 reloads the case)."""
         self.errors.clear_error()
         if self.closed:
+            self.reveal()  # the sentence is on this tab: show it
             self.errors.show_error(tr("このケースは終結しています。会議にかけるには、先にケースを再開してください。"))
             return None
         dialog = MeetingRequestDialog(self.ctx, self.case_id, self.members, self.agencies, self, today=self._today)
@@ -215,7 +217,16 @@ class RequestsPanel(QWidget):
         self.ctx.executor.submit(lambda: meeting_requests.withdraw_request(store, r.id, today=today),
                                  on_done=lambda _r: self._saved(), on_error=self.errors.show_error, owner=self)
 
+    def reveal(self) -> None:
+        """Bring this tab to the front of the case detail's tabs."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QTabWidget):
+            parent = parent.parentWidget()
+        if parent is not None:
+            parent.setCurrentIndex(parent.indexOf(self))
+
     def _saved(self) -> None:
+        self.reveal()  # the new or withdrawn request in view
         self.changed.emit()
         self.ctx.changed(HOUSEHOLD)  # the case detail, this tab and the household's timeline reload
 

@@ -33,6 +33,7 @@ def test_a_case_is_put_forward_from_its_detail_and_withdrawn(qtbot, ctx, village
     case_id = cases.open_case(store, village["households"]["yamada"])
     detail = CaseDetailDialog(ctx, case_id, today=TODAY)
     qtbot.addWidget(detail)
+    detail.show()
     panel = detail.requests
     assert panel.table.rowCount() == 0 and not panel.withdraw_button.isEnabled()
 
@@ -51,6 +52,7 @@ def test_a_case_is_put_forward_from_its_detail_and_withdrawn(qtbot, ctx, village
         "support", "見守りの分担を決めたい", ("役場 福祉課", "地域包括支援センター"))
     assert request.person_id == households.get_household(store, village["households"]["yamada"], log=False).members[0].id
     assert panel.table.rowCount() == 1 and panel.table.item(0, 3).text() == "受付中"
+    assert detail.tabs.currentWidget() is panel  # the new request in view
 
     replies, asked = answers
     panel.table.selectRow(0)
@@ -223,3 +225,15 @@ def test_an_appointment_counts_only_for_meetings_in_its_period(qtbot, ctx, villa
     editor.held_on.set_date(MEETING + timedelta(days=1))  # after the appointment's period
     assert editor.member_table.item(0, 2).text() == "未確認"
     assert "未確認1" in editor.tabs.tabText(editor._tab_of(editor.member_table))
+
+
+def test_a_closed_case_is_not_put_forward(qtbot, ctx, village):
+    store = ctx.store
+    case_id = cases.open_case(store, village["households"]["tanaka"])
+    cases.close_case(store, case_id, "転居", "転居先の社協に引き継いだ", today=TODAY)
+    detail = CaseDetailDialog(ctx, case_id, today=TODAY)
+    qtbot.addWidget(detail)
+    assert not detail.requests.request_button.isEnabled()
+    click(qtbot, detail.request_button)  # the side button: the tab comes forward with the reason
+    assert detail.requests.dialog is None and detail.tabs.currentWidget() is detail.requests
+    assert "終結" in detail.requests.errors.text()
