@@ -455,6 +455,17 @@ class CaseDetailDialog(QDialog):
             print_pdf(data, printer)
         except OSError:
             self.errors.show_error(tr("印刷できませんでした。プリンターの電源と用紙を確かめてください。"))
+            return
+        self.log_printed()
+
+    def log_printed(self) -> None:
+        """The printed assessment is personal data leaving the store: audited (in the worker)."""
+        from shakyo_desk.store.services.exports import log_export
+
+        s = self.detail.summary
+        detail = {"case_id": s.id, "household_id": s.household_id, "views": len(self.detail.assessment)}
+        self.ctx.executor.submit(lambda: log_export(self.ctx.store, "assessment_pdf", detail),
+                                 on_error=self.errors.show_error, owner=self)
 
     def reject(self) -> None:
         self.ctx.ui_settings.save_geometry("case_detail", self)

@@ -195,7 +195,7 @@ def test_filters_by_status_and_name(qtbot, ctx, page, village):
     assert page.stack.currentWidget() is page.empty and "条件に合う" in page.empty.text()
 
 
-def test_the_assessment_prints_on_one_sheet_in_the_preview(qtbot, ctx, page, village):
+def test_the_assessment_prints_on_one_sheet_in_the_preview(qtbot, ctx, page, village, monkeypatch):
     from shakyo_desk.ui.pdf_preview import qtpdf_available
 
     if not qtpdf_available():
@@ -208,6 +208,22 @@ def test_the_assessment_prints_on_one_sheet_in_the_preview(qtbot, ctx, page, vil
     qtbot.mouseClick(detail.print_button, Qt.MouseButton.LeftButton)
     assert detail.preview is not None and detail.preview.pdf.page_count == 1
     assert "個人情報です" in detail.preview.note.text()
+
+    # Printed (the print dialog accepted): the sheet that left the store is in the audit log.
+    import sqlalchemy as sa
+    from PySide6.QtPrintSupport import QPrintDialog
+
+    from shakyo_desk.store.models import AuditLog
+    from shakyo_desk.ui import pdf_preview
+
+    monkeypatch.setattr(QPrintDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
+    printed = []
+    monkeypatch.setattr(pdf_preview, "print_pdf", lambda data, printer: printed.append(data) or 1)
+    detail._print(b"%PDF-sheet")
+    with ctx.store.read() as s:
+        entries = s.execute(sa.select(AuditLog).where(AuditLog.action == "assessment_pdf.export")).scalars().all()
+    assert printed == [b"%PDF-sheet"] and len(entries) == 1
+    assert entries[0].detail["case_id"] == case_id and entries[0].detail["views"] == 1
     detail.preview.done(0)
     detail.done(0)
 

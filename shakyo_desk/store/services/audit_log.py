@@ -58,6 +58,7 @@ OPS = {"insert": "登録", "update": "変更", "delete": "削除", "purge": "消
 EXPORTS = {
     "handout": "会議資料（PDF）の出力", "stats_csv": "統計（CSV）の出力", "stats_pdf": "統計（PDF）の出力",
     "route_pdf": "訪問予定リスト（PDF）の出力", "audit": "操作の記録（CSV）の出力",
+    "assessment_pdf": "全方位型アセスメント（A4）の印刷",
 }
 LABELS = {
     "session.unlock": "ログイン（ロック解除）",
