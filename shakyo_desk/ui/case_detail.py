@@ -29,14 +29,12 @@ from shakyo_desk.ui.case_dialogs import (
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel, confirm, fit_to_screen
 from shakyo_desk.ui.empty_state import set_empty_hint
-from shakyo_desk.ui.events import HOUSEHOLD, keep_fresh, on
+from shakyo_desk.ui.events import CASE, CONFERENCE, HOUSEHOLD, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import Column, fill_table, make_table, text_item
 
 STATUS_COLOURS = {"受付": "#6b4c9a", "アセスメント": "#1f5f8b", "支援中": "#2f6b3a", "モニタリング": "#1f6b6b",
                   "終結": "#555555"}
-# Case records belong to their household: a change is announced as one of the household's.
-CASE_CHANGED = HOUSEHOLD
 
 ASSESSMENT_COLUMNS = ("対象", "発言した人", "課題", "強み", "本人の意向")
 # Short samples: every column stays in view at a large text size; the words wrap inside.
@@ -216,7 +214,7 @@ class CaseDetailDialog(QDialog):
         layout.addWidget(self.errors)
         layout.addLayout(body, 1)
         fit_to_screen(self, QSize(1180, 700), settings=ctx.ui_settings, key="case_detail")
-        keep_fresh(self, ctx.events, on(CASE_CHANGED), self.reload)
+        keep_fresh(self, ctx.events, on(CASE, HOUSEHOLD, CONFERENCE), self.reload)
         self.reload()
 
     def today(self) -> date:
@@ -359,7 +357,7 @@ class CaseDetailDialog(QDialog):
 
     def _saved(self, _result=None) -> None:
         self.changed.emit(self.case_id)
-        self.ctx.changed(CASE_CHANGED)  # the case page, timelines, 見守り予定 and this dialog (keep_fresh) reload
+        self.ctx.changed(CASE)  # the case page, timelines, 見守り予定 and this dialog (keep_fresh) reload
 
     def _run(self, dialog: QDialog) -> QDialog:
         dialog.saved.connect(self._saved)

@@ -9,7 +9,8 @@ Kinds (what was written, not which screen wrote it):
 
 - ``household`` households, members, consents; ``contact`` 訪問記録; ``sheet`` 把握シート and
   their status; ``referral`` つなぎ; ``salon`` salons and sessions; ``conference`` 会議;
-  ``handout`` the handout register (copies made, collected, destroyed);
+  ``handout`` the handout register (copies made, collected, destroyed); ``case`` 支援ケース and
+  what belongs to them (assessment, plan, monitoring, closure, requests to a meeting);
 - ``conflict`` 要確認 chosen, or records imported (which may open or settle some); ``sync`` records
   arrived from another device and ``purge`` households erased with all their records (保存期間の
   整理): anything may have changed, so every list that shows records listens to both;
@@ -31,6 +32,7 @@ REFERRAL = "referral"
 SALON = "salon"
 CONFERENCE = "conference"
 HANDOUT = "handout"
+CASE = "case"
 CONFLICT = "conflict"
 SYNC = "sync"
 PURGE = "purge"
@@ -38,7 +40,7 @@ ACCOUNT = "account"
 REGISTER = "register"
 SETTINGS = "settings"
 
-RECORDS = frozenset({HOUSEHOLD, CONTACT, SHEET, REFERRAL, SALON, CONFERENCE, HANDOUT})
+RECORDS = frozenset({HOUSEHOLD, CONTACT, SHEET, REFERRAL, SALON, CONFERENCE, HANDOUT, CASE})
 KINDS = RECORDS | {CONFLICT, SYNC, PURGE, ACCOUNT, REGISTER, SETTINGS}
 
 

@@ -29,7 +29,7 @@ from shakyo_desk.ui.case_dialogs import CaseFormDialog, Member, text_box
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
 from shakyo_desk.ui.empty_state import set_empty_hint
-from shakyo_desk.ui.events import CONFERENCE, HOUSEHOLD, keep_fresh, on
+from shakyo_desk.ui.events import CASE, CONFERENCE, HOUSEHOLD, keep_fresh, on
 from shakyo_desk.ui.labels import hint_label
 from shakyo_desk.ui.widgets import CheckList, Column, fill_table, make_table, selected_id, text_item
 
@@ -157,7 +157,7 @@ class RequestsPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.errors)
         layout.addLayout(buttons)
-        keep_fresh(self, ctx.events, on(HOUSEHOLD, CONFERENCE), self.reload)
+        keep_fresh(self, ctx.events, on(CASE, HOUSEHOLD, CONFERENCE), self.reload)
         self.reload()
 
     def reload(self) -> None:
@@ -228,7 +228,7 @@ class RequestsPanel(QWidget):
     def _saved(self) -> None:
         self.reveal()  # the new or withdrawn request in view
         self.changed.emit()
-        self.ctx.changed(HOUSEHOLD)  # the case detail, this tab and the household's timeline reload
+        self.ctx.changed(CASE)  # the case detail, this tab and the household's timeline reload
 
 
 def request_line(r: RequestInfo) -> str:

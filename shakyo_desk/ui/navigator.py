@@ -20,7 +20,7 @@ from datetime import date
 from PySide6.QtWidgets import QWidget
 
 from shakyo_desk.i18n import tr
-from shakyo_desk.ui import contact_entry, household_editor, sheet_form, timeline
+from shakyo_desk.ui import case_detail, case_dialogs, contact_entry, household_editor, sheet_form, timeline
 from shakyo_desk.ui.conference_editor import ConferenceEditorDialog, open_conference_editor
 from shakyo_desk.ui.context import AppContext
 
@@ -63,6 +63,17 @@ class Navigator:
     def open_timeline(self, household_id: str, head_name: str, parent: QWidget) -> timeline.TimelineDialog:
         """The household's 経過."""
         return timeline.open_timeline(self.ctx, household_id, head_name, parent)
+
+    # ---- support cases -----------------------------------------------------------------------
+
+    def open_case(self, case_id: str, parent: QWidget, *, today: date | None = None) -> case_detail.CaseDetailDialog:
+        """A 支援ケース: its steps, assessment, plan, monitoring and closure."""
+        return case_detail.open_case_detail(self.ctx, case_id, parent, today=today)
+
+    def new_case(self, parent: QWidget, staff, agencies, **fields) -> case_dialogs.OpenCaseDialog:
+        """ケースを開く, not yet shown (``fields``: household_id, household_label, sheet_ids, assignee_id,
+        lead_agency_id); it emits ``saved(case_id)`` once the case is open."""
+        return case_dialogs.OpenCaseDialog(self.ctx, staff, agencies, parent, **fields)
 
     # ---- contacts and sheets -----------------------------------------------------------------
 

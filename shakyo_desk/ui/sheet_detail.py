@@ -27,7 +27,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.empty_state import set_empty_hint
-from shakyo_desk.ui.events import HOUSEHOLD, SHEET
+from shakyo_desk.ui.events import CASE, HOUSEHOLD, SHEET
 from shakyo_desk.ui.field_widgets import URGENCY_COLOURS, URGENCY_MARKS, HouseholdPickDialog
 from shakyo_desk.ui.pages.referrals import OutcomeDialog, ReferralDialog, fill_agency_combo, referral_row
 from shakyo_desk.ui.widgets import fill_district_combo, fill_table, make_table, selected_id
@@ -441,12 +441,9 @@ class SheetDetailDialog(QDialog):
 
     def to_case(self):
         """The case already opened from this sheet, or a new one opened from it (the household first)."""
-        from shakyo_desk.ui.case_detail import CASE_CHANGED, open_case_detail
-        from shakyo_desk.ui.case_dialogs import OpenCaseDialog
-
         s = self.sheet
         if self.case is not None:
-            self.case_detail = open_case_detail(self.ctx, self.case.id, self)
+            self.case_detail = self.ctx.navigator.open_case(self.case.id, self)
             return self.case_detail
         if s is None:
             return None
@@ -456,13 +453,14 @@ class SheetDetailDialog(QDialog):
             return None
 
         def opened(case_id: str) -> None:
-            self._done(None, CASE_CHANGED)
-            self.case_detail = open_case_detail(self.ctx, case_id, self)
+            self._done(None, CASE)
+            self.case_detail = self.ctx.navigator.open_case(case_id, self)
 
-        dialog = OpenCaseDialog(self.ctx, self.staff, self.agencies, self, household_id=s.household_id,
-                                household_label=tr("{name} さんの世帯", name=s.household_name), sheet_ids=(s.id,),
-                                assignee_id=s.assignee_id,  # the sheet's 担当, and the first agency already involved
-                                lead_agency_id=next(iter(s.connected_agencies), None))
+        dialog = self.ctx.navigator.new_case(
+            self, self.staff, self.agencies, household_id=s.household_id,
+            household_label=tr("{name} さんの世帯", name=s.household_name), sheet_ids=(s.id,),
+            assignee_id=s.assignee_id,  # the sheet's 担当, and the first agency already involved
+            lead_agency_id=next(iter(s.connected_agencies), None))
         dialog.saved.connect(opened)
         self.sub_dialog = dialog
         dialog.open()

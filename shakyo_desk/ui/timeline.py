@@ -19,11 +19,11 @@ from shakyo_desk.store.services.timeline import KINDS, TimelineEntry, household_
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
-from shakyo_desk.ui.events import CONFERENCE, CONTACT, HOUSEHOLD, REFERRAL, SALON, SHEET, keep_fresh, on
+from shakyo_desk.ui.events import CASE, CONFERENCE, CONTACT, HOUSEHOLD, REFERRAL, SALON, SHEET, keep_fresh, on
 from shakyo_desk.ui.worker import LatestOnly
 
 # What the timeline shows: a change of any of these reloads an open timeline.
-SHOWN = on(HOUSEHOLD, CONTACT, SHEET, REFERRAL, SALON, CONFERENCE)
+SHOWN = on(HOUSEHOLD, CONTACT, SHEET, REFERRAL, SALON, CONFERENCE, CASE)
 
 KIND_COLOURS = {
     "contact": "#1f5f8b",
@@ -190,9 +190,7 @@ class TimelineDialog(QDialog):
         elif text.startswith("conference:"):
             self.ctx.navigator.open_conference(text.split(":", 1)[1], self, on_error=self.errors.show_error)
         elif text.startswith("case:"):
-            from shakyo_desk.ui.case_detail import open_case_detail
-
-            self.case_detail = open_case_detail(self.ctx, text.split(":", 1)[1], self)
+            self.case_detail = self.ctx.navigator.open_case(text.split(":", 1)[1], self)
 
     def open_case(self) -> None:
         """The household's open case (the latest closed one if none is open), or a new one opened here."""
@@ -206,22 +204,20 @@ class TimelineDialog(QDialog):
 
     def _case_loaded(self, result) -> None:
         from shakyo_desk.domain.vocab import CASE_CLOSED
-        from shakyo_desk.ui.case_detail import CASE_CHANGED, open_case_detail
-        from shakyo_desk.ui.case_dialogs import OpenCaseDialog
 
         found, staff, agencies = result
         current = next((c for c in found if c.status != CASE_CLOSED), found[0] if found else None)
         if current is not None:
-            self.case_detail = open_case_detail(self.ctx, current.id, self)
+            self.case_detail = self.ctx.navigator.open_case(current.id, self)
             return
 
         def opened(case_id: str) -> None:
-            self.ctx.changed(CASE_CHANGED)
-            self.case_detail = open_case_detail(self.ctx, case_id, self)
+            self.ctx.changed(CASE)
+            self.case_detail = self.ctx.navigator.open_case(case_id, self)
 
         label = tr("{name} さんの世帯", name=self.head_name) if self.head_name else ""
-        self.case_dialog = OpenCaseDialog(self.ctx, staff, agencies, self, household_id=self.household_id,
-                                          household_label=label)
+        self.case_dialog = self.ctx.navigator.new_case(self, staff, agencies, household_id=self.household_id,
+                                                       household_label=label)
         self.case_dialog.saved.connect(opened)
         self.case_dialog.open()
 

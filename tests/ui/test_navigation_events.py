@@ -129,3 +129,25 @@ def test_a_context_without_a_main_window_opens_dialogs_but_no_pages(qtbot, ctx, 
     timeline = navigator.open_timeline(village["households"]["yamada"], "山田 花子", page)
     assert timeline.isVisible() and timeline.household_id == village["households"]["yamada"]
     timeline.done(0)
+
+
+def test_a_case_change_reloads_the_case_list_and_not_the_household_list(qtbot, ctx, village, monkeypatch):
+    from shakyo_desk.store.services import cases
+    from shakyo_desk.ui.events import CASE
+    from shakyo_desk.ui.pages import cases as cases_page_module
+
+    case_queries = counted(monkeypatch, cases_page_module, "list_cases")
+    household_queries = counted(monkeypatch, households_page_module, "list_households")
+    window = make_window(qtbot, ctx)
+    cases_page = window.show_page("cases")
+    window.show_page("households")
+    before_cases, before_households = len(case_queries), len(household_queries)
+    assert before_households == 1
+
+    cases.open_case(ctx.store, village["households"]["suzuki"])
+    ctx.changed(CASE)  # as the case screens announce what they wrote
+    assert len(household_queries) == before_households  # the 世帯 list shows no case records
+    window.show_page("cases")
+    assert len(case_queries) > before_cases and [c.household_id for c in cases_page.rows] == [
+        village["households"]["suzuki"]]
+    window.idle.stop()

@@ -16,11 +16,11 @@ from shakyo_desk.domain.wareki import format_wareki_short
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.agencies import list_agencies
 from shakyo_desk.store.services.case_views import CaseSummary, assignable_staff, list_cases
-from shakyo_desk.ui.case_detail import CASE_CHANGED, STATUS_COLOURS, CaseDetailDialog
+from shakyo_desk.ui.case_detail import STATUS_COLOURS, CaseDetailDialog
 from shakyo_desk.ui.case_dialogs import OpenCaseDialog, review_text
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.events import REGISTER, SHEET, keep_fresh, on
+from shakyo_desk.ui.events import CASE, HOUSEHOLD, REGISTER, SHEET, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import Column, make_table, selected_id, table_or_empty, text_item
 
@@ -38,7 +38,7 @@ def review_due_count(store) -> int:
 
 
 class CasesPage(QWidget):
-    refresh_on = on(CASE_CHANGED, SHEET, REGISTER)
+    refresh_on = on(CASE, HOUSEHOLD, SHEET, REGISTER)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None):
         super().__init__(parent)
@@ -232,5 +232,5 @@ class CasesPage(QWidget):
         return self.issues_dialog
 
     def _opened(self, case_id: str) -> None:
-        self.ctx.changed(CASE_CHANGED)  # this list reloads
+        self.ctx.changed(CASE)  # this list reloads
         self.open_case(case_id)

@@ -14,7 +14,7 @@ from shakyo_desk.domain.roles import (
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.events import CONFERENCE, CONFLICT, HANDOUT, HOUSEHOLD, PURGE, RECORDS, SHEET, on
+from shakyo_desk.ui.events import CASE, CONFERENCE, CONFLICT, HANDOUT, PURGE, RECORDS, SHEET, on
 
 
 @dataclass(frozen=True)
@@ -174,7 +174,7 @@ def default_pages() -> list[PageSpec]:
         PageSpec("sheets", tr("把握シート"), _sheets, badge=_new_sheets,
                  badge_on=on(SHEET)),  # filed, taken up, filed from the drop box; imports (on: sync)
         PageSpec("cases", tr("支援ケース"), _cases, _council_staff, badge=_reviews_due,
-                 badge_on=on(HOUSEHOLD)),  # case records are announced as the household's
+                 badge_on=on(CASE)),
         PageSpec("salons", tr("サロン"), _salons, _council_staff),
         PageSpec("referrals", tr("つなぎ"), _referrals, _council_staff),
         PageSpec("stats", tr("統計"), _stats, _council_staff),  # staff: their districts only

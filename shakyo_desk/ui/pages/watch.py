@@ -25,7 +25,7 @@ from shakyo_desk.store.services.watch import DueHousehold, ReviewDue, due_list, 
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
-from shakyo_desk.ui.events import CONFERENCE, CONTACT, HOUSEHOLD, REGISTER, keep_fresh, on
+from shakyo_desk.ui.events import CASE, CONFERENCE, CONTACT, HOUSEHOLD, REGISTER, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import Column, fill_district_combo, make_table, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
@@ -79,7 +79,7 @@ def load_route_writer():
 
 class WatchPage(QWidget):
     # Due dates follow contacts, the households' intervals and the conferences' review dates.
-    rows_on = frozenset({CONTACT, HOUSEHOLD, CONFERENCE})  # case records are announced as HOUSEHOLD
+    rows_on = frozenset({CONTACT, HOUSEHOLD, CONFERENCE, CASE})
     refresh_on = on(REGISTER)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None):
@@ -264,9 +264,7 @@ class WatchPage(QWidget):
     def open_case_review(self, row: int):
         if not 0 <= row < len(self.case_review_rows):
             return None
-        from shakyo_desk.ui.case_detail import open_case_detail
-
-        self.case_detail = open_case_detail(self.ctx, self.case_review_rows[row].id, self, today=self._today)
+        self.case_detail = self.ctx.navigator.open_case(self.case_review_rows[row].id, self, today=self._today)
         return self.case_detail
 
     def open_review(self, row: int) -> None:
