@@ -263,7 +263,8 @@ class _Planner:
 
     # -- choosing the household
 
-    def choose(self, scenario: Scenario, opened_on: date, stage: str) -> tuple[int, list[int]] | None:
+    def choose(self, scenario: Scenario, opened_on: date, stage: str,
+               need_sheet: bool = False) -> tuple[int, list[int]] | None:
         """A household fitting the scenario, with the sheets it came from (noticed in the half
         year before, already taken up), or None. A case in support goes first to a household of
         an upcoming 重層的支援会議, whose handout shares the plan."""
@@ -271,7 +272,8 @@ class _Planner:
         first = [i for i in self.on_agenda if i not in self.used and i in self.fitting_set[scenario.key]] \
             if stage in (SUPPORTING, MONITORING) else []
         fallback = None
-        for attempt in range(40 if len(pool) > 40 else len(pool) * 2):
+        tries = len(pool) * 2 if need_sheet or len(pool) <= 40 else 40
+        for attempt in range(tries):
             i = first[0] if attempt == 0 and first else self.rng.choice(pool)
             if i in self.used:
                 continue
@@ -283,15 +285,16 @@ class _Planner:
             if i in first:
                 return i, []
             fallback = fallback if fallback is not None else i
-        return (fallback, []) if fallback is not None else None
+        return (fallback, []) if fallback is not None and not need_sheet else None
 
     # -- one case
 
-    def case(self, stage: str, scenario: Scenario, role: str, serial: int) -> SupportCasePlan | None:
+    def case(self, stage: str, scenario: Scenario, role: str, serial: int,
+             need_sheet: bool = False) -> SupportCasePlan | None:
         rng, today = self.rng, self.today
         early, late = self.opened_window(stage)
         opened_on = _wd(today - timedelta(days=rng.randint(late, max(late, early))))
-        chosen = self.choose(scenario, opened_on, stage)
+        chosen = self.choose(scenario, opened_on, stage, need_sheet)
         if chosen is None:
             return None
         hi, sheets = chosen
@@ -473,8 +476,9 @@ def plan_support_cases(plan: Plan, rng: random.Random) -> None:
         waiting = [i for i in planner.on_agenda if i not in planner.used]
         if stage in (SUPPORTING, MONITORING) and waiting:  # a scenario the meeting's household fits first
             turn.sort(key=lambda sc: waiting[0] not in planner.fitting_set[sc.key])
-        for scenario in turn:  # the next scenario in turn that has a household left
-            case = planner.case(stage, scenario, role, serial)
+        # the next scenario in turn that has a household left (a case just received: with its sheet)
+        for scenario, need_sheet in [(sc, True) for sc in turn if stage == RECEIVED] + [(sc, False) for sc in turn]:
+            case = planner.case(stage, scenario, role, serial, need_sheet)
             if case is not None:
                 cases.append(case)
                 break

@@ -62,6 +62,7 @@ def test_cases_fit_their_households_and_come_from_their_sheets(plan):
         if case.closed_on:
             assert case.opened_on <= case.closed_on <= TODAY
     assert from_sheets >= len(plan.support_cases) // 2
+    assert all(c.sheets for c in plan.support_cases if c.status == "受付")  # just opened from a 把握シート
 
 
 @pytest.mark.parametrize("day", [TODAY, date(2027, 4, 1), date(2028, 2, 29)])
