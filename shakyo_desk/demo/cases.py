@@ -323,13 +323,13 @@ class _Planner:
         for text in scenario.goals:
             case.goals.append(self.goal(case, text, h, words, case.plan_on, 1))
         if stage == SUPPORTING:
-            self.place_reviews(case, role, [])
+            self.place_reviews(case, role)
             return case
         limit = last if stage == MONITORING else case.closed_on - timedelta(days=5)
         for n, goal in enumerate(case.goals):
             self.checks(goal, scenario.goals[n], words, limit, keep_open=stage == MONITORING and n == 0)
         if stage == MONITORING:
-            self.place_reviews(case, role, [g for g in case.goals if g.checks])
+            self.place_reviews(case, role)
             return case
         case.reason = scenario.reason.format_map(words)
         case.changes = scenario.changes.format_map(words)
@@ -427,7 +427,7 @@ class _Planner:
             return today + timedelta(days=rng.randint(0, 6))
         return today + timedelta(days=rng.randint(14, 45))
 
-    def place_reviews(self, case: SupportCasePlan, role: str, checked: list[GoalPlan]) -> None:
+    def place_reviews(self, case: SupportCasePlan, role: str) -> None:
         """The first open goal's review falls as ``role`` says; the others later."""
         first = True
         for goal in case.current_goals():
@@ -458,7 +458,7 @@ class _Planner:
             carried.checks.append(CheckPlan(case.revised_on, "partly", REVIEW_NOTE, None))
             case.goals.append(carried)
         case.goals.append(self.goal(case, REOPEN_GOAL, h, words, case.revised_on, 2))
-        self.place_reviews(case, role, [])
+        self.place_reviews(case, role)
 
 
 def plan_support_cases(plan: Plan, rng: random.Random) -> None:
@@ -506,9 +506,11 @@ def _write_case(ctx: WriteContext, case: SupportCasePlan) -> None:
     from shakyo_desk.store.services import case_plans, case_views, cases, sheets
     from shakyo_desk.store.services.case_plans import ActionDraft
 
-    plan = ctx.plan
     coordinator, worker = _store_for(ctx, case.coordinator), _store_for(ctx, case.assignee)
-    person = lambda about: ctx.person_ids[(case.household, about)] if about is not None else None  # noqa: E731
+
+    def person(about: int | None) -> str | None:
+        return ctx.person_ids[(case.household, about)] if about is not None else None
+
     sheet_ids = [ctx.sheet_ids[n] for n in case.sheets]
     case_id = cases.open_case(coordinator, ctx.household_by_index[case.household], sheet_ids=sheet_ids,
                               assignee_id=ctx.staff_ids[case.assignee],
