@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from shakyo_desk.reports.handouts import export_handout
-from shakyo_desk.store.services import conferences
+from shakyo_desk.store.services import case_views, conferences, consents, households
 
 from .bench_field import _busiest_households
 from .common import measure
@@ -42,7 +42,33 @@ def bench_handout(ctx) -> list:
         each_size = sum(p.stat().st_size for p in made[-1].paths)
     whole.note = f"{size / 1e6:.2f} MB, {pages} pages"
     each.note = f"{each_size / 1e6:.2f} MB in 12 files"
-    return [whole, each]
+    return [whole, each, _multi_agency(ctx)]
+
+
+def _multi_agency(ctx):
+    """Issue 18: a 重層的支援会議 of the 10 open cases with the largest plans, each 本人 consenting,
+    every case section with its plan in force (goals, who does what, the last monitoring)."""
+    store, today = ctx.store, clock.today()
+    open_cases = [c for c in case_views.list_cases(store, today=today) if c.status != "終結"]
+    details = [case_views.get_case(store, c.id, log=False) for c in open_cases]
+    largest = sorted(details, key=lambda d: -sum(len(g.actions) + len(g.monitoring)
+                                                 for g in (d.plans[-1].goals if d.plans else ())))[:10]
+    cases = []
+    for d in largest:
+        person = households.get_household(store, d.summary.household_id, log=False).members[0].id
+        consents.add_consent(store, person, "multi-agency", given_on=today - timedelta(days=30))
+        cases.append({"household_id": d.summary.household_id, "case_id": d.summary.id, "person_id": person,
+                      "question": "プランの進み具合を共有し、役割分担を見直したい。"})
+    meeting = conferences.add_conference(store, "multi-agency", today + timedelta(days=7), members=MEMBERS,
+                                         cases=cases, title="ベンチマーク重層的支援会議")
+    goals = sum(len(d.plans[-1].goals) for d in largest if d.plans)
+    with tempfile.TemporaryDirectory() as folder:
+        made = []
+        result = measure("handout: 重層的支援会議, 10 cases with their plans, 12 copies in one PDF",
+                         lambda: made.append(export_handout(store, meeting, Path(folder) / f"m{len(made)}.pdf")),
+                         ctx.repeat, 3000.0)
+        result.note = f"{goals} goals; {made[-1].paths[0].stat().st_size / 1e6:.2f} MB, {_pages(made[-1].paths[0])} pages"
+    return result
 
 
 def _pages(path: Path) -> int:
