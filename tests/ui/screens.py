@@ -12,6 +12,7 @@ out when it is yielded; the caller looks, then the walk goes on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent
@@ -138,7 +139,7 @@ def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
         if not list_appointments(ctx.store):  # a village without a 委嘱 gets one (the store is a copy)
             today = clock.today()
             add_appointment(ctx.store, "山本 和子", "みどり村民生委員児童委員協議会", "support", today,
-                            today.replace(year=today.year + 2), today)
+                            today + timedelta(days=730), today)  # two years on, a leap day too
         appointments = conferences.open_appointments()
         yield "dialog:appointments", _shown(appointments, size)
         adding = appointments.add()
