@@ -218,6 +218,20 @@ def _purged_households(conn: Connection) -> set[str]:
         ChangeLog.entity == Household.__tablename__, ChangeLog.op == "purge")).scalars())
 
 
+def is_closed(conn: Connection, household_id: str) -> bool:
+    """This household is closed as `_expired` judges it (deleted or purged; or every sheet and case
+    of it 終結 and its 見守り level なし). A register entry that never had a sheet is not."""
+    row = conn.execute(sa.select(Household.deleted_at, Household.watch_level)
+                       .where(Household.id == household_id)).first()
+    if row is None or row.deleted_at is not None:
+        return True
+    statuses = set(conn.execute(sa.select(ConcernSheet.status).where(
+        ConcernSheet.household_id == household_id, ConcernSheet.deleted_at.is_(None))).scalars())
+    statuses |= set(conn.execute(sa.select(SupportCase.status).where(
+        SupportCase.household_id == household_id, SupportCase.deleted_at.is_(None))).scalars())
+    return bool(statuses) and statuses == {CLOSED} and row.watch_level == NO_WATCH
+
+
 def _unlink_supporters(w, targets: list[tuple[type, set[str]]]) -> None:
     """A 担い手 (0018) stays when the household of the resident or sheet it came from is purged:
     only the link goes."""
