@@ -105,3 +105,15 @@ def test_staff_record_ties_in_their_districts_only(store, village):
         assert len(ties.list_ties(upper)) == 1
     finally:
         upper.close()
+
+
+def test_ties_and_activities_are_audited(store, village):
+    from shakyo_desk.store.services import activities, audit_log
+
+    tie = ties.add_tie(store, village["alone"], "話し相手", supporter_name="隣人", supporter_kind="住民", today=DAY)
+    activity = activities.add_activity(store, "地域懇談会", DAY, "上町 懇談会", district_id=village["upper"], today=DAY)
+    page = audit_log.query(store, household_id=village["alone"])
+    [entry] = [e for e in page.entries if e.entity_id == tie]
+    assert (entry.action, entry.target) == ("support_tie.insert", "支え合いの関係（山田 ハル 世帯）")
+    [entry] = [e for e in audit_log.query(store).entries if e.entity_id == activity]
+    assert entry.target == "地域活動：上町 懇談会"
