@@ -103,6 +103,10 @@ def test_staff_record_ties_in_their_districts_only(store, village):
         assert counts(store) == before
         assert [u.household_id for u in ties.households_without_tie(upper)] == [village["couple"]]
         assert len(ties.list_ties(upper)) == 1
+        with pytest.raises(PermissionDenied):
+            ties.households_without_tie(upper, village["lower"])
+        with pytest.raises(PermissionDenied):
+            ties.list_ties(upper, district_id=village["lower"])
     finally:
         upper.close()
 

@@ -75,6 +75,9 @@ def add_activity(store: Store, activity_type: str, held_on: date | str, title: s
 
 
 def list_activities(store: Store, district_id: str | None = None) -> list[ActivityInfo]:
+    from shakyo_desk.store.services.ties import require_district
+
+    require_district(store, district_id)
     actor = store.actor
     a = CommunityActivity
     query = (sa.select(a, District.name).outerjoin(District, District.id == a.district_id)

@@ -16,7 +16,7 @@ from shakyo_desk.domain.roles import Role, sees_all_households
 from shakyo_desk.domain.vocab import SUPPORTER_KINDS, TIE_KINDS, TIE_NEEDED_FLAGS, TIE_SOURCES
 from shakyo_desk.store.models import CommunityActivity, Contact, District, Household, Person, Supporter, SupportTie
 from shakyo_desk.store.services._common import NO_RIGHT, choice, optional_text, parse_date, require
-from shakyo_desk.store.services.households import require_household
+from shakyo_desk.store.services.households import OUT_OF_DISTRICT, require_household
 from shakyo_desk.store.store import Store
 
 TIE_GONE = "指定された支え合いの関係が見つかりません。一覧から選び直してください。"
@@ -42,6 +42,12 @@ class TieInfo:
 
 def _worker(store: Store) -> None:
     require(store.actor.role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF), NO_RIGHT)
+
+
+def require_district(store: Store, district_id: str | None) -> None:
+    """A district filter names one of the account's districts (coordinators and admins: any)."""
+    if district_id and not sees_all_households(store.actor.role):
+        require(district_id in store.actor.district_ids, OUT_OF_DISTRICT)
 
 
 def _day(value, label: str, today: date) -> date | None:
@@ -151,6 +157,7 @@ def list_ties(store: Store, *, household_id: str | None = None, district_id: str
               include_ended: bool = False) -> list[TieInfo]:
     """Ties of a household, or of a district's households, or every tie this account may see."""
     _worker(store)
+    require_district(store, district_id)
     if household_id:
         require_household(store, household_id)
     t = SupportTie
@@ -183,6 +190,7 @@ class Untied:
 def households_without_tie(store: Store, district_id: str | None = None) -> list[Untied]:
     """一人暮らし高齢者 and 高齢者のみ households with no tie that holds, in one query."""
     _worker(store)
+    require_district(store, district_id)
     h = Household
     head = (sa.select(Person.name).where(Person.household_id == h.id, Person.deleted_at.is_(None))
             .order_by(Person.sort_order).limit(1).scalar_subquery())
