@@ -10,7 +10,13 @@ from shakyo_desk.store.exchange.importing import import_paths
 from shakyo_desk.store.keyfile import FAST_KDF
 from shakyo_desk.store.models import Supporter
 from shakyo_desk.store.services import (
-    accounts, activities, community_issues, districts, households, supporters, ties,
+    accounts,
+    activities,
+    community_issues,
+    districts,
+    households,
+    supporters,
+    ties,
 )
 from shakyo_desk.store.writer import Actor
 from tests.sync.council import PASSPHRASE, carry, enrol, make_office, office_with_laptop

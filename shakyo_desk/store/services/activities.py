@@ -14,8 +14,20 @@ from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.domain.roles import Role, sees_all_households
 from shakyo_desk.domain.text import clean
 from shakyo_desk.domain.vocab import ACTIVITY_TYPES
-from shakyo_desk.store.models import CommunityActivity, CommunityIssue, CommunityIssueActivity, District
-from shakyo_desk.store.services._common import NO_RIGHT, choice, optional_text, parse_date, require, required_text
+from shakyo_desk.store.models import (
+    CommunityActivity,
+    CommunityIssue,
+    CommunityIssueActivity,
+    District,
+)
+from shakyo_desk.store.services._common import (
+    NO_RIGHT,
+    choice,
+    optional_text,
+    parse_date,
+    require,
+    required_text,
+)
 from shakyo_desk.store.services.households import OUT_OF_DISTRICT
 from shakyo_desk.store.store import Store
 

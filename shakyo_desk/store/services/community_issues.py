@@ -12,12 +12,22 @@ import sqlalchemy as sa
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.roles import manages_registers, sees_all_households
 from shakyo_desk.domain.text import clean
+from shakyo_desk.domain.vocab import COMMUNITY_ISSUE_STATUSES
 from shakyo_desk.store.models import (
-    CommunityIssue, CommunityIssueActivity, CommunityIssueCase, CommunityIssueResource, District, Household,
+    CommunityIssue,
+    CommunityIssueActivity,
+    CommunityIssueCase,
+    CommunityIssueResource,
+    District,
+    Household,
     MissingResource,
 )
-from shakyo_desk.domain.vocab import COMMUNITY_ISSUE_STATUSES
-from shakyo_desk.store.services._common import choice, optional_text, require, required_text
+from shakyo_desk.store.services._common import (
+    choice,
+    optional_text,
+    require,
+    required_text,
+)
 from shakyo_desk.store.store import Store
 
 

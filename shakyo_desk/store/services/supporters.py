@@ -11,8 +11,19 @@ import sqlalchemy as sa
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import manages_registers, sees_all_households
-from shakyo_desk.store.models import ConcernSheet, District, Person, Supporter, SupporterTarget
-from shakyo_desk.store.services._common import optional_text, parse_date, require, required_text
+from shakyo_desk.store.models import (
+    ConcernSheet,
+    District,
+    Person,
+    Supporter,
+    SupporterTarget,
+)
+from shakyo_desk.store.services._common import (
+    optional_text,
+    parse_date,
+    require,
+    required_text,
+)
 from shakyo_desk.store.store import Store
 
 ONLY_COORDINATORS = "担い手と目標数の登録・変更は、コーディネーターか管理者が行います。"

@@ -13,9 +13,28 @@ import sqlalchemy as sa
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.roles import Role, sees_all_households
-from shakyo_desk.domain.vocab import SUPPORTER_KINDS, TIE_KINDS, TIE_NEEDED_FLAGS, TIE_SOURCES
-from shakyo_desk.store.models import CommunityActivity, Contact, District, Household, Person, Supporter, SupportTie
-from shakyo_desk.store.services._common import NO_RIGHT, choice, optional_text, parse_date, require
+from shakyo_desk.domain.vocab import (
+    SUPPORTER_KINDS,
+    TIE_KINDS,
+    TIE_NEEDED_FLAGS,
+    TIE_SOURCES,
+)
+from shakyo_desk.store.models import (
+    CommunityActivity,
+    Contact,
+    District,
+    Household,
+    Person,
+    Supporter,
+    SupportTie,
+)
+from shakyo_desk.store.services._common import (
+    NO_RIGHT,
+    choice,
+    optional_text,
+    parse_date,
+    require,
+)
 from shakyo_desk.store.services.households import OUT_OF_DISTRICT, require_household
 from shakyo_desk.store.store import Store
 
