@@ -614,8 +614,10 @@ class Supporter(Synced, Base):
     can_do: Mapped[str] = mapped_column(Text, default="")
     contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)  # agreed to be contacted / named
     current_role: Mapped[str] = mapped_column(String(200), default="")
-    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))  # a registered resident
-    sheet_id: Mapped[str | None] = mapped_column(ForeignKey("concern_sheet.id"))  # 「支え手になれそうか」
+    # A registered resident, and the sheet whose 「支え手になれそうか」 named them: plain ids, no foreign
+    # key — the supporter travels to laptops that do not hold that household (a tie there names them).
+    person_id: Mapped[str | None] = mapped_column(String(36))
+    sheet_id: Mapped[str | None] = mapped_column(String(36))
     since: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (Index("ix_supporter_district", "district_id"),)
@@ -654,7 +656,8 @@ class SupportTie(Synced, Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(20), default="世帯")  # vocab.TIE_SOURCES
-    contact_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"))
+    # The visit it was heard at: a plain id (the visit may be to another household, outside a laptop's scope).
+    contact_id: Mapped[str | None] = mapped_column(String(36))
     activity_id: Mapped[str | None] = mapped_column(ForeignKey("community_activity.id"))
 
     __table_args__ = (Index("ix_support_tie_household", "household_id"),

@@ -32,7 +32,9 @@ def test_a_district_laptop_holds_only_its_districts_community_work(tmp_path):
         lower = districts.add_district(office, "下町")
         mine = households.add_household(office, upper, "架空 上子", flags=["一人暮らし高齢者"])
         theirs = households.add_household(office, lower, "架空 下子", flags=["一人暮らし高齢者"])
-        lower_helper = supporters.add_supporter(office, "下町の 担い手", district_id=lower)
+        lower_person = households.get_household(office, theirs, log=False).members[0].id
+        # a supporter named after a 下町 resident: the 上町 laptop gets the supporter, not the resident
+        lower_helper = supporters.add_supporter(office, "下町の 担い手", district_id=lower, person_id=lower_person)
         supporters.add_supporter(office, "上町の 担い手", district_id=upper)
         supporters.add_supporter(office, "社協の ボランティア")
         supporters.add_supporter(office, "下町の 別の人", district_id=lower)
