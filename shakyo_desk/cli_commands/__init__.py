@@ -28,7 +28,10 @@ COMMAND_MODULES = [
     "list_import",  # import FILE --kind … (existing Excel/CSV lists)
     "case",       # case open, list, show, assess, monitor, close, reopen
     "plan",       # plan add
-    "community_issue",  # community-issue list, add
+    "community_issue",  # community-issue list, add, status
+    "tie",        # tie add, list, end (issue 19)
+    "supporter",  # supporter add, list
+    "activity",   # activity add, list
 ]
 
 

@@ -131,3 +131,15 @@ ACTION_WHO = {"staff": "職員", "agency": "関係機関", "resident": "住民�
 # モニタリング: how far a goal got (code → label); achieved and stopped end its reviews.
 MONITORING_PROGRESS = {"achieved": "達成", "partly": "一部", "not-yet": "未達", "stopped": "中止"}
 GOAL_ENDED = frozenset({"achieved", "stopped"})
+
+
+# ---- community work (issue 19) ----
+# 支え合いの関係: what the tie is, who the supporter is when not a registered 担い手, where it was heard.
+TIE_KINDS = ["見守り", "声かけ", "安否確認", "買い物", "送迎", "ごみ出し", "話し相手", "その他"]
+SUPPORTER_KINDS = ["住民", "民生委員", "事業所", "親族", "ボランティア", "サロン"]
+TIE_SOURCES = ["世帯", "訪問", "懇談会"]  # the household screen, a contact, a 地域懇談会
+# 地域活動 and the 地域課題 register.
+ACTIVITY_TYPES = ["地域懇談会", "学習会", "協議体", "サロン立ち上げ", "出張相談", "その他"]
+COMMUNITY_ISSUE_STATUSES = ["把握", "検討中", "取組中", "解消"]
+# Households that should have someone nearby: the list of households with no tie.
+TIE_NEEDED_FLAGS = ("一人暮らし高齢者", "高齢者のみ")

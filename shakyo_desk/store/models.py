@@ -534,6 +534,10 @@ class CommunityIssue(Synced, Base):
     district_id: Mapped[str | None] = mapped_column(ForeignKey("district.id"))
     raised_on: Mapped[date] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
+    # 0018 (issue 19): where the register stands (vocab.COMMUNITY_ISSUE_STATUSES) and what the
+    # council and the town do about it.
+    status: Mapped[str] = mapped_column(String(20), default="把握")
+    response: Mapped[str] = mapped_column(Text, default="")
 
 
 class CommunityIssueCase(Synced, Base):
@@ -595,6 +599,99 @@ class Appointment(Synced, Base):
     pledge_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# ---- community work (0018, issue 19) -------------------------------------------
+
+
+class Supporter(Synced, Base):
+    """担い手: someone who does or could support neighbours (council-wide when district_id is null)."""
+
+    __tablename__ = "supporter"
+    name: Mapped[str] = mapped_column(String(100))
+    kana: Mapped[str] = mapped_column(String(200), default="")
+    district_id: Mapped[str | None] = mapped_column(ForeignKey("district.id"))
+    can_do: Mapped[str] = mapped_column(Text, default="")
+    contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)  # agreed to be contacted / named
+    current_role: Mapped[str] = mapped_column(String(200), default="")
+    # A registered resident, and the sheet whose 「支え手になれそうか」 named them: plain ids, no foreign
+    # key — the supporter travels to laptops that do not hold that household (a tie there names them).
+    person_id: Mapped[str | None] = mapped_column(String(36))
+    sheet_id: Mapped[str | None] = mapped_column(String(36))
+    since: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_supporter_district", "district_id"),)
+
+
+class CommunityActivity(Synced, Base):
+    """地域活動: a 地域懇談会, 学習会, 協議体 … held in a district (council-wide when null)."""
+
+    __tablename__ = "community_activity"
+    activity_type: Mapped[str] = mapped_column(String(20))  # vocab.ACTIVITY_TYPES
+    held_on: Mapped[date] = mapped_column(Date)
+    district_id: Mapped[str | None] = mapped_column(ForeignKey("district.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    participants: Mapped[int | None] = mapped_column(Integer)
+    organisations: Mapped[list] = mapped_column(JSON, default=list)
+    raised: Mapped[str] = mapped_column(Text, default="")  # what was raised
+    followed: Mapped[str] = mapped_column(Text, default="")  # what followed
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_community_activity_district", "district_id", "held_on"),)
+
+
+class SupportTie(Synced, Base):
+    """支え合いの関係: who watches over or helps a household (scope through household_id)."""
+
+    __tablename__ = "support_tie"
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("person.id"))  # the member helped, if one
+    supporter_id: Mapped[str | None] = mapped_column(ForeignKey("supporter.id"))
+    supporter_name: Mapped[str] = mapped_column(String(100), default="")  # when not a registered supporter
+    supporter_kind: Mapped[str] = mapped_column(String(20), default="")  # vocab.SUPPORTER_KINDS
+    kind: Mapped[str] = mapped_column(String(20))  # vocab.TIE_KINDS
+    frequency: Mapped[str] = mapped_column(String(100), default="")
+    since: Mapped[date | None] = mapped_column(Date)
+    confirmed_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="世帯")  # vocab.TIE_SOURCES
+    # The visit it was heard at: a plain id (the visit may be to another household, outside a laptop's scope).
+    contact_id: Mapped[str | None] = mapped_column(String(36))
+    activity_id: Mapped[str | None] = mapped_column(ForeignKey("community_activity.id"))
+
+    __table_args__ = (Index("ix_support_tie_household", "household_id"),
+                      Index("ix_support_tie_supporter", "supporter_id"))
+
+
+class CommunityIssueActivity(Synced, Base):
+    """An activity that shows a 地域課題 (goes with the activity's district)."""
+
+    __tablename__ = "community_issue_activity"
+    issue_id: Mapped[str] = mapped_column(ForeignKey("community_issue.id"))
+    activity_id: Mapped[str] = mapped_column(ForeignKey("community_activity.id"))
+
+    __table_args__ = (Index("ix_community_issue_activity_issue", "issue_id"),)
+
+
+class CommunityIssueResource(Synced, Base):
+    """A plan's 不足している社会資源 that shows a 地域課題 (household_id for scope and purge)."""
+
+    __tablename__ = "community_issue_resource"
+    issue_id: Mapped[str] = mapped_column(ForeignKey("community_issue.id"))
+    resource_id: Mapped[str] = mapped_column(ForeignKey("missing_resource.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("household.id"))
+
+    __table_args__ = (Index("ix_community_issue_resource_issue", "issue_id"),)
+
+
+class SupporterTarget(Synced, Base):
+    """The council's target number of supporters for a fiscal year, per district or council-wide."""
+
+    __tablename__ = "supporter_target"
+    district_id: Mapped[str | None] = mapped_column(ForeignKey("district.id"))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    target: Mapped[int] = mapped_column(Integer)
 
 
 # ---- local tables ------------------------------------------------------------
@@ -884,4 +981,5 @@ SYNCED_MODELS = {m.__tablename__: m for m in (
     SupportCase, CaseStatusChange, CaseSheet, AssessmentView, SupportPlan, PlanGoal, PlanAction, MissingResource,
     Monitoring, CaseEvaluation, CommunityIssue, CommunityIssueCase,
     MeetingRequest, ConferenceCaseMember, Appointment,
+    Supporter, CommunityActivity, SupportTie, CommunityIssueActivity, CommunityIssueResource, SupporterTarget,
 )}

@@ -14,4 +14,7 @@ NOUNS = {
     "case_evaluation": "終結時の評価", "community_issue": "地域課題", "community_issue_case": "地域課題を示すケース",
     "meeting_request": "会議への検討依頼（受付表）", "conference_case_member": "ケースごとの構成員",
     "appointment": "構成員の委嘱",
+    "support_tie": "支え合いの関係", "supporter": "担い手", "community_activity": "地域活動",
+    "community_issue_activity": "地域課題を示す地域活動", "community_issue_resource": "地域課題を示す不足資源",
+    "supporter_target": "担い手の目標数",
 }

@@ -74,6 +74,19 @@ def test_every_released_schema_upgrades_and_opens(tmp_path, fixture):
         assert request.question == "地域の見守りの分担を決めたい" and request.agencies_needed == ("架空保健センター",)
         [appointment] = appointments.list_appointments(store)
         assert appointment.name == "架空 委員" and appointment.pledge_on.isoformat() == "2025-04-01"
+    if fixture >= "schema-0016":  # 0018 gives the 地域課題 register a status; older entries are 把握
+        from shakyo_desk.store.services import community_issues
+
+        [issue] = community_issues.list_issues(store)
+        assert (issue.status, issue.activity_count) == (("検討中", 1) if fixture >= "schema-0018" else ("把握", 0))
+    if fixture >= "schema-0018":  # community work: a supporter against a target, a tie, a 地域懇談会
+        from shakyo_desk.store.services import supporters, ties
+
+        [tie] = ties.list_ties(store)
+        assert (tie.supporter, tie.kind, tie.frequency) == ("架空 支子", "見守り", "毎朝")
+        by = {c.district: c for c in supporters.counts(store, 2025)}
+        assert (by["上町"].supporters, by["上町"].target) == (1, 5)
+        assert ties.households_without_tie(store) == []
     from shakyo_desk.domain.vocab import DEFAULT_CONFIDENTIALITY_NOTICE
     from shakyo_desk.store.services.council import get_settings
 

@@ -164,3 +164,26 @@ def test_a_second_purge_of_the_same_households_changes_nothing(store, cases):
     with store.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM change_log")).scalar() == before
     assert check_store(store).sound
+
+
+def test_a_purge_takes_the_ties_and_leaves_the_supporter_without_the_resident(store, district):
+    from shakyo_desk.store.services import supporters, ties
+
+    old_day = date(2019, 5, 1)
+    household = households.add_household(store, district, "架空 絆子", "カクウ キズナコ")
+    resident = households.add_household(store, district, "架空 支男", "カクウ ササオ")
+    person = households.get_household(store, household, log=False).members[0].id
+    helper = supporters.add_supporter(store, "架空 絆子", district_id=district, person_id=person, today=old_day)
+    ties.add_tie(store, household, "見守り", supporter_name="隣人", supporter_kind="住民", today=old_day)
+    ties.add_tie(store, resident, "声かけ", supporter_id=helper, today=old_day)
+    sheet = sheets.file_sheet(store, household_id=household, concerns=["介護"], urgency="早め", noticed_on=old_day,
+                              today=TODAY)
+    sheets.change_status(store, sheet, "終結", changed_on=date(2019, 6, 1), today=TODAY)
+    assert [e.household_id for e in retention.list_expired(store, TODAY)] == [household]
+    with pytest.raises(InvalidInput):  # a closed household takes no new tie
+        ties.add_tie(store, household, "見守り", supporter_name="隣人", today=TODAY)
+    retention.purge_households(store, [household], TODAY)
+    assert [t.household_id for t in ties.list_ties(store, include_ended=True)] == [resident]
+    [kept] = supporters.list_supporters(store)
+    assert (kept.id, kept.person_id) == (helper, None)
+    assert check_store(store).sound

@@ -113,6 +113,10 @@ WRITERS: dict[str, frozenset[str]] = {
     # same record, and the check is per record); seats per case and 委嘱 are coordinators'.
     "meeting_request": FIELD_WORK,
     "conference_case_member": CONFERENCES, "appointment": CONFERENCES,
+    # Community work (0018): staff of the districts record ties and activities (and an activity's
+    # 地域課題 links); supporters, targets and a missing resource's link to the register are coordinators'.
+    **{entity: FIELD_WORK for entity in ("support_tie", "community_activity", "community_issue_activity")},
+    **{entity: REGISTERS for entity in ("supporter", "supporter_target", "community_issue_resource")},
 }
 
 MAX_DOUBTS = 20_000  # changes kept for `finish()`; a bundle with more doubtful ones is refused at once

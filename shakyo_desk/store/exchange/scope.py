@@ -10,7 +10,11 @@ its handout register, but only the cases of those households (another district's
 name a household the laptop does not hold). Meetings fed by requests (0017): a 受付表 request
 and a member's seat for one case carry their household_id and go with it; 委嘱 (appointment)
 is council-wide, and so is a meeting that has never had a case (a 支援会議 on a topic such as
-地域資源, with its members and handout register): it names no household."""
+地域資源, with its members and handout register): it names no household. Community work (0018): a
+支え合いの関係 and a missing resource's link to a 地域課題 carry their household_id; 担い手 and
+地域活動 go with their district (council-wide ones, with no district, go everywhere) and with the
+ties of the laptop's households that name them; an activity's 地域課題 links go with the activity;
+supporter targets are council settings."""
 
 from __future__ import annotations
 
@@ -47,17 +51,24 @@ from shakyo_desk.store.models import (
     Remark,
     SalonRegular,
     SheetStatusChange,
+    CommunityActivity,
+    CommunityIssueActivity,
+    CommunityIssueResource,
+    Supporter,
+    SupportTie,
 )
 from shakyo_desk.store.store import with_subdistricts
 
 SHARED = {"council", "district", "staff", "agency", "concern_category", "place", "salon", "salon_session",
           "community_issue",  # the 地域課題 register names no household
-          "appointment"}  # 委嘱: a member's standing pledge names no household
+          "appointment",  # 委嘱: a member's standing pledge names no household
+          "supporter_target"}  # council settings (0018)
 
 # Case work (issue 18): every record carries its household_id.
 CASE_MODELS = (SupportCase, CaseStatusChange, CaseSheet, AssessmentView, SupportPlan, PlanGoal, PlanAction,
                MissingResource, Monitoring, CaseEvaluation, CommunityIssueCase,
-               MeetingRequest, ConferenceCaseMember)  # (0017: each carries its household_id too)
+               MeetingRequest, ConferenceCaseMember,  # (0017: each carries its household_id too)
+               SupportTie, CommunityIssueResource)  # (0018, community work)
 
 
 def _ids(conn: Connection, query) -> set[str]:
@@ -106,6 +117,18 @@ def scope_records(conn: Connection, district_ids: Iterable[str]) -> dict[str, se
     households = _ids(conn, sa.select(Household.id).where(Household.district_id.in_(sorted(districts))))
     covered = records_of(conn, households)
     covered["contact"] |= _ids(conn, sa.select(Contact.id).where(Contact.household_id.is_(None)))  # at a place
+    # Community work (0018): supporters and activities of the districts, or council-wide (no district).
+    for model in (Supporter, CommunityActivity):
+        covered[model.__tablename__] = _ids(conn, sa.select(model.id).where(
+            sa.or_(model.district_id.is_(None), model.district_id.in_(sorted(districts)))))
+    # A tie of a household in scope brings its supporter and activity along (they may be another district's).
+    ties = conn.execute(sa.select(SupportTie.supporter_id, SupportTie.activity_id).where(
+        SupportTie.id.in_(sorted(covered["support_tie"])))).all() if covered["support_tie"] else []
+    covered["supporter"] |= {t.supporter_id for t in ties if t.supporter_id}
+    covered["community_activity"] |= {t.activity_id for t in ties if t.activity_id}
+    activities = covered["community_activity"]
+    covered["community_issue_activity"] = {r.id for r in conn.execute(sa.select(
+        CommunityIssueActivity.id, CommunityIssueActivity.activity_id)) if r.activity_id in activities}
     # A meeting that never had a case (a topic-only 支援会議) names no household: council-wide.
     topical = _ids(conn, sa.select(Conference.id).where(~sa.exists(sa.select(ConferenceCase.id).where(
         ConferenceCase.conference_id == Conference.id))))

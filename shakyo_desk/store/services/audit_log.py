@@ -494,6 +494,9 @@ def _targets(conn: Connection, wanted: dict[str, set[str]]) -> dict[str, str]:
             elif "name" in table.c:
                 for r in conn.execute(sa.select(table.c.id, table.c.name).where(table.c.id.in_(part))):
                     out[r.id] = f"{NOUNS[entity]}：{r.name}" if r.name else NOUNS[entity]
+            elif "title" in table.c and "household_id" not in table.c:  # 地域課題, 地域活動 (issue 19)
+                for r in conn.execute(sa.select(table.c.id, table.c.title).where(table.c.id.in_(part))):
+                    out[r.id] = f"{NOUNS[entity]}：{r.title}" if r.title else NOUNS[entity]
             elif "household_id" in table.c:
                 for r in conn.execute(sa.select(table.c.id, table.c.household_id).where(table.c.id.in_(part))):
                     if r.household_id:

@@ -12,8 +12,22 @@ import sqlalchemy as sa
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.roles import manages_registers, sees_all_households
 from shakyo_desk.domain.text import clean
-from shakyo_desk.store.models import CommunityIssue, CommunityIssueCase, District, Household
-from shakyo_desk.store.services._common import optional_text, require, required_text
+from shakyo_desk.domain.vocab import COMMUNITY_ISSUE_STATUSES
+from shakyo_desk.store.models import (
+    CommunityIssue,
+    CommunityIssueActivity,
+    CommunityIssueCase,
+    CommunityIssueResource,
+    District,
+    Household,
+    MissingResource,
+)
+from shakyo_desk.store.services._common import (
+    choice,
+    optional_text,
+    require,
+    required_text,
+)
 from shakyo_desk.store.store import Store
 
 
@@ -27,13 +41,19 @@ class IssueInfo:
     note: str
     case_ids: tuple[str, ...]  # the cases this account may see
     case_count: int  # every case that shows it
+    status: str = "把握"  # vocab.COMMUNITY_ISSUE_STATUSES (0018)
+    response: str = ""  # what the council and the town do
+    activity_count: int = 0  # 地域活動 that show it
+    resource_count: int = 0  # plans' 不足している社会資源 that show it
 
 
 def add_issue(store: Store, title: str, *, district_id: str | None = None, note: str = "",
-              today: date | None = None) -> str:
+              status: str = "把握", response: str = "", today: date | None = None) -> str:
     require(manages_registers(store.actor.role), "地域課題の登録は、コーディネーターか管理者が行います。")
     values = {"title": required_text(title, "地域課題の題名", 200), "district_id": district_id or None,
-              "raised_on": today or clock.today(), "note": optional_text(note, "メモ", 4000)}
+              "raised_on": today or clock.today(), "note": optional_text(note, "メモ", 4000),
+              "status": choice(status, COMMUNITY_ISSUE_STATUSES, "地域課題の状況"),
+              "response": optional_text(response, "社協と町の取り組み", 8000)}
     with store.write() as w:
         if district_id:
             w.require_alive(District, district_id, "選んだ地区が見つかりません。")
@@ -67,6 +87,7 @@ def list_issues(store: Store) -> list[IssueInfo]:
         links = s.execute(sa.select(CommunityIssueCase.issue_id, CommunityIssueCase.case_id, Household.district_id)
                           .join(Household, Household.id == CommunityIssueCase.household_id)
                           .where(CommunityIssueCase.deleted_at.is_(None))).all()
+        evidence = _evidence(s)
     actor = store.actor
     shown: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
@@ -75,4 +96,34 @@ def list_issues(store: Store) -> list[IssueInfo]:
         if sees_all_households(actor.role) or district_id in actor.district_ids:
             shown.setdefault(issue_id, []).append(case_id)
     return [IssueInfo(i.id, i.title, i.district_id, districts.get(i.district_id, ""), i.raised_on, i.note,
-                      tuple(shown.get(i.id, ())), counts.get(i.id, 0)) for i in issues]
+                      tuple(shown.get(i.id, ())), counts.get(i.id, 0), i.status, i.response,
+                      evidence["activity"].get(i.id, 0), evidence["resource"].get(i.id, 0)) for i in issues]
+
+
+def _evidence(s) -> dict[str, dict[str, int]]:
+    found = {}
+    for key, model in (("activity", CommunityIssueActivity), ("resource", CommunityIssueResource)):
+        found[key] = dict(s.execute(sa.select(model.issue_id, sa.func.count()).where(model.deleted_at.is_(None))
+                                    .group_by(model.issue_id)).all())
+    return found
+
+
+def set_status(store: Store, issue_id: str, status: str, response: str | None = None) -> None:
+    """Where the register stands on an issue, and what the council and the town do about it."""
+    require(manages_registers(store.actor.role), "地域課題の状況の変更は、コーディネーターか管理者が行います。")
+    changes = {"status": choice(status, COMMUNITY_ISSUE_STATUSES, "地域課題の状況")}
+    if response is not None:
+        changes["response"] = optional_text(response, "社協と町の取り組み", 8000)
+    with store.write() as w:
+        w.require_alive(CommunityIssue, issue_id, "選んだ地域課題が見つかりません。一覧から選び直してください。")
+        w.update(CommunityIssue, issue_id, changes)
+
+
+def link_resource(store: Store, issue_id: str, resource_id: str) -> str:
+    """A plan's 不足している社会資源 that shows this issue."""
+    require(manages_registers(store.actor.role), "地域課題への結び付けは、コーディネーターか管理者が行います。")
+    with store.write() as w:
+        w.require_alive(CommunityIssue, issue_id, "選んだ地域課題が見つかりません。一覧から選び直してください。")
+        resource = w.require_alive(MissingResource, resource_id, "選んだ不足している社会資源が見つかりません。")
+        return w.insert(CommunityIssueResource, {"issue_id": issue_id, "resource_id": resource_id,
+                                                 "household_id": resource["household_id"]})

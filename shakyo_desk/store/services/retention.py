@@ -5,7 +5,7 @@ A household is **closed** when it was deleted, or when it had concern sheets, ev
 them is 終結, and its 見守り level is なし (support cases count as sheets do: an open case keeps the
 household, a closed one makes it a closed case). It is **past retention** when its last activity —
 its latest contact, sheet (noticed on) or sheet status change, referral, salon attendance of a
-member, conference that discussed it, support case status change, monitoring or meeting request (受付表), or the day it was deleted — lies more than
+member, conference that discussed it, support case status change, monitoring, meeting request (受付表) or confirmed 支え合いの関係, or the day it was deleted — lies more than
 `retention_years` before today. (Edits of the household's own fields are not activity: an
 imported list would otherwise restart every household's period.) A household that was never the subject of a sheet is a register entry (a
 一人暮らし高齢者名簿 line), not a closed case, and is never proposed.
@@ -28,7 +28,7 @@ from shakyo_desk.domain.roles import manages_accounts
 from shakyo_desk.store.models import (
     Attendance, ConcernSheet, Conference, ConferenceCase, Consent, Contact, Council, District, Household, Person,
     Referral, Remark, SalonRegular, SalonSession, SheetStatusChange, SupportCase, CaseStatusChange, Monitoring,
-    MeetingRequest,
+    MeetingRequest, Supporter, SupportTie,
 )
 from shakyo_desk.store.exchange.scope import CASE_MODELS
 from shakyo_desk.store.services._common import require, require_office
@@ -104,6 +104,7 @@ def purge_households(store: Store, household_ids: list[str], today: date | None 
                                "一覧を読み込み直してから、もう一度選んでください。")
         for household_id in wanted:
             targets = _records_of(w.conn, [household_id])
+            _unlink_supporters(w, targets)
             for model, ids in targets:
                 for entity_id in sorted(ids):
                     w.purge(model, entity_id)
@@ -172,6 +173,8 @@ def _expired(conn: Connection, today: date) -> dict[str, Expired]:
                        .group_by(Monitoring.household_id)).all())
     later(conn.execute(sa.select(MeetingRequest.household_id, sa.func.max(MeetingRequest.requested_on))
                        .group_by(MeetingRequest.household_id)).all())
+    later(conn.execute(sa.select(SupportTie.household_id, sa.func.max(SupportTie.confirmed_on))
+                       .group_by(SupportTie.household_id)).all())  # a tie confirmed (0018)
     past = [hid for hid, day in last.items() if date.min < day <= limit]
     if not past:
         return {}
@@ -213,6 +216,35 @@ def _purged_households(conn: Connection) -> set[str]:
 
     return set(conn.execute(sa.select(ChangeLog.entity_id).where(
         ChangeLog.entity == Household.__tablename__, ChangeLog.op == "purge")).scalars())
+
+
+def is_closed(conn: Connection, household_id: str) -> bool:
+    """This household is closed as `_expired` judges it (deleted or purged; or every sheet and case
+    of it 終結 and its 見守り level なし). A register entry that never had a sheet is not."""
+    row = conn.execute(sa.select(Household.deleted_at, Household.watch_level)
+                       .where(Household.id == household_id)).first()
+    if row is None or row.deleted_at is not None:
+        return True
+    statuses = set(conn.execute(sa.select(ConcernSheet.status).where(
+        ConcernSheet.household_id == household_id, ConcernSheet.deleted_at.is_(None))).scalars())
+    statuses |= set(conn.execute(sa.select(SupportCase.status).where(
+        SupportCase.household_id == household_id, SupportCase.deleted_at.is_(None))).scalars())
+    return bool(statuses) and statuses == {CLOSED} and row.watch_level == NO_WATCH
+
+
+def _unlink_supporters(w, targets: list[tuple[type, set[str]]]) -> None:
+    """A 担い手 (0018) stays when the household of the resident or sheet it came from is purged:
+    only the link goes."""
+    found = dict(targets)
+    persons, sheets = found.get(Person, set()), found.get(ConcernSheet, set())
+    for row in w.conn.execute(sa.select(Supporter.id, Supporter.person_id, Supporter.sheet_id)).all():
+        changes = {}
+        if row.person_id and row.person_id in persons:
+            changes["person_id"] = None
+        if row.sheet_id and row.sheet_id in sheets:
+            changes["sheet_id"] = None
+        if changes:
+            w.update(Supporter, row.id, changes)
 
 
 def _records_of(conn: Connection, household_ids: list[str]) -> list[tuple[type, set[str]]]:

@@ -1,0 +1,144 @@
+"""担い手 (issue 19): people who do or could support neighbours, managed by coordinators and
+admins, counted per district against the council's target for a fiscal year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from shakyo_desk.domain import clock
+from shakyo_desk.domain.errors import InvalidInput, NotFound
+from shakyo_desk.domain.roles import manages_registers, sees_all_households
+from shakyo_desk.store.models import (
+    ConcernSheet,
+    District,
+    Person,
+    Supporter,
+    SupporterTarget,
+)
+from shakyo_desk.store.services._common import (
+    optional_text,
+    parse_date,
+    require,
+    required_text,
+)
+from shakyo_desk.store.store import Store
+
+ONLY_COORDINATORS = "担い手と目標数の登録・変更は、コーディネーターか管理者が行います。"
+GONE = "指定された担い手が見つかりません。一覧から選び直してください。"
+
+
+@dataclass(frozen=True)
+class SupporterInfo:
+    id: str
+    name: str
+    kana: str
+    district_id: str | None
+    district: str
+    can_do: str
+    contact_consent: bool
+    current_role: str
+    person_id: str | None
+    since: date | None
+
+
+@dataclass(frozen=True)
+class DistrictCount:
+    district_id: str | None  # None: council-wide supporters and target
+    district: str
+    supporters: int
+    target: int | None
+
+
+def _values(name, kana, district_id, can_do, contact_consent, current_role, since, today) -> dict:
+    since = parse_date(since, "担い手になった日")
+    if since is not None and since > today:
+        raise InvalidInput("担い手になった日が未来の日付になっています。今日までの日付を入力してください。")
+    return {"name": required_text(name, "担い手の名前", 100), "kana": optional_text(kana, "ふりがな", 200),
+            "district_id": district_id or None, "can_do": optional_text(can_do, "できること", 4000),
+            "contact_consent": bool(contact_consent), "current_role": optional_text(current_role, "いまの役割", 200),
+            "since": since}
+
+
+def add_supporter(store: Store, name: str, *, kana: str = "", district_id: str | None = None, can_do: str = "",
+                  contact_consent: bool = False, current_role: str = "", person_id: str | None = None,
+                  sheet_id: str | None = None, since: date | str | None = None, today: date | None = None) -> str:
+    require(manages_registers(store.actor.role), ONLY_COORDINATORS)
+    values = _values(name, kana, district_id, can_do, contact_consent, current_role, since, today or clock.today())
+    values.update(person_id=person_id or None, sheet_id=sheet_id or None)
+    with store.write() as w:
+        if values["district_id"]:
+            w.require_alive(District, values["district_id"], "選んだ地区が見つかりません。")
+        if values["person_id"]:
+            w.require_alive(Person, values["person_id"], "担い手として選んだ住民が見つかりません。")
+        if values["sheet_id"]:
+            w.require_alive(ConcernSheet, values["sheet_id"], "もとにした把握シートが見つかりません。")
+        return w.insert(Supporter, values)
+
+
+def update_supporter(store: Store, supporter_id: str, *, name: str, kana: str = "", district_id: str | None = None,
+                     can_do: str = "", contact_consent: bool = False, current_role: str = "",
+                     since: date | str | None = None, today: date | None = None) -> None:
+    require(manages_registers(store.actor.role), ONLY_COORDINATORS)
+    values = _values(name, kana, district_id, can_do, contact_consent, current_role, since, today or clock.today())
+    with store.write() as w:
+        w.require_alive(Supporter, supporter_id, GONE)
+        if values["district_id"]:
+            w.require_alive(District, values["district_id"], "選んだ地区が見つかりません。")
+        w.update(Supporter, supporter_id, values)
+
+
+def list_supporters(store: Store, district_id: str | None = None) -> list[SupporterInfo]:
+    """Supporters of the districts this account sees (council-wide ones for everyone)."""
+    actor = store.actor
+    query = (sa.select(Supporter, District.name).outerjoin(District, District.id == Supporter.district_id)
+             .where(Supporter.deleted_at.is_(None)))
+    if district_id:
+        query = query.where(Supporter.district_id == district_id)
+    with store.read() as s:
+        rows = s.execute(query.order_by(Supporter.kana, Supporter.name)).all()
+    return [SupporterInfo(r.id, r.name, r.kana, r.district_id, name or "", r.can_do, r.contact_consent,
+                          r.current_role, r.person_id, r.since)
+            for r, name in rows
+            if sees_all_households(actor.role) or r.district_id is None or r.district_id in actor.district_ids]
+
+
+def set_target(store: Store, fiscal_year: int, target: int, district_id: str | None = None) -> str:
+    require(manages_registers(store.actor.role), ONLY_COORDINATORS)
+    if not isinstance(target, int) or target < 0 or not 2000 <= int(fiscal_year) <= 2100:
+        raise InvalidInput("目標数は0以上の整数、年度は西暦（例：2026）で入力してください。")
+    with store.write() as w:
+        if district_id:
+            w.require_alive(District, district_id, "選んだ地区が見つかりません。")
+        found = w.conn.execute(sa.select(SupporterTarget.id).where(
+            SupporterTarget.fiscal_year == fiscal_year, SupporterTarget.deleted_at.is_(None),
+            SupporterTarget.district_id.is_(None) if not district_id else SupporterTarget.district_id == district_id,
+        )).scalar()
+        if found:
+            w.update(SupporterTarget, found, {"target": target})
+            return found
+        return w.insert(SupporterTarget, {"district_id": district_id or None, "fiscal_year": fiscal_year,
+                                          "target": target})
+
+
+def counts(store: Store, fiscal_year: int) -> list[DistrictCount]:
+    """Supporters per district (and council-wide) against the year's targets."""
+    with store.read() as s:
+        districts = s.execute(sa.select(District.id, District.name).where(District.deleted_at.is_(None))
+                              .order_by(District.name)).all()
+        have = dict(s.execute(sa.select(Supporter.district_id, sa.func.count()).where(Supporter.deleted_at.is_(None))
+                              .group_by(Supporter.district_id)).all())
+        targets = dict(s.execute(sa.select(SupporterTarget.district_id, SupporterTarget.target).where(
+            SupporterTarget.fiscal_year == fiscal_year, SupporterTarget.deleted_at.is_(None))).all())
+    result = [DistrictCount(d.id, d.name, have.get(d.id, 0), targets.get(d.id)) for d in districts]
+    result.append(DistrictCount(None, "社協全体", sum(have.values()), targets.get(None)))
+    return result
+
+
+def get_supporter(store: Store, supporter_id: str) -> SupporterInfo:
+    for info in list_supporters(store):
+        if info.id == supporter_id:
+            return info
+    raise NotFound(GONE)

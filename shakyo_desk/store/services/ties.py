@@ -1,0 +1,230 @@
+"""支え合いの関係 (issue 19): who watches over or helps a household — a registered 担い手 or a
+named neighbour, relative, 事業所 … — recorded, confirmed and ended by staff of the household's
+districts (coordinators and admins everywhere). Households that should have someone nearby
+(一人暮らし高齢者, 高齢者のみ) and have no tie are listed in one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from shakyo_desk.domain import clock
+from shakyo_desk.domain.errors import InvalidInput, NotFound
+from shakyo_desk.domain.roles import Role, sees_all_households
+from shakyo_desk.domain.vocab import (
+    SUPPORTER_KINDS,
+    TIE_KINDS,
+    TIE_NEEDED_FLAGS,
+    TIE_SOURCES,
+)
+from shakyo_desk.store.models import (
+    CommunityActivity,
+    Contact,
+    District,
+    Household,
+    Person,
+    Supporter,
+    SupportTie,
+)
+from shakyo_desk.store.services._common import (
+    NO_RIGHT,
+    choice,
+    optional_text,
+    parse_date,
+    require,
+)
+from shakyo_desk.store.services.households import OUT_OF_DISTRICT, require_household
+from shakyo_desk.store.store import Store
+
+TIE_GONE = "指定された支え合いの関係が見つかりません。一覧から選び直してください。"
+HOUSEHOLD_GONE = "この世帯は終結または削除されているため、支え合いの関係を記録できません。"
+
+
+@dataclass(frozen=True)
+class TieInfo:
+    id: str
+    household_id: str
+    person_id: str | None
+    supporter_id: str | None
+    supporter: str  # the registered supporter's name, or the free name
+    supporter_kind: str
+    kind: str
+    frequency: str
+    since: date | None
+    confirmed_on: date | None
+    ended_on: date | None
+    source: str
+    note: str
+
+
+def _worker(store: Store) -> None:
+    require(store.actor.role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF), NO_RIGHT)
+
+
+def require_district(store: Store, district_id: str | None) -> None:
+    """A district filter names one of the account's districts (coordinators and admins: any)."""
+    if district_id and not sees_all_households(store.actor.role):
+        require(district_id in store.actor.district_ids, OUT_OF_DISTRICT)
+
+
+def _day(value, label: str, today: date) -> date | None:
+    day = parse_date(value, label)
+    if day is not None and day > today:
+        raise InvalidInput(f"{label}が未来の日付になっています。今日までの日付を入力してください。")
+    return day
+
+
+def add_tie(store: Store, household_id: str, kind: str, *, supporter_id: str | None = None,
+            supporter_name: str = "", supporter_kind: str = "", person_id: str | None = None,
+            frequency: str = "", since: date | str | None = None, note: str = "", source: str = "世帯",
+            contact_id: str | None = None, activity_id: str | None = None, today: date | None = None) -> str:
+    _worker(store)
+    today = today or clock.today()
+    values = {
+        "household_id": household_id, "person_id": person_id or None, "supporter_id": supporter_id or None,
+        "kind": choice(kind, TIE_KINDS, "支え合いの種類"),
+        "frequency": optional_text(frequency, "頻度", 100), "since": _day(since, "始まった日", today),
+        "confirmed_on": today, "note": optional_text(note, "メモ", 4000),
+        "source": choice(source, TIE_SOURCES, "聞き取った場面"),
+        "contact_id": contact_id or None, "activity_id": activity_id or None,
+        "supporter_name": optional_text(supporter_name, "支え手の名前", 100),
+        "supporter_kind": choice(supporter_kind, SUPPORTER_KINDS, "支え手の立場") if supporter_kind else "",
+    }
+    if not values["supporter_id"] and not values["supporter_name"]:
+        raise InvalidInput("支え手を、登録された担い手から選ぶか、名前を入力してください。")
+    if values["supporter_id"] and values["supporter_name"]:
+        raise InvalidInput("支え手は、登録された担い手か名前のどちらか一方で指定してください。")
+    require_household(store, household_id, edit=True)
+    with store.write() as w:
+        _check(w, values)
+        return w.insert(SupportTie, values)
+
+
+def _check(w, values: dict) -> None:
+    from shakyo_desk.store.services.retention import is_closed
+
+    if is_closed(w.conn, values["household_id"]):
+        raise InvalidInput(HOUSEHOLD_GONE)
+    members = set(w.conn.execute(sa.select(Person.id).where(Person.household_id == values["household_id"],
+                                                           Person.deleted_at.is_(None))).scalars())
+    if values["person_id"] and values["person_id"] not in members:
+        raise InvalidInput("支えを受ける方は、この世帯の方から選んでください。")
+    if values["supporter_id"]:
+        supporter = w.require_alive(Supporter, values["supporter_id"], "選んだ担い手が見つかりません。担い手の一覧から選び直してください。")
+        if supporter["person_id"] and supporter["person_id"] in members:
+            raise InvalidInput("同じ世帯の方どうしを支え合いの関係にはできません。支え手は世帯の外の方を選んでください。")
+    if values["contact_id"]:
+        w.require_alive(Contact, values["contact_id"], "聞き取った訪問の記録が見つかりません。")
+    if values["activity_id"]:
+        w.require_alive(CommunityActivity, values["activity_id"], "聞き取った地域活動が見つかりません。")
+
+
+def _live(store: Store, tie_id: str) -> dict:
+    with store.read() as s:
+        row = s.execute(sa.select(SupportTie.__table__).where(SupportTie.id == tie_id)).mappings().one_or_none() \
+            if tie_id else None
+    if row is None or row["deleted_at"] is not None:
+        raise NotFound(TIE_GONE)
+    _worker(store)
+    require_household(store, row["household_id"], edit=True)
+    return dict(row)
+
+
+def update_tie(store: Store, tie_id: str, *, kind: str | None = None, frequency: str | None = None,
+               note: str | None = None) -> None:
+    tie = _live(store, tie_id)
+    changes = {}
+    if kind is not None:
+        changes["kind"] = choice(kind, TIE_KINDS, "支え合いの種類")
+    if frequency is not None:
+        changes["frequency"] = optional_text(frequency, "頻度", 100)
+    if note is not None:
+        changes["note"] = optional_text(note, "メモ", 4000)
+    with store.write() as w:
+        w.require_alive(SupportTie, tie["id"], TIE_GONE)
+        w.update(SupportTie, tie["id"], changes)
+
+
+def confirm_tie(store: Store, tie_id: str, on: date | str | None = None, today: date | None = None) -> None:
+    """The tie still holds (heard on a visit, at a 懇談会 …)."""
+    tie = _live(store, tie_id)
+    today = today or clock.today()
+    day = _day(on, "確認した日", today) or today
+    if tie["ended_on"] is not None:
+        raise InvalidInput("この支え合いの関係は終わっています。続いているなら、新しく記録してください。")
+    with store.write() as w:
+        w.require_alive(SupportTie, tie["id"], TIE_GONE)
+        w.update(SupportTie, tie["id"], {"confirmed_on": day})
+
+
+def end_tie(store: Store, tie_id: str, on: date | str | None = None, today: date | None = None) -> None:
+    tie = _live(store, tie_id)
+    today = today or clock.today()
+    day = _day(on, "終わった日", today) or today
+    if tie["since"] is not None and day < tie["since"]:
+        raise InvalidInput("終わった日が、始まった日より前になっています。日付を確かめてください。")
+    if tie["ended_on"] is not None:
+        raise InvalidInput("この支え合いの関係はすでに終わっています。")
+    with store.write() as w:
+        w.require_alive(SupportTie, tie["id"], TIE_GONE)
+        w.update(SupportTie, tie["id"], {"ended_on": day})
+
+
+def list_ties(store: Store, *, household_id: str | None = None, district_id: str | None = None,
+              include_ended: bool = False) -> list[TieInfo]:
+    """Ties of a household, or of a district's households, or every tie this account may see."""
+    _worker(store)
+    require_district(store, district_id)
+    if household_id:
+        require_household(store, household_id)
+    t = SupportTie
+    query = (sa.select(t, Supporter.name, Household.district_id).join(Household, Household.id == t.household_id)
+             .outerjoin(Supporter, Supporter.id == t.supporter_id).where(t.deleted_at.is_(None)))
+    if household_id:
+        query = query.where(t.household_id == household_id)
+    if district_id:
+        query = query.where(Household.district_id == district_id)
+    if not include_ended:
+        query = query.where(t.ended_on.is_(None))
+    actor = store.actor
+    with store.read() as s:
+        rows = s.execute(query.order_by(t.household_id, t.since, t.created_at)).all()
+    return [TieInfo(r[0].id, r[0].household_id, r[0].person_id, r[0].supporter_id, r[1] or r[0].supporter_name,
+                    r[0].supporter_kind, r[0].kind, r[0].frequency, r[0].since, r[0].confirmed_on, r[0].ended_on,
+                    r[0].source, r[0].note) for r in rows
+            if sees_all_households(actor.role) or r[2] in actor.district_ids]
+
+
+@dataclass(frozen=True)
+class Untied:
+    household_id: str
+    district_id: str | None
+    district: str
+    head_name: str
+    flags: tuple[str, ...]
+
+
+def households_without_tie(store: Store, district_id: str | None = None) -> list[Untied]:
+    """一人暮らし高齢者 and 高齢者のみ households with no tie that holds, in one query."""
+    _worker(store)
+    require_district(store, district_id)
+    h = Household
+    head = (sa.select(Person.name).where(Person.household_id == h.id, Person.deleted_at.is_(None))
+            .order_by(Person.sort_order).limit(1).scalar_subquery())
+    each = sa.func.json_each(h.flags).table_valued("value")
+    flagged = sa.exists(sa.select(sa.literal(1)).select_from(each).where(each.c.value.in_(TIE_NEEDED_FLAGS)))
+    tied = sa.exists(sa.select(SupportTie.id).where(SupportTie.household_id == h.id, SupportTie.deleted_at.is_(None),
+                                                     SupportTie.ended_on.is_(None)))
+    query = (sa.select(h.id, h.district_id, District.name, head, h.flags).outerjoin(District, District.id == h.district_id)
+             .where(h.deleted_at.is_(None), flagged, ~tied))
+    if district_id:
+        query = query.where(h.district_id == district_id)
+    actor = store.actor
+    if not sees_all_households(actor.role):
+        query = query.where(h.district_id.in_(sorted(actor.district_ids)))
+    with store.read() as s:
+        rows = s.execute(query.order_by(District.name, h.id)).all()
+    return [Untied(r[0], r[1], r[2] or "", r[3] or "", tuple(f for f in (r[4] or []) if f in TIE_NEEDED_FLAGS))
+            for r in rows]
