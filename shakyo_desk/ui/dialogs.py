@@ -140,19 +140,24 @@ def _margins(widget: QWidget) -> QMargins | None:
     return margins if margins != QMargins() else None
 
 
+_seen_frame: list[QMargins] = []  # the last frame the window manager drew around one of our windows
+
+
 def frame_margins(window: QWidget) -> QMargins:
     """The window manager's frame around ``window``: its own once it has one, else that of its
-    parent or another window of the app (the same window manager draws them), else a guess."""
+    parent, else the last one seen around any window of the app (the same window manager draws
+    them), else a guess. Remembered rather than looked up among ``QApplication.topLevelWidgets()``:
+    that list can hold a popup being torn down, and touching it crashed the app under xcb."""
     candidates = [window]
     if window.parentWidget() is not None:
         candidates.append(window.parentWidget().window())
-    candidates.extend(w for w in QApplication.topLevelWidgets() if w.isVisible() and w.isWindow())
     for widget in candidates:
         if widget.isVisible() and not widget.isMaximized():
             margins = _margins(widget)
             if margins is not None:
+                _seen_frame[:] = [margins]
                 return margins
-    return QMargins(FRAME_GUESS)
+    return QMargins(_seen_frame[0] if _seen_frame else FRAME_GUESS)
 
 
 def fitted_geometry(size: QSize, available: QRect, frame: QMargins, *, centre: QPoint | None = None,

@@ -40,6 +40,7 @@ def _shown(dialog: QWidget, size: tuple[int, int] | None = None) -> QWidget:
 def _close(dialog: QDialog) -> None:
     dialog.done(0)
     dialog.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # gone now, as after an event loop turn
     settle(1)
 
 
