@@ -11,6 +11,7 @@ Kinds (what was written, not which screen wrote it):
   their status; ``referral`` つなぎ; ``salon`` salons and sessions; ``conference`` 会議;
   ``handout`` the handout register (copies made, collected, destroyed); ``case`` 支援ケース and
   what belongs to them (assessment, plan, monitoring, closure, requests to a meeting);
+  ``community`` the community side: 支え合い (ties), 担い手, 地域活動, 地域課題 and its evidence;
 - ``conflict`` 要確認 chosen, or records imported (which may open or settle some); ``sync`` records
   arrived from another device and ``purge`` households erased with all their records (保存期間の
   整理): anything may have changed, so every list that shows records listens to both;
@@ -33,6 +34,7 @@ SALON = "salon"
 CONFERENCE = "conference"
 HANDOUT = "handout"
 CASE = "case"
+COMMUNITY = "community"
 CONFLICT = "conflict"
 SYNC = "sync"
 PURGE = "purge"
@@ -40,7 +42,7 @@ ACCOUNT = "account"
 REGISTER = "register"
 SETTINGS = "settings"
 
-RECORDS = frozenset({HOUSEHOLD, CONTACT, SHEET, REFERRAL, SALON, CONFERENCE, HANDOUT, CASE})
+RECORDS = frozenset({HOUSEHOLD, CONTACT, SHEET, REFERRAL, SALON, CONFERENCE, HANDOUT, CASE, COMMUNITY})
 KINDS = RECORDS | {CONFLICT, SYNC, PURGE, ACCOUNT, REGISTER, SETTINGS}
 
 

@@ -84,6 +84,12 @@ def _reviews_due(store: Store) -> int:
     return review_due_count(store)  # open cases whose review is today or past
 
 
+def _community(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.pages.community import CommunityPage
+
+    return CommunityPage(ctx)
+
+
 def _referrals(ctx: AppContext) -> QWidget:
     from shakyo_desk.ui.pages.referrals import ReferralsPage
 
@@ -176,6 +182,7 @@ def default_pages() -> list[PageSpec]:
         PageSpec("cases", tr("支援ケース"), _cases, _council_staff, badge=_reviews_due,
                  badge_on=on(CASE)),
         PageSpec("salons", tr("サロン"), _salons, _council_staff),
+        PageSpec("community", tr("地域"), _community, _council_staff),
         PageSpec("referrals", tr("つなぎ"), _referrals, _council_staff),
         PageSpec("stats", tr("統計"), _stats, _council_staff),  # staff: their districts only
         PageSpec("conferences", tr("会議"), _conferences, manages_conferences),

@@ -1,0 +1,43 @@
+"""地域 page (issue 19): the community side in one place, one tab per register. Each tab is a
+widget with ``refresh()``; the page refreshes the tab on show and after a change of the
+kinds it lists (``ui.events``), so a hidden tab costs nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from shakyo_desk.i18n import tr
+from shakyo_desk.ui.context import AppContext
+from shakyo_desk.ui.events import COMMUNITY, HOUSEHOLD, REGISTER, keep_fresh, on
+
+# (title, factory). Tabs are built when the page is; each loads in the worker on refresh().
+TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = []
+
+
+class CommunityPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for title, factory in TABS:
+            self.tabs.addTab(factory(ctx), tr(title))
+        self.tabs.currentChanged.connect(lambda _index: self.refresh())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+        keep_fresh(self, ctx.events, on(COMMUNITY, HOUSEHOLD, REGISTER))
+
+    def show_tab(self, title: str) -> QWidget:
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == tr(title):
+                self.tabs.setCurrentIndex(index)
+                return self.tabs.widget(index)
+        raise KeyError(title)
+
+    def refresh(self) -> None:
+        current = self.tabs.currentWidget()
+        if current is not None:
+            current.refresh()
