@@ -21,7 +21,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.reports.fonts import register_fonts
-from shakyo_desk.reports.paper import ALERT, INK, confidential_box
+from shakyo_desk.reports.paper import INK, confidential_page
 
 TITLE = "全方位型アセスメント"
 HANDLING = "個人情報です。会議が終わったら回収し、シュレッダーで処分してください。"
@@ -102,21 +102,6 @@ def _story(detail, members, st, council: str, printed_by: str, today: date) -> l
     return [*head, table]
 
 
-def _page(council: str):
-    def draw(canvas, doc) -> None:
-        regular, bold = register_fonts()
-        canvas.saveState()
-        top = PAGE_H - 11 * mm
-        confidential_box(canvas, MARGIN_X, top, bold, 11)
-        canvas.setFont(regular, 9)
-        canvas.setFillColor(INK)
-        canvas.drawRightString(PAGE_W - MARGIN_X, top, f"{TITLE}　{doc.page}ページ")
-        canvas.setFillColor(ALERT)
-        canvas.drawString(MARGIN_X, 7 * mm, HANDLING)
-        canvas.restoreState()
-    return draw
-
-
 def assessment_pdf(detail, members: Sequence = (), *, council: str = "", printed_by: str = "",
                    today: date | None = None) -> bytes:
     """The PDF's bytes: one landscape A4 sheet when the views fit at 7 pt or more."""
@@ -130,7 +115,8 @@ def assessment_pdf(detail, members: Sequence = (), *, council: str = "", printed
         doc = SimpleDocTemplate(buffer, pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN_X, rightMargin=MARGIN_X,
                                 topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=TITLE,
                                 author=council or "社協デスク")
-        draw = _page(council)
+        draw = confidential_page((PAGE_W, PAGE_H), MARGIN_X, 11 * mm, lambda d: f"{TITLE}　{d.page}ページ",
+                                 HANDLING, 7 * mm)
         doc.build(_story(detail, members, _styles(regular, bold, size), council, printed_by, today),
                   onFirstPage=draw, onLaterPages=draw)
         data = buffer.getvalue()

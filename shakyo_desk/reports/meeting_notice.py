@@ -39,7 +39,7 @@ from shakyo_desk.domain import clock
 from shakyo_desk.domain.vocab import MULTI_AGENCY_CONFERENCE, SUPPORT_CONFERENCE
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.reports.fonts import register_fonts
-from shakyo_desk.reports.paper import ALERT, INK, confidential_box
+from shakyo_desk.reports.paper import ALERT, INK, confidential_page
 
 TITLE = "開催通知"
 HEADING = "守秘義務について"
@@ -249,22 +249,6 @@ def _story(content: NoticeContent, st: dict) -> list:
     return story
 
 
-def _page(content: NoticeContent):
-    def draw(canvas, doc) -> None:
-        regular, bold = register_fonts()
-        canvas.saveState()
-        top = PAGE_H - 12 * mm
-        confidential_box(canvas, MARGIN_X, top, bold, 11)
-        canvas.setFont(regular, 9)
-        canvas.setFillColor(INK)
-        canvas.drawRightString(PAGE_W - MARGIN_X, top, f"{content.type_label}　{TITLE}")
-        canvas.setFillColor(ALERT)
-        canvas.setFont(regular, 8.5)
-        canvas.drawString(MARGIN_X, 10 * mm, FOOTER)
-        canvas.restoreState()
-    return draw
-
-
 def notice_pdf_bytes(content: NoticeContent) -> bytes:
     """One A4 page: the text shrinks (down to 7.5 pt) until it fits."""
     regular, bold = register_fonts()
@@ -274,7 +258,8 @@ def notice_pdf_bytes(content: NoticeContent) -> bytes:
         doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
                                 topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
                                 title=f"{content.type_label} {TITLE}", author=content.council or "社協デスク")
-        draw = _page(content)
+        draw = confidential_page(A4, MARGIN_X, 12 * mm, lambda _doc: f"{content.type_label}　{TITLE}",
+                                 FOOTER, 10 * mm, 8.5)
         doc.build(_story(content, _styles(regular, bold, size)), onFirstPage=draw, onLaterPages=draw)
         data = buffer.getvalue()
         if doc.page == 1:
