@@ -31,7 +31,7 @@ def run(ctx: Context) -> int:
         raise InvalidInput(f"「{out}」はフォルダです。書き出すPDFのファイル名を指定してください。")
     elif not out.parent.is_dir():
         raise InvalidInput(f"書き出し先のフォルダ「{out.parent}」がありません。フォルダを確かめてください。")
-    from shakyo_desk.store.services.conferences import uncovered_seats
+    from shakyo_desk.store.services.conference_consent import uncovered_seats
 
     with ctx.open_store() as store:
         done = export_handout(store, ctx.args.meeting, out, separate=ctx.args.separate)

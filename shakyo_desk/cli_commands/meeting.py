@@ -254,7 +254,8 @@ def detail_json(c, missing) -> dict:
 
 
 def run_show(ctx: Context) -> int:
-    from shakyo_desk.store.services.conferences import get_conference, missing_consent, missing_consent_text
+    from shakyo_desk.store.services.conference_consent import missing_consent, missing_consent_text
+    from shakyo_desk.store.services.conferences import get_conference
 
     with ctx.open_store() as store:
         c = get_conference(store, ctx.args.id)

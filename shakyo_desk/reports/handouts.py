@@ -10,7 +10,7 @@ audited as ``conference.disclosure``).
 
 Copies per member (issue 18): each member's copy holds only the cases they sit for
 (``conference_case_member``; a case naming no members has everyone) and, for a 重層的支援会議,
-that the 本人's consent covers their organisation for (``conferences.uncovered_seats``; the
+that the 本人's consent covers their organisation for (``conference_consent.uncovered_seats``; the
 coordinator is told before printing through ``HandoutCheck.uncovered``). Members with the same
 cases share one layout; numbering and the register stay one copy per member. A meeting with a
 topic and no household (地域資源の検討) prints its topic in the agenda; a meeting held as an
@@ -30,9 +30,10 @@ from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.reports import handout_pdf
 from shakyo_desk.reports.handout_plan import case_work
 from shakyo_desk.reports.handout_content import CaseSection, Copy, HandoutContent, HouseholdRow, Member, Role, TimelineEntry
-from shakyo_desk.store.services import conferences, contacts, council, handout_register, households, sheets
+from shakyo_desk.store.services import conference_consent, conferences, contacts, council, handout_register, households, sheets
 from shakyo_desk.store.services._common import log_view
-from shakyo_desk.store.services.conferences import ConferenceDetail, MemberInfo, MissingConsent, UncoveredSeat
+from shakyo_desk.store.services.conference_consent import MissingConsent, UncoveredSeat
+from shakyo_desk.store.services.conferences import ConferenceDetail, MemberInfo
 from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
 
@@ -47,7 +48,7 @@ class ConsentRefused(InvalidInput):
 
     def __init__(self, missing: list[MissingConsent]):
         # Each person's reason, as the screen says it: no consent, or one dated after the meeting.
-        reasons = "".join(conferences.missing_consent_text(m) for m in missing)
+        reasons = "".join(conference_consent.missing_consent_text(m) for m in missing)
         super().__init__(f"重層的支援会議の資料は、会議の日に本人の同意がある場合にだけ作成できます。{reasons}"
                          "直してから、もう一度作成してください。")
         self.missing = missing
@@ -85,9 +86,9 @@ def check_handout(store: Store, conference_id: str, today: date | None = None) -
         problems.append("構成員が登録されていません。配布先になる構成員を追加してください。")
     if not detail.cases and not detail.topic:
         problems.append("検討するケースがありません。ケース（世帯）を追加してください。")
-    return HandoutCheck(conferences.missing_consent(store, conference_id),
+    return HandoutCheck(conference_consent.missing_consent(store, conference_id),
                         conferences.unacknowledged_members(store, conference_id), problems,
-                        conferences.uncovered_seats(store, conference_id))
+                        conference_consent.uncovered_seats(store, conference_id))
 
 
 def _refuse_unless_ok(check: HandoutCheck) -> None:
@@ -128,7 +129,7 @@ def _agenda(detail: ConferenceDetail) -> tuple[str, ...]:
 def member_cases(store: Store, detail: ConferenceDetail) -> dict[str, tuple[int, ...]]:
     """The cases (indexes into ``detail.cases``) each member's copy holds: those they sit for,
     less those the 本人's consent does not cover their organisation for."""
-    uncovered = {(u.member_id, u.case_id) for u in conferences.uncovered_seats(store, detail.id)}
+    uncovered = {(u.member_id, u.case_id) for u in conference_consent.uncovered_seats(store, detail.id)}
     return {m.id: tuple(i for i, c in enumerate(detail.cases) if c.seats(m.id) and (m.id, c.id) not in uncovered)
             for m in detail.members}
 

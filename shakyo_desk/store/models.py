@@ -352,7 +352,7 @@ class ConferenceCase(Synced, Base):
     roles: Mapped[list] = mapped_column(JSON, default=list)  # [{"agency": …, "role": …}]
     next_review_on: Mapped[date | None] = mapped_column(Date)
     # 0017 (issue 18): the 支援ケース discussed, the 本人 whose consent counts for a 重層的支援会議
-    # (None: chosen by conferences.principal), and the 受付表 request the case came from. Plain id
+    # (None: chosen by conference_consent.principal), and the 受付表 request the case came from. Plain id
     # columns: SQLite adds no column with a foreign key (the services check them).
     case_id: Mapped[str | None] = mapped_column(String(36))
     person_id: Mapped[str | None] = mapped_column(String(36))

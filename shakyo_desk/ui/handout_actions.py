@@ -24,7 +24,8 @@ from shakyo_desk.domain.errors import UserError
 from shakyo_desk.domain.wareki import format_wareki_short
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services import handout_register
-from shakyo_desk.store.services.conferences import ConferenceDetail, MissingConsent, missing_consent_text
+from shakyo_desk.store.services.conference_consent import MissingConsent, missing_consent_text
+from shakyo_desk.store.services.conferences import ConferenceDetail
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel

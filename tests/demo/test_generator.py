@@ -504,7 +504,7 @@ def test_conferences_are_deterministic_and_valid(plan):
 
 def test_generated_conferences_show_a_realistic_handful(village):
     from shakyo_desk.store.models import Conference, ConferenceCase, ConferenceMember, Consent, HandoutCopy
-    from shakyo_desk.store.services import conferences, handout_register, timeline
+    from shakyo_desk.store.services import conference_consent, conferences, handout_register, timeline
     from shakyo_desk.store.services.watch import reviews_due
 
     root, store, *_ = village
@@ -521,7 +521,7 @@ def test_generated_conferences_show_a_realistic_handful(village):
     assert any(r.unacknowledged_count for r in rows if r.held_on <= today)
     # The consent gate has someone to name at one 重層的支援会議 or another, but not at most.
     multi = [r for r in rows if r.meeting_type == "multi-agency"]
-    gated = [r for r in multi if conferences.missing_consent(store, r.id)]
+    gated = [r for r in multi if conference_consent.missing_consent(store, r.id)]
     assert 0 < len(gated) < len(multi)
     assert len(reviews_due(store, today)) <= 10
     assert 0 < len(reviews_due(store, today + timedelta(days=200))) <= 20

@@ -13,7 +13,7 @@ from shakyo_desk.store.check import check_store
 from shakyo_desk.store.exchange.scope import scope_records
 from shakyo_desk.store.models import AuditLog, ChangeLog, Conference, ConferenceCase, ConferenceMember, HandoutCopy
 from shakyo_desk.store.services import (
-    conferences, consents, council, districts, handout_register, households, timeline, watch,
+    conference_consent, conferences, consents, council, districts, handout_register, households, timeline, watch,
 )
 from shakyo_desk.store.services.conferences import MemberDraft, RoleAssignment
 from tests.store.conference_drafts import draft_of, edit_conference
@@ -226,9 +226,9 @@ def test_missing_consent_names_the_principal_of_each_case_not_every_adult(store,
     """Issue 18: a 重層的支援会議 asks for the consent of the person concerned (本人) of each case —
     by default the household member recorded as 本人 (here the head) — not of every adult."""
     conference_id = meeting(store, village, "multi-agency", cases=[village["yamada"]])
-    names = lambda: [m.person_name for m in conferences.missing_consent(store, conference_id)]  # noqa: E731
+    names = lambda: [m.person_name for m in conference_consent.missing_consent(store, conference_id)]  # noqa: E731
     assert names() == ["山田 ハル"]  # her adult son is not asked
-    [first] = conferences.missing_consent(store, conference_id)
+    [first] = conference_consent.missing_consent(store, conference_id)
     assert first.household_id == village["yamada"] and first.head_name == "山田 ハル"
     consents.add_consent(store, village["son"], ["multi-agency"], given_on=DAY - timedelta(days=5), today=TODAY)
     assert names() == ["山田 ハル"]  # the son's consent is not the 本人's
@@ -245,9 +245,9 @@ def test_missing_consent_names_the_principal_of_each_case_not_every_adult(store,
     [case] = conferences.get_conference(store, conference_id, log=False).cases
     edit_conference(store, conference_id, case_changes={case.id: {"person_id": village["son"]}}, today=TODAY)
     assert names() == []  # his consent of DAY - 5 covers it; his mother's withdrawal no longer matters
-    assert conferences.principal(store, conference_id) == {case.id: (village["son"], "山田 一郎")}
+    assert conference_consent.principal(store, conference_id) == {case.id: (village["son"], "山田 一郎")}
     # A 支援会議 needs no consent.
-    assert conferences.missing_consent(store, meeting(store, village)) == []
+    assert conference_consent.missing_consent(store, meeting(store, village)) == []
 
 
 # ---- handout register -----------------------------------------------------------------------
@@ -363,7 +363,7 @@ def test_rights(store, village):
         for account in (staff, reporter):
             for call in (lambda s: meeting(s, village), lambda s: conferences.list_conferences(s),
                          lambda s: conferences.get_conference(s, conference_id),
-                         lambda s: conferences.missing_consent(s, conference_id),
+                         lambda s: conference_consent.missing_consent(s, conference_id),
                          lambda s: conferences.save_conference(s, disclosed, conference_id, today=TODAY),
                          lambda s: handout_register.record_copies(s, conference_id, [(1, "x", None)]),
                          lambda s: handout_register.uncollected(s)):

@@ -14,7 +14,7 @@ from shakyo_desk.store.check import check_store
 from shakyo_desk.store.exchange.scope import scope_records
 from shakyo_desk.store.models import AuditLog, ChangeLog
 from shakyo_desk.store.services import (
-    agencies, appointments, cases, conferences, consents, districts, households, meeting_requests, retention, sheets,
+    agencies, appointments, cases, conference_consent, conferences, consents, districts, households, meeting_requests, retention, sheets,
 )
 from shakyo_desk.store.services.audit_log import action_label
 from tests.store.conference_drafts import draft_of, edit_conference
@@ -179,13 +179,13 @@ def test_members_per_case_and_the_principals_consent_for_the_agencies_it_names(s
     detail = conferences.get_conference(store, meeting, log=False)
     yamada, sato = detail.cases
     # The 本人 of the 山田 case is the son the sheet is about, not the head; 佐藤's is her head.
-    assert [m.person_name for m in conferences.missing_consent(store, meeting)] == ["山田 一郎", "佐藤 キヨ"]
+    assert [m.person_name for m in conference_consent.missing_consent(store, meeting)] == ["山田 一郎", "佐藤 キヨ"]
     consents.add_consent(store, village["son"], "multi-agency", agencies=["かくうむらちいきほうかつしえんせんたー"],
                          given_on=TODAY, today=TODAY)  # the directory's kana: the same agency
     [sato_head] = [p.id for p in households.get_household(store, village["other"], log=False).members]
     consents.add_consent(store, sato_head, "multi-agency", given_on=TODAY, today=TODAY)  # not limited
-    assert conferences.missing_consent(store, meeting) == []
-    uncovered = conferences.uncovered_seats(store, meeting)
+    assert conference_consent.missing_consent(store, meeting) == []
+    uncovered = conference_consent.uncovered_seats(store, meeting)
     # The agency (width and spaces aside) and the council itself are covered; 役場 and the 民生委員 are not.
     assert [(u.member_label, u.case_id) for u in uncovered] == [
         ("鈴木 花子（役場 福祉課）", yamada.id), ("上町 民生委員（民生委員）", yamada.id)]
@@ -194,11 +194,11 @@ def test_members_per_case_and_the_principals_consent_for_the_agencies_it_names(s
     tanaka, suzuki, minsei, staff = (m.id for m in detail.members)
     conferences.set_case_members(store, meeting, sato.id, [staff, suzuki, tanaka])
     conferences.set_case_members(store, meeting, yamada.id, members=["田中 太郎/架空村 地域包括支援センター", "上町 民生委員/民生委員"])
-    assert [u.member_label for u in conferences.uncovered_seats(store, meeting)] == ["上町 民生委員（民生委員）"]
+    assert [u.member_label for u in conference_consent.uncovered_seats(store, meeting)] == ["上町 民生委員（民生委員）"]
     after = conferences.get_conference(store, meeting, log=False)
     assert after.cases[0].member_ids == (tanaka, minsei) and after.cases[1].member_ids == (tanaka, suzuki, staff)
     assert not after.cases[1].seats(minsei) and after.cases[0].seats(minsei)
-    assert conferences.uncovered_seats(store, conferences.add_conference(
+    assert conference_consent.uncovered_seats(store, conferences.add_conference(
         store, "support", MEETING, members=["鈴木/役場"], cases=[village["household"]], today=TODAY)) == []
 
 

@@ -51,12 +51,12 @@ def test_every_released_schema_upgrades_and_opens(tmp_path, fixture):
             expected |= {"case"}
         assert kinds == expected
     if fixture >= "schema-0004":  # conferences, consent and the handout register
-        from shakyo_desk.store.services import conferences, handout_register
+        from shakyo_desk.store.services import conference_consent, conferences, handout_register
 
         [meeting] = conferences.list_conferences(store)
         assert meeting.type_label == "重層的支援会議" and meeting.case_count == 1 and meeting.member_count == 1
         # the head (the case's 本人 by default) consented; her son did not, and is not asked (issue 18)
-        assert conferences.missing_consent(store, meeting.id) == []
+        assert conference_consent.missing_consent(store, meeting.id) == []
         assert handout_register.counts(store, meeting.id).outstanding == 1
     if fixture >= "schema-0016":  # case work: a case with its assessment, plan and monitoring, a 地域課題
         from shakyo_desk.store.services import case_views, community_issues

@@ -8,7 +8,7 @@ import pytest
 
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.wareki import format_wareki
-from shakyo_desk.store.services import conferences, consents, households
+from shakyo_desk.store.services import conference_consent, conferences, consents, households
 from shakyo_desk.ui.pages.conferences import ConferencesPage
 from tests.ui.helpers import click
 
@@ -31,9 +31,9 @@ def late_consent(ctx, village):
 
 def test_the_service_says_which_consent_came_after_the_meeting(ctx, late_consent):
     conference_id, held_on, today, son = late_consent
-    [missing] = conferences.missing_consent(ctx.store, conference_id)
+    [missing] = conference_consent.missing_consent(ctx.store, conference_id)
     assert (missing.person_id, missing.held_on, missing.given_after) == (son, held_on, today)
-    text = conferences.missing_consent_text(missing)
+    text = conference_consent.missing_consent_text(missing)
     assert format_wareki(today) in text and format_wareki(held_on) in text
     assert "会議の日（" in text and "より後の日付" in text and "記録されていません" not in text
 
