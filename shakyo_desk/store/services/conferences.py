@@ -29,7 +29,7 @@ A 支援会議 (or 地域ケア会議) may have a topic (地域資源の検討) 
 existing body held as this meeting (e.g. 地域ケア会議 held as a 支援会議 under its legal basis).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -580,7 +580,7 @@ def _drop_case(w, case: dict) -> None:
             w.update(MeetingRequest, case["request_id"], {"conference_id": None})
 
 
-def _seat_members(w, conference_id: str, conference_case_id: str, household_id: str, member_ids: Iterable[str] = (),
+def seat_members(w, conference_id: str, conference_case_id: str, household_id: str, member_ids: Iterable[str] = (),
                   members: Iterable = (), today: date | None = None) -> list[str]:
     """Within a write: the members who sit for one case — ids of the conference's members, or
     「氏名/所属」 entries matched to its members by name and organisation (a new one is added to
@@ -671,7 +671,7 @@ def add_case_in(w, conference_id: str, *, case_id: str | None = None, request_id
     if request is not None:
         w.update(MeetingRequest, request_id, {"conference_id": conference_id})
     if member_ids or members:
-        _seat_members(w, conference_id, conference_case_id, household_id, member_ids, members, today)
+        seat_members(w, conference_id, conference_case_id, household_id, member_ids, members, today)
     return conference_case_id
 
 
@@ -749,7 +749,7 @@ def set_case_members(store: Store, conference_id: str, case_ref: str, member_ids
     with store.write() as w:
         w.require_alive(Conference, conference_id, GONE)
         case = _find_case(w, conference_id, clean(case_ref))
-        return _seat_members(w, conference_id, case["id"], case["household_id"], list(member_ids or ()),
+        return seat_members(w, conference_id, case["id"], case["household_id"], list(member_ids or ()),
                              list(members or ()), today)
 
 
@@ -810,7 +810,8 @@ def _case_label(number: int, household_id: str) -> str:
 
 
 def save_conference(store: Store, draft: ConferenceDraft, conference_id: str | None = None, *,
-                    expected_version: str | None = None, today: date | None = None) -> str:
+                    expected_version: str | None = None, today: date | None = None,
+                    then: Callable[[object, str], None] | None = None) -> str:
     """Record a new conference or save an edited one as a whole, in one transaction: its
     fields and minutes, members (added, changed, removed), cases with their decisions
     (removed ones too; cases cannot be added once the conference is recorded) and the fields
@@ -818,7 +819,8 @@ def save_conference(store: Store, draft: ConferenceDraft, conference_id: str | N
 
     With ``expected_version`` (``ConferenceDetail.version`` as the editor loaded it) the save
     is refused when the conference, its members or its cases changed since (another window,
-    another person, an imported bundle). Any refusal writes nothing at all."""
+    another person, an imported bundle). ``then(w, conference_id)`` writes more in the same
+    transaction (``meeting_agenda``: requests taken, seats). Any refusal writes nothing at all."""
     _manage(store)
     today = today or clock.today()
     plan = _plan(draft, today)
@@ -829,9 +831,13 @@ def save_conference(store: Store, draft: ConferenceDraft, conference_id: str | N
             _held_on_in_range(plan.values["held_on"], today)
             for number, (case, fields) in enumerate(plan.cases, 1):
                 _review_after(fields["next_review_on"], plan.values["held_on"], _case_label(number, case.household_id))
-            return insert_conference(w, plan.values, [row for _, row in plan.members],
-                                     [(case.household_id, fields) for case, fields in plan.cases], plan.disclosures)
-        _apply_plan(w, conference_id, plan, expected_version, today)
+            conference_id = insert_conference(w, plan.values, [row for _, row in plan.members],
+                                              [(case.household_id, fields) for case, fields in plan.cases],
+                                              plan.disclosures)
+        else:
+            _apply_plan(w, conference_id, plan, expected_version, today)
+        if then is not None:
+            then(w, conference_id)
     return conference_id
 
 

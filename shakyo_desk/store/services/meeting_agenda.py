@@ -61,21 +61,9 @@ def save_agenda(store: Store, draft: c.ConferenceDraft, conference_id: str | Non
                 seats: Mapping[str, Iterable[tuple[str, str]]] | None = None, today: date | None = None) -> str:
     """``conferences.save_conference`` with the requests taken and the per-case seats (see the
     module's text), in one transaction. Returns the conference id."""
-    c._manage(store)
     today = today or clock.today()
-    plan = c._plan(draft, today)
-    with store.write() as w:
-        if conference_id is None:
-            if not plan.cases and plan.values["meeting_type"] != c.COMMUNITY_CARE and not plan.values.get("topic"):
-                raise InvalidInput(c.NO_CASES)
-            c._held_on_in_range(plan.values["held_on"], today)
-            for number, (case, fields) in enumerate(plan.cases, 1):
-                c._review_after(fields["next_review_on"], plan.values["held_on"], c._case_label(number, case.household_id))
-            conference_id = c.insert_conference(w, plan.values, [row for _, row in plan.members],
-                                                [(case.household_id, fields) for case, fields in plan.cases],
-                                                plan.disclosures)
-        else:
-            c._apply_plan(w, conference_id, plan, expected_version, today)
+
+    def agenda(w, conference_id: str) -> None:
         meeting = w.require_alive(Conference, conference_id, c.GONE)
         cases = {row["household_id"]: dict(row) for row in w.conn.execute(
             sa.select(ConferenceCase.__table__).where(ConferenceCase.conference_id == conference_id,
@@ -88,7 +76,8 @@ def save_agenda(store: Store, draft: c.ConferenceDraft, conference_id: str | Non
         for household_id, members in (seats or {}).items():
             if household_id not in cases:
                 raise InvalidInput(c.NOT_IN_MEETING)
-            c._seat_members(w, conference_id, cases[household_id]["id"], household_id,
-                            members=[{"name": name, "organisation": organisation} for name, organisation in members],
-                            today=today)
-        return conference_id
+            c.seat_members(w, conference_id, cases[household_id]["id"], household_id,
+                           members=[{"name": name, "organisation": organisation} for name, organisation in members],
+                           today=today)
+
+    return c.save_conference(store, draft, conference_id, expected_version=expected_version, today=today, then=agenda)
