@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import InvalidInput, NotFound, PermissionDenied
 from shakyo_desk.domain.text import clean
-from shakyo_desk.store.models import ChangeLog
+from shakyo_desk.store.models import ChangeLog, Household
 from shakyo_desk.store.store import Store
 
 NO_RIGHT = "この操作を行う権限がありません。必要な場合は管理者に相談してください。"
@@ -86,6 +86,22 @@ def live_row(store: Store, model, row_id: str | None, message: str):
         if row is None or row.deleted_at is not None:
             raise NotFound(message)
         return row
+
+
+def household_record(store: Store, model, row_id: str | None, gone: str, denied: str = NO_RIGHT) -> dict:
+    """A record that belongs to a household (``model.household_id``), as a dict with the
+    household's ``district_id``: NotFound(``gone``) when missing or deleted, PermissionDenied
+    (``denied``) when this account may not see that household."""
+    from shakyo_desk.domain.roles import may_see_household
+
+    with store.read() as s:
+        row = s.execute(sa.select(model.__table__, Household.district_id)
+                        .join(Household, Household.id == model.household_id)
+                        .where(model.id == row_id)).mappings().one_or_none() if row_id else None
+    if row is None or row["deleted_at"] is not None:
+        raise NotFound(gone)
+    require(may_see_household(store.actor.role, store.actor.district_ids, row["district_id"]), denied)
+    return dict(row)
 
 
 def log_view(store: Store, entity: str, entity_id: str) -> None:

@@ -15,13 +15,13 @@ from datetime import date
 import sqlalchemy as sa
 
 from shakyo_desk.domain import clock
-from shakyo_desk.domain.errors import InvalidInput, NotFound
-from shakyo_desk.domain.roles import Role, may_see_household, sees_all_households
+from shakyo_desk.domain.errors import InvalidInput
+from shakyo_desk.domain.roles import Role, sees_all_households
 from shakyo_desk.domain.vocab import CASE_CLOSED, CASE_REOPENED, CASE_STATUSES
 from shakyo_desk.store.models import (
     Agency, CaseEvaluation, CaseSheet, CaseStatusChange, ConcernSheet, Household, SheetStatusChange, Staff, SupportCase,
 )
-from shakyo_desk.store.services._common import NO_RIGHT, optional_text, parse_date, require, required_text
+from shakyo_desk.store.services._common import NO_RIGHT, household_record, optional_text, parse_date, require, required_text
 from shakyo_desk.store.services.households import OUT_OF_DISTRICT, require_household
 from shakyo_desk.store.store import Store
 
@@ -37,14 +37,7 @@ def require_coordinator(store: Store) -> None:
 
 def case_row(store: Store, case_id: str) -> dict:
     """The case (as a dict) if it exists and this account may see its household, else NotFound/PermissionDenied."""
-    with store.read() as s:
-        row = s.execute(sa.select(SupportCase.__table__, Household.district_id)
-                        .join(Household, Household.id == SupportCase.household_id)
-                        .where(SupportCase.id == case_id)).mappings().one_or_none() if case_id else None
-    if row is None or row["deleted_at"] is not None:
-        raise NotFound(CASE_GONE)
-    require(may_see_household(store.actor.role, store.actor.district_ids, row["district_id"]), OUT_OF_DISTRICT)
-    return dict(row)
+    return household_record(store, SupportCase, case_id, CASE_GONE, OUT_OF_DISTRICT)
 
 
 def require_case_worker(store: Store, case_id: str) -> dict:

@@ -25,13 +25,15 @@ import sqlalchemy as sa
 
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.errors import InvalidInput, NotFound
-from shakyo_desk.domain.roles import Role, may_see_household
+from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import CONFERENCE_TYPES
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store.models import (
     Conference, District, Household, HouseholdSearch, MeetingRequest, Person, SupportCase,
 )
-from shakyo_desk.store.services._common import NO_RIGHT, optional_text, parse_date, require, required_text
+from shakyo_desk.store.services._common import (
+    NO_RIGHT, household_record, optional_text, parse_date, require, required_text,
+)
 from shakyo_desk.store.services.cases import CASE_GONE, require_case_worker
 from shakyo_desk.store.store import Store
 
@@ -159,14 +161,7 @@ def request_meeting(store: Store, case_id: str, meeting_type: str, question: str
 
 
 def _request_row(store: Store, request_id: str) -> dict:
-    with store.read() as s:
-        row = s.execute(sa.select(MeetingRequest.__table__, Household.district_id)
-                        .join(Household, Household.id == MeetingRequest.household_id)
-                        .where(MeetingRequest.id == request_id)).mappings().one_or_none() if request_id else None
-    if row is None or row["deleted_at"] is not None:
-        raise NotFound(REQUEST_GONE)
-    require(may_see_household(store.actor.role, store.actor.district_ids, row["district_id"]), NO_RIGHT)
-    return dict(row)
+    return household_record(store, MeetingRequest, request_id, REQUEST_GONE)
 
 
 def withdraw_request(store: Store, request_id: str, withdrawn_on: date | str | None = None, *,
