@@ -123,7 +123,7 @@ def _members(nx, sub, part: list, radius: float) -> dict:
     ordered = nx.Graph()
     ordered.add_nodes_from(part)
     ordered.add_edges_from(sub.edges())
-    placed = nx.spring_layout(ordered, seed=SEED, iterations=40, method="force")
+    placed = nx.spring_layout(ordered, seed=SEED, iterations=30, method="force")
     coords = np.array([placed[n] for n in part], dtype=float)
     coords -= coords.mean(axis=0)
     reach = float(np.max(np.hypot(coords[:, 0], coords[:, 1]))) or 1.0
@@ -146,7 +146,7 @@ def _spread(nx, graph, radii: dict) -> dict:
     if len(keys) == 2:
         placed = {keys[0]: np.array([-1.0, 0.0]), keys[1]: np.array([1.0, 0.0])}
     else:
-        placed = nx.spring_layout(graph, seed=SEED, weight="weight", iterations=80, method="force")
+        placed = nx.spring_layout(graph, seed=SEED, weight="weight", iterations=50, method="force")
     coords = np.array([placed[k] for k in keys], dtype=float)
     coords -= coords.mean(axis=0)
     r = np.array([radii[k] for k in keys], dtype=float)
