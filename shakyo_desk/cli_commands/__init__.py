@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "tie",        # tie add, list, end (issue 19)
     "supporter",  # supporter add, list
     "activity",   # activity add, list
+    "map",        # map --district NAME --out FILE.pdf (支え合いマップ)
 ]
 
 

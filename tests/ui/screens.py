@@ -114,6 +114,7 @@ def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
             _close(detail)
 
     yield from _case_dialogs(window, ctx, size)
+    yield from _community_map(window, ctx, size)
 
     salons = window.show_page("salons")
     if salons.table.rowCount():
@@ -214,6 +215,23 @@ def _case_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
             yield f"dialog:{name}", _shown(dialog, size)
             _close(dialog)
     _close(detail)
+
+
+def _community_map(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
+    """The 地域 page on its 支え合いマップ tab, and the dialog asking paper and names for its PDF."""
+    if "community" not in [s.key for s in window.specs]:
+        return
+    from shakyo_desk.store.services.support_map import names_allowed
+    from shakyo_desk.ui.support_map_view import ExportDialog
+
+    page = window.show_page("community")
+    tab = page.show_tab("支え合いマップ")
+    tab.refresh()
+    settle()
+    yield "page:community_support_map", window
+    dialog = ExportDialog(names_allowed(ctx.store.actor.role), tab)
+    yield "dialog:support_map_pdf", _shown(dialog, size)
+    _close(dialog)
 
 
 def start_screens(executor, ui_settings, store_dir: Path, new_folder: Path,

@@ -59,6 +59,7 @@ EXPORTS = {
     "handout": "会議資料（PDF）の出力", "stats_csv": "統計（CSV）の出力", "stats_pdf": "統計（PDF）の出力",
     "route_pdf": "訪問予定リスト（PDF）の出力", "audit": "操作の記録（CSV）の出力",
     "assessment_pdf": "全方位型アセスメント（A4）の印刷",
+    "support_map_pdf": "支え合いマップ（PDF）の出力",
 }
 LABELS = {
     "session.unlock": "ログイン（ロック解除）",

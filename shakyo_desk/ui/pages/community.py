@@ -12,8 +12,17 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.events import COMMUNITY, HOUSEHOLD, REGISTER, keep_fresh, on
 
+
+
+def _support_map(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.support_map_view import SupportMapTab
+
+    return SupportMapTab(ctx)
+
+
 # (title, factory). Tabs are built when the page is; each loads in the worker on refresh().
 TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = []
+TABS.append(("支え合いマップ", _support_map))
 
 
 class CommunityPage(QWidget):
