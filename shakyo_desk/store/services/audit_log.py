@@ -59,6 +59,7 @@ EXPORTS = {
     "handout": "会議資料（PDF）の出力", "stats_csv": "統計（CSV）の出力", "stats_pdf": "統計（PDF）の出力",
     "route_pdf": "訪問予定リスト（PDF）の出力", "audit": "操作の記録（CSV）の出力",
     "assessment_pdf": "全方位型アセスメント（A4）の印刷",
+    "community_issues_pdf": "地域課題の一覧（PDF）の出力",
 }
 LABELS = {
     "session.unlock": "ログイン（ロック解除）",
