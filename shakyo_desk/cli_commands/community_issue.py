@@ -70,10 +70,8 @@ def _write_pdf(ctx: Context) -> int:
     from pathlib import Path
 
     from shakyo_desk.domain.errors import InvalidInput, UserError
-    from shakyo_desk.domain.safe_file import write_atomic
-    from shakyo_desk.reports.community_issues_pdf import community_issues_pdf, export_detail, load_register
+    from shakyo_desk.reports.community_issues_pdf import export_register
     from shakyo_desk.store.services.council import get_settings
-    from shakyo_desk.store.services.exports import log_export
 
     out = Path(ctx.args.out).expanduser()
     if out.is_dir():
@@ -81,15 +79,12 @@ def _write_pdf(ctx: Context) -> int:
     if not out.parent.is_dir():
         raise InvalidInput(f"書き出し先のフォルダ「{out.parent}」がありません。フォルダを確かめてください。")
     with ctx.open_store() as store:
-        entries = load_register(store)
         council = get_settings(store)
-        data = community_issues_pdf(entries, council=council.name, printed_by=store.actor.display_name,
-                                    start_month=council.fiscal_year_start_month)
         try:
-            write_atomic(out, data)
+            _written, count = export_register(store, out, council=council.name,
+                                              start_month=council.fiscal_year_start_month)
         except OSError as error:
             raise UserError(f"PDFを書き出せませんでした（{error.strerror or type(error).__name__}）。"
                             "書き出し先と空き容量を確かめてください。") from None
-        log_export(store, "community_issues_pdf", export_detail(out.name, entries))
-    ctx.emit({"path": str(out), "issues": len(entries)}, f"{out}（地域課題 {len(entries)}件）")
+    ctx.emit({"path": str(out), "issues": count}, f"{out}（地域課題 {count}件）")
     return 0

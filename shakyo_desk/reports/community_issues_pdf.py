@@ -158,3 +158,19 @@ def community_issues_pdf(entries: Sequence[Entry], *, council: str = "", printed
     draw = _page(regular, bold)
     doc.build(story, onFirstPage=draw, onLaterPages=draw)
     return buffer.getvalue()
+
+
+def export_register(store, path, *, council: str = "", start_month: int = 4, today: date | None = None):
+    """Write the register the account may see to ``path`` (whole or not at all) and audit it as
+    ``community_issues_pdf``; returns (the path written, how many issues)."""
+    from pathlib import Path
+
+    from shakyo_desk.domain.safe_file import write_atomic
+    from shakyo_desk.store.services.exports import log_export
+
+    entries = load_register(store)
+    data = community_issues_pdf(entries, council=council, printed_by=store.actor.display_name, today=today,
+                                start_month=start_month)
+    written = write_atomic(Path(path), data)
+    log_export(store, "community_issues_pdf", export_detail(Path(path).name, entries))
+    return written, len(entries)
