@@ -120,10 +120,14 @@ class ActivitiesTab(QWidget):
 
         dialog = ActivityDialog(self.ctx, self.districts, self.issues, self, activity=activity,
                                 district_id=self.district.currentData(), today=self._today)
-        dialog.saved.connect(lambda _r: self.ctx.changed(COMMUNITY))  # this tab and the register reload
+        dialog.saved.connect(self._saved)
         self.dialog = dialog
         dialog.open()
         return dialog
+
+    def _saved(self, _result) -> None:
+        self.ctx.changed(COMMUNITY)  # the 地域 page, the register, the case screens
+        self.refresh()
 
     def add(self):
         return self._open(None)
