@@ -69,6 +69,8 @@ class ActivityDialog(CaseFormDialog):
         self.organisations.setPlaceholderText(tr("「、」で区切る（例：自治会、民生委員協議会、老人クラブ）"))
         self.raised = text_box(tr("例：冬はバスが減り、通院や買い物に行けない人が多い"), 80)
         self.followed = text_box(tr("例：協議体で移動支援を話し合うことになった"), 60)
+        self.raised.setMaximumHeight(130)  # the 地域課題 below stay in view
+        self.followed.setMaximumHeight(100)
         self.may_raise = manages_registers(ctx.role)
         chosen = set(activity.issue_ids) if editing else set()
         self.issues = CheckList([i.title for i in issues], chosen, data=[i.id for i in issues])

@@ -463,7 +463,7 @@ class LinkResourceDialog(CaseFormDialog):
     """地域課題につなぐ: one of the case's 不足している社会資源 linked to a 地域課題 of the register,
     or raised as a new one (``community_issues.link_resource`` / ``raise_from_resource``)."""
 
-    SIZE = QSize(620, 320)
+    SIZE = QSize(620, 260)
     NEW = "__new__"
 
     def __init__(self, ctx: AppContext, resources, issues, parent: QWidget | None = None, *,

@@ -84,6 +84,7 @@ class CommunityIssuesPanel(QWidget):
         self.title = QLineEdit()
         self.title.setPlaceholderText(tr("例：冬の移動手段がない"))
         self.district = QComboBox()
+        self.district.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.note = QLineEdit()
         self.note.setPlaceholderText(tr("任意。例：バスが1日2本しかなく、通院も買い物も家族頼み"))
         self.add_button = QPushButton(tr("地域課題を加える(&D)"))
@@ -228,6 +229,7 @@ class IssueDetailDialog(QDialog):
         self.status.setCurrentText(issue.status)
         self.response = text_box(tr("例：町と乗合タクシーの冬季運行を協議中。社協は送迎ボランティアを募る。"), 80)
         self.response.setPlainText(issue.response)
+        self.response.setMaximumHeight(90)
         for widget in (self.status, self.response):
             widget.setEnabled(self.may_edit)
         form = QFormLayout()
@@ -250,7 +252,8 @@ class IssueDetailDialog(QDialog):
         evidence = QVBoxLayout()
         for title, view in ((tr("ケース（世帯名は出しません）"), self.cases), (tr("地域活動"), self.activities),
                             (tr("不足している社会資源（プランから）"), self.resources)):
-            view.setMinimumHeight(70)
+            view.setMinimumHeight(50)
+            view.setMaximumHeight(90)
             box = QGroupBox(title)
             inner = QVBoxLayout(box)
             inner.addWidget(view)
@@ -276,7 +279,7 @@ class IssueDetailDialog(QDialog):
         layout.addWidget(scrolling(body), 1)
         layout.addWidget(self.errors)
         layout.addWidget(self.buttons)
-        fit_to_screen(self, QSize(720, 640), settings=ctx.ui_settings, key="community_issue_detail")
+        fit_to_screen(self, QSize(720, 660), settings=ctx.ui_settings, key="community_issue_detail")
         store, issue_id = ctx.store, issue.id
         ctx.executor.submit(lambda: issue_evidence(store, issue_id), on_done=self._loaded,
                             on_error=self.errors.show_error, owner=self)
