@@ -43,7 +43,7 @@ class ActivityDialog(CaseFormDialog):
     """New when ``activity`` is None; otherwise its fields, saved with ``update_activity``.
     ``issues``: the register (community_issues.IssueInfo), offered as check boxes."""
 
-    SIZE = QSize(720, 660)
+    SIZE = QSize(800, 660)
     KEY = "community_activity"
 
     def __init__(self, ctx: AppContext, districts, issues, parent: QWidget | None = None, *,
