@@ -72,7 +72,7 @@ def _values(activity_type: str, held_on, title: str, district_id, participants, 
             "followed": optional_text(followed, "その後の動き", 8000), "note": optional_text(note, "メモ", 4000)}
 
 
-def _new_titles(store: Store, new_issues) -> list[str]:
+def _new_titles(new_issues) -> list[str]:
     titles = [t for t in dict.fromkeys(clean(x) for x in new_issues or ()) if t]
     for title in titles:
         required_text(title, "地域課題の題名", 200)
@@ -108,7 +108,7 @@ def add_activity(store: Store, activity_type: str, held_on: date | str, title: s
     values = _values(activity_type, held_on, title, district_id, participants, organisations, raised, followed,
                      note, today or clock.today())
     _may_record(store, values["district_id"])
-    titles = _new_titles(store, new_issues)
+    titles = _new_titles(new_issues)
     with store.write() as w:
         if values["district_id"]:
             w.require_alive(District, values["district_id"], "選んだ地区が見つかりません。")
@@ -128,7 +128,7 @@ def update_activity(store: Store, activity_id: str, activity_type: str, held_on:
     values = _values(activity_type, held_on, title, district_id, participants, organisations, raised, followed,
                      note, today or clock.today())
     _may_record(store, values["district_id"])
-    titles = _new_titles(store, new_issues)
+    titles = _new_titles(new_issues)
     with store.write() as w:
         current = w.require_alive(CommunityActivity, activity_id,
                                   "選んだ地域活動が見つかりません。一覧を読み込み直してください。")
