@@ -12,6 +12,8 @@ def register(subparsers) -> None:
     add_store_options(group)
     sub = group.add_subparsers(dest="subcommand", metavar="操作", title="操作")
     p = sub.add_parser("list", help="地域課題の一覧", description="地域課題と、それを示すケースを表示します。")
+    p.add_argument("--out", metavar="FILE.pdf", default=None,
+                   help="印刷用の地域課題の一覧（A4、内部資料）をこのPDFに書き出す")
     add_store_options(p)
     p.set_defaults(handler=run_list)
     p = sub.add_parser("add", help="地域課題を登録し、そのIDを表示します", description="地域課題を台帳に登録します。")
@@ -32,6 +34,8 @@ def register(subparsers) -> None:
 def run_list(ctx: Context) -> int:
     from shakyo_desk.store.services.community_issues import list_issues
 
+    if ctx.args.out:
+        return _write_pdf(ctx)
     with ctx.open_store() as store:
         rows = list_issues(store)
     lines = [f"{i.id}　{i.title}　{i.district or '地区の指定なし'}　{i.status}　ケース{i.case_count}件"
@@ -59,4 +63,28 @@ def run_status(ctx: Context) -> int:
     with ctx.open_store() as store:
         set_status(store, ctx.args.id, ctx.args.status, ctx.args.response)
     ctx.emit({"id": ctx.args.id, "status": ctx.args.status}, f"地域課題の状況を「{ctx.args.status}」にしました。")
+    return 0
+
+
+def _write_pdf(ctx: Context) -> int:
+    from pathlib import Path
+
+    from shakyo_desk.domain.errors import InvalidInput, UserError
+    from shakyo_desk.reports.community_issues_pdf import export_register
+    from shakyo_desk.store.services.council import get_settings
+
+    out = Path(ctx.args.out).expanduser()
+    if out.is_dir():
+        raise InvalidInput(f"「{out}」はフォルダです。書き出すPDFのファイル名を指定してください。")
+    if not out.parent.is_dir():
+        raise InvalidInput(f"書き出し先のフォルダ「{out.parent}」がありません。フォルダを確かめてください。")
+    with ctx.open_store() as store:
+        council = get_settings(store)
+        try:
+            _written, count = export_register(store, out, council=council.name,
+                                              start_month=council.fiscal_year_start_month)
+        except OSError as error:
+            raise UserError(f"PDFを書き出せませんでした（{error.strerror or type(error).__name__}）。"
+                            "書き出し先と空き容量を確かめてください。") from None
+    ctx.emit({"path": str(out), "issues": count}, f"{out}（地域課題 {count}件）")
     return 0

@@ -14,22 +14,22 @@ from PySide6.QtWidgets import (
 )
 
 from shakyo_desk.domain import clock
-from shakyo_desk.domain.roles import sees_all_households
+from shakyo_desk.domain.roles import manages_registers, sees_all_households
 from shakyo_desk.domain.vocab import CASE_CLOSED, CASE_STATUSES, GOAL_ENDED
 from shakyo_desk.domain.wareki import format_wareki, format_wareki_short
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.agencies import list_agencies
 from shakyo_desk.store.services.case_views import CaseDetail, Goal, Plan, assignable_staff, get_case
-from shakyo_desk.store.services.community_issues import list_issues
+from shakyo_desk.store.services.community_issues import ResourceLinks, case_resources, list_issues
 from shakyo_desk.store.services.households import get_household
 from shakyo_desk.ui.case_dialogs import (
-    PROGRESS_COLOURS, PROGRESS_LABELS, AssessmentDialog, AssignDialog, CloseDialog, GoalDialog, Member,
-    MissingResourceDialog, MonitoringDialog, PolicyDialog, ReopenDialog, goal_label, review_text,
+    PROGRESS_COLOURS, PROGRESS_LABELS, AssessmentDialog, AssignDialog, CloseDialog, GoalDialog, LinkResourceDialog,
+    Member, MissingResourceDialog, MonitoringDialog, PolicyDialog, ReopenDialog, goal_label, review_text,
 )
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel, confirm, fit_to_screen
 from shakyo_desk.ui.empty_state import set_empty_hint
-from shakyo_desk.ui.events import CASE, CONFERENCE, HOUSEHOLD, keep_fresh, on
+from shakyo_desk.ui.events import CASE, COMMUNITY, CONFERENCE, HOUSEHOLD, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import Column, fill_table, make_table, text_item
 
@@ -49,6 +49,14 @@ CHECK_FIT = (Column("R8.12.31", 90), Column("買い物ができる", 200, stretc
              Column("2回行けた", 240, stretch=True), Column("R8.12.31", 100, drop=1))
 HISTORY_COLUMNS = ("日付", "状況", "メモ")
 HISTORY_FIT = (Column("令和8年12月31日", 150), Column("モニタリング", 110), Column("再開", 300, stretch=True))
+
+
+def missing_text(resources) -> str:
+    """「不足している社会資源：冬の送迎がない（地域課題：冬の移動手段がない）、…」"""
+    if not resources:
+        return ""
+    return tr("不足している社会資源：{m}", m="、".join(
+        r.text + (tr("（地域課題：{t}）", t="、".join(r.issues)) if r.issues else "") for r in resources))
 
 
 def members_of(household) -> list[Member]:
@@ -97,6 +105,8 @@ class CaseDetailDialog(QDialog):
         self.staff = []
         self.agencies = []
         self.issues: list[str] = []
+        self.register = []  # community_issues.IssueInfo, for 地域課題につなぐ
+        self.resources: list[ResourceLinks] = []
         self.sub_dialog: QDialog | None = None
         self.preview = None
         self.timeline = None
@@ -187,6 +197,8 @@ class CaseDetailDialog(QDialog):
         self.assess_button = button("見立てを追加(&A)…", self.add_assessment)
         self.goal_button = button("目標を追加(&G)…", self.add_goal)
         self.missing_button = button("不足している社会資源(&S)…", self.add_missing)
+        self.link_button = button("地域課題につなぐ(&L)…", self.link_resource)
+        self.link_button.setVisible(manages_registers(ctx.role))
         self.policy_button = button("方針(&H)…", self.edit_policy)
         self.revise_button = button("プランを改訂(&V)…", self.revise)
         self.monitor_button = button("モニタリングを記録(&M)…", self.record_monitoring)
@@ -214,7 +226,7 @@ class CaseDetailDialog(QDialog):
         layout.addWidget(self.errors)
         layout.addLayout(body, 1)
         fit_to_screen(self, QSize(1180, 700), settings=ctx.ui_settings, key="case_detail")
-        keep_fresh(self, ctx.events, on(CASE, HOUSEHOLD, CONFERENCE), self.reload)
+        keep_fresh(self, ctx.events, on(CASE, HOUSEHOLD, CONFERENCE, COMMUNITY), self.reload)
         self.reload()
 
     def today(self) -> date:
@@ -236,13 +248,15 @@ class CaseDetailDialog(QDialog):
         def load():
             detail = get_case(store, case_id, log=first)
             household = get_household(store, detail.summary.household_id, log=False)
-            issues = [i.title for i in list_issues(store)] if coordinator else []
-            return detail, members_of(household), assignable_staff(store), list_agencies(store), issues
+            register = list_issues(store) if coordinator else []
+            return (detail, members_of(household), assignable_staff(store), list_agencies(store), register,
+                    case_resources(store, case_id))
 
         self.ctx.executor.submit(load, on_done=self._loaded, on_error=self.errors.show_error, owner=self)
 
     def _loaded(self, result) -> None:
-        self.detail, self.members, self.staff, self.agencies, self.issues = result
+        self.detail, self.members, self.staff, self.agencies, self.register, self.resources = result
+        self.issues = [i.title for i in self.register]
         self.errors.clear_error()
         d, s, today = self.detail, self.detail.summary, self.today()
         self.heading.setText(tr("{name} さんの世帯の支援ケース", name=s.household_name))
@@ -325,8 +339,11 @@ class CaseDetailDialog(QDialog):
                          text_item(review if not ended else tr("終了"), ERROR_COLOUR if overdue else None, bold=overdue),
                          text_item(last, PROGRESS_COLOURS.get(g.monitoring[-1].progress) if g.monitoring else None)))
         fill_table(self.goals, rows, [g.id for g in plan.goals])
-        self.missing.setText(tr("不足している社会資源：{m}", m="、".join(plan.missing_resources))
-                             if plan.missing_resources else "")
+        self.missing.setText(missing_text(self.plan_resources()))
+
+    def plan_resources(self) -> list[ResourceLinks]:
+        plan = self.shown_plan()
+        return [r for r in self.resources if plan is not None and r.plan_id == plan.id]
 
     def _show_checks(self) -> None:
         rows = []
@@ -352,6 +369,7 @@ class CaseDetailDialog(QDialog):
         self.close_case_button.setEnabled(open_case)
         self.reopen_button.setEnabled(not open_case)
         self.print_button.setEnabled(bool(self.detail.assessment))
+        self.link_button.setEnabled(bool(self.resources))
 
     # ---- actions -------------------------------------------------------------------------
 
@@ -377,6 +395,18 @@ class CaseDetailDialog(QDialog):
 
     def add_missing(self):
         return self._run(MissingResourceDialog(self.ctx, self.case_id, self, today=self._today))
+
+    def link_resource(self):
+        """地域課題につなぐ: the shown plan's missing resources first, then the earlier versions'."""
+        if not self.resources:
+            return None
+        shown = self.plan_resources()
+        ordered = shown + [r for r in self.resources if r not in shown]
+        dialog = LinkResourceDialog(self.ctx, ordered, self.register, self, today=self._today)
+        dialog.saved.connect(lambda _r: self.ctx.changed(COMMUNITY))  # the register, and this case (keep_fresh)
+        self.sub_dialog = dialog
+        dialog.open()
+        return dialog
 
     def edit_policy(self):
         plan = self.current_plan()

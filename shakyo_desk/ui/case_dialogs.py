@@ -459,6 +459,49 @@ class MissingResourceDialog(CaseFormDialog):
         return lambda: case_plans.add_missing_resource(store, case_id, text, today=today)
 
 
+class LinkResourceDialog(CaseFormDialog):
+    """地域課題につなぐ: one of the case's 不足している社会資源 linked to a 地域課題 of the register,
+    or raised as a new one (``community_issues.link_resource`` / ``raise_from_resource``)."""
+
+    SIZE = QSize(620, 260)
+    NEW = "__new__"
+
+    def __init__(self, ctx: AppContext, resources, issues, parent: QWidget | None = None, *,
+                 resource_id: str | None = None, today: date | None = None):
+        super().__init__(ctx, tr("地域課題につなぐ"), tr("つなぐ"), parent, today=today,
+                         intro=tr("この世帯だけでなく地域に共通する課題なら、地域課題の台帳につなぎます。"
+                                  "台帳には世帯名は載りません。"))
+        self.resource = QComboBox()
+        for r in resources:
+            self.resource.addItem(r.text + (tr("（地域課題：{t}）", t="、".join(r.issues)) if r.issues else ""), r.id)
+        if resource_id:
+            self.resource.setCurrentIndex(max(0, self.resource.findData(resource_id)))
+        self.issue = QComboBox()
+        self.issue.addItem(tr("（新しい地域課題を挙げる）"), self.NEW)
+        for i in issues:
+            self.issue.addItem(i.title, i.id)
+        self.title = QLineEdit()
+        self.title.setPlaceholderText(tr("新しい地域課題の題名（例：冬の移動手段がない）"))
+        self.issue.currentIndexChanged.connect(lambda _i: self.title.setEnabled(self.issue.currentData() == self.NEW))
+        self.title.returnPressed.connect(self.save)
+        self.form.addRow(tr("不足している社会資源(&S)"), self.resource)
+        self.form.addRow(tr("地域課題(&I)"), self.issue)
+        self.form.addRow(tr("新しい題名(&T)"), self.title)
+        self.finish_layout()
+        self.issue.setFocus()
+
+    def work(self):
+        from shakyo_desk.store.services import community_issues
+
+        store, resource_id, issue_id = self.ctx.store, self.resource.currentData(), self.issue.currentData()
+        if resource_id is None:
+            raise InvalidInput(tr("つなぐ不足している社会資源を選んでください。"))
+        if issue_id != self.NEW:
+            return lambda: community_issues.link_resource(store, issue_id, resource_id)
+        title, today = self.title.text(), self.today
+        return lambda: community_issues.raise_from_resource(store, resource_id, title, today=today)
+
+
 class PolicyDialog(CaseFormDialog):
     """方針 (the current plan's), or プランを改訂 (a new version, the earlier one kept)."""
 

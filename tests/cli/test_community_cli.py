@@ -55,3 +55,19 @@ def test_community_work_through_the_command_line(cli, household):
         "取組中", "移動販売の実証", 1, 0)
     assert "地域活動1件" in _ok(cli, "community-issue", "list")
     _ok(cli, "check")  # the store with the new records is sound
+
+
+def test_the_register_printed_from_the_command_line(cli, household, tmp_path):
+    import io
+
+    from pypdf import PdfReader
+
+    _ok(cli, "community-issue", "add", "--title", "買い物の足がない", "--district", "上町")
+    out = tmp_path / "地域課題.pdf"
+    assert "地域課題 1件" in _ok(cli, "community-issue", "list", "--out", str(out))
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(out.read_bytes())).pages)
+    assert "地域課題の一覧" in text and "買い物の足がない" in text and "山田" not in text
+    code, _, err = cli("community-issue", "list", "--out", str(tmp_path / "ない" / "x.pdf"))
+    assert code != 0 and "フォルダ" in err
+    assert_one_japanese_line(err)
+    assert "地域課題の一覧（PDF）の出力" in _ok(cli, "audit", "list")

@@ -64,3 +64,60 @@ def test_bad_activities_are_refused(store, towns):
         assert [a.title for a in activities.list_activities(upper)] == ["上町 出張相談"]
     finally:
         upper.close()
+
+
+def test_an_activity_edited_and_its_issues_replaced(store, towns):
+    old = community_issues.add_issue(store, "雪かきの担い手がいない", today=DAY)
+    activity = activities.add_activity(store, "学習会", DAY, "上町 学習会", district_id=towns["upper"],
+                                       issue_ids=[old], new_issues=["買い物の足がない", "買い物の足がない"], today=DAY)
+    [info] = activities.list_activities(store)
+    assert len(info.issue_ids) == 2
+    raised = {i.title: i for i in community_issues.list_issues(store)}
+    assert raised["買い物の足がない"].district_id == towns["upper"] and raised["買い物の足がない"].status == "把握"
+    activities.update_activity(store, activity, "地域懇談会", date(2026, 5, 20), "上町 地域懇談会",
+                               district_id=towns["upper"], participants=12, raised="バスが減った",
+                               issue_ids=[raised["買い物の足がない"].id], new_issues=["雪かきの担い手がいない"], today=DAY)
+    [info] = activities.list_activities(store)
+    assert (info.activity_type, info.held_on, info.participants, info.raised) == (
+        "地域懇談会", date(2026, 5, 20), 12, "バスが減った")
+    assert set(info.issue_ids) == {old, raised["買い物の足がない"].id}  # a typed title already there is reused
+    activities.update_activity(store, activity, "地域懇談会", date(2026, 5, 20), "上町 地域懇談会",
+                               district_id=towns["upper"], issue_ids=[old], today=DAY)
+    [info] = activities.list_activities(store)
+    assert info.issue_ids == (old,)
+    counts_now = {i.title: i.activity_count for i in community_issues.list_issues(store)}
+    assert counts_now == {"雪かきの担い手がいない": 1, "買い物の足がない": 0}
+    assert check_store(store).sound
+
+
+def test_activities_by_district_with_its_hamlets_and_by_fiscal_year(store, towns):
+    hamlet = districts.add_district(store, "上町一区", parent_id=towns["upper"])
+    activities.add_activity(store, "サロン立ち上げ", date(2026, 3, 31), "一区サロン", district_id=hamlet, today=DAY)
+    activities.add_activity(store, "協議体", date(2026, 4, 1), "第2層協議体", district_id=towns["upper"], today=DAY)
+    activities.add_activity(store, "出張相談", date(2026, 4, 2), "下町 出張相談", district_id=towns["lower"], today=DAY)
+    assert [a.title for a in activities.list_activities(store, towns["upper"])] == ["第2層協議体", "一区サロン"]
+    assert [a.title for a in activities.list_activities(store, fiscal_year=2025)] == ["一区サロン"]
+    assert [a.title for a in activities.list_activities(store, towns["upper"], fiscal_year=2026)] == ["第2層協議体"]
+
+
+def test_a_staff_member_picks_issues_but_may_not_raise_new_ones(store, towns):
+    issue = community_issues.add_issue(store, "買い物の足がない", today=DAY)
+    upper = login_as(store, "upper2", "staff", [towns["upper"]])
+    try:
+        before = counts(store)
+        with pytest.raises(InvalidInput) as error:
+            activities.add_activity(upper, "出張相談", DAY, "上町 出張相談", district_id=towns["upper"],
+                                    new_issues=["若者の居場所がない"], today=DAY)
+        assert "コーディネーターか管理者" in error.value.message and counts(store) == before
+        activity = activities.add_activity(upper, "出張相談", DAY, "上町 出張相談", district_id=towns["upper"],
+                                           new_issues=["買い物の足がない"], today=DAY)  # already in the register
+        assert activities.list_activities(upper)[0].issue_ids == (issue,)
+        other = activities.add_activity(store, "学習会", DAY, "下町 学習会", district_id=towns["lower"], today=DAY)
+        before = counts(store)
+        with pytest.raises(PermissionDenied):
+            activities.update_activity(upper, other, "学習会", DAY, "下町 学習会", district_id=towns["upper"], today=DAY)
+        with pytest.raises(InvalidInput):
+            activities.update_activity(upper, activity, "学習会", DAY, "", district_id=towns["upper"], today=DAY)
+        assert counts(store) == before
+    finally:
+        upper.close()

@@ -188,3 +188,50 @@ def test_retention_purges_a_households_cases_and_keeps_the_issue(store, village,
         dump = "\n".join(s.connection().exec_driver_sql("SELECT * FROM monitoring").fetchall().__repr__().split())
     assert "秘密のモニタリング" not in dump
     assert check_store(store).sound
+
+
+def test_a_missing_resource_raised_as_a_community_issue(store, village):
+    case, _goal = full_case(store, village)
+    [resource] = community_issues.case_resources(store, case)
+    assert (resource.text, resource.issues) == ("移動販売がない", ())
+    issue = community_issues.raise_from_resource(store, resource.id, "冬の移動手段がない")
+    [resource] = community_issues.case_resources(store, case)
+    assert resource.issues == ("冬の移動手段がない",)
+    [entry] = community_issues.list_issues(store)
+    assert (entry.id, entry.district_id, entry.resource_count) == (issue, village["upper"], 1)
+    before = counts(store)
+    for words, action in (
+        ("すでに地域課題「冬の移動手段がない」", lambda: community_issues.raise_from_resource(store, resource.id, "冬の移動手段がない")),
+        ("すでに", lambda: community_issues.link_resource(store, issue, resource.id)),
+        ("題名", lambda: community_issues.raise_from_resource(store, resource.id, "  ")),
+        ("見つかりません", lambda: community_issues.raise_from_resource(store, "nope", "買い物")),
+    ):
+        with pytest.raises((InvalidInput, NotFound)) as error:
+            action()
+        assert words in error.value.message
+    assert counts(store) == before
+    other = community_issues.add_issue(store, "買い物難民")
+    community_issues.link_resource(store, other, resource.id)
+    assert community_issues.case_resources(store, case)[0].issues == ("冬の移動手段がない", "買い物難民")
+    evidence = community_issues.issue_evidence(store, issue)
+    assert [(r.text, r.district) for r in evidence.resources] == [("移動販売がない", "上町")]
+    assert evidence.cases == () and evidence.activities == ()
+    lower = login_as(store, "lower", "staff", [village["lower"]])
+    try:
+        with pytest.raises(PermissionDenied):
+            community_issues.raise_from_resource(lower, resource.id, "ほかの課題")
+        hidden = community_issues.issue_evidence(lower, issue)
+        assert hidden.resources == () and hidden.hidden_resources == 1
+    finally:
+        lower.close()
+    assert check_store(store).sound
+
+
+def test_issue_evidence_lists_cases_without_names(store, village):
+    case, _goal = full_case(store, village)
+    cases.close_case(store, case, "転居", "家族と暮らす", community_issue="冬の移動手段がない")
+    [issue] = community_issues.list_issues(store)
+    evidence = community_issues.issue_evidence(store, issue.id)
+    [shown] = evidence.cases
+    assert (shown.id, shown.district, shown.status) == (case, "上町", "終結")
+    assert "山田" not in repr(evidence)

@@ -115,6 +115,7 @@ def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
 
     yield from _case_dialogs(window, ctx, size)
     yield from _community_map(window, ctx, size)
+    yield from _community_issues(window, ctx, size)
 
     salons = window.show_page("salons")
     if salons.table.rowCount():
@@ -173,6 +174,57 @@ def _meeting_dialogs(editor, ctx, size) -> Iterator[tuple[str, QWidget]]:
     picker = RequestPickDialog(waiting, set(), "支援会議", editor)
     yield "dialog:meeting_requests_pick", _shown(picker, size)
     _close(picker)
+
+
+def _community_issues(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
+    """Issue 19: the 地域 page's 地域活動 and 地域課題 tabs, the activity dialog (new and to edit),
+    an issue's detail, and 地域課題につなぐ from a case. A village without an issue, an activity
+    or a case's missing resource gets one (the store is a copy)."""
+    if "community" not in [s.key for s in window.specs]:
+        return
+    from shakyo_desk.domain import clock
+    from shakyo_desk.store.services import activities, case_plans, community_issues
+    from shakyo_desk.store.services.case_views import list_cases
+    from shakyo_desk.ui.case_detail import CaseDetailDialog
+
+    if not community_issues.list_issues(ctx.store):
+        community_issues.add_issue(ctx.store, "冬の移動手段がない", note="バスが1日2本しかなく、通院も買い物も家族頼み")
+    if not activities.list_activities(ctx.store):
+        issue = community_issues.list_issues(ctx.store)[0]
+        activities.add_activity(ctx.store, "地域懇談会", clock.today(), "なるほど地域懇談会", participants=18,
+                                organisations=["自治会", "民生委員協議会"], raised="冬はバスが減り通院に困る",
+                                issue_ids=[issue.id])
+    page = window.show_page("community")
+    settle()
+    for title, key in (("地域活動", "activities"), ("地域課題", "community_issues")):
+        tab = page.show_tab(title)
+        settle()
+        yield f"page:community_{key}", window
+        tab.table.selectRow(0)
+        if key == "activities":
+            for name, opener in (("activity_new", tab.add), ("activity_edit", tab.edit)):
+                dialog = opener()
+                if dialog is not None:
+                    yield f"dialog:{name}", _shown(dialog, size)
+                    _close(dialog)
+        else:
+            detail = tab.open_selected()
+            if detail is not None:
+                settle()
+                yield "dialog:community_issue_detail", _shown(detail, size)
+                _close(detail)
+    open_cases = [c for c in list_cases(ctx.store) if c.status != "終結"]
+    if open_cases:
+        case_id = open_cases[0].id
+        if not community_issues.case_resources(ctx.store, case_id):
+            case_plans.add_missing_resource(ctx.store, case_id, "冬の送迎を頼める人がいない")
+        detail = CaseDetailDialog(ctx, case_id, window)
+        settle()
+        link = detail.link_resource()
+        if link is not None:
+            yield "dialog:case_link_resource", _shown(link, size)
+            _close(link)
+        _close(detail)
 
 
 def _case_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:

@@ -60,6 +60,7 @@ EXPORTS = {
     "route_pdf": "訪問予定リスト（PDF）の出力", "audit": "操作の記録（CSV）の出力",
     "assessment_pdf": "全方位型アセスメント（A4）の印刷",
     "support_map_pdf": "支え合いマップ（PDF）の出力",
+    "community_issues_pdf": "地域課題の一覧（PDF）の出力",
 }
 LABELS = {
     "session.unlock": "ログイン（ロック解除）",

@@ -25,6 +25,22 @@ TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = []
 TABS.append(("支え合いマップ", _support_map))
 
 
+def _activities(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.activities_tab import ActivitiesTab
+
+    return ActivitiesTab(ctx)
+
+
+def _community_issues(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.community_issues_tab import CommunityIssuesPanel
+
+    return CommunityIssuesPanel(ctx)
+
+
+TABS.append(("地域活動", _activities))
+TABS.append(("地域課題", _community_issues))
+
+
 class CommunityPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
