@@ -16,6 +16,22 @@ from shakyo_desk.ui.events import COMMUNITY, HOUSEHOLD, REGISTER, keep_fresh, on
 TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = []
 
 
+def _ties(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.community_ties_tab import CommunityTiesTab
+
+    return CommunityTiesTab(ctx)
+
+
+def _supporters(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.supporters_tab import SupportersTab
+
+    return SupportersTab(ctx)
+
+
+TABS.append(("支え合い", _ties))
+TABS.append(("担い手", _supporters))
+
+
 class CommunityPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
