@@ -45,7 +45,7 @@ class SupporterDialog(QDialog):
         self.consent = QCheckBox(tr("社協から連絡することに同意している(&C)"))
         self.current_role = QLineEdit()
         self.current_role.setPlaceholderText(tr("例：サロン「ひだまり」の世話役"))
-        self.since = DateField(optional=True, allow_future=False, placeholder=tr("わかれば。例：2024/4/1"))
+        self.since = DateField(optional=True, allow_future=False, placeholder=tr("例：2024/4/1"))
         self.since.setAccessibleName(tr("担い手になった日"))
         form = QFormLayout()
         form.addRow(tr("名前(&N)＊"), self.name)

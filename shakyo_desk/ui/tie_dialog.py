@@ -98,7 +98,7 @@ class TieDialog(QDialog):
         self.kind.addItems(TIE_KINDS)
         self.frequency = QLineEdit()
         self.frequency.setPlaceholderText(tr("例：毎朝、週に2回、雪の日"))
-        self.since = DateField(optional=True, allow_future=False, placeholder=tr("わかれば。例：2024/4/1"))
+        self.since = DateField(optional=True, allow_future=False, placeholder=tr("例：2024/4/1"))
         self.since.setAccessibleName(tr("始まった日"))
         self.note = QLineEdit()
         self.note.setPlaceholderText(tr("例：お隣の田中さんが毎朝、雨戸が開いたかを見てくれている"))
