@@ -4,6 +4,7 @@ whole council for coordinators); 一括入力… for a 地域懇談会, and the 
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from shakyo_desk.domain import clock
@@ -54,6 +55,7 @@ class CommunityTiesTab(QWidget):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.untied_table)
         self.count = QLabel()
+        self.count.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.bulk_button = QPushButton(tr("一括入力(&B)…"))
         self.bulk_button.setToolTip(tr("地域懇談会などで聞いた支え合いを、地区の世帯ごとにまとめて入力します"))
         self.open_button = QPushButton(tr("世帯を開く(&O)"))
@@ -67,10 +69,9 @@ class CommunityTiesTab(QWidget):
         top.addWidget(self.district)
         top.addWidget(self.untied)
         top.addStretch(1)
-        top.addWidget(self.count)
         bottom = QHBoxLayout()
         bottom.addWidget(self.bulk_button)
-        bottom.addStretch(1)
+        bottom.addWidget(self.count, 1)
         bottom.addWidget(self.open_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)

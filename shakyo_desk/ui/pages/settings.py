@@ -1,5 +1,6 @@
 """設定 page (admin): council name, municipality, fiscal year, idle lock, retention, and
-backups (how often admins are reminded, when the last one was made, 「バックアップを作成…」)."""
+backups (how often admins are reminded, when the last one was made, 「バックアップを作成…」),
+and the 担い手 targets per 年度 (issue 19)."""
 
 from __future__ import annotations
 
