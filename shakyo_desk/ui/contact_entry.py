@@ -312,11 +312,17 @@ class ContactEntryDialog(EntryForm, QDialog):
         self.sheet_button = QPushButton(tr("把握シートにする"))
         self.sheet_button.setToolTip(tr("いま保存した訪問記録から、困っている家庭把握シートを作ります"))
         self.sheet_button.setEnabled(False)
+        self.tie_button = QPushButton(tr("支え合いを記録…"))
+        self.tie_button.setToolTip(tr("いま保存した訪問で聞いた「お隣の方が毎朝声をかけている」などを、"
+                                      "その世帯の支え合いの関係として記録します"))
+        self.tie_button.setEnabled(False)
+        self.last_saved_household: tuple[str, str] | None = None  # (id, label) of the visit just saved
         self.close_button = QPushButton(tr("閉じる"))
-        for b in (self.save_button, self.sheet_button, self.close_button):
+        for b in (self.save_button, self.tie_button, self.sheet_button, self.close_button):
             b.setAutoDefault(False)
             b.setDefault(False)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.tie_button)
         buttons.addWidget(self.sheet_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
@@ -350,7 +356,7 @@ class ContactEntryDialog(EntryForm, QDialog):
         order = [self.household, self.place, self.add_place_button, self.contact_date.edit, self.contact_time,
                  self.method.buttons[CONTACT_METHODS[0]], self.companions, self.companion_text, self.seen_heard,
                  self.concerns, self.urgency, self.isolation, self.next_action, self.next_date.edit,
-                 self.sheet_button, self.save_button, self.close_button]
+                 self.tie_button, self.sheet_button, self.save_button, self.close_button]
         for first, second in zip(order, order[1:]):
             QWidget.setTabOrder(first, second)
 
@@ -366,6 +372,7 @@ class ContactEntryDialog(EntryForm, QDialog):
         self.add_place_button.clicked.connect(self.new_place)
         self.save_button.clicked.connect(self.save)
         self.sheet_button.clicked.connect(self.turn_into_sheet)
+        self.tie_button.clicked.connect(self.record_tie)
         self.close_button.clicked.connect(self.reject)
         for widget in [self, *self.findChildren(QWidget)]:
             widget.installEventFilter(self)
@@ -526,12 +533,12 @@ class ContactEntryDialog(EntryForm, QDialog):
 
     def tab_stops(self) -> list[QWidget]:
         """Where Tab stops, in the order the form is read: top to bottom, left to right on a line
-        (日付 → 時刻 → 方法; 把握シートにする → 保存 → 閉じる), one stop for the row of methods
+        (日付 → 時刻 → 方法; 支え合いを記録 → 把握シートにする → 保存 → 閉じる), one stop for the row of methods
         (the chosen one), only what can take the focus now."""
         first = [self.household] if self.to_household.isChecked() else [self.place, self.add_place_button]
         stops = [*first, self.contact_date.edit, self.contact_time, self.method.focus_button(), self.companions,
                  self.companion_text, self.seen_heard, self.concerns, self.urgency, self.isolation, self.next_action,
-                 self.next_date.edit, self.sheet_button, self.save_button, self.close_button]
+                 self.next_date.edit, self.tie_button, self.sheet_button, self.save_button, self.close_button]
         return [w for w in stops if w.isVisibleTo(self) and w.isEnabled()]
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002 - Qt's name
@@ -601,6 +608,8 @@ class ContactEntryDialog(EntryForm, QDialog):
         self._set_saving(False)
         self.last_saved_id = contact_id
         self.sheet_button.setEnabled(True)
+        self.last_saved_household = (values["household_id"], who) if values["household_id"] else None
+        self.tie_button.setEnabled(self.last_saved_household is not None)
         when = format_wareki_short(values["contact_date"] or self.today())
         self.confirmation.setText(tr("保存しました：{who}（{when}・{method}）。続けて次の記録を入力できます。",
                                      who=who, when=when, method=values["method"]))
@@ -633,6 +642,15 @@ class ContactEntryDialog(EntryForm, QDialog):
     def turn_into_sheet(self) -> None:
         if self.last_saved_id:
             open_sheet_from_contact(self.ctx, self.last_saved_id, self)
+
+    def record_tie(self) -> None:
+        """A tie heard on the visit just saved, for the household visited."""
+        if self.last_saved_id and self.last_saved_household:
+            from shakyo_desk.ui.tie_dialog import open_tie_dialog
+
+            household_id, label = self.last_saved_household
+            open_tie_dialog(self.ctx, self, household_id, tr("{name} さんの世帯", name=label),
+                            contact_id=self.last_saved_id, source="訪問", on_error=self.errors.show_error)
 
     # ---- closing --------------------------------------------------------------------------
 

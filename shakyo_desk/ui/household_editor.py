@@ -24,6 +24,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.events import HOUSEHOLD
+from shakyo_desk.ui.household_ties import TiesSection
 from shakyo_desk.ui.member_dialog import MemberDialog, birth_text
 from shakyo_desk.ui.widgets import CheckList, fill_district_combo
 
@@ -161,6 +162,10 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         members_group.addTab(members_page, tr("世帯員"))
         members_group.addTab(self.consents, self.consents.count_text())
         self.consents.changed.connect(lambda: members_group.setTabText(1, self.consents.count_text()))
+        self.ties = TiesSection(ctx, detail.id, tr("{name} さんの世帯", name=detail.head_name) if detail.head_name
+                                else tr("この世帯"))
+        members_group.addTab(self.ties, self.ties.count_text())
+        self.ties.changed.connect(lambda: members_group.setTabText(2, self.ties.count_text()))
         self.member_tabs = members_group
 
         self.errors = ErrorLabel()

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from shakyo_desk.domain.errors import InvalidInput
-from shakyo_desk.domain.roles import Role, sees_all_households
+from shakyo_desk.domain.roles import Role, manages_registers, sees_all_households
 from shakyo_desk.domain.vocab import SHEET_TRANSITIONS
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
@@ -23,6 +23,7 @@ from shakyo_desk.store.services.case_views import CaseSummary, StaffChoice, assi
 from shakyo_desk.store.services.sheets import (
     SheetInfo, assign_sheet, change_status, create_household_from_sheet, get_sheet, link_household,
 )
+from shakyo_desk.store.services.supporters import sheet_suggests_supporter
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
 from shakyo_desk.ui.date_field import DateField
@@ -336,7 +337,7 @@ class SheetDetailDialog(QDialog):
             (tr("本人の意思"), _value_label(s.wish_for_help)),
             (tr("気になった様子"), _value_label(s.situation)),
             (tr("本人・世帯の強み"), _value_label(s.strengths)),
-            (tr("支え手になれそうか"), _value_label(s.possible_supporter)),
+            (tr("支え手になれそうか"), self._supporter_row(s)),
             (tr("つなぎ先の案"), _value_label(s.suggested_handoff)),
         ]
         for label, widget in rows:
@@ -385,6 +386,37 @@ class SheetDetailDialog(QDialog):
         self.case_button.setVisible(self.case is not None or self.coordinator)
         fill_table(self.referral_table, [referral_row(r) for r in self.referrals], [r.id for r in self.referrals])
         self.outcome_button.setEnabled(bool(self.referrals))
+
+    def _supporter_row(self, s: SheetInfo) -> QWidget:
+        """The sheet's 「支え手になれそうか」, and when it says yes or maybe, 「担い手に登録…」
+        (coordinators and admins keep the 担い手 register)."""
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(_value_label(s.possible_supporter), 1)
+        self.supporter_button = QPushButton(tr("担い手に登録…"))
+        self.supporter_button.setToolTip(tr("この方を地域の担い手として登録します（シートの内容を写します）"))
+        self.supporter_button.setAutoDefault(False)
+        self.supporter_button.clicked.connect(self.register_supporter)
+        self.supporter_button.setVisible(manages_registers(self.ctx.role) and sheet_suggests_supporter(s.possible_supporter))
+        line.addWidget(self.supporter_button, 0, Qt.AlignmentFlag.AlignTop)
+        return row
+
+    def register_supporter(self) -> None:
+        from shakyo_desk.store.services.supporters import prefill_from_sheet
+        from shakyo_desk.ui.supporter_dialog import SupporterDialog
+
+        store, sheet_id = self.ctx.store, self.sheet_id
+
+        def show(result) -> None:
+            prefill, districts = result
+            dialog = SupporterDialog(self.ctx, districts, prefill=prefill, parent=self)
+            self.sub_dialog = dialog
+            dialog.open()
+
+        self.errors.clear_error()
+        self.ctx.executor.submit(lambda: (prefill_from_sheet(store, sheet_id), list_districts(store)), on_done=show,
+                                 on_error=self.errors.show_error, owner=self)
 
     # ---- actions -------------------------------------------------------------------------
 

@@ -67,3 +67,39 @@ def test_bad_input_and_roles(store, towns):
         assert {s.name for s in supporters.list_supporters(upper)} == {"上町の人", "全体の人"}
     finally:
         upper.close()
+
+
+def test_households_carried_count_live_ties_only(store, towns):
+    from shakyo_desk.store.services import ties
+
+    helper = supporters.add_supporter(store, "世話役 さん", district_id=towns["upper"], today=DAY)
+    homes = [households.add_household(store, towns["upper"], f"高齢 {n}", flags=["一人暮らし高齢者"]) for n in "一二三"]
+    for home in homes:
+        ties.add_tie(store, home, "見守り", supporter_id=helper, today=DAY)
+    ties.add_tie(store, homes[0], "買い物", supporter_id=helper, today=DAY)  # same household twice: one
+    gone = ties.add_tie(store, homes[2], "送迎", supporter_name="別の人", supporter_kind="住民", today=DAY)
+    ties.end_tie(store, ties.list_ties(store, household_id=homes[1])[0].id, DAY, today=DAY)
+    assert supporters.carried_counts(store) == {helper: 2}
+    assert gone
+
+
+def test_a_sheet_prefills_the_supporter_it_names(store, towns):
+    from shakyo_desk.store.services import sheets
+
+    home = households.add_household(store, towns["lower"], "佐藤 ハナ", "サトウ ハナ")
+    son = households.add_person(store, home, "佐藤 次郎", kana="サトウ ジロウ", relation="子")
+    sheet = sheets.file_sheet(store, household_id=home, person_of_concern="佐藤次郎", situation="退職して家にいる", concerns=["介護"],
+                              possible_supporter="雪かきを手伝えそう", today=DAY)
+    prefill = supporters.prefill_from_sheet(store, sheet)
+    assert (prefill.name, prefill.kana, prefill.district_id, prefill.person_id, prefill.can_do) == (
+        "佐藤 次郎", "サトウ ジロウ", towns["lower"], son, "雪かきを手伝えそう")
+    loose = sheets.file_sheet(store, household_hint="駅前の方", person_of_concern="駅前の 山口さん",
+                              situation="話し好き", concerns=["介護"], possible_supporter="サロンを手伝えそう", today=DAY)
+    assert (supporters.prefill_from_sheet(store, loose).name, supporters.prefill_from_sheet(store, loose).person_id) \
+        == ("駅前の 山口さん", None)
+
+
+@pytest.mark.parametrize("text, yes", [("サロンの手伝いを頼めそう", True), ("できそう", True), ("なし", False),
+                                       ("", False), ("体調的に難しい", False), ("いいえ。", False)])
+def test_what_a_sheet_says_of_becoming_a_supporter(text, yes):
+    assert supporters.sheet_suggests_supporter(text) is yes

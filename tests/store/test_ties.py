@@ -121,3 +121,53 @@ def test_ties_and_activities_are_audited(store, village):
     assert (entry.action, entry.target) == ("support_tie.insert", "支え合いの関係（山田 ハル 世帯）")
     [entry] = [e for e in audit_log.query(store).entries if e.entity_id == activity]
     assert entry.target == "地域活動：上町 懇談会"
+
+
+# ---- for the screens: many at once, the district list, the members --------------------------
+
+
+def test_add_ties_saves_the_good_rows_and_reports_the_refused_one(store, village):
+    alone, son = village["alone"], village["son"]
+    meeting = __import__("shakyo_desk.store.services.activities", fromlist=["x"]).add_activity(
+        store, "地域懇談会", DAY, "上町 地域懇談会", district_id=village["upper"], today=DAY)
+    rows = [{"household_id": alone, "kind": "声かけ", "supporter_name": "隣の 佐藤", "supporter_kind": "住民",
+             "frequency": "毎朝"},
+            {"household_id": village["couple"], "kind": "空を飛ぶ", "supporter_name": "民生委員 架空"},
+            {"household_id": village["couple"], "kind": "買い物", "supporter_name": "移動販売",
+             "supporter_kind": "事業所", "person_id": son}]  # a member of another household
+    before = counts(store)
+    result = ties.add_ties(store, rows + [{"household_id": village["other"], "kind": "見守り",
+                                           "supporter_name": "下町の 鈴木", "supporter_kind": "住民"}],
+                           activity_id=meeting, today=DAY)
+    assert len(result.saved) == 2
+    assert [i for i, _ in result.refused] == [1, 2]
+    assert "支え合いの種類" in result.refused[0][1] and "この世帯の方" in result.refused[1][1]
+    [tie] = ties.list_ties(store, household_id=alone)
+    assert (tie.supporter, tie.frequency, tie.source) == ("隣の 佐藤", "毎朝", "懇談会")
+    assert ties.list_ties(store, household_id=village["couple"]) == []  # nothing half-written
+    with store.read() as s:
+        changed = s.execute(sa.select(sa.func.count()).select_from(ChangeLog)).scalar_one() - before[0]
+    assert changed == 2  # one logged insert per saved tie, none for the refused rows
+
+
+def test_tie_rows_by_district_with_the_household(store, village):
+    hamlet = districts.add_district(store, "上町一区", parent_id=village["upper"])
+    far = households.add_household(store, hamlet, "小林 ミツ", "コバヤシ ミツ", flags=["一人暮らし高齢者"])
+    ties.add_tie(store, far, "見守り", supporter_name="郵便局", supporter_kind="事業所", today=DAY)
+    ties.add_tie(store, village["other"], "声かけ", supporter_name="隣の 鈴木", supporter_kind="住民", today=DAY)
+    rows = ties.list_tie_rows(store, [village["upper"]])
+    assert [(r.household, r.district, r.tie.supporter) for r in rows] == [("小林 ミツ", "上町一区", "郵便局")]
+    assert len(ties.list_tie_rows(store)) == 2
+    assert ties.household_members(store, village["alone"]) == [
+        (m.id, m.name) for m in households.get_household(store, village["alone"], log=False).members]
+
+
+def test_tie_rows_of_another_district_refused_for_staff(store, village):
+    staff = login_as(store, "kita", "staff", [village["upper"]])
+    try:
+        ties.add_tie(store, village["other"], "声かけ", supporter_name="隣の 鈴木", supporter_kind="住民", today=DAY)
+        assert ties.list_tie_rows(staff) == []
+        with pytest.raises(PermissionDenied):
+            ties.list_tie_rows(staff, [village["lower"]])
+    finally:
+        staff.close()

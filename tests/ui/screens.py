@@ -116,6 +116,7 @@ def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
     yield from _case_dialogs(window, ctx, size)
     yield from _community_map(window, ctx, size)
     yield from _community_issues(window, ctx, size)
+    yield from _community_ties(window, ctx, size)
 
     salons = window.show_page("salons")
     if salons.table.rowCount():
@@ -149,6 +150,59 @@ def _main_dialogs(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
         yield "dialog:appointment_add", _shown(adding, size)
         _close(adding)
         _close(appointments)
+
+
+def _community_ties(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
+    """Issue 19, ties and 担い手: the 支え合い and 担い手 tabs of the 地域 page (the households
+    without a tie too), the household editor's 支え合い tab, the tie, end-of-tie, bulk and
+    supporter dialogs. A village without a tie or a supporter gets one (the store is a copy)."""
+    if "community" not in [s.key for s in window.specs]:
+        return
+    from shakyo_desk.store.services import supporters, ties
+    from shakyo_desk.store.services.districts import list_districts
+    from shakyo_desk.ui.household_editor import HouseholdEditorDialog
+    from shakyo_desk.ui.supporter_dialog import SupporterDialog
+    from shakyo_desk.ui.tie_bulk_dialog import TieBulkDialog
+    from shakyo_desk.ui.tie_dialog import EndTieDialog, TieDialog
+
+    first = list_households(ctx.store, "", None, 1)[0]
+    if not ties.list_ties(ctx.store, household_id=first.id):
+        ties.add_tie(ctx.store, first.id, "声かけ", supporter_name="隣の 佐藤 一夫", supporter_kind="住民", frequency="毎朝")
+    if not supporters.list_supporters(ctx.store):
+        supporters.add_supporter(ctx.store, "田中 一夫", can_do="朝の声かけ、買い物の送迎（週1回）", contact_consent=True)
+    page = window.show_page("community")
+    for title in ("支え合い", "担い手"):
+        tab = page.show_tab(title)
+        tab.refresh()
+        settle()
+        yield f"page:community_{title}", window
+    tab = page.show_tab("支え合い")
+    tab.untied.setChecked(True)
+    settle()
+    yield "page:community_支え合い_untied", window
+    tab.untied.setChecked(False)
+
+    from shakyo_desk.store.services.households import get_household
+
+    districts = list_districts(ctx.store)
+    editor = HouseholdEditorDialog(ctx, get_household(ctx.store, first.id, log=False), districts, parent=window)
+    editor.member_tabs.setCurrentWidget(editor.ties)
+    yield "dialog:household_editor_ties", _shown(editor, size)
+    tie = ties.list_ties(ctx.store, household_id=first.id)[0]
+    members = ties.household_members(ctx.store, first.id)
+    adding = TieDialog(ctx, first.id, first.head_name, members, supporters.list_supporters(ctx.store), parent=editor)
+    yield "dialog:tie", _shown(adding, size)
+    _close(adding)
+    ending = EndTieDialog(ctx, tie, editor)
+    yield "dialog:tie_end", _shown(ending, size)
+    _close(ending)
+    _close(editor)
+    bulk = TieBulkDialog(ctx, districts, district_id=first.district_id, parent=window)
+    yield "dialog:tie_bulk", _shown(bulk, size)
+    _close(bulk)
+    supporter = SupporterDialog(ctx, districts, info=supporters.list_supporters(ctx.store)[0], parent=window)
+    yield "dialog:supporter", _shown(supporter, size)
+    _close(supporter)
 
 
 def _meeting_dialogs(editor, ctx, size) -> Iterator[tuple[str, QWidget]]:

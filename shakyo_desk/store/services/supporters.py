@@ -142,3 +142,60 @@ def get_supporter(store: Store, supporter_id: str) -> SupporterInfo:
         if info.id == supporter_id:
             return info
     raise NotFound(GONE)
+
+
+def carried_counts(store: Store) -> dict[str, int]:
+    """How many households each supporter carries now (live ties), by supporter id."""
+    from shakyo_desk.store.models import SupportTie
+
+    with store.read() as s:
+        return dict(s.execute(
+            sa.select(SupportTie.supporter_id, sa.func.count(sa.distinct(SupportTie.household_id)))
+            .where(SupportTie.deleted_at.is_(None), SupportTie.ended_on.is_(None), SupportTie.supporter_id.is_not(None))
+            .group_by(SupportTie.supporter_id)).all())
+
+
+@dataclass(frozen=True)
+class SheetPrefill:
+    """What a 把握シート says of a possible supporter: the person, their district, the sheet."""
+
+    sheet_id: str
+    name: str
+    kana: str
+    district_id: str | None
+    person_id: str | None
+    can_do: str
+
+
+def prefill_from_sheet(store: Store, sheet_id: str) -> SheetPrefill:
+    """The supporter a sheet's 「支え手になれそうか」 points at: the person of concern (a member
+    of the sheet's household of that name, else the head), the household's district, and what
+    the sheet says they could do."""
+    from shakyo_desk.store.services.sheets import get_sheet
+    from shakyo_desk.store.models import Household
+
+    require(manages_registers(store.actor.role), ONLY_COORDINATORS)
+    sheet = get_sheet(store, sheet_id)
+    district_id, person_id, name, kana = None, None, sheet.person_of_concern, ""
+    if sheet.household_id:
+        with store.read() as s:
+            district_id = s.execute(sa.select(Household.district_id).where(Household.id == sheet.household_id)).scalar()
+            members = s.execute(sa.select(Person.id, Person.name, Person.kana).where(
+                Person.household_id == sheet.household_id, Person.deleted_at.is_(None)).order_by(Person.sort_order)).all()
+        wanted = "".join(sheet.person_of_concern.split())
+        match = next((m for m in members if wanted and "".join(m.name.split()) == wanted), None)
+        match = match or (members[0] if members and not wanted else None)
+        if match is not None:
+            person_id, name, kana = match.id, match.name, match.kana
+    return SheetPrefill(sheet.id, name or sheet.household_name, kana, district_id, person_id, sheet.possible_supporter)
+
+
+_NOT_A_SUPPORTER = ("なし", "無し", "ない", "いいえ", "無理", "不可", "難しい", "むずかしい", "なれない", "できない",
+                    "なれそうにない", "×", "-", "ー", "―")
+
+
+def sheet_suggests_supporter(text: str) -> bool:
+    """Whether a sheet's 「支え手になれそうか」 says yes or maybe (anything but empty or a no)."""
+    text = "".join((text or "").split()).rstrip("。．.")
+    return bool(text) and text not in _NOT_A_SUPPORTER and not any(
+        text.endswith(no) for no in ("難しい", "難しそう", "なれない", "できない", "なれそうにない", "無理"))

@@ -228,3 +228,75 @@ def households_without_tie(store: Store, district_id: str | None = None) -> list
         rows = s.execute(query.order_by(District.name, h.id)).all()
     return [Untied(r[0], r[1], r[2] or "", r[3] or "", tuple(f for f in (r[4] or []) if f in TIE_NEEDED_FLAGS))
             for r in rows]
+
+
+# ---- for the screens (issue 19): the members to choose from, the district list, many at once ----
+
+
+def household_members(store: Store, household_id: str) -> list[tuple[str, str]]:
+    """(id, name) of the household's members, for 「支えを受ける方」 (not audited as a view)."""
+    _worker(store)
+    require_household(store, household_id)
+    with store.read() as s:
+        return [(r[0], r[1]) for r in s.execute(sa.select(Person.id, Person.name).where(
+            Person.household_id == household_id, Person.deleted_at.is_(None)).order_by(Person.sort_order))]
+
+
+@dataclass(frozen=True)
+class TieRow:
+    """A tie with its household, for the 支え合い tab of the 地域 page."""
+
+    tie: TieInfo
+    household: str  # the head's name
+    district: str
+
+
+def list_tie_rows(store: Store, district_ids: list[str] | frozenset[str] | None = None) -> list[TieRow]:
+    """Live ties of the households this account sees, in ``district_ids`` when given (a district
+    and its 集落), with the household's head and district, by district and household."""
+    from shakyo_desk.store.store import with_subdistricts
+
+    _worker(store)
+    for district_id in district_ids or ():
+        require_district(store, district_id)
+    with store.read() as s:
+        wanted = with_subdistricts(s, list(district_ids)) if district_ids else None
+        head = (sa.select(Person.name).where(Person.household_id == Household.id, Person.deleted_at.is_(None))
+                .order_by(Person.sort_order).limit(1).scalar_subquery())
+        query = (sa.select(Household.id, head, Household.district_id, District.name)
+                 .outerjoin(District, District.id == Household.district_id)
+                 .where(Household.deleted_at.is_(None),
+                        Household.id.in_(sa.select(SupportTie.household_id).where(SupportTie.deleted_at.is_(None)))))
+        if wanted is not None:
+            query = query.where(Household.district_id.in_(sorted(wanted)))
+        households = {r[0]: (r[1] or "", r[2], r[3] or "") for r in s.execute(query)}
+    actor = store.actor
+    rows = [TieRow(t, households[t.household_id][0], households[t.household_id][2])
+            for t in list_ties(store) if t.household_id in households
+            and (sees_all_households(actor.role) or households[t.household_id][1] in actor.district_ids)]
+    return sorted(rows, key=lambda r: (r.district, r.household, r.tie.since or date.min))
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    saved: list[str]  # the new ties' ids
+    refused: list[tuple[int, str]]  # (index of the row given, the Japanese reason)
+
+
+def add_ties(store: Store, rows: list[dict], *, activity_id: str | None = None, today: date | None = None) -> BulkResult:
+    """Many ties at once (a 地域懇談会): each row is ``add_tie``'s keywords with ``household_id``
+    and ``kind``; each goes through ``add_tie`` in its own transaction, so a refused row writes
+    nothing and the others are kept. Heard at the 懇談会 (and the ``activity_id`` given)."""
+    today = today or clock.today()
+    saved, refused = [], []
+    for index, row in enumerate(rows):
+        row = dict(row)
+        household_id, kind = row.pop("household_id", ""), row.pop("kind", "")
+        try:
+            if not household_id:
+                raise InvalidInput("世帯を選んでください。")
+            saved.append(add_tie(store, household_id, kind, source="懇談会", activity_id=activity_id, today=today,
+                                 **row))
+        except (InvalidInput, NotFound) as error:
+            refused.append((index, error.message))
+    return BulkResult(saved, refused)

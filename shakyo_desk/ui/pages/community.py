@@ -20,9 +20,16 @@ def _support_map(ctx: AppContext) -> QWidget:
     return SupportMapTab(ctx)
 
 
-# (title, factory). Tabs are built when the page is; each loads in the worker on refresh().
-TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = []
-TABS.append(("支え合いマップ", _support_map))
+def _ties(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.community_ties_tab import CommunityTiesTab
+
+    return CommunityTiesTab(ctx)
+
+
+def _supporters(ctx: AppContext) -> QWidget:
+    from shakyo_desk.ui.supporters_tab import SupportersTab
+
+    return SupportersTab(ctx)
 
 
 def _activities(ctx: AppContext) -> QWidget:
@@ -37,8 +44,11 @@ def _community_issues(ctx: AppContext) -> QWidget:
     return CommunityIssuesPanel(ctx)
 
 
-TABS.append(("地域活動", _activities))
-TABS.append(("地域課題", _community_issues))
+# (title, factory). Tabs are built when the page is; each loads in the worker on refresh().
+TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = [
+    ("支え合いマップ", _support_map), ("支え合い", _ties), ("担い手", _supporters),
+    ("地域活動", _activities), ("地域課題", _community_issues),
+]
 
 
 class CommunityPage(QWidget):
