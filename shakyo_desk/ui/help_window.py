@@ -47,6 +47,7 @@ PAGE_TOPICS: dict[str, tuple[str, str | None]] = {
     "sheets": ("sheets.md", None),
     "cases": ("cases.md", None),
     "salons": ("salons.md", None),
+    "community": ("community.md", None),
     "referrals": ("sheets.md", "関係機関につなぐ（つなぎ）"),
     "stats": ("stats.md", None),
     "conferences": ("handouts.md", None),
