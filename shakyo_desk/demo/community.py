@@ -266,7 +266,7 @@ class _Planner:
                 if held is None:
                     continue
                 self.activity("地域懇談会", held, d.key, f"{d.name}地域懇談会", rng.randint(12, 45), 3)
-                if rng.random() < 0.3:
+                if rng.random() < 0.6:
                     held = on(0, 11)
                     if held:
                         self.activity("学習会", held, d.key, rng.choice(STUDY_TITLES).format(d=d.name),
@@ -395,10 +395,13 @@ class _Planner:
         untied = needy[:max(3, round(len(needy) * NO_TIE_SHARE))]
         self.out.untied = sorted(untied)
         self.overload(needy[len(untied):])
+        given: dict[int, int] = {}  # the overloaded supporters' households
+        for t in self.out.ties:
+            given[t.household] = given.get(t.household, 0) + 1
         for hi in needy[len(untied):]:
             count = rng.choices([1, 2, 3], weights=[20, 40, 40])[0]
             used: set[str] = set()
-            have = sum(1 for t in self.out.ties if t.household == hi)  # the overloaded supporters' households
+            have = given.get(hi, 0)
             for _ in range(max(0, count - have)):
                 self.one_tie(hi, used)
         for hi in others:
