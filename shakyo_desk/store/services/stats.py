@@ -34,6 +34,8 @@ Definitions (also in docs/architecture.md, "Statistics"):
   or before the review date standing for its goal (the goal's review date, then the next review
   set by the record before), late otherwise. 地域課題 raised in the period by their own district
   (events, not people: never suppressed; a 年度's titles are listed in the table's note).
+- Community work (issue 19): 支え合いの関係, households with none, 担い手 against the target,
+  地域活動 and the 地域課題 with their evidence — defined in ``stats_community``.
 
 Who sees what: coordinators and admins the whole council; staff only their districts (with
 their 行政区/集落); reporters nothing (they see only their own sheets).
@@ -53,7 +55,7 @@ from shakyo_desk.domain.vocab import CASE_CLOSED, CONFERENCE_TYPES, CONTACT_METH
     REFERRAL_OUTCOMES, SHEET_STATUSES, URGENCIES
 from shakyo_desk.domain.wareki import era_of, fiscal_year, fiscal_year_bounds, format_fiscal_year, format_wareki
 from shakyo_desk.store.models import (
-    Agency, Attendance, CaseStatusChange, CommunityIssue, ConcernCategory, ConcernSheet, Conference, ConferenceCase,
+    Agency, Attendance, CaseStatusChange, CommunityActivity, CommunityIssue, ConcernCategory, ConcernSheet, Conference, ConferenceCase,
     Contact, District, Household, Monitoring, Place, PlanGoal, Referral, Salon, SalonSession, SheetStatusChange,
     SupportCase,
 )
@@ -256,13 +258,18 @@ class Figures:
 
     @property
     def is_empty(self) -> bool:
-        return all(t.is_empty for t in self.tables if t.key != "summary")
+        from shakyo_desk.store.services.stats_community import SNAPSHOT_TABLES
+
+        return all(t.is_empty for t in self.tables if t.key != "summary" and t.key not in SNAPSHOT_TABLES)
 
 
 TABLE_KEYS = (
     "summary", "contacts_by_method", "contacts_by_district", "contacts_by_concern", "salons", "salons_by_district",
     "sheets_by_concern", "sheets_by_urgency", "sheets_by_status", "sheet_days", "referrals", "conferences",
     "cases_by_district", "case_days", "case_reviews_by_district", "community_issues",
+    # issue 19 (stats_community.TABLE_KEYS)
+    "ties_by_district", "ties_by_kind", "untied_by_district", "supporters_by_district", "activities_by_type",
+    "community_issue_evidence",
 )
 
 
@@ -791,6 +798,9 @@ SUMMARY_ROWS = (
     ("referrals", "つなぎの件数", True, "referrals.total"),
     ("conferences", "会議の開催回数", False, "conferences.total"),
     ("conference_cases", "会議で検討した世帯（延べ）", True, "conferences.cases"),
+    ("ties", "支え合いの関係（期間末）", True, "ties.live"),
+    ("supporters", "担い手の登録数（期間末）", True, "supporters.total"),
+    ("activities", "地域活動の回数", False, "activities.total"),
 )
 
 
@@ -809,13 +819,16 @@ def _summary(current: dict, previous: dict, period: Period, before: Period, prev
 
 
 def _compute(s, scope: _Scope, period: Period, concern_order: list[str], until: date, prefix: str):
+    from shakyo_desk.store.services.stats_community import community_tables
+
     tables, summary = [], {}
     for part in (_contact_tables(s, scope, period, concern_order, prefix),
                  _salon_tables(s, scope, period, prefix),
                  _sheet_tables(s, scope, period, concern_order, until, prefix),
                  _referral_table(s, scope, period, prefix),
                  _conference_table(s, scope, period, prefix),
-                 _case_tables(s, scope, period, until, prefix)):
+                 _case_tables(s, scope, period, until, prefix),
+                 community_tables(s, scope, period, until, prefix)):
         tables += part[0]
         summary.update(part[1])
     return tables, summary
@@ -860,7 +873,7 @@ def compute_figures(store: Store, period: Period, *, district_id: str | None = N
 
 
 def fiscal_years_with_records(store: Store, today: date | None = None) -> list[int]:
-    """The 年度 from the first recorded contact, salon session, sheet, conference or case up to the
+    """The 年度 from the first recorded contact, salon session, sheet, conference, case or 地域活動 up to the
     running one, newest first (for a period picker). Just the running 年度 in a new store."""
     require(store.actor.role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF))
     today = today or clock.today()
@@ -869,7 +882,8 @@ def fiscal_years_with_records(store: Store, today: date | None = None) -> list[i
         firsts = [s.execute(sa.select(sa.func.min(column)).where(model.deleted_at.is_(None))).scalar()
                   for model, column in ((Contact, Contact.contact_date), (SalonSession, SalonSession.session_date),
                                         (ConcernSheet, ConcernSheet.noticed_on), (Conference, Conference.held_on),
-                                        (SupportCase, SupportCase.opened_on))]
+                                        (SupportCase, SupportCase.opened_on),
+                                        (CommunityActivity, CommunityActivity.held_on))]
     current = fiscal_year(today, start_month)
     first = min([fiscal_year(d, start_month) for d in firsts if d is not None and d <= today] or [current])
     return list(range(current, max(first, EARLIEST_YEAR) - 1, -1))
