@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from shakyo_desk.demo.fieldwork import _in_charge, _logins, _store_for
-from shakyo_desk.demo.village import HouseholdPlan, Plan, PlanStep, WriteContext, WriteStep
+from shakyo_desk.demo.village import (
+    HouseholdPlan,
+    Plan,
+    PlanStep,
+    WriteContext,
+    WriteStep,
+)
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.domain.vocab import TIE_NEEDED_FLAGS
 from shakyo_desk.domain.wareki import fiscal_year, fiscal_year_bounds
@@ -253,7 +259,7 @@ class _Planner:
         for fy in range(year - min(ACTIVITY_YEARS, plan.profile.years) + 1, year + 1):
             start, end = fiscal_year_bounds(fy)
 
-            def on(first_month_offset: int, last_month_offset: int) -> date | None:
+            def on(first_month_offset: int, last_month_offset: int, start: date = start, end: date = end) -> date | None:
                 low = start + timedelta(days=30 * first_month_offset)
                 high = min(start + timedelta(days=30 * last_month_offset), end - timedelta(days=1), self.today)
                 if high < low:
@@ -434,7 +440,7 @@ class _Planner:
             copy.source, copy.contact, copy.activity = "世帯", None, None
             self.end(copy)
         for hi in untied[: max(1, len(untied) // 3)]:
-            name, kinds, frequency = BUSINESSES[0]
+            name, _, frequency = BUSINESSES[0]
             t = TiePlan(hi, "買い物", self.day_back(500, 900), None, name=name.format(m=plan.municipality),
                         supporter_kind="事業所", frequency=frequency)
             t.since = t.recorded_on - timedelta(days=rng.randint(100, 700))
@@ -493,13 +499,18 @@ def _coordinator(ctx: WriteContext):
 
 
 def write_community(ctx: WriteContext, tick: Callable[[int], None]) -> None:
-    from shakyo_desk.store.services import activities, community_issues, supporters, ties
+    from shakyo_desk.store.services import (
+        activities,
+        community_issues,
+        supporters,
+        ties,
+    )
     from shakyo_desk.store.services.missing_resources import list_missing_resources
 
     plan, community = ctx.plan, ctx.plan.community
     coordinator = _coordinator(ctx)
     in_charge = _in_charge(plan)
-    district = lambda key: ctx.district_ids[key] if key else None  # noqa: E731
+    district = lambda key: ctx.district_ids[key] if key else None
 
     supporter_ids = []
     for s in community.supporters:

@@ -28,7 +28,7 @@ def bench_community(ctx) -> list:
         with store.read() as s:
             return community_tables(s, scope, period, clock.today(), "")
 
-    tables, summary = community_only()
+    _, summary = community_only()
     results.append(measure(f"statistics: the community tables alone, {period.label}, whole council",
                            community_only, ctx.repeat, note=f"{summary['ties']:,} ties live at the end, "
                            f"{summary['supporters']:,} 担い手, {summary['activities']:,} 地域活動"))

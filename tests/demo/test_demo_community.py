@@ -15,7 +15,13 @@ from shakyo_desk.demo.generator import make_plan
 from shakyo_desk.domain.wareki import fiscal_year
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.keyfile import FAST_KDF
-from shakyo_desk.store.services import activities, community_issues, households, supporters, ties
+from shakyo_desk.store.services import (
+    activities,
+    community_issues,
+    households,
+    supporters,
+    ties,
+)
 
 TODAY = date(2026, 12, 7)
 OVERLOAD = 5  # the map marks a supporter with more households than this

@@ -7,7 +7,15 @@ from datetime import date
 import pytest
 
 from shakyo_desk.store.services import (
-    activities, case_plans, cases, community_issues, districts, households, stats, supporters, ties,
+    activities,
+    case_plans,
+    cases,
+    community_issues,
+    districts,
+    households,
+    stats,
+    supporters,
+    ties,
 )
 from shakyo_desk.store.services.missing_resources import list_missing_resources
 

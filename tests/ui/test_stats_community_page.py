@@ -12,7 +12,7 @@ from tests.store.test_stats_community import TODAY, _on_today, data  # noqa: F40
 from tests.ui.test_stats_page import cell, open_page, pick_table
 
 
-def test_the_community_tables_are_listed_with_their_counts(qtbot, ctx, data):
+def test_the_community_tables_are_listed_with_their_counts(qtbot, ctx, data):  # noqa: F811
     page = open_page(qtbot, ctx, year=2024)
     titles = [page.table_list.item(i).text() for i in range(page.table_list.count())]
     assert titles[-6:] == ["地区別の支え合いの関係", "支え合いの関係（種類別）", "支え合いの関係がない世帯（地区別）",
@@ -27,7 +27,7 @@ def test_the_community_tables_are_listed_with_their_counts(qtbot, ctx, data):
     assert [cell(page.table_view, "冬の雪かき（把握）", c) for c in (1, 2, 3)] == ["1", "1", "1"]
 
 
-def test_staff_see_the_suppressed_counts(qtbot, store, executor, ui_settings, data):
+def test_staff_see_the_suppressed_counts(qtbot, store, executor, ui_settings, data):  # noqa: F811
     staff = login_as(store, "staff-south", role="staff", district_ids=[data["south"]])
     try:
         ctx = AppContext(store=staff, executor=executor, ui_settings=ui_settings, council=get_settings(staff),

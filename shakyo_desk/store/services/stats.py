@@ -49,24 +49,64 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from shakyo_desk.domain import clock
 from shakyo_desk.domain.errors import InvalidInput, PermissionDenied
 from shakyo_desk.domain.roles import Role, sees_all_households
-from shakyo_desk.domain.vocab import CASE_CLOSED, CONFERENCE_TYPES, CONTACT_METHODS, FAILED_METHOD, GOAL_ENDED, \
-    REFERRAL_OUTCOMES, SHEET_STATUSES, URGENCIES
-from shakyo_desk.domain.wareki import era_of, fiscal_year, fiscal_year_bounds, format_fiscal_year, format_wareki
+from shakyo_desk.domain.vocab import (
+    CASE_CLOSED,
+    CONFERENCE_TYPES,
+    CONTACT_METHODS,
+    FAILED_METHOD,
+    GOAL_ENDED,
+    REFERRAL_OUTCOMES,
+    SHEET_STATUSES,
+    URGENCIES,
+)
+from shakyo_desk.domain.wareki import (
+    era_of,
+    fiscal_year,
+    fiscal_year_bounds,
+    format_fiscal_year,
+    format_wareki,
+)
 from shakyo_desk.store.models import (
-    Agency, Attendance, CaseStatusChange, CommunityActivity, CommunityIssue, ConcernCategory, ConcernSheet, Conference, ConferenceCase,
-    Contact, District, Household, Monitoring, Place, PlanGoal, Referral, Salon, SalonSession, SheetStatusChange,
+    Agency,
+    Attendance,
+    CaseStatusChange,
+    CommunityActivity,
+    CommunityIssue,
+    ConcernCategory,
+    ConcernSheet,
+    Conference,
+    ConferenceCase,
+    Contact,
+    District,
+    Household,
+    Monitoring,
+    Place,
+    PlanGoal,
+    Referral,
+    Salon,
+    SalonSession,
+    SheetStatusChange,
     SupportCase,
 )
 from shakyo_desk.store.services._common import NO_RIGHT, require
 from shakyo_desk.store.services.council import get_settings
+from shakyo_desk.store.services.stats_tables import (
+    TOTAL,
+    Column,
+    Row,
+    Table,
+    _district_rows,
+    _in_scope,
+    _links,
+    _total,
+)
 from shakyo_desk.store.store import Store, with_subdistricts
-from shakyo_desk.domain import clock
 
 EARLIEST_YEAR = 1900
 NO_DISTRICT = "地区なし"
-TOTAL = "計"
 ALL_DISTRICTS = "全地区"
 NO_DATA_NOTE = "この期間の記録はありません（すべて0件です）。"
 NOT_STARTED = "{label}はまだ始まっていません。今日までに始まった期間を指定してください。"
@@ -154,75 +194,8 @@ def council_month(store: Store, text: str) -> Period:
 
 # ---- what is returned ------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Column:
-    """One column of values. ``additive``: the body rows add up to the total row (so a hidden
-    cell could be worked out from the others: suppression hides a second one). ``personal``:
-    a count of people, households or their records (suppressed when small); counts of events
-    such as sessions held are not. ``measure_of``: a measure (days) shown only when the count
-    in that column of the same row is not small. ``difference_of``: (a, b) = column a − column b."""
+# Column, Row and Table live in stats_tables (shared with stats_community).
 
-    key: str
-    header: str
-    additive: bool = True
-    personal: bool = True
-    measure_of: int | None = None
-    difference_of: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class Row:
-    """A label and one value per column (None: nothing to measure, shown as －).
-    ``links`` names, per value, the same quantity shown elsewhere (a total shown in several
-    tables), so that hiding it in one table hides it everywhere."""
-
-    label: str
-    values: tuple[int | float | None, ...]
-    key: str = ""
-    total: bool = False
-    personal: bool = True
-    links: tuple[str, ...] = ()
-
-    def link(self, index: int) -> str:
-        return self.links[index] if index < len(self.links) else ""
-
-
-@dataclass(frozen=True)
-class Table:
-    key: str
-    title: str
-    label_header: str
-    columns: tuple[Column, ...]
-    rows: tuple[Row, ...]
-    note: str = ""
-    # (total column, part columns): in every row the parts add up to the total column
-    row_total: tuple[int, tuple[int, ...]] | None = None
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return (self.label_header, *(c.header for c in self.columns))
-
-    @property
-    def body(self) -> tuple[Row, ...]:
-        return tuple(r for r in self.rows if not r.total)
-
-    @property
-    def total_row(self) -> Row | None:
-        return next((r for r in self.rows if r.total), None)
-
-    def row(self, key: str) -> Row:
-        for r in self.rows:
-            if r.key == key:
-                return r
-        raise KeyError(key)
-
-    def value(self, row_key: str, column_key: str) -> int | float | None:
-        index = next(i for i, c in enumerate(self.columns) if c.key == column_key)
-        return self.row(row_key).values[index]
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(isinstance(v, int | float) and v for r in self.rows for v in r.values)
 
 
 @dataclass(frozen=True)
@@ -351,28 +324,7 @@ def _path(district_id: str, parent: dict, names: dict) -> str:
     return " › ".join(names[p] for p in reversed(parts))
 
 
-def _in_scope(scope: _Scope, column):
-    return sa.true() if scope.allowed is None else column.in_(sorted(scope.allowed))
-
-
-# ---- building tables ----------------------------------------------------------------------------
-
-def _links(prefix: str, *names: str) -> tuple[str, ...]:
-    return tuple(f"{prefix}{n}" if n else "" for n in names)
-
-
-def _district_rows(scope: _Scope, per_bucket: dict[str, tuple], width: int):
-    rows = []
-    for key, label in scope.rows:
-        values = per_bucket.get(key, (0,) * width)
-        if key in scope.optional and not any(values):
-            continue
-        rows.append(Row(label, tuple(values), key=key or "none"))
-    return rows
-
-
-def _total(width_values: list[tuple], columns: int) -> tuple[int, ...]:
-    return tuple(sum(v[i] for v in width_values) for i in range(columns))
+# _in_scope, _links, _district_rows and _total: stats_tables.
 
 
 def _contact_tables(s, scope: _Scope, period: Period, concern_order: list[str], prefix: str) -> list[Table]:

@@ -30,9 +30,20 @@ import sqlalchemy as sa
 
 from shakyo_desk.domain.vocab import ACTIVITY_TYPES, TIE_KINDS, TIE_NEEDED_FLAGS
 from shakyo_desk.store.models import (
-    CommunityActivity, CommunityIssue, CommunityIssueActivity, CommunityIssueCase, CommunityIssueResource, Household,
-    MissingResource, Supporter, SupporterTarget, SupportCase, SupportPlan, SupportTie,
+    CommunityActivity,
+    CommunityIssue,
+    CommunityIssueActivity,
+    CommunityIssueCase,
+    CommunityIssueResource,
+    Household,
+    MissingResource,
+    SupportCase,
+    Supporter,
+    SupporterTarget,
+    SupportPlan,
+    SupportTie,
 )
+from shakyo_desk.store.services import stats_tables as st
 
 STALE_DAYS = 365
 SNAPSHOT_TABLES = frozenset({"untied_by_district"})  # a register snapshot: not "data of the period"
@@ -42,8 +53,6 @@ TABLE_KEYS = ("ties_by_district", "ties_by_kind", "untied_by_district", "support
 
 def community_tables(s, scope, period, until: date, prefix: str):
     """(tables, summary values) for ``stats._compute``."""
-    from shakyo_desk.store.services import stats as st
-
     end = min(period.end, date.fromordinal(until.toordinal() + 1))
     end_moment = datetime.combine(end, time.min)
 
