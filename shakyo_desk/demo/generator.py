@@ -12,7 +12,8 @@ steps (each writes one part, reporting progress in units). The village itself (d
 staff, agencies, households) comes from ``village``, field records (places, contacts,
 salons, sheets, referrals) from ``fieldwork``, conferences with consents and handout
 copies from ``conferences``, cases closed years ago (past retention) from ``closed_cases``,
-支援ケース at every stage (issue 18) from ``cases``.
+支援ケース at every stage (issue 18) from ``cases``, the 支え合い network, 担い手, 地域活動 and
+地域課題 (issue 19) from ``community``.
 Whatever the day, the plan holds what the tests and the 操作ガイド rely on (every kind of
 meeting held, an upcoming 支援会議 and 重層的支援会議 with a consent gap, a handful of
 households overdue for 見守り): ``tests/demo/test_every_day.py`` checks it day by day.
@@ -22,7 +23,7 @@ import random
 from collections.abc import Callable
 from datetime import date
 
-from shakyo_desk.demo import cases, closed_cases, conferences, fieldwork, village
+from shakyo_desk.demo import cases, closed_cases, community, conferences, fieldwork, village
 from shakyo_desk.demo import names as N
 from shakyo_desk.demo.village import PROFILES, Plan, PlanStep, Profile, WriteContext, WriteStep
 from shakyo_desk.domain import clock
@@ -33,12 +34,12 @@ __all__ = ["PROFILES", "Profile", "WriteContext", "all_plan_steps", "all_write_s
 def all_plan_steps() -> list[PlanStep]:
     """Households first, then the field records and conferences, which build on them."""
     return (village.PLAN_STEPS + fieldwork.PLAN_STEPS + conferences.PLAN_STEPS + closed_cases.PLAN_STEPS
-            + cases.PLAN_STEPS)
+            + cases.PLAN_STEPS + community.PLAN_STEPS)
 
 
 def all_write_steps() -> list[WriteStep]:
     return (village.WRITE_STEPS + fieldwork.WRITE_STEPS + conferences.WRITE_STEPS + closed_cases.WRITE_STEPS
-            + cases.WRITE_STEPS)
+            + cases.WRITE_STEPS + community.WRITE_STEPS)
 
 
 def make_plan(profile: str | Profile, seed: int | None = None, today: date | None = None) -> Plan:

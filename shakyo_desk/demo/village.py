@@ -36,6 +36,7 @@ class Profile:
     twice_monthly_share: float = 0.2  # resident-run salons meeting twice a month
     conferences: int = 10  # case conferences over all the years (issue 5)
     support_cases: int = 0  # 支援ケース over all the years; 0: one per stage slot (demo/cases.py, issue 18)
+    ties_per_household: float = 0.0  # 支え合いの関係 wanted (demo/community.py, issue 19); 0: as the network gives
 
 
 PROFILES: dict[str, Profile] = {
@@ -44,7 +45,8 @@ PROFILES: dict[str, Profile] = {
                        conferences=36),
     "large-town": Profile("large-town", 20_000, 8_000, 50, 8, 20000, 3, 10, 4, "大きめの町", years=10, salons=60,
                           attendances_per_year=20_000, sheets_per_year=500, contacts=150_000,
-                          twice_monthly_share=0.85, conferences=1_000, support_cases=2_000),
+                          twice_monthly_share=0.85, conferences=1_000, support_cases=2_000,
+                          ties_per_household=1.9),
 }
 
 # ---- plan records (no ids: keys local to the plan) --------------------------------
@@ -136,6 +138,8 @@ class Plan:
     closed_cases: list = field(default_factory=list)
     # 支援ケース at every stage (plan classes in cases.py, issue 18)
     support_cases: list = field(default_factory=list)
+    # the community side: ties, 担い手, 地域活動 (community.CommunityPlan, issue 19)
+    community: object = None
 
     @property
     def persons(self) -> list[PersonPlan]:

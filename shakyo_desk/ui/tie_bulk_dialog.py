@@ -18,7 +18,7 @@ from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.activities import ActivityInfo, list_activities
 from shakyo_desk.store.services.districts import DistrictInfo, subtree_ids
 from shakyo_desk.store.services.households import HouseholdRow, list_households
-from shakyo_desk.store.services.ties import BulkResult, add_ties
+from shakyo_desk.store.services.ties import BulkResult, add_ties_each
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
 from shakyo_desk.ui.empty_state import set_empty_hint
@@ -49,7 +49,7 @@ class TieBulkDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.households: list[HouseholdRow] = []
-        self.lines: list[dict] = []  # what add_ties takes, plus "label" and "result" for the table
+        self.lines: list[dict] = []  # what add_ties_each takes, plus "label" and "result" for the table
         self.setWindowTitle(tr("支え合いの一括入力"))
         intro = QLabel(tr("地域懇談会などで聞いた支え合いを、世帯ごとに入力します。支え手の名前と種類を入れて Enter で"
                           "一行ずつ加え、最後に「まとめて記録する」を押してください。"))
@@ -210,7 +210,7 @@ class TieBulkDialog(QDialog):
         store, activity_id = self.ctx.store, self.activity.currentData()
         rows = [{k: v for k, v in line.items() if k not in ("label", "result")} for line in self.lines]
         self.save_button.setEnabled(False)
-        self.ctx.executor.submit(lambda: add_ties(store, rows, activity_id=activity_id), on_done=self._saved,
+        self.ctx.executor.submit(lambda: add_ties_each(store, rows, activity_id=activity_id), on_done=self._saved,
                                  on_error=self._failed, owner=self)
 
     def _saved(self, result: BulkResult) -> None:

@@ -61,6 +61,35 @@ def problems(plan) -> list[str]:
     if not 1 <= follow_ups <= 10:
         found.append(f"{follow_ups} referrals overdue for follow-up (want 1–10)")
     found += case_problems(plan)
+    found += community_problems(plan)
+    return found
+
+
+def community_problems(plan) -> list[str]:
+    """The community side (issue 19): the network's promised shape, and every date in order."""
+    from shakyo_desk.demo.community import needs_tie
+
+    today, found, c = plan.today, [], plan.community
+    live = Counter(t.household for t in c.ties if t.ended_on is None)
+    needy = [i for i, h in enumerate(plan.households) if needs_tie(h)]
+    if sum(1 <= live[i] <= 3 for i in needy) < 0.75 * len(needy):
+        found.append("fewer than 3 in 4 elderly households with one to three ties")
+    if not 3 <= sum(not live[i] for i in needy) <= 0.2 * len(needy):
+        found.append("not a few elderly households without a tie")
+    load = Counter(t.supporter for t in c.ties if t.supporter is not None and t.ended_on is None)
+    if not any(n >= 8 for n in load.values()) or sum(n > 5 for n in load.values()) < 2:
+        found.append("no overloaded 民生委員 and neighbour")
+    if not any((today - t.recorded_on).days > 365 for t in c.ties if t.ended_on is None):
+        found.append("no tie unconfirmed for more than a year")
+    for t in c.ties:
+        if not (t.since is None or t.since <= t.recorded_on) or t.recorded_on > today \
+                or (t.ended_on is not None and not t.recorded_on <= t.ended_on <= today):
+            found.append(f"a tie's dates out of order: {t.since} {t.recorded_on} {t.ended_on}")
+            break
+    if any(a.held_on > today for a in c.activities) or not any(a.issue for a in c.activities):
+        found.append("activities in the future, or none raising a 地域課題")
+    if any(s.since is not None and s.since > today for s in c.supporters):
+        found.append("a 担い手 registered in the future")
     return found
 
 

@@ -136,7 +136,7 @@ def test_add_ties_saves_the_good_rows_and_reports_the_refused_one(store, village
             {"household_id": village["couple"], "kind": "買い物", "supporter_name": "移動販売",
              "supporter_kind": "事業所", "person_id": son}]  # a member of another household
     before = counts(store)
-    result = ties.add_ties(store, rows + [{"household_id": village["other"], "kind": "見守り",
+    result = ties.add_ties_each(store, rows + [{"household_id": village["other"], "kind": "見守り",
                                            "supporter_name": "下町の 鈴木", "supporter_kind": "住民"}],
                            activity_id=meeting, today=DAY)
     assert len(result.saved) == 2

@@ -22,6 +22,7 @@ from shakyo_desk.store.store import Store
 from shakyo_desk.domain import clock
 
 OUT_OF_DISTRICT = "担当地区の外の世帯のため、この操作はできません。"
+HOUSEHOLD_NOT_FOUND = "指定された世帯が見つかりません。削除されたか、一覧が古い可能性があります。一覧から選び直してください。"
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,7 @@ def require_household(store: Store, household_id: str, *, edit: bool = False):
     with store.read() as s:
         h = s.get(Household, household_id) if household_id else None
         if h is None or h.deleted_at is not None:
-            raise NotFound("指定された世帯が見つかりません。削除されたか、一覧が古い可能性があります。一覧から選び直してください。")
+            raise NotFound(HOUSEHOLD_NOT_FOUND)
         district_id = h.district_id
     check = may_edit_household if edit else may_see_household
     require(check(store.actor.role, store.actor.district_ids, district_id), OUT_OF_DISTRICT)

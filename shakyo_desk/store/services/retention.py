@@ -221,15 +221,25 @@ def _purged_households(conn: Connection) -> set[str]:
 def is_closed(conn: Connection, household_id: str) -> bool:
     """This household is closed as `_expired` judges it (deleted or purged; or every sheet and case
     of it 終結 and its 見守り level なし). A register entry that never had a sheet is not."""
-    row = conn.execute(sa.select(Household.deleted_at, Household.watch_level)
-                       .where(Household.id == household_id)).first()
-    if row is None or row.deleted_at is not None:
-        return True
-    statuses = set(conn.execute(sa.select(ConcernSheet.status).where(
-        ConcernSheet.household_id == household_id, ConcernSheet.deleted_at.is_(None))).scalars())
-    statuses |= set(conn.execute(sa.select(SupportCase.status).where(
-        SupportCase.household_id == household_id, SupportCase.deleted_at.is_(None))).scalars())
-    return bool(statuses) and statuses == {CLOSED} and row.watch_level == NO_WATCH
+    return household_id in closed_households(conn, [household_id])
+
+
+def closed_households(conn: Connection, household_ids: list[str]) -> set[str]:
+    """Which of ``household_ids`` are closed (``is_closed``), in three queries for any number."""
+    ids = sorted(set(household_ids))
+    rows = {r.id: r for r in conn.execute(sa.select(Household.id, Household.deleted_at, Household.watch_level)
+                                          .where(Household.id.in_(ids)))}
+    statuses: dict[str, set[str]] = {}
+    for model in (ConcernSheet, SupportCase):
+        for household_id, status in conn.execute(sa.select(model.household_id, model.status).where(
+                model.household_id.in_(ids), model.deleted_at.is_(None))):
+            statuses.setdefault(household_id, set()).add(status)
+    closed = set()
+    for household_id in ids:
+        row, seen = rows.get(household_id), statuses.get(household_id, set())
+        if row is None or row.deleted_at is not None or (seen == {CLOSED} and row.watch_level == NO_WATCH):
+            closed.add(household_id)
+    return closed
 
 
 def _unlink_supporters(w, targets: list[tuple[type, set[str]]]) -> None:

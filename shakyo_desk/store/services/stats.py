@@ -34,6 +34,8 @@ Definitions (also in docs/architecture.md, "Statistics"):
   or before the review date standing for its goal (the goal's review date, then the next review
   set by the record before), late otherwise. 地域課題 raised in the period by their own district
   (events, not people: never suppressed; a 年度's titles are listed in the table's note).
+- Community work (issue 19): 支え合いの関係, households with none, 担い手 against the target,
+  地域活動 and the 地域課題 with their evidence — defined in ``stats_community``.
 
 Who sees what: coordinators and admins the whole council; staff only their districts (with
 their 行政区/集落); reporters nothing (they see only their own sheets).
@@ -47,24 +49,64 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from shakyo_desk.domain import clock
 from shakyo_desk.domain.errors import InvalidInput, PermissionDenied
 from shakyo_desk.domain.roles import Role, sees_all_households
-from shakyo_desk.domain.vocab import CASE_CLOSED, CONFERENCE_TYPES, CONTACT_METHODS, FAILED_METHOD, GOAL_ENDED, \
-    REFERRAL_OUTCOMES, SHEET_STATUSES, URGENCIES
-from shakyo_desk.domain.wareki import era_of, fiscal_year, fiscal_year_bounds, format_fiscal_year, format_wareki
+from shakyo_desk.domain.vocab import (
+    CASE_CLOSED,
+    CONFERENCE_TYPES,
+    CONTACT_METHODS,
+    FAILED_METHOD,
+    GOAL_ENDED,
+    REFERRAL_OUTCOMES,
+    SHEET_STATUSES,
+    URGENCIES,
+)
+from shakyo_desk.domain.wareki import (
+    era_of,
+    fiscal_year,
+    fiscal_year_bounds,
+    format_fiscal_year,
+    format_wareki,
+)
 from shakyo_desk.store.models import (
-    Agency, Attendance, CaseStatusChange, CommunityIssue, ConcernCategory, ConcernSheet, Conference, ConferenceCase,
-    Contact, District, Household, Monitoring, Place, PlanGoal, Referral, Salon, SalonSession, SheetStatusChange,
+    Agency,
+    Attendance,
+    CaseStatusChange,
+    CommunityActivity,
+    CommunityIssue,
+    ConcernCategory,
+    ConcernSheet,
+    Conference,
+    ConferenceCase,
+    Contact,
+    District,
+    Household,
+    Monitoring,
+    Place,
+    PlanGoal,
+    Referral,
+    Salon,
+    SalonSession,
+    SheetStatusChange,
     SupportCase,
 )
 from shakyo_desk.store.services._common import NO_RIGHT, require
 from shakyo_desk.store.services.council import get_settings
+from shakyo_desk.store.services.stats_tables import (
+    TOTAL,
+    Column,
+    Row,
+    Table,
+    _district_rows,
+    _in_scope,
+    _links,
+    _total,
+)
 from shakyo_desk.store.store import Store, with_subdistricts
-from shakyo_desk.domain import clock
 
 EARLIEST_YEAR = 1900
 NO_DISTRICT = "地区なし"
-TOTAL = "計"
 ALL_DISTRICTS = "全地区"
 NO_DATA_NOTE = "この期間の記録はありません（すべて0件です）。"
 NOT_STARTED = "{label}はまだ始まっていません。今日までに始まった期間を指定してください。"
@@ -152,75 +194,8 @@ def council_month(store: Store, text: str) -> Period:
 
 # ---- what is returned ------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Column:
-    """One column of values. ``additive``: the body rows add up to the total row (so a hidden
-    cell could be worked out from the others: suppression hides a second one). ``personal``:
-    a count of people, households or their records (suppressed when small); counts of events
-    such as sessions held are not. ``measure_of``: a measure (days) shown only when the count
-    in that column of the same row is not small. ``difference_of``: (a, b) = column a − column b."""
+# Column, Row and Table live in stats_tables (shared with stats_community).
 
-    key: str
-    header: str
-    additive: bool = True
-    personal: bool = True
-    measure_of: int | None = None
-    difference_of: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class Row:
-    """A label and one value per column (None: nothing to measure, shown as －).
-    ``links`` names, per value, the same quantity shown elsewhere (a total shown in several
-    tables), so that hiding it in one table hides it everywhere."""
-
-    label: str
-    values: tuple[int | float | None, ...]
-    key: str = ""
-    total: bool = False
-    personal: bool = True
-    links: tuple[str, ...] = ()
-
-    def link(self, index: int) -> str:
-        return self.links[index] if index < len(self.links) else ""
-
-
-@dataclass(frozen=True)
-class Table:
-    key: str
-    title: str
-    label_header: str
-    columns: tuple[Column, ...]
-    rows: tuple[Row, ...]
-    note: str = ""
-    # (total column, part columns): in every row the parts add up to the total column
-    row_total: tuple[int, tuple[int, ...]] | None = None
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return (self.label_header, *(c.header for c in self.columns))
-
-    @property
-    def body(self) -> tuple[Row, ...]:
-        return tuple(r for r in self.rows if not r.total)
-
-    @property
-    def total_row(self) -> Row | None:
-        return next((r for r in self.rows if r.total), None)
-
-    def row(self, key: str) -> Row:
-        for r in self.rows:
-            if r.key == key:
-                return r
-        raise KeyError(key)
-
-    def value(self, row_key: str, column_key: str) -> int | float | None:
-        index = next(i for i, c in enumerate(self.columns) if c.key == column_key)
-        return self.row(row_key).values[index]
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(isinstance(v, int | float) and v for r in self.rows for v in r.values)
 
 
 @dataclass(frozen=True)
@@ -256,13 +231,18 @@ class Figures:
 
     @property
     def is_empty(self) -> bool:
-        return all(t.is_empty for t in self.tables if t.key != "summary")
+        from shakyo_desk.store.services.stats_community import SNAPSHOT_TABLES
+
+        return all(t.is_empty for t in self.tables if t.key != "summary" and t.key not in SNAPSHOT_TABLES)
 
 
 TABLE_KEYS = (
     "summary", "contacts_by_method", "contacts_by_district", "contacts_by_concern", "salons", "salons_by_district",
     "sheets_by_concern", "sheets_by_urgency", "sheets_by_status", "sheet_days", "referrals", "conferences",
     "cases_by_district", "case_days", "case_reviews_by_district", "community_issues",
+    # issue 19 (stats_community.TABLE_KEYS)
+    "ties_by_district", "ties_by_kind", "untied_by_district", "supporters_by_district", "activities_by_type",
+    "community_issue_evidence",
 )
 
 
@@ -344,28 +324,7 @@ def _path(district_id: str, parent: dict, names: dict) -> str:
     return " › ".join(names[p] for p in reversed(parts))
 
 
-def _in_scope(scope: _Scope, column):
-    return sa.true() if scope.allowed is None else column.in_(sorted(scope.allowed))
-
-
-# ---- building tables ----------------------------------------------------------------------------
-
-def _links(prefix: str, *names: str) -> tuple[str, ...]:
-    return tuple(f"{prefix}{n}" if n else "" for n in names)
-
-
-def _district_rows(scope: _Scope, per_bucket: dict[str, tuple], width: int):
-    rows = []
-    for key, label in scope.rows:
-        values = per_bucket.get(key, (0,) * width)
-        if key in scope.optional and not any(values):
-            continue
-        rows.append(Row(label, tuple(values), key=key or "none"))
-    return rows
-
-
-def _total(width_values: list[tuple], columns: int) -> tuple[int, ...]:
-    return tuple(sum(v[i] for v in width_values) for i in range(columns))
+# _in_scope, _links, _district_rows and _total: stats_tables.
 
 
 def _contact_tables(s, scope: _Scope, period: Period, concern_order: list[str], prefix: str) -> list[Table]:
@@ -791,6 +750,9 @@ SUMMARY_ROWS = (
     ("referrals", "つなぎの件数", True, "referrals.total"),
     ("conferences", "会議の開催回数", False, "conferences.total"),
     ("conference_cases", "会議で検討した世帯（延べ）", True, "conferences.cases"),
+    ("ties", "支え合いの関係（期間末）", True, "ties.live"),
+    ("supporters", "担い手の登録数（期間末）", True, "supporters.total"),
+    ("activities", "地域活動の回数", False, "activities.total"),
 )
 
 
@@ -809,13 +771,16 @@ def _summary(current: dict, previous: dict, period: Period, before: Period, prev
 
 
 def _compute(s, scope: _Scope, period: Period, concern_order: list[str], until: date, prefix: str):
+    from shakyo_desk.store.services.stats_community import community_tables
+
     tables, summary = [], {}
     for part in (_contact_tables(s, scope, period, concern_order, prefix),
                  _salon_tables(s, scope, period, prefix),
                  _sheet_tables(s, scope, period, concern_order, until, prefix),
                  _referral_table(s, scope, period, prefix),
                  _conference_table(s, scope, period, prefix),
-                 _case_tables(s, scope, period, until, prefix)):
+                 _case_tables(s, scope, period, until, prefix),
+                 community_tables(s, scope, period, until, prefix)):
         tables += part[0]
         summary.update(part[1])
     return tables, summary
@@ -860,7 +825,7 @@ def compute_figures(store: Store, period: Period, *, district_id: str | None = N
 
 
 def fiscal_years_with_records(store: Store, today: date | None = None) -> list[int]:
-    """The 年度 from the first recorded contact, salon session, sheet, conference or case up to the
+    """The 年度 from the first recorded contact, salon session, sheet, conference, case or 地域活動 up to the
     running one, newest first (for a period picker). Just the running 年度 in a new store."""
     require(store.actor.role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF))
     today = today or clock.today()
@@ -869,7 +834,8 @@ def fiscal_years_with_records(store: Store, today: date | None = None) -> list[i
         firsts = [s.execute(sa.select(sa.func.min(column)).where(model.deleted_at.is_(None))).scalar()
                   for model, column in ((Contact, Contact.contact_date), (SalonSession, SalonSession.session_date),
                                         (ConcernSheet, ConcernSheet.noticed_on), (Conference, Conference.held_on),
-                                        (SupportCase, SupportCase.opened_on))]
+                                        (SupportCase, SupportCase.opened_on),
+                                        (CommunityActivity, CommunityActivity.held_on))]
     current = fiscal_year(today, start_month)
     first = min([fiscal_year(d, start_month) for d in firsts if d is not None and d <= today] or [current])
     return list(range(current, max(first, EARLIEST_YEAR) - 1, -1))

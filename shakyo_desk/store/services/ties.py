@@ -35,7 +35,7 @@ from shakyo_desk.store.services._common import (
     parse_date,
     require,
 )
-from shakyo_desk.store.services.households import OUT_OF_DISTRICT, require_household
+from shakyo_desk.store.services.households import HOUSEHOLD_NOT_FOUND, OUT_OF_DISTRICT, require_household
 from shakyo_desk.store.store import Store
 
 TIE_GONE = "指定された支え合いの関係が見つかりません。一覧から選び直してください。"
@@ -81,44 +81,13 @@ def add_tie(store: Store, household_id: str, kind: str, *, supporter_id: str | N
             frequency: str = "", since: date | str | None = None, note: str = "", source: str = "世帯",
             contact_id: str | None = None, activity_id: str | None = None, today: date | None = None) -> str:
     _worker(store)
-    today = today or clock.today()
-    values = {
-        "household_id": household_id, "person_id": person_id or None, "supporter_id": supporter_id or None,
-        "kind": choice(kind, TIE_KINDS, "支え合いの種類"),
-        "frequency": optional_text(frequency, "頻度", 100), "since": _day(since, "始まった日", today),
-        "confirmed_on": today, "note": optional_text(note, "メモ", 4000),
-        "source": choice(source, TIE_SOURCES, "聞き取った場面"),
-        "contact_id": contact_id or None, "activity_id": activity_id or None,
-        "supporter_name": optional_text(supporter_name, "支え手の名前", 100),
-        "supporter_kind": choice(supporter_kind, SUPPORTER_KINDS, "支え手の立場") if supporter_kind else "",
-    }
-    if not values["supporter_id"] and not values["supporter_name"]:
-        raise InvalidInput("支え手を、登録された担い手から選ぶか、名前を入力してください。")
-    if values["supporter_id"] and values["supporter_name"]:
-        raise InvalidInput("支え手は、登録された担い手か名前のどちらか一方で指定してください。")
-    require_household(store, household_id, edit=True)
+    values = _prepared(household_id, kind, supporter_id=supporter_id, supporter_name=supporter_name,
+                       supporter_kind=supporter_kind, person_id=person_id, frequency=frequency, since=since,
+                       note=note, source=source, contact_id=contact_id, activity_id=activity_id,
+                       today=today or clock.today())
     with store.write() as w:
-        _check(w, values)
+        _check_many(store, w, [values])
         return w.insert(SupportTie, values)
-
-
-def _check(w, values: dict) -> None:
-    from shakyo_desk.store.services.retention import is_closed
-
-    if is_closed(w.conn, values["household_id"]):
-        raise InvalidInput(HOUSEHOLD_GONE)
-    members = set(w.conn.execute(sa.select(Person.id).where(Person.household_id == values["household_id"],
-                                                           Person.deleted_at.is_(None))).scalars())
-    if values["person_id"] and values["person_id"] not in members:
-        raise InvalidInput("支えを受ける方は、この世帯の方から選んでください。")
-    if values["supporter_id"]:
-        supporter = w.require_alive(Supporter, values["supporter_id"], "選んだ担い手が見つかりません。担い手の一覧から選び直してください。")
-        if supporter["person_id"] and supporter["person_id"] in members:
-            raise InvalidInput("同じ世帯の方どうしを支え合いの関係にはできません。支え手は世帯の外の方を選んでください。")
-    if values["contact_id"]:
-        w.require_alive(Contact, values["contact_id"], "聞き取った訪問の記録が見つかりません。")
-    if values["activity_id"]:
-        w.require_alive(CommunityActivity, values["activity_id"], "聞き取った地域活動が見つかりません。")
 
 
 def _live(store: Store, tie_id: str) -> dict:
@@ -283,10 +252,12 @@ class BulkResult:
     refused: list[tuple[int, str]]  # (index of the row given, the Japanese reason)
 
 
-def add_ties(store: Store, rows: list[dict], *, activity_id: str | None = None, today: date | None = None) -> BulkResult:
-    """Many ties at once (a 地域懇談会): each row is ``add_tie``'s keywords with ``household_id``
-    and ``kind``; each goes through ``add_tie`` in its own transaction, so a refused row writes
-    nothing and the others are kept. Heard at the 懇談会 (and the ``activity_id`` given)."""
+def add_ties_each(store: Store, rows: list[dict], *, activity_id: str | None = None,
+                  today: date | None = None) -> BulkResult:
+    """Many ties heard at once (a 地域懇談会 typed in on screen): each row is ``add_tie``'s keywords
+    with ``household_id`` and ``kind``; each goes through ``add_tie`` in its own transaction, so a
+    refused row writes nothing and the others are kept (``add_ties``: all or nothing). Heard at
+    the 懇談会 (and the ``activity_id`` given)."""
     today = today or clock.today()
     saved, refused = [], []
     for index, row in enumerate(rows):
@@ -300,3 +271,95 @@ def add_ties(store: Store, rows: list[dict], *, activity_id: str | None = None, 
         except (InvalidInput, NotFound) as error:
             refused.append((index, error.message))
     return BulkResult(saved, refused)
+
+
+def add_ties(store: Store, rows: list[dict]) -> list[str]:
+    """Many ties in one transaction (a 地域懇談会's sheet, the demo's network): each row holds
+    ``add_tie``'s arguments (``household_id``, ``kind`` and its keywords, ``today`` too), and
+    may say the tie has already ended (``ended_on``, as ``end_tie`` would record it). Every row
+    is checked as ``add_tie`` checks it, with the same sentences, the households, members and
+    supporters read once for the whole batch; one refused row refuses them all, nothing written."""
+    _worker(store)
+    today = clock.today()
+    prepared = []
+    for n, row in enumerate(rows, start=1):
+        row = dict(row)
+        household_id, kind = row.pop("household_id", ""), row.pop("kind", "")
+        row["today"] = row.get("today") or today
+        try:
+            prepared.append(_prepared(household_id, kind, **row))
+        except InvalidInput as error:
+            raise InvalidInput(f"{n}件目：{error}") from error
+    with store.write() as w:
+        _check_many(store, w, prepared)
+        return [w.insert(SupportTie, values) for values in prepared]
+
+
+def _prepared(household_id: str, kind: str, *, supporter_id: str | None = None, supporter_name: str = "",
+              supporter_kind: str = "", person_id: str | None = None, frequency: str = "",
+              since: date | str | None = None, note: str = "", source: str = "世帯", contact_id: str | None = None,
+              activity_id: str | None = None, ended_on: date | str | None = None, today: date) -> dict:
+    """One row of ``add_ties``: the values ``add_tie`` would insert (same checks, same sentences)."""
+    values = {
+        "household_id": household_id, "person_id": person_id or None, "supporter_id": supporter_id or None,
+        "kind": choice(kind, TIE_KINDS, "支え合いの種類"),
+        "frequency": optional_text(frequency, "頻度", 100), "since": _day(since, "始まった日", today),
+        "confirmed_on": today, "note": optional_text(note, "メモ", 4000),
+        "source": choice(source, TIE_SOURCES, "聞き取った場面"),
+        "contact_id": contact_id or None, "activity_id": activity_id or None,
+        "supporter_name": optional_text(supporter_name, "支え手の名前", 100),
+        "supporter_kind": choice(supporter_kind, SUPPORTER_KINDS, "支え手の立場") if supporter_kind else "",
+        "ended_on": _day(ended_on, "終わった日", today) if ended_on else None,
+    }
+    if not values["supporter_id"] and not values["supporter_name"]:
+        raise InvalidInput("支え手を、登録された担い手から選ぶか、名前を入力してください。")
+    if values["supporter_id"] and values["supporter_name"]:
+        raise InvalidInput("支え手は、登録された担い手か名前のどちらか一方で指定してください。")
+    if values["ended_on"] and values["since"] and values["ended_on"] < values["since"]:
+        raise InvalidInput("終わった日が、始まった日より前になっています。日付を確かめてください。")
+    return values
+
+
+def _check_many(store: Store, w, prepared: list[dict]) -> None:
+    """The checks of a tie that need the store (the household there, editable by this account and
+    not closed; the member, supporter, visit and activity it names), for a batch in a few queries."""
+    from shakyo_desk.domain.roles import may_edit_household
+    from shakyo_desk.store.services.retention import closed_households
+
+    def ids(key: str) -> list[str]:
+        return sorted({v[key] for v in prepared if v[key]})
+
+    conn, households = w.conn, ids("household_id")
+    found = {r.id: r for r in conn.execute(sa.select(Household.id, Household.district_id, Household.deleted_at)
+                                           .where(Household.id.in_(households)))}
+    closed = closed_households(conn, households)
+    members: dict[str, set[str]] = {}
+    for person_id, household_id in conn.execute(sa.select(Person.id, Person.household_id).where(
+            Person.household_id.in_(households), Person.deleted_at.is_(None))):
+        members.setdefault(household_id, set()).add(person_id)
+    supporters = dict(conn.execute(sa.select(Supporter.id, Supporter.person_id).where(
+        Supporter.id.in_(ids("supporter_id")), Supporter.deleted_at.is_(None))).all())
+    contacts = set(conn.execute(sa.select(Contact.id).where(Contact.id.in_(ids("contact_id")),
+                                                            Contact.deleted_at.is_(None))).scalars())
+    activities = set(conn.execute(sa.select(CommunityActivity.id).where(
+        CommunityActivity.id.in_(ids("activity_id")), CommunityActivity.deleted_at.is_(None))).scalars())
+    actor = store.actor
+    for values in prepared:
+        h = found.get(values["household_id"])
+        if h is None or h.deleted_at is not None:
+            raise NotFound(HOUSEHOLD_NOT_FOUND)
+        require(may_edit_household(actor.role, actor.district_ids, h.district_id), OUT_OF_DISTRICT)
+        if h.id in closed:
+            raise InvalidInput(HOUSEHOLD_GONE)
+        mine = members.get(h.id, set())
+        if values["person_id"] and values["person_id"] not in mine:
+            raise InvalidInput("支えを受ける方は、この世帯の方から選んでください。")
+        if values["supporter_id"]:
+            if values["supporter_id"] not in supporters:
+                raise NotFound("選んだ担い手が見つかりません。担い手の一覧から選び直してください。")
+            if supporters[values["supporter_id"]] and supporters[values["supporter_id"]] in mine:
+                raise InvalidInput("同じ世帯の方どうしを支え合いの関係にはできません。支え手は世帯の外の方を選んでください。")
+        if values["contact_id"] and values["contact_id"] not in contacts:
+            raise NotFound("聞き取った訪問の記録が見つかりません。")
+        if values["activity_id"] and values["activity_id"] not in activities:
+            raise NotFound("聞き取った地域活動が見つかりません。")

@@ -454,7 +454,7 @@ class StatsPage(QWidget):
         self._show_legend(view)
         if f.is_empty:
             self.empty.setText(tr("{period}の記録はありません。\n訪問記録、サロン、把握シート、つなぎ、会議、"
-                                  "支援ケースのどれも記録されていない期間です。別の年度や月を選んでください。", period=f.period.label))
+                                  "支援ケース、支え合いの関係、担い手、地域活動のどれも記録されていない期間です。別の年度や月を選んでください。", period=f.period.label))
             self.stack.setCurrentWidget(self.empty)
             self._set_exportable(False)
             return
