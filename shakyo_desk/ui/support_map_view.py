@@ -239,6 +239,7 @@ class SupportMapTab(QWidget):
         self.untied.doubleClicked.connect(lambda _index: self.open_household(selected_id(self.untied)))
         self.status = QLabel()
         self.status.setVisible(False)
+        self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)  # busy while the PDF is made
         self.progress.setMaximumWidth(160)
@@ -302,7 +303,14 @@ class SupportMapTab(QWidget):
 
     def _districts(self, districts) -> None:
         fill_district_combo(self.district, districts, selected=self.district.currentData())
+        if not districts:
+            self._say(tr("地区がまだ登録されていません。管理者が「地区」の画面で地区を登録すると、地区ごとのマップが見られます。"))
         self.load()
+
+    def _say(self, text: str) -> None:
+        """What to do when the map is empty (shown above it; hidden when there is a map)."""
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
 
     def load(self) -> None:
         district_id = self.district.currentData()
@@ -333,6 +341,9 @@ class SupportMapTab(QWidget):
         fill_table(self.untied, [(str(h.number), areas.get(h.area_id, ""), heads.get(h.id, ""), "・".join(h.flags))
                                  for h in untied], [h.id for h in untied])
         self.pdf_button.setEnabled(bool(m.households))
+        self._say("" if m.households else tr(
+            "この地区には、マップに載せる世帯（支え合いの関係がある世帯と、一人暮らし高齢者・高齢者のみの世帯）がまだありません。"
+            "世帯の画面の「支え合い」のタブか、「支え合い」のタブの「一括入力…」で記録すると、ここに表示されます。"))
 
     def open_household(self, household_id) -> None:
         if household_id:
