@@ -46,6 +46,9 @@ SHOTS = {
     "handout_panel": ("handouts.md", "the 会議資料 tab of a 支援会議"),
     "handout_consent_missing": ("handouts.md", "refused: consent missing for a 重層的支援会議"),
     "handout_register": ("handouts.md", "the 配布資料 register"),
+    "community_map": ("community.md", "地域 › 支え合いマップ of the district with most households on it"),
+    "community_supporters": ("community.md", "地域 › 担い手: the register and the count against the target"),
+    "community_issues": ("community.md", "地域 › 地域課題: status, evidence counts and the response"),
     "stats_summary": ("stats.md", "統計: this 年度 against the last"),
     "stats_table": ("stats.md", "統計: a table with small counts marked"),
     "backup_banner": ("backup.md", "the reminder and the 設定 page before the first backup"),
@@ -222,6 +225,7 @@ def make_screenshots(folder: Path, work: Path, only: set[str] | None = None) -> 
             salon_screens(shoot, ctx, window)
             sheet_screens(shoot, ctx, window)
             handout_screens(shoot, ctx, window)
+            community_screens(shoot, ctx, window)
             stats_screens(shoot, ctx, window)
             sync_screens(shoot, ctx, window, work)
             close_window(window)
@@ -440,6 +444,28 @@ def handout_screens(shoot: Shooter, ctx, window) -> None:
     window.show_page("handouts")
     settle()
     shoot(window, "handout_register")
+
+
+def community_screens(shoot: Shooter, ctx, window) -> None:
+    """The 地域 page: the map of the district with most households on it, the 担い手 register and
+    the 地域課題 register."""
+    from shakyo_desk.store.services.support_map import build_map
+
+    page = window.show_page("community")
+    tab = page.show_tab("支え合いマップ")
+    settle(20)
+    sizes = {tab.district.itemData(i): len(build_map(ctx.store, tab.district.itemData(i)).households)
+             for i in range(tab.district.count()) if tab.district.itemData(i)}
+    tab.district.setCurrentIndex(tab.district.findData(max(sizes, key=sizes.get)))
+    settle(40)
+    assert tab.scene is not None and tab.map.households, "the demo village has a network"
+    shoot(window, "community_map")
+    page.show_tab("担い手")
+    settle(20)
+    shoot(window, "community_supporters")
+    page.show_tab("地域課題")
+    settle(20)
+    shoot(window, "community_issues")
 
 
 def stats_screens(shoot: Shooter, ctx, window) -> None:

@@ -38,8 +38,10 @@ STALE_DAYS = 365
 # A supporter with ties to this many households on the map or more is marked 多くを担う: the
 # 支え合いマップ guides ask a 懇談会 to notice whoever one name keeps coming back to, and five
 # households — one every weekday — is about where a neighbour's daily 声かけ stops being light.
-# One number for every kind keeps the mark simple to explain on the legend.
+# One number for every kind keeps the mark simple to explain on the legend. A 事業所 (新聞配達,
+# 移動販売, 配食) serving many households is doing its work, not carrying a burden: never marked.
 MANY_HOUSEHOLDS = 5
+CARRIES_BY_TRADE = "事業所"
 # The short letter of each kind of supporter on a minimised map (住1, 民2 …); the legend spells them out.
 KIND_LETTERS = {"住民": "住", "民生委員": "民", "事業所": "事", "親族": "親", "ボランティア": "ボ", "サロン": "サ"}
 # A registered 担い手 whose ties name no kind of supporter.
@@ -87,7 +89,7 @@ class MapSupporter:
 
     @property
     def many(self) -> bool:
-        return self.households >= MANY_HOUSEHOLDS
+        return self.kind != CARRIES_BY_TRADE and self.households >= MANY_HOUSEHOLDS
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,8 @@ def _assemble(district_id, district, today, names, areas, house_rows, tie_rows, 
                   for n, r in enumerate(house_rows, 1)]
     area_of = {h.id: h.area_id for h in households}
 
-    # One supporter node per registered 担い手, and per free name and kind.
+    # One supporter node per registered 担い手, and per free name and kind; a relative named freely
+    # (「長女（隣町在住）」) is someone of that household only, so one node per household.
     found: dict[str, dict] = {}
     ties: list[tuple] = []
     for (tie_id, household, supporter_id, free_name, free_kind, kind, since, confirmed, reg_name, reg_district,
@@ -216,7 +219,7 @@ def _assemble(district_id, district, today, names, areas, house_rows, tie_rows, 
                                              "consent": bool(consent) and reg_deleted is None, "kinds": Counter(),
                                              "households": set()})
         else:
-            ident = f"n:{free_kind}:{free_name}"
+            ident = f"n:{free_kind}:{free_name}" + (f":{household}" if free_kind == "親族" else "")
             entry = found.setdefault(ident, {"first": tie_id, "registered": False, "supporter_id": None,
                                              "name": free_name, "district": None, "consent": False,
                                              "kinds": Counter(), "households": set()})
