@@ -8,11 +8,14 @@ always gives the same picture:
 2. within a 集落, its parts: the connected groups of supporters and households, packed into
    parts of at most ``PART_NODES`` nodes (a large 集落 stays fast: the force layout is quadratic
    in the nodes it places at once), placed around the 集落's centre the same way;
-3. within a part, its members: ``spring_layout``.
+3. within a part, its members: ``spring_layout``, scaled so that a node's nearest neighbour is
+   typically one spacing (``SPACING``) away, then nudged apart where two would still touch (a
+   force layout puts hubs' leaves on top of one another; a printed map must not).
 
-Each group gets a disc whose area follows its node count; the centres found at levels 1 and 2
-are spread just enough that no two discs overlap. The whole is scaled into the unit box
-(the longer side 1, y downwards as on screen; ``Layout.width``/``height``), aspect kept."""
+Each part and 集落 gets the disc its nodes need; the centres found at levels 1 and 2 are
+spread just enough that no two discs overlap. The whole is scaled into the unit box (the
+longer side 1, y downwards as on screen; ``Layout.width``/``height``), aspect kept, and
+``Layout.node_radius`` is how large a node may be drawn there without touching another."""
 
 from __future__ import annotations
 
@@ -23,7 +26,12 @@ from dataclasses import dataclass
 
 SEED = 19  # any fixed number: the picture depends only on the map
 PART_NODES = 160  # members laid out together at most (about 40 ms each)
-NODE_AREA = 1.0  # area of a group's disc per node (relative units)
+SPACING = 1.0  # the usual distance between neighbouring nodes (the layout's own unit)
+NODE_RADIUS = 0.38 * SPACING  # drawn; two nodes at one spacing keep a gap between them
+MIN_GAP = 0.85 * SPACING  # closer than this, two nodes are nudged apart
+MARGIN = 0.6 * SPACING  # around the outermost node of a part
+HOLD = 0.5  # the pull of the hidden centre on each separate group of a part (a tie weighs 1)
+_CENTRE = ("centre",)  # the hidden node; never a map node (those are ("h", id) and ("s", key))
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class Layout:
     areas: dict[Hashable, tuple[float, float, float]]  # group → (x, y, radius) in the same units
     width: float = 1.0  # the larger of width and height is 1
     height: float = 1.0
+    node_radius: float = 0.02  # a node drawn this large (same units) does not touch its neighbours
 
 
 def layout(nodes: Sequence[tuple[Hashable, Hashable]], edges: Iterable[tuple[Hashable, Hashable]]) -> Layout:
@@ -39,7 +48,7 @@ def layout(nodes: Sequence[tuple[Hashable, Hashable]], edges: Iterable[tuple[Has
     import networkx as nx
 
     if not nodes:
-        return Layout({}, {}, 1.0, 1.0)
+        return Layout({}, {}, 1.0, 1.0, 0.02)
     group_of = {n: g for n, g in nodes}
     graph = nx.Graph()
     graph.add_nodes_from(n for n, _ in nodes)
@@ -75,8 +84,8 @@ def _group(nx, sub, order: list) -> tuple[dict, float]:
     part_local: list[dict] = []
     radii: dict[int, float] = {}
     for index, part in enumerate(parts):
-        part_local.append(_members(nx, sub.subgraph(part), part, _radius(len(part))))
-        radii[index] = _radius(len(part))
+        placed, radii[index] = _members(nx, sub.subgraph(part), part)
+        part_local.append(placed)
     if len(parts) == 1:
         return part_local[0], radii[0]
     between = nx.Graph()
@@ -86,7 +95,7 @@ def _group(nx, sub, order: list) -> tuple[dict, float]:
     for index, placed in enumerate(part_local):
         cx, cy = centres[index]
         result.update({n: (cx + x, cy + y) for n, (x, y) in placed.items()})
-    extent = max(math.hypot(*centres[i]) + radii[i] for i in radii)
+    extent = max(math.hypot(x, y) for x, y in result.values()) + MARGIN  # the nodes', not the parts' discs
     return result, extent
 
 
@@ -114,25 +123,63 @@ def _parts(nx, sub, order: list) -> list[list]:
     return parts
 
 
-def _members(nx, sub, part: list, radius: float) -> dict:
-    """A part's nodes by spring_layout, fitted into a disc of ``radius`` around (0, 0)."""
+def _members(nx, sub, part: list) -> tuple[dict, float]:
+    """A part's nodes by spring_layout around (0, 0), one ``SPACING`` between typical
+    neighbours, none closer than ``MIN_GAP``; and the radius of the disc they need."""
     import numpy as np
 
     if len(part) == 1:
-        return {part[0]: (0.0, 0.0)}
+        return {part[0]: (0.0, 0.0)}, MARGIN
     ordered = nx.Graph()
     ordered.add_nodes_from(part)
     ordered.add_edges_from(sub.edges())
+    # Separate groups (a household and its relative, a pair of neighbours) would drift to the
+    # rim of a force layout and leave the middle empty: a hidden centre holds each by one node.
+    components = list(nx.connected_components(ordered))
+    if len(components) > 1:
+        rank = {n: i for i, n in enumerate(part)}
+        for component in components:
+            ordered.add_edge(_CENTRE, min(component, key=lambda n: (-ordered.degree(n), rank[n])), weight=HOLD)
     placed = nx.spring_layout(ordered, seed=SEED, iterations=30, method="force")
+    placed.pop(_CENTRE, None)
     coords = np.array([placed[n] for n in part], dtype=float)
     coords -= coords.mean(axis=0)
-    reach = float(np.max(np.hypot(coords[:, 0], coords[:, 1]))) or 1.0
-    coords *= radius * 0.9 / reach
-    return {n: (float(x), float(y)) for n, (x, y) in zip(part, coords)}
+    nearest = _distances(coords).min(axis=1)
+    coords *= SPACING / max(float(np.median(nearest)), 1e-9)
+    coords = _apart(coords)
+    radius = float(np.max(np.hypot(coords[:, 0], coords[:, 1]))) + MARGIN
+    return {n: (float(x), float(y)) for n, (x, y) in zip(part, coords)}, radius
 
 
-def _radius(count: int) -> float:
-    return math.sqrt(count * NODE_AREA / math.pi) + 0.6
+def _distances(coords):
+    import numpy as np
+
+    gaps = np.hypot(coords[:, None, 0] - coords[None, :, 0], coords[:, None, 1] - coords[None, :, 1])
+    np.fill_diagonal(gaps, np.inf)
+    return gaps
+
+
+def _apart(coords, rounds: int = 30):
+    """Nudge every pair closer than ``MIN_GAP`` apart along the line between them, half each,
+    a few rounds (a part has at most PART_NODES nodes: a 160×160 array per round)."""
+    import numpy as np
+
+    coords = coords.copy()
+    for _ in range(rounds):
+        gaps = _distances(coords)
+        close = gaps < MIN_GAP
+        if not close.any():
+            break
+        diff = coords[:, None, :] - coords[None, :, :]
+        # Two nodes on the same spot part along a fixed direction chosen by their order.
+        same = gaps < 1e-9
+        diff[np.triu(same)] = np.array([1.0, 0.0])
+        diff[np.tril(same)] = np.array([-1.0, 0.0])
+        gaps = np.where(same, 1.0, gaps)
+        safe = np.where(close, gaps, 1.0)  # the far pairs and the diagonal (inf) are not divided
+        push = np.where(close, (MIN_GAP - safe) / 2 / safe, 0.0)
+        coords += (diff * push[..., None]).sum(axis=1)
+    return coords
 
 
 def _spread(nx, graph, radii: dict) -> dict:
@@ -148,8 +195,8 @@ def _spread(nx, graph, radii: dict) -> dict:
     else:
         placed = nx.spring_layout(graph, seed=SEED, weight="weight", iterations=50, method="force")
     coords = np.array([placed[k] for k in keys], dtype=float)
-    coords -= coords.mean(axis=0)
     r = np.array([radii[k] for k in keys], dtype=float)
+    coords -= (coords * (r ** 2)[:, None]).sum(axis=0) / (r ** 2).sum()  # the largest disc nearest the middle
     gaps = np.hypot(coords[:, None, 0] - coords[None, :, 0], coords[:, None, 1] - coords[None, :, 1])
     need = (r[:, None] + r[None, :]) * 1.08
     np.fill_diagonal(gaps, np.inf)
@@ -170,4 +217,4 @@ def _to_unit_box(positions: dict, areas: dict) -> Layout:
 
     return Layout({n: box(x, y) for n, (x, y) in positions.items()},
                   {g: (*box(x, y), r / size) for g, (x, y, r) in areas.items()},
-                  (max(xs) - left) / size, (max(ys) - top) / size)
+                  (max(xs) - left) / size, (max(ys) - top) / size, NODE_RADIUS / size)

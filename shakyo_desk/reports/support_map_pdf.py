@@ -43,11 +43,6 @@ def map_layout(m: SupportMap) -> Layout:
     return layout(nodes, edges)
 
 
-def node_radius(count: int, side: float) -> float:
-    """A node's radius (in the map's units, ``side`` its longer side): smaller as the map fills."""
-    return min(0.018, max(0.0035, 0.33 / max(count, 1) ** 0.5)) * side
-
-
 def support_map_pdf_bytes(m: SupportMap, council_name: str, paper: str = "A3", placed: Layout | None = None) -> bytes:
     if paper not in PAPERS:
         from shakyo_desk.domain.errors import InvalidInput
@@ -69,17 +64,46 @@ def support_map_pdf_bytes(m: SupportMap, council_name: str, paper: str = "A3", p
     x = width - MARGIN - side_w
     y = _legend(c, m, x, top - 4 * mm, side_w, regular, bold)
     _footer(c, council_name, width, regular, 1)
+    page = 1
     if m.names:
-        _household_list(c, m, x, y - 4 * mm, side_w, width, height, council_name, regular, bold)
+        page = _household_list(c, m, x, y - 4 * mm, side_w, width, height, council_name, regular, bold)
+    _area_pages(c, m, placed, council_name, paper, page, regular, bold)
     c.save()
     return buffer.getvalue()
 
 
-def _header(c: Canvas, m: SupportMap, council_name: str, width: float, height: float, regular: str, bold: str) -> float:
+def _area_pages(c: Canvas, m: SupportMap, placed: Layout, council_name: str, paper: str, page: int,
+                regular: str, bold: str) -> None:
+    """Then one page per 集落 (when the map has two or more), the same picture zoomed to it: a
+    district's whole map is for the office wall, a 懇談会 is held in one 集落 and must read it."""
+    shown = [a for a in m.areas if a.id in placed.areas and any(h.area_id == a.id for h in m.households)]
+    if len(shown) < 2:
+        return
+    width, height = PAPERS[paper]
+    side_w = SIDE_W[paper]
+    for a in shown:
+        c.showPage()
+        page += 1
+        mine = [h for h in m.households if h.area_id == a.id]
+        note = f"この集落：世帯 {len(mine)}・つながりなし {sum(1 for h in mine if h.untied)}"
+        top = _header(c, m, council_name, width, height, regular, bold, part=a.name, counts=note)
+        points = [placed.positions[("h", h.id)] for h in mine]
+        points += [placed.positions[("s", s.key)] for s in m.supporters if s.area_id == a.id]
+        pad = placed.node_radius * 3
+        left, top_y = min(p[0] for p in points) - pad, min(p[1] for p in points) - pad
+        view = (left, top_y, max(p[0] for p in points) + pad - left, max(p[1] for p in points) + pad - top_y)
+        area = (MARGIN, MARGIN + 6 * mm, width - 2 * MARGIN - side_w - 5 * mm, top - MARGIN - 8 * mm)
+        _draw_map(c, m, placed, area, regular, bold, view=view)
+        _legend(c, m, width - MARGIN - side_w, top - 4 * mm, side_w, regular, bold)
+        _footer(c, council_name, width, regular, page)
+
+
+def _header(c: Canvas, m: SupportMap, council_name: str, width: float, height: float, regular: str, bold: str,
+            part: str = "", counts: str = "") -> float:
     baseline = height - MARGIN - 7 * mm
     c.setFillColor(INK)
     c.setFont(bold, 20)
-    title = f"{TITLE}　{m.district}"
+    title = f"{TITLE}　{m.district}" + (f"・{part}" if part else "")
     c.drawString(MARGIN, baseline, title)
     x = MARGIN + c.stringWidth(title, bold, 20) + 6 * mm
     c.setFont(regular, 12)
@@ -92,7 +116,7 @@ def _header(c: Canvas, m: SupportMap, council_name: str, width: float, height: f
     c.setFillColor(ALERT)
     c.drawString(MARGIN, baseline - 6 * mm, HANDLING)
     c.setFillColor(INK)
-    c.drawString(MARGIN, baseline - 11 * mm, counts_text(m))
+    c.drawString(MARGIN, baseline - 11 * mm, counts or counts_text(m))
     return baseline - 13 * mm
 
 
@@ -103,11 +127,18 @@ def _footer(c: Canvas, council_name: str, width: float, regular: str, page: int)
     c.drawRightString(width - MARGIN, MARGIN - 3 * mm, f"{council_name}　{page}ページ")
 
 
-def _draw_map(c: Canvas, m: SupportMap, placed: Layout, area, regular: str, bold: str) -> None:
+def _draw_map(c: Canvas, m: SupportMap, placed: Layout, area, regular: str, bold: str, view=None) -> None:
+    """The map into ``area`` (left, bottom, width, height on the page); ``view`` (x, y, width,
+    height in the layout's units) the part of it to show, the whole by default."""
     left, bottom, w, h = area
-    scale = min(w / (placed.width or 1), h / (placed.height or 1))
-    ox = left + (w - placed.width * scale) / 2
-    oy = bottom + h - (h - placed.height * scale) / 2  # y grows downwards in the layout
+    vx, vy, vw, vh = view or (0.0, 0.0, placed.width or 1, placed.height or 1)
+    scale = min(w / vw, h / vh)
+    ox = left + (w - vw * scale) / 2 - vx * scale
+    oy = bottom + h - (h - vh * scale) / 2 + vy * scale  # y grows downwards in the layout
+    c.saveState()
+    frame = c.beginPath()
+    frame.rect(left, bottom, w, h)
+    c.clipPath(frame, stroke=0, fill=0)
 
     def at(point) -> tuple[float, float]:
         return ox + point[0] * scale, oy - point[1] * scale
@@ -123,7 +154,7 @@ def _draw_map(c: Canvas, m: SupportMap, placed: Layout, area, regular: str, bold
         c.setFillColor(INK)
         c.setFont(bold, 10)
         c.drawCentredString(cx, cy + r * scale + 1.5 * mm, names.get(area_id, ""))
-    radius = node_radius(len(m.households) + len(m.supporters), scale)
+    radius = placed.node_radius * scale
     pos = placed.positions
     for tie in m.ties:
         colour, dash = style.TIE_STYLES.get(tie.kind, style.TIE_STYLES["その他"])
@@ -138,7 +169,7 @@ def _draw_map(c: Canvas, m: SupportMap, placed: Layout, area, regular: str, bold
             c.setFillColor(colors.white)
             c.circle((x1 + x2) / 2, (y1 + y2) / 2, radius * 0.35, stroke=1, fill=1)
     c.setDash()
-    label_pt = max(3.0, min(7.0, radius / mm * 2.2))
+    label_pt = max(3.0, min(9.0, radius / mm * 2.2))
     for h in m.households:
         x, y = at(pos[("h", h.id)])
         c.setFillColor(colors.HexColor(style.HOUSEHOLD_FILL))
@@ -168,6 +199,7 @@ def _draw_map(c: Canvas, m: SupportMap, placed: Layout, area, regular: str, bold
         c.setFont(bold, label_pt)
         text = s.label if not m.names else s.label[:6]
         c.drawCentredString(x, y - label_pt * 0.35, text)
+    c.restoreState()
     c.setLineWidth(0.5)
 
 
@@ -250,14 +282,15 @@ def _wrapped(c: Canvas, text: str, x: float, y: float, width: float, font: str, 
 
 
 def _household_list(c: Canvas, m: SupportMap, x: float, y: float, width: float, page_w: float, page_h: float,
-                    council_name: str, regular: str, bold: str) -> None:
-    """Numbered households (and the supporters' names) beside the map, then on further pages."""
+                    council_name: str, regular: str, bold: str) -> int:
+    """Numbered households (and the supporters' names) beside the map, then on further pages; returns the last page's number."""
     size = 7.5
     step = size * 1.3
     lines = [("世帯", True)] + [(f"{h.number}　{h.name or '（世帯員なし）'}"
                                  f"{'　つながりなし' if h.untied else ''}", False) for h in m.households]
     lines += [("支え手", True)] + [(f"{s.label}（{s.kind}）", False) for s in m.supporters]
     page = 1
+    top_y = y
     columns = [(x, width)]
     bottom = MARGIN + 4 * mm
     index = 0
@@ -288,6 +321,7 @@ def _household_list(c: Canvas, m: SupportMap, x: float, y: float, width: float, 
             y = top_y
             col_w = (page_w - 2 * MARGIN) / 4
             columns = [(MARGIN + i * col_w, col_w - 4 * mm) for i in range(4)]
+    return page
 
 
 def write_support_map_pdf(path: str | Path, m: SupportMap, council_name: str, paper: str = "A3",

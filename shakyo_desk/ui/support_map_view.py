@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, QStandardPaths, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QPainterPath, QPen, QPolygonF, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGraphicsEllipseItem,
-    QGraphicsPathItem, QGraphicsPolygonItem, QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout,
+    QGraphicsPolygonItem, QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout,
     QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
 
@@ -62,9 +62,8 @@ def build_scene(m, placed) -> QGraphicsScene:
     items, however many ties), then the nodes (households carry their id for a double click)."""
     scene = QGraphicsScene()
     scale = SCENE
-    from shakyo_desk.reports.support_map_pdf import node_radius
 
-    radius = node_radius(len(m.households) + len(m.supporters), scale)
+    radius = placed.node_radius * scale
     names = {a.id: a.name for a in m.areas}
     label_font = QFont()
     label_font.setPointSizeF(max(radius * 0.9, 1.0))

@@ -48,6 +48,20 @@ def test_the_minimised_map_on_a3(store, village, tmp_path):
     assert (detail["file"], detail["names"], detail["households"]) == ("map.pdf", False, 8)
 
 
+def test_then_one_page_per_shuraku_zoomed_to_it(store, village, tmp_path):
+    """A 懇談会 is held in one 集落: after the district's map, each 集落 on its own page, with its
+    own counts; a map of one 集落 alone has just its page."""
+    out = tmp_path / "map.pdf"
+    export_map(store, village["north"], out)
+    pages = [page.extract_text().replace(" ", "").replace("\n", "") for page in PdfReader(out).pages]
+    assert len(pages) == 3
+    assert "北地区・上集落" in pages[1] and "この集落：世帯2・つながりなし0" in pages[1]
+    assert "北地区・下集落" in pages[2] and "この集落：世帯6・つながりなし1" in pages[2]
+    assert all("取扱注意" in page and "凡例" in page for page in pages)
+    export_map(store, village["upper"], out)
+    assert len(PdfReader(out).pages) == 1
+
+
 def test_names_on_a4_when_allowed(store, village, tmp_path):
     ties.end_tie(store, village["stale"], DAY)
     out = tmp_path / "named.pdf"

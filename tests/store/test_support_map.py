@@ -189,6 +189,20 @@ def test_layout_is_deterministic_and_grouped_by_shuraku(store, village):
             assert (x1 - x2) ** 2 + (y1 - y2) ** 2 >= (r1 + r2) ** 2  # 集落 do not overlap
 
 
+def test_no_two_nodes_touch_where_a_force_layout_would_stack_them():
+    """A hub with many leaves and many separate pairs: spring_layout alone puts leaves on top
+    of one another; every node drawn at ``node_radius`` must stand clear of the others."""
+    nodes = [("hub", "a")] + [(f"leaf{i}", "a") for i in range(60)] + \
+        [(f"p{i}", "a") for i in range(40)] + [(f"q{i}", "a") for i in range(40)]
+    edges = [("hub", f"leaf{i}") for i in range(60)] + [(f"p{i}", f"q{i}") for i in range(40)]
+    placed = layout(nodes, edges)
+    points = list(placed.positions.values())
+    closest = min(((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5
+                  for i, (x1, y1) in enumerate(points) for x2, y2 in points[i + 1:])
+    assert closest >= 2 * placed.node_radius
+    assert placed.node_radius > 0.005  # and nodes are not shrunk to specks to get there
+
+
 def test_a_large_shuraku_is_laid_out_in_parts_quickly():
     import time
 
