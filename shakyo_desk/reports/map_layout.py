@@ -31,6 +31,7 @@ NODE_RADIUS = 0.38 * SPACING  # drawn; two nodes at one spacing keep a gap betwe
 MIN_GAP = 0.85 * SPACING  # closer than this, two nodes are nudged apart
 MARGIN = 0.6 * SPACING  # around the outermost node of a part
 HOLD = 0.5  # the pull of the hidden centre on each separate group of a part (a tie weighs 1)
+PUSH = 0.6  # of the shortfall, each of the two (a little over half: settles in a few rounds)
 _CENTRE = ("centre",)  # the hidden node; never a map node (those are ("h", id) and ("s", key))
 
 
@@ -160,25 +161,24 @@ def _distances(coords):
 
 
 def _apart(coords, rounds: int = 30):
-    """Nudge every pair closer than ``MIN_GAP`` apart along the line between them, half each,
-    a few rounds (a part has at most PART_NODES nodes: a 160×160 array per round)."""
+    """Nudge every pair closer than ``MIN_GAP`` apart along the line between them, a little more
+    than the shortfall between the two, until none is (a part has at most PART_NODES nodes)."""
     import numpy as np
 
     coords = coords.copy()
     for _ in range(rounds):
         gaps = _distances(coords)
-        close = gaps < MIN_GAP
-        if not close.any():
+        i, j = np.nonzero(np.triu(gaps < MIN_GAP))
+        if not len(i):
             break
-        diff = coords[:, None, :] - coords[None, :, :]
-        # Two nodes on the same spot part along a fixed direction chosen by their order.
-        same = gaps < 1e-9
-        diff[np.triu(same)] = np.array([1.0, 0.0])
-        diff[np.tril(same)] = np.array([-1.0, 0.0])
-        gaps = np.where(same, 1.0, gaps)
-        safe = np.where(close, gaps, 1.0)  # the far pairs and the diagonal (inf) are not divided
-        push = np.where(close, (MIN_GAP - safe) / 2 / safe, 0.0)
-        coords += (diff * push[..., None]).sum(axis=1)
+        away = coords[i] - coords[j]
+        apart = gaps[i, j]
+        same = apart < 1e-9  # two nodes on one spot part along a fixed direction
+        away[same] = (1.0, 0.0)
+        apart = np.where(same, 1.0, apart)
+        step = away * ((MIN_GAP - apart) * PUSH / apart)[:, None]
+        np.add.at(coords, i, step)
+        np.add.at(coords, j, -step)
     return coords
 
 

@@ -183,6 +183,10 @@ def _draw_map(c: Canvas, m: SupportMap, placed: Layout, area, regular: str, bold
         c.setFillColor(INK)
         c.setFont(regular, label_pt)
         c.drawCentredString(x, y - label_pt * 0.35, str(h.number))
+        if h.relatives:
+            c.setFillColor(colors.HexColor(style.STALE_COLOUR) if h.relatives_stale else INK)
+            c.setFont(bold, label_pt * 0.8)
+            c.drawString(x + radius * 0.75, y + radius * 0.55, style.RELATIVE_MARK)
     for s in m.supporters:
         x, y = at(pos[("s", s.key)])
         corners = style.shape(s.kind, radius)
@@ -260,7 +264,8 @@ def _legend(c: Canvas, m: SupportMap, x: float, y: float, width: float, regular:
     c.setStrokeColor(INK)
     c.setLineWidth(2)
     c.rect(x + 0.3 * r, y - 1.3 * r, 1.6 * r, 1.6 * r, stroke=1, fill=0)
-    y = _wrapped(c, style.MARK_MANY, x + 4 * r, y - r + 0.3 * mm, width - 4 * r, regular, 7.5) - 2 * mm
+    y = _wrapped(c, style.MARK_MANY, x + 4 * r, y - r + 0.3 * mm, width - 4 * r, regular, 7.5) - 1.5 * mm
+    y = _wrapped(c, style.MARK_RELATIVE, x, y - r + 0.3 * mm, width, regular, 7.5) - 2 * mm
     c.setLineWidth(0.5)
     return y
 

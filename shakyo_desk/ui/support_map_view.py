@@ -109,6 +109,12 @@ def build_scene(m, placed) -> QGraphicsScene:
         item.setCursor(Qt.CursorShape.PointingHandCursor)
         scene.addItem(item)
         _label(item, str(h.number), label_font, x, y)
+        if h.relatives:
+            mark = QGraphicsSimpleTextItem(tr(style.RELATIVE_MARK), item)
+            mark.setFont(label_font)
+            mark.setBrush(QBrush(QColor(style.STALE_COLOUR if h.relatives_stale else "#1a1a1a")))
+            mark.setPos(x + radius * 0.75, y - radius * 1.3)
+            item.setToolTip(item.toolTip() + tr("・離れて住む親族 {n}人", n=h.relatives))
     for s in m.supporters:
         x, y = pos[("s", s.key)]
         polygon = QPolygonF([QPointF(x + cx, y + cy) for cx, cy in style.shape(s.kind, radius)])
@@ -292,6 +298,7 @@ class SupportMapTab(QWidget):
         return "\n".join((tr("凡例：○世帯（番号）　◇□△など支え手（形は立場）　{kinds}", kinds=kinds),
                           tr(style.LEGEND_MINIMISED),
                           tr("赤い輪：つながりなし　灰色の線と○：1年以上未確認　太い枠：多くを担う支え手"),
+                          tr(style.MARK_RELATIVE),
                           tr("線の色と破線は支えの種類（見守り・声かけ・安否確認・買い物・送迎・ごみ出し・話し相手）")))
 
     # ---- loading ------------------------------------------------------------------------

@@ -40,7 +40,8 @@ def test_the_minimised_map_on_a3(store, village, tmp_path):
     assert (round(width), round(height)) == (1191, 842)  # A3 landscape
     text = _text(out)
     for words in ("支え合いマップ", "北地区", format_wareki(DAY), "取扱注意", "上集落", "下集落", "凡例",
-                  "名前は載せていません", "つながりなし", "1年以上未確認", "多くを担う", "住＝住民", "見守り"):
+                  "名前は載せていません", "つながりなし", "1年以上未確認", "多くを担う", "住＝住民", "見守り",
+                  "離れて住む親族"):
         assert words.replace(" ", "") in text, words
     assert not [name for name in NAMES if name.replace(" ", "") in text]
     [detail] = _exports(store)

@@ -90,14 +90,17 @@ def test_nodes_ties_and_marks_of_a_district_with_its_shuraku(store, village):
 
 
 def test_a_relative_is_of_one_household_and_a_trade_is_never_overloaded(store, village):
-    """「長女（隣町在住）」 on two households is two people; a 新聞店 on five households is its trade."""
+    """「長女（隣町在住）」 on two households is two people living away, marked beside each; a 新聞店
+    on five households is its trade."""
     for h in (village["alone"], village["couple"]):
         ties.add_tie(store, h, "安否確認", supporter_name="長女（隣町在住）", supporter_kind="親族", today=DAY)
     for h in (village["alone"], village["couple"], *village["others"][:3]):
         ties.add_tie(store, h, "見守り", supporter_name="新聞店", supporter_kind="事業所", today=DAY)
     m = support_map.build_map(store, village["north"])
-    relatives = [s for s in m.supporters if s.kind == "親族"]
-    assert [s.households for s in relatives] == [1, 1] and [s.label for s in relatives] == ["親1", "親2"]
+    assert not [s for s in m.supporters if s.kind == "親族"]  # beside each household, not a node
+    by_id = {h.id: h for h in m.households}
+    assert (by_id[village["alone"]].relatives, by_id[village["couple"]].relatives) == (1, 1)
+    assert by_id[village["alone"]].ties == 3 and m.counts["ties"] == 7 + 2 + 5
     [paper] = [s for s in m.supporters if s.kind == "事業所" and s.households == 5]
     assert not paper.many
     assert [s.kind for s in m.supporters if s.many] == ["住民"]

@@ -19,7 +19,7 @@ the size of the district; a fourth for the heads' names only when names are aske
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -44,6 +44,8 @@ MANY_HOUSEHOLDS = 5
 CARRIES_BY_TRADE = "事業所"
 # The short letter of each kind of supporter on a minimised map (住1, 民2 …); the legend spells them out.
 KIND_LETTERS = {"住民": "住", "民生委員": "民", "事業所": "事", "親族": "親", "ボランティア": "ボ", "サロン": "サ"}
+# A relative named on a tie (not a registered 担い手): drawn beside the household, not as a node.
+RELATIVE = "親族"
 # A registered 担い手 whose ties name no kind of supporter.
 DEFAULT_KIND = "住民"
 
@@ -66,8 +68,10 @@ class MapHousehold:
     label: str  # the number, or the head's name when names are shown
     area_id: str
     flags: tuple[str, ...]  # the TIE_NEEDED_FLAGS it has
-    ties: int  # ties that hold
+    ties: int  # ties that hold (with relatives living away)
     name: str = ""  # the head's name: only when names are shown
+    relatives: int = 0  # relatives living away who look in (drawn as 「親」 beside it, not as nodes)
+    relatives_stale: bool = False  # one of those not confirmed for STALE_DAYS
 
     @property
     def untied(self) -> bool:
@@ -206,12 +210,17 @@ def _assemble(district_id, district, today, names, areas, house_rows, tie_rows, 
                   for n, r in enumerate(house_rows, 1)]
     area_of = {h.id: h.area_id for h in households}
 
-    # One supporter node per registered 担い手, and per free name and kind; a relative named freely
-    # (「長女（隣町在住）」) is someone of that household only, so one node per household.
+    # One supporter node per registered 担い手, and per free name and kind. A relative named freely
+    # (「長女（隣町在住）」) lives away and is of that household only: a mark beside it, not a node
+    # (half the nodes of a district were such relatives, each a line to one household).
     found: dict[str, dict] = {}
     ties: list[tuple] = []
+    relatives: dict[str, list[bool]] = {}
     for (tie_id, household, supporter_id, free_name, free_kind, kind, since, confirmed, reg_name, reg_district,
          consent, reg_deleted) in tie_rows:
+        if not supporter_id and free_kind == RELATIVE:
+            relatives.setdefault(household, []).append(_stale(since, confirmed, today)[1])
+            continue
         if supporter_id:
             ident = f"r:{supporter_id}"
             entry = found.setdefault(ident, {"first": tie_id, "registered": True, "supporter_id": supporter_id,
@@ -219,7 +228,7 @@ def _assemble(district_id, district, today, names, areas, house_rows, tie_rows, 
                                              "consent": bool(consent) and reg_deleted is None, "kinds": Counter(),
                                              "households": set()})
         else:
-            ident = f"n:{free_kind}:{free_name}" + (f":{household}" if free_kind == "親族" else "")
+            ident = f"n:{free_kind}:{free_name}"
             entry = found.setdefault(ident, {"first": tie_id, "registered": False, "supporter_id": None,
                                              "name": free_name, "district": None, "consent": False,
                                              "kinds": Counter(), "households": set()})
@@ -252,6 +261,8 @@ def _assemble(district_id, district, today, names, areas, house_rows, tie_rows, 
         supporters.append(MapSupporter(keys[ident], (entry["name"] or short) if names else short, kind, area(entry),
                                        entry["registered"], entry["consent"], len(entry["households"]),
                                        entry["supporter_id"], entry["name"] if names else ""))
+    households = [replace(h, relatives=len(relatives[h.id]), relatives_stale=any(relatives[h.id]))
+                  if h.id in relatives else h for h in households]
     map_ties = []
     for tie_id, household, ident, kind, since, confirmed in ties:
         last, stale = _stale(since, confirmed, today)
@@ -259,8 +270,9 @@ def _assemble(district_id, district, today, names, areas, house_rows, tie_rows, 
     if names:
         _refuse_without_consent(supporters)
     counts = {"households": len(households), "supporters": len(supporters),
-              "untied": sum(1 for h in households if h.untied), "stale": sum(1 for t in map_ties if t.stale),
-              "many": sum(1 for s in supporters if s.many), "ties": len(map_ties)}
+              "untied": sum(1 for h in households if h.untied),
+              "stale": sum(1 for t in map_ties if t.stale) + sum(sum(r) for r in relatives.values()),
+              "many": sum(1 for s in supporters if s.many), "ties": len(tie_rows)}
     return SupportMap(district_id, district, today, names, tuple(areas), tuple(households), tuple(supporters),
                       tuple(map_ties), counts)
 
