@@ -12,9 +12,11 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QStandardPaths, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QPainterPath, QPen, QPolygonF, QShortcut
+from PySide6.QtGui import (
+    QBrush, QColor, QFont, QKeySequence, QPainter, QPainterPath, QPen, QPolygonF, QShortcut, QTransform,
+)
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGraphicsEllipseItem,
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGraphicsEllipseItem, QGraphicsItem,
     QGraphicsPolygonItem, QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout,
     QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -68,14 +70,18 @@ def build_scene(m, placed) -> QGraphicsScene:
     label_font = QFont()
     label_font.setPointSizeF(max(radius * 0.9, 1.0))
     area_font = QFont()
-    area_font.setPointSizeF(max(radius * 1.4, 10.0))
+    area_font.setPointSizeF(11)
     area_font.setBold(True)
     for area_id, (x, y, r) in placed.areas.items():
         disc = scene.addEllipse(QRectF((x - r) * scale, (y - r) * scale, 2 * r * scale, 2 * r * scale),
                                 QPen(QColor(style.AREA_COLOUR), 1.5, Qt.PenStyle.DashLine))
         disc.setZValue(-2)
         text = scene.addSimpleText(names.get(area_id, ""), area_font)
-        text.setPos(x * scale - text.boundingRect().width() / 2, (y - r) * scale - text.boundingRect().height() - 2)
+        # The same size on screen at any zoom (a whole district at once makes the discs small).
+        text.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        box = text.boundingRect()
+        text.setTransform(QTransform.fromTranslate(-box.width() / 2, -box.height() - 2))
+        text.setPos(x * scale, (y - r) * scale)
     pos = {node: (x * scale, y * scale) for node, (x, y) in placed.positions.items()}
     paths: dict[tuple[str, bool], QPainterPath] = {}
     stale_marks = QPainterPath()
@@ -125,6 +131,10 @@ def build_scene(m, placed) -> QGraphicsScene:
                         + (tr("・多くを担う") if s.many else ""))
         scene.addItem(item)
         _label(item, s.label, label_font, x, y)
+    if pos:
+        xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
+        scene.nodes_rect = QRectF(min(xs) - 2 * radius, min(ys) - 2 * radius,
+                                  max(xs) - min(xs) + 4 * radius, max(ys) - min(ys) + 4 * radius)
     return scene
 
 
@@ -157,8 +167,12 @@ class MapView(QGraphicsView):
         self.scale(factor, factor)
 
     def fit(self) -> None:
-        if self.scene() is not None:
-            self.fitInView(self.scene().itemsBoundingRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        """The nodes filling the view (the 集落 discs may reach past them), with room for the labels."""
+        scene = self.scene()
+        if scene is not None:
+            rect = getattr(scene, "nodes_rect", None) or scene.itemsBoundingRect()
+            room = max(rect.width(), rect.height()) * 0.06
+            self.fitInView(rect.adjusted(-room, -room, room, room), Qt.AspectRatioMode.KeepAspectRatio)
 
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt API
         self.zoom(1.15 if event.angleDelta().y() > 0 else 1 / 1.15)
@@ -296,7 +310,6 @@ class SupportMapTab(QWidget):
     def _legend_text() -> str:
         kinds = "　".join(f"{letter}＝{kind}" for kind, letter in KIND_LETTERS.items())
         return "\n".join((tr("凡例：○世帯（番号）　◇□△など支え手（形は立場）　{kinds}", kinds=kinds),
-                          tr(style.LEGEND_MINIMISED),
                           tr("赤い輪：つながりなし　灰色の線と○：1年以上未確認　太い枠：多くを担う支え手"),
                           tr(style.MARK_RELATIVE),
                           tr("線の色と破線は支えの種類（見守り・声かけ・安否確認・買い物・送迎・ごみ出し・話し相手）")))

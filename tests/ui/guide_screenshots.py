@@ -46,7 +46,7 @@ SHOTS = {
     "handout_panel": ("handouts.md", "the 会議資料 tab of a 支援会議"),
     "handout_consent_missing": ("handouts.md", "refused: consent missing for a 重層的支援会議"),
     "handout_register": ("handouts.md", "the 配布資料 register"),
-    "community_map": ("community.md", "地域 › 支え合いマップ of the district with most households on it"),
+    "community_map": ("community.md", "地域 › 支え合いマップ of the 集落 with most households on it"),
     "community_supporters": ("community.md", "地域 › 担い手: the register and the count against the target"),
     "community_issues": ("community.md", "地域 › 地域課題: status, evidence counts and the response"),
     "stats_summary": ("stats.md", "統計: this 年度 against the last"),
@@ -447,15 +447,17 @@ def handout_screens(shoot: Shooter, ctx, window) -> None:
 
 
 def community_screens(shoot: Shooter, ctx, window) -> None:
-    """The 地域 page: the map of the district with most households on it, the 担い手 register and
-    the 地域課題 register."""
+    """The 地域 page: the map of the 集落 with most households on it, the 担い手 register and the
+    地域課題 register."""
     from shakyo_desk.store.services.support_map import build_map
 
     page = window.show_page("community")
     tab = page.show_tab("支え合いマップ")
     settle(20)
-    sizes = {tab.district.itemData(i): len(build_map(ctx.store, tab.district.itemData(i)).households)
-             for i in range(tab.district.count()) if tab.district.itemData(i)}
+    from shakyo_desk.store.services.districts import list_districts
+
+    shuraku = [d.id for d in list_districts(ctx.store) if d.parent_id]  # a 懇談会's map: one 集落
+    sizes = {d: len(build_map(ctx.store, d).households) for d in shuraku}
     tab.district.setCurrentIndex(tab.district.findData(max(sizes, key=sizes.get)))
     settle(40)
     assert tab.scene is not None and tab.map.households, "the demo village has a network"
