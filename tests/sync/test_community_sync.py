@@ -15,6 +15,7 @@ from shakyo_desk.store.services import (
     community_issues,
     districts,
     households,
+    support_map,
     supporters,
     ties,
 )
@@ -59,6 +60,13 @@ def test_a_district_laptop_holds_only_its_districts_community_work(tmp_path):
         _, report = carry(office, kamimachi, tmp_path / "1", for_device="kamimachi")
         assert report.refused == []
         assert {t.kind for t in ties.list_ties(kamimachi)} == {"見守り", "ごみ出し"}
+        # The laptop carries 上町's 支え合いマップ: the same households, supporters and ties as the office's.
+        here, there = (support_map.build_map(s, upper) for s in (office, kamimachi))
+        assert [(h.id, h.ties, h.untied) for h in there.households] == [
+            (h.id, h.ties, h.untied) for h in here.households]
+        assert [(s.label, s.kind, s.households) for s in there.supporters] == [
+            (s.label, s.kind, s.households) for s in here.supporters] and len(there.supporters) == 2
+        assert sorted((t.id, t.kind) for t in there.ties) == sorted((t.id, t.kind) for t in here.ties)
     finally:
         for store in stores:
             store.close()
