@@ -42,7 +42,8 @@ from shakyo_desk.domain.wareki import fiscal_year, fiscal_year_bounds
 
 OVERLOADED_COMMISSIONER = 9  # households the busiest 民生委員 watches over (the map marks 6+)
 OVERLOADED_NEIGHBOUR = 6
-USUAL_MAX = 4  # any other registered supporter
+USUAL_MAX = 4  # any other registered supporter (the 民生委員 of a district too)
+HELPER_LOADS = (1, 1, 2, 2, 2, 3, 3, 4)  # how many households one registered helper takes on
 STALE_SHARE = 0.17  # ties last confirmed more than a year ago
 ENDED_SHARE = 0.07
 NO_TIE_SHARE = 0.03  # of the households that should have one
@@ -177,6 +178,8 @@ class _Planner:
         for i, h in enumerate(plan.households):
             self.by_district.setdefault(h.district, []).append(i)
         self.load: dict[int, int] = {}  # supporter → households
+        # Each helper's own limit (people differ; everyone at USUAL_MAX would look made up).
+        self.limit: dict[int, int] = {}
         self.contacts_of: dict[int, list[int]] = {}
         for n, c in enumerate(plan.contacts):
             if c.household is not None and c.on <= self.today:
@@ -350,10 +353,13 @@ class _Planner:
                 return p.name
         return "近所の方"
 
+    def limit_of(self, n: int) -> int:
+        return self.limit.setdefault(n, self.rng.choice(HELPER_LOADS))
+
     def registered(self, hi: int, wanted_kind: str | None = None) -> int | None:
         h = self.plan.households[hi]
         pool = [n for n, s in enumerate(self.out.supporters) if s.district == h.district and s.household != hi
-                and s.kind != "民生委員" and n not in self.out.overloaded and self.load.get(n, 0) < USUAL_MAX
+                and s.kind != "民生委員" and n not in self.out.overloaded and self.load.get(n, 0) < self.limit_of(n)
                 and (wanted_kind is None or s.kind == wanted_kind)]
         return self.rng.choice(pool) if pool else None
 
