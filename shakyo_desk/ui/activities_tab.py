@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from shakyo_desk.domain import clock
@@ -18,7 +17,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import COMMUNITY
-from shakyo_desk.ui.widgets import Column, fill_district_combo, fill_table, make_table, selected_id
+from shakyo_desk.ui.widgets import Column, fill_district_combo, fill_table, make_table, on_enter, selected_id
 
 COLUMNS = ("日付", "種類", "地区", "名前", "参加", "参加した団体", "話し合われたこと", "地域課題")
 FIT = (Column("R8.12.31", 90), Column("サロン立ち上げ", 110), Column("北山地区", 90, drop=3),
@@ -72,7 +71,7 @@ class ActivitiesTab(QWidget):
         self.empty_hint = set_empty_hint(self.table, tr(
             "この条件の地域活動はまだありません。「地域活動を記録」から、地域懇談会や学習会を記録します。"))
         self.table.doubleClicked.connect(lambda _i: self.edit())
-        self.table.installEventFilter(self)  # Enter on a row: open it
+        on_enter(self.table, self.edit)
         self.summary = QLabel()
         self.errors = ErrorLabel()
         layout = QVBoxLayout(self)
@@ -83,13 +82,6 @@ class ActivitiesTab(QWidget):
 
     def today(self) -> date:
         return self._today or clock.today()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.table and event.type() == QEvent.Type.KeyPress and \
-                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.edit()
-            return True
-        return super().eventFilter(watched, event)
 
     def refresh(self) -> None:
         store, district, year, start = self.ctx.store, self.district.currentData(), self.year.currentData(), self.start_month

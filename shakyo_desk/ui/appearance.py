@@ -185,36 +185,36 @@ def adapt_css(css: str, scale: float = 1.0, high_contrast: bool = False) -> str:
     return css
 
 
-HIGH_CONTRAST_CSS = f"""
-QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox {{
+HIGH_CONTRAST_CSS = """
+QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QComboBox {
     border: 2px solid #000000; border-radius: 2px; background: #ffffff; color: #000000; padding: 2px;
-}}
-QLineEdit:disabled, QPlainTextEdit:disabled, QTextEdit:disabled, QAbstractSpinBox:disabled, QComboBox:disabled {{
+}
+QLineEdit:disabled, QPlainTextEdit:disabled, QTextEdit:disabled, QAbstractSpinBox:disabled, QComboBox:disabled {
     border: 2px dashed #595959; color: #595959;
-}}
-QAbstractItemView {{ border: 2px solid #000000; background: #ffffff; color: #000000; }}
-QPushButton, QToolButton {{
+}
+QAbstractItemView { border: 2px solid #000000; background: #ffffff; color: #000000; }
+QPushButton, QToolButton {
     border: 2px solid #000000; border-radius: 4px; background: #ffffff; color: #000000; padding: 4px 10px;
-}}
-QPushButton:default {{ border-width: 3px; }}
-QPushButton:hover, QToolButton:hover {{ background: #e8e8e8; }}
-QPushButton:pressed, QPushButton:checked, QToolButton:pressed, QToolButton:checked {{
+}
+QPushButton:default { border-width: 3px; }
+QPushButton:hover, QToolButton:hover { background: #e8e8e8; }
+QPushButton:pressed, QPushButton:checked, QToolButton:pressed, QToolButton:checked {
     background: #000000; color: #ffffff;
-}}
-QPushButton:disabled, QToolButton:disabled {{ border: 2px dashed #595959; color: #595959; background: #ffffff; }}
-QPushButton:flat {{ border: none; }}
-QGroupBox {{ border: 2px solid #000000; border-radius: 4px; margin-top: 1.5em; padding-top: 0.3em; }}
-QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; color: #000000; }}
-QTabBar::tab {{ border: 2px solid #000000; padding: 5px 12px; background: #ffffff; color: #000000; }}
-QTabBar::tab:selected {{ background: #000000; color: #ffffff; }}
-QHeaderView::section {{ border: 1px solid #000000; background: #ffffff; color: #000000; padding: 3px; font-weight: bold; }}
-QToolTip {{ border: 2px solid #000000; background: #ffffff; color: #000000; }}
-QMenuBar {{ border-bottom: 2px solid #000000; }}
-QMenu {{ border: 2px solid #000000; }}
-QStatusBar {{ border-top: 2px solid #000000; }}
-QSplitter::handle {{ background: #000000; }}
-QProgressBar {{ border: 2px solid #000000; background: #ffffff; color: #000000; text-align: center; }}
-QProgressBar::chunk {{ background: #000000; }}
+}
+QPushButton:disabled, QToolButton:disabled { border: 2px dashed #595959; color: #595959; background: #ffffff; }
+QPushButton:flat { border: none; }
+QGroupBox { border: 2px solid #000000; border-radius: 4px; margin-top: 1.5em; padding-top: 0.3em; }
+QGroupBox::title { subcontrol-origin: margin; left: 8px; padding: 0 4px; color: #000000; }
+QTabBar::tab { border: 2px solid #000000; padding: 5px 12px; background: #ffffff; color: #000000; }
+QTabBar::tab:selected { background: #000000; color: #ffffff; }
+QHeaderView::section { border: 1px solid #000000; background: #ffffff; color: #000000; padding: 3px; font-weight: bold; }
+QToolTip { border: 2px solid #000000; background: #ffffff; color: #000000; }
+QMenuBar { border-bottom: 2px solid #000000; }
+QMenu { border: 2px solid #000000; }
+QStatusBar { border-top: 2px solid #000000; }
+QSplitter::handle { background: #000000; }
+QProgressBar { border: 2px solid #000000; background: #ffffff; color: #000000; text-align: center; }
+QProgressBar::chunk { background: #000000; }
 """
 
 

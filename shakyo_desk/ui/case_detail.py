@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
@@ -31,7 +31,7 @@ from shakyo_desk.ui.dialogs import ErrorLabel, confirm, fit_to_screen
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import CASE, COMMUNITY, CONFERENCE, HOUSEHOLD, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR
-from shakyo_desk.ui.widgets import Column, fill_table, make_table, text_item
+from shakyo_desk.ui.widgets import Column, fill_table, make_table, on_enter, text_item
 
 STATUS_COLOURS = {"受付": "#6b4c9a", "アセスメント": "#1f5f8b", "支援中": "#2f6b3a", "モニタリング": "#1f6b6b",
                   "終結": "#555555"}
@@ -155,7 +155,7 @@ class CaseDetailDialog(QDialog):
         self.goals.setAccessibleName(tr("プランの目標"))
         set_empty_hint(self.goals, tr("まだ目標がありません。「目標を追加」から、目標と役割・見直し日を決めます。"))
         self.goals.doubleClicked.connect(lambda _i: self.record_monitoring())
-        self.goals.installEventFilter(self)  # Enter on a goal: its monitoring
+        on_enter(self.goals, self.record_monitoring)  # Enter on a goal: its monitoring
         self.missing = QLabel()
         self.missing.setWordWrap(True)
         plan_tab = QWidget()
@@ -231,13 +231,6 @@ class CaseDetailDialog(QDialog):
 
     def today(self) -> date:
         return self._today or clock.today()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.goals and event.type() == QEvent.Type.KeyPress and \
-                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.record_monitoring()
-            return True
-        return super().eventFilter(watched, event)
 
     # ---- loading ---------------------------------------------------------------------
 

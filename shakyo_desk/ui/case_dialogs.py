@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
     QVBoxLayout, QWidget,
@@ -29,7 +29,7 @@ from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel, confirm, fit_to_screen, scrolling
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog, RadioRow, household_label
-from shakyo_desk.ui.widgets import Column, fill_table, make_table
+from shakyo_desk.ui.widgets import Column, fill_table, make_table, on_enter
 
 # How far a goal got, as the screen says it (codes of vocab.MONITORING_PROGRESS).
 PROGRESS_LABELS = {"achieved": "達成", "partly": "一部達成", "not-yet": "未達成", "stopped": "中止"}
@@ -333,7 +333,7 @@ class GoalDialog(CaseFormDialog):
         self.add_action_button = QPushButton(tr("役割を加える(&R)"))
         self.add_action_button.setAutoDefault(False)
         self.add_action_button.clicked.connect(self.add_action)
-        self.what.installEventFilter(self)  # Enter here adds the action (not the whole goal)
+        on_enter(self.what, self.add_action)  # Enter here adds the action (not the whole goal)
         self.remove_action_button = QPushButton(tr("選んだ役割を外す"))
         self.remove_action_button.setAutoDefault(False)
         self.remove_action_button.clicked.connect(self.remove_action)
@@ -368,13 +368,6 @@ class GoalDialog(CaseFormDialog):
             widget.setAccessibleName(tr(name))
         self._who_choices()
         self.finish_layout()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.what and event.type() == QEvent.Type.KeyPress and \
-                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.add_action()
-            return True
-        return super().eventFilter(watched, event)
 
     def _who_choices(self) -> None:
         kind = self.who_kind.currentData()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSize, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QSize, QStandardPaths, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
     QListWidget, QPushButton, QVBoxLayout, QWidget,
@@ -30,7 +30,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import COMMUNITY, REGISTER
-from shakyo_desk.ui.widgets import Column, fill_district_combo, fill_table, make_table, selected_id, text_item
+from shakyo_desk.ui.widgets import Column, fill_district_combo, fill_table, make_table, on_enter, selected_id, text_item
 
 COLUMNS = ("把握した日", "地域課題", "地区", "ケース", "地域活動", "不足資源", "状況", "社協と町の取り組み")
 FIT = (Column("R8.12.31", 90, drop=4), Column("ひきこもりの人の居場所がない", 230, stretch=True),
@@ -79,7 +79,7 @@ class CommunityIssuesPanel(QWidget):
         set_empty_hint(self.table, tr("まだ地域課題はありません。ケースの終結、地域活動の記録、プランの不足している"
                                       "社会資源から挙げると、ここに加わります。"))
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
-        self.table.installEventFilter(self)
+        on_enter(self.table, self.open_selected)
 
         self.title = QLineEdit()
         self.title.setPlaceholderText(tr("例：冬の移動手段がない"))
@@ -117,13 +117,6 @@ class CommunityIssuesPanel(QWidget):
 
     def today(self) -> date:
         return self._today or clock.today()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.table and event.type() == QEvent.Type.KeyPress and \
-                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.open_selected()
-            return True
-        return super().eventFilter(watched, event)
 
     def refresh(self) -> None:
         store = self.ctx.store

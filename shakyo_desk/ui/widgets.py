@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QComboBox, QHeaderView, QLabel, QListView, QListWidget, QListWidgetItem, QMenu,
-    QProxyStyle, QStackedWidget, QStyle, QStyledItemDelegate, QTableView, QTableWidget, QTableWidgetItem,
+    QProxyStyle, QStackedWidget, QStyle, QStyledItemDelegate, QTableView, QTableWidget, QTableWidgetItem, QWidget,
 )
 
 from shakyo_desk.i18n import tr
@@ -438,6 +438,24 @@ def fill_table(table: QTableWidget, rows: list[tuple], ids: list | None = None) 
             table.setItem(r, c, item)
         if ids is not None:
             table.item(r, 0).setData(Qt.ItemDataRole.UserRole, ids[r])
+
+
+class _OnEnter(QObject):
+    def __init__(self, widget: QWidget, action: Callable[[], object]):
+        super().__init__(widget)  # lives as long as the widget
+        self.action = action
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.action()
+            return True
+        return super().eventFilter(watched, event)
+
+
+def on_enter(widget: QWidget, action: Callable[[], object]) -> None:
+    """Enter on ``widget`` (a list: open the row) runs ``action`` instead of the dialog's default button."""
+    _OnEnter(widget, action)
 
 
 def selected_id(table: QTableWidget):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from shakyo_desk.domain import clock
@@ -22,7 +22,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import CASE, HOUSEHOLD, REGISTER, SHEET, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR
-from shakyo_desk.ui.widgets import Column, make_table, selected_id, table_or_empty, text_item
+from shakyo_desk.ui.widgets import Column, make_table, on_enter, selected_id, table_or_empty, text_item
 
 COLUMNS = ("次の見直し", "状況", "世帯", "担当", "主担当機関", "受付日")
 FIT = (Column("R8.12.31（12日過ぎ）", 150), Column("モニタリング", 100), Column("佐々木 花子 さんの世帯", 210),
@@ -115,7 +115,7 @@ class CasesPage(QWidget):
         self.search.textChanged.connect(self._filter)
         self.search.returnPressed.connect(self.table.setFocus)
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
-        self.table.installEventFilter(self)
+        on_enter(self.table, self.open_selected)
         keep_fresh(self, ctx.events, self.refresh_on)
 
     def today(self) -> date:
@@ -194,13 +194,6 @@ class CasesPage(QWidget):
                                        "このページの「ケースを開く」から始めます。"))
             self.stack.setCurrentWidget(self.empty)
         self.open_button.setEnabled(bool(rows))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.table and event.type() == QEvent.Type.KeyPress and \
-                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.open_selected()
-            return True
-        return super().eventFilter(watched, event)
 
     # ---- actions -----------------------------------------------------------------------
 

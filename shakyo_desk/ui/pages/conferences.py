@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from shakyo_desk.domain.errors import InvalidInput, UserError
@@ -24,7 +24,7 @@ from shakyo_desk.ui.handout_actions import PDF_NOT_SAVED, default_folder
 from shakyo_desk.ui.labels import hint_label, notice_label
 from shakyo_desk.ui.pdf_preview import PdfPreviewDialog, qtpdf_available
 from shakyo_desk.ui.style import ERROR_COLOUR
-from shakyo_desk.ui.widgets import Column, fill_table, make_table, selected_id, table_or_empty, text_item
+from shakyo_desk.ui.widgets import Column, fill_table, make_table, on_enter, selected_id, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 from shakyo_desk.domain import clock
 
@@ -169,7 +169,7 @@ class ConferencesPage(QWidget):
         self.appointments_button.clicked.connect(lambda: self.open_appointments())
         self.table.doubleClicked.connect(lambda _i: self.open_selected())
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.table.installEventFilter(self)
+        on_enter(self.table, self.open_selected)
         self._selection_changed()
         keep_fresh(self, ctx.events, self.refresh_on)
 
@@ -230,13 +230,6 @@ class ConferencesPage(QWidget):
         self.open_button.setEnabled(has)
         self.handout_button.setEnabled(has)
         self.notice_button.setEnabled(has)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.table and event.type() == QEvent.Type.KeyPress and \
-                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.open_selected()
-            return True
-        return super().eventFilter(watched, event)
 
     # ---- actions -----------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from shakyo_desk.domain.errors import InvalidInput
@@ -19,7 +18,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import ACCOUNT, CONTACT, HOUSEHOLD, REGISTER, keep_fresh, on
-from shakyo_desk.ui.widgets import Column, fill_district_combo, make_table, table_or_empty, text_item
+from shakyo_desk.ui.widgets import Column, fill_district_combo, make_table, on_enter, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 from shakyo_desk.domain import clock
 
@@ -143,7 +142,7 @@ class ContactsPage(QWidget):
         self.timeline_button.clicked.connect(lambda: self.open_timeline(self.table.currentRow()))
         self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.table.installEventFilter(self)
+        on_enter(self.table, lambda: self.open_row(self.table.currentRow()))
         self._selection_changed()
         keep_fresh(self, ctx.events, self.rows_on, self.run_query)
         keep_fresh(self, ctx.events, self.refresh_on)
@@ -272,13 +271,6 @@ class ContactsPage(QWidget):
         self.timeline_button.setEnabled(info is not None and bool(info.household_id))
 
     # ---- opening ------------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.table and event.type() == QEvent.Type.KeyPress and \
-                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.open_row(self.table.currentRow())
-            return True
-        return super().eventFilter(watched, event)
 
     def open_row(self, row: int) -> None:
         """A household's timeline; a community contact's own record."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt
+from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -27,7 +27,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.events import CASE, CONFERENCE, CONTACT, HOUSEHOLD, REGISTER, keep_fresh, on
 from shakyo_desk.ui.style import ERROR_COLOUR
-from shakyo_desk.ui.widgets import Column, fill_district_combo, make_table, table_or_empty, text_item
+from shakyo_desk.ui.widgets import Column, fill_district_combo, make_table, on_enter, table_or_empty, text_item
 from shakyo_desk.ui.worker import LatestOnly
 from shakyo_desk.domain import clock
 
@@ -182,9 +182,9 @@ class WatchPage(QWidget):
         self.table.doubleClicked.connect(lambda index: self.enter_contact(index.row()))
         self.reviews.doubleClicked.connect(lambda index: self.open_review(index.row()))
         self.case_reviews.doubleClicked.connect(lambda index: self.open_case_review(index.row()))
-        self.case_reviews.installEventFilter(self)
+        on_enter(self.case_reviews, lambda: self.open_case_review(self.case_reviews.currentRow()))
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.table.installEventFilter(self)
+        on_enter(self.table, lambda: self.enter_contact(self.table.currentRow()))
         self._selection_changed()
         keep_fresh(self, ctx.events, self.rows_on, self.run_query)
         keep_fresh(self, ctx.events, self.refresh_on)
@@ -318,17 +318,6 @@ class WatchPage(QWidget):
         has = 0 <= self.table.currentRow() < len(self.rows)
         self.entry_button.setEnabled(has)
         self.timeline_button.setEnabled(has)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if watched is self.table and event.type() == QEvent.Type.KeyPress and \
-                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.enter_contact(self.table.currentRow())
-            return True
-        if watched is self.case_reviews and event.type() == QEvent.Type.KeyPress and \
-                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.open_case_review(self.case_reviews.currentRow())
-            return True
-        return super().eventFilter(watched, event)
 
     # ---- actions -----------------------------------------------------------------------
 
