@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, QStandardPaths, Signal
 from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QListWidget, QPushButton, QVBoxLayout, QWidget,
+    QListView, QListWidget, QPushButton, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain import clock
@@ -247,6 +247,8 @@ class IssueDetailDialog(QDialog):
                             (tr("不足している社会資源（プランから）"), self.resources)):
             view.setMinimumHeight(50)
             view.setMaximumHeight(90)
+            view.setWordWrap(True)  # a missing resource is a sentence
+            view.setResizeMode(QListView.ResizeMode.Adjust)
             box = QGroupBox(title)
             inner = QVBoxLayout(box)
             inner.addWidget(view)

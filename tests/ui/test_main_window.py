@@ -26,7 +26,7 @@ def nav_titles(window):
 
 def test_admin_window(qtbot, ctx, village):
     window = make_window(qtbot, ctx)
-    assert nav_titles(window) == ["世帯", "見守り予定", "訪問記録", "把握シート", "支援ケース", "サロン", "つなぎ", "統計", "会議",
+    assert nav_titles(window) == ["世帯", "見守り予定", "訪問記録", "把握シート", "支援ケース", "サロン", "地域", "つなぎ", "統計", "会議",
                                   "配布資料", "要確認", "同期", "関係機関", "地区", "アカウント", "設定", "保存期間の整理", "操作の記録"]
     assert isinstance(window.current_page(), HouseholdListPage)
     assert "山里村社会福祉協議会" in window.windowTitle()
@@ -47,7 +47,7 @@ def test_staff_sees_no_admin_pages(qtbot, store, executor, ui_settings, store_di
     accounts.add_account(store, "sato", "佐藤 職員", Role.STAFF, "staff passphrase 1", kdf=FAST_KDF)
     staff = unlock(store_dir, "sato", "staff passphrase 1")
     window = make_window(qtbot, AppContext(staff, executor, ui_settings, get_settings(staff)))
-    assert nav_titles(window) == ["世帯", "見守り予定", "訪問記録", "把握シート", "支援ケース", "サロン", "つなぎ", "統計", "要確認", "同期"]
+    assert nav_titles(window) == ["世帯", "見守り予定", "訪問記録", "把握シート", "支援ケース", "サロン", "地域", "つなぎ", "統計", "要確認", "同期"]
     staff.close()
 
 
