@@ -5,6 +5,7 @@ districts (coordinators and admins everywhere). Households that should have some
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -142,28 +143,33 @@ def end_tie(store: Store, tie_id: str, on: date | str | None = None, today: date
 
 
 def list_ties(store: Store, *, household_id: str | None = None, district_id: str | None = None,
-              include_ended: bool = False) -> list[TieInfo]:
-    """Ties of a household, or of a district's households, or every tie this account may see."""
+              include_ended: bool = False, district_ids: Iterable[str] | None = None) -> list[TieInfo]:
+    """Ties of a household, or of a district's households (``district_ids``: of any of these
+    districts), or every tie this account may see. Plain rows, not ORM objects: a council's
+    15,000 ties load in a fraction of the time."""
     _worker(store)
     require_district(store, district_id)
     if household_id:
         require_household(store, household_id)
     t = SupportTie
-    query = (sa.select(t, Supporter.name, Household.district_id).join(Household, Household.id == t.household_id)
+    query = (sa.select(t.id, t.household_id, t.person_id, t.supporter_id, sa.func.coalesce(Supporter.name,
+                                                                                         t.supporter_name),
+                       t.supporter_kind, t.kind, t.frequency, t.since, t.confirmed_on, t.ended_on, t.source, t.note,
+                       Household.district_id)
+             .join(Household, Household.id == t.household_id)
              .outerjoin(Supporter, Supporter.id == t.supporter_id).where(t.deleted_at.is_(None)))
     if household_id:
         query = query.where(t.household_id == household_id)
     if district_id:
         query = query.where(Household.district_id == district_id)
+    if district_ids is not None:
+        query = query.where(Household.district_id.in_(sorted(set(district_ids))))
     if not include_ended:
         query = query.where(t.ended_on.is_(None))
     actor = store.actor
     with store.read() as s:
         rows = s.execute(query.order_by(t.household_id, t.since, t.created_at)).all()
-    return [TieInfo(r[0].id, r[0].household_id, r[0].person_id, r[0].supporter_id, r[1] or r[0].supporter_name,
-                    r[0].supporter_kind, r[0].kind, r[0].frequency, r[0].since, r[0].confirmed_on, r[0].ended_on,
-                    r[0].source, r[0].note) for r in rows
-            if sees_all_households(actor.role) or r[2] in actor.district_ids]
+    return [TieInfo(*r[:13]) for r in rows if sees_all_households(actor.role) or r[13] in actor.district_ids]
 
 
 @dataclass(frozen=True)
@@ -241,7 +247,7 @@ def list_tie_rows(store: Store, district_ids: list[str] | frozenset[str] | None 
         households = {r[0]: (r[1] or "", r[2], r[3] or "") for r in s.execute(query)}
     actor = store.actor
     rows = [TieRow(t, households[t.household_id][0], households[t.household_id][2])
-            for t in list_ties(store) if t.household_id in households
+            for t in list_ties(store, district_ids=wanted) if t.household_id in households
             and (sees_all_households(actor.role) or households[t.household_id][1] in actor.district_ids)]
     return sorted(rows, key=lambda r: (r.district, r.household, r.tie.since or date.min))
 
