@@ -48,8 +48,8 @@ def _breakdown(db: sqlite3.Connection) -> tuple[list[dict], int]:
         is_index = name != table
         # Index B-trees hold entries in interior pages too; table B-trees only in leaves.
         entries = leaf_cells + (inner_cells if is_index else 0)
-        trees.append(dict(name=name, table=table, index=is_index, pages=pages, bytes=size, payload=payload,
-                          unused=unused, entries=entries))
+        trees.append({"name": name, "table": table, "index": is_index, "pages": pages, "bytes": size, "payload": payload,
+                          "unused": unused, "entries": entries})
     return trees, page_size
 
 
@@ -132,7 +132,7 @@ def _derivable_inserts(plain: Path) -> dict:
     byte for byte, what the record's row re-encodes to (`storage_json` of `to_json_value` of
     each column, keys in the order the insert wrote them: a per-table list of key orders)."""
     engine = sa.create_engine(f"sqlite:///file:{plain}?mode=ro&uri=true")
-    out = dict(rows=0, bytes=0, inserts=0, insert_bytes=0, mismatched=0, shapes=0)
+    out = {"rows": 0, "bytes": 0, "inserts": 0, "insert_bytes": 0, "mismatched": 0, "shapes": 0}
     try:
         with engine.connect() as conn:
             raw = conn.connection.dbapi_connection
@@ -183,7 +183,7 @@ def _compression(db: sqlite3.Connection) -> dict:
     zdicts = {e: b"".join(texts[-200:])[-32768:] for e, texts in samples.items()}
     vdicts = {e: b"".join(storage_json(list(json.loads(t).values())).encode() for t in texts[-300:])[-32768:]
               for e, texts in samples.items()}
-    sizes = dict(text=0, zlib=0, zlib_dict=0, interned=0, interned_dict=0, lzma=0, rows=0)
+    sizes = {"text": 0, "zlib": 0, "zlib_dict": 0, "interned": 0, "interned_dict": 0, "lzma": 0, "rows": 0}
     lzma_filters = [{"id": lzma.FILTER_LZMA2, "preset": 6}]
     for entity, text in db.execute(f"SELECT entity, fields FROM change_log WHERE rowid % {SAMPLE} = 0"):
         raw = text.encode()
@@ -235,9 +235,9 @@ def _whatif(db: sqlite3.Connection, plain: Path, trees: list[dict], facts: dict)
     d = _derivable_inserts(plain)
     saved = (d["bytes"] - 2 * d["rows"]) * cl  # (2 bytes: the key order's number)
     out.append(("change log: insert `fields` re-derived from the unchanged row", saved,
-                f"{d['rows']:,} of {d['inserts']:,} inserts never changed afterwards and re-encode byte for byte "
+                (f"{d['rows']:,} of {d['inserts']:,} inserts never changed afterwards and re-encode byte for byte "
                 f"({d['bytes'] / MB:.0f} of {d['insert_bytes'] / MB:.0f} MB of insert text); {d['mismatched']} never "
-                f"changed but not re-encodable; {d['shapes']} key orders over all tables"))
+                f"changed but not re-encodable; {d['shapes']} key orders over all tables")))
 
     # 2. Compression of `fields`, and interned field names.
     z = _compression(db)
@@ -263,8 +263,8 @@ def _whatif(db: sqlite3.Connection, plain: Path, trees: list[dict], facts: dict)
     new_key = n_changes * (1 + 16 + 12)
     out.append(("change log: entity index on binary keys", idx["bytes"] * (1 - (new_key + n_changes * 4) /
                                                                       (entity_key + n_changes * 4)),
-                f"key {entity_key / n_changes:.0f} → {new_key / n_changes:.0f} B, scaled on the index's "
-                f"{idx['bytes'] / MB:.0f} MB"))
+                (f"key {entity_key / n_changes:.0f} → {new_key / n_changes:.0f} B, scaled on the index's "
+                f"{idx['bytes'] / MB:.0f} MB")))
     out.append(("change log: WITHOUT ROWID on (origin, epoch, seq): no separate primary-key index",
                 tree["sqlite_autoindex_change_log_1"]["bytes"] - n_changes * 6 * factor["ix_change_log_entity_order"],
                 "the table is its own key order; the entity index then holds the key (about 6 B more an entry)"))
@@ -287,8 +287,8 @@ def _whatif(db: sqlite3.Connection, plain: Path, trees: list[dict], facts: dict)
     ix_entity = tree["ix_audit_log_entity_id"]
     out.append(("audit: a change's entry references its change-log row (no entity, id, fields)",
                 ref * al + ix_entity["bytes"] * n_ref / max(ix_entity["entries"], 1),
-                f"{n_ref:,} of {n_audit:,} entries are changes; their entity-id index entries go too "
-                "(a record's history is found through the change log's entity index)"))
+                (f"{n_ref:,} of {n_audit:,} entries are changes; their entity-id index entries go too "
+                "(a record's history is found through the change log's entity index)")))
     idx_names = ["ix_audit_log_at", "ix_audit_log_login_at", "ix_audit_log_action_at"]
     idx_bytes = sum(tree[n]["bytes"] for n in idx_names)
     # at 26 → 8, login and action 1-byte codes: keys of about 8+rowid, 9+rowid, 9+rowid.
