@@ -507,7 +507,7 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
     keyfile = KeyFile.new(store_id=council_id)
     engine = None
     try:
-        safe_file.write_atomic(root / BUILDING, b"")
+        safe_file.create_private(root / BUILDING)
         if place_database is not None:
             place_database(layout)
         engine = open_engine(layout.database, data_key)
