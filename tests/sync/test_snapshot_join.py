@@ -329,3 +329,51 @@ def test_a_join_killed_midway_leaves_no_store_and_the_file_joins_again(tmp_path,
         assert sorted(p.name for p in root.iterdir() if not p.name.startswith("shakyo.db")) == ["keys.json"]
     finally:
         laptop.close()
+
+
+# ---- a disk that fills at the office ------------------------------------------------------------
+
+
+def _roster_version(store) -> int:
+    with store.read() as s:
+        return s.execute(sa.select(sa.func.max(Roster.version))).scalar()
+
+
+@pytest.mark.parametrize("where", ["snapshot", "enrolment-file"])
+def test_a_full_disk_at_the_office_publishes_nothing_and_leaves_nothing(tmp_path, monkeypatch, where):
+    import errno
+
+    from shakyo_desk.domain import safe_file
+    from shakyo_desk.domain.errors import StoreError
+    from shakyo_desk.store.exchange import snapshot
+
+    office, _, _ = _council(tmp_path)
+    try:
+        before = _roster_version(office)
+        if where == "snapshot":
+            original = snapshot._copy_changes
+
+            def full(conn, *args):
+                original(conn, *args)
+                raise sa.exc.OperationalError("INSERT", (), Exception("database or disk is full"))
+
+            monkeypatch.setattr(snapshot, "_copy_changes", full)
+        else:
+            def full(self, data):
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            monkeypatch.setattr(safe_file.StagedFile, "write", full)
+        usb = tmp_path / "usb"
+        usb.mkdir()
+        with pytest.raises(StoreError) as refused:
+            devices.add_device(office, "laptop1", usb / "enrolment.shakyo", kdf=FAST_KDF)
+        assert "登録ファイル" in str(refused.value) and "空き" in str(refused.value)
+        assert _roster_version(office) == before  # no device published for a file never written
+        assert list(usb.iterdir()) == []
+        assert list(office.layout.staging.iterdir()) == []
+        monkeypatch.undo()
+        path, code = _enrol(office, tmp_path, "laptop1")  # the name is still free, and it works
+        laptop = _join(tmp_path, "laptop1", path, code)
+        laptop.close()
+    finally:
+        office.close()

@@ -163,7 +163,7 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
         try:
             made = snapshot.build(store.engine, path, scope)
         except (OSError, sqlcipher3.Error, sa.exc.OperationalError) as error:
-            raise StoreError(write_failure("登録ファイル", store.layout.root, error)) from error
+            raise StoreError(SNAPSHOT_FAILED) from error
         with store.write() as w:
             conn = w.conn
             me = ident.load(conn)
@@ -205,6 +205,8 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
 
 
 SNAPSHOT_SUFFIX = ".snapshot"
+SNAPSHOT_FAILED = ("登録ファイルに入れるデータの写しを作れませんでした。事務局のパソコンのディスクに、データと同じくらいの"
+                   "空き容量が一時的に必要です。空きを確かめてから、もう一度お試しください。端末はまだ追加されていません。")
 
 
 def _remove_stale_snapshots(staging: Path) -> None:
