@@ -28,7 +28,7 @@ from shakyo_desk.store.services import contacts, districts, households
 from shakyo_desk.sync import enrolment
 from tests.killing import KILLED, run_child, wrap
 from tests.sync.council import PASSPHRASE, carry, make_office
-from tests.sync.test_convergence import synced_rows
+from tests.sync.test_convergence import replayed_conflict_ids, synced_rows
 
 MARKER = "下町だけの秘密の目印ＸＹＺ"  # planted only in the other district's records
 
@@ -139,6 +139,7 @@ def test_a_snapshot_joined_laptop_and_a_replayed_one_stay_identical_through_a_we
         rows = synced_rows(by_snapshot)
         assert rows == synced_rows(by_replay)
         assert _conflicts(by_snapshot) == _conflicts(by_replay) and _conflicts(by_snapshot)
+        assert _conflicts(by_snapshot) == replayed_conflict_ids(by_snapshot)  # the index matches the history
         office_id = _device_id(office)
         assert ({k: v for k, v in _knowledge_of_others(by_snapshot).items() if k.startswith(office_id)}
                 == {k: v for k, v in _knowledge_of_others(by_replay).items() if k.startswith(office_id)})
