@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from shakyo_desk.domain import clock
 from shakyo_desk.domain.errors import InvalidInput
 from shakyo_desk.store import audit
 from shakyo_desk.store.check import check_store
@@ -22,7 +23,14 @@ from shakyo_desk.store.exchange import devices
 from shakyo_desk.store.exchange.importing import ALREADY, APPLIED
 from shakyo_desk.store.exchange.knowledge import own as own_knowledge
 from shakyo_desk.store.keyfile import FAST_KDF
-from shakyo_desk.store.models import AuditLog, ChangeLog, DeviceState, Roster, SyncConflict, SyncLegacyEpoch
+from shakyo_desk.store.models import (
+    AuditLog,
+    ChangeLog,
+    DeviceState,
+    Roster,
+    SyncConflict,
+    SyncLegacyEpoch,
+)
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.services import contacts, districts, households
 from shakyo_desk.sync import enrolment
@@ -41,13 +49,13 @@ def _council(root: Path):
              "下町": districts.add_district(office, "下町", "しもまち")}
     homes: dict[str, list[str]] = {"上町": [], "下町": []}
     for i in range(3):
-        for town in towns:
+        for town, district in towns.items():
             secret = MARKER if town == "下町" else "上町の記録"
-            household = households.add_household(office, towns[town], f"架空 {town}{i}", address=f"架空村{town}{i}",
+            household = households.add_household(office, district, f"架空 {town}{i}", address=f"架空村{town}{i}",
                                                   notes=f"{secret} 世帯{i}")
             households.add_person(office, household, f"架空 {town}{i}太郎")
             contacts.add_contact(office, household_id=household, method="訪問", seen_heard=f"{secret} 訪問{i}",
-                                 today=date.today())
+                                 today=clock.today())
             homes[town].append(household)
     households.update_household(office, homes["上町"][0], phone="0000-11-1111")
     return office, towns, homes
@@ -184,8 +192,7 @@ def _carried_snapshot(path: Path, code: str, target: Path) -> bytes:
 
     opened = enrolment.open_file(path, code)
     with open(target, "wb") as f:
-        for piece in opened.pieces:
-            f.write(piece)
+        f.writelines(opened.pieces)
     return base64.b64decode(opened.meta["snapshot"]["data_key"])
 
 
@@ -202,7 +209,7 @@ def _office_secrets(office) -> dict[str, bytes]:
 
 
 def test_a_district_snapshot_holds_nothing_of_another_district_nor_the_offices_secrets(tmp_path):
-    office, towns, homes = _council(tmp_path)
+    office, _, homes = _council(tmp_path)
     try:
         path, code = _enrol(office, tmp_path, "kamimachi", ["上町"])
         carried = tmp_path / "carried.db"
@@ -298,7 +305,6 @@ KILL_POINTS = ("writing-snapshot", "before-keys")
 
 def child(spec_json: str) -> None:
     """In a child process: join, dying at ``point`` (tests/killing.py)."""
-    from shakyo_desk.domain import clock
     from shakyo_desk.store import keyfile
     from shakyo_desk.store.exchange import snapshot
 

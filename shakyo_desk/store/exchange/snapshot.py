@@ -18,9 +18,8 @@ from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain import safe_file
 from shakyo_desk.domain.errors import InvalidInput
-from shakyo_desk.store.exchange import chains
+from shakyo_desk.store.exchange import chains, knowledge
 from shakyo_desk.store.exchange import identity as ident
-from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.scope import SHARED, scope_records
 from shakyo_desk.store.keyfile import new_data_key
 from shakyo_desk.store.models import SYNCED_MODELS, DeviceState, Staff
