@@ -472,16 +472,28 @@ def create_store(
     return store, RecoveryKey(recovery_key, identity[0])
 
 
+# Present in a store folder while build_store makes it: a process killed before keys.json was
+# written left a database nobody can open (its key was only in that process); the next
+# build_store into the folder removes it instead of refusing the folder for ever.
+BUILDING = ".building"
+
+
 def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passphrase: str,
                 fill: Callable[[Store], None], kdf: dict | None = None, *,
-                signing: Ed25519PrivateKey | None = None, council: Ed25519PrivateKey | None = None) -> tuple[Store, str]:
+                signing: Ed25519PrivateKey | None = None, council: Ed25519PrivateKey | None = None,
+                data_key: bytes | None = None,
+                place_database: Callable[[StoreLayout], None] | None = None) -> tuple[Store, str]:
     """A new store folder: database, device identity, ``fill`` (first records, or the data an
-    enrolment carries), then the key file. Nothing is left behind when any step fails."""
+    enrolment carries), then the key file. Nothing is left behind when any step fails.
+    ``place_database`` puts a database encrypted with ``data_key`` in place first (a join by
+    snapshot, store/exchange/snapshot.py); otherwise a new key and an empty database."""
     root = Path(root)
     validate_passphrase(passphrase)
     kdf = require_kdf(kdf)  # light settings only inside the test suite: refused before anything is made
     check_location(root)
     layout = StoreLayout(root)
+    if (root / BUILDING).is_file() and not layout.key_file.exists():
+        _remove_partial_store(layout, False)  # killed midway before
     if layout.database.exists() or layout.key_file.exists():
         raise StoreError(f"フォルダ「{root}」にはすでにデータがあります。別のフォルダを指定してください。")
     created_root = not root.exists()
@@ -491,10 +503,13 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
     except OSError as error:
         raise StoreError(f"フォルダ「{root}」を作れませんでした。書き込みできる場所を指定してください。") from error
 
-    data_key, recovery_key = new_data_key(), new_recovery_key()
+    data_key, recovery_key = data_key or new_data_key(), new_recovery_key()
     keyfile = KeyFile.new(store_id=council_id)
     engine = None
     try:
+        safe_file.create_private(root / BUILDING)
+        if place_database is not None:
+            place_database(layout)
         engine = open_engine(layout.database, data_key)
         migrate.upgrade(engine)
         with Session(engine) as session, session.begin():
@@ -511,6 +526,7 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
             store.council_key = council
         keyfile.wrap_for_recovery(recovery_key, data_key)
         keyfile.save(layout.key_file)
+        (root / BUILDING).unlink(missing_ok=True)
         store.account_private = keyfile.open_private(actor.login, passphrase)  # for the drop box (dropbox.py)
     except BaseException as error:
         if engine is not None:
@@ -539,5 +555,6 @@ def _remove_partial_store(layout: StoreLayout, created_root: bool) -> None:
         shutil.rmtree(layout.root, ignore_errors=True)
         return
     for path in (layout.database, layout.key_file):
-        for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-            candidate.unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm", "-journal", ".joining"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    (layout.root / BUILDING).unlink(missing_ok=True)

@@ -11,6 +11,12 @@ of zlib(canonical JSON of everything but the changes, a newline, the JSON array 
 Everything before the ciphertext is the AAD. The changes are written and read one at a time,
 so a whole council's snapshot never sits in memory as one list.
 
+Format 2 (issue 20, docs/sync-protocol.md "Enrolment by snapshot"): the same head with a
+12-byte nonce base instead of the nonce, then records `uint32 length | AES-GCM ciphertext`,
+record i under nonce base XOR i with AAD = head | uint32 i | final flag. Record 0 is
+zlib(canonical JSON metadata); the others are the snapshot database in pieces, the last one
+marked final. Written and read a record at a time (`seal_snapshot`, `open_file`).
+
 Single use: a successful join overwrites the file with a *used marker* (`used_marker`):
 magic `SHAKYOUS`, a newline, one line of canonical JSON (`format`, `enrolment_id`,
 `device_name`, `used_on` as YYYY-MM-DD), a newline, then a Japanese sentence for whoever
@@ -24,6 +30,10 @@ import json
 import os
 import secrets
 import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 from datetime import UTC, date, datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
@@ -40,13 +50,20 @@ from shakyo_desk.domain.wareki import format_wareki
 MAGIC = b"SHAKYOEN"
 USED_MAGIC = b"SHAKYOUS"  # the file after a successful join: no secret left, only who used it
 FORMAT = 1
+SNAPSHOT_FORMAT = 2  # the metadata, then the snapshot database (store/exchange/snapshot.py)
+RECORD = 4 << 20  # snapshot bytes per record
+MAX_META = 16 << 20  # record 0, compressed
 EXPIRY_DAYS = 7
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud without doubt
 CODE_LENGTH = 12  # 30^12 ≈ 2^59, each guess costing an Argon2id derivation
 DEFAULT_KDF = {"memory_kib": 65536, "iterations": 3, "lanes": 4}
 
 _HEAD = struct.Struct(">8sHH")
+_LENGTH = struct.Struct(">I")
+_TAG = 16
 
+DAMAGED = ("登録ファイルの途中が壊れているか、書き換えられています。USBメモリから読み直すか、管理者に"
+           "作り直してもらってください。この端末にはデータを作っていません。")
 NOT_ENROLMENT = "このファイルは社協デスクの登録ファイルではないか、壊れています。管理者に作り直してもらってください。"
 WRONG_CODE = "登録コードが違うか、登録ファイルが壊れています。管理者の画面に表示されたコードを確かめてください。"
 EXPIRED = "この登録ファイルは期限（作成から{days}日）が切れています。管理者に作り直してもらってください。"
@@ -164,3 +181,144 @@ def _changes(rest: bytes, pieces: Iterator[bytes]) -> Iterator[dict]:
         yield from json_objects(text())
     except BundleRefused:
         raise InvalidInput(NOT_ENROLMENT) from None
+
+
+# ---- format 2: a snapshot of the database ---------------------------------------------
+
+
+def _nonce(base: bytes, index: int) -> bytes:
+    return (int.from_bytes(base, "big") ^ index).to_bytes(12, "big")
+
+
+def _aad(head: bytes, index: int, final: bool) -> bytes:
+    return head + struct.pack(">IB", index, 1 if final else 0)
+
+
+def seal_snapshot(meta: dict, snapshot: BinaryIO, code: str, kdf: dict | None = None,
+                  now: datetime | None = None) -> Iterator[bytes]:
+    """The enrolment file in pieces, to be written in order: the head, the metadata, then the
+    snapshot read from ``snapshot`` a record at a time (never the whole in memory)."""
+    kdf = dict(kdf or DEFAULT_KDF)
+    issued = (now or clock.now().astimezone(UTC)).replace(microsecond=0).isoformat()
+    params = canonical_json({"kdf": kdf, "issued_at": issued})
+    salt, base = os.urandom(16), os.urandom(12)
+    head = _HEAD.pack(MAGIC, SNAPSHOT_FORMAT, len(params)) + params + salt + base
+    aead = AESGCM(_key(code, salt, kdf))
+
+    def record(index: int, data: bytes, final: bool) -> bytes:
+        sealed = aead.encrypt(_nonce(base, index), data, _aad(head, index, final))
+        return _LENGTH.pack(len(sealed)) + sealed
+
+    yield head
+    yield record(0, zlib.compress(canonical_json(meta), 6), False)
+    index, block = 1, snapshot.read(RECORD)
+    while True:
+        following = snapshot.read(RECORD)
+        yield record(index, block, not following)
+        if not following:
+            return
+        index, block = index + 1, following
+
+
+@dataclass
+class Opened:
+    """An enrolment file whose code held. ``changes`` (format 1) or ``pieces`` (format 2: the
+    snapshot's bytes, each record checked before it is given; a damaged or cut file raises
+    `InvalidInput(DAMAGED)` from the iterator). ``digest``: the file's SHA-256 for format 1
+    (names a file made before enrolment ids), None for format 2."""
+
+    format: int
+    meta: dict
+    changes: Iterator[dict] | None = None
+    pieces: Iterator[bytes] | None = None
+    digest: str | None = None
+
+
+def open_file(path: Path, code: str, now: datetime | None = None) -> Opened:
+    """Open an enrolment file of either format (format 2 is read a record at a time)."""
+    import hashlib
+
+    path = Path(path)
+    with path.open("rb") as f:
+        first = f.read(max(_HEAD.size, len(USED_MAGIC)))
+        if len(first) >= _HEAD.size and first[:8] == MAGIC and _HEAD.unpack_from(first)[1] == SNAPSHOT_FORMAT:
+            return _open_snapshot(path, code, now)
+    data = path.read_bytes()
+    meta, changes = unseal(data, code, now)
+    return Opened(FORMAT, meta, changes=changes, digest=hashlib.sha256(data).hexdigest())
+
+
+def _open_snapshot(path: Path, code: str, now: datetime | None) -> Opened:
+    with path.open("rb") as f:
+        fixed = f.read(_HEAD.size)
+        _, _, p_len = _HEAD.unpack(fixed)
+        rest = f.read(p_len + 28)
+        if len(rest) != p_len + 28:
+            raise InvalidInput(NOT_ENROLMENT)
+        try:
+            params = json.loads(rest[:p_len].decode("utf-8"))
+            kdf, issued = params["kdf"], datetime.fromisoformat(params["issued_at"])
+        except (ValueError, KeyError, TypeError):
+            raise InvalidInput(NOT_ENROLMENT) from None
+        salt, base = rest[p_len : p_len + 16], rest[p_len + 16 :]
+        head = fixed + rest
+        aead = AESGCM(_key(code, salt, kdf))
+        sealed = _read_record(f, MAX_META)
+        if sealed is None:
+            raise InvalidInput(NOT_ENROLMENT)
+        try:
+            body = aead.decrypt(_nonce(base, 0), sealed, _aad(head, 0, False))
+        except InvalidTag:
+            raise AuthError(WRONG_CODE) from None
+        if (now or clock.now()) - issued > timedelta(days=EXPIRY_DAYS):
+            raise InvalidInput(EXPIRED.format(days=EXPIRY_DAYS))
+        try:
+            meta = json.loads(zlib.decompressobj().decompress(body, MAX_META * 4).decode("utf-8"))
+        except (zlib.error, ValueError):
+            raise InvalidInput(NOT_ENROLMENT) from None
+        if not isinstance(meta, dict) or not isinstance(meta.get("snapshot"), dict):
+            raise InvalidInput(NOT_ENROLMENT)
+        offset = f.tell()
+    return Opened(SNAPSHOT_FORMAT, meta, pieces=_pieces(path, offset, aead, base, head))
+
+
+def _read_record(f: BinaryIO, limit: int) -> bytes | None:
+    """The next record's ciphertext; None at the very end of the file."""
+    prefix = f.read(_LENGTH.size)
+    if not prefix:
+        return None
+    if len(prefix) != _LENGTH.size:
+        raise InvalidInput(DAMAGED)
+    (length,) = _LENGTH.unpack(prefix)
+    if not _TAG <= length <= limit + _TAG:
+        raise InvalidInput(DAMAGED)
+    sealed = f.read(length)
+    if len(sealed) != length:
+        raise InvalidInput(DAMAGED)
+    return sealed
+
+
+def _pieces(path: Path, offset: int, aead: AESGCM, base: bytes, head: bytes) -> Iterator[bytes]:
+    """The snapshot's bytes, record after record; only a record marked final ends it, and
+    nothing may follow that one (a cut, reordered, repeated or altered record raises)."""
+    with path.open("rb") as f:
+        f.seek(offset)
+        index = 1
+        while True:
+            sealed = _read_record(f, RECORD)
+            if sealed is None:
+                raise InvalidInput(DAMAGED)  # no final record: the file was cut
+            nonce = _nonce(base, index)
+            try:
+                data, final = aead.decrypt(nonce, sealed, _aad(head, index, False)), False
+            except InvalidTag:
+                try:
+                    data, final = aead.decrypt(nonce, sealed, _aad(head, index, True)), True
+                except InvalidTag:
+                    raise InvalidInput(DAMAGED) from None
+            yield data
+            if final:
+                if f.read(1):
+                    raise InvalidInput(DAMAGED)
+                return
+            index += 1

@@ -233,6 +233,84 @@ def _scenario(ctx, work: Path) -> list[Result]:
     return results
 
 
+def bench_enrolment(ctx) -> list[Result]:
+    """Issue 20: `device add` + `device join` by snapshot for a whole-council laptop (target
+    10 s) and a one-district laptop (the largest district, target 5 s), and once the replay of
+    format 1 for comparison (SHAKYO_ENROL_REPLAY=0 skips it). On a copy of the reference."""
+    from shakyo_desk import demo
+    from shakyo_desk.store.engine import checkpoint
+    from shakyo_desk.store.store import unlock
+
+    work = ctx.store_dir.parent / f"{ctx.profile}-enrolment"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    checkpoint(ctx.store.engine)
+    ctx.store.close()
+    try:
+        _copy_store(ctx.store_dir, work / "office")
+    finally:
+        ctx.store = unlock(ctx.store_dir, demo.DEMO_LOGIN, demo.DEMO_PASSPHRASE)
+    try:
+        return _enrolment(ctx, work)
+    finally:
+        if not os.environ.get("SHAKYO_SYNC_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+JOIN_WHOLE_TARGET_MS = 10_000.0
+JOIN_DISTRICT_TARGET_MS = 5_000.0
+
+
+def _enrolment(ctx, work: Path) -> list[Result]:
+    heavy = max(1, min(ctx.repeat, HEAVY_REPEATS))
+    office = str(work / "office")
+    info = _run("info", store=office)
+    district = _run("largest_district", store=office)
+    (work / "enrol").mkdir()
+    t: dict[str, list[float]] = {}
+    other: dict[str, list[dict]] = {}
+    kinds = [("whole", None, heavy), ("district", [district["name"]], heavy)]
+    if os.environ.get("SHAKYO_ENROL_REPLAY", "1") != "0":
+        kinds.append(("replay", None, 1))
+    n = 0
+    for kind, districts, times in kinds:
+        for _ in range(times):
+            n += 1
+            name, enrol_file = f"{kind}{n}", str(work / "enrol" / f"{kind}{n}.shakyo")
+            made = _run("enrol", store=office, name=name, out=enrol_file, districts=districts,
+                        replay=kind == "replay")
+            joined = _run("join", root=str(work / name), file=enrol_file, code=made["code"])
+            for step, r in (("add", made), ("join", joined)):
+                t.setdefault(f"{kind}-{step}", []).append(r["ms"])
+                other.setdefault(f"{kind}-{step}", []).append(r)
+            print(f"  {kind}: add_device {made['ms'] / 1000:.1f} s ({_mb(made['size']):.0f} MB file), join "
+                  f"{joined['ms'] / 1000:.1f} s ({_mb(joined['db_size']):.0f} MB database)", file=sys.stderr, flush=True)
+            _run("revoke", store=office, names=[name])
+            shutil.rmtree(work / name)
+            os.unlink(enrol_file)
+
+    def note(key: str) -> str:
+        runs = other[key]
+        size = (f"file {_mb(runs[-1]['size']):.0f} MB" if "size" in runs[-1]
+                else f"database {_mb(runs[-1]['db_size']):.0f} MB")
+        return (f"{size}; CPU {_fmt(statistics.median(r['cpu_ms'] for r in runs))}, peak RSS "
+                f"{max(r['peak_mb'] for r in runs):.0f} MB, load {min(r['load'] for r in runs):.1f}–"
+                f"{max(r['load'] for r in runs):.1f}")
+
+    where = f"{district['name']}, {district['households']:,} of {district['total']:,} households"
+    rows = [("whole-add", "snapshot enrolment: add_device, whole council", None),
+            ("whole-join", "snapshot enrolment: join, whole council", JOIN_WHOLE_TARGET_MS),
+            ("district-add", f"snapshot enrolment: add_device, one district ({where})", None),
+            ("district-join", f"snapshot enrolment: join, one district ({where})", JOIN_DISTRICT_TARGET_MS),
+            ("replay-add", "replay enrolment (format 1): add_device, whole council", None),
+            ("replay-join", "replay enrolment (format 1): join, whole council", None)]
+    results = [summarise(label, t[key], target, note=note(key)) for key, label, target in rows if key in t]
+    results += [summarise(f"peak RSS: {label}", [r["peak_mb"] for r in other[key]], MEMORY_TARGET_MB, unit="MB")
+                for key, label, _ in rows if key in t]
+    print(f"  office: {_mb(info['db_size']):.0f} MB, {info['changes']:,} changes", file=sys.stderr, flush=True)
+    return results
+
+
 # ---- the child side ------------------------------------------------------------------------
 
 
@@ -302,6 +380,23 @@ def _op_info(store) -> dict:
         changes = s.execute(sa.text("SELECT count(*) FROM change_log")).scalar_one()
     return {"device_id": me.device_id, "name": me.name, "changes": changes,
             "db_size": _db_size(store.layout.root)}
+
+
+def _largest_district(store) -> dict:
+    """The top-level district with the most households (its 行政区/集落 included)."""
+    import sqlalchemy as sa
+
+    from shakyo_desk.store.models import District, Household
+    from shakyo_desk.store.store import with_subdistricts
+
+    with store.read() as s:
+        tops = s.execute(sa.select(District.id, District.name).where(District.parent_id.is_(None))).all()
+        per = {r.district_id: r.n for r in s.execute(sa.select(Household.district_id, sa.func.count().label("n"))
+                                                      .group_by(Household.district_id))}
+        sizes = {t.name: sum(per.get(d, 0) for d in with_subdistricts(s, [t.id])) for t in tops}
+        total = sum(per.values())
+    name = max(sizes, key=sizes.get)
+    return {"name": name, "households": sizes[name], "total": total}
 
 
 def _strip(path: Path, code: str) -> int:
@@ -376,13 +471,18 @@ def _child(op: str, args: dict) -> dict:
     try:
         if op == "info":
             return _op_info(store)
+        if op == "largest_district":
+            return _largest_district(store)
         if op == "revoke":
             for name in args["names"]:
                 devices.revoke_device(store, name)
             return {}
         if op == "enrol":
             out = Path(args["out"])
-            code, stats = _timed("enrol", lambda: devices.add_device(store, args["name"], out, None))
+            # (a store without the records is cut from a replay file: it holds the changes)
+            replay = bool(args.get("strip") or args.get("replay"))
+            code, stats = _timed("enrol", lambda: devices.add_device(store, args["name"], out, args.get("districts"),
+                                                                     replay=replay))
             size = out.stat().st_size
             changes = _strip(out, code) if args.get("strip") else _op_info(store)["changes"]
             return {**stats, "size": size, "code": code, "changes": changes}

@@ -5,7 +5,6 @@ the roster (unwrapped from the admin's keys.json entry, store/council_key.py).""
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import re
 import secrets
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Self
 
 import sqlalchemy as sa
+import sqlcipher3
 
 from shakyo_desk.domain.errors import InvalidInput, StoreError
 from shakyo_desk.domain.file_errors import write_failure, write_reason
@@ -22,7 +22,9 @@ from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role, manages_accounts
 from shakyo_desk.domain.safe_file import write_atomic
 from shakyo_desk.domain.text import clean
+from shakyo_desk.domain import safe_file
 from shakyo_desk.store.exchange import chains
+from shakyo_desk.store.exchange import snapshot
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange import knowledge
 from shakyo_desk.store.exchange.apply import apply_changes
@@ -127,9 +129,12 @@ def enrolment_target(out: Path, name: str, *, add_suffix: bool = False) -> Path:
 
 
 def add_device(store: Store, name: str, out: Path, districts: list[str] | None = None,
-               kdf: dict | None = None) -> str:
+               kdf: dict | None = None, *, replay: bool = False) -> str:
     """Make the one-time enrolment file for a new installation; returns the code to show.
-    ``out`` may be a folder: the file is then written inside it (``enrolment_target``)."""
+    ``out`` may be a folder: the file is then written inside it (``enrolment_target``).
+    The file carries a snapshot of the database, filtered to the device's scope and keyed for
+    it (snapshot.py, enrolment format 2); ``replay`` writes the changes to replay instead
+    (format 1: what earlier versions wrote; benchmarks use it for a store without records)."""
     require(manages_accounts(store.actor.role))
     name = clean(name)
     if not name or len(name) > 40:
@@ -141,22 +146,108 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
         raise InvalidInput(f"保存先のフォルダ「{out.parent}」が見つかりません。USBメモリが差さっているか確かめて、"
                            "保存先を選び直してください。")
     code = enrolment.new_code()
+    if replay:
+        _add_by_replay(store, name, out, districts, kdf, code)
+        return code
+    with store.read() as s:  # refused before the long copy
+        _check_name(ident.roster_data(s.connection()), name)
+        scope = _district_ids(s, districts or [])
+    staging = store.layout.staging
+    try:
+        safe_file.make_private_dir(staging)
+    except OSError as error:
+        raise StoreError(write_failure("登録ファイル", store.layout.root, error)) from error
+    _remove_stale_snapshots(staging)
+    path = staging / f"enrol-{new_id()}{SNAPSHOT_SUFFIX}"
+    try:
+        try:
+            made = snapshot.build(store.engine, path, scope)
+        except (OSError, sqlcipher3.Error, sa.exc.OperationalError) as error:
+            raise StoreError(SNAPSHOT_FAILED) from error
+        with store.write() as w:
+            conn = w.conn
+            me = ident.load(conn)
+            roster = ident.roster_data(conn)
+            _check_name(roster, name)
+            keys, device_id = DeviceKeys.generate(), new_id()
+            # What the device will hold is what the snapshot holds (read in its own transaction).
+            entry = rosters.device_entry(device_id, name, keys.public_key_b64, keys.recipient, scope,
+                                         clock.utcnow().isoformat(timespec="seconds"), made.knowledge)
+            signed = ident.publish_roster(conn, me, {**roster, "devices": roster["devices"] + [entry],
+                                                     "staff": _staff_entries(store, conn)}, store.council_key)
+            enrolment_id = new_id()
+            meta = {
+                "council_id": me.council_id,
+                "enrolment_id": enrolment_id,
+                "device": {"device_id": device_id, "name": name, "scope": scope,
+                           "signing_key": base64.b64encode(keys.signing_private_bytes()).decode("ascii"),
+                           "age_identity": keys.identity_str},
+                "roster": signed.to_json(),
+                "knowledge": made.knowledge,
+                **made.chains,
+                "accounts": made.accounts,
+                "hlc": made.hlc,
+                "snapshot": {"format": 1, "size": made.size,
+                             "data_key": base64.b64encode(made.data_key).decode("ascii")},
+            }
+            try:
+                with open(path, "rb") as source, safe_file.stage(out) as staged:
+                    for piece in enrolment.seal_snapshot(meta, source, code, kdf):
+                        staged.write(piece)
+                    staged.commit()
+            except OSError as error:
+                raise StoreError(write_failure("登録ファイル", out.parent, error)) from error
+            w.audit("device.add", detail={"device": device_id, "name": name, "scope": scope, "enrolment": enrolment_id,
+                                          "snapshot": True})
+    finally:
+        path.unlink(missing_ok=True)
+    return code
+
+
+SNAPSHOT_SUFFIX = ".snapshot"
+SNAPSHOT_FAILED = ("登録ファイルに入れるデータの写しを作れませんでした。事務局のパソコンのディスクに、データと同じくらいの"
+                   "空き容量が一時的に必要です。空きを確かめてから、もう一度お試しください。端末はまだ追加されていません。")
+
+
+def _remove_stale_snapshots(staging: Path) -> None:
+    """Snapshots an add_device killed midway left in staging/ (encrypted under a key that was
+    only in that process): removed once they are an hour old (another may be in progress)."""
+    limit = clock.now().timestamp() - 3600
+    for leftover in staging.glob(f"enrol-*{SNAPSHOT_SUFFIX}"):
+        try:
+            if leftover.stat().st_mtime < limit:
+                leftover.unlink()
+        except OSError:
+            pass
+
+
+def _check_name(roster: dict, name: str) -> None:
+    if any(d["name"] == name for d in roster["devices"]):
+        raise InvalidInput(f"端末名「{name}」はすでに使われています。別の名前にしてください。")
+
+
+def _staff_entries(store: Store, conn) -> list[dict]:
+    accounts = conn.execute(sa.select(Staff.id, Staff.login, Staff.role, Staff.disabled_at)).all()
+    return [rosters.staff_entry(r.id, r.login, r.role, r.disabled_at is not None,
+                                store.keyfile.signing_public(r.login)) for r in accounts]
+
+
+def _add_by_replay(store: Store, name: str, out: Path, districts: list[str] | None, kdf: dict | None,
+                   code: str) -> None:
+    """Format 1: every change in the device's scope, replayed by `join`."""
     with store.write() as w:
         conn = w.conn
         me = ident.load(conn)
         roster = ident.roster_data(conn)
-        if any(d["name"] == name for d in roster["devices"]):
-            raise InvalidInput(f"端末名「{name}」はすでに使われています。別の名前にしてください。")
+        _check_name(roster, name)
         scope = _district_ids(w.session, districts or [])
         keys, device_id = DeviceKeys.generate(), new_id()
         ours = knowledge.own(conn)
         entry = rosters.device_entry(device_id, name, keys.public_key_b64, keys.recipient, scope,
                                      clock.utcnow().isoformat(timespec="seconds"), ours)
         accounts = conn.execute(sa.select(Staff.id, Staff.login, Staff.display_name, Staff.role, Staff.disabled_at)).all()
-        staff = [rosters.staff_entry(r.id, r.login, r.role, r.disabled_at is not None,
-                                     store.keyfile.signing_public(r.login)) for r in accounts]
-        signed = ident.publish_roster(conn, me, {**roster, "devices": roster["devices"] + [entry], "staff": staff},
-                                      store.council_key)
+        signed = ident.publish_roster(conn, me, {**roster, "devices": roster["devices"] + [entry],
+                                                 "staff": _staff_entries(store, conn)}, store.council_key)
         enrolment_id = new_id()
         payload = enrolment.payload_for({
             "council_id": me.council_id,
@@ -179,7 +270,6 @@ def add_device(store: Store, name: str, out: Path, districts: list[str] | None =
         except OSError as error:
             raise StoreError(write_failure("登録ファイル", out.parent, error)) from error
         w.audit("device.add", detail={"device": device_id, "name": name, "scope": scope, "enrolment": enrolment_id})
-    return code
 
 
 # A joined installation starts at a random epoch, never 1: two installations joined from
@@ -238,19 +328,20 @@ def consume_enrolment_file(path: Path, enrolment_id: str, device_name: str) -> s
 
 def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: str,
          kdf: dict | None = None) -> Joined:
-    """Create this installation's store from an enrolment file, then use the file up."""
+    """Create this installation's store from an enrolment file, then use the file up: a
+    snapshot of the office's database (format 2) is installed as it is, the changes of a
+    format 1 file are replayed."""
     login = validate_login(login)
     enrolment_file = Path(enrolment_file)
     try:
-        data = enrolment_file.read_bytes()
+        opened = enrolment.open_file(enrolment_file, code)
     except OSError as error:
         raise InvalidInput(f"登録ファイル「{enrolment_file}」を読めませんでした。ファイルの場所を確かめてください。") from error
-    meta, changes = enrolment.unseal(data, code)
+    meta = opened.meta
     device = meta["device"]
     council_id = meta["council_id"]
     # Files made before enrolment ids existed are named by their digest.
-    enrolment_id = str(meta.get("enrolment_id") or hashlib.sha256(data).hexdigest()[:32])
-    del data
+    enrolment_id = str(meta.get("enrolment_id") or (opened.digest or "")[:32])
     signed = rosters.SignedRoster.from_json(meta["roster"])
     roster = signed.data
     rosters.verify(signed, roster["admin_key"], council_id)  # the roster signs itself consistently
@@ -260,6 +351,7 @@ def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: st
     actor = Actor(account["id"], login, account["display_name"] or login, Role(account["role"]))
     now: list[Actor] = []
     epoch = join_epoch()
+    carried = meta.get("snapshot") if opened.pieces is not None else None
 
     def fill(store: Store) -> None:
         with store.write() as w:
@@ -267,17 +359,34 @@ def join(root: Path, enrolment_file: Path, code: str, login: str, passphrase: st
             ident.set_state(conn, device_name=device["name"], scope=device["scope"], epoch=epoch,
                             signing_key=base64.b64decode(device["signing_key"]), age_identity=device["age_identity"])
             ident.save_roster(conn, signed)
-            apply_changes(conn, changes)
+            if carried is None:
+                apply_changes(conn, opened.changes)
+            else:  # the records, changes, conflicts and knowledge are in the snapshot
+                wall_ms, counter = meta["hlc"]
+                ident.set_state(conn, hlc_wall_ms=int(wall_ms), hlc_counter=int(counter))
             knowledge.save(conn, meta["knowledge"])
             if not device["scope"]:
                 chains.after_join(conn, meta)
             w.audit("device.join", detail={"device": device["device_id"], "name": device["name"],
-                                           "enrolment": enrolment_id, "epoch": epoch})
+                                           "enrolment": enrolment_id, "epoch": epoch,
+                                           **({"snapshot": True} if carried is not None else {})})
         # The account as it is now, not as created: a disabled one is refused here, inside
         # build_store, which then removes the half-made store so the folder can be used again.
         now.append(_load_actor(store.engine, login))
 
-    store, recovery_key = build_store(root, council_id, device["device_id"], actor, passphrase, fill, kdf)
+    if carried is None:
+        store, recovery_key = build_store(root, council_id, device["device_id"], actor, passphrase, fill, kdf)
+    else:
+        try:
+            data_key = base64.b64decode(carried["data_key"], validate=True)
+            size = int(carried["size"])
+        except (KeyError, TypeError, ValueError):
+            raise InvalidInput(enrolment.NOT_ENROLMENT) from None
+        if len(data_key) != 32:
+            raise InvalidInput(enrolment.NOT_ENROLMENT)
+        store, recovery_key = build_store(
+            root, council_id, device["device_id"], actor, passphrase, fill, kdf, data_key=data_key,
+            place_database=lambda layout: snapshot.install(layout.database, opened.pieces, size))
     store = store.as_actor(now[0])
     warning = consume_enrolment_file(enrolment_file, enrolment_id, device["name"])
     try:
