@@ -687,7 +687,7 @@ class WriteStep:
 def write_districts(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     from shakyo_desk.store.models import District
 
-    with ctx.store.write() as w:
+    with ctx.store.write() as w, w.bulk():
         for d in ctx.plan.districts:
             ctx.district_ids[d.key] = w.insert(District, {
                 "name": d.name, "kana": d.kana, "parent_id": ctx.district_ids.get(d.parent) if d.parent else None,
@@ -709,7 +709,7 @@ def write_accounts(ctx: WriteContext, tick: Callable[[int], None]) -> None:
 def write_agencies(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     from shakyo_desk.store.models import Agency
 
-    with ctx.store.write() as w:
+    with ctx.store.write() as w, w.bulk():
         for a in ctx.plan.agencies:
             ctx.agency_ids.append(w.insert(Agency, {
                 "name": a.name, "kana": a.kana, "field": a.field, "contact": a.contact, "phone": a.phone,
@@ -744,7 +744,7 @@ def write_households(ctx: WriteContext, tick: Callable[[int], None]) -> None:
             tick(1)
             continue
         store = _actor_for(ctx, batch[0][1].staff_main)
-        with store.write() as w:  # one transaction per settlement
+        with store.write() as w, w.bulk():  # one transaction per settlement
             for index, h in batch:
                 household_id = new_id()
                 w.insert(Household, {

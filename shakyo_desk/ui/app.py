@@ -315,6 +315,17 @@ def _first_screen_probe(app: QApplication) -> None:
     app.quit()
 
 
+def _usable_window_probe(app: QApplication, controller: "AppController") -> None:
+    """``SHAKYO_STARTUP_PROBE=usable`` (bench_demo.py): wait for the main window to show
+    household rows, as bench_ui's unlock to a usable window does, then say when."""
+    window = controller.window
+    page = window.pages.get("households") if window is not None and window.isVisible() else None
+    if page is not None and page.model.rowCount() > 0:
+        _first_screen_probe(app)
+    else:
+        QTimer.singleShot(5, lambda: _usable_window_probe(app, controller))
+
+
 ALREADY_RUNNING = ("社協デスクはすでに起動しています。タスクバーにある社協デスクの画面をお使いください。"
                    "画面が見当たらないときは、パソコンを再起動してからもう一度開いてください。")
 
@@ -359,7 +370,10 @@ def run(store_dir: Path | None = None, demo: bool = False) -> int:
 
     controller.finished.connect(finish)
     controller.start()
-    if os.environ.get(STARTUP_PROBE):
+    probe = os.environ.get(STARTUP_PROBE)
+    if probe == "usable":
+        QTimer.singleShot(0, lambda: _usable_window_probe(app, controller))
+    elif probe:
         QTimer.singleShot(0, lambda: _first_screen_probe(app))
     app.exec()
     controller.shutdown()
