@@ -6,6 +6,7 @@ asking anything. No Qt here: the UI shows progress through ``progress``."""
 
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -42,12 +43,22 @@ def generate(root: Path, profile: str = "village", seed: int | None = None, *, l
 
     The staff accounts made for the demo (coordinator1, staff1, reporter1, …)
     get the same passphrase as the admin."""
+    from shakyo_desk.store.keyfile import derive_kek
+
+    prof = _profile(profile)
+    root = Path(root)
+    # The staff accounts' key (Argon2id releases the GIL) on the other core while the plan is
+    # made and the store created.
+    with ThreadPoolExecutor(1, thread_name_prefix="demo-kdf") as pool:
+        derived = pool.submit(derive_kek, passphrase, kdf)
+        return _generate(root, prof, seed, login, passphrase, kdf, progress, today, derived)
+
+
+def _generate(root: Path, prof, seed, login, passphrase, kdf, progress, today, derived):
     from shakyo_desk.demo.generator import WriteContext, all_write_steps, make_plan, write_plan
     from shakyo_desk.store.paths import StoreLayout
     from shakyo_desk.store.store import create_store
 
-    prof = _profile(profile)
-    root = Path(root)
     plan = make_plan(prof, seed, today)
     total = 2 + sum(s.units(plan) for s in all_write_steps())
     if progress:
@@ -58,7 +69,7 @@ def generate(root: Path, profile: str = "village", seed: int | None = None, *, l
     try:
         if progress:
             progress(1, total, "デモ用のデータフォルダを作っています")
-        ctx = WriteContext(store, plan, kdf, passphrase)
+        ctx = WriteContext(store, plan, kdf, passphrase, derived=derived)
         write_plan(ctx, progress, done_before=1, total=total)
     except BaseException:
         store.close()

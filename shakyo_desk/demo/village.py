@@ -674,6 +674,9 @@ class WriteContext:
     contact_ids: list[str] = field(default_factory=list)
     sheet_ids: list[str] = field(default_factory=list)
     remark_ids: dict[tuple[int, int, int], str] = field(default_factory=dict)
+    # The staff's shared passphrase key (keyfile.derive_kek), derived beside the first steps:
+    # a Future, or None to derive it in write_accounts
+    derived: object = None
 
 
 @dataclass(frozen=True)
@@ -697,12 +700,16 @@ def write_districts(ctx: WriteContext, tick: Callable[[int], None]) -> None:
 
 
 def write_accounts(ctx: WriteContext, tick: Callable[[int], None]) -> None:
+    from shakyo_desk.store.keyfile import derive_kek
     from shakyo_desk.store.services.accounts import add_account
 
+    # Every demo account has the demo's passphrase (printed in the manual): one Argon2id
+    # derivation with one salt for all of them instead of one each (issue 20).
+    derived = ctx.derived.result() if ctx.derived is not None else derive_kek(ctx.passphrase, ctx.kdf)
     for s in ctx.plan.staff:
         ids = [ctx.district_ids[k] for k in s.districts]
         ctx.staff_ids[s.login] = add_account(ctx.store, s.login, s.display_name, s.role, ctx.passphrase,
-                                             section=s.section, district_ids=ids, kdf=ctx.kdf)
+                                             section=s.section, district_ids=ids, kdf=ctx.kdf, derived=derived)
         tick(1)
 
 

@@ -501,7 +501,7 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
             session.add(DeviceState(id=1, device_id=device_id, epoch=1, council_id=council_id, next_seq=1))
         store = Store(layout, engine, keyfile, data_key, actor)
         fill(store)
-        keyfile.wrap_for_account(actor.login, passphrase, data_key, kdf)
+        private = keyfile.wrap_for_account(actor.login, passphrase, data_key, kdf)
         # The account's signing key (`signing`: the one `fill` signed with) and, for the first
         # admin, the council admin key (council_key.py).
         store.signer = Ed25519PrivateKey.from_private_bytes(keyfile.give_signing_key(
@@ -511,7 +511,7 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
             store.council_key = council
         keyfile.wrap_for_recovery(recovery_key, data_key)
         keyfile.save(layout.key_file)
-        store.account_private = keyfile.open_private(actor.login, passphrase)  # for the drop box (dropbox.py)
+        store.account_private = private  # for the drop box (dropbox.py); the one just wrapped, no second derivation
     except BaseException as error:
         if engine is not None:
             engine.dispose()
