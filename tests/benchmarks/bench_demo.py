@@ -11,6 +11,9 @@ built. A second start on the same folder (the village already there) is measured
 
 Standalone (no reference data set needed):
     python3 -m tests.benchmarks.bench_demo [--repeat 5]
+The split of the generation, in this process (``open_demo`` on a fresh folder, default key
+derivation; wall and CPU seconds per part; ``--cprofile FILE`` keeps a profile of it):
+    python3 -m tests.benchmarks.bench_demo --split [--cprofile bench-out/demo.prof]
 In the runner:
     python3 -m tests.benchmarks.run --profile village --only demo_first_start --repeat 5
 """
@@ -57,10 +60,80 @@ def bench_demo_first_start(ctx) -> list:
     ]
 
 
+def split(cprofile: Path | None = None) -> list[tuple[str, float, float]]:
+    """(part, wall s, CPU s of the whole process) of one ``open_demo`` on a fresh folder. CPU
+    counts every thread (the Argon2id derivations too), so it says what a quiet machine needs
+    even when the wall time is stretched by other work on the cores."""
+    import cProfile
+    import shutil
+
+    from shakyo_desk.demo import generator, open_demo
+    from shakyo_desk.store import keyfile
+    from shakyo_desk.store import store as store_module
+
+    parts: list[tuple[str, float, float]] = []
+    argon = [0.0, 0.0, 0]
+
+    def timed(name, fn):
+        def run(*args, **kwargs):
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                parts.append((name, time.perf_counter() - wall, time.process_time() - cpu))
+        return run
+
+    originals = (keyfile._passphrase_kek, generator.make_plan, store_module.create_store, store_module.unlock,
+                 [(step, step.run) for step in generator.all_write_steps()])
+
+    def kek(*args, **kwargs):
+        wall = time.perf_counter()
+        try:
+            return originals[0](*args, **kwargs)
+        finally:
+            argon[0] += time.perf_counter() - wall
+            argon[2] += 1
+
+    keyfile._passphrase_kek = kek
+    generator.make_plan = timed("plan (make_plan)", originals[1])
+    store_module.create_store = timed("store created (migrations, first admin, key file)", originals[2])
+    store_module.unlock = timed("unlock after generation (drop box published)", originals[3])
+    for step, run in originals[4]:
+        object.__setattr__(step, "run", timed(f"step {step.name}", run))
+    home = Path(tempfile.mkdtemp(prefix="shakyo-demo-split-"))
+    profiler = cProfile.Profile() if cprofile else None
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
+        store = open_demo(home / "demo")
+        if profiler:
+            profiler.disable()
+        parts.append(("open_demo in all", time.perf_counter() - wall, time.process_time() - cpu))
+        store.close()
+    finally:
+        keyfile._passphrase_kek, generator.make_plan, store_module.create_store, store_module.unlock = originals[:4]
+        for step, run in originals[4]:
+            object.__setattr__(step, "run", run)
+        shutil.rmtree(home, ignore_errors=True)
+    if profiler:
+        profiler.dump_stats(str(cprofile))
+    parts.append((f"of which Argon2id ({argon[2]} derivations)", argon[0], float("nan")))
+    return parts
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--split", action="store_true", help="time the parts of one generation in this process")
+    parser.add_argument("--cprofile", type=Path, help="with --split: write a cProfile file")
     args = parser.parse_args(argv)
+    if args.split:
+        print(f"{'part':55} {'wall s':>7} {'CPU s':>7}")
+        for name, wall, cpu in split(args.cprofile):
+            print(f"{name:55} {wall:7.3f} {cpu:7.3f}")
+        print(f"load average {os.getloadavg()[0]:.2f}")
+        return 0
 
     class Ctx:
         repeat = args.repeat
