@@ -17,7 +17,8 @@ DEMO_PASSPHRASE = "demo-village"  # fictional demo only, printed in the manual
 
 Progress = Callable[[int, int, str], None]
 
-__all__ = ["DEMO_LOGIN", "DEMO_PASSPHRASE", "PROFILES", "generate", "open_demo", "make_plan"]
+__all__ = ["DEMO_LOGIN", "DEMO_PASSPHRASE", "PROFILES", "DemoInterrupted", "DemoRest", "generate", "open_demo",
+           "open_demo_early", "make_plan"]
 
 
 def __getattr__(name: str):
@@ -43,6 +44,13 @@ def generate(root: Path, profile: str = "village", seed: int | None = None, *, l
 
     The staff accounts made for the demo (coordinator1, staff1, reporter1, …)
     get the same passphrase as the admin."""
+    store, recovery_key, _ctx = _generate(root, profile, seed, login, passphrase, kdf, progress, today, first=None)
+    return store, recovery_key
+
+
+def _generate(root: Path, profile: str, seed, login, passphrase, kdf, progress, today, *, first):
+    """``first``: the write steps to run now (None: all). Returns (store, recovery key, the
+    write context, which the remaining steps need)."""
     from shakyo_desk.store.keyfile import derive_kek
 
     prof = _profile(profile)
@@ -51,16 +59,17 @@ def generate(root: Path, profile: str = "village", seed: int | None = None, *, l
     # made and the store created.
     with ThreadPoolExecutor(1, thread_name_prefix="demo-kdf") as pool:
         derived = pool.submit(derive_kek, passphrase, kdf)
-        return _generate(root, prof, seed, login, passphrase, kdf, progress, today, derived)
+        return _write(root, prof, seed, login, passphrase, kdf, progress, today, derived, first)
 
 
-def _generate(root: Path, prof, seed, login, passphrase, kdf, progress, today, derived):
+def _write(root: Path, prof, seed, login, passphrase, kdf, progress, today, derived, first):
     from shakyo_desk.demo.generator import WriteContext, all_write_steps, make_plan, write_plan
     from shakyo_desk.store.paths import StoreLayout
     from shakyo_desk.store.store import create_store
 
     plan = make_plan(prof, seed, today)
-    total = 2 + sum(s.units(plan) for s in all_write_steps())
+    steps = all_write_steps() if first is None else first
+    total = 2 + sum(s.units(plan) for s in steps)
     if progress:
         progress(0, total, "デモ用のデータフォルダを作っています")
     existed = root.exists()
@@ -70,7 +79,7 @@ def _generate(root: Path, prof, seed, login, passphrase, kdf, progress, today, d
         if progress:
             progress(1, total, "デモ用のデータフォルダを作っています")
         ctx = WriteContext(store, plan, kdf, passphrase, derived=derived)
-        write_plan(ctx, progress, done_before=1, total=total)
+        write_plan(ctx, progress, done_before=1, total=total, steps=steps)
     except BaseException:
         store.close()
         layout = StoreLayout(root)
@@ -83,7 +92,33 @@ def _generate(root: Path, prof, seed, login, passphrase, kdf, progress, today, d
         raise
     if progress:
         progress(total, total, "できあがりました")
-    return store, recovery_key
+    return store, recovery_key, ctx
+
+
+# In the demo folder from the moment it is moved into place until the whole village is
+# written (open_demo_early): a folder that still holds it was stopped halfway and is made again.
+PENDING = "demo-pending.txt"
+
+
+class DemoInterrupted(Exception):
+    """The rest of the village was stopped (the app closing): the next start makes it again."""
+
+
+def _check_demo_dir(root: Path) -> None:
+    """An unfinished village (``PENDING``, from a first start stopped halfway) goes; anything
+    else that is not a store is refused."""
+    from shakyo_desk.store.paths import StoreLayout
+
+    if (root / PENDING).exists():
+        shutil.rmtree(root)  # ours, fictional and unfinished: nothing a person wrote is lost but trials
+    if not StoreLayout(root).exists() and root.exists() and any(root.iterdir()):
+        raise StoreError(f"デモ用のフォルダ「{root}」に別のファイルがあります。フォルダを空にしてからもう一度お試しください。")
+
+
+def _move_into_place(partial: Path, root: Path) -> None:
+    if root.exists():
+        root.rmdir()  # empty, checked before
+    partial.rename(root)
 
 
 def open_demo(root: Path | None = None, progress: Progress | None = None, *, kdf: dict | None = None,
@@ -99,14 +134,78 @@ def open_demo(root: Path | None = None, progress: Progress | None = None, *, kdf
     from shakyo_desk.store.services import drops  # noqa: F401  (registers its unlock hook)
 
     root = Path(root) if root is not None else default_demo_dir()
+    _check_demo_dir(root)
     if not StoreLayout(root).exists():
-        if root.exists() and any(root.iterdir()):
-            raise StoreError(f"デモ用のフォルダ「{root}」に別のファイルがあります。フォルダを空にしてからもう一度お試しください。")
         partial = root.with_name(root.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         store, _ = generate(partial, "village", progress=progress, kdf=kdf, today=today)
         store.close()
-        if root.exists():
-            root.rmdir()  # empty, checked above
-        partial.rename(root)
+        _move_into_place(partial, root)
     return unlock(root, DEMO_LOGIN, DEMO_PASSPHRASE)
+
+
+def open_demo_early(root: Path | None = None, progress: Progress | None = None, *, kdf: dict | None = None,
+                    today: date | None = None):
+    """The desktop's ``--demo`` (issue 20): (store unlocked as the demo admin, rest). On the first
+    start the village's districts, accounts, agencies and households are written, in a side
+    folder moved into place with ``PENDING`` in it, and the store is opened: the window can show
+    and be used while ``rest.run`` (any thread, its own connections) writes the records (visits,
+    sheets, salons, meetings, cases, the network) and then removes ``PENDING``. ``rest`` is None
+    when the village was already there. Stopped halfway, the next start makes the village again.
+    The village is the same as ``open_demo``'s for the same day."""
+    from shakyo_desk.demo.generator import first_write_steps, later_write_steps
+    from shakyo_desk.domain import safe_file
+    from shakyo_desk.store.paths import StoreLayout, default_demo_dir
+    from shakyo_desk.store.store import unlock
+    from shakyo_desk.store.services import drops  # noqa: F401  (registers its unlock hook)
+
+    root = Path(root) if root is not None else default_demo_dir()
+    _check_demo_dir(root)
+    if StoreLayout(root).exists():
+        return unlock(root, DEMO_LOGIN, DEMO_PASSPHRASE), None
+    partial = root.with_name(root.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    store, _, ctx = _generate(partial, "village", None, DEMO_LOGIN, DEMO_PASSPHRASE, kdf, progress, today,
+                              first=first_write_steps())
+    try:
+        safe_file.write_atomic(partial / PENDING, "デモの村を作っている途中です。\n".encode("utf-8"))
+    finally:
+        store.close()
+    _move_into_place(partial, root)
+    return unlock(root, DEMO_LOGIN, DEMO_PASSPHRASE), DemoRest(root, ctx, later_write_steps())
+
+
+class DemoRest:
+    """The records of a village begun by ``open_demo_early``, written by ``run`` once."""
+
+    def __init__(self, root: Path, ctx, steps):
+        self.root, self.ctx, self.steps = root, ctx, steps
+
+    def units(self) -> int:
+        return sum(s.units(self.ctx.plan) for s in self.steps)
+
+    def run(self, progress: Progress | None = None, stop=None) -> None:
+        """``stop``: a threading.Event; once set, DemoInterrupted between two transactions (what
+        is written stays, ``PENDING`` too: the next start makes the village again)."""
+        from shakyo_desk.demo.generator import write_plan
+        from shakyo_desk.domain import safe_file
+        from shakyo_desk.store.services.drop_status import publish
+        from shakyo_desk.store.store import unlock
+
+        # Its own unlock (connections, key): the window's session may lock or switch meanwhile.
+        store = unlock(self.root, DEMO_LOGIN, DEMO_PASSPHRASE)
+        try:
+            self.ctx.store = store
+
+            def report(done: int, total: int, label: str) -> None:
+                if stop is not None and stop.is_set():
+                    raise DemoInterrupted()
+                if progress:
+                    progress(done, total, label)
+
+            write_plan(self.ctx, report, steps=self.steps)
+            publish(store)  # the reporters' status files for the sheets just written
+            (self.root / PENDING).unlink()
+            safe_file.fsync_dir(self.root)
+        finally:
+            store.close()

@@ -28,7 +28,8 @@ from shakyo_desk.demo import names as N
 from shakyo_desk.demo.village import PROFILES, Plan, PlanStep, Profile, WriteContext, WriteStep
 from shakyo_desk.domain import clock
 
-__all__ = ["PROFILES", "Profile", "WriteContext", "all_plan_steps", "all_write_steps", "make_plan", "write_plan"]
+__all__ = ["PROFILES", "Profile", "WriteContext", "all_plan_steps", "all_write_steps", "first_write_steps",
+           "later_write_steps", "make_plan", "write_plan"]
 
 
 def all_plan_steps() -> list[PlanStep]:
@@ -40,6 +41,17 @@ def all_plan_steps() -> list[PlanStep]:
 def all_write_steps() -> list[WriteStep]:
     return (village.WRITE_STEPS + fieldwork.WRITE_STEPS + conferences.WRITE_STEPS + closed_cases.WRITE_STEPS
             + cases.WRITE_STEPS + community.WRITE_STEPS)
+
+
+def first_write_steps() -> list[WriteStep]:
+    """What a usable window needs (open_demo_early): districts, accounts, agencies, households."""
+    return list(village.WRITE_STEPS)
+
+
+def later_write_steps() -> list[WriteStep]:
+    """The records, written while the window is in use (open_demo_early's ``rest``)."""
+    first = {s.name for s in first_write_steps()}
+    return [s for s in all_write_steps() if s.name not in first]
 
 
 def make_plan(profile: str | Profile, seed: int | None = None, today: date | None = None) -> Plan:
@@ -54,11 +66,12 @@ def make_plan(profile: str | Profile, seed: int | None = None, today: date | Non
 
 
 def write_plan(ctx: WriteContext, progress: Callable[[int, int, str], None] | None = None, *,
-               done_before: int = 0, total: int | None = None) -> None:
-    """Run every write step in order, reporting ``progress(done, total, label)``."""
-    total = total if total is not None else done_before + sum(s.units(ctx.plan) for s in all_write_steps())
+               done_before: int = 0, total: int | None = None, steps: list[WriteStep] | None = None) -> None:
+    """Run every write step (or ``steps``) in order, reporting ``progress(done, total, label)``."""
+    steps = all_write_steps() if steps is None else steps
+    total = total if total is not None else done_before + sum(s.units(ctx.plan) for s in steps)
     done = done_before
-    for step in all_write_steps():
+    for step in steps:
         if progress:
             progress(done, total, step.label)
 
