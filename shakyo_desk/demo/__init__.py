@@ -48,33 +48,38 @@ def generate(root: Path, profile: str = "village", seed: int | None = None, *, l
     return store, recovery_key
 
 
-def _generate(root: Path, profile: str, seed, login, passphrase, kdf, progress, today, *, first):
-    """``first``: the write steps to run now (None: all). Returns (store, recovery key, the
-    write context, which the remaining steps need)."""
+def _generate(root: Path, profile: str, seed, login, passphrase, kdf, progress, today, *, first,
+              plan_steps=None):
+    """``first``: the write steps to run now (None: all), ``plan_steps`` the plan steps they need
+    (None: all). Returns (store, recovery key, the write context, which the remaining steps
+    need; its ``derived`` holds the passphrase's key for the unlocks that follow)."""
     from shakyo_desk.store.keyfile import derive_kek
 
     prof = _profile(profile)
     root = Path(root)
-    # The staff accounts' key (Argon2id releases the GIL) on the other core while the plan is
-    # made and the store created.
+    # Every demo account has the demo's passphrase (printed in the manual): one Argon2id
+    # derivation, with one salt, for all of them, done (it releases the GIL) on the other core
+    # while the plan is made.
     with ThreadPoolExecutor(1, thread_name_prefix="demo-kdf") as pool:
         derived = pool.submit(derive_kek, passphrase, kdf)
-        return _write(root, prof, seed, login, passphrase, kdf, progress, today, derived, first)
+        return _write(root, prof, seed, login, passphrase, kdf, progress, today, derived, first, plan_steps)
 
 
-def _write(root: Path, prof, seed, login, passphrase, kdf, progress, today, derived, first):
+def _write(root: Path, prof, seed, login, passphrase, kdf, progress, today, derived, first, plan_steps):
     from shakyo_desk.demo.generator import WriteContext, all_write_steps, make_plan, write_plan
     from shakyo_desk.store.paths import StoreLayout
     from shakyo_desk.store.store import create_store
 
-    plan = make_plan(prof, seed, today)
+    plan = make_plan(prof, seed, today, steps=plan_steps)
     steps = all_write_steps() if first is None else first
     total = 2 + sum(s.units(plan) for s in steps)
     if progress:
         progress(0, total, "デモ用のデータフォルダを作っています")
     existed = root.exists()
+    derived = derived.result()
     store, recovery_key = create_store(root, plan.council_name, login, passphrase, admin_name=plan.admin_name,
-                                       municipality=f"{plan.municipality}（架空）", is_demo=True, kdf=kdf)
+                                       municipality=f"{plan.municipality}（架空）", is_demo=True, kdf=kdf,
+                                       derived=derived)
     try:
         if progress:
             progress(1, total, "デモ用のデータフォルダを作っています")
@@ -138,9 +143,11 @@ def open_demo(root: Path | None = None, progress: Progress | None = None, *, kdf
     if not StoreLayout(root).exists():
         partial = root.with_name(root.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
-        store, _ = generate(partial, "village", progress=progress, kdf=kdf, today=today)
+        store, _, ctx = _generate(partial, "village", None, DEMO_LOGIN, DEMO_PASSPHRASE, kdf, progress, today,
+                                  first=None)
         store.close()
         _move_into_place(partial, root)
+        return unlock(root, DEMO_LOGIN, DEMO_PASSPHRASE, derived=ctx.derived)
     return unlock(root, DEMO_LOGIN, DEMO_PASSPHRASE)
 
 
@@ -153,7 +160,7 @@ def open_demo_early(root: Path | None = None, progress: Progress | None = None, 
     sheets, salons, meetings, cases, the network) and then removes ``PENDING``. ``rest`` is None
     when the village was already there. Stopped halfway, the next start makes the village again.
     The village is the same as ``open_demo``'s for the same day."""
-    from shakyo_desk.demo.generator import first_write_steps, later_write_steps
+    from shakyo_desk.demo.generator import first_plan_steps, first_write_steps, later_write_steps
     from shakyo_desk.domain import safe_file
     from shakyo_desk.store.paths import StoreLayout, default_demo_dir
     from shakyo_desk.store.store import unlock
@@ -166,13 +173,13 @@ def open_demo_early(root: Path | None = None, progress: Progress | None = None, 
     partial = root.with_name(root.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     store, _, ctx = _generate(partial, "village", None, DEMO_LOGIN, DEMO_PASSPHRASE, kdf, progress, today,
-                              first=first_write_steps())
+                              first=first_write_steps(), plan_steps=first_plan_steps())
     try:
         safe_file.write_atomic(partial / PENDING, "デモの村を作っている途中です。\n".encode("utf-8"))
     finally:
         store.close()
     _move_into_place(partial, root)
-    return unlock(root, DEMO_LOGIN, DEMO_PASSPHRASE), DemoRest(root, ctx, later_write_steps())
+    return unlock(root, DEMO_LOGIN, DEMO_PASSPHRASE, derived=ctx.derived), DemoRest(root, ctx, later_write_steps())
 
 
 class DemoRest:
@@ -180,8 +187,18 @@ class DemoRest:
 
     def __init__(self, root: Path, ctx, steps):
         self.root, self.ctx, self.steps = root, ctx, steps
+        self._planned = False
+
+    def _plan(self) -> None:
+        """The rest of the plan (visits, salons, meetings, cases, network): same as made at once."""
+        from shakyo_desk.demo.generator import continue_plan, later_plan_steps
+
+        if not self._planned:
+            continue_plan(self.ctx.plan, later_plan_steps())
+            self._planned = True
 
     def units(self) -> int:
+        self._plan()
         return sum(s.units(self.ctx.plan) for s in self.steps)
 
     def run(self, progress: Progress | None = None, stop=None) -> None:
@@ -192,8 +209,9 @@ class DemoRest:
         from shakyo_desk.store.services.drop_status import publish
         from shakyo_desk.store.store import unlock
 
+        self._plan()
         # Its own unlock (connections, key): the window's session may lock or switch meanwhile.
-        store = unlock(self.root, DEMO_LOGIN, DEMO_PASSPHRASE)
+        store = unlock(self.root, DEMO_LOGIN, DEMO_PASSPHRASE, derived=self.ctx.derived)
         try:
             self.ctx.store = store
 

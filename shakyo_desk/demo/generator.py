@@ -54,14 +54,31 @@ def later_write_steps() -> list[WriteStep]:
     return [s for s in all_write_steps() if s.name not in first]
 
 
-def make_plan(profile: str | Profile, seed: int | None = None, today: date | None = None) -> Plan:
-    """The pure, deterministic part: same (profile, seed, today) → same plan."""
+def first_plan_steps() -> list[PlanStep]:
+    """What ``first_write_steps`` write: the village itself."""
+    return list(village.PLAN_STEPS)
+
+
+def later_plan_steps() -> list[PlanStep]:
+    first = {s.name for s in first_plan_steps()}
+    return [s for s in all_plan_steps() if s.name not in first]
+
+
+def make_plan(profile: str | Profile, seed: int | None = None, today: date | None = None, *,
+              steps: list[PlanStep] | None = None) -> Plan:
+    """The pure, deterministic part: same (profile, seed, today) → same plan. ``steps``: only
+    the first of them (``continue_plan`` runs the others later, with the same result)."""
     prof = PROFILES[profile] if isinstance(profile, str) else profile
     seed = prof.seed if seed is None else seed
     place = N.PLACES[prof.name]
     plan = Plan(prof, seed, today or clock.today(), place["council"], place["municipality"])
-    for step in all_plan_steps():
-        step.run(plan, random.Random(f"{prof.name}:{seed}:{step.name}"))
+    return continue_plan(plan, all_plan_steps() if steps is None else steps)
+
+
+def continue_plan(plan: Plan, steps: list[PlanStep]) -> Plan:
+    """Each step with its own random stream: running them in two goes gives the same plan."""
+    for step in steps:
+        step.run(plan, random.Random(f"{plan.profile.name}:{plan.seed}:{step.name}"))
     return plan
 
 

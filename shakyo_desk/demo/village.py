@@ -674,8 +674,8 @@ class WriteContext:
     contact_ids: list[str] = field(default_factory=list)
     sheet_ids: list[str] = field(default_factory=list)
     remark_ids: dict[tuple[int, int, int], str] = field(default_factory=dict)
-    # The staff's shared passphrase key (keyfile.derive_kek), derived beside the first steps:
-    # a Future, or None to derive it in write_accounts
+    # The demo passphrase's key (keyfile.derive_kek), shared by every demo account and used again
+    # by the unlocks after generation; None: write_accounts derives it
     derived: object = None
 
 
@@ -705,7 +705,9 @@ def write_accounts(ctx: WriteContext, tick: Callable[[int], None]) -> None:
 
     # Every demo account has the demo's passphrase (printed in the manual): one Argon2id
     # derivation with one salt for all of them instead of one each (issue 20).
-    derived = ctx.derived.result() if ctx.derived is not None else derive_kek(ctx.passphrase, ctx.kdf)
+    if ctx.derived is None:
+        ctx.derived = derive_kek(ctx.passphrase, ctx.kdf)
+    derived = ctx.derived
     for s in ctx.plan.staff:
         ids = [ctx.district_ids[k] for k in s.districts]
         ctx.staff_ids[s.login] = add_account(ctx.store, s.login, s.display_name, s.role, ctx.passphrase,

@@ -218,6 +218,15 @@ def derive_kek(passphrase: str, kdf: dict | None = None) -> DerivedKek:
     return DerivedKek(salt, params, derived.kek, _kek_check(passphrase, derived))
 
 
+def _kek_for(passphrase: str, salt: bytes, kdf: dict, derived: DerivedKek | None) -> bytes:
+    """The entry's key: ``derived`` when it is this passphrase's with this salt and settings
+    (derived earlier in this process), else Argon2id now."""
+    if (derived is not None and derived.salt == salt and all(kdf.get(k) == v for k, v in derived.params.items())
+            and hmac.compare_digest(derived.check, _kek_check(passphrase, derived))):
+        return derived.kek
+    return _passphrase_kek(passphrase, salt, kdf)
+
+
 def _recovery_kek(recovery_key: str, salt: bytes) -> bytes:
     # The recovery key has 150 random bits: a slow KDF adds nothing.
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"shakyo-desk recovery").derive(
@@ -451,7 +460,9 @@ class KeyFile:
         if self.key_id is None and self.holders is not None:
             self.key_id = key_id(data_key)
 
-    def open_account(self, login: str, passphrase: str) -> Opened:
+    def open_account(self, login: str, passphrase: str, derived: DerivedKek | None = None) -> Opened:
+        """``derived``: the passphrase's key from ``derive_kek`` in this process (the demo's just
+        made store): used when it matches the entry's salt and settings, no second derivation."""
         entry = self.accounts.get(login)
         kind = entry_kind(entry)
         if kind == "reset":
@@ -462,7 +473,7 @@ class KeyFile:
             raise AuthError(NO_DATA_KEY)
         try:
             kdf = entry["kdf"]
-            kek = _passphrase_kek(passphrase, _unb64(kdf["salt"]), kdf)
+            kek = _kek_for(passphrase, _unb64(kdf["salt"]), kdf, derived)
             weak = is_weak(kdf)
             if kind == "legacy":
                 data_key = AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["wrapped"]),

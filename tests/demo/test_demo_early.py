@@ -33,8 +33,16 @@ def _counts(store) -> dict[str, int]:
 
 
 def _names(store) -> list[tuple]:
+    """Every household's and person's recorded values but ids: the same village, not only as many."""
     with store.read() as s:
-        return sorted((n, k, str(b)) for n, k, b in s.execute(sa.select(Person.name, Person.kana, Person.birth_date)))
+        people = sorted(repr(tuple(r)) for r in s.execute(sa.select(
+            Person.name, Person.kana, Person.sex, Person.birth_date, Person.age_band, Person.relation, Person.flags,
+            Person.roles, Person.wishes, Person.notes, Person.sort_order)))
+        homes = sorted(repr(tuple(r)) for r in s.execute(sa.select(
+            Household.address, Household.phone, Household.housing_type, Household.flags, Household.notes,
+            Household.watch_level, Household.watch_interval_days, Household.welfare_commissioner,
+            Household.tax_note)))
+    return people + homes
 
 
 @pytest.fixture(scope="module")

@@ -38,3 +38,24 @@ def test_a_derived_key_of_another_passphrase_or_settings_is_refused(store):
         accounts.add_account(store, "staff3", "staff3", "staff", SHARED, kdf=FAST_KDF, derived=other)
     assert "staff2" not in store.keyfile.accounts and "staff3" not in store.keyfile.accounts
     assert [a.login for a in accounts.list_accounts(store)] == ["admin"]
+
+
+def test_unlock_with_the_derived_key_skips_argon2_only_for_its_passphrase(tmp_path, monkeypatch):
+    from shakyo_desk.store import keyfile
+    from shakyo_desk.store.store import create_store
+
+    derived = derive_kek(SHARED, FAST_KDF)
+    store, _ = create_store(tmp_path / "s", "テスト村社会福祉協議会", "admin", SHARED, kdf=FAST_KDF, derived=derived)
+    store.close()
+    calls = []
+    original = keyfile._passphrase_kek
+    monkeypatch.setattr(keyfile, "_passphrase_kek", lambda *a: calls.append(a) or original(*a))
+    opened = unlock(tmp_path / "s", "admin", SHARED, derived=derived)
+    opened.close()
+    assert calls == []  # the key derived when the store was made
+    with pytest.raises(AuthError):  # another passphrase: derived (and refused) as always
+        unlock(tmp_path / "s", "admin", "wrong passphrase 1", derived=derived)
+    assert len(calls) == 1
+    other = derive_kek("wrong passphrase 1", FAST_KDF)
+    with pytest.raises(AuthError):
+        unlock(tmp_path / "s", "admin", "wrong passphrase 1", derived=other)
