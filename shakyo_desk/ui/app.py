@@ -73,7 +73,7 @@ class DemoRestStatus(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.label = QLabel(tr("デモの記録を書いています…"))
+        self.label = QLabel(tr("デモの準備中：記録を書いています…"))
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(160)
         self.bar.setTextVisible(False)
@@ -242,16 +242,17 @@ class AppController(QObject):
     def _demo_opened(self, opened) -> None:
         self._close_busy()
         store, rest = opened if isinstance(opened, tuple) else (opened, None)
-        self.open_main(store)
+        self.demo_rest = rest  # started once the window is shown (_build_main)
         if rest is None:
             self.rest_done.set()
-        else:
-            self._start_demo_rest(rest)
+        self.open_main(store)
 
-    def _start_demo_rest(self, rest) -> None:
+    def _start_demo_rest(self) -> None:
         """The records on their own thread and connections: the window stays usable (households,
         search) and each list shows its records once written (``sync`` reloads every list)."""
-        self.demo_rest = rest
+        rest = self.demo_rest
+        if rest is None or self._rest_thread is not None:
+            return
         self._rest_relay = _ProgressRelay()
         self._rest_relay.progress.connect(self._demo_rest_progress)
         self._rest_relay.finished.connect(self._demo_rest_finished)
@@ -364,6 +365,7 @@ class AppController(QObject):
         self.window = window
         self._attach_rest_status(window)
         window.show()
+        self._start_demo_rest()
         if store.notices:  # a key strengthened or rotated during the unlock (store/rekey.py)
             from shakyo_desk.ui.key_actions import show_notices
 
