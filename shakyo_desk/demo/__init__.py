@@ -114,8 +114,13 @@ def _check_demo_dir(root: Path) -> None:
     else that is not a store is refused."""
     from shakyo_desk.store.paths import StoreLayout
 
+    unfinished = root.with_name(root.name + ".unfinished")
+    shutil.rmtree(unfinished, ignore_errors=True)  # left by a start killed while removing it
     if (root / PENDING).exists():
-        shutil.rmtree(root)  # ours, fictional and unfinished: nothing a person wrote is lost but trials
+        # Ours, fictional and unfinished (nothing lost but trials). Moved aside first: a removal
+        # cut halfway never leaves a store without its mark, taken for a whole village.
+        root.rename(unfinished)
+        shutil.rmtree(unfinished, ignore_errors=True)
     if not StoreLayout(root).exists() and root.exists() and any(root.iterdir()):
         raise StoreError(f"デモ用のフォルダ「{root}」に別のファイルがあります。フォルダを空にしてからもう一度お試しください。")
 
@@ -206,6 +211,7 @@ class DemoRest:
         is written stays, ``PENDING`` too: the next start makes the village again)."""
         from shakyo_desk.demo.generator import write_plan
         from shakyo_desk.domain import safe_file
+        from shakyo_desk.store.engine import checkpoint
         from shakyo_desk.store.services.drop_status import publish
         from shakyo_desk.store.store import unlock
 
@@ -223,6 +229,7 @@ class DemoRest:
 
             write_plan(self.ctx, report, steps=self.steps)
             publish(store)  # the reporters' status files for the sheets just written
+            checkpoint(store.engine)  # every record on the disk (synced) before the mark goes
             (self.root / PENDING).unlink()
             safe_file.fsync_dir(self.root)
         finally:

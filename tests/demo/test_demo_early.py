@@ -132,3 +132,32 @@ def test_a_first_part_killed_leaves_no_village(tmp_path):
     finally:
         object.__setattr__(step, "run", village.write_households)
     assert not root.exists() and not StoreLayout(root.with_name("demo.partial")).exists()
+
+
+def test_a_removal_cut_halfway_never_leaves_a_store_without_its_mark(tmp_path, monkeypatch, pin_today):
+    """The unfinished village is moved aside before it is removed: killed during the removal, the
+    next start finds no store (or the aside folder, removed then), never a store taken for whole."""
+    import shutil
+
+    pin_today(DAY)
+    root = tmp_path / "demo"
+    store, _rest = demo.open_demo_early(root, kdf=FAST_KDF, today=DAY)
+    store.close()
+    real_rmtree = shutil.rmtree
+
+    def killed(path, *args, **kwargs):
+        if str(path).endswith(".unfinished") and (path / demo.PENDING).exists():
+            (path / demo.PENDING).unlink()  # the mark went first, then the process died
+            raise KeyboardInterrupt
+        return real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", killed)
+    with pytest.raises(KeyboardInterrupt):
+        demo.open_demo_early(root, kdf=FAST_KDF, today=DAY)
+    monkeypatch.setattr(shutil, "rmtree", real_rmtree)
+    assert not StoreLayout(root).exists()  # nothing there to be taken for a whole village
+    store, rest = demo.open_demo_early(root, kdf=FAST_KDF, today=DAY)
+    try:
+        assert rest is not None and not root.with_name("demo.unfinished").exists()
+    finally:
+        store.close()

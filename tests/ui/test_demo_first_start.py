@@ -82,3 +82,30 @@ def test_closing_meanwhile_stops_and_the_next_start_makes_it_again(qtbot, execut
         reference.close()
     window.close()
     again.shutdown()
+
+
+def test_a_failure_in_the_records_is_said_and_made_again_next_time(qtbot, executor, ui_settings, demo_dir):
+    from shakyo_desk.demo import community
+    from shakyo_desk.domain.errors import StoreError
+
+    step = next(s for s in community.WRITE_STEPS)
+    original = step.run
+
+    def disk_full(ctx, tick):
+        raise StoreError("書き込めませんでした。ディスクの空きを確かめてください。")
+
+    object.__setattr__(step, "run", disk_full)  # (a frozen dataclass)
+    try:
+        controller = AppController(executor, ui_settings, None, demo=True, kdf=FAST_KDF)
+        controller.start()
+        window = controller.window
+        qtbot.addWidget(window)
+        window.idle.stop()
+        qtbot.waitUntil(controller.rest_done.is_set, timeout=120_000)
+        qtbot.waitUntil(lambda: "作り直します" in window.statusBar().currentMessage(), timeout=5000)
+        assert controller.rest_status is None and window.isVisible()  # the window stays usable
+        assert (demo_dir / demo.PENDING).exists()
+        window.close()
+        controller.shutdown()
+    finally:
+        object.__setattr__(step, "run", original)
