@@ -226,7 +226,6 @@ class AppController(QObject):
                              on_error=self._demo_failed)
         QTimer.singleShot(0, _preload_main_window)  # while the worker writes the village
 
-
     def _demo_progress(self, done: int, total: int, text: str) -> None:
         if self.busy is not None and total > 0:
             self.busy.setRange(0, total)
