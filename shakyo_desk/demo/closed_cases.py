@@ -104,7 +104,7 @@ def write_closed_cases(ctx: WriteContext, tick: Callable[[int], None]) -> None:
 
     for case in ctx.plan.closed_cases:
         household_id = ctx.household_by_index[case.household]
-        with _actor_for(ctx, case.staff).write() as w:
+        with _actor_for(ctx, case.staff).write() as w, w.bulk():
             for on, method, note in case.visits:
                 w.insert(Contact, {
                     "contact_date": on, "contact_time": "10:00", "method": method,

@@ -347,7 +347,7 @@ def write_consents(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     for c in ctx.plan.consents:
         groups.setdefault(c.by, []).append(c)
     for login, items in groups.items():
-        with _store_for(ctx, login).write() as w:
+        with _store_for(ctx, login).write() as w, w.bulk():
             for c in items:
                 w.insert(Consent, {
                     "person_id": ctx.person_ids[c.person], "given_on": c.given_on, "meeting_types": list(c.types),
@@ -365,7 +365,7 @@ def write_conferences(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     for login, items in groups.items():
         store = _store_for(ctx, login)
         for chunk in _chunks(items, CHUNK):
-            with store.write() as w:
+            with store.write() as w, w.bulk():
                 for c in chunk:
                     conference_id = w.insert(Conference, {
                         "meeting_type": c.meeting_type, "legal_basis": c.legal_basis, "title": c.title,
@@ -402,7 +402,7 @@ def write_tax_notes(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     chosen = [i for i, h in enumerate(ctx.plan.households)
               if any("生活保護" in p.flags for p in h.members) or ("8050" in h.flags and rng.random() < 0.3)]
     coordinator = next((s.login for s in ctx.plan.staff if s.role == Role.COORDINATOR.value), None)
-    with _store_for(ctx, coordinator).write() as w:
+    with _store_for(ctx, coordinator).write() as w, w.bulk():
         for i in chosen:
             w.update(Household, ctx.household_by_index[i],
                      {"tax_note": rng.choice(["住民税非課税世帯（役場 税務係の情報）", "前年の所得が大きく減っている（課税台帳より）"])})

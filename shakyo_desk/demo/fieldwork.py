@@ -741,7 +741,7 @@ def write_places(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     from shakyo_desk.store.models import Place
 
     coordinator = next((s.login for s in ctx.plan.staff if s.role == Role.COORDINATOR.value), None)
-    with _store_for(ctx, coordinator).write() as w:
+    with _store_for(ctx, coordinator).write() as w, w.bulk():
         for p in ctx.plan.places:
             ctx.place_ids.append(w.insert(Place, {"name": p.name, "kind": p.kind, "address": p.address,
                                                   "district_id": ctx.district_ids[p.district], "notes": p.notes}))
@@ -763,7 +763,7 @@ def write_contacts(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     for login, items in _by_login(ctx.plan.contacts, lambda c: c.staff).items():
         store = _store_for(ctx, login)
         for chunk in _chunks(items):
-            with store.write() as w:
+            with store.write() as w, w.bulk():
                 for n, c in chunk:
                     w.insert(Contact, {
                         "contact_date": c.on, "contact_time": c.time, "method": c.method,
@@ -789,7 +789,7 @@ def write_sheets(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     household = lambda i: ctx.household_by_index[i] if i is not None else None  # noqa: E731
     # Filed by whoever noticed (受付), then moved along by whoever follows it up.
     for login, items in _by_login(plan.sheets, lambda x: x.noticed_by).items():
-        with _store_for(ctx, login).write() as w:
+        with _store_for(ctx, login).write() as w, w.bulk():
             for n, sh in items:
                 w.insert(ConcernSheet, {
                     "noticed_on": sh.noticed_on, "noticed_by": ctx.staff_ids[sh.noticed_by], "section": sh.section,
@@ -807,14 +807,14 @@ def write_sheets(ctx: WriteContext, tick: Callable[[int], None]) -> None:
         tick(1)
     changes = [(n, c) for n, sh in enumerate(plan.sheets) for c in sh.history[1:]]
     for login, items in _by_login(changes, lambda x: x[1].by).items():
-        with _store_for(ctx, login).write() as w:
+        with _store_for(ctx, login).write() as w, w.bulk():
             for _, (n, c) in items:
                 w.insert(SheetStatusChange, {
                     "sheet_id": ctx.sheet_ids[n], "status": c.status, "changed_on": c.on,
                     "agency_id": ctx.agency_ids[c.agency] if c.agency is not None else None, "note": c.note})
         tick(1)
     for login, items in _by_login(plan.referrals, lambda r: r.by).items():
-        with _store_for(ctx, login).write() as w:
+        with _store_for(ctx, login).write() as w, w.bulk():
             for _, r in items:
                 w.insert(Referral, {
                     "household_id": household(r.household),
@@ -830,7 +830,7 @@ def write_salons(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     plan = ctx.plan
     coordinator = next((s.login for s in plan.staff if s.role == Role.COORDINATOR.value), None)
     salon_ids = []
-    with _store_for(ctx, coordinator).write() as w:  # the register is kept by the coordinators
+    with _store_for(ctx, coordinator).write() as w, w.bulk():  # the register is kept by the coordinators
         for salon in plan.salons:
             salon_id = w.insert(Salon, {
                 "name": salon.name, "district_id": ctx.district_ids[salon.district], "venue": salon.venue,
@@ -843,7 +843,7 @@ def write_salons(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     for s, salon in enumerate(plan.salons):
         store = _store_for(ctx, salon.staff)
         for part in _chunks(list(enumerate(salon.sessions)), 60):
-            with store.write() as w:
+            with store.write() as w, w.bulk():
                 for k, session in part:
                     session_id = w.insert(SalonSession, {
                         "salon_id": salon_ids[s], "session_date": session.on, "activities": session.activities,

@@ -28,7 +28,8 @@ from shakyo_desk.demo import names as N
 from shakyo_desk.demo.village import PROFILES, Plan, PlanStep, Profile, WriteContext, WriteStep
 from shakyo_desk.domain import clock
 
-__all__ = ["PROFILES", "Profile", "WriteContext", "all_plan_steps", "all_write_steps", "make_plan", "write_plan"]
+__all__ = ["PROFILES", "Profile", "WriteContext", "all_plan_steps", "all_write_steps", "first_write_steps",
+           "later_write_steps", "make_plan", "write_plan"]
 
 
 def all_plan_steps() -> list[PlanStep]:
@@ -42,23 +43,52 @@ def all_write_steps() -> list[WriteStep]:
             + cases.WRITE_STEPS + community.WRITE_STEPS)
 
 
-def make_plan(profile: str | Profile, seed: int | None = None, today: date | None = None) -> Plan:
-    """The pure, deterministic part: same (profile, seed, today) → same plan."""
+def first_write_steps() -> list[WriteStep]:
+    """What a usable window needs (open_demo_early): districts, accounts, agencies, households."""
+    return list(village.WRITE_STEPS)
+
+
+def later_write_steps() -> list[WriteStep]:
+    """The records, written while the window is in use (open_demo_early's ``rest``)."""
+    first = {s.name for s in first_write_steps()}
+    return [s for s in all_write_steps() if s.name not in first]
+
+
+def first_plan_steps() -> list[PlanStep]:
+    """What ``first_write_steps`` write: the village itself."""
+    return list(village.PLAN_STEPS)
+
+
+def later_plan_steps() -> list[PlanStep]:
+    first = {s.name for s in first_plan_steps()}
+    return [s for s in all_plan_steps() if s.name not in first]
+
+
+def make_plan(profile: str | Profile, seed: int | None = None, today: date | None = None, *,
+              steps: list[PlanStep] | None = None) -> Plan:
+    """The pure, deterministic part: same (profile, seed, today) → same plan. ``steps``: only
+    the first of them (``continue_plan`` runs the others later, with the same result)."""
     prof = PROFILES[profile] if isinstance(profile, str) else profile
     seed = prof.seed if seed is None else seed
     place = N.PLACES[prof.name]
     plan = Plan(prof, seed, today or clock.today(), place["council"], place["municipality"])
-    for step in all_plan_steps():
-        step.run(plan, random.Random(f"{prof.name}:{seed}:{step.name}"))
+    return continue_plan(plan, all_plan_steps() if steps is None else steps)
+
+
+def continue_plan(plan: Plan, steps: list[PlanStep]) -> Plan:
+    """Each step with its own random stream: running them in two goes gives the same plan."""
+    for step in steps:
+        step.run(plan, random.Random(f"{plan.profile.name}:{plan.seed}:{step.name}"))
     return plan
 
 
 def write_plan(ctx: WriteContext, progress: Callable[[int, int, str], None] | None = None, *,
-               done_before: int = 0, total: int | None = None) -> None:
-    """Run every write step in order, reporting ``progress(done, total, label)``."""
-    total = total if total is not None else done_before + sum(s.units(ctx.plan) for s in all_write_steps())
+               done_before: int = 0, total: int | None = None, steps: list[WriteStep] | None = None) -> None:
+    """Run every write step (or ``steps``) in order, reporting ``progress(done, total, label)``."""
+    steps = all_write_steps() if steps is None else steps
+    total = total if total is not None else done_before + sum(s.units(ctx.plan) for s in steps)
     done = done_before
-    for step in all_write_steps():
+    for step in steps:
         if progress:
             progress(done, total, step.label)
 

@@ -674,6 +674,9 @@ class WriteContext:
     contact_ids: list[str] = field(default_factory=list)
     sheet_ids: list[str] = field(default_factory=list)
     remark_ids: dict[tuple[int, int, int], str] = field(default_factory=dict)
+    # The demo passphrase's key (keyfile.derive_kek), shared by every demo account and used again
+    # by the unlocks after generation; None: write_accounts derives it
+    derived: object = None
 
 
 @dataclass(frozen=True)
@@ -687,7 +690,7 @@ class WriteStep:
 def write_districts(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     from shakyo_desk.store.models import District
 
-    with ctx.store.write() as w:
+    with ctx.store.write() as w, w.bulk():
         for d in ctx.plan.districts:
             ctx.district_ids[d.key] = w.insert(District, {
                 "name": d.name, "kana": d.kana, "parent_id": ctx.district_ids.get(d.parent) if d.parent else None,
@@ -697,19 +700,25 @@ def write_districts(ctx: WriteContext, tick: Callable[[int], None]) -> None:
 
 
 def write_accounts(ctx: WriteContext, tick: Callable[[int], None]) -> None:
+    from shakyo_desk.store.keyfile import derive_kek
     from shakyo_desk.store.services.accounts import add_account
 
+    # Every demo account has the demo's passphrase (printed in the manual): one Argon2id
+    # derivation with one salt for all of them instead of one each (issue 20).
+    if ctx.derived is None:
+        ctx.derived = derive_kek(ctx.passphrase, ctx.kdf)
+    derived = ctx.derived
     for s in ctx.plan.staff:
         ids = [ctx.district_ids[k] for k in s.districts]
         ctx.staff_ids[s.login] = add_account(ctx.store, s.login, s.display_name, s.role, ctx.passphrase,
-                                             section=s.section, district_ids=ids, kdf=ctx.kdf)
+                                             section=s.section, district_ids=ids, kdf=ctx.kdf, derived=derived)
         tick(1)
 
 
 def write_agencies(ctx: WriteContext, tick: Callable[[int], None]) -> None:
     from shakyo_desk.store.models import Agency
 
-    with ctx.store.write() as w:
+    with ctx.store.write() as w, w.bulk():
         for a in ctx.plan.agencies:
             ctx.agency_ids.append(w.insert(Agency, {
                 "name": a.name, "kana": a.kana, "field": a.field, "contact": a.contact, "phone": a.phone,
@@ -744,7 +753,7 @@ def write_households(ctx: WriteContext, tick: Callable[[int], None]) -> None:
             tick(1)
             continue
         store = _actor_for(ctx, batch[0][1].staff_main)
-        with store.write() as w:  # one transaction per settlement
+        with store.write() as w, w.bulk():  # one transaction per settlement
             for index, h in batch:
                 household_id = new_id()
                 w.insert(Household, {

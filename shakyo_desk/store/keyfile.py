@@ -193,6 +193,40 @@ def _passphrase_kek(passphrase: str, salt: bytes, params: dict) -> bytes:
     ).derive(passphrase.encode("utf-8"))
 
 
+@dataclass(frozen=True, repr=False)
+class DerivedKek:
+    """A passphrase's Argon2id key with its salt and settings (``derive_kek``)."""
+
+    salt: bytes
+    params: dict
+    kek: bytes
+    check: bytes  # binds it to its passphrase: wrap_for_account refuses it for another
+
+
+def _kek_check(passphrase: str, derived: DerivedKek) -> bytes:
+    return hmac.new(derived.kek, b"shakyo-desk kek of:" + passphrase.encode("utf-8"), hashlib.sha256).digest()
+
+
+def derive_kek(passphrase: str, kdf: dict | None = None) -> DerivedKek:
+    """Derive once, with one new salt, for several accounts given the same passphrase at once
+    (the demo's: its passphrase is printed in the manual, so a shared salt gives nothing away).
+    Each account's entry names the salt and settings as always; the default Argon2id settings
+    outside the test suite, as for any account."""
+    params = require_kdf(kdf)
+    salt = os.urandom(16)
+    derived = DerivedKek(salt, params, _passphrase_kek(passphrase, salt, params), b"")
+    return DerivedKek(salt, params, derived.kek, _kek_check(passphrase, derived))
+
+
+def _kek_for(passphrase: str, salt: bytes, kdf: dict, derived: DerivedKek | None) -> bytes:
+    """The entry's key: ``derived`` when it is this passphrase's with this salt and settings
+    (derived earlier in this process), else Argon2id now."""
+    if (derived is not None and derived.salt == salt and all(kdf.get(k) == v for k, v in derived.params.items())
+            and hmac.compare_digest(derived.check, _kek_check(passphrase, derived))):
+        return derived.kek
+    return _passphrase_kek(passphrase, salt, kdf)
+
+
 def _recovery_kek(recovery_key: str, salt: bytes) -> bytes:
     # The recovery key has 150 random bits: a slow KDF adds nothing.
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=b"shakyo-desk recovery").derive(
@@ -276,14 +310,22 @@ class KeyFile:
             self.holders = sorted({*self.holders, login})
 
     def wrap_for_account(self, login: str, passphrase: str, data_key: bytes | None, kdf: dict | None = None,
-                         *, reporter: bool = False) -> X25519PrivateKey:
+                         *, reporter: bool = False, derived: "DerivedKek | None" = None) -> X25519PrivateKey:
         """A new key pair for ``login``: its private key under the passphrase, the data key
         sealed to it. Light Argon2id settings are refused outside the test suite.
         ``reporter``: the key pair only, no way to the data key (``data_key`` is ignored).
-        Returns the new private key."""
+        ``derived``: the passphrase's key already derived (``derive_kek``), shared by accounts
+        given the same passphrase at once (the demo's training accounts); it must be of this
+        passphrase and settings. Returns the new private key."""
         params = require_kdf(kdf)
-        salt, nonce = os.urandom(16), os.urandom(12)
-        kek = _passphrase_kek(passphrase, salt, params)
+        nonce = os.urandom(12)
+        if derived is not None:
+            if derived.params != params or not hmac.compare_digest(derived.check, _kek_check(passphrase, derived)):
+                raise ValueError("derived key of another passphrase or settings")
+            salt, kek = derived.salt, derived.kek
+        else:
+            salt = os.urandom(16)
+            kek = _passphrase_kek(passphrase, salt, params)
         private = X25519PrivateKey.generate()
         public_raw = private.public_key().public_bytes_raw()
         entry = {
@@ -418,7 +460,9 @@ class KeyFile:
         if self.key_id is None and self.holders is not None:
             self.key_id = key_id(data_key)
 
-    def open_account(self, login: str, passphrase: str) -> Opened:
+    def open_account(self, login: str, passphrase: str, derived: DerivedKek | None = None) -> Opened:
+        """``derived``: the passphrase's key from ``derive_kek`` in this process (the demo's just
+        made store): used when it matches the entry's salt and settings, no second derivation."""
         entry = self.accounts.get(login)
         kind = entry_kind(entry)
         if kind == "reset":
@@ -429,7 +473,7 @@ class KeyFile:
             raise AuthError(NO_DATA_KEY)
         try:
             kdf = entry["kdf"]
-            kek = _passphrase_kek(passphrase, _unb64(kdf["salt"]), kdf)
+            kek = _kek_for(passphrase, _unb64(kdf["salt"]), kdf, derived)
             weak = is_weak(kdf)
             if kind == "legacy":
                 data_key = AESGCM(kek).decrypt(_unb64(entry["nonce"]), _unb64(entry["wrapped"]),

@@ -28,7 +28,7 @@ from shakyo_desk.store.engine import open_engine, probe
 from shakyo_desk.store import rekey
 from shakyo_desk.store.keyfile import STRENGTHENED, KeyFile, Opened, ResetNeeded, in_test_suite, new_data_key, \
     new_recovery_key, require_kdf
-from shakyo_desk.store.keyfile import entry_kind
+from shakyo_desk.store.keyfile import DerivedKek, entry_kind
 from shakyo_desk.store.location import check_location
 from shakyo_desk.store.models import ConcernCategory, Council, DeviceState, District, Staff
 from shakyo_desk.store.paths import StoreLayout
@@ -352,10 +352,11 @@ def _after_unlock(store: Store) -> None:
 
 
 def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] = time.time,
-           progress: rekey.Progress | None = None) -> Store:
+           progress: rekey.Progress | None = None, *, derived: DerivedKek | None = None) -> Store:
     """Open the store as ``login``. ``progress`` hears of a key rotation done on the way
     (rekey.py), which can take a while on a large store. A reporter gets a ReporterSession
-    (store/reporter.py), which never opens the database."""
+    (store/reporter.py), which never opens the database. ``derived``: the passphrase's key
+    derived in this process when the store was made (keyfile.derive_kek; the demo)."""
     layout = require_store(root)
     throttle = Throttle(layout.unlock_state, clock)
     throttle.check(login)
@@ -363,7 +364,7 @@ def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] =
     if keyfile.is_reporter(login):
         return _reporter_session(layout, keyfile, login, passphrase, throttle)
     try:
-        opened = keyfile.open_account(login, passphrase)
+        opened = keyfile.open_account(login, passphrase, derived)
     except ResetNeeded:
         raise  # no passphrase was tried: nothing to slow down
     except AuthError:
@@ -439,9 +440,11 @@ def create_store(
     municipality: str = "",
     is_demo: bool = False,
     kdf: dict | None = None,
+    derived: DerivedKek | None = None,
 ) -> tuple[Store, "RecoveryKey"]:
     """Create a new encrypted store with its first admin. Returns (store, recovery key with
-    the council's recovery identity)."""
+    the council's recovery identity). ``derived``: the admin passphrase's key already derived
+    (keyfile.derive_kek: the demo's accounts share one)."""
     council_name = clean(council_name)
     if not council_name:
         raise InvalidInput("社協の名前を入力してください。")
@@ -468,7 +471,7 @@ def create_store(
             identity.append(found_council(w.conn, council_id, device_id, admin, staff))
 
     store, recovery_key = build_store(root, council_id, device_id, actor, admin_passphrase, fill, kdf,
-                                      signing=signing, council=admin)
+                                      signing=signing, council=admin, derived=derived)
     return store, RecoveryKey(recovery_key, identity[0])
 
 
@@ -482,7 +485,8 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
                 fill: Callable[[Store], None], kdf: dict | None = None, *,
                 signing: Ed25519PrivateKey | None = None, council: Ed25519PrivateKey | None = None,
                 data_key: bytes | None = None,
-                place_database: Callable[[StoreLayout], None] | None = None) -> tuple[Store, str]:
+                place_database: Callable[[StoreLayout], None] | None = None,
+                derived: DerivedKek | None = None) -> tuple[Store, str]:
     """A new store folder: database, device identity, ``fill`` (first records, or the data an
     enrolment carries), then the key file. Nothing is left behind when any step fails.
     ``place_database`` puts a database encrypted with ``data_key`` in place first (a join by
@@ -516,7 +520,7 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
             session.add(DeviceState(id=1, device_id=device_id, epoch=1, council_id=council_id, next_seq=1))
         store = Store(layout, engine, keyfile, data_key, actor)
         fill(store)
-        keyfile.wrap_for_account(actor.login, passphrase, data_key, kdf)
+        private = keyfile.wrap_for_account(actor.login, passphrase, data_key, kdf, derived=derived)
         # The account's signing key (`signing`: the one `fill` signed with) and, for the first
         # admin, the council admin key (council_key.py).
         store.signer = Ed25519PrivateKey.from_private_bytes(keyfile.give_signing_key(
@@ -527,7 +531,7 @@ def build_store(root: Path, council_id: str, device_id: str, actor: Actor, passp
         keyfile.wrap_for_recovery(recovery_key, data_key)
         keyfile.save(layout.key_file)
         (root / BUILDING).unlink(missing_ok=True)
-        store.account_private = keyfile.open_private(actor.login, passphrase)  # for the drop box (dropbox.py)
+        store.account_private = private  # for the drop box (dropbox.py); the one just wrapped, no second derivation
     except BaseException as error:
         if engine is not None:
             engine.dispose()

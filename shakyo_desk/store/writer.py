@@ -3,6 +3,8 @@ in the caller's transaction it writes the row, appends the change log (for
 sync) and appends the audit log (hash-chained)."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -57,11 +59,16 @@ class Writer:
     counters kept in memory until ``finish``: a row costs well under a millisecond."""
 
     def __init__(self, session: Session, actor: Actor, audit_key: audit.AuditKey | None = None):
-        self.session = session
+        self._session = session
         self.actor = actor
         self._audit_key = audit_key  # keys the audit entries (store/audit.py); the store passes it
-        self.conn = session.connection()
-        state = self.conn.execute(sa.select(DeviceState.__table__).where(DeviceState.id == 1)).mappings().one()
+        self._conn = session.connection()
+        # bulk(): inserts queued per table in order of first use, then change log and audit
+        self._bulk = 0
+        self._queued_rows: dict[sa.Table, list[dict[str, Any]]] = {}
+        self._queued_log: list[dict[str, Any]] = []
+        self._queued_audit: list[dict[str, Any]] = []
+        state = self._conn.execute(sa.select(DeviceState.__table__).where(DeviceState.id == 1)).mappings().one()
         self.device_id: str = state["device_id"]
         self.epoch: int = state["epoch"]
         self._next_seq: int = state["next_seq"]
@@ -76,6 +83,49 @@ class Writer:
         self._conflicts_dirty: set[tuple[str, str]] = set()
         self.changes = 0
 
+    # --- the transaction, for services that read or write beside the Writer ---------
+    @property
+    def conn(self) -> sa.Connection:
+        """The transaction's connection; what bulk() queued is written first, so any statement
+        a caller runs on it sees every row inserted before."""
+        self.flush()
+        return self._conn
+
+    @property
+    def session(self) -> Session:
+        self.flush()
+        return self._session
+
+    @contextmanager
+    def bulk(self) -> Iterator["Writer"]:
+        """Inserts made inside are queued and written at the end with one executemany per
+        table, then the change log and the audit entries, in the order they were made (same
+        rows, seqs, chain and audit hashes as one by one). Anything else done through this
+        Writer, or any use of ``conn``/``session``, writes the queue first, so a read inside
+        sees every earlier insert. Foreign keys are checked at commit (a row may be queued
+        before the row it names, in another table). For generators writing thousands of rows
+        (the demo village); a failure rolls the whole transaction back as before."""
+        self._bulk += 1
+        try:
+            yield self
+        finally:
+            self._bulk -= 1
+        self.flush()
+
+    def flush(self) -> None:
+        if not (self._queued_rows or self._queued_log or self._queued_audit):
+            return
+        rows, log, entries = self._queued_rows, self._queued_log, self._queued_audit
+        self._queued_rows, self._queued_log, self._queued_audit = {}, [], []
+        # Off again by itself at COMMIT or ROLLBACK; the rows are checked then.
+        self._conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        for table, batch in rows.items():
+            self._conn.execute(table.insert(), batch)
+        if log:
+            self._conn.execute(ChangeLog.__table__.insert(), log)
+        if entries:
+            self._conn.execute(AuditLog.__table__.insert(), entries)
+
     # --- row changes ----------------------------------------------------------
     def insert(self, model, values: dict[str, Any], *, entity_id: str | None = None) -> str:
         entity_id = entity_id or new_id()
@@ -83,7 +133,10 @@ class Writer:
         row = {"id": entity_id, "created_at": at, "created_by": self.actor.staff_id, "hlc": stamp, **values}
         _fill_defaults(model, row)  # the change log must carry the whole row
         # Parameters bound separately: SQLAlchemy caches the compiled statement.
-        self.conn.execute(model.__table__.insert(), row)
+        if self._bulk:
+            self._queued_rows.setdefault(model.__table__, []).append(row)
+        else:
+            self._conn.execute(model.__table__.insert(), row)
         fields = {k: to_json_value(v) for k, v in row.items() if k != "hlc"}
         self._log(model, entity_id, "insert", fields, stamp, at, base={})
         self._touch_search(model, entity_id, values)
@@ -164,11 +217,15 @@ class Writer:
         entry_id = self._next_audit_id
         digest = audit.keyed_hash(self._audit_key.key, entry_id, self._last_hash, at, self.actor.staff_id,
                                   self.actor.login, self.device_id, action, entity, entity_id, detail)
-        self.conn.execute(AuditLog.__table__.insert(), dict(
+        entry = dict(
             id=entry_id, at=at, staff_id=self.actor.staff_id, login=self.actor.login, device_id=self.device_id,
             action=action, entity=entity, entity_id=entity_id, detail=detail,
             prev_hash=self._last_hash, hash=digest, key_id=self._audit_key.key_id,
-        ))
+        )
+        if self._bulk:
+            self._queued_audit.append(entry)
+        else:
+            self.conn.execute(AuditLog.__table__.insert(), entry)
         self._last_hash = digest
         self._next_audit_id = entry_id + 1
 
@@ -187,12 +244,16 @@ class Writer:
                 self.device_id, self.epoch, self._next_seq, model.__tablename__, entity_id, op,
                 chain.storage_json(base), stamp, self.actor.staff_id, at.isoformat(),
                 chain.values_hash(chain.storage_json(fields))))
-        self.conn.execute(ChangeLog.__table__.insert(), dict(
+        entry = dict(
             origin_device=self.device_id, epoch=self.epoch, seq=self._next_seq, entity=model.__tablename__,
             entity_id=entity_id, op=op, fields=fields, base=base, hlc=stamp,
             staff_id=self.actor.staff_id, recorded_at=at, chain=self._chain,
             author_sig=self._author_sig(model.__tablename__, entity_id, op, fields, base, stamp, at),
-        ))
+        )
+        if self._bulk:
+            self._queued_log.append(entry)
+        else:
+            self.conn.execute(ChangeLog.__table__.insert(), entry)
         self._next_seq += 1
         self.changes += 1
         # An insert covers every field; for other changes the audit names the fields touched.

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QApplication, QDialog, QDialogButtonBox, QGridLayout, QLabel, QMessageBox, QProgressDialog, QPushButton,
-    QVBoxLayout, QWidget,
+    QApplication, QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
+    QProgressDialog, QPushButton, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain import faults
@@ -33,12 +34,13 @@ NO_DEMO = "このバージョンにはデモ用データが含まれていませ
 
 
 def _open_demo(progress=None):
+    """(store, rest): on the first start the records are still to be written (``rest``, issue 20)."""
     try:
-        from shakyo_desk.demo import open_demo  # imported only when the demo is asked for
+        from shakyo_desk.demo import open_demo_early  # imported only when the demo is asked for
     except ImportError as error:  # a build without the demo: not a fault
         raise UserError(tr(NO_DEMO)) from error
 
-    return open_demo(progress=progress) if progress is not None else open_demo()
+    return open_demo_early(progress=progress) if progress is not None else open_demo_early()
 
 
 def _open_demo_as(login: str, *, kdf: dict | None = None):
@@ -51,10 +53,40 @@ def _open_demo_as(login: str, *, kdf: dict | None = None):
     return open_demo_as(login, kdf=kdf)
 
 
+def _preload_main_window() -> None:
+    """The main window's and the first page's modules, imported on the GUI thread while the
+    worker is busy (issue 20: the demo's first start; the worker's Argon2id and SQLite release
+    the GIL): once the village is open, the window is built without waiting for them."""
+    import shakyo_desk.ui.main_window  # noqa: F401
+    import shakyo_desk.ui.pages.households  # noqa: F401
+
+
 class _ProgressRelay(QObject):
     """Carries progress reports from the worker thread to the GUI thread."""
 
     progress = Signal(int, int, str)
+    finished = Signal(object)  # the demo's rest: None when done, else the error
+
+
+class DemoRestStatus(QWidget):
+    """In the status bar while the demo's records are still being written (first start)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.label = QLabel(tr("デモの準備中：記録を書いています…"))
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(160)
+        self.bar.setTextVisible(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.bar)
+        self.setToolTip(tr("世帯はもう使えます。訪問記録・サロン・ケースなどの記録は、書き終わりしだい一覧に出ます。"))
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+        self.label.setText(tr("デモの準備中：{step}", step=text))
 
 
 def busy_dialog(text: str, parent: QWidget | None = None) -> QProgressDialog:
@@ -160,6 +192,13 @@ class AppController(QObject):
         self.unlock_dialog = None
         self.busy = None
         self._switching = False
+        # The demo's first start (issue 20): its records written on a thread of their own
+        self.demo_rest = None
+        self._rest_thread: threading.Thread | None = None
+        self._rest_stop = threading.Event()
+        self._rest_progress: tuple[int, int, str] | None = None
+        self.rest_status: DemoRestStatus | None = None
+        self.rest_done = threading.Event()
         self.first_run = None  # after the wizard: "create" or "join", for the first steps
 
     def _remembered_dir(self) -> Path:
@@ -185,6 +224,7 @@ class AppController(QObject):
         self._relay.progress.connect(self._demo_progress)
         self.executor.submit(_open_demo, self._relay.progress.emit, on_done=self._demo_opened,
                              on_error=self._demo_failed)
+        QTimer.singleShot(0, _preload_main_window)  # while the worker writes the village
 
     def _demo_progress(self, done: int, total: int, text: str) -> None:
         if self.busy is not None and total > 0:
@@ -198,9 +238,74 @@ class AppController(QObject):
             self.busy.deleteLater()
             self.busy = None
 
-    def _demo_opened(self, store) -> None:
+    def _demo_opened(self, opened) -> None:
         self._close_busy()
+        store, rest = opened if isinstance(opened, tuple) else (opened, None)
+        self.demo_rest = rest  # started once the window is shown (_build_main)
+        if rest is None:
+            self.rest_done.set()
         self.open_main(store)
+
+    def _start_demo_rest(self) -> None:
+        """The records on their own thread and connections: the window stays usable (households,
+        search) and each list shows its records once written (``sync`` reloads every list)."""
+        rest = self.demo_rest
+        if rest is None or self._rest_thread is not None:
+            return
+        self._rest_relay = _ProgressRelay()
+        self._rest_relay.progress.connect(self._demo_rest_progress)
+        self._rest_relay.finished.connect(self._demo_rest_finished)
+        relay, stop = self._rest_relay, self._rest_stop
+
+        def run() -> None:
+            try:
+                rest.run(relay.progress.emit, stop)
+            except BaseException as error:  # noqa: BLE001 - handed to the GUI thread
+                relay.finished.emit(error)
+            else:
+                relay.finished.emit(None)
+
+        self._rest_thread = threading.Thread(target=run, name="demo-rest")
+        self._rest_thread.start()
+
+    def _demo_rest_progress(self, done: int, total: int, text: str) -> None:
+        self._rest_progress = (done, total, text)
+        if self.rest_status is not None:
+            self.rest_status.show_progress(done, total, text)
+
+    def _demo_rest_finished(self, error) -> None:
+        from shakyo_desk.demo import DemoInterrupted
+        from shakyo_desk.ui import events
+
+        self.demo_rest = None
+        self.rest_done.set()
+        status, self.rest_status = self.rest_status, None
+        window = self.window
+        if isinstance(error, DemoInterrupted):
+            return
+        if error is not None and is_fault(error):
+            from shakyo_desk.ui.worker import report_fault
+
+            report_fault(error)
+        if window is not None:
+            if status is not None:
+                window.statusBar().removeWidget(status)
+                status.deleteLater()
+            if error is None:
+                window.statusBar().showMessage(tr("デモの記録ができあがりました。"), 8000)
+                window.ctx.events.changed.emit(events.SYNC)  # every list reloads
+                window.refresh_badges()
+            else:
+                window.statusBar().showMessage(
+                    tr("デモの記録の一部を作れませんでした。次に起動したときに作り直します。") + " " + error_text(error))
+
+    def _attach_rest_status(self, window) -> None:
+        if self.demo_rest is None:
+            return
+        self.rest_status = DemoRestStatus()
+        window.statusBar().addWidget(self.rest_status)
+        if self._rest_progress is not None:
+            self.rest_status.show_progress(*self._rest_progress)
 
     def _demo_failed(self, error: BaseException) -> None:
         self._close_busy()
@@ -257,7 +362,9 @@ class AppController(QObject):
         window.account_switched.connect(self._account_switched)
         window.closed.connect(self._window_closed)
         self.window = window
+        self._attach_rest_status(window)
         window.show()
+        self._start_demo_rest()
         if store.notices:  # a key strengthened or rotated during the unlock (store/rekey.py)
             from shakyo_desk.ui.key_actions import show_notices
 
@@ -296,7 +403,11 @@ class AppController(QObject):
             return
 
     def shutdown(self) -> None:
-        """Lock (drop the key) and stop the worker."""
+        """Lock (drop the key) and stop the worker; the demo's records stop between two
+        transactions (the next start makes the village again)."""
+        if self._rest_thread is not None:
+            self._rest_stop.set()
+            self._rest_thread.join()
         if self.window is not None:
             store = self.window.ctx.store
             if store.is_open:
@@ -311,6 +422,30 @@ def _first_screen_probe(app: QApplication) -> None:
     """Once the event loop turns with the first screen shown: say when, on stderr, and end."""
     shown = [w.metaObject().className() for w in app.topLevelWidgets() if w.isVisible()]
     sys.stderr.write(f"first-screen {time.time():.6f} {','.join(shown)}\n")
+    sys.stderr.flush()
+    app.quit()
+
+
+def _usable_window_probe(app: QApplication, controller: "AppController") -> None:
+    """``SHAKYO_STARTUP_PROBE=usable`` (bench_demo.py): wait for the main window to show
+    household rows, as bench_ui's unlock to a usable window does, then say when."""
+    window = controller.window
+    page = window.pages.get("households") if window is not None and window.isVisible() else None
+    if page is not None and page.model.rowCount() > 0:
+        shown = [w.metaObject().className() for w in app.topLevelWidgets() if w.isVisible()]
+        sys.stderr.write(f"first-screen {time.time():.6f} {','.join(shown)}\n")
+        sys.stderr.flush()
+        _when_demo_complete(app, controller)
+    else:
+        QTimer.singleShot(5, lambda: _usable_window_probe(app, controller))
+
+
+def _when_demo_complete(app: QApplication, controller: "AppController") -> None:
+    """The demo's records written too (at once when there were none to write): say when, end."""
+    if controller.demo and not controller.rest_done.is_set():
+        QTimer.singleShot(20, lambda: _when_demo_complete(app, controller))
+        return
+    sys.stderr.write(f"demo-complete {time.time():.6f}\n")
     sys.stderr.flush()
     app.quit()
 
@@ -359,7 +494,10 @@ def run(store_dir: Path | None = None, demo: bool = False) -> int:
 
     controller.finished.connect(finish)
     controller.start()
-    if os.environ.get(STARTUP_PROBE):
+    probe = os.environ.get(STARTUP_PROBE)
+    if probe == "usable":
+        QTimer.singleShot(0, lambda: _usable_window_probe(app, controller))
+    elif probe:
         QTimer.singleShot(0, lambda: _first_screen_probe(app))
     app.exec()
     controller.shutdown()

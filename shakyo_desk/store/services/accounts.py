@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from shakyo_desk.domain.errors import AuthError, InvalidInput, NotFound, StoreError
 from shakyo_desk.domain.roles import Role, manages_accounts
 from shakyo_desk.store import council_key, rekey
-from shakyo_desk.store.keyfile import new_recovery_key, require_kdf
+from shakyo_desk.store.keyfile import DerivedKek, new_recovery_key, require_kdf
 from shakyo_desk.store.models import Staff
 from shakyo_desk.store.reporter import is_reporter_session
 from shakyo_desk.store.services._common import NO_RIGHT, optional_text, require, required_text, require_office
@@ -73,7 +73,10 @@ def _role(value) -> Role:
 
 
 def add_account(store: Store, login: str, display_name: str, role: Role | str, passphrase: str,
-                section: str = "", district_ids: list[str] | None = None, kdf: dict | None = None) -> str:
+                section: str = "", district_ids: list[str] | None = None, kdf: dict | None = None, *,
+                derived: DerivedKek | None = None) -> str:
+    """``derived``: the passphrase's key from ``keyfile.derive_kek``, for several accounts made
+    at once with one passphrase (the demo's): one Argon2id derivation for all of them."""
     require(manages_accounts(store.actor.role))
     require_office(store)
     login = validate_login(login)
@@ -92,7 +95,7 @@ def add_account(store: Store, login: str, display_name: str, role: Role | str, p
     with store.write() as w:
         staff_id = w.insert(Staff, values)
         store.keyfile.wrap_for_account(login, passphrase, store.data_key, kdf,
-                                       reporter=values["role"] == Role.REPORTER.value)
+                                       reporter=values["role"] == Role.REPORTER.value, derived=derived)
         store.keyfile.save(store.layout.key_file)
     council_key.refresh(store)
     return staff_id

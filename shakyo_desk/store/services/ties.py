@@ -298,7 +298,8 @@ def add_ties(store: Store, rows: list[dict]) -> list[str]:
             raise InvalidInput(f"{n}件目：{error}") from error
     with store.write() as w:
         _check_many(store, w, prepared)
-        return [w.insert(SupportTie, values) for values in prepared]
+        with w.bulk():  # checked above: the rows written with one statement (Writer.bulk)
+            return [w.insert(SupportTie, values) for values in prepared]
 
 
 def _prepared(household_id: str, kind: str, *, supporter_id: str | None = None, supporter_name: str = "",
