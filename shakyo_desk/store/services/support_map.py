@@ -18,7 +18,7 @@ the size of the district; a fourth for the heads' names only when names are aske
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
