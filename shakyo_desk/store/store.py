@@ -559,6 +559,6 @@ def _remove_partial_store(layout: StoreLayout, created_root: bool) -> None:
         shutil.rmtree(layout.root, ignore_errors=True)
         return
     for path in (layout.database, layout.key_file):
-        for suffix in ("", "-wal", "-shm", "-journal", ".joining"):
+        for suffix in ("", "-wal", "-shm", "-journal", safe_file.PARTIAL_SUFFIX):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
     (layout.root / BUILDING).unlink(missing_ok=True)

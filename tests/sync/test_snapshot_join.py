@@ -305,6 +305,7 @@ KILL_POINTS = ("writing-snapshot", "before-keys")
 
 def child(spec_json: str) -> None:
     """In a child process: join, dying at ``point`` (tests/killing.py)."""
+    from shakyo_desk.domain import safe_file
     from shakyo_desk.store import keyfile
     from shakyo_desk.store.exchange import snapshot
 
@@ -312,7 +313,8 @@ def child(spec_json: str) -> None:
     clock.set_clock(clock.FixedClock(date.fromisoformat(os.environ["SHAKYO_TODAY"])))
     if spec["point"] == "writing-snapshot":
         # every record written and on the disk, not yet renamed into place
-        wrap(snapshot.os, "replace", before=True, when=lambda source, target: str(source).endswith(".joining"))
+        wrap(safe_file.os, "replace", before=True,
+             when=lambda source, target: str(source).endswith(snapshot.PARTIAL_SUFFIX))
     else:
         wrap(keyfile.KeyFile, "save", before=True)  # the database complete, keys.json not written
     devices.join(Path(spec["root"]), Path(spec["file"]), spec["code"], "admin", PASSPHRASE, kdf=FAST_KDF)

@@ -35,7 +35,7 @@ STRIPPED = frozenset({"audit_log", "audit_key", "audit_witness", "device_state",
 RULED = frozenset({"alembic_version", "change_log", "sync_conflict", "household_search", "sync_legacy_epoch",
                    "sync_knowledge", "audit_state"})
 
-PARTIAL_SUFFIX = ".joining"  # the snapshot being written into a new store folder
+PARTIAL_SUFFIX = safe_file.PARTIAL_SUFFIX  # the snapshot being written into a new store folder
 
 
 @dataclass(frozen=True)
@@ -151,23 +151,14 @@ def install(database: Path, pieces: Iterable[bytes], size: int) -> None:
     """Write the carried snapshot as ``database`` (owner-only): under a temporary name until
     every record has been checked and the size holds, then renamed into place."""
     database = Path(database)
-    partial = database.with_name(database.name + PARTIAL_SUFFIX)
-    partial.unlink(missing_ok=True)
-    safe_file.create_private(partial)
-    written = 0
-    try:
-        with open(partial, "r+b") as f:
-            for piece in pieces:
-                f.write(piece)
-                written += len(piece)
-            if written != size:
-                raise InvalidInput(enrolment.DAMAGED)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(partial, database)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    with safe_file.stage(database, temp_name=database.name + PARTIAL_SUFFIX) as staged:
+        written = 0
+        for piece in pieces:
+            staged.write(piece)
+            written += len(piece)
+        if written != size:
+            raise InvalidInput(enrolment.DAMAGED)
+        staged.commit()
 
 
 __all__ = ["PARTIAL_SUFFIX", "RECORDS", "RULED", "STRIPPED", "Snapshot", "build", "install"]
