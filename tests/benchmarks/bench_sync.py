@@ -75,11 +75,17 @@ def _fmt(ms: float) -> str:
 
 
 def bench_sync(ctx) -> list[Result]:
+    return _on_a_copy(ctx, "sync", _scenario)
+
+
+def _on_a_copy(ctx, name: str, run) -> list[Result]:
+    """``run(ctx, work)`` with the reference store copied to ``work/office`` (a folder beside
+    it, removed afterwards unless SHAKYO_SYNC_KEEP is set)."""
     from shakyo_desk import demo
     from shakyo_desk.store.engine import checkpoint
     from shakyo_desk.store.store import unlock
 
-    work = ctx.store_dir.parent / f"{ctx.profile}-sync"
+    work = ctx.store_dir.parent / f"{ctx.profile}-{name}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     # A consistent copy: everything checkpointed into the main file, the store closed meanwhile.
@@ -90,7 +96,7 @@ def bench_sync(ctx) -> list[Result]:
     finally:
         ctx.store = unlock(ctx.store_dir, demo.DEMO_LOGIN, demo.DEMO_PASSPHRASE)
     try:
-        return _scenario(ctx, work)
+        return run(ctx, work)
     finally:
         if not os.environ.get("SHAKYO_SYNC_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
@@ -237,24 +243,7 @@ def bench_enrolment(ctx) -> list[Result]:
     """Issue 20: `device add` + `device join` by snapshot for a whole-council laptop (target
     10 s) and a one-district laptop (the largest district, target 5 s), and once the replay of
     format 1 for comparison (SHAKYO_ENROL_REPLAY=0 skips it). On a copy of the reference."""
-    from shakyo_desk import demo
-    from shakyo_desk.store.engine import checkpoint
-    from shakyo_desk.store.store import unlock
-
-    work = ctx.store_dir.parent / f"{ctx.profile}-enrolment"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    checkpoint(ctx.store.engine)
-    ctx.store.close()
-    try:
-        _copy_store(ctx.store_dir, work / "office")
-    finally:
-        ctx.store = unlock(ctx.store_dir, demo.DEMO_LOGIN, demo.DEMO_PASSPHRASE)
-    try:
-        return _enrolment(ctx, work)
-    finally:
-        if not os.environ.get("SHAKYO_SYNC_KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
+    return _on_a_copy(ctx, "enrolment", _enrolment)
 
 
 JOIN_WHOLE_TARGET_MS = 10_000.0
