@@ -80,6 +80,7 @@ class Store:
         # key: both opened from its keys.json entry at unlock (council_key.py), never stored.
         self.signer: Ed25519PrivateKey | None = None
         self.council_key: Ed25519PrivateKey | None = None
+        self.council_key_next: Ed25519PrivateKey | None = None  # a handover under way (council_key.py)
         # The account's own private key (keyfile.py), for the drop box (store/dropbox.py).
         self.account_private = None
         # This store and its as_actor() copies share one database: a key rotation moves them all.
@@ -132,6 +133,7 @@ class Store:
         """The same open store acting as someone else (tests, demo generation)."""
         other = Store(self.layout, self.engine, self.keyfile, self.data_key, actor)
         other.signer, other.council_key = self.signer, self.council_key  # (the unlocked account's keys)
+        other.council_key_next = self.council_key_next
         other.account_private = self.account_private
         other._family = self._family
         self._family.add(other)
@@ -152,7 +154,7 @@ class Store:
         for i in range(len(self._data_key)):
             self._data_key[i] = 0
         self._data_key = bytearray()
-        self.signer = self.council_key = None
+        self.signer = self.council_key = self.council_key_next = None
         self.engine.dispose()
 
     @property
