@@ -256,11 +256,15 @@ def _import(w, staged: Path, result: ImportResult) -> carried_drops.Carried:
     ranges_ok = _apply(conn, opened, result, compare=compare)
     for key in sorted(compare.differ):
         result.clone_detected = True
+        # Identical content proves a dot older than the copy only where we wrote what we hold
+        # (our own origin): another device's dots we hold may be either copy's, a mixture of
+        # both (taken where the dots were free). There only a forked bundle's own ranges say more.
+        same = compare.evidence(key) if key[0] == me.device_id else 0
         if key[0] != me.device_id:
             other = rosters.device(roster, key[0])
             result.clone_of = result.clone_of or (other["name"] if other else key[0][:8])
-        clones.note(w, *key, max(compare.evidence(key), _range_evidence(opened, *key) if forked else 0),
-                    how="content")
+        told = _range_evidence(opened, *key) if forked and key[0] in (device_id, me.device_id) else 0
+        clones.note(w, *key, max(same, told), how="content")
     result.conflicts = len(ranges_ok.conflicts_opened)
     result.applied = ranges_ok.stored
     _take_claims(w, claims, device_id, result)
@@ -439,13 +443,19 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
         dense = not filtered
         carried = _Carried(declared, dense=dense)
         runs = {id(r): origins.run(r.spec, r.last) for r in declared}
+        # Ranges whose changes their origin vouches for: its own bundle's signature, or a chain
+        # its signed head ends (checked before anything commits). A held dot of such a range met
+        # with other content proves two copies of that origin, whoever carries it (clones.Compare).
+        vouched = {id(r) for r in declared if r.origin == opened.sender[0]
+                   or (runs[id(r)].value is not None and runs[id(r)].kept is None)}
         for change in opened.iter_changes():
             if wire_problem(change):
                 raise _Refusal("format", "同期ファイルの中に形式の正しくない変更があるため取り込めません。")
             key, seq = (change["origin"], change["epoch"]), change["seq"]
             if aside and any((o, e) == key and a <= seq <= b for o, e, a, b in aside):
                 continue  # set aside: a revoked device's, past what the office kept of it
-            if compare is not None and key in compare.keys:
+            compared = compare is not None and key in compare.keys
+            if compared:
                 compare.see(change)  # a dot we hold with other content is a clone (clones.Compare)
             inside = False
             for r, is_taken, is_incoming in by_key.get(key, ()):
@@ -456,6 +466,9 @@ def _apply(conn: Connection, opened: Verified, result: ImportResult,
                     new = seq > floor[key] if is_taken else is_incoming
                     run = runs[id(r)]
                     run.see(change, new)
+                    if not compared and compare is not None and id(r) in vouched and seq <= known.get(r.key, 0):
+                        compared = True
+                        compare.see(change)
                     if is_taken:
                         if new:
                             refusal = judge.refusal(change)
