@@ -989,3 +989,41 @@ def test_a_third_device_that_meets_both_copies_of_a_dot_detects_the_clone(small_
     assert {"一台目の訪問1", "一台目の訪問2", "二台目の訪問"} <= visits(office)
     for store in honest.values():
         assert check_store(store).sound, check_store(store).problems
+
+
+def test_a_relayed_range_of_a_copy_tells_a_third_device_of_the_clone(small_council):
+    """As above, but copy one's changes reach the office only relayed by laptopB, on their
+    chain: the relayed range carries dot 1 with copy one's content and evil's signed head, the
+    office holds copy two's there. That is the same proof of two copies (and names evil, not the
+    honest relay); a relay that altered the change instead is refused (origin), detecting nothing."""
+    stores, home, tmp_path = small_council
+    root = stores["evil"].layout.root
+    stores["evil"].close()
+    shutil.copytree(root, tmp_path / "evil-copy")
+    one = stores["evil"] = unlock(root, "admin", PASSPHRASE)
+    two = stores["evil-copy"] = unlock(tmp_path / "evil-copy", "admin", PASSPHRASE)
+    office, b = stores["office"], stores["laptopB"]
+    for text in ("一台目の訪問1", "一台目の訪問2"):
+        contacts.add_contact(one, household_id=home, seen_heard=text)
+    contacts.add_contact(two, household_id=home, seen_heard="二台目の訪問")
+    (tmp_path / "two").mkdir()
+    genuine = export_bundle(two, tmp_path / "two")
+    unchained = hostile.repacked(two, genuine.path, tmp_path / "two-office", genuine.path.name, variant="unchained")
+    assert import_paths(office, [unchained]).results[0].status == APPLIED
+    assert carry(one, b, tmp_path / "one-b").status == APPLIED
+    contacts.add_contact(b, household_id=home, seen_heard="Bの訪問")
+    with hostile.tampering(b) as altered:  # laptopB's file with evil's visit altered: refused, nothing noted
+        (tmp_path / "b-tampered").mkdir()
+        tampered = export_bundle(b, tmp_path / "b-tampered").path
+    assert altered
+    [refused] = import_paths(office, [tampered]).results
+    assert (refused.status, refused.reason, refused.clone_detected) == (REFUSED, "origin", False)
+    with office.read() as s:
+        assert not clones.known(s.connection())
+    relayed = carry(b, office, tmp_path / "b-office")
+    assert relayed.status == APPLIED, (relayed.reason, relayed.message)
+    assert relayed.clone_detected and relayed.clone_of == "evil"  # before: not detected
+    with office.read() as s:
+        [clone] = clones.known(s.connection()).values()
+    assert (clone.origin, clone.same_through) == (hostile.me(one).device_id, 0)
+    assert "Bの訪問" in visits(office)
