@@ -3,11 +3,14 @@ beside the original): two stores that share a device id and wrote different chan
 same (device, epoch, seq). docs/sync-protocol.md, "Copies of one installation".
 
 - **Detected** by whoever meets the evidence: a bundle signed with our own key that we never
-  wrote, a change of our own origin we hold with other content or never issued, a fork in
-  another device's bundle chain, or a claim in a received manifest (`clones`). Each detection
-  is an audit entry `sync.clone_detected` {origin, epoch, same_through}: `same_through` is the
-  highest seq of that (device, epoch) known to be the same on both copies (content compared, or
-  the first bundle of the forked chain starting above it); the copies re-issue above it.
+  wrote, a change of our own origin we hold with other content or never issued, a change of
+  another origin we hold with other content that the origin vouches for (its own bundle, or a
+  chain its signed head ends: importing._apply), a fork in another device's bundle chain, or a
+  claim in a received manifest (`clones`). Each detection is an audit entry
+  `sync.clone_detected` {origin, epoch, same_through}: `same_through` is the highest seq of that
+  (device, epoch) known to be the same on both copies (our own content compared, or the first
+  bundle of the forked chain starting above it; 0 from another origin's content, which we may
+  hold from either copy); the copies re-issue above it.
 - **Resolved** by each copy itself, in the transaction that learns of it: if the cloned epoch is
   its current one it starts a fresh *random* epoch; then it re-issues, under its current epoch,
   every change it holds of (its device, the cloned epoch) above `same_through`, with the same
