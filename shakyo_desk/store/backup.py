@@ -49,6 +49,7 @@ import shutil
 import struct
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,25 +65,37 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import exc as sa_exc
 
 from shakyo_desk import __version__
-from shakyo_desk.domain.errors import AuthError, InvalidInput, PermissionDenied, StoreError
-from shakyo_desk.domain.ids import new_id
+from shakyo_desk.domain import clock, safe_file
+from shakyo_desk.domain.errors import (
+    AuthError,
+    InvalidInput,
+    PermissionDenied,
+    StoreError,
+)
 from shakyo_desk.domain.roles import Role, manages_settings
 from shakyo_desk.store import audit_witness, backup_dropbox, migrate
-from shakyo_desk.store.engine import open_engine, probe
+from shakyo_desk.store.engine import BUSY_TIMEOUT_MS, open_engine, probe
+
 # The key file's own derivations and sealing: an opener is made and opened without the store id
 # (see above); everything else about keys stays in keyfile.py.
 from shakyo_desk.store.keyfile import (
-    KeyFile, _passphrase_kek, _recovery_kek, _recovery_private, _seal, _unseal, entry_kind, normalise_recovery_key,
+    KeyFile,
+    _passphrase_kek,
+    _recovery_kek,
+    _recovery_private,
+    _seal,
+    _unseal,
+    entry_kind,
+    normalise_recovery_key,
 )
 from shakyo_desk.store.location import check_location
 from shakyo_desk.store.models import Council, DeviceState
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.store import Store, validate_passphrase
 from shakyo_desk.store.writer import Actor
-from shakyo_desk.domain import clock, safe_file
 
 MAGIC = b"SHKDBKP\x00"
-FORMAT = 2
+FORMAT = 3
 CHUNK_SIZE = 1 << 20  # 1 MiB of plaintext per sealed chunk: memory stays flat
 EXTENSION = ".shakyo-backup"
 PARTIAL = safe_file.PARTIAL_SUFFIX
@@ -95,6 +108,9 @@ _CHECK_LABEL = b"shakyo-desk backup key check v1"
 _HINT_LABEL = b"shakyo-desk backup login hint v1:"
 _OPENER_LABEL = b"shakyo-desk backup opener v2:"
 _MAX_OPENERS = 1_000
+# Freezing the database file (``_frozen``): tries without and then with the write lock.
+_FREEZE_UNLOCKED = 5
+_FREEZE_ATTEMPTS = 10
 # Bounds on an opener's Argon2id parameters (a hostile file must not make us allocate a
 # terabyte): far above what a store uses.
 _MAX_KDF = {"memory_kib": 1 << 21, "iterations": 64, "lanes": 64}
@@ -132,7 +148,7 @@ class BackupContents:
     created_at: datetime  # naive UTC, as everything stored
     app_version: str
     database_size: int
-    database_sha256: str
+    database_sha256: str | None  # formats 1 and 2; format 3 relies on the chunk tags alone
     key_file: str  # the key file's JSON text, byte for byte
     audit_head: dict | None  # the audit log's head in the snapshot (format 2)
     chunks_at: int  # where the sealed chunks start in the file
@@ -228,47 +244,80 @@ def _aad(digest: bytes, index: int, final: bool) -> bytes:
     return digest + struct.pack(">QB", index, 1 if final else 0)
 
 
-def _snapshot(store: Store, target: Path) -> None:
-    """A consistent copy of the live database through SQLite's online backup API, in one
-    read transaction (the app may keep writing meanwhile: WAL readers see one moment).
-    The copy is encrypted with the same data key, like the original."""
-    safe_file.create_private(target)  # owner-only before SQLite writes into it (and its journal)
-    dest = sqlcipher3.connect(str(target), isolation_level=None)
-    try:
-        dest.execute(f"PRAGMA key = \"x'{store.data_key.hex()}'\"")
-        raw = store.engine.raw_connection()
-        try:
-            raw.driver_connection.backup(dest)  # pages=-1: all at once, one snapshot
-        finally:
-            raw.close()
-    finally:
-        dest.close()
+class _SnapshotBusy(Exception):
+    """The database file could not be frozen at one committed moment (writers kept committing)."""
 
 
-def _snapshot_facts(path: Path, data_key: bytes) -> dict:
-    """Council, device and schema as they are in the snapshot itself."""
-    conn = sqlcipher3.connect(str(path), isolation_level=None)
-    try:
-        conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
-        council = conn.execute("SELECT id, name FROM council WHERE deleted_at IS NULL LIMIT 1").fetchone()
-        device = conn.execute("SELECT device_id, epoch FROM device_state WHERE id = 1").fetchone()
-        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-        head = conn.execute("SELECT id, hash, at FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    finally:
-        conn.close()
+def _connect(database: Path, data_key: bytes) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(str(database), isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _read_facts(conn) -> dict:
+    """Council, device, schema, the audit log's head and the database's size in bytes, as
+    the connection's read transaction sees them."""
+    council = conn.execute("SELECT id, name FROM council WHERE deleted_at IS NULL LIMIT 1").fetchone()
+    device = conn.execute("SELECT device_id, epoch FROM device_state WHERE id = 1").fetchone()
+    revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    head = conn.execute("SELECT id, hash, at FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])  # (text through SQLCipher)
     audit_head = None if head is None else {"device_id": device[0], "epoch": device[1], "id": head[0],
                                             "hash": head[1], "at": audit_witness.at_text(head[2])}
     return {"council_id": council[0], "council_name": council[1], "device_id": device[0], "epoch": device[1],
-            "schema_revision": revision, "audit_head": audit_head}
+            "schema_revision": revision, "audit_head": audit_head, "size": pages * page_size}
 
 
-def _hash_file(path: Path) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as fh:
-        while block := fh.read(CHUNK_SIZE):
-            digest.update(block)
-            size += len(block)
-    return size, digest.hexdigest()
+@contextmanager
+def _frozen(store: Store) -> Iterator[dict]:
+    """The live database file itself as one committed moment, for as long as the block runs.
+
+    The file's pages are already encrypted with the data key (SQLCipher), so they are copied
+    as they are, never decrypted. In WAL mode the main file changes only when a checkpoint
+    copies committed WAL frames into it, and a checkpoint copies no frame beyond the oldest
+    open reader's snapshot (none at all while a reader that started on a fully copied WAL is
+    open: it holds WAL read lock 0). So: a read transaction is begun, and then a PASSIVE
+    checkpoint from a second connection must report every WAL frame copied (``log ==
+    checkpointed``). Then the reader's snapshot is exactly the main file, and the file cannot
+    change until the reader ends; writers go on meanwhile (into the WAL, which is not folded
+    back until the block ends). A writer that commits between the two steps makes the check
+    fail and it is tried again; after a few such misses the check runs while this process
+    holds the write lock for those few milliseconds (writers wait, as for any write).
+
+    Yields the facts of ``_read_facts`` (``size``: the bytes of the file that are the
+    database)."""
+    database = store.layout.database
+    data_key = store.data_key
+    reader = checker = None
+    try:
+        reader, checker = _connect(database, data_key), _connect(database, data_key)
+        for attempt in range(_FREEZE_ATTEMPTS):
+            checker.execute("PRAGMA wal_checkpoint(PASSIVE)")  # most frames folded back before any lock
+            holder = None
+            if attempt >= _FREEZE_UNLOCKED:
+                holder = _connect(database, data_key)
+                holder.execute("BEGIN IMMEDIATE")  # no writer commits while the check runs
+            try:
+                reader.execute("BEGIN")
+                facts = _read_facts(reader)  # the read transaction's snapshot is taken here
+                busy, log, done = checker.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            finally:
+                if holder is not None:
+                    holder.execute("ROLLBACK")
+                    holder.close()
+            if busy == 0 and log == done:
+                break
+            reader.execute("ROLLBACK")
+            time.sleep(0.02 * (attempt + 1))
+        else:
+            raise _SnapshotBusy()
+        yield facts
+    finally:
+        for conn in (reader, checker):
+            if conn is not None:
+                conn.close()  # (ends the read transaction: checkpoints fold the WAL back again)
 
 
 def _header_bytes(doc: dict) -> bytes:
@@ -338,11 +387,6 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
     layout = store.layout
     data_key = store.data_key
     try:
-        safe_file.make_private_dir(layout.staging)
-    except OSError as error:
-        raise StoreError(CANNOT_WRITE.format(folder=layout.root)) from error
-    snapshot = layout.staging / f"backup-{new_id()}.db"
-    try:
         # Created now (owner-only): an unwritable folder is refused before the long work.
         partial = safe_file.stage(target, temp_name=target.name + PARTIAL)
     except OSError as error:
@@ -353,46 +397,45 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
         # again after a restore does nothing), never in neither.
         kept = backup_dropbox.collect(layout.root, _MAX_HEADER)
         try:
-            _snapshot(store, snapshot)
-        except OSError as error:
-            raise StoreError(CANNOT_WRITE.format(folder=layout.root)) from error
-        except sqlcipher3.Error as error:
-            raise StoreError("データの写しを作れませんでした。空き容量を確かめて、もう一度お試しください。") from error
-        facts = _snapshot_facts(snapshot, data_key)
-        report(30, 100, "写しを確かめています…")
-        db_size, db_hash = _hash_file(snapshot)
-        key_text = layout.key_file.read_bytes().decode("utf-8")
-        created_at = clock.utcnow().replace(microsecond=0)
-        salt = secrets.token_bytes(32)
-        contents = {
-            **facts, "store_id": store.keyfile.store_id,
-            "created_at": created_at.isoformat() + "Z", "app_version": __version__,
-            "database": {"size": db_size, "sha256": db_hash},
-            "key_file": {"text": key_text, "sha256": hashlib.sha256(key_text.encode("utf-8")).hexdigest()},
-        }
-        # The drop box takes what room the contents' bound leaves (the rest stays in the store).
-        kept = kept.within(_MAX_HEADER - len(_header_bytes(contents)) - 64)
-        contents["dropbox"] = kept.to_doc()
-        doc = {"format": FORMAT, "chunk_size": chunk_size, "salt": _b64(salt),
-               "key_check": _key_check(data_key, salt), "openers": _openers(key_text, salt, data_key)}
-        header = _header_bytes(doc)
-        digest = hashlib.sha256(header).digest()
-        aead = _derive(data_key, salt)
-        sealed = aead.encrypt(_CONTENTS_NONCE, _header_bytes(contents), digest + _CONTENTS_AAD)
-        count = max(1, -(-db_size // chunk_size))
-        try:
-            with open(snapshot, "rb") as src:
+            with _frozen(store) as facts, open(layout.database, "rb") as src:
+                db_size = facts.pop("size")
+                key_text = layout.key_file.read_bytes().decode("utf-8")
+                created_at = clock.utcnow().replace(microsecond=0)
+                salt = secrets.token_bytes(32)
+                contents = {
+                    **facts, "store_id": store.keyfile.store_id,
+                    "created_at": created_at.isoformat() + "Z", "app_version": __version__,
+                    "database": {"size": db_size},
+                    "key_file": {"text": key_text, "sha256": hashlib.sha256(key_text.encode("utf-8")).hexdigest()},
+                }
+                # The drop box takes what room the contents' bound leaves (the rest stays in the store).
+                kept = kept.within(_MAX_HEADER - len(_header_bytes(contents)) - 64)
+                contents["dropbox"] = kept.to_doc()
+                doc = {"format": FORMAT, "chunk_size": chunk_size, "salt": _b64(salt),
+                       "key_check": _key_check(data_key, salt), "openers": _openers(key_text, salt, data_key)}
+                header = _header_bytes(doc)
+                digest = hashlib.sha256(header).digest()
+                aead = _derive(data_key, salt)
+                sealed = aead.encrypt(_CONTENTS_NONCE, _header_bytes(contents), digest + _CONTENTS_AAD)
+                count = max(1, -(-db_size // chunk_size))
                 partial.write(MAGIC + struct.pack(">I", len(header)) + header + digest
                               + struct.pack(">I", len(sealed)) + sealed)
+                # The file's pages as they are (already encrypted), sealed chunk by chunk: the
+                # chunk tags bind their order and the last one, so no whole-file hash is needed.
                 for index in range(count):
-                    block = src.read(chunk_size)
+                    block = src.read(min(chunk_size, db_size - index * chunk_size))
                     final = index == count - 1
+                    if len(block) != (db_size - index * chunk_size if final else chunk_size):
+                        raise StoreError("データの写しを作れませんでした。データのファイルが途中で切れています。"
+                                         "「shakyo-desk check」で検査してください。")
                     partial.write(aead.encrypt(_nonce(index), block, _aad(digest, index, final)))
                     if index % 16 == 0:
-                        report(40 + 40 * index // count, 100, "暗号化して書き込んでいます…")
+                        report(5 + 65 * index // count, 100, "暗号化して書き込んでいます…")
             partial.commit()
         except OSError as error:
             raise StoreError(CANNOT_WRITE.format(folder=folder)) from error
+        except (_SnapshotBusy, sqlcipher3.Error) as error:
+            raise StoreError("データの写しを作れませんでした。しばらく待ってから、もう一度お試しください。") from error
         report(80, 100, "書き込んだファイルを読み直して確かめています…")
         try:
             written = read_header(target)
@@ -408,14 +451,13 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
             w.conn.execute(DeviceState.__table__.update().where(DeviceState.id == 1), {"last_backup_at": created_at})
             audit_witness.note_own(w.conn, facts["audit_head"], audit_witness.BACKUP)
             w.audit("store.backup", "council", facts["council_id"],
-                    {"file": target.name, "size": size, "database_size": db_size, "sha256": db_hash,
+                    {"file": target.name, "size": size, "database_size": db_size,
                      "created_at": contents["created_at"],
                      "dropbox": {"files": len(kept.files), "left_out": kept.left_out}})
         report(100, 100, "バックアップを作成しました。")
         return BackupResult(target, size, db_size, created_at, facts["council_name"], time.perf_counter() - started,
                             len(kept.files), kept.left_out)
     finally:
-        snapshot.unlink(missing_ok=True)
         partial.discard()
 
 
@@ -519,7 +561,8 @@ def _open_contents(path: Path, header: BackupHeader, data_key: bytes) -> BackupC
             device_id=str(doc["device_id"]), epoch=int(doc["epoch"]), schema_revision=str(doc["schema_revision"]),
             created_at=datetime.fromisoformat(doc["created_at"].removesuffix("Z")),
             app_version=str(doc["app_version"]), database_size=int(doc["database"]["size"]),
-            database_sha256=str(doc["database"]["sha256"]), key_file=str(doc["key_file"]["text"]),
+            database_sha256=str(doc["database"]["sha256"]) if header.format < 3 else None,
+            key_file=str(doc["key_file"]["text"]),
             audit_head=head if isinstance(head, dict) else None,
             chunks_at=header.body_at + 4 + length, chunk_size=header.chunk_size,
             dropbox=backup_dropbox.from_doc(doc["dropbox"]) if "dropbox" in doc else None)
@@ -554,7 +597,10 @@ def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes, 
     raised at the latest after the last chunk (size, hash, nothing after it)."""
     name = Path(path).name
     aead = _derive(data_key, salt)
-    sha, size = hashlib.sha256(), 0
+    # Formats 1 and 2 also carry the snapshot's SHA-256; format 3 needs none (see the module's
+    # docstring) and skips a hash that cost as much as everything else here together.
+    sha = hashlib.sha256() if contents.database_sha256 is not None else None
+    size = 0
     count = contents.chunk_count
     try:
         with open(path, "rb") as fh:
@@ -570,14 +616,15 @@ def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes, 
                     block = aead.decrypt(_nonce(index), sealed, _aad(digest, index, final))
                 except InvalidTag:
                     raise StoreError(DAMAGED.format(name=name)) from None
-                sha.update(block)
+                if sha is not None:
+                    sha.update(block)
                 size += len(block)
                 yield block
             if fh.read(1):
                 raise StoreError(DAMAGED.format(name=name))
     except OSError as error:
         raise StoreError(f"バックアップファイル「{name}」を読めませんでした。ファイルと媒体を確かめてください。") from error
-    if size != contents.database_size or sha.hexdigest() != contents.database_sha256:
+    if size != contents.database_size or (sha is not None and sha.hexdigest() != contents.database_sha256):
         raise StoreError(DAMAGED.format(name=name))
 
 

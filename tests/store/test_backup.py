@@ -111,7 +111,7 @@ def test_backup_is_recorded_and_holds_nothing_readable(made):
     for secret in ("山田 花子", "架空村上町1", "0265-12-3456", "元気そう"):
         assert secret.encode("utf-8") not in data
     header = backup.read_header(target)
-    assert header.format == backup.FORMAT == 2 and header.legacy is None
+    assert header.format == backup.FORMAT == 3 and header.legacy is None
     contents = backup.read_contents(target, store.data_key)  # what only the key shows
     assert contents.council_name == "テスト村社会福祉協議会"
     assert contents.schema_revision == migrate.head_revision() and contents.database_size == result.database_size
@@ -122,16 +122,35 @@ def test_backup_is_recorded_and_holds_nothing_readable(made):
     assert entry.detail["file"] == target.name and entry.detail["size"] == result.size
 
 
-def test_snapshot_sees_one_committed_moment_while_another_process_writes(tmp_path, made):
+def _file_sha(path: Path, size: int) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read(size)).hexdigest()
+
+
+def test_the_database_file_is_frozen_at_one_committed_moment_while_others_write(tmp_path, made):
+    """The backup copies the live (encrypted) file: while it is frozen, another process's
+    commits and checkpoints must not change one byte of it, and nobody waits."""
     store, recovery, _target, _result = made
     other = unlock(store.layout.root, "admin", PASSPHRASE)  # its own engine, like the CLI beside the app
+    household_id = households.list_households(store)[0].id
     conn = other.engine.raw_connection()
+    raw = conn.driver_connection
     try:
-        conn.driver_connection.execute("BEGIN IMMEDIATE")
-        conn.driver_connection.execute("UPDATE household SET phone = '0000-00-0000'")  # not committed
-        snapshot = tmp_path / "snap.db"
-        backup._snapshot(store, snapshot)
-        conn.driver_connection.execute("ROLLBACK")
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("UPDATE household SET phone = '0000-00-0000'")  # not committed when the freeze starts
+        with backup._frozen(store) as facts:
+            database = store.layout.database
+            before = _file_sha(database, facts["size"])
+            raw.execute("ROLLBACK")
+            households.update_household(other, household_id, phone="1111-11-1111")  # committed, not held up
+            busy, log, done = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            assert log > done  # the new frames are not folded into the file while it is frozen
+            assert _file_sha(database, facts["size"]) == before
+            snapshot = tmp_path / "snap.db"
+            with open(database, "rb") as fh:
+                snapshot.write_bytes(fh.read(facts["size"]))
+        busy, log, done = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert busy == 0 and log == done  # and folded back once the freeze ends
     finally:
         conn.close()
         other.close()
@@ -140,13 +159,48 @@ def test_snapshot_sees_one_committed_moment_while_another_process_writes(tmp_pat
     copy = sqlcipher3.connect(str(snapshot))
     copy.execute(f"PRAGMA key = \"x'{store.data_key.hex()}'\"")
     phones = {r[0] for r in copy.execute("SELECT phone FROM household")}
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     copy.close()
-    assert "0000-00-0000" not in phones and "0265-12-3456" in phones
+    assert phones.isdisjoint({"0000-00-0000", "1111-11-1111"}) and "0265-12-3456" in phones
     second = backup.create_backup(store, tmp_path / "second.shakyo-backup")
     backup.restore_backup(second.path, tmp_path / "r", recovery)
     restored = unlock(tmp_path / "r", "admin", PASSPHRASE)
     assert check_store(restored).sound and _synced_rows(restored) == _synced_rows(store)
     restored.close()
+
+
+def test_writers_committing_between_freeze_and_check_are_held_for_one_check(tmp_path, made, monkeypatch):
+    """When every try without the lock misses (a commit between the read and the check), the
+    check runs under the write lock and the backup is still one moment."""
+    store, recovery, _target, _result = made
+    monkeypatch.setattr(backup, "_FREEZE_UNLOCKED", 0)
+    result = backup.create_backup(store, tmp_path / "locked.shakyo-backup")
+    backup.restore_backup(result.path, tmp_path / "r", recovery)
+    restored = unlock(tmp_path / "r", "admin", PASSPHRASE)
+    assert check_store(restored).sound and _synced_rows(restored) == _synced_rows(store)
+    restored.close()
+
+
+def test_a_reader_holding_an_old_moment_fails_the_backup_cleanly(tmp_path, made, monkeypatch):
+    """A reader that keeps an old snapshot open stops checkpoints: the file is never one moment
+    while it lasts, so the backup is refused (nothing written, nothing recorded)."""
+    store, _recovery, _target, _result = made
+    monkeypatch.setattr(backup, "_FREEZE_ATTEMPTS", 3)
+    other = unlock(store.layout.root, "admin", PASSPHRASE)
+    conn = other.engine.raw_connection()
+    try:
+        conn.driver_connection.execute("BEGIN")
+        conn.driver_connection.execute("SELECT count(*) FROM household").fetchone()  # an old moment, kept
+        households.update_household(store, households.list_households(store)[0].id, phone="2222-22-2222")
+        before = _device(store)[3]
+        target = tmp_path / "busy.shakyo-backup"
+        with pytest.raises(StoreError, match="もう一度お試しください"):
+            backup.create_backup(store, target)
+        assert not target.exists() and list(tmp_path.glob("*.partial")) == []
+        assert _device(store)[3] == before
+    finally:
+        conn.close()
+        other.close()
 
 
 # ---- damaged, foreign and wrong ------------------------------------------------------
@@ -195,6 +249,32 @@ def test_one_flipped_byte_anywhere_is_refused(tmp_path, made):
     extra.write_bytes(data + b"\x00")
     with pytest.raises(StoreError, match="書き換えられています"):
         backup.restore_backup(extra, tmp_path / "extra-root", recovery)
+
+
+def test_chunks_swapped_dropped_or_repeated_are_refused(tmp_path, made):
+    """Format 3 carries no whole-file hash: the chunk tags alone (number, last-chunk flag, the
+    header's hash) must refuse every reordering, a missing chunk and an extra copy of one."""
+    _store, recovery, target, _result = made
+    data = target.read_bytes()
+    contents_at = _header_end(target)
+    (length,) = struct.unpack(">I", data[contents_at:contents_at + 4])
+    start = contents_at + 4 + length
+    step = SMALL_CHUNK + 16
+    chunks = [data[i:i + step] for i in range(start, len(data), step)]
+    assert len(chunks) > 10
+    variants = {
+        "swapped": chunks[:2] + [chunks[3], chunks[2]] + chunks[4:],
+        "dropped": chunks[:5] + chunks[6:],
+        "dropped last": chunks[:-1],
+        "repeated": chunks[:4] + [chunks[3]] + chunks[4:],
+        "last twice": chunks + [chunks[-1]],
+    }
+    for name, body in variants.items():
+        path = tmp_path / f"{name}.shakyo-backup"
+        path.write_bytes(data[:start] + b"".join(body))
+        with pytest.raises(StoreError, match="書き換えられています"):
+            backup.restore_backup(path, tmp_path / f"root-{name}", recovery)
+        assert not (tmp_path / f"root-{name}").exists(), name
 
 
 def _rewrite_header(source: Path, dest: Path, **changes) -> None:
@@ -314,7 +394,6 @@ def test_same_council_needs_replace_and_keeps_the_old_store_aside(tmp_path, made
 def test_backup_and_restored_store_are_readable_by_their_owner_only(tmp_path, made):
     store, recovery, target, _result = made
     assert _mode(target) == 0o600
-    assert _mode(store.layout.staging) == 0o700
     root = store.layout.root
     store.close()
 
