@@ -16,13 +16,26 @@ matches by chance). No council, login, store or device id, size or hash of the d
 
 Everything else is in the *contents*, sealed with AES-256-GCM under a key derived with HKDF
 from the data key and the salt (nonce 0x00000001‖0…, associated data the header's hash and
-"contents"): council, store, device, epoch, schema, dates, the database's size and SHA-256,
-the key file itself, the audit log's head (store/audit_witness.py) and the drop box's files
-not yet filed, quarantined ones with their reasons (store/backup_dropbox.py: bounded, absent
-from backups made before; restored into ``dropbox/``). The snapshot follows
-in chunks of ``chunk_size`` bytes sealed under the same key (nonce 0‖chunk number, associated
-data the header's hash, the chunk number and a final-chunk flag). So any changed byte, a
-reordered, missing or extra chunk, a cut at any offset and an edited header fail.
+"contents"): council, store, device, epoch, schema, dates, the database's size, the key file
+itself, the audit log's head (store/audit_witness.py) and the drop box's files not yet filed,
+quarantined ones with their reasons (store/backup_dropbox.py: bounded, absent from backups made
+before; restored into ``dropbox/``). The database follows in chunks of ``chunk_size`` bytes
+sealed under the same key (nonce 0‖chunk number, associated data the header's hash, the chunk
+number and a final-chunk flag). So any changed byte, a reordered, missing or extra chunk, a cut
+at any offset and an edited header fail.
+
+Format 3 (issue 20): the chunks are the live database file's own bytes, already encrypted with
+the data key by SQLCipher, taken while the file is frozen at one committed moment (``_frozen``:
+a read transaction begun on a fully checkpointed WAL stops every checkpoint from writing into
+the file; writers go on into the WAL) — never decrypted and re-encrypted page by page. The
+contents carry no whole-file hash: the chunk tags already bind every chunk to its number, the
+last one to its end and all of them to this header, under a key only the data key gives. A
+stolen backup therefore holds what format 2 held (the snapshot was encrypted with the same data
+key then too): pages under the data key, the key under the openers.
+
+Format 2 (issue 16 to issue 20) sealed a copy made through SQLite's online backup API (every
+page decrypted and re-encrypted) and its SHA-256 inside the contents; such files are still
+restored and their hash is still checked.
 
 Opening: the wraps inside the key file are bound (AES-GCM associated data) to the store id,
 which is not in clear; so an opener is decrypted without its tag (GCM is CTR from counter 2),
@@ -628,6 +641,18 @@ def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes, 
         raise StoreError(DAMAGED.format(name=name))
 
 
+def _check_length(path: Path, contents: BackupContents) -> None:
+    """The file's length is what its sealed contents say: a cut or an extension is refused
+    without reading the chunks."""
+    expected = contents.chunks_at + contents.database_size + contents.chunk_count * _TAG
+    try:
+        actual = Path(path).stat().st_size
+    except OSError as error:
+        raise StoreError(f"バックアップファイル「{Path(path).name}」を読めませんでした。ファイルと媒体を確かめてください。") from error
+    if actual != expected:
+        raise StoreError(DAMAGED.format(name=Path(path).name))
+
+
 def _verify(path: Path, header: BackupHeader, contents: BackupContents, data_key: bytes,
             progress: Progress | None = None, span: tuple[int, int] = (0, 100)) -> None:
     for index, _block in enumerate(_chunks(path, contents, data_key, header.salt, header.digest)):
@@ -812,7 +837,10 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
              data_key: bytes, replacing: bool, login: str | None, new_passphrase: str | None, kdf: dict | None,
              report: Progress, started: float) -> RestoreResult:
     report(0, 100, "バックアップを確かめています…")
-    _verify(path, header, contents, data_key, report, (0, 45))
+    # A cut or extended file is refused before anything is written; a changed or reordered
+    # chunk is refused at that chunk, before it is written, and the partial file is removed
+    # (one pass: reading and decrypting the whole file twice cost as much as writing it).
+    _check_length(path, contents)
 
     root = layout.root
     created_root = not root.exists()
@@ -827,12 +855,12 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
         try:
             safe_file.make_private_dir(root)
             safe_file.restrict_dir(root)
-            report(45, 100, "データを書き戻しています…")
+            report(2, 100, "データを確かめながら書き戻しています…")
             with safe_file.stage(layout.database, temp_name=incoming.name) as out:
                 for index, block in enumerate(_chunks(path, contents, data_key, header.salt, header.digest)):
                     out.write(block)
                     if index % 16 == 0:
-                        report(45 + 40 * index // contents.chunk_count, 100, "データを書き戻しています…")
+                        report(2 + 83 * index // contents.chunk_count, 100, "データを確かめながら書き戻しています…")
                 out.finish()
                 if aside is not None:
                     safe_file.make_private_dir(aside, exist_ok=False)

@@ -390,6 +390,27 @@ def test_same_council_needs_replace_and_keeps_the_old_store_aside(tmp_path, made
     again.close()
 
 
+def test_a_chunk_changed_near_the_end_leaves_the_store_it_would_replace_untouched(tmp_path, made):
+    """The restore checks each chunk as it writes it: a bad chunk found after most of the
+    database was written removes what was written; the old store stays as it was."""
+    store, recovery, target, _result = made
+    root = store.layout.root
+    store.close()
+    data = bytearray(target.read_bytes())
+    data[-SMALL_CHUNK // 2] ^= 0x01  # inside the last full chunk but one
+    bad = tmp_path / "bad.shakyo-backup"
+    bad.write_bytes(bytes(data))
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    old = {name: _sha(root / name) for name in ("shakyo.db", "keys.json")}
+    with pytest.raises(StoreError, match="書き換えられています"):
+        backup.restore_backup(bad, root, recovery, replace=True)
+    assert {name: _sha(root / name) for name in old} == old
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # no partial, nothing aside
+    again = unlock(root, "admin", PASSPHRASE)
+    assert check_store(again).sound
+    again.close()
+
+
 @pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
 def test_backup_and_restored_store_are_readable_by_their_owner_only(tmp_path, made):
     store, recovery, target, _result = made
