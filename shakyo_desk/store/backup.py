@@ -110,6 +110,7 @@ from shakyo_desk.store.writer import Actor
 MAGIC = b"SHKDBKP\x00"
 FORMAT = 3
 CHUNK_SIZE = 1 << 20  # 1 MiB of plaintext per sealed chunk: memory stays flat
+_MAX_CHUNK = 1 << 26  # what a reader allocates for a chunk, whatever a (not yet authenticated) header says
 EXTENSION = ".shakyo-backup"
 PARTIAL = safe_file.PARTIAL_SUFFIX
 _TAG = 16
@@ -435,13 +436,16 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
                               + struct.pack(">I", len(sealed)) + sealed)
                 # The file's pages as they are (already encrypted), sealed chunk by chunk: the
                 # chunk tags bind their order and the last one, so no whole-file hash is needed.
+                plain_buffer, sealed_buffer = _Buffers(chunk_size), _Buffers(chunk_size + _TAG)
                 for index in range(count):
-                    block = src.read(min(chunk_size, db_size - index * chunk_size))
-                    final = index == count - 1
-                    if len(block) != (db_size - index * chunk_size if final else chunk_size):
+                    want = min(chunk_size, db_size - index * chunk_size)
+                    block = plain_buffer.view(want)
+                    if src.readinto(block) != want:
                         raise StoreError("データの写しを作れませんでした。データのファイルが途中で切れています。"
                                          "「shakyo-desk check」で検査してください。")
-                    partial.write(aead.encrypt(_nonce(index), block, _aad(digest, index, final)))
+                    final = index == count - 1
+                    partial.write(_encrypt(aead, _nonce(index), block, _aad(digest, index, final),
+                                           sealed_buffer.view(want + _TAG)))
                     if index % 16 == 0:
                         report(5 + 65 * index // count, 100, "暗号化して書き込んでいます…")
             partial.commit()
@@ -525,7 +529,7 @@ def read_header(path: Path) -> BackupHeader:
                                   str(doc["key_check"]), tuple(openers), digest, body_at)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise StoreError(DAMAGED.format(name=name)) from None
-    if result.chunk_size <= 0 or len(result.salt) != 32:
+    if not 0 < result.chunk_size <= _MAX_CHUNK or len(result.salt) != 32:
         raise StoreError(DAMAGED.format(name=name))
     return result
 
@@ -605,9 +609,39 @@ def audit_head_of(path: Path, data_key: bytes, device_id: str) -> dict | None:
     return contents.audit_head
 
 
-def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes, digest: bytes) -> Iterator[bytes]:
+class _Buffers:
+    """One buffer reused for every chunk: a fresh megabyte per chunk costs the allocator a
+    map, a page fault per page and an unmap, about as much as the AES-GCM itself."""
+
+    def __init__(self, size: int):
+        self._view = memoryview(bytearray(size))
+
+    def view(self, size: int) -> memoryview:
+        return self._view[:size]
+
+
+_INTO = hasattr(AESGCM, "encrypt_into")  # cryptography 46 and later
+
+
+def _encrypt(aead: AESGCM, nonce: bytes, data: memoryview, aad: bytes, out: memoryview) -> memoryview | bytes:
+    if _INTO:
+        aead.encrypt_into(nonce, data, aad, out)
+        return out
+    return aead.encrypt(nonce, bytes(data), aad)
+
+
+def _decrypt(aead: AESGCM, nonce: bytes, sealed: memoryview, aad: bytes, out: memoryview) -> memoryview | bytes:
+    if _INTO:
+        aead.decrypt_into(nonce, sealed, aad, out)
+        return out
+    return aead.decrypt(nonce, bytes(sealed), aad)
+
+
+def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes,
+            digest: bytes) -> Iterator[memoryview]:
     """The snapshot's plaintext chunk by chunk; StoreError(DAMAGED) on any cut or change,
-    raised at the latest after the last chunk (size, hash, nothing after it)."""
+    raised at the latest after the last chunk (size, hash, nothing after it). Each chunk is a
+    view of one reused buffer, valid until the next is asked for."""
     name = Path(path).name
     aead = _derive(data_key, salt)
     # Formats 1 and 2 also carry the snapshot's SHA-256; format 3 needs none (see the module's
@@ -615,6 +649,7 @@ def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes, 
     sha = hashlib.sha256() if contents.database_sha256 is not None else None
     size = 0
     count = contents.chunk_count
+    sealed_buffer, plain_buffer = _Buffers(contents.chunk_size + _TAG), _Buffers(contents.chunk_size)
     try:
         with open(path, "rb") as fh:
             fh.seek(contents.chunks_at)
@@ -622,11 +657,14 @@ def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes, 
                 final = index == count - 1
                 expected = (contents.database_size - index * contents.chunk_size if final
                             else contents.chunk_size) + _TAG
-                sealed = fh.read(expected)
-                if len(sealed) != expected:
+                if not 0 < expected <= contents.chunk_size + _TAG:
+                    raise StoreError(DAMAGED.format(name=name))
+                sealed = sealed_buffer.view(expected)
+                if fh.readinto(sealed) != expected:
                     raise StoreError(DAMAGED.format(name=name))
                 try:
-                    block = aead.decrypt(_nonce(index), sealed, _aad(digest, index, final))
+                    block = _decrypt(aead, _nonce(index), sealed, _aad(digest, index, final),
+                                     plain_buffer.view(expected - _TAG))
                 except InvalidTag:
                     raise StoreError(DAMAGED.format(name=name)) from None
                 if sha is not None:
