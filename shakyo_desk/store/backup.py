@@ -86,7 +86,7 @@ from shakyo_desk.domain.errors import (
     StoreError,
 )
 from shakyo_desk.domain.roles import Role, manages_settings
-from shakyo_desk.store import audit_witness, backup_dropbox, migrate
+from shakyo_desk.store import audit_witness, backup_dropbox, migrate, rekey
 from shakyo_desk.store.engine import BUSY_TIMEOUT_MS, open_engine, probe
 
 # The key file's own derivations and sealing: an opener is made and opened without the store id
@@ -140,6 +140,8 @@ PARTIAL_FILE = ("「{name}」は書きかけのファイル（.partial）で、�
                 "完成したバックアップファイルを指定してください。")
 CANNOT_WRITE = "「{folder}」に書き込めませんでした。書き込みできる場所と空き容量を確かめてください。何も保存していません。"
 ADMIN_ONLY = "バックアップの作成は管理者だけができます。"
+KEY_ROTATING = ("データの鍵を切り替えている最中のため、バックアップを作れませんでした。"
+                "切り替えが終わってから、もう一度バックアップを作成してください。何も保存していません。")
 LEFT_OUT = ("報告者から届いてまだ受け付けていない把握シートなどのファイルのうち{n}件は、多すぎるか大きすぎるため"
             "このバックアップに入っていません（このパソコンには残っています）。コーディネーターか管理者がログインして"
             "受け付けてから、もう一度バックアップを作成してください。")
@@ -413,7 +415,10 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
         try:
             with _frozen(store) as facts, open(layout.database, "rb") as src:
                 db_size = facts.pop("size")
-                key_text = layout.key_file.read_bytes().decode("utf-8")
+                key_bytes = layout.key_file.read_bytes()
+                if rekey.pending_file(layout).exists():
+                    raise StoreError(KEY_ROTATING)
+                key_text = key_bytes.decode("utf-8")
                 created_at = clock.utcnow().replace(microsecond=0)
                 salt = secrets.token_bytes(32)
                 contents = {
@@ -448,6 +453,10 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
                                            sealed_buffer.view(want + _TAG)))
                     if index % 16 == 0:
                         report(5 + 65 * index // count, 100, "暗号化して書き込んでいます…")
+                # A key rotation switching keys.json meanwhile (its new key only reaches the file
+                # once the copy ends) would leave pages under one key and a key file of another.
+                if layout.key_file.read_bytes() != key_bytes or rekey.pending_file(layout).exists():
+                    raise StoreError(KEY_ROTATING)
             partial.commit()
         except OSError as error:
             raise StoreError(CANNOT_WRITE.format(folder=folder)) from error

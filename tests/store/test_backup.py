@@ -203,6 +203,33 @@ def test_a_reader_holding_an_old_moment_fails_the_backup_cleanly(tmp_path, made,
         other.close()
 
 
+def test_a_key_rotation_under_way_or_switching_keys_json_meanwhile_fails_the_backup(tmp_path, made, monkeypatch):
+    """Pages under one key and a key file of another would make a backup nobody restores:
+    refused while keys.json.next exists or when keys.json changes during the copy."""
+    store, _recovery, _target, _result = made
+    layout = store.layout
+    pending = layout.root / "keys.json.next"
+    pending.write_bytes(layout.key_file.read_bytes())
+    target = tmp_path / "rotating.shakyo-backup"
+    with pytest.raises(StoreError, match="鍵を切り替えている最中"):
+        backup.create_backup(store, target)
+    pending.unlink()
+    assert not target.exists() and list(tmp_path.glob("*.partial")) == []
+
+    real = backup._encrypt
+
+    def switched_meanwhile(*args):
+        if layout.key_file.read_bytes().endswith(b"}"):
+            layout.key_file.write_bytes(layout.key_file.read_bytes() + b"\n")  # as a switch would, mid-copy
+        return real(*args)
+
+    monkeypatch.setattr(backup, "_encrypt", switched_meanwhile)
+    before = _device(store)[3]
+    with pytest.raises(StoreError, match="鍵を切り替えている最中"):
+        backup.create_backup(store, target)
+    assert not target.exists() and list(tmp_path.glob("*.partial")) == [] and _device(store)[3] == before
+
+
 # ---- damaged, foreign and wrong ------------------------------------------------------
 
 
