@@ -2,7 +2,7 @@
 
 A backup file is one consistent snapshot of the (still SQLCipher-encrypted) database and
 the key file, sealed end to end so that a truncated, altered or foreign file is refused
-before anything is written. Format 2 says nothing in clear but what opening it needs:
+before anything is written. Formats 2 and 3 say nothing in clear but what opening them needs:
 
     MAGIC (8 bytes) | header length (4 bytes, big endian) | header (UTF-8 JSON)
     | SHA-256 of the header (32 bytes) | contents length (4 bytes) | sealed contents | chunks

@@ -514,6 +514,38 @@ def test_a_failed_write_leaves_no_backup_and_a_partial_is_never_one(tmp_path, st
         backup.create_backup(store, partial)
 
 
+def test_a_disk_that_fills_during_a_restore_leaves_nothing_and_the_old_store(tmp_path, made, monkeypatch):
+    store, recovery, target, _result = made
+    root = store.layout.root
+    store.close()
+    from shakyo_desk.domain import safe_file
+
+    real_write = safe_file.StagedFile.write
+    written = []
+
+    def filling_write(self, data):
+        written.append(len(data))
+        if len(written) > 5:  # halfway through the database
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(safe_file.StagedFile, "write", filling_write)
+    with pytest.raises(StoreError, match="書き込めませんでした"):
+        backup.restore_backup(target, tmp_path / "new-pc", recovery)
+    assert not (tmp_path / "new-pc").exists()
+    written.clear()
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    old = {name: _sha(root / name) for name in ("shakyo.db", "keys.json")}
+    with pytest.raises(StoreError, match="書き込めませんでした"):
+        backup.restore_backup(target, root, recovery, replace=True)
+    assert {name: _sha(root / name) for name in old} == old
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    monkeypatch.undo()
+    again = unlock(root, "admin", PASSPHRASE)
+    assert check_store(again).sound
+    again.close()
+
+
 def test_only_admins_make_backups(tmp_path, store):
     staff = login_as(store, "tanaka", Role.COORDINATOR)
     with pytest.raises(PermissionDenied):
