@@ -1,8 +1,9 @@
 """Encrypted backup files and restoring them (DESIGN §4 "Backups", §5 epochs).
 
 A backup file is one consistent snapshot of the (still SQLCipher-encrypted) database and
-the key file, sealed end to end so that a truncated, altered or foreign file is refused
-before anything is written. Formats 2 and 3 say nothing in clear but what opening them needs:
+the key file, sealed end to end so that a truncated, altered or foreign file is refused and
+nothing of it is left (a cut or extended file before anything is written). Formats 2 and 3
+say nothing in clear but what opening them needs:
 
     MAGIC (8 bytes) | header length (4 bytes, big endian) | header (UTF-8 JSON)
     | SHA-256 of the header (32 bytes) | contents length (4 bytes) | sealed contents | chunks
@@ -78,34 +79,21 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import exc as sa_exc
 
 from shakyo_desk import __version__
-from shakyo_desk.domain import clock, safe_file
-from shakyo_desk.domain.errors import (
-    AuthError,
-    InvalidInput,
-    PermissionDenied,
-    StoreError,
-)
+from shakyo_desk.domain.errors import AuthError, InvalidInput, PermissionDenied, StoreError
 from shakyo_desk.domain.roles import Role, manages_settings
 from shakyo_desk.store import audit_witness, backup_dropbox, migrate, rekey
 from shakyo_desk.store.engine import BUSY_TIMEOUT_MS, open_engine, probe
-
 # The key file's own derivations and sealing: an opener is made and opened without the store id
 # (see above); everything else about keys stays in keyfile.py.
 from shakyo_desk.store.keyfile import (
-    KeyFile,
-    _passphrase_kek,
-    _recovery_kek,
-    _recovery_private,
-    _seal,
-    _unseal,
-    entry_kind,
-    normalise_recovery_key,
+    KeyFile, _passphrase_kek, _recovery_kek, _recovery_private, _seal, _unseal, entry_kind, normalise_recovery_key,
 )
 from shakyo_desk.store.location import check_location
 from shakyo_desk.store.models import Council, DeviceState
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.store import Store, validate_passphrase
 from shakyo_desk.store.writer import Actor
+from shakyo_desk.domain import clock, safe_file
 
 MAGIC = b"SHKDBKP\x00"
 FORMAT = 3
