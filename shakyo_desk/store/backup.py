@@ -803,6 +803,11 @@ def _keyfile_of(contents: BackupContents, name: str) -> KeyFile:
 # ---- restoring -------------------------------------------------------------------------
 
 _STORE_FILES = ("shakyo.db", "shakyo.db-wal", "shakyo.db-shm", "keys.json", "unlock-state.json")
+_INCOMING = "shakyo.db.restoring" + PARTIAL
+# What a restore killed midway can leave in a folder without its database and key file (the
+# store it replaced is in backups/): a second restore goes ahead there. Never a -wal or -shm
+# file, which SQLite would replay into the restored database.
+_LEFTOVERS = frozenset({"backups", "staging", "dropbox", "unlock-state.json", _INCOMING})
 
 
 def _check_target(layout: StoreLayout, contents: BackupContents, replace: bool) -> bool:
@@ -825,7 +830,7 @@ def _check_target(layout: StoreLayout, contents: BackupContents, replace: bool) 
                 f"フォルダ「{root}」にはすでに「{contents.council_name}」のデータがあります。"
                 "バックアップで置き換えるときは --replace を指定してください（今のデータは backups フォルダに残します）。")
         return True
-    if root.exists() and any(root.iterdir()):
+    if root.exists() and any(child.name not in _LEFTOVERS for child in root.iterdir()):
         raise StoreError(f"フォルダ「{root}」は空ではありません。復元先には空のフォルダか、まだないフォルダを指定してください。")
     return False
 
@@ -879,9 +884,14 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
 
     root = layout.root
     created_root = not root.exists()
+    there_before = set() if created_root else {child.name for child in root.iterdir()}
     stamp = clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    incoming = root / ("shakyo.db.restoring" + PARTIAL)
-    aside = layout.backups / f"before-restore-{stamp}" if replacing else None
+    incoming = root / _INCOMING
+    aside = None
+    if replacing:
+        aside, n = layout.backups / f"before-restore-{stamp}", 2
+        while aside.exists():  # a restore killed within the same second kept its own
+            aside, n = layout.backups / f"before-restore-{stamp}-{n}", n + 1
     moved: list[tuple[Path, Path]] = []
     placing = [False]  # set once the old store's files are all aside: what is in root is ours
     placed = backup_dropbox.Placed()
@@ -905,8 +915,11 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
                             os.replace(source, aside / file_name)
                             moved.append((aside / file_name, source))
                 placing[0] = True
+                # The key file first, then the database's rename: a process killed between the
+                # two leaves this council's key file alone, which a restore with --replace puts
+                # aside (a database without its key file would be taken for another council's).
+                safe_file.write_atomic(layout.key_file, contents.key_file.encode("utf-8"))
                 out.commit()
-            safe_file.write_atomic(layout.key_file, contents.key_file.encode("utf-8"))
             if contents.dropbox is not None:
                 # Unfiled sheets go back into dropbox/: the next council unlock files them.
                 backup_dropbox.put_back(root, contents.dropbox, placed)
@@ -941,7 +954,7 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
         if engine is not None:
             engine.dispose()
         backup_dropbox.undo(placed)
-        _undo_restore(layout, incoming, moved, placing[0], created_root, aside)
+        _undo_restore(layout, incoming, moved, placing[0], created_root, aside, there_before)
         if isinstance(error, sa_exc.DatabaseError):
             raise StoreError(DAMAGED.format(name=path.name)) from error
         raise
@@ -960,15 +973,17 @@ def _restore_actor(engine: sa.Engine, login: str | None) -> Actor:
 
 
 def _undo_restore(layout: StoreLayout, incoming: Path, moved: list[tuple[Path, Path]], placing: bool,
-                  created_root: bool, aside: Path | None) -> None:
-    """Put the folder back as it was: nothing restored, a replaced store where it was."""
+                  created_root: bool, aside: Path | None, there_before: set[str]) -> None:
+    """Put the folder back as it was: nothing restored, a replaced store where it was, and
+    what was there before (a killed restore's backups/ with the store it replaced) untouched."""
     incoming.unlink(missing_ok=True)
     if aside is None:
-        # The folder was empty or missing: everything in it now is ours.
         if created_root:
             shutil.rmtree(layout.root, ignore_errors=True)
         elif layout.root.exists():
             for child in layout.root.iterdir():
+                if child.name in there_before:
+                    continue
                 shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
         return
     if placing:

@@ -21,6 +21,8 @@ from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.services import contacts, council, districts, households
 from shakyo_desk.store.store import create_store, unlock
 
+from . import backup_killing
+from .backup_killing import KILLED
 from .conftest import PASSPHRASE, login_as
 
 SMALL_CHUNK = 4096  # many chunks from a small store, so cuts and flips land between and inside them
@@ -544,6 +546,39 @@ def test_a_disk_that_fills_during_a_restore_leaves_nothing_and_the_old_store(tmp
     again = unlock(root, "admin", PASSPHRASE)
     assert check_store(again).sound
     again.close()
+
+
+@pytest.mark.parametrize("replace", [False, True], ids=["new-folder", "replace"])
+@pytest.mark.parametrize("point", backup_killing.POINTS)
+def test_a_restore_killed_at_any_step_is_finished_by_restoring_again(tmp_path, made, point, replace):
+    """Killed anywhere, a restore leaves either nothing usable in the way or this council's
+    files, which a second restore (``--replace``) puts aside; the original store is never lost."""
+    store, recovery, target, _result = made
+    expected = _synced_rows(store)
+    root = store.layout.root if replace else tmp_path / "new-pc"
+    store.close()  # (folds the WAL back: the files as they stay)
+    original = {name: _sha(store.layout.root / name) for name in ("shakyo.db", "keys.json")}
+    assert backup_killing.run_killed(target, root, recovery, point, replace) == (0 if point == "done" else KILLED)
+
+    # A second restore that fails (a damaged file) takes away only what it wrote itself.
+    data = bytearray(target.read_bytes())
+    data[-100] ^= 0x01
+    damaged = tmp_path / "damaged.shakyo-backup"
+    damaged.write_bytes(bytes(data))
+    before = sorted(p.relative_to(root) for p in root.rglob("*") if not p.name.endswith(".partial"))
+    with pytest.raises(StoreError, match="書き換えられています"):
+        backup.restore_backup(damaged, root, recovery, replace=True)
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # (a stale .partial is gone)
+
+    backup.restore_backup(target, root, recovery, replace=True)
+    again = unlock(root, "admin", PASSPHRASE)
+    try:
+        assert check_store(again).sound and _synced_rows(again) == expected
+    finally:
+        again.close()
+    if replace:  # the store there before is kept whole in backups/
+        kept = [folder for folder in (root / "backups").iterdir() if (folder / "shakyo.db").exists()]
+        assert any({name: _sha(folder / name) for name in original} == original for folder in kept), point
 
 
 def test_only_admins_make_backups(tmp_path, store):
