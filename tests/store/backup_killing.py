@@ -9,6 +9,9 @@ Kill points (``POINTS``), in the order of the restore:
 ``keyed``      the key file written; the database not yet renamed into place
 ``placed``     the database in place; not yet opened, no new epoch, no audit entry
 ``done``       restore_backup returned
+
+``run_backup_killed`` kills a backup while it seals the frozen database file (its read
+transaction open, the ``.partial`` half written).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from tests.killing import KILLED, die, run_child, wrap
 
-__all__ = ["KILLED", "POINTS", "run_killed"]
+__all__ = ["KILLED", "POINTS", "run_backup_killed", "run_killed"]
 
 POINTS = ("mid-write", "written", "keyed", "placed", "done")
 
@@ -26,6 +29,11 @@ POINTS = ("mid-write", "written", "keyed", "placed", "done")
 def run_killed(source: Path, root: Path, recovery_key: str, point: str, replace: bool, timeout: float = 120) -> int:
     return run_child(__name__, {"source": str(source), "root": str(root), "recovery": recovery_key,
                                 "point": point, "replace": replace}, timeout)
+
+
+def run_backup_killed(store: Path, login: str, passphrase: str, target: Path, timeout: float = 120) -> int:
+    return run_child(__name__, {"op": "backup", "store": str(store), "login": login, "passphrase": passphrase,
+                                "target": str(target)}, timeout)
 
 
 def _install(point: str) -> None:
@@ -56,6 +64,22 @@ def _install(point: str) -> None:
 def child(raw: str) -> None:
     spec = json.loads(raw)
     from shakyo_desk.store import backup
+
+    if spec.get("op") == "backup":
+        from shakyo_desk.store.store import unlock
+
+        store = unlock(Path(spec["store"]), spec["login"], spec["passphrase"])
+        original, calls = backup._encrypt, []
+
+        def encrypt(*args):
+            calls.append(1)
+            if len(calls) > 3:
+                die()
+            return original(*args)
+
+        backup._encrypt = encrypt
+        backup.create_backup(store, Path(spec["target"]), chunk_size=4096)
+        return
 
     _install(spec["point"])
     backup.restore_backup(Path(spec["source"]), Path(spec["root"]), spec["recovery"], replace=spec["replace"])

@@ -548,6 +548,32 @@ def test_a_disk_that_fills_during_a_restore_leaves_nothing_and_the_old_store(tmp
     again.close()
 
 
+def test_a_backup_killed_while_it_copies_leaves_a_partial_only_and_the_store_sound(tmp_path, made):
+    store, recovery, _target, _result = made
+    last = _device(store)[3]
+    root = store.layout.root
+    store.close()
+    target = tmp_path / "killed.shakyo-backup"
+    assert backup_killing.run_backup_killed(root, "admin", PASSPHRASE, target) == KILLED
+    partial = tmp_path / "killed.shakyo-backup.partial"
+    assert not target.exists() and partial.exists()
+    with pytest.raises(StoreError, match="書きかけ"):
+        backup.read_header(partial)
+    again = unlock(root, "admin", PASSPHRASE)
+    try:
+        assert check_store(again).sound and _device(again)[3] == last  # nothing recorded
+        households.update_household(again, households.list_households(again)[0].id, phone="3333-33-3333")
+        done = backup.create_backup(again, target)  # the stale .partial is replaced
+        assert not partial.exists()
+        expected = _synced_rows(again)
+    finally:
+        again.close()
+    backup.restore_backup(done.path, tmp_path / "r", recovery)
+    restored = unlock(tmp_path / "r", "admin", PASSPHRASE)
+    assert check_store(restored).sound and _synced_rows(restored) == expected
+    restored.close()
+
+
 @pytest.mark.parametrize("replace", [False, True], ids=["new-folder", "replace"])
 @pytest.mark.parametrize("point", backup_killing.POINTS)
 def test_a_restore_killed_at_any_step_is_finished_by_restoring_again(tmp_path, made, point, replace):
