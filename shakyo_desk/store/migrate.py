@@ -1,5 +1,6 @@
 """Schema migrations: refuse a newer store, copy before upgrading, then upgrade."""
 
+from collections.abc import Callable
 from functools import cache
 from datetime import UTC
 from pathlib import Path
@@ -48,10 +49,15 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "head") -> bool:
+COMPACTED = "0019"  # change log v2: the store is VACUUMed after it (the old table's pages freed)
+
+
+def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "head",
+            progress: Callable[[int, int], None] | None = None) -> bool:
     """Bring the schema to ``target``. Returns True when something was migrated.
 
-    An existing store is copied (still encrypted) into ``backups/`` first.
+    An existing store is copied (still encrypted) into ``backups/`` first. ``progress`` hears
+    (done, total) of long steps (0019's change log rows).
     """
     current = current_revision(engine)
     if current is not None and current not in known_revisions():
@@ -62,9 +68,16 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
     if current is not None and layout is not None:
         copy_before_migration(engine, layout, current)
     cfg = _config()
+    cfg.attributes["progress"] = progress
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
+    if current is not None and int(current) < int(COMPACTED) <= int(wanted):
+        raw = engine.raw_connection()  # (outside any transaction; killed, the store stays as it was)
+        try:
+            raw.driver_connection.execute("VACUUM")
+        finally:
+            raw.close()
     return True
 
 

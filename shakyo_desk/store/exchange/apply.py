@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain import hlc
+from shakyo_desk.store import changes_codec
 from shakyo_desk.store.models import SYNCED_MODELS, Base, ChangeLog, DeviceState, Household, Person, SyncConflict
 from shakyo_desk.store.search import refresh_household_search
 from shakyo_desk.store.json_value import to_json_value
@@ -42,6 +43,7 @@ def conflict_id(entity: str, entity_id: str, field_name: str) -> str:
 
 
 def to_wire(row) -> dict:
+    """A change row read through `changes_codec` (its `fields` decoded) as a wire dict."""
     wire = {
         "origin": row.origin_device, "epoch": row.epoch, "seq": row.seq, "entity": row.entity,
         "entity_id": row.entity_id, "op": row.op, "fields": row.fields, "base": row.base, "hlc": row.hlc,
@@ -245,8 +247,8 @@ def _insert_log(conn: Connection, changes: list[dict]) -> None:
     plan = _log_plan(conn)
     fields, base, recorded_at = plan.wire
     _insert_values(conn, plan.sql, [
-        (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"],
-         c.get(STORED_TEXT) or fields(c["fields"]),  # (the text chains.wire_digest computed)
+        (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"], changes_codec.RAW_ORDER,
+         changes_codec.received(c.get(STORED_TEXT) or fields(c["fields"])),  # (the text chains.wire_digest computed)
          base(c["base"]), c["hlc"], c["staff_id"], recorded_at(c["recorded_at"]), _chain_bytes(c.get("chain")),
          c.get("head"), c.get("sealed"), c.get(_SIGNED)) for c in changes])
 
@@ -260,8 +262,8 @@ def insert_log(conn: Connection, changes: list[dict]) -> None:
     _insert_log(conn, changes)
 
 
-_LOG_COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "fields", "base", "hlc", "staff_id",
-                "recorded_at", "chain", "head", "sealed", "author_sig")
+_LOG_COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "key_order", "packed", "base", "hlc",
+                "staff_id", "recorded_at", "chain", "head", "sealed", "author_sig")
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,7 @@ _LOG_PLAN: list[_LogPlan] = []
 def _log_plan(conn: Connection) -> _LogPlan:
     if not _LOG_PLAN:
         plan = _insert_plan(conn, ChangeLog.__table__)
-        wire = tuple(plan.wire[plan.index[name]] for name in ("fields", "base", "recorded_at"))
+        wire = (chain.storage_json, *(plan.wire[plan.index[name]] for name in ("base", "recorded_at")))
         _LOG_PLAN.append(_LogPlan(
             f"INSERT INTO change_log ({', '.join(_LOG_COLUMNS)}) VALUES ({', '.join('?' * len(_LOG_COLUMNS))})", wire))
     return _LOG_PLAN[0]
@@ -602,8 +604,8 @@ def _refresh_chunk(conn: Connection, entity: str, model, ids: list[str], result:
     known = [i for i in ids if (entity, i) not in new_history]
     current: dict[str, dict] = {}
     if known:
-        for row in conn.execute(sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity,
-                                                                      ChangeLog.entity_id.in_(known))):
+        changes_codec.materialise(conn, entity, known)  # their rows may change below
+        for row in changes_codec.rows(conn, ChangeLog.entity == entity, ChangeLog.entity_id.in_(known)):
             history[row.entity_id].append(as_change(row))
         current = {r["id"]: dict(r) for r in conn.execute(sa.select(table).where(table.c.id.in_(known))).mappings()}
     for i in ids:
@@ -662,18 +664,18 @@ def blank_purged_history(conn: Connection, targets: list[tuple[str, str]]) -> No
     the values is kept (`sealed`), so the origin's chain still holds over the blanked change."""
     for entity, entity_id in targets:
         keep = {c.name for c in SYNCED_MODELS[entity].__table__.columns if c.foreign_keys}
-        text = sa.type_coerce(ChangeLog.fields, sa.Text).label("text")
-        for row in conn.execute(sa.select(ChangeLog.origin_device, ChangeLog.epoch, ChangeLog.seq, ChangeLog.fields,
-                                          text, ChangeLog.sealed)
-                                .where(ChangeLog.entity == entity, ChangeLog.entity_id == entity_id,
-                                       ChangeLog.op != "purge")).all():
+        changes_codec.materialise(conn, entity, [entity_id])  # (an insert derived from the row)
+        orders = changes_codec.KeyOrders(conn)
+        for row in changes_codec.rows(conn, ChangeLog.entity == entity, ChangeLog.entity_id == entity_id,
+                                      ChangeLog.op != "purge"):
             blank = {k: v for k, v in row.fields.items() if k in keep}
             if blank == row.fields:
                 continue  # blanked before, or ids only
-            sealed = row.sealed or chain.values_hash(row.text).hex()
+            sealed = row.sealed or chain.values_hash(row.fields_text).hex()
+            key_order, packed = changes_codec.pack(orders, blank, chain.storage_json(blank))
             conn.execute(ChangeLog.__table__.update().where(
                 ChangeLog.origin_device == row.origin_device, ChangeLog.epoch == row.epoch, ChangeLog.seq == row.seq),
-                {"fields": blank, "sealed": sealed})
+                {"key_order": key_order, "packed": packed, "values_hash": None, "sealed": sealed})
 
 
 def _receive_clock(conn: Connection, remote: str) -> None:
@@ -689,6 +691,5 @@ def _receive_clock(conn: Connection, remote: str) -> None:
 
 
 def entity_conflicts(conn: Connection, entity: str, entity_id: str) -> Merged:
-    rows = conn.execute(sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity,
-                                                              ChangeLog.entity_id == entity_id)).all()
+    rows = changes_codec.rows(conn, ChangeLog.entity == entity, ChangeLog.entity_id == entity_id)
     return merge([as_change(r) for r in rows], TEXT_FIELDS[entity])

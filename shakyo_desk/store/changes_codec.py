@@ -1,0 +1,288 @@
+"""How a change's values are stored (change log storage v2, issue 20; migration 0019). The only
+module that knows the format: everything else reads a change's values as the JSON text the store
+held before (`chain.storage_json` of the fields dict: what origin chains, author signatures, merge
+and bundles see), through `texts`, `rows` or `fields_texts`.
+
+A change row holds `key_order` (an id in `change_keys`: the field names in the order written) and
+either
+* *derived* (`packed` NULL): an insert whose record no later change touched. Its text is the
+  record's row itself, re-encoded: ``storage_json({k: to_json_value(row[k]) for k in names})``,
+  which is what `Writer.insert` wrote. Stored derived only once that re-encoding was seen to give
+  the very text back (`Writer` at the write, the migration per change). Before such a record
+  changes, `materialise` stores its text packed (the writer's and apply's one hook each); check
+  proves the row unchanged through the origin chain, or, where the change has no chain value
+  (legacy epochs, copies held off the chain), through `values_hash` (SHA-256 of the text);
+* *packed*: one tag byte and the values as a JSON array (names interned), zlib when that is
+  smaller; tags 2/3: the text itself (key_order 0) when the array form does not give it back.
+
+A per-table zlib dictionary was measured and left out (docs/performance.md, "Change log v2"):
+after derivation only updates, purges and received inserts are packed.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shakyo_desk.domain.errors import StoreError
+from shakyo_desk.store.json_value import to_json_value
+from shakyo_desk.sync.chain import storage_json, values_hash
+
+RAW_ORDER = 0  # key_order of a change stored as text (tags 2, 3)
+_ARRAY, _ARRAY_Z, _TEXT, _TEXT_Z = 0, 1, 2, 3
+_CHUNK = 400  # ids per IN (…)
+_BATCH = 2000  # change rows resolved at a time
+
+GONE = ("変更履歴の元になるデータが見つかりません。`shakyo-desk check` で検査し、管理者に連絡してください"
+        "（{entity} {entity_id}）。")
+
+
+class KeyOrders:
+    """The interned field-name orders of one store (`change_keys`), read once per use: a few
+    dozen rows. Lives no longer than the transaction it was read in (a rolled back `intern`
+    leaves nothing behind here either)."""
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+        self.names: dict[int, tuple[str, ...]] = {}
+        self.ids: dict[tuple[str, ...], int] = {}
+        for key_id, text in conn.exec_driver_sql("SELECT id, names FROM change_keys"):
+            names = tuple(json.loads(text))
+            self.names[key_id] = names
+            self.ids[names] = key_id
+
+    def intern(self, names: Iterable[str]) -> int:
+        names = tuple(names)
+        key_id = self.ids.get(names)
+        if key_id is None:
+            key_id = (max(self.names) if self.names else 0) + 1
+            self._conn.exec_driver_sql("INSERT INTO change_keys (id, names) VALUES (?, ?)",
+                                       (key_id, storage_json(list(names))))
+            self.names[key_id], self.ids[names] = names, key_id
+        return key_id
+
+
+# ---- packing ---------------------------------------------------------------------------------
+
+
+def _squeeze(tag: int, body: bytes) -> bytes:
+    if len(body) > 40:
+        z = zlib.compress(body, 6)
+        if len(z) < len(body):
+            return bytes((tag + 1,)) + z
+    return bytes((tag,)) + body
+
+
+def pack(orders: KeyOrders, fields: dict, text: str) -> tuple[int, bytes]:
+    """(key_order, packed) for a change whose values are ``fields`` stored as ``text``."""
+    array = storage_json(list(fields.values()))
+    names = tuple(fields)
+    if storage_json(dict(zip(names, json.loads(array), strict=True))) == text:
+        return orders.intern(names), _squeeze(_ARRAY, array.encode())
+    return RAW_ORDER, _squeeze(_TEXT, text.encode())  # (duplicate keys, odd numbers: kept as they are)
+
+
+def received(text: str) -> bytes:
+    """A received change's values as they came (key_order RAW_ORDER): an import of a whole
+    council stores 500,000 of them, and packing each would cost more than it saves there."""
+    return bytes((_TEXT,)) + text.encode()
+
+
+def pack_text(orders: KeyOrders, text: str) -> tuple[int, bytes]:
+    return pack(orders, json.loads(text), text)
+
+
+def unpack(orders: KeyOrders, key_order: int, packed: bytes) -> str:
+    tag, body = packed[0], packed[1:]
+    if tag in (_ARRAY_Z, _TEXT_Z):
+        body = zlib.decompress(body)
+    if tag in (_TEXT, _TEXT_Z):
+        return body.decode()
+    return storage_json(dict(zip(orders.names[key_order], json.loads(body), strict=True)))
+
+
+def derive(names: Iterable[str], row) -> str:
+    """A derived insert's text from its record's row (a mapping of column values)."""
+    return storage_json({k: to_json_value(row[k]) for k in names})
+
+
+# ---- reading -----------------------------------------------------------------------------------
+
+
+def _rows_of(conn: Connection, entity: str, ids: list[str]) -> dict[str, Any]:
+    from shakyo_desk.store.models import SYNCED_MODELS
+
+    table = SYNCED_MODELS[entity].__table__
+    found = {}
+    for start in range(0, len(ids), _CHUNK):
+        for row in conn.execute(sa.select(table).where(table.c.id.in_(ids[start:start + _CHUNK]))).mappings():
+            found[row["id"]] = row
+    return found
+
+
+def texts(conn: Connection, changes: list, orders: KeyOrders | None = None, *, missing: str = "raise") -> list:
+    """Each change's values text; a change is anything with entity, entity_id, key_order and
+    packed. A derived insert whose record is gone: raises StoreError, or gives None with
+    ``missing="none"`` (check reports it)."""
+    orders = orders or KeyOrders(conn)
+    out: list = [None] * len(changes)
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(changes):
+        if c.packed is None:
+            wanted[c.entity].append(i)
+        else:
+            out[i] = unpack(orders, c.key_order, c.packed)
+    for entity, at in wanted.items():
+        found = _rows_of(conn, entity, sorted({changes[i].entity_id for i in at}))
+        for i in at:
+            c = changes[i]
+            row = found.get(c.entity_id)
+            if row is None:
+                if missing == "raise":
+                    raise StoreError(GONE.format(entity=c.entity, entity_id=c.entity_id))
+                continue
+            out[i] = derive(orders.names[c.key_order], row)
+    return out
+
+
+def with_texts(conn: Connection, rows: Iterable, *, missing: str = "raise") -> Iterator[tuple[Any, str | None]]:
+    """(row, text) for a stream of change rows, resolved a batch at a time."""
+    orders = KeyOrders(conn)
+    batch: list = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            yield from zip(batch, texts(conn, batch, orders, missing=missing), strict=True)
+            batch = []
+    if batch:
+        yield from zip(batch, texts(conn, batch, orders, missing=missing), strict=True)
+
+
+class ChangeRow:
+    """A change_log row as it read before v2: every column, ``fields`` as a dict (parsed on
+    first use) and ``fields_text``."""
+
+    __slots__ = ("_row", "fields_text", "_fields")
+
+    def __init__(self, row, text: str):
+        self._row, self.fields_text, self._fields = row, text, None
+
+    def __getattr__(self, name):
+        return getattr(self._row, name)
+
+    @property
+    def fields(self) -> dict:
+        if self._fields is None:
+            self._fields = json.loads(self.fields_text)
+        return self._fields
+
+
+def rows(conn: Connection, *where, order_by=()) -> list[ChangeRow]:
+    """The change rows matching ``where`` (on the ChangeLog table), decoded."""
+    from shakyo_desk.store.models import ChangeLog
+
+    stmt = sa.select(ChangeLog.__table__).where(*where)
+    if order_by:
+        stmt = stmt.order_by(*order_by)
+    return [ChangeRow(r, t) for r, t in with_texts(conn, conn.execute(stmt))]
+
+
+def stream(conn: Connection, stmt, *, missing: str = "raise") -> Iterator[ChangeRow]:
+    return (ChangeRow(r, t) for r, t in with_texts(conn, conn.execute(stmt), missing=missing))
+
+
+def fields_texts(conn: Connection, refs: Iterable[tuple[str, int, int]]) -> dict[tuple[str, int, int], str]:
+    """Each change's fields JSON text exactly as the change log held it before v2, for the dots
+    ``refs`` (origin_device, epoch, seq); dots not held are left out. One batch read."""
+    refs = sorted(set(refs))
+    by_epoch: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for origin, epoch, seq in refs:
+        by_epoch[(origin, epoch)].append(seq)
+    found: list = []
+    for (origin, epoch), seqs in by_epoch.items():
+        for start in range(0, len(seqs), _CHUNK):
+            found += conn.exec_driver_sql(
+                "SELECT origin_device, epoch, seq, entity, entity_id, key_order, packed FROM change_log "
+                f"WHERE origin_device = ? AND epoch = ? AND seq IN ({', '.join('?' * len(seqs[start:start + _CHUNK]))})",
+                (origin, epoch, *seqs[start:start + _CHUNK])).all()
+    return {(r.origin_device, r.epoch, r.seq): t for r, t in zip(found, texts(conn, found), strict=True)}
+
+
+# ---- before a record changes ---------------------------------------------------------------------
+
+
+def materialise(conn: Connection, entity: str, ids: Iterable[str]) -> int:
+    """Store packed the derived inserts of these records, from their rows as they are now: call
+    before any statement that changes or removes such a row, in the same transaction (`Writer`
+    update/delete/purge, apply's bulk path, conflict refresh). Returns how many were packed."""
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    derived = []
+    for start in range(0, len(ids), _CHUNK):
+        part = ids[start:start + _CHUNK]
+        derived += conn.exec_driver_sql(
+            "SELECT origin_device, epoch, seq, entity, entity_id, key_order, packed FROM change_log "
+            f"WHERE entity = ? AND entity_id IN ({', '.join('?' * len(part))}) AND op = 'insert' "
+            "AND packed IS NULL", (entity, *part)).all()
+    if not derived:
+        return 0
+    orders = KeyOrders(conn)
+    updates = []
+    for r, text in zip(derived, texts(conn, derived, orders), strict=True):
+        key_order, packed = pack_text(orders, text)
+        updates.append((key_order, packed, r.origin_device, r.epoch, r.seq))
+    conn.connection.cursor().executemany(
+        "UPDATE change_log SET key_order = ?, packed = ?, values_hash = NULL "
+        "WHERE origin_device = ? AND epoch = ? AND seq = ?", updates)
+    return len(updates)
+
+
+def materialise_all(conn: Connection, touched: dict[str, Iterable[str]]) -> None:
+    for entity, ids in touched.items():
+        materialise(conn, entity, ids)
+
+
+# ---- writing ---------------------------------------------------------------------------------------
+
+
+def settle_inserts(conn: Connection, orders: KeyOrders, entries: list[dict]) -> None:
+    """Writer inserts queued as derived (``entry["_text"]``, ``entry["_entity"]``): each whose
+    row, read back, re-encodes to its text stays derived; any other is packed. Also drops the
+    helper keys. Runs after the rows are written and before the log entries are."""
+    wanted: dict[str, list[dict]] = defaultdict(list)
+    for e in entries:
+        if "_text" in e:
+            wanted[e["entity"]].append(e)
+    for entity, group in wanted.items():
+        found = _rows_of(conn, entity, sorted({e["entity_id"] for e in group}))
+        for e in group:
+            text = e.pop("_text")
+            row = found.get(e["entity_id"])
+            names = e.pop("_names")
+            if row is not None and derive(names, row) == text:
+                e["key_order"], e["packed"] = orders.intern(names), None
+                if e.get("chain") is None:  # nothing else binds it: check compares this hash
+                    e["values_hash"] = values_hash(text)
+            else:
+                e["key_order"], e["packed"] = pack(orders, e.pop("_fields"), text)
+            e.pop("_fields", None)
+
+
+def verify_derived(chain_before: bytes | None, change, text: str, digest) -> bool:
+    """A derived insert's text is what was written: its values hash, else its chain value
+    recomputed from the one before it (``digest(change, text)`` → the change's digest).
+    None from `verifiable` callers means: cannot be told (no value to compare with)."""
+    from shakyo_desk.sync import chain
+
+    if change.values_hash is not None:
+        return values_hash(text) == change.values_hash
+    if change.chain is None or not change.chain or not chain_before:
+        return True
+    return chain.step(chain_before, digest(change, text)) == change.chain
