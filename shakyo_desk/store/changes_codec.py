@@ -38,6 +38,8 @@ RAW_ORDER = 0  # key_order of a change stored as text (tags 2, 3)
 _ARRAY, _ARRAY_Z, _TEXT, _TEXT_Z = 0, 1, 2, 3
 _CHUNK = 400  # ids per IN (…)
 _BATCH = 2000  # change rows resolved at a time
+MIGRATION_BATCH = 10_000  # rows converted at a time by migration 0019
+FAIL_AFTER_BATCH: list[int] = []  # tests only: 0019 raises after this many batches (a kill mid-way)
 
 GONE = ("変更履歴の元になるデータが見つかりません。`shakyo-desk check` で検査し、管理者に連絡してください"
         "（{entity} {entity_id}）。")

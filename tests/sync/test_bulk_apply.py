@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from shakyo_desk.store import changes_codec
 
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.ids import new_id
@@ -49,8 +50,7 @@ def council_changes(tmp_path: Path) -> list[dict]:
                                  seen_heard="元気そう。", today=TODAY)
     contacts.set_tax_derived(office, visit, True)  # a later change of a new record
     with office.read() as s:
-        log = s.execute(sa.select(ChangeLog.__table__).order_by(ChangeLog.origin_device, ChangeLog.epoch,
-                                                                  ChangeLog.seq)).all()
+        log = changes_codec.rows(s.connection(), order_by=(ChangeLog.origin_device, ChangeLog.epoch, ChangeLog.seq))
         staff_id = office.actor.staff_id
     office.close()
     wire = [apply.to_wire(row) for row in log]

@@ -25,10 +25,8 @@ down_revision = "0018"
 branch_labels = None
 depends_on = None
 
-BATCH = 10_000
 _COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "key_order", "packed", "values_hash",
             "base", "hlc", "staff_id", "recorded_at", "chain", "head", "sealed", "author_sig")
-FAIL_AFTER_BATCH: list[int] = []  # tests: raise after this many batches (a kill mid-way)
 
 
 def _create(name: str) -> None:
@@ -79,7 +77,7 @@ def upgrade() -> None:
         "SELECT origin_device, epoch, seq, entity, entity_id, op, fields, base, hlc, staff_id, recorded_at, chain, "
         "head, sealed, author_sig FROM change_log ORDER BY origin_device, epoch, seq")
     while True:
-        batch = old.fetchmany(BATCH)
+        batch = old.fetchmany(changes_codec.MIGRATION_BATCH)
         if not batch:
             break
         rows_by_entity = _rows(conn, tables, batch)
@@ -116,7 +114,7 @@ def upgrade() -> None:
         batches += 1
         if progress is not None:
             progress(done, total)
-        if FAIL_AFTER_BATCH and batches >= FAIL_AFTER_BATCH[0]:
+        if changes_codec.FAIL_AFTER_BATCH and batches >= changes_codec.FAIL_AFTER_BATCH[0]:
             raise RuntimeError("injected failure (test)")
     op.drop_index("ix_change_log_entity_order", table_name="change_log")
     op.drop_table("change_log")
