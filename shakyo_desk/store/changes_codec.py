@@ -59,13 +59,23 @@ class KeyOrders:
             self.names[key_id] = names
             self.ids[names] = key_id
 
+    def of(self, key_id: int) -> tuple[str, ...]:
+        names = self.names.get(key_id)
+        if names is None:  # (interned by another reader in this transaction)
+            text = self._conn.exec_driver_sql("SELECT names FROM change_keys WHERE id = ?", (key_id,)).scalar()
+            names = self.names[key_id] = tuple(json.loads(text))
+            self.ids[names] = key_id
+        return names
+
     def intern(self, names: Iterable[str]) -> int:
         names = tuple(names)
         key_id = self.ids.get(names)
-        if key_id is None:
-            key_id = (max(self.names) if self.names else 0) + 1
-            self._conn.exec_driver_sql("INSERT INTO change_keys (id, names) VALUES (?, ?)",
-                                       (key_id, storage_json(list(names))))
+        if key_id is None:  # (rare: another reader in this transaction may have added it meanwhile)
+            text = storage_json(list(names))
+            key_id = self._conn.exec_driver_sql("SELECT id FROM change_keys WHERE names = ?", (text,)).scalar()
+            if key_id is None:
+                key_id = self._conn.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM change_keys").scalar()
+                self._conn.exec_driver_sql("INSERT INTO change_keys (id, names) VALUES (?, ?)", (key_id, text))
             self.names[key_id], self.ids[names] = names, key_id
         return key_id
 
@@ -106,7 +116,7 @@ def unpack(orders: KeyOrders, key_order: int, packed: bytes) -> str:
         body = zlib.decompress(body)
     if tag in (_TEXT, _TEXT_Z):
         return body.decode()
-    return storage_json(dict(zip(orders.names[key_order], json.loads(body), strict=True)))
+    return storage_json(dict(zip(orders.of(key_order), json.loads(body), strict=True)))
 
 
 def derive(names: Iterable[str], row) -> str:
@@ -149,7 +159,7 @@ def texts(conn: Connection, changes: list, orders: KeyOrders | None = None, *, m
                 if missing == "raise":
                     raise StoreError(GONE.format(entity=c.entity, entity_id=c.entity_id))
                 continue
-            out[i] = derive(orders.names[c.key_order], row)
+            out[i] = derive(orders.of(c.key_order), row)
     return out
 
 
