@@ -382,16 +382,16 @@ def tampering(hostile) -> Iterator[list[str]]:
     real_add = exporting._add
     altered: list[str] = []
 
-    def add(payload, origin, epoch, row):
+    def add(payload, origin, epoch, row, text):
         if origin != own:
-            fields = json.loads(row[7])
+            fields = json.loads(text)
             for key, value in ALTERED:
                 if key in fields and fields[key] != value:
                     fields[key] = value
                     altered.append(f"{row[1]}.{key}")
-                    row = (*row[:7], json.dumps(fields, ensure_ascii=False), *row[8:])
+                    text = json.dumps(fields, ensure_ascii=False)
                     break
-        real_add(payload, origin, epoch, row)
+        real_add(payload, origin, epoch, row, text)
 
     with pytest.MonkeyPatch.context() as m:
         m.setattr(exporting, "_add", add)
