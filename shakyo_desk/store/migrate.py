@@ -51,13 +51,19 @@ def current_revision(engine: Engine) -> str | None:
 
 COMPACTED = "0019"  # change log v2: the store is VACUUMed after it (the old table's pages freed)
 
+# Shown under the unlock button and as lines on the CLI's stderr (rekey.Progress: done, total, text).
+BACKING_UP = "データの形式を新しくする前に、今のデータを控えています…"
+MIGRATING = "データの形式を新しくしています（大きなデータでは数分かかります）…"
+TIDYING = "新しい形式のデータを整理しています…"
+
 
 def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "head",
-            progress: Callable[[int, int], None] | None = None) -> bool:
+            progress: Callable[[int, int, str], None] | None = None) -> bool:
     """Bring the schema to ``target``. Returns True when something was migrated.
 
     An existing store is copied (still encrypted) into ``backups/`` first. ``progress`` hears
-    (done, total) of long steps (0019's change log rows).
+    (done, total, text) of the steps that can take minutes on a large store (the copy, 0019's
+    change log rows, the VACUUM after it): the unlock screen and the CLI show it.
     """
     current = current_revision(engine)
     if current is not None and current not in known_revisions():
@@ -65,14 +71,20 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
     wanted = head_revision() if target == "head" else target
     if current == wanted:
         return False
+    long = current is not None and int(current) < int(COMPACTED) <= int(wanted)
+    report = progress if progress is not None and long else None  # (the small steps go unreported)
     if current is not None and layout is not None:
+        if report:
+            report(0, 100, BACKING_UP)
         copy_before_migration(engine, layout, current)
     cfg = _config()
-    cfg.attributes["progress"] = progress
+    cfg.attributes["progress"] = (lambda done, total: report(done, total, MIGRATING)) if report else None
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
-    if current is not None and int(current) < int(COMPACTED) <= int(wanted):
+    if long:
+        if report:
+            report(99, 100, TIDYING)
         raw = engine.raw_connection()  # (outside any transaction; killed, the store stays as it was)
         try:
             raw.driver_connection.execute("VACUUM")

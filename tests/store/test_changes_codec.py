@@ -125,16 +125,32 @@ def test_killed_migration_leaves_the_old_store(tmp_path, monkeypatch):
     store.close()
 
 
-def test_migration_reports_progress(tmp_path, monkeypatch):
+def test_unlock_of_a_0018_store_reports_progress_and_keeps_a_backup(tmp_path, monkeypatch):
+    """The real unlock path (the unlock screen's worker and the CLI call it with a progress
+    callback): the copy taken before, the rows converted, the VACUUM after, all reported; the
+    copy is the 0018 store itself, still encrypted, and opens with its key."""
     root = tmp_path / "schema-0018"
     shutil.copytree(FIXTURES / "schema-0018", root)
     seen = []
-    real = migrate.upgrade
     monkeypatch.setattr(changes_codec, "MIGRATION_BATCH", 7)
-    monkeypatch.setattr(migrate, "upgrade", lambda engine, layout=None, target="head", progress=None:
-                        real(engine, layout, target, lambda done, total: seen.append((done, total))))
-    unlock(root, "admin", FIXTURE_PASSPHRASE).close()
-    assert seen and seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    store = unlock(root, "admin", FIXTURE_PASSPHRASE, progress=lambda done, total, text: seen.append((done, total, text)))
+    texts = [t for _, _, t in seen]
+    assert texts[0] == migrate.BACKING_UP and texts[-1] == migrate.TIDYING
+    rows = [(d, t) for d, t, text in seen if text == migrate.MIGRATING]
+    assert len(rows) > 2 and rows[-1][0] == rows[-1][1] and [d for d, _ in rows] == sorted(d for d, _ in rows)
+    [backup] = (root / "backups").glob("before-migration-0018-*.db")
+    assert b"SQLite format 3" not in backup.read_bytes()[:4096]  # encrypted, as the store
+    engine = open_engine(backup, store.data_key)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0018"
+        assert conn.exec_driver_sql("SELECT count(*) FROM change_log WHERE fields IS NOT NULL").scalar() > 0
+    engine.dispose()
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    store.close()
+    seen.clear()
+    unlock(root, "admin", FIXTURE_PASSPHRASE, progress=lambda *a: seen.append(a)).close()
+    assert seen == []  # nothing to migrate: nothing reported, no second copy
+    assert len(list((root / "backups").glob("before-migration-*.db"))) == 1
 
 
 def test_derived_insert_whose_row_is_gone_is_an_error_not_a_wrong_text(store, district):
