@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from datetime import date, datetime
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -259,6 +260,127 @@ def materialise(conn: Connection, entity: str, ids: Iterable[str]) -> int:
 def materialise_all(conn: Connection, touched: dict[str, Iterable[str]]) -> None:
     for entity, ids in touched.items():
         materialise(conn, entity, ids)
+
+
+# ---- received inserts (apply's bulk path) ------------------------------------------------------------
+
+# How apply's bulk path binds a wire value of each column type, and what reading the row back
+# gives (SQLite's column affinity included): the wire types that come back as the very same JSON
+# value. Anything else (a number sent for a text column, a date in another spelling, a zone on a
+# time, a column this version does not have) is stored as received.
+_KINDS = {sa.String: "str", sa.Text: "str", sa.Integer: "int", sa.Boolean: "bool", sa.Date: "date",
+          sa.DateTime: "datetime", sa.JSON: "json"}
+_SAFE = {"str": (str,), "int": (int,), "bool": (bool,), "json": (dict, list), "date": (str,), "datetime": (str,)}
+_NONE = type(None)
+
+
+def _date_ok(v: str) -> bool:
+    try:
+        return date.fromisoformat(v).isoformat() == v
+    except ValueError:
+        return False
+
+
+def _datetime_ok(v: str) -> bool:
+    try:
+        value = datetime.fromisoformat(v)
+    except ValueError:
+        return False
+    return value.tzinfo is None and value.isoformat() == v
+
+
+class Receiving:
+    """Which received inserts of records new here may be stored derived (apply's `_Bulk`: the
+    row is the insert's fields over the column defaults, nothing else written to it). Decided
+    from the wire values alone, per (entity, key order, value types) once, then a few value
+    checks a change (dates and times in their one ISO spelling, the id and stamp the row gets):
+    the row read back re-encodes to the received text byte for byte, without reading it."""
+
+    def __init__(self, conn: Connection):
+        self.orders = KeyOrders(conn)
+        self._kinds: dict[str, dict[str, str]] = {}
+        self._plans: dict[tuple, tuple | None] = {}
+
+    def _columns(self, entity: str) -> dict[str, str]:
+        from shakyo_desk.store.models import SYNCED_MODELS
+
+        kinds = self._kinds.get(entity)
+        if kinds is None:
+            table = SYNCED_MODELS[entity].__table__
+            kinds = self._kinds[entity] = {c.name: _KINDS[type(c.type)] for c in table.columns
+                                           if type(c.type) in _KINDS}
+        return kinds
+
+    def _plan(self, entity: str, names: tuple, types: tuple) -> tuple | None:
+        kinds = self._columns(entity)
+        checks = []
+        for i, (name, kind_of_value) in enumerate(zip(names, types, strict=True)):
+            kind = kinds.get(name)
+            if kind is None:
+                return None
+            if name in ("id", "hlc"):  # (the row takes the change's own id and stamp)
+                checks.append((i, name))
+            elif kind_of_value is _NONE:
+                continue
+            elif kind_of_value not in _SAFE[kind]:
+                return None
+            elif kind in ("date", "datetime"):
+                checks.append((i, kind))
+        return self.orders.intern(names), tuple(checks)
+
+    def key_order(self, c: dict) -> int | None:
+        """The key order to store ``c`` derived under, or None: store it as received."""
+        fields = c["fields"]
+        if type(fields) is not dict:
+            return None
+        names, values = tuple(fields), tuple(fields.values())
+        key = (c["entity"], names, tuple(map(type, values)))
+        plan = self._plans.get(key, False)
+        if plan is False:
+            plan = self._plans[key] = self._plan(*key)
+        if plan is None:
+            return None
+        key_order, checks = plan
+        for i, what in checks:
+            v = values[i]
+            if what == "date":
+                if not _date_ok(v):
+                    return None
+            elif what == "datetime":
+                if not _datetime_ok(v):
+                    return None
+            elif v != (c["entity_id"] if what == "id" else c["hlc"]) or type(v) is not str:
+                return None
+        return key_order
+
+    def forms(self, changes: list[dict], texts: list[str]) -> list[tuple]:
+        """(key_order, packed, values_hash) for each received change of a bulk apply. A derived
+        one keeps its values hash unless check can prove it through the origin chain: on the
+        chain and its chain predecessor among these changes (a district laptop's gaps, an
+        unchained relay: hashed)."""
+        held = {(c["origin"], c["epoch"], c["seq"]) for c in changes}
+        out = []
+        for c, text in zip(changes, texts, strict=True):
+            key_order = self.key_order(c) if c["op"] == "insert" and c.get("sealed") is None else None
+            if key_order is None:
+                out.append((RAW_ORDER, received(text), None))
+                continue
+            proved = c.get("chain") and (c["seq"] == 1 or (c["origin"], c["epoch"], c["seq"] - 1) in held)
+            out.append((key_order, None, None if proved else values_hash(text)))
+        return out
+
+
+def hash_derived(conn: Connection, origin: str, epoch: int, first: int, last: int) -> None:
+    """Keep the values hash of the derived inserts among (origin, epoch) first…last + 1 before
+    their chain values are dropped (origins.finish): what proved them is going."""
+    found = conn.exec_driver_sql(
+        "SELECT origin_device, epoch, seq, entity, entity_id, key_order, packed FROM change_log "
+        "WHERE origin_device = ? AND epoch = ? AND seq BETWEEN ? AND ? AND packed IS NULL AND values_hash IS NULL",
+        (origin, epoch, first, last + 1)).all()
+    if found:
+        conn.connection.cursor().executemany(
+            "UPDATE change_log SET values_hash = ? WHERE origin_device = ? AND epoch = ? AND seq = ?",
+            [(values_hash(t), r.origin_device, r.epoch, r.seq) for r, t in zip(found, texts(conn, found), strict=True)])
 
 
 # ---- writing ---------------------------------------------------------------------------------------

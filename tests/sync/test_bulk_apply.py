@@ -83,12 +83,27 @@ def new_store(root: Path):
     return store
 
 
+STORAGE = ("key_order", "packed", "values_hash")  # (change log v2: how, not what; the text is compared)
+
+
 def rows(store) -> dict[str, set[tuple]]:
-    """Every row as SQLite holds it (TEXT as stored, no type conversion)."""
+    """Every row as SQLite holds it (TEXT as stored, no type conversion); a change's values as
+    the text the change log gives back (the bulk path stores new records' inserts derived)."""
     with store.read() as s:
         conn = s.connection()
-        return {t: {tuple(sorted(r._mapping.items())) for r in conn.exec_driver_sql(f"SELECT * FROM {t}")}
-                for t in TABLES}
+        found = {t: {tuple(sorted(r._mapping.items())) for r in conn.exec_driver_sql(f"SELECT * FROM {t}")}
+                 for t in TABLES if t != "change_log"}
+        found["change_log"] = {
+            tuple(sorted([*((k, v) for k, v in r._mapping.items() if k not in STORAGE), ("fields", text)]))
+            for r, text in changes_codec.with_texts(conn, conn.exec_driver_sql("SELECT * FROM change_log"))}
+        return found
+
+
+def forms(store) -> dict[str, str]:
+    """entity_id → how its insert is stored: derived or packed (received as it came)."""
+    with store.read() as s:
+        return {r.entity_id: "derived" if r.packed is None else "packed" for r in s.connection().exec_driver_sql(
+            "SELECT entity_id, packed FROM change_log WHERE op = 'insert'")}
 
 
 def applied(store, changes: list[dict], monkeypatch, *, general: bool) -> tuple[dict, dict]:
@@ -157,3 +172,37 @@ def test_a_hash_collision_only_takes_the_longer_way(tmp_path, monkeypatch):
     added, _, _ = applied(store, changes, monkeypatch, general=False)
     expected, _, _ = applied(reference, changes, monkeypatch, general=True)
     assert added == expected
+
+
+def test_received_inserts_are_stored_derived_when_the_row_gives_their_text_back(tmp_path, monkeypatch):
+    """Change log v2 on a laptop (issue 20): a new record's lone insert is stored derived when its
+    row re-encodes to the received text; an odd spelling (a basic-format date, a number for a
+    boolean) is stored as it came. Either way the text, the chains and check are what they were;
+    a row edited behind the log fails check."""
+    from shakyo_desk.store.check import check_store
+
+    changes = [c for c in council_changes(tmp_path) if c["op"] != "purge"]
+    store = new_store(tmp_path / "laptop")
+    applied(store, changes, monkeypatch, general=False)
+    how = forms(store)
+    odd = next(c["entity_id"] for c in changes if c["fields"].get("method") == "電話")
+    assert how[odd] == "packed"
+    derived = [i for i, form in how.items() if form == "derived"]
+    assert len(derived) >= 5
+    with store.read() as s:
+        conn = s.connection()
+        texts = changes_codec.fields_texts(conn, [(c["origin"], c["epoch"], c["seq"]) for c in changes])
+        origins = sorted({c["origin"] for c in changes})
+        unchained = conn.exec_driver_sql(
+            "SELECT count(*) FROM change_log WHERE packed IS NULL AND values_hash IS NULL "
+            f"AND origin_device IN ({', '.join('?' * len(origins))})", tuple(origins)).scalar()
+    from shakyo_desk.sync.chain import storage_json
+    assert all(texts[(c["origin"], c["epoch"], c["seq"])] == storage_json(c["fields"]) for c in changes)
+    assert unchained == 0  # (these test changes carry no chain: each derived one keeps its values hash)
+    # (this test data has its own known mismatch: the late household's +09:00, dropped by SQLite's
+    # DateTime as on either path; every derived insert proves out)
+    assert not [p for p in check_store(store).problems if "作成時の記録" in p]
+    household = next(c["entity_id"] for c in changes if c["entity"] == "household" and how.get(c["entity_id"]) == "derived")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE household SET notes = '書き換え' WHERE id = ?", (household,))
+    assert any(household in p and "作成時の記録" in p for p in check_store(store).problems)

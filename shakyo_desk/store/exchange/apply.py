@@ -240,17 +240,24 @@ def _held_seqs(conn: Connection, origin: str, epoch: int, seqs: list[int]) -> se
     return held
 
 
-def _insert_log(conn: Connection, changes: list[dict]) -> None:
+def _insert_log(conn: Connection, changes: list[dict], receiving: changes_codec.Receiving | None = None) -> None:
     """Received changes into the change log, as the bound values SQLAlchemy would make (JSON
     text, stored datetime text), with the chain value and head the import found for each
-    (`chain`, `head`: importing.py and sync/chain.py; absent when not on the origin's chain)."""
+    (`chain`, `head`: importing.py and sync/chain.py; absent when not on the origin's chain).
+    ``receiving`` (the bulk path): lone inserts whose row re-encodes to their text are stored
+    derived (changes_codec.Receiving); otherwise every change's text is stored as received."""
     plan = _log_plan(conn)
     fields, base, recorded_at = plan.wire
+    texts = [c.get(STORED_TEXT) or fields(c["fields"]) for c in changes]  # (the text chains.wire_digest computed)
+    if receiving is None:
+        received, raw = changes_codec.received, changes_codec.RAW_ORDER
+        forms = [(raw, received(t), None) for t in texts]
+    else:
+        forms = receiving.forms(changes, texts)
     _insert_values(conn, plan.sql, [
-        (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"], changes_codec.RAW_ORDER,
-         changes_codec.received(c.get(STORED_TEXT) or fields(c["fields"])),  # (the text chains.wire_digest computed)
+        (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"], *form,
          base(c["base"]), c["hlc"], c["staff_id"], recorded_at(c["recorded_at"]), _chain_bytes(c.get("chain")),
-         c.get("head"), c.get("sealed"), c.get(_SIGNED)) for c in changes])
+         c.get("head"), c.get("sealed"), c.get(_SIGNED)) for c, form in zip(changes, forms, strict=True)])
 
 
 def _chain_bytes(value: bytes | str | None) -> bytes | None:
@@ -262,8 +269,8 @@ def insert_log(conn: Connection, changes: list[dict]) -> None:
     _insert_log(conn, changes)
 
 
-_LOG_COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "key_order", "packed", "base", "hlc",
-                "staff_id", "recorded_at", "chain", "head", "sealed", "author_sig")
+_LOG_COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "key_order", "packed", "values_hash",
+                "base", "hlc", "staff_id", "recorded_at", "chain", "head", "sealed", "author_sig")
 
 
 @dataclass(frozen=True)
@@ -490,6 +497,7 @@ class _Bulk:
         self.conn, self.result, self.kinds = conn, result, kinds
         self.seen, self.mask = bytearray((_SEEN_BITS + 7) >> 3), _SEEN_BITS - 1
         self.pending: list[dict] = []
+        self.receiving = changes_codec.Receiving(conn)  # (their rows are written just as received)
 
     def takes(self, change: dict) -> bool:
         if change["entity"] not in self.kinds:
@@ -511,7 +519,7 @@ class _Bulk:
         self.pending.clear()
         if not fresh:
             return
-        _insert_log(conn, fresh)
+        _insert_log(conn, fresh, self.receiving)
         result.stored += len(fresh)
         result.entities += len(fresh)
         result.max_hlc = max(result.max_hlc, max(c["hlc"] for c in fresh))
