@@ -353,15 +353,17 @@ class Receiving:
                 return None
         return key_order
 
-    def forms(self, changes: list[dict], texts: list[str]) -> list[tuple]:
-        """(key_order, packed, values_hash) for each received change of a bulk apply. A derived
-        one keeps its values hash unless check can prove it through the origin chain: on the
-        chain and its chain predecessor among these changes (a district laptop's gaps, an
-        unchained relay: hashed)."""
+    def forms(self, changes: list[dict], texts: list[str], lone: set[tuple[str, str]] | None = None) -> list[tuple]:
+        """(key_order, packed, values_hash) for each received change: an insert may be derived
+        when it is all its new record's row (``lone``: those records; None: every insert, the
+        bulk path's). A derived one keeps its values hash unless check can prove it through the
+        origin chain: on the chain and its chain predecessor among these changes (a district
+        laptop's gaps, an unchained relay: hashed)."""
         held = {(c["origin"], c["epoch"], c["seq"]) for c in changes}
         out = []
         for c, text in zip(changes, texts, strict=True):
-            key_order = self.key_order(c) if c["op"] == "insert" and c.get("sealed") is None else None
+            key_order = (self.key_order(c) if c["op"] == "insert" and c.get("sealed") is None
+                         and (lone is None or (c["entity"], c["entity_id"]) in lone) else None)
             if key_order is None:
                 out.append((RAW_ORDER, received(text), None))
                 continue

@@ -206,3 +206,23 @@ def test_received_inserts_are_stored_derived_when_the_row_gives_their_text_back(
     with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE household SET notes = '書き換え' WHERE id = ?", (household,))
     assert any(household in p and "作成時の記録" in p for p in check_store(store).problems)
+
+
+def test_the_general_path_stores_a_new_records_lone_insert_derived_too(tmp_path, monkeypatch):
+    """Deltas reach a laptop through the general path (its tables hold records already): a new
+    record's insert alone in its slice is stored derived, one with later changes in the same
+    slice, or a record held before, as received; the texts and the rows are the same either way."""
+    changes = [c for c in council_changes(tmp_path) if c["op"] != "purge"]
+    store = new_store(tmp_path / "general")
+    applied(store, changes, monkeypatch, general=True)
+    how = forms(store)
+    odd = next(c["entity_id"] for c in changes if c["fields"].get("method") == "電話")
+    changed_later = {c["entity_id"] for c in changes if c["op"] != "insert"}
+    inserted = {c["entity_id"] for c in changes if c["op"] == "insert"}
+    assert how[odd] == "packed"
+    assert all(how[i] == "packed" for i in changed_later & inserted)
+    assert sum(how[i] == "derived" for i in inserted - changed_later) >= 5
+    with store.read() as s:
+        texts = changes_codec.fields_texts(s.connection(), [(c["origin"], c["epoch"], c["seq"]) for c in changes])
+    from shakyo_desk.sync.chain import storage_json
+    assert all(texts[(c["origin"], c["epoch"], c["seq"])] == storage_json(c["fields"]) for c in changes)

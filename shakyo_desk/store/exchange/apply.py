@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
@@ -240,12 +240,14 @@ def _held_seqs(conn: Connection, origin: str, epoch: int, seqs: list[int]) -> se
     return held
 
 
-def _insert_log(conn: Connection, changes: list[dict], receiving: changes_codec.Receiving | None = None) -> None:
+def _insert_log(conn: Connection, changes: list[dict], receiving: changes_codec.Receiving | None = None,
+                lone: set[tuple[str, str]] | None = None) -> None:
     """Received changes into the change log, as the bound values SQLAlchemy would make (JSON
     text, stored datetime text), with the chain value and head the import found for each
     (`chain`, `head`: importing.py and sync/chain.py; absent when not on the origin's chain).
-    ``receiving`` (the bulk path): lone inserts whose row re-encodes to their text are stored
-    derived (changes_codec.Receiving); otherwise every change's text is stored as received."""
+    ``receiving``: inserts of records new here, alone in their history (the bulk path's; ``lone``:
+    the general path's), whose row re-encodes to their text are stored derived
+    (changes_codec.Receiving); otherwise every change's text is stored as received."""
     plan = _log_plan(conn)
     fields, base, recorded_at = plan.wire
     texts = [c.get(STORED_TEXT) or fields(c["fields"]) for c in changes]  # (the text chains.wire_digest computed)
@@ -253,7 +255,7 @@ def _insert_log(conn: Connection, changes: list[dict], receiving: changes_codec.
         received, raw = changes_codec.received, changes_codec.RAW_ORDER
         forms = [(raw, received(t), None) for t in texts]
     else:
-        forms = receiving.forms(changes, texts)
+        forms = receiving.forms(changes, texts, lone)
     _insert_values(conn, plan.sql, [
         (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"], *form,
          base(c["base"]), c["hlc"], c["staff_id"], recorded_at(c["recorded_at"]), _chain_bytes(c.get("chain")),
@@ -420,11 +422,12 @@ def apply_changes(conn: Connection, changes: Iterable[dict]) -> Applied:
     gc.disable()
     try:
         new_kinds = _entities_without_records(conn)
+        receiving = changes_codec.Receiving(conn)
         if not new_kinds:
             for part in _slices(changes):
-                _apply_slice(conn, part, result)
+                _apply_slice(conn, part, result, receiving)
         else:
-            bulk, general = _Bulk(conn, result, new_kinds), []
+            bulk, general = _Bulk(conn, result, new_kinds, receiving), []
             takes, pending = bulk.takes, bulk.pending
             for change in changes:
                 if takes(change):
@@ -439,10 +442,10 @@ def apply_changes(conn: Connection, changes: Iterable[dict]) -> Applied:
                 # before, and a parent row is never held back for long (while a row waits for
                 # its parent, SQLite looks for children at every insert of a row they could have).
                 bulk.flush()
-                _apply_slice(conn, general, result)
+                _apply_slice(conn, general, result, receiving)
                 general = []
             bulk.flush()
-            _apply_slice(conn, general, result)
+            _apply_slice(conn, general, result, receiving)
     finally:
         if collecting:
             gc.enable()
@@ -493,11 +496,11 @@ class _Bulk:
     The result equals the general path's: `merge` of one insert is its fields, so the row is
     `desired_row` of it, without a conflict; the change log row is the same `_insert_log`."""
 
-    def __init__(self, conn: Connection, result: Applied, kinds: frozenset[str]):
+    def __init__(self, conn: Connection, result: Applied, kinds: frozenset[str], receiving: changes_codec.Receiving):
         self.conn, self.result, self.kinds = conn, result, kinds
         self.seen, self.mask = bytearray((_SEEN_BITS + 7) >> 3), _SEEN_BITS - 1
         self.pending: list[dict] = []
-        self.receiving = changes_codec.Receiving(conn)  # (their rows are written just as received)
+        self.receiving = receiving  # (their rows are written just as received: stored derived)
 
     def takes(self, change: dict) -> bool:
         if change["entity"] not in self.kinds:
@@ -549,13 +552,19 @@ def _row_from_insert(plan: _Plan, c: dict) -> tuple:
     return plan.get(row)
 
 
-def _apply_slice(conn: Connection, changes: list[dict], result: Applied) -> None:
+def _apply_slice(conn: Connection, changes: list[dict], result: Applied,
+                 receiving: changes_codec.Receiving | None = None) -> None:
     if not changes:
         return
     with_history = _entities_with_history(conn, changes)
-    fresh = store_changes(conn, changes)
+    fresh = unheld(conn, changes)
     if not fresh:
         return
+    # A record new here whose one change in this slice is its insert becomes just that insert's
+    # row (as on the bulk path): its insert may be stored derived. A later change of it takes
+    # `_refresh_chunk`, which materialises it first.
+    count = Counter((c["entity"], c["entity_id"]) for c in fresh)
+    _insert_log(conn, fresh, receiving, {k for k, n in count.items() if n == 1 and k not in with_history})
     result.stored += len(fresh)
     result.max_hlc = max(result.max_hlc, max(c["hlc"] for c in fresh))
     touched: dict[str, set[str]] = defaultdict(set)
