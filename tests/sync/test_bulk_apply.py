@@ -226,3 +226,52 @@ def test_the_general_path_stores_a_new_records_lone_insert_derived_too(tmp_path,
         texts = changes_codec.fields_texts(s.connection(), [(c["origin"], c["epoch"], c["seq"]) for c in changes])
     from shakyo_desk.sync.chain import storage_json
     assert all(texts[(c["origin"], c["epoch"], c["seq"])] == storage_json(c["fields"]) for c in changes)
+
+
+ODD = [  # (entity, column, wire value, stored derived?)
+    ("household", "phone", "0000-00-0001", True), ("household", "phone", 123, False),
+    ("household", "phone", 1.5, False), ("household", "phone", True, False), ("household", "phone", "", True),
+    ("household", "notes", "見守り\n二行目 \u3000", True),
+    ("household", "watch_interval_days", 5, True), ("household", "watch_interval_days", "5", False),
+    ("household", "watch_interval_days", 5.0, False), ("household", "watch_interval_days", True, False),
+    ("household", "watch_interval_days", None, True), ("household", "watch_interval_days", 2 ** 40, True),
+    ("household", "flags", [], True), ("household", "flags", ["要介護", 1, 1.0, -0.0, None], True),
+    ("household", "flags", {"a": [1]}, True), ("household", "flags", "text", False), ("household", "flags", 1, False),
+    ("household", "created_at", "2026-11-23T10:00:00", True), ("household", "created_at", "2026-11-23T10:00:00.500000", True),
+    ("household", "created_at", "2026-11-23T10:00:00.000000", False), ("household", "created_at", "2026-11-23T10:00:00.5", False),
+    ("household", "created_at", "2026-11-23 10:00:00", False), ("household", "created_at", "2026-11-23T10:00:00+09:00", False),
+    ("household", "created_at", "2026-11-23T10:00", False), ("household", "created_at", "2026-11-23", False),
+    ("household", "updated_at", None, True), ("household", "hlc", "not the stamp", False), ("household", "id", "another", False),
+    ("household", "no_such_column", "x", False),
+    ("contact", "contact_date", "2026-11-20", True), ("contact", "contact_date", "20261120", False),
+    ("contact", "contact_date", "2026-W47-5", False), ("contact", "tax_derived", True, True),
+    ("contact", "tax_derived", False, True), ("contact", "tax_derived", 1, False), ("contact", "tax_derived", 0, False),
+]
+
+
+def test_odd_wire_values_are_derived_only_when_the_row_gives_them_back(tmp_path):
+    """Every value of the table either comes back from the derived row byte for byte, or was
+    stored as received: the decision from wire types (changes_codec.Receiving) checked against
+    what SQLite and SQLAlchemy really give back."""
+    from shakyo_desk.store.check import check_store
+    from shakyo_desk.sync.chain import storage_json
+
+    store = new_store(tmp_path / "odd")
+    changes, expected = [], {}
+    for seq, (entity, column, value, derived) in enumerate(ODD, start=1):
+        entity_id = new_id()
+        fields = ({"id": entity_id, "code": f"H-{seq}", "address": "架空村", "created_at": "2026-11-23T09:00:00"}
+                  if entity == "household" else
+                  {"id": entity_id, "contact_date": "2026-11-20", "method": "訪問", "companions": [], "concerns": [],
+                   "tax_derived": False, "created_at": "2026-11-23T09:00:00"})
+        fields[column] = value
+        changes.append(remote("dev-odd", seq, entity, entity_id, fields, {}, op="insert"))
+        expected[entity_id] = "derived" if derived else "packed"
+    with store.write() as w:
+        apply.apply_changes(w.conn, iter(copy.deepcopy(changes)))
+    how = forms(store)
+    assert {i: how[i] for i in expected} == expected
+    with store.read() as s:
+        texts = changes_codec.fields_texts(s.connection(), [(c["origin"], c["epoch"], c["seq"]) for c in changes])
+    assert [texts[(c["origin"], c["epoch"], c["seq"])] for c in changes] == [storage_json(c["fields"]) for c in changes]
+    assert not [p for p in check_store(store).problems if "作成時の記録" in p]
