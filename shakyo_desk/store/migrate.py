@@ -1,9 +1,11 @@
 """Schema migrations: refuse a newer store, copy before upgrading, then upgrade."""
 
+from collections.abc import Callable
 from functools import cache
 from datetime import UTC
 from pathlib import Path
 
+import sqlcipher3
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -48,10 +50,21 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "head") -> bool:
+COMPACTED = "0019"  # change log v2: the store is VACUUMed after it (the old table's pages freed)
+
+# Shown under the unlock button and as lines on the CLI's stderr (rekey.Progress: done, total, text).
+BACKING_UP = "データの形式を新しくする前に、今のデータを控えています…"
+MIGRATING = "データの形式を新しくしています（大きなデータでは数分かかります）…"
+TIDYING = "新しい形式のデータを整理しています…"
+
+
+def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "head",
+            progress: Callable[[int, int, str], None] | None = None) -> bool:
     """Bring the schema to ``target``. Returns True when something was migrated.
 
-    An existing store is copied (still encrypted) into ``backups/`` first.
+    An existing store is copied (still encrypted) into ``backups/`` first. ``progress`` hears
+    (done, total, text) of the steps that can take minutes on a large store (the copy, 0019's
+    change log rows, the VACUUM after it): the unlock screen and the CLI show it.
     """
     current = current_revision(engine)
     if current is not None and current not in known_revisions():
@@ -59,13 +72,40 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
     wanted = head_revision() if target == "head" else target
     if current == wanted:
         return False
+    long = current is not None and int(current) < int(COMPACTED) <= int(wanted)
+    report = progress if progress is not None and long else None  # (the small steps go unreported)
     if current is not None and layout is not None:
+        if report:
+            report(0, 100, BACKING_UP)
         copy_before_migration(engine, layout, current)
     cfg = _config()
+    cfg.attributes["progress"] = (lambda done, total: report(done, total, MIGRATING)) if report else None
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
+    if long:
+        if report:
+            report(99, 100, TIDYING)
+        _vacuum(engine)
     return True
+
+
+VACUUM = "VACUUM"  # (tests: a statement that fails as a full disk would)
+
+
+def _vacuum(engine: Engine) -> None:
+    """The pages the old change log held given back (0019). Outside any transaction: killed, the
+    store stays as the migration left it. It needs room (SQLCipher keeps its temporary copy in
+    memory, unencrypted temp files being no option; the WAL takes the new file): when that is
+    lacking the store is left sound but not smaller, and opens all the same."""
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute(VACUUM)
+    except sqlcipher3.Error:
+        return
+    finally:
+        raw.close()
+    checkpoint(engine)  # (the WAL held the whole new file: written into place and truncated)
 
 
 def copy_before_migration(engine: Engine, layout: StoreLayout, revision: str) -> Path:

@@ -880,7 +880,11 @@ class ChangeLog(Base):
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str] = mapped_column(String(36))
     op: Mapped[str] = mapped_column(String(10))
-    fields: Mapped[dict] = mapped_column(JSON)
+    # The values (0019, store/changes_codec.py, the only code that reads these three): the field
+    # names' order (change_keys), the values packed, or NULL: derived from the record's row.
+    key_order: Mapped[int] = mapped_column(Integer)
+    packed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    values_hash: Mapped[bytes | None] = mapped_column(LargeBinary)  # a derived insert off any chain
     base: Mapped[dict] = mapped_column(JSON, default=dict)
     hlc: Mapped[str] = mapped_column(String(64))
     staff_id: Mapped[str | None] = mapped_column(String(36))
@@ -896,6 +900,14 @@ class ChangeLog(Base):
     author_sig: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (Index("ix_change_log_entity_order", "entity", "entity_id", "hlc"),)
+
+
+class ChangeKeys(Base):
+    """The field-name orders of the change log's values (0019, store/changes_codec.py)."""
+
+    __tablename__ = "change_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    names: Mapped[str] = mapped_column(Text)  # JSON array text; ids never reused
 
 
 class SyncLegacyEpoch(Base):

@@ -195,12 +195,12 @@ def _load_actor(engine: sa.Engine, login: str) -> Actor:
         return _actor_from_staff(session, staff)
 
 
-def _open_database(layout: StoreLayout, data_key: bytes) -> sa.Engine:
+def _open_database(layout: StoreLayout, data_key: bytes, progress: rekey.Progress | None = None) -> sa.Engine:
     layout.restrict()  # a store left world-readable by an older version: owner-only from now on
     engine = open_engine(layout.database, data_key)
     try:
         probe(engine)
-        migrate.upgrade(engine, layout)
+        migrate.upgrade(engine, layout, progress=progress)
     except sa_exc.DatabaseError as error:
         engine.dispose()
         raise StoreError(UNREADABLE) from error
@@ -210,8 +210,9 @@ def _open_database(layout: StoreLayout, data_key: bytes) -> sa.Engine:
     return engine
 
 
-def _open_as(layout: StoreLayout, keyfile: KeyFile, data_key: bytes, login: str) -> Store:
-    engine = _open_database(layout, data_key)
+def _open_as(layout: StoreLayout, keyfile: KeyFile, data_key: bytes, login: str,
+             progress: rekey.Progress | None = None) -> Store:
+    engine = _open_database(layout, data_key, progress)
     try:
         actor = _load_actor(engine, login)
     except Exception:
@@ -229,13 +230,13 @@ def require_store(root: Path) -> StoreLayout:
 
 
 def _open_current(layout: StoreLayout, keyfile: KeyFile, data_key: bytes, login: str,
-                  reopen: Callable[[KeyFile], bytes]) -> Store:
+                  reopen: Callable[[KeyFile], bytes], progress: rekey.Progress | None = None) -> Store:
     """Open the database with the key keys.json gave. A key rotation a crash interrupted
     (rekey.py) is finished when only keys.json.next's key opens it, and forgotten when
     keys.json's key still does."""
     pending = rekey.pending_file(layout)
     try:
-        store = _open_as(layout, keyfile, data_key, login)
+        store = _open_as(layout, keyfile, data_key, login, progress)
     except StoreError as error:
         if not pending.exists():
             raise
@@ -244,7 +245,7 @@ def _open_current(layout: StoreLayout, keyfile: KeyFile, data_key: bytes, login:
         except StoreError:
             raise error from None
         new_key = reopen(pending_keys)
-        store = _open_as(layout, pending_keys, new_key, login)
+        store = _open_as(layout, pending_keys, new_key, login, progress)
         try:
             rekey.switch_key_files(layout, pending_keys)
         except OSError as write_error:
@@ -378,7 +379,7 @@ def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] =
         reopened.append(pending.open_account(login, passphrase))
         return reopened[-1].data_key
 
-    store = _open_current(layout, keyfile, opened.data_key, login, reopen)
+    store = _open_current(layout, keyfile, opened.data_key, login, reopen, progress)
     throttle.record_success(login)
     try:
         current = reopened[-1] if reopened else opened
@@ -411,7 +412,8 @@ def unlock_with_recovery(root: Path, recovery_key: str, login: str, new_passphra
     validate_passphrase(new_passphrase)
     keyfile = KeyFile.load(layout.key_file)
     data_key = keyfile.unwrap_with_recovery(recovery_key)
-    store = _open_current(layout, keyfile, data_key, login, lambda pending: pending.unwrap_with_recovery(recovery_key))
+    store = _open_current(layout, keyfile, data_key, login, lambda pending: pending.unwrap_with_recovery(recovery_key),
+                          progress)
     try:
         keyfile, data_key = store.keyfile, store.data_key
         actor = store.actor

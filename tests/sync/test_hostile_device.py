@@ -44,6 +44,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from shakyo_desk.store import changes_codec
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -171,10 +172,8 @@ def staff_rows(store) -> dict[str, str]:
 def log_rows(store, origin: str) -> dict[tuple[int, int], tuple]:
     table = ChangeLog.__table__
     with store.read() as s:
-        rows = s.execute(sa.select(table.c.epoch, table.c.seq, table.c.entity, table.c.entity_id, table.c.op,
-                                   table.c.hlc, table.c.staff_id, table.c.fields)
-                         .where(table.c.origin_device == origin))
-        return {(r.epoch, r.seq): tuple(r[2:]) for r in rows}
+        rows = changes_codec.rows(s.connection(), table.c.origin_device == origin)
+        return {(r.epoch, r.seq): (r.entity, r.entity_id, r.op, r.hlc, r.staff_id, r.fields) for r in rows}
 
 
 def fingerprint(store) -> tuple:

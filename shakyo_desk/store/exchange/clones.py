@@ -36,6 +36,7 @@ from shakyo_desk.store.exchange import chains
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange.apply import insert_log, refresh_entities, to_wire
 from shakyo_desk.sync import chain
+from shakyo_desk.store import changes_codec
 from shakyo_desk.store.models import AuditLog, ChangeLog, DeviceState
 
 DETECTED, REISSUED, RESOLVED = "sync.clone_detected", "sync.clone_reissued", "sync.clone_resolved"
@@ -147,9 +148,8 @@ def reissue(conn: Connection, device_id: str, epoch: int, first: int) -> tuple[i
     """Copy every held change of (device_id, epoch) from seq `first` on under our current epoch:
     same entity, operation, fields, stamp and author; a base that also covers the original dot
     and, translated, the re-issues of the earlier ones. Returns (count, first)."""
-    rows = conn.execute(sa.select(ChangeLog.__table__).where(
-        ChangeLog.origin_device == device_id, ChangeLog.epoch == epoch, ChangeLog.seq >= first)
-        .order_by(ChangeLog.seq)).all()
+    rows = changes_codec.rows(conn, ChangeLog.origin_device == device_id, ChangeLog.epoch == epoch,
+                              ChangeLog.seq >= first, order_by=(ChangeLog.seq,))
     if not rows:
         return 0, first
     me = ident.load(conn)
