@@ -81,7 +81,7 @@ from sqlalchemy import exc as sa_exc
 from shakyo_desk import __version__
 from shakyo_desk.domain.errors import AuthError, InvalidInput, PermissionDenied, StoreError
 from shakyo_desk.domain.roles import Role, manages_settings
-from shakyo_desk.store import audit_witness, backup_dropbox, migrate, rekey
+from shakyo_desk.store import audit_witness, backup_dropbox, migrate, rekey, snapshot
 from shakyo_desk.store.engine import BUSY_TIMEOUT_MS, open_engine, probe
 # The key file's own derivations and sealing: an opener is made and opened without the store id
 # (see above); everything else about keys stays in keyfile.py.
@@ -111,8 +111,8 @@ _HINT_LABEL = b"shakyo-desk backup login hint v1:"
 _OPENER_LABEL = b"shakyo-desk backup opener v2:"
 _MAX_OPENERS = 1_000
 # Freezing the database file (``_frozen``): tries without and then with the write lock.
-_FREEZE_UNLOCKED = 5
-_FREEZE_ATTEMPTS = 10
+_FREEZE_UNLOCKED = snapshot.FREEZE_UNLOCKED
+_FREEZE_ATTEMPTS = snapshot.FREEZE_ATTEMPTS
 # Bounds on an opener's Argon2id parameters (a hostile file must not make us allocate a
 # terabyte): far above what a store uses.
 _MAX_KDF = {"memory_kib": 1 << 21, "iterations": 64, "lanes": 64}
@@ -248,8 +248,7 @@ def _aad(digest: bytes, index: int, final: bool) -> bytes:
     return digest + struct.pack(">QB", index, 1 if final else 0)
 
 
-class _SnapshotBusy(Exception):
-    """The database file could not be frozen at one committed moment (writers kept committing)."""
+_SnapshotBusy = snapshot.SnapshotBusy  # the file could not be frozen at one committed moment
 
 
 def _connect(database: Path, data_key: bytes) -> sqlcipher3.Connection:
@@ -266,62 +265,21 @@ def _read_facts(conn) -> dict:
     device = conn.execute("SELECT device_id, epoch FROM device_state WHERE id = 1").fetchone()
     revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
     head = conn.execute("SELECT id, hash, at FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
-    page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])  # (text through SQLCipher)
     audit_head = None if head is None else {"device_id": device[0], "epoch": device[1], "id": head[0],
                                             "hash": head[1], "at": audit_witness.at_text(head[2])}
     return {"council_id": council[0], "council_name": council[1], "device_id": device[0], "epoch": device[1],
-            "schema_revision": revision, "audit_head": audit_head, "size": pages * page_size}
+            "schema_revision": revision, "audit_head": audit_head, "size": snapshot.database_bytes(conn)}
 
 
 @contextmanager
 def _frozen(store: Store) -> Iterator[dict]:
-    """The live database file itself as one committed moment, for as long as the block runs.
-
-    The file's pages are already encrypted with the data key (SQLCipher), so they are copied
-    as they are, never decrypted. In WAL mode the main file changes only when a checkpoint
-    copies committed WAL frames into it, and a checkpoint copies no frame beyond the oldest
-    open reader's snapshot (none at all while a reader that started on a fully copied WAL is
-    open: it holds WAL read lock 0). So: a read transaction is begun, and then a PASSIVE
-    checkpoint from a second connection must report every WAL frame copied (``log ==
-    checkpointed``). Then the reader's snapshot is exactly the main file, and the file cannot
-    change until the reader ends; writers go on meanwhile (into the WAL, which is not folded
-    back until the block ends). A writer that commits between the two steps makes the check
-    fail and it is tried again; after a few such misses the check runs while this process
-    holds the write lock for those few milliseconds (writers wait, as for any write).
-
-    Yields the facts of ``_read_facts`` (``size``: the bytes of the file that are the
-    database)."""
-    database = store.layout.database
-    data_key = store.data_key
-    reader = checker = None
-    try:
-        reader, checker = _connect(database, data_key), _connect(database, data_key)
-        for attempt in range(_FREEZE_ATTEMPTS):
-            checker.execute("PRAGMA wal_checkpoint(PASSIVE)")  # most frames folded back before any lock
-            holder = None
-            if attempt >= _FREEZE_UNLOCKED:
-                holder = _connect(database, data_key)
-                holder.execute("BEGIN IMMEDIATE")  # no writer commits while the check runs
-            try:
-                reader.execute("BEGIN")
-                facts = _read_facts(reader)  # the read transaction's snapshot is taken here
-                busy, log, done = checker.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            finally:
-                if holder is not None:
-                    holder.execute("ROLLBACK")
-                    holder.close()
-            if busy == 0 and log == done:
-                break
-            reader.execute("ROLLBACK")
-            time.sleep(0.02 * (attempt + 1))
-        else:
-            raise _SnapshotBusy()
+    """The live database file itself as one committed moment, for as long as the block runs
+    (snapshot.frozen: the same freeze as the copy before a migration). Yields the facts of
+    ``_read_facts`` (``size``: the bytes of the file that are the database)."""
+    database, data_key = store.layout.database, store.data_key
+    with snapshot.frozen(lambda: _connect(database, data_key), _read_facts,
+                         attempts=_FREEZE_ATTEMPTS, unlocked=_FREEZE_UNLOCKED) as facts:
         yield facts
-    finally:
-        for conn in (reader, checker):
-            if conn is not None:
-                conn.close()  # (ends the read transaction: checkpoints fold the WAL back again)
 
 
 def _header_bytes(doc: dict) -> bytes:

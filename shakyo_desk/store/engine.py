@@ -72,3 +72,20 @@ def checkpoint(engine: Engine) -> None:
     """Fold the WAL into the main file (outside any transaction), e.g. before copying it."""
     with engine.connect() as conn:
         conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def raw_connect(engine: Engine, database: Path | None = None):
+    """A driver connection outside the pool (autocommit, the busy timeout), keyed as ``engine``
+    is: to its database, or to another file (a new one is created under the same key). For the
+    few jobs that need their own locks: the frozen copy, the compaction after a migration."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(database or engine.url.database), isolation_level=None, check_same_thread=False)
+    try:
+        if engine.url.password:
+            conn.execute(f'PRAGMA key = "{engine.url.password}"')  # the engine's own x'<hex>' raw key
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn

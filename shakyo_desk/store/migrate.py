@@ -1,5 +1,6 @@
 """Schema migrations: refuse a newer store, copy before upgrading, then upgrade."""
 
+import os
 from collections.abc import Callable
 from functools import cache
 from datetime import UTC
@@ -12,7 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from shakyo_desk.domain.errors import StoreError
-from shakyo_desk.store.engine import checkpoint
+from shakyo_desk.store import snapshot
+from shakyo_desk.store.engine import raw_connect
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.domain import clock, safe_file
 
@@ -50,7 +52,7 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-COMPACTED = "0019"  # change log v2: the store is VACUUMed after it (the old table's pages freed)
+COMPACTED = "0019"  # change log v2: the store is compacted after the upgrade (the old table's pages freed)
 
 # Shown under the unlock button and as lines on the CLI's stderr (rekey.Progress: done, total, text).
 BACKING_UP = "データの形式を新しくする前に、今のデータを控えています…"
@@ -64,8 +66,10 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
 
     An existing store is copied (still encrypted) into ``backups/`` first. ``progress`` hears
     (done, total, text) of the steps that can take minutes on a large store (the copy, 0019's
-    change log rows, the VACUUM after it): the unlock screen and the CLI show it.
+    change log rows, the compaction after it): the unlock screen and the CLI show it.
     """
+    if engine.url.database:
+        discard_compaction(Path(engine.url.database))  # (a compaction killed midway: its copy)
     current = current_revision(engine)
     if current is not None and current not in known_revisions():
         raise StoreError(TOO_NEW_MESSAGE)
@@ -83,36 +87,99 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, target)
-    if long:
+    if long:  # at the end of the whole upgrade: after every migration that follows 0019 too
         if report:
             report(99, 100, TIDYING)
-        _vacuum(engine)
+        compact(engine)
     return True
 
 
-VACUUM = "VACUUM"  # (tests: a statement that fails as a full disk would)
+COPY_FAILED = ("データの形式を新しくする前の控えを作れませんでした。データのフォルダの空き容量を確かめてから、"
+               "もう一度開いてください。データには手を付けていません。")
+
+# The compacted database is written beside the store's, then renamed over it (``compact``).
+COMPACT_SUFFIX = ".compact" + safe_file.PARTIAL_SUFFIX
+COMPACT_WAIT_MS = 5000  # how long another program that has the store open may keep it
+EXPORT = "SELECT sqlcipher_export('compact')"  # (tests: a statement that fails as a full disk would)
 
 
-def _vacuum(engine: Engine) -> None:
-    """The pages the old change log held given back (0019). Outside any transaction: killed, the
-    store stays as the migration left it. It needs room (SQLCipher keeps its temporary copy in
-    memory, unencrypted temp files being no option; the WAL takes the new file): when that is
-    lacking the store is left sound but not smaller, and opens all the same."""
-    raw = engine.raw_connection()
+def compact_partial(database: Path) -> Path:
+    return database.with_name(database.name + COMPACT_SUFFIX)
+
+
+def discard_compaction(database: Path) -> None:
+    """What a compaction killed midway left beside the store (never the store itself)."""
+    partial = compact_partial(database)
+    for leftover in (partial, partial.with_name(partial.name + "-journal")):
+        leftover.unlink(missing_ok=True)
+
+
+def compact(engine: Engine) -> bool:
+    """The store rewritten without the pages the old tables freed (after 0019), in bounded
+    memory: an encrypted ``sqlcipher_export`` into a new file beside it, then a rename over it.
+
+    (VACUUM would hold the whole new database in RAM: SQLCipher keeps temporary files in memory,
+    since on disk they would be unencrypted — 960 MB on large-town.) The export's target is
+    attached without a key, so it takes the store's own key; it is filled through the page
+    cache, a few MB. While it runs, one connection holds the database file exclusively
+    (``locking_mode=EXCLUSIVE``, taken before its first read): no other program reads or writes
+    the old file, so nothing committed there is lost by the rename, and a program that has the
+    store open makes us give up (the store stays as migrated, sound, only not smaller). The WAL
+    is checkpointed empty first, so no WAL of the old file is ever replayed into the new one.
+    Killed at any line: before the rename the old file is whole (the leftover ``.partial`` is
+    removed at the next open), after it the new file is whole (written, checked and fsynced
+    first). No room for the copy: the same as being refused. Returns whether it was done."""
+    database = Path(engine.url.database)
+    partial = compact_partial(database)
+    discard_compaction(database)
+    engine.dispose()  # the pool's connections hold the old file: the engine reconnects to the new one
+    conn = None
     try:
-        raw.driver_connection.execute(VACUUM)
-    except sqlcipher3.Error:
-        return
+        conn = raw_connect(engine)
+        conn.execute(f"PRAGMA busy_timeout = {COMPACT_WAIT_MS}")
+        conn.execute("PRAGMA locking_mode = EXCLUSIVE")
+        busy, _log, _done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()  # first read: the lock
+        if busy:
+            return False
+        safe_file.create_private(partial)  # owner-only before SQLite writes it (and its journal)
+        conn.execute("ATTACH DATABASE ? AS compact", (str(partial),))
+        conn.execute(EXPORT)
+        tables = [r[0] for r in conn.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        for name in tables:  # every row there (cheap beside the export; a bug must not lose a table)
+            count = f'SELECT count(*) FROM {{}}."{name}"'
+            if conn.execute(count.format("main")).fetchone() != conn.execute(count.format("compact")).fetchone():
+                raise sqlcipher3.DatabaseError(f"compaction lost rows of {name}")
+        conn.execute("DETACH DATABASE compact")
+        with open(partial, "rb+") as fh:
+            os.fsync(fh.fileno())
+        try:
+            os.replace(partial, database)  # (POSIX: while the old file is still ours, locked)
+        except PermissionError:  # Windows renames no open file: let go of it first
+            conn.close()
+            conn = None
+            os.replace(partial, database)
+        safe_file.fsync_dir(database.parent)
+        return True
+    except (sqlcipher3.Error, OSError):
+        return False
     finally:
-        raw.close()
-    checkpoint(engine)  # (the WAL held the whole new file: written into place and truncated)
+        if conn is not None:
+            conn.close()  # (the old file's empty WAL goes with it)
+        discard_compaction(database)
 
 
 def copy_before_migration(engine: Engine, layout: StoreLayout, revision: str) -> Path:
-    checkpoint(engine)
+    """The store as it is, still encrypted, into ``backups/``: the database at one committed
+    moment, complete even while another program keeps committed pages in the WAL
+    (snapshot.copy_database), and the key file."""
     safe_file.make_private_dir(layout.backups, parents=False)
     stamp = clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = layout.backups / f"before-migration-{revision}-{stamp}.db"
-    safe_file.copy_private(layout.database, target)
-    safe_file.copy_private(layout.key_file, target.with_suffix(".keys.json"))
+    try:
+        snapshot.copy_database(layout.database, target, lambda path: raw_connect(engine, path))
+        safe_file.copy_private(layout.key_file, target.with_suffix(".keys.json"))
+    except (OSError, sqlcipher3.Error) as error:
+        target.unlink(missing_ok=True)
+        raise StoreError(COPY_FAILED) from error
     return target

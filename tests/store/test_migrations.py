@@ -6,14 +6,16 @@ import pytest
 import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import StoreError
-from shakyo_desk.store import migrate
+from shakyo_desk.store import backup, migrate, snapshot
 from shakyo_desk.store.check import check_store
-from shakyo_desk.store.engine import checkpoint, open_engine
+from shakyo_desk.store.engine import checkpoint, open_engine, raw_connect
 from shakyo_desk.store.keyfile import KeyFile, new_data_key
 from shakyo_desk.store.models import Base
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.services import households
 from shakyo_desk.store.store import unlock
+from tests.store import compact_killing
+from tests.store.conftest import PASSPHRASE
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "stores"
 FIXTURE_PASSPHRASE = "fixture passphrase"
@@ -138,3 +140,134 @@ def test_key_file_from_a_newer_version_is_refused(store):
     with pytest.raises(StoreError) as err:
         KeyFile.load(store.layout.key_file)
     assert "新しいバージョン" in err.value.message
+
+
+# ---- the copy before a migration: complete whatever other programs do -------------------------
+
+
+def test_copy_before_migration_holds_commits_a_reader_elsewhere_keeps_in_the_wal(store, district):
+    """Another program (the CLI beside the app) holding an old moment open stops checkpoints:
+    a commit made meanwhile is only in the WAL. Copying the main file after a checkpoint would
+    silently miss it; the copy must hold it (and be one moment: sound, encrypted)."""
+    first = households.add_household(store, district, "山田 花子")
+    other = raw_connect(store.engine)  # its own connection, as another process's
+    try:
+        other.execute("BEGIN")
+        other.execute("SELECT count(*) FROM household").fetchone()  # an old moment, kept open
+        second = households.add_household(store, district, "佐藤 一郎")  # committed, in the WAL only
+        copy = migrate.copy_before_migration(store.engine, store.layout, "0001")
+        assert other.execute("SELECT count(*) FROM household").fetchone()[0] == 1  # (still the old moment)
+    finally:
+        other.close()
+    assert not copy.read_bytes().startswith(b"SQLite format 3")
+    engine = open_engine(copy, store.data_key)
+    with engine.connect() as conn:
+        ids = {r[0] for r in conn.exec_driver_sql("SELECT id FROM household")}
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    engine.dispose()
+    assert ids == {first, second}
+    assert [p.name for p in store.layout.backups.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_copy_before_migration_is_the_frozen_file_when_nothing_holds_the_wal(store, district, monkeypatch):
+    households.add_household(store, district, "山田 花子")
+    ways = []
+    real = snapshot.copy_database
+    monkeypatch.setattr(snapshot, "copy_database", lambda *a, **k: ways.append(real(*a, **k)) or ways[-1])
+    copy = migrate.copy_before_migration(store.engine, store.layout, "0001")
+    assert ways == ["file"]  # the fast way: the encrypted pages as they are
+    engine = open_engine(copy, store.data_key)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM household").scalar() == 1
+    engine.dispose()
+
+
+def test_copy_before_migration_that_cannot_be_written_refuses_the_migration(store, monkeypatch):
+    def full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(snapshot.safe_file, "stage", full)
+    with pytest.raises(StoreError, match="控えを作れませんでした"):
+        migrate.copy_before_migration(store.engine, store.layout, "0001")
+
+
+# ---- the compaction after 0019: bounded memory, the old file or the new, never half ------------
+
+
+def _loose(store, district) -> dict[str, int]:
+    """A store with data and ~8 MB of free pages (as 0019 leaves the old change log's); its counts."""
+    for n in range(5):
+        households.add_household(store, district, f"山田 {n}")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE junk (b BLOB)")
+        conn.exec_driver_sql("INSERT INTO junk SELECT randomblob(4000) FROM "
+                             "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT i FROM n)")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE junk")
+    checkpoint(store.engine)
+    return backup.counts(store)
+
+
+def _opened_sound(root: Path, counts: dict[str, int]) -> None:
+    layout = StoreLayout(root)
+    store = unlock(root, "admin", PASSPHRASE)
+    try:
+        now = backup.counts(store)
+        assert now.pop("audit_log") >= counts.pop("audit_log")  # (an unlock may note itself)
+        assert now == counts
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        assert check_store(store).sound
+    finally:
+        store.close()
+    assert not migrate.compact_partial(layout.database).exists()
+    assert [p.name for p in root.iterdir() if "compact" in p.name] == []
+
+
+def test_compaction_gives_the_free_pages_back_and_the_store_goes_on(store, district):
+    counts = _loose(store, district)
+    database = store.layout.database
+    before = database.stat().st_size
+    assert migrate.compact(store.engine) is True
+    assert database.stat().st_size < before - 6_000_000
+    assert not database.read_bytes()[:16].startswith(b"SQLite format 3")  # under the store's own key
+    households.add_household(store, district, "後から 追加")  # the engine goes on, on the new file
+    assert backup.counts(store)["household"] == counts["household"] + 1
+    counts = backup.counts(store)
+    root = store.layout.root
+    store.close()
+    _opened_sound(root, counts)
+
+
+def test_compaction_gives_up_while_another_program_has_the_store_open(store, district, monkeypatch):
+    """Renaming a new file over one another process has open would lose what it writes next:
+    the exclusive lock is refused, and the store stays as it was, sound, only not smaller."""
+    monkeypatch.setattr(migrate, "COMPACT_WAIT_MS", 200)
+    counts = _loose(store, district)
+    database = store.layout.database
+    inode, size = database.stat().st_ino, database.stat().st_size
+    other = raw_connect(store.engine)
+    try:
+        other.execute("SELECT count(*) FROM household").fetchone()  # open, idle: no transaction
+        assert migrate.compact(store.engine) is False
+    finally:
+        other.close()
+    assert (database.stat().st_ino, database.stat().st_size) == (inode, size)
+    root = store.layout.root
+    store.close()
+    _opened_sound(root, counts)
+
+
+@pytest.mark.parametrize("point", compact_killing.POINTS)
+def test_compaction_killed_at_any_step_leaves_the_old_file_or_the_new(store, district, point):
+    counts = _loose(store, district)
+    layout, data_key = store.layout, store.data_key
+    before = layout.database.stat().st_size
+    store.close()
+    code = compact_killing.run_killed(layout.database, data_key, point)
+    assert code == (0 if point == "done" else compact_killing.KILLED)
+    smaller = layout.database.stat().st_size < before - 6_000_000
+    assert smaller == (point in ("renamed", "done"))  # the old file whole, or the new one
+    if point in ("attached", "mid-export", "exported", "detached", "renaming"):
+        assert migrate.compact_partial(layout.database).exists()  # (left by the kill: removed at the open)
+    _opened_sound(layout.root, counts)
