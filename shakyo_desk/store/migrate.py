@@ -84,9 +84,19 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
         copy_before_migration(engine, layout, current)
     cfg = _config()
     cfg.attributes["progress"] = (lambda done, total: report(done, total, MIGRATING)) if report else None
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, target)
+    with engine.connect() as conn:
+        if long:
+            # The old tables' pages are given back by the compaction that follows: zeroing each
+            # freed page (SQLCipher's secure_delete) would put every one of them, hundreds of
+            # MB, into the DROP's statement journal, which SQLCipher keeps in memory.
+            conn.connection.dbapi_connection.execute("PRAGMA secure_delete = OFF")  # (outside the transaction)
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, target)
+        finally:
+            if long:
+                conn.connection.dbapi_connection.execute("PRAGMA secure_delete = ON")
     if long:  # at the end of the whole upgrade: after every migration that follows 0019 too
         if report:
             report(99, 100, TIDYING)

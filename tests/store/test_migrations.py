@@ -271,3 +271,25 @@ def test_compaction_killed_at_any_step_leaves_the_old_file_or_the_new(store, dis
     if point in ("attached", "mid-export", "exported", "detached", "renaming"):
         assert migrate.compact_partial(layout.database).exists()  # (left by the kill: removed at the open)
     _opened_sound(layout.root, counts)
+
+
+def test_0019_runs_without_secure_delete_and_the_store_keeps_it_afterwards(tmp_path, monkeypatch):
+    """Zeroing every page the old change log frees would copy each into the DROP's statement
+    journal, in memory (hundreds of MB on large-town): the migration runs with secure_delete
+    off — the compaction right after leaves no freed page — and every connection has it on again."""
+    root = tmp_path / "schema-0018"
+    shutil.copytree(FIXTURES / "schema-0018", root)
+    seen = []
+    real = migrate.command.upgrade
+
+    def upgrade(cfg, target):
+        seen.append(cfg.attributes["connection"].exec_driver_sql("PRAGMA secure_delete").scalar())
+        return real(cfg, target)
+
+    monkeypatch.setattr(migrate.command, "upgrade", upgrade)
+    store = unlock(root, "admin", FIXTURE_PASSPHRASE)
+    assert seen == [0]
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA freelist_count").scalar() == 0  # (compacted)
+    store.close()

@@ -7,7 +7,7 @@ Revises: 0018
 `values_hash` (store/changes_codec.py). The new table is filled beside the old one in batches,
 each insert checked to re-derive byte for byte from its row (anything else is packed, never
 dropped), then swapped in. The whole upgrade is one transaction (migrate.upgrade): killed at any
-line, the store opens as it was; migrate.upgrade runs VACUUM afterwards.
+line, the store opens as it was; migrate.upgrade compacts the store afterwards (migrate.compact).
 """
 
 import json
