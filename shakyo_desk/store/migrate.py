@@ -52,7 +52,9 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-COMPACTED = "0019"  # change log v2: the store is compacted after the upgrade (the old table's pages freed)
+# Migrations that rewrite a large table (0019: change log v2): an upgrade crossing any of them
+# runs without secure_delete, reports its progress and compacts the store once at its very end.
+COMPACTING = ("0019",)
 
 # Shown under the unlock button and as lines on the CLI's stderr (rekey.Progress: done, total, text).
 BACKING_UP = "データの形式を新しくする前に、今のデータを控えています…"
@@ -76,7 +78,7 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
     wanted = head_revision() if target == "head" else target
     if current == wanted:
         return False
-    long = current is not None and int(current) < int(COMPACTED) <= int(wanted)
+    long = current is not None and any(int(current) < int(r) <= int(wanted) for r in COMPACTING)
     report = progress if progress is not None and long else None  # (the small steps go unreported)
     if current is not None and layout is not None:
         if report:
@@ -97,7 +99,7 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
         finally:
             if long:
                 conn.connection.dbapi_connection.execute("PRAGMA secure_delete = ON")
-    if long:  # at the end of the whole upgrade: after every migration that follows 0019 too
+    if long:  # at the end of the whole upgrade: after every migration that follows too
         if report:
             report(99, 100, TIDYING)
         compact(engine)
@@ -154,6 +156,9 @@ def compact(engine: Engine) -> bool:
         safe_file.create_private(partial)  # owner-only before SQLite writes it (and its journal)
         conn.execute("ATTACH DATABASE ? AS compact", (str(partial),))
         conn.execute(EXPORT)
+        schema = "SELECT type, name, tbl_name, sql FROM {}.sqlite_master ORDER BY type, name"
+        if conn.execute(schema.format("main")).fetchall() != conn.execute(schema.format("compact")).fetchall():
+            raise sqlcipher3.DatabaseError("compaction changed the schema")  # (every index and trigger there)
         tables = [r[0] for r in conn.execute(
             "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         for name in tables:  # every row there (cheap beside the export; a bug must not lose a table)
