@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import sqlcipher3
 import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import StoreError
@@ -293,3 +294,34 @@ def test_0019_runs_without_secure_delete_and_the_store_keeps_it_afterwards(tmp_p
         assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA freelist_count").scalar() == 0  # (compacted)
     store.close()
+
+
+def test_nobody_else_reads_or_writes_the_store_while_it_is_compacted(store, district, monkeypatch):
+    """A commit by another program during the export would be lost by the rename: the old file
+    is held exclusively from the checkpoint to the rename."""
+    _loose(store, district)
+    engine, refused = store.engine, []
+    real = migrate.raw_connect
+
+    class Watching:
+        def __init__(self, conn):
+            self._conn = conn
+
+        def execute(self, sql, *args):
+            if "sqlcipher_export" in sql:
+                other = real(engine)
+                other.execute("PRAGMA busy_timeout = 0")
+                try:
+                    other.execute("SELECT count(*) FROM household").fetchone()
+                except sqlcipher3.OperationalError as error:
+                    refused.append(str(error))
+                finally:
+                    other.close()
+            return self._conn.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._conn, name)
+
+    monkeypatch.setattr(migrate, "raw_connect", lambda *a, **k: Watching(real(*a, **k)))
+    assert migrate.compact(engine) is True
+    assert refused == ["database is locked"]
