@@ -158,6 +158,13 @@ def open_private(path: Path, *, encoding: str = "utf-8") -> TextIO:
         raise
 
 
+def sync_file(path: Path) -> None:
+    """Flush to the disk a file that someone else wrote in place (SQLite's, made with
+    ``create_private``), before the caller renames it over another and ``fsync_dir``s."""
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
 def _create(path: Path) -> int:
     fd = os.open(path, _CREATE_FLAGS, FILE_MODE)
     if _POSIX:
@@ -273,4 +280,4 @@ def copy_private(source: Path, target: Path, *, prefix: str | None = None) -> Pa
 
 __all__ = ["DIR_MODE", "FILE_MODE", "PARTIAL_SUFFIX", "StagedFile", "copy_private", "create_private", "fsync_dir",
            "make_private_dir", "open_private", "restrict_dir", "restrict_file", "restrict_tree", "stage",
-           "write_atomic"]
+           "sync_file", "write_atomic"]

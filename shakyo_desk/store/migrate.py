@@ -166,8 +166,7 @@ def compact(engine: Engine) -> bool:
             if conn.execute(count.format("main")).fetchone() != conn.execute(count.format("compact")).fetchone():
                 raise sqlcipher3.DatabaseError(f"compaction lost rows of {name}")
         conn.execute("DETACH DATABASE compact")
-        with open(partial, "rb+") as fh:
-            os.fsync(fh.fileno())
+        safe_file.sync_file(partial)
         try:
             os.replace(partial, database)  # (POSIX: while the old file is still ours, locked)
         except PermissionError:  # Windows renames no open file: let go of it first
