@@ -53,7 +53,8 @@ def frozen(connect: Connect, read: Callable[[sqlcipher3.Connection], T], *,
     database: the snapshot is taken at its first read)."""
     reader = checker = None
     try:
-        reader, checker = connect(), connect()
+        reader = connect()
+        checker = connect()  # (one at a time: the first is closed if the second fails)
         for attempt in range(attempts):
             checker.execute("PRAGMA wal_checkpoint(PASSIVE)")  # most frames folded back before any lock
             holder = None
