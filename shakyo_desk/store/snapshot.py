@@ -112,11 +112,14 @@ def copy_database(database: Path, target: Path, connect: Callable[[Path], sqlcip
             how = "file"
         except SnapshotBusy:
             staged.file.flush()  # (nothing written yet: SQLite fills the staged file itself)
-            source, copy = connect(database), connect(staged.temp)
+            source = connect(database)
             try:
-                source.backup(copy)  # one step: one read transaction, one moment
+                copy = connect(staged.temp)
+                try:
+                    source.backup(copy)  # one step: one read transaction, one moment
+                finally:
+                    copy.close()
             finally:
-                copy.close()
                 source.close()
             how = "online"
         staged.commit()  # (fsyncs the file by its descriptor: the same file SQLite wrote)
