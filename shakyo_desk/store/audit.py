@@ -15,6 +15,14 @@ hash changing. Since schema 0012:
 
 ``verify_chain`` walks the rows once, oldest first, and names what is missing or rewritten in
 Japanese sentences.
+
+**Audit log v2 (0019).** What is stored is lean, what is hashed is not: a change's entry names
+its change-log row instead of repeating action, entity, entity id and staff (``entries``
+rebuilds them through ``_changes``, the one place that reads the change log); ``prev_hash`` is
+stored only where it is not the previous entry's hash (after a gap: else a 4-byte prefix, which
+names a broken link as the whole hash did); hashes are bytes and
+times integer microseconds (models.HexBytes, models.MicroTime). The HMAC's input is exactly
+what it was, so verification, witnesses, the viewer and the CSV give the same answers.
 """
 
 from __future__ import annotations
@@ -22,9 +30,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import sqlalchemy as sa
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -65,6 +75,78 @@ def keyed_hash(key: bytes, entry_id: int, prev_hash: str, at: datetime, staff_id
     body = _encode([entry_id, prev_hash, _at_text(at), staff_id, login, device_id, action, entity, entity_id,
                     detail])
     return hmac.new(key, _ENTRY_PREFIX + body.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# ---- reading entries (v2: a change's entry rebuilt from its change) ---------------------------
+
+CHANGE_OPS = frozenset({"insert", "update", "delete", "purge"})
+ChangeRef = tuple[str, int, int]  # (origin device, epoch, seq)
+
+
+@dataclass(slots=True)
+class Entry:
+    """An audit entry as it was hashed (and as the viewer shows it)."""
+
+    id: int
+    at: datetime
+    staff_id: str | None
+    login: str
+    device_id: str
+    action: str | None
+    entity: str | None
+    entity_id: str | None
+    detail: dict | None
+    prev_hash: str | None  # the previous entry's hash, or its prefix (v2: the previous row has it)
+    hash: str
+    key_id: str | None
+    change: ChangeRef | None = None
+
+
+def _changes(conn, refs: Iterable[ChangeRef]) -> dict[ChangeRef, tuple[str, str, str, str | None]]:
+    """(origin, epoch, seq) → (entity, entity_id, op, staff_id) of those changes that exist.
+    The only read of the change log for the audit log (the change log's storage may change:
+    re-point this one function)."""
+    by_epoch: dict[tuple[str, int], list[int]] = {}
+    for origin, epoch, seq in refs:
+        by_epoch.setdefault((origin, epoch), []).append(seq)
+    out: dict[ChangeRef, tuple[str, str, str, str | None]] = {}
+    for (origin, epoch), seqs in by_epoch.items():
+        seqs.sort()
+        # The entries of a batch name nearly consecutive changes: one range read, else IN lists.
+        if seqs[-1] - seqs[0] < 4 * len(seqs) + 64:
+            parts = [(sa.text("seq BETWEEN :lo AND :hi"), {"lo": seqs[0], "hi": seqs[-1]})]
+        else:
+            parts = [(sa.text("seq IN :seqs").bindparams(sa.bindparam("seqs", expanding=True)),
+                      {"seqs": seqs[i:i + 500]}) for i in range(0, len(seqs), 500)]
+        for clause, params in parts:
+            stmt = sa.select(sa.column("seq"), sa.column("entity"), sa.column("entity_id"), sa.column("op"),
+                             sa.column("staff_id")).select_from(sa.table("change_log")).where(
+                sa.column("origin_device") == origin, sa.column("epoch") == epoch, clause)
+            for seq, entity, entity_id, op, staff_id in conn.execute(stmt, params):
+                out[(origin, epoch, seq)] = (entity, entity_id, op, staff_id)
+    return out
+
+
+def entries(conn, rows: Sequence) -> list[Entry]:
+    """Stored rows (the AuditLog columns, any order) → entries as hashed. A change's entry whose
+    change is gone comes back with action, entity and entity id None: it no longer verifies."""
+    refs = [(r.device_id, r.epoch, r.seq) for r in rows if r.seq is not None]
+    found = _changes(conn, refs) if refs else {}
+    out = []
+    for r in rows:
+        if r.seq is None:
+            out.append(Entry(r.id, r.at, r.staff_id, r.login, r.device_id, r.action, r.entity, r.entity_id,
+                             {} if r.detail is None else r.detail, r.prev_hash, r.hash, r.key_id))
+            continue
+        ref = (r.device_id, r.epoch, r.seq)
+        change = found.get(ref)
+        entity, entity_id, op, staff_id = change if change is not None else (None, None, None, None)
+        out.append(Entry(r.id, r.at, staff_id if r.staff_id is None else r.staff_id, r.login, r.device_id,
+                         r.action if r.action is not None else (f"{entity}.{op}" if change else None),
+                         r.entity if r.entity is not None else entity,
+                         r.entity_id if r.entity_id is not None else entity_id,
+                         {} if r.detail is None else r.detail, r.prev_hash, r.hash, r.key_id, ref))
+    return out
 
 
 # ---- what a check finds -----------------------------------------------------------------------
@@ -167,6 +249,22 @@ class _Runs:
             self._open = None
 
 
+LINK_PREFIX = 8  # hex digits of the previous hash an entry keeps (v2): which link broke, not only where
+
+
+def link_of(prev_hash: str, contiguous: bool) -> str:
+    """What an entry stores of its previous entry's hash (v2): a prefix that names a broken link
+    (as the full hash did), the whole hash only after a gap (the entry before it is gone)."""
+    return prev_hash[:LINK_PREFIX] if contiguous else prev_hash
+
+
+def _links(stored: str | None, prev: str) -> bool:
+    """Does an entry's stored link (whole, a prefix, or none: v2 rows read by hand) match?"""
+    if stored is None:
+        return True
+    return prev.startswith(stored) if len(stored) == LINK_PREFIX else stored == prev
+
+
 def verify_chain(rows: Iterable, keys: Mapping[str, bytes] | None = None, keyed_from: int | None = None,
                  witnesses: Iterable[Witness] = (), epoch: int | None = None,
                  epoch_ends: Mapping[int, int] | None = None, cloned: Iterable[int] = ()) -> ChainReport:
@@ -212,23 +310,28 @@ def verify_chain(rows: Iterable, keys: Mapping[str, bytes] | None = None, keyed_
             if row.id > expected:
                 findings.append(Finding(MISSING, expected, row.id - 1))
             broken = broken or row.id
-        elif row.prev_hash != prev:
+        elif not _links(row.prev_hash, prev):
             # linked to something else than the entry before: that one, or this link, was changed
             if last_row is not None:
                 rewritten.add(last_row.id)
             rewritten.add(row.id)
             broken = broken or (last_row.id if last_row is not None else row.id)
         key_id = getattr(row, "key_id", None)
+        # v2: no stored link is the previous entry's hash. After a gap that hash is gone (an entry
+        # deleted since the migration): the entry is then judged only if its hash holds.
+        full_link = row.prev_hash is not None and len(row.prev_hash) != LINK_PREFIX
+        link = row.prev_hash if full_link else prev
+        unknown_link = not full_link and row.id != expected
         if key_id is None:
             ok = (keyed_from is None or row.id < keyed_from) and entry_hash(
-                row.prev_hash, row.at, row.staff_id, row.login, row.device_id, row.action, row.entity,
+                link, row.at, row.staff_id, row.login, row.device_id, row.action, row.entity,
                 row.entity_id, row.detail) == row.hash
-            if not ok:
+            if not ok and not (unknown_link and (keyed_from is None or row.id < keyed_from)):
                 rewritten.add(row.id)
                 broken = broken or row.id
         elif key_id in keys:
-            if keyed_hash(keys[key_id], row.id, row.prev_hash, row.at, row.staff_id, row.login, row.device_id,
-                          row.action, row.entity, row.entity_id, row.detail) != row.hash:
+            if keyed_hash(keys[key_id], row.id, link, row.at, row.staff_id, row.login, row.device_id,
+                          row.action, row.entity, row.entity_id, row.detail) != row.hash and not unknown_link:
                 rewritten.add(row.id)
                 broken = broken or row.id
         else:

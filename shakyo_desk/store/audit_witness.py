@@ -247,7 +247,7 @@ def verify(conn: Connection, data_key: bytes, progress: Progress | None = None, 
             chunk = conn.execute(sa.select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)).all()
             if not chunk:
                 return
-            yield from chunk
+            yield from audit.entries(conn, chunk)  # (a change's entry rebuilt from its change)
             last = chunk[-1].id
             done += len(chunk)
             if progress:

@@ -48,10 +48,12 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "head") -> bool:
+def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "head",
+            progress=None) -> bool:
     """Bring the schema to ``target``. Returns True when something was migrated.
 
-    An existing store is copied (still encrypted) into ``backups/`` first.
+    An existing store is copied (still encrypted) into ``backups/`` first. ``progress(done,
+    total)``: called by the long steps (0019, the audit log) per batch.
     """
     current = current_revision(engine)
     if current is not None and current not in known_revisions():
@@ -64,6 +66,7 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["progress"] = progress
         command.upgrade(cfg, target)
     return True
 
