@@ -32,9 +32,7 @@ import hmac
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-
-import sqlalchemy as sa
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -102,6 +100,14 @@ class Entry:
     change: ChangeRef | None = None
 
 
+# The stored columns in table order (models.AuditLog): ``entries`` takes rows in this order.
+COLUMNS = ("id", "at", "staff_id", "login", "device_id", "action", "entity", "entity_id", "detail", "epoch", "seq",
+           "prev_hash", "hash", "key_id")
+SELECT = f"SELECT {', '.join(COLUMNS)} FROM audit_log"
+_EPOCH = datetime(1970, 1, 1)
+_MICRO = timedelta(microseconds=1)
+
+
 def _changes(conn, refs: Iterable[ChangeRef]) -> dict[ChangeRef, tuple[str, str, str, str | None]]:
     """(origin, epoch, seq) → (entity, entity_id, op, staff_id) of those changes that exist.
     The only read of the change log for the audit log (the change log's storage may change:
@@ -110,43 +116,67 @@ def _changes(conn, refs: Iterable[ChangeRef]) -> dict[ChangeRef, tuple[str, str,
     for origin, epoch, seq in refs:
         by_epoch.setdefault((origin, epoch), []).append(seq)
     out: dict[ChangeRef, tuple[str, str, str, str | None]] = {}
+    head = "SELECT seq, entity, entity_id, op, staff_id FROM change_log WHERE origin_device = ? AND epoch = ? AND "
     for (origin, epoch), seqs in by_epoch.items():
         seqs.sort()
         # The entries of a batch name nearly consecutive changes: one range read, else IN lists.
         if seqs[-1] - seqs[0] < 4 * len(seqs) + 64:
-            parts = [(sa.text("seq BETWEEN :lo AND :hi"), {"lo": seqs[0], "hi": seqs[-1]})]
+            parts = [(head + "seq BETWEEN ? AND ?", (origin, epoch, seqs[0], seqs[-1]))]
         else:
-            parts = [(sa.text("seq IN :seqs").bindparams(sa.bindparam("seqs", expanding=True)),
-                      {"seqs": seqs[i:i + 500]}) for i in range(0, len(seqs), 500)]
-        for clause, params in parts:
-            stmt = sa.select(sa.column("seq"), sa.column("entity"), sa.column("entity_id"), sa.column("op"),
-                             sa.column("staff_id")).select_from(sa.table("change_log")).where(
-                sa.column("origin_device") == origin, sa.column("epoch") == epoch, clause)
-            for seq, entity, entity_id, op, staff_id in conn.execute(stmt, params):
+            parts = [(head + f"seq IN ({', '.join('?' * len(chunk))})", (origin, epoch, *chunk))
+                     for chunk in (seqs[i:i + 500] for i in range(0, len(seqs), 500))]
+        for sql, params in parts:
+            for seq, entity, entity_id, op, staff_id in conn.exec_driver_sql(sql, params).fetchall():
                 out[(origin, epoch, seq)] = (entity, entity_id, op, staff_id)
     return out
 
 
+def _when(value) -> datetime:
+    if type(value) is int:
+        return _EPOCH + value * _MICRO
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _hex(value):
+    return value.hex() if type(value) is bytes else value
+
+
+def _detail(value) -> dict:
+    if value is None:
+        return {}
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
 def entries(conn, rows: Sequence) -> list[Entry]:
-    """Stored rows (the AuditLog columns, any order) → entries as hashed. A change's entry whose
-    change is gone comes back with action, entity and entity id None: it no longer verifies."""
-    refs = [(r.device_id, r.epoch, r.seq) for r in rows if r.seq is not None]
+    """Stored rows, their values in ``COLUMNS`` order (raw or through the model's types) →
+    entries as hashed. A change's entry whose change is gone comes back with action, entity and
+    entity id None: it no longer verifies."""
+    refs = [(r[4], r[9], r[10]) for r in rows if r[10] is not None]
     found = _changes(conn, refs) if refs else {}
     out = []
-    for r in rows:
-        if r.seq is None:
-            out.append(Entry(r.id, r.at, r.staff_id, r.login, r.device_id, r.action, r.entity, r.entity_id,
-                             {} if r.detail is None else r.detail, r.prev_hash, r.hash, r.key_id))
+    append = out.append
+    for (id_, at, staff_id, login, device_id, action, entity, entity_id, detail, epoch, seq, prev_hash, hash_,
+         key_id) in rows:
+        if seq is None:
+            append(Entry(id_, _when(at), staff_id, login, device_id, action, entity, entity_id, _detail(detail),
+                         _hex(prev_hash), _hex(hash_), key_id))
             continue
-        ref = (r.device_id, r.epoch, r.seq)
+        ref = (device_id, epoch, seq)
         change = found.get(ref)
-        entity, entity_id, op, staff_id = change if change is not None else (None, None, None, None)
-        out.append(Entry(r.id, r.at, staff_id if r.staff_id is None else r.staff_id, r.login, r.device_id,
-                         r.action if r.action is not None else (f"{entity}.{op}" if change else None),
-                         r.entity if r.entity is not None else entity,
-                         r.entity_id if r.entity_id is not None else entity_id,
-                         {} if r.detail is None else r.detail, r.prev_hash, r.hash, r.key_id, ref))
+        if change is None:
+            c_entity = c_id = c_op = c_staff = None
+        else:
+            c_entity, c_id, c_op, c_staff = change
+        append(Entry(id_, _when(at), c_staff if staff_id is None else staff_id, login, device_id,
+                     action if action is not None else (f"{c_entity}.{c_op}" if change else None),
+                     c_entity if entity is None else entity, c_id if entity_id is None else entity_id,
+                     _detail(detail), _hex(prev_hash), _hex(hash_), key_id, ref))
     return out
+
+
+def read(conn, where: str = "1", params: tuple = ()) -> list[Entry]:
+    """Entries by a plain SQL condition on the stored columns, in id order."""
+    return entries(conn, conn.exec_driver_sql(f"{SELECT} WHERE {where} ORDER BY id", params).fetchall())
 
 
 # ---- what a check finds -----------------------------------------------------------------------

@@ -384,7 +384,8 @@ def _rows(conn: Connection, f: AuditFilters, n: int, before_id: int | None) -> l
     def run(index: str, extra: list[str], extra_params: dict, bind_in: dict | None = None,
             source: str | None = None) -> list:
         clause = " AND ".join(where + extra) or "1"
-        source = source or f"audit_log AS a INDEXED BY {index} {CHANGE_JOIN}"
+        # (the change log is joined only for a group's condition on it)
+        source = source or f"audit_log AS a INDEXED BY {index} {CHANGE_JOIN if group_where else ''}"
         stmt = sa.text(f"SELECT {COLUMNS} FROM {source} WHERE {clause} ORDER BY a.at DESC, a.id DESC LIMIT :n")
         if bind_in:
             stmt = stmt.bindparams(*(sa.bindparam(k, expanding=True) for k in bind_in))
@@ -396,7 +397,7 @@ def _rows(conn: Connection, f: AuditFilters, n: int, before_id: int | None) -> l
         found = []
         for i in range(0, len(ids), 20_000):
             found += run("", ["a.id IN :ids", *group_where], {}, {"ids": ids[i:i + 20_000], **(group_bind or {})},
-                         source=f"audit_log AS a {CHANGE_JOIN}")
+                         source=f"audit_log AS a {CHANGE_JOIN if group_where else ''}")
         return sorted(found, key=lambda r: (r.at, r.id), reverse=True)[:n]
     if f.login:
         return run("ix_audit_log_login_at", group_where, {}, group_bind)
