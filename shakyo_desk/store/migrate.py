@@ -49,11 +49,12 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "head",
-            progress=None) -> bool:
+            progress=None, attributes: dict | None = None) -> bool:
     """Bring the schema to ``target``. Returns True when something was migrated.
 
     An existing store is copied (still encrypted) into ``backups/`` first. ``progress(done,
-    total)``: called by the long steps (0019, the audit log) per batch.
+    total)``: called by the long steps (0019, the audit log) per batch; ``attributes``: filled by
+    them (stage times, for the benchmarks).
     """
     current = current_revision(engine)
     if current is not None and current not in known_revisions():
@@ -67,6 +68,9 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         cfg.attributes["progress"] = progress
+        if attributes is not None:
+            cfg.attributes.update(attributes)
+            cfg.attributes["stages"] = attributes.setdefault("stages", [])
         command.upgrade(cfg, target)
     return True
 
