@@ -113,7 +113,8 @@ def bench_lean_log_0019(ctx) -> list[Result]:
             verify_v1 = time.perf_counter() - started
         ticks: list[float] = []
         started = time.perf_counter()
-        migrate.upgrade(engine, progress=lambda done, total: ticks.append(time.perf_counter()))
+        attributes: dict = {}
+        migrate.upgrade(engine, progress=lambda done, total: ticks.append(time.perf_counter()), attributes=attributes)
         seconds = time.perf_counter() - started
         after = _audit_bytes(copy)
         with engine.connect() as conn:
@@ -132,6 +133,10 @@ def bench_lean_log_0019(ctx) -> list[Result]:
         print(f"  {name:32} {before['trees'].get(name, 0) / MB:8.1f} {after['trees'].get(name, 0) / MB:8.1f}")
     print(f"  {'total':32} {total_before / MB:8.1f} {total_after / MB:8.1f}")
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    last = 0.0
+    for what, at in attributes.get("stages", []):
+        print(f"  0019 stage {what:28} {at - last:6.1f} s", flush=True)
+        last = at
     note = (f"{full[0]:,} entries, {full[1]:,} by reference, {full[0] - full[1]:,} with their own action; "
             f"verification the same before and after: {same} ({'sound' if report_v2.sound else report_v2.sentences})")
     return [
