@@ -44,6 +44,7 @@ WRITE_FAILED = (
     "今回の変更は保存されていません。"
 )
 NOT_A_STORE = "データフォルダ「{path}」に社協デスクのデータがありません。フォルダの指定を確かめてください。"
+MIGRATING = "新しい版に合わせてデータの形を整えています（この一度だけです）…"
 UNREADABLE = (
     "データを開けませんでした。鍵が合わないか、データのファイルが壊れています。"
     "バックアップからの復元については管理者に相談してください。"
@@ -193,12 +194,14 @@ def _load_actor(engine: sa.Engine, login: str) -> Actor:
         return _actor_from_staff(session, staff)
 
 
-def _open_database(layout: StoreLayout, data_key: bytes) -> sa.Engine:
+def _open_database(layout: StoreLayout, data_key: bytes, progress: rekey.Progress | None = None) -> sa.Engine:
     layout.restrict()  # a store left world-readable by an older version: owner-only from now on
     engine = open_engine(layout.database, data_key)
     try:
         probe(engine)
-        migrate.upgrade(engine, layout)
+        # (a long step — 0019 converts the audit log, a minute on a large store — reports per batch)
+        migrate.upgrade(engine, layout, progress=(lambda done, total: progress(done, total, MIGRATING))
+                        if progress else None)
     except sa_exc.DatabaseError as error:
         engine.dispose()
         raise StoreError(UNREADABLE) from error
@@ -208,8 +211,9 @@ def _open_database(layout: StoreLayout, data_key: bytes) -> sa.Engine:
     return engine
 
 
-def _open_as(layout: StoreLayout, keyfile: KeyFile, data_key: bytes, login: str) -> Store:
-    engine = _open_database(layout, data_key)
+def _open_as(layout: StoreLayout, keyfile: KeyFile, data_key: bytes, login: str,
+             progress: rekey.Progress | None = None) -> Store:
+    engine = _open_database(layout, data_key, progress)
     try:
         actor = _load_actor(engine, login)
     except Exception:
@@ -227,13 +231,13 @@ def require_store(root: Path) -> StoreLayout:
 
 
 def _open_current(layout: StoreLayout, keyfile: KeyFile, data_key: bytes, login: str,
-                  reopen: Callable[[KeyFile], bytes]) -> Store:
+                  reopen: Callable[[KeyFile], bytes], progress: rekey.Progress | None = None) -> Store:
     """Open the database with the key keys.json gave. A key rotation a crash interrupted
     (rekey.py) is finished when only keys.json.next's key opens it, and forgotten when
     keys.json's key still does."""
     pending = rekey.pending_file(layout)
     try:
-        store = _open_as(layout, keyfile, data_key, login)
+        store = _open_as(layout, keyfile, data_key, login, progress)
     except StoreError as error:
         if not pending.exists():
             raise
@@ -376,7 +380,7 @@ def unlock(root: Path, login: str, passphrase: str, clock: Callable[[], float] =
         reopened.append(pending.open_account(login, passphrase))
         return reopened[-1].data_key
 
-    store = _open_current(layout, keyfile, opened.data_key, login, reopen)
+    store = _open_current(layout, keyfile, opened.data_key, login, reopen, progress)
     throttle.record_success(login)
     try:
         current = reopened[-1] if reopened else opened

@@ -367,3 +367,20 @@ def test_downgrade_gives_back_the_v1_table_with_the_same_verification(old):
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0018")
     _same(after, old.report())
+
+
+def test_unlocking_a_store_from_before_reports_the_conversion(tmp_path):
+    """The unlock screen's progress (unlock(progress=…)) hears of 0019, batch by batch."""
+    from shakyo_desk.store.store import MIGRATING
+
+    root = tmp_path / "schema-0018"
+    shutil.copytree(FIXTURES / "schema-0018", root)
+    heard: list[tuple[int, int, str]] = []
+    store = unlock(root, "admin", FIXTURE_PASSPHRASE, progress=lambda d, t, text: heard.append((d, t, text)))
+    try:
+        moves = [h for h in heard if h[2] == MIGRATING]
+        assert moves[0][:2] == (0, 63) and moves[-1][:2] == (63, 63)
+        assert audit_log.verify(store).sound
+        assert list((root / "backups").glob("before-migration-0018-*.db"))  # the copy came first
+    finally:
+        store.close()
