@@ -147,16 +147,36 @@ def _detail(value) -> dict:
     return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
+def names(conn) -> dict[int, str]:
+    """audit_name: id → device id or key id (a handful of rows)."""
+    return dict(conn.exec_driver_sql("SELECT id, name FROM audit_name").fetchall())
+
+
+def name_id(conn, name: str) -> int:
+    """The audit_name id of a device id or key id, added the first time."""
+    found = conn.exec_driver_sql("SELECT id FROM audit_name WHERE name = ?", (name,)).scalar()
+    if found is None:
+        conn.exec_driver_sql("INSERT INTO audit_name (name) VALUES (?)", (name,))
+        found = conn.exec_driver_sql("SELECT id FROM audit_name WHERE name = ?", (name,)).scalar()
+    return found
+
+
 def entries(conn, rows: Sequence) -> list[Entry]:
     """Stored rows, their values in ``COLUMNS`` order (raw or through the model's types) →
     entries as hashed. A change's entry whose change is gone comes back with action, entity and
     entity id None: it no longer verifies."""
-    refs = [(r[4], r[9], r[10]) for r in rows if r[10] is not None]
+    named = names(conn)
+
+    def name(value):  # (an id; text only where someone wrote it by hand: it then fails as it is)
+        return named.get(value, value) if type(value) is int else value
+
+    refs = [(name(r[4]), r[9], r[10]) for r in rows if r[10] is not None]
     found = _changes(conn, refs) if refs else {}
     out = []
     append = out.append
     for (id_, at, staff_id, login, device_id, action, entity, entity_id, detail, epoch, seq, prev_hash, hash_,
          key_id) in rows:
+        device_id, key_id = name(device_id), name(key_id)
         if seq is None:
             append(Entry(id_, _when(at), staff_id, login, device_id, action, entity, entity_id, _detail(detail),
                          _hex(prev_hash), _hex(hash_), key_id))

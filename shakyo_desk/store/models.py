@@ -957,16 +957,17 @@ class AuditLog(Base):
     Since 0019 (audit log v2) the table holds what cannot be rebuilt: the entry of a change
     names its change-log row (``device_id``, ``epoch``, ``seq``) and leaves ``action``,
     ``entity``, ``entity_id`` and ``staff_id`` NULL (the change's), ``detail`` NULL is ``{}``;
-    ``prev_hash`` NULL is the previous entry's hash (stored only after a gap). Read entries
-    through ``audit.entries`` (store/audit.py), which rebuilds them; the keyed hash's input is
-    the same as before."""
+    ``prev_hash`` is a prefix of the previous entry's hash (whole only after a gap);
+    ``device_id`` and ``key_id`` are ids of ``audit_name`` rows. Read entries through
+    ``audit.entries`` (store/audit.py), which rebuilds them; the keyed hash's input is the same
+    as before."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(MicroTime)
     staff_id: Mapped[str | None] = mapped_column(String(36))
     login: Mapped[str] = mapped_column(String(64), default="")
-    device_id: Mapped[str] = mapped_column(String(36), default="")
+    device_id: Mapped[int | str] = mapped_column(Integer)  # an audit_name id (v2); text only if written by hand
     action: Mapped[str | None] = mapped_column(String(50))
     entity: Mapped[str | None] = mapped_column(String(50))
     entity_id: Mapped[str | None] = mapped_column(String(36))
@@ -975,7 +976,7 @@ class AuditLog(Base):
     seq: Mapped[int | None] = mapped_column(Integer)
     prev_hash: Mapped[str | None] = mapped_column(HexBytes)
     hash: Mapped[str] = mapped_column(HexBytes)
-    key_id: Mapped[str | None] = mapped_column(String(16))
+    key_id: Mapped[int | str | None] = mapped_column(Integer)  # an audit_name id (v2)
     # The viewer's filters (issue 6, migration 0007; partial since 0019: a change's entry has no
     # action or entity id of its own, the change log's entity index finds those): each index
     # ends in ``at`` (and the rowid), so one account's or one action's entries come out newest
@@ -985,6 +986,14 @@ class AuditLog(Base):
                       Index("ix_audit_log_entity_id", "entity_id", sqlite_where=sa.text("entity_id IS NOT NULL")),
                       Index("ix_audit_log_change", "seq", "epoch", sqlite_where=sa.text("seq IS NOT NULL")),
                       {"sqlite_autoincrement": True})
+
+
+class AuditName(Base):
+    """Device ids and audit key ids, each stored once (audit log v2): an entry names them by id."""
+
+    __tablename__ = "audit_name"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 class AuditState(Base):

@@ -213,6 +213,9 @@ class Writer:
             last = self.conn.execute(
                 sa.select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
             self._last_hash, self._last_audit_id = (last.hash, last.id) if last is not None else (audit.GENESIS, 0)
+            # (audit log v2: the device id and key id are stored once, in audit_name)
+            self._audit_names = (audit.name_id(self.conn, self.device_id),
+                                 audit.name_id(self.conn, self._audit_key.key_id))
             self._next_audit_id = self.conn.exec_driver_sql(
                 "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0), "
                 "coalesce((SELECT max(id) FROM audit_log), 0)) + 1").scalar()
@@ -222,11 +225,11 @@ class Writer:
         digest = audit.keyed_hash(self._audit_key.key, entry_id, self._last_hash, at, self.actor.staff_id,
                                   self.actor.login, self.device_id, action, entity, entity_id, detail)
         entry = dict(
-            id=entry_id, at=at, staff_id=self.actor.staff_id, login=self.actor.login, device_id=self.device_id,
+            id=entry_id, at=at, staff_id=self.actor.staff_id, login=self.actor.login, device_id=self._audit_names[0],
             action=action, entity=entity, entity_id=entity_id, detail=detail or None, epoch=None, seq=None,
             # (the whole link only after a gap: otherwise a prefix of the previous entry's hash)
             prev_hash=audit.link_of(self._last_hash, entry_id == self._last_audit_id + 1),
-            hash=digest, key_id=self._audit_key.key_id,
+            hash=digest, key_id=self._audit_names[1],
         )
         if change is not None:
             entry.update(staff_id=None, action=None, entity=None, entity_id=None, epoch=change[0], seq=change[1])

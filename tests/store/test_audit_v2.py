@@ -139,6 +139,11 @@ def test_released_schemas_upgrade_with_the_same_verification(tmp_path, fixture):
         # every change's entry by reference; only the others keep an action of their own
         assert by_reference == changes > 0 and with_action == total - changes
         assert prefixed == binary == micros == total
+        with at.engine.connect() as conn:  # the device id and key id once each, entries name them by id
+            named = conn.exec_driver_sql("SELECT count(*) FROM audit_name").scalar()
+            texts = conn.exec_driver_sql("SELECT count(*) FROM audit_log WHERE typeof(device_id) != 'integer' "
+                                         "OR typeof(key_id) = 'text'").scalar()
+        assert 1 <= named <= 3 and texts == 0
         store = at.store()
         assert check_store(store).sound
     finally:
@@ -316,6 +321,7 @@ def test_new_entries_are_lean_and_verify(busy):
     "UPDATE audit_log SET epoch = 2 WHERE id = {id}",
     "UPDATE audit_log SET seq = NULL WHERE id = {id}",
     "UPDATE audit_log SET device_id = 'another' WHERE id = {id}",
+    "UPDATE audit_log SET device_id = (SELECT max(id) FROM audit_name) + 1 WHERE id = {id}",
 ])
 def test_a_tampered_change_or_reference_fails_verification(busy, statement):
     entry_id, seq = _a_change_entry(busy)
@@ -324,6 +330,17 @@ def test_a_tampered_change_or_reference_fails_verification(busy, statement):
         report = audit_log.verify(store)
         assert not report.sound
         assert report.sentences == [f"第{entry_id}件の記録が書き換えられています。"]
+    finally:
+        store.close()
+
+
+def test_a_renamed_device_fails_every_entry(busy):
+    with busy.read() as s:
+        last = s.execute(sa.select(sa.func.max(AuditLog.id))).scalar()
+    store = _edit(busy, "UPDATE audit_name SET name = 'another' WHERE name IN (SELECT device_id FROM device_state)")
+    try:
+        # (the unlock's own entry after it names the device anew, and holds)
+        assert audit_log.verify(store).sentences == [f"第1〜{last}件の記録が書き換えられています。"]
     finally:
         store.close()
 

@@ -314,8 +314,10 @@ def _validate(filters: AuditFilters) -> None:
 # page shows is rebuilt by audit.entries.
 COLUMNS = ("a.id, a.at, a.staff_id, a.login, a.device_id, a.action, a.entity, a.entity_id, a.detail, a.epoch, "
            "a.seq, a.prev_hash, a.hash, a.key_id")
-CHANGE_JOIN = ("LEFT JOIN change_log AS c ON a.seq IS NOT NULL AND c.origin_device = a.device_id "
-               "AND c.epoch = a.epoch AND c.seq = a.seq")
+CHANGE_JOIN = ("LEFT JOIN audit_name AS n ON n.id = a.device_id LEFT JOIN change_log AS c ON a.seq IS NOT NULL "
+               "AND c.origin_device = n.name AND c.epoch = a.epoch AND c.seq = a.seq")
+CHANGE_TO_ENTRY = ("JOIN audit_name AS n ON n.name = c.origin_device JOIN audit_log AS a INDEXED BY ix_audit_log_change "
+                   "ON a.seq = c.seq AND a.epoch = c.epoch AND a.device_id = n.id AND a.seq IS NOT NULL")
 _TYPES = {c.name: c.type for c in AuditLog.__table__.c}
 _MICROS = MicroTime()
 
@@ -407,9 +409,7 @@ def _rows(conn: Connection, f: AuditFilters, n: int, before_id: int | None) -> l
         streams = [run("ix_audit_log_action_at", ["a.action = :action"], {"action": a}) for a in actions]
         if entities:
             streams.append(run("", [], {}, {"entities": entities}, source=(
-                "change_log AS c INDEXED BY ix_change_log_entity_order JOIN audit_log AS a INDEXED BY "
-                "ix_audit_log_change ON a.seq = c.seq AND a.epoch = c.epoch AND a.device_id = c.origin_device "
-                "AND a.seq IS NOT NULL AND c.entity IN :entities")))
+                f"change_log AS c INDEXED BY ix_change_log_entity_order {CHANGE_TO_ENTRY} AND c.entity IN :entities")))
         return list(heapq.merge(*streams, key=lambda r: (r.at, r.id), reverse=True))[:n]
     return run("ix_audit_log_at", group_where, {}, group_bind)
 
@@ -446,9 +446,8 @@ def _household_entries(conn: Connection, household_id: str) -> set[int]:
             "SELECT id FROM audit_log INDEXED BY ix_audit_log_entity_id WHERE entity_id IS NOT NULL "
             "AND entity_id IN :ids").bindparams(sa.bindparam("ids", expanding=True)), {"ids": ids[i:i + 500]}).scalars())
     stmt = sa.text(
-        "SELECT a.id FROM change_log AS c INDEXED BY ix_change_log_entity_order JOIN audit_log AS a INDEXED BY "
-        "ix_audit_log_change ON a.seq = c.seq AND a.epoch = c.epoch AND a.device_id = c.origin_device "
-        "AND a.seq IS NOT NULL WHERE c.entity = :entity AND c.entity_id IN :ids"
+        f"SELECT a.id FROM change_log AS c INDEXED BY ix_change_log_entity_order {CHANGE_TO_ENTRY} "
+        "WHERE c.entity = :entity AND c.entity_id IN :ids"
     ).bindparams(sa.bindparam("ids", expanding=True))
     for entity, found in by_entity.items():
         found = sorted(found)

@@ -9,7 +9,8 @@ What each entry stores changes, what it hashes does not (store/audit.py "Audit l
   and leaves action, entity, entity id and staff NULL; an insert's ``detail`` (``{}``) is NULL;
 - ``prev_hash`` is a 4-byte prefix where it is the previous entry's hash (the whole of it after
   a gap, or where it is not: a link that was rewritten stays as it was, reported as before);
-- ``hash``/``prev_hash`` as 32 bytes, ``at`` as integer microseconds.
+- ``hash``/``prev_hash`` as 32 bytes, ``at`` as integer microseconds;
+- the device id and the key id stored once each, in ``audit_name``, and named by id.
 
 An entry is converted only when it rebuilds to exactly what it was (every input of its hash),
 and — when the data key is at hand, as on open — when its hash verifies; anything else is kept
@@ -55,7 +56,7 @@ V2 = """
         at BIGINT NOT NULL,
         staff_id VARCHAR(36),
         login VARCHAR(64) NOT NULL,
-        device_id VARCHAR(36) NOT NULL,
+        device_id INTEGER NOT NULL,
         action VARCHAR(50),
         entity VARCHAR(50),
         entity_id VARCHAR(36),
@@ -64,7 +65,7 @@ V2 = """
         seq INTEGER,
         prev_hash BLOB,
         hash BLOB NOT NULL,
-        key_id VARCHAR(16)
+        key_id INTEGER
     )"""
 V1 = """
     CREATE TABLE {name} (
@@ -204,6 +205,18 @@ def upgrade() -> None:
     sequence = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").scalar() or 0
     keys = _key_ring(conn)
     keyed_from = conn.exec_driver_sql("SELECT keyed_from FROM audit_state WHERE id = 1").scalar()
+    conn.exec_driver_sql("CREATE TABLE audit_name (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(64) NOT NULL, "
+                         "UNIQUE (name))")
+    named: dict[str, int] = {}
+
+    def code(name):
+        if name is None:
+            return None
+        if name not in named:
+            conn.exec_driver_sql("INSERT INTO audit_name (name) VALUES (?)", (name,))
+            named[name] = conn.exec_driver_sql("SELECT id FROM audit_name WHERE name = ?", (name,)).scalar()
+        return named[name]
+
     conn.exec_driver_sql(V2.format(name="audit_log_v2"))
     insert = sa.text("INSERT INTO audit_log_v2 (id, at, staff_id, login, device_id, action, entity, entity_id, "
                      "detail, epoch, seq, prev_hash, hash, key_id) VALUES (:id, :at, :staff_id, :login, :device_id, "
@@ -229,12 +242,12 @@ def upgrade() -> None:
             micros = _micros(row.at)
             if micros is not None and isinstance(detail, dict) and \
                     _verifies(row, row.prev_hash, detail, keys, keyed_from) is not False:
-                lean = dict(id=row.id, at=micros, staff_id=row.staff_id, login=row.login, device_id=row.device_id,
+                lean = dict(id=row.id, at=micros, staff_id=row.staff_id, login=row.login, device_id=code(row.device_id),
                             action=row.action, entity=row.entity, entity_id=row.entity_id,
                             detail=json.dumps(detail, ensure_ascii=False) if detail else None,
                             epoch=None, seq=None,
                             prev_hash=_link(row, prev, last_id),
-                            hash=_blob(row.hash), key_id=row.key_id)
+                            hash=_blob(row.hash), key_id=code(row.key_id))
                 change = changes.match(row)
                 if change is not None and change.staff_id == row.staff_id:
                     lean.update(staff_id=None, action=None, entity=None, entity_id=None, epoch=change.epoch,
@@ -243,11 +256,11 @@ def upgrade() -> None:
                 # change's values; an insert's is {} and stored as NULL)
             if lean is None:  # kept in full: the same text it had
                 full += 1
-                lean = dict(id=row.id, at=micros if micros is not None else row.at, staff_id=row.staff_id, login=row.login, device_id=row.device_id,
+                lean = dict(id=row.id, at=micros if micros is not None else row.at, staff_id=row.staff_id, login=row.login, device_id=code(row.device_id),
                             action=row.action, entity=row.entity, entity_id=row.entity_id,
                             detail=row.detail if row.detail not in (None, "{}") else None, epoch=None, seq=None,
                             prev_hash=_link(row, prev, last_id),
-                            hash=_blob(row.hash), key_id=row.key_id)
+                            hash=_blob(row.hash), key_id=code(row.key_id))
             out.append(lean)
             prev, last_id = row.hash, row.id
         conn.execute(insert, out)
@@ -302,6 +315,7 @@ def downgrade() -> None:
                              "entity_id, detail, prev_hash, hash, key_id) VALUES (:id, :at, :staff_id, :login, "
                              ":device_id, :action, :entity, :entity_id, :detail, :prev_hash, :hash, :key_id)"), out)
     conn.exec_driver_sql("DROP TABLE audit_log")
+    conn.exec_driver_sql("DROP TABLE audit_name")
     conn.exec_driver_sql("ALTER TABLE audit_log_v1 RENAME TO audit_log")
     conn.exec_driver_sql("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'audit_log'", (sequence,))
     for statement in INDEXES_V1:
