@@ -15,7 +15,6 @@ import os
 import shutil
 import sqlite3
 import time
-from pathlib import Path
 
 import sqlalchemy as sa
 

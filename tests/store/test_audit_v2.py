@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 import sqlcipher3
 
-from shakyo_desk.domain import clock
 from shakyo_desk.store import audit, audit_witness, migrate
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.engine import open_engine
