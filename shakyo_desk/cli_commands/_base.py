@@ -145,17 +145,27 @@ def fast_kdf() -> dict | None:
 
 
 class ProgressLines:
-    """Progress of long work (a key rotation) as one line per step on stderr."""
+    """Progress of long work (a key rotation, a migration on open) as one line per step on
+    stderr, and a percent line each further tenth of a step."""
 
     def __init__(self, stream):
         self.stream = stream
         self.last = ""
+        self.tenth = 0
 
     def __call__(self, done: int, total: int, text: str) -> None:
-        if text and text != self.last:
-            self.last = text
+        if not text:
+            return
+        tenth = 10 * done // max(1, total)
+        if text != self.last:
+            self.last, self.tenth = text, tenth
             self.stream.write(text + "\n")
-            self.stream.flush()
+        elif tenth > self.tenth:
+            self.tenth = tenth
+            self.stream.write(f"  {min(100, 10 * tenth)}%\n")
+        else:
+            return
+        self.stream.flush()
 
 
 @dataclass

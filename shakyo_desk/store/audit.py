@@ -16,7 +16,7 @@ hash changing. Since schema 0012:
 ``verify_chain`` walks the rows once, oldest first, and names what is missing or rewritten in
 Japanese sentences.
 
-**Audit log v2 (0019).** What is stored is lean, what is hashed is not: a change's entry names
+**Audit log v2 (0020).** What is stored is lean, what is hashed is not: a change's entry names
 its change-log row instead of repeating action, entity, entity id and staff (``entries``
 rebuilds them through ``_changes``, the one place that reads the change log); ``prev_hash`` is
 stored only where it is not the previous entry's hash (after a gap: else a 4-byte prefix, which

@@ -1,8 +1,9 @@
 """Encrypted backup files and restoring them (DESIGN §4 "Backups", §5 epochs).
 
 A backup file is one consistent snapshot of the (still SQLCipher-encrypted) database and
-the key file, sealed end to end so that a truncated, altered or foreign file is refused
-before anything is written. Format 2 says nothing in clear but what opening it needs:
+the key file, sealed end to end so that a truncated, altered or foreign file is refused and
+nothing of it is left (a cut or extended file before anything is written). Formats 2 and 3
+say nothing in clear but what opening them needs:
 
     MAGIC (8 bytes) | header length (4 bytes, big endian) | header (UTF-8 JSON)
     | SHA-256 of the header (32 bytes) | contents length (4 bytes) | sealed contents | chunks
@@ -16,13 +17,26 @@ matches by chance). No council, login, store or device id, size or hash of the d
 
 Everything else is in the *contents*, sealed with AES-256-GCM under a key derived with HKDF
 from the data key and the salt (nonce 0x00000001‖0…, associated data the header's hash and
-"contents"): council, store, device, epoch, schema, dates, the database's size and SHA-256,
-the key file itself, the audit log's head (store/audit_witness.py) and the drop box's files
-not yet filed, quarantined ones with their reasons (store/backup_dropbox.py: bounded, absent
-from backups made before; restored into ``dropbox/``). The snapshot follows
-in chunks of ``chunk_size`` bytes sealed under the same key (nonce 0‖chunk number, associated
-data the header's hash, the chunk number and a final-chunk flag). So any changed byte, a
-reordered, missing or extra chunk, a cut at any offset and an edited header fail.
+"contents"): council, store, device, epoch, schema, dates, the database's size, the key file
+itself, the audit log's head (store/audit_witness.py) and the drop box's files not yet filed,
+quarantined ones with their reasons (store/backup_dropbox.py: bounded, absent from backups made
+before; restored into ``dropbox/``). The database follows in chunks of ``chunk_size`` bytes
+sealed under the same key (nonce 0‖chunk number, associated data the header's hash, the chunk
+number and a final-chunk flag). So any changed byte, a reordered, missing or extra chunk, a cut
+at any offset and an edited header fail.
+
+Format 3 (issue 20): the chunks are the live database file's own bytes, already encrypted with
+the data key by SQLCipher, taken while the file is frozen at one committed moment (``_frozen``:
+a read transaction begun on a fully checkpointed WAL stops every checkpoint from writing into
+the file; writers go on into the WAL) — never decrypted and re-encrypted page by page. The
+contents carry no whole-file hash: the chunk tags already bind every chunk to its number, the
+last one to its end and all of them to this header, under a key only the data key gives. A
+stolen backup therefore holds what format 2 held (the snapshot was encrypted with the same data
+key then too): pages under the data key, the key under the openers.
+
+Format 2 (issue 16 to issue 20) sealed a copy made through SQLite's online backup API (every
+page decrypted and re-encrypted) and its SHA-256 inside the contents; such files are still
+restored and their hash is still checked.
 
 Opening: the wraps inside the key file are bound (AES-GCM associated data) to the store id,
 which is not in clear; so an opener is decrypted without its tag (GCM is CTR from counter 2),
@@ -49,6 +63,7 @@ import shutil
 import struct
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,10 +80,9 @@ from sqlalchemy import exc as sa_exc
 
 from shakyo_desk import __version__
 from shakyo_desk.domain.errors import AuthError, InvalidInput, PermissionDenied, StoreError
-from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role, manages_settings
-from shakyo_desk.store import audit_witness, backup_dropbox, migrate
-from shakyo_desk.store.engine import open_engine, probe
+from shakyo_desk.store import audit_witness, backup_dropbox, migrate, rekey
+from shakyo_desk.store.engine import BUSY_TIMEOUT_MS, open_engine, probe
 # The key file's own derivations and sealing: an opener is made and opened without the store id
 # (see above); everything else about keys stays in keyfile.py.
 from shakyo_desk.store.keyfile import (
@@ -82,8 +96,9 @@ from shakyo_desk.store.writer import Actor
 from shakyo_desk.domain import clock, safe_file
 
 MAGIC = b"SHKDBKP\x00"
-FORMAT = 2
+FORMAT = 3
 CHUNK_SIZE = 1 << 20  # 1 MiB of plaintext per sealed chunk: memory stays flat
+_MAX_CHUNK = 1 << 26  # what a reader allocates for a chunk, whatever a (not yet authenticated) header says
 EXTENSION = ".shakyo-backup"
 PARTIAL = safe_file.PARTIAL_SUFFIX
 _TAG = 16
@@ -95,6 +110,9 @@ _CHECK_LABEL = b"shakyo-desk backup key check v1"
 _HINT_LABEL = b"shakyo-desk backup login hint v1:"
 _OPENER_LABEL = b"shakyo-desk backup opener v2:"
 _MAX_OPENERS = 1_000
+# Freezing the database file (``_frozen``): tries without and then with the write lock.
+_FREEZE_UNLOCKED = 5
+_FREEZE_ATTEMPTS = 10
 # Bounds on an opener's Argon2id parameters (a hostile file must not make us allocate a
 # terabyte): far above what a store uses.
 _MAX_KDF = {"memory_kib": 1 << 21, "iterations": 64, "lanes": 64}
@@ -110,6 +128,8 @@ PARTIAL_FILE = ("「{name}」は書きかけのファイル（.partial）で、�
                 "完成したバックアップファイルを指定してください。")
 CANNOT_WRITE = "「{folder}」に書き込めませんでした。書き込みできる場所と空き容量を確かめてください。何も保存していません。"
 ADMIN_ONLY = "バックアップの作成は管理者だけができます。"
+KEY_ROTATING = ("データの鍵を切り替えている最中のため、バックアップを作れませんでした。"
+                "切り替えが終わってから、もう一度バックアップを作成してください。何も保存していません。")
 LEFT_OUT = ("報告者から届いてまだ受け付けていない把握シートなどのファイルのうち{n}件は、多すぎるか大きすぎるため"
             "このバックアップに入っていません（このパソコンには残っています）。コーディネーターか管理者がログインして"
             "受け付けてから、もう一度バックアップを作成してください。")
@@ -132,7 +152,7 @@ class BackupContents:
     created_at: datetime  # naive UTC, as everything stored
     app_version: str
     database_size: int
-    database_sha256: str
+    database_sha256: str | None  # formats 1 and 2; format 3 relies on the chunk tags alone
     key_file: str  # the key file's JSON text, byte for byte
     audit_head: dict | None  # the audit log's head in the snapshot (format 2)
     chunks_at: int  # where the sealed chunks start in the file
@@ -228,35 +248,27 @@ def _aad(digest: bytes, index: int, final: bool) -> bytes:
     return digest + struct.pack(">QB", index, 1 if final else 0)
 
 
-def _snapshot(store: Store, target: Path) -> None:
-    """A consistent copy of the live database through SQLite's online backup API, in one
-    read transaction (the app may keep writing meanwhile: WAL readers see one moment).
-    The copy is encrypted with the same data key, like the original."""
-    safe_file.create_private(target)  # owner-only before SQLite writes into it (and its journal)
-    dest = sqlcipher3.connect(str(target), isolation_level=None)
-    try:
-        dest.execute(f"PRAGMA key = \"x'{store.data_key.hex()}'\"")
-        raw = store.engine.raw_connection()
-        try:
-            raw.driver_connection.backup(dest)  # pages=-1: all at once, one snapshot
-        finally:
-            raw.close()
-    finally:
-        dest.close()
+class _SnapshotBusy(Exception):
+    """The database file could not be frozen at one committed moment (writers kept committing)."""
 
 
-def _snapshot_facts(path: Path, data_key: bytes) -> dict:
-    """Council, device and schema as they are in the snapshot itself."""
-    conn = sqlcipher3.connect(str(path), isolation_level=None)
-    try:
-        conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
-        council = conn.execute("SELECT id, name FROM council WHERE deleted_at IS NULL LIMIT 1").fetchone()
-        device = conn.execute("SELECT device_id, epoch FROM device_state WHERE id = 1").fetchone()
-        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
-        head = conn.execute("SELECT id, hash, at FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    finally:
-        conn.close()
-    if head is not None:  # (audit log v2: the hash as bytes, the time as µs; a snapshot of before, text)
+def _connect(database: Path, data_key: bytes) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(str(database), isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _read_facts(conn) -> dict:
+    """Council, device, schema, the audit log's head and the database's size in bytes, as
+    the connection's read transaction sees them."""
+    council = conn.execute("SELECT id, name FROM council WHERE deleted_at IS NULL LIMIT 1").fetchone()
+    device = conn.execute("SELECT device_id, epoch FROM device_state WHERE id = 1").fetchone()
+    revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    head = conn.execute("SELECT id, hash, at FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+    page_size = int(conn.execute("PRAGMA page_size").fetchone()[0])  # (text through SQLCipher)
+    if head is not None:  # (audit log v2: the hash as bytes, the time as µs; a store from before, text)
         from shakyo_desk.store.models import HexBytes, MicroTime
 
         head = (head[0], HexBytes().process_result_value(head[1], None),
@@ -264,16 +276,57 @@ def _snapshot_facts(path: Path, data_key: bytes) -> dict:
     audit_head = None if head is None else {"device_id": device[0], "epoch": device[1], "id": head[0],
                                             "hash": head[1], "at": audit_witness.at_text(head[2])}
     return {"council_id": council[0], "council_name": council[1], "device_id": device[0], "epoch": device[1],
-            "schema_revision": revision, "audit_head": audit_head}
+            "schema_revision": revision, "audit_head": audit_head, "size": pages * page_size}
 
 
-def _hash_file(path: Path) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as fh:
-        while block := fh.read(CHUNK_SIZE):
-            digest.update(block)
-            size += len(block)
-    return size, digest.hexdigest()
+@contextmanager
+def _frozen(store: Store) -> Iterator[dict]:
+    """The live database file itself as one committed moment, for as long as the block runs.
+
+    The file's pages are already encrypted with the data key (SQLCipher), so they are copied
+    as they are, never decrypted. In WAL mode the main file changes only when a checkpoint
+    copies committed WAL frames into it, and a checkpoint copies no frame beyond the oldest
+    open reader's snapshot (none at all while a reader that started on a fully copied WAL is
+    open: it holds WAL read lock 0). So: a read transaction is begun, and then a PASSIVE
+    checkpoint from a second connection must report every WAL frame copied (``log ==
+    checkpointed``). Then the reader's snapshot is exactly the main file, and the file cannot
+    change until the reader ends; writers go on meanwhile (into the WAL, which is not folded
+    back until the block ends). A writer that commits between the two steps makes the check
+    fail and it is tried again; after a few such misses the check runs while this process
+    holds the write lock for those few milliseconds (writers wait, as for any write).
+
+    Yields the facts of ``_read_facts`` (``size``: the bytes of the file that are the
+    database)."""
+    database = store.layout.database
+    data_key = store.data_key
+    reader = checker = None
+    try:
+        reader, checker = _connect(database, data_key), _connect(database, data_key)
+        for attempt in range(_FREEZE_ATTEMPTS):
+            checker.execute("PRAGMA wal_checkpoint(PASSIVE)")  # most frames folded back before any lock
+            holder = None
+            if attempt >= _FREEZE_UNLOCKED:
+                holder = _connect(database, data_key)
+                holder.execute("BEGIN IMMEDIATE")  # no writer commits while the check runs
+            try:
+                reader.execute("BEGIN")
+                facts = _read_facts(reader)  # the read transaction's snapshot is taken here
+                busy, log, done = checker.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            finally:
+                if holder is not None:
+                    holder.execute("ROLLBACK")
+                    holder.close()
+            if busy == 0 and log == done:
+                break
+            reader.execute("ROLLBACK")
+            time.sleep(0.02 * (attempt + 1))
+        else:
+            raise _SnapshotBusy()
+        yield facts
+    finally:
+        for conn in (reader, checker):
+            if conn is not None:
+                conn.close()  # (ends the read transaction: checkpoints fold the WAL back again)
 
 
 def _header_bytes(doc: dict) -> bytes:
@@ -343,11 +396,6 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
     layout = store.layout
     data_key = store.data_key
     try:
-        safe_file.make_private_dir(layout.staging)
-    except OSError as error:
-        raise StoreError(CANNOT_WRITE.format(folder=layout.root)) from error
-    snapshot = layout.staging / f"backup-{new_id()}.db"
-    try:
         # Created now (owner-only): an unwritable folder is refused before the long work.
         partial = safe_file.stage(target, temp_name=target.name + PARTIAL)
     except OSError as error:
@@ -358,46 +406,55 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
         # again after a restore does nothing), never in neither.
         kept = backup_dropbox.collect(layout.root, _MAX_HEADER)
         try:
-            _snapshot(store, snapshot)
-        except OSError as error:
-            raise StoreError(CANNOT_WRITE.format(folder=layout.root)) from error
-        except sqlcipher3.Error as error:
-            raise StoreError("データの写しを作れませんでした。空き容量を確かめて、もう一度お試しください。") from error
-        facts = _snapshot_facts(snapshot, data_key)
-        report(30, 100, "写しを確かめています…")
-        db_size, db_hash = _hash_file(snapshot)
-        key_text = layout.key_file.read_bytes().decode("utf-8")
-        created_at = clock.utcnow().replace(microsecond=0)
-        salt = secrets.token_bytes(32)
-        contents = {
-            **facts, "store_id": store.keyfile.store_id,
-            "created_at": created_at.isoformat() + "Z", "app_version": __version__,
-            "database": {"size": db_size, "sha256": db_hash},
-            "key_file": {"text": key_text, "sha256": hashlib.sha256(key_text.encode("utf-8")).hexdigest()},
-        }
-        # The drop box takes what room the contents' bound leaves (the rest stays in the store).
-        kept = kept.within(_MAX_HEADER - len(_header_bytes(contents)) - 64)
-        contents["dropbox"] = kept.to_doc()
-        doc = {"format": FORMAT, "chunk_size": chunk_size, "salt": _b64(salt),
-               "key_check": _key_check(data_key, salt), "openers": _openers(key_text, salt, data_key)}
-        header = _header_bytes(doc)
-        digest = hashlib.sha256(header).digest()
-        aead = _derive(data_key, salt)
-        sealed = aead.encrypt(_CONTENTS_NONCE, _header_bytes(contents), digest + _CONTENTS_AAD)
-        count = max(1, -(-db_size // chunk_size))
-        try:
-            with open(snapshot, "rb") as src:
+            with _frozen(store) as facts, open(layout.database, "rb") as src:
+                db_size = facts.pop("size")
+                key_bytes = layout.key_file.read_bytes()
+                if rekey.pending_file(layout).exists():
+                    raise StoreError(KEY_ROTATING)
+                key_text = key_bytes.decode("utf-8")
+                created_at = clock.utcnow().replace(microsecond=0)
+                salt = secrets.token_bytes(32)
+                contents = {
+                    **facts, "store_id": store.keyfile.store_id,
+                    "created_at": created_at.isoformat() + "Z", "app_version": __version__,
+                    "database": {"size": db_size},
+                    "key_file": {"text": key_text, "sha256": hashlib.sha256(key_text.encode("utf-8")).hexdigest()},
+                }
+                # The drop box takes what room the contents' bound leaves (the rest stays in the store).
+                kept = kept.within(_MAX_HEADER - len(_header_bytes(contents)) - 64)
+                contents["dropbox"] = kept.to_doc()
+                doc = {"format": FORMAT, "chunk_size": chunk_size, "salt": _b64(salt),
+                       "key_check": _key_check(data_key, salt), "openers": _openers(key_text, salt, data_key)}
+                header = _header_bytes(doc)
+                digest = hashlib.sha256(header).digest()
+                aead = _derive(data_key, salt)
+                sealed = aead.encrypt(_CONTENTS_NONCE, _header_bytes(contents), digest + _CONTENTS_AAD)
+                count = max(1, -(-db_size // chunk_size))
                 partial.write(MAGIC + struct.pack(">I", len(header)) + header + digest
                               + struct.pack(">I", len(sealed)) + sealed)
+                # The file's pages as they are (already encrypted), sealed chunk by chunk: the
+                # chunk tags bind their order and the last one, so no whole-file hash is needed.
+                plain_buffer, sealed_buffer = _Buffers(chunk_size), _Buffers(chunk_size + _TAG)
                 for index in range(count):
-                    block = src.read(chunk_size)
+                    want = min(chunk_size, db_size - index * chunk_size)
+                    block = plain_buffer.view(want)
+                    if src.readinto(block) != want:
+                        raise StoreError("データの写しを作れませんでした。データのファイルが途中で切れています。"
+                                         "「shakyo-desk check」で検査してください。")
                     final = index == count - 1
-                    partial.write(aead.encrypt(_nonce(index), block, _aad(digest, index, final)))
+                    partial.write(_encrypt(aead, _nonce(index), block, _aad(digest, index, final),
+                                           sealed_buffer.view(want + _TAG)))
                     if index % 16 == 0:
-                        report(40 + 40 * index // count, 100, "暗号化して書き込んでいます…")
+                        report(5 + 65 * index // count, 100, "暗号化して書き込んでいます…")
+                # A key rotation switching keys.json meanwhile (its new key only reaches the file
+                # once the copy ends) would leave pages under one key and a key file of another.
+                if layout.key_file.read_bytes() != key_bytes or rekey.pending_file(layout).exists():
+                    raise StoreError(KEY_ROTATING)
             partial.commit()
         except OSError as error:
             raise StoreError(CANNOT_WRITE.format(folder=folder)) from error
+        except (_SnapshotBusy, sqlcipher3.Error) as error:
+            raise StoreError("データの写しを作れませんでした。しばらく待ってから、もう一度お試しください。") from error
         report(80, 100, "書き込んだファイルを読み直して確かめています…")
         try:
             written = read_header(target)
@@ -413,14 +470,13 @@ def create_backup(store: Store, target: Path, progress: Progress | None = None,
             w.conn.execute(DeviceState.__table__.update().where(DeviceState.id == 1), {"last_backup_at": created_at})
             audit_witness.note_own(w.conn, facts["audit_head"], audit_witness.BACKUP)
             w.audit("store.backup", "council", facts["council_id"],
-                    {"file": target.name, "size": size, "database_size": db_size, "sha256": db_hash,
+                    {"file": target.name, "size": size, "database_size": db_size,
                      "created_at": contents["created_at"],
                      "dropbox": {"files": len(kept.files), "left_out": kept.left_out}})
         report(100, 100, "バックアップを作成しました。")
         return BackupResult(target, size, db_size, created_at, facts["council_name"], time.perf_counter() - started,
                             len(kept.files), kept.left_out)
     finally:
-        snapshot.unlink(missing_ok=True)
         partial.discard()
 
 
@@ -475,7 +531,7 @@ def read_header(path: Path) -> BackupHeader:
                                   str(doc["key_check"]), tuple(openers), digest, body_at)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise StoreError(DAMAGED.format(name=name)) from None
-    if result.chunk_size <= 0 or len(result.salt) != 32:
+    if not 0 < result.chunk_size <= _MAX_CHUNK or len(result.salt) != 32:
         raise StoreError(DAMAGED.format(name=name))
     return result
 
@@ -524,7 +580,8 @@ def _open_contents(path: Path, header: BackupHeader, data_key: bytes) -> BackupC
             device_id=str(doc["device_id"]), epoch=int(doc["epoch"]), schema_revision=str(doc["schema_revision"]),
             created_at=datetime.fromisoformat(doc["created_at"].removesuffix("Z")),
             app_version=str(doc["app_version"]), database_size=int(doc["database"]["size"]),
-            database_sha256=str(doc["database"]["sha256"]), key_file=str(doc["key_file"]["text"]),
+            database_sha256=str(doc["database"]["sha256"]) if header.format < 3 else None,
+            key_file=str(doc["key_file"]["text"]),
             audit_head=head if isinstance(head, dict) else None,
             chunks_at=header.body_at + 4 + length, chunk_size=header.chunk_size,
             dropbox=backup_dropbox.from_doc(doc["dropbox"]) if "dropbox" in doc else None)
@@ -554,13 +611,47 @@ def audit_head_of(path: Path, data_key: bytes, device_id: str) -> dict | None:
     return contents.audit_head
 
 
-def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes, digest: bytes) -> Iterator[bytes]:
+class _Buffers:
+    """One buffer reused for every chunk: a fresh megabyte per chunk costs the allocator a
+    map, a page fault per page and an unmap, about as much as the AES-GCM itself."""
+
+    def __init__(self, size: int):
+        self._view = memoryview(bytearray(size))
+
+    def view(self, size: int) -> memoryview:
+        return self._view[:size]
+
+
+_INTO = hasattr(AESGCM, "encrypt_into")  # cryptography 46 and later
+
+
+def _encrypt(aead: AESGCM, nonce: bytes, data: memoryview, aad: bytes, out: memoryview) -> memoryview | bytes:
+    if _INTO:
+        aead.encrypt_into(nonce, data, aad, out)
+        return out
+    return aead.encrypt(nonce, bytes(data), aad)
+
+
+def _decrypt(aead: AESGCM, nonce: bytes, sealed: memoryview, aad: bytes, out: memoryview) -> memoryview | bytes:
+    if _INTO:
+        aead.decrypt_into(nonce, sealed, aad, out)
+        return out
+    return aead.decrypt(nonce, bytes(sealed), aad)
+
+
+def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes,
+            digest: bytes) -> Iterator[memoryview]:
     """The snapshot's plaintext chunk by chunk; StoreError(DAMAGED) on any cut or change,
-    raised at the latest after the last chunk (size, hash, nothing after it)."""
+    raised at the latest after the last chunk (size, hash, nothing after it). Each chunk is a
+    view of one reused buffer, valid until the next is asked for."""
     name = Path(path).name
     aead = _derive(data_key, salt)
-    sha, size = hashlib.sha256(), 0
+    # Formats 1 and 2 also carry the snapshot's SHA-256; format 3 needs none (see the module's
+    # docstring) and skips a hash that cost as much as everything else here together.
+    sha = hashlib.sha256() if contents.database_sha256 is not None else None
+    size = 0
     count = contents.chunk_count
+    sealed_buffer, plain_buffer = _Buffers(contents.chunk_size + _TAG), _Buffers(contents.chunk_size)
     try:
         with open(path, "rb") as fh:
             fh.seek(contents.chunks_at)
@@ -568,22 +659,38 @@ def _chunks(path: Path, contents: BackupContents, data_key: bytes, salt: bytes, 
                 final = index == count - 1
                 expected = (contents.database_size - index * contents.chunk_size if final
                             else contents.chunk_size) + _TAG
-                sealed = fh.read(expected)
-                if len(sealed) != expected:
+                if not 0 < expected <= contents.chunk_size + _TAG:
+                    raise StoreError(DAMAGED.format(name=name))
+                sealed = sealed_buffer.view(expected)
+                if fh.readinto(sealed) != expected:
                     raise StoreError(DAMAGED.format(name=name))
                 try:
-                    block = aead.decrypt(_nonce(index), sealed, _aad(digest, index, final))
+                    block = _decrypt(aead, _nonce(index), sealed, _aad(digest, index, final),
+                                     plain_buffer.view(expected - _TAG))
                 except InvalidTag:
                     raise StoreError(DAMAGED.format(name=name)) from None
-                sha.update(block)
+                if sha is not None:
+                    sha.update(block)
                 size += len(block)
                 yield block
             if fh.read(1):
                 raise StoreError(DAMAGED.format(name=name))
     except OSError as error:
         raise StoreError(f"バックアップファイル「{name}」を読めませんでした。ファイルと媒体を確かめてください。") from error
-    if size != contents.database_size or sha.hexdigest() != contents.database_sha256:
+    if size != contents.database_size or (sha is not None and sha.hexdigest() != contents.database_sha256):
         raise StoreError(DAMAGED.format(name=name))
+
+
+def _check_length(path: Path, contents: BackupContents) -> None:
+    """The file's length is what its sealed contents say: a cut or an extension is refused
+    without reading the chunks."""
+    expected = contents.chunks_at + contents.database_size + contents.chunk_count * _TAG
+    try:
+        actual = Path(path).stat().st_size
+    except OSError as error:
+        raise StoreError(f"バックアップファイル「{Path(path).name}」を読めませんでした。ファイルと媒体を確かめてください。") from error
+    if actual != expected:
+        raise StoreError(DAMAGED.format(name=Path(path).name))
 
 
 def _verify(path: Path, header: BackupHeader, contents: BackupContents, data_key: bytes,
@@ -701,6 +808,11 @@ def _keyfile_of(contents: BackupContents, name: str) -> KeyFile:
 # ---- restoring -------------------------------------------------------------------------
 
 _STORE_FILES = ("shakyo.db", "shakyo.db-wal", "shakyo.db-shm", "keys.json", "unlock-state.json")
+_INCOMING = "shakyo.db.restoring" + PARTIAL
+# What a restore killed midway can leave in a folder without its database and key file (the
+# store it replaced is in backups/): a second restore goes ahead there. Never a -wal or -shm
+# file, which SQLite would replay into the restored database.
+_LEFTOVERS = frozenset({"backups", "staging", "dropbox", "unlock-state.json", _INCOMING})
 
 
 def _check_target(layout: StoreLayout, contents: BackupContents, replace: bool) -> bool:
@@ -723,7 +835,7 @@ def _check_target(layout: StoreLayout, contents: BackupContents, replace: bool) 
                 f"フォルダ「{root}」にはすでに「{contents.council_name}」のデータがあります。"
                 "バックアップで置き換えるときは --replace を指定してください（今のデータは backups フォルダに残します）。")
         return True
-    if root.exists() and any(root.iterdir()):
+    if root.exists() and any(child.name not in _LEFTOVERS for child in root.iterdir()):
         raise StoreError(f"フォルダ「{root}」は空ではありません。復元先には空のフォルダか、まだないフォルダを指定してください。")
     return False
 
@@ -770,13 +882,21 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
              data_key: bytes, replacing: bool, login: str | None, new_passphrase: str | None, kdf: dict | None,
              report: Progress, started: float) -> RestoreResult:
     report(0, 100, "バックアップを確かめています…")
-    _verify(path, header, contents, data_key, report, (0, 45))
+    # A cut or extended file is refused before anything is written; a changed or reordered
+    # chunk is refused at that chunk, before it is written, and the partial file is removed
+    # (one pass: reading and decrypting the whole file twice cost as much as writing it).
+    _check_length(path, contents)
 
     root = layout.root
     created_root = not root.exists()
+    there_before = set() if created_root else {child.name for child in root.iterdir()}
     stamp = clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    incoming = root / ("shakyo.db.restoring" + PARTIAL)
-    aside = layout.backups / f"before-restore-{stamp}" if replacing else None
+    incoming = root / _INCOMING
+    aside = None
+    if replacing:
+        aside, n = layout.backups / f"before-restore-{stamp}", 2
+        while aside.exists():  # a restore killed within the same second kept its own
+            aside, n = layout.backups / f"before-restore-{stamp}-{n}", n + 1
     moved: list[tuple[Path, Path]] = []
     placing = [False]  # set once the old store's files are all aside: what is in root is ours
     placed = backup_dropbox.Placed()
@@ -785,12 +905,12 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
         try:
             safe_file.make_private_dir(root)
             safe_file.restrict_dir(root)
-            report(45, 100, "データを書き戻しています…")
+            report(2, 100, "データを確かめながら書き戻しています…")
             with safe_file.stage(layout.database, temp_name=incoming.name) as out:
                 for index, block in enumerate(_chunks(path, contents, data_key, header.salt, header.digest)):
                     out.write(block)
                     if index % 16 == 0:
-                        report(45 + 40 * index // contents.chunk_count, 100, "データを書き戻しています…")
+                        report(2 + 83 * index // contents.chunk_count, 100, "データを確かめながら書き戻しています…")
                 out.finish()
                 if aside is not None:
                     safe_file.make_private_dir(aside, exist_ok=False)
@@ -800,8 +920,11 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
                             os.replace(source, aside / file_name)
                             moved.append((aside / file_name, source))
                 placing[0] = True
+                # The key file first, then the database's rename: a process killed between the
+                # two leaves this council's key file alone, which a restore with --replace puts
+                # aside (a database without its key file would be taken for another council's).
+                safe_file.write_atomic(layout.key_file, contents.key_file.encode("utf-8"))
                 out.commit()
-            safe_file.write_atomic(layout.key_file, contents.key_file.encode("utf-8"))
             if contents.dropbox is not None:
                 # Unfiled sheets go back into dropbox/: the next council unlock files them.
                 backup_dropbox.put_back(root, contents.dropbox, placed)
@@ -836,7 +959,7 @@ def _restore(path: Path, layout: StoreLayout, header: BackupHeader, contents: Ba
         if engine is not None:
             engine.dispose()
         backup_dropbox.undo(placed)
-        _undo_restore(layout, incoming, moved, placing[0], created_root, aside)
+        _undo_restore(layout, incoming, moved, placing[0], created_root, aside, there_before)
         if isinstance(error, sa_exc.DatabaseError):
             raise StoreError(DAMAGED.format(name=path.name)) from error
         raise
@@ -855,15 +978,17 @@ def _restore_actor(engine: sa.Engine, login: str | None) -> Actor:
 
 
 def _undo_restore(layout: StoreLayout, incoming: Path, moved: list[tuple[Path, Path]], placing: bool,
-                  created_root: bool, aside: Path | None) -> None:
-    """Put the folder back as it was: nothing restored, a replaced store where it was."""
+                  created_root: bool, aside: Path | None, there_before: set[str]) -> None:
+    """Put the folder back as it was: nothing restored, a replaced store where it was, and
+    what was there before (a killed restore's backups/ with the store it replaced) untouched."""
     incoming.unlink(missing_ok=True)
     if aside is None:
-        # The folder was empty or missing: everything in it now is ours.
         if created_root:
             shutil.rmtree(layout.root, ignore_errors=True)
         elif layout.root.exists():
             for child in layout.root.iterdir():
+                if child.name in there_before:
+                    continue
                 shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
         return
     if placing:

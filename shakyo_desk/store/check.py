@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from shakyo_desk.store import audit_witness
+from shakyo_desk.store import audit_witness, changes_codec
 from shakyo_desk.store.exchange import clones
 from shakyo_desk.store.exchange import identity
 from shakyo_desk.store.exchange.apply import TEXT_FIELDS, as_change
@@ -20,6 +20,7 @@ from shakyo_desk.store.models import (SYNCED_MODELS, ChangeLog, DeviceState, Hou
                                       SyncKnowledge)
 from shakyo_desk.store.store import Store
 from shakyo_desk.store.json_value import to_json_value
+from shakyo_desk.sync import chain
 from shakyo_desk.sync.merge import merge
 
 # Columns the change log does not carry: the row's own bookkeeping.
@@ -108,14 +109,15 @@ def _check_change_log(s, conn, report: CheckReport) -> None:
             continue
         report.problems.append(f"変更履歴に同じデータの作成が二度記録されています（{entity} {entity_id}）。")
     _check_clones(conn, report)
+    _check_derived(conn, report)
 
     for entity, model in SYNCED_MODELS.items():
         table = model.__table__
         columns = [c.name for c in table.columns if c.name not in _BOOKKEEPING]
         rows = conn.execute(sa.select(*[table.c[c] for c in columns]).order_by(table.c.id))
-        changes = conn.execute(
-            sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity).order_by(ChangeLog.entity_id, ChangeLog.hlc)
-        )
+        changes = changes_codec.stream(
+            conn, sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity)
+            .order_by(ChangeLog.entity_id, ChangeLog.hlc), missing="none")
         pending = next(changes, None)
         count = 0
         for row in rows:
@@ -148,6 +150,47 @@ def _check_change_log(s, conn, report: CheckReport) -> None:
         report.counts[entity] = count
 
 
+def _check_derived(conn, report: CheckReport) -> None:
+    """Change log v2 (store/changes_codec.py): a derived insert's values are its record's row, so
+    the merge above cannot tell a row edited behind the change log's back. Each is proved here:
+    its text re-derived from the row must hash to what was written then, through the origin chain
+    (recomputed from the change before it) or, off any chain, its kept values hash."""
+    table = ChangeLog.__table__
+    previous: dict[tuple[str, int, int], bytes | None] = {}
+    derived = conn.execute(sa.select(table).where(table.c.op == "insert", table.c.packed.is_(None))
+                           .order_by(table.c.origin_device, table.c.epoch, table.c.seq))
+    for batch in iter(lambda: derived.fetchmany(2000), []):
+        wanted = [(r.origin_device, r.epoch, r.seq - 1) for r in batch if r.values_hash is None and r.seq > 1]
+        previous.clear()
+        for origin, epoch, seqs in _grouped(wanted):
+            for start in range(0, len(seqs), 400):
+                part = seqs[start:start + 400]
+                previous.update({(origin, epoch, seq): value for seq, value in conn.exec_driver_sql(
+                    "SELECT seq, chain FROM change_log WHERE origin_device = ? AND epoch = ? "
+                    f"AND seq IN ({', '.join('?' * len(part))})", (origin, epoch, *part))})
+        for r, text in zip(batch, changes_codec.texts(conn, batch, missing="none"), strict=True):
+            if text is None:
+                continue  # (its record is gone: reported above)
+            before = chain.genesis(r.origin_device, r.epoch) if r.seq == 1 else previous.get(
+                (r.origin_device, r.epoch, r.seq - 1))
+            if not changes_codec.verify_derived(before, r, text, _digest):
+                report.problems.append(
+                    f"データが作成時の記録と一致しません。変更履歴を通さずに書き換えられた可能性があります（{r.entity} {r.entity_id}）。")
+
+
+def _grouped(dots):
+    by: dict[tuple[str, int], list[int]] = {}
+    for origin, epoch, seq in dots:
+        by.setdefault((origin, epoch), []).append(seq)
+    return [(o, e, sorted(seqs)) for (o, e), seqs in by.items()]
+
+
+def _digest(r, text: str) -> bytes:
+    return chain.digest_of(r.origin_device, r.epoch, r.seq, r.entity, r.entity_id, r.op,
+                           chain.storage_json(r.base) if r.base else "{}", r.hlc, r.staff_id,
+                           r.recorded_at.isoformat(), chain.values_hash(text))
+
+
 def _check_knowledge(s, device: DeviceState, held: dict[tuple[str, int], tuple[int, int]],
                      report: CheckReport) -> None:
     """What we tell peers we hold (and so are never sent again) must be in the change log: every
@@ -165,8 +208,8 @@ def _check_knowledge(s, device: DeviceState, held: dict[tuple[str, int], tuple[i
 def _reissued_insert(s, entity: str, entity_id: str) -> bool:
     """One insert re-issued by a copy of its installation (exchange/clones.py): the same origin
     device, stamp and fields under another epoch. Anything else inserted twice is a fault."""
-    rows = s.execute(sa.select(ChangeLog.origin_device, ChangeLog.hlc, ChangeLog.fields).where(
-        ChangeLog.entity == entity, ChangeLog.entity_id == entity_id, ChangeLog.op == "insert")).all()
+    rows = changes_codec.rows(s.connection(), ChangeLog.entity == entity, ChangeLog.entity_id == entity_id,
+                              ChangeLog.op == "insert")
     return len({(r.origin_device, r.hlc, json.dumps(r.fields, sort_keys=True, default=str)) for r in rows}) == 1
 
 

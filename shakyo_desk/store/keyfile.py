@@ -300,6 +300,10 @@ class KeyFile:
     key_id: str | None = None  # key_id() of the data key; None: not known (format 1)
     # Logins a reporter seals their sheets to (coordinators and admins here); None: not yet known.
     drop_to: list[str] | None = None
+    # Logins the current council admin key has ever been sealed to (council_key.py): when one of
+    # them is no longer an active admin, a copy of an old keys.json could open the key, so the
+    # office hands the roster over to a new one. None: not yet known (a key file from before).
+    admin_sealed_to: list[str] | None = None
 
     # --- wrapping -------------------------------------------------------
     def _aad(self, who: str) -> bytes:
@@ -545,28 +549,42 @@ class KeyFile:
     def open_signing_key(self, login: str, private: X25519PrivateKey | None) -> bytes | None:
         return self._open_sealed(login, private, "signing", "account-signing:")
 
-    def seal_admin_key(self, login: str, admin: bytes) -> bool:
+    # ``admin_next``: the council admin key a handover is moving to, until the roster naming it
+    # is published (council_key.rotate: sealed first, published, then promoted to ``admin``).
+    def seal_admin_key(self, login: str, admin: bytes, slot: str = "admin") -> bool:
         """The council admin key sealed to ``login``'s key pair (an admin's). True when it changed."""
         entry = self.accounts.get(login)
         if entry_kind(entry) != "sealed":
             return False
+        if slot == "admin" and self.admin_sealed_to is not None and login not in self.admin_sealed_to:
+            self.admin_sealed_to = sorted({*self.admin_sealed_to, login})
         public = _b64(Ed25519PrivateKey.from_private_bytes(admin).public_key().public_bytes_raw())
-        held = entry.get("admin")
+        held = entry.get(slot)
         if isinstance(held, dict) and held.get("public") == public and held.get("to") == entry["public"]:
             return False
-        entry["admin"] = {"public": public, "to": entry["public"],
-                          **_seal(_unb64(entry["public"]), admin, self._aad("admin-key:" + login))}
+        entry[slot] = {"public": public, "to": entry["public"],
+                       **_seal(_unb64(entry["public"]), admin, self._aad("admin-key:" + login))}
         return True
 
     def drop_admin_key(self, login: str) -> bool:
         entry = self.accounts.get(login)
-        return isinstance(entry, dict) and entry.pop("admin", None) is not None
+        if not isinstance(entry, dict):
+            return False
+        return any([entry.pop("admin", None) is not None, entry.pop("admin_next", None) is not None])
 
-    def admin_key_holders(self) -> list[str]:
-        return sorted(login for login, entry in self.accounts.items() if isinstance(entry, dict) and "admin" in entry)
+    def promote_admin_key(self, login: str) -> bool:
+        """``admin_next`` becomes ``admin`` (the handover is published). True when it changed."""
+        entry = self.accounts.get(login)
+        if not isinstance(entry, dict) or "admin_next" not in entry:
+            return False
+        entry["admin"] = entry.pop("admin_next")
+        return True
 
-    def open_admin_key(self, login: str, private: X25519PrivateKey | None) -> bytes | None:
-        return self._open_sealed(login, private, "admin", "admin-key:")
+    def admin_key_holders(self, slot: str = "admin") -> list[str]:
+        return sorted(login for login, entry in self.accounts.items() if isinstance(entry, dict) and slot in entry)
+
+    def open_admin_key(self, login: str, private: X25519PrivateKey | None, slot: str = "admin") -> bytes | None:
+        return self._open_sealed(login, private, slot, "admin-key:")
 
     def _open_sealed(self, login: str, private: X25519PrivateKey | None, name: str, aad: str) -> bytes | None:
         sealed = (self.accounts.get(login) or {}).get(name)
@@ -606,6 +624,7 @@ class KeyFile:
         holders = sorted(login for login, entry in accounts.items() if entry_kind(entry) == "sealed")
         rotated = KeyFile(self.store_id, accounts, recovery, self.created_at, holders, key_id(new_key))
         rotated.drop_to = None if self.drop_to is None else [login for login in self.drop_to if login not in drop]
+        rotated.admin_sealed_to = self.admin_sealed_to  # (a dropped admin still knows the council key)
         return rotated
 
     def legacy_accounts(self) -> list[str]:
@@ -627,6 +646,8 @@ class KeyFile:
             doc["key_id"] = self.key_id
         if self.drop_to is not None:
             doc["drop_to"] = sorted(self.drop_to)
+        if self.admin_sealed_to is not None:
+            doc["admin_sealed_to"] = sorted(self.admin_sealed_to)
         return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
 
     def save(self, path: Path) -> None:
@@ -635,7 +656,7 @@ class KeyFile:
     @classmethod
     def new(cls, store_id: str) -> "KeyFile":
         return cls(store_id=store_id, created_at=clock.now().astimezone(UTC).isoformat(timespec="seconds"),
-                   holders=[])
+                   holders=[], admin_sealed_to=[])
 
     @classmethod
     def from_json(cls, text: str | bytes) -> "KeyFile":
@@ -653,6 +674,9 @@ class KeyFile:
         drop_to = doc.get("drop_to")
         if drop_to is not None and not (isinstance(drop_to, list) and all(isinstance(h, str) for h in drop_to)):
             raise ValueError("drop_to")
+        sealed_to = doc.get("admin_sealed_to")
+        if sealed_to is not None and not (isinstance(sealed_to, list) and all(isinstance(h, str) for h in sealed_to)):
+            raise ValueError("admin_sealed_to")
         return cls(
             store_id=str(doc["store_id"]),
             accounts=doc["accounts"],
@@ -661,6 +685,7 @@ class KeyFile:
             holders=holders,
             key_id=doc.get("key_id"),
             drop_to=drop_to,
+            admin_sealed_to=sealed_to,
         )
 
     @classmethod

@@ -1,9 +1,11 @@
 """Schema migrations: refuse a newer store, copy before upgrading, then upgrade."""
 
+from collections.abc import Callable
 from functools import cache
 from datetime import UTC
 from pathlib import Path
 
+import sqlcipher3
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -48,13 +50,25 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
+# Steps that rewrite a log (0019 the change log, 0020 the audit log): minutes on a large store,
+# so reported, and the store is VACUUMed after them (the old tables' pages freed).
+COMPACTING = ("0019", "0020")
+
+# Shown under the unlock button and as lines on the CLI's stderr (rekey.Progress: done, total, text).
+BACKING_UP = "データの形式を新しくする前に、今のデータを控えています…"
+MIGRATING = "データの形式を新しくしています（1/2 変更の記録。大きなデータでは数分かかります）…"
+MIGRATING_AUDIT = "データの形式を新しくしています（2/2 操作の記録）…"
+TIDYING = "新しい形式のデータを整理しています…"
+
+
 def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "head",
-            progress=None, attributes: dict | None = None) -> bool:
+            progress: Callable[[int, int, str], None] | None = None, attributes: dict | None = None) -> bool:
     """Bring the schema to ``target``. Returns True when something was migrated.
 
-    An existing store is copied (still encrypted) into ``backups/`` first. ``progress(done,
-    total)``: called by the long steps (0019, the audit log) per batch; ``attributes``: filled by
-    them (stage times, for the benchmarks).
+    An existing store is copied (still encrypted) into ``backups/`` first. ``progress`` hears
+    (done, total, text) of the steps that can take minutes on a large store (the copy, 0019's
+    change log rows, 0020's audit entries, the VACUUM after them): the unlock screen and the CLI
+    show it. ``attributes``: filled by the long steps (stage times, for the benchmarks).
     """
     current = current_revision(engine)
     if current is not None and current not in known_revisions():
@@ -62,17 +76,45 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
     wanted = head_revision() if target == "head" else target
     if current == wanted:
         return False
+    long = current is not None and any(int(current) < int(step) <= int(wanted) for step in COMPACTING)
+    report = progress if progress is not None and long else None  # (the small steps go unreported)
     if current is not None and layout is not None:
+        if report:
+            report(0, 100, BACKING_UP)
         copy_before_migration(engine, layout, current)
     cfg = _config()
+    # Each long step hears (done, total) of its own rows under its own sentence.
+    cfg.attributes["progress"] = (lambda done, total: report(done, total, MIGRATING)) if report else None
+    cfg.attributes["progress_audit"] = (lambda done, total: report(done, total, MIGRATING_AUDIT)) if report else None
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        cfg.attributes["progress"] = progress
         if attributes is not None:
             cfg.attributes.update(attributes)
             cfg.attributes["stages"] = attributes.setdefault("stages", [])
         command.upgrade(cfg, target)
+    if long:
+        if report:
+            report(99, 100, TIDYING)
+        _vacuum(engine)
     return True
+
+
+VACUUM = "VACUUM"  # (tests: a statement that fails as a full disk would)
+
+
+def _vacuum(engine: Engine) -> None:
+    """The pages the old logs held given back (0019, 0020). Outside any transaction: killed, the
+    store stays as the migration left it. It needs room (SQLCipher keeps its temporary copy in
+    memory, unencrypted temp files being no option; the WAL takes the new file): when that is
+    lacking the store is left sound but not smaller, and opens all the same."""
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute(VACUUM)
+    except sqlcipher3.Error:
+        return
+    finally:
+        raw.close()
+    checkpoint(engine)  # (the WAL held the whole new file: written into place and truncated)
 
 
 def copy_before_migration(engine: Engine, layout: StoreLayout, revision: str) -> Path:

@@ -882,7 +882,11 @@ class ChangeLog(Base):
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str] = mapped_column(String(36))
     op: Mapped[str] = mapped_column(String(10))
-    fields: Mapped[dict] = mapped_column(JSON)
+    # The values (0019, store/changes_codec.py, the only code that reads these three): the field
+    # names' order (change_keys), the values packed, or NULL: derived from the record's row.
+    key_order: Mapped[int] = mapped_column(Integer)
+    packed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    values_hash: Mapped[bytes | None] = mapped_column(LargeBinary)  # a derived insert off any chain
     base: Mapped[dict] = mapped_column(JSON, default=dict)
     hlc: Mapped[str] = mapped_column(String(64))
     staff_id: Mapped[str | None] = mapped_column(String(36))
@@ -898,6 +902,14 @@ class ChangeLog(Base):
     author_sig: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (Index("ix_change_log_entity_order", "entity", "entity_id", "hlc"),)
+
+
+class ChangeKeys(Base):
+    """The field-name orders of the change log's values (0019, store/changes_codec.py)."""
+
+    __tablename__ = "change_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    names: Mapped[str] = mapped_column(Text)  # JSON array text; ids never reused
 
 
 class SyncLegacyEpoch(Base):
@@ -954,7 +966,7 @@ class AuditLog(Base):
     0012 ids are AUTOINCREMENT (never reused, so a cut tail leaves a gap) and entries are
     keyed (``key_id`` names the HMAC key; NULL: a plain SHA-256 entry from before 0012).
 
-    Since 0019 (audit log v2) the table holds what cannot be rebuilt: the entry of a change
+    Since 0020 (audit log v2) the table holds what cannot be rebuilt: the entry of a change
     names its change-log row (``device_id``, ``epoch``, ``seq``) and leaves ``action``,
     ``entity``, ``entity_id`` and ``staff_id`` NULL (the change's), ``detail`` NULL is ``{}``;
     ``prev_hash`` is a prefix of the previous entry's hash (whole only after a gap);
@@ -977,7 +989,7 @@ class AuditLog(Base):
     prev_hash: Mapped[str | None] = mapped_column(HexBytes)
     hash: Mapped[str] = mapped_column(HexBytes)
     key_id: Mapped[int | str | None] = mapped_column(Integer)  # an audit_name id (v2)
-    # The viewer's filters (issue 6, migration 0007; partial since 0019: a change's entry has no
+    # The viewer's filters (issue 6, migration 0007; partial since 0020: a change's entry has no
     # action or entity id of its own, the change log's entity index finds those): each index
     # ends in ``at`` (and the rowid), so one account's or one action's entries come out newest
     # first without a sort. ``ix_audit_log_change``: a change → its entry.

@@ -44,7 +44,6 @@ WRITE_FAILED = (
     "今回の変更は保存されていません。"
 )
 NOT_A_STORE = "データフォルダ「{path}」に社協デスクのデータがありません。フォルダの指定を確かめてください。"
-MIGRATING = "新しい版に合わせてデータの形を整えています（この一度だけです）…"
 UNREADABLE = (
     "データを開けませんでした。鍵が合わないか、データのファイルが壊れています。"
     "バックアップからの復元については管理者に相談してください。"
@@ -81,6 +80,7 @@ class Store:
         # key: both opened from its keys.json entry at unlock (council_key.py), never stored.
         self.signer: Ed25519PrivateKey | None = None
         self.council_key: Ed25519PrivateKey | None = None
+        self.council_key_next: Ed25519PrivateKey | None = None  # a handover under way (council_key.py)
         # The account's own private key (keyfile.py), for the drop box (store/dropbox.py).
         self.account_private = None
         # This store and its as_actor() copies share one database: a key rotation moves them all.
@@ -133,6 +133,7 @@ class Store:
         """The same open store acting as someone else (tests, demo generation)."""
         other = Store(self.layout, self.engine, self.keyfile, self.data_key, actor)
         other.signer, other.council_key = self.signer, self.council_key  # (the unlocked account's keys)
+        other.council_key_next = self.council_key_next
         other.account_private = self.account_private
         other._family = self._family
         self._family.add(other)
@@ -153,7 +154,7 @@ class Store:
         for i in range(len(self._data_key)):
             self._data_key[i] = 0
         self._data_key = bytearray()
-        self.signer = self.council_key = None
+        self.signer = self.council_key = self.council_key_next = None
         self.engine.dispose()
 
     @property
@@ -199,9 +200,7 @@ def _open_database(layout: StoreLayout, data_key: bytes, progress: rekey.Progres
     engine = open_engine(layout.database, data_key)
     try:
         probe(engine)
-        # (a long step — 0019 converts the audit log, a minute on a large store — reports per batch)
-        migrate.upgrade(engine, layout, progress=(lambda done, total: progress(done, total, MIGRATING))
-                        if progress else None)
+        migrate.upgrade(engine, layout, progress=progress)
     except sa_exc.DatabaseError as error:
         engine.dispose()
         raise StoreError(UNREADABLE) from error
@@ -246,7 +245,7 @@ def _open_current(layout: StoreLayout, keyfile: KeyFile, data_key: bytes, login:
         except StoreError:
             raise error from None
         new_key = reopen(pending_keys)
-        store = _open_as(layout, pending_keys, new_key, login)
+        store = _open_as(layout, pending_keys, new_key, login, progress)
         try:
             rekey.switch_key_files(layout, pending_keys)
         except OSError as write_error:
@@ -413,7 +412,8 @@ def unlock_with_recovery(root: Path, recovery_key: str, login: str, new_passphra
     validate_passphrase(new_passphrase)
     keyfile = KeyFile.load(layout.key_file)
     data_key = keyfile.unwrap_with_recovery(recovery_key)
-    store = _open_current(layout, keyfile, data_key, login, lambda pending: pending.unwrap_with_recovery(recovery_key))
+    store = _open_current(layout, keyfile, data_key, login, lambda pending: pending.unwrap_with_recovery(recovery_key),
+                          progress)
     try:
         keyfile, data_key = store.keyfile, store.data_key
         actor = store.actor

@@ -16,7 +16,7 @@ from shakyo_desk.domain import hlc
 from shakyo_desk.domain.errors import NotFound, PermissionDenied
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.domain.roles import Role
-from shakyo_desk.store import audit
+from shakyo_desk.store import audit, changes_codec
 from shakyo_desk.store.exchange import authors, chains
 from shakyo_desk.store.exchange.apply import blank_purged_history, refresh_entities, tombstone_row
 from shakyo_desk.store.json_value import to_json_value
@@ -82,6 +82,7 @@ class Writer:
         self._chain_loaded = False
         self._search_dirty: set[str] = set()
         self._conflicts_dirty: set[tuple[str, str]] = set()
+        self._key_orders: changes_codec.KeyOrders | None = None  # (read on the first change)
         self.changes = 0
 
     # --- the transaction, for services that read or write beside the Writer ---------
@@ -123,6 +124,7 @@ class Writer:
         for table, batch in rows.items():
             self._conn.execute(table.insert(), batch)
         if log:
+            changes_codec.settle_inserts(self._conn, self._orders(), log)  # (the rows are in now)
             self._conn.execute(ChangeLog.__table__.insert(), log)
         if entries:
             self._conn.execute(AuditLog.__table__.insert(), entries)
@@ -158,6 +160,7 @@ class Writer:
         if not changed:
             return {}
         stamp, at = self._next_stamp(), clock.utcnow()
+        changes_codec.materialise(self.conn, model.__tablename__, [entity_id])  # (its insert may be derived)
         self.conn.execute(table.update().where(table.c.id == entity_id), {**changed, "updated_at": at, "hlc": stamp})
         fields = {k: to_json_value(v) for k, v in changed.items()}
         values = sorted(audit_values & set(changed))
@@ -184,6 +187,7 @@ class Writer:
         stamp, at = self._next_stamp(), clock.utcnow()
         base = self._version_seen(model, entity_id)
         entity = model.__tablename__
+        changes_codec.materialise(self.conn, entity, [entity_id])  # before the row is blanked
         self.conn.execute(table.update().where(table.c.id == entity_id),
                           tombstone_row(entity, entity_id, dict(current), stamp))
         blank_purged_history(self.conn, [(entity, entity_id)])
@@ -250,20 +254,25 @@ class Writer:
         if not self._chain_loaded:
             self._chain = chains.tip(self.conn, self.device_id, self.epoch, self._next_seq - 1)
             self._chain_loaded = True
+        text = chain.storage_json(fields)
         if self._chain is not None:  # (None: an epoch from before origin chains, migration 0011)
             self._chain = chain.step(self._chain, chain.digest_of(
                 self.device_id, self.epoch, self._next_seq, model.__tablename__, entity_id, op,
-                chain.storage_json(base), stamp, self.actor.staff_id, at.isoformat(),
-                chain.values_hash(chain.storage_json(fields))))
+                chain.storage_json(base), stamp, self.actor.staff_id, at.isoformat(), chain.values_hash(text)))
         entry = dict(
             origin_device=self.device_id, epoch=self.epoch, seq=self._next_seq, entity=model.__tablename__,
-            entity_id=entity_id, op=op, fields=fields, base=base, hlc=stamp,
+            entity_id=entity_id, op=op, base=base, hlc=stamp, values_hash=None,
             staff_id=self.actor.staff_id, recorded_at=at, chain=self._chain,
             author_sig=self._author_sig(model.__tablename__, entity_id, op, fields, base, stamp, at),
         )
+        if op == "insert":  # derived from the row if it reads back as this text (settle_inserts)
+            entry.update(_text=text, _names=list(fields), _fields=fields)
+        else:
+            entry["key_order"], entry["packed"] = changes_codec.pack(self._orders(), fields, text)
         if self._bulk:
             self._queued_log.append(entry)
         else:
+            changes_codec.settle_inserts(self.conn, self._orders(), [entry])
             self.conn.execute(ChangeLog.__table__.insert(), entry)
         self._next_seq += 1
         self.changes += 1
@@ -271,6 +280,11 @@ class Writer:
         detail = {} if op == "insert" else {"fields": sorted(fields), **(audit_extra or {})}
         self.audit(f"{model.__tablename__}.{op}", model.__tablename__, entity_id, detail,
                    change=(self.epoch, self._next_seq - 1))
+
+    def _orders(self) -> changes_codec.KeyOrders:
+        if self._key_orders is None:
+            self._key_orders = changes_codec.KeyOrders(self._conn)
+        return self._key_orders
 
     def _author_sig(self, entity: str, entity_id: str, op: str, fields: dict, base: dict, stamp: str,
                     at: datetime) -> str | None:

@@ -2,8 +2,15 @@
 
 Pure: building, signing and verifying roster versions. The store keeps every version it has
 seen; bundles carry the sender's newest one so a roster change (a new laptop, a revoked
-one) spreads with the data. Only a roster signed by the council admin key a device learned
-at enrolment is ever adopted, and only when its version is newer.
+one) spreads with the data. Only a roster signed by the council admin key a device trusts (the
+one it learned at enrolment, or one that key handed over to) is ever adopted, and only when its
+version is newer.
+
+Handovers: when an admin is demoted, the office draws a new council admin key (council_key.py)
+and the old key signs one *handover* to it; the roster keeps every handover in
+`admin_handovers`, so a device that missed any number of versions follows the chain from the key
+it trusts to the roster's `admin_key`, each link signed by the key before it. A roster signed by
+a key that was handed over is refused once a device trusts its successor.
 """
 
 from __future__ import annotations
@@ -16,10 +23,15 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shakyo_desk.sync.bundle import canonical_json, public_key_b64, public_key_from
+from shakyo_desk.sync.bundle import (
+    MAX_ROSTER_BYTES, BundleRefused, canonical_json, parse_bounded, public_key_b64, public_key_from,
+)
 
 ROSTER_CONTEXT = b"shakyo-desk roster signature v1\x00"
+HANDOVER_CONTEXT = b"shakyo-desk admin key handover v1\x00"
 ROSTER_FORMAT = 1
+HANDOVERS = "admin_handovers"
+MAX_HANDOVERS = 256  # one per demoted admin: a council has a few in its life
 
 
 class RosterInvalid(ValueError):
@@ -95,15 +107,59 @@ def sign(data: dict, admin_key: Ed25519PrivateKey) -> SignedRoster:
     return SignedRoster(body, base64.b64encode(signature).decode("ascii"))
 
 
-def verify(signed: SignedRoster, admin_key_b64: str, council_id: str) -> dict:
-    """The roster's content, if the council admin key signed it for this council."""
+def handover(old: Ed25519PrivateKey, new_public_b64: str, council_id: str) -> dict:
+    """The old council admin key's word that ``new_public_b64`` succeeds it in this council."""
+    message = HANDOVER_CONTEXT + council_id.encode("utf-8") + b"\x00" + new_public_b64.encode("ascii")
+    return {"from": public_key_b64(old.public_key()), "to": new_public_b64,
+            "signature": base64.b64encode(old.sign(message)).decode("ascii")}
+
+
+def _signed_by(key_b64: str, signature_b64: str, message: bytes) -> bool:
     try:
-        public_key_from(admin_key_b64).verify(base64.b64decode(signed.signature, validate=True),
-                                              ROSTER_CONTEXT + signed.body)
+        public_key_from(key_b64).verify(base64.b64decode(signature_b64, validate=True), message)
+        return True
+    except (InvalidSignature, TypeError, ValueError):
+        return False
+
+
+def _successor(trusted_b64: str, body: bytes, council_id: str) -> str:
+    """The key the handovers in ``body`` lead to from ``trusted_b64`` (itself when none does).
+    Read only when the trusted key's own signature fails: a bounded parse (the size and depth
+    limits of a manifest), and a link counts only when the key before it signed it."""
+    try:
+        links = parse_bounded(body, MAX_ROSTER_BYTES, "roster").get(HANDOVERS)
+    except (BundleRefused, AttributeError):
+        return trusted_b64
+    if not isinstance(links, list) or len(links) > MAX_HANDOVERS:
+        return trusted_b64
+    key, seen = trusted_b64, {trusted_b64}
+    for _ in links:
+        link = next((h for h in links if isinstance(h, dict) and h.get("from") == key
+                     and isinstance(h.get("to"), str) and isinstance(h.get("signature"), str)), None)
+        if link is None or link["to"] in seen:
+            break
+        message = HANDOVER_CONTEXT + council_id.encode("utf-8") + b"\x00" + link["to"].encode("ascii", "replace")
+        if not _signed_by(key, link["signature"], message):
+            break
+        key = link["to"]
+        seen.add(key)
+    return key
+
+
+def verify(signed: SignedRoster, admin_key_b64: str, council_id: str) -> dict:
+    """The roster's content, if the council admin key we trust signed it for this council, or
+    the key our trusted key handed over to (directly or along a chain of handovers)."""
+    key = admin_key_b64
+    message = ROSTER_CONTEXT + signed.body
+    if not _signed_by(key, signed.signature, message):
+        key = _successor(admin_key_b64, signed.body, council_id)
+        if key == admin_key_b64 or not _signed_by(key, signed.signature, message):
+            raise RosterInvalid("signature")
+    try:
         data = json.loads(signed.body.decode("utf-8"))
-    except (InvalidSignature, ValueError) as error:
+    except ValueError as error:
         raise RosterInvalid("signature") from error
-    if not isinstance(data, dict) or data.get("council_id") != council_id or data.get("admin_key") != admin_key_b64:
+    if not isinstance(data, dict) or data.get("council_id") != council_id or data.get("admin_key") != key:
         raise RosterInvalid("council")
     if not isinstance(data.get("version"), int) or not isinstance(data.get("devices"), list):
         raise RosterInvalid("shape")

@@ -12,7 +12,7 @@ from datetime import date
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+    QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
     QVBoxLayout, QWidget,
 )
 
@@ -26,7 +26,7 @@ from shakyo_desk.store.services.case_plans import ActionDraft
 from shakyo_desk.store.services.case_views import CaseDetail, Goal, StaffChoice
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
-from shakyo_desk.ui.dialogs import ErrorLabel, confirm, fit_to_screen, scrolling
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, confirm, fit_to_screen, scrolling
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog, RadioRow, household_label
 from shakyo_desk.ui.widgets import Column, fill_table, make_table, on_enter
@@ -114,12 +114,7 @@ class CaseFormDialog(QDialog):
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.body_layout.addLayout(self.form)
         self.errors = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(ok_text)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("やめる"))
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.ok_button = button_row(self, ok_text, self.save, cancel_text=tr("やめる"))
         layout = QVBoxLayout(self)
         layout.addWidget(scrolling(self.body), 1)
         layout.addWidget(self.errors)

@@ -42,7 +42,7 @@ from shakyo_desk.store.services.meeting_agenda import save_agenda
 from shakyo_desk.store.store import Store
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
-from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, fit_to_screen, scrolling
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.events import CONFERENCE
@@ -164,9 +164,7 @@ class MemberDialog(QDialog):
         self.acknowledged = DateField(member["acknowledged_on"], optional=True, allow_future=False,
                                       placeholder=tr("未確認のときは空欄"))
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, None, self._accept)
         form = QFormLayout()
         form.addRow(tr("氏名（必須）"), self.name)
         form.addRow(tr("所属"), self.organisation)

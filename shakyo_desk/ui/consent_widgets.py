@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QAbstractItemView, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QPushButton, QVBoxLayout, QWidget,
 )
 
@@ -23,7 +23,7 @@ from shakyo_desk.store.services.agencies import list_agencies
 from shakyo_desk.store.services.consents import ConsentInfo, add_consent, consents_of_household, withdraw_consent
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row
 from shakyo_desk.ui.events import HOUSEHOLD
 from shakyo_desk.ui.field_widgets import RadioRow
 from shakyo_desk.ui.labels import hint_label
@@ -63,12 +63,7 @@ class _RecordDialog(QDialog):
         self.ctx = ctx
         self._saving = False
         self.errors = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(save_text)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("キャンセル"))
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.save_button = button_row(self, save_text, self.save, save=True, cancel_text=tr("キャンセル"))
 
     def save(self) -> None:
         raise NotImplementedError

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QApplication, QButtonGroup, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
+    QApplication, QButtonGroup, QComboBox, QCompleter, QDialog, QFormLayout, QGridLayout,
     QHBoxLayout, QLabel, QLineEdit, QListView, QListWidgetItem, QPlainTextEdit, QPushButton, QRadioButton,
     QVBoxLayout, QWidget,
 )
@@ -36,7 +36,7 @@ from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.appearance import HC_FOCUS_WIDTH
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.events import CONTACT
 from shakyo_desk.ui.field_widgets import household_label
@@ -99,11 +99,7 @@ class PlaceDialog(QDialog):
         fill_district_combo(self.district, districts, empty_label=tr("（未設定）"))
         self.address = QLineEdit()
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("登録"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("キャンセル"))
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, tr("登録"), self._submit, cancel_text=tr("キャンセル"))
         form = QFormLayout(self)
         form.addRow(tr("名前"), self.name)
         form.addRow(tr("種類"), self.kind)

@@ -1,11 +1,15 @@
-"""Small shared helpers: confirmations, messages, inline error labels, and the one way every
-window is sized for the screen it opens on (``fit_to_screen``, ``place_main_window``)."""
+"""Small shared helpers: confirmations, messages, inline error labels, a dialog's OK/Cancel row,
+and the one way every window is sized for the screen it opens on (``fit_to_screen``,
+``place_main_window``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen
-from PySide6.QtWidgets import QApplication, QDialog, QFrame, QLabel, QMessageBox, QScrollArea, QWidget
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFrame, QLabel, QMessageBox, QPushButton,
+                               QScrollArea, QWidget)
 
 from shakyo_desk.domain.errors import UserError
 from shakyo_desk.i18n import tr
@@ -97,6 +101,24 @@ class ErrorLabel(QLabel):
     def clear_error(self) -> None:
         self.setText("")
         self.setVisible(False)
+
+
+def button_row(dialog: QDialog, accept_text: str | None, on_accept: Callable[[], object], *, save: bool = False,
+               cancel_text: str | None = None) -> tuple[QDialogButtonBox, QPushButton]:
+    """The row of two buttons at the foot of a dialog: Qt's OK button (its Save button with
+    ``save``) reading ``accept_text`` calls ``on_accept``; Cancel, reading ``cancel_text``,
+    rejects ``dialog``. A text left None keeps Qt's own (translated) one. Returns the row and
+    its accepting button; the row is the dialog's to lay out."""
+    kind = QDialogButtonBox.StandardButton.Save if save else QDialogButtonBox.StandardButton.Ok
+    buttons = QDialogButtonBox(kind | QDialogButtonBox.StandardButton.Cancel)
+    accept_button = buttons.button(kind)
+    if accept_text:
+        accept_button.setText(accept_text)
+    if cancel_text:
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
+    buttons.accepted.connect(on_accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons, accept_button
 
 
 # ---- fitting windows to the screen ---------------------------------------------------------------

@@ -7,14 +7,14 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QButtonGroup, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QButtonGroup, QDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
     QRadioButton, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.households import HouseholdRow, get_household, list_households
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, fit_to_screen
 from shakyo_desk.ui.empty_state import no_match, set_empty_hint
 from shakyo_desk.ui.widgets import text_item
 from shakyo_desk.ui.worker import LatestOnly
@@ -138,10 +138,7 @@ class HouseholdPickDialog(QDialog):
         self.setWindowTitle(title or tr("世帯を選ぶ"))
         self.picker = HouseholdSearch(ctx)
         self.choice: HouseholdRow | None = None
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("この世帯を選ぶ"))
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, tr("この世帯を選ぶ"), self._accept)
         self.picker.chosen.connect(lambda _row: self._accept())
         layout = QVBoxLayout(self)
         if intro:

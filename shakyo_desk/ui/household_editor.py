@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
+    QAbstractItemView, QComboBox, QDialog, QFormLayout, QHBoxLayout, QHeaderView,
     QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -21,7 +21,7 @@ from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.conflict_notice import show_household_conflicts
 from shakyo_desk.ui.consent_widgets import ConsentSection, consents_of_detail, persons_of
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.events import HOUSEHOLD
 from shakyo_desk.ui.household_ties import TiesSection
@@ -169,12 +169,7 @@ class HouseholdEditorDialog(EntryForm, QDialog):
         self.member_tabs = members_group
 
         self.errors = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(tr("保存"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("閉じる"))
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.save_button = button_row(self, tr("保存"), self.save, save=True, cancel_text=tr("閉じる"))
         self.timeline_button = QPushButton(tr("経過を見る"))
         self.timeline_button.setAutoDefault(False)
         self.timeline_button.clicked.connect(self.show_timeline)
@@ -354,10 +349,7 @@ class NewHouseholdDialog(QDialog):
         if not districts:
             self.errors.show_error(tr("地区がまだ登録されていません。先に「地区」の画面で地区を登録してください"
                                       "（管理者・コーディネーターが登録できます）。"))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("登録して開く"))
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, tr("登録して開く"), self._submit)
         form = QFormLayout()
         form.addRow(tr("地区"), self.district)
         form.addRow(tr("氏名"), self.name)

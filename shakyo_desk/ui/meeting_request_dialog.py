@@ -13,7 +13,7 @@ from datetime import date
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTabWidget, QVBoxLayout,
+    QComboBox, QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTabWidget, QVBoxLayout,
     QWidget,
 )
 
@@ -27,7 +27,7 @@ from shakyo_desk.store.services.households import get_household
 from shakyo_desk.store.services.meeting_requests import RequestInfo
 from shakyo_desk.ui.case_dialogs import CaseFormDialog, Member, text_box
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, fit_to_screen
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import CASE, CONFERENCE, HOUSEHOLD, keep_fresh, on
 from shakyo_desk.ui.labels import hint_label
@@ -256,13 +256,8 @@ class RequestPickDialog(QDialog):
         intro = QLabel(tr("{type}への依頼のうち、会議の日までに届いてまだ会議に入っていないものです。"
                           "取り込む依頼に印を付けてください（「保存」で記録されます）。", type=type_label))
         intro.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("取り込む"))
+        buttons, self.ok_button = button_row(self, tr("取り込む"), self.accept, cancel_text=tr("やめる"))
         self.ok_button.setEnabled(bool(self.requests))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("やめる"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.list, 1)

@@ -6,7 +6,7 @@ from datetime import date
 
 from PySide6.QtCore import QDate, QSize, Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+    QCheckBox, QComboBox, QDateEdit, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
     QPlainTextEdit, QVBoxLayout, QWidget,
 )
 
@@ -15,7 +15,7 @@ from shakyo_desk.domain.vocab import PERSON_FLAGS, PERSON_ROLES, RELATIONS, SEXE
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.ui.appearance import fit_width_to_contents
-from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, fit_to_screen, scrolling
 from shakyo_desk.ui.widgets import CheckList
 from shakyo_desk.domain import clock
 
@@ -96,9 +96,7 @@ class MemberDialog(QDialog):
         form.addRow(tr("性別"), self.sex)
         form.addRow(tr("生年月日"), birth_row)
         form.addRow("", band_row)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, None, self._accept)
         for widget, name in ((self.birth, tr("生年月日")), (self.band, tr("年代")), (self.flags, tr("本人の特徴")),
                              (self.roles, tr("地域での役割")), (self.wishes, tr("本人の意向")), (self.notes, tr("メモ"))):
             widget.setAccessibleName(name)  # for screen readers: their labels are not a form row's

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.accounts import change_passphrase
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row
 from shakyo_desk.ui.setup_state import passphrase_strength
 
 
@@ -29,10 +29,7 @@ class ChangePassphraseDialog(QDialog):
         self.again = _password_edit()
         self.strength = QLabel()
         self.errors = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("変更する"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, _ = button_row(self, tr("変更する"), self.submit)
         form = QFormLayout()
         form.addRow(tr("いまのパスフレーズ"), self.old)
         form.addRow(tr("新しいパスフレーズ"), self.new)

@@ -14,7 +14,7 @@ from shakyo_desk.domain.roles import Role
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.accounts import Account, enable_reporter_here, reporters_to_enable_here
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row
 from shakyo_desk.ui.setup_state import passphrase_strength
 
 TITLE = "この端末で報告者が使えるようにする"
@@ -85,13 +85,8 @@ class EnableReporterHereDialog(QDialog):
         self.message.setStyleSheet("font-size: 12pt; padding: 6px 0;")
         self.message.setVisible(False)
         self.errors = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("使えるようにする"))
+        self.buttons, self.ok_button = button_row(self, tr("使えるようにする"), self.submit, cancel_text=tr("キャンセル"))
         self.close_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        self.close_button.setText(tr("キャンセル"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
         self.new.textChanged.connect(self._strength)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)

@@ -18,7 +18,7 @@ import re
 import jaconv
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
+    QCheckBox, QComboBox, QDialog, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout,
     QLabel, QLineEdit, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -27,7 +27,7 @@ from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.services.salons import Regular, SalonInfo, SessionInfo, record_session, update_attendance
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, fit_to_screen, scrolling
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.entry_form import EntryForm
 from shakyo_desk.ui.events import HOUSEHOLD, SALON
@@ -277,15 +277,12 @@ class SalonSessionDialog(EntryForm, QDialog):
         self.total = QLabel()
         self.total.setStyleSheet("font-size: 14pt; font-weight: bold; color: #1a3d5c;")
         self.errors = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(tr("出欠の修正を保存") if self.correcting else tr("記録する"))
+        self.buttons, self.save_button = button_row(
+            self, tr("出欠の修正を保存") if self.correcting else tr("記録する"), self.save, save=True,
+            cancel_text=tr("閉じる"))
         for button in self.buttons.buttons():  # Enter in a field must not save half a record
             button.setAutoDefault(False)
             button.setDefault(False)
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("閉じる"))
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
         bottom.addWidget(self.total, 1)
         bottom.addWidget(self.buttons)

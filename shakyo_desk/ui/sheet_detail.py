@@ -25,7 +25,7 @@ from shakyo_desk.store.services.sheets import (
 )
 from shakyo_desk.store.services.supporters import sheet_suggests_supporter
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen, scrolling
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, fit_to_screen, scrolling
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import CASE, HOUSEHOLD, SHEET
@@ -67,10 +67,7 @@ class StatusDialog(QDialog):
             form.addRow(tr("つないだ先＊"), self.agency)
         form.addRow(tr("メモ"), self.note)
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("変更する"))
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, tr("変更する"), self._accept)
         layout = QVBoxLayout(self)
         layout.addWidget(what)
         layout.addLayout(form)
@@ -111,10 +108,7 @@ class NewHouseholdFromSheetDialog(QDialog):
         form.addRow(tr("世帯主などの氏名"), self.name)
         form.addRow(tr("フリガナ"), self.kana)
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("登録する"))
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, tr("登録する"), self._accept)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -149,10 +143,7 @@ class AssignSheetDialog(QDialog):
         form = QFormLayout()
         form.addRow(tr("担当"), self.staff)
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("担当にする"))
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, tr("担当にする"), self._accept)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

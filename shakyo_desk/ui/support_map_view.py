@@ -16,7 +16,7 @@ from PySide6.QtGui import (
     QBrush, QColor, QFont, QKeySequence, QPainter, QPainterPath, QPen, QPolygonF, QShortcut, QTransform,
 )
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGraphicsEllipseItem, QGraphicsItem,
+    QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGraphicsEllipseItem, QGraphicsItem,
     QGraphicsPolygonItem, QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsView, QHBoxLayout,
     QLabel, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget,
 )
@@ -28,7 +28,7 @@ from shakyo_desk.reports import map_style as style
 from shakyo_desk.store.services.districts import list_districts
 from shakyo_desk.store.services.support_map import KIND_LETTERS, names_allowed
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, fit_to_screen
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.widgets import Column, fill_district_combo, fill_table, make_table, selected_id
 from shakyo_desk.ui.worker import LatestOnly
@@ -206,11 +206,7 @@ class ExportDialog(QDialog):
         paper_label.setBuddy(self.paper)
         form.addRow(paper_label, self.paper)
         form.addRow("", self.names)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("保存先を選ぶ…"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("キャンセル"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, tr("保存先を選ぶ…"), self.accept, cancel_text=tr("キャンセル"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(hint)

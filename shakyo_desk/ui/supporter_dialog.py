@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout,
+    QCheckBox, QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout,
     QWidget,
 )
 
@@ -16,7 +16,7 @@ from shakyo_desk.store.services.districts import DistrictInfo
 from shakyo_desk.store.services.supporters import SheetPrefill, SupporterInfo, add_supporter, update_supporter
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
-from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, fit_to_screen
 from shakyo_desk.ui.events import COMMUNITY
 from shakyo_desk.ui.widgets import fill_district_combo
 
@@ -59,12 +59,7 @@ class SupporterDialog(QDialog):
         self.origin.setWordWrap(True)
         self.origin.setStyleSheet("color: #555;")
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(tr("保存する"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("閉じる"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button = button_row(self, tr("保存する"), self.save, save=True, cancel_text=tr("閉じる"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.origin)
         layout.addLayout(form)

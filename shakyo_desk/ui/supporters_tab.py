@@ -1,7 +1,7 @@
 """担い手 tab of the 地域 page (issue 19): at the top, the supporters per district against the
 council's target for this 年度 (「北地区 12 / 目標 15」); below, the register — name, district,
 what they can do, consent to be contacted, what they do now, how many households they carry.
-Coordinators and admins add and edit; staff read."""
+Coordinators and admins add and edit, and set the targets (「目標を設定…」); staff read."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.dialogs import ErrorLabel
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.supporter_dialog import SupporterDialog
+from shakyo_desk.ui.supporter_targets import TargetsDialog
 from shakyo_desk.ui.style import ERROR_COLOUR
 from shakyo_desk.ui.widgets import Column, fill_table, make_table, selected_id, text_item
 
@@ -54,9 +55,11 @@ class SupportersTab(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.edit())
         self.add_button = QPushButton(tr("担い手を登録(&N)…"))
         self.edit_button = QPushButton(tr("編集(&E)…"))
+        self.targets_button = QPushButton(tr("目標を設定(&T)…"))
         self.add_button.clicked.connect(self.add)
         self.edit_button.clicked.connect(self.edit)
-        for button in (self.add_button, self.edit_button):
+        self.targets_button.clicked.connect(self.set_targets)
+        for button in (self.add_button, self.edit_button, self.targets_button):
             button.setAutoDefault(False)
             button.setVisible(self.may_edit)
         self.errors = ErrorLabel()
@@ -64,6 +67,7 @@ class SupportersTab(QWidget):
         row.addWidget(self.add_button)
         row.addWidget(self.edit_button)
         row.addStretch(1)
+        row.addWidget(self.targets_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.year_label)
         layout.addWidget(self.counts_label)
@@ -111,3 +115,12 @@ class SupportersTab(QWidget):
     def edit(self) -> SupporterDialog | None:
         info = self.current()
         return self._open(info) if info is not None and self.may_edit else None
+
+    def set_targets(self) -> TargetsDialog | None:
+        if not self.may_edit:
+            return None
+        dialog = TargetsDialog(self.ctx, parent=self)
+        self.dialog = dialog
+        dialog.finished.connect(lambda _result: self.refresh())
+        dialog.open()
+        return dialog

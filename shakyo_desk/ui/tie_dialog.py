@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+    QComboBox, QCompleter, QDialog, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
 )
 
 from shakyo_desk.domain.errors import InvalidInput
@@ -20,7 +20,7 @@ from shakyo_desk.store.services.supporters import SupporterInfo, list_supporters
 from shakyo_desk.store.services.ties import TieInfo, add_tie, end_tie, household_members, update_tie
 from shakyo_desk.ui.context import AppContext
 from shakyo_desk.ui.date_field import DateField
-from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, fit_to_screen
 from shakyo_desk.ui.events import COMMUNITY
 
 SOURCE_TEXT = {"世帯": "世帯の画面で記録", "訪問": "訪問で聞き取り", "懇談会": "地域懇談会で聞き取り"}
@@ -114,12 +114,7 @@ class TieDialog(QDialog):
         form.addRow(tr("メモ(&M)"), self.note)
         form.addRow(tr("聞き取った場面"), heard)
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(tr("記録する"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("閉じる"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button = button_row(self, tr("記録する"), self.save, save=True, cancel_text=tr("閉じる"))
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
@@ -244,12 +239,7 @@ class EndTieDialog(QDialog):
         if tie.since:
             form.addRow(tr("始まった日"), QLabel(format_wareki(tie.since)))
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText(tr("終了にする"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("閉じる"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = button_row(self, tr("終了にする"), self.save, cancel_text=tr("閉じる"))
         layout = QVBoxLayout(self)
         layout.addWidget(what)
         layout.addLayout(form)

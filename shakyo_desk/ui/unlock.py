@@ -20,7 +20,7 @@ from shakyo_desk.domain.errors import UnlockThrottled
 from shakyo_desk.i18n import tr
 from shakyo_desk.store.store import unlock, unlock_with_recovery
 from shakyo_desk.store.services import drops  # noqa: F401  (registers its unlock hook)
-from shakyo_desk.ui.dialogs import ErrorLabel, error_text
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, error_text
 from shakyo_desk.ui.uisettings import UiSettings
 from shakyo_desk.ui.worker import Executor
 
@@ -211,10 +211,7 @@ class RecoveryDialog(QDialog):
         self.again = QLineEdit()
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         self.errors = ErrorLabel()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("新しいパスフレーズで解除"))
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, _ = button_row(self, tr("新しいパスフレーズで解除"), self.submit)
         form = QFormLayout()
         form.addRow(tr("復旧キー"), self.key)
         form.addRow(tr("ログイン名"), self.login)

@@ -24,8 +24,8 @@ from shakyo_desk.store.models import ChangeLog
 from .common import Result, summarise
 
 BATCH = 5_000
-COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "fields", "base", "hlc", "staff_id",
-           "recorded_at")
+COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "key_order", "packed", "base", "hlc",
+           "staff_id", "recorded_at")  # (change log v2: the values as stored, derived inserts without them)
 
 
 def _ddl() -> list[str]:

@@ -1,5 +1,6 @@
 """Reference data sets (DESIGN §9), generated once per profile and seed and reused."""
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -7,7 +8,9 @@ from pathlib import Path
 from shakyo_desk import demo
 from shakyo_desk.store.store import unlock
 
-OUT = Path(__file__).parents[2] / "bench-out"
+# SHAKYO_BENCH_OUT: another folder of data sets, e.g. a copy of the reference migrated to a
+# newer schema (opening a store migrates it: never point the runner at a reference you must keep).
+OUT = Path(os.environ.get("SHAKYO_BENCH_OUT") or Path(__file__).parents[2] / "bench-out").absolute()
 # Part of the cache key: raise it when the generator's output changes, so that a store generated
 # by an earlier version is made again (6: 支援ケース and the demo's fixed data, issue 18; 7: the
 # community side, about 15,000 ties, 600 担い手 and 400 地域活動, issue 19).

@@ -1,4 +1,4 @@
-"""Audit log v2 (issue 20, migration 0019): lean entries, the same hashes. A change's entry
+"""Audit log v2 (issue 20, migration 0020): lean entries, the same hashes. A change's entry
 names its change-log row; the link is a prefix of the previous hash; hashes are bytes, times
 µs. Every check here compares with the answer the log gave before the migration, on real
 SQLCipher files: the released schema fixtures, upgraded step by step, and tampered with raw SQL."""
@@ -44,7 +44,7 @@ def _v1_rows(conn) -> list[_Row]:
 
 
 def _v1_report(conn, data_key: bytes) -> audit.ChainReport:
-    """What `audit verify` answered before 0019: the same arguments audit_witness.verify passes."""
+    """What `audit verify` answered before 0020: the same arguments audit_witness.verify passes."""
     me = conn.execute(sa.select(DeviceState.device_id, DeviceState.epoch).where(DeviceState.id == 1)).one()
     return audit.verify_chain(_v1_rows(conn), audit_witness.key_ring(conn, data_key), audit_witness.keyed_from(conn),
                               audit_witness.own_witnesses(conn, me.device_id), me.epoch,
@@ -90,13 +90,13 @@ class _At0018:
 
     def report(self) -> audit.ChainReport:
         with self.engine.connect() as conn:
-            if migrate.current_revision(self.engine) == "0018":
+            if migrate.current_revision(self.engine) in ("0018", "0019"):  # (the v1 audit log until 0020)
                 return _v1_report(conn, self.key)
             return audit_witness.verify(conn, self.key)
 
     def upgrade(self) -> list[tuple[int, int]]:
         seen: list[tuple[int, int]] = []
-        migrate.upgrade(self.engine, progress=lambda done, total: seen.append((done, total)))
+        migrate.upgrade(self.engine, progress=lambda done, total, text: text == migrate.MIGRATING_AUDIT and seen.append((done, total)))
         return seen
 
     def store(self) -> Store:
@@ -381,20 +381,20 @@ def test_downgrade_gives_back_the_v1_table_with_the_same_verification(old):
     cfg = migrate._config()
     with old.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0018")
+        command.downgrade(cfg, "0019")
     _same(after, old.report())
 
 
 def test_unlocking_a_store_from_before_reports_the_conversion(tmp_path):
-    """The unlock screen's progress (unlock(progress=…)) hears of 0019, batch by batch."""
-    from shakyo_desk.store.store import MIGRATING
+    """The unlock screen's progress (unlock(progress=…)) hears of 0020, batch by batch."""
+    from shakyo_desk.store.migrate import MIGRATING_AUDIT
 
     root = tmp_path / "schema-0018"
     shutil.copytree(FIXTURES / "schema-0018", root)
     heard: list[tuple[int, int, str]] = []
     store = unlock(root, "admin", FIXTURE_PASSPHRASE, progress=lambda d, t, text: heard.append((d, t, text)))
     try:
-        moves = [h for h in heard if h[2] == MIGRATING]
+        moves = [h for h in heard if h[2] == MIGRATING_AUDIT]
         assert moves[0][:2] == (0, 63) and moves[-1][:2] == (63, 63)
         assert audit_log.verify(store).sound
         assert list((root / "backups").glob("before-migration-0018-*.db"))  # the copy came first

@@ -21,6 +21,8 @@ from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.store.services import contacts, council, districts, households
 from shakyo_desk.store.store import create_store, unlock
 
+from . import backup_killing
+from .backup_killing import KILLED
 from .conftest import PASSPHRASE, login_as
 
 SMALL_CHUNK = 4096  # many chunks from a small store, so cuts and flips land between and inside them
@@ -111,7 +113,7 @@ def test_backup_is_recorded_and_holds_nothing_readable(made):
     for secret in ("山田 花子", "架空村上町1", "0265-12-3456", "元気そう"):
         assert secret.encode("utf-8") not in data
     header = backup.read_header(target)
-    assert header.format == backup.FORMAT == 2 and header.legacy is None
+    assert header.format == backup.FORMAT == 3 and header.legacy is None
     contents = backup.read_contents(target, store.data_key)  # what only the key shows
     assert contents.council_name == "テスト村社会福祉協議会"
     assert contents.schema_revision == migrate.head_revision() and contents.database_size == result.database_size
@@ -122,16 +124,35 @@ def test_backup_is_recorded_and_holds_nothing_readable(made):
     assert entry.detail["file"] == target.name and entry.detail["size"] == result.size
 
 
-def test_snapshot_sees_one_committed_moment_while_another_process_writes(tmp_path, made):
+def _file_sha(path: Path, size: int) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read(size)).hexdigest()
+
+
+def test_the_database_file_is_frozen_at_one_committed_moment_while_others_write(tmp_path, made):
+    """The backup copies the live (encrypted) file: while it is frozen, another process's
+    commits and checkpoints must not change one byte of it, and nobody waits."""
     store, recovery, _target, _result = made
     other = unlock(store.layout.root, "admin", PASSPHRASE)  # its own engine, like the CLI beside the app
+    household_id = households.list_households(store)[0].id
     conn = other.engine.raw_connection()
+    raw = conn.driver_connection
     try:
-        conn.driver_connection.execute("BEGIN IMMEDIATE")
-        conn.driver_connection.execute("UPDATE household SET phone = '0000-00-0000'")  # not committed
-        snapshot = tmp_path / "snap.db"
-        backup._snapshot(store, snapshot)
-        conn.driver_connection.execute("ROLLBACK")
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("UPDATE household SET phone = '0000-00-0000'")  # not committed when the freeze starts
+        with backup._frozen(store) as facts:
+            database = store.layout.database
+            before = _file_sha(database, facts["size"])
+            raw.execute("ROLLBACK")
+            households.update_household(other, household_id, phone="1111-11-1111")  # committed, not held up
+            busy, log, done = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            assert log > done  # the new frames are not folded into the file while it is frozen
+            assert _file_sha(database, facts["size"]) == before
+            snapshot = tmp_path / "snap.db"
+            with open(database, "rb") as fh:
+                snapshot.write_bytes(fh.read(facts["size"]))
+        busy, log, done = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert busy == 0 and log == done  # and folded back once the freeze ends
     finally:
         conn.close()
         other.close()
@@ -140,13 +161,75 @@ def test_snapshot_sees_one_committed_moment_while_another_process_writes(tmp_pat
     copy = sqlcipher3.connect(str(snapshot))
     copy.execute(f"PRAGMA key = \"x'{store.data_key.hex()}'\"")
     phones = {r[0] for r in copy.execute("SELECT phone FROM household")}
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     copy.close()
-    assert "0000-00-0000" not in phones and "0265-12-3456" in phones
+    assert phones.isdisjoint({"0000-00-0000", "1111-11-1111"}) and "0265-12-3456" in phones
     second = backup.create_backup(store, tmp_path / "second.shakyo-backup")
     backup.restore_backup(second.path, tmp_path / "r", recovery)
     restored = unlock(tmp_path / "r", "admin", PASSPHRASE)
     assert check_store(restored).sound and _synced_rows(restored) == _synced_rows(store)
     restored.close()
+
+
+def test_writers_committing_between_freeze_and_check_are_held_for_one_check(tmp_path, made, monkeypatch):
+    """When every try without the lock misses (a commit between the read and the check), the
+    check runs under the write lock and the backup is still one moment."""
+    store, recovery, _target, _result = made
+    monkeypatch.setattr(backup, "_FREEZE_UNLOCKED", 0)
+    result = backup.create_backup(store, tmp_path / "locked.shakyo-backup")
+    backup.restore_backup(result.path, tmp_path / "r", recovery)
+    restored = unlock(tmp_path / "r", "admin", PASSPHRASE)
+    assert check_store(restored).sound and _synced_rows(restored) == _synced_rows(store)
+    restored.close()
+
+
+def test_a_reader_holding_an_old_moment_fails_the_backup_cleanly(tmp_path, made, monkeypatch):
+    """A reader that keeps an old snapshot open stops checkpoints: the file is never one moment
+    while it lasts, so the backup is refused (nothing written, nothing recorded)."""
+    store, _recovery, _target, _result = made
+    monkeypatch.setattr(backup, "_FREEZE_ATTEMPTS", 3)
+    other = unlock(store.layout.root, "admin", PASSPHRASE)
+    conn = other.engine.raw_connection()
+    try:
+        conn.driver_connection.execute("BEGIN")
+        conn.driver_connection.execute("SELECT count(*) FROM household").fetchone()  # an old moment, kept
+        households.update_household(store, households.list_households(store)[0].id, phone="2222-22-2222")
+        before = _device(store)[3]
+        target = tmp_path / "busy.shakyo-backup"
+        with pytest.raises(StoreError, match="もう一度お試しください"):
+            backup.create_backup(store, target)
+        assert not target.exists() and list(tmp_path.glob("*.partial")) == []
+        assert _device(store)[3] == before
+    finally:
+        conn.close()
+        other.close()
+
+
+def test_a_key_rotation_under_way_or_switching_keys_json_meanwhile_fails_the_backup(tmp_path, made, monkeypatch):
+    """Pages under one key and a key file of another would make a backup nobody restores:
+    refused while keys.json.next exists or when keys.json changes during the copy."""
+    store, _recovery, _target, _result = made
+    layout = store.layout
+    pending = layout.root / "keys.json.next"
+    pending.write_bytes(layout.key_file.read_bytes())
+    target = tmp_path / "rotating.shakyo-backup"
+    with pytest.raises(StoreError, match="鍵を切り替えている最中"):
+        backup.create_backup(store, target)
+    pending.unlink()
+    assert not target.exists() and list(tmp_path.glob("*.partial")) == []
+
+    real = backup._encrypt
+
+    def switched_meanwhile(*args):
+        if layout.key_file.read_bytes().endswith(b"}"):
+            layout.key_file.write_bytes(layout.key_file.read_bytes() + b"\n")  # as a switch would, mid-copy
+        return real(*args)
+
+    monkeypatch.setattr(backup, "_encrypt", switched_meanwhile)
+    before = _device(store)[3]
+    with pytest.raises(StoreError, match="鍵を切り替えている最中"):
+        backup.create_backup(store, target)
+    assert not target.exists() and list(tmp_path.glob("*.partial")) == [] and _device(store)[3] == before
 
 
 # ---- damaged, foreign and wrong ------------------------------------------------------
@@ -195,6 +278,32 @@ def test_one_flipped_byte_anywhere_is_refused(tmp_path, made):
     extra.write_bytes(data + b"\x00")
     with pytest.raises(StoreError, match="書き換えられています"):
         backup.restore_backup(extra, tmp_path / "extra-root", recovery)
+
+
+def test_chunks_swapped_dropped_or_repeated_are_refused(tmp_path, made):
+    """Format 3 carries no whole-file hash: the chunk tags alone (number, last-chunk flag, the
+    header's hash) must refuse every reordering, a missing chunk and an extra copy of one."""
+    _store, recovery, target, _result = made
+    data = target.read_bytes()
+    contents_at = _header_end(target)
+    (length,) = struct.unpack(">I", data[contents_at:contents_at + 4])
+    start = contents_at + 4 + length
+    step = SMALL_CHUNK + 16
+    chunks = [data[i:i + step] for i in range(start, len(data), step)]
+    assert len(chunks) > 10
+    variants = {
+        "swapped": chunks[:2] + [chunks[3], chunks[2]] + chunks[4:],
+        "dropped": chunks[:5] + chunks[6:],
+        "dropped last": chunks[:-1],
+        "repeated": chunks[:4] + [chunks[3]] + chunks[4:],
+        "last twice": chunks + [chunks[-1]],
+    }
+    for name, body in variants.items():
+        path = tmp_path / f"{name}.shakyo-backup"
+        path.write_bytes(data[:start] + b"".join(body))
+        with pytest.raises(StoreError, match="書き換えられています"):
+            backup.restore_backup(path, tmp_path / f"root-{name}", recovery)
+        assert not (tmp_path / f"root-{name}").exists(), name
 
 
 def _rewrite_header(source: Path, dest: Path, **changes) -> None:
@@ -310,11 +419,31 @@ def test_same_council_needs_replace_and_keeps_the_old_store_aside(tmp_path, made
     again.close()
 
 
+def test_a_chunk_changed_near_the_end_leaves_the_store_it_would_replace_untouched(tmp_path, made):
+    """The restore checks each chunk as it writes it: a bad chunk found after most of the
+    database was written removes what was written; the old store stays as it was."""
+    store, recovery, target, _result = made
+    root = store.layout.root
+    store.close()
+    data = bytearray(target.read_bytes())
+    data[-SMALL_CHUNK // 2] ^= 0x01  # inside the last full chunk but one
+    bad = tmp_path / "bad.shakyo-backup"
+    bad.write_bytes(bytes(data))
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    old = {name: _sha(root / name) for name in ("shakyo.db", "keys.json")}
+    with pytest.raises(StoreError, match="書き換えられています"):
+        backup.restore_backup(bad, root, recovery, replace=True)
+    assert {name: _sha(root / name) for name in old} == old
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # no partial, nothing aside
+    again = unlock(root, "admin", PASSPHRASE)
+    assert check_store(again).sound
+    again.close()
+
+
 @pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
 def test_backup_and_restored_store_are_readable_by_their_owner_only(tmp_path, made):
     store, recovery, target, _result = made
     assert _mode(target) == 0o600
-    assert _mode(store.layout.staging) == 0o700
     root = store.layout.root
     store.close()
 
@@ -385,6 +514,97 @@ def test_a_failed_write_leaves_no_backup_and_a_partial_is_never_one(tmp_path, st
         backup.read_header(partial)
     with pytest.raises(InvalidInput, match=".partial"):
         backup.create_backup(store, partial)
+
+
+def test_a_disk_that_fills_during_a_restore_leaves_nothing_and_the_old_store(tmp_path, made, monkeypatch):
+    store, recovery, target, _result = made
+    root = store.layout.root
+    store.close()
+    from shakyo_desk.domain import safe_file
+
+    real_write = safe_file.StagedFile.write
+    written = []
+
+    def filling_write(self, data):
+        written.append(len(data))
+        if len(written) > 5:  # halfway through the database
+            raise OSError(28, "No space left on device")
+        return real_write(self, data)
+
+    monkeypatch.setattr(safe_file.StagedFile, "write", filling_write)
+    with pytest.raises(StoreError, match="書き込めませんでした"):
+        backup.restore_backup(target, tmp_path / "new-pc", recovery)
+    assert not (tmp_path / "new-pc").exists()
+    written.clear()
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    old = {name: _sha(root / name) for name in ("shakyo.db", "keys.json")}
+    with pytest.raises(StoreError, match="書き込めませんでした"):
+        backup.restore_backup(target, root, recovery, replace=True)
+    assert {name: _sha(root / name) for name in old} == old
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    monkeypatch.undo()
+    again = unlock(root, "admin", PASSPHRASE)
+    assert check_store(again).sound
+    again.close()
+
+
+def test_a_backup_killed_while_it_copies_leaves_a_partial_only_and_the_store_sound(tmp_path, made):
+    store, recovery, _target, _result = made
+    last = _device(store)[3]
+    root = store.layout.root
+    store.close()
+    target = tmp_path / "killed.shakyo-backup"
+    assert backup_killing.run_backup_killed(root, "admin", PASSPHRASE, target) == KILLED
+    partial = tmp_path / "killed.shakyo-backup.partial"
+    assert not target.exists() and partial.exists()
+    with pytest.raises(StoreError, match="書きかけ"):
+        backup.read_header(partial)
+    again = unlock(root, "admin", PASSPHRASE)
+    try:
+        assert check_store(again).sound and _device(again)[3] == last  # nothing recorded
+        households.update_household(again, households.list_households(again)[0].id, phone="3333-33-3333")
+        done = backup.create_backup(again, target)  # the stale .partial is replaced
+        assert not partial.exists()
+        expected = _synced_rows(again)
+    finally:
+        again.close()
+    backup.restore_backup(done.path, tmp_path / "r", recovery)
+    restored = unlock(tmp_path / "r", "admin", PASSPHRASE)
+    assert check_store(restored).sound and _synced_rows(restored) == expected
+    restored.close()
+
+
+@pytest.mark.parametrize("replace", [False, True], ids=["new-folder", "replace"])
+@pytest.mark.parametrize("point", backup_killing.POINTS)
+def test_a_restore_killed_at_any_step_is_finished_by_restoring_again(tmp_path, made, point, replace):
+    """Killed anywhere, a restore leaves either nothing usable in the way or this council's
+    files, which a second restore (``--replace``) puts aside; the original store is never lost."""
+    store, recovery, target, _result = made
+    expected = _synced_rows(store)
+    root = store.layout.root if replace else tmp_path / "new-pc"
+    store.close()  # (folds the WAL back: the files as they stay)
+    original = {name: _sha(store.layout.root / name) for name in ("shakyo.db", "keys.json")}
+    assert backup_killing.run_killed(target, root, recovery, point, replace) == (0 if point == "done" else KILLED)
+
+    # A second restore that fails (a damaged file) takes away only what it wrote itself.
+    data = bytearray(target.read_bytes())
+    data[-100] ^= 0x01
+    damaged = tmp_path / "damaged.shakyo-backup"
+    damaged.write_bytes(bytes(data))
+    before = sorted(p.relative_to(root) for p in root.rglob("*") if not p.name.endswith(".partial"))
+    with pytest.raises(StoreError, match="書き換えられています"):
+        backup.restore_backup(damaged, root, recovery, replace=True)
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before  # (a stale .partial is gone)
+
+    backup.restore_backup(target, root, recovery, replace=True)
+    again = unlock(root, "admin", PASSPHRASE)
+    try:
+        assert check_store(again).sound and _synced_rows(again) == expected
+    finally:
+        again.close()
+    if replace:  # the store there before is kept whole in backups/
+        kept = [folder for folder in (root / "backups").iterdir() if (folder / "shakyo.db").exists()]
+        assert any({name: _sha(folder / name) for name in original} == original for folder in kept), point
 
 
 def test_only_admins_make_backups(tmp_path, store):

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from shakyo_desk.domain.errors import AuthError
+from shakyo_desk.domain.errors import AuthError, StoreError
 from shakyo_desk.domain.roles import Role
 from shakyo_desk.store import backup, keyfile
 from shakyo_desk.store.check import check_store
@@ -53,7 +53,7 @@ def test_the_clear_part_names_no_council_login_store_device_or_hash(council):
     store, target = council
     clear, header = _clear_part(target)
     assert set(header) == {"format", "chunk_size", "salt", "key_check", "openers"}
-    assert header["format"] == 2
+    assert header["format"] == backup.FORMAT == 3
     # one opener per account and the recovery key, none with a login or a public key
     assert len(header["openers"]) == len(LOGINS) + 2
     assert all(set(o) <= {"hint", "kdf", "nonce", "wrapped", "private", "sealed"} for o in header["openers"])
@@ -63,7 +63,7 @@ def test_the_clear_part_names_no_council_login_store_device_or_hash(council):
         device_id = s.execute(sa.select(DeviceState.device_id)).scalar_one()
     secrets = {
         "council name": COUNCIL, "council id": contents.council_id, "store id": store.keyfile.store_id,
-        "device id": device_id, "database sha256": contents.database_sha256,
+        "device id": device_id,
         **{f"login {login}": login for login in ("admin", *LOGINS)},
         **{f"name {login}": f"{login} 氏名" for login in LOGINS},
         "audit head": contents.audit_head["hash"],
@@ -166,7 +166,39 @@ def test_a_backup_of_the_previous_format_still_restores(tmp_path):
         assert report.sound and report.entries > 5, report.sentences
         # and a new backup of it is of the new format
         again = backup.create_backup(store, tmp_path / "again.shakyo-backup")
-        assert backup.read_header(again.path).format == 2
+        assert backup.read_header(again.path).format == backup.FORMAT
         assert b"\xe6\x9e\xb6\xe7\xa9\xba" not in _clear_part(again.path)[0]  # 「架空」
+    finally:
+        store.close()
+
+
+def test_a_backup_of_format_2_still_restores(tmp_path):
+    """tests/fixtures/backups/format-2.shakyo-backup was written by the format 2 code (commit
+    d2db31d: a snapshot through SQLite's backup API and its SHA-256 in the sealed contents, 64 KiB
+    chunks). It restores, and its whole-file hash is still checked."""
+    fixture = tmp_path / "format-2.shakyo-backup"
+    shutil.copyfile(FIXTURES / "format-2.shakyo-backup", fixture)
+    recovery = (FIXTURES / "format-2.recovery-key").read_text(encoding="ascii").strip()
+    header = backup.read_header(fixture)
+    assert header.format == 2 and header.legacy is None and header.chunk_size == 64 * 1024
+    contents, _key = backup.open_backup(fixture, recovery)
+    assert contents.database_sha256 and contents.council_name == "バックアップ二村社協（架空）"
+
+    with pytest.raises(AuthError, match="復旧キーが違います"):
+        backup.restore_backup(fixture, tmp_path / "wrong", "00000-00000-00000-00000-00000-00000")
+    data = bytearray(fixture.read_bytes())
+    data[-100] ^= 1
+    flipped = tmp_path / "flipped.shakyo-backup"
+    flipped.write_bytes(bytes(data))
+    with pytest.raises(StoreError, match="書き換えられています"):
+        backup.restore_backup(flipped, tmp_path / "flipped-root", recovery)
+    assert not (tmp_path / "flipped-root").exists()
+
+    result = backup.restore_backup(fixture, tmp_path / "restored", recovery)
+    assert result.council_name == "バックアップ二村社協（架空）" and result.epoch != result.old_epoch
+    store = unlock(tmp_path / "restored", "admin", "fixture passphrase")
+    try:
+        assert [h.head_name for h in households.list_households(store)] == ["架空 次郎"]
+        assert check_store(store).sound and audit_log.verify(store).sound
     finally:
         store.close()

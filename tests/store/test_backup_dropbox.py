@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 import struct
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -190,13 +191,15 @@ def test_a_sheet_filed_while_the_backup_is_made_is_not_lost(tmp_path, council, m
     root = store.layout.root
     coordinator = unlock(root, COORD, COORD_PASS)
     sheet_id = _drop(root)
-    real = backup._snapshot
+    real = backup._frozen
 
+    @contextmanager
     def snapshot_then_file(*args):
-        real(*args)
-        assert drops.open_drop_box(coordinator).filed == [sheet_id]  # right after the snapshot
+        with real(*args) as facts:
+            assert drops.open_drop_box(coordinator).filed == [sheet_id]  # right after the snapshot
+            yield facts
 
-    monkeypatch.setattr(backup, "_snapshot", snapshot_then_file)
+    monkeypatch.setattr(backup, "_frozen", snapshot_then_file)
     target = tmp_path / "b.shakyo-backup"
     assert backup.create_backup(store, target).drops == 1
     coordinator.close()

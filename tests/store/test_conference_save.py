@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from shakyo_desk.store import changes_codec
 
 from shakyo_desk.domain.errors import InvalidInput, NotFound
 from shakyo_desk.domain.ids import new_id
@@ -103,8 +104,8 @@ def test_an_edit_is_saved_as_one_transaction(store, village, monkeypatch):
         (village["yamada"], "家計相談につなぐ", "まいさぽ")]
     assert c.version != opened_at.version
     with store.read() as s:
-        written = sorted((r.entity, r.op, tuple(sorted(r.fields)) if r.op == "update" else ()) for r in s.execute(
-            sa.select(ChangeLog.entity, ChangeLog.op, ChangeLog.fields).where(ChangeLog.seq > seq)))
+        written = sorted((r.entity, r.op, tuple(sorted(r.fields)) if r.op == "update" else ()) for r in changes_codec.rows(
+            s.connection(), ChangeLog.seq > seq))
     assert written == sorted([
         ("conference", "update", ("disclosures", "minutes", "place")),  # one change for the three
         ("conference_member", "update", ("confidentiality_acknowledged_on",)),

@@ -2,6 +2,7 @@
 
 import pytest
 import sqlalchemy as sa
+from shakyo_desk.store import changes_codec
 
 from shakyo_desk.domain.errors import InvalidInput, StoreError
 from shakyo_desk.store import audit as audit_module
@@ -54,7 +55,7 @@ def test_change_log_carries_fields_and_identity(store, district):
     household_id = households.add_household(store, district, "山田 花子", "ヤマダ ハナコ", phone="0000-00-0001")
     households.update_household(store, household_id, phone="0000-00-0002")
     with store.read() as s:
-        changes = s.execute(sa.select(ChangeLog).where(ChangeLog.entity_id == household_id).order_by(ChangeLog.seq)).scalars().all()
+        changes = changes_codec.rows(s.connection(), ChangeLog.entity_id == household_id, order_by=(ChangeLog.seq,))
     assert [c.op for c in changes] == ["insert", "update"]
     assert changes[0].fields["phone"] == "0000-00-0001" and changes[1].fields == {"phone": "0000-00-0002"}
     assert changes[1].seq == changes[0].seq + 2  # the member's insert came between

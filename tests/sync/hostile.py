@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from shakyo_desk.store import changes_codec
 
 from shakyo_desk.domain.ids import new_id
 from shakyo_desk.store import migrate
@@ -69,8 +70,8 @@ def tip(store, origin: str, epoch: int, seq: int) -> bytes | None:
     table = ChangeLog.__table__
     value = chain.genesis(origin, epoch)
     with store.read() as s:
-        rows = s.execute(sa.select(table).where(table.c.origin_device == origin, table.c.epoch == epoch,
-                                                table.c.seq <= seq).order_by(table.c.seq)).all()
+        rows = changes_codec.rows(s.connection(), table.c.origin_device == origin, table.c.epoch == epoch,
+                                  table.c.seq <= seq, order_by=(table.c.seq,))
     if [r.seq for r in rows] != list(range(1, seq + 1)):
         return None
     for row in rows:
@@ -81,9 +82,9 @@ def tip(store, origin: str, epoch: int, seq: int) -> bytes | None:
 def held_change(store, origin: str, epoch: int, seq: int) -> dict | None:
     """One held change as it travels (wire form)."""
     with store.read() as s:
-        row = s.execute(sa.select(ChangeLog.__table__).where(
-            ChangeLog.origin_device == origin, ChangeLog.epoch == epoch, ChangeLog.seq == seq)).first()
-    return None if row is None else to_wire(row)
+        rows = changes_codec.rows(s.connection(), ChangeLog.origin_device == origin, ChangeLog.epoch == epoch,
+                                  ChangeLog.seq == seq)
+    return to_wire(rows[0]) if rows else None
 
 
 # ---- building changes and files ---------------------------------------------------------------
@@ -381,16 +382,16 @@ def tampering(hostile) -> Iterator[list[str]]:
     real_add = exporting._add
     altered: list[str] = []
 
-    def add(payload, origin, epoch, row):
+    def add(payload, origin, epoch, row, text):
         if origin != own:
-            fields = json.loads(row[7])
+            fields = json.loads(text)
             for key, value in ALTERED:
                 if key in fields and fields[key] != value:
                     fields[key] = value
                     altered.append(f"{row[1]}.{key}")
-                    row = (*row[:7], json.dumps(fields, ensure_ascii=False), *row[8:])
+                    text = json.dumps(fields, ensure_ascii=False)
                     break
-        real_add(payload, origin, epoch, row)
+        real_add(payload, origin, epoch, row, text)
 
     with pytest.MonkeyPatch.context() as m:
         m.setattr(exporting, "_add", add)

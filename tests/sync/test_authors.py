@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from shakyo_desk.store import changes_codec
 
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.ids import new_id
@@ -339,8 +340,7 @@ def test_an_admins_purge_at_the_office_is_signed_and_erases_on_the_laptop(town):
 
 def _wire(store) -> list[dict]:
     with store.read() as s:
-        rows = s.execute(sa.select(ChangeLog.__table__).order_by(ChangeLog.origin_device, ChangeLog.epoch,
-                                                                  ChangeLog.seq)).all()
+        rows = changes_codec.rows(s.connection(), order_by=(ChangeLog.origin_device, ChangeLog.epoch, ChangeLog.seq))
     return [to_wire(r) for r in rows]
 
 

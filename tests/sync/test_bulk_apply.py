@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from shakyo_desk.store import changes_codec
 
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.ids import new_id
@@ -49,8 +50,7 @@ def council_changes(tmp_path: Path) -> list[dict]:
                                  seen_heard="元気そう。", today=TODAY)
     contacts.set_tax_derived(office, visit, True)  # a later change of a new record
     with office.read() as s:
-        log = s.execute(sa.select(ChangeLog.__table__).order_by(ChangeLog.origin_device, ChangeLog.epoch,
-                                                                  ChangeLog.seq)).all()
+        log = changes_codec.rows(s.connection(), order_by=(ChangeLog.origin_device, ChangeLog.epoch, ChangeLog.seq))
         staff_id = office.actor.staff_id
     office.close()
     wire = [apply.to_wire(row) for row in log]
@@ -83,12 +83,27 @@ def new_store(root: Path):
     return store
 
 
+STORAGE = ("key_order", "packed", "values_hash")  # (change log v2: how, not what; the text is compared)
+
+
 def rows(store) -> dict[str, set[tuple]]:
-    """Every row as SQLite holds it (TEXT as stored, no type conversion)."""
+    """Every row as SQLite holds it (TEXT as stored, no type conversion); a change's values as
+    the text the change log gives back (the bulk path stores new records' inserts derived)."""
     with store.read() as s:
         conn = s.connection()
-        return {t: {tuple(sorted(r._mapping.items())) for r in conn.exec_driver_sql(f"SELECT * FROM {t}")}
-                for t in TABLES}
+        found = {t: {tuple(sorted(r._mapping.items())) for r in conn.exec_driver_sql(f"SELECT * FROM {t}")}
+                 for t in TABLES if t != "change_log"}
+        found["change_log"] = {
+            tuple(sorted([*((k, v) for k, v in r._mapping.items() if k not in STORAGE), ("fields", text)]))
+            for r, text in changes_codec.with_texts(conn, conn.exec_driver_sql("SELECT * FROM change_log"))}
+        return found
+
+
+def forms(store) -> dict[str, str]:
+    """entity_id → how its insert is stored: derived or packed (received as it came)."""
+    with store.read() as s:
+        return {r.entity_id: "derived" if r.packed is None else "packed" for r in s.connection().exec_driver_sql(
+            "SELECT entity_id, packed FROM change_log WHERE op = 'insert'")}
 
 
 def applied(store, changes: list[dict], monkeypatch, *, general: bool) -> tuple[dict, dict]:
@@ -157,3 +172,106 @@ def test_a_hash_collision_only_takes_the_longer_way(tmp_path, monkeypatch):
     added, _, _ = applied(store, changes, monkeypatch, general=False)
     expected, _, _ = applied(reference, changes, monkeypatch, general=True)
     assert added == expected
+
+
+def test_received_inserts_are_stored_derived_when_the_row_gives_their_text_back(tmp_path, monkeypatch):
+    """Change log v2 on a laptop (issue 20): a new record's lone insert is stored derived when its
+    row re-encodes to the received text; an odd spelling (a basic-format date, a number for a
+    boolean) is stored as it came. Either way the text, the chains and check are what they were;
+    a row edited behind the log fails check."""
+    from shakyo_desk.store.check import check_store
+
+    changes = [c for c in council_changes(tmp_path) if c["op"] != "purge"]
+    store = new_store(tmp_path / "laptop")
+    applied(store, changes, monkeypatch, general=False)
+    how = forms(store)
+    odd = next(c["entity_id"] for c in changes if c["fields"].get("method") == "電話")
+    assert how[odd] == "packed"
+    derived = [i for i, form in how.items() if form == "derived"]
+    assert len(derived) >= 5
+    with store.read() as s:
+        conn = s.connection()
+        texts = changes_codec.fields_texts(conn, [(c["origin"], c["epoch"], c["seq"]) for c in changes])
+        origins = sorted({c["origin"] for c in changes})
+        unchained = conn.exec_driver_sql(
+            "SELECT count(*) FROM change_log WHERE packed IS NULL AND values_hash IS NULL "
+            f"AND origin_device IN ({', '.join('?' * len(origins))})", tuple(origins)).scalar()
+    from shakyo_desk.sync.chain import storage_json
+    assert all(texts[(c["origin"], c["epoch"], c["seq"])] == storage_json(c["fields"]) for c in changes)
+    assert unchained == 0  # (these test changes carry no chain: each derived one keeps its values hash)
+    # (this test data has its own known mismatch: the late household's +09:00, dropped by SQLite's
+    # DateTime as on either path; every derived insert proves out)
+    assert not [p for p in check_store(store).problems if "作成時の記録" in p]
+    household = next(c["entity_id"] for c in changes if c["entity"] == "household" and how.get(c["entity_id"]) == "derived")
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE household SET notes = '書き換え' WHERE id = ?", (household,))
+    assert any(household in p and "作成時の記録" in p for p in check_store(store).problems)
+
+
+def test_the_general_path_stores_a_new_records_lone_insert_derived_too(tmp_path, monkeypatch):
+    """Deltas reach a laptop through the general path (its tables hold records already): a new
+    record's insert alone in its slice is stored derived, one with later changes in the same
+    slice, or a record held before, as received; the texts and the rows are the same either way."""
+    changes = [c for c in council_changes(tmp_path) if c["op"] != "purge"]
+    store = new_store(tmp_path / "general")
+    applied(store, changes, monkeypatch, general=True)
+    how = forms(store)
+    odd = next(c["entity_id"] for c in changes if c["fields"].get("method") == "電話")
+    changed_later = {c["entity_id"] for c in changes if c["op"] != "insert"}
+    inserted = {c["entity_id"] for c in changes if c["op"] == "insert"}
+    assert how[odd] == "packed"
+    assert all(how[i] == "packed" for i in changed_later & inserted)
+    assert sum(how[i] == "derived" for i in inserted - changed_later) >= 5
+    with store.read() as s:
+        texts = changes_codec.fields_texts(s.connection(), [(c["origin"], c["epoch"], c["seq"]) for c in changes])
+    from shakyo_desk.sync.chain import storage_json
+    assert all(texts[(c["origin"], c["epoch"], c["seq"])] == storage_json(c["fields"]) for c in changes)
+
+
+ODD = [  # (entity, column, wire value, stored derived?)
+    ("household", "phone", "0000-00-0001", True), ("household", "phone", 123, False),
+    ("household", "phone", 1.5, False), ("household", "phone", True, False), ("household", "phone", "", True),
+    ("household", "notes", "見守り\n二行目 \u3000", True),
+    ("household", "watch_interval_days", 5, True), ("household", "watch_interval_days", "5", False),
+    ("household", "watch_interval_days", 5.0, False), ("household", "watch_interval_days", True, False),
+    ("household", "watch_interval_days", None, True), ("household", "watch_interval_days", 2 ** 40, True),
+    ("household", "flags", [], True), ("household", "flags", ["要介護", 1, 1.0, -0.0, None], True),
+    ("household", "flags", {"a": [1]}, True), ("household", "flags", "text", False), ("household", "flags", 1, False),
+    ("household", "created_at", "2026-11-23T10:00:00", True), ("household", "created_at", "2026-11-23T10:00:00.500000", True),
+    ("household", "created_at", "2026-11-23T10:00:00.000000", False), ("household", "created_at", "2026-11-23T10:00:00.5", False),
+    ("household", "created_at", "2026-11-23 10:00:00", False), ("household", "created_at", "2026-11-23T10:00:00+09:00", False),
+    ("household", "created_at", "2026-11-23T10:00", False), ("household", "created_at", "2026-11-23", False),
+    ("household", "updated_at", None, True), ("household", "hlc", "not the stamp", False), ("household", "id", "another", False),
+    ("household", "no_such_column", "x", False),
+    ("contact", "contact_date", "2026-11-20", True), ("contact", "contact_date", "20261120", False),
+    ("contact", "contact_date", "2026-W47-5", False), ("contact", "tax_derived", True, True),
+    ("contact", "tax_derived", False, True), ("contact", "tax_derived", 1, False), ("contact", "tax_derived", 0, False),
+]
+
+
+def test_odd_wire_values_are_derived_only_when_the_row_gives_them_back(tmp_path):
+    """Every value of the table either comes back from the derived row byte for byte, or was
+    stored as received: the decision from wire types (changes_codec.Receiving) checked against
+    what SQLite and SQLAlchemy really give back."""
+    from shakyo_desk.store.check import check_store
+    from shakyo_desk.sync.chain import storage_json
+
+    store = new_store(tmp_path / "odd")
+    changes, expected = [], {}
+    for seq, (entity, column, value, derived) in enumerate(ODD, start=1):
+        entity_id = new_id()
+        fields = ({"id": entity_id, "code": f"H-{seq}", "address": "架空村", "created_at": "2026-11-23T09:00:00"}
+                  if entity == "household" else
+                  {"id": entity_id, "contact_date": "2026-11-20", "method": "訪問", "companions": [], "concerns": [],
+                   "tax_derived": False, "created_at": "2026-11-23T09:00:00"})
+        fields[column] = value
+        changes.append(remote("dev-odd", seq, entity, entity_id, fields, {}, op="insert"))
+        expected[entity_id] = "derived" if derived else "packed"
+    with store.write() as w:
+        apply.apply_changes(w.conn, iter(copy.deepcopy(changes)))
+    how = forms(store)
+    assert {i: how[i] for i in expected} == expected
+    with store.read() as s:
+        texts = changes_codec.fields_texts(s.connection(), [(c["origin"], c["epoch"], c["seq"]) for c in changes])
+    assert [texts[(c["origin"], c["epoch"], c["seq"])] for c in changes] == [storage_json(c["fields"]) for c in changes]
+    assert not [p for p in check_store(store).problems if "作成時の記録" in p]

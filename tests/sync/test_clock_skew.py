@@ -17,6 +17,7 @@ from shakyo_desk.store.exchange import conflicts
 from shakyo_desk.store.exchange.exporting import export_bundle
 from shakyo_desk.store.exchange.importing import import_paths
 from shakyo_desk.store.models import ChangeLog, Household
+from shakyo_desk.store import changes_codec
 from shakyo_desk.store.services import districts, households
 from tests.sync.council import carry, enrol, make_office
 
@@ -106,9 +107,9 @@ def test_an_edit_made_after_seeing_another_wins_whatever_the_clocks(council, fir
 def stamp_of(store, household, field, value) -> hlc.Stamp:
     """The stamp of the change that set ``field`` to ``value``."""
     with store.read() as s:
-        for stamp, fields in s.query(ChangeLog.hlc, ChangeLog.fields).filter(ChangeLog.entity_id == household):
-            if fields.get(field) == value:
-                return hlc.Stamp.decode(stamp)
+        for row in changes_codec.rows(s.connection(), ChangeLog.entity_id == household):
+            if row.fields.get(field) == value:
+                return hlc.Stamp.decode(row.hlc)
     raise AssertionError(f"no change set {field} to {value}")
 
 

@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
+from shakyo_desk.store import changes_codec
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
@@ -125,7 +126,7 @@ def replayed_conflict_ids(store) -> set[str]:
     """The conflict index the merge of the whole change log implies (catches a stale index)."""
     history: dict[tuple[str, str], list] = {}
     with store.read() as s:
-        for row in s.execute(sa.select(ChangeLog.__table__)):
+        for row in changes_codec.rows(s.connection()):
             history.setdefault((row.entity, row.entity_id), []).append(as_change(row))
     found = set()
     for (entity, entity_id), changes in history.items():

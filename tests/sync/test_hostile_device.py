@@ -44,6 +44,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from shakyo_desk.store import changes_codec
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -171,10 +172,8 @@ def staff_rows(store) -> dict[str, str]:
 def log_rows(store, origin: str) -> dict[tuple[int, int], tuple]:
     table = ChangeLog.__table__
     with store.read() as s:
-        rows = s.execute(sa.select(table.c.epoch, table.c.seq, table.c.entity, table.c.entity_id, table.c.op,
-                                   table.c.hlc, table.c.staff_id, table.c.fields)
-                         .where(table.c.origin_device == origin))
-        return {(r.epoch, r.seq): tuple(r[2:]) for r in rows}
+        rows = changes_codec.rows(s.connection(), table.c.origin_device == origin)
+        return {(r.epoch, r.seq): (r.entity, r.entity_id, r.op, r.hlc, r.staff_id, r.fields) for r in rows}
 
 
 def fingerprint(store) -> tuple:
@@ -926,3 +925,104 @@ def test_a_change_parked_at_the_office_before_a_revocation_ends_alike_everywhere
     held = log_rows(office, evil_id)
     assert all(seq <= kept.get(epoch, 0) for epoch, seq in held), (held.keys(), kept)  # today: beyond kept
     assert visits(office) == visits(c)
+
+
+def test_a_third_device_that_meets_both_copies_of_a_dot_detects_the_clone(small_council):
+    """evil's store folder is copied. Copy one records two visits and writes two bundles that
+    are lost (its next bundle number is 3, so no bundle-chain fork shows: the office will hold
+    only number 1, copy two's). Copy two records one visit under copy one's first dot and sends
+    it to the office with its range's chain entry left out (taken on the bundle's signature).
+    Copy one's bundle 3 then reaches the office and laptopB. Both contents of dot 1 are signed
+    with evil's key, yet the office kept copy two's and stored copy one's second visit on top,
+    silently: its history of the epoch, on no chain, is never relayed, so neither copy ever
+    meets the other's content and nobody re-issues; laptopB holds copy one's. Once evil is
+    revoked the office and laptopB differ for good. The office must take the other content of
+    a held dot, authenticated by its origin, for the clone it proves (`sync.clone_detected`,
+    how `content`), so the copies re-issue before the revocation. (Found by the machine:
+    clone, unchain, evil sends, revoke, final exchange.)"""
+    stores, home, tmp_path = small_council
+    root = stores["evil"].layout.root
+    stores["evil"].close()
+    shutil.copytree(root, tmp_path / "evil-copy")
+    one = stores["evil"] = unlock(root, "admin", PASSPHRASE)
+    two = stores["evil-copy"] = unlock(tmp_path / "evil-copy", "admin", PASSPHRASE)
+    office, b, c = stores["office"], stores["laptopB"], stores["laptopC"]
+    for text in ("一台目の訪問1", "一台目の訪問2"):
+        contacts.add_contact(one, household_id=home, seen_heard=text)
+    (tmp_path / "lost").mkdir()
+    for _ in range(2):  # numbers 1 and 2 of copy one: never delivered
+        export_bundle(one, tmp_path / "lost")
+    contacts.add_contact(two, household_id=home, seen_heard="二台目の訪問")
+    (tmp_path / "two").mkdir()
+    genuine = export_bundle(two, tmp_path / "two")
+    unchained = hostile.repacked(two, genuine.path, tmp_path / "two-office", genuine.path.name, variant="unchained")
+    assert import_paths(office, [unchained]).results[0].status == APPLIED  # on its bundle's signature
+    for _ in range(8):  # copy two's numbers 2 to 9 are lost too: no number of the copies meets again
+        export_bundle(two, tmp_path / "lost")
+    (tmp_path / "one").mkdir()
+    second = export_bundle(one, tmp_path / "one").path
+    [at_office] = import_paths(office, [second]).results
+    [at_b] = import_paths(b, [second]).results
+    assert at_b.status == APPLIED and not at_b.clone_detected
+    assert at_office.status == APPLIED, (at_office.reason, at_office.message)
+    assert at_office.clone_detected and at_office.clone_of == "evil"  # today: not detected
+    # Each copy syncs with the office until nothing new comes (as an admin would, having read
+    # the office's notice), then the office revokes the device.
+    for n in range(4):
+        for i, copy in enumerate((one, two)):
+            assert carry(copy, office, tmp_path / f"copy{i}-office-{n}").status == APPLIED
+            assert carry(office, copy, tmp_path / f"office-copy{i}-{n}").status == APPLIED
+    with office.read() as s:
+        assert not clones.unresolved(s.connection())
+    revoke_device(office, "evil")
+    honest = {"office": office, "laptopB": b, "laptopC": c}
+    for n in range(3):
+        for sender, source in honest.items():
+            for receiver, target in honest.items():
+                if sender != receiver:
+                    result = carry(source, target, tmp_path / f"final-{n}-{sender}-{receiver}")
+                    assert result.status in (APPLIED, ALREADY), (sender, receiver, result.reason, result.message)
+    expected = synced_rows(office)
+    for name in ("laptopB", "laptopC"):
+        assert synced_rows(honest[name]) == expected, name
+    assert {"一台目の訪問1", "一台目の訪問2", "二台目の訪問"} <= visits(office)
+    for store in honest.values():
+        assert check_store(store).sound, check_store(store).problems
+
+
+def test_a_relayed_range_of_a_copy_tells_a_third_device_of_the_clone(small_council):
+    """As above, but copy one's changes reach the office only relayed by laptopB, on their
+    chain: the relayed range carries dot 1 with copy one's content and evil's signed head, the
+    office holds copy two's there. That is the same proof of two copies (and names evil, not the
+    honest relay); a relay that altered the change instead is refused (origin), detecting nothing."""
+    stores, home, tmp_path = small_council
+    root = stores["evil"].layout.root
+    stores["evil"].close()
+    shutil.copytree(root, tmp_path / "evil-copy")
+    one = stores["evil"] = unlock(root, "admin", PASSPHRASE)
+    two = stores["evil-copy"] = unlock(tmp_path / "evil-copy", "admin", PASSPHRASE)
+    office, b = stores["office"], stores["laptopB"]
+    for text in ("一台目の訪問1", "一台目の訪問2"):
+        contacts.add_contact(one, household_id=home, seen_heard=text)
+    contacts.add_contact(two, household_id=home, seen_heard="二台目の訪問")
+    (tmp_path / "two").mkdir()
+    genuine = export_bundle(two, tmp_path / "two")
+    unchained = hostile.repacked(two, genuine.path, tmp_path / "two-office", genuine.path.name, variant="unchained")
+    assert import_paths(office, [unchained]).results[0].status == APPLIED
+    assert carry(one, b, tmp_path / "one-b").status == APPLIED
+    contacts.add_contact(b, household_id=home, seen_heard="Bの訪問")
+    with hostile.tampering(b) as altered:  # laptopB's file with evil's visit altered: refused, nothing noted
+        (tmp_path / "b-tampered").mkdir()
+        tampered = export_bundle(b, tmp_path / "b-tampered").path
+    assert altered
+    [refused] = import_paths(office, [tampered]).results
+    assert (refused.status, refused.reason, refused.clone_detected) == (REFUSED, "origin", False)
+    with office.read() as s:
+        assert not clones.known(s.connection())
+    relayed = carry(b, office, tmp_path / "b-office")
+    assert relayed.status == APPLIED, (relayed.reason, relayed.message)
+    assert relayed.clone_detected and relayed.clone_of == "evil"  # before: not detected
+    with office.read() as s:
+        [clone] = clones.known(s.connection()).values()
+    assert (clone.origin, clone.same_through) == (hostile.me(one).device_id, 0)
+    assert "Bの訪問" in visits(office)

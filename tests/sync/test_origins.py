@@ -118,9 +118,8 @@ def test_a_relay_that_alters_a_change_is_refused_and_the_genuine_change_still_ar
 
     real_add = exporting._add
 
-    def tampering(payload, origin, epoch, row):  # B rewrites A's note as it passes it on
-        fields = row[7].replace("畑で元気に話した", "入院したらしい")
-        return real_add(payload, origin, epoch, (*row[:7], fields, *row[8:]))
+    def tampering(payload, origin, epoch, row, fields):  # B rewrites A's note as it passes it on
+        return real_add(payload, origin, epoch, row, fields.replace("畑で元気に話した", "入院したらしい"))
 
     with monkeypatch.context() as m:
         m.setattr(exporting, "_add", tampering)
@@ -198,13 +197,13 @@ def test_a_purged_records_blanked_history_is_relayed_but_a_relay_cannot_blank_a_
     [live] = [x.id for x in contacts.list_contacts(b, household_id=household)]
     real_add = exporting._add
 
-    def blanking(payload, origin, epoch, row):
+    def blanking(payload, origin, epoch, row, text):
         seq, entity, entity_id, *rest = row
         if entity_id == live:
-            fields = json.loads(row[7])
+            fields = json.loads(text)
             keep = {k: v for k, v in fields.items() if k in ("id", "household_id", "staff_id")}
-            row = (*row[:7], json.dumps(keep), row[8], chain.values_hash(row[7]).hex())
-        return real_add(payload, origin, epoch, row)
+            row, text = (*row[:10], chain.values_hash(text).hex(), *row[11:]), json.dumps(keep)
+        return real_add(payload, origin, epoch, row, text)
 
     try:
         with monkeypatch.context() as m:

@@ -162,6 +162,7 @@ def _community_ties(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
     from shakyo_desk.store.services.districts import list_districts
     from shakyo_desk.ui.household_editor import HouseholdEditorDialog
     from shakyo_desk.ui.supporter_dialog import SupporterDialog
+    from shakyo_desk.ui.supporter_targets import TargetsDialog
     from shakyo_desk.ui.tie_bulk_dialog import TieBulkDialog
     from shakyo_desk.ui.tie_dialog import EndTieDialog, TieDialog
 
@@ -203,6 +204,9 @@ def _community_ties(window, ctx, size) -> Iterator[tuple[str, QWidget]]:
     supporter = SupporterDialog(ctx, districts, info=supporters.list_supporters(ctx.store)[0], parent=window)
     yield "dialog:supporter", _shown(supporter, size)
     _close(supporter)
+    targets = TargetsDialog(ctx, parent=window)
+    yield "dialog:supporter_targets", _shown(targets, size)
+    _close(targets)
 
 
 def _meeting_dialogs(editor, ctx, size) -> Iterator[tuple[str, QWidget]]:

@@ -82,8 +82,40 @@ def test_staff_read_the_register_only(qtbot, ctx, village):
         qtbot.addWidget(tab)
         tab.refresh()
         assert tab.table.rowCount() == 1 and tab.add() is None and not tab.add_button.isVisibleTo(tab)
+        assert tab.set_targets() is None and not tab.targets_button.isVisibleTo(tab)
     finally:
         staff.close()
+
+
+def test_a_coordinator_sets_the_target_on_the_supporters_tab(qtbot, ctx, village):
+    from shakyo_desk.store.services.council import get_settings
+    from shakyo_desk.ui.context import AppContext
+    from tests.store.conftest import login_as
+
+    north = village["districts"]["north"]
+    coordinator = login_as(ctx.store, "sato", "coordinator", [])
+    try:
+        tab = SupportersTab(AppContext(store=coordinator, executor=ctx.executor, ui_settings=ctx.ui_settings,
+                                       council=get_settings(coordinator), kdf=ctx.kdf))
+        qtbot.addWidget(tab)
+        tab.show()
+        tab.refresh()
+        assert tab.targets_button.isVisibleTo(tab) and "目標 12" not in tab.counts_label.text()
+        dialog = tab.set_targets()
+        qtbot.addWidget(dialog)
+        section = dialog.section
+        assert section.year.value() == this_year()
+        section.district.setCurrentIndex(section.district.findData(north))
+        section.target.setValue(12)
+        section.save()
+        assert section.notice.text() == "目標を保存しました。"
+        dialog.reject()
+        assert "北地区 0 / 目標 12" in tab.counts_label.text()
+        with coordinator.read() as s:
+            [row] = s.execute(sa.select(ChangeLog.staff_id).where(ChangeLog.entity == "supporter_target")).all()
+        assert row.staff_id == coordinator.actor.staff_id
+    finally:
+        coordinator.close()
 
 
 def test_targets_set_on_the_settings_page(qtbot, ctx, village):

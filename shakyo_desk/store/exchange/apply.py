@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain import hlc
+from shakyo_desk.store import changes_codec
 from shakyo_desk.store.models import SYNCED_MODELS, Base, ChangeLog, DeviceState, Household, Person, SyncConflict
 from shakyo_desk.store.search import refresh_household_search
 from shakyo_desk.store.json_value import to_json_value
@@ -42,6 +43,7 @@ def conflict_id(entity: str, entity_id: str, field_name: str) -> str:
 
 
 def to_wire(row) -> dict:
+    """A change row read through `changes_codec` (its `fields` decoded) as a wire dict."""
     wire = {
         "origin": row.origin_device, "epoch": row.epoch, "seq": row.seq, "entity": row.entity,
         "entity_id": row.entity_id, "op": row.op, "fields": row.fields, "base": row.base, "hlc": row.hlc,
@@ -238,17 +240,26 @@ def _held_seqs(conn: Connection, origin: str, epoch: int, seqs: list[int]) -> se
     return held
 
 
-def _insert_log(conn: Connection, changes: list[dict]) -> None:
+def _insert_log(conn: Connection, changes: list[dict], receiving: changes_codec.Receiving | None = None,
+                lone: set[tuple[str, str]] | None = None) -> None:
     """Received changes into the change log, as the bound values SQLAlchemy would make (JSON
     text, stored datetime text), with the chain value and head the import found for each
-    (`chain`, `head`: importing.py and sync/chain.py; absent when not on the origin's chain)."""
+    (`chain`, `head`: importing.py and sync/chain.py; absent when not on the origin's chain).
+    ``receiving``: inserts of records new here, alone in their history (the bulk path's; ``lone``:
+    the general path's), whose row re-encodes to their text are stored derived
+    (changes_codec.Receiving); otherwise every change's text is stored as received."""
     plan = _log_plan(conn)
     fields, base, recorded_at = plan.wire
+    texts = [c.get(STORED_TEXT) or fields(c["fields"]) for c in changes]  # (the text chains.wire_digest computed)
+    if receiving is None:
+        received, raw = changes_codec.received, changes_codec.RAW_ORDER
+        forms = [(raw, received(t), None) for t in texts]
+    else:
+        forms = receiving.forms(changes, texts, lone)
     _insert_values(conn, plan.sql, [
-        (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"],
-         c.get(STORED_TEXT) or fields(c["fields"]),  # (the text chains.wire_digest computed)
+        (c["origin"], c["epoch"], c["seq"], c["entity"], c["entity_id"], c["op"], *form,
          base(c["base"]), c["hlc"], c["staff_id"], recorded_at(c["recorded_at"]), _chain_bytes(c.get("chain")),
-         c.get("head"), c.get("sealed"), c.get(_SIGNED)) for c in changes])
+         c.get("head"), c.get("sealed"), c.get(_SIGNED)) for c, form in zip(changes, forms, strict=True)])
 
 
 def _chain_bytes(value: bytes | str | None) -> bytes | None:
@@ -260,8 +271,8 @@ def insert_log(conn: Connection, changes: list[dict]) -> None:
     _insert_log(conn, changes)
 
 
-_LOG_COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "fields", "base", "hlc", "staff_id",
-                "recorded_at", "chain", "head", "sealed", "author_sig")
+_LOG_COLUMNS = ("origin_device", "epoch", "seq", "entity", "entity_id", "op", "key_order", "packed", "values_hash",
+                "base", "hlc", "staff_id", "recorded_at", "chain", "head", "sealed", "author_sig")
 
 
 @dataclass(frozen=True)
@@ -276,7 +287,7 @@ _LOG_PLAN: list[_LogPlan] = []
 def _log_plan(conn: Connection) -> _LogPlan:
     if not _LOG_PLAN:
         plan = _insert_plan(conn, ChangeLog.__table__)
-        wire = tuple(plan.wire[plan.index[name]] for name in ("fields", "base", "recorded_at"))
+        wire = (chain.storage_json, *(plan.wire[plan.index[name]] for name in ("base", "recorded_at")))
         _LOG_PLAN.append(_LogPlan(
             f"INSERT INTO change_log ({', '.join(_LOG_COLUMNS)}) VALUES ({', '.join('?' * len(_LOG_COLUMNS))})", wire))
     return _LOG_PLAN[0]
@@ -411,11 +422,12 @@ def apply_changes(conn: Connection, changes: Iterable[dict]) -> Applied:
     gc.disable()
     try:
         new_kinds = _entities_without_records(conn)
+        receiving = changes_codec.Receiving(conn)
         if not new_kinds:
             for part in _slices(changes):
-                _apply_slice(conn, part, result)
+                _apply_slice(conn, part, result, receiving)
         else:
-            bulk, general = _Bulk(conn, result, new_kinds), []
+            bulk, general = _Bulk(conn, result, new_kinds, receiving), []
             takes, pending = bulk.takes, bulk.pending
             for change in changes:
                 if takes(change):
@@ -430,10 +442,10 @@ def apply_changes(conn: Connection, changes: Iterable[dict]) -> Applied:
                 # before, and a parent row is never held back for long (while a row waits for
                 # its parent, SQLite looks for children at every insert of a row they could have).
                 bulk.flush()
-                _apply_slice(conn, general, result)
+                _apply_slice(conn, general, result, receiving)
                 general = []
             bulk.flush()
-            _apply_slice(conn, general, result)
+            _apply_slice(conn, general, result, receiving)
     finally:
         if collecting:
             gc.enable()
@@ -484,10 +496,11 @@ class _Bulk:
     The result equals the general path's: `merge` of one insert is its fields, so the row is
     `desired_row` of it, without a conflict; the change log row is the same `_insert_log`."""
 
-    def __init__(self, conn: Connection, result: Applied, kinds: frozenset[str]):
+    def __init__(self, conn: Connection, result: Applied, kinds: frozenset[str], receiving: changes_codec.Receiving):
         self.conn, self.result, self.kinds = conn, result, kinds
         self.seen, self.mask = bytearray((_SEEN_BITS + 7) >> 3), _SEEN_BITS - 1
         self.pending: list[dict] = []
+        self.receiving = receiving  # (their rows are written just as received: stored derived)
 
     def takes(self, change: dict) -> bool:
         if change["entity"] not in self.kinds:
@@ -509,7 +522,7 @@ class _Bulk:
         self.pending.clear()
         if not fresh:
             return
-        _insert_log(conn, fresh)
+        _insert_log(conn, fresh, self.receiving)
         result.stored += len(fresh)
         result.entities += len(fresh)
         result.max_hlc = max(result.max_hlc, max(c["hlc"] for c in fresh))
@@ -539,13 +552,19 @@ def _row_from_insert(plan: _Plan, c: dict) -> tuple:
     return plan.get(row)
 
 
-def _apply_slice(conn: Connection, changes: list[dict], result: Applied) -> None:
+def _apply_slice(conn: Connection, changes: list[dict], result: Applied,
+                 receiving: changes_codec.Receiving | None = None) -> None:
     if not changes:
         return
     with_history = _entities_with_history(conn, changes)
-    fresh = store_changes(conn, changes)
+    fresh = unheld(conn, changes)
     if not fresh:
         return
+    # A record new here whose one change in this slice is its insert becomes just that insert's
+    # row (as on the bulk path): its insert may be stored derived. A later change of it takes
+    # `_refresh_chunk`, which materialises it first.
+    count = Counter((c["entity"], c["entity_id"]) for c in fresh)
+    _insert_log(conn, fresh, receiving, {k for k, n in count.items() if n == 1 and k not in with_history})
     result.stored += len(fresh)
     result.max_hlc = max(result.max_hlc, max(c["hlc"] for c in fresh))
     touched: dict[str, set[str]] = defaultdict(set)
@@ -602,8 +621,8 @@ def _refresh_chunk(conn: Connection, entity: str, model, ids: list[str], result:
     known = [i for i in ids if (entity, i) not in new_history]
     current: dict[str, dict] = {}
     if known:
-        for row in conn.execute(sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity,
-                                                                      ChangeLog.entity_id.in_(known))):
+        changes_codec.materialise(conn, entity, known)  # their rows may change below
+        for row in changes_codec.rows(conn, ChangeLog.entity == entity, ChangeLog.entity_id.in_(known)):
             history[row.entity_id].append(as_change(row))
         current = {r["id"]: dict(r) for r in conn.execute(sa.select(table).where(table.c.id.in_(known))).mappings()}
     for i in ids:
@@ -662,18 +681,18 @@ def blank_purged_history(conn: Connection, targets: list[tuple[str, str]]) -> No
     the values is kept (`sealed`), so the origin's chain still holds over the blanked change."""
     for entity, entity_id in targets:
         keep = {c.name for c in SYNCED_MODELS[entity].__table__.columns if c.foreign_keys}
-        text = sa.type_coerce(ChangeLog.fields, sa.Text).label("text")
-        for row in conn.execute(sa.select(ChangeLog.origin_device, ChangeLog.epoch, ChangeLog.seq, ChangeLog.fields,
-                                          text, ChangeLog.sealed)
-                                .where(ChangeLog.entity == entity, ChangeLog.entity_id == entity_id,
-                                       ChangeLog.op != "purge")).all():
+        changes_codec.materialise(conn, entity, [entity_id])  # (an insert derived from the row)
+        orders = changes_codec.KeyOrders(conn)
+        for row in changes_codec.rows(conn, ChangeLog.entity == entity, ChangeLog.entity_id == entity_id,
+                                      ChangeLog.op != "purge"):
             blank = {k: v for k, v in row.fields.items() if k in keep}
             if blank == row.fields:
                 continue  # blanked before, or ids only
-            sealed = row.sealed or chain.values_hash(row.text).hex()
+            sealed = row.sealed or chain.values_hash(row.fields_text).hex()
+            key_order, packed = changes_codec.pack(orders, blank, chain.storage_json(blank))
             conn.execute(ChangeLog.__table__.update().where(
                 ChangeLog.origin_device == row.origin_device, ChangeLog.epoch == row.epoch, ChangeLog.seq == row.seq),
-                {"fields": blank, "sealed": sealed})
+                {"key_order": key_order, "packed": packed, "values_hash": None, "sealed": sealed})
 
 
 def _receive_clock(conn: Connection, remote: str) -> None:
@@ -689,6 +708,5 @@ def _receive_clock(conn: Connection, remote: str) -> None:
 
 
 def entity_conflicts(conn: Connection, entity: str, entity_id: str) -> Merged:
-    rows = conn.execute(sa.select(ChangeLog.__table__).where(ChangeLog.entity == entity,
-                                                              ChangeLog.entity_id == entity_id)).all()
+    rows = changes_codec.rows(conn, ChangeLog.entity == entity, ChangeLog.entity_id == entity_id)
     return merge([as_change(r) for r in rows], TEXT_FIELDS[entity])

@@ -77,6 +77,7 @@ from shakyo_desk.domain.roles import (
     manages_registers,
 )
 from shakyo_desk.store.exchange import chains
+from shakyo_desk.store import changes_codec
 from shakyo_desk.store.models import ChangeLog, District, Household, Roster, Staff
 from shakyo_desk.store.nouns import NOUNS  # what the messages call each record, as the audit viewer
 from shakyo_desk.sync import authorship
@@ -144,8 +145,7 @@ class Authors:
         for entry in roster.get("staff") or ():
             self._account(entry.get("id"), {"role": entry.get("role"), "login": entry.get("login")})
         staff = Staff.__table__
-        for row in conn.execute(sa.select(ChangeLog.entity_id, ChangeLog.fields)
-                                .where(ChangeLog.entity == "staff").order_by(ChangeLog.hlc)):
+        for row in changes_codec.rows(conn, ChangeLog.entity == "staff", order_by=(ChangeLog.hlc,)):
             self._account(row.entity_id, row.fields or {})
         for row in conn.execute(sa.select(staff.c.id, staff.c.login, staff.c.role, staff.c.district_ids)):
             self._account(row.id, {"login": row.login, "role": row.role, "district_ids": row.district_ids})
@@ -325,11 +325,11 @@ class Authors:
             for household, district in self.conn.execute(
                     sa.select(table.c.id, table.c.district_id).where(table.c.district_id.is_not(None))):
                 homes.setdefault(household, set()).add(district)
-            district = sa.func.json_extract(ChangeLog.fields, "$.district_id")
-            for household, district_id in self.conn.execute(
-                    sa.select(ChangeLog.entity_id, district)
-                    .where(ChangeLog.entity == "household", district.is_not(None))):
-                homes.setdefault(household, set()).add(district_id)
+            # (a derived insert's district is its row's, read above: only packed values to read)
+            for change in changes_codec.stream(self.conn, sa.select(ChangeLog.__table__).where(
+                    ChangeLog.entity == "household", ChangeLog.packed.is_not(None))):
+                if change.fields.get("district_id") is not None:
+                    homes.setdefault(change.entity_id, set()).add(change.fields["district_id"])
             self._homes = homes
         return self._homes.get(household_id, set()) | self._moves.get(household_id, set())
 

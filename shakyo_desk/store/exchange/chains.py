@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shakyo_desk.store.exchange.apply import STORED_TEXT
+from shakyo_desk.store import changes_codec
 from shakyo_desk.store.models import ChangeLog, SyncKnowledge, SyncLegacyEpoch
 from shakyo_desk.sync import chain
 from shakyo_desk.sync.chain import storage_json
@@ -72,14 +73,15 @@ def fill(conn: Connection, origin: str, epoch: int, upto: int, public_key) -> No
     if value is None:
         return
     text = sa.Text()
-    columns = (table.c.seq, table.c.entity, table.c.entity_id, table.c.op, sa.type_coerce(table.c.fields, text),
+    columns = (table.c.seq, table.c.entity, table.c.entity_id, table.c.op, table.c.key_order, table.c.packed,
                sa.type_coerce(table.c.base, text), table.c.hlc, table.c.staff_id, table.c.recorded_at, table.c.sealed,
                table.c.chain, table.c.head)
     seqs: list[int] = []
     values: list[bytes] = []
     expected = start
-    for seq, entity, entity_id, op, fields, base, stamp, staff_id, recorded_at, sealed, held, head in conn.execute(
-            sa.select(*columns).where(*of, table.c.seq.between(start, upto)).order_by(table.c.seq)):
+    for (seq, entity, entity_id, op, _, _, base, stamp, staff_id, recorded_at, sealed, held, head), fields in (
+            changes_codec.with_texts(conn, conn.execute(
+                sa.select(*columns).where(*of, table.c.seq.between(start, upto)).order_by(table.c.seq)))):
         if seq != expected or held == OFF:
             break
         expected += 1

@@ -3,11 +3,14 @@ beside the original): two stores that share a device id and wrote different chan
 same (device, epoch, seq). docs/sync-protocol.md, "Copies of one installation".
 
 - **Detected** by whoever meets the evidence: a bundle signed with our own key that we never
-  wrote, a change of our own origin we hold with other content or never issued, a fork in
-  another device's bundle chain, or a claim in a received manifest (`clones`). Each detection
-  is an audit entry `sync.clone_detected` {origin, epoch, same_through}: `same_through` is the
-  highest seq of that (device, epoch) known to be the same on both copies (content compared, or
-  the first bundle of the forked chain starting above it); the copies re-issue above it.
+  wrote, a change of our own origin we hold with other content or never issued, a change of
+  another origin we hold with other content that the origin vouches for (its own bundle, or a
+  chain its signed head ends: importing._apply), a fork in another device's bundle chain, or a
+  claim in a received manifest (`clones`). Each detection is an audit entry
+  `sync.clone_detected` {origin, epoch, same_through}: `same_through` is the highest seq of that
+  (device, epoch) known to be the same on both copies (our own content compared, or the first
+  bundle of the forked chain starting above it; 0 from another origin's content, which we may
+  hold from either copy); the copies re-issue above it.
 - **Resolved** by each copy itself, in the transaction that learns of it: if the cloned epoch is
   its current one it starts a fresh *random* epoch; then it re-issues, under its current epoch,
   every change it holds of (its device, the cloned epoch) above `same_through`, with the same
@@ -33,6 +36,7 @@ from shakyo_desk.store.exchange import chains
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.exchange.apply import insert_log, refresh_entities, to_wire
 from shakyo_desk.sync import chain
+from shakyo_desk.store import changes_codec
 from shakyo_desk.store.models import AuditLog, ChangeLog, DeviceState
 
 DETECTED, REISSUED, RESOLVED = "sync.clone_detected", "sync.clone_reissued", "sync.clone_resolved"
@@ -144,9 +148,8 @@ def reissue(conn: Connection, device_id: str, epoch: int, first: int) -> tuple[i
     """Copy every held change of (device_id, epoch) from seq `first` on under our current epoch:
     same entity, operation, fields, stamp and author; a base that also covers the original dot
     and, translated, the re-issues of the earlier ones. Returns (count, first)."""
-    rows = conn.execute(sa.select(ChangeLog.__table__).where(
-        ChangeLog.origin_device == device_id, ChangeLog.epoch == epoch, ChangeLog.seq >= first)
-        .order_by(ChangeLog.seq)).all()
+    rows = changes_codec.rows(conn, ChangeLog.origin_device == device_id, ChangeLog.epoch == epoch,
+                              ChangeLog.seq >= first, order_by=(ChangeLog.seq,))
     if not rows:
         return 0, first
     me = ident.load(conn)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from shakyo_desk.domain.errors import InvalidInput, NotFound, UserError
 from shakyo_desk.domain.roles import Role, manages_accounts, may_sync
-from shakyo_desk.store import audit_witness, migrate
+from shakyo_desk.store import audit_witness, changes_codec, migrate
 from shakyo_desk.store.exchange import chains, clones
 from shakyo_desk.store.exchange import drops as carried_drops
 from shakyo_desk.store.exchange import identity as ident
@@ -127,13 +127,13 @@ def _dump(value) -> bytes:
 
 def _columns():
     table = ChangeLog.__table__
-    raw_fields, raw_base = sa.type_coerce(table.c.fields, sa.Text), sa.type_coerce(table.c.base, sa.Text)
+    raw_base = sa.type_coerce(table.c.base, sa.Text)
     return (table.c.seq, table.c.entity, table.c.entity_id, table.c.op, table.c.hlc, table.c.staff_id,
-            table.c.recorded_at, raw_fields, raw_base, table.c.sealed, table.c.author_sig)
+            table.c.recorded_at, table.c.key_order, table.c.packed, raw_base, table.c.sealed, table.c.author_sig)
 
 
-def _add(payload: Payload, origin: bytes, epoch: bytes, row) -> None:
-    seq, entity, entity_id, op, stamp, staff_id, recorded_at, fields, base, sealed, *signed = row
+def _add(payload: Payload, origin: bytes, epoch: bytes, row, fields: str) -> None:
+    seq, entity, entity_id, op, stamp, staff_id, recorded_at, _, _, base, sealed, *signed = row
     author_sig = signed[0] if signed else None  # (accounts and settings only: sync/authorship.py)
     payload.add_json(b"".join((
         b'{"base":', base.encode("utf-8"), b',"entity":', _dump(entity), b',"entity_id":', _dump(entity_id),
@@ -146,18 +146,19 @@ def _add(payload: Payload, origin: bytes, epoch: bytes, row) -> None:
 
 def fill_payload(conn: Connection, payload: Payload, ranges: list[dict], keep: Callable[[dict], bool] | None) -> None:
     """Stream the ranges into the payload. `fields` and `base` are spliced in as the JSON
-    text the change log already holds: a council-wide bundle is mostly that text, and
-    decoding it only to encode it again would double the export time."""
+    text the change log holds (`fields` as `changes_codec` gives it back: the same text as
+    before storage v2): a council-wide bundle is mostly that text, and decoding it only to
+    encode it again would double the export time."""
     table = ChangeLog.__table__
     for r in ranges:
         rows = conn.execute(sa.select(*_columns()).where(
             table.c.origin_device == r["origin"], table.c.epoch == r["epoch"],
             table.c.seq.between(r["first"], r["last"])).order_by(table.c.seq))
         origin, epoch = _dump(r["origin"]), _dump(r["epoch"])
-        for row in rows:
-            if keep is not None and not keep({"entity": row.entity, "entity_id": row.entity_id}):
-                continue
-            _add(payload, origin, epoch, row)
+        if keep is not None:
+            rows = (row for row in rows if keep({"entity": row.entity, "entity_id": row.entity_id}))
+        for row, fields in changes_codec.with_texts(conn, rows):
+            _add(payload, origin, epoch, row, fields)
 
 
 def _meetings_entering(conn: Connection, ranges: list[dict], covered: dict[str, set[str]]) -> dict[str, set[str]]:
@@ -196,9 +197,10 @@ def _fill_entering(conn: Connection, payload: Payload, ranges: list[dict], cover
     entering: set[str] = set()
     moved: set[str] = set()
     for r in ranges:
-        for entity, entity_id, fields in conn.execute(sa.select(table.c.entity, table.c.entity_id, table.c.fields).where(
+        for change in changes_codec.stream(conn, sa.select(table).where(
                 table.c.origin_device == r["origin"], table.c.epoch == r["epoch"], table.c.op == "update",
                 table.c.seq.between(r["first"], r["last"]), table.c.entity.in_(("household", "district")))):
+            entity, entity_id, fields = change.entity, change.entity_id, change.fields
             if entity == "household" and "district_id" in fields and entity_id in covered["household"]:
                 entering.add(entity_id)
             elif entity == "district" and "parent_id" in fields:
@@ -218,19 +220,20 @@ def _fill_entering(conn: Connection, payload: Payload, ranges: list[dict], cover
     for entity, ids in records.items():
         ordered = sorted(ids)
         for start in range(0, len(ordered), CHUNK):
-            for origin, epoch, *row in conn.execute(sa.select(table.c.origin_device, table.c.epoch, *_columns())
-                                                    .where(table.c.entity == entity,
-                                                           table.c.entity_id.in_(ordered[start:start + CHUNK]))):
+            found = conn.execute(sa.select(table.c.origin_device, table.c.epoch, *_columns()).where(
+                table.c.entity == entity, table.c.entity_id.in_(ordered[start:start + CHUNK]))).all()
+            for change, fields in zip(found, changes_codec.texts(conn, found), strict=True):
+                origin, epoch, *row = change
                 r = by_key.get((origin, epoch))
                 if r is None or row[0] < r["first"]:  # (inside a range it is in the payload already)
-                    extra.append((origin, epoch, row))
-    for origin, epoch, row in extra:
+                    extra.append((origin, epoch, row, fields))
+    for origin, epoch, row, fields in extra:
         r = by_key.get((origin, epoch))
         if r is None:
             r = by_key[(origin, epoch)] = {"origin": origin, "epoch": epoch, "first": row[0], "last": row[0]}
             ranges.append(r)
         r["first"], r["last"] = min(r["first"], row[0]), max(r["last"], row[0])
-        _add(payload, _dump(origin), _dump(epoch), row)
+        _add(payload, _dump(origin), _dump(epoch), row, fields)
 
 
 def export_bundle(store: Store, folder: Path, *, for_device: str | None = None, full: bool = False,

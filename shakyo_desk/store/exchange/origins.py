@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shakyo_desk.store import changes_codec
 from shakyo_desk.store.exchange import chains
 from shakyo_desk.store.exchange import identity as ident
 from shakyo_desk.store.models import ChangeLog
@@ -210,6 +211,7 @@ class Origins:
                 chains.fill(self.conn, origin, epoch, first - 1, public_key_from(self.devices[origin]["public_key"]))
             if chains.tip(self.conn, origin, epoch, first - 1) == before:
                 continue
+            changes_codec.hash_derived(self.conn, origin, epoch, first, last)  # (their chain proved them)
             self.conn.execute(table.update().where(
                 table.c.origin_device == origin, table.c.epoch == epoch, table.c.seq.between(first, last),
                 table.c.chain.is_not(None), table.c.chain != chains.OFF).values(chain=None))

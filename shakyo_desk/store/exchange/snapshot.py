@@ -32,7 +32,7 @@ STRIPPED = frozenset({"audit_log", "audit_name", "audit_key", "audit_witness", "
                       "sync_pending", "sync_quarantine", "sync_mailbox_file", "sync_not_ours"})
 # Filled here by rule (below); any other table makes `build` refuse, so a migration that adds
 # one has to decide whether a laptop gets it.
-RULED = frozenset({"alembic_version", "change_log", "sync_conflict", "household_search", "sync_legacy_epoch",
+RULED = frozenset({"alembic_version", "change_log", "change_keys", "sync_conflict", "household_search", "sync_legacy_epoch",
                    "sync_knowledge", "audit_state"})
 
 PARTIAL_SUFFIX = safe_file.PARTIAL_SUFFIX  # the snapshot being written into a new store folder
@@ -114,6 +114,8 @@ def _fill(conn: Connection, scope: list[str]):
         elif table == "sync_legacy_epoch":
             if not district:  # (a district laptop relays nobody's changes: it checks no chain)
                 conn.exec_driver_sql("INSERT INTO snap.sync_legacy_epoch SELECT * FROM main.sync_legacy_epoch")
+        elif table == "change_keys":  # (the key orders change_log's key_order names: all of them)
+            conn.exec_driver_sql("INSERT INTO snap.change_keys SELECT * FROM main.change_keys")
         elif table == "alembic_version":
             conn.exec_driver_sql("INSERT INTO snap.alembic_version SELECT * FROM main.alembic_version")
     conn.connection.cursor().executemany(

@@ -98,6 +98,7 @@ LABELS = {
     "store.key_rotation_finished": "中断していたデータの鍵の切り替えの完了",
     "store.recovery_key_renewed": "復旧キーの作り直し",
     "council_key.moved": "名簿に署名する管理者鍵の移動（管理者だけが開ける形へ）",
+    "council_key.rotated": "名簿に署名する管理者鍵の交換（管理者でなくなった人が持っていた鍵を無効に）",
 }
 FIELDS = {
     "role": "役割", "disabled_at": "無効", "district_ids": "担当地区", "section": "所属", "display_name": "氏名",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
+    QAbstractItemView, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel,
     QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -18,7 +18,7 @@ from shakyo_desk.store.services.accounts import (
 from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row
 from shakyo_desk.ui.events import ACCOUNT, keep_fresh, on
 from shakyo_desk.ui.key_actions import KeyProgress, RecoveryKeyDialog, show_notices
 from shakyo_desk.ui.widgets import CheckList, Column, fit_columns
@@ -264,10 +264,7 @@ class AddAccountDialog(QDialog):
                          "最初のロック解除のあと「パスフレーズの変更」で変えてもらってください。"))
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #444;")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("追加"))
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, tr("追加"), self._submit)
         form = QFormLayout()
         form.addRow(tr("ログイン名"), self.login)
         form.addRow(tr("氏名"), self.display_name)
@@ -309,12 +306,7 @@ class NewPassphraseDialog(QDialog):
         self.new = _password_edit()
         self.again = _password_edit()
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        if ok:
-            buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
+        buttons, self.ok_button = button_row(self, ok, self._submit)
         form = QFormLayout()
         form.addRow(tr("新しいパスフレーズ"), self.new)
         form.addRow(tr("新しいパスフレーズ（確認）"), self.again)

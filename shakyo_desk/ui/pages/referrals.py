@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QCheckBox, QComboBox, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
     QPlainTextEdit, QPushButton, QVBoxLayout, QWidget,
 )
 
@@ -20,7 +20,7 @@ from shakyo_desk.store.services.referrals import (
     ReferralInfo, add_referral, list_referrals, overdue_follow_ups, record_outcome,
 )
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row
 from shakyo_desk.ui.date_field import DateField
 from shakyo_desk.ui.field_widgets import HouseholdPickDialog
 from shakyo_desk.ui.empty_state import set_empty_hint
@@ -92,12 +92,7 @@ class ReferralDialog(QDialog):
         self.errors = ErrorLabel()
         if not agencies:
             self.errors.show_error(tr("関係機関がまだ登録されていません。先に「関係機関」の画面で登録してください。"))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(tr("記録する"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("閉じる"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button = button_row(self, tr("記録する"), self.save, save=True, cancel_text=tr("閉じる"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.errors)
@@ -173,12 +168,7 @@ class OutcomeDialog(QDialog):
         form.addRow(tr("メモ"), self.note)
         form.addRow("", again_row)
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(tr("記録する"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("閉じる"))
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons, self.save_button = button_row(self, tr("記録する"), self.save, save=True, cancel_text=tr("閉じる"))
         layout = QVBoxLayout(self)
         layout.addWidget(summary)
         layout.addLayout(form)

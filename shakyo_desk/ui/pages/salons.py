@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+    QComboBox, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
     QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QVBoxLayout, QWidget,
 )
 
@@ -22,7 +22,7 @@ from shakyo_desk.store.services.salons import (
 from shakyo_desk.store.services.sheets import sheet_from_remark
 from shakyo_desk.ui.appearance import keep_wrapped_text_visible
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel, fit_to_screen
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, fit_to_screen
 from shakyo_desk.ui.field_widgets import HouseholdSearch, RadioRow
 from shakyo_desk.ui.empty_state import set_empty_hint
 from shakyo_desk.ui.events import HOUSEHOLD, SALON, SHEET, keep_fresh, on
@@ -90,11 +90,7 @@ class SalonDialog(QDialog):
         form.addRow(tr("送迎"), self.transport)
         form.addRow(tr("メモ"), self.notes)
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("保存"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("閉じる"))
-        buttons.accepted.connect(self._submit)
-        buttons.rejected.connect(self.reject)
+        buttons, _ = button_row(self, tr("保存"), self._submit, save=True, cancel_text=tr("閉じる"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.errors)
@@ -164,14 +160,9 @@ class RegularsDialog(QDialog):
         body.addWidget(left_box, 1)
         body.addWidget(right_box, 1)
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setText(tr("保存"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("閉じる"))
+        buttons, self.save_button = button_row(self, tr("保存"), self.save, save=True, cancel_text=tr("閉じる"))
         for button in buttons.buttons():
             button.setAutoDefault(False)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(body, 1)
         layout.addWidget(self.errors)

@@ -181,9 +181,12 @@ def show_table(view: QTableView, model: StatsTableModel) -> None:
         view.setColumnWidth(c, max(view.columnWidth(c) + 18, 100))
 
 
+def swatch_html(colour: str, text: str) -> str:
+    return f"<span style='background:{colour}; border:1px solid #999;'>&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;{text}"
+
+
 def legend_swatch(colour: str, text: str) -> QLabel:
-    label = QLabel(f"<span style='background:{colour}; border:1px solid #999;'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
-                   f"&nbsp;{text}")
+    label = QLabel(swatch_html(colour, text))
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setWordWrap(True)
     return label
@@ -293,10 +296,13 @@ class StatsPage(QWidget):
         bar.addWidget(self.busy_label)
         bar.addStretch(1)
         legend = QHBoxLayout()  # the export buttons here, not in the bar: all fit at a large text size
-        legend.addWidget(self.legend_primary)
+        # The swatches take the row's room (a word-wrapped label left to itself is squeezed to a
+        # narrow column); the stretch keeps the buttons right while they are hidden.
+        legend.addWidget(self.legend_primary, 1)
         legend.addSpacing(12)
-        legend.addWidget(self.legend_secondary)
+        legend.addWidget(self.legend_secondary, 1)
         legend.addStretch(1)
+        self.legend_row = legend
         legend.addWidget(self.csv_button)
         legend.addWidget(self.pdf_button)
         layout = QVBoxLayout(self)
@@ -428,14 +434,11 @@ class StatsPage(QWidget):
         raw = bool(view and view.shown.raw)
         self.legend_primary.setVisible(raw)
         self.legend_secondary.setVisible(raw)
+        self.legend_row.setStretch(3, 0 if raw else 1)
         if raw:
             t = view.figures.threshold
-            self.legend_primary.setText(
-                f"<span style='background:{PRIMARY_TINT}; border:1px solid #999;'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
-                + tr("&nbsp;{t}未満：外部に出すときは「&lt;{t}」と秘匿されます", t=t))
-            self.legend_secondary.setText(
-                f"<span style='background:{SECONDARY_TINT}; border:1px solid #999;'>&nbsp;&nbsp;&nbsp;&nbsp;</span>"
-                + tr("&nbsp;合わせて伏せる数：外部に出すときは「秘匿」と表示されます"))
+            self.legend_primary.setText(swatch_html(PRIMARY_TINT, tr("{t}未満：外部に出すときは「&lt;{t}」と秘匿されます", t=t)))
+            self.legend_secondary.setText(swatch_html(SECONDARY_TINT, tr("合わせて伏せる数：外部に出すときは「秘匿」と表示されます")))
 
     def _show(self, view: StatsView) -> None:
         self._set_busy(False)

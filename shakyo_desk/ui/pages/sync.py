@@ -30,7 +30,7 @@ from shakyo_desk.store.services.districts import DistrictInfo, list_districts
 from shakyo_desk.ui import dialogs
 from shakyo_desk.ui.appearance import set_scaled_font
 from shakyo_desk.ui.context import AppContext
-from shakyo_desk.ui.dialogs import ErrorLabel, show_message
+from shakyo_desk.ui.dialogs import ErrorLabel, button_row, show_message
 from shakyo_desk.ui.events import ACCOUNT, CONFLICT, RECORDS, REGISTER, SETTINGS, SYNC, keep_fresh, on
 from shakyo_desk.ui.key_actions import show_notices
 from shakyo_desk.ui.reporter_here import ReporterHereButton
@@ -283,12 +283,7 @@ class AddDeviceDialog(QDialog):
         form.addRow(tr("保存先＊"), path_row)
         form.addRow("", path_hint)
         self.errors = ErrorLabel()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.create_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.create_button.setText(tr("登録ファイルを作る"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("キャンセル"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
+        buttons, self.create_button = button_row(self, tr("登録ファイルを作る"), self.submit, cancel_text=tr("キャンセル"))
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

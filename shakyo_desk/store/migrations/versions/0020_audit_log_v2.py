@@ -1,7 +1,7 @@
 """audit log v2: lean entries, same hashes (issue 20)
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 
 What each entry stores changes, what it hashes does not (store/audit.py "Audit log v2"):
 
@@ -16,7 +16,7 @@ An entry is converted only when it rebuilds to exactly what it was (every input 
 and — when the data key is at hand, as on open — when its hash verifies; anything else is kept
 in full, never dropped, so ``verify`` reports what it reported before. The new table is built
 beside the old one a batch of 10,000 entries at a time (``progress(done, total)`` when the
-caller gave one: ``config.attributes["progress"]``), then the old one is dropped and the new
+caller gave one: ``config.attributes["progress_audit"]``), then the old one is dropped and the new
 one renamed in the same transaction (migrate.upgrade's): killed at any line, nothing changed;
 the copy migrate.upgrade takes first is there after it.
 """
@@ -28,8 +28,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
@@ -195,7 +195,7 @@ def upgrade() -> None:
 
     conn = op.get_bind()
     attributes = op.get_context().config.attributes
-    progress = attributes.get("progress")
+    progress = attributes.get("progress_audit")  # (migrate.upgrade: its own sentence on the unlock screen)
     stages = attributes.setdefault("stages", [])  # (what, seconds since the start): for the benchmark
     started = time.perf_counter()
 
