@@ -15,6 +15,14 @@ hash changing. Since schema 0012:
 
 ``verify_chain`` walks the rows once, oldest first, and names what is missing or rewritten in
 Japanese sentences.
+
+**Audit log v2 (0020).** What is stored is lean, what is hashed is not: a change's entry names
+its change-log row instead of repeating action, entity, entity id and staff (``entries``
+rebuilds them through ``_changes``, the one place that reads the change log); ``prev_hash`` is
+stored only where it is not the previous entry's hash (after a gap: else a 4-byte prefix, which
+names a broken link as the whole hash did); hashes are bytes and
+times integer microseconds (models.HexBytes, models.MicroTime). The HMAC's input is exactly
+what it was, so verification, witnesses, the viewer and the CSV give the same answers.
 """
 
 from __future__ import annotations
@@ -22,9 +30,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -65,6 +73,130 @@ def keyed_hash(key: bytes, entry_id: int, prev_hash: str, at: datetime, staff_id
     body = _encode([entry_id, prev_hash, _at_text(at), staff_id, login, device_id, action, entity, entity_id,
                     detail])
     return hmac.new(key, _ENTRY_PREFIX + body.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# ---- reading entries (v2: a change's entry rebuilt from its change) ---------------------------
+
+CHANGE_OPS = frozenset({"insert", "update", "delete", "purge"})
+ChangeRef = tuple[str, int, int]  # (origin device, epoch, seq)
+
+
+@dataclass(slots=True)
+class Entry:
+    """An audit entry as it was hashed (and as the viewer shows it)."""
+
+    id: int
+    at: datetime
+    staff_id: str | None
+    login: str
+    device_id: str
+    action: str | None
+    entity: str | None
+    entity_id: str | None
+    detail: dict | None
+    prev_hash: str | None  # the previous entry's hash, or its prefix (v2: the previous row has it)
+    hash: str
+    key_id: str | None
+    change: ChangeRef | None = None
+
+
+# The stored columns in table order (models.AuditLog): ``entries`` takes rows in this order.
+COLUMNS = ("id", "at", "staff_id", "login", "device_id", "action", "entity", "entity_id", "detail", "epoch", "seq",
+           "prev_hash", "hash", "key_id")
+SELECT = f"SELECT {', '.join(COLUMNS)} FROM audit_log"
+_EPOCH = datetime(1970, 1, 1)
+_MICRO = timedelta(microseconds=1)
+
+
+def _changes(conn, refs: Iterable[ChangeRef]) -> dict[ChangeRef, tuple[str, str, str, str | None]]:
+    """(origin, epoch, seq) → (entity, entity_id, op, staff_id) of those changes that exist.
+    The only read of the change log for the audit log (the change log's storage may change:
+    re-point this one function)."""
+    by_epoch: dict[tuple[str, int], list[int]] = {}
+    for origin, epoch, seq in refs:
+        by_epoch.setdefault((origin, epoch), []).append(seq)
+    out: dict[ChangeRef, tuple[str, str, str, str | None]] = {}
+    head = "SELECT seq, entity, entity_id, op, staff_id FROM change_log WHERE origin_device = ? AND epoch = ? AND "
+    for (origin, epoch), seqs in by_epoch.items():
+        seqs.sort()
+        # The entries of a batch name nearly consecutive changes: one range read, else IN lists.
+        if seqs[-1] - seqs[0] < 4 * len(seqs) + 64:
+            parts = [(head + "seq BETWEEN ? AND ?", (origin, epoch, seqs[0], seqs[-1]))]
+        else:
+            parts = [(head + f"seq IN ({', '.join('?' * len(chunk))})", (origin, epoch, *chunk))
+                     for chunk in (seqs[i:i + 500] for i in range(0, len(seqs), 500))]
+        for sql, params in parts:
+            for seq, entity, entity_id, op, staff_id in conn.exec_driver_sql(sql, params).fetchall():
+                out[(origin, epoch, seq)] = (entity, entity_id, op, staff_id)
+    return out
+
+
+def _when(value) -> datetime:
+    if type(value) is int:
+        return _EPOCH + value * _MICRO
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _hex(value):
+    return value.hex() if type(value) is bytes else value
+
+
+def _detail(value) -> dict:
+    if value is None:
+        return {}
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def names(conn) -> dict[int, str]:
+    """audit_name: id → device id or key id (a handful of rows)."""
+    return dict(conn.exec_driver_sql("SELECT id, name FROM audit_name").fetchall())
+
+
+def name_id(conn, name: str) -> int:
+    """The audit_name id of a device id or key id, added the first time."""
+    found = conn.exec_driver_sql("SELECT id FROM audit_name WHERE name = ?", (name,)).scalar()
+    if found is None:
+        conn.exec_driver_sql("INSERT INTO audit_name (name) VALUES (?)", (name,))
+        found = conn.exec_driver_sql("SELECT id FROM audit_name WHERE name = ?", (name,)).scalar()
+    return found
+
+
+def entries(conn, rows: Sequence) -> list[Entry]:
+    """Stored rows, their values in ``COLUMNS`` order (raw or through the model's types) →
+    entries as hashed. A change's entry whose change is gone comes back with action, entity and
+    entity id None: it no longer verifies."""
+    named = names(conn)
+
+    def name(value):  # (an id; text only where someone wrote it by hand: it then fails as it is)
+        return named.get(value, value) if type(value) is int else value
+
+    refs = [(name(r[4]), r[9], r[10]) for r in rows if r[10] is not None]
+    found = _changes(conn, refs) if refs else {}
+    out = []
+    append = out.append
+    for (id_, at, staff_id, login, device_id, action, entity, entity_id, detail, epoch, seq, prev_hash, hash_,
+         key_id) in rows:
+        device_id, key_id = name(device_id), name(key_id)
+        if seq is None:
+            append(Entry(id_, _when(at), staff_id, login, device_id, action, entity, entity_id, _detail(detail),
+                         _hex(prev_hash), _hex(hash_), key_id))
+            continue
+        ref = (device_id, epoch, seq)
+        change = found.get(ref)
+        if change is None:
+            c_entity = c_id = c_op = c_staff = None
+        else:
+            c_entity, c_id, c_op, c_staff = change
+        append(Entry(id_, _when(at), c_staff if staff_id is None else staff_id, login, device_id,
+                     action if action is not None else (f"{c_entity}.{c_op}" if change else None),
+                     c_entity if entity is None else entity, c_id if entity_id is None else entity_id,
+                     _detail(detail), _hex(prev_hash), _hex(hash_), key_id, ref))
+    return out
+
+
+def read(conn, where: str = "1", params: tuple = ()) -> list[Entry]:
+    """Entries by a plain SQL condition on the stored columns, in id order."""
+    return entries(conn, conn.exec_driver_sql(f"{SELECT} WHERE {where} ORDER BY id", params).fetchall())
 
 
 # ---- what a check finds -----------------------------------------------------------------------
@@ -167,6 +299,22 @@ class _Runs:
             self._open = None
 
 
+LINK_PREFIX = 8  # hex digits of the previous hash an entry keeps (v2): which link broke, not only where
+
+
+def link_of(prev_hash: str, contiguous: bool) -> str:
+    """What an entry stores of its previous entry's hash (v2): a prefix that names a broken link
+    (as the full hash did), the whole hash only after a gap (the entry before it is gone)."""
+    return prev_hash[:LINK_PREFIX] if contiguous else prev_hash
+
+
+def _links(stored: str | None, prev: str) -> bool:
+    """Does an entry's stored link (whole, a prefix, or none: v2 rows read by hand) match?"""
+    if stored is None:
+        return True
+    return prev.startswith(stored) if len(stored) == LINK_PREFIX else stored == prev
+
+
 def verify_chain(rows: Iterable, keys: Mapping[str, bytes] | None = None, keyed_from: int | None = None,
                  witnesses: Iterable[Witness] = (), epoch: int | None = None,
                  epoch_ends: Mapping[int, int] | None = None, cloned: Iterable[int] = ()) -> ChainReport:
@@ -212,23 +360,28 @@ def verify_chain(rows: Iterable, keys: Mapping[str, bytes] | None = None, keyed_
             if row.id > expected:
                 findings.append(Finding(MISSING, expected, row.id - 1))
             broken = broken or row.id
-        elif row.prev_hash != prev:
+        elif not _links(row.prev_hash, prev):
             # linked to something else than the entry before: that one, or this link, was changed
             if last_row is not None:
                 rewritten.add(last_row.id)
             rewritten.add(row.id)
             broken = broken or (last_row.id if last_row is not None else row.id)
         key_id = getattr(row, "key_id", None)
+        # v2: no stored link is the previous entry's hash. After a gap that hash is gone (an entry
+        # deleted since the migration): the entry is then judged only if its hash holds.
+        full_link = row.prev_hash is not None and len(row.prev_hash) != LINK_PREFIX
+        link = row.prev_hash if full_link else prev
+        unknown_link = not full_link and row.id != expected
         if key_id is None:
             ok = (keyed_from is None or row.id < keyed_from) and entry_hash(
-                row.prev_hash, row.at, row.staff_id, row.login, row.device_id, row.action, row.entity,
+                link, row.at, row.staff_id, row.login, row.device_id, row.action, row.entity,
                 row.entity_id, row.detail) == row.hash
-            if not ok:
+            if not ok and not (unknown_link and (keyed_from is None or row.id < keyed_from)):
                 rewritten.add(row.id)
                 broken = broken or row.id
         elif key_id in keys:
-            if keyed_hash(keys[key_id], row.id, row.prev_hash, row.at, row.staff_id, row.login, row.device_id,
-                          row.action, row.entity, row.entity_id, row.detail) != row.hash:
+            if keyed_hash(keys[key_id], row.id, link, row.at, row.staff_id, row.login, row.device_id,
+                          row.action, row.entity, row.entity_id, row.detail) != row.hash and not unknown_link:
                 rewritten.add(row.id)
                 broken = broken or row.id
         else:

@@ -238,16 +238,14 @@ def verify(conn: Connection, data_key: bytes, progress: Progress | None = None, 
     total = conn.execute(sa.select(sa.func.max(AuditLog.id))).scalar() or 0
     if progress:
         progress(0, total)
-    table = AuditLog.__table__
-
     def rows() -> Iterator:
-        # Core rows (no ORM objects), read in id order a batch at a time.
+        # Raw rows (audit.entries decodes them), read in id order a batch at a time.
         last, done = 0, 0
         while True:
-            chunk = conn.execute(sa.select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)).all()
+            chunk = conn.exec_driver_sql(f"{audit.SELECT} WHERE id > ? ORDER BY id LIMIT ?", (last, batch)).fetchall()
             if not chunk:
                 return
-            yield from chunk
+            yield from audit.entries(conn, chunk)  # (a change's entry rebuilt from its change)
             last = chunk[-1].id
             done += len(chunk)
             if progress:

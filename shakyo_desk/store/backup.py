@@ -265,6 +265,11 @@ def _read_facts(conn) -> dict:
     device = conn.execute("SELECT device_id, epoch FROM device_state WHERE id = 1").fetchone()
     revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
     head = conn.execute("SELECT id, hash, at FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    if head is not None:  # (audit log v2: the hash as bytes, the time as µs; a store from before, text)
+        from shakyo_desk.store.models import HexBytes, MicroTime
+
+        head = (head[0], HexBytes().process_result_value(head[1], None),
+                MicroTime().process_result_value(head[2], None))
     audit_head = None if head is None else {"device_id": device[0], "epoch": device[1], "id": head[0],
                                             "hash": head[1], "at": audit_witness.at_text(head[2])}
     return {"council_id": council[0], "council_name": council[1], "device_id": device[0], "epoch": device[1],

@@ -52,23 +52,26 @@ def current_revision(engine: Engine) -> str | None:
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
-# Migrations that rewrite a large table (0019: change log v2): an upgrade crossing any of them
-# runs without secure_delete, reports its progress and compacts the store once at its very end.
-COMPACTING = ("0019",)
+# Migrations that rewrite a large table (0019: the change log; 0020: the audit log): an upgrade
+# crossing any of them runs without secure_delete, reports its progress and compacts the store
+# once at its very end.
+COMPACTING = ("0019", "0020")
 
 # Shown under the unlock button and as lines on the CLI's stderr (rekey.Progress: done, total, text).
 BACKING_UP = "データの形式を新しくする前に、今のデータを控えています…"
-MIGRATING = "データの形式を新しくしています（大きなデータでは数分かかります）…"
+MIGRATING = "データの形式を新しくしています（1/2 変更の記録。大きなデータでは数分かかります）…"
+MIGRATING_AUDIT = "データの形式を新しくしています（2/2 操作の記録）…"
 TIDYING = "新しい形式のデータを整理しています…"
 
 
 def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "head",
-            progress: Callable[[int, int, str], None] | None = None) -> bool:
+            progress: Callable[[int, int, str], None] | None = None, attributes: dict | None = None) -> bool:
     """Bring the schema to ``target``. Returns True when something was migrated.
 
     An existing store is copied (still encrypted) into ``backups/`` first. ``progress`` hears
     (done, total, text) of the steps that can take minutes on a large store (the copy, 0019's
-    change log rows, the compaction after it): the unlock screen and the CLI show it.
+    change log rows, 0020's audit entries, the compaction after them): the unlock screen and the
+    CLI show it. ``attributes``: filled by the long steps (stage times, for the benchmarks).
     """
     if engine.url.database:
         discard_compaction(Path(engine.url.database))  # (a compaction killed midway: its copy)
@@ -78,14 +81,16 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
     wanted = head_revision() if target == "head" else target
     if current == wanted:
         return False
-    long = current is not None and any(int(current) < int(r) <= int(wanted) for r in COMPACTING)
+    long = current is not None and any(int(current) < int(step) <= int(wanted) for step in COMPACTING)
     report = progress if progress is not None and long else None  # (the small steps go unreported)
     if current is not None and layout is not None:
         if report:
             report(0, 100, BACKING_UP)
         copy_before_migration(engine, layout, current)
     cfg = _config()
+    # Each long step hears (done, total) of its own rows under its own sentence.
     cfg.attributes["progress"] = (lambda done, total: report(done, total, MIGRATING)) if report else None
+    cfg.attributes["progress_audit"] = (lambda done, total: report(done, total, MIGRATING_AUDIT)) if report else None
     with engine.connect() as conn:
         if long:
             # The old tables' pages are given back by the compaction that follows: zeroing each
@@ -95,6 +100,9 @@ def upgrade(engine: Engine, layout: StoreLayout | None = None, target: str = "he
         try:
             with conn.begin():
                 cfg.attributes["connection"] = conn
+                if attributes is not None:
+                    cfg.attributes.update(attributes)
+                    cfg.attributes["stages"] = attributes.setdefault("stages", [])
                 command.upgrade(cfg, target)
         finally:
             if long:
@@ -127,7 +135,7 @@ def discard_compaction(database: Path) -> None:
 
 
 def compact(engine: Engine) -> bool:
-    """The store rewritten without the pages the old tables freed (after 0019), in bounded
+    """The store rewritten without the pages the old tables freed (after 0019, 0020), in bounded
     memory: an encrypted ``sqlcipher_export`` into a new file beside it, then a rename over it.
 
     (VACUUM would hold the whole new database in RAM: SQLCipher keeps temporary files in memory,

@@ -2,10 +2,12 @@
 and the HLC stamp of their last change; local tables (device state, search
 index, change log, audit log) are never sent as rows of their own."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
+import sqlalchemy as sa
 from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from shakyo_desk.domain.vocab import DEFAULT_CONFIDENTIALITY_NOTICE, DEFAULT_HANDOUT_RETENTION_DAYS
 
@@ -919,29 +921,91 @@ class SyncLegacyEpoch(Base):
     epoch: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
+class MicroTime(TypeDecorator):
+    """A naive UTC time stored as integer microseconds since 1970 (audit log v2: 8 bytes, not
+    26 characters). A value that is not a number (written by hand) reads back as it was."""
+
+    impl = BigInteger
+    cache_ok = True
+    _EPOCH = datetime(1970, 1, 1)
+
+    def process_bind_param(self, value, dialect):
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            return (value - self._EPOCH) // timedelta(microseconds=1)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if isinstance(value, int):
+            return self._EPOCH + timedelta(microseconds=value)
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+class HexBytes(TypeDecorator):
+    """A hash stored as its bytes, read and written as lowercase hex (audit log v2: 32 bytes, not
+    64 characters). Text that is not such hex (written by hand) is stored and read as it is."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if isinstance(value, str) and len(value) % 2 == 0 and value == value.lower():
+            try:
+                return bytes.fromhex(value)
+            except ValueError:
+                return value
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.hex() if isinstance(value, bytes) else value
+
+
 class AuditLog(Base):
     """Hash-chained record of who viewed, changed or exported what (store/audit.py). Since
     0012 ids are AUTOINCREMENT (never reused, so a cut tail leaves a gap) and entries are
-    keyed (``key_id`` names the HMAC key; NULL: a plain SHA-256 entry from before 0012)."""
+    keyed (``key_id`` names the HMAC key; NULL: a plain SHA-256 entry from before 0012).
+
+    Since 0020 (audit log v2) the table holds what cannot be rebuilt: the entry of a change
+    names its change-log row (``device_id``, ``epoch``, ``seq``) and leaves ``action``,
+    ``entity``, ``entity_id`` and ``staff_id`` NULL (the change's), ``detail`` NULL is ``{}``;
+    ``prev_hash`` is a prefix of the previous entry's hash (whole only after a gap);
+    ``device_id`` and ``key_id`` are ids of ``audit_name`` rows. Read entries through
+    ``audit.entries`` (store/audit.py), which rebuilds them; the keyed hash's input is the same
+    as before."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime)
+    at: Mapped[datetime] = mapped_column(MicroTime)
     staff_id: Mapped[str | None] = mapped_column(String(36))
     login: Mapped[str] = mapped_column(String(64), default="")
-    device_id: Mapped[str] = mapped_column(String(36), default="")
-    action: Mapped[str] = mapped_column(String(50))
-    entity: Mapped[str] = mapped_column(String(50), default="")
-    entity_id: Mapped[str] = mapped_column(String(36), default="")
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-    key_id: Mapped[str | None] = mapped_column(String(16))
-    # The viewer's filters (issue 6, migration 0007): each index ends in ``at`` (and the rowid),
-    # so one account's or one action's entries come out newest first without a sort.
+    device_id: Mapped[int | str] = mapped_column(Integer)  # an audit_name id (v2); text only if written by hand
+    action: Mapped[str | None] = mapped_column(String(50))
+    entity: Mapped[str | None] = mapped_column(String(50))
+    entity_id: Mapped[str | None] = mapped_column(String(36))
+    detail: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    epoch: Mapped[int | None] = mapped_column(Integer)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(HexBytes)
+    hash: Mapped[str] = mapped_column(HexBytes)
+    key_id: Mapped[int | str | None] = mapped_column(Integer)  # an audit_name id (v2)
+    # The viewer's filters (issue 6, migration 0007; partial since 0020: a change's entry has no
+    # action or entity id of its own, the change log's entity index finds those): each index
+    # ends in ``at`` (and the rowid), so one account's or one action's entries come out newest
+    # first without a sort. ``ix_audit_log_change``: a change → its entry.
     __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_login_at", "login", "at"),
-                      Index("ix_audit_log_action_at", "action", "at"), Index("ix_audit_log_entity_id", "entity_id"),
+                      Index("ix_audit_log_action_at", "action", "at", sqlite_where=sa.text("action IS NOT NULL")),
+                      Index("ix_audit_log_entity_id", "entity_id", sqlite_where=sa.text("entity_id IS NOT NULL")),
+                      Index("ix_audit_log_change", "seq", "epoch", sqlite_where=sa.text("seq IS NOT NULL")),
                       {"sqlite_autoincrement": True})
+
+
+class AuditName(Base):
+    """Device ids and audit key ids, each stored once (audit log v2): an entry names them by id."""
+
+    __tablename__ = "audit_name"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 class AuditState(Base):

@@ -75,6 +75,7 @@ class Writer:
         self._first_seq = self._next_seq
         self._clock = hlc.Stamp(state["hlc_wall_ms"], state["hlc_counter"])
         self._last_hash: str | None = None
+        self._last_audit_id = 0
         self._next_audit_id = 0
         self.signer = None  # the acting account's signing key (Store.write sets it): signs account changes
         self._chain: bytes | None = None  # our origin chain at next_seq - 1 (loaded on first change)
@@ -204,15 +205,21 @@ class Writer:
         return dict(row)
 
     # --- audit -----------------------------------------------------------------
-    def audit(self, action: str, entity: str = "", entity_id: str = "", detail: dict | None = None) -> None:
+    def audit(self, action: str, entity: str = "", entity_id: str = "", detail: dict | None = None,
+              change: tuple[int, int] | None = None) -> None:
         """Append a keyed entry: the next id never used (AUTOINCREMENT's counter, not the last
-        row: a cut tail stays a gap) and an HMAC over it and the previous entry's hash."""
+        row: a cut tail stays a gap) and an HMAC over it and the previous entry's hash.
+        ``change``: (epoch, seq) of our change this entry is about: stored as that reference
+        (audit log v2, store/audit.py), the action, entity, id and staff rebuilt from it."""
         if self._audit_key is None:
             raise RuntimeError("Writer without an audit key: open writers through Store.write()")
         if self._last_hash is None:
-            self._last_hash = self.conn.execute(
-                sa.select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)
-            ).scalar() or audit.GENESIS
+            last = self.conn.execute(
+                sa.select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
+            self._last_hash, self._last_audit_id = (last.hash, last.id) if last is not None else (audit.GENESIS, 0)
+            # (audit log v2: the device id and key id are stored once, in audit_name)
+            self._audit_names = (audit.name_id(self.conn, self.device_id),
+                                 audit.name_id(self.conn, self._audit_key.key_id))
             self._next_audit_id = self.conn.exec_driver_sql(
                 "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0), "
                 "coalesce((SELECT max(id) FROM audit_log), 0)) + 1").scalar()
@@ -222,15 +229,19 @@ class Writer:
         digest = audit.keyed_hash(self._audit_key.key, entry_id, self._last_hash, at, self.actor.staff_id,
                                   self.actor.login, self.device_id, action, entity, entity_id, detail)
         entry = dict(
-            id=entry_id, at=at, staff_id=self.actor.staff_id, login=self.actor.login, device_id=self.device_id,
-            action=action, entity=entity, entity_id=entity_id, detail=detail,
-            prev_hash=self._last_hash, hash=digest, key_id=self._audit_key.key_id,
+            id=entry_id, at=at, staff_id=self.actor.staff_id, login=self.actor.login, device_id=self._audit_names[0],
+            action=action, entity=entity, entity_id=entity_id, detail=detail or None, epoch=None, seq=None,
+            # (the whole link only after a gap: otherwise a prefix of the previous entry's hash)
+            prev_hash=audit.link_of(self._last_hash, entry_id == self._last_audit_id + 1),
+            hash=digest, key_id=self._audit_names[1],
         )
+        if change is not None:
+            entry.update(staff_id=None, action=None, entity=None, entity_id=None, epoch=change[0], seq=change[1])
         if self._bulk:
             self._queued_audit.append(entry)
         else:
             self.conn.execute(AuditLog.__table__.insert(), entry)
-        self._last_hash = digest
+        self._last_hash, self._last_audit_id = digest, entry_id
         self._next_audit_id = entry_id + 1
 
     # --- internals -------------------------------------------------------------
@@ -267,7 +278,8 @@ class Writer:
         self.changes += 1
         # An insert covers every field; for other changes the audit names the fields touched.
         detail = {} if op == "insert" else {"fields": sorted(fields), **(audit_extra or {})}
-        self.audit(f"{model.__tablename__}.{op}", model.__tablename__, entity_id, detail)
+        self.audit(f"{model.__tablename__}.{op}", model.__tablename__, entity_id, detail,
+                   change=(self.epoch, self._next_seq - 1))
 
     def _orders(self) -> changes_codec.KeyOrders:
         if self._key_orders is None:

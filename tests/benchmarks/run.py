@@ -13,7 +13,7 @@ from pathlib import Path
 from .datasets import OUT, ensure_in_subprocess, generation_seconds, open_reference
 
 MODULES = ["bench_store", "bench_field", "bench_ui", "bench_sync", "bench_hostile", "bench_handout", "bench_stats", "bench_floor", "bench_backup", "bench_retention", "bench_audit", "bench_rekey", "bench_startup",
-           "bench_cases", "bench_map", "bench_community", "bench_size", "bench_demo"]
+           "bench_cases", "bench_map", "bench_community", "bench_size", "bench_demo", "bench_audit_v2"]
 
 
 @dataclass

@@ -65,37 +65,50 @@ class _Row:
 
 
 def _rows(conn, first: int):
-    cur = conn.execute("SELECT id, at, staff_id, login, device_id, action, entity, entity_id, detail, prev_hash, "
-                       "hash, key_id FROM audit_log WHERE id >= ? ORDER BY id", (first,))
+    """The entries as hashed, read from the file as an attacker would (audit log v2: a change's
+    entry takes action, entity, id and staff from its change; times in µs, hashes as bytes)."""
+    cur = conn.execute(
+        "SELECT a.id, a.at, coalesce(a.staff_id, c.staff_id) AS staff_id, a.login, n.name AS device_id, "
+        "coalesce(a.action, c.entity || '.' || c.op) AS action, coalesce(a.entity, c.entity) AS entity, "
+        "coalesce(a.entity_id, c.entity_id) AS entity_id, coalesce(a.detail, '{}') AS detail, a.hash "
+        "FROM audit_log AS a JOIN audit_name AS n ON n.id = a.device_id "
+        "LEFT JOIN change_log AS c ON a.seq IS NOT NULL AND c.origin_device = n.name "
+        "AND c.epoch = a.epoch AND c.seq = a.seq WHERE a.id >= ? ORDER BY a.id", (first,))
     names = [d[0] for d in cur.description]
     import json
-    from datetime import datetime
+
+    from shakyo_desk.store.models import MicroTime
 
     out = []
     for values in cur.fetchall():
         row = _Row(names, values)
         row.detail = json.loads(row.detail)
-        row.at = datetime.fromisoformat(row.at)
+        row.at = MicroTime().process_result_value(row.at, None)
         out.append(row)
     return out
+
+
+def _hash_at(conn, sql: str, args=()) -> str:
+    row = conn.execute(sql, args).fetchone()
+    return row[0].hex() if row else audit.GENESIS
 
 
 def _recompute(conn, first: int, key: bytes | None) -> None:
     """Rewrite the chain from ``first`` on as an attacker would: with the audit key when
     ``key`` is given (keyed, the same key id), else plain SHA-256 entries (key_id NULL)."""
-    prev = conn.execute("SELECT hash FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT 1", (first,)).fetchone()
-    prev = prev[0] if prev else audit.GENESIS
+    prev = _hash_at(conn, "SELECT hash FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT 1", (first,))
     for r in _rows(conn, first):
         if key is None:
             digest = audit.entry_hash(prev, r.at, r.staff_id, r.login, r.device_id, r.action, r.entity, r.entity_id,
                                       r.detail)
-            conn.execute("UPDATE audit_log SET prev_hash = ?, hash = ?, key_id = NULL WHERE id = ?", (prev, digest, r.id))
+            conn.execute("UPDATE audit_log SET prev_hash = ?, hash = ?, key_id = NULL WHERE id = ?",
+                         (bytes.fromhex(prev), bytes.fromhex(digest), r.id))
         else:
             ak = audit.derive_key(key)
             digest = audit.keyed_hash(ak.key, r.id, prev, r.at, r.staff_id, r.login, r.device_id, r.action,
                                       r.entity, r.entity_id, r.detail)
             conn.execute("UPDATE audit_log SET prev_hash = ?, hash = ?, key_id = ? WHERE id = ?",
-                         (prev, digest, ak.key_id, r.id))
+                         (bytes.fromhex(prev), bytes.fromhex(digest), ak.key_id, r.id))
         prev = digest
 
 
@@ -106,7 +119,7 @@ def test_entries_are_keyed_with_ids_never_reused(busy):
     report = audit_log.verify(store)
     assert report.sound and report.entries == _last_id(store) and report.head.entry_id == report.entries
     with store.read() as s:
-        keys = set(s.execute(sa.select(AuditLog.key_id)).scalars())
+        keys = {e.key_id for e in audit.read(s.connection())}
         assert keys == {audit.derive_key(store.data_key).key_id}
         assert s.execute(sa.select(AuditState.keyed_from)).scalar() == 1  # a store made since 0012
     last = _last_id(store)
@@ -244,7 +257,7 @@ def test_entries_keyed_before_a_key_rotation_stay_verified(busy):
     report = audit_log.verify(store)
     assert report.sound, report.sentences
     with store.read() as s:
-        used = set(s.execute(sa.select(AuditLog.key_id).where(AuditLog.id <= last_before)).scalars())
+        used = {e.key_id for e in audit.read(s.connection(), "id <= ?", (last_before,))}
     assert used == {before_key}
     # …and really checked with the old key: a change before the rotation is found
     store = _tamper(store, lambda conn, key: conn.execute("UPDATE audit_log SET login = 'x' WHERE id = 3"))
@@ -264,7 +277,7 @@ def test_a_store_from_before_keeps_its_plain_entries_and_keys_what_follows(tmp_p
         assert migrate.current_revision(store.engine) == migrate.head_revision()
         with store.read() as s:
             keyed_from = s.execute(sa.select(AuditState.keyed_from)).scalar()
-            rows = s.execute(sa.select(AuditLog.id, AuditLog.key_id).order_by(AuditLog.id)).all()
+            rows = audit.read(s.connection())
             seq = s.connection().exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").scalar()
         assert keyed_from > 10 and seq == rows[-1].id
         assert all(r.key_id is None for r in rows if r.id < keyed_from)
@@ -278,13 +291,14 @@ def test_a_store_from_before_keeps_its_plain_entries_and_keys_what_follows(tmp_p
     def rewrite(conn, key):
         conn.execute("UPDATE audit_log SET login = 'someone' WHERE id = 2")
         last_plain = conn.execute("SELECT keyed_from FROM audit_state").fetchone()[0] - 1
-        prev = conn.execute("SELECT hash FROM audit_log WHERE id = 1").fetchone()[0]
+        prev = _hash_at(conn, "SELECT hash FROM audit_log WHERE id = 1")
         for r in _rows(conn, 2):
             if r.id > last_plain:
                 break
             digest = audit.entry_hash(prev, r.at, r.staff_id, r.login, r.device_id, r.action, r.entity, r.entity_id,
                                       r.detail)
-            conn.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, r.id))
+            conn.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?",
+                         (bytes.fromhex(prev), bytes.fromhex(digest), r.id))
             prev = digest
 
     store = unlock(root, "admin", "fixture passphrase")

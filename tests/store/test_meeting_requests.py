@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from shakyo_desk.domain import clock
 from shakyo_desk.domain.errors import InvalidInput, NotFound, PermissionDenied
 from shakyo_desk.domain.roles import Role
+from shakyo_desk.store import audit
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.exchange.scope import scope_records
 from shakyo_desk.store.models import AuditLog, ChangeLog
@@ -48,7 +49,8 @@ def village(store):
 
 def audit_labels(store):
     with store.read() as s:
-        return {action_label(a, d) for a, d in s.execute(sa.select(AuditLog.action, AuditLog.detail))}
+        entries = audit.entries(s.connection(), s.execute(sa.select(AuditLog.__table__)).all())  # (v2: rebuilt)
+        return {action_label(e.action, e.detail) for e in entries}
 
 
 def test_a_request_waits_for_the_meeting_and_is_taken_into_it(store, village):

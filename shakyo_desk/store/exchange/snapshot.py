@@ -28,7 +28,7 @@ from shakyo_desk.sync import enrolment
 # Tables a snapshot holds as the office does (filtered to the scope for a district laptop).
 RECORDS = frozenset(SYNCED_MODELS)
 # The office's own: created empty. The join writes device_state and the roster.
-STRIPPED = frozenset({"audit_log", "audit_key", "audit_witness", "device_state", "roster", "sync_peer", "sync_bundle",
+STRIPPED = frozenset({"audit_log", "audit_name", "audit_key", "audit_witness", "device_state", "roster", "sync_peer", "sync_bundle",
                       "sync_pending", "sync_quarantine", "sync_mailbox_file", "sync_not_ours"})
 # Filled here by rule (below); any other table makes `build` refuse, so a migration that adds
 # one has to decide whether a laptop gets it.

@@ -32,7 +32,8 @@ from shakyo_desk.domain.vocab import CONFERENCE_TYPES, DISCLOSABLE_FIELDS
 from shakyo_desk.domain.wareki import format_wareki
 from shakyo_desk.store import audit, audit_witness
 from shakyo_desk.store.models import (
-    Conference, ConferenceCase, DeviceState, HouseholdSearch, Person, Roster, Staff, SYNCED_MODELS,
+    AuditLog, Conference, ConferenceCase, DeviceState, HouseholdSearch, MicroTime, Person, Roster, Staff,
+    SYNCED_MODELS,
 )
 from shakyo_desk.store.nouns import NOUNS
 from shakyo_desk.store.services._common import require
@@ -309,7 +310,17 @@ def _validate(filters: AuditFilters) -> None:
 
 # ---- query ----------------------------------------------------------------------------------
 
-COLUMNS = "id, at, staff_id, login, device_id, action, entity, entity_id, detail"
+# A change's entry (audit log v2) has no action or entity id of its own: the filters reach it
+# through its change (the change log's primary key; its entity index for a household). What a
+# page shows is rebuilt by audit.entries.
+COLUMNS = ("a.id, a.at, a.staff_id, a.login, a.device_id, a.action, a.entity, a.entity_id, a.detail, a.epoch, "
+           "a.seq, a.prev_hash, a.hash, a.key_id")
+CHANGE_JOIN = ("LEFT JOIN audit_name AS n ON n.id = a.device_id LEFT JOIN change_log AS c ON a.seq IS NOT NULL "
+               "AND c.origin_device = n.name AND c.epoch = a.epoch AND c.seq = a.seq")
+CHANGE_TO_ENTRY = ("JOIN audit_name AS n ON n.name = c.origin_device JOIN audit_log AS a INDEXED BY ix_audit_log_change "
+                   "ON a.seq = c.seq AND a.epoch = c.epoch AND a.device_id = n.id AND a.seq IS NOT NULL")
+_TYPES = {c.name: c.type for c in AuditLog.__table__.c}
+_MICROS = MicroTime()
 
 
 def query(store: Store, *, login: str | None = None, start: date | None = None, end: date | None = None,
@@ -325,7 +336,7 @@ def query(store: Store, *, login: str | None = None, start: date | None = None, 
         rows = _rows(conn, filters, limit + 1, before_id)
         more = len(rows) > limit
         rows = rows[:limit]
-        return AuditPage(tuple(_entries(conn, rows)), more)
+        return AuditPage(tuple(_entries(conn, audit.entries(conn, rows))), more)
 
 
 def iter_entries(store: Store, filters: AuditFilters, *, batch: int = 2000) -> Iterable[AuditEntry]:
@@ -341,62 +352,79 @@ def iter_entries(store: Store, filters: AuditFilters, *, batch: int = 2000) -> I
         before = page.next_before_id
 
 
+def _group_entities(group: str) -> list[str]:
+    """The synced tables whose changes fall in an action group (their entries' actions)."""
+    return sorted(e for e in SYNCED_MODELS if action_group(f"{e}.insert") == group)
+
+
 def _rows(conn: Connection, f: AuditFilters, n: int, before_id: int | None) -> list:
     where, params = [], {}
     since, until = utc_bounds(f.start, f.end)
     if since:
-        where.append("at >= :since")
+        where.append("a.at >= :since")
         params["since"] = _stored_at(since)
     if until:
-        where.append("at < :until")
+        where.append("a.at < :until")
         params["until"] = _stored_at(until)
     if before_id is not None:
         bat = conn.execute(sa.text("SELECT at FROM audit_log WHERE id = :id"), {"id": before_id}).scalar()
         if bat is None:
             raise NotFound("読み込みの続きの位置が見つかりません。一覧を読み込み直してください。")
-        where.append("at <= :bat AND NOT (at = :bat AND id >= :bid)")
-        params.update(bat=_stored_at(bat), bid=before_id)
-    actions = None
+        where.append("a.at <= :bat AND NOT (a.at = :bat AND a.id >= :bid)")
+        params.update(bat=bat, bid=before_id)
+    actions = entities = None
     if f.action_group:
         actions = [a for a in _distinct_actions(conn) if action_group(a) == f.action_group]
-        if not actions:
+        entities = _group_entities(f.action_group)
+        if not actions and not entities:
             return []
     if f.login:
-        where.append("login = :login")
+        where.append("a.login = :login")
         params["login"] = f.login
+    group_bind = {"actions": actions or [""], "entities": entities or [""]} if actions is not None else None
+    group_where = ["(+a.action IN :actions OR c.entity IN :entities)"] if actions is not None else []
 
-    def run(index: str, extra: list[str], extra_params: dict, bind_in: dict | None = None) -> list:
+    def run(index: str, extra: list[str], extra_params: dict, bind_in: dict | None = None,
+            source: str | None = None) -> list:
         clause = " AND ".join(where + extra) or "1"
-        stmt = sa.text(f"SELECT {COLUMNS} FROM audit_log INDEXED BY {index} WHERE {clause} "
-                       f"ORDER BY at DESC, id DESC LIMIT :n")
+        # (the change log is joined only for a group's condition on it)
+        source = source or f"audit_log AS a INDEXED BY {index} {CHANGE_JOIN if group_where else ''}"
+        stmt = sa.text(f"SELECT {COLUMNS} FROM {source} WHERE {clause} ORDER BY a.at DESC, a.id DESC LIMIT :n")
         if bind_in:
             stmt = stmt.bindparams(*(sa.bindparam(k, expanding=True) for k in bind_in))
+        stmt = stmt.columns(**_TYPES)
         return list(conn.execute(stmt, {**params, **extra_params, **(bind_in or {}), "n": n}))
 
     if f.household_id:
-        ids = sorted(household_entity_ids(conn, f.household_id))
-        extra = ["action IN :actions"] if actions is not None else []
-        bind = {"ids": ids, **({"actions": actions} if actions is not None else {})}
-        return run("ix_audit_log_entity_id", ["entity_id IN :ids", *extra], {}, bind)
+        ids = sorted(_household_entries(conn, f.household_id))
+        found = []
+        for i in range(0, len(ids), 20_000):
+            found += run("", ["a.id IN :ids", *group_where], {}, {"ids": ids[i:i + 20_000], **(group_bind or {})},
+                         source=f"audit_log AS a {CHANGE_JOIN if group_where else ''}")
+        return sorted(found, key=lambda r: (r.at, r.id), reverse=True)[:n]
     if f.login:
-        extra = ["+action IN :actions"] if actions is not None else []
-        return run("ix_audit_log_login_at", extra, {}, {"actions": actions} if actions is not None else None)
+        return run("ix_audit_log_login_at", group_where, {}, group_bind)
     if actions is not None and f.action_group != "change":
-        streams = [run("ix_audit_log_action_at", ["action = :action"], {"action": a}) for a in actions]
-        return list(heapq.merge(*streams, key=lambda r: (_stored_at(r.at), r.id), reverse=True))[:n]
-    extra = ["+action IN :actions"] if actions is not None else []
-    return run("ix_audit_log_at", extra, {}, {"actions": actions} if actions is not None else None)
+        # Rare groups: each action's own index, and the changes of its tables through the
+        # change log's entity index (one account's changes: staff).
+        streams = [run("ix_audit_log_action_at", ["a.action = :action"], {"action": a}) for a in actions]
+        if entities:
+            streams.append(run("", [], {}, {"entities": entities}, source=(
+                f"change_log AS c INDEXED BY ix_change_log_entity_order {CHANGE_TO_ENTRY} AND c.entity IN :entities")))
+        return list(heapq.merge(*streams, key=lambda r: (r.at, r.id), reverse=True))[:n]
+    return run("ix_audit_log_at", group_where, {}, group_bind)
 
 
-def _stored_at(value) -> str:
-    """``at`` as SQLite holds it (text), whether the driver gave text or a datetime."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return str(value)
+def _stored_at(value) -> int:
+    """``at`` as the table holds it (integer µs, audit log v2)."""
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return _MICROS.process_bind_param(value, None)
 
 
 def _distinct_actions(conn: Connection) -> list[str]:
-    """Every action name in the log: one seek per name through the (action, at) index."""
+    """Every action name stored in the log (a change's entry has none: its change's): one seek
+    per name through the (action, at) index."""
     found, last = [], ""
     stmt = sa.text("SELECT action FROM audit_log INDEXED BY ix_audit_log_action_at WHERE action > :a "
                    "ORDER BY action LIMIT 1")
@@ -408,17 +436,45 @@ def _distinct_actions(conn: Connection) -> list[str]:
         last = name
 
 
-def household_entity_ids(conn: Connection, household_id: str) -> set[str]:
+def _household_entries(conn: Connection, household_id: str) -> set[int]:
+    """Ids of the entries about a household: those naming one of its records (or conferences),
+    and the entries of every change of those records (through the change log's entity index)."""
+    by_entity = household_entities(conn, household_id)
+    ids = sorted({i for found in by_entity.values() for i in found})
+    out: set[int] = set()
+    for i in range(0, len(ids), 500):
+        out.update(conn.execute(sa.text(
+            "SELECT id FROM audit_log INDEXED BY ix_audit_log_entity_id WHERE entity_id IS NOT NULL "
+            "AND entity_id IN :ids").bindparams(sa.bindparam("ids", expanding=True)), {"ids": ids[i:i + 500]}).scalars())
+    stmt = sa.text(
+        f"SELECT a.id FROM change_log AS c INDEXED BY ix_change_log_entity_order {CHANGE_TO_ENTRY} "
+        "WHERE c.entity = :entity AND c.entity_id IN :ids"
+    ).bindparams(sa.bindparam("ids", expanding=True))
+    for entity, found in by_entity.items():
+        found = sorted(found)
+        for i in range(0, len(found), 500):
+            out.update(conn.execute(stmt, {"entity": entity, "ids": found[i:i + 500]}).scalars())
+    return out
+
+
+def household_entities(conn: Connection, household_id: str) -> dict[str, set[str]]:
     """The household and every record that hangs on it (the retention purge's rule), plus the
-    conferences that discussed it (their views and handouts are about it too)."""
+    conferences that discussed it, by table."""
     from shakyo_desk.store.services.retention import _records_of
 
-    ids = {household_id}
-    for _model, rows in _records_of(conn, [household_id]):
-        ids |= rows
-    ids |= set(conn.execute(sa.select(ConferenceCase.conference_id).where(
+    out: dict[str, set[str]] = {"household": {household_id}}
+    for model, rows in _records_of(conn, [household_id]):
+        out.setdefault(model.__tablename__, set()).update(rows)
+    conferences = set(conn.execute(sa.select(ConferenceCase.conference_id).where(
         ConferenceCase.household_id == household_id)).scalars())
-    return ids
+    if conferences:
+        out.setdefault("conference", set()).update(conferences)
+    return out
+
+
+def household_entity_ids(conn: Connection, household_id: str) -> set[str]:
+    """The household and every record that hangs on it, plus the conferences that discussed it."""
+    return {i for found in household_entities(conn, household_id).values() for i in found}
 
 
 # ---- turning rows into entries --------------------------------------------------------------
@@ -432,7 +488,7 @@ def _entries(conn: Connection, rows: list) -> list[AuditEntry]:
     wanted: dict[str, set[str]] = {}
     details = []
     for r in rows:
-        detail = r.detail if isinstance(r.detail, dict) else json.loads(r.detail or "{}")
+        detail = r.detail if isinstance(r.detail, dict) else {}
         details.append(detail)
         if r.entity and r.entity_id:
             wanted.setdefault(r.entity, set()).add(r.entity_id)
@@ -446,14 +502,15 @@ def _entries(conn: Connection, rows: list) -> list[AuditEntry]:
     result = []
     for r, detail in zip(rows, details, strict=True):
         at = r.at if isinstance(r.at, datetime) else datetime.fromisoformat(str(r.at))
-        group = action_group(r.action)
+        action = r.action or ""  # ("" only for a change's entry whose change is gone)
+        group = action_group(action)
         target = targets.get(r.entity_id, NOUNS.get(r.entity, r.entity)) if r.entity_id else ""
         result.append(AuditEntry(
             id=r.id, at=at, login=r.login, staff_name=staff.get(r.staff_id, ("", by_login.get(r.login, "")))[1]
             or by_login.get(r.login, r.login), device=devices.get(r.device_id, (r.device_id or "")[:8]),
-            action=r.action, group=group, group_label=GROUPS[group], label=action_label(r.action, detail),
-            entity=r.entity, entity_id=r.entity_id, target=target,
-            summary=detail_summary(r.action, detail, {**names, **district_names}), detail=detail,
+            action=action, group=group, group_label=GROUPS[group], label=action_label(action, detail),
+            entity=r.entity or "", entity_id=r.entity_id or "", target=target,
+            summary=detail_summary(action, detail, {**names, **district_names}), detail=detail,
         ))
     return result
 
