@@ -158,13 +158,11 @@ def fill_payload(conn: Connection, payload: Payload, ranges: list[dict], keep: C
     tuples and each change's line written as one string (the same bytes as `_add`): a full
     bundle is 500,000 of them."""
     orders = changes_codec.KeyOrders(conn)
-    recorded = ChangeLog.__table__.c.recorded_at.type
-    when = recorded.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
-    text, quote, words = _text_of, _encode_str, _Words()
+    line, words = _line, _Words()
     cursor = conn.connection.cursor()
     try:
         for r in ranges:
-            origin, epoch = text(r["origin"]), str(r["epoch"])
+            origin, epoch = _text_of(r["origin"]), str(r["epoch"])
             cursor.execute(_FILL_SQL, (r["origin"], r["epoch"], r["first"], r["last"]))
             while True:
                 batch = cursor.fetchmany(_FILL_BATCH)
@@ -173,23 +171,38 @@ def fill_payload(conn: Connection, payload: Payload, ranges: list[dict], keep: C
                 if keep is not None:
                     batch = [row for row in batch if keep({"entity": row[1], "entity_id": row[2]})]
                 fields = changes_codec.resolve(conn, orders, [(row[1], row[2], row[7], row[8]) for row in batch])
-                lines = []
-                for (seq, entity, entity_id, op, stamp, staff_id, at, _, _, base, sealed, author_sig), values in zip(
-                        batch, fields, strict=True):
-                    if base.__class__ is not str:
-                        raise TypeError(f"change {seq}: base {base!r}")
-                    tail = "}" if sealed is None and author_sig is None else (
-                        ("" if sealed is None else ',"sealed":' + text(sealed))
-                        + ("" if author_sig is None else ',"author_sig":' + text(author_sig)) + "}")
-                    lines.append(
-                        f'{{"base":{base},"entity":{words[entity]},"entity_id":'
-                        f'{quote(entity_id) if entity_id.__class__ is str else text(entity_id)},"epoch":{epoch},'
-                        f'"fields":{values},"hlc":{quote(stamp) if stamp.__class__ is str else text(stamp)},'
-                        f'"op":{words[op]},"origin":{origin},"recorded_at":"{when(at).isoformat()}","seq":{seq},'
-                        f'"staff_id":{words[staff_id]}{tail}')
+                lines = [line(row, origin, epoch, values, words) for row, values in zip(batch, fields, strict=True)]
                 payload.add_lines(lines, [row[1] for row in batch])
     finally:
         cursor.close()
+
+
+def _line(row, origin: str, epoch: str, values: str, words: dict) -> str:
+    """One change's JSON line from its change-log tuple (`_FILL_SQL`) and its values text: the
+    same bytes as `_add` writes. Recorded times read as SQLAlchemy reads them."""
+    seq, entity, entity_id, op, stamp, staff_id, at, _, _, base, sealed, author_sig = row
+    if base.__class__ is not str:
+        raise TypeError(f"change {seq}: base {base!r}")
+    quote, text = _encode_str, _text_of
+    tail = "}" if sealed is None and author_sig is None else (
+        ("" if sealed is None else ',"sealed":' + text(sealed))
+        + ("" if author_sig is None else ',"author_sig":' + text(author_sig)) + "}")
+    return (f'{{"base":{base},"entity":{words[entity]},"entity_id":'
+            f'{quote(entity_id) if entity_id.__class__ is str else text(entity_id)},"epoch":{epoch},'
+            f'"fields":{values},"hlc":{quote(stamp) if stamp.__class__ is str else text(stamp)},'
+            f'"op":{words[op]},"origin":{origin},"recorded_at":"{_when(at).isoformat()}","seq":{text(seq)},'
+            f'"staff_id":{words[staff_id]}{tail}')
+
+
+def _read_when():
+    """A recorded time as SQLAlchemy reads it (the driver's text → datetime)."""
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    return ChangeLog.__table__.c.recorded_at.type.dialect_impl(dialect).result_processor(dialect, None)
+
+
+_when = _read_when()
 
 
 class _Words(dict):
