@@ -61,7 +61,6 @@ class KeyOrders:
 
     def __init__(self, conn: Connection):
         self._conn = conn
-        self.readers: dict[str, _Reader] = {}  # (per table: how its rows read as JSON values)
         self.names: dict[int, tuple[str, ...]] = {}
         self.ids: dict[tuple[str, ...], int] = {}
         for key_id, text in conn.exec_driver_sql("SELECT id, names FROM change_keys"):
@@ -256,11 +255,18 @@ def _memoised(general, seen: dict, numbers: bool):
     return once
 
 
-def _reader(conn: Connection, entity: str, readers: dict) -> _Reader:
-    reader = readers.get(entity)
+def _reader(conn: Connection, entity: str) -> _Reader:
+    """The table's reader, made once per process (its statements and compiled encoders depend
+    on the model and the dialect only): the Writer settles each insert of a salon session with
+    it, in a new transaction each time."""
+    key = (conn.dialect.name, entity)
+    reader = _READERS.get(key)
     if reader is None:
-        reader = readers[entity] = _Reader(conn, entity)
+        reader = _READERS[key] = _Reader(conn, entity)
     return reader
+
+
+_READERS: dict[tuple[str, str], _Reader] = {}
 
 
 def resolve(conn: Connection, orders: KeyOrders, keys: list[tuple], *, missing: str = "raise") -> list:
@@ -273,7 +279,7 @@ def resolve(conn: Connection, orders: KeyOrders, keys: list[tuple], *, missing: 
         else:
             out[i] = unpack(orders, key_order, packed)
     for entity, at in wanted.items():
-        reader = _reader(conn, entity, orders.readers)
+        reader = _reader(conn, entity)
         found = reader.raw(conn, sorted({keys[i][1] for i in at}))
         encoders: dict[int, Any] = {}
         for i in at:
@@ -531,7 +537,7 @@ def settle_inserts(conn: Connection, orders: KeyOrders, entries: list[dict]) -> 
         if "_text" in e:
             wanted[e["entity"]].append(e)
     for entity, group in wanted.items():
-        reader = _reader(conn, entity, orders.readers)
+        reader = _reader(conn, entity)
         found = reader.raw(conn, sorted({e["entity_id"] for e in group}))
         for e in group:
             text = e.pop("_text")
