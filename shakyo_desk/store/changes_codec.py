@@ -222,8 +222,9 @@ class _Reader:
                 flags, seen = extra
                 env[f"m{i}"], env[f"f{i}"] = seen, _memoised(general, seen, flags)
                 expr = f"(m{i}.get({v}) or f{i}({v}))"
-            parts.append(f"k{j} + {expr}")
-        source = "def encode(r):\n    return " + " + ".join(parts) + " + '}'\n"
+            parts.append(f"{{k{j}}}{{{expr}}}")
+        # One f-string: the text is built once (a chain of + copied it once per value).
+        source = "def encode(r):\n    return f'" + "".join(parts) + "}}'\n"
         exec(compile(source, "<derived insert>", "exec"), env)  # noqa: S102 (indices and bound names only)
         return env["encode"]
 
