@@ -190,7 +190,7 @@ def _line(row, origin: str, epoch: str, values: str, words: dict) -> str:
     return (f'{{"base":{base},"entity":{words[entity]},"entity_id":'
             f'{quote(entity_id) if entity_id.__class__ is str else text(entity_id)},"epoch":{epoch},'
             f'"fields":{values},"hlc":{quote(stamp) if stamp.__class__ is str else text(stamp)},'
-            f'"op":{words[op]},"origin":{origin},"recorded_at":"{_when(at).isoformat()}","seq":{text(seq)},'
+            f'"op":{words[op]},"origin":{origin},"recorded_at":"{_when(at).isoformat()}","seq":{str(seq) if seq.__class__ is int else text(seq)},'
             f'"staff_id":{words[staff_id]}{tail}')
 
 
