@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import zlib
 from datetime import date, datetime
+from json.encoder import encode_basestring
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -38,7 +39,14 @@ from shakyo_desk.sync.chain import storage_json, values_hash
 RAW_ORDER = 0  # key_order of a change stored as text (tags 2, 3)
 _ARRAY, _ARRAY_Z, _TEXT, _TEXT_Z = 0, 1, 2, 3
 _CHUNK = 400  # ids per IN (…)
+# The IN lists of record lookups come in these lengths only (the rest NULL): SQLite's prepared
+# statements are then reused (the driver caches them by text). Preparing one per distinct
+# length was a fifth of a full export's time.
+_SIZES = (1, 4, 16, 64, 160, _CHUNK)
 _BATCH = 2000  # change rows resolved at a time
+# Texts kept per column: a few hundred short ones. Every kept value pins the allocator's arena
+# it was read into; thousands of them kept a full export's memory 40 MB higher.
+_MEMO = 256
 MIGRATION_BATCH = 10_000  # rows converted at a time by migration 0019
 FAIL_AFTER_BATCH: list[int] = []  # tests only: 0019 raises after this many batches (a kill mid-way)
 
@@ -53,7 +61,6 @@ class KeyOrders:
 
     def __init__(self, conn: Connection):
         self._conn = conn
-        self.readers: dict[str, _Reader] = {}  # (per table: how its rows read as JSON values)
         self.names: dict[int, tuple[str, ...]] = {}
         self.ids: dict[tuple[str, ...], int] = {}
         for key_id, text in conn.exec_driver_sql("SELECT id, names FROM change_keys"):
@@ -130,10 +137,15 @@ def derive(names: Iterable[str], row) -> str:
 
 
 class _Reader:
-    """A synced table's rows as the change log's JSON values (``to_json_value`` of what
-    SQLAlchemy gives back): each column's own result processor on the driver's tuple, without
-    SQLAlchemy's row objects, and dates and times as ISO text. What `derive` of a mapped row
-    gives, at a third of the cost: a full bundle's export re-derives 500,000 inserts."""
+    """A synced table's rows read for re-deriving inserts (a full bundle's export re-derives
+    500,000): the driver's tuples through the DBAPI cursor (no SQLAlchemy rows), and per key
+    order one encoder, compiled once, that writes the text straight from a tuple: each value's
+    JSON put after its name's, which is what `derive` of the mapped row gives (`storage_json`
+    of the names and values, each read through its column's result processor, dates and times
+    as ISO text): checked by tests against `derive`, and on a whole council's export byte for
+    byte against the texts stored before v2. Strings are encoded by the JSON encoder's own C
+    function, short JSON texts and flags once per distinct stored value; any value not
+    of the type its column stores goes the general way (processor, ISO text, `storage_json`)."""
 
     def __init__(self, conn: Connection, entity: str):
         from shakyo_desk.store.models import SYNCED_MODELS
@@ -141,88 +153,156 @@ class _Reader:
         table = SYNCED_MODELS[entity].__table__
         dialect = conn.dialect
         self.names = [c.name for c in table.columns]
+        self.index = {n: i for i, n in enumerate(self.names)}
         self.sql = f"SELECT {', '.join(self.names)} FROM {table.name} WHERE id IN "
-        self.at = self.names.index("id")
-        self.steps = []
-        for i, c in enumerate(table.columns):
+        self.at = self.index["id"]
+        self.encoders: dict[tuple[str, ...], Any] = {}
+        self.statements: dict[int, str] = {}
+        self.columns = []  # per column: (kind, its general encoder, a per-value memo or None)
+        for c in table.columns:
             process = c.type.dialect_impl(dialect).result_processor(dialect, None)
-            if process is not None and isinstance(c.type, sa.JSON):
-                process = _memo(process)
             iso = isinstance(c.type, sa.Date | sa.DateTime)
-            if process is not None or iso:
-                self.steps.append((i, process, iso))
+            general = _general(process, iso)
+            if isinstance(c.type, sa.Date | sa.DateTime):
+                self.columns.append(("iso", general, process))
+            elif process is None and not iso and isinstance(c.type, sa.Integer) and not isinstance(c.type, sa.Boolean):
+                self.columns.append(("int", general, None))
+            elif process is None and not iso:
+                self.columns.append(("str", general, None))
+            else:  # (flags, JSON: a few distinct stored values)
+                self.columns.append(("memo", general, (isinstance(c.type, sa.Boolean), {})))
 
-    def rows(self, conn: Connection, ids: list[str]) -> dict[str, dict]:
-        found, names, steps, at = {}, self.names, self.steps, self.at
-        for start in range(0, len(ids), _CHUNK):
-            part = ids[start:start + _CHUNK]
-            for raw in conn.exec_driver_sql(f"{self.sql}({', '.join('?' * len(part))})", tuple(part)).fetchall():
-                values = list(raw)
-                for i, process, iso in steps:
-                    v = values[i]
-                    if v is not None:
-                        if process is not None:
-                            v = process(v)
-                        if iso:
-                            v = v.isoformat()
-                        values[i] = v
-                found[values[at]] = dict(zip(names, values))
+    def raw(self, conn: Connection, ids: list[str]) -> dict[str, tuple]:
+        """id → the row as the driver gives it."""
+        found, at = {}, self.at
+        cursor = conn.connection.cursor()
+        try:
+            for start in range(0, len(ids), _CHUNK):
+                part = ids[start:start + _CHUNK]
+                size = next(n for n in _SIZES if n >= len(part))
+                statement = self.statements.get(size)
+                if statement is None:
+                    statement = self.statements[size] = f"{self.sql}({', '.join('?' * size)})"
+                cursor.execute(statement, (*part, *(None,) * (size - len(part))))  # (NULL matches nothing)
+                for raw in cursor.fetchall():
+                    found[raw[at]] = raw
+        finally:
+            cursor.close()
         return found
 
+    def encoder(self, names: tuple[str, ...]):
+        """raw row → the derived text of an insert under ``names`` (a KeyError for a name the
+        table has no column for, as `derive` gives)."""
+        encode = self.encoders.get(names)
+        if encode is None:
+            encode = self.encoders[names] = self._compile(names)
+        return encode
 
-def _memo(process):
-    """A JSON column's values are mostly a few short texts ("[]", a flag or two): parsed once.
-    (The parsed values are only encoded again, never changed: sharing them is safe.)"""
-    seen: dict[str, Any] = {}
+    def _compile(self, names: tuple[str, ...]):
+        if not names:
+            return lambda raw: "{}"
+        # Only numbers of columns and constants' names go into the source: the names
+        # themselves (stored data) are bound as values.
+        env: dict[str, Any] = {"E": encode_basestring, "S": str, "I": int, "R": int.__repr__, "Q": '"', "N": "null"}
+        parts = []
+        for j, name in enumerate(names):
+            i = self.index[name]
+            kind, general, extra = self.columns[i]
+            env[f"k{j}"] = ("{" if j == 0 else ",") + storage_json(name) + ":"
+            env[f"g{i}"] = general
+            v = f"r[{i}]"
+            if kind == "str":
+                expr = f"(E({v}) if {v}.__class__ is S else N if {v} is None else g{i}({v}))"
+            elif kind == "int":
+                expr = f"(R({v}) if {v}.__class__ is I else N if {v} is None else g{i}({v}))"
+            elif kind == "iso":
+                env[f"p{i}"] = extra
+                expr = f"(Q + p{i}({v}).isoformat() + Q if {v}.__class__ is S else N if {v} is None else g{i}({v}))"
+            else:
+                flags, seen = extra
+                env[f"m{i}"], env[f"f{i}"] = seen, _memoised(general, seen, flags)
+                expr = f"(m{i}.get({v}) or f{i}({v}))"
+            parts.append(f"{{k{j}}}{{{expr}}}")
+        # One f-string: the text is built once (a chain of + copied it once per value).
+        source = "def encode(r):\n    return f'" + "".join(parts) + "}}'\n"
+        exec(compile(source, "<derived insert>", "exec"), env)  # noqa: S102 (indices and bound names only)
+        return env["encode"]
 
-    def parse(raw):
-        value = seen.get(raw, seen)
-        if value is seen:
-            value = process(raw)
-            if len(raw) < 80 and len(seen) < 4096:
-                seen[raw] = value
-        return value
 
-    return parse
+def _general(process, iso: bool):
+    """A stored value's JSON text as `derive` gives it (any type the driver gives back)."""
+
+    def general(v):
+        if v is not None:
+            if process is not None:
+                v = process(v)
+            if iso:
+                v = v.isoformat()
+        return storage_json(v)
+
+    return general
 
 
-def _rows_of(conn: Connection, entity: str, ids: list[str], readers: dict | None = None) -> dict[str, dict]:
-    """id → the record's row as JSON values (`_Reader`), for `derive_json`."""
-    readers = {} if readers is None else readers
-    reader = readers.get(entity)
+def _memoised(general, seen: dict, numbers: bool):
+    """``general``, keeping the texts of NULL, of short stored strings, and of whole numbers in
+    a flag's column (``numbers``: 1.0 finds 1's text there, as a flag they are the same)."""
+
+    def once(v):
+        text = general(v)
+        if len(seen) < _MEMO and (v is None or (v.__class__ is int and numbers) or (v.__class__ is str and len(v) < 40)):
+            seen[v] = text
+        return text
+
+    return once
+
+
+def _reader(conn: Connection, entity: str) -> _Reader:
+    """The table's reader, made once per process (its statements and compiled encoders depend
+    on the model and the dialect only): the Writer settles each insert of a salon session with
+    it, in a new transaction each time."""
+    key = (conn.dialect.name, entity)
+    reader = _READERS.get(key)
     if reader is None:
-        reader = readers[entity] = _Reader(conn, entity)
-    return reader.rows(conn, ids)
+        reader = _READERS[key] = _Reader(conn, entity)
+    return reader
 
 
-def derive_json(names: Iterable[str], values: dict) -> str:
-    """`derive` of a row read by `_Reader` (its values already the JSON values)."""
-    return storage_json({k: values[k] for k in names})
+_READERS: dict[tuple[str, str], _Reader] = {}
+
+
+def resolve(conn: Connection, orders: KeyOrders, keys: list[tuple], *, missing: str = "raise") -> list:
+    """Each change's values text, for (entity, entity_id, key_order, packed) tuples."""
+    out: list = [None] * len(keys)
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for i, (entity, _, key_order, packed) in enumerate(keys):
+        if packed is None:
+            wanted[entity].append(i)
+        else:
+            out[i] = unpack(orders, key_order, packed)
+    for entity, at in wanted.items():
+        reader = _reader(conn, entity)
+        found = reader.raw(conn, sorted({keys[i][1] for i in at}))
+        encoders: dict[int, Any] = {}
+        for i in at:
+            _, entity_id, key_order, _ = keys[i]
+            raw = found.get(entity_id)
+            if raw is None:
+                if missing == "raise":
+                    raise StoreError(GONE.format(entity=entity, entity_id=entity_id))
+                continue
+            encode = encoders.get(key_order)
+            if encode is None:
+                encode = encoders[key_order] = reader.encoder(orders.of(key_order))
+            out[i] = encode(raw)
+    return out
 
 
 def texts(conn: Connection, changes: list, orders: KeyOrders | None = None, *, missing: str = "raise") -> list:
     """Each change's values text; a change is anything with entity, entity_id, key_order and
     packed. A derived insert whose record is gone: raises StoreError, or gives None with
     ``missing="none"`` (check reports it)."""
-    orders = orders or KeyOrders(conn)
-    out: list = [None] * len(changes)
-    wanted: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(changes):
-        if c.packed is None:
-            wanted[c.entity].append(i)
-        else:
-            out[i] = unpack(orders, c.key_order, c.packed)
-    for entity, at in wanted.items():
-        found = _rows_of(conn, entity, sorted({changes[i].entity_id for i in at}), orders.readers)
-        for i in at:
-            c = changes[i]
-            row = found.get(c.entity_id)
-            if row is None:
-                if missing == "raise":
-                    raise StoreError(GONE.format(entity=c.entity, entity_id=c.entity_id))
-                continue
-            out[i] = derive_json(orders.of(c.key_order), row)
-    return out
+    return resolve(conn, orders or KeyOrders(conn), [(c.entity, c.entity_id, c.key_order, c.packed) for c in changes],
+                   missing=missing)
 
 
 def with_texts(conn: Connection, rows: Iterable, *, missing: str = "raise") -> Iterator[tuple[Any, str | None]]:
@@ -458,12 +538,13 @@ def settle_inserts(conn: Connection, orders: KeyOrders, entries: list[dict]) -> 
         if "_text" in e:
             wanted[e["entity"]].append(e)
     for entity, group in wanted.items():
-        found = _rows_of(conn, entity, sorted({e["entity_id"] for e in group}), orders.readers)
+        reader = _reader(conn, entity)
+        found = reader.raw(conn, sorted({e["entity_id"] for e in group}))
         for e in group:
             text = e.pop("_text")
-            row = found.get(e["entity_id"])
-            names = e.pop("_names")
-            if row is not None and derive_json(names, row) == text:
+            raw = found.get(e["entity_id"])
+            names = tuple(e.pop("_names"))
+            if raw is not None and reader.encoder(names)(raw) == text:
                 e["key_order"], e["packed"] = orders.intern(names), None
                 if e.get("chain") is None:  # nothing else binds it: check compares this hash
                     e["values_hash"] = values_hash(text)

@@ -583,6 +583,17 @@ class Payload:
     def add(self, change: dict) -> None:
         self.add_json(canonical_json(change), str(change.get("entity")))
 
+    def add_lines(self, lines: list[str], entities: list[str]) -> None:
+        """Changes already encoded as JSON objects (text): the same payload as `add_json` of
+        each, fed a few dozen at a time. (Not all at once: buffers over 128 kB go through the C
+        allocator's large-block path and, freed between the compressed parts kept, left a full
+        export's memory 30 MB higher.)"""
+        for start in range(0, len(lines), 32):
+            part = ",".join(lines[start:start + 32])
+            self._feed((("[" if self.count == 0 and start == 0 else ",") + part).encode("utf-8"))
+        self.count += len(lines)
+        self.by_entity.update(entities)
+
     def finish(self) -> bytes:
         self._feed(b"[]" if self.count == 0 else b"]")
         self._parts.append(self._z.flush())
@@ -636,6 +647,7 @@ def pack_bundle_hashed(
         raise ValueError("manifest or roster over its limit")
     signature = key.sign(_signed_message(manifest_bytes, payload_hash, section))
     inner = build_inner(manifest_bytes, payload, signature, roster=section)
+    del payload  # (a full bundle's 43 MB: not held while the encryption makes its copies)
     return pyrage.encrypt(inner, parsed), bundle_hash(manifest_bytes)
 
 

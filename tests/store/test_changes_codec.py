@@ -179,3 +179,53 @@ def test_a_compaction_without_room_leaves_the_migrated_store_opening(tmp_path, m
     assert migrate.current_revision(store.engine) == migrate.head_revision()
     assert check_store(store).sound
     store.close()
+
+
+def test_compiled_encoders_give_derive_s_text_for_any_stored_value(store, district):
+    """The export's encoders (one per key order, straight from the driver's tuples) must give
+    what `derive` gives from the mapped row, for whatever a row holds: odd types stored behind
+    the ORM's back (SQLite keeps what it is given), NULLs, escapes, non-ASCII, repeated values
+    (the per-column memo), and values that fail the same way."""
+    from shakyo_desk.store.models import Contact, Council
+
+    household_id = households.add_household(store, district, "山田 花子")
+    odd = [  # (column, stored value) written raw into a copy of the row
+        ("seen_heard", 'tab\there "quoted" \\ back\x01\x7f 改行\n'), ("seen_heard", 12), ("seen_heard", 1.5),
+        ("next_contact_date", None), ("contact_time", ""), ("companions", '["a", "b"]'), ("companions", "[]"),
+        ("companions", '{"k": [1, 2.5, null, true]}'), ("companions", 7), ("companions", 2.5),
+        ("deleted_at", "2026-11-24 10:00:00.000001"), ("concerns", '["\\u4ecb\\u8b77"]'), ("tax_derived", 0), ("tax_derived", 1),
+        ("tax_derived", 2), ("tax_derived", 1.0), ("contact_date", "2026-11-23"), ("next_contact_date", "2026-01-02"), ("created_at", "2026-11-23 09:15:00.000000"),
+        ("created_at", "2026-11-23 09:15:00.123456"), ("created_at", "2026-11-23 09:15:00"), ("updated_at", None),
+        ("created_by", None), ("created_by", 5),
+    ]
+    names = tuple(c.name for c in Contact.__table__.columns if c.name != "hlc")
+    reversed_names = tuple(reversed(names))
+    with store.engine.begin() as conn:
+        ids = []
+        for n, (column, value) in enumerate(odd * 2):  # (twice: the second time from the memo)
+            entity_id = f"00000000-0000-7000-8000-{n:012d}"
+            conn.exec_driver_sql(
+                "INSERT INTO contact (id, created_at, hlc, contact_date, contact_time, method, companions, "
+                "household_id, seen_heard, concerns, urgency, isolation, next_action, tax_derived) VALUES "
+                "(?, '2026-11-23 08:00:00.000000', '', '2026-11-23', '', '訪問', '[]', ?, '', '[]', '', '', '', 0)",
+                (entity_id, household_id))
+            conn.exec_driver_sql(f"UPDATE contact SET {column} = ? WHERE id = ?", (value, entity_id))
+            ids.append(entity_id)
+        reader = changes_codec._Reader(conn, "contact")
+        raw = reader.raw(conn, ids)
+        mapped = {r.id: r for r in conn.execute(sa.select(Contact.__table__).where(Contact.id.in_(ids))).mappings()}
+        for entity_id in ids:
+            for order in (names, reversed_names, ("id", "tax_derived"), ()):
+                assert reader.encoder(order)(raw[entity_id]) == changes_codec.derive(order, mapped[entity_id])
+        # A value the column's type cannot read fails both ways, not as another text.
+        conn.exec_driver_sql("UPDATE contact SET contact_date = 'not a date' WHERE id = ?", (ids[0],))
+        bad = reader.raw(conn, ids[:1])[ids[0]]
+        with pytest.raises(ValueError):
+            reader.encoder(names)(bad)
+        with pytest.raises(ValueError):
+            conn.execute(sa.select(Contact.__table__).where(Contact.id == ids[0])).one()
+        council = changes_codec._Reader(conn, "council")
+        row = conn.execute(sa.select(Council.__table__)).mappings().first()
+        council_names = tuple(row.keys())
+        assert council.encoder(council_names)(council.raw(conn, [row["id"]])[row["id"]]) == \
+            changes_codec.derive(council_names, row)

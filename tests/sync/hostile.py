@@ -378,11 +378,11 @@ def tampering(hostile) -> Iterator[list[str]]:
     """While inside, the hostile device's exports alter every change of another origin they
     carry (a note, a phone number); the list yielded names what was altered (empty: the
     bundle carried nothing of anyone else, and is genuine)."""
-    own = exporting._dump(me(hostile).device_id)
-    real_add = exporting._add
+    own = exporting._text_of(me(hostile).device_id)
+    real_line = exporting._line
     altered: list[str] = []
 
-    def add(payload, origin, epoch, row, text):
+    def line(row, origin, epoch, text, words):
         if origin != own:
             fields = json.loads(text)
             for key, value in ALTERED:
@@ -391,10 +391,10 @@ def tampering(hostile) -> Iterator[list[str]]:
                     altered.append(f"{row[1]}.{key}")
                     text = json.dumps(fields, ensure_ascii=False)
                     break
-        real_add(payload, origin, epoch, row, text)
+        return real_line(row, origin, epoch, text, words)
 
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(exporting, "_add", add)
+        m.setattr(exporting, "_line", line)
         yield altered
 
 

@@ -116,13 +116,13 @@ def test_a_relay_that_alters_a_change_is_refused_and_the_genuine_change_still_ar
     contacts.add_contact(a, household_id=household, method="訪問", seen_heard="畑で元気に話した")
     assert carry(a, b, usb(tmp_path, "a-b")).status == "applied"
 
-    real_add = exporting._add
+    real_line = exporting._line
 
-    def tampering(payload, origin, epoch, row, fields):  # B rewrites A's note as it passes it on
-        return real_add(payload, origin, epoch, row, fields.replace("畑で元気に話した", "入院したらしい"))
+    def tampering(row, origin, epoch, fields, words):  # B rewrites A's note as it passes it on
+        return real_line(row, origin, epoch, fields.replace("畑で元気に話した", "入院したらしい"), words)
 
     with monkeypatch.context() as m:
-        m.setattr(exporting, "_add", tampering)
+        m.setattr(exporting, "_line", tampering)
         tampered = export_bundle(b, usb(tmp_path, "b-c"))
     [result] = import_paths(c, [tampered.path]).results
     assert (result.status, result.reason) == ("refused", "origin") and "laptopB" in result.message
@@ -195,19 +195,19 @@ def test_a_purged_records_blanked_history_is_relayed_but_a_relay_cannot_blank_a_
 
     # A hostile relay blanks the live contact and supplies its sealed hash: the chain would pass.
     [live] = [x.id for x in contacts.list_contacts(b, household_id=household)]
-    real_add = exporting._add
+    real_line = exporting._line
 
-    def blanking(payload, origin, epoch, row, text):
+    def blanking(row, origin, epoch, text, words):
         seq, entity, entity_id, *rest = row
         if entity_id == live:
             fields = json.loads(text)
             keep = {k: v for k, v in fields.items() if k in ("id", "household_id", "staff_id")}
             row, text = (*row[:10], chain.values_hash(text).hex(), *row[11:]), json.dumps(keep)
-        return real_add(payload, origin, epoch, row, text)
+        return real_line(row, origin, epoch, text, words)
 
     try:
         with monkeypatch.context() as m:
-            m.setattr(exporting, "_add", blanking)
+            m.setattr(exporting, "_line", blanking)
             hostile = export_bundle(b, usb(tmp_path, "b-d"))
         [refused] = import_paths(d, [hostile.path]).results
         assert (refused.status, refused.reason) == ("refused", "origin"), refused.message

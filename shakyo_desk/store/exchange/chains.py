@@ -72,32 +72,45 @@ def fill(conn: Connection, origin: str, epoch: int, upto: int, public_key) -> No
     value = tip(conn, origin, epoch, start - 1)
     if value is None:
         return
-    text = sa.Text()
-    columns = (table.c.seq, table.c.entity, table.c.entity_id, table.c.op, table.c.key_order, table.c.packed,
-               sa.type_coerce(table.c.base, text), table.c.hlc, table.c.staff_id, table.c.recorded_at, table.c.sealed,
-               table.c.chain, table.c.head)
+    when = table.c.recorded_at.type.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+    orders = changes_codec.KeyOrders(conn)
     seqs: list[int] = []
     values: list[bytes] = []
     expected = start
-    for (seq, entity, entity_id, op, _, _, base, stamp, staff_id, recorded_at, sealed, held, head), fields in (
-            changes_codec.with_texts(conn, conn.execute(
-                sa.select(*columns).where(*of, table.c.seq.between(start, upto)).order_by(table.c.seq)))):
-        if seq != expected or held == OFF:
-            break
-        expected += 1
-        hashed = bytes.fromhex(sealed) if sealed is not None else chain.values_hash(fields)
-        value = chain.step(value, chain.digest_of(origin, epoch, seq, entity, entity_id, op, base, stamp, staff_id,
-                                                  recorded_at.isoformat(), hashed))
-        if held is not None and held != value:
-            break  # (a value computed on import from a relay's range: ours differ from here)
-        seqs.append(seq)
-        values.append(value)
-        if head is not None:
-            good = chain.head_valid(public_key, origin, epoch, seq, value, head)
-            _set(conn, origin, epoch, seqs, values if good else [OFF] * len(seqs))
-            seqs, values = [], []
-            if not good:
+    cursor = conn.connection.cursor()  # (the driver's tuples: a first relay reads 440,000 rows)
+    try:
+        cursor.execute(
+            "SELECT seq, entity, entity_id, op, key_order, packed, base, hlc, staff_id, recorded_at, sealed, chain, "
+            "head FROM change_log WHERE origin_device = ? AND epoch = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+            (origin, epoch, start, upto))
+        while True:
+            batch = cursor.fetchmany(_BATCH)
+            if not batch:
                 return
+            texts = changes_codec.resolve(conn, orders, [row[1:3] + row[4:6] for row in batch])
+            for (seq, entity, entity_id, op, _, _, base, stamp, staff_id, recorded_at, sealed, held, head), fields in (
+                    zip(batch, texts, strict=True)):
+                if seq != expected or held == OFF:
+                    return
+                expected += 1
+                hashed = bytes.fromhex(sealed) if sealed is not None else chain.values_hash(fields)
+                value = chain.step(value, chain.digest_of(origin, epoch, seq, entity, entity_id, op, base, stamp,
+                                                          staff_id, when(recorded_at).isoformat(), hashed))
+                if held is not None and held != value:
+                    return  # (a value computed on import from a relay's range: ours differ from here)
+                seqs.append(seq)
+                values.append(value)
+                if head is not None:
+                    good = chain.head_valid(public_key, origin, epoch, seq, value, head)
+                    _set(conn, origin, epoch, seqs, values if good else [OFF] * len(seqs))
+                    seqs, values = [], []
+                    if not good:
+                        return
+    finally:
+        cursor.close()
+
+
+_BATCH = 500  # rows resolved at a time
 
 
 def _set(conn: Connection, origin: str, epoch: int, seqs: list[int], values: list[bytes]) -> None:
