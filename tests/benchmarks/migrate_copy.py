@@ -1,6 +1,6 @@
 """Migration on open, timed on a copy of a reference store (issue 20: change log v2, 0019).
 
-    python3 -m tests.benchmarks.migrate_copy --to /tmp/lt-copy/large-town [--from bench-out/large-town]
+    python3 -m tests.benchmarks.migrate_copy --to COPY/large-town [--from bench-out/large-town]   (COPY: a folder of your own)
 
 Copies ``--from`` (a store folder of an older schema, closed) to ``--to`` unless ``--to`` holds a
 store already, then unlocks the copy with the demo account as the app does, with the progress
