@@ -81,7 +81,7 @@ from sqlalchemy import exc as sa_exc
 from shakyo_desk import __version__
 from shakyo_desk.domain.errors import AuthError, InvalidInput, PermissionDenied, StoreError
 from shakyo_desk.domain.roles import Role, manages_settings
-from shakyo_desk.store import audit_witness, backup_dropbox, migrate, rekey, snapshot
+from shakyo_desk.store import audit_witness, backup_dropbox, frozen_file, migrate, rekey
 from shakyo_desk.store.engine import BUSY_TIMEOUT_MS, open_engine, probe
 # The key file's own derivations and sealing: an opener is made and opened without the store id
 # (see above); everything else about keys stays in keyfile.py.
@@ -111,8 +111,8 @@ _HINT_LABEL = b"shakyo-desk backup login hint v1:"
 _OPENER_LABEL = b"shakyo-desk backup opener v2:"
 _MAX_OPENERS = 1_000
 # Freezing the database file (``_frozen``): tries without and then with the write lock.
-_FREEZE_UNLOCKED = snapshot.FREEZE_UNLOCKED
-_FREEZE_ATTEMPTS = snapshot.FREEZE_ATTEMPTS
+_FREEZE_UNLOCKED = frozen_file.FREEZE_UNLOCKED
+_FREEZE_ATTEMPTS = frozen_file.FREEZE_ATTEMPTS
 # Bounds on an opener's Argon2id parameters (a hostile file must not make us allocate a
 # terabyte): far above what a store uses.
 _MAX_KDF = {"memory_kib": 1 << 21, "iterations": 64, "lanes": 64}
@@ -248,7 +248,7 @@ def _aad(digest: bytes, index: int, final: bool) -> bytes:
     return digest + struct.pack(">QB", index, 1 if final else 0)
 
 
-_SnapshotBusy = snapshot.SnapshotBusy  # the file could not be frozen at one committed moment
+_SnapshotBusy = frozen_file.SnapshotBusy  # the file could not be frozen at one committed moment
 
 
 def _connect(database: Path, data_key: bytes) -> sqlcipher3.Connection:
@@ -273,16 +273,16 @@ def _read_facts(conn) -> dict:
     audit_head = None if head is None else {"device_id": device[0], "epoch": device[1], "id": head[0],
                                             "hash": head[1], "at": audit_witness.at_text(head[2])}
     return {"council_id": council[0], "council_name": council[1], "device_id": device[0], "epoch": device[1],
-            "schema_revision": revision, "audit_head": audit_head, "size": snapshot.database_bytes(conn)}
+            "schema_revision": revision, "audit_head": audit_head, "size": frozen_file.database_bytes(conn)}
 
 
 @contextmanager
 def _frozen(store: Store) -> Iterator[dict]:
     """The live database file itself as one committed moment, for as long as the block runs
-    (snapshot.frozen: the same freeze as the copy before a migration). Yields the facts of
+    (frozen_file.frozen: the same freeze as the copy before a migration). Yields the facts of
     ``_read_facts`` (``size``: the bytes of the file that are the database)."""
     database, data_key = store.layout.database, store.data_key
-    with snapshot.frozen(lambda: _connect(database, data_key), _read_facts,
+    with frozen_file.frozen(lambda: _connect(database, data_key), _read_facts,
                          attempts=_FREEZE_ATTEMPTS, unlocked=_FREEZE_UNLOCKED) as facts:
         yield facts
 

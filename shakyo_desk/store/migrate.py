@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from shakyo_desk.domain.errors import StoreError
-from shakyo_desk.store import snapshot
+from shakyo_desk.store import frozen_file
 from shakyo_desk.store.engine import raw_connect
 from shakyo_desk.store.paths import StoreLayout
 from shakyo_desk.domain import clock, safe_file
@@ -194,12 +194,12 @@ def compact(engine: Engine) -> bool:
 def copy_before_migration(engine: Engine, layout: StoreLayout, revision: str) -> Path:
     """The store as it is, still encrypted, into ``backups/``: the database at one committed
     moment, complete even while another program keeps committed pages in the WAL
-    (snapshot.copy_database), and the key file."""
+    (frozen_file.copy_database), and the key file."""
     safe_file.make_private_dir(layout.backups, parents=False)
     stamp = clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = layout.backups / f"before-migration-{revision}-{stamp}.db"
     try:
-        snapshot.copy_database(layout.database, target, lambda path: raw_connect(engine, path))
+        frozen_file.copy_database(layout.database, target, lambda path: raw_connect(engine, path))
         safe_file.copy_private(layout.key_file, target.with_suffix(".keys.json"))
     except (OSError, sqlcipher3.Error) as error:
         target.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ import sqlcipher3
 import sqlalchemy as sa
 
 from shakyo_desk.domain.errors import StoreError
-from shakyo_desk.store import backup, migrate, snapshot
+from shakyo_desk.store import backup, frozen_file, migrate
 from shakyo_desk.store.check import check_store
 from shakyo_desk.store.engine import checkpoint, open_engine, raw_connect
 from shakyo_desk.store.keyfile import KeyFile, new_data_key
@@ -173,8 +173,8 @@ def test_copy_before_migration_holds_commits_a_reader_elsewhere_keeps_in_the_wal
 def test_copy_before_migration_is_the_frozen_file_when_nothing_holds_the_wal(store, district, monkeypatch):
     households.add_household(store, district, "山田 花子")
     ways = []
-    real = snapshot.copy_database
-    monkeypatch.setattr(snapshot, "copy_database", lambda *a, **k: ways.append(real(*a, **k)) or ways[-1])
+    real = frozen_file.copy_database
+    monkeypatch.setattr(frozen_file, "copy_database", lambda *a, **k: ways.append(real(*a, **k)) or ways[-1])
     copy = migrate.copy_before_migration(store.engine, store.layout, "0001")
     assert ways == ["file"]  # the fast way: the encrypted pages as they are
     engine = open_engine(copy, store.data_key)
@@ -187,7 +187,7 @@ def test_copy_before_migration_that_cannot_be_written_refuses_the_migration(stor
     def full(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(snapshot.safe_file, "stage", full)
+    monkeypatch.setattr(frozen_file.safe_file, "stage", full)
     with pytest.raises(StoreError, match="控えを作れませんでした"):
         migrate.copy_before_migration(store.engine, store.layout, "0001")
 
